@@ -1,0 +1,63 @@
+//! `join`: enter a room (created on first join). The joiner gets `joined` with its
+//! role, capabilities, presence and the latest messages; the others get `presence`.
+
+use sideline_shared::fanout::presence_view;
+use sideline_shared::ports::{Clock, CommunityStore, Connections, Member, CONNECTION_TTL_SECS};
+use sideline_shared::protocol::{FrameError, MessageView, ServerFrame};
+use sideline_shared::room::{capabilities, RoomId};
+
+use crate::{store_error, Context};
+
+pub async fn apply<S, C, K>(ctx: &Context<'_, S, C, K>, room: RoomId) -> Result<(), FrameError>
+where
+    S: CommunityStore,
+    C: Connections,
+    K: Clock,
+{
+    let store = &ctx.deps.store;
+    let tenant = &ctx.identity.tenant;
+    let role = ctx.identity.role_in(&room);
+    let member = Member {
+        connection_id: ctx.connection.clone(),
+        user: ctx.identity.user.clone(),
+        name: ctx.identity.name.clone(),
+        role,
+        joined_at_ms: ctx.now_ms,
+        expires_at_s: ctx.now_ms / 1000 + CONNECTION_TTL_SECS,
+    };
+    let info = store
+        .join_room(tenant, &room, &member, ctx.deps.limits.max_rooms_per_connection)
+        .await
+        .map_err(store_error)?;
+    let members = store.room_members(tenant, &room).await.map_err(store_error)?;
+    let (history, next) = if ctx.deps.limits.join_history > 0 {
+        let page = store
+            .history(tenant, &room, None, ctx.deps.limits.join_history)
+            .await
+            .map_err(store_error)?;
+        (page.messages.iter().map(MessageView::from).collect(), page.next)
+    } else {
+        (Vec::new(), None)
+    };
+    ctx.reply(&ServerFrame::Joined {
+        room: room.clone(),
+        role,
+        mode: info.mode,
+        capabilities: capabilities(role, info.mode),
+        presence: presence_view(&members, ctx.deps.limits.presence_list_max),
+        history,
+        next,
+        request_id: ctx.request_id.clone(),
+    })
+    .await;
+    // Presence is per user: a second tab of someone already here changes nothing.
+    let already_here = members
+        .iter()
+        .any(|m| m.user == ctx.identity.user && &m.connection_id != ctx.connection);
+    if !already_here {
+        ctx.broadcaster()
+            .presence(&room, &members, Some(ctx.connection))
+            .await;
+    }
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! `react`: turn a reaction on or off. One per user per emoji; the room hears of a
+//! change, a repeat only tells the sender the current count.
+
+use sideline_shared::message::{Emoji, MessageId};
+use sideline_shared::ports::{Clock, CommunityStore, Connections};
+use sideline_shared::protocol::{FrameError, ServerFrame, UserView};
+use sideline_shared::room::{Capability, RoomId};
+
+use crate::{store_error, Context};
+
+pub async fn apply<S, C, K>(
+    ctx: &Context<'_, S, C, K>,
+    room: RoomId,
+    message_id: MessageId,
+    emoji: Emoji,
+    on: bool,
+) -> Result<(), FrameError>
+where
+    S: CommunityStore,
+    C: Connections,
+    K: Clock,
+{
+    let store = &ctx.deps.store;
+    let tenant = &ctx.identity.tenant;
+    let (member, info) = ctx.joined(&room).await?;
+    Context::<S, C, K>::require(&member, &info, Capability::React)?;
+    let change = store
+        .set_reaction(tenant, &room, &message_id, &emoji, &ctx.identity.user, on)
+        .await
+        .map_err(store_error)?;
+    let frame = |request_id: Option<String>| ServerFrame::Reaction {
+        room: room.clone(),
+        message_id,
+        emoji: emoji.clone(),
+        count: change.count,
+        on,
+        user: UserView {
+            id: ctx.identity.user.clone(),
+            name: ctx.identity.name.clone(),
+            role: member.role,
+        },
+        request_id,
+    };
+    ctx.reply(&frame(ctx.request_id.clone())).await;
+    if change.changed {
+        let members = store.room_members(tenant, &room).await.map_err(store_error)?;
+        ctx.broadcaster()
+            .to_members(&members, &frame(None), Some(ctx.connection))
+            .await;
+    }
+    Ok(())
+}

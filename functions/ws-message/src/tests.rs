@@ -1,0 +1,268 @@
+//! Handler tests with the in-memory adapters and a controllable clock.
+
+
+use serde_json::{json, Value};
+use sideline_shared::config::Limits;
+use sideline_shared::identity::{Identity, Role};
+use sideline_shared::lambda::WebSocketEvent;
+use sideline_shared::memory::{MemoryStore, RecordingConnections};
+use sideline_shared::ports::{
+    CommunityStore, ConnectionId, ConnectionRecord, ManualClock, CONNECTION_TTL_SECS,
+};
+use sideline_shared::token::Claims;
+
+use crate::{handle, MessageDeps};
+
+type Deps = MessageDeps<MemoryStore, RecordingConnections, ManualClock>;
+
+const T0: i64 = 1_800_000_000_000;
+
+fn deps() -> Deps {
+    MessageDeps::new(
+        MemoryStore::new(),
+        RecordingConnections::new(),
+        ManualClock::at(T0),
+        Limits::default(),
+    )
+}
+
+fn identity(tenant: &str, sub: &str, role: &str) -> Identity {
+    Claims {
+        sub: sub.into(),
+        tenant: tenant.into(),
+        exp: 0,
+        role: Some(role.into()),
+        name: Some(sub.into()),
+        ..Claims::default()
+    }
+    .into_identity()
+    .expect("valid claims")
+}
+
+/// A connected client: recorded in the store (as `$connect` does) and open.
+async fn connect(deps: &Deps, id: &str, who: &Identity) -> ConnectionId {
+    let connection = ConnectionId::parse(id).expect("id");
+    deps.store
+        .put_connection(&ConnectionRecord {
+            tenant: who.tenant.clone(),
+            connection_id: connection.clone(),
+            user: who.user.clone(),
+            name: who.name.clone(),
+            role: who.role,
+            connected_at_ms: T0,
+            expires_at_s: T0 / 1000 + CONNECTION_TTL_SECS,
+            rooms: Default::default(),
+        })
+        .await
+        .expect("put connection");
+    deps.connections.open(&connection);
+    connection
+}
+
+async fn frame(deps: &Deps, connection: &ConnectionId, who: &Identity, body: Value) {
+    raw(deps, connection, who, &body.to_string()).await;
+}
+
+async fn raw(deps: &Deps, connection: &ConnectionId, who: &Identity, body: &str) {
+    let event: WebSocketEvent = serde_json::from_value(json!({
+        "requestContext": {
+            "routeKey": "$default",
+            "eventType": "MESSAGE",
+            "connectionId": connection.as_str(),
+            "authorizer": Value::Object(who.to_context()),
+        },
+        "body": body,
+        "isBase64Encoded": false,
+    }))
+    .expect("event");
+    let response = handle(event, deps).await;
+    assert_eq!(response.status_code, 200);
+}
+
+fn types(frames: &[Value]) -> Vec<&str> {
+    frames.iter().filter_map(|f| f["type"].as_str()).collect()
+}
+
+#[tokio::test]
+async fn two_members_chat_and_see_each_other() {
+    let deps = deps();
+    let ada = identity("acme", "ada", "member");
+    let bob = identity("acme", "bob", "member");
+    let ca = connect(&deps, "ca", &ada).await;
+    let cb = connect(&deps, "cb", &bob).await;
+    frame(&deps, &ca, &ada, json!({"action": "join", "room": "match:1", "requestId": "j1"})).await;
+    let joined = deps.connections.take(&ca);
+    assert_eq!(joined[0]["type"], "joined");
+    assert_eq!(joined[0]["requestId"], "j1");
+    assert_eq!(joined[0]["capabilities"], json!(["read", "react", "write"]));
+    assert_eq!(joined[0]["presence"]["count"], 1);
+
+    frame(&deps, &cb, &bob, json!({"action": "join", "room": "match:1"})).await;
+    assert_eq!(deps.connections.take(&cb)[0]["presence"]["count"], 2);
+    let seen_by_ada = deps.connections.take(&ca);
+    assert_eq!(types(&seen_by_ada), ["presence"]);
+    assert_eq!(seen_by_ada[0]["count"], 2);
+    assert_eq!(seen_by_ada[0]["users"][1]["name"], "bob");
+
+    frame(&deps, &ca, &ada, json!({"action": "send", "room": "match:1", "text": "goal!", "clientMsgId": "c1"})).await;
+    let to_ada = deps.connections.take(&ca);
+    assert_eq!(types(&to_ada), ["ack", "message"]);
+    assert_eq!(to_ada[0]["status"], "delivered");
+    let to_bob = deps.connections.take(&cb);
+    assert_eq!(types(&to_bob), ["message"]);
+    assert_eq!(to_bob[0]["text"], "goal!");
+    assert_eq!(to_bob[0]["author"]["name"], "ada");
+    assert_eq!(to_bob[0]["id"], to_ada[0]["messageId"]);
+}
+
+#[tokio::test]
+async fn viewer_cannot_send_and_nothing_is_stored() {
+    let deps = deps();
+    let viv = identity("acme", "viv", "viewer");
+    let cv = connect(&deps, "cv", &viv).await;
+    frame(&deps, &cv, &viv, json!({"action": "join", "room": "r"})).await;
+    deps.connections.take(&cv);
+    frame(&deps, &cv, &viv, json!({"action": "send", "room": "r", "text": "hi", "clientMsgId": "c1", "requestId": "q"})).await;
+    let frames = deps.connections.take(&cv);
+    assert_eq!(frames[0]["type"], "error");
+    assert_eq!(frames[0]["code"], "forbidden");
+    assert_eq!(frames[0]["requestId"], "q");
+    assert_eq!(frames[0]["clientMsgId"], "c1");
+    assert_eq!(frames[0]["action"], "send");
+    assert_eq!(deps.store.message_count(), 0);
+}
+
+#[tokio::test]
+async fn rate_limit_resets_with_the_window() {
+    let deps = deps();
+    let ada = identity("acme", "ada", "member");
+    let ca = connect(&deps, "ca", &ada).await;
+    frame(&deps, &ca, &ada, json!({"action": "join", "room": "r"})).await;
+    for i in 0..5 {
+        frame(&deps, &ca, &ada, json!({"action": "send", "room": "r", "text": "x", "clientMsgId": format!("c{i}")})).await;
+    }
+    deps.connections.take(&ca);
+    frame(&deps, &ca, &ada, json!({"action": "send", "room": "r", "text": "x", "clientMsgId": "c5"})).await;
+    let frames = deps.connections.take(&ca);
+    assert_eq!(frames[0]["code"], "rate_limited");
+    let retry = frames[0]["retryAfterMs"].as_u64().expect("retryAfterMs");
+    assert!(retry > 0 && retry <= 10_000, "{retry}");
+    assert_eq!(deps.store.message_count(), 5);
+
+    deps.clock.advance_ms(retry as i64);
+    frame(&deps, &ca, &ada, json!({"action": "send", "room": "r", "text": "x", "clientMsgId": "c6"})).await;
+    assert_eq!(types(&deps.connections.take(&ca)), ["ack", "message"]);
+}
+
+#[tokio::test]
+async fn typing_is_throttled_and_never_stored() {
+    let deps = deps();
+    let ada = identity("acme", "ada", "member");
+    let bob = identity("acme", "bob", "member");
+    let ca = connect(&deps, "ca", &ada).await;
+    let cb = connect(&deps, "cb", &bob).await;
+    frame(&deps, &ca, &ada, json!({"action": "join", "room": "r"})).await;
+    frame(&deps, &cb, &bob, json!({"action": "join", "room": "r"})).await;
+    deps.connections.take(&ca);
+    deps.connections.take(&cb);
+    for _ in 0..3 {
+        frame(&deps, &ca, &ada, json!({"action": "typing", "room": "r"})).await;
+    }
+    assert_eq!(types(&deps.connections.take(&cb)), ["typing"]);
+    assert!(deps.connections.take(&ca).is_empty(), "the typist hears nothing back");
+    deps.clock.advance_ms(Limits::default().typing_throttle.as_millis() as i64);
+    frame(&deps, &ca, &ada, json!({"action": "typing", "room": "r"})).await;
+    assert_eq!(types(&deps.connections.take(&cb)), ["typing"]);
+    assert_eq!(deps.store.message_count(), 0);
+}
+
+#[tokio::test]
+async fn gone_connection_is_forgotten_and_delivery_continues() {
+    let deps = deps();
+    let ada = identity("acme", "ada", "member");
+    let bob = identity("acme", "bob", "member");
+    let cat = identity("acme", "cat", "member");
+    let ca = connect(&deps, "ca", &ada).await;
+    let cb = connect(&deps, "cb", &bob).await;
+    let cc = connect(&deps, "cc", &cat).await;
+    for (c, who) in [(&ca, &ada), (&cb, &bob), (&cc, &cat)] {
+        frame(&deps, c, who, json!({"action": "join", "room": "r"})).await;
+    }
+    deps.connections.take(&ca);
+    deps.connections.take(&cc);
+    deps.connections.kill(&cb);
+    frame(&deps, &ca, &ada, json!({"action": "send", "room": "r", "text": "still there?", "clientMsgId": "c1"})).await;
+    let to_cat = deps.connections.take(&cc);
+    assert_eq!(types(&to_cat), ["message", "presence"]);
+    assert_eq!(to_cat[1]["count"], 2);
+    assert!(deps.store.connection(&bob.tenant, &cb).await.expect("get").is_none());
+    assert_eq!(deps.store.room_members(&ada.tenant, &"r".parse_room()).await.expect("members").len(), 2);
+}
+
+trait ParseRoom {
+    fn parse_room(&self) -> sideline_shared::room::RoomId;
+}
+
+impl ParseRoom for &str {
+    fn parse_room(&self) -> sideline_shared::room::RoomId {
+        sideline_shared::room::RoomId::parse(self).expect("room")
+    }
+}
+
+#[tokio::test]
+async fn bad_frames_get_errors_and_store_nothing() {
+    let deps = deps();
+    let ada = identity("acme", "ada", "member");
+    let ca = connect(&deps, "ca", &ada).await;
+    frame(&deps, &ca, &ada, json!({"action": "join", "room": "r"})).await;
+    deps.connections.take(&ca);
+    let cases: Vec<(String, &str)> = vec![
+        ("not json".into(), "bad_request"),
+        (json!({"action": "fly"}).to_string(), "bad_request"),
+        (json!({"room": "r"}).to_string(), "bad_request"),
+        (json!({"action": "send", "room": "r", "clientMsgId": "c"}).to_string(), "bad_request"),
+        (json!({"action": "send", "room": 7, "text": "x", "clientMsgId": "c"}).to_string(), "bad_request"),
+        (json!({"action": "send", "room": "r", "text": "", "clientMsgId": "c"}).to_string(), "bad_request"),
+        (json!({"action": "send", "room": "r", "text": "x".repeat(2001), "clientMsgId": "c"}).to_string(), "too_large"),
+        (json!({"action": "send", "room": "no spaces", "text": "x", "clientMsgId": "c"}).to_string(), "bad_request"),
+        (json!({"action": "send", "room": "other", "text": "x", "clientMsgId": "c"}).to_string(), "forbidden"),
+        (json!({"action": "react", "room": "r", "messageId": "0190a000-0000-7000-8000-000000000000", "emoji": "👍", "on": true}).to_string(), "not_found"),
+        (json!({"action": "configure", "room": "r", "mode": "stage"}).to_string(), "forbidden"),
+    ];
+    for (body, code) in cases {
+        raw(&deps, &ca, &ada, &body).await;
+        let frames = deps.connections.take(&ca);
+        assert_eq!(frames.len(), 1, "{body}");
+        assert_eq!(frames[0]["type"], "error", "{body}");
+        assert_eq!(frames[0]["code"], code, "{body}: {}", frames[0]);
+    }
+    assert_eq!(deps.store.message_count(), 0);
+    // Still usable.
+    frame(&deps, &ca, &ada, json!({"action": "ping"})).await;
+    assert_eq!(types(&deps.connections.take(&ca)), ["pong"]);
+}
+
+#[tokio::test]
+async fn room_role_override_lets_a_member_speak_on_stage() {
+    let deps = deps();
+    let admin = identity("acme", "root", "admin");
+    let mut star = identity("acme", "star", "member");
+    star.room_roles.insert("stage:1".parse_room(), Role::Speaker);
+    let plain = identity("acme", "plain", "member");
+    let c_admin = connect(&deps, "c0", &admin).await;
+    let c_star = connect(&deps, "c1", &star).await;
+    let c_plain = connect(&deps, "c2", &plain).await;
+    frame(&deps, &c_admin, &admin, json!({"action": "join", "room": "stage:1"})).await;
+    frame(&deps, &c_admin, &admin, json!({"action": "configure", "room": "stage:1", "mode": "stage"})).await;
+    assert!(types(&deps.connections.take(&c_admin)).contains(&"room"));
+    frame(&deps, &c_star, &star, json!({"action": "join", "room": "stage:1"})).await;
+    frame(&deps, &c_plain, &plain, json!({"action": "join", "room": "stage:1"})).await;
+    let joined = deps.connections.take(&c_plain);
+    assert_eq!(joined[0]["mode"], "stage");
+    assert_eq!(joined[0]["capabilities"], json!(["read", "react"]));
+    deps.connections.take(&c_star);
+    frame(&deps, &c_plain, &plain, json!({"action": "send", "room": "stage:1", "text": "me too", "clientMsgId": "p1"})).await;
+    assert_eq!(deps.connections.take(&c_plain)[0]["code"], "forbidden");
+    frame(&deps, &c_star, &star, json!({"action": "send", "room": "stage:1", "text": "hello stage", "clientMsgId": "s1"})).await;
+    assert_eq!(types(&deps.connections.take(&c_plain)), ["message"]);
+}

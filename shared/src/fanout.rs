@@ -1,0 +1,171 @@
+//! Delivering frames to a room: one member query, posts with bounded concurrency,
+//! and connections that are gone (410) forgotten without failing the delivery.
+
+use futures_util::stream::{self, StreamExt};
+use tracing::{debug, warn};
+
+use crate::config::Limits;
+use crate::identity::TenantId;
+use crate::ports::{CommunityStore, ConnectionId, Connections, Member, PostError};
+use crate::protocol::{PresenceView, ServerFrame, UserView};
+use crate::room::RoomId;
+
+/// What one fan-out achieved.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FanOutReport {
+    pub delivered: usize,
+    pub gone: Vec<ConnectionId>,
+    pub failed: usize,
+}
+
+/// Who is in a room, per user: two tabs of one user are one person.
+pub fn presence_view(members: &[Member], list_max: usize) -> PresenceView {
+    let mut users: Vec<UserView> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for m in members {
+        if seen.insert(&m.user) {
+            users.push(UserView {
+                id: m.user.clone(),
+                name: m.name.clone(),
+                role: m.role,
+            });
+        }
+    }
+    let count = users.len();
+    let users = (count <= list_max).then(|| {
+        users.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        users
+    });
+    PresenceView { count, users }
+}
+
+/// Posts one payload to many connections, at most `concurrency` at a time.
+pub async fn post_all<C: Connections>(
+    connections: &C,
+    targets: impl IntoIterator<Item = &ConnectionId>,
+    payload: &[u8],
+    concurrency: usize,
+) -> FanOutReport {
+    let results: Vec<(ConnectionId, Result<(), PostError>)> = stream::iter(targets)
+        .map(|id| async move { (id.clone(), connections.post(id, payload).await) })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let mut report = FanOutReport::default();
+    for (id, result) in results {
+        match result {
+            Ok(()) => report.delivered += 1,
+            Err(PostError::Gone) => report.gone.push(id),
+            Err(err) => {
+                report.failed += 1;
+                warn!(connection_id = %id, error = %err, cause = ?std::error::Error::source(&err), "post to connection failed");
+            }
+        }
+    }
+    report
+}
+
+/// Sends frames to rooms for one tenant, forgetting connections found gone.
+pub struct Broadcaster<'a, S, C> {
+    pub store: &'a S,
+    pub connections: &'a C,
+    pub limits: &'a Limits,
+    pub tenant: &'a TenantId,
+}
+
+impl<S: CommunityStore, C: Connections> Broadcaster<'_, S, C> {
+    /// Sends `frame` to every member except `except`; gone connections are forgotten
+    /// and the rooms they were in are told the new presence.
+    pub async fn to_members(
+        &self,
+        members: &[Member],
+        frame: &ServerFrame,
+        except: Option<&ConnectionId>,
+    ) -> FanOutReport {
+        let payload = frame.to_bytes();
+        let targets = members
+            .iter()
+            .map(|m| &m.connection_id)
+            .filter(|id| Some(*id) != except);
+        let report = post_all(
+            self.connections,
+            targets,
+            &payload,
+            self.limits.fanout_concurrency,
+        )
+        .await;
+        if !report.gone.is_empty() {
+            self.forget_and_announce(&report.gone).await;
+        }
+        report
+    }
+
+    /// Sends the room's presence to its members (except `except`), unless the room is
+    /// too large for per-join broadcasts.
+    pub async fn presence(
+        &self,
+        room: &RoomId,
+        members: &[Member],
+        except: Option<&ConnectionId>,
+    ) -> FanOutReport {
+        if members.len() > self.limits.presence_broadcast_max {
+            debug!(room = %room, members = members.len(), "room too large for presence broadcast");
+            return FanOutReport::default();
+        }
+        let frame = ServerFrame::Presence {
+            room: room.clone(),
+            presence: presence_view(members, self.limits.presence_list_max),
+            request_id: None,
+        };
+        self.to_members(members, &frame, except).await
+    }
+
+    /// Forgets connections that are gone and tells each room they were in. The
+    /// announcements forget further gone connections but announce nothing more, so
+    /// this never recurses.
+    pub async fn forget_and_announce(&self, gone: &[ConnectionId]) {
+        let rooms = self.forget(gone).await;
+        for room in rooms {
+            let members = match self.store.room_members(self.tenant, &room).await {
+                Ok(members) => members,
+                Err(err) => {
+                    warn!(room = %room, error = %err, "presence after forgetting connections skipped");
+                    continue;
+                }
+            };
+            if members.len() > self.limits.presence_broadcast_max {
+                continue;
+            }
+            let frame = ServerFrame::Presence {
+                room: room.clone(),
+                presence: presence_view(&members, self.limits.presence_list_max),
+                request_id: None,
+            };
+            let targets = members.iter().map(|m| &m.connection_id);
+            let report = post_all(
+                self.connections,
+                targets,
+                &frame.to_bytes(),
+                self.limits.fanout_concurrency,
+            )
+            .await;
+            self.forget(&report.gone).await;
+        }
+    }
+
+    /// Removes gone connections from the store; returns the rooms they were in.
+    async fn forget(&self, gone: &[ConnectionId]) -> std::collections::BTreeSet<RoomId> {
+        let mut rooms = std::collections::BTreeSet::new();
+        for id in gone {
+            match self.store.remove_connection(self.tenant, id).await {
+                Ok(Some(record)) => {
+                    debug!(connection_id = %id, "forgot connection that is gone");
+                    rooms.extend(record.rooms);
+                }
+                Ok(None) => {}
+                Err(err) => warn!(connection_id = %id, error = %err, "could not forget gone connection"),
+            }
+        }
+        rooms
+    }
+}

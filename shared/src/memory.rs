@@ -1,0 +1,375 @@
+//! In-memory adapters: the store devstack uses by default and handler tests use,
+//! and a recording `@connections` for handler tests. They pass the same contract
+//! suite as the AWS adapters.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard};
+
+use serde_json::Value;
+
+use crate::identity::{TenantId, UserId};
+use crate::message::{ClientMsgId, Emoji, MessageId, StoredMessage};
+use crate::ports::{
+    CommunityStore, ConnectionId, ConnectionRecord, Connections, HistoryPage, Member, PostError,
+    PutMessage, ReactionChange, RoomInfo, StoreError,
+};
+use crate::room::{RoomId, RoomMode};
+
+#[derive(Default)]
+struct RoomState {
+    info: Option<RoomInfo>,
+    members: BTreeMap<ConnectionId, Member>,
+    messages: BTreeMap<MessageId, StoredMessage>,
+    client_ids: HashMap<(UserId, ClientMsgId), MessageId>,
+    reactions: HashSet<(MessageId, Emoji, UserId)>,
+}
+
+#[derive(Default)]
+struct Inner {
+    connections: HashMap<(TenantId, ConnectionId), ConnectionRecord>,
+    rooms: HashMap<(TenantId, RoomId), RoomState>,
+    sends: HashMap<(TenantId, RoomId, UserId, i64), u32>,
+}
+
+/// A [`CommunityStore`] in process memory. State is lost when the process ends.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave a half-written entry behind
+        // (every method writes last), so a poisoned lock is still usable.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Number of stored messages in every room of every tenant (for tests).
+    pub fn message_count(&self) -> usize {
+        self.lock().rooms.values().map(|r| r.messages.len()).sum()
+    }
+
+    /// Number of recorded connections (for tests).
+    pub fn connection_count(&self) -> usize {
+        self.lock().connections.len()
+    }
+}
+
+impl CommunityStore for MemoryStore {
+    async fn put_connection(&self, record: &ConnectionRecord) -> Result<(), StoreError> {
+        self.lock().connections.insert(
+            (record.tenant.clone(), record.connection_id.clone()),
+            record.clone(),
+        );
+        Ok(())
+    }
+
+    async fn connection(
+        &self,
+        tenant: &TenantId,
+        id: &ConnectionId,
+    ) -> Result<Option<ConnectionRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .connections
+            .get(&(tenant.clone(), id.clone()))
+            .cloned())
+    }
+
+    async fn remove_connection(
+        &self,
+        tenant: &TenantId,
+        id: &ConnectionId,
+    ) -> Result<Option<ConnectionRecord>, StoreError> {
+        let mut inner = self.lock();
+        let record = inner.connections.remove(&(tenant.clone(), id.clone()));
+        if let Some(record) = &record {
+            for room in &record.rooms {
+                if let Some(state) = inner.rooms.get_mut(&(tenant.clone(), room.clone())) {
+                    state.members.remove(id);
+                }
+            }
+        }
+        Ok(record)
+    }
+
+    async fn join_room(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        member: &Member,
+        max_rooms: usize,
+    ) -> Result<RoomInfo, StoreError> {
+        let mut inner = self.lock();
+        let key = (tenant.clone(), member.connection_id.clone());
+        let connection = inner
+            .connections
+            .get(&key)
+            .ok_or(StoreError::NotFound { what: "connection" })?;
+        if !connection.rooms.contains(room) && connection.rooms.len() >= max_rooms {
+            return Err(StoreError::LimitReached(format!(
+                "a connection may be in at most {max_rooms} rooms"
+            )));
+        }
+        if let Some(connection) = inner.connections.get_mut(&key) {
+            connection.rooms.insert(room.clone());
+        }
+        let state = inner
+            .rooms
+            .entry((tenant.clone(), room.clone()))
+            .or_default();
+        let info = *state.info.get_or_insert(RoomInfo {
+            mode: RoomMode::Open,
+            created_at_ms: member.joined_at_ms,
+        });
+        state
+            .members
+            .insert(member.connection_id.clone(), member.clone());
+        Ok(info)
+    }
+
+    async fn leave_room(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        id: &ConnectionId,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        if let Some(connection) = inner.connections.get_mut(&(tenant.clone(), id.clone())) {
+            connection.rooms.remove(room);
+        }
+        Ok(inner
+            .rooms
+            .get_mut(&(tenant.clone(), room.clone()))
+            .and_then(|state| state.members.remove(id))
+            .is_some())
+    }
+
+    async fn membership(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        id: &ConnectionId,
+    ) -> Result<Option<(Member, RoomInfo)>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .rooms
+            .get(&(tenant.clone(), room.clone()))
+            .and_then(|state| Some((state.members.get(id)?.clone(), state.info?))))
+    }
+
+    async fn room_members(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+    ) -> Result<Vec<Member>, StoreError> {
+        Ok(self
+            .lock()
+            .rooms
+            .get(&(tenant.clone(), room.clone()))
+            .map(|state| state.members.values().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    async fn set_room_mode(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        mode: RoomMode,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let info = inner
+            .rooms
+            .get_mut(&(tenant.clone(), room.clone()))
+            .and_then(|state| state.info.as_mut())
+            .ok_or(StoreError::NotFound { what: "room" })?;
+        info.mode = mode;
+        Ok(())
+    }
+
+    async fn put_message(&self, message: &StoredMessage) -> Result<PutMessage, StoreError> {
+        let mut inner = self.lock();
+        let state = inner
+            .rooms
+            .entry((message.tenant.clone(), message.room.clone()))
+            .or_default();
+        let key = (message.author.id.clone(), message.client_msg_id.clone());
+        if let Some(existing) = state.client_ids.get(&key) {
+            return Ok(PutMessage::Duplicate {
+                existing: *existing,
+            });
+        }
+        state.client_ids.insert(key, message.id);
+        state.messages.insert(message.id, message.clone());
+        Ok(PutMessage::Created)
+    }
+
+    async fn message(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        id: &MessageId,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        Ok(self
+            .lock()
+            .rooms
+            .get(&(tenant.clone(), room.clone()))
+            .and_then(|state| state.messages.get(id).cloned()))
+    }
+
+    async fn history(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        before: Option<&MessageId>,
+        limit: usize,
+    ) -> Result<HistoryPage, StoreError> {
+        let inner = self.lock();
+        let Some(state) = inner.rooms.get(&(tenant.clone(), room.clone())) else {
+            return Ok(HistoryPage {
+                messages: Vec::new(),
+                next: None,
+            });
+        };
+        let mut older = state
+            .messages
+            .values()
+            .rev()
+            .filter(|m| before.is_none_or(|b| m.id < *b));
+        let messages: Vec<StoredMessage> = older.by_ref().take(limit).cloned().collect();
+        let more = older.next().is_some();
+        let next = if more {
+            messages.last().map(|m| m.id)
+        } else {
+            None
+        };
+        Ok(HistoryPage { messages, next })
+    }
+
+    async fn set_reaction(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        message: &MessageId,
+        emoji: &Emoji,
+        user: &UserId,
+        on: bool,
+    ) -> Result<ReactionChange, StoreError> {
+        let mut inner = self.lock();
+        let state = inner
+            .rooms
+            .get_mut(&(tenant.clone(), room.clone()))
+            .filter(|s| s.messages.contains_key(message))
+            .ok_or(StoreError::NotFound { what: "message" })?;
+        let key = (*message, emoji.clone(), user.clone());
+        let changed = if on {
+            state.reactions.insert(key)
+        } else {
+            state.reactions.remove(&key)
+        };
+        let stored = state
+            .messages
+            .get_mut(message)
+            .ok_or(StoreError::NotFound { what: "message" })?;
+        let count = stored
+            .reactions
+            .entry(emoji.as_str().to_owned())
+            .or_insert(0);
+        if changed {
+            *count = if on { *count + 1 } else { count.saturating_sub(1) };
+        }
+        let count = *count;
+        if count == 0 {
+            stored.reactions.remove(emoji.as_str());
+        }
+        Ok(ReactionChange { count, changed })
+    }
+
+    async fn count_send(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        user: &UserId,
+        window_start_ms: i64,
+        _expires_at_s: i64,
+    ) -> Result<u32, StoreError> {
+        let mut inner = self.lock();
+        // Old windows are of no further use; drop them so the map stays small.
+        inner.sends.retain(|(_, _, _, start), _| *start >= window_start_ms);
+        let n = inner
+            .sends
+            .entry((tenant.clone(), room.clone(), user.clone(), window_start_ms))
+            .or_insert(0);
+        *n += 1;
+        Ok(*n)
+    }
+}
+
+/// A [`Connections`] that records every frame, for handler tests. Posting to a
+/// connection that was never opened, or was killed, is `Gone`.
+#[derive(Default)]
+pub struct RecordingConnections {
+    inner: Mutex<RecordingInner>,
+}
+
+#[derive(Default)]
+struct RecordingInner {
+    frames: HashMap<ConnectionId, Vec<Value>>,
+    open: HashSet<ConnectionId>,
+    closed: Vec<ConnectionId>,
+}
+
+impl RecordingConnections {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, RecordingInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn open(&self, id: &ConnectionId) {
+        self.lock().open.insert(id.clone());
+    }
+
+    /// The socket dies without `$disconnect`: later posts are `Gone`.
+    pub fn kill(&self, id: &ConnectionId) {
+        self.lock().open.remove(id);
+    }
+
+    /// Takes the frames posted to `id` so far.
+    pub fn take(&self, id: &ConnectionId) -> Vec<Value> {
+        self.lock().frames.remove(id).unwrap_or_default()
+    }
+
+    /// Connections closed through [`Connections::disconnect`].
+    pub fn closed(&self) -> Vec<ConnectionId> {
+        self.lock().closed.clone()
+    }
+}
+
+impl Connections for RecordingConnections {
+    async fn post(&self, id: &ConnectionId, payload: &[u8]) -> Result<(), PostError> {
+        let mut inner = self.lock();
+        if !inner.open.contains(id) {
+            return Err(PostError::Gone);
+        }
+        let value: Value =
+            serde_json::from_slice(payload).map_err(|e| PostError::Failed(Box::new(e)))?;
+        inner.frames.entry(id.clone()).or_default().push(value);
+        Ok(())
+    }
+
+    async fn disconnect(&self, id: &ConnectionId) -> Result<(), PostError> {
+        let mut inner = self.lock();
+        if !inner.open.remove(id) {
+            return Err(PostError::Gone);
+        }
+        inner.closed.push(id.clone());
+        Ok(())
+    }
+}

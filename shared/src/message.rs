@@ -1,0 +1,211 @@
+//! Messages and the validated values they are made of.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::identity::{Role, TenantId, UserId};
+use crate::room::RoomId;
+
+/// Longest `clientMsgId` accepted.
+pub const MAX_CLIENT_MSG_ID_LEN: usize = 64;
+/// Longest reaction accepted, in characters (a flag or a skin-toned family is several).
+pub const MAX_EMOJI_CHARS: usize = 16;
+
+/// A time-ordered message id (UUIDv7); its text form sorts like its time, so it is
+/// also the history cursor and the storage sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MessageId(Uuid);
+
+/// Why a value in a frame was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    TooLarge(String),
+}
+
+impl MessageId {
+    pub fn new_v7() -> Self {
+        Self(Uuid::now_v7())
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        Uuid::try_parse(raw)
+            .map(Self)
+            .map_err(|_| ValueError::Invalid(format!("`{raw:.40}` is not a message id")))
+    }
+}
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.as_hyphenated().fmt(f)
+    }
+}
+
+impl Serialize for MessageId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Message text: not blank, no control characters but newline and tab, at most
+/// `max_chars` Unicode scalar values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct MessageText(String);
+
+impl MessageText {
+    pub fn parse(raw: &str, max_chars: usize) -> Result<Self, ValueError> {
+        if raw.trim().is_empty() {
+            return Err(ValueError::Invalid("text must not be empty".into()));
+        }
+        let chars = raw.chars().count();
+        if chars > max_chars {
+            return Err(ValueError::TooLarge(format!(
+                "text has {chars} characters; the limit is {max_chars}"
+            )));
+        }
+        if raw.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err(ValueError::Invalid(
+                "text must not contain control characters".into(),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// Text read back from storage, already validated when it was written.
+    pub fn from_stored(raw: String) -> Self {
+        Self(raw)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The client's idempotency key for a send: printable ASCII, no spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ClientMsgId(String);
+
+impl ClientMsgId {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        if raw.is_empty() || raw.len() > MAX_CLIENT_MSG_ID_LEN {
+            return Err(ValueError::Invalid(format!(
+                "clientMsgId must be 1 to {MAX_CLIENT_MSG_ID_LEN} characters"
+            )));
+        }
+        if !raw.bytes().all(|b| b.is_ascii_graphic()) || raw.contains('#') {
+            return Err(ValueError::Invalid(
+                "clientMsgId may only contain printable ASCII other than '#'".into(),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A reaction: a short run of non-space, non-control characters (an emoji, or a
+/// `:shortcode:`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Emoji(String);
+
+impl Emoji {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let chars = raw.chars().count();
+        if chars == 0 || chars > MAX_EMOJI_CHARS {
+            return Err(ValueError::Invalid(format!(
+                "emoji must be 1 to {MAX_EMOJI_CHARS} characters"
+            )));
+        }
+        if raw
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '#')
+        {
+            return Err(ValueError::Invalid(
+                "emoji must not contain spaces, control characters or '#'".into(),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Who wrote a message, as others see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Author {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A message as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub tenant: TenantId,
+    pub room: RoomId,
+    pub id: MessageId,
+    pub author: Author,
+    pub text: MessageText,
+    /// Milliseconds since the Unix epoch.
+    pub created_at_ms: i64,
+    pub reply_to: Option<MessageId>,
+    pub client_msg_id: ClientMsgId,
+    /// The client's `requestId`, kept so events can carry it as correlation id.
+    pub correlation_id: Option<String>,
+    pub reactions: BTreeMap<String, u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_sort_by_time_as_text() {
+        let a = MessageId::new_v7();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = MessageId::new_v7();
+        assert!(a.to_string() < b.to_string());
+        assert_eq!(MessageId::parse(&a.to_string()).unwrap(), a);
+        assert!(MessageId::parse("nope").is_err());
+    }
+
+    #[test]
+    fn text_limits_count_characters_not_bytes() {
+        assert!(MessageText::parse(&"é".repeat(10), 10).is_ok());
+        assert!(matches!(
+            MessageText::parse(&"é".repeat(11), 10),
+            Err(ValueError::TooLarge(_))
+        ));
+        assert!(matches!(
+            MessageText::parse("  \n ", 10),
+            Err(ValueError::Invalid(_))
+        ));
+        assert!(MessageText::parse("a\u{0}b", 10).is_err());
+        assert!(MessageText::parse("line\nline", 10).is_ok());
+    }
+
+    #[test]
+    fn client_ids_and_emoji_are_validated() {
+        assert!(ClientMsgId::parse("c-1").is_ok());
+        assert!(ClientMsgId::parse("").is_err());
+        assert!(ClientMsgId::parse("a b").is_err());
+        assert!(ClientMsgId::parse(&"x".repeat(65)).is_err());
+        assert!(Emoji::parse("👍").is_ok());
+        assert!(Emoji::parse("👨‍👩‍👧‍👦").is_ok());
+        assert!(Emoji::parse(":fire:").is_ok());
+        assert!(Emoji::parse("").is_err());
+        assert!(Emoji::parse("a b").is_err());
+    }
+}

@@ -1,0 +1,319 @@
+//! The ports: narrow traits for each outside system, named for the capability the
+//! handlers need, returning Sideline types and documented error contracts.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use serde::Serialize;
+
+use crate::identity::{Role, TenantId, UserId};
+use crate::message::{ClientMsgId, Emoji, MessageId, StoredMessage};
+use crate::room::{RoomId, RoomMode};
+
+/// Any error from an outside system, kept as the source of ours.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// An API Gateway connection id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct ConnectionId(String);
+
+impl ConnectionId {
+    /// API Gateway ids are short printable ASCII; '#' is refused because it is the
+    /// storage key separator.
+    pub fn parse(raw: &str) -> Option<Self> {
+        (!raw.is_empty()
+            && raw.len() <= 128
+            && raw.bytes().all(|b| b.is_ascii_graphic() && b != b'#'))
+        .then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ConnectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How long a connection record outlives its `$connect` if `$disconnect` never
+/// comes: just over API Gateway's 2-hour connection maximum.
+pub const CONNECTION_TTL_SECS: i64 = 2 * 3600 + 10 * 60;
+
+/// A live connection, recorded by `$connect`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionRecord {
+    pub tenant: TenantId,
+    pub connection_id: ConnectionId,
+    pub user: UserId,
+    pub name: String,
+    pub role: Role,
+    pub connected_at_ms: i64,
+    /// TTL backstop (seconds since the epoch), in case `$disconnect` never comes.
+    pub expires_at_s: i64,
+    /// Rooms this connection has joined, so `$disconnect` can leave them all.
+    pub rooms: BTreeSet<RoomId>,
+}
+
+/// One connection's presence in one room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub connection_id: ConnectionId,
+    pub user: UserId,
+    pub name: String,
+    /// The role in this room (token role or room override).
+    pub role: Role,
+    pub joined_at_ms: i64,
+    /// Copied from the connection so a forgotten member also expires.
+    pub expires_at_s: i64,
+}
+
+/// A room's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomInfo {
+    pub mode: RoomMode,
+    pub created_at_ms: i64,
+}
+
+/// The result of storing a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutMessage {
+    Created,
+    /// The same author already sent this `clientMsgId` to this room.
+    Duplicate { existing: MessageId },
+}
+
+/// One page of history, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryPage {
+    pub messages: Vec<StoredMessage>,
+    /// Pass as `before` to get the next (older) page; `None` when there is none.
+    pub next: Option<MessageId>,
+}
+
+/// The result of setting a reaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReactionChange {
+    /// Users reacting with this emoji to this message, after the change.
+    pub count: u64,
+    /// False when the reaction was already as asked (a repeat toggle).
+    pub changed: bool,
+}
+
+/// Errors of [`CommunityStore`].
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing the operation needs does not exist (`what` names it).
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    /// A configured limit would be exceeded.
+    #[error("{0}")]
+    LimitReached(String),
+    /// The store could not be reached or refused the call; retrying may help.
+    #[error("store unavailable")]
+    Unavailable(#[source] BoxError),
+    /// A stored item could not be read back; a bug or a manual edit.
+    #[error("stored item is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Everything the realtime core keeps: connections, rooms, memberships, messages,
+/// reactions and rate-limit counters. Every method is scoped by tenant.
+///
+/// # Errors
+///
+/// Every method returns [`StoreError::Unavailable`] when the backing service fails,
+/// and [`StoreError::Corrupt`] when an item cannot be decoded. Other variants are
+/// listed per method. No method leaves a partial write behind on error.
+pub trait CommunityStore: Send + Sync {
+    /// Records (or replaces) a connection.
+    fn put_connection(
+        &self,
+        record: &ConnectionRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Reads a connection.
+    fn connection(
+        &self,
+        tenant: &TenantId,
+        id: &ConnectionId,
+    ) -> impl Future<Output = Result<Option<ConnectionRecord>, StoreError>> + Send;
+
+    /// Forgets a connection and all its memberships; returns what was recorded
+    /// (`None` if it was already gone). Idempotent.
+    fn remove_connection(
+        &self,
+        tenant: &TenantId,
+        id: &ConnectionId,
+    ) -> impl Future<Output = Result<Option<ConnectionRecord>, StoreError>> + Send;
+
+    /// Adds `member` to `room`, creating the room (mode `open`) on first join, and
+    /// notes the room on the connection. Joining again refreshes the membership.
+    ///
+    /// `NotFound { what: "connection" }` if the connection is not recorded;
+    /// `LimitReached` if the connection is already in `max_rooms` other rooms.
+    fn join_room(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        member: &Member,
+        max_rooms: usize,
+    ) -> impl Future<Output = Result<RoomInfo, StoreError>> + Send;
+
+    /// Removes a connection from a room; returns whether it was a member.
+    fn leave_room(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        id: &ConnectionId,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// One connection's membership of a room, with the room's settings.
+    fn membership(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        id: &ConnectionId,
+    ) -> impl Future<Output = Result<Option<(Member, RoomInfo)>, StoreError>> + Send;
+
+    /// Every connection in a room (one query), in no particular order.
+    fn room_members(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+    ) -> impl Future<Output = Result<Vec<Member>, StoreError>> + Send;
+
+    /// Changes a room's mode. `NotFound { what: "room" }` if nobody ever joined it.
+    fn set_room_mode(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        mode: RoomMode,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Stores a message unless its author already sent its `clientMsgId` to this
+    /// room, in which case nothing is written and the first id is returned.
+    fn put_message(
+        &self,
+        message: &StoredMessage,
+    ) -> impl Future<Output = Result<PutMessage, StoreError>> + Send;
+
+    /// Reads one message.
+    fn message(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        id: &MessageId,
+    ) -> impl Future<Output = Result<Option<StoredMessage>, StoreError>> + Send;
+
+    /// Messages older than `before` (all when `None`), newest first, at most `limit`.
+    fn history(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        before: Option<&MessageId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<HistoryPage, StoreError>> + Send;
+
+    /// Turns `user`'s `emoji` reaction on `message` on or off; one per user per emoji.
+    /// `NotFound { what: "message" }` if the message does not exist.
+    fn set_reaction(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        message: &MessageId,
+        emoji: &Emoji,
+        user: &UserId,
+        on: bool,
+    ) -> impl Future<Output = Result<ReactionChange, StoreError>> + Send;
+
+    /// Counts one send by `user` in `room` in the rate-limit window starting at
+    /// `window_start_ms`; returns the count including this one. The counter expires
+    /// at `expires_at_s`.
+    fn count_send(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        user: &UserId,
+        window_start_ms: i64,
+        expires_at_s: i64,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
+}
+
+/// Errors of [`Connections`].
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    /// The connection no longer exists (API Gateway's `GoneException`, HTTP 410).
+    #[error("connection is gone")]
+    Gone,
+    /// Anything else; the frame was not delivered.
+    #[error("post to connection failed")]
+    Failed(#[source] BoxError),
+}
+
+/// Sends frames to WebSocket connections (API Gateway's `@connections` API).
+///
+/// # Errors
+///
+/// [`PostError::Gone`] when the connection no longer exists; [`PostError::Failed`]
+/// for every other failure.
+pub trait Connections: Send + Sync {
+    /// Sends one text frame.
+    fn post(
+        &self,
+        id: &ConnectionId,
+        payload: &[u8],
+    ) -> impl Future<Output = Result<(), PostError>> + Send;
+
+    /// Closes a connection (its `$disconnect` runs afterwards).
+    fn disconnect(&self, id: &ConnectionId) -> impl Future<Output = Result<(), PostError>> + Send;
+}
+
+/// The time, so time-based rules can be tested without waiting.
+pub trait Clock: Send + Sync {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+}
+
+/// The machine's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default()
+    }
+}
+
+/// A clock that only moves when told to.
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    pub fn at(ms: i64) -> Self {
+        Self(AtomicI64::new(ms))
+    }
+
+    pub fn advance_ms(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Convenience for callers that keep the id of a client message.
+pub fn duplicate_key(user: &UserId, client_msg_id: &ClientMsgId) -> String {
+    format!("{user}#{}", client_msg_id.as_str())
+}

@@ -1,0 +1,572 @@
+//! The wire protocol: client frames parsed into [`Command`]s, and server frames.
+//!
+//! Client frames carry `action`; server frames carry `type`. Any client frame may
+//! carry `requestId`, echoed on the reply or error it causes. The names are a public
+//! contract (see `docs/protocol.md`): extend them, never rename them.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::config::Limits;
+use crate::identity::{Role, UserId};
+use crate::message::{Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage, ValueError};
+use crate::ports::ConnectionId;
+use crate::room::{Capability, RoomId, RoomMode};
+
+/// Longest `requestId` accepted.
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// The error codes of error frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    TooLarge,
+    RateLimited,
+    Conflict,
+    Internal,
+}
+
+/// A client action, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Join {
+        room: RoomId,
+    },
+    Leave {
+        room: RoomId,
+    },
+    Send {
+        room: RoomId,
+        text: MessageText,
+        client_msg_id: ClientMsgId,
+        reply_to: Option<MessageId>,
+    },
+    React {
+        room: RoomId,
+        message_id: MessageId,
+        emoji: Emoji,
+        on: bool,
+    },
+    Typing {
+        room: RoomId,
+    },
+    History {
+        room: RoomId,
+        before: Option<MessageId>,
+        limit: Option<usize>,
+    },
+    Presence {
+        room: RoomId,
+    },
+    Ping,
+    Configure {
+        room: RoomId,
+        mode: RoomMode,
+    },
+}
+
+impl Command {
+    /// The `action` name of this command.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Command::Join { .. } => "join",
+            Command::Leave { .. } => "leave",
+            Command::Send { .. } => "send",
+            Command::React { .. } => "react",
+            Command::Typing { .. } => "typing",
+            Command::History { .. } => "history",
+            Command::Presence { .. } => "presence",
+            Command::Ping => "ping",
+            Command::Configure { .. } => "configure",
+        }
+    }
+}
+
+/// A parsed client frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientFrame {
+    pub request_id: Option<String>,
+    pub command: Command,
+}
+
+/// An error to send back as an `error` frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub action: Option<String>,
+    pub request_id: Option<String>,
+    pub client_msg_id: Option<String>,
+    pub retry_after_ms: Option<u64>,
+}
+
+impl FrameError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            action: None,
+            request_id: None,
+            client_msg_id: None,
+            retry_after_ms: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, message)
+    }
+
+    /// The frame clients receive.
+    pub fn to_frame(&self) -> ServerFrame {
+        ServerFrame::Error {
+            code: self.code,
+            message: self.message.clone(),
+            action: self.action.clone(),
+            request_id: self.request_id.clone(),
+            client_msg_id: self.client_msg_id.clone(),
+            retry_after_ms: self.retry_after_ms,
+        }
+    }
+}
+
+impl From<ValueError> for FrameError {
+    fn from(e: ValueError) -> Self {
+        match e {
+            ValueError::Invalid(m) => FrameError::bad_request(m),
+            ValueError::TooLarge(m) => FrameError::new(ErrorCode::TooLarge, m),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RoomDto {
+    room: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SendDto {
+    room: String,
+    text: String,
+    client_msg_id: String,
+    #[serde(default)]
+    reply_to: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReactDto {
+    room: String,
+    message_id: String,
+    emoji: String,
+    on: bool,
+}
+
+#[derive(Deserialize)]
+struct HistoryDto {
+    room: String,
+    #[serde(default)]
+    before: Option<String>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct ConfigureDto {
+    room: String,
+    mode: String,
+}
+
+fn dto<T: DeserializeOwned>(map: &Map<String, Value>) -> Result<T, FrameError> {
+    // Serde's messages name the field and the expected type, e.g.
+    // "missing field `room`" or "invalid type: integer `5`, expected a string".
+    T::deserialize(Value::Object(map.clone())).map_err(|e| FrameError::bad_request(e.to_string()))
+}
+
+fn room(raw: &str) -> Result<RoomId, FrameError> {
+    RoomId::parse(raw).map_err(|e| FrameError::bad_request(e.to_string()))
+}
+
+/// Parses a client frame. Every failure is a [`FrameError`] carrying whatever
+/// `action`, `requestId` and `clientMsgId` could be read, so the client can match it.
+pub fn parse_frame(body: &str, limits: &Limits) -> Result<ClientFrame, FrameError> {
+    let value: Value = serde_json::from_str(body)
+        .map_err(|_| FrameError::bad_request("frame is not valid JSON"))?;
+    let Value::Object(map) = value else {
+        return Err(FrameError::bad_request("frame must be a JSON object"));
+    };
+    let mut echo = FrameError::bad_request("");
+    echo.client_msg_id = map
+        .get("clientMsgId")
+        .and_then(Value::as_str)
+        .map(|s| s.chars().take(crate::message::MAX_CLIENT_MSG_ID_LEN).collect());
+    echo.action = map
+        .get("action")
+        .and_then(Value::as_str)
+        .map(|s| s.chars().take(32).collect());
+    let request_id_error = match map.get("requestId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) if !id.is_empty() && id.len() <= MAX_REQUEST_ID_LEN => {
+            echo.request_id = Some(id.clone());
+            None
+        }
+        Some(_) => Some(FrameError::bad_request(format!(
+            "requestId must be a string of 1 to {MAX_REQUEST_ID_LEN} characters"
+        ))),
+    };
+    let fail = |mut err: FrameError| {
+        err.action = echo.action.clone();
+        err.client_msg_id = echo.client_msg_id.clone();
+        err.request_id = echo.request_id.clone();
+        err
+    };
+    if let Some(err) = request_id_error {
+        return Err(fail(err));
+    }
+    let action = match map.get("action") {
+        Some(Value::String(a)) => a.as_str(),
+        Some(_) => return Err(fail(FrameError::bad_request("`action` must be a string"))),
+        None => return Err(fail(FrameError::bad_request("missing `action`"))),
+    };
+    let command = parse_command(action, &map, limits).map_err(fail)?;
+    Ok(ClientFrame {
+        request_id: echo.request_id.clone(),
+        command,
+    })
+}
+
+fn parse_command(
+    action: &str,
+    map: &Map<String, Value>,
+    limits: &Limits,
+) -> Result<Command, FrameError> {
+    Ok(match action {
+        "join" => Command::Join {
+            room: room(&dto::<RoomDto>(map)?.room)?,
+        },
+        "leave" => Command::Leave {
+            room: room(&dto::<RoomDto>(map)?.room)?,
+        },
+        "typing" => Command::Typing {
+            room: room(&dto::<RoomDto>(map)?.room)?,
+        },
+        "presence" => Command::Presence {
+            room: room(&dto::<RoomDto>(map)?.room)?,
+        },
+        "ping" => Command::Ping,
+        "send" => {
+            let d: SendDto = dto(map)?;
+            Command::Send {
+                room: room(&d.room)?,
+                client_msg_id: ClientMsgId::parse(&d.client_msg_id)?,
+                text: MessageText::parse(&d.text, limits.max_text_chars)?,
+                reply_to: d.reply_to.as_deref().map(MessageId::parse).transpose()?,
+            }
+        }
+        "react" => {
+            let d: ReactDto = dto(map)?;
+            Command::React {
+                room: room(&d.room)?,
+                message_id: MessageId::parse(&d.message_id)?,
+                emoji: Emoji::parse(&d.emoji)?,
+                on: d.on,
+            }
+        }
+        "history" => {
+            let d: HistoryDto = dto(map)?;
+            let limit = match d.limit {
+                None => None,
+                Some(n) if n >= 1 && n as usize <= limits.history_max => Some(n as usize),
+                Some(_) => {
+                    return Err(FrameError::bad_request(format!(
+                        "limit must be between 1 and {}",
+                        limits.history_max
+                    )))
+                }
+            };
+            Command::History {
+                room: room(&d.room)?,
+                before: d.before.as_deref().map(MessageId::parse).transpose()?,
+                limit,
+            }
+        }
+        "configure" => {
+            let d: ConfigureDto = dto(map)?;
+            Command::Configure {
+                room: room(&d.room)?,
+                mode: RoomMode::parse(&d.mode).ok_or_else(|| {
+                    FrameError::bad_request("mode must be one of open, stage, readonly")
+                })?,
+            }
+        }
+        other => {
+            return Err(FrameError::bad_request(format!(
+                "unknown action `{}`",
+                other.chars().take(32).collect::<String>()
+            )))
+        }
+    })
+}
+
+/// RFC 3339 UTC with milliseconds, e.g. `2026-11-21T07:50:00.123Z`.
+pub fn format_time(ms: i64) -> String {
+    DateTime::from_millis(ms)
+        .fmt(DateTimeFormat::DateTime)
+        .unwrap_or_default()
+}
+
+/// A message as clients see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    pub id: MessageId,
+    pub room: RoomId,
+    pub author: Author,
+    pub text: String,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<MessageId>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub reactions: BTreeMap<String, u64>,
+}
+
+impl From<&StoredMessage> for MessageView {
+    fn from(m: &StoredMessage) -> Self {
+        Self {
+            id: m.id,
+            room: m.room.clone(),
+            author: m.author.clone(),
+            text: m.text.as_str().to_owned(),
+            created_at: format_time(m.created_at_ms),
+            reply_to: m.reply_to,
+            reactions: m.reactions.iter().filter(|(_, n)| **n > 0).map(|(k, v)| (k.clone(), *v)).collect(),
+        }
+    }
+}
+
+/// A user as presence lists show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserView {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Who is in a room: a count of users (not connections), and the users themselves
+/// unless the room is large.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PresenceView {
+    pub count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<UserView>>,
+}
+
+/// The outcome of a send, in `ack.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AckStatus {
+    Delivered,
+    Masked,
+    Held,
+    Shadowed,
+    Blocked,
+}
+
+/// Every frame the server sends. Serialised with `type` and camelCase fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
+pub enum ServerFrame {
+    Joined {
+        room: RoomId,
+        role: Role,
+        mode: RoomMode,
+        capabilities: Vec<Capability>,
+        presence: PresenceView,
+        history: Vec<MessageView>,
+        next: Option<MessageId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Left {
+        room: RoomId,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Ack {
+        client_msg_id: ClientMsgId,
+        message_id: MessageId,
+        status: AckStatus,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        duplicate: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Message {
+        #[serde(flatten)]
+        message: MessageView,
+    },
+    Reaction {
+        room: RoomId,
+        message_id: MessageId,
+        emoji: Emoji,
+        count: u64,
+        on: bool,
+        user: UserView,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Typing {
+        room: RoomId,
+        user: UserView,
+    },
+    History {
+        room: RoomId,
+        messages: Vec<MessageView>,
+        next: Option<MessageId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Presence {
+        room: RoomId,
+        #[serde(flatten)]
+        presence: PresenceView,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Pong {
+        connection_id: ConnectionId,
+        server_time: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// A room's settings changed (`configure`).
+    Room {
+        room: RoomId,
+        mode: RoomMode,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        action: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_msg_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
+}
+
+impl ServerFrame {
+    /// The JSON text sent on the socket.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Serialising these types cannot fail: every map key is a string.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(body: &str) -> Result<ClientFrame, FrameError> {
+        parse_frame(body, &Limits::default())
+    }
+
+    #[test]
+    fn every_action_parses() {
+        let id = MessageId::new_v7();
+        let frames = [
+            r#"{"action":"join","room":"match:1","requestId":"r1"}"#.to_owned(),
+            r#"{"action":"leave","room":"match:1"}"#.to_owned(),
+            r#"{"action":"send","room":"match:1","text":"hi","clientMsgId":"c1"}"#.to_owned(),
+            format!(r#"{{"action":"send","room":"m","text":"hi","clientMsgId":"c1","replyTo":"{id}"}}"#),
+            format!(r#"{{"action":"react","room":"m","messageId":"{id}","emoji":"👍","on":true}}"#),
+            r#"{"action":"typing","room":"m"}"#.to_owned(),
+            format!(r#"{{"action":"history","room":"m","before":"{id}","limit":10}}"#),
+            r#"{"action":"presence","room":"m"}"#.to_owned(),
+            r#"{"action":"ping"}"#.to_owned(),
+            r#"{"action":"configure","room":"m","mode":"stage"}"#.to_owned(),
+        ];
+        for f in frames {
+            assert!(parse(&f).is_ok(), "{f}: {:?}", parse(&f));
+        }
+        assert_eq!(
+            parse(r#"{"action":"join","room":"match:1","requestId":"r1"}"#)
+                .unwrap()
+                .request_id
+                .as_deref(),
+            Some("r1")
+        );
+    }
+
+    #[test]
+    fn bad_frames_get_clear_errors_with_echoes() {
+        let e = parse("hello").unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadRequest);
+        assert!(e.message.contains("JSON"));
+
+        let e = parse("[1,2]").unwrap_err();
+        assert!(e.message.contains("object"));
+
+        let e = parse(r#"{"action":"dance","requestId":"r9"}"#).unwrap_err();
+        assert!(e.message.contains("unknown action `dance`"));
+        assert_eq!(e.request_id.as_deref(), Some("r9"));
+        assert_eq!(e.action.as_deref(), Some("dance"));
+
+        let e = parse(r#"{"action":"send","room":"m","clientMsgId":"c7"}"#).unwrap_err();
+        assert!(e.message.contains("text"), "{}", e.message);
+        assert_eq!(e.client_msg_id.as_deref(), Some("c7"));
+
+        let e = parse(r#"{"action":"join","room":5}"#).unwrap_err();
+        assert!(e.message.contains("invalid type"), "{}", e.message);
+
+        let e = parse(r#"{"action":"join","room":"bad room"}"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadRequest);
+
+        let long = "x".repeat(2001);
+        let e = parse(&format!(r#"{{"action":"send","room":"m","text":"{long}","clientMsgId":"c"}}"#)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::TooLarge);
+
+        let e = parse(r#"{"action":"send","room":"m","text":"  ","clientMsgId":"c"}"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadRequest);
+
+        let e = parse(r#"{"action":"history","room":"m","limit":101}"#).unwrap_err();
+        assert!(e.message.contains("limit"));
+
+        let e = parse(r#"{"action":"ping","requestId":7}"#).unwrap_err();
+        assert!(e.message.contains("requestId"));
+    }
+
+    #[test]
+    fn server_frames_use_type_and_camel_case() {
+        let frame = ServerFrame::Pong {
+            connection_id: ConnectionId::parse("abc").unwrap(),
+            server_time: format_time(0),
+            request_id: Some("r".into()),
+        };
+        let v: Value = serde_json::from_slice(&frame.to_bytes()).unwrap();
+        assert_eq!(v["type"], "pong");
+        assert_eq!(v["connectionId"], "abc");
+        assert_eq!(v["serverTime"], "1970-01-01T00:00:00Z");
+        assert_eq!(v["requestId"], "r");
+
+        let err = FrameError::new(ErrorCode::RateLimited, "slow down").to_frame();
+        let v: Value = serde_json::from_slice(&err.to_bytes()).unwrap();
+        assert_eq!(v["type"], "error");
+        assert_eq!(v["code"], "rate_limited");
+    }
+}
