@@ -1,1 +1,99 @@
-pub fn placeholder() {}
+//! `ws-connect`: the `$connect` route, after the authorizer allowed the handshake.
+//! Records the connection with a TTL backstop just over API Gateway's 2-hour
+//! maximum, since `$disconnect` is best-effort.
+
+use sideline_shared::identity::Identity;
+use sideline_shared::lambda::{ProxyResponse, WebSocketEvent};
+use sideline_shared::ports::{
+    Clock, CommunityStore, ConnectionId, ConnectionRecord, CONNECTION_TTL_SECS,
+};
+use tracing::{error, info};
+
+/// Records the connection; a non-200 answer makes API Gateway refuse the handshake.
+pub async fn handle<S: CommunityStore, K: Clock>(
+    event: WebSocketEvent,
+    store: &S,
+    clock: &K,
+) -> ProxyResponse {
+    let ctx = event.request_context;
+    let Some(connection_id) = ConnectionId::parse(&ctx.connection_id) else {
+        error!(connection_id = %ctx.connection_id, "unusable connection id");
+        return ProxyResponse::status(400, "bad connection id");
+    };
+    let identity = match ctx.authorizer.as_ref().map(Identity::from_context) {
+        Some(Ok(identity)) => identity,
+        other => {
+            error!(connection_id = %connection_id, ?other, "no identity in the authorizer context; is the authorizer attached?");
+            return ProxyResponse::status(403, "Forbidden");
+        }
+    };
+    let now_ms = clock.now_ms();
+    let record = ConnectionRecord {
+        tenant: identity.tenant.clone(),
+        connection_id: connection_id.clone(),
+        user: identity.user.clone(),
+        name: identity.name.clone(),
+        role: identity.role,
+        connected_at_ms: now_ms,
+        expires_at_s: now_ms / 1000 + CONNECTION_TTL_SECS,
+        rooms: Default::default(),
+    };
+    match store.put_connection(&record).await {
+        Ok(()) => {
+            info!(connection_id = %connection_id, tenant = %identity.tenant, user_id = %identity.user, "connected");
+            ProxyResponse::ok()
+        }
+        Err(err) => {
+            error!(connection_id = %connection_id, error = %err, cause = ?std::error::Error::source(&err), "could not record connection");
+            ProxyResponse::status(500, "Internal Server Error")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use sideline_shared::identity::TenantId;
+    use sideline_shared::memory::MemoryStore;
+    use sideline_shared::ports::ManualClock;
+    use sideline_shared::token::Claims;
+
+    #[tokio::test]
+    async fn connection_is_recorded_with_a_ttl_backstop() {
+        let identity = Claims {
+            sub: "7".into(),
+            tenant: "acme".into(),
+            ..Claims::default()
+        }
+        .into_identity()
+        .expect("identity");
+        let event: WebSocketEvent = serde_json::from_value(json!({
+            "requestContext": {
+                "routeKey": "$connect",
+                "connectionId": "L0SM9cOFvHcCIhw=",
+                "authorizer": identity.to_context(),
+            }
+        }))
+        .expect("event");
+        let store = MemoryStore::new();
+        let clock = ManualClock::at(1_800_000_000_000);
+        assert_eq!(handle(event, &store, &clock).await.status_code, 200);
+        let tenant = TenantId::parse("acme").expect("tenant");
+        let id = ConnectionId::parse("L0SM9cOFvHcCIhw=").expect("id");
+        let record = store.connection(&tenant, &id).await.expect("get").expect("recorded");
+        assert_eq!(record.user, identity.user);
+        assert_eq!(record.expires_at_s, 1_800_000_000 + 2 * 3600 + 600);
+    }
+
+    #[tokio::test]
+    async fn connect_without_authorizer_context_is_refused() {
+        let event: WebSocketEvent = serde_json::from_value(json!({
+            "requestContext": {"routeKey": "$connect", "connectionId": "abc"}
+        }))
+        .expect("event");
+        let store = MemoryStore::new();
+        assert_eq!(handle(event, &store, &ManualClock::at(0)).await.status_code, 403);
+        assert_eq!(store.connection_count(), 0);
+    }
+}
