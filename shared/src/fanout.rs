@@ -1,7 +1,7 @@
 //! Delivering frames to a room: one member query, posts with bounded concurrency,
 //! and connections that are gone (410) forgotten without failing the delivery.
 
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use tracing::{debug, warn};
 
 use crate::config::Limits;
@@ -42,20 +42,28 @@ pub fn presence_view(members: &[Member], list_max: usize) -> PresenceView {
 /// Posts one payload to many connections, at most `concurrency` at a time.
 pub async fn post_all<C: Connections>(
     connections: &C,
-    targets: impl IntoIterator<Item = &ConnectionId>,
+    targets: &[&ConnectionId],
     payload: &[u8],
     concurrency: usize,
 ) -> FanOutReport {
-    let results: Vec<(ConnectionId, Result<(), PostError>)> = stream::iter(targets)
-        .map(|id| async move { (id.clone(), connections.post(id, payload).await) })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await;
+    // A plain loop over FuturesUnordered rather than stream combinators: closures
+    // held across awaits defeat the compiler's `Send` proof for generic callers.
     let mut report = FanOutReport::default();
-    for (id, result) in results {
+    let mut pending = targets.iter();
+    let mut in_flight = FuturesUnordered::new();
+    loop {
+        while in_flight.len() < concurrency.max(1) {
+            match pending.next() {
+                Some(id) => in_flight.push(post_one(connections, id, payload)),
+                None => break,
+            }
+        }
+        let Some((id, result)) = in_flight.next().await else {
+            break;
+        };
         match result {
             Ok(()) => report.delivered += 1,
-            Err(PostError::Gone) => report.gone.push(id),
+            Err(PostError::Gone) => report.gone.push(id.clone()),
             Err(err) => {
                 report.failed += 1;
                 warn!(connection_id = %id, error = %err, cause = ?std::error::Error::source(&err), "post to connection failed");
@@ -63,6 +71,14 @@ pub async fn post_all<C: Connections>(
         }
     }
     report
+}
+
+async fn post_one<'a, C: Connections>(
+    connections: &C,
+    id: &'a ConnectionId,
+    payload: &[u8],
+) -> (&'a ConnectionId, Result<(), PostError>) {
+    (id, connections.post(id, payload).await)
 }
 
 /// Sends frames to rooms for one tenant, forgetting connections found gone.
@@ -83,13 +99,14 @@ impl<S: CommunityStore, C: Connections> Broadcaster<'_, S, C> {
         except: Option<&ConnectionId>,
     ) -> FanOutReport {
         let payload = frame.to_bytes();
-        let targets = members
+        let targets: Vec<&ConnectionId> = members
             .iter()
             .map(|m| &m.connection_id)
-            .filter(|id| Some(*id) != except);
+            .filter(|id| Some(*id) != except)
+            .collect();
         let report = post_all(
             self.connections,
-            targets,
+            &targets,
             &payload,
             self.limits.fanout_concurrency,
         )
@@ -141,10 +158,10 @@ impl<S: CommunityStore, C: Connections> Broadcaster<'_, S, C> {
                 presence: presence_view(&members, self.limits.presence_list_max),
                 request_id: None,
             };
-            let targets = members.iter().map(|m| &m.connection_id);
+            let targets: Vec<&ConnectionId> = members.iter().map(|m| &m.connection_id).collect();
             let report = post_all(
                 self.connections,
-                targets,
+                &targets,
                 &frame.to_bytes(),
                 self.limits.fanout_concurrency,
             )

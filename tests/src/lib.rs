@@ -1,1 +1,191 @@
-pub fn placeholder() {}
+//! Helpers for Sideline's cross-crate tests: moto endpoints, a devstack per test,
+//! real WebSocket clients and token minting.
+//!
+//! # Layout
+//!
+//! - [`moto_endpoint`]: where moto server listens, from `SIDELINE_MOTO_ENDPOINT`.
+//! - [`Stack`]: an in-process devstack on a free loopback port, stopped on drop.
+//! - [`Client`]: a WebSocket client that reads frames with a timeout.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use sideline_shared::token::{mint_hs256, Claims};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub use devstack::{Devstack, DevstackConfig};
+
+/// The secret every test stack uses.
+pub const SECRET: &str = "integration-test-secret-0123456789";
+
+/// The moto server to test AWS adapters against. `None` (the test is skipped with a
+/// note) unless `SIDELINE_MOTO_ENDPOINT` is set; when `SIDELINE_REQUIRE_MOTO=1`, as
+/// in the README's test command, a missing endpoint fails the test instead.
+pub fn moto_endpoint() -> Option<String> {
+    match std::env::var("SIDELINE_MOTO_ENDPOINT") {
+        Ok(endpoint) if !endpoint.is_empty() => Some(endpoint),
+        _ => {
+            assert!(
+                std::env::var("SIDELINE_REQUIRE_MOTO").as_deref() != Ok("1"),
+                "SIDELINE_REQUIRE_MOTO=1 but SIDELINE_MOTO_ENDPOINT is not set"
+            );
+            eprintln!("skipped: set SIDELINE_MOTO_ENDPOINT to run the AWS adapter tests against moto");
+            None
+        }
+    }
+}
+
+/// A table name no other test uses.
+pub fn fresh_table() -> String {
+    format!("sideline-test-{}", uuid_simple())
+}
+
+fn uuid_simple() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    format!("{nanos:x}{:x}{:x}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+}
+
+/// Seconds since the epoch.
+pub fn now_s() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// A token for `sub` in `tenant` with `role`, valid for an hour.
+pub fn token(tenant: &str, sub: &str, role: &str) -> String {
+    token_with(Claims {
+        sub: sub.into(),
+        tenant: tenant.into(),
+        exp: now_s() + 3600,
+        role: Some(role.into()),
+        name: Some(sub.into()),
+        ..Claims::default()
+    })
+}
+
+pub fn token_with(claims: Claims) -> String {
+    mint_hs256(SECRET.as_bytes(), &claims).expect("mint token")
+}
+
+/// A devstack for one test, with short limits where tests need them.
+pub struct Stack {
+    pub devstack: Devstack,
+}
+
+impl Stack {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(adjust: impl FnOnce(&mut DevstackConfig)) -> Self {
+        let mut config = DevstackConfig::for_tests(SECRET);
+        adjust(&mut config);
+        let devstack = Devstack::start_in_memory(config).await.expect("devstack starts");
+        Self { devstack }
+    }
+
+    pub fn ws_url(&self, token: &str) -> String {
+        format!("ws://{}/?token={token}", self.devstack.addr())
+    }
+
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.devstack.addr())
+    }
+
+    pub async fn connect(&self, tenant: &str, sub: &str, role: &str) -> Client {
+        Client::connect(&self.ws_url(&token(tenant, sub, role))).await
+    }
+}
+
+/// A real WebSocket client.
+pub struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// How long to wait for an expected frame.
+    pub patience: Duration,
+}
+
+impl Client {
+    pub async fn connect(url: &str) -> Self {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("websocket handshake");
+        Self { ws, patience: Duration::from_secs(5) }
+    }
+
+    pub async fn send(&mut self, frame: Value) {
+        self.send_text(frame.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, text: String) {
+        self.ws.send(Message::text(text)).await.expect("send frame");
+    }
+
+    /// The next text frame, parsed.
+    pub async fn next(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(self.patience, self.ws.next())
+                .await
+                .expect("a frame arrives in time")
+                .expect("socket still open")
+                .expect("readable frame");
+            match message {
+                Message::Text(text) => return serde_json::from_str(text.as_str()).expect("JSON frame"),
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected frame {other:?}"),
+            }
+        }
+    }
+
+    /// The next frame of type `kind`, skipping others (presence, typing, …).
+    pub async fn next_of(&mut self, kind: &str) -> Value {
+        loop {
+            let frame = self.next().await;
+            if frame["type"] == kind {
+                return frame;
+            }
+        }
+    }
+
+    /// Sends a frame and waits for the reply of type `kind` (or an error).
+    pub async fn request(&mut self, frame: Value, kind: &str) -> Value {
+        self.send(frame).await;
+        loop {
+            let reply = self.next().await;
+            if reply["type"] == kind || reply["type"] == "error" {
+                return reply;
+            }
+        }
+    }
+
+    /// Joins and returns the `joined` frame.
+    pub async fn join(&mut self, room: &str) -> Value {
+        let reply = self.request(serde_json::json!({"action": "join", "room": room}), "joined").await;
+        assert_eq!(reply["type"], "joined", "{reply}");
+        reply
+    }
+
+    /// The close frame (code, reason) or `None` if the socket ended without one.
+    pub async fn closed(&mut self) -> Option<(u16, String)> {
+        loop {
+            match tokio::time::timeout(self.patience, self.ws.next()).await.expect("closes in time") {
+                Some(Ok(Message::Close(frame))) => {
+                    return frame.map(|f| (u16::from(f.code), f.reason.to_string()));
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+        // Drain until the server's close arrives, so $disconnect has run.
+        while let Ok(Some(Ok(_))) = tokio::time::timeout(Duration::from_secs(2), self.ws.next()).await {}
+    }
+}

@@ -1,1 +1,283 @@
-pub fn placeholder() {}
+//! devstack: Sideline whole on one machine, no AWS account.
+//!
+//! One port serves what API Gateway serves in AWS, and runs the very same handlers:
+//! - `GET /?token=…` upgrades to a WebSocket after the `$connect` authorizer and
+//!   `ws-connect` ran; every text frame is routed to `$default` (`ws-message`); the
+//!   end of the socket runs `$disconnect` (`ws-disconnect`). API Gateway's limits
+//!   apply: 32 KB frames and 128 KB messages (closed with 1009), 10 min idle and
+//!   2 h maximum (closed with 1001).
+//! - `POST`/`GET`/`DELETE /@connections/{id}` (also under `/{stage}/`) is the
+//!   management API. The handlers reach it through the real AWS SDK client, and an
+//!   unknown id is 410 `GoneException`, as in AWS.
+//! - `GET /dev/token?tenant=&sub=&role=&name=` mints a dev token with the
+//!   configured secret.
+//!
+//! # Layout
+//!
+//! - [`DevstackConfig`], [`Devstack`]: configure, start, stop.
+//! - `gateway`: the WebSocket side (authorize, connect, frames, limits, disconnect).
+//! - `management`: the `@connections` API and the dev token endpoint.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicI64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::Router;
+use sideline_shared::config::Limits;
+use sideline_shared::dynamo::DynamoStore;
+use sideline_shared::gateway::{local_sdk_config, ApiGatewayConnections};
+use sideline_shared::memory::MemoryStore;
+use sideline_shared::ports::{CommunityStore, StoreError, SystemClock};
+use sideline_shared::token::{TokenConfig, TokenConfigError, TokenVerifier, VerifyingKey};
+use tokio::sync::{mpsc, oneshot, Notify};
+use ws_message::MessageDeps;
+
+mod gateway;
+mod management;
+
+/// How devstack behaves. The defaults are API Gateway's.
+#[derive(Debug, Clone)]
+pub struct DevstackConfig {
+    pub bind: SocketAddr,
+    pub jwt_secret: String,
+    pub limits: Limits,
+    pub idle_timeout: Duration,
+    pub max_connection_age: Duration,
+    pub frame_limit: usize,
+    pub message_limit: usize,
+}
+
+/// API Gateway's WebSocket frame limit.
+pub const FRAME_LIMIT: usize = 32 * 1024;
+/// API Gateway's WebSocket message limit (and `@connections` payload limit).
+pub const MESSAGE_LIMIT: usize = 128 * 1024;
+
+impl DevstackConfig {
+    pub fn new(bind: SocketAddr, jwt_secret: String) -> Self {
+        Self {
+            bind,
+            jwt_secret,
+            limits: Limits::default(),
+            idle_timeout: Duration::from_secs(10 * 60),
+            max_connection_age: Duration::from_secs(2 * 3600),
+            frame_limit: FRAME_LIMIT,
+            message_limit: MESSAGE_LIMIT,
+        }
+    }
+
+    /// A free loopback port and the given secret.
+    pub fn for_tests(secret: &str) -> Self {
+        Self::new(SocketAddr::from(([127, 0, 0, 1], 0)), secret.to_owned())
+    }
+}
+
+/// Why devstack could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DevstackError {
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("bad JWT secret")]
+    Secret(#[from] TokenConfigError),
+    #[error("cannot prepare the DynamoDB table")]
+    Table(#[source] StoreError),
+}
+
+/// What devstack sends a socket.
+#[derive(Debug)]
+enum Outbound {
+    Text(String),
+    Close(u16, &'static str),
+}
+
+/// One live socket, as the `@connections` API sees it.
+struct Socket {
+    outbound: mpsc::UnboundedSender<Outbound>,
+    connected_at_ms: i64,
+    last_active_ms: Arc<AtomicI64>,
+    source_ip: String,
+    user_agent: String,
+    /// Ends the socket without `$disconnect` (a dead network path).
+    sever: Arc<Notify>,
+}
+
+type Registry = Mutex<HashMap<String, Socket>>;
+
+fn registry_lock(registry: &Registry) -> std::sync::MutexGuard<'_, HashMap<String, Socket>> {
+    registry.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Shared state of a running devstack.
+struct App<S> {
+    config: DevstackConfig,
+    verifier: TokenVerifier,
+    message: MessageDeps<S, ApiGatewayConnections, SystemClock>,
+    registry: Registry,
+    addr: SocketAddr,
+}
+
+/// A running devstack. Dropping it stops the server.
+pub struct Devstack {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    control: Arc<dyn Control>,
+}
+
+/// What the handle may do to the running app, whatever its store type.
+trait Control: Send + Sync {
+    fn sever(&self, connection_id: &str) -> bool;
+    fn close_all(&self);
+    fn open_sockets(&self) -> usize;
+}
+
+impl<S: CommunityStore + 'static> Control for App<S> {
+    fn sever(&self, connection_id: &str) -> bool {
+        match registry_lock(&self.registry).remove(connection_id) {
+            Some(socket) => {
+                socket.sever.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn close_all(&self) {
+        for socket in registry_lock(&self.registry).values() {
+            let _ = socket.outbound.send(Outbound::Close(1001, "Going away"));
+        }
+    }
+
+    fn open_sockets(&self) -> usize {
+        registry_lock(&self.registry).len()
+    }
+}
+
+impl Devstack {
+    /// Starts with the in-memory store.
+    pub async fn start_in_memory(config: DevstackConfig) -> Result<Self, DevstackError> {
+        Self::start(config, MemoryStore::new()).await
+    }
+
+    /// Starts with the DynamoDB store at `endpoint` (created if missing).
+    pub async fn start_with_dynamodb(
+        config: DevstackConfig,
+        endpoint: &str,
+        table: &str,
+    ) -> Result<Self, DevstackError> {
+        let store = DynamoStore::from_sdk(&local_sdk_config(endpoint), table);
+        store.ensure_table().await.map_err(DevstackError::Table)?;
+        Self::start(config, store).await
+    }
+
+    /// Starts with any store.
+    pub async fn start<S: CommunityStore + 'static>(
+        config: DevstackConfig,
+        store: S,
+    ) -> Result<Self, DevstackError> {
+        let verifier = TokenVerifier::new(&TokenConfig {
+            key: VerifyingKey::Hs256 {
+                secret: config.jwt_secret.as_bytes().to_vec(),
+            },
+            audience: None,
+            issuer: None,
+        })?;
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| DevstackError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| DevstackError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+        // The handlers post through the real SDK client, to this very server.
+        let connections = ApiGatewayConnections::for_endpoint(
+            &local_sdk_config(&format!("http://{addr}")),
+            &format!("http://{addr}"),
+        );
+        let limits = config.limits.clone();
+        let app = Arc::new(App {
+            config,
+            verifier,
+            message: MessageDeps::new(store, connections, SystemClock, limits),
+            registry: Mutex::new(HashMap::new()),
+            addr,
+        });
+        let router = Router::new()
+            .route("/", get(gateway::upgrade::<S>))
+            .merge(management::routes::<S>())
+            .with_state(app.clone());
+        let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+        let control: Arc<dyn Control> = app.clone();
+        let closer = control.clone();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = shutdown_rx.await;
+                closer.close_all();
+            });
+            if let Err(err) = serve.await {
+                tracing::error!(error = %err, "devstack server failed");
+            }
+        });
+        Ok(Self {
+            addr,
+            shutdown: Some(shutdown_tx),
+            task: Some(task),
+            control,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Kills a socket the way a dead network path does: no close frame and no
+    /// `$disconnect`, so the store still lists the connection until a post finds it
+    /// gone. Returns whether the connection was open.
+    pub fn sever(&self, connection_id: &str) -> bool {
+        self.control.sever(connection_id)
+    }
+
+    /// Sockets open now.
+    pub fn open_sockets(&self) -> usize {
+        self.control.open_sockets()
+    }
+
+    /// Closes every socket with 1001 and stops the server, waiting up to `grace`
+    /// for sockets to finish their `$disconnect`.
+    pub async fn shutdown(mut self, grace: Duration) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        while self.control.open_sockets() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(grace, task).await;
+        }
+    }
+}
+
+impl Drop for Devstack {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

@@ -1,1 +1,104 @@
-fn main() {}
+//! `cargo run -p devstack`: Sideline on one port, no AWS account.
+
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use devstack::{Devstack, DevstackConfig};
+use sideline_shared::config::Limits;
+use sideline_shared::telemetry;
+
+/// Run Sideline locally: API Gateway WebSocket + @connections semantics, the real
+/// handlers, in-memory state (or DynamoDB at an endpoint you give).
+#[derive(Parser, Debug)]
+#[command(name = "devstack", version)]
+struct Args {
+    /// Port to listen on.
+    #[arg(long, default_value_t = 3001)]
+    port: u16,
+    /// Address to listen on. Keep it on loopback unless you mean to share it.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// HS256 secret tokens are signed with (at least 16 bytes). Without one a
+    /// dev-only secret is generated and printed.
+    #[arg(long, env = "SIDELINE_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
+    /// Keep state in DynamoDB at this endpoint (e.g. moto server) instead of memory.
+    #[arg(long)]
+    dynamodb_endpoint: Option<String>,
+    /// Table to use with --dynamodb-endpoint (created if missing).
+    #[arg(long, default_value = "sideline-devstack")]
+    table: String,
+    /// Close sockets idle this long (API Gateway: 600).
+    #[arg(long, default_value_t = 600)]
+    idle_timeout_secs: u64,
+    /// Close sockets this old (API Gateway: 7200).
+    #[arg(long, default_value_t = 7200)]
+    max_connection_secs: u64,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init_pretty("info");
+    let args = Args::parse();
+    let limits = match Limits::from_env() {
+        Ok(limits) => limits,
+        Err(err) => {
+            eprintln!("devstack: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let (secret, generated) = match args.jwt_secret {
+        Some(secret) => (secret, false),
+        None => (format!("dev-only-{}", uuid::Uuid::now_v7().simple()), true),
+    };
+    let mut config = DevstackConfig::new(SocketAddr::new(args.host, args.port), secret.clone());
+    config.limits = limits;
+    config.idle_timeout = Duration::from_secs(args.idle_timeout_secs.max(1));
+    config.max_connection_age = Duration::from_secs(args.max_connection_secs.max(1));
+    let started = match &args.dynamodb_endpoint {
+        Some(endpoint) => Devstack::start_with_dynamodb(config, endpoint, &args.table).await,
+        None => Devstack::start_in_memory(config).await,
+    };
+    let devstack = match started {
+        Ok(devstack) => devstack,
+        Err(err) => {
+            let mut message = err.to_string();
+            let mut source = std::error::Error::source(&err);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            eprintln!("devstack: {message}");
+            return ExitCode::from(1);
+        }
+    };
+    let addr = devstack.addr();
+    let store = match &args.dynamodb_endpoint {
+        Some(endpoint) => format!("DynamoDB table `{}` at {endpoint}", args.table),
+        None => "in memory (lost on exit)".to_owned(),
+    };
+    println!("Sideline devstack is running.");
+    println!("  WebSocket     ws://{addr}/?token=<JWT>");
+    println!("  @connections  http://{addr}/@connections/{{connectionId}}");
+    println!("  state         {store}");
+    if generated {
+        println!("  JWT secret    {secret}  (dev only; set --jwt-secret or SIDELINE_JWT_SECRET to choose one)");
+    } else {
+        println!("  JWT secret    from --jwt-secret / SIDELINE_JWT_SECRET");
+    }
+    println!();
+    println!("Get a dev token and connect:");
+    println!("  TOKEN=$(curl -s 'http://{addr}/dev/token?tenant=demo&sub=alice&role=member')");
+    println!("  websocat \"ws://{addr}/?token=$TOKEN\"");
+    println!("  {{\"action\":\"join\",\"room\":\"match:1\"}}");
+    println!();
+    println!("Ctrl-C stops it.");
+    if tokio::signal::ctrl_c().await.is_err() {
+        eprintln!("devstack: cannot listen for Ctrl-C; stopping");
+    }
+    println!("Stopping: closing sockets…");
+    devstack.shutdown(Duration::from_secs(3)).await;
+    ExitCode::SUCCESS
+}

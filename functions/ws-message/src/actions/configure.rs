@@ -25,15 +25,20 @@ where
         .set_room_mode(tenant, &room, mode)
         .await
         .map_err(store_error)?;
-    let frame = |request_id| ServerFrame::Room {
+    ctx.reply(&ServerFrame::Room {
         room: room.clone(),
         mode,
-        request_id,
-    };
-    ctx.reply(&frame(ctx.request_id.clone())).await;
+        request_id: ctx.request_id.clone(),
+    })
+    .await;
     let members = store.room_members(tenant, &room).await.map_err(store_error)?;
+    let for_room = ServerFrame::Room {
+        room,
+        mode,
+        request_id: None,
+    };
     ctx.broadcaster()
-        .to_members(&members, &frame(None), Some(ctx.connection))
+        .to_members(&members, &for_room, Some(ctx.connection))
         .await;
     Ok(())
 }

@@ -28,10 +28,10 @@ where
         .set_reaction(tenant, &room, &message_id, &emoji, &ctx.identity.user, on)
         .await
         .map_err(store_error)?;
-    let frame = |request_id: Option<String>| ServerFrame::Reaction {
+    let for_room = ServerFrame::Reaction {
         room: room.clone(),
         message_id,
-        emoji: emoji.clone(),
+        emoji,
         count: change.count,
         on,
         user: UserView {
@@ -39,13 +39,17 @@ where
             name: ctx.identity.name.clone(),
             role: member.role,
         },
-        request_id,
+        request_id: None,
     };
-    ctx.reply(&frame(ctx.request_id.clone())).await;
+    let mut for_sender = for_room.clone();
+    if let ServerFrame::Reaction { request_id, .. } = &mut for_sender {
+        request_id.clone_from(&ctx.request_id);
+    }
+    ctx.reply(&for_sender).await;
     if change.changed {
         let members = store.room_members(tenant, &room).await.map_err(store_error)?;
         ctx.broadcaster()
-            .to_members(&members, &frame(None), Some(ctx.connection))
+            .to_members(&members, &for_room, Some(ctx.connection))
             .await;
     }
     Ok(())

@@ -1,0 +1,170 @@
+//! The `@connections` management API (as the AWS SDK's `apigatewaymanagementapi`
+//! client calls it) and the dev token endpoint.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use sideline_shared::ports::{Clock, CommunityStore, SystemClock};
+use sideline_shared::protocol::format_time;
+use sideline_shared::token::{mint_hs256, Claims};
+
+use crate::{registry_lock, App, Outbound};
+
+pub(crate) fn routes<S: CommunityStore + 'static>() -> Router<Arc<App<S>>> {
+    Router::new()
+        .route(
+            "/@connections/{id}",
+            post(post_to_connection::<S>)
+                .get(get_connection::<S>)
+                .delete(delete_connection::<S>),
+        )
+        .route(
+            "/{stage}/@connections/{id}",
+            post(staged_post::<S>)
+                .get(staged_get::<S>)
+                .delete(staged_delete::<S>),
+        )
+        .route("/dev/token", get(dev_token::<S>))
+}
+
+/// An AWS-style error: the SDK reads the type from `x-amzn-ErrorType`.
+fn aws_error(status: StatusCode, kind: &'static str, message: &str) -> Response {
+    let mut response = (status, Json(json!({ "message": message }))).into_response();
+    response
+        .headers_mut()
+        .insert("x-amzn-ErrorType", HeaderValue::from_static(kind));
+    response
+}
+
+fn gone() -> Response {
+    aws_error(StatusCode::GONE, "GoneException", "Connection does not exist")
+}
+
+async fn post_to_connection<S: CommunityStore>(
+    State(app): State<Arc<App<S>>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if body.len() > app.config.message_limit {
+        return aws_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PayloadTooLargeException",
+            "Payload too large",
+        );
+    }
+    let text = match String::from_utf8(body.to_vec()) {
+        Ok(text) => text,
+        Err(_) => {
+            return aws_error(
+                StatusCode::BAD_REQUEST,
+                "BadRequestException",
+                "devstack sends text frames only; data must be UTF-8",
+            )
+        }
+    };
+    let registry = registry_lock(&app.registry);
+    match registry.get(&id) {
+        Some(socket) if socket.outbound.send(Outbound::Text(text)).is_ok() => {
+            StatusCode::OK.into_response()
+        }
+        _ => gone(),
+    }
+}
+
+async fn get_connection<S: CommunityStore>(
+    State(app): State<Arc<App<S>>>,
+    Path(id): Path<String>,
+) -> Response {
+    let registry = registry_lock(&app.registry);
+    match registry.get(&id) {
+        Some(socket) => Json(json!({
+            "connectedAt": format_time(socket.connected_at_ms),
+            "lastActiveAt": format_time(socket.last_active_ms.load(Ordering::Relaxed)),
+            "identity": {
+                "sourceIp": socket.source_ip,
+                "userAgent": socket.user_agent,
+            },
+        }))
+        .into_response(),
+        None => gone(),
+    }
+}
+
+async fn delete_connection<S: CommunityStore>(
+    State(app): State<Arc<App<S>>>,
+    Path(id): Path<String>,
+) -> Response {
+    let registry = registry_lock(&app.registry);
+    match registry.get(&id) {
+        Some(socket) => {
+            let _ = socket.outbound.send(Outbound::Close(1000, "Connection deleted"));
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => gone(),
+    }
+}
+
+async fn staged_post<S: CommunityStore>(
+    state: State<Arc<App<S>>>,
+    Path((_stage, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    post_to_connection(state, Path(id), body).await
+}
+
+async fn staged_get<S: CommunityStore>(
+    state: State<Arc<App<S>>>,
+    Path((_stage, id)): Path<(String, String)>,
+) -> Response {
+    get_connection(state, Path(id)).await
+}
+
+async fn staged_delete<S: CommunityStore>(
+    state: State<Arc<App<S>>>,
+    Path((_stage, id)): Path<(String, String)>,
+) -> Response {
+    delete_connection(state, Path(id)).await
+}
+
+/// `GET /dev/token?tenant=demo&sub=alice&role=member&name=Alice&ttl=3600`: a token
+/// signed with devstack's secret. Never part of a deployed stack.
+async fn dev_token<S: CommunityStore>(
+    State(app): State<Arc<App<S>>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let get = |k: &str| query.get(k).filter(|v| !v.is_empty()).cloned();
+    let ttl: i64 = match get("ttl").map(|t| t.parse::<i64>()) {
+        None => 3600,
+        Some(Ok(t)) if (1..=7 * 24 * 3600).contains(&t) => t,
+        Some(_) => {
+            return (StatusCode::BAD_REQUEST, "ttl must be 1 to 604800 seconds").into_response()
+        }
+    };
+    let claims = Claims {
+        sub: get("sub").unwrap_or_else(|| "alice".into()),
+        tenant: get("tenant").unwrap_or_else(|| "demo".into()),
+        exp: SystemClock.now_ms() / 1000 + ttl,
+        role: get("role"),
+        name: get("name").or_else(|| get("sub")),
+        provider: get("provider"),
+        rooms: None,
+        aud: None,
+        iss: None,
+    };
+    // Refuse what the authorizer would refuse, with its reason.
+    if let Err(err) = claims.clone().into_identity() {
+        return (StatusCode::BAD_REQUEST, err.to_string()).into_response();
+    }
+    match mint_hs256(app.config.jwt_secret.as_bytes(), &claims) {
+        Ok(token) => token.into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "could not sign").into_response(),
+    }
+}
