@@ -152,12 +152,20 @@ impl Client {
         }
     }
 
-    /// Sends a frame and waits for the reply of type `kind` (or an error).
-    pub async fn request(&mut self, frame: Value, kind: &str) -> Value {
+    /// Sends a frame and waits for its reply, matched by `requestId` (one is added
+    /// if the frame has none). The reply must be of type `kind` or an `error`.
+    pub async fn request(&mut self, mut frame: Value, kind: &str) -> Value {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        if frame.get("requestId").is_none() {
+            frame["requestId"] = Value::String(format!("auto-{}", NEXT.fetch_add(1, Ordering::SeqCst)));
+        }
+        let id = frame["requestId"].clone();
         self.send(frame).await;
         loop {
             let reply = self.next().await;
-            if reply["type"] == kind || reply["type"] == "error" {
+            if reply.get("requestId") == Some(&id) {
+                assert!(reply["type"] == kind || reply["type"] == "error", "expected {kind}: {reply}");
                 return reply;
             }
         }

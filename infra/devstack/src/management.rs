@@ -102,8 +102,10 @@ async fn delete_connection<S: CommunityStore>(
     State(app): State<Arc<App<S>>>,
     Path(id): Path<String>,
 ) -> Response {
-    let registry = registry_lock(&app.registry);
-    match registry.get(&id) {
+    // Gone at once for the management API, as in AWS; the socket then closes and
+    // `$disconnect` runs.
+    let removed = registry_lock(&app.registry).remove(&id);
+    match removed {
         Some(socket) => {
             let _ = socket.outbound.send(Outbound::Close(1000, "Connection deleted"));
             StatusCode::NO_CONTENT.into_response()
