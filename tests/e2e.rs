@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use sideline_shared::gateway::local_sdk_config;
 use sideline_shared::token::Claims;
-use sideline_tests::{now_s, token, token_with, Client, Stack};
+use sideline_tests::{moto_endpoint, now_s, token, token_with, Client, Stack};
 use tokio_tungstenite::tungstenite::Error as WsError;
 
 fn send(room: &str, text: &str, client_msg_id: &str) -> Value {
@@ -417,4 +417,25 @@ async fn the_dev_token_endpoint_mints_usable_tokens() {
     assert_eq!(joined["role"], "moderator");
     let (status, body) = fetch("tenant=bad%23tenant").await;
     assert_eq!(status, "400", "{body}");
+}
+
+#[tokio::test]
+async fn devstack_on_dynamodb_runs_a_whole_conversation_on_moto() {
+    let Some(endpoint) = moto_endpoint() else { return };
+    let stack = Stack::start_on_dynamodb(&endpoint).await;
+    let mut ada = stack.connect("acme", "ada", "member").await;
+    let mut bob = stack.connect("acme", "bob", "member").await;
+    ada.join("match:9").await;
+    assert_eq!(bob.join("match:9").await["presence"]["count"], 2);
+    let ack = ada.request(send("match:9", "stored in DynamoDB", "c1"), "ack").await;
+    assert_eq!(ack["status"], "delivered");
+    assert_eq!(bob.next_of("message").await["text"], "stored in DynamoDB");
+    let again = ada.request(send("match:9", "stored in DynamoDB", "c1"), "ack").await;
+    assert_eq!(again["duplicate"], true);
+    let reaction = bob.request(json!({"action": "react", "room": "match:9", "messageId": ack["messageId"], "emoji": "⚽", "on": true}), "reaction").await;
+    assert_eq!(reaction["count"], 1);
+    let history = bob.request(json!({"action": "history", "room": "match:9"}), "history").await;
+    assert_eq!(history["messages"][0]["reactions"], json!({"⚽": 1}));
+    bob.close().await;
+    assert_eq!(ada.next_of("presence").await["count"], 1);
 }

@@ -92,6 +92,15 @@ impl Stack {
         Self { devstack }
     }
 
+    /// A devstack whose state lives in a fresh DynamoDB table at `endpoint`.
+    pub async fn start_on_dynamodb(endpoint: &str) -> Self {
+        let config = DevstackConfig::for_tests(SECRET);
+        let devstack = Devstack::start_with_dynamodb(config, endpoint, &fresh_table())
+            .await
+            .expect("devstack starts on DynamoDB");
+        Self { devstack }
+    }
+
     pub fn ws_url(&self, token: &str) -> String {
         format!("ws://{}/?token={token}", self.devstack.addr())
     }

@@ -1,0 +1,162 @@
+//! Every sample payload in `events/` runs through its handler, so none can rot.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use sideline_shared::config::Limits;
+use sideline_shared::identity::{Identity, Role, TenantId, UserId};
+use sideline_shared::lambda::{AuthorizerRequest, WebSocketEvent};
+use sideline_shared::memory::{MemoryStore, RecordingConnections};
+use sideline_shared::message::{Author, ClientMsgId, MessageId, MessageText, StoredMessage};
+use sideline_shared::ports::{
+    CommunityStore, ConnectionId, ConnectionRecord, ManualClock, Member, SystemClock,
+};
+use sideline_shared::room::RoomId;
+use sideline_shared::token::{TokenConfig, TokenVerifier, VerifyingKey};
+
+const FIXTURE_SECRET: &[u8] = b"sideline-fixture-secret-not-for-production";
+const FIXTURE_MESSAGE: &str = "019a8f3c-5b2e-7c11-9d4e-0a1b2c3d4e5f";
+
+fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read events dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            json_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+}
+
+fn load<T: serde::de::DeserializeOwned>(path: &Path) -> T {
+    let text = std::fs::read_to_string(path).expect("read fixture");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn alice() -> (TenantId, UserId) {
+    let tenant = TenantId::parse("demo").expect("tenant");
+    let user = UserId::derive(&tenant, "alice");
+    (tenant, user)
+}
+
+/// The fixture connection, recorded and in `match:123`, with one stored message.
+async fn seeded(store: &MemoryStore, event: &WebSocketEvent) -> ConnectionId {
+    let (tenant, user) = alice();
+    let connection = ConnectionId::parse(&event.request_context.connection_id).expect("id");
+    store
+        .put_connection(&ConnectionRecord {
+            tenant: tenant.clone(),
+            connection_id: connection.clone(),
+            user: user.clone(),
+            name: "Alice".into(),
+            role: Role::Admin,
+            connected_at_ms: 0,
+            expires_at_s: 9_999_999_999,
+            rooms: Default::default(),
+        })
+        .await
+        .expect("connection");
+    let room = RoomId::parse("match:123").expect("room");
+    let member = Member {
+        connection_id: connection.clone(),
+        user: user.clone(),
+        name: "Alice".into(),
+        role: Role::Admin,
+        joined_at_ms: 0,
+        expires_at_s: 9_999_999_999,
+    };
+    store.join_room(&tenant, &room, &member, 10).await.expect("join");
+    store
+        .put_message(&StoredMessage {
+            tenant,
+            room,
+            id: MessageId::parse(FIXTURE_MESSAGE).expect("id"),
+            author: Author { id: user, name: "Alice".into(), role: Role::Admin },
+            text: MessageText::parse("seeded", 100).expect("text"),
+            created_at_ms: 1_795_248_000_000,
+            reply_to: None,
+            client_msg_id: ClientMsgId::parse("seed").expect("client id"),
+            correlation_id: None,
+            reactions: BTreeMap::new(),
+        })
+        .await
+        .expect("seed message");
+    connection
+}
+
+#[tokio::test]
+async fn every_sample_event_runs_through_its_handler() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../events");
+    let mut files = Vec::new();
+    json_files(&root, &mut files);
+    files.sort();
+    assert!(files.len() >= 13, "found only {} fixtures", files.len());
+    let (tenant, user) = alice();
+
+    for path in &files {
+        let folder = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path.file_stem().and_then(|n| n.to_str()).unwrap_or_default();
+        match folder {
+            "authorizer" => {
+                let verifier = TokenVerifier::new(&TokenConfig {
+                    key: VerifyingKey::Hs256 { secret: FIXTURE_SECRET.to_vec() },
+                    audience: None,
+                    issuer: None,
+                })
+                .expect("verifier");
+                let event: AuthorizerRequest = load(path);
+                let response = authorizer::handle(event, &verifier).await.expect("fixture token is valid");
+                assert!(response.allows());
+                assert_eq!(Identity::from_context(&response.context).expect("context").user, user);
+            }
+            "ws-connect" => {
+                let event: WebSocketEvent = load(path);
+                let store = MemoryStore::new();
+                let id = ConnectionId::parse(&event.request_context.connection_id).expect("id");
+                assert_eq!(ws_connect::handle(event, &store, &SystemClock).await.status_code, 200);
+                assert!(store.connection(&tenant, &id).await.expect("get").is_some());
+            }
+            "ws-disconnect" => {
+                let event: WebSocketEvent = load(path);
+                let store = MemoryStore::new();
+                let id = seeded(&store, &event).await;
+                let response = ws_disconnect::handle(event, &store, &RecordingConnections::new(), &Limits::default()).await;
+                assert_eq!(response.status_code, 200);
+                assert!(store.connection(&tenant, &id).await.expect("get").is_none());
+            }
+            "ws-message" => {
+                let event: WebSocketEvent = load(path);
+                let deps = ws_message::MessageDeps::new(
+                    MemoryStore::new(),
+                    RecordingConnections::new(),
+                    ManualClock::at(1_795_248_000_123),
+                    Limits::default(),
+                );
+                let id = seeded(&deps.store, &event).await;
+                deps.connections.open(&id);
+                assert_eq!(ws_message::handle(event, &deps).await.status_code, 200);
+                let frames = deps.connections.take(&id);
+                let types: Vec<&str> = frames.iter().filter_map(|f| f["type"].as_str()).collect();
+                let expected = match name {
+                    "join" => "joined",
+                    "leave" => "left",
+                    "send" | "send-reply" => "ack",
+                    "react" => "reaction",
+                    "history" => "history",
+                    "presence" => "presence",
+                    "ping" => "pong",
+                    "configure" => "room",
+                    "typing" => {
+                        assert!(frames.is_empty(), "typing echoes nothing to the typist: {frames:?}");
+                        continue;
+                    }
+                    other => panic!("no expectation for ws-message fixture `{other}`"),
+                };
+                assert_eq!(types.first().copied(), Some(expected), "{name}: {frames:?}");
+                assert!(frames.iter().all(|f: &Value| f["type"] != "error"), "{name}: {frames:?}");
+            }
+            other => panic!("fixture in unknown folder `{other}`: {}", path.display()),
+        }
+    }
+}
