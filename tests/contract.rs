@@ -13,7 +13,9 @@ async fn memory_store_meets_the_contract() {
 
 #[tokio::test]
 async fn dynamodb_store_meets_the_contract_on_moto() {
-    let Some(endpoint) = moto_endpoint() else { return };
+    let Some(endpoint) = moto_endpoint() else {
+        return;
+    };
     let store = DynamoStore::from_sdk(&local_sdk_config(&endpoint), fresh_table());
     store.ensure_table().await.expect("create table on moto");
     contract::run_all(&store).await;
@@ -21,14 +23,38 @@ async fn dynamodb_store_meets_the_contract_on_moto() {
 
 #[tokio::test]
 async fn dynamodb_table_has_stream_and_ttl_on_moto() {
-    let Some(endpoint) = moto_endpoint() else { return };
+    let Some(endpoint) = moto_endpoint() else {
+        return;
+    };
     let store = DynamoStore::from_sdk(&local_sdk_config(&endpoint), fresh_table());
     store.ensure_table().await.expect("create table");
     store.ensure_table().await.expect("ensure is idempotent");
-    let table = store.client().describe_table().table_name(store.table()).send().await.expect("describe");
-    let spec = table.table().and_then(|t| t.stream_specification()).expect("stream spec");
+    let table = store
+        .client()
+        .describe_table()
+        .table_name(store.table())
+        .send()
+        .await
+        .expect("describe");
+    let spec = table
+        .table()
+        .and_then(|t| t.stream_specification())
+        .expect("stream spec");
     assert!(spec.stream_enabled());
-    assert_eq!(spec.stream_view_type().map(|v| v.as_str()), Some("NEW_AND_OLD_IMAGES"));
-    let ttl = store.client().describe_time_to_live().table_name(store.table()).send().await.expect("ttl");
-    assert_eq!(ttl.time_to_live_description().and_then(|d| d.attribute_name()), Some("ttl"));
+    assert_eq!(
+        spec.stream_view_type().map(|v| v.as_str()),
+        Some("NEW_AND_OLD_IMAGES")
+    );
+    let ttl = store
+        .client()
+        .describe_time_to_live()
+        .table_name(store.table())
+        .send()
+        .await
+        .expect("ttl");
+    assert_eq!(
+        ttl.time_to_live_description()
+            .and_then(|d| d.attribute_name()),
+        Some("ttl")
+    );
 }

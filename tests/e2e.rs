@@ -25,7 +25,12 @@ async fn two_users_chat_and_see_each_others_presence() {
     assert_eq!(joined["mode"], "open");
     let joined = bob.join("match:1").await;
     assert_eq!(joined["presence"]["count"], 2);
-    let names: Vec<&str> = joined["presence"]["users"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = joined["presence"]["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["ada", "bob"]);
 
     let presence = ada.next_of("presence").await;
@@ -41,7 +46,10 @@ async fn two_users_chat_and_see_each_others_presence() {
     assert_eq!(seen["id"], ack["messageId"]);
     assert_eq!(seen["room"], "match:1");
     let own = ada.next_of("message").await;
-    assert_eq!(own["id"], ack["messageId"], "the sender's socket gets the message too");
+    assert_eq!(
+        own["id"], ack["messageId"],
+        "the sender's socket gets the message too"
+    );
 
     let reply = bob.request(json!({"action": "send", "room": "match:1", "text": "indeed", "clientMsgId": "b1", "replyTo": ack["messageId"]}), "ack").await;
     assert_eq!(reply["type"], "ack");
@@ -75,8 +83,14 @@ async fn a_viewer_can_read_but_not_send() {
     assert_eq!(err["clientMsgId"], "v1");
     member.request(send("r", "members can", "m1"), "ack").await;
     assert_eq!(viewer.next_of("message").await["text"], "members can");
-    let history = viewer.request(json!({"action": "history", "room": "r"}), "history").await;
-    assert_eq!(history["messages"].as_array().unwrap().len(), 1, "the viewer's attempt was not stored");
+    let history = viewer
+        .request(json!({"action": "history", "room": "r"}), "history")
+        .await;
+    assert_eq!(
+        history["messages"].as_array().unwrap().len(),
+        1,
+        "the viewer's attempt was not stored"
+    );
 }
 
 #[tokio::test]
@@ -86,7 +100,12 @@ async fn a_speaker_can_send_in_a_stage_room_where_a_member_cannot() {
     let mut speaker = stack.connect("acme", "star", "speaker").await;
     let mut member = stack.connect("acme", "fan", "member").await;
     admin.join("stage:1").await;
-    let room = admin.request(json!({"action": "configure", "room": "stage:1", "mode": "stage", "requestId": "cfg"}), "room").await;
+    let room = admin
+        .request(
+            json!({"action": "configure", "room": "stage:1", "mode": "stage", "requestId": "cfg"}),
+            "room",
+        )
+        .await;
     assert_eq!(room["mode"], "stage");
     assert_eq!(room["requestId"], "cfg");
     speaker.join("stage:1").await;
@@ -95,16 +114,26 @@ async fn a_speaker_can_send_in_a_stage_room_where_a_member_cannot() {
 
     let err = member.request(send("stage:1", "can I?", "m1"), "ack").await;
     assert_eq!(err["code"], "forbidden", "{err}");
-    let ack = speaker.request(send("stage:1", "welcome to the show", "s1"), "ack").await;
+    let ack = speaker
+        .request(send("stage:1", "welcome to the show", "s1"), "ack")
+        .await;
     assert_eq!(ack["status"], "delivered");
-    assert_eq!(member.next_of("message").await["text"], "welcome to the show");
+    assert_eq!(
+        member.next_of("message").await["text"],
+        "welcome to the show"
+    );
 
     // Members may still react on stage.
     let reaction = member.request(json!({"action": "react", "room": "stage:1", "messageId": ack["messageId"], "emoji": "👏", "on": true}), "reaction").await;
     assert_eq!(reaction["count"], 1);
 
     // Only admins configure.
-    let err = speaker.request(json!({"action": "configure", "room": "stage:1", "mode": "open"}), "room").await;
+    let err = speaker
+        .request(
+            json!({"action": "configure", "room": "stage:1", "mode": "open"}),
+            "room",
+        )
+        .await;
     assert_eq!(err["code"], "forbidden");
 }
 
@@ -124,7 +153,9 @@ async fn a_repeated_client_msg_id_is_acked_with_the_first_id_and_not_rebroadcast
     // Bob's next two messages are the first and the next one: the retry never came.
     assert_eq!(bob.next_of("message").await["text"], "once");
     assert_eq!(bob.next_of("message").await["text"], "next");
-    let history = bob.request(json!({"action": "history", "room": "r"}), "history").await;
+    let history = bob
+        .request(json!({"action": "history", "room": "r"}), "history")
+        .await;
     assert_eq!(history["messages"].as_array().unwrap().len(), 2);
 }
 
@@ -134,12 +165,17 @@ async fn history_pages_newest_first_with_a_cursor() {
     let mut ada = stack.connect("acme", "ada", "member").await;
     ada.join("r").await;
     for i in 0..25 {
-        ada.request(send("r", &format!("m{i}"), &format!("c{i}")), "ack").await;
+        ada.request(send("r", &format!("m{i}"), &format!("c{i}")), "ack")
+            .await;
     }
     let mut late = stack.connect("acme", "bob", "member").await;
     let joined = late.join("r").await;
     let texts = |v: &Value| -> Vec<String> {
-        v.as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap().to_owned()).collect()
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["text"].as_str().unwrap().to_owned())
+            .collect()
     };
     let first = texts(&joined["history"]);
     assert_eq!(first.len(), 25, "joined carries the latest messages");
@@ -158,7 +194,12 @@ async fn history_pages_newest_first_with_a_cursor() {
     }
     let expected: Vec<String> = (0..25).rev().map(|i| format!("m{i}")).collect();
     assert_eq!(seen, expected);
-    let err = late.request(json!({"action": "history", "room": "r", "limit": 1000}), "history").await;
+    let err = late
+        .request(
+            json!({"action": "history", "room": "r", "limit": 1000}),
+            "history",
+        )
+        .await;
     assert_eq!(err["code"], "bad_request");
 }
 
@@ -174,13 +215,22 @@ async fn reactions_count_once_per_user() {
     let react = |on: bool| json!({"action": "react", "room": "r", "messageId": id, "emoji": "🔥", "on": on});
 
     assert_eq!(bob.request(react(true), "reaction").await["count"], 1);
-    assert_eq!(bob.request(react(true), "reaction").await["count"], 1, "a second 'on' is no second vote");
+    assert_eq!(
+        bob.request(react(true), "reaction").await["count"],
+        1,
+        "a second 'on' is no second vote"
+    );
     assert_eq!(ada.request(react(true), "reaction").await["count"], 2);
     let seen = bob.next_of("reaction").await;
-    assert_eq!((seen["count"].as_u64(), seen["on"].as_bool()), (Some(2), Some(true)));
+    assert_eq!(
+        (seen["count"].as_u64(), seen["on"].as_bool()),
+        (Some(2), Some(true))
+    );
     assert_eq!(seen["user"]["name"], "ada");
     assert_eq!(bob.request(react(false), "reaction").await["count"], 1);
-    let history = ada.request(json!({"action": "history", "room": "r"}), "history").await;
+    let history = ada
+        .request(json!({"action": "history", "room": "r"}), "history")
+        .await;
     assert_eq!(history["messages"][0]["reactions"], json!({"🔥": 1}));
 }
 
@@ -200,7 +250,9 @@ async fn closing_a_socket_updates_presence() {
     let mut cat = stack.connect("acme", "cat", "member").await;
     cat.join("r").await;
     assert_eq!(ada.next_of("presence").await["count"], 2);
-    let left = cat.request(json!({"action": "leave", "room": "r"}), "left").await;
+    let left = cat
+        .request(json!({"action": "leave", "room": "r"}), "left")
+        .await;
     assert_eq!(left["room"], "r");
     assert_eq!(ada.next_of("presence").await["count"], 1);
 }
@@ -214,17 +266,24 @@ async fn a_dead_socket_is_forgotten_on_the_next_fan_out_without_breaking_deliver
     for c in [&mut ada, &mut bob, &mut cat] {
         c.join("r").await;
     }
-    let bob_id = bob.request(json!({"action": "ping"}), "pong").await["connectionId"].as_str().unwrap().to_owned();
+    let bob_id = bob.request(json!({"action": "ping"}), "pong").await["connectionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // The socket dies with no $disconnect: the store still lists Bob.
     assert!(stack.devstack.sever(&bob_id));
-    let presence = cat.request(json!({"action": "presence", "room": "r"}), "presence").await;
+    let presence = cat
+        .request(json!({"action": "presence", "room": "r"}), "presence")
+        .await;
     assert_eq!(presence["count"], 3, "nothing has noticed yet");
 
     ada.request(send("r", "anyone there?", "c1"), "ack").await;
     assert_eq!(cat.next_of("message").await["text"], "anyone there?");
     let presence = cat.next_of("presence").await;
     assert_eq!(presence["count"], 2, "the 410 made the room forget Bob");
-    let presence = cat.request(json!({"action": "presence", "room": "r"}), "presence").await;
+    let presence = cat
+        .request(json!({"action": "presence", "room": "r"}), "presence")
+        .await;
     assert_eq!(presence["count"], 2);
     ada.request(send("r", "still works", "c2"), "ack").await;
     assert_eq!(cat.next_of("message").await["text"], "still works");
@@ -242,7 +301,8 @@ async fn tenants_with_the_same_room_name_never_meet() {
     let joined = g1.join("match:1").await;
     assert_eq!(joined["presence"]["count"], 1, "globex sees only itself");
     assert_eq!(joined["history"], json!([]), "globex sees no acme history");
-    g1.request(send("match:1", "globex only", "c1"), "ack").await;
+    g1.request(send("match:1", "globex only", "c1"), "ack")
+        .await;
     assert_eq!(g1.next_of("message").await["text"], "globex only");
     // Acme's next message is its own; globex's never arrives, nor its presence.
     a1.request(send("match:1", "acme again", "c2"), "ack").await;
@@ -255,11 +315,21 @@ async fn tenants_with_the_same_room_name_never_meet() {
                 break;
             }
         }
-        assert_ne!(frame["type"], "presence", "no presence from another tenant: {frame}");
+        assert_ne!(
+            frame["type"], "presence",
+            "no presence from another tenant: {frame}"
+        );
     }
     assert_eq!(seen, ["acme only", "acme again"]);
-    let history = g1.request(json!({"action": "history", "room": "match:1"}), "history").await;
-    let texts: Vec<&str> = history["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    let history = g1
+        .request(json!({"action": "history", "room": "match:1"}), "history")
+        .await;
+    let texts: Vec<&str> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
     assert_eq!(texts, ["globex only"]);
 }
 
@@ -292,19 +362,33 @@ async fn bad_input_gets_the_right_error_and_the_connection_stays_usable() {
         assert_eq!(reply["code"], *code, "{body}: {reply}");
         assert!(!reply["message"].as_str().unwrap_or_default().is_empty());
     }
-    let pong = ada.request(json!({"action": "ping", "requestId": "still-here"}), "pong").await;
+    let pong = ada
+        .request(json!({"action": "ping", "requestId": "still-here"}), "pong")
+        .await;
     assert_eq!(pong["requestId"], "still-here");
-    let history = ada.request(json!({"action": "history", "room": "r"}), "history").await;
-    assert_eq!(history["messages"], json!([]), "no bad frame stored anything");
+    let history = ada
+        .request(json!({"action": "history", "room": "r"}), "history")
+        .await;
+    assert_eq!(
+        history["messages"],
+        json!([]),
+        "no bad frame stored anything"
+    );
 
     // Rate limit: five per ten seconds by default.
     for i in 0..5 {
-        assert_eq!(ada.request(send("r", "spam", &format!("s{i}")), "ack").await["type"], "ack");
+        assert_eq!(
+            ada.request(send("r", "spam", &format!("s{i}")), "ack")
+                .await["type"],
+            "ack"
+        );
     }
     let limited = ada.request(send("r", "spam", "s5"), "ack").await;
     assert_eq!(limited["code"], "rate_limited");
     assert!(limited["retryAfterMs"].as_u64().unwrap() <= 10_000);
-    let history = ada.request(json!({"action": "history", "room": "r"}), "history").await;
+    let history = ada
+        .request(json!({"action": "history", "room": "r"}), "history")
+        .await;
     assert_eq!(history["messages"].as_array().unwrap().len(), 5);
 }
 
@@ -313,14 +397,18 @@ async fn a_frame_over_32_kb_closes_the_socket_with_1009() {
     let stack = Stack::start().await;
     let mut ada = stack.connect("acme", "ada", "member").await;
     ada.join("r").await;
-    let big = json!({"action": "send", "room": "r", "text": "x".repeat(40 * 1024), "clientMsgId": "big"});
+    let big =
+        json!({"action": "send", "room": "r", "text": "x".repeat(40 * 1024), "clientMsgId": "big"});
     ada.send(big).await;
     let (code, _) = ada.closed().await.expect("a close frame");
     assert_eq!(code, 1009);
     let mut bob = stack.connect("acme", "bob", "member").await;
     let joined = bob.join("r").await;
     assert_eq!(joined["history"], json!([]));
-    assert_eq!(joined["presence"]["count"], 1, "the closed socket left the room");
+    assert_eq!(
+        joined["presence"]["count"], 1,
+        "the closed socket left the room"
+    );
 }
 
 #[tokio::test]
@@ -344,19 +432,54 @@ async fn missing_forged_and_expired_tokens_are_refused_at_the_handshake() {
     let stack = Stack::start().await;
     let base = format!("ws://{}/", stack.devstack.addr());
     assert_eq!(handshake_status(&base).await, 401);
-    assert_eq!(handshake_status(&format!("{base}?token=garbage")).await, 401);
+    assert_eq!(
+        handshake_status(&format!("{base}?token=garbage")).await,
+        401
+    );
     let forged = sideline_shared::token::mint_hs256(
         b"someone-elses-secret-123456",
-        &Claims { sub: "x".into(), tenant: "acme".into(), exp: now_s() + 60, ..Claims::default() },
+        &Claims {
+            sub: "x".into(),
+            tenant: "acme".into(),
+            exp: now_s() + 60,
+            ..Claims::default()
+        },
     )
     .unwrap();
-    assert_eq!(handshake_status(&format!("{base}?token={forged}")).await, 401);
-    let expired = token_with(Claims { sub: "x".into(), tenant: "acme".into(), exp: now_s() - 3600, ..Claims::default() });
-    assert_eq!(handshake_status(&format!("{base}?token={expired}")).await, 401);
-    let bad_role = token_with(Claims { sub: "x".into(), tenant: "acme".into(), exp: now_s() + 60, role: Some("owner".into()), ..Claims::default() });
-    assert_eq!(handshake_status(&format!("{base}?token={bad_role}")).await, 401);
-    assert_eq!(stack.devstack.open_sockets(), 0, "no refused handshake left a socket behind");
-    assert_eq!(handshake_status(&stack.ws_url(&token("acme", "ok", "member"))).await, 101);
+    assert_eq!(
+        handshake_status(&format!("{base}?token={forged}")).await,
+        401
+    );
+    let expired = token_with(Claims {
+        sub: "x".into(),
+        tenant: "acme".into(),
+        exp: now_s() - 3600,
+        ..Claims::default()
+    });
+    assert_eq!(
+        handshake_status(&format!("{base}?token={expired}")).await,
+        401
+    );
+    let bad_role = token_with(Claims {
+        sub: "x".into(),
+        tenant: "acme".into(),
+        exp: now_s() + 60,
+        role: Some("owner".into()),
+        ..Claims::default()
+    });
+    assert_eq!(
+        handshake_status(&format!("{base}?token={bad_role}")).await,
+        401
+    );
+    assert_eq!(
+        stack.devstack.open_sockets(),
+        0,
+        "no refused handshake left a socket behind"
+    );
+    assert_eq!(
+        handshake_status(&stack.ws_url(&token("acme", "ok", "member"))).await,
+        101
+    );
 }
 
 #[tokio::test]
@@ -364,34 +487,92 @@ async fn the_aws_sdk_management_client_works_against_devstack() {
     use aws_sdk_apigatewaymanagement::primitives::Blob;
     let stack = Stack::start().await;
     let mut ada = stack.connect("acme", "ada", "member").await;
-    let id = ada.request(json!({"action": "ping"}), "pong").await["connectionId"].as_str().unwrap().to_owned();
+    let id = ada.request(json!({"action": "ping"}), "pong").await["connectionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let endpoint = stack.http_url();
     for base in [endpoint.clone(), format!("{endpoint}/local")] {
-        let conf = aws_sdk_apigatewaymanagement::config::Builder::from(&local_sdk_config(&base)).build();
+        let conf =
+            aws_sdk_apigatewaymanagement::config::Builder::from(&local_sdk_config(&base)).build();
         let client = aws_sdk_apigatewaymanagement::Client::from_conf(conf);
 
-        client.post_to_connection().connection_id(&id).data(Blob::new(br#"{"type":"hello"}"#.to_vec())).send().await.expect("post");
+        client
+            .post_to_connection()
+            .connection_id(&id)
+            .data(Blob::new(br#"{"type":"hello"}"#.to_vec()))
+            .send()
+            .await
+            .expect("post");
         assert_eq!(ada.next().await, json!({"type": "hello"}));
 
-        let info = client.get_connection().connection_id(&id).send().await.expect("get");
+        let info = client
+            .get_connection()
+            .connection_id(&id)
+            .send()
+            .await
+            .expect("get");
         assert!(info.connected_at().is_some());
         assert!(info.last_active_at().is_some());
-        assert_eq!(info.identity().and_then(|i| i.source_ip()), Some("127.0.0.1"));
+        assert_eq!(
+            info.identity().and_then(|i| i.source_ip()),
+            Some("127.0.0.1")
+        );
 
-        let err = client.post_to_connection().connection_id("no-such-connection").data(Blob::new(b"x".to_vec())).send().await.expect_err("gone");
-        assert!(err.as_service_error().is_some_and(|e| e.is_gone_exception()), "{err:?}");
-        let err = client.get_connection().connection_id("no-such-connection").send().await.expect_err("gone");
-        assert!(err.as_service_error().is_some_and(|e| e.is_gone_exception()), "{err:?}");
-        let err = client.delete_connection().connection_id("no-such-connection").send().await.expect_err("gone");
-        assert!(err.as_service_error().is_some_and(|e| e.is_gone_exception()), "{err:?}");
+        let err = client
+            .post_to_connection()
+            .connection_id("no-such-connection")
+            .data(Blob::new(b"x".to_vec()))
+            .send()
+            .await
+            .expect_err("gone");
+        assert!(
+            err.as_service_error()
+                .is_some_and(|e| e.is_gone_exception()),
+            "{err:?}"
+        );
+        let err = client
+            .get_connection()
+            .connection_id("no-such-connection")
+            .send()
+            .await
+            .expect_err("gone");
+        assert!(
+            err.as_service_error()
+                .is_some_and(|e| e.is_gone_exception()),
+            "{err:?}"
+        );
+        let err = client
+            .delete_connection()
+            .connection_id("no-such-connection")
+            .send()
+            .await
+            .expect_err("gone");
+        assert!(
+            err.as_service_error()
+                .is_some_and(|e| e.is_gone_exception()),
+            "{err:?}"
+        );
     }
     let client = aws_sdk_apigatewaymanagement::Client::from_conf(
         aws_sdk_apigatewaymanagement::config::Builder::from(&local_sdk_config(&endpoint)).build(),
     );
-    client.delete_connection().connection_id(&id).send().await.expect("delete");
+    client
+        .delete_connection()
+        .connection_id(&id)
+        .send()
+        .await
+        .expect("delete");
     assert!(ada.closed().await.is_some(), "deleting closes the socket");
-    let err = client.get_connection().connection_id(&id).send().await.expect_err("gone after delete");
-    assert!(err.as_service_error().is_some_and(|e| e.is_gone_exception()));
+    let err = client
+        .get_connection()
+        .connection_id(&id)
+        .send()
+        .await
+        .expect_err("gone after delete");
+    assert!(err
+        .as_service_error()
+        .is_some_and(|e| e.is_gone_exception()));
 }
 
 #[tokio::test]
@@ -403,7 +584,12 @@ async fn the_dev_token_endpoint_mints_usable_tokens() {
         async move {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
             let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-            tcp.write_all(format!("GET /dev/token?{query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+            tcp.write_all(
+                format!("GET /dev/token?{query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
+            .await
+            .unwrap();
             let mut out = String::new();
             tcp.read_to_string(&mut out).await.unwrap();
             let (head, body) = out.split_once("\r\n\r\n").unwrap();
@@ -421,20 +607,28 @@ async fn the_dev_token_endpoint_mints_usable_tokens() {
 
 #[tokio::test]
 async fn devstack_on_dynamodb_runs_a_whole_conversation_on_moto() {
-    let Some(endpoint) = moto_endpoint() else { return };
+    let Some(endpoint) = moto_endpoint() else {
+        return;
+    };
     let stack = Stack::start_on_dynamodb(&endpoint).await;
     let mut ada = stack.connect("acme", "ada", "member").await;
     let mut bob = stack.connect("acme", "bob", "member").await;
     ada.join("match:9").await;
     assert_eq!(bob.join("match:9").await["presence"]["count"], 2);
-    let ack = ada.request(send("match:9", "stored in DynamoDB", "c1"), "ack").await;
+    let ack = ada
+        .request(send("match:9", "stored in DynamoDB", "c1"), "ack")
+        .await;
     assert_eq!(ack["status"], "delivered");
     assert_eq!(bob.next_of("message").await["text"], "stored in DynamoDB");
-    let again = ada.request(send("match:9", "stored in DynamoDB", "c1"), "ack").await;
+    let again = ada
+        .request(send("match:9", "stored in DynamoDB", "c1"), "ack")
+        .await;
     assert_eq!(again["duplicate"], true);
     let reaction = bob.request(json!({"action": "react", "room": "match:9", "messageId": ack["messageId"], "emoji": "⚽", "on": true}), "reaction").await;
     assert_eq!(reaction["count"], 1);
-    let history = bob.request(json!({"action": "history", "room": "match:9"}), "history").await;
+    let history = bob
+        .request(json!({"action": "history", "room": "match:9"}), "history")
+        .await;
     assert_eq!(history["messages"][0]["reactions"], json!({"⚽": 1}));
     bob.close().await;
     assert_eq!(ada.next_of("presence").await["count"], 1);

@@ -66,13 +66,20 @@ async fn seeded(store: &MemoryStore, event: &WebSocketEvent) -> ConnectionId {
         joined_at_ms: 0,
         expires_at_s: 9_999_999_999,
     };
-    store.join_room(&tenant, &room, &member, 10).await.expect("join");
+    store
+        .join_room(&tenant, &room, &member, 10)
+        .await
+        .expect("join");
     store
         .put_message(&StoredMessage {
             tenant,
             room,
             id: MessageId::parse(FIXTURE_MESSAGE).expect("id"),
-            author: Author { id: user, name: "Alice".into(), role: Role::Admin },
+            author: Author {
+                id: user,
+                name: "Alice".into(),
+                role: Role::Admin,
+            },
             text: MessageText::parse("seeded", 100).expect("text"),
             created_at_ms: 1_795_248_000_000,
             reply_to: None,
@@ -95,33 +102,60 @@ async fn every_sample_event_runs_through_its_handler() {
     let (tenant, user) = alice();
 
     for path in &files {
-        let folder = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or_default();
-        let name = path.file_stem().and_then(|n| n.to_str()).unwrap_or_default();
+        let folder = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let name = path
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         match folder {
             "authorizer" => {
                 let verifier = TokenVerifier::new(&TokenConfig {
-                    key: VerifyingKey::Hs256 { secret: FIXTURE_SECRET.to_vec() },
+                    key: VerifyingKey::Hs256 {
+                        secret: FIXTURE_SECRET.to_vec(),
+                    },
                     audience: None,
                     issuer: None,
                 })
                 .expect("verifier");
                 let event: AuthorizerRequest = load(path);
-                let response = authorizer::handle(event, &verifier).await.expect("fixture token is valid");
+                let response = authorizer::handle(event, &verifier)
+                    .await
+                    .expect("fixture token is valid");
                 assert!(response.allows());
-                assert_eq!(Identity::from_context(&response.context).expect("context").user, user);
+                assert_eq!(
+                    Identity::from_context(&response.context)
+                        .expect("context")
+                        .user,
+                    user
+                );
             }
             "ws-connect" => {
                 let event: WebSocketEvent = load(path);
                 let store = MemoryStore::new();
                 let id = ConnectionId::parse(&event.request_context.connection_id).expect("id");
-                assert_eq!(ws_connect::handle(event, &store, &SystemClock).await.status_code, 200);
+                assert_eq!(
+                    ws_connect::handle(event, &store, &SystemClock)
+                        .await
+                        .status_code,
+                    200
+                );
                 assert!(store.connection(&tenant, &id).await.expect("get").is_some());
             }
             "ws-disconnect" => {
                 let event: WebSocketEvent = load(path);
                 let store = MemoryStore::new();
                 let id = seeded(&store, &event).await;
-                let response = ws_disconnect::handle(event, &store, &RecordingConnections::new(), &Limits::default()).await;
+                let response = ws_disconnect::handle(
+                    event,
+                    &store,
+                    &RecordingConnections::new(),
+                    &Limits::default(),
+                )
+                .await;
                 assert_eq!(response.status_code, 200);
                 assert!(store.connection(&tenant, &id).await.expect("get").is_none());
             }
@@ -148,13 +182,19 @@ async fn every_sample_event_runs_through_its_handler() {
                     "ping" => "pong",
                     "configure" => "room",
                     "typing" => {
-                        assert!(frames.is_empty(), "typing echoes nothing to the typist: {frames:?}");
+                        assert!(
+                            frames.is_empty(),
+                            "typing echoes nothing to the typist: {frames:?}"
+                        );
                         continue;
                     }
                     other => panic!("no expectation for ws-message fixture `{other}`"),
                 };
                 assert_eq!(types.first().copied(), Some(expected), "{name}: {frames:?}");
-                assert!(frames.iter().all(|f: &Value| f["type"] != "error"), "{name}: {frames:?}");
+                assert!(
+                    frames.iter().all(|f: &Value| f["type"] != "error"),
+                    "{name}: {frames:?}"
+                );
             }
             other => panic!("fixture in unknown folder `{other}`: {}", path.display()),
         }

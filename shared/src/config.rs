@@ -68,9 +68,10 @@ where
         None => Ok(default),
         Some(raw) if raw.trim().is_empty() => Ok(default),
         Some(raw) => {
-            let value: T = raw.trim().parse().map_err(|_| {
-                ConfigError(format!("{name} must be a whole number, got `{raw}`"))
-            })?;
+            let value: T = raw
+                .trim()
+                .parse()
+                .map_err(|_| ConfigError(format!("{name} must be a whole number, got `{raw}`")))?;
             if value < min {
                 return Err(ConfigError(format!("{name} must be at least {min}")));
             }

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::identity::{Role, TenantId, UserId};
 use crate::message::{Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage};
-use crate::ports::{CommunityStore, ConnectionId, ConnectionRecord, Member, PutMessage, StoreError};
+use crate::ports::{
+    CommunityStore, ConnectionId, ConnectionRecord, Member, PutMessage, StoreError,
+};
 use crate::room::{RoomId, RoomMode};
 
 const NOW_MS: i64 = 1_800_000_000_000;
@@ -47,7 +49,13 @@ fn member_of(record: &ConnectionRecord) -> Member {
     }
 }
 
-fn message(tenant: &TenantId, room: &RoomId, author: &ConnectionRecord, client_id: &str, text: &str) -> StoredMessage {
+fn message(
+    tenant: &TenantId,
+    room: &RoomId,
+    author: &ConnectionRecord,
+    client_id: &str,
+    text: &str,
+) -> StoredMessage {
     StoredMessage {
         tenant: tenant.clone(),
         room: room.clone(),
@@ -84,11 +92,32 @@ pub async fn connections_round_trip<S: CommunityStore>(store: &S) {
     let t = fresh_tenant("conn");
     let record = connection(&t, "c1", "ada");
     store.put_connection(&record).await.expect("put");
-    assert_eq!(store.connection(&t, &record.connection_id).await.expect("get"), Some(record.clone()));
-    let removed = store.remove_connection(&t, &record.connection_id).await.expect("remove");
+    assert_eq!(
+        store
+            .connection(&t, &record.connection_id)
+            .await
+            .expect("get"),
+        Some(record.clone())
+    );
+    let removed = store
+        .remove_connection(&t, &record.connection_id)
+        .await
+        .expect("remove");
     assert_eq!(removed, Some(record.clone()));
-    assert_eq!(store.connection(&t, &record.connection_id).await.expect("get"), None);
-    assert_eq!(store.remove_connection(&t, &record.connection_id).await.expect("remove again"), None);
+    assert_eq!(
+        store
+            .connection(&t, &record.connection_id)
+            .await
+            .expect("get"),
+        None
+    );
+    assert_eq!(
+        store
+            .remove_connection(&t, &record.connection_id)
+            .await
+            .expect("remove again"),
+        None
+    );
 }
 
 pub async fn join_creates_room_and_lists_members<S: CommunityStore>(store: &S) {
@@ -98,37 +127,93 @@ pub async fn join_creates_room_and_lists_members<S: CommunityStore>(store: &S) {
     let b = connection(&t, "cb", "bob");
     store.put_connection(&a).await.expect("put a");
     store.put_connection(&b).await.expect("put b");
-    let info = store.join_room(&t, &r, &member_of(&a), 10).await.expect("join a");
+    let info = store
+        .join_room(&t, &r, &member_of(&a), 10)
+        .await
+        .expect("join a");
     assert_eq!(info.mode, RoomMode::Open);
-    store.join_room(&t, &r, &member_of(&b), 10).await.expect("join b");
+    store
+        .join_room(&t, &r, &member_of(&b), 10)
+        .await
+        .expect("join b");
     // Joining twice refreshes, it does not duplicate.
-    store.join_room(&t, &r, &member_of(&b), 10).await.expect("join b again");
-    let mut ids: Vec<String> = store.room_members(&t, &r).await.expect("members").into_iter().map(|m| m.connection_id.to_string()).collect();
+    store
+        .join_room(&t, &r, &member_of(&b), 10)
+        .await
+        .expect("join b again");
+    let mut ids: Vec<String> = store
+        .room_members(&t, &r)
+        .await
+        .expect("members")
+        .into_iter()
+        .map(|m| m.connection_id.to_string())
+        .collect();
     ids.sort();
     assert_eq!(ids, vec!["ca", "cb"]);
-    let (m, room_info) = store.membership(&t, &r, &a.connection_id).await.expect("membership").expect("is member");
+    let (m, room_info) = store
+        .membership(&t, &r, &a.connection_id)
+        .await
+        .expect("membership")
+        .expect("is member");
     assert_eq!(m, member_of(&a));
     assert_eq!(room_info.mode, RoomMode::Open);
-    let record = store.connection(&t, &a.connection_id).await.expect("get").expect("exists");
-    assert!(record.rooms.contains(&r), "the connection remembers its rooms");
-    assert!(store.membership(&t, &room("match:2"), &a.connection_id).await.expect("membership").is_none());
+    let record = store
+        .connection(&t, &a.connection_id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert!(
+        record.rooms.contains(&r),
+        "the connection remembers its rooms"
+    );
+    assert!(store
+        .membership(&t, &room("match:2"), &a.connection_id)
+        .await
+        .expect("membership")
+        .is_none());
 }
 
 pub async fn join_needs_a_connection_and_respects_the_room_limit<S: CommunityStore>(store: &S) {
     let t = fresh_tenant("limit");
     let ghost = connection(&t, "ghost", "nobody");
-    let err = store.join_room(&t, &room("r1"), &member_of(&ghost), 10).await.expect_err("no connection");
-    assert!(matches!(err, StoreError::NotFound { what: "connection" }), "{err:?}");
-    assert!(store.room_members(&t, &room("r1")).await.expect("members").is_empty());
+    let err = store
+        .join_room(&t, &room("r1"), &member_of(&ghost), 10)
+        .await
+        .expect_err("no connection");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "connection" }),
+        "{err:?}"
+    );
+    assert!(store
+        .room_members(&t, &room("r1"))
+        .await
+        .expect("members")
+        .is_empty());
 
     let a = connection(&t, "ca", "ada");
     store.put_connection(&a).await.expect("put");
-    store.join_room(&t, &room("r1"), &member_of(&a), 2).await.expect("first");
-    store.join_room(&t, &room("r2"), &member_of(&a), 2).await.expect("second");
-    store.join_room(&t, &room("r2"), &member_of(&a), 2).await.expect("rejoin is not a new room");
-    let err = store.join_room(&t, &room("r3"), &member_of(&a), 2).await.expect_err("third");
+    store
+        .join_room(&t, &room("r1"), &member_of(&a), 2)
+        .await
+        .expect("first");
+    store
+        .join_room(&t, &room("r2"), &member_of(&a), 2)
+        .await
+        .expect("second");
+    store
+        .join_room(&t, &room("r2"), &member_of(&a), 2)
+        .await
+        .expect("rejoin is not a new room");
+    let err = store
+        .join_room(&t, &room("r3"), &member_of(&a), 2)
+        .await
+        .expect_err("third");
     assert!(matches!(err, StoreError::LimitReached(_)), "{err:?}");
-    assert!(store.room_members(&t, &room("r3")).await.expect("members").is_empty());
+    assert!(store
+        .room_members(&t, &room("r3"))
+        .await
+        .expect("members")
+        .is_empty());
 }
 
 pub async fn leave_and_remove_connection_clear_memberships<S: CommunityStore>(store: &S) {
@@ -136,33 +221,80 @@ pub async fn leave_and_remove_connection_clear_memberships<S: CommunityStore>(st
     let a = connection(&t, "ca", "ada");
     store.put_connection(&a).await.expect("put");
     for r in ["r1", "r2", "r3"] {
-        store.join_room(&t, &room(r), &member_of(&a), 10).await.expect("join");
+        store
+            .join_room(&t, &room(r), &member_of(&a), 10)
+            .await
+            .expect("join");
     }
-    assert!(store.leave_room(&t, &room("r1"), &a.connection_id).await.expect("leave"));
-    assert!(!store.leave_room(&t, &room("r1"), &a.connection_id).await.expect("leave again"));
-    assert!(store.room_members(&t, &room("r1")).await.expect("members").is_empty());
-    let record = store.connection(&t, &a.connection_id).await.expect("get").expect("exists");
+    assert!(store
+        .leave_room(&t, &room("r1"), &a.connection_id)
+        .await
+        .expect("leave"));
+    assert!(!store
+        .leave_room(&t, &room("r1"), &a.connection_id)
+        .await
+        .expect("leave again"));
+    assert!(store
+        .room_members(&t, &room("r1"))
+        .await
+        .expect("members")
+        .is_empty());
+    let record = store
+        .connection(&t, &a.connection_id)
+        .await
+        .expect("get")
+        .expect("exists");
     assert_eq!(record.rooms, BTreeSet::from([room("r2"), room("r3")]));
 
-    let removed = store.remove_connection(&t, &a.connection_id).await.expect("remove").expect("was there");
+    let removed = store
+        .remove_connection(&t, &a.connection_id)
+        .await
+        .expect("remove")
+        .expect("was there");
     assert_eq!(removed.rooms, BTreeSet::from([room("r2"), room("r3")]));
     for r in ["r2", "r3"] {
-        assert!(store.room_members(&t, &room(r)).await.expect("members").is_empty(), "{r} emptied");
+        assert!(
+            store
+                .room_members(&t, &room(r))
+                .await
+                .expect("members")
+                .is_empty(),
+            "{r} emptied"
+        );
     }
 }
 
 pub async fn room_mode_changes_only_existing_rooms<S: CommunityStore>(store: &S) {
     let t = fresh_tenant("mode");
-    let err = store.set_room_mode(&t, &room("nowhere"), RoomMode::Stage).await.expect_err("no room");
-    assert!(matches!(err, StoreError::NotFound { what: "room" }), "{err:?}");
+    let err = store
+        .set_room_mode(&t, &room("nowhere"), RoomMode::Stage)
+        .await
+        .expect_err("no room");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "room" }),
+        "{err:?}"
+    );
     let a = connection(&t, "ca", "ada");
     store.put_connection(&a).await.expect("put");
-    store.join_room(&t, &room("stage:1"), &member_of(&a), 10).await.expect("join");
-    store.set_room_mode(&t, &room("stage:1"), RoomMode::Stage).await.expect("set");
-    let (_, info) = store.membership(&t, &room("stage:1"), &a.connection_id).await.expect("get").expect("member");
+    store
+        .join_room(&t, &room("stage:1"), &member_of(&a), 10)
+        .await
+        .expect("join");
+    store
+        .set_room_mode(&t, &room("stage:1"), RoomMode::Stage)
+        .await
+        .expect("set");
+    let (_, info) = store
+        .membership(&t, &room("stage:1"), &a.connection_id)
+        .await
+        .expect("get")
+        .expect("member");
     assert_eq!(info.mode, RoomMode::Stage);
     // A later join keeps the mode.
-    let info = store.join_room(&t, &room("stage:1"), &member_of(&a), 10).await.expect("rejoin");
+    let info = store
+        .join_room(&t, &room("stage:1"), &member_of(&a), 10)
+        .await
+        .expect("rejoin");
     assert_eq!(info.mode, RoomMode::Stage);
 }
 
@@ -172,14 +304,39 @@ pub async fn messages_are_idempotent_per_author_and_client_id<S: CommunityStore>
     let a = connection(&t, "ca", "ada");
     let b = connection(&t, "cb", "bob");
     let first = message(&t, &r, &a, "c1", "hello");
-    assert_eq!(store.put_message(&first).await.expect("put"), PutMessage::Created);
+    assert_eq!(
+        store.put_message(&first).await.expect("put"),
+        PutMessage::Created
+    );
     let retry = message(&t, &r, &a, "c1", "hello");
-    assert_eq!(store.put_message(&retry).await.expect("retry"), PutMessage::Duplicate { existing: first.id });
+    assert_eq!(
+        store.put_message(&retry).await.expect("retry"),
+        PutMessage::Duplicate { existing: first.id }
+    );
     // The same client id from someone else, or in another room, is a new message.
-    assert_eq!(store.put_message(&message(&t, &r, &b, "c1", "hi")).await.expect("other author"), PutMessage::Created);
-    assert_eq!(store.put_message(&message(&t, &room("chat2"), &a, "c1", "hi")).await.expect("other room"), PutMessage::Created);
-    assert_eq!(store.message(&t, &r, &first.id).await.expect("get"), Some(first.clone()));
-    assert_eq!(store.message(&t, &r, &retry.id).await.expect("get"), None, "the retry stored nothing");
+    assert_eq!(
+        store
+            .put_message(&message(&t, &r, &b, "c1", "hi"))
+            .await
+            .expect("other author"),
+        PutMessage::Created
+    );
+    assert_eq!(
+        store
+            .put_message(&message(&t, &room("chat2"), &a, "c1", "hi"))
+            .await
+            .expect("other room"),
+        PutMessage::Created
+    );
+    assert_eq!(
+        store.message(&t, &r, &first.id).await.expect("get"),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store.message(&t, &r, &retry.id).await.expect("get"),
+        None,
+        "the retry stored nothing"
+    );
     let page = store.history(&t, &r, None, 10).await.expect("history");
     assert_eq!(page.messages.len(), 2);
 }
@@ -198,12 +355,27 @@ pub async fn history_pages_newest_first<S: CommunityStore>(store: &S) {
     }
     ids.reverse(); // newest first
     let p1 = store.history(&t, &r, None, 3).await.expect("p1");
-    assert_eq!(p1.messages.iter().map(|m| m.id).collect::<Vec<_>>(), ids[0..3]);
+    assert_eq!(
+        p1.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids[0..3]
+    );
     assert_eq!(p1.next, Some(ids[2]));
-    let p2 = store.history(&t, &r, p1.next.as_ref(), 3).await.expect("p2");
-    assert_eq!(p2.messages.iter().map(|m| m.id).collect::<Vec<_>>(), ids[3..6]);
-    let p3 = store.history(&t, &r, p2.next.as_ref(), 3).await.expect("p3");
-    assert_eq!(p3.messages.iter().map(|m| m.id).collect::<Vec<_>>(), ids[6..7]);
+    let p2 = store
+        .history(&t, &r, p1.next.as_ref(), 3)
+        .await
+        .expect("p2");
+    assert_eq!(
+        p2.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids[3..6]
+    );
+    let p3 = store
+        .history(&t, &r, p2.next.as_ref(), 3)
+        .await
+        .expect("p3");
+    assert_eq!(
+        p3.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids[6..7]
+    );
     assert_eq!(p3.next, None);
     let exact = store.history(&t, &r, None, 7).await.expect("exact");
     assert_eq!(exact.messages.len(), 7);
@@ -220,28 +392,69 @@ pub async fn reactions_count_once_per_user<S: CommunityStore>(store: &S) {
     let fire = Emoji::parse("🔥").expect("emoji");
     let up = Emoji::parse("👍").expect("emoji");
 
-    let c = store.set_reaction(&t, &r, &m.id, &fire, &a.user, true).await.expect("a on");
+    let c = store
+        .set_reaction(&t, &r, &m.id, &fire, &a.user, true)
+        .await
+        .expect("a on");
     assert_eq!((c.count, c.changed), (1, true));
-    let c = store.set_reaction(&t, &r, &m.id, &fire, &a.user, true).await.expect("a on again");
+    let c = store
+        .set_reaction(&t, &r, &m.id, &fire, &a.user, true)
+        .await
+        .expect("a on again");
     assert_eq!((c.count, c.changed), (1, false));
-    let c = store.set_reaction(&t, &r, &m.id, &fire, &b.user, true).await.expect("b on");
+    let c = store
+        .set_reaction(&t, &r, &m.id, &fire, &b.user, true)
+        .await
+        .expect("b on");
     assert_eq!((c.count, c.changed), (2, true));
-    let c = store.set_reaction(&t, &r, &m.id, &up, &b.user, true).await.expect("b up");
+    let c = store
+        .set_reaction(&t, &r, &m.id, &up, &b.user, true)
+        .await
+        .expect("b up");
     assert_eq!((c.count, c.changed), (1, true));
-    let c = store.set_reaction(&t, &r, &m.id, &fire, &a.user, false).await.expect("a off");
+    let c = store
+        .set_reaction(&t, &r, &m.id, &fire, &a.user, false)
+        .await
+        .expect("a off");
     assert_eq!((c.count, c.changed), (1, true));
-    let c = store.set_reaction(&t, &r, &m.id, &fire, &a.user, false).await.expect("a off again");
+    let c = store
+        .set_reaction(&t, &r, &m.id, &fire, &a.user, false)
+        .await
+        .expect("a off again");
     assert_eq!((c.count, c.changed), (1, false));
 
-    let stored = store.message(&t, &r, &m.id).await.expect("get").expect("exists");
-    assert_eq!(stored.reactions, BTreeMap::from([("🔥".to_owned(), 1), ("👍".to_owned(), 1)]));
+    let stored = store
+        .message(&t, &r, &m.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(
+        stored.reactions,
+        BTreeMap::from([("🔥".to_owned(), 1), ("👍".to_owned(), 1)])
+    );
     let page = store.history(&t, &r, None, 5).await.expect("history");
-    assert_eq!(page.messages[0].reactions, stored.reactions, "history carries counts");
+    assert_eq!(
+        page.messages[0].reactions, stored.reactions,
+        "history carries counts"
+    );
 
     let unknown = MessageId::new_v7();
-    let err = store.set_reaction(&t, &r, &unknown, &fire, &a.user, true).await.expect_err("unknown");
-    assert!(matches!(err, StoreError::NotFound { what: "message" }), "{err:?}");
-    assert!(store.message(&t, &r, &unknown).await.expect("get").is_none(), "nothing created");
+    let err = store
+        .set_reaction(&t, &r, &unknown, &fire, &a.user, true)
+        .await
+        .expect_err("unknown");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "message" }),
+        "{err:?}"
+    );
+    assert!(
+        store
+            .message(&t, &r, &unknown)
+            .await
+            .expect("get")
+            .is_none(),
+        "nothing created"
+    );
 }
 
 pub async fn send_counter_counts_per_window<S: CommunityStore>(store: &S) {
@@ -251,11 +464,35 @@ pub async fn send_counter_counts_per_window<S: CommunityStore>(store: &S) {
     let b = connection(&t, "cb", "bob");
     let exp = NOW_MS / 1000 + 60;
     for expected in 1..=3 {
-        assert_eq!(store.count_send(&t, &r, &a.user, NOW_MS, exp).await.expect("count"), expected);
+        assert_eq!(
+            store
+                .count_send(&t, &r, &a.user, NOW_MS, exp)
+                .await
+                .expect("count"),
+            expected
+        );
     }
-    assert_eq!(store.count_send(&t, &r, &b.user, NOW_MS, exp).await.expect("other user"), 1);
-    assert_eq!(store.count_send(&t, &room("other"), &a.user, NOW_MS, exp).await.expect("other room"), 1);
-    assert_eq!(store.count_send(&t, &r, &a.user, NOW_MS + 10_000, exp).await.expect("next window"), 1);
+    assert_eq!(
+        store
+            .count_send(&t, &r, &b.user, NOW_MS, exp)
+            .await
+            .expect("other user"),
+        1
+    );
+    assert_eq!(
+        store
+            .count_send(&t, &room("other"), &a.user, NOW_MS, exp)
+            .await
+            .expect("other room"),
+        1
+    );
+    assert_eq!(
+        store
+            .count_send(&t, &r, &a.user, NOW_MS + 10_000, exp)
+            .await
+            .expect("next window"),
+        1
+    );
 }
 
 pub async fn tenants_never_meet<S: CommunityStore>(store: &S) {
@@ -264,23 +501,67 @@ pub async fn tenants_never_meet<S: CommunityStore>(store: &S) {
     let r = room("match:7");
     let a = connection(&t1, "same-id", "ada");
     let b = connection(&t2, "same-id", "ada");
-    assert_ne!(a.user, b.user, "the same host user in two tenants is two users");
+    assert_ne!(
+        a.user, b.user,
+        "the same host user in two tenants is two users"
+    );
     store.put_connection(&a).await.expect("put a");
     store.put_connection(&b).await.expect("put b");
-    store.join_room(&t1, &r, &member_of(&a), 10).await.expect("join a");
-    store.set_room_mode(&t1, &r, RoomMode::Readonly).await.expect("mode a");
-    let info = store.join_room(&t2, &r, &member_of(&b), 10).await.expect("join b");
+    store
+        .join_room(&t1, &r, &member_of(&a), 10)
+        .await
+        .expect("join a");
+    store
+        .set_room_mode(&t1, &r, RoomMode::Readonly)
+        .await
+        .expect("mode a");
+    let info = store
+        .join_room(&t2, &r, &member_of(&b), 10)
+        .await
+        .expect("join b");
     assert_eq!(info.mode, RoomMode::Open, "tenant B's room is its own");
     let m = message(&t1, &r, &a, "c1", "secret");
     store.put_message(&m).await.expect("put");
-    assert!(store.history(&t2, &r, None, 10).await.expect("history b").messages.is_empty());
-    assert!(store.message(&t2, &r, &m.id).await.expect("get b").is_none());
+    assert!(store
+        .history(&t2, &r, None, 10)
+        .await
+        .expect("history b")
+        .messages
+        .is_empty());
+    assert!(store
+        .message(&t2, &r, &m.id)
+        .await
+        .expect("get b")
+        .is_none());
     let members_b = store.room_members(&t2, &r).await.expect("members b");
     assert_eq!(members_b.len(), 1);
     assert_eq!(members_b[0].user, b.user);
-    let err = store.set_reaction(&t2, &r, &m.id, &Emoji::parse("👍").expect("emoji"), &b.user, true).await.expect_err("cross-tenant react");
+    let err = store
+        .set_reaction(
+            &t2,
+            &r,
+            &m.id,
+            &Emoji::parse("👍").expect("emoji"),
+            &b.user,
+            true,
+        )
+        .await
+        .expect_err("cross-tenant react");
     assert!(matches!(err, StoreError::NotFound { .. }));
-    store.remove_connection(&t2, &b.connection_id).await.expect("remove b");
-    assert!(store.connection(&t1, &a.connection_id).await.expect("a").is_some(), "removing B's connection leaves A's");
-    assert_eq!(store.room_members(&t1, &r).await.expect("members a").len(), 1);
+    store
+        .remove_connection(&t2, &b.connection_id)
+        .await
+        .expect("remove b");
+    assert!(
+        store
+            .connection(&t1, &a.connection_id)
+            .await
+            .expect("a")
+            .is_some(),
+        "removing B's connection leaves A's"
+    );
+    assert_eq!(
+        store.room_members(&t1, &r).await.expect("members a").len(),
+        1
+    );
 }

@@ -131,7 +131,8 @@ impl TryFrom<&Item> for ConnectionRecord {
             Some(_) => return Err(StoreError::Corrupt("`rooms` is not a string set".into())),
         };
         Ok(Self {
-            tenant: TenantId::parse(a.str("tenant")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            tenant: TenantId::parse(a.str("tenant")?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             connection_id: a.connection_id("connectionId")?,
             user: a.user("userId")?,
             name: a.str("name")?.to_owned(),
@@ -196,7 +197,8 @@ fn room_info(item: &Item) -> Result<RoomInfo, StoreError> {
     let a = Attrs(item);
     let raw = a.str("mode")?;
     Ok(RoomInfo {
-        mode: RoomMode::parse(raw).ok_or_else(|| StoreError::Corrupt(format!("bad mode `{raw}`")))?,
+        mode: RoomMode::parse(raw)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad mode `{raw}`")))?,
         created_at_ms: a.num("createdAt")?,
     })
 }
@@ -249,7 +251,8 @@ impl TryFrom<&Item> for StoredMessage {
             }
         }
         Ok(Self {
-            tenant: TenantId::parse(a.str("tenant")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            tenant: TenantId::parse(a.str("tenant")?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             room: a.room("room")?,
             id: a.message_id("messageId")?,
             author: Author {
@@ -259,8 +262,13 @@ impl TryFrom<&Item> for StoredMessage {
             },
             text: MessageText::from_stored(a.str("text")?.to_owned()),
             created_at_ms: a.num("createdAt")?,
-            reply_to: a.opt_str("replyTo").map(MessageId::parse).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            client_msg_id: ClientMsgId::parse(a.str("clientMsgId")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            reply_to: a
+                .opt_str("replyTo")
+                .map(MessageId::parse)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            client_msg_id: ClientMsgId::parse(a.str("clientMsgId")?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             correlation_id: a.opt_str("correlationId").map(str::to_owned),
             reactions,
         })
@@ -268,7 +276,9 @@ impl TryFrom<&Item> for StoredMessage {
 }
 
 /// Which parts of a cancelled transaction failed their condition.
-fn cancelled_conditions(err: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>) -> Option<Vec<bool>> {
+fn cancelled_conditions(
+    err: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>,
+) -> Option<Vec<bool>> {
     let SdkError::ServiceError(service) = err else {
         return None;
     };
@@ -542,7 +552,11 @@ impl CommunityStore for DynamoStore {
             Ok(_) => Ok(info),
             Err(err) => match cancelled_conditions(&err) {
                 Some(reasons) if reasons.first() == Some(&true) => {
-                    if self.connection(tenant, &member.connection_id).await?.is_none() {
+                    if self
+                        .connection(tenant, &member.connection_id)
+                        .await?
+                        .is_none()
+                    {
                         Err(StoreError::NotFound { what: "connection" })
                     } else {
                         Err(StoreError::LimitReached(format!(
@@ -577,7 +591,10 @@ impl CommunityStore for DynamoStore {
             .set_key(Some(key(connection_pk(tenant, id), "CONN")))
             .update_expression("DELETE rooms :rooms")
             .condition_expression("attribute_exists(PK)")
-            .expression_attribute_values(":rooms", AttributeValue::Ss(vec![room.as_str().to_owned()]))
+            .expression_attribute_values(
+                ":rooms",
+                AttributeValue::Ss(vec![room.as_str().to_owned()]),
+            )
             .send()
             .await;
         match result {
@@ -664,7 +681,11 @@ impl CommunityStore for DynamoStore {
         let pk = room_pk(&message.tenant, &message.room);
         let id_key = key(
             pk,
-            format!("CMID#{}#{}", message.author.id, message.client_msg_id.as_str()),
+            format!(
+                "CMID#{}#{}",
+                message.author.id,
+                message.client_msg_id.as_str()
+            ),
         );
         let mut id_item = id_key.clone();
         id_item.insert("kind".into(), s("client_msg_id"));
@@ -768,7 +789,11 @@ impl CommunityStore for DynamoStore {
                 _ => break,
             }
         }
-        let next = if more { messages.last().map(|m| m.id) } else { None };
+        let next = if more {
+            messages.last().map(|m| m.id)
+        } else {
+            None
+        };
         Ok(HistoryPage { messages, next })
     }
 
@@ -782,7 +807,10 @@ impl CommunityStore for DynamoStore {
         on: bool,
     ) -> Result<ReactionChange, StoreError> {
         let pk = room_pk(tenant, room);
-        let marker_key = key(pk.clone(), format!("RX#{message}#{}#{user}", emoji.as_str()));
+        let marker_key = key(
+            pk.clone(),
+            format!("RX#{message}#{}#{user}", emoji.as_str()),
+        );
         let message_key = key(pk, format!("MSG#{message}"));
         let marker = if on {
             let mut item = marker_key.clone();

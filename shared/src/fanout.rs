@@ -180,7 +180,9 @@ impl<S: CommunityStore, C: Connections> Broadcaster<'_, S, C> {
                     rooms.extend(record.rooms);
                 }
                 Ok(None) => {}
-                Err(err) => warn!(connection_id = %id, error = %err, "could not forget gone connection"),
+                Err(err) => {
+                    warn!(connection_id = %id, error = %err, "could not forget gone connection")
+                }
             }
         }
         rooms

@@ -62,7 +62,9 @@ impl Connections for ApiGatewayConnections {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), PostToConnectionError::GoneException(_)) => {
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), PostToConnectionError::GoneException(_)) =>
+            {
                 Err(PostError::Gone)
             }
             Err(e) => Err(PostError::Failed(Box::new(e))),
@@ -78,7 +80,9 @@ impl Connections for ApiGatewayConnections {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), DeleteConnectionError::GoneException(_)) => {
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), DeleteConnectionError::GoneException(_)) =>
+            {
                 Err(PostError::Gone)
             }
             Err(e) => Err(PostError::Failed(Box::new(e))),

@@ -280,7 +280,11 @@ impl CommunityStore for MemoryStore {
             .entry(emoji.as_str().to_owned())
             .or_insert(0);
         if changed {
-            *count = if on { *count + 1 } else { count.saturating_sub(1) };
+            *count = if on {
+                *count + 1
+            } else {
+                count.saturating_sub(1)
+            };
         }
         let count = *count;
         if count == 0 {
@@ -299,7 +303,9 @@ impl CommunityStore for MemoryStore {
     ) -> Result<u32, StoreError> {
         let mut inner = self.lock();
         // Old windows are of no further use; drop them so the map stays small.
-        inner.sends.retain(|(_, _, _, start), _| *start >= window_start_ms);
+        inner
+            .sends
+            .retain(|(_, _, _, start), _| *start >= window_start_ms);
         let n = inner
             .sends
             .entry((tenant.clone(), room.clone(), user.clone(), window_start_ms))

@@ -69,7 +69,10 @@ impl MessageText {
                 "text has {chars} characters; the limit is {max_chars}"
             )));
         }
-        if raw.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        if raw
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
             return Err(ValueError::Invalid(
                 "text must not contain control characters".into(),
             ));

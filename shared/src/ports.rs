@@ -85,7 +85,9 @@ pub struct RoomInfo {
 pub enum PutMessage {
     Created,
     /// The same author already sent this `clientMsgId` to this room.
-    Duplicate { existing: MessageId },
+    Duplicate {
+        existing: MessageId,
+    },
 }
 
 /// One page of history, newest first.

@@ -13,7 +13,9 @@ use serde_json::{Map, Value};
 
 use crate::config::Limits;
 use crate::identity::{Role, UserId};
-use crate::message::{Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage, ValueError};
+use crate::message::{
+    Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage, ValueError,
+};
 use crate::ports::ConnectionId;
 use crate::room::{Capability, RoomId, RoomMode};
 
@@ -204,10 +206,11 @@ pub fn parse_frame(body: &str, limits: &Limits) -> Result<ClientFrame, FrameErro
         return Err(FrameError::bad_request("frame must be a JSON object"));
     };
     let mut echo = FrameError::bad_request("");
-    echo.client_msg_id = map
-        .get("clientMsgId")
-        .and_then(Value::as_str)
-        .map(|s| s.chars().take(crate::message::MAX_CLIENT_MSG_ID_LEN).collect());
+    echo.client_msg_id = map.get("clientMsgId").and_then(Value::as_str).map(|s| {
+        s.chars()
+            .take(crate::message::MAX_CLIENT_MSG_ID_LEN)
+            .collect()
+    });
     echo.action = map
         .get("action")
         .and_then(Value::as_str)
@@ -347,7 +350,12 @@ impl From<&StoredMessage> for MessageView {
             text: m.text.as_str().to_owned(),
             created_at: format_time(m.created_at_ms),
             reply_to: m.reply_to,
-            reactions: m.reactions.iter().filter(|(_, n)| **n > 0).map(|(k, v)| (k.clone(), *v)).collect(),
+            reactions: m
+                .reactions
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
         }
     }
 }
@@ -382,7 +390,11 @@ pub enum AckStatus {
 
 /// Every frame the server sends. Serialised with `type` and camelCase fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 pub enum ServerFrame {
     Joined {
         room: RoomId,
@@ -493,7 +505,9 @@ mod tests {
             r#"{"action":"join","room":"match:1","requestId":"r1"}"#.to_owned(),
             r#"{"action":"leave","room":"match:1"}"#.to_owned(),
             r#"{"action":"send","room":"match:1","text":"hi","clientMsgId":"c1"}"#.to_owned(),
-            format!(r#"{{"action":"send","room":"m","text":"hi","clientMsgId":"c1","replyTo":"{id}"}}"#),
+            format!(
+                r#"{{"action":"send","room":"m","text":"hi","clientMsgId":"c1","replyTo":"{id}"}}"#
+            ),
             format!(r#"{{"action":"react","room":"m","messageId":"{id}","emoji":"👍","on":true}}"#),
             r#"{"action":"typing","room":"m"}"#.to_owned(),
             format!(r#"{{"action":"history","room":"m","before":"{id}","limit":10}}"#),
@@ -538,7 +552,10 @@ mod tests {
         assert_eq!(e.code, ErrorCode::BadRequest);
 
         let long = "x".repeat(2001);
-        let e = parse(&format!(r#"{{"action":"send","room":"m","text":"{long}","clientMsgId":"c"}}"#)).unwrap_err();
+        let e = parse(&format!(
+            r#"{{"action":"send","room":"m","text":"{long}","clientMsgId":"c"}}"#
+        ))
+        .unwrap_err();
         assert_eq!(e.code, ErrorCode::TooLarge);
 
         let e = parse(r#"{"action":"send","room":"m","text":"  ","clientMsgId":"c"}"#).unwrap_err();

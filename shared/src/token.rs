@@ -156,7 +156,9 @@ impl Claims {
         }
         let role = match self.role.as_deref() {
             None => Role::Member,
-            Some(raw) => Role::parse(raw).ok_or_else(|| bad(format!("unknown role `{raw:.20}`")))?,
+            Some(raw) => {
+                Role::parse(raw).ok_or_else(|| bad(format!("unknown role `{raw:.20}`")))?
+            }
         };
         let provider = match self.provider.as_deref() {
             None => None,
@@ -246,7 +248,9 @@ impl TokenVerifier {
                 ErrorKind::MissingRequiredClaim(claim) => {
                     TokenError::InvalidClaims(format!("missing `{claim}`"))
                 }
-                ErrorKind::Json(_) => TokenError::InvalidClaims("claims do not match the schema".into()),
+                ErrorKind::Json(_) => {
+                    TokenError::InvalidClaims("claims do not match the schema".into())
+                }
                 _ => TokenError::Malformed,
             },
         )?;
@@ -341,7 +345,9 @@ mod tests {
 
         let mut other_aud = good.clone();
         other_aud.aud = Some("someone-else".into());
-        let err = v.verify(&mint_hs256(SECRET, &other_aud).unwrap()).unwrap_err();
+        let err = v
+            .verify(&mint_hs256(SECRET, &other_aud).unwrap())
+            .unwrap_err();
         assert_eq!(err, TokenError::WrongAudience);
         assert!(err.is_forbidden());
 
@@ -379,8 +385,9 @@ mod tests {
             TokenConfig::from_lookup(|_| None),
             Err(TokenConfigError::NoKey)
         ));
-        let weak = TokenConfig::from_lookup(|n| (n == "SIDELINE_JWT_SECRET").then(|| "short".into()))
-            .unwrap();
+        let weak =
+            TokenConfig::from_lookup(|n| (n == "SIDELINE_JWT_SECRET").then(|| "short".into()))
+                .unwrap();
         assert!(matches!(
             TokenVerifier::new(&weak),
             Err(TokenConfigError::WeakSecret)

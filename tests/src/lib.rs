@@ -32,7 +32,9 @@ pub fn moto_endpoint() -> Option<String> {
                 std::env::var("SIDELINE_REQUIRE_MOTO").as_deref() != Ok("1"),
                 "SIDELINE_REQUIRE_MOTO=1 but SIDELINE_MOTO_ENDPOINT is not set"
             );
-            eprintln!("skipped: set SIDELINE_MOTO_ENDPOINT to run the AWS adapter tests against moto");
+            eprintln!(
+                "skipped: set SIDELINE_MOTO_ENDPOINT to run the AWS adapter tests against moto"
+            );
             None
         }
     }
@@ -44,11 +46,18 @@ pub fn fresh_table() -> String {
 }
 
 fn uuid_simple() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
     use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{SystemTime, UNIX_EPOCH};
     static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
-    format!("{nanos:x}{:x}{:x}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "{nanos:x}{:x}{:x}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 /// Seconds since the epoch.
@@ -88,7 +97,9 @@ impl Stack {
     pub async fn start_with(adjust: impl FnOnce(&mut DevstackConfig)) -> Self {
         let mut config = DevstackConfig::for_tests(SECRET);
         adjust(&mut config);
-        let devstack = Devstack::start_in_memory(config).await.expect("devstack starts");
+        let devstack = Devstack::start_in_memory(config)
+            .await
+            .expect("devstack starts");
         Self { devstack }
     }
 
@@ -123,8 +134,13 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(url: &str) -> Self {
-        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("websocket handshake");
-        Self { ws, patience: Duration::from_secs(5) }
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("websocket handshake");
+        Self {
+            ws,
+            patience: Duration::from_secs(5),
+        }
     }
 
     pub async fn send(&mut self, frame: Value) {
@@ -144,7 +160,9 @@ impl Client {
                 .expect("socket still open")
                 .expect("readable frame");
             match message {
-                Message::Text(text) => return serde_json::from_str(text.as_str()).expect("JSON frame"),
+                Message::Text(text) => {
+                    return serde_json::from_str(text.as_str()).expect("JSON frame")
+                }
                 Message::Ping(_) | Message::Pong(_) => continue,
                 other => panic!("unexpected frame {other:?}"),
             }
@@ -167,14 +185,18 @@ impl Client {
         use std::sync::atomic::{AtomicU64, Ordering};
         static NEXT: AtomicU64 = AtomicU64::new(1);
         if frame.get("requestId").is_none() {
-            frame["requestId"] = Value::String(format!("auto-{}", NEXT.fetch_add(1, Ordering::SeqCst)));
+            frame["requestId"] =
+                Value::String(format!("auto-{}", NEXT.fetch_add(1, Ordering::SeqCst)));
         }
         let id = frame["requestId"].clone();
         self.send(frame).await;
         loop {
             let reply = self.next().await;
             if reply.get("requestId") == Some(&id) {
-                assert!(reply["type"] == kind || reply["type"] == "error", "expected {kind}: {reply}");
+                assert!(
+                    reply["type"] == kind || reply["type"] == "error",
+                    "expected {kind}: {reply}"
+                );
                 return reply;
             }
         }
@@ -182,7 +204,12 @@ impl Client {
 
     /// Joins and returns the `joined` frame.
     pub async fn join(&mut self, room: &str) -> Value {
-        let reply = self.request(serde_json::json!({"action": "join", "room": room}), "joined").await;
+        let reply = self
+            .request(
+                serde_json::json!({"action": "join", "room": room}),
+                "joined",
+            )
+            .await;
         assert_eq!(reply["type"], "joined", "{reply}");
         reply
     }
@@ -190,7 +217,10 @@ impl Client {
     /// The close frame (code, reason) or `None` if the socket ended without one.
     pub async fn closed(&mut self) -> Option<(u16, String)> {
         loop {
-            match tokio::time::timeout(self.patience, self.ws.next()).await.expect("closes in time") {
+            match tokio::time::timeout(self.patience, self.ws.next())
+                .await
+                .expect("closes in time")
+            {
                 Some(Ok(Message::Close(frame))) => {
                     return frame.map(|f| (u16::from(f.code), f.reason.to_string()));
                 }
@@ -203,6 +233,8 @@ impl Client {
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;
         // Drain until the server's close arrives, so $disconnect has run.
-        while let Ok(Some(Ok(_))) = tokio::time::timeout(Duration::from_secs(2), self.ws.next()).await {}
+        while let Ok(Some(Ok(_))) =
+            tokio::time::timeout(Duration::from_secs(2), self.ws.next()).await
+        {}
     }
 }

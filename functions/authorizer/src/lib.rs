@@ -10,7 +10,9 @@
 //! - otherwise an `Allow` policy for this API.
 
 use lambda_runtime::Diagnostic;
-use sideline_shared::lambda::{AuthorizerRequest, AuthorizerResponse, PolicyDocument, PolicyStatement};
+use sideline_shared::lambda::{
+    AuthorizerRequest, AuthorizerResponse, PolicyDocument, PolicyStatement,
+};
 use sideline_shared::token::TokenVerifier;
 use tracing::info;
 
@@ -128,7 +130,9 @@ mod tests {
     #[tokio::test]
     async fn valid_token_is_allowed_with_identity_context() {
         let token = mint_hs256(SECRET, &claims()).expect("mint");
-        let response = handle(request(Some(&token)), &verifier()).await.expect("allowed");
+        let response = handle(request(Some(&token)), &verifier())
+            .await
+            .expect("allowed");
         assert!(response.allows());
         assert_eq!(response.policy_document.statement[0].resource, ARN);
         let identity = Identity::from_context(&response.context).expect("context");
@@ -166,7 +170,9 @@ mod tests {
         let mut foreign = claims();
         foreign.aud = Some("another-app".into());
         let token = mint_hs256(SECRET, &foreign).expect("mint");
-        let response = handle(request(Some(&token)), &verifier()).await.expect("policy");
+        let response = handle(request(Some(&token)), &verifier())
+            .await
+            .expect("policy");
         assert!(!response.allows());
         assert!(response.context.is_empty());
     }

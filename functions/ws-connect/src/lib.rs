@@ -81,7 +81,11 @@ mod tests {
         assert_eq!(handle(event, &store, &clock).await.status_code, 200);
         let tenant = TenantId::parse("acme").expect("tenant");
         let id = ConnectionId::parse("L0SM9cOFvHcCIhw=").expect("id");
-        let record = store.connection(&tenant, &id).await.expect("get").expect("recorded");
+        let record = store
+            .connection(&tenant, &id)
+            .await
+            .expect("get")
+            .expect("recorded");
         assert_eq!(record.user, identity.user);
         assert_eq!(record.expires_at_s, 1_800_000_000 + 2 * 3600 + 600);
     }
@@ -93,7 +97,10 @@ mod tests {
         }))
         .expect("event");
         let store = MemoryStore::new();
-        assert_eq!(handle(event, &store, &ManualClock::at(0)).await.status_code, 403);
+        assert_eq!(
+            handle(event, &store, &ManualClock::at(0)).await.status_code,
+            403
+        );
         assert_eq!(store.connection_count(), 0);
     }
 }

@@ -28,7 +28,10 @@ pub async fn handle<S: CommunityStore, C: Connections>(
             return ProxyResponse::ok();
         }
     };
-    let record = match store.remove_connection(&identity.tenant, &connection_id).await {
+    let record = match store
+        .remove_connection(&identity.tenant, &connection_id)
+        .await
+    {
         Ok(Some(record)) => record,
         Ok(None) => return ProxyResponse::ok(),
         Err(err) => {
@@ -98,7 +101,10 @@ mod tests {
             joined_at_ms: 0,
             expires_at_s: 9_999,
         };
-        store.join_room(&who.tenant, room, &member, 10).await.expect("join");
+        store
+            .join_room(&who.tenant, room, &member, 10)
+            .await
+            .expect("join");
         connection_id
     }
 
@@ -126,7 +132,11 @@ mod tests {
         connections.open(&cb);
         let response = handle(event(&ca, &ada), &store, &connections, &Limits::default()).await;
         assert_eq!(response.status_code, 200);
-        assert!(store.connection(&ada.tenant, &ca).await.expect("get").is_none());
+        assert!(store
+            .connection(&ada.tenant, &ca)
+            .await
+            .expect("get")
+            .is_none());
         let frames = connections.take(&cb);
         assert_eq!(frames.len(), 1);
         assert_eq!(frames[0]["type"], "presence");
@@ -146,6 +156,13 @@ mod tests {
         connections.open(&cb);
         handle(event(&tab1, &ada), &store, &connections, &Limits::default()).await;
         assert!(connections.take(&cb).is_empty());
-        assert_eq!(store.room_members(&ada.tenant, &room).await.expect("members").len(), 2);
+        assert_eq!(
+            store
+                .room_members(&ada.tenant, &room)
+                .await
+                .expect("members")
+                .len(),
+            2
+        );
     }
 }

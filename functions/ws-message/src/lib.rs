@@ -86,9 +86,16 @@ impl<S: CommunityStore, C: Connections, K: Clock> Context<'_, S, C, K> {
     /// Sends a frame to the connection that sent the request. A sender that has
     /// gone meanwhile is not an error.
     pub async fn reply(&self, frame: &ServerFrame) {
-        match self.deps.connections.post(self.connection, &frame.to_bytes()).await {
+        match self
+            .deps
+            .connections
+            .post(self.connection, &frame.to_bytes())
+            .await
+        {
             Ok(()) | Err(PostError::Gone) => {}
-            Err(err) => warn!(error = %err, cause = ?std::error::Error::source(&err), "reply failed"),
+            Err(err) => {
+                warn!(error = %err, cause = ?std::error::Error::source(&err), "reply failed")
+            }
         }
     }
 
@@ -114,7 +121,11 @@ impl<S: CommunityStore, C: Connections, K: Clock> Context<'_, S, C, K> {
     }
 
     /// `forbidden` unless the member's role may do `capability` in the room's mode.
-    pub fn require(member: &Member, info: &RoomInfo, capability: Capability) -> Result<(), FrameError> {
+    pub fn require(
+        member: &Member,
+        info: &RoomInfo,
+        capability: Capability,
+    ) -> Result<(), FrameError> {
         if can(member.role, info.mode, capability) {
             Ok(())
         } else {
@@ -134,7 +145,9 @@ impl<S: CommunityStore, C: Connections, K: Clock> Context<'_, S, C, K> {
 /// Store errors as clients see them: the cause goes to the log, not the client.
 pub fn store_error(err: StoreError) -> FrameError {
     match err {
-        StoreError::NotFound { what } => FrameError::new(ErrorCode::NotFound, format!("{what} not found")),
+        StoreError::NotFound { what } => {
+            FrameError::new(ErrorCode::NotFound, format!("{what} not found"))
+        }
         StoreError::LimitReached(message) => FrameError::new(ErrorCode::Forbidden, message),
         err @ (StoreError::Unavailable(_) | StoreError::Corrupt(_)) => {
             error!(error = %err, cause = ?std::error::Error::source(&err), "store failed");

@@ -1,6 +1,5 @@
 //! Handler tests with the in-memory adapters and a controllable clock.
 
-
 use serde_json::{json, Value};
 use sideline_shared::config::Limits;
 use sideline_shared::identity::{Identity, Role};
@@ -90,21 +89,39 @@ async fn two_members_chat_and_see_each_other() {
     let bob = identity("acme", "bob", "member");
     let ca = connect(&deps, "ca", &ada).await;
     let cb = connect(&deps, "cb", &bob).await;
-    frame(&deps, &ca, &ada, json!({"action": "join", "room": "match:1", "requestId": "j1"})).await;
+    frame(
+        &deps,
+        &ca,
+        &ada,
+        json!({"action": "join", "room": "match:1", "requestId": "j1"}),
+    )
+    .await;
     let joined = deps.connections.take(&ca);
     assert_eq!(joined[0]["type"], "joined");
     assert_eq!(joined[0]["requestId"], "j1");
     assert_eq!(joined[0]["capabilities"], json!(["read", "react", "write"]));
     assert_eq!(joined[0]["presence"]["count"], 1);
 
-    frame(&deps, &cb, &bob, json!({"action": "join", "room": "match:1"})).await;
+    frame(
+        &deps,
+        &cb,
+        &bob,
+        json!({"action": "join", "room": "match:1"}),
+    )
+    .await;
     assert_eq!(deps.connections.take(&cb)[0]["presence"]["count"], 2);
     let seen_by_ada = deps.connections.take(&ca);
     assert_eq!(types(&seen_by_ada), ["presence"]);
     assert_eq!(seen_by_ada[0]["count"], 2);
     assert_eq!(seen_by_ada[0]["users"][1]["name"], "bob");
 
-    frame(&deps, &ca, &ada, json!({"action": "send", "room": "match:1", "text": "goal!", "clientMsgId": "c1"})).await;
+    frame(
+        &deps,
+        &ca,
+        &ada,
+        json!({"action": "send", "room": "match:1", "text": "goal!", "clientMsgId": "c1"}),
+    )
+    .await;
     let to_ada = deps.connections.take(&ca);
     assert_eq!(types(&to_ada), ["ack", "message"]);
     assert_eq!(to_ada[0]["status"], "delivered");
@@ -122,7 +139,13 @@ async fn viewer_cannot_send_and_nothing_is_stored() {
     let cv = connect(&deps, "cv", &viv).await;
     frame(&deps, &cv, &viv, json!({"action": "join", "room": "r"})).await;
     deps.connections.take(&cv);
-    frame(&deps, &cv, &viv, json!({"action": "send", "room": "r", "text": "hi", "clientMsgId": "c1", "requestId": "q"})).await;
+    frame(
+        &deps,
+        &cv,
+        &viv,
+        json!({"action": "send", "room": "r", "text": "hi", "clientMsgId": "c1", "requestId": "q"}),
+    )
+    .await;
     let frames = deps.connections.take(&cv);
     assert_eq!(frames[0]["type"], "error");
     assert_eq!(frames[0]["code"], "forbidden");
@@ -139,10 +162,22 @@ async fn rate_limit_resets_with_the_window() {
     let ca = connect(&deps, "ca", &ada).await;
     frame(&deps, &ca, &ada, json!({"action": "join", "room": "r"})).await;
     for i in 0..5 {
-        frame(&deps, &ca, &ada, json!({"action": "send", "room": "r", "text": "x", "clientMsgId": format!("c{i}")})).await;
+        frame(
+            &deps,
+            &ca,
+            &ada,
+            json!({"action": "send", "room": "r", "text": "x", "clientMsgId": format!("c{i}")}),
+        )
+        .await;
     }
     deps.connections.take(&ca);
-    frame(&deps, &ca, &ada, json!({"action": "send", "room": "r", "text": "x", "clientMsgId": "c5"})).await;
+    frame(
+        &deps,
+        &ca,
+        &ada,
+        json!({"action": "send", "room": "r", "text": "x", "clientMsgId": "c5"}),
+    )
+    .await;
     let frames = deps.connections.take(&ca);
     assert_eq!(frames[0]["code"], "rate_limited");
     let retry = frames[0]["retryAfterMs"].as_u64().expect("retryAfterMs");
@@ -150,7 +185,13 @@ async fn rate_limit_resets_with_the_window() {
     assert_eq!(deps.store.message_count(), 5);
 
     deps.clock.advance_ms(retry as i64);
-    frame(&deps, &ca, &ada, json!({"action": "send", "room": "r", "text": "x", "clientMsgId": "c6"})).await;
+    frame(
+        &deps,
+        &ca,
+        &ada,
+        json!({"action": "send", "room": "r", "text": "x", "clientMsgId": "c6"}),
+    )
+    .await;
     assert_eq!(types(&deps.connections.take(&ca)), ["ack", "message"]);
 }
 
@@ -169,8 +210,12 @@ async fn typing_is_throttled_and_never_stored() {
         frame(&deps, &ca, &ada, json!({"action": "typing", "room": "r"})).await;
     }
     assert_eq!(types(&deps.connections.take(&cb)), ["typing"]);
-    assert!(deps.connections.take(&ca).is_empty(), "the typist hears nothing back");
-    deps.clock.advance_ms(Limits::default().typing_throttle.as_millis() as i64);
+    assert!(
+        deps.connections.take(&ca).is_empty(),
+        "the typist hears nothing back"
+    );
+    deps.clock
+        .advance_ms(Limits::default().typing_throttle.as_millis() as i64);
     frame(&deps, &ca, &ada, json!({"action": "typing", "room": "r"})).await;
     assert_eq!(types(&deps.connections.take(&cb)), ["typing"]);
     assert_eq!(deps.store.message_count(), 0);
@@ -191,12 +236,30 @@ async fn gone_connection_is_forgotten_and_delivery_continues() {
     deps.connections.take(&ca);
     deps.connections.take(&cc);
     deps.connections.kill(&cb);
-    frame(&deps, &ca, &ada, json!({"action": "send", "room": "r", "text": "still there?", "clientMsgId": "c1"})).await;
+    frame(
+        &deps,
+        &ca,
+        &ada,
+        json!({"action": "send", "room": "r", "text": "still there?", "clientMsgId": "c1"}),
+    )
+    .await;
     let to_cat = deps.connections.take(&cc);
     assert_eq!(types(&to_cat), ["message", "presence"]);
     assert_eq!(to_cat[1]["count"], 2);
-    assert!(deps.store.connection(&bob.tenant, &cb).await.expect("get").is_none());
-    assert_eq!(deps.store.room_members(&ada.tenant, &"r".parse_room()).await.expect("members").len(), 2);
+    assert!(deps
+        .store
+        .connection(&bob.tenant, &cb)
+        .await
+        .expect("get")
+        .is_none());
+    assert_eq!(
+        deps.store
+            .room_members(&ada.tenant, &"r".parse_room())
+            .await
+            .expect("members")
+            .len(),
+        2
+    );
 }
 
 trait ParseRoom {
@@ -247,22 +310,59 @@ async fn room_role_override_lets_a_member_speak_on_stage() {
     let deps = deps();
     let admin = identity("acme", "root", "admin");
     let mut star = identity("acme", "star", "member");
-    star.room_roles.insert("stage:1".parse_room(), Role::Speaker);
+    star.room_roles
+        .insert("stage:1".parse_room(), Role::Speaker);
     let plain = identity("acme", "plain", "member");
     let c_admin = connect(&deps, "c0", &admin).await;
     let c_star = connect(&deps, "c1", &star).await;
     let c_plain = connect(&deps, "c2", &plain).await;
-    frame(&deps, &c_admin, &admin, json!({"action": "join", "room": "stage:1"})).await;
-    frame(&deps, &c_admin, &admin, json!({"action": "configure", "room": "stage:1", "mode": "stage"})).await;
+    frame(
+        &deps,
+        &c_admin,
+        &admin,
+        json!({"action": "join", "room": "stage:1"}),
+    )
+    .await;
+    frame(
+        &deps,
+        &c_admin,
+        &admin,
+        json!({"action": "configure", "room": "stage:1", "mode": "stage"}),
+    )
+    .await;
     assert!(types(&deps.connections.take(&c_admin)).contains(&"room"));
-    frame(&deps, &c_star, &star, json!({"action": "join", "room": "stage:1"})).await;
-    frame(&deps, &c_plain, &plain, json!({"action": "join", "room": "stage:1"})).await;
+    frame(
+        &deps,
+        &c_star,
+        &star,
+        json!({"action": "join", "room": "stage:1"}),
+    )
+    .await;
+    frame(
+        &deps,
+        &c_plain,
+        &plain,
+        json!({"action": "join", "room": "stage:1"}),
+    )
+    .await;
     let joined = deps.connections.take(&c_plain);
     assert_eq!(joined[0]["mode"], "stage");
     assert_eq!(joined[0]["capabilities"], json!(["read", "react"]));
     deps.connections.take(&c_star);
-    frame(&deps, &c_plain, &plain, json!({"action": "send", "room": "stage:1", "text": "me too", "clientMsgId": "p1"})).await;
+    frame(
+        &deps,
+        &c_plain,
+        &plain,
+        json!({"action": "send", "room": "stage:1", "text": "me too", "clientMsgId": "p1"}),
+    )
+    .await;
     assert_eq!(deps.connections.take(&c_plain)[0]["code"], "forbidden");
-    frame(&deps, &c_star, &star, json!({"action": "send", "room": "stage:1", "text": "hello stage", "clientMsgId": "s1"})).await;
+    frame(
+        &deps,
+        &c_star,
+        &star,
+        json!({"action": "send", "room": "stage:1", "text": "hello stage", "clientMsgId": "s1"}),
+    )
+    .await;
     assert_eq!(types(&deps.connections.take(&c_plain)), ["message"]);
 }

@@ -72,7 +72,9 @@ pub(crate) async fn upgrade<S: CommunityStore + 'static>(
     };
     let context = match authorizer::handle(request, &app.verifier).await {
         Err(_) => return (StatusCode::UNAUTHORIZED, "Unauthorized").into_response(),
-        Ok(policy) if !policy.allows() => return (StatusCode::FORBIDDEN, "Forbidden").into_response(),
+        Ok(policy) if !policy.allows() => {
+            return (StatusCode::FORBIDDEN, "Forbidden").into_response()
+        }
         Ok(policy) => {
             let mut context = policy.context;
             context.insert("principalId".into(), Value::String(policy.principal_id));
@@ -82,11 +84,19 @@ pub(crate) async fn upgrade<S: CommunityStore + 'static>(
 
     let connection_id = uuid::Uuid::now_v7().simple().to_string();
     let connected_at_ms = SystemClock.now_ms();
-    let mut connect = event(app.addr, "$connect", "CONNECT", &connection_id, connected_at_ms, context.clone());
+    let mut connect = event(
+        app.addr,
+        "$connect",
+        "CONNECT",
+        &connection_id,
+        connected_at_ms,
+        context.clone(),
+    );
     connect.query_string_parameters = Some(query);
     let response = ws_connect::handle(connect, &app.message.store, &SystemClock).await;
     if response.status_code != 200 {
-        let status = StatusCode::from_u16(response.status_code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(response.status_code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         return (status, response.body.unwrap_or_default()).into_response();
     }
 
@@ -119,11 +129,27 @@ pub(crate) async fn upgrade<S: CommunityStore + 'static>(
             warn!(error = %err, "websocket upgrade failed");
             tokio::spawn(async move {
                 registry_lock(&failed_app.registry).remove(&failed_id);
-                run_disconnect(&failed_app, &failed_id, connected_at_ms, failed_context, 1006).await;
+                run_disconnect(
+                    &failed_app,
+                    &failed_id,
+                    connected_at_ms,
+                    failed_context,
+                    1006,
+                )
+                .await;
             });
         })
         .on_upgrade(move |socket| {
-            serve_socket(app, socket, connection_id, connected_at_ms, context, rx, sever, last_active_ms)
+            serve_socket(
+                app,
+                socket,
+                connection_id,
+                connected_at_ms,
+                context,
+                rx,
+                sever,
+                last_active_ms,
+            )
         })
 }
 
@@ -134,7 +160,14 @@ async fn run_disconnect<S: CommunityStore>(
     context: Map<String, Value>,
     code: u16,
 ) {
-    let mut disconnect = event(app.addr, "$disconnect", "DISCONNECT", connection_id, connected_at_ms, context);
+    let mut disconnect = event(
+        app.addr,
+        "$disconnect",
+        "DISCONNECT",
+        connection_id,
+        connected_at_ms,
+        context,
+    );
     disconnect.request_context.disconnect_status_code = Some(i64::from(code));
     ws_disconnect::handle(
         disconnect,
@@ -173,7 +206,10 @@ async fn serve_socket<S: CommunityStore + 'static>(
                     }
                 }
                 Outbound::Close(code, reason) => {
-                    let frame = CloseFrame { code, reason: reason.into() };
+                    let frame = CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    };
                     let _ = sink.send(Message::Close(Some(frame))).await;
                     let _ = sink.close().await;
                     break;

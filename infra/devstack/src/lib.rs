@@ -194,10 +194,12 @@ impl Devstack {
                 addr: config.bind,
                 source,
             })?;
-        let addr = listener.local_addr().map_err(|source| DevstackError::Bind {
-            addr: config.bind,
-            source,
-        })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| DevstackError::Bind {
+                addr: config.bind,
+                source,
+            })?;
         // The handlers post through the real SDK client, to this very server.
         let connections = ApiGatewayConnections::for_endpoint(
             &local_sdk_config(&format!("http://{addr}")),

@@ -45,7 +45,11 @@ fn aws_error(status: StatusCode, kind: &'static str, message: &str) -> Response 
 }
 
 fn gone() -> Response {
-    aws_error(StatusCode::GONE, "GoneException", "Connection does not exist")
+    aws_error(
+        StatusCode::GONE,
+        "GoneException",
+        "Connection does not exist",
+    )
 }
 
 async fn post_to_connection<S: CommunityStore>(
@@ -107,7 +111,9 @@ async fn delete_connection<S: CommunityStore>(
     let removed = registry_lock(&app.registry).remove(&id);
     match removed {
         Some(socket) => {
-            let _ = socket.outbound.send(Outbound::Close(1000, "Connection deleted"));
+            let _ = socket
+                .outbound
+                .send(Outbound::Close(1000, "Connection deleted"));
             StatusCode::NO_CONTENT.into_response()
         }
         None => gone(),

@@ -31,7 +31,10 @@ where
         request_id: ctx.request_id.clone(),
     })
     .await;
-    let members = store.room_members(tenant, &room).await.map_err(store_error)?;
+    let members = store
+        .room_members(tenant, &room)
+        .await
+        .map_err(store_error)?;
     let for_room = ServerFrame::Room {
         room,
         mode,

@@ -26,16 +26,27 @@ where
         expires_at_s: ctx.now_ms / 1000 + CONNECTION_TTL_SECS,
     };
     let info = store
-        .join_room(tenant, &room, &member, ctx.deps.limits.max_rooms_per_connection)
+        .join_room(
+            tenant,
+            &room,
+            &member,
+            ctx.deps.limits.max_rooms_per_connection,
+        )
         .await
         .map_err(store_error)?;
-    let members = store.room_members(tenant, &room).await.map_err(store_error)?;
+    let members = store
+        .room_members(tenant, &room)
+        .await
+        .map_err(store_error)?;
     let (history, next) = if ctx.deps.limits.join_history > 0 {
         let page = store
             .history(tenant, &room, None, ctx.deps.limits.join_history)
             .await
             .map_err(store_error)?;
-        (page.messages.iter().map(MessageView::from).collect(), page.next)
+        (
+            page.messages.iter().map(MessageView::from).collect(),
+            page.next,
+        )
     } else {
         (Vec::new(), None)
     };

@@ -25,7 +25,10 @@ where
     })
     .await;
     if was_member {
-        let members = store.room_members(tenant, &room).await.map_err(store_error)?;
+        let members = store
+            .room_members(tenant, &room)
+            .await
+            .map_err(store_error)?;
         if !members.iter().any(|m| m.user == ctx.identity.user) {
             ctx.broadcaster().presence(&room, &members, None).await;
         }

@@ -38,7 +38,11 @@ where
             on,
         } => react::apply(ctx, room, message_id, emoji, on).await,
         Command::Typing { room } => typing::apply(ctx, room).await,
-        Command::History { room, before, limit } => history::apply(ctx, room, before, limit).await,
+        Command::History {
+            room,
+            before,
+            limit,
+        } => history::apply(ctx, room, before, limit).await,
         Command::Presence { room } => presence::apply(ctx, room).await,
         Command::Ping => ping::apply(ctx).await,
         Command::Configure { room, mode } => configure::apply(ctx, room, mode).await,

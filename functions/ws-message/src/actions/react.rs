@@ -47,7 +47,10 @@ where
     }
     ctx.reply(&for_sender).await;
     if change.changed {
-        let members = store.room_members(tenant, &room).await.map_err(store_error)?;
+        let members = store
+            .room_members(tenant, &room)
+            .await
+            .map_err(store_error)?;
         ctx.broadcaster()
             .to_members(&members, &for_room, Some(ctx.connection))
             .await;

@@ -29,8 +29,16 @@ where
     let (member, info) = ctx.joined(&room).await?;
     Context::<S, C, K>::require(&member, &info, Capability::Write)?;
     if let Some(target) = &reply_to {
-        if store.message(tenant, &room, target).await.map_err(store_error)?.is_none() {
-            return Err(FrameError::new(ErrorCode::NotFound, "replyTo: message not found"));
+        if store
+            .message(tenant, &room, target)
+            .await
+            .map_err(store_error)?
+            .is_none()
+        {
+            return Err(FrameError::new(
+                ErrorCode::NotFound,
+                "replyTo: message not found",
+            ));
         }
     }
 
@@ -38,7 +46,13 @@ where
     let window_start = ctx.now_ms - ctx.now_ms.rem_euclid(window_ms);
     let window_end = window_start + window_ms;
     let sent = store
-        .count_send(tenant, &room, &ctx.identity.user, window_start, window_end / 1000 + 1)
+        .count_send(
+            tenant,
+            &room,
+            &ctx.identity.user,
+            window_start,
+            window_end / 1000 + 1,
+        )
         .await
         .map_err(store_error)?;
     if sent > limits.rate_limit_messages {
@@ -92,7 +106,10 @@ where
                 request_id: ctx.request_id.clone(),
             })
             .await;
-            let members = store.room_members(tenant, &room).await.map_err(store_error)?;
+            let members = store
+                .room_members(tenant, &room)
+                .await
+                .map_err(store_error)?;
             let frame = ServerFrame::Message {
                 message: MessageView::from(&message),
             };

@@ -16,7 +16,11 @@ where
     let (member, info) = ctx.joined(&room).await?;
     Context::<S, C, K>::require(&member, &info, Capability::Write)?;
     let gap_ms = ctx.deps.limits.typing_throttle.as_millis() as i64;
-    if !ctx.deps.typing.allow(ctx.connection, &room, ctx.now_ms, gap_ms) {
+    if !ctx
+        .deps
+        .typing
+        .allow(ctx.connection, &room, ctx.now_ms, gap_ms)
+    {
         return Ok(());
     }
     let members = ctx

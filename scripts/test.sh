@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The whole Sideline test suite, with its own set-up. This is the README's test
+# command and what .ci/run calls.
+#
+#   1. tools: a Python venv with moto server, cfn-lint, SAM CLI and cargo-lambda,
+#      under the cache folder and reused when present;
+#   2. fmt and clippy (-D warnings);
+#   3. moto server on a free loopback port, stopped on exit;
+#   4. cargo test --workspace, with the DynamoDB adapter tests required to run
+#      against moto (SIDELINE_REQUIRE_MOTO=1: a missing endpoint fails, never skips);
+#   5. template.yaml: cfn-lint and sam validate --lint.
+#
+# Cache folder: $SIDELINE_CACHE, else $XDG_CACHE_HOME/sideline, else ~/.cache/sideline.
+# Cargo builds go to $CARGO_TARGET_DIR, else <cache>/target, outside the clone so
+# they are reused between clones. SIDELINE_SAM_BUILD=1 also runs `sam build`.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+cache="${SIDELINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sideline}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$cache/target}"
+venv="$cache/venv"
+mkdir -p "$cache"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "tools (venv at $venv)"
+stamp="$venv/.requirements"
+if [ ! -x "$venv/bin/python" ] || ! cmp -s "$root/scripts/requirements.txt" "$stamp"; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/scripts/requirements.txt"
+    cp "$root/scripts/requirements.txt" "$stamp"
+else
+    echo "reusing $venv"
+fi
+export PATH="$venv/bin:$PATH"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "moto server"
+port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+moto_log="$cache/moto.log"
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$moto_log" 2>&1 &
+moto_pid=$!
+trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+    if "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/', timeout=1)" 2>/dev/null; then
+        break
+    fi
+    if ! kill -0 "$moto_pid" 2>/dev/null; then
+        echo "moto server exited; its log:" >&2
+        cat "$moto_log" >&2
+        exit 1
+    fi
+    sleep 0.2
+done
+echo "moto server on http://127.0.0.1:$port (pid $moto_pid)"
+
+step "cargo test --workspace (DynamoDB tests against moto, required)"
+SIDELINE_MOTO_ENDPOINT="http://127.0.0.1:$port" SIDELINE_REQUIRE_MOTO=1 \
+    cargo test --workspace
+
+step "template.yaml: cfn-lint and sam validate --lint"
+cfn-lint template.yaml
+AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" SAM_CLI_TELEMETRY=0 sam validate --lint
+
+if [ "${SIDELINE_SAM_BUILD:-0}" = "1" ]; then
+    step "sam build (cargo-lambda)"
+    SAM_CLI_TELEMETRY=0 sam build --beta-features --build-dir "$cache/sam-build"
+fi
+
+step "all checks passed"
