@@ -633,3 +633,19 @@ async fn devstack_on_dynamodb_runs_a_whole_conversation_on_moto() {
     bob.close().await;
     assert_eq!(ada.next_of("presence").await["count"], 1);
 }
+
+#[tokio::test]
+async fn a_token_for_another_audience_is_forbidden_at_the_handshake() {
+    let stack = Stack::start_with(|c| c.jwt_audience = Some("sideline".into())).await;
+    let claims = |aud: &str| Claims {
+        sub: "x".into(),
+        tenant: "acme".into(),
+        exp: now_s() + 60,
+        aud: Some(aud.into()),
+        ..Claims::default()
+    };
+    let foreign = token_with(claims("another-app"));
+    assert_eq!(handshake_status(&stack.ws_url(&foreign)).await, 403);
+    let ours = token_with(claims("sideline"));
+    assert_eq!(handshake_status(&stack.ws_url(&ours)).await, 101);
+}

@@ -55,14 +55,14 @@ impl Default for Limits {
     }
 }
 
-fn parse_var<T: FromStr>(
+fn parse_var<T>(
     lookup: &impl Fn(&str) -> Option<String>,
     name: &str,
     default: T,
     min: T,
 ) -> Result<T, ConfigError>
 where
-    T: PartialOrd + std::fmt::Display,
+    T: FromStr + PartialOrd + std::fmt::Display,
 {
     match lookup(name) {
         None => Ok(default),

@@ -314,7 +314,7 @@ impl DynamoStore {
     }
 
     /// A store on `table` with a client built from `sdk`.
-    pub fn from_sdk(sdk: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+    pub fn from_sdk(sdk: &aws_types::SdkConfig, table: impl Into<String>) -> Self {
         Self::new(Client::new(sdk), table)
     }
 

@@ -1,20 +1,47 @@
 //! The `@connections` adapter over `aws-sdk-apigatewaymanagement`, and the SDK
 //! configuration shared by every AWS adapter.
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
+use aws_sdk_apigatewaymanagement::config::BehaviorVersion;
 use aws_sdk_apigatewaymanagement::error::SdkError;
 use aws_sdk_apigatewaymanagement::operation::delete_connection::DeleteConnectionError;
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use aws_sdk_apigatewaymanagement::Client;
+use aws_types::region::Region;
+use aws_types::SdkConfig;
+
+use crate::config::ConfigError;
 
 use crate::ports::{ConnectionId, Connections, PostError};
 
-/// The SDK configuration from the environment (Lambda's role credentials, region).
-pub async fn sdk_config_from_env() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+/// The SDK configuration inside Lambda: the region and the execution role's
+/// credentials, which Lambda puts in the environment for the life of the instance.
+/// Reading them directly (rather than through `aws-config`'s provider chains, which
+/// bring STS, SSO and IMDS clients along) keeps every bootstrap small.
+pub fn sdk_config_from_env() -> Result<SdkConfig, ConfigError> {
+    sdk_config_from_lookup(|name| std::env::var(name).ok())
+}
+
+/// As [`sdk_config_from_env`], reading variables through `lookup`.
+pub fn sdk_config_from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<SdkConfig, ConfigError> {
+    let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
+    let region = var("AWS_REGION")
+        .or_else(|| var("AWS_DEFAULT_REGION"))
+        .ok_or_else(|| ConfigError("AWS_REGION is not set".into()))?;
+    let key = var("AWS_ACCESS_KEY_ID")
+        .ok_or_else(|| ConfigError("AWS_ACCESS_KEY_ID is not set".into()))?;
+    let secret = var("AWS_SECRET_ACCESS_KEY")
+        .ok_or_else(|| ConfigError("AWS_SECRET_ACCESS_KEY is not set".into()))?;
+    let credentials = Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
+    Ok(SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .build())
 }
 
 /// An SDK configuration for a local endpoint (moto, devstack) with fixed dummy
@@ -87,5 +114,27 @@ impl Connections for ApiGatewayConnections {
             }
             Err(e) => Err(PostError::Failed(Box::new(e))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_environment_gives_region_and_credentials() {
+        let config = sdk_config_from_lookup(|name| match name {
+            "AWS_REGION" => Some("eu-west-1".into()),
+            "AWS_ACCESS_KEY_ID" => Some("AKIDEXAMPLE".into()),
+            "AWS_SECRET_ACCESS_KEY" => Some("secret".into()),
+            "AWS_SESSION_TOKEN" => Some("token".into()),
+            _ => None,
+        })
+        .expect("config");
+        assert_eq!(config.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert!(config.credentials_provider().is_some());
+        let missing =
+            sdk_config_from_lookup(|name| (name == "AWS_REGION").then(|| "eu-west-1".into()));
+        assert!(missing.unwrap_err().0.contains("AWS_ACCESS_KEY_ID"));
     }
 }

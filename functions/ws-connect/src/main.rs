@@ -12,7 +12,7 @@ use sideline_shared::telemetry;
 async fn main() -> Result<(), Error> {
     telemetry::init_json();
     let table = required_var("TABLE_NAME")?;
-    let sdk = sdk_config_from_env().await;
+    let sdk = sdk_config_from_env()?;
     let store = DynamoStore::from_sdk(&sdk, table);
     run(service_fn(|event: LambdaEvent<WebSocketEvent>| {
         let store = &store;

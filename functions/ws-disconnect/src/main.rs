@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     let limits = Limits::from_env()?;
     let table = required_var("TABLE_NAME")?;
     let endpoint = required_var("CONNECTIONS_ENDPOINT")?;
-    let sdk = sdk_config_from_env().await;
+    let sdk = sdk_config_from_env()?;
     let store = DynamoStore::from_sdk(&sdk, table);
     let connections = ApiGatewayConnections::for_endpoint(&sdk, &endpoint);
     run(service_fn(|event: LambdaEvent<WebSocketEvent>| {

@@ -16,7 +16,7 @@ async fn main() -> Result<(), Error> {
     let limits = Limits::from_env()?;
     let table = required_var("TABLE_NAME")?;
     let endpoint = required_var("CONNECTIONS_ENDPOINT")?;
-    let sdk = sdk_config_from_env().await;
+    let sdk = sdk_config_from_env()?;
     let deps = MessageDeps::new(
         DynamoStore::from_sdk(&sdk, table),
         ApiGatewayConnections::for_endpoint(&sdk, &endpoint),

@@ -43,6 +43,8 @@ mod management;
 pub struct DevstackConfig {
     pub bind: SocketAddr,
     pub jwt_secret: String,
+    /// Required `aud` claim, as `SIDELINE_JWT_AUDIENCE` in AWS.
+    pub jwt_audience: Option<String>,
     pub limits: Limits,
     pub idle_timeout: Duration,
     pub max_connection_age: Duration,
@@ -60,6 +62,7 @@ impl DevstackConfig {
         Self {
             bind,
             jwt_secret,
+            jwt_audience: None,
             limits: Limits::default(),
             idle_timeout: Duration::from_secs(10 * 60),
             max_connection_age: Duration::from_secs(2 * 3600),
@@ -185,7 +188,7 @@ impl Devstack {
             key: VerifyingKey::Hs256 {
                 secret: config.jwt_secret.as_bytes().to_vec(),
             },
-            audience: None,
+            audience: config.jwt_audience.clone(),
             issuer: None,
         })?;
         let listener = tokio::net::TcpListener::bind(config.bind)

@@ -24,6 +24,9 @@ struct Args {
     /// dev-only secret is generated and printed.
     #[arg(long, env = "SIDELINE_JWT_SECRET", hide_env_values = true)]
     jwt_secret: Option<String>,
+    /// Require this `aud` claim (tokens for another audience get 403).
+    #[arg(long, env = "SIDELINE_JWT_AUDIENCE")]
+    jwt_audience: Option<String>,
     /// Keep state in DynamoDB at this endpoint (e.g. moto server) instead of memory.
     #[arg(long)]
     dynamodb_endpoint: Option<String>,
@@ -55,6 +58,7 @@ async fn main() -> ExitCode {
     };
     let mut config = DevstackConfig::new(SocketAddr::new(args.host, args.port), secret.clone());
     config.limits = limits;
+    config.jwt_audience = args.jwt_audience.clone();
     config.idle_timeout = Duration::from_secs(args.idle_timeout_secs.max(1));
     config.max_connection_age = Duration::from_secs(args.max_connection_secs.max(1));
     let started = match &args.dynamodb_endpoint {

@@ -164,7 +164,7 @@ async fn dev_token<S: CommunityStore>(
         name: get("name").or_else(|| get("sub")),
         provider: get("provider"),
         rooms: None,
-        aud: None,
+        aud: app.config.jwt_audience.clone(),
         iss: None,
     };
     // Refuse what the authorizer would refuse, with its reason.
