@@ -10,7 +10,19 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use sideline_tests::{token, Stack};
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
+
+/// tungstenite zero-fills its read buffer up to capacity on every read; with the
+/// default 128 KiB, a thousand benchmark clients would spend more time clearing
+/// memory than devstack spends delivering. Browsers have no such cost.
+fn client_config() -> Option<WebSocketConfig> {
+    Some(WebSocketConfig::default().read_buffer_size(4096))
+}
+
+// The same allocator as the devstack binary, which this benchmark runs in-process.
+#[global_allocator]
+static ALLOCATOR: devstack::Allocator = devstack::Allocator {};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -33,7 +45,12 @@ async fn main() {
     let connections = env_usize("FANOUT_CONNECTIONS", 1000);
     let rounds = env_usize("FANOUT_ROUNDS", 100);
     let warmup = 5;
+    let concurrency = env_usize(
+        "FANOUT_CONCURRENCY",
+        sideline_shared::config::Limits::default().fanout_concurrency,
+    );
     let stack = Stack::start_with(|c| {
+        c.limits.fanout_concurrency = concurrency;
         c.limits.rate_limit_messages = 1_000_000;
         c.limits.join_history = 0;
     })
@@ -142,6 +159,7 @@ async fn main() {
     println!("fan-out through devstack (in-memory store, real WebSocket clients, SDK @connections posts)");
     println!("  connections in room     {connections} (+ sender)");
     println!("  rounds                  {rounds} (after {warmup} warm-up)");
+    println!("  fan-out concurrency     {concurrency}");
     println!(
         "  setup (connect + join)  {:.1} s",
         setup_time.as_secs_f64()

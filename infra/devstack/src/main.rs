@@ -41,6 +41,9 @@ struct Args {
     max_connection_secs: u64,
 }
 
+#[global_allocator]
+static ALLOCATOR: devstack::Allocator = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init_pretty("info");
