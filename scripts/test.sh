@@ -8,11 +8,12 @@
 #   3. moto server on a free loopback port, stopped on exit;
 #   4. cargo test --workspace, with the DynamoDB adapter tests required to run
 #      against moto (SIDELINE_REQUIRE_MOTO=1: a missing endpoint fails, never skips);
-#   5. template.yaml: cfn-lint and sam validate --lint.
+#   5. template.yaml: cfn-lint, sam validate --lint, and sam build with
+#      cargo-lambda (skip it with SIDELINE_SKIP_SAM_BUILD=1 for quick local runs).
 #
 # Cache folder: $SIDELINE_CACHE, else $XDG_CACHE_HOME/sideline, else ~/.cache/sideline.
 # Cargo builds go to $CARGO_TARGET_DIR, else <cache>/target, outside the clone so
-# they are reused between clones. SIDELINE_SAM_BUILD=1 also runs `sam build`.
+# they are reused between clones.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,9 +69,14 @@ step "template.yaml: cfn-lint and sam validate --lint"
 cfn-lint template.yaml
 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" SAM_CLI_TELEMETRY=0 sam validate --lint
 
-if [ "${SIDELINE_SAM_BUILD:-0}" = "1" ]; then
-    step "sam build (cargo-lambda)"
-    SAM_CLI_TELEMETRY=0 sam build --beta-features --build-dir "$cache/sam-build"
+if [ "${SIDELINE_SKIP_SAM_BUILD:-0}" != "1" ]; then
+    step "sam build (cargo-lambda, release)"
+    AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" SAM_CLI_TELEMETRY=0 \
+        sam build --beta-features --build-dir "$cache/sam-build" --cache-dir "$cache/sam-cache"
+    echo "bootstrap sizes (bytes):"
+    for fn in "$cache"/sam-build/*/bootstrap; do
+        printf '  %-24s %s\n' "$(basename "$(dirname "$fn")")" "$(wc -c <"$fn")"
+    done
 fi
 
 step "all checks passed"

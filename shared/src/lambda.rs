@@ -7,6 +7,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::identity::{ContextError, Identity};
+use crate::ports::ConnectionId;
+
 /// A WebSocket route event (`$connect`, `$disconnect`, `$default`).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -45,6 +48,21 @@ pub struct WebSocketContext {
     pub disconnect_status_code: Option<i64>,
     #[serde(default)]
     pub disconnect_reason: Option<String>,
+}
+
+impl WebSocketContext {
+    /// The connection id, if API Gateway gave a usable one.
+    pub fn connection(&self) -> Option<ConnectionId> {
+        ConnectionId::parse(&self.connection_id)
+    }
+
+    /// The identity the `$connect` authorizer established for this connection.
+    pub fn identity(&self) -> Result<Identity, ContextError> {
+        self.authorizer
+            .as_ref()
+            .ok_or_else(|| ContextError("no authorizer context".into()))
+            .and_then(Identity::from_context)
+    }
 }
 
 /// The `$connect` REQUEST authorizer's input.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use serde::Serialize;
 
 use crate::identity::{Role, TenantId, UserId};
-use crate::message::{ClientMsgId, Emoji, MessageId, StoredMessage};
+use crate::message::{Emoji, MessageId, StoredMessage};
 use crate::room::{RoomId, RoomMode};
 
 /// Any error from an outside system, kept as the source of ours.
@@ -313,9 +313,4 @@ impl Clock for ManualClock {
     fn now_ms(&self) -> i64 {
         self.0.load(Ordering::SeqCst)
     }
-}
-
-/// Convenience for callers that keep the id of a client message.
-pub fn duplicate_key(user: &UserId, client_msg_id: &ClientMsgId) -> String {
-    format!("{user}#{}", client_msg_id.as_str())
 }

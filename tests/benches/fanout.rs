@@ -31,6 +31,17 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// The round number of a benchmark message frame. A substring test, not a JSON
+/// parse, keeps the clients' own cost low.
+fn bench_round(text: &str) -> Option<usize> {
+    let at = text.find("\"text\":\"bench-")?;
+    let digits: String = text[at + 14..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index.min(sorted.len() - 1)]
@@ -61,7 +72,7 @@ async fn main() {
     let setup = Instant::now();
     for i in 0..connections {
         let url = stack.ws_url(&token("bench", &format!("user{i}"), "member"));
-        let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, client_config(), false)
             .await
             .expect("connect");
         ws.send(Message::text(
@@ -81,16 +92,8 @@ async fn main() {
         let seen = seen_tx.clone();
         tokio::spawn(async move {
             while let Some(Ok(frame)) = ws.next().await {
-                let Ok(text) = frame.to_text() else { continue };
-                // A substring test, not a JSON parse, keeps the clients' own cost low.
-                if let Some(at) = text.find("\"text\":\"bench-") {
-                    let digits: String = text[at + 14..]
-                        .chars()
-                        .take_while(char::is_ascii_digit)
-                        .collect();
-                    if let Ok(round) = digits.parse() {
-                        let _ = seen.send((round, Instant::now()));
-                    }
+                if let Some(round) = frame.to_text().ok().and_then(bench_round) {
+                    let _ = seen.send((round, Instant::now()));
                 }
             }
         });
@@ -98,9 +101,10 @@ async fn main() {
     let setup_time = setup.elapsed();
 
     let sender_url = stack.ws_url(&token("bench", "sender", "speaker"));
-    let (mut sender, _) = tokio_tungstenite::connect_async(sender_url)
-        .await
-        .expect("connect sender");
+    let (mut sender, _) =
+        tokio_tungstenite::connect_async_with_config(sender_url, client_config(), false)
+            .await
+            .expect("connect sender");
     sender
         .send(Message::text(
             json!({"action": "join", "room": "bench:1"}).to_string(),
@@ -113,15 +117,8 @@ async fn main() {
     let (mut sender_sink, mut sender_stream) = sender.split();
     tokio::spawn(async move {
         while let Some(Ok(frame)) = sender_stream.next().await {
-            let Ok(text) = frame.to_text() else { continue };
-            if let Some(at) = text.find("\"text\":\"bench-") {
-                let digits: String = text[at + 14..]
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect();
-                if let Ok(round) = digits.parse() {
-                    let _ = sender_seen_tx.send((round, Instant::now()));
-                }
+            if let Some(round) = frame.to_text().ok().and_then(bench_round) {
+                let _ = sender_seen_tx.send((round, Instant::now()));
             }
         }
     });

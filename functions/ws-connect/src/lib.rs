@@ -2,11 +2,8 @@
 //! Records the connection with a TTL backstop just over API Gateway's 2-hour
 //! maximum, since `$disconnect` is best-effort.
 
-use sideline_shared::identity::Identity;
 use sideline_shared::lambda::{ProxyResponse, WebSocketEvent};
-use sideline_shared::ports::{
-    Clock, CommunityStore, ConnectionId, ConnectionRecord, CONNECTION_TTL_SECS,
-};
+use sideline_shared::ports::{Clock, CommunityStore, ConnectionRecord, CONNECTION_TTL_SECS};
 use tracing::{error, info};
 
 /// Records the connection; a non-200 answer makes API Gateway refuse the handshake.
@@ -16,14 +13,14 @@ pub async fn handle<S: CommunityStore, K: Clock>(
     clock: &K,
 ) -> ProxyResponse {
     let ctx = event.request_context;
-    let Some(connection_id) = ConnectionId::parse(&ctx.connection_id) else {
+    let Some(connection_id) = ctx.connection() else {
         error!(connection_id = %ctx.connection_id, "unusable connection id");
         return ProxyResponse::status(400, "bad connection id");
     };
-    let identity = match ctx.authorizer.as_ref().map(Identity::from_context) {
-        Some(Ok(identity)) => identity,
-        other => {
-            error!(connection_id = %connection_id, ?other, "no identity in the authorizer context; is the authorizer attached?");
+    let identity = match ctx.identity() {
+        Ok(identity) => identity,
+        Err(err) => {
+            error!(connection_id = %connection_id, error = %err, "no identity; is the authorizer attached?");
             return ProxyResponse::status(403, "Forbidden");
         }
     };
@@ -56,7 +53,7 @@ mod tests {
     use serde_json::json;
     use sideline_shared::identity::TenantId;
     use sideline_shared::memory::MemoryStore;
-    use sideline_shared::ports::ManualClock;
+    use sideline_shared::ports::{ConnectionId, ManualClock};
     use sideline_shared::token::Claims;
 
     #[tokio::test]

@@ -5,9 +5,8 @@
 
 use sideline_shared::config::Limits;
 use sideline_shared::fanout::Broadcaster;
-use sideline_shared::identity::Identity;
 use sideline_shared::lambda::{ProxyResponse, WebSocketEvent};
-use sideline_shared::ports::{CommunityStore, ConnectionId, Connections};
+use sideline_shared::ports::{CommunityStore, Connections};
 use tracing::{error, info, warn};
 
 pub async fn handle<S: CommunityStore, C: Connections>(
@@ -17,14 +16,14 @@ pub async fn handle<S: CommunityStore, C: Connections>(
     limits: &Limits,
 ) -> ProxyResponse {
     let ctx = event.request_context;
-    let Some(connection_id) = ConnectionId::parse(&ctx.connection_id) else {
+    let Some(connection_id) = ctx.connection() else {
         error!(connection_id = %ctx.connection_id, "unusable connection id");
         return ProxyResponse::status(400, "bad connection id");
     };
-    let identity = match ctx.authorizer.as_ref().map(Identity::from_context) {
-        Some(Ok(identity)) => identity,
-        other => {
-            warn!(connection_id = %connection_id, ?other, "disconnect without identity; the TTL will clean up");
+    let identity = match ctx.identity() {
+        Ok(identity) => identity,
+        Err(err) => {
+            warn!(connection_id = %connection_id, error = %err, "disconnect without identity; the TTL will clean up");
             return ProxyResponse::ok();
         }
     };
@@ -63,8 +62,9 @@ pub async fn handle<S: CommunityStore, C: Connections>(
 mod tests {
     use super::*;
     use serde_json::json;
+    use sideline_shared::identity::Identity;
     use sideline_shared::memory::{MemoryStore, RecordingConnections};
-    use sideline_shared::ports::{ConnectionRecord, Member};
+    use sideline_shared::ports::{ConnectionId, ConnectionRecord, Member};
     use sideline_shared::room::RoomId;
     use sideline_shared::token::Claims;
 

@@ -165,16 +165,16 @@ where
     K: Clock,
 {
     let ctx = event.request_context;
-    let Some(connection) = ConnectionId::parse(&ctx.connection_id) else {
+    let Some(connection) = ctx.connection() else {
         error!(connection_id = %ctx.connection_id, "event without a usable connection id");
         return ProxyResponse::status(400, "bad connection id");
     };
     let span = info_span!("ws_message", connection_id = %connection, request_id = ctx.request_id.as_deref().unwrap_or(""));
     async move {
-        let identity = match ctx.authorizer.as_ref().map(Identity::from_context) {
-            Some(Ok(identity)) => identity,
-            other => {
-                error!(?other, "no identity in the authorizer context; is the authorizer attached?");
+        let identity = match ctx.identity() {
+            Ok(identity) => identity,
+            Err(err) => {
+                error!(error = %err, "no identity; is the authorizer attached?");
                 let frame = FrameError::new(ErrorCode::Unauthorized, "no identity for this connection").to_frame();
                 let _ = deps.connections.post(&connection, &frame.to_bytes()).await;
                 return ProxyResponse::ok();
