@@ -65,6 +65,7 @@ async fn seeded(store: &MemoryStore, event: &WebSocketEvent) -> ConnectionId {
         role: Role::Admin,
         joined_at_ms: 0,
         expires_at_s: 9_999_999_999,
+        correlation_id: None,
     };
     store
         .join_room(&tenant, &room, &member, 10)
@@ -195,6 +196,19 @@ async fn every_sample_event_runs_through_its_handler() {
                     frames.iter().all(|f: &Value| f["type"] != "error"),
                     "{name}: {frames:?}"
                 );
+            }
+            "ingest" => {
+                let event: sideline_shared::stream::StreamEvent = load(path);
+                let sink = sideline_shared::publish::RecordingSink::new();
+                let config = ingest::IngestConfig {
+                    source: "sideline".into(),
+                    bus: "community".into(),
+                    retry: sideline_shared::publish::RetryPolicy::default(),
+                };
+                let records = event.records.len();
+                let response = ingest::handle_stream(event, &sink, &config).await;
+                assert!(!sink.accepted().is_empty(), "{name}: no events");
+                assert!(response.batch_item_failures.len() < records);
             }
             other => panic!("fixture in unknown folder `{other}`: {}", path.display()),
         }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::identity::{Role, TenantId, UserId};
 use crate::message::{Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage};
 use crate::ports::{
-    CommunityStore, ConnectionId, ConnectionRecord, Member, PutMessage, StoreError,
+    CommunityStore, ConnectionId, ConnectionRecord, Member, PutMessage, ReactionRequest, StoreError,
 };
 use crate::room::{RoomId, RoomMode};
 
@@ -46,6 +46,7 @@ fn member_of(record: &ConnectionRecord) -> Member {
         role: record.role,
         joined_at_ms: NOW_MS,
         expires_at_s: record.expires_at_s,
+        correlation_id: Some("join-1".into()),
     }
 }
 
@@ -71,6 +72,23 @@ fn message(
         client_msg_id: ClientMsgId::parse(client_id).expect("valid client id"),
         correlation_id: Some(format!("req-{client_id}")),
         reactions: BTreeMap::new(),
+    }
+}
+
+fn react<'a>(
+    message: &'a MessageId,
+    emoji: &'a Emoji,
+    user: &'a UserId,
+    on: bool,
+) -> ReactionRequest<'a> {
+    ReactionRequest {
+        message,
+        emoji,
+        user,
+        role: Role::Member,
+        on,
+        at_ms: NOW_MS,
+        correlation_id: Some("react-1"),
     }
 }
 
@@ -393,32 +411,32 @@ pub async fn reactions_count_once_per_user<S: CommunityStore>(store: &S) {
     let up = Emoji::parse("👍").expect("emoji");
 
     let c = store
-        .set_reaction(&t, &r, &m.id, &fire, &a.user, true)
+        .set_reaction(&t, &r, &react(&m.id, &fire, &a.user, true))
         .await
         .expect("a on");
     assert_eq!((c.count, c.changed), (1, true));
     let c = store
-        .set_reaction(&t, &r, &m.id, &fire, &a.user, true)
+        .set_reaction(&t, &r, &react(&m.id, &fire, &a.user, true))
         .await
         .expect("a on again");
     assert_eq!((c.count, c.changed), (1, false));
     let c = store
-        .set_reaction(&t, &r, &m.id, &fire, &b.user, true)
+        .set_reaction(&t, &r, &react(&m.id, &fire, &b.user, true))
         .await
         .expect("b on");
     assert_eq!((c.count, c.changed), (2, true));
     let c = store
-        .set_reaction(&t, &r, &m.id, &up, &b.user, true)
+        .set_reaction(&t, &r, &react(&m.id, &up, &b.user, true))
         .await
         .expect("b up");
     assert_eq!((c.count, c.changed), (1, true));
     let c = store
-        .set_reaction(&t, &r, &m.id, &fire, &a.user, false)
+        .set_reaction(&t, &r, &react(&m.id, &fire, &a.user, false))
         .await
         .expect("a off");
     assert_eq!((c.count, c.changed), (1, true));
     let c = store
-        .set_reaction(&t, &r, &m.id, &fire, &a.user, false)
+        .set_reaction(&t, &r, &react(&m.id, &fire, &a.user, false))
         .await
         .expect("a off again");
     assert_eq!((c.count, c.changed), (1, false));
@@ -440,7 +458,7 @@ pub async fn reactions_count_once_per_user<S: CommunityStore>(store: &S) {
 
     let unknown = MessageId::new_v7();
     let err = store
-        .set_reaction(&t, &r, &unknown, &fire, &a.user, true)
+        .set_reaction(&t, &r, &react(&unknown, &fire, &a.user, true))
         .await
         .expect_err("unknown");
     assert!(
@@ -536,15 +554,9 @@ pub async fn tenants_never_meet<S: CommunityStore>(store: &S) {
     let members_b = store.room_members(&t2, &r).await.expect("members b");
     assert_eq!(members_b.len(), 1);
     assert_eq!(members_b[0].user, b.user);
+    let thumbs = Emoji::parse("👍").expect("emoji");
     let err = store
-        .set_reaction(
-            &t2,
-            &r,
-            &m.id,
-            &Emoji::parse("👍").expect("emoji"),
-            &b.user,
-            true,
-        )
+        .set_reaction(&t2, &r, &react(&m.id, &thumbs, &b.user, true))
         .await
         .expect_err("cross-tenant react");
     assert!(matches!(err, StoreError::NotFound { .. }));

@@ -24,10 +24,10 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 use crate::identity::{Role, TenantId, UserId};
-use crate::message::{Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage};
+use crate::message::{Author, ClientMsgId, MessageId, MessageText, StoredMessage};
 use crate::ports::{
     CommunityStore, ConnectionId, ConnectionRecord, HistoryPage, Member, PutMessage,
-    ReactionChange, RoomInfo, StoreError,
+    ReactionChange, ReactionRequest, RoomInfo, StoreError,
 };
 use crate::room::{RoomId, RoomMode};
 
@@ -175,6 +175,7 @@ impl TryFrom<&Item> for Member {
             role: a.role("role")?,
             joined_at_ms: a.num("joinedAt")?,
             expires_at_s: a.num("ttl")?,
+            correlation_id: a.opt_str("correlationId").map(str::to_owned),
         })
     }
 }
@@ -190,6 +191,9 @@ fn member_item(tenant: &TenantId, room: &RoomId, m: &Member) -> Item {
     item.insert("role".into(), s(m.role.as_str()));
     item.insert("joinedAt".into(), n(m.joined_at_ms));
     item.insert("ttl".into(), n(m.expires_at_s));
+    if let Some(correlation) = &m.correlation_id {
+        item.insert("correlationId".into(), s(correlation));
+    }
     item
 }
 
@@ -801,11 +805,10 @@ impl CommunityStore for DynamoStore {
         &self,
         tenant: &TenantId,
         room: &RoomId,
-        message: &MessageId,
-        emoji: &Emoji,
-        user: &UserId,
-        on: bool,
+        reaction: &ReactionRequest<'_>,
     ) -> Result<ReactionChange, StoreError> {
+        let (message, emoji, user, on) =
+            (reaction.message, reaction.emoji, reaction.user, reaction.on);
         let pk = room_pk(tenant, room);
         let marker_key = key(
             pk.clone(),
@@ -820,6 +823,11 @@ impl CommunityStore for DynamoStore {
             item.insert("messageId".into(), s(message.to_string()));
             item.insert("emoji".into(), s(emoji.as_str()));
             item.insert("userId".into(), s(user.as_str()));
+            item.insert("role".into(), s(reaction.role.as_str()));
+            item.insert("createdAt".into(), n(reaction.at_ms));
+            if let Some(correlation) = reaction.correlation_id {
+                item.insert("correlationId".into(), s(correlation));
+            }
             TransactWriteItem::builder()
                 .put(
                     Put::builder()

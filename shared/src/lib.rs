@@ -17,6 +17,10 @@
 //! - [`fanout`]: delivering one frame to a room with bounded concurrency, forgetting
 //!   connections that are gone.
 //! - [`lambda`]: the Lambda event and response shapes the functions read and write.
+//! - [`stream`], [`events`]: the table's stream as Lambda delivers it, and the typed
+//!   events (catalogue, envelope, deterministic ids) mapped from it.
+//! - [`publish`]: the `EventSink` port, the EventBridge adapter, and batching with
+//!   retries of failed entries only.
 //! - [`telemetry`]: one tracing set-up for every binary.
 //! - `contract` (feature `contract`): the test suite every store adapter must pass.
 
@@ -24,6 +28,7 @@ pub mod config;
 #[cfg(feature = "contract")]
 pub mod contract;
 pub mod dynamo;
+pub mod events;
 pub mod fanout;
 pub mod gateway;
 pub mod identity;
@@ -32,6 +37,8 @@ pub mod memory;
 pub mod message;
 pub mod ports;
 pub mod protocol;
+pub mod publish;
 pub mod room;
+pub mod stream;
 pub mod telemetry;
 pub mod token;

@@ -11,7 +11,7 @@ use crate::identity::{TenantId, UserId};
 use crate::message::{ClientMsgId, Emoji, MessageId, StoredMessage};
 use crate::ports::{
     CommunityStore, ConnectionId, ConnectionRecord, Connections, HistoryPage, Member, PostError,
-    PutMessage, ReactionChange, RoomInfo, StoreError,
+    PutMessage, ReactionChange, ReactionRequest, RoomInfo, StoreError,
 };
 use crate::room::{RoomId, RoomMode};
 
@@ -254,11 +254,10 @@ impl CommunityStore for MemoryStore {
         &self,
         tenant: &TenantId,
         room: &RoomId,
-        message: &MessageId,
-        emoji: &Emoji,
-        user: &UserId,
-        on: bool,
+        reaction: &ReactionRequest<'_>,
     ) -> Result<ReactionChange, StoreError> {
+        let (message, emoji, user, on) =
+            (reaction.message, reaction.emoji, reaction.user, reaction.on);
         let mut inner = self.lock();
         let state = inner
             .rooms

@@ -71,6 +71,22 @@ pub struct Member {
     pub joined_at_ms: i64,
     /// Copied from the connection so a forgotten member also expires.
     pub expires_at_s: i64,
+    /// The `requestId` of the `join`, carried into the `community.room.joined` event.
+    pub correlation_id: Option<String>,
+}
+
+/// A reaction to turn on or off.
+#[derive(Debug, Clone, Copy)]
+pub struct ReactionRequest<'a> {
+    pub message: &'a MessageId,
+    pub emoji: &'a Emoji,
+    pub user: &'a UserId,
+    /// The user's role in the room, for the event's actor.
+    pub role: Role,
+    pub on: bool,
+    pub at_ms: i64,
+    /// The `requestId` of the `react`, carried into the event.
+    pub correlation_id: Option<&'a str>,
 }
 
 /// A room's settings.
@@ -222,16 +238,13 @@ pub trait CommunityStore: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<HistoryPage, StoreError>> + Send;
 
-    /// Turns `user`'s `emoji` reaction on `message` on or off; one per user per emoji.
-    /// `NotFound { what: "message" }` if the message does not exist.
+    /// Turns a user's reaction with an emoji on a message on or off; one per user per
+    /// emoji. `NotFound { what: "message" }` if the message does not exist.
     fn set_reaction(
         &self,
         tenant: &TenantId,
         room: &RoomId,
-        message: &MessageId,
-        emoji: &Emoji,
-        user: &UserId,
-        on: bool,
+        reaction: &ReactionRequest<'_>,
     ) -> impl Future<Output = Result<ReactionChange, StoreError>> + Send;
 
     /// Counts one send by `user` in `room` in the rate-limit window starting at

@@ -100,6 +100,7 @@ mod tests {
             role: who.role,
             joined_at_ms: 0,
             expires_at_s: 9_999,
+            correlation_id: None,
         };
         store
             .join_room(&who.tenant, room, &member, 10)

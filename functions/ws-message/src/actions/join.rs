@@ -24,6 +24,7 @@ where
         role,
         joined_at_ms: ctx.now_ms,
         expires_at_s: ctx.now_ms / 1000 + CONNECTION_TTL_SECS,
+        correlation_id: ctx.request_id.clone(),
     };
     let info = store
         .join_room(

@@ -2,7 +2,7 @@
 //! change, a repeat only tells the sender the current count.
 
 use sideline_shared::message::{Emoji, MessageId};
-use sideline_shared::ports::{Clock, CommunityStore, Connections};
+use sideline_shared::ports::{Clock, CommunityStore, Connections, ReactionRequest};
 use sideline_shared::protocol::{FrameError, ServerFrame, UserView};
 use sideline_shared::room::{Capability, RoomId};
 
@@ -25,7 +25,19 @@ where
     let (member, info) = ctx.joined(&room).await?;
     Context::<S, C, K>::require(&member, &info, Capability::React)?;
     let change = store
-        .set_reaction(tenant, &room, &message_id, &emoji, &ctx.identity.user, on)
+        .set_reaction(
+            tenant,
+            &room,
+            &ReactionRequest {
+                message: &message_id,
+                emoji: &emoji,
+                user: &ctx.identity.user,
+                role: member.role,
+                on,
+                at_ms: ctx.now_ms,
+                correlation_id: ctx.request_id.as_deref(),
+            },
+        )
         .await
         .map_err(store_error)?;
     let for_room = ServerFrame::Reaction {

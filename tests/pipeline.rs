@@ -1,0 +1,416 @@
+//! The event pipeline against moto: items written by the DynamoDB adapter, read
+//! back from moto's DynamoDB stream, through `ingest`, onto moto's EventBridge bus,
+//! where a rule with an SQS target delivers them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use aws_sdk_dynamodbstreams::types::{AttributeValue as StreamValue, ShardIteratorType};
+use aws_sdk_eventbridge::types::Target;
+use serde_json::Value;
+use sideline_shared::dynamo::DynamoStore;
+use sideline_shared::gateway::local_sdk_config;
+use sideline_shared::identity::{Role, TenantId, UserId};
+use sideline_shared::message::{Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage};
+use sideline_shared::ports::{
+    CommunityStore, ConnectionId, ConnectionRecord, Member, ReactionRequest,
+};
+use sideline_shared::publish::{EventBridgeSink, EventSink, PutEntry, RetryPolicy, SinkError};
+use sideline_shared::room::RoomId;
+use sideline_shared::stream::{AttrValue, StreamChange, StreamEvent, StreamRecord};
+use sideline_tests::{fresh_table, moto_endpoint};
+
+fn to_attr(value: &StreamValue) -> AttrValue {
+    match value {
+        StreamValue::S(s) => AttrValue::S(s.clone()),
+        StreamValue::N(n) => AttrValue::N(n.clone()),
+        StreamValue::Bool(b) => AttrValue::Bool(*b),
+        StreamValue::Null(b) => AttrValue::Null(*b),
+        StreamValue::Ss(v) => AttrValue::Ss(v.clone()),
+        StreamValue::Ns(v) => AttrValue::Ns(v.clone()),
+        StreamValue::M(m) => AttrValue::M(m.iter().map(|(k, v)| (k.clone(), to_attr(v))).collect()),
+        StreamValue::L(l) => AttrValue::L(l.iter().map(to_attr).collect()),
+        other => panic!("unexpected attribute {other:?}"),
+    }
+}
+
+fn image(map: Option<&HashMap<String, StreamValue>>) -> Option<HashMap<String, AttrValue>> {
+    map.map(|m| m.iter().map(|(k, v)| (k.clone(), to_attr(v))).collect())
+}
+
+/// Everything on the table's stream so far, shaped as Lambda delivers it.
+async fn read_stream(store: &DynamoStore, endpoint: &str) -> StreamEvent {
+    let table = store
+        .client()
+        .describe_table()
+        .table_name(store.table())
+        .send()
+        .await
+        .expect("describe");
+    let arn = table
+        .table()
+        .and_then(|t| t.latest_stream_arn())
+        .expect("stream arn")
+        .to_owned();
+    let streams = aws_sdk_dynamodbstreams::Client::new(&local_sdk_config(endpoint));
+    let description = streams
+        .describe_stream()
+        .stream_arn(&arn)
+        .send()
+        .await
+        .expect("describe stream");
+    let mut records = Vec::new();
+    for shard in description
+        .stream_description()
+        .map(|d| d.shards())
+        .unwrap_or_default()
+    {
+        let iterator = streams
+            .get_shard_iterator()
+            .stream_arn(&arn)
+            .shard_id(shard.shard_id().unwrap_or_default())
+            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .expect("iterator");
+        let out = streams
+            .get_records()
+            .shard_iterator(iterator.shard_iterator().unwrap_or_default())
+            .send()
+            .await
+            .expect("records");
+        for r in out.records() {
+            let change = r.dynamodb().expect("change");
+            records.push(StreamRecord {
+                event_id: r.event_id().map(str::to_owned),
+                event_name: r
+                    .event_name()
+                    .map(|n| n.as_str().to_owned())
+                    .unwrap_or_default(),
+                dynamodb: StreamChange {
+                    approximate_creation_date_time: change
+                        .approximate_creation_date_time()
+                        .map(|t| t.as_secs_f64()),
+                    keys: image(change.keys.as_ref()).unwrap_or_default(),
+                    new_image: image(change.new_image.as_ref()),
+                    old_image: image(change.old_image.as_ref()),
+                    sequence_number: change.sequence_number().unwrap_or_default().to_owned(),
+                },
+                user_identity: None,
+            });
+        }
+    }
+    StreamEvent { records }
+}
+
+/// A bus with a rule that sends every community event to a fresh SQS queue.
+async fn bus_to_queue(endpoint: &str) -> (String, aws_sdk_sqs::Client, String) {
+    let sdk = local_sdk_config(endpoint);
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let bus = fresh_table().replace("sideline-test", "bus");
+    events
+        .create_event_bus()
+        .name(&bus)
+        .send()
+        .await
+        .expect("bus");
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(fresh_table())
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("url");
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes");
+    let queue_arn = attrs
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+        .expect("arn")
+        .clone();
+    events
+        .put_rule()
+        .name("all-community")
+        .event_bus_name(&bus)
+        .event_pattern(r#"{"source":["sideline"],"detail-type":[{"prefix":"community."}]}"#)
+        .send()
+        .await
+        .expect("rule");
+    events
+        .put_targets()
+        .rule("all-community")
+        .event_bus_name(&bus)
+        .targets(
+            Target::builder()
+                .id("queue")
+                .arn(queue_arn)
+                .build()
+                .expect("target"),
+        )
+        .send()
+        .await
+        .expect("targets");
+    (bus, sqs, queue_url)
+}
+
+/// Receives `count` EventBridge events from the queue (or fails after a while).
+async fn receive(sqs: &aws_sdk_sqs::Client, queue_url: &str, count: usize) -> Vec<Value> {
+    let mut events = Vec::new();
+    for _ in 0..50 {
+        if events.len() >= count {
+            break;
+        }
+        let out = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(0)
+            .send()
+            .await
+            .expect("receive");
+        for m in out.messages() {
+            events.push(serde_json::from_str(m.body().unwrap_or_default()).expect("event JSON"));
+            sqs.delete_message()
+                .queue_url(queue_url)
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete");
+        }
+        if out.messages().is_empty() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    events
+}
+
+async fn scripted_session(store: &DynamoStore) {
+    let tenant = TenantId::parse("acme").unwrap();
+    let room = RoomId::parse("match:7").unwrap();
+    let user = UserId::derive(&tenant, "ada");
+    let connection = ConnectionId::parse("conn-ada").unwrap();
+    store
+        .put_connection(&ConnectionRecord {
+            tenant: tenant.clone(),
+            connection_id: connection.clone(),
+            user: user.clone(),
+            name: "Ada".into(),
+            role: Role::Member,
+            connected_at_ms: 1_800_000_000_000,
+            expires_at_s: 1_800_007_800,
+            rooms: Default::default(),
+        })
+        .await
+        .unwrap();
+    let member = Member {
+        connection_id: connection.clone(),
+        user: user.clone(),
+        name: "Ada".into(),
+        role: Role::Member,
+        joined_at_ms: 1_800_000_000_100,
+        expires_at_s: 1_800_007_800,
+        correlation_id: Some("req-join".into()),
+    };
+    store.join_room(&tenant, &room, &member, 10).await.unwrap();
+    let message = StoredMessage {
+        tenant: tenant.clone(),
+        room: room.clone(),
+        id: MessageId::new_v7(),
+        author: Author {
+            id: user.clone(),
+            name: "Ada".into(),
+            role: Role::Member,
+        },
+        text: MessageText::parse("kick-off!", 100).unwrap(),
+        created_at_ms: 1_800_000_000_200,
+        reply_to: None,
+        client_msg_id: ClientMsgId::parse("c1").unwrap(),
+        correlation_id: Some("req-send".into()),
+        reactions: BTreeMap::new(),
+    };
+    store.put_message(&message).await.unwrap();
+    let fire = Emoji::parse("🔥").unwrap();
+    store
+        .set_reaction(
+            &tenant,
+            &room,
+            &ReactionRequest {
+                message: &message.id,
+                emoji: &fire,
+                user: &user,
+                role: Role::Member,
+                on: true,
+                at_ms: 1_800_000_000_300,
+                correlation_id: Some("req-react"),
+            },
+        )
+        .await
+        .unwrap();
+    store.leave_room(&tenant, &room, &connection).await.unwrap();
+}
+
+fn config(bus: &str) -> ingest::IngestConfig {
+    ingest::IngestConfig {
+        source: "sideline".into(),
+        bus: bus.into(),
+        retry: RetryPolicy {
+            attempts: 3,
+            initial_backoff: Duration::from_millis(10),
+        },
+    }
+}
+
+const EXPECTED: [&str; 4] = [
+    "community.room.joined",
+    "community.message.sent",
+    "community.reaction.added",
+    "community.room.left",
+];
+
+fn summary(events: &[Value]) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["detail-type"].as_str().unwrap_or_default().to_owned(),
+                e["detail"]["eventId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                e["detail"]["correlationId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn stored_changes_reach_an_sqs_target_through_ingest_and_eventbridge_on_moto() {
+    let Some(endpoint) = moto_endpoint() else {
+        return;
+    };
+    let store = DynamoStore::from_sdk(&local_sdk_config(&endpoint), fresh_table());
+    store.ensure_table().await.expect("table");
+    scripted_session(&store).await;
+    let batch = read_stream(&store, &endpoint).await;
+    assert!(
+        batch.records.len() >= 6,
+        "the stream holds the session: {}",
+        batch.records.len()
+    );
+
+    let (bus, sqs, queue) = bus_to_queue(&endpoint).await;
+    let sink = EventBridgeSink::from_sdk(&local_sdk_config(&endpoint));
+    let response = ingest::handle_stream(batch.clone(), &sink, &config(&bus)).await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let delivered = receive(&sqs, &queue, EXPECTED.len()).await;
+    let first = summary(&delivered);
+    let mut types: Vec<&str> = first.iter().map(|(t, _, _)| t.as_str()).collect();
+    types.sort();
+    let mut expected = EXPECTED.to_vec();
+    expected.sort();
+    assert_eq!(types, expected);
+    for event in &delivered {
+        assert_eq!(event["source"], "sideline");
+        assert_eq!(event["detail"]["tenantId"], "acme");
+        assert_eq!(event["detail"]["roomId"], "match:7");
+        assert_eq!(event["detail"]["schemaVersion"], 1);
+    }
+    let correlation: BTreeMap<&str, &str> = first
+        .iter()
+        .map(|(t, _, c)| (t.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(correlation["community.room.joined"], "req-join");
+    assert_eq!(correlation["community.message.sent"], "req-send");
+    assert_eq!(correlation["community.reaction.added"], "req-react");
+
+    // The stream redelivers the same records: the events keep their ids.
+    let response = ingest::handle_stream(batch, &sink, &config(&bus)).await;
+    assert!(response.batch_item_failures.is_empty());
+    let again = summary(&receive(&sqs, &queue, EXPECTED.len()).await);
+    assert_eq!(
+        again, first,
+        "redelivered records produce the same eventIds"
+    );
+}
+
+/// Fails chosen entries on their first attempt, passes everything else to moto.
+struct FlakyBus {
+    inner: EventBridgeSink,
+    fail_once: std::sync::Mutex<std::collections::HashSet<String>>,
+    sent: std::sync::Mutex<Vec<usize>>,
+}
+
+impl EventSink for FlakyBus {
+    async fn put_events(&self, entries: &[PutEntry]) -> Result<Vec<Option<String>>, SinkError> {
+        let mut results = vec![None; entries.len()];
+        let mut forward = Vec::new();
+        let mut index = Vec::new();
+        {
+            let mut fail_once = self.fail_once.lock().unwrap();
+            for (i, e) in entries.iter().enumerate() {
+                if fail_once.remove(&e.detail_type) {
+                    results[i] = Some("ThrottlingException".to_owned());
+                } else {
+                    forward.push(e.clone());
+                    index.push(i);
+                }
+            }
+        }
+        self.sent.lock().unwrap().push(forward.len());
+        if !forward.is_empty() {
+            for (i, r) in index
+                .into_iter()
+                .zip(self.inner.put_events(&forward).await?)
+            {
+                results[i] = r;
+            }
+        }
+        Ok(results)
+    }
+}
+
+#[tokio::test]
+async fn a_partially_failed_put_is_retried_for_the_failed_entries_only_on_moto() {
+    let Some(endpoint) = moto_endpoint() else {
+        return;
+    };
+    let store = DynamoStore::from_sdk(&local_sdk_config(&endpoint), fresh_table());
+    store.ensure_table().await.expect("table");
+    scripted_session(&store).await;
+    let batch = read_stream(&store, &endpoint).await;
+    let (bus, sqs, queue) = bus_to_queue(&endpoint).await;
+    let flaky = FlakyBus {
+        inner: EventBridgeSink::from_sdk(&local_sdk_config(&endpoint)),
+        fail_once: std::sync::Mutex::new(
+            [
+                "community.message.sent".to_owned(),
+                "community.reaction.added".to_owned(),
+            ]
+            .into(),
+        ),
+        sent: std::sync::Mutex::new(Vec::new()),
+    };
+    let response = ingest::handle_stream(batch, &flaky, &config(&bus)).await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    assert_eq!(
+        *flaky.sent.lock().unwrap(),
+        vec![2, 2],
+        "first call: 2 of 4 reach the bus; the retry: the 2 that failed"
+    );
+    let delivered = summary(&receive(&sqs, &queue, EXPECTED.len()).await);
+    assert_eq!(delivered.len(), EXPECTED.len(), "each event exactly once");
+    let extra = receive(&sqs, &queue, 1).await;
+    assert!(extra.is_empty(), "nothing was delivered twice: {extra:?}");
+}
