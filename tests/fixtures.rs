@@ -204,6 +204,7 @@ async fn every_sample_event_runs_through_its_handler() {
                     source: "sideline".into(),
                     bus: "community".into(),
                     retry: sideline_shared::publish::RetryPolicy::default(),
+                    host_secret: None,
                 };
                 let records = event.records.len();
                 let response = ingest::handle_stream(event, &sink, &config).await;

@@ -92,7 +92,9 @@ pub struct Envelope {
     pub occurred_at: String,
     pub correlation_id: String,
     pub tenant_id: String,
-    pub room_id: String,
+    /// The host's context id (the room); absent for host events without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room_id: Option<String>,
     pub actor: Actor,
     pub data: Value,
     pub meta: Map<String, Value>,
@@ -142,7 +144,14 @@ impl<'a> Fields<'a> {
 }
 
 fn event_id(kind: EventType, keys: &str, discriminator: &str) -> String {
-    let name = format!("{}\u{1f}{keys}\u{1f}{discriminator}", kind.detail_type());
+    derived_id(&format!(
+        "{}\u{1f}{keys}\u{1f}{discriminator}",
+        kind.detail_type()
+    ))
+}
+
+/// A deterministic event id (UUIDv5) for a name that identifies one occurrence.
+pub fn derived_id(name: &str) -> String {
     Uuid::new_v5(&EVENT_NAMESPACE, name.as_bytes())
         .as_hyphenated()
         .to_string()
@@ -288,7 +297,7 @@ pub fn from_stream_record(record: &StreamRecord) -> Result<Option<Envelope>, Map
         schema_version: SCHEMA_VERSION,
         occurred_at: format_time(occurred_ms),
         tenant_id: f.str("tenant")?.to_owned(),
-        room_id: f.str("room")?.to_owned(),
+        room_id: Some(f.str("room")?.to_owned()),
         actor: Actor {
             canonical_id: actor.to_owned(),
             role: role.to_owned(),

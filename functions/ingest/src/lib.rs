@@ -1,5 +1,6 @@
 //! `ingest`: reads the community table's stream (the outbox), maps item changes to
-//! typed, enriched events, and puts them on the EventBridge bus.
+//! typed, enriched events, and puts them on the EventBridge bus. It also takes host
+//! product events over HTTP ([`host`]).
 //!
 //! Records that are not interactions (connections, rate counters, idempotency
 //! keys) are skipped. A record whose event could not be put after the retries, or
@@ -14,6 +15,8 @@ use sideline_shared::publish::{publish, EventSink, PutEntry, RetryPolicy};
 use sideline_shared::stream::{BatchItemFailure, BatchResponse, StreamEvent};
 use tracing::{error, info, info_span, Instrument};
 
+pub mod host;
+
 /// Where events go and how hard to try.
 #[derive(Debug, Clone)]
 pub struct IngestConfig {
@@ -22,6 +25,9 @@ pub struct IngestConfig {
     /// The bus (`EVENT_BUS_NAME`, from the template).
     pub bus: String,
     pub retry: RetryPolicy,
+    /// The HMAC secret host events are signed with (`SIDELINE_HOST_EVENTS_SECRET`);
+    /// `None` refuses every host event.
+    pub host_secret: Option<Vec<u8>>,
 }
 
 impl IngestConfig {
@@ -33,6 +39,15 @@ impl IngestConfig {
                 .unwrap_or_else(|| "sideline".to_owned()),
             bus: required_var("EVENT_BUS_NAME")?,
             retry: RetryPolicy::from_lookup(|name| std::env::var(name).ok())?,
+            host_secret: match std::env::var("SIDELINE_HOST_EVENTS_SECRET") {
+                Ok(s) if s.len() >= 16 => Some(s.into_bytes()),
+                Ok(s) if !s.is_empty() => {
+                    return Err(ConfigError(
+                        "SIDELINE_HOST_EVENTS_SECRET must be at least 16 bytes".into(),
+                    ))
+                }
+                _ => None,
+            },
         })
     }
 }

@@ -8,6 +8,7 @@ use sideline_shared::stream::StreamEvent;
 
 use crate::{handle_stream, IngestConfig};
 
+const SECRET: &[u8] = b"host-events-secret-0123456789";
 const BATCH: &str = include_str!("../../../events/ingest/stream-batch.json");
 
 fn batch() -> StreamEvent {
@@ -22,6 +23,7 @@ fn config() -> IngestConfig {
             attempts: 3,
             initial_backoff: Duration::from_millis(1),
         },
+        host_secret: Some(SECRET.to_vec()),
     }
 }
 
@@ -59,7 +61,7 @@ async fn interactions_become_events_and_the_rest_is_skipped() {
     let joined = &events[0];
     assert_eq!(joined.correlation_id, "req-join");
     assert_eq!(joined.tenant_id, "demo");
-    assert_eq!(joined.room_id, "match:123");
+    assert_eq!(joined.room_id.as_deref(), Some("match:123"));
     assert_eq!(joined.actor.role, "member");
     assert_eq!(joined.analytics_name, "community_room_joined");
     assert_eq!(joined.occurred_at, "2026-11-21T08:00:00.123Z");
@@ -117,4 +119,157 @@ async fn a_record_whose_event_cannot_be_put_is_reported_for_retry() {
         "retries carry the failed entry only"
     );
     assert_eq!(envelopes(&sink).len(), 4);
+}
+
+mod host_events {
+    use std::collections::HashMap;
+
+    use serde_json::{json, Value};
+    use sideline_shared::publish::RecordingSink;
+
+    use super::{config, envelopes, SECRET};
+    use crate::host::{handle_host_events, sign, HttpRequest};
+
+    const NOW_MS: i64 = 1_800_000_000_000;
+
+    fn signed(body: &str, secret: &[u8], timestamp: i64) -> HttpRequest {
+        HttpRequest {
+            version: Some("2.0".into()),
+            headers: HashMap::from([
+                ("x-sideline-timestamp".to_owned(), timestamp.to_string()),
+                (
+                    "x-sideline-signature".to_owned(),
+                    sign(secret, timestamp, body),
+                ),
+            ]),
+            body: Some(body.to_owned()),
+            is_base64_encoded: false,
+        }
+    }
+
+    fn batch() -> String {
+        json!({"events": [
+            {"name": "video_watched", "tenant": "acme", "userId": "42", "roomId": "video:9",
+             "eventId": "ev-1", "occurredAt": NOW_MS - 5_000, "data": {"seconds": 310},
+             "meta": {"device": "ios", "lang": "en", "secret": "dropped"}},
+            {"name": "Bad Name", "tenant": "acme", "userId": "42"},
+            {"name": "subscription_started", "tenant": "acme", "userId": "43", "data": {"plan": "pro"}},
+            {"name": "x", "tenant": "acme"}
+        ]})
+        .to_string()
+    }
+
+    async fn call(request: HttpRequest, sink: &RecordingSink) -> (u16, Value) {
+        let response = handle_host_events(request, sink, &config(), NOW_MS).await;
+        (
+            response.status_code,
+            serde_json::from_str(&response.body).expect("JSON answer"),
+        )
+    }
+
+    #[tokio::test]
+    async fn valid_events_in_a_mixed_batch_are_all_published() {
+        let sink = RecordingSink::new();
+        let (status, body) = call(signed(&batch(), SECRET, NOW_MS / 1000), &sink).await;
+        assert_eq!(status, 202, "{body}");
+        assert_eq!(body["accepted"], 2);
+        let rejected: Vec<u64> = body["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["index"].as_u64().unwrap())
+            .collect();
+        assert_eq!(rejected, [1, 3]);
+        assert!(
+            body["rejected"][1]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("userId"),
+            "{body}"
+        );
+        let events = envelopes(&sink);
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].event_type, "product.video_watched");
+        assert_eq!(events[0].analytics_name, "video_watched");
+        assert_eq!(events[0].room_id.as_deref(), Some("video:9"));
+        assert_eq!(events[0].correlation_id, "ev-1");
+        assert_eq!(events[0].meta.get("device"), Some(&json!("ios")));
+        assert!(events[0].meta.get("secret").is_none());
+        assert_eq!(events[1].room_id, None);
+
+        // A retry of the same batch yields the same ids.
+        let again = RecordingSink::new();
+        call(signed(&batch(), SECRET, NOW_MS / 1000), &again).await;
+        let ids = |s: &RecordingSink| {
+            envelopes(s)
+                .into_iter()
+                .map(|e| e.event_id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&sink), ids(&again));
+    }
+
+    #[tokio::test]
+    async fn unsigned_badly_signed_stale_oversized_and_malformed_requests_are_refused() {
+        let sink = RecordingSink::new();
+        let body = batch();
+        let mut unsigned = signed(&body, SECRET, NOW_MS / 1000);
+        unsigned.headers.clear();
+        let (status, answer) = call(unsigned, &sink).await;
+        assert_eq!(status, 401);
+        assert!(answer["error"].as_str().unwrap().contains("missing"));
+        assert_eq!(
+            call(
+                signed(&body, b"the-wrong-secret-entirely", NOW_MS / 1000),
+                &sink
+            )
+            .await
+            .0,
+            401
+        );
+        let mut tampered = signed(&body, SECRET, NOW_MS / 1000);
+        tampered.body = Some(body.replace("310", "311"));
+        assert_eq!(call(tampered, &sink).await.0, 401);
+        let (status, answer) = call(signed(&body, SECRET, NOW_MS / 1000 - 3600), &sink).await;
+        assert_eq!(status, 401);
+        assert!(answer["error"].as_str().unwrap().contains("5 minutes"));
+        let huge = format!(
+            "{{\"events\": [], \"pad\": \"{}\"}}",
+            "x".repeat(300 * 1024)
+        );
+        assert_eq!(
+            call(signed(&huge, SECRET, NOW_MS / 1000), &sink).await.0,
+            413
+        );
+        assert_eq!(
+            call(signed("{not json", SECRET, NOW_MS / 1000), &sink)
+                .await
+                .0,
+            400
+        );
+        assert_eq!(
+            call(signed("{\"events\": []}", SECRET, NOW_MS / 1000), &sink)
+                .await
+                .0,
+            400
+        );
+        let (status, answer) = call(
+            signed(
+                &json!({"events": [{"name": "only_bad"}]}).to_string(),
+                SECRET,
+                NOW_MS / 1000,
+            ),
+            &sink,
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(answer["accepted"], 0);
+        assert!(sink.accepted().is_empty(), "nothing was published");
+
+        let mut off = config();
+        off.host_secret = None;
+        let response =
+            handle_host_events(signed(&body, SECRET, NOW_MS / 1000), &sink, &off, NOW_MS).await;
+        assert_eq!(response.status_code, 403);
+    }
 }
