@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use aws_sdk_dynamodbstreams::types::{AttributeValue as StreamValue, ShardIteratorType};
-use aws_sdk_eventbridge::types::Target;
 use serde_json::Value;
 use sideline_shared::dynamo::DynamoStore;
 use sideline_shared::gateway::local_sdk_config;
@@ -18,7 +17,7 @@ use sideline_shared::ports::{
 use sideline_shared::publish::{EventBridgeSink, EventSink, PutEntry, RetryPolicy, SinkError};
 use sideline_shared::room::RoomId;
 use sideline_shared::stream::{AttrValue, StreamChange, StreamEvent, StreamRecord};
-use sideline_tests::{fresh_table, moto_endpoint};
+use sideline_tests::{fresh_table, moto_endpoint, receive};
 
 fn to_attr(value: &StreamValue) -> AttrValue {
     match value {
@@ -105,90 +104,11 @@ async fn read_stream(store: &DynamoStore, endpoint: &str) -> StreamEvent {
 
 /// A bus with a rule that sends every community event to a fresh SQS queue.
 async fn bus_to_queue(endpoint: &str) -> (String, aws_sdk_sqs::Client, String) {
-    let sdk = local_sdk_config(endpoint);
-    let events = aws_sdk_eventbridge::Client::new(&sdk);
-    let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let bus = fresh_table().replace("sideline-test", "bus");
-    events
-        .create_event_bus()
-        .name(&bus)
-        .send()
-        .await
-        .expect("bus");
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(fresh_table())
-        .send()
-        .await
-        .expect("queue")
-        .queue_url
-        .expect("url");
-    let attrs = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("queue attributes");
-    let queue_arn = attrs
-        .attributes()
-        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
-        .expect("arn")
-        .clone();
-    events
-        .put_rule()
-        .name("all-community")
-        .event_bus_name(&bus)
-        .event_pattern(r#"{"source":["sideline"],"detail-type":[{"prefix":"community."}]}"#)
-        .send()
-        .await
-        .expect("rule");
-    events
-        .put_targets()
-        .rule("all-community")
-        .event_bus_name(&bus)
-        .targets(
-            Target::builder()
-                .id("queue")
-                .arn(queue_arn)
-                .build()
-                .expect("target"),
-        )
-        .send()
-        .await
-        .expect("targets");
-    (bus, sqs, queue_url)
-}
-
-/// Receives `count` EventBridge events from the queue (or fails after a while).
-async fn receive(sqs: &aws_sdk_sqs::Client, queue_url: &str, count: usize) -> Vec<Value> {
-    let mut events = Vec::new();
-    for _ in 0..50 {
-        if events.len() >= count {
-            break;
-        }
-        let out = sqs
-            .receive_message()
-            .queue_url(queue_url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(0)
-            .send()
-            .await
-            .expect("receive");
-        for m in out.messages() {
-            events.push(serde_json::from_str(m.body().unwrap_or_default()).expect("event JSON"));
-            sqs.delete_message()
-                .queue_url(queue_url)
-                .receipt_handle(m.receipt_handle().unwrap_or_default())
-                .send()
-                .await
-                .expect("delete");
-        }
-        if out.messages().is_empty() {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-    events
+    sideline_tests::bus_with_rule(
+        endpoint,
+        r#"{"source":["sideline"],"detail-type":[{"prefix":"community."}]}"#,
+    )
+    .await
 }
 
 async fn scripted_session(store: &DynamoStore) {
@@ -264,6 +184,7 @@ fn config(bus: &str) -> ingest::IngestConfig {
             attempts: 3,
             initial_backoff: Duration::from_millis(10),
         },
+        host_secret: None,
     }
 }
 
@@ -322,6 +243,10 @@ async fn stored_changes_reach_an_sqs_target_through_ingest_and_eventbridge_on_mo
     expected.sort();
     assert_eq!(types, expected);
     for event in &delivered {
+        sideline_tests::assert_valid_event(
+            event["detail-type"].as_str().unwrap_or_default(),
+            &event["detail"],
+        );
         assert_eq!(event["source"], "sideline");
         assert_eq!(event["detail"]["tenantId"], "acme");
         assert_eq!(event["detail"]["roomId"], "match:7");

@@ -24,7 +24,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 use crate::identity::{Role, TenantId, UserId};
-use crate::message::{Author, ClientMsgId, MessageId, MessageText, StoredMessage};
+use crate::message::{Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage};
 use crate::ports::{
     CommunityStore, ConnectionId, ConnectionRecord, HistoryPage, Member, PutMessage,
     ReactionChange, ReactionRequest, RoomInfo, StoreError,
@@ -180,7 +180,8 @@ impl TryFrom<&Item> for Member {
     }
 }
 
-fn member_item(tenant: &TenantId, room: &RoomId, m: &Member) -> Item {
+/// The item a membership is stored as.
+pub fn member_item(tenant: &TenantId, room: &RoomId, m: &Member) -> Item {
     let mut item = key(room_pk(tenant, room), format!("MEMBER#{}", m.connection_id));
     item.insert("kind".into(), s("member"));
     item.insert("tenant".into(), s(tenant.as_str()));
@@ -207,7 +208,8 @@ fn room_info(item: &Item) -> Result<RoomInfo, StoreError> {
     })
 }
 
-fn message_item(m: &StoredMessage) -> Item {
+/// The item a message is stored as.
+pub fn message_item(m: &StoredMessage) -> Item {
     let mut item = key(room_pk(&m.tenant, &m.room), format!("MSG#{}", m.id));
     item.insert("kind".into(), s("message"));
     item.insert("tenant".into(), s(m.tenant.as_str()));
@@ -277,6 +279,56 @@ impl TryFrom<&Item> for StoredMessage {
             reactions,
         })
     }
+}
+
+fn reaction_sk(message: &MessageId, emoji: &Emoji, user: &UserId) -> String {
+    format!("RX#{message}#{}#{user}", emoji.as_str())
+}
+
+/// The item a reaction is stored as (its presence is the reaction).
+pub fn reaction_item(tenant: &TenantId, room: &RoomId, r: &ReactionRequest<'_>) -> Item {
+    let mut item = key(
+        room_pk(tenant, room),
+        reaction_sk(r.message, r.emoji, r.user),
+    );
+    item.insert("kind".into(), s("reaction"));
+    item.insert("tenant".into(), s(tenant.as_str()));
+    item.insert("room".into(), s(room.as_str()));
+    item.insert("messageId".into(), s(r.message.to_string()));
+    item.insert("emoji".into(), s(r.emoji.as_str()));
+    item.insert("userId".into(), s(r.user.as_str()));
+    item.insert("role".into(), s(r.role.as_str()));
+    item.insert("createdAt".into(), n(r.at_ms));
+    if let Some(correlation) = r.correlation_id {
+        item.insert("correlationId".into(), s(correlation));
+    }
+    item
+}
+
+/// An item as the stream carries it (DynamoDB JSON), for stand-ins of the stream.
+pub fn stream_image(item: &Item) -> crate::stream::Image {
+    item.iter()
+        .filter_map(|(k, v)| Some((k.clone(), stream_value(v)?)))
+        .collect()
+}
+
+fn stream_value(v: &AttributeValue) -> Option<crate::stream::AttrValue> {
+    use crate::stream::AttrValue as A;
+    Some(match v {
+        AttributeValue::S(s) => A::S(s.clone()),
+        AttributeValue::N(n) => A::N(n.clone()),
+        AttributeValue::Bool(b) => A::Bool(*b),
+        AttributeValue::Null(b) => A::Null(*b),
+        AttributeValue::Ss(v) => A::Ss(v.clone()),
+        AttributeValue::Ns(v) => A::Ns(v.clone()),
+        AttributeValue::M(m) => A::M(
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), stream_value(v)?)))
+                .collect(),
+        ),
+        AttributeValue::L(l) => A::L(l.iter().filter_map(stream_value).collect()),
+        _ => return None,
+    })
 }
 
 /// Which parts of a cancelled transaction failed their condition.
@@ -816,18 +868,7 @@ impl CommunityStore for DynamoStore {
         );
         let message_key = key(pk, format!("MSG#{message}"));
         let marker = if on {
-            let mut item = marker_key.clone();
-            item.insert("kind".into(), s("reaction"));
-            item.insert("tenant".into(), s(tenant.as_str()));
-            item.insert("room".into(), s(room.as_str()));
-            item.insert("messageId".into(), s(message.to_string()));
-            item.insert("emoji".into(), s(emoji.as_str()));
-            item.insert("userId".into(), s(user.as_str()));
-            item.insert("role".into(), s(reaction.role.as_str()));
-            item.insert("createdAt".into(), n(reaction.at_ms));
-            if let Some(correlation) = reaction.correlation_id {
-                item.insert("correlationId".into(), s(correlation));
-            }
+            let item = reaction_item(tenant, room, reaction);
             TransactWriteItem::builder()
                 .put(
                     Put::builder()

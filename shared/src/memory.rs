@@ -3,9 +3,16 @@
 //! suite as the AWS adapters.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::dynamo::{member_item, message_item, reaction_item, stream_image};
+use crate::identity::Role;
+use crate::stream::{StreamChange, StreamRecord};
 
 use crate::identity::{TenantId, UserId};
 use crate::message::{ClientMsgId, Emoji, MessageId, StoredMessage};
@@ -21,8 +28,12 @@ struct RoomState {
     members: BTreeMap<ConnectionId, Member>,
     messages: BTreeMap<MessageId, StoredMessage>,
     client_ids: HashMap<(UserId, ClientMsgId), MessageId>,
-    reactions: HashSet<(MessageId, Emoji, UserId)>,
+    /// Who reacted with what, and the role, time and request it came with.
+    reactions: HashMap<(MessageId, Emoji, UserId), ReactionMeta>,
 }
+
+/// What a reaction was stored with, so its removal can show the same item.
+type ReactionMeta = (Role, i64, Option<String>);
 
 #[derive(Default)]
 struct Inner {
@@ -32,14 +43,71 @@ struct Inner {
 }
 
 /// A [`CommunityStore`] in process memory. State is lost when the process ends.
+///
+/// Made with [`MemoryStore::with_stream`], it also emits the stream records the
+/// DynamoDB table's stream would carry for memberships, messages and reactions,
+/// with images built by the DynamoDB adapter's own item builders, so devstack's
+/// `ingest` reads exactly what it would read in AWS.
 #[derive(Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    stream: Option<StreamTap>,
 }
+
+struct StreamTap {
+    records: mpsc::UnboundedSender<StreamRecord>,
+    sequence: AtomicU64,
+}
+
+type Item = HashMap<String, AttributeValue>;
 
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A store that emits its changes as stream records on the returned receiver.
+    pub fn with_stream() -> (Self, mpsc::UnboundedReceiver<StreamRecord>) {
+        let (records, receiver) = mpsc::unbounded_channel();
+        let store = Self {
+            inner: Mutex::default(),
+            stream: Some(StreamTap {
+                records,
+                sequence: AtomicU64::new(0),
+            }),
+        };
+        (store, receiver)
+    }
+
+    /// Emits one change (called with the lock held, so records keep the order of
+    /// the changes).
+    fn emit(&self, name: &str, new: Option<Item>, old: Option<Item>) {
+        let Some(tap) = &self.stream else { return };
+        let Some(image) = new.as_ref().or(old.as_ref()) else {
+            return;
+        };
+        let keys = image
+            .iter()
+            .filter(|(k, _)| k.as_str() == "PK" || k.as_str() == "SK")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let sequence = tap.sequence.fetch_add(1, Ordering::SeqCst) + 1;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or_default();
+        let _ = tap.records.send(StreamRecord {
+            event_id: Some(format!("local-{sequence}")),
+            event_name: name.to_owned(),
+            dynamodb: StreamChange {
+                approximate_creation_date_time: Some(now.floor()),
+                keys: stream_image(&keys),
+                new_image: new.as_ref().map(stream_image),
+                old_image: old.as_ref().map(stream_image),
+                sequence_number: format!("{sequence:021}"),
+            },
+            user_identity: None,
+        });
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -90,7 +158,9 @@ impl CommunityStore for MemoryStore {
         if let Some(record) = &record {
             for room in &record.rooms {
                 if let Some(state) = inner.rooms.get_mut(&(tenant.clone(), room.clone())) {
-                    state.members.remove(id);
+                    if let Some(member) = state.members.remove(id) {
+                        self.emit("REMOVE", None, Some(member_item(tenant, room, &member)));
+                    }
                 }
             }
         }
@@ -126,9 +196,18 @@ impl CommunityStore for MemoryStore {
             mode: RoomMode::Open,
             created_at_ms: member.joined_at_ms,
         });
-        state
+        let old = state
             .members
             .insert(member.connection_id.clone(), member.clone());
+        let new_item = member_item(tenant, room, member);
+        match old {
+            None => self.emit("INSERT", Some(new_item), None),
+            Some(old) => self.emit(
+                "MODIFY",
+                Some(new_item),
+                Some(member_item(tenant, room, &old)),
+            ),
+        }
         Ok(info)
     }
 
@@ -142,11 +221,14 @@ impl CommunityStore for MemoryStore {
         if let Some(connection) = inner.connections.get_mut(&(tenant.clone(), id.clone())) {
             connection.rooms.remove(room);
         }
-        Ok(inner
+        let removed = inner
             .rooms
             .get_mut(&(tenant.clone(), room.clone()))
-            .and_then(|state| state.members.remove(id))
-            .is_some())
+            .and_then(|state| state.members.remove(id));
+        if let Some(member) = &removed {
+            self.emit("REMOVE", None, Some(member_item(tenant, room, member)));
+        }
+        Ok(removed.is_some())
     }
 
     async fn membership(
@@ -205,6 +287,7 @@ impl CommunityStore for MemoryStore {
         }
         state.client_ids.insert(key, message.id);
         state.messages.insert(message.id, message.clone());
+        self.emit("INSERT", Some(message_item(message)), None);
         Ok(PutMessage::Created)
     }
 
@@ -266,9 +349,33 @@ impl CommunityStore for MemoryStore {
             .ok_or(StoreError::NotFound { what: "message" })?;
         let key = (*message, emoji.clone(), user.clone());
         let changed = if on {
-            state.reactions.insert(key)
+            match state.reactions.entry(key) {
+                std::collections::hash_map::Entry::Occupied(_) => false,
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert((
+                        reaction.role,
+                        reaction.at_ms,
+                        reaction.correlation_id.map(str::to_owned),
+                    ));
+                    self.emit("INSERT", Some(reaction_item(tenant, room, reaction)), None);
+                    true
+                }
+            }
         } else {
-            state.reactions.remove(&key)
+            match state.reactions.remove(&key) {
+                Some((role, at_ms, correlation)) => {
+                    let original = ReactionRequest {
+                        role,
+                        at_ms,
+                        correlation_id: correlation.as_deref(),
+                        on: true,
+                        ..*reaction
+                    };
+                    self.emit("REMOVE", None, Some(reaction_item(tenant, room, &original)));
+                    true
+                }
+                None => false,
+            }
         };
         let stored = state
             .messages

@@ -238,3 +238,122 @@ impl Client {
         {}
     }
 }
+
+/// The JSON Schema of an event type (`events/schemas/`); host product events
+/// (`product.*`) share one.
+pub fn schema_for(detail_type: &str) -> Value {
+    let name = if detail_type.starts_with("product.") {
+        "product.event"
+    } else {
+        detail_type
+    };
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../events/schemas")
+        .join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("schema is JSON")
+}
+
+/// Fails the test unless `detail` is valid against its type's schema.
+pub fn assert_valid_event(detail_type: &str, detail: &Value) {
+    let schema = schema_for(detail_type);
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(detail)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{detail_type} event is not valid against its schema: {errors:?}\n{detail}"
+    );
+}
+
+/// A fresh bus on moto with one rule (`pattern`) whose target is a fresh SQS queue.
+/// Returns the bus name, an SQS client and the queue URL.
+pub async fn bus_with_rule(endpoint: &str, pattern: &str) -> (String, aws_sdk_sqs::Client, String) {
+    use aws_sdk_eventbridge::types::Target;
+    let sdk = sideline_shared::gateway::local_sdk_config(endpoint);
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let bus = fresh_table().replace("sideline-test", "bus");
+    events
+        .create_event_bus()
+        .name(&bus)
+        .send()
+        .await
+        .expect("bus");
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(fresh_table())
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("url");
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes");
+    let queue_arn = attrs
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+        .expect("arn")
+        .clone();
+    events
+        .put_rule()
+        .name("all-community")
+        .event_bus_name(&bus)
+        .event_pattern(pattern)
+        .send()
+        .await
+        .expect("rule");
+    events
+        .put_targets()
+        .rule("all-community")
+        .event_bus_name(&bus)
+        .targets(
+            Target::builder()
+                .id("queue")
+                .arn(queue_arn)
+                .build()
+                .expect("target"),
+        )
+        .send()
+        .await
+        .expect("targets");
+    (bus, sqs, queue_url)
+}
+
+/// Receives `count` EventBridge events from the queue (or fails after a while).
+pub async fn receive(sqs: &aws_sdk_sqs::Client, queue_url: &str, count: usize) -> Vec<Value> {
+    let mut events = Vec::new();
+    for _ in 0..50 {
+        if events.len() >= count {
+            break;
+        }
+        let out = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(0)
+            .send()
+            .await
+            .expect("receive");
+        for m in out.messages() {
+            events.push(serde_json::from_str(m.body().unwrap_or_default()).expect("event JSON"));
+            sqs.delete_message()
+                .queue_url(queue_url)
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete");
+        }
+        if out.messages().is_empty() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    events
+}

@@ -11,15 +11,22 @@
 //!   unknown id is 410 `GoneException`, as in AWS.
 //! - `GET /dev/token?tenant=&sub=&role=&name=` mints a dev token with the
 //!   configured secret.
+//! - The stream: the in-memory store emits the records DynamoDB's stream would, and
+//!   a pump hands them to `ingest` in batches; `POST /events` takes signed host
+//!   events as the HTTP API route does.
+//! - The bus ([`bus::LocalBus`]): `template.yaml`'s rules matched with EventBridge
+//!   pattern semantics, and every event written to `--events-out` as one JSON line.
 //!
 //! # Layout
 //!
 //! - [`DevstackConfig`], [`Devstack`]: configure, start, stop.
 //! - `gateway`: the WebSocket side (authorize, connect, frames, limits, disconnect).
-//! - `management`: the `@connections` API and the dev token endpoint.
+//! - `management`: the `@connections` API, the dev token and host events endpoints.
+//! - [`bus`]: rules, matching, `--events-out`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,10 +38,13 @@ use sideline_shared::dynamo::DynamoStore;
 use sideline_shared::gateway::{local_sdk_config, ApiGatewayConnections};
 use sideline_shared::memory::MemoryStore;
 use sideline_shared::ports::{CommunityStore, StoreError, SystemClock};
+use sideline_shared::publish::RetryPolicy;
+use sideline_shared::stream::{StreamEvent, StreamRecord};
 use sideline_shared::token::{TokenConfig, TokenConfigError, TokenVerifier, VerifyingKey};
 use tokio::sync::{mpsc, oneshot, Notify};
 use ws_message::MessageDeps;
 
+pub mod bus;
 mod gateway;
 mod management;
 
@@ -55,6 +65,14 @@ pub struct DevstackConfig {
     pub max_connection_age: Duration,
     pub frame_limit: usize,
     pub message_limit: usize,
+    /// Every event put on the bus is appended here as one JSON line.
+    pub events_out: Option<PathBuf>,
+    /// The secret host events are signed with (`POST /events`).
+    pub host_events_secret: Option<String>,
+    /// The template whose rules the bus matches (default: the one built in).
+    pub template: String,
+    /// The `source` of every event.
+    pub event_source: String,
 }
 
 /// API Gateway's WebSocket frame limit.
@@ -73,6 +91,10 @@ impl DevstackConfig {
             max_connection_age: Duration::from_secs(2 * 3600),
             frame_limit: FRAME_LIMIT,
             message_limit: MESSAGE_LIMIT,
+            events_out: None,
+            host_events_secret: None,
+            template: bus::TEMPLATE.to_owned(),
+            event_source: "sideline".to_owned(),
         }
     }
 
@@ -95,6 +117,10 @@ pub enum DevstackError {
     Secret(#[from] TokenConfigError),
     #[error("cannot prepare the DynamoDB table")]
     Table(#[source] StoreError),
+    #[error("cannot read the template's rules")]
+    Rules(#[from] bus::RulesError),
+    #[error("cannot open --events-out")]
+    EventsOut(#[source] std::io::Error),
 }
 
 /// What devstack sends a socket.
@@ -124,6 +150,8 @@ fn registry_lock(registry: &Registry) -> std::sync::MutexGuard<'_, HashMap<Strin
 /// Shared state of a running devstack.
 struct App<S> {
     config: DevstackConfig,
+    bus: Arc<bus::LocalBus>,
+    ingest: ingest::IngestConfig,
     verifier: TokenVerifier,
     message: MessageDeps<S, ApiGatewayConnections, SystemClock>,
     registry: Registry,
@@ -133,6 +161,7 @@ struct App<S> {
 /// A running devstack. Dropping it stops the server.
 pub struct Devstack {
     addr: SocketAddr,
+    bus: Arc<bus::LocalBus>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     control: Arc<dyn Control>,
@@ -168,9 +197,10 @@ impl<S: CommunityStore + 'static> Control for App<S> {
 }
 
 impl Devstack {
-    /// Starts with the in-memory store.
+    /// Starts with the in-memory store, whose changes flow through `ingest` to the bus.
     pub async fn start_in_memory(config: DevstackConfig) -> Result<Self, DevstackError> {
-        Self::start(config, MemoryStore::new()).await
+        let (store, records) = MemoryStore::with_stream();
+        Self::start_with_stream(config, store, Some(records)).await
     }
 
     /// Starts with the DynamoDB store at `endpoint` (created if missing).
@@ -184,11 +214,36 @@ impl Devstack {
         Self::start(config, store).await
     }
 
-    /// Starts with any store.
+    /// Starts with any store (its changes reach the bus only if it streams them).
     pub async fn start<S: CommunityStore + 'static>(
         config: DevstackConfig,
         store: S,
     ) -> Result<Self, DevstackError> {
+        Self::start_with_stream(config, store, None).await
+    }
+
+    async fn start_with_stream<S: CommunityStore + 'static>(
+        config: DevstackConfig,
+        store: S,
+        records: Option<mpsc::UnboundedReceiver<StreamRecord>>,
+    ) -> Result<Self, DevstackError> {
+        let rules = bus::Rules::from_template(&config.template)?;
+        let bus = Arc::new(
+            bus::LocalBus::new(rules, config.events_out.as_deref())
+                .map_err(DevstackError::EventsOut)?,
+        );
+        let ingest = ingest::IngestConfig {
+            source: config.event_source.clone(),
+            bus: "devstack".to_owned(),
+            retry: RetryPolicy::default(),
+            host_secret: config
+                .host_events_secret
+                .as_ref()
+                .map(|s| s.as_bytes().to_vec()),
+        };
+        if let Some(records) = records {
+            tokio::spawn(pump_stream(records, bus.clone(), ingest.clone()));
+        }
         let verifier = TokenVerifier::new(&TokenConfig {
             key: VerifyingKey::Hs256 {
                 secret: config.jwt_secret.as_bytes().to_vec(),
@@ -216,6 +271,8 @@ impl Devstack {
         let limits = config.limits.clone();
         let app = Arc::new(App {
             config,
+            bus: bus.clone(),
+            ingest,
             verifier,
             message: MessageDeps::new(store, connections, SystemClock, limits),
             registry: Mutex::new(HashMap::new()),
@@ -243,6 +300,7 @@ impl Devstack {
         });
         Ok(Self {
             addr,
+            bus,
             shutdown: Some(shutdown_tx),
             task: Some(task),
             control,
@@ -251,6 +309,16 @@ impl Devstack {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Every event put on the bus so far.
+    pub fn published(&self) -> Vec<sideline_shared::publish::PutEntry> {
+        self.bus.published()
+    }
+
+    /// Every rule match so far (what the rules' targets would have received).
+    pub fn deliveries(&self) -> Vec<bus::Delivery> {
+        self.bus.deliveries()
     }
 
     /// Kills a socket the way a dead network path does: no close frame and no
@@ -277,6 +345,31 @@ impl Devstack {
         }
         if let Some(task) = self.task.take() {
             let _ = tokio::time::timeout(grace, task).await;
+        }
+    }
+}
+
+/// Most records handed to `ingest` at once, as the event source mapping's batch size.
+const STREAM_BATCH: usize = 100;
+
+/// The stream: hands the store's change records to `ingest` in batches of what
+/// has arrived, as Lambda's event source mapping does.
+async fn pump_stream(
+    mut records: mpsc::UnboundedReceiver<StreamRecord>,
+    bus: Arc<bus::LocalBus>,
+    config: ingest::IngestConfig,
+) {
+    while let Some(first) = records.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < STREAM_BATCH {
+            match records.try_recv() {
+                Ok(record) => batch.push(record),
+                Err(_) => break,
+            }
+        }
+        let response = ingest::handle_stream(StreamEvent { records: batch }, &*bus, &config).await;
+        for failure in response.batch_item_failures {
+            tracing::warn!(sequence = %failure.item_identifier, "stream record not ingested");
         }
     }
 }

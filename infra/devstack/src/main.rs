@@ -33,6 +33,13 @@ struct Args {
     /// Table to use with --dynamodb-endpoint (created if missing).
     #[arg(long, default_value = "sideline-devstack")]
     table: String,
+    /// Append every event put on the bus to this file, one JSON line each
+    /// (the PutEvents entry: Source, DetailType, Detail, EventBusName).
+    #[arg(long)]
+    events_out: Option<std::path::PathBuf>,
+    /// Secret host events (POST /events) are signed with; default: the JWT secret.
+    #[arg(long, env = "SIDELINE_HOST_EVENTS_SECRET", hide_env_values = true)]
+    host_events_secret: Option<String>,
     /// Close sockets idle this long (API Gateway: 600).
     #[arg(long, default_value_t = 600)]
     idle_timeout_secs: u64,
@@ -62,6 +69,12 @@ async fn main() -> ExitCode {
     let mut config = DevstackConfig::new(SocketAddr::new(args.host, args.port), secret.clone());
     config.limits = limits;
     config.jwt_audience = args.jwt_audience.clone();
+    config.events_out = args.events_out.clone();
+    config.host_events_secret = Some(
+        args.host_events_secret
+            .clone()
+            .unwrap_or_else(|| secret.clone()),
+    );
     config.idle_timeout = Duration::from_secs(args.idle_timeout_secs.max(1));
     config.max_connection_age = Duration::from_secs(args.max_connection_secs.max(1));
     let started = match &args.dynamodb_endpoint {
@@ -90,6 +103,11 @@ async fn main() -> ExitCode {
     println!("  WebSocket     ws://{addr}/?token=<JWT>");
     println!("  @connections  http://{addr}/@connections/{{connectionId}}");
     println!("  state         {store}");
+    println!("  host events   POST http://{addr}/events  (HMAC-signed; see docs/events.md)");
+    match &args.events_out {
+        Some(path) => println!("  events out    {}", path.display()),
+        None => println!("  events out    (none; --events-out FILE writes every event)"),
+    }
     if generated {
         println!("  JWT secret    {secret}  (dev only; set --jwt-secret or SIDELINE_JWT_SECRET to choose one)");
     } else {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -33,6 +33,7 @@ pub(crate) fn routes<S: CommunityStore + 'static>() -> Router<Arc<App<S>>> {
                 .delete(staged_delete::<S>),
         )
         .route("/dev/token", get(dev_token::<S>))
+        .route("/events", post(host_events::<S>))
 }
 
 /// An AWS-style error: the SDK reads the type from `x-amzn-ErrorType`.
@@ -175,4 +176,35 @@ async fn dev_token<S: CommunityStore>(
         Ok(token) => token.into_response(),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "could not sign").into_response(),
     }
+}
+
+/// `POST /events`: signed host product events, as the HTTP API route in AWS.
+async fn host_events<S: CommunityStore>(
+    State(app): State<Arc<App<S>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Ok(body) = String::from_utf8(body.to_vec()) else {
+        return (StatusCode::BAD_REQUEST, "body must be UTF-8 JSON").into_response();
+    };
+    let request = ingest::host::HttpRequest {
+        version: Some("2.0".into()),
+        headers: headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect(),
+        body: Some(body),
+        is_base64_encoded: false,
+    };
+    let response =
+        ingest::host::handle_host_events(request, &*app.bus, &app.ingest, SystemClock.now_ms())
+            .await;
+    let status =
+        StatusCode::from_u16(response.status_code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        response.body,
+    )
+        .into_response()
 }
