@@ -144,6 +144,14 @@ impl Limits {
     }
 }
 
+/// How long consumers remember an `eventId` to drop repeats:
+/// `SIDELINE_IDEMPOTENCY_WINDOW_SECS`, default 300.
+pub fn idempotency_window(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Duration, ConfigError> {
+    parse_var(&lookup, "SIDELINE_IDEMPOTENCY_WINDOW_SECS", 300u64, 1).map(Duration::from_secs)
+}
+
 /// A required variable, e.g. a resource name the template provides.
 pub fn required_var(name: &str) -> Result<String, ConfigError> {
     std::env::var(name)
@@ -167,6 +175,19 @@ mod tests {
         .unwrap();
         assert_eq!(l.max_text_chars, 500);
         assert_eq!(l.rate_limit_window, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn the_idempotency_window_defaults_to_five_minutes() {
+        assert_eq!(
+            idempotency_window(|_| None).unwrap(),
+            Duration::from_secs(300)
+        );
+        assert_eq!(
+            idempotency_window(|_| Some("60".into())).unwrap(),
+            Duration::from_secs(60)
+        );
+        assert!(idempotency_window(|_| Some("0".into())).is_err());
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::identity::{Role, TenantId, UserId};
 use crate::message::{Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage};
 use crate::ports::{
-    CommunityStore, ConnectionId, ConnectionRecord, Member, PutMessage, ReactionRequest, StoreError,
+    CommunityStore, ConnectionId, ConnectionRecord, Member, PutMessage, ReactionRequest,
+    SeenEvents, StoreError,
 };
 use crate::room::{RoomId, RoomMode};
 
@@ -93,7 +94,7 @@ fn react<'a>(
 }
 
 /// Runs every check.
-pub async fn run_all<S: CommunityStore>(store: &S) {
+pub async fn run_all<S: CommunityStore + SeenEvents>(store: &S) {
     connections_round_trip(store).await;
     join_creates_room_and_lists_members(store).await;
     join_needs_a_connection_and_respects_the_room_limit(store).await;
@@ -104,6 +105,40 @@ pub async fn run_all<S: CommunityStore>(store: &S) {
     reactions_count_once_per_user(store).await;
     send_counter_counts_per_window(store).await;
     tenants_never_meet(store).await;
+    repeated_events_are_seen_once_per_window(store).await;
+}
+
+pub async fn repeated_events_are_seen_once_per_window<S: SeenEvents>(store: &S) {
+    let t = fresh_tenant("seen");
+    let other = fresh_tenant("seen-b");
+    let now = NOW_MS / 1000;
+    assert!(store
+        .first_sighting(&t, "moderation", "e1", now, 300)
+        .await
+        .expect("first"));
+    assert!(!store
+        .first_sighting(&t, "moderation", "e1", now + 10, 300)
+        .await
+        .expect("repeat"));
+    assert!(store
+        .first_sighting(&t, "scoring", "e1", now + 10, 300)
+        .await
+        .expect("other consumer"));
+    assert!(store
+        .first_sighting(&other, "moderation", "e1", now + 10, 300)
+        .await
+        .expect("other tenant"));
+    assert!(store
+        .first_sighting(&t, "moderation", "e2", now + 10, 300)
+        .await
+        .expect("other event"));
+    assert!(
+        store
+            .first_sighting(&t, "moderation", "e1", now + 301, 300)
+            .await
+            .expect("after the window"),
+        "a repeat after the window is handled again"
+    );
 }
 
 pub async fn connections_round_trip<S: CommunityStore>(store: &S) {

@@ -14,6 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
@@ -27,7 +28,7 @@ use crate::identity::{Role, TenantId, UserId};
 use crate::message::{Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage};
 use crate::ports::{
     CommunityStore, ConnectionId, ConnectionRecord, HistoryPage, Member, PutMessage,
-    ReactionChange, ReactionRequest, RoomInfo, StoreError,
+    ReactionChange, ReactionRequest, RoomInfo, SeenEvents, StoreError,
 };
 use crate::room::{RoomId, RoomMode};
 
@@ -966,5 +967,40 @@ impl CommunityStore for DynamoStore {
         let attrs = out.attributes.unwrap_or_default();
         let count = Attrs(&attrs).num("sends")?;
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+}
+
+impl SeenEvents for DynamoStore {
+    async fn first_sighting(
+        &self,
+        tenant: &TenantId,
+        consumer: &str,
+        event_id: &str,
+        now_s: i64,
+        window_s: i64,
+    ) -> Result<bool, StoreError> {
+        let mut item = key(format!("T#{tenant}#EVT#{consumer}#{event_id}"), "SEEN");
+        item.insert("kind".into(), s("seen"));
+        item.insert("ttl".into(), n(now_s + window_s));
+        // TTL deletion is lazy: an expired item still there counts as unseen.
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK) OR #ttl <= :now")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":now", n(now_s))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(unavailable(err)),
+        }
     }
 }

@@ -18,7 +18,7 @@ use crate::identity::{TenantId, UserId};
 use crate::message::{ClientMsgId, Emoji, MessageId, StoredMessage};
 use crate::ports::{
     CommunityStore, ConnectionId, ConnectionRecord, Connections, HistoryPage, Member, PostError,
-    PutMessage, ReactionChange, ReactionRequest, RoomInfo, StoreError,
+    PutMessage, ReactionChange, ReactionRequest, RoomInfo, SeenEvents, StoreError,
 };
 use crate::room::{RoomId, RoomMode};
 
@@ -40,6 +40,7 @@ struct Inner {
     connections: HashMap<(TenantId, ConnectionId), ConnectionRecord>,
     rooms: HashMap<(TenantId, RoomId), RoomState>,
     sends: HashMap<(TenantId, RoomId, UserId, i64), u32>,
+    seen: HashMap<(TenantId, String, String), i64>,
 }
 
 /// A [`CommunityStore`] in process memory. State is lost when the process ends.
@@ -418,6 +419,26 @@ impl CommunityStore for MemoryStore {
             .or_insert(0);
         *n += 1;
         Ok(*n)
+    }
+}
+
+impl SeenEvents for MemoryStore {
+    async fn first_sighting(
+        &self,
+        tenant: &TenantId,
+        consumer: &str,
+        event_id: &str,
+        now_s: i64,
+        window_s: i64,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        inner.seen.retain(|_, expires| *expires > now_s);
+        let key = (tenant.clone(), consumer.to_owned(), event_id.to_owned());
+        if inner.seen.contains_key(&key) {
+            return Ok(false);
+        }
+        inner.seen.insert(key, now_s + window_s);
+        Ok(true)
     }
 }
 

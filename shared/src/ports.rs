@@ -327,3 +327,23 @@ impl Clock for ManualClock {
         self.0.load(Ordering::SeqCst)
     }
 }
+
+/// Remembers which events a consumer has handled, so a redelivered or replayed event
+/// (same `eventId`) is dropped within the idempotency window.
+///
+/// # Errors
+///
+/// [`StoreError::Unavailable`] when the backing service fails; the caller should
+/// then handle the event (at-least-once) rather than drop it.
+pub trait SeenEvents: Send + Sync {
+    /// Records `event_id` for `consumer` until `now_s + window_s`; true the first
+    /// time within the window, false for a repeat.
+    fn first_sighting(
+        &self,
+        tenant: &TenantId,
+        consumer: &str,
+        event_id: &str,
+        now_s: i64,
+        window_s: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
