@@ -8,7 +8,8 @@
 #   3. moto server on a free loopback port, stopped on exit;
 #   4. cargo test --workspace, with the DynamoDB adapter tests required to run
 #      against moto (SIDELINE_REQUIRE_MOTO=1: a missing endpoint fails, never skips);
-#   5. template.yaml: cfn-lint, sam validate --lint, and sam build with
+#   5. templates: cfn-lint (template.yaml and infra/analytics/), sam validate --lint,
+#      and sam build with
 #      cargo-lambda (skip it with SIDELINE_SKIP_SAM_BUILD=1 for quick local runs).
 #
 # Cache folder: $SIDELINE_CACHE, else $XDG_CACHE_HOME/sideline, else ~/.cache/sideline.
@@ -65,8 +66,8 @@ step "cargo test --workspace (DynamoDB tests against moto, required)"
 SIDELINE_MOTO_ENDPOINT="http://127.0.0.1:$port" SIDELINE_REQUIRE_MOTO=1 \
     cargo test --workspace
 
-step "template.yaml: cfn-lint and sam validate --lint"
-cfn-lint template.yaml
+step "templates: cfn-lint (main and analytics) and sam validate --lint"
+cfn-lint template.yaml infra/analytics/*.yaml
 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" SAM_CLI_TELEMETRY=0 sam validate --lint
 
 if [ "${SIDELINE_SKIP_SAM_BUILD:-0}" != "1" ]; then

@@ -251,18 +251,47 @@ fn samples() -> Vec<(String, Value)> {
     out
 }
 
-/// What each rule of the template must match, and nothing else.
+/// Every template with rules: the main stack and the analytics routing stacks.
+const TEMPLATES: [(&str, &str); 3] = [
+    ("template.yaml", TEMPLATE),
+    (
+        "infra/analytics/firehose-s3.yaml",
+        include_str!("../infra/analytics/firehose-s3.yaml"),
+    ),
+    (
+        "infra/analytics/api-destinations.yaml",
+        include_str!("../infra/analytics/api-destinations.yaml"),
+    ),
+];
+
+/// What each rule must match, and nothing else.
 fn expected_matches(rule: &str) -> Vec<&'static str> {
     match rule {
         "ModerationRule" => vec!["community.message.edited", "community.message.sent"],
+        // Analytics routing takes every Sideline event, and nobody else's.
+        "AllEventsRule" | "SegmentRule" | "MixpanelRule" | "AmplitudeRule" | "Ga4Rule" => {
+            let mut all: Vec<&'static str> =
+                EventType::ALL.iter().map(|t| t.detail_type()).collect();
+            all.sort();
+            all
+        }
         other => panic!("rule {other} has no expectation in this test; add one"),
     }
 }
 
 #[tokio::test]
 async fn each_template_rule_matches_the_events_it_should_and_no_others() {
-    let rules = Rules::from_template(TEMPLATE).expect("rules");
-    assert!(!rules.rules().is_empty());
+    let mut checked = 0;
+    for (file, text) in TEMPLATES {
+        let rules = Rules::from_template(text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(!rules.rules().is_empty(), "{file} has rules");
+        checked += rules.rules().len();
+        check_rules(&rules).await;
+    }
+    assert_eq!(checked, 6, "every rule of every template was checked");
+}
+
+async fn check_rules(rules: &Rules) {
     // moto's TestEventPattern is a stub, so moto's own matcher is asked the real
     // way: the rule on a moto bus with an SQS target, and every sample put on it.
     let moto = moto_endpoint();

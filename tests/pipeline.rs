@@ -17,7 +17,7 @@ use sideline_shared::ports::{
 use sideline_shared::publish::{EventBridgeSink, EventSink, PutEntry, RetryPolicy, SinkError};
 use sideline_shared::room::RoomId;
 use sideline_shared::stream::{AttrValue, StreamChange, StreamEvent, StreamRecord};
-use sideline_tests::{fresh_table, moto_endpoint, receive};
+use sideline_tests::{fresh_table, moto_endpoint, receive, receive_nothing};
 
 fn to_attr(value: &StreamValue) -> AttrValue {
     match value {
@@ -336,6 +336,6 @@ async fn a_partially_failed_put_is_retried_for_the_failed_entries_only_on_moto()
     );
     let delivered = summary(&receive(&sqs, &queue, EXPECTED.len()).await);
     assert_eq!(delivered.len(), EXPECTED.len(), "each event exactly once");
-    let extra = receive(&sqs, &queue, 1).await;
+    let extra = receive_nothing(&sqs, &queue).await;
     assert!(extra.is_empty(), "nothing was delivered twice: {extra:?}");
 }

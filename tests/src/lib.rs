@@ -357,3 +357,20 @@ pub async fn receive(sqs: &aws_sdk_sqs::Client, queue_url: &str, count: usize) -
     }
     events
 }
+
+/// Whatever is still in the queue after a short wait (moto delivers rule targets
+/// within the `PutEvents` call, so anything due is already there).
+pub async fn receive_nothing(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<Value> {
+    let out = sqs
+        .receive_message()
+        .queue_url(queue_url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .expect("receive");
+    out.messages()
+        .iter()
+        .map(|m| serde_json::from_str(m.body().unwrap_or_default()).expect("event JSON"))
+        .collect()
+}
