@@ -347,3 +347,28 @@ async fn check_rules(rules: &Rules) {
         );
     }
 }
+
+#[test]
+fn every_event_example_in_the_docs_is_valid_against_its_schema() {
+    let doc = include_str!("../docs/events.md");
+    let mut validated = Vec::new();
+    for block in doc.split("```json\n").skip(1) {
+        let Some((body, _)) = block.split_once("\n```") else {
+            continue;
+        };
+        let Ok(value) = serde_json::from_str::<Value>(body) else {
+            continue;
+        };
+        if let (Some(kind), true) = (value["type"].as_str(), value.get("eventId").is_some()) {
+            assert_valid_event(kind, &value);
+            validated.push(kind.to_owned());
+        }
+    }
+    validated.sort();
+    validated.dedup();
+    assert_eq!(
+        validated.len(),
+        EventType::ALL.len() + 1,
+        "an example per type and one product event: {validated:?}"
+    );
+}

@@ -319,11 +319,17 @@ fn parse_command(
     })
 }
 
-/// RFC 3339 UTC with milliseconds, e.g. `2026-11-21T07:50:00.123Z`.
+/// RFC 3339 UTC with exactly three fractional digits, e.g. `2026-11-21T07:50:00.120Z`
+/// (a fixed width, so the strings also sort as times).
 pub fn format_time(ms: i64) -> String {
-    DateTime::from_millis(ms)
+    let seconds = DateTime::from_secs(ms.div_euclid(1000))
         .fmt(DateTimeFormat::DateTime)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    format!(
+        "{}.{:03}Z",
+        seconds.trim_end_matches('Z'),
+        ms.rem_euclid(1000)
+    )
 }
 
 /// A message as clients see it.
@@ -578,7 +584,8 @@ mod tests {
         let v: Value = serde_json::from_slice(&frame.to_bytes()).unwrap();
         assert_eq!(v["type"], "pong");
         assert_eq!(v["connectionId"], "abc");
-        assert_eq!(v["serverTime"], "1970-01-01T00:00:00Z");
+        assert_eq!(v["serverTime"], "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_time(1_795_248_000_120), "2026-11-21T08:00:00.120Z");
         assert_eq!(v["requestId"], "r");
 
         let err = FrameError::new(ErrorCode::RateLimited, "slow down").to_frame();
