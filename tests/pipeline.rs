@@ -173,7 +173,10 @@ async fn scripted_session(store: &DynamoStore) {
         )
         .await
         .unwrap();
-    store.leave_room(&tenant, &room, &connection).await.unwrap();
+    store
+        .leave_room(&tenant, &room, &connection, Some("req-leave"))
+        .await
+        .unwrap();
 }
 
 fn config(bus: &str) -> ingest::IngestConfig {
@@ -259,6 +262,7 @@ async fn stored_changes_reach_an_sqs_target_through_ingest_and_eventbridge_on_mo
     assert_eq!(correlation["community.room.joined"], "req-join");
     assert_eq!(correlation["community.message.sent"], "req-send");
     assert_eq!(correlation["community.reaction.added"], "req-react");
+    assert_eq!(correlation["community.room.left"], "req-leave");
 
     // The stream redelivers the same records: the events keep their ids.
     let response = ingest::handle_stream(batch, &sink, &config(&bus)).await;

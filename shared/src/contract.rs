@@ -280,11 +280,11 @@ pub async fn leave_and_remove_connection_clear_memberships<S: CommunityStore>(st
             .expect("join");
     }
     assert!(store
-        .leave_room(&t, &room("r1"), &a.connection_id)
+        .leave_room(&t, &room("r1"), &a.connection_id, Some("leave-1"))
         .await
         .expect("leave"));
     assert!(!store
-        .leave_room(&t, &room("r1"), &a.connection_id)
+        .leave_room(&t, &room("r1"), &a.connection_id, Some("leave-1"))
         .await
         .expect("leave again"));
     assert!(store

@@ -631,12 +631,33 @@ impl CommunityStore for DynamoStore {
         tenant: &TenantId,
         room: &RoomId,
         id: &ConnectionId,
+        correlation_id: Option<&str>,
     ) -> Result<bool, StoreError> {
+        let member_key = key(room_pk(tenant, room), format!("MEMBER#{id}"));
+        if let Some(correlation) = correlation_id {
+            // A delete cannot write attributes, so the leave's request id goes on the
+            // item first; the stream's removal then carries it. No member, no write.
+            let stamped = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(member_key.clone()))
+                .update_expression("SET correlationId = :c")
+                .condition_expression("attribute_exists(PK)")
+                .expression_attribute_values(":c", s(correlation))
+                .send()
+                .await;
+            match stamped {
+                Ok(_) => {}
+                Err(err) if is_conditional_failure(&err) => {}
+                Err(err) => return Err(unavailable(err)),
+            }
+        }
         let out = self
             .client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(key(room_pk(tenant, room), format!("MEMBER#{id}"))))
+            .set_key(Some(member_key))
             .return_values(ReturnValue::AllOld)
             .send()
             .await

@@ -217,6 +217,7 @@ impl CommunityStore for MemoryStore {
         tenant: &TenantId,
         room: &RoomId,
         id: &ConnectionId,
+        correlation_id: Option<&str>,
     ) -> Result<bool, StoreError> {
         let mut inner = self.lock();
         if let Some(connection) = inner.connections.get_mut(&(tenant.clone(), id.clone())) {
@@ -226,8 +227,11 @@ impl CommunityStore for MemoryStore {
             .rooms
             .get_mut(&(tenant.clone(), room.clone()))
             .and_then(|state| state.members.remove(id));
-        if let Some(member) = &removed {
-            self.emit("REMOVE", None, Some(member_item(tenant, room, member)));
+        if let Some(mut member) = removed.clone() {
+            if let Some(correlation) = correlation_id {
+                member.correlation_id = Some(correlation.to_owned());
+            }
+            self.emit("REMOVE", None, Some(member_item(tenant, room, &member)));
         }
         Ok(removed.is_some())
     }

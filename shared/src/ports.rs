@@ -183,12 +183,15 @@ pub trait CommunityStore: Send + Sync {
         max_rooms: usize,
     ) -> impl Future<Output = Result<RoomInfo, StoreError>> + Send;
 
-    /// Removes a connection from a room; returns whether it was a member.
+    /// Removes a connection from a room; returns whether it was a member. The
+    /// `leave`'s `requestId` is stamped on the membership first, so the stream's
+    /// removal record (and the `community.room.left` event) carries it.
     fn leave_room(
         &self,
         tenant: &TenantId,
         room: &RoomId,
         id: &ConnectionId,
+        correlation_id: Option<&str>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// One connection's membership of a room, with the room's settings.

@@ -16,7 +16,7 @@ where
     let store = &ctx.deps.store;
     let tenant = &ctx.identity.tenant;
     let was_member = store
-        .leave_room(tenant, &room, ctx.connection)
+        .leave_room(tenant, &room, ctx.connection, ctx.request_id.as_deref())
         .await
         .map_err(store_error)?;
     ctx.reply(&ServerFrame::Left {
