@@ -179,6 +179,14 @@ async fn scripted_session(store: &DynamoStore) {
         .unwrap();
 }
 
+/// The scripted session on a fresh table in moto, read back from its stream.
+async fn session_on_moto(endpoint: &str) -> StreamEvent {
+    let store = DynamoStore::from_sdk(&local_sdk_config(endpoint), fresh_table());
+    store.ensure_table().await.expect("table");
+    scripted_session(&store).await;
+    read_stream(&store, endpoint).await
+}
+
 fn config(bus: &str) -> ingest::IngestConfig {
     ingest::IngestConfig {
         source: "sideline".into(),
@@ -224,10 +232,7 @@ async fn stored_changes_reach_an_sqs_target_through_ingest_and_eventbridge_on_mo
     let Some(endpoint) = moto_endpoint() else {
         return;
     };
-    let store = DynamoStore::from_sdk(&local_sdk_config(&endpoint), fresh_table());
-    store.ensure_table().await.expect("table");
-    scripted_session(&store).await;
-    let batch = read_stream(&store, &endpoint).await;
+    let batch = session_on_moto(&endpoint).await;
     assert!(
         batch.records.len() >= 6,
         "the stream holds the session: {}",
@@ -315,10 +320,7 @@ async fn a_partially_failed_put_is_retried_for_the_failed_entries_only_on_moto()
     let Some(endpoint) = moto_endpoint() else {
         return;
     };
-    let store = DynamoStore::from_sdk(&local_sdk_config(&endpoint), fresh_table());
-    store.ensure_table().await.expect("table");
-    scripted_session(&store).await;
-    let batch = read_stream(&store, &endpoint).await;
+    let batch = session_on_moto(&endpoint).await;
     let (bus, sqs, queue) = bus_to_queue(&endpoint).await;
     let flaky = FlakyBus {
         inner: EventBridgeSink::from_sdk(&local_sdk_config(&endpoint)),

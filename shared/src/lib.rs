@@ -14,6 +14,7 @@
 //!   [`ports::Connections`], [`ports::Clock`]) and their error contracts.
 //! - [`memory`], [`dynamo`], [`gateway`]: in-memory, DynamoDB and API Gateway
 //!   `@connections` adapters.
+//! - [`moderation`]: the inline moderation stage (personal data, toxicity, spam).
 //! - [`fanout`]: delivering one frame to a room with bounded concurrency, forgetting
 //!   connections that are gone.
 //! - [`lambda`]: the Lambda event and response shapes the functions read and write.
@@ -35,6 +36,7 @@ pub mod identity;
 pub mod lambda;
 pub mod memory;
 pub mod message;
+pub mod moderation;
 pub mod ports;
 pub mod protocol;
 pub mod publish;

@@ -1,0 +1,605 @@
+//! The inline moderation stage: what `ws-message` runs on every `send` before anyone
+//! else sees the text, and what `moderation-eval` runs on a corpus. Pure and cheap
+//! (well under a millisecond per message): no I/O, no model.
+//!
+//! - personal data ([`pii`]) is masked in what others see;
+//! - toxicity and profanity come from `rustrict`, which undoes evasions (confusable
+//!   letters, zero-width characters, spacing, leetspeak) without Scunthorpe-style
+//!   false positives, and grades them by severity;
+//! - spam and scams are scored from cheap signals: contact lures, crypto and
+//!   giveaway bait, link density, shouting, repetition;
+//! - tenant lists block words and link domains.
+//!
+//! The outcome is one [`Action`]; thresholds come from [`ModerationConfig`] and move
+//! with the author's reputation, and moderators and admins are only PII-masked.
+
+pub mod pii;
+
+use std::collections::BTreeMap;
+
+use rustrict::{Censor, Type};
+
+use crate::identity::Role;
+
+/// What happens to a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    /// Delivered as written.
+    Allow,
+    /// Delivered with personal data or profanity masked.
+    Mask,
+    /// Stored, visible to the sender only: they do not learn they were filtered.
+    Shadow,
+    /// Stored and queued for review, visible to the sender as pending.
+    Hold,
+    /// Refused with a reason; nothing stored.
+    Block,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Allow => "allow",
+            Action::Mask => "mask",
+            Action::Shadow => "shadow",
+            Action::Hold => "hold",
+            Action::Block => "block",
+        }
+    }
+}
+
+/// Per-tenant settings. The defaults are the documented ones.
+#[derive(Debug, Clone)]
+pub struct ModerationConfig {
+    /// Toxicity at or above this blocks (0–1; default 0.85).
+    pub toxicity_threshold: f32,
+    /// Spam at or above this shadows (0–1; default 0.75); above 2/3 of it holds.
+    pub spam_threshold: f32,
+    /// Confidence at which the asynchronous stage approves held messages (0.92).
+    pub auto_approve_confidence: f32,
+    /// Region for phone numbers written without a country code.
+    pub phone_region: phonenumber::country::Id,
+    /// Words (lower case) that block a message outright.
+    pub blocked_words: Vec<String>,
+    /// Words (lower case) never taken for abuse, e.g. place names that contain a
+    /// swear word. Defaults to [`DEFAULT_ALLOWED_WORDS`].
+    pub allowed_words: Vec<String>,
+    /// Link domains that block a message outright.
+    pub blocked_domains: Vec<String>,
+    /// Links are held for authors below this reputation (`None`: links allowed).
+    pub links_min_reputation: Option<f32>,
+}
+
+impl Default for ModerationConfig {
+    fn default() -> Self {
+        Self {
+            toxicity_threshold: 0.85,
+            spam_threshold: 0.75,
+            auto_approve_confidence: 0.92,
+            phone_region: phonenumber::country::Id::US,
+            blocked_words: Vec::new(),
+            allowed_words: DEFAULT_ALLOWED_WORDS
+                .iter()
+                .map(|w| (*w).to_owned())
+                .collect(),
+            blocked_domains: Vec::new(),
+            links_min_reputation: None,
+        }
+    }
+}
+
+/// Who is writing.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthorStanding {
+    pub role: Role,
+    /// 0 (new or often moderated) to 1 (long-standing, clean); 0.5 when unknown.
+    pub reputation: f32,
+}
+
+impl Default for AuthorStanding {
+    fn default() -> Self {
+        Self {
+            role: Role::Member,
+            reputation: 0.5,
+        }
+    }
+}
+
+/// The stage's decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub action: Action,
+    /// What other room members see; `None` when they see nothing.
+    pub text: Option<String>,
+    /// Categories found: `pii.email`, `profanity`, `hate`, `sexual`, `harassment`,
+    /// `spam`, `scam`, `blocked_word`, …
+    pub categories: Vec<String>,
+    /// Scores 0–1 by name (`toxicity`, `spam`).
+    pub scores: BTreeMap<String, f32>,
+    /// Why, for `block` (in the sender's ack) and for the audit trail.
+    pub reason: Option<String>,
+}
+
+/// Place and team names that contain a swear word: the Scunthorpe problem.
+pub const DEFAULT_ALLOWED_WORDS: [&str; 14] = [
+    "scunthorpe",
+    "penistone",
+    "cockermouth",
+    "middlesex",
+    "sussex",
+    "essex",
+    "wessex",
+    "clitheroe",
+    "shitterton",
+    "arsenal",
+    "dickens",
+    "cockburn",
+    "titchfield",
+    "hancock",
+];
+
+const LURES: [&str; 12] = [
+    "dm me",
+    "message me on",
+    "add me on",
+    "text me on",
+    "telegram",
+    "whatsapp",
+    "t.me/",
+    "wa.me/",
+    "snapchat",
+    "kik me",
+    "signal me",
+    "hit me up on",
+];
+const BAIT: [&str; 14] = [
+    "free btc",
+    "free bitcoin",
+    "free crypto",
+    "free eth",
+    "airdrop",
+    "giveaway",
+    "double your",
+    "guaranteed profit",
+    "investment opportunity",
+    "send 1 btc",
+    "claim your prize",
+    "you have won",
+    "earn $",
+    "100x",
+];
+
+fn links(lower: &str) -> Vec<&str> {
+    lower
+        .split_whitespace()
+        .filter(|w| w.starts_with("http://") || w.starts_with("https://") || w.starts_with("www."))
+        .collect()
+}
+
+fn link_domain(link: &str) -> &str {
+    let rest = link
+        .trim_start_matches("http://")
+        .trim_start_matches("https://")
+        .trim_start_matches("www.");
+    rest.split(['/', '?', '#', ':']).next().unwrap_or_default()
+}
+
+/// Spam signals, 0–1, and whether the message is a scam (lure or bait).
+fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
+    let mut score: f32 = 0.0;
+    let lure = LURES.iter().any(|l| lower.contains(l));
+    let bait = BAIT.iter().any(|b| lower.contains(b));
+    if lure {
+        score += 0.5;
+    }
+    if bait {
+        score += 0.5;
+    }
+    let words = lower.split_whitespace().count().max(1);
+    let link_count = links(lower).len();
+    if link_count >= 3 || (link_count >= 1 && link_count * 3 >= words) {
+        score += 0.3;
+    }
+    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() >= 12
+        && letters.iter().filter(|c| c.is_uppercase()).count() * 10 >= letters.len() * 8
+    {
+        score += 0.3;
+    }
+    let mut run = 1;
+    let mut longest = 1;
+    let chars: Vec<char> = text.chars().collect();
+    for pair in chars.windows(2) {
+        run = if pair[0] == pair[1] { run + 1 } else { 1 };
+        longest = longest.max(run);
+    }
+    if longest >= 10 {
+        score += 0.3;
+    }
+    let all: Vec<&str> = lower.split_whitespace().collect();
+    if all.len() >= 8 {
+        let mut unique = all.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        if unique.len() * 10 < all.len() * 3 {
+            score += 0.4;
+        }
+    }
+    if analysis.is(Type::SPAM & Type::MODERATE_OR_HIGHER) {
+        score += 0.3;
+    }
+    (score.min(1.0), lure || bait)
+}
+
+/// Runs of three or more single-letter words, joined (`f u c k` → `fuck`).
+fn single_letter_runs(words: &[&str]) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut current = String::new();
+    let mut count = 0;
+    for word in words.iter().chain(std::iter::once(&"")) {
+        if word.chars().count() == 1 {
+            current.push_str(word);
+            count += 1;
+        } else {
+            if count >= 3 {
+                runs.push(std::mem::take(&mut current));
+            }
+            current.clear();
+            count = 0;
+        }
+    }
+    runs
+}
+
+/// Toxicity 0–1 by rustrict's severity, and the categories found.
+fn toxicity(analysis: Type) -> (f32, Vec<&'static str>) {
+    let categories: Vec<&'static str> = [
+        (Type::PROFANE, "profanity"),
+        (Type::OFFENSIVE, "hate"),
+        (Type::SEXUAL, "sexual"),
+        (Type::MEAN, "harassment"),
+    ]
+    .into_iter()
+    .filter(|(t, _)| analysis.is(*t & Type::MODERATE_OR_HIGHER))
+    .map(|(_, name)| name)
+    .collect();
+    let harmful = Type::PROFANE | Type::OFFENSIVE | Type::SEXUAL | Type::MEAN;
+    let score = if analysis.is(harmful & Type::SEVERE) {
+        1.0
+    } else if analysis.is(harmful & Type::MODERATE) {
+        0.7
+    } else if analysis.is(harmful & Type::MILD) {
+        0.3
+    } else {
+        0.0
+    };
+    (score, categories)
+}
+
+/// The inline stage, built once per cold start.
+#[derive(Debug, Clone, Default)]
+pub struct InlineModerator {
+    pub config: ModerationConfig,
+}
+
+impl InlineModerator {
+    pub fn new(config: ModerationConfig) -> Self {
+        Self { config }
+    }
+
+    fn allowed(&self, word: &str) -> bool {
+        let bare: String = word
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .to_lowercase();
+        self.config.allowed_words.contains(&bare)
+    }
+
+    /// rustrict reads across word boundaries to catch `f u c k`, which also makes it
+    /// see words that are not there ("never a pe…"). A whole-text finding counts only
+    /// if a single word, a two-word phrase or a run of single letters carries it;
+    /// allowed words are left out.
+    fn confirmed_analysis(&self, text: &str) -> Type {
+        let whole = Censor::from_str(text).analyze();
+        if whole.isnt(Type::INAPPROPRIATE | (Type::SPAM & Type::MODERATE_OR_HIGHER)) {
+            return whole;
+        }
+        let words: Vec<&str> = text
+            .split_whitespace()
+            .filter(|w| !self.allowed(w))
+            .collect();
+        let mut confirmed = Type::NONE;
+        for (i, word) in words.iter().enumerate() {
+            confirmed |= Censor::from_str(word).analyze();
+            if let Some(next) = words.get(i + 1) {
+                confirmed |= Censor::from_str(&format!("{word} {next}")).analyze();
+            }
+        }
+        for run in single_letter_runs(&words) {
+            confirmed |= Censor::from_str(&run).analyze();
+        }
+        confirmed
+    }
+
+    /// `text` with abusive words censored, word by word (allowed words kept); `None`
+    /// when no single word or letter run carries the abuse.
+    fn censor_words(&self, text: &str) -> Option<String> {
+        let mut changed = false;
+        let tokens: Vec<&str> = text.split(' ').collect();
+        let mut out: Vec<String> = Vec::with_capacity(tokens.len());
+        let mut i = 0;
+        while i < tokens.len() {
+            // A run of single letters (`f u c k`) is judged and masked as one word.
+            let run_end = (i..tokens.len())
+                .take_while(|&j| tokens[j].chars().count() == 1)
+                .last()
+                .map_or(i, |j| j + 1);
+            if run_end - i >= 3 {
+                let joined: String = tokens[i..run_end].concat();
+                if Censor::from_str(&joined).analyze().is(Type::INAPPROPRIATE) {
+                    out.extend(tokens[i..run_end].iter().map(|_| "*".to_owned()));
+                    changed = true;
+                } else {
+                    out.extend(tokens[i..run_end].iter().map(|t| (*t).to_owned()));
+                }
+                i = run_end;
+                continue;
+            }
+            let token = tokens[i];
+            if self.allowed(token) || Censor::from_str(token).analyze().isnt(Type::INAPPROPRIATE) {
+                out.push(token.to_owned());
+            } else {
+                out.push(Censor::from_str(token).censor());
+                changed = true;
+            }
+            i += 1;
+        }
+        changed.then(|| out.join(" "))
+    }
+
+    /// Decides what happens to `text` written by `author`.
+    pub fn moderate(&self, text: &str, author: &AuthorStanding) -> Verdict {
+        let config = &self.config;
+        let mut categories: Vec<String> = Vec::new();
+        let mut scores = BTreeMap::new();
+
+        let findings = pii::find(text, config.phone_region);
+        for f in &findings {
+            let name = format!("pii.{}", f.kind.as_str());
+            if !categories.contains(&name) {
+                categories.push(name);
+            }
+        }
+        let masked = pii::mask(text, &findings);
+
+        let privileged = author.role >= Role::Moderator;
+        let lower = text.to_lowercase();
+        if !privileged {
+            if let Some(word) = config.blocked_words.iter().find(|w| {
+                lower
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|t| t == w.as_str())
+            }) {
+                categories.push("blocked_word".into());
+                return Verdict {
+                    action: Action::Block,
+                    text: None,
+                    categories,
+                    scores,
+                    reason: Some(format!("the word `{word}` is not allowed here")),
+                };
+            }
+            let found_links = links(&lower);
+            if let Some(domain) = found_links.iter().map(|l| link_domain(l)).find(|d| {
+                config
+                    .blocked_domains
+                    .iter()
+                    .any(|b| d == b || d.ends_with(&format!(".{b}")))
+            }) {
+                categories.push("blocked_domain".into());
+                return Verdict {
+                    action: Action::Block,
+                    text: None,
+                    categories,
+                    scores,
+                    reason: Some(format!("links to {domain} are not allowed here")),
+                };
+            }
+        }
+
+        let analysis = self.confirmed_analysis(&masked);
+        let (tox, tox_categories) = toxicity(analysis);
+        let (spam, scam) = spam_score(text, &lower, analysis);
+        scores.insert("toxicity".to_owned(), tox);
+        scores.insert("spam".to_owned(), spam);
+        if privileged {
+            let action = if findings.is_empty() {
+                Action::Allow
+            } else {
+                Action::Mask
+            };
+            return Verdict {
+                action,
+                text: Some(masked),
+                categories,
+                scores,
+                reason: None,
+            };
+        }
+        categories.extend(tox_categories.iter().map(|c| c.to_string()));
+        if spam >= config.spam_threshold * 2.0 / 3.0 {
+            categories.push(if scam { "scam".into() } else { "spam".into() });
+        }
+
+        // Reputation moves thresholds by up to ±0.1.
+        let shift = (author.reputation.clamp(0.0, 1.0) - 0.5) * 0.2;
+        let toxicity_threshold = (config.toxicity_threshold + shift).min(1.0);
+        let spam_threshold = (config.spam_threshold + shift).min(1.0);
+
+        let censored = if tox >= 0.5 {
+            self.censor_words(&masked)
+        } else {
+            None
+        };
+        let (action, reason) = if tox >= toxicity_threshold {
+            (
+                Action::Block,
+                Some(format!(
+                    "the message is abusive ({})",
+                    tox_categories.join(", ")
+                )),
+            )
+        } else if spam >= spam_threshold {
+            (Action::Shadow, None)
+        } else if (tox >= 0.5 && author.reputation < 0.3) || spam >= spam_threshold * 2.0 / 3.0 {
+            (Action::Hold, Some("held for review".to_owned()))
+        } else if config
+            .links_min_reputation
+            .is_some_and(|min| author.reputation < min)
+            && !links(&lower).is_empty()
+        {
+            (
+                Action::Hold,
+                Some("links from new members are reviewed first".to_owned()),
+            )
+        } else if tox >= 0.5 && censored.is_some() {
+            (Action::Mask, None)
+        } else if tox >= 0.5 {
+            // Abuse that no single word carries cannot be masked: review it.
+            (Action::Hold, Some("held for review".to_owned()))
+        } else if !findings.is_empty() {
+            (Action::Mask, None)
+        } else {
+            (Action::Allow, None)
+        };
+        let text = match action {
+            Action::Allow => Some(text.to_owned()),
+            Action::Mask if tox >= 0.5 => censored,
+            Action::Mask => Some(masked),
+            Action::Shadow | Action::Hold | Action::Block => None,
+        };
+        Verdict {
+            action,
+            text,
+            categories,
+            scores,
+            reason,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> Verdict {
+        InlineModerator::default().moderate(text, &AuthorStanding::default())
+    }
+
+    #[test]
+    fn clean_chat_passes_untouched() {
+        for text in [
+            "What a goal! 2-1 at half time",
+            "kick-off at 19:45, tickets were $12.99",
+            "Scunthorpe United away this weekend",
+            "the assassin's creed trailer drops at 9",
+            "anyone fancy a cocktail after the match?",
+            "GOAL",
+            "I've supported them since 2004",
+        ] {
+            let v = check(text);
+            assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
+            assert_eq!(v.text.as_deref(), Some(text));
+        }
+    }
+
+    #[test]
+    fn personal_data_is_masked() {
+        let v = check("text me at +44 20 7946 0958 or ada@example.com");
+        assert_eq!(v.action, Action::Mask);
+        assert_eq!(v.text.as_deref(), Some("text me at [phone] or [email]"));
+        assert!(v.categories.contains(&"pii.phone".to_owned()));
+    }
+
+    #[test]
+    fn obfuscated_abuse_is_not_delivered_as_is() {
+        for text in [
+            "you are a f u c k i n g idiot",
+            "sh1t ref",
+            "what a fucking cunt",
+        ] {
+            let v = check(text);
+            assert_ne!(v.text.as_deref(), Some(text), "{text}: {v:?}");
+        }
+    }
+
+    #[test]
+    fn scams_are_shadowed() {
+        let v = check("FREE BTC giveaway!!! dm me on telegram to claim your prize");
+        assert_eq!(v.action, Action::Shadow, "{v:?}");
+        assert!(v.categories.contains(&"scam".to_owned()));
+        assert_eq!(v.text, None);
+    }
+
+    #[test]
+    fn place_names_and_word_boundaries_are_not_abuse() {
+        for text in [
+            "that was never a penalty",
+            "Middlesex need 45 from 30 balls",
+            "heading to Cockermouth for the away game",
+        ] {
+            assert_eq!(
+                check(text).action,
+                Action::Allow,
+                "{text}: {:?}",
+                check(text)
+            );
+        }
+        let v = check("Middlesex fans are fucking great");
+        assert_eq!(v.action, Action::Mask, "{v:?}");
+        let shown = v.text.unwrap_or_default();
+        assert!(shown.starts_with("Middlesex fans are "), "{shown}");
+        assert!(!shown.contains("fucking"), "{shown}");
+    }
+
+    #[test]
+    fn moderators_are_only_pii_masked() {
+        let v = InlineModerator::default().moderate(
+            "dm me on telegram, free btc",
+            &AuthorStanding {
+                role: Role::Moderator,
+                reputation: 0.5,
+            },
+        );
+        assert_eq!(v.action, Action::Allow);
+    }
+
+    #[test]
+    fn tenant_lists_block() {
+        let moderator = InlineModerator::new(ModerationConfig {
+            blocked_words: vec!["rivalname".into()],
+            blocked_domains: vec!["spam.example".into()],
+            ..ModerationConfig::default()
+        });
+        let standing = AuthorStanding::default();
+        assert_eq!(
+            moderator
+                .moderate("RivalName are rubbish", &standing)
+                .action,
+            Action::Block
+        );
+        assert_eq!(
+            moderator
+                .moderate("see https://www.spam.example/win", &standing)
+                .action,
+            Action::Block
+        );
+        assert_eq!(
+            moderator
+                .moderate("see https://club.example/news", &standing)
+                .action,
+            Action::Allow
+        );
+    }
+}
