@@ -649,3 +649,114 @@ async fn a_token_for_another_audience_is_forbidden_at_the_handshake() {
     let ours = token_with(claims("sideline"));
     assert_eq!(handshake_status(&stack.ws_url(&ours)).await, 101);
 }
+
+#[tokio::test]
+async fn personal_data_is_masked_for_the_room_and_the_ack_says_masked() {
+    let stack = Stack::start().await;
+    let mut ada = stack.connect("acme", "ada", "member").await;
+    let mut bob = stack.connect("acme", "bob", "member").await;
+    ada.join("r").await;
+    bob.join("r").await;
+    let ack = ada
+        .request(
+            send("r", "call me on +44 20 7946 0958 or ada@example.com", "p1"),
+            "ack",
+        )
+        .await;
+    assert_eq!(ack["status"], "masked", "{ack}");
+    let seen = bob.next_of("message").await;
+    assert_eq!(seen["text"], "call me on [phone] or [email]");
+    let history = bob
+        .request(json!({"action": "history", "room": "r"}), "history")
+        .await;
+    assert_eq!(
+        history["messages"][0]["text"], "call me on [phone] or [email]",
+        "nothing unmasked is stored"
+    );
+}
+
+#[tokio::test]
+async fn abuse_is_blocked_with_a_reason_and_nothing_is_stored() {
+    let stack = Stack::start().await;
+    let mut ada = stack.connect("acme", "ada", "member").await;
+    ada.join("r").await;
+    let ack = ada
+        .request(send("r", "kill yourself you worthless idiot", "a1"), "ack")
+        .await;
+    assert!(
+        ack["status"] == "blocked" || ack["status"] == "held",
+        "{ack}"
+    );
+    if ack["status"] == "blocked" {
+        assert!(ack.get("messageId").is_none());
+        assert!(
+            ack["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("abusive")),
+            "{ack}"
+        );
+        let history = ada
+            .request(json!({"action": "history", "room": "r"}), "history")
+            .await;
+        assert_eq!(history["messages"], json!([]));
+    }
+}
+
+#[tokio::test]
+async fn a_shadowed_scam_is_seen_by_its_author_only_and_a_held_message_as_pending() {
+    let stack = Stack::start().await;
+    let mut spammer = stack.connect("acme", "spammer", "member").await;
+    let mut spammer_tab = stack.connect("acme", "spammer", "member").await;
+    let mut bob = stack.connect("acme", "bob", "member").await;
+    spammer.join("r").await;
+    spammer_tab.join("r").await;
+    bob.join("r").await;
+    let ack = spammer
+        .request(
+            send(
+                "r",
+                "FREE BTC giveaway!!! dm me on telegram to claim your prize",
+                "s1",
+            ),
+            "ack",
+        )
+        .await;
+    assert_eq!(ack["status"], "shadowed", "{ack}");
+    assert_eq!(
+        spammer.next_of("message").await["id"],
+        ack["messageId"],
+        "the author sees it"
+    );
+    assert_eq!(
+        spammer_tab.next_of("message").await["id"],
+        ack["messageId"],
+        "in every tab"
+    );
+    let held = spammer
+        .request(
+            send("r", "BUY NOW BUY NOW BUY NOW BUY NOW BUY NOW", "s2"),
+            "ack",
+        )
+        .await;
+    assert_eq!(held["status"], "held", "{held}");
+    let pending = spammer.next_of("message").await;
+    assert_eq!(pending["pending"], true);
+    // Bob's next message is this one: neither the shadowed nor the held one reached him.
+    let clean = spammer
+        .request(send("r", "sorry, wrong chat", "s3"), "ack")
+        .await;
+    assert_eq!(clean["status"], "delivered");
+    assert_eq!(bob.next_of("message").await["id"], clean["messageId"]);
+    let bob_history = bob
+        .request(json!({"action": "history", "room": "r"}), "history")
+        .await;
+    assert_eq!(bob_history["messages"].as_array().unwrap().len(), 1);
+    let own_history = spammer
+        .request(json!({"action": "history", "room": "r"}), "history")
+        .await;
+    assert_eq!(
+        own_history["messages"].as_array().unwrap().len(),
+        3,
+        "the author's history has all three"
+    );
+}

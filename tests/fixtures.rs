@@ -87,6 +87,7 @@ async fn seeded(store: &MemoryStore, event: &WebSocketEvent) -> ConnectionId {
             client_msg_id: ClientMsgId::parse("seed").expect("client id"),
             correlation_id: None,
             reactions: BTreeMap::new(),
+            visibility: Default::default(),
         })
         .await
         .expect("seed message");

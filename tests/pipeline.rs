@@ -154,6 +154,7 @@ async fn scripted_session(store: &DynamoStore) {
         client_msg_id: ClientMsgId::parse("c1").unwrap(),
         correlation_id: Some("req-send".into()),
         reactions: BTreeMap::new(),
+        visibility: Default::default(),
     };
     store.put_message(&message).await.unwrap();
     let fire = Emoji::parse("🔥").unwrap();

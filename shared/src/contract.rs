@@ -73,6 +73,7 @@ fn message(
         client_msg_id: ClientMsgId::parse(client_id).expect("valid client id"),
         correlation_id: Some(format!("req-{client_id}")),
         reactions: BTreeMap::new(),
+        visibility: Default::default(),
     }
 }
 

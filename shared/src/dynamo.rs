@@ -25,7 +25,9 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 use crate::identity::{Role, TenantId, UserId};
-use crate::message::{Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage};
+use crate::message::{
+    Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage, Visibility,
+};
 use crate::ports::{
     CommunityStore, ConnectionId, ConnectionRecord, HistoryPage, Member, PutMessage,
     ReactionChange, ReactionRequest, RoomInfo, SeenEvents, StoreError,
@@ -222,6 +224,7 @@ pub fn message_item(m: &StoredMessage) -> Item {
     item.insert("text".into(), s(m.text.as_str()));
     item.insert("createdAt".into(), n(m.created_at_ms));
     item.insert("clientMsgId".into(), s(m.client_msg_id.as_str()));
+    item.insert("visibility".into(), s(m.visibility.as_str()));
     if let Some(reply_to) = m.reply_to {
         item.insert("replyTo".into(), s(reply_to.to_string()));
     }
@@ -278,6 +281,8 @@ impl TryFrom<&Item> for StoredMessage {
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             correlation_id: a.opt_str("correlationId").map(str::to_owned),
             reactions,
+            visibility: Visibility::parse(a.str("visibility")?)
+                .ok_or_else(|| StoreError::Corrupt("bad visibility".into()))?,
         })
     }
 }

@@ -216,7 +216,7 @@ pub fn from_stream_record(record: &StreamRecord) -> Result<Option<Envelope>, Map
         }
         ("message", "INSERT") => {
             let text = f.str("text")?;
-            let mut data = json!({"messageId": f.str("messageId")?, "text": text, "textLength": text.chars().count()});
+            let mut data = json!({"messageId": f.str("messageId")?, "text": text, "textLength": text.chars().count(), "visibility": f.opt_str("visibility").unwrap_or("public")});
             if let Some(reply_to) = f.opt_str("replyTo") {
                 data["replyTo"] = json!(reply_to);
             }

@@ -153,6 +153,38 @@ pub struct Author {
     pub role: Role,
 }
 
+/// Who may see a stored message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// Everyone in the room.
+    #[default]
+    Public,
+    /// Only its author (moderation shadowed it).
+    Shadowed,
+    /// Only its author, as pending, until a moderator decides (moderation held it).
+    Held,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Shadowed => "shadowed",
+            Visibility::Held => "held",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "public" => Visibility::Public,
+            "shadowed" => Visibility::Shadowed,
+            "held" => Visibility::Held,
+            _ => return None,
+        })
+    }
+}
+
 /// A message as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredMessage {
@@ -168,6 +200,14 @@ pub struct StoredMessage {
     /// The client's `requestId`, kept so events can carry it as correlation id.
     pub correlation_id: Option<String>,
     pub reactions: BTreeMap<String, u64>,
+    pub visibility: Visibility,
+}
+
+impl StoredMessage {
+    /// Whether `viewer` may see it.
+    pub fn visible_to(&self, viewer: &UserId) -> bool {
+        self.visibility == Visibility::Public || &self.author.id == viewer
+    }
 }
 
 #[cfg(test)]

@@ -345,6 +345,9 @@ pub struct MessageView {
     pub reply_to: Option<MessageId>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub reactions: BTreeMap<String, u64>,
+    /// Only the author sees a held message, marked pending until a moderator decides.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
 }
 
 impl From<&StoredMessage> for MessageView {
@@ -356,6 +359,7 @@ impl From<&StoredMessage> for MessageView {
             text: m.text.as_str().to_owned(),
             created_at: format_time(m.created_at_ms),
             reply_to: m.reply_to,
+            pending: m.visibility == crate::message::Visibility::Held,
             reactions: m
                 .reactions
                 .iter()
@@ -420,7 +424,9 @@ pub enum ServerFrame {
     },
     Ack {
         client_msg_id: ClientMsgId,
-        message_id: MessageId,
+        /// Absent when the message was blocked (nothing was stored).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message_id: Option<MessageId>,
         status: AckStatus,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         duplicate: bool,

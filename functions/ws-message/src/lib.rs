@@ -16,6 +16,7 @@ use sideline_shared::config::Limits;
 use sideline_shared::fanout::Broadcaster;
 use sideline_shared::identity::Identity;
 use sideline_shared::lambda::{ProxyResponse, WebSocketEvent};
+use sideline_shared::moderation::InlineModerator;
 use sideline_shared::ports::{
     Clock, CommunityStore, ConnectionId, Connections, Member, PostError, RoomInfo, StoreError,
 };
@@ -31,6 +32,8 @@ pub struct MessageDeps<S, C, K> {
     pub connections: C,
     pub clock: K,
     pub limits: Limits,
+    /// The inline moderation stage every `send` goes through.
+    pub moderator: InlineModerator,
     typing: TypingThrottle,
 }
 
@@ -41,6 +44,7 @@ impl<S, C, K> MessageDeps<S, C, K> {
             connections,
             clock,
             limits,
+            moderator: InlineModerator::default(),
             typing: TypingThrottle::default(),
         }
     }

@@ -111,6 +111,9 @@ pub struct Verdict {
     pub action: Action,
     /// What other room members see; `None` when they see nothing.
     pub text: Option<String>,
+    /// What is stored (and shown to the author): `text` when others see something,
+    /// else the text with personal data masked; empty for `block`.
+    pub stored: String,
     /// Categories found: `pii.email`, `profanity`, `hate`, `sexual`, `harassment`,
     /// `spam`, `scam`, `blocked_word`, …
     pub categories: Vec<String>,
@@ -385,6 +388,7 @@ impl InlineModerator {
                 return Verdict {
                     action: Action::Block,
                     text: None,
+                    stored: String::new(),
                     categories,
                     scores,
                     reason: Some(format!("the word `{word}` is not allowed here")),
@@ -401,6 +405,7 @@ impl InlineModerator {
                 return Verdict {
                     action: Action::Block,
                     text: None,
+                    stored: String::new(),
                     categories,
                     scores,
                     reason: Some(format!("links to {domain} are not allowed here")),
@@ -421,7 +426,8 @@ impl InlineModerator {
             };
             return Verdict {
                 action,
-                text: Some(masked),
+                text: Some(masked.clone()),
+                stored: masked,
                 categories,
                 scores,
                 reason: None,
@@ -463,6 +469,13 @@ impl InlineModerator {
                 Action::Hold,
                 Some("links from new members are reviewed first".to_owned()),
             )
+        } else if tox >= 0.5
+            && tox_categories
+                .iter()
+                .any(|c| matches!(*c, "harassment" | "hate"))
+        {
+            // Swearing may be masked; abuse aimed at people waits for a moderator.
+            (Action::Hold, Some("held for review".to_owned()))
         } else if tox >= 0.5 && censored.is_some() {
             (Action::Mask, None)
         } else if tox >= 0.5 {
@@ -476,12 +489,18 @@ impl InlineModerator {
         let text = match action {
             Action::Allow => Some(text.to_owned()),
             Action::Mask if tox >= 0.5 => censored,
-            Action::Mask => Some(masked),
+            Action::Mask => Some(masked.clone()),
             Action::Shadow | Action::Hold | Action::Block => None,
+        };
+        let stored = match (&text, action) {
+            (_, Action::Block) => String::new(),
+            (Some(shown), _) => shown.clone(),
+            (None, _) => masked,
         };
         Verdict {
             action,
             text,
+            stored,
             categories,
             scores,
             reason,

@@ -30,7 +30,12 @@ where
         .map_err(store_error)?;
     ctx.reply(&ServerFrame::History {
         room,
-        messages: page.messages.iter().map(MessageView::from).collect(),
+        messages: page
+            .messages
+            .iter()
+            .filter(|m| m.visible_to(&ctx.identity.user))
+            .map(MessageView::from)
+            .collect(),
         next: page.next,
         request_id: ctx.request_id.clone(),
     })

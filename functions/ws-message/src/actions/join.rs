@@ -45,7 +45,11 @@ where
             .await
             .map_err(store_error)?;
         (
-            page.messages.iter().map(MessageView::from).collect(),
+            page.messages
+                .iter()
+                .filter(|m| m.visible_to(&ctx.identity.user))
+                .map(MessageView::from)
+                .collect(),
             page.next,
         )
     } else {

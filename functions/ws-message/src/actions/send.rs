@@ -1,10 +1,14 @@
 //! `send`: post a message. Order: membership and capability, reply target, rate
-//! limit, then one conditional write that also makes `clientMsgId` idempotent;
-//! only a newly stored message is broadcast.
+//! limit, the inline moderation stage, then one conditional write that also makes
+//! `clientMsgId` idempotent; only a newly stored message is broadcast, to the room
+//! when public, to its author's connections when shadowed or held.
 
 use std::collections::BTreeMap;
 
-use sideline_shared::message::{Author, ClientMsgId, MessageId, MessageText, StoredMessage};
+use sideline_shared::message::{
+    Author, ClientMsgId, MessageId, MessageText, StoredMessage, Visibility,
+};
+use sideline_shared::moderation::{Action, AuthorStanding};
 use sideline_shared::ports::{Clock, CommunityStore, Connections, PutMessage};
 use sideline_shared::protocol::{AckStatus, ErrorCode, FrameError, MessageView, ServerFrame};
 use sideline_shared::room::{Capability, RoomId};
@@ -68,6 +72,37 @@ where
         return Err(err);
     }
 
+    let verdict = ctx.deps.moderator.moderate(
+        text.as_str(),
+        &AuthorStanding {
+            role: member.role,
+            reputation: 0.5,
+        },
+    );
+    let status = match verdict.action {
+        Action::Block => {
+            tracing::info!(categories = ?verdict.categories, "message blocked");
+            ctx.reply(&ServerFrame::Ack {
+                client_msg_id,
+                message_id: None,
+                status: AckStatus::Blocked,
+                duplicate: false,
+                reason: verdict.reason,
+                request_id: ctx.request_id.clone(),
+            })
+            .await;
+            return Ok(());
+        }
+        Action::Allow => AckStatus::Delivered,
+        Action::Mask => AckStatus::Masked,
+        Action::Shadow => AckStatus::Shadowed,
+        Action::Hold => AckStatus::Held,
+    };
+    let visibility = match verdict.action {
+        Action::Shadow => Visibility::Shadowed,
+        Action::Hold => Visibility::Held,
+        _ => Visibility::Public,
+    };
     let message = StoredMessage {
         tenant: tenant.clone(),
         room: room.clone(),
@@ -77,19 +112,20 @@ where
             name: ctx.identity.name.clone(),
             role: member.role,
         },
-        text,
+        text: MessageText::from_stored(verdict.stored),
         created_at_ms: ctx.now_ms,
         reply_to,
         client_msg_id: client_msg_id.clone(),
         correlation_id: ctx.request_id.clone(),
         reactions: BTreeMap::new(),
+        visibility,
     };
     match store.put_message(&message).await.map_err(store_error)? {
         PutMessage::Duplicate { existing } => {
             ctx.reply(&ServerFrame::Ack {
                 client_msg_id,
-                message_id: existing,
-                status: AckStatus::Delivered,
+                message_id: Some(existing),
+                status,
                 duplicate: true,
                 reason: None,
                 request_id: ctx.request_id.clone(),
@@ -99,21 +135,23 @@ where
         PutMessage::Created => {
             ctx.reply(&ServerFrame::Ack {
                 client_msg_id,
-                message_id: message.id,
-                status: AckStatus::Delivered,
+                message_id: Some(message.id),
+                status,
                 duplicate: false,
-                reason: None,
+                reason: verdict.reason,
                 request_id: ctx.request_id.clone(),
             })
             .await;
-            let members = store
+            let mut members = store
                 .room_members(tenant, &room)
                 .await
                 .map_err(store_error)?;
+            // Everyone, the sender's own connections included, gets a public message;
+            // a shadowed or held one reaches the author's connections only.
+            members.retain(|m| visibility == Visibility::Public || m.user == ctx.identity.user);
             let frame = ServerFrame::Message {
                 message: MessageView::from(&message),
             };
-            // Everyone, the sender's own connections included, gets the message.
             ctx.broadcaster().to_members(&members, &frame, None).await;
         }
     }
