@@ -760,3 +760,59 @@ async fn a_shadowed_scam_is_seen_by_its_author_only_and_a_held_message_as_pendin
         "the author's history has all three"
     );
 }
+
+#[tokio::test]
+async fn a_held_message_reaches_the_room_only_after_a_moderator_approves_it() {
+    let stack = Stack::start().await;
+    let mut author = stack.connect("acme", "eager", "member").await;
+    let mut bob = stack.connect("acme", "bob", "member").await;
+    let mut moderator = stack.connect("acme", "mod", "moderator").await;
+    for c in [&mut author, &mut bob, &mut moderator] {
+        c.join("r").await;
+    }
+    let held = author
+        .request(
+            send("r", "BUY NOW BUY NOW BUY NOW BUY NOW BUY NOW", "h1"),
+            "ack",
+        )
+        .await;
+    assert_eq!(held["status"], "held", "{held}");
+    let id = held["messageId"].clone();
+    let moderate = |op: &str| json!({"action": "moderate", "room": "r", "op": op, "messageId": id});
+
+    let refused = bob.request(moderate("approve"), "moderated").await;
+    assert_eq!(refused["code"], "forbidden", "members cannot moderate");
+    let history = bob
+        .request(json!({"action": "history", "room": "r"}), "history")
+        .await;
+    assert_eq!(history["messages"], json!([]), "nobody else sees it yet");
+
+    let done = moderator.request(moderate("approve"), "moderated").await;
+    assert_eq!(done["type"], "moderated", "{done}");
+    let delivered = bob.next_of("message").await;
+    assert_eq!(delivered["id"], id);
+    assert!(delivered.get("pending").is_none());
+    let again = moderator.request(moderate("approve"), "moderated").await;
+    assert_eq!(again["code"], "conflict", "a decision is taken once");
+
+    let second = author
+        .request(
+            send("r", "WIN WIN WIN WIN WIN WIN WIN WIN WIN WIN", "h2"),
+            "ack",
+        )
+        .await;
+    assert_eq!(second["status"], "held", "{second}");
+    moderator
+        .request(json!({"action": "moderate", "room": "r", "op": "reject", "messageId": second["messageId"]}), "moderated")
+        .await;
+    let removed = author.next_of("message_removed").await;
+    assert_eq!(removed["messageId"], second["messageId"]);
+    let own = author
+        .request(json!({"action": "history", "room": "r"}), "history")
+        .await;
+    assert_eq!(
+        own["messages"].as_array().unwrap().len(),
+        1,
+        "the rejected message is gone for its author too"
+    );
+}

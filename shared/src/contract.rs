@@ -107,6 +107,48 @@ pub async fn run_all<S: CommunityStore + SeenEvents>(store: &S) {
     send_counter_counts_per_window(store).await;
     tenants_never_meet(store).await;
     repeated_events_are_seen_once_per_window(store).await;
+    held_messages_are_approved_or_rejected_once(store).await;
+}
+
+pub async fn held_messages_are_approved_or_rejected_once<S: CommunityStore>(store: &S) {
+    use crate::message::Visibility;
+    let t = fresh_tenant("held");
+    let r = room("chat");
+    let a = connection(&t, "ca", "ada");
+    let mut held = message(&t, &r, &a, "h1", "pending text");
+    held.visibility = Visibility::Held;
+    store.put_message(&held).await.expect("put");
+    let approved = store
+        .set_visibility(&t, &r, &held.id, Visibility::Held, Visibility::Public)
+        .await
+        .expect("approve");
+    assert_eq!(approved.visibility, Visibility::Public);
+    assert_eq!(approved.text, held.text);
+    let err = store
+        .set_visibility(&t, &r, &held.id, Visibility::Held, Visibility::Removed)
+        .await
+        .expect_err("no longer held");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let err = store
+        .set_visibility(
+            &t,
+            &r,
+            &MessageId::new_v7(),
+            Visibility::Held,
+            Visibility::Public,
+        )
+        .await
+        .expect_err("unknown");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "message" }),
+        "{err:?}"
+    );
+    let stored = store
+        .message(&t, &r, &held.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(stored.visibility, Visibility::Public);
 }
 
 pub async fn repeated_events_are_seen_once_per_window<S: SeenEvents>(store: &S) {

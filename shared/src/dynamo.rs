@@ -812,6 +812,46 @@ impl CommunityStore for DynamoStore {
         }
     }
 
+    async fn set_visibility(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        message: &MessageId,
+        from: Visibility,
+        to: Visibility,
+    ) -> Result<StoredMessage, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(room_pk(tenant, room), format!("MSG#{message}"))))
+            .update_expression("SET visibility = :to")
+            .condition_expression("visibility = :from")
+            .expression_attribute_values(":to", s(to.as_str()))
+            .expression_attribute_values(":from", s(from.as_str()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => StoredMessage::try_from(
+                out.attributes
+                    .as_ref()
+                    .ok_or_else(|| StoreError::Corrupt("update returned nothing".into()))?,
+            ),
+            Err(err) if is_conditional_failure(&err) => {
+                match self.message(tenant, room, message).await? {
+                    None => Err(StoreError::NotFound { what: "message" }),
+                    Some(m) => Err(StoreError::Conflict(format!(
+                        "the message is {}, not {}",
+                        m.visibility.as_str(),
+                        from.as_str()
+                    ))),
+                }
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
     async fn message(
         &self,
         tenant: &TenantId,

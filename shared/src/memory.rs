@@ -15,7 +15,7 @@ use crate::identity::Role;
 use crate::stream::{StreamChange, StreamRecord};
 
 use crate::identity::{TenantId, UserId};
-use crate::message::{ClientMsgId, Emoji, MessageId, StoredMessage};
+use crate::message::{ClientMsgId, Emoji, MessageId, StoredMessage, Visibility};
 use crate::ports::{
     CommunityStore, ConnectionId, ConnectionRecord, Connections, HistoryPage, Member, PostError,
     PutMessage, ReactionChange, ReactionRequest, RoomInfo, SeenEvents, StoreError,
@@ -294,6 +294,34 @@ impl CommunityStore for MemoryStore {
         state.messages.insert(message.id, message.clone());
         self.emit("INSERT", Some(message_item(message)), None);
         Ok(PutMessage::Created)
+    }
+
+    async fn set_visibility(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        message: &MessageId,
+        from: Visibility,
+        to: Visibility,
+    ) -> Result<StoredMessage, StoreError> {
+        let mut inner = self.lock();
+        let stored = inner
+            .rooms
+            .get_mut(&(tenant.clone(), room.clone()))
+            .and_then(|state| state.messages.get_mut(message))
+            .ok_or(StoreError::NotFound { what: "message" })?;
+        if stored.visibility != from {
+            return Err(StoreError::Conflict(format!(
+                "the message is {}, not {}",
+                stored.visibility.as_str(),
+                from.as_str()
+            )));
+        }
+        let old = message_item(stored);
+        stored.visibility = to;
+        let updated = stored.clone();
+        self.emit("MODIFY", Some(message_item(&updated)), Some(old));
+        Ok(updated)
     }
 
     async fn message(

@@ -164,6 +164,8 @@ pub enum Visibility {
     Shadowed,
     /// Only its author, as pending, until a moderator decides (moderation held it).
     Held,
+    /// Nobody: a moderator rejected or removed it.
+    Removed,
 }
 
 impl Visibility {
@@ -172,6 +174,7 @@ impl Visibility {
             Visibility::Public => "public",
             Visibility::Shadowed => "shadowed",
             Visibility::Held => "held",
+            Visibility::Removed => "removed",
         }
     }
 
@@ -180,6 +183,7 @@ impl Visibility {
             "public" => Visibility::Public,
             "shadowed" => Visibility::Shadowed,
             "held" => Visibility::Held,
+            "removed" => Visibility::Removed,
             _ => return None,
         })
     }
@@ -206,7 +210,11 @@ pub struct StoredMessage {
 impl StoredMessage {
     /// Whether `viewer` may see it.
     pub fn visible_to(&self, viewer: &UserId) -> bool {
-        self.visibility == Visibility::Public || &self.author.id == viewer
+        match self.visibility {
+            Visibility::Public => true,
+            Visibility::Shadowed | Visibility::Held => &self.author.id == viewer,
+            Visibility::Removed => false,
+        }
     }
 }
 

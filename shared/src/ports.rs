@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use serde::Serialize;
 
 use crate::identity::{Role, TenantId, UserId};
-use crate::message::{Emoji, MessageId, StoredMessage};
+use crate::message::{Emoji, MessageId, StoredMessage, Visibility};
 use crate::room::{RoomId, RoomMode};
 
 /// Any error from an outside system, kept as the source of ours.
@@ -132,6 +132,9 @@ pub enum StoreError {
     /// A configured limit would be exceeded.
     #[error("{0}")]
     LimitReached(String),
+    /// The item is not in the state the operation expects (e.g. no longer held).
+    #[error("{0}")]
+    Conflict(String),
     /// The store could not be reached or refused the call; retrying may help.
     #[error("store unavailable")]
     Unavailable(#[source] BoxError),
@@ -223,6 +226,19 @@ pub trait CommunityStore: Send + Sync {
         &self,
         message: &StoredMessage,
     ) -> impl Future<Output = Result<PutMessage, StoreError>> + Send;
+
+    /// Moves a message from one visibility to another (a moderator approving or
+    /// rejecting a held message); returns it as stored afterwards.
+    /// `NotFound { what: "message" }` if there is none; `Conflict` if it is not
+    /// `from` any more.
+    fn set_visibility(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        message: &MessageId,
+        from: Visibility,
+        to: Visibility,
+    ) -> impl Future<Output = Result<StoredMessage, StoreError>> + Send;
 
     /// Reads one message.
     fn message(

@@ -73,6 +73,22 @@ pub enum Command {
         room: RoomId,
         mode: RoomMode,
     },
+    /// Moderators and admins act on a room.
+    Moderate {
+        room: RoomId,
+        op: ModerateOp,
+        message_id: MessageId,
+    },
+}
+
+/// What a moderator does. More operations (mute, ban, slow mode, …) will join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModerateOp {
+    /// A held message goes to the room.
+    Approve,
+    /// A held message is removed; its author is told.
+    Reject,
 }
 
 impl Command {
@@ -88,6 +104,7 @@ impl Command {
             Command::Presence { .. } => "presence",
             Command::Ping => "ping",
             Command::Configure { .. } => "configure",
+            Command::Moderate { .. } => "moderate",
         }
     }
 }
@@ -179,6 +196,14 @@ struct HistoryDto {
     before: Option<String>,
     #[serde(default)]
     limit: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ModerateDto {
+    room: String,
+    op: String,
+    message_id: String,
 }
 
 #[derive(Deserialize)]
@@ -308,6 +333,18 @@ fn parse_command(
                 mode: RoomMode::parse(&d.mode).ok_or_else(|| {
                     FrameError::bad_request("mode must be one of open, stage, readonly")
                 })?,
+            }
+        }
+        "moderate" => {
+            let d: ModerateDto = dto(map)?;
+            Command::Moderate {
+                room: room(&d.room)?,
+                op: match d.op.as_str() {
+                    "approve" => ModerateOp::Approve,
+                    "reject" => ModerateOp::Reject,
+                    _ => return Err(FrameError::bad_request("op must be approve or reject")),
+                },
+                message_id: MessageId::parse(&d.message_id)?,
             }
         }
         other => {
@@ -472,6 +509,19 @@ pub enum ServerFrame {
         server_time: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
+    },
+    /// A moderator's action took effect (to the moderator).
+    Moderated {
+        room: RoomId,
+        op: ModerateOp,
+        message_id: MessageId,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// A message the client may have shown is gone (rejected or removed).
+    MessageRemoved {
+        room: RoomId,
+        message_id: MessageId,
     },
     /// A room's settings changed (`configure`).
     Room {

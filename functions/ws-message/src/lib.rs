@@ -153,6 +153,7 @@ pub fn store_error(err: StoreError) -> FrameError {
             FrameError::new(ErrorCode::NotFound, format!("{what} not found"))
         }
         StoreError::LimitReached(message) => FrameError::new(ErrorCode::Forbidden, message),
+        StoreError::Conflict(message) => FrameError::new(ErrorCode::Conflict, message),
         err @ (StoreError::Unavailable(_) | StoreError::Corrupt(_)) => {
             error!(error = %err, cause = ?std::error::Error::source(&err), "store failed");
             FrameError::new(ErrorCode::Internal, "something went wrong; try again")

@@ -9,6 +9,7 @@ pub mod configure;
 pub mod history;
 pub mod join;
 pub mod leave;
+pub mod moderate;
 pub mod ping;
 pub mod presence;
 pub mod react;
@@ -46,5 +47,10 @@ where
         Command::Presence { room } => presence::apply(ctx, room).await,
         Command::Ping => ping::apply(ctx).await,
         Command::Configure { room, mode } => configure::apply(ctx, room, mode).await,
+        Command::Moderate {
+            room,
+            op,
+            message_id,
+        } => moderate::apply(ctx, room, op, message_id).await,
     }
 }
