@@ -378,7 +378,7 @@ async fn bad_input_gets_the_right_error_and_the_connection_stays_usable() {
     // Rate limit: five per ten seconds by default.
     for i in 0..5 {
         assert_eq!(
-            ada.request(send("r", "spam", &format!("s{i}")), "ack")
+            ada.request(send("r", &format!("line {i}"), &format!("s{i}")), "ack")
                 .await["type"],
             "ack"
         );

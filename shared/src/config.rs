@@ -35,6 +35,17 @@ pub struct Limits {
     pub fanout_concurrency: usize,
     /// Rooms one connection may be in at once.
     pub max_rooms_per_connection: usize,
+    /// Moderation violations (blocked, held, shadowed or removed messages) in one
+    /// window that mute the author automatically; 0 turns escalation off.
+    pub escalation_violations: u32,
+    /// The window violations are counted in.
+    pub escalation_window: Duration,
+    /// How long an automatic mute lasts.
+    pub escalation_mute: Duration,
+    /// Distinct users reporting a message that hide it pending review.
+    pub reports_to_hide: u32,
+    /// Time a moderator has to review an item (its `dueAt`).
+    pub review_sla: Duration,
 }
 
 impl Default for Limits {
@@ -51,6 +62,11 @@ impl Default for Limits {
             typing_throttle: Duration::from_secs(2),
             fanout_concurrency: 64,
             max_rooms_per_connection: 50,
+            escalation_violations: 3,
+            escalation_window: Duration::from_secs(600),
+            escalation_mute: Duration::from_secs(900),
+            reports_to_hide: 3,
+            review_sla: Duration::from_secs(4 * 3600),
         }
     }
 }
@@ -134,6 +150,31 @@ impl Limits {
                 d.max_rooms_per_connection,
                 1,
             )?,
+            escalation_violations: parse_var(
+                &lookup,
+                "SIDELINE_ESCALATION_VIOLATIONS",
+                d.escalation_violations,
+                0,
+            )?,
+            escalation_window: Duration::from_secs(parse_var(
+                &lookup,
+                "SIDELINE_ESCALATION_WINDOW_SECS",
+                d.escalation_window.as_secs(),
+                1,
+            )?),
+            escalation_mute: Duration::from_secs(parse_var(
+                &lookup,
+                "SIDELINE_ESCALATION_MUTE_SECS",
+                d.escalation_mute.as_secs(),
+                1,
+            )?),
+            reports_to_hide: parse_var(&lookup, "SIDELINE_REPORTS_TO_HIDE", d.reports_to_hide, 1)?,
+            review_sla: Duration::from_secs(parse_var(
+                &lookup,
+                "SIDELINE_REVIEW_SLA_SECS",
+                d.review_sla.as_secs(),
+                60,
+            )?),
         };
         if limits.history_default > limits.history_max {
             return Err(ConfigError(

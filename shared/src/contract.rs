@@ -6,9 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::identity::{Role, TenantId, UserId};
 use crate::message::{Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage};
+use crate::moderation::record::{
+    Decision, DecisionKind, Priority, RecentMessage, Report, ReportOutcome, ReviewFilter,
+    ReviewItem, ReviewStatus, Sanction, SanctionKind, Scope, Stage,
+};
 use crate::ports::{
     CommunityStore, ConnectionId, ConnectionRecord, Member, PutMessage, ReactionRequest,
-    SeenEvents, StoreError,
+    SeenEvents, Store, StoreError,
 };
 use crate::room::{RoomId, RoomMode};
 
@@ -95,7 +99,7 @@ fn react<'a>(
 }
 
 /// Runs every check.
-pub async fn run_all<S: CommunityStore + SeenEvents>(store: &S) {
+pub async fn run_all<S: Store>(store: &S) {
     connections_round_trip(store).await;
     join_creates_room_and_lists_members(store).await;
     join_needs_a_connection_and_respects_the_room_limit(store).await;
@@ -108,6 +112,332 @@ pub async fn run_all<S: CommunityStore + SeenEvents>(store: &S) {
     tenants_never_meet(store).await;
     repeated_events_are_seen_once_per_window(store).await;
     held_messages_are_approved_or_rejected_once(store).await;
+    sanctions_are_scoped_timed_and_lifted(store).await;
+    decisions_are_written_once(store).await;
+    violations_count_per_window(store).await;
+    slow_mode_spaces_messages_per_user(store).await;
+    reports_count_distinct_users(store).await;
+    review_queue_filters_pages_and_closes(store).await;
+    users_connections_and_profiles_follow_connect(store).await;
+    recent_messages_keep_the_latest(store).await;
+}
+
+pub async fn sanctions_are_scoped_timed_and_lifted<S: Store>(store: &S) {
+    let t = fresh_tenant("sanction");
+    let user = UserId::derive(&t, "ada");
+    let r = room("chat");
+    let mute = Sanction {
+        user: user.clone(),
+        kind: SanctionKind::Mute,
+        scope: Scope::Room(r.clone()),
+        until_ms: Some(NOW_MS + 60_000),
+        reason: Some("calm down".into()),
+        by: "u_mod".into(),
+        at_ms: NOW_MS,
+    };
+    let ban = Sanction {
+        kind: SanctionKind::Ban,
+        scope: Scope::Tenant,
+        until_ms: None,
+        reason: None,
+        ..mute.clone()
+    };
+    store.put_sanction(&t, &mute).await.expect("mute");
+    store.put_sanction(&t, &ban).await.expect("ban");
+    let mut now = store.sanctions(&t, &user, NOW_MS).await.expect("read");
+    now.sort_by_key(|s| s.kind);
+    assert_eq!(now, vec![mute.clone(), ban.clone()]);
+    // A longer mute replaces the first; an expired one is not in force.
+    let longer = Sanction {
+        until_ms: Some(NOW_MS + 120_000),
+        ..mute.clone()
+    };
+    store.put_sanction(&t, &longer).await.expect("replace");
+    let later = store
+        .sanctions(&t, &user, NOW_MS + 90_000)
+        .await
+        .expect("read");
+    assert!(later.contains(&longer) && later.len() == 2, "{later:?}");
+    let much_later = store
+        .sanctions(&t, &user, NOW_MS + 200_000)
+        .await
+        .expect("read");
+    assert_eq!(much_later, vec![ban.clone()]);
+    assert!(store
+        .lift_sanction(&t, &user, SanctionKind::Ban, &Scope::Tenant)
+        .await
+        .expect("lift"));
+    assert!(!store
+        .lift_sanction(&t, &user, SanctionKind::Ban, &Scope::Tenant)
+        .await
+        .expect("lift again"));
+    let other = fresh_tenant("sanction");
+    assert!(store
+        .sanctions(&other, &user, NOW_MS)
+        .await
+        .expect("other tenant")
+        .is_empty());
+}
+
+pub async fn decisions_are_written_once<S: Store>(store: &S) {
+    let t = fresh_tenant("decision");
+    let d = Decision::automatic(&t, DecisionKind::MessageBlocked, Stage::Inline, NOW_MS);
+    store.record_decision(&d).await.expect("record");
+    let again = store.record_decision(&d).await.expect_err("immutable");
+    assert!(matches!(again, StoreError::Conflict(_)), "{again:?}");
+}
+
+pub async fn violations_count_per_window<S: Store>(store: &S) {
+    let t = fresh_tenant("viol");
+    let user = UserId::derive(&t, "ada");
+    assert_eq!(store.violations(&t, &user, 0).await.expect("none"), 0);
+    for expected in 1..=3 {
+        let n = store
+            .count_violation(&t, &user, 0, NOW_MS / 1000)
+            .await
+            .expect("count");
+        assert_eq!(n, expected);
+    }
+    assert_eq!(store.violations(&t, &user, 0).await.expect("read"), 3);
+    assert_eq!(
+        store
+            .count_violation(&t, &user, 600_000, NOW_MS / 1000)
+            .await
+            .expect("next window"),
+        1
+    );
+}
+
+pub async fn slow_mode_spaces_messages_per_user<S: Store>(store: &S) {
+    let t = fresh_tenant("slow");
+    let r = room("chat");
+    let a = connection(&t, "ca", "ada");
+    let b = connection(&t, "cb", "bob");
+    let err = store.set_slow_mode(&t, &r, 5).await.expect_err("no room");
+    assert!(matches!(err, StoreError::NotFound { what: "room" }));
+    store.put_connection(&a).await.expect("conn");
+    store
+        .join_room(&t, &r, &member_of(&a), 10)
+        .await
+        .expect("join");
+    store.set_slow_mode(&t, &r, 5).await.expect("slow");
+    let (_, info) = store
+        .membership(&t, &r, &a.connection_id)
+        .await
+        .expect("read")
+        .expect("member");
+    assert_eq!(info.slow_mode_s, 5);
+    for (user, at, expected) in [
+        (&a.user, NOW_MS, None),
+        (&a.user, NOW_MS + 2_000, Some(3_000)),
+        (&b.user, NOW_MS + 2_000, None),
+        (&a.user, NOW_MS + 5_000, None),
+    ] {
+        let got = store
+            .claim_slow_slot(&t, &r, user, at, 5_000)
+            .await
+            .expect("claim");
+        assert_eq!(got, expected, "at {at}");
+    }
+}
+
+pub async fn reports_count_distinct_users<S: Store>(store: &S) {
+    let t = fresh_tenant("report");
+    let r = room("chat");
+    let a = connection(&t, "ca", "ada");
+    let m = message(&t, &r, &a, "m1", "a message");
+    store.put_message(&m).await.expect("put");
+    let report = |who: &str| Report {
+        tenant: t.clone(),
+        room: r.clone(),
+        message: m.id,
+        author: a.user.clone(),
+        reporter: UserId::derive(&t, who),
+        reporter_role: Role::Member,
+        reason: "spam".into(),
+        at_ms: NOW_MS,
+        correlation_id: None,
+    };
+    let first = store.report(&report("bob")).await.expect("report");
+    assert_eq!(
+        first,
+        ReportOutcome {
+            reports: 1,
+            new: true
+        }
+    );
+    let repeat = store.report(&report("bob")).await.expect("again");
+    assert_eq!(
+        repeat,
+        ReportOutcome {
+            reports: 1,
+            new: false
+        }
+    );
+    let second = store.report(&report("cy")).await.expect("another");
+    assert_eq!(
+        second,
+        ReportOutcome {
+            reports: 2,
+            new: true
+        }
+    );
+    let missing = Report {
+        message: MessageId::new_v7(),
+        ..report("dee")
+    };
+    let err = store.report(&missing).await.expect_err("no message");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "message" }),
+        "{err:?}"
+    );
+}
+
+pub async fn review_queue_filters_pages_and_closes<S: Store>(store: &S) {
+    let t = fresh_tenant("review");
+    let author = UserId::derive(&t, "ada");
+    let item = |room_name: &str, priority: Priority| ReviewItem {
+        tenant: t.clone(),
+        room: room(room_name),
+        message_id: MessageId::new_v7(),
+        author_id: author.clone(),
+        text: "held text".into(),
+        status: ReviewStatus::Pending,
+        priority,
+        reason: "held for review".into(),
+        categories: vec!["harassment".into()],
+        reports: 0,
+        due_at_ms: NOW_MS + 4 * 3_600_000,
+        created_at_ms: NOW_MS,
+        decided_by: None,
+    };
+    let items = [
+        item("a", Priority::High),
+        item("b", Priority::Normal),
+        item("a", Priority::Normal),
+        item("a", Priority::High),
+    ];
+    for i in &items {
+        store.put_review(i).await.expect("queue");
+    }
+    let pending = ReviewFilter {
+        status: Some(ReviewStatus::Pending),
+        ..ReviewFilter::default()
+    };
+    let page = store
+        .review_queue(&t, &pending, None, 3)
+        .await
+        .expect("page");
+    assert_eq!(page.items, items[..3].to_vec(), "oldest first");
+    let rest = store
+        .review_queue(&t, &pending, page.next.as_ref(), 3)
+        .await
+        .expect("next page");
+    assert_eq!(rest.items, items[3..].to_vec());
+    assert_eq!(rest.next, None);
+    let room_a_high = ReviewFilter {
+        room: Some(room("a")),
+        priority: Some(Priority::High),
+        ..pending.clone()
+    };
+    let ids: Vec<MessageId> = store
+        .review_queue(&t, &room_a_high, None, 10)
+        .await
+        .expect("filtered")
+        .items
+        .iter()
+        .map(|i| i.message_id)
+        .collect();
+    assert_eq!(ids, vec![items[0].message_id, items[3].message_id]);
+    assert!(store
+        .close_review(&t, &items[0].message_id, ReviewStatus::Approved, "u_mod")
+        .await
+        .expect("close"));
+    assert!(!store
+        .close_review(&t, &items[0].message_id, ReviewStatus::Rejected, "u_mod")
+        .await
+        .expect("closed already"));
+    // A decided item stays decided when queued again.
+    store.put_review(&items[0]).await.expect("requeue");
+    let left = store
+        .review_queue(&t, &pending, None, 10)
+        .await
+        .expect("left");
+    assert_eq!(left.items.len(), 3);
+    let approved = ReviewFilter {
+        status: Some(ReviewStatus::Approved),
+        ..ReviewFilter::default()
+    };
+    let done = store
+        .review_queue(&t, &approved, None, 10)
+        .await
+        .expect("done");
+    assert_eq!(done.items.len(), 1);
+    assert_eq!(done.items[0].decided_by.as_deref(), Some("u_mod"));
+}
+
+pub async fn users_connections_and_profiles_follow_connect<S: Store>(store: &S) {
+    let t = fresh_tenant("users");
+    let mut a1 = connection(&t, "c1", "ada");
+    a1.role = Role::Moderator;
+    let a2 = connection(&t, "c2", "ada");
+    let b = connection(&t, "c3", "bob");
+    for c in [&a1, &b, &a2] {
+        store.put_connection(c).await.expect("connect");
+    }
+    let mut ids = store.user_connections(&t, &a1.user).await.expect("list");
+    ids.sort();
+    assert_eq!(ids, vec![conn("c1"), conn("c2")]);
+    let profile = store
+        .user_profile(&t, &a1.user)
+        .await
+        .expect("profile")
+        .expect("known");
+    assert_eq!(profile.role, Role::Member, "the latest connection's role");
+    store
+        .remove_connection(&t, &conn("c1"))
+        .await
+        .expect("remove");
+    assert_eq!(
+        store.user_connections(&t, &a1.user).await.expect("list"),
+        vec![conn("c2")]
+    );
+    assert!(store
+        .user_profile(&t, &UserId::derive(&t, "nobody"))
+        .await
+        .expect("profile")
+        .is_none());
+}
+
+pub async fn recent_messages_keep_the_latest<S: Store>(store: &S) {
+    let t = fresh_tenant("recent");
+    let user = UserId::derive(&t, "ada");
+    let entry = |at: i64| RecentMessage {
+        room: room("chat"),
+        message: MessageId::new_v7(),
+        fingerprint: u64::MAX - at as u64,
+        at_ms: at,
+    };
+    let first = entry(1);
+    store
+        .remember_message(&t, &user, &first, 2)
+        .await
+        .expect("1");
+    store
+        .remember_message(&t, &user, &first, 2)
+        .await
+        .expect("same again");
+    let second = entry(2);
+    let third = entry(3);
+    store
+        .remember_message(&t, &user, &second, 2)
+        .await
+        .expect("2");
+    let kept = store
+        .remember_message(&t, &user, &third, 2)
+        .await
+        .expect("3");
+    assert_eq!(kept, vec![third, second]);
 }
 
 pub async fn held_messages_are_approved_or_rejected_once<S: CommunityStore>(store: &S) {

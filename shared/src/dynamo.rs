@@ -36,6 +36,9 @@ use crate::room::{RoomId, RoomMode};
 
 type Item = HashMap<String, AttributeValue>;
 
+mod moderation;
+pub use moderation::{decision_item, report_item};
+
 /// How long a `clientMsgId` is remembered: retries later than this post again.
 pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 3600;
 
@@ -208,6 +211,10 @@ fn room_info(item: &Item) -> Result<RoomInfo, StoreError> {
         mode: RoomMode::parse(raw)
             .ok_or_else(|| StoreError::Corrupt(format!("bad mode `{raw}`")))?,
         created_at_ms: a.num("createdAt")?,
+        slow_mode_s: match item.get("slowModeS") {
+            Some(_) => u32::try_from(a.num("slowModeS")?).unwrap_or(u32::MAX),
+            None => 0,
+        },
     })
 }
 
@@ -506,13 +513,19 @@ impl DynamoStore {
 
 impl CommunityStore for DynamoStore {
     async fn put_connection(&self, record: &ConnectionRecord) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(connection_item(record)))
-            .send()
-            .await
-            .map_err(unavailable)?;
+        // The connection, the user's profile and their connection list: one
+        // transaction, so a user's connections are always findable (for bans).
+        let [profile, entry] = moderation::user_items(record);
+        let mut request = self.client.transact_write_items();
+        for item in [connection_item(record), profile, entry] {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .build()
+                .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+            request = request.transact_items(TransactWriteItem::builder().put(put).build());
+        }
+        request.send().await.map_err(unavailable)?;
         Ok(())
     }
 
@@ -538,11 +551,15 @@ impl CommunityStore for DynamoStore {
         };
         // Memberships first: if this fails half-way the connection is still there
         // to find them again on the next attempt.
-        let keys = record
+        let mut keys: Vec<Item> = record
             .rooms
             .iter()
             .map(|room| key(room_pk(tenant, room), format!("MEMBER#{id}")))
             .collect();
+        keys.push(key(
+            moderation::user_pk(tenant, &record.user),
+            format!("CONN#{id}"),
+        ));
         self.delete_keys(keys).await?;
         self.client
             .delete_item()

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
+use crate::moderation::record::DecisionKind;
 use crate::protocol::format_time;
 use crate::stream::{AttrValue, Image, StreamRecord};
 
@@ -26,19 +27,38 @@ pub enum EventType {
     MessageSent,
     MessageEdited,
     MessageDeleted,
+    MessageReported,
     ReactionAdded,
     ReactionRemoved,
+    /// A moderation decision (`community.moderation.*`), from the decision record.
+    Moderation(DecisionKind),
 }
 
 impl EventType {
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 23] = [
         EventType::RoomJoined,
         EventType::RoomLeft,
         EventType::MessageSent,
         EventType::MessageEdited,
         EventType::MessageDeleted,
+        EventType::MessageReported,
         EventType::ReactionAdded,
         EventType::ReactionRemoved,
+        EventType::Moderation(DecisionKind::MessageMasked),
+        EventType::Moderation(DecisionKind::MessageShadowed),
+        EventType::Moderation(DecisionKind::MessageHeld),
+        EventType::Moderation(DecisionKind::MessageBlocked),
+        EventType::Moderation(DecisionKind::MessageApproved),
+        EventType::Moderation(DecisionKind::MessageRejected),
+        EventType::Moderation(DecisionKind::MessageFlagged),
+        EventType::Moderation(DecisionKind::MessageHidden),
+        EventType::Moderation(DecisionKind::MessageRemoved),
+        EventType::Moderation(DecisionKind::UserMuted),
+        EventType::Moderation(DecisionKind::UserBanned),
+        EventType::Moderation(DecisionKind::UserShadowBanned),
+        EventType::Moderation(DecisionKind::SanctionLifted),
+        EventType::Moderation(DecisionKind::RoomSlowModeSet),
+        EventType::Moderation(DecisionKind::RoomModeSet),
     ];
 
     /// The EventBridge `detail-type` and the envelope's `type`.
@@ -49,8 +69,10 @@ impl EventType {
             EventType::MessageSent => "community.message.sent",
             EventType::MessageEdited => "community.message.edited",
             EventType::MessageDeleted => "community.message.deleted",
+            EventType::MessageReported => "community.message.reported",
             EventType::ReactionAdded => "community.reaction.added",
             EventType::ReactionRemoved => "community.reaction.removed",
+            EventType::Moderation(kind) => kind.detail_type(),
         }
     }
 
@@ -62,8 +84,11 @@ impl EventType {
             EventType::MessageSent => "community_message_sent",
             EventType::MessageEdited => "community_message_edited",
             EventType::MessageDeleted => "community_message_deleted",
+            EventType::MessageReported => "community_message_reported",
             EventType::ReactionAdded => "reaction_added",
             EventType::ReactionRemoved => "reaction_removed",
+            // `user_muted`, `user_banned`, `message_blocked`, …
+            EventType::Moderation(kind) => kind.as_str(),
         }
     }
 
@@ -159,6 +184,56 @@ pub fn derived_id(name: &str) -> String {
 
 fn key_text(fields: &Fields<'_>) -> Result<String, MapError> {
     Ok(format!("{}\u{1f}{}", fields.str("PK")?, fields.str("SK")?))
+}
+
+/// The `data` of a `community.moderation.*` event: the decision record as kept.
+fn decision_data(f: &Fields<'_>) -> Result<Value, MapError> {
+    let mut data = Map::new();
+    data.insert("decisionId".into(), json!(f.str("decisionId")?));
+    data.insert("stage".into(), json!(f.str("stage")?));
+    for (attr, field) in [
+        ("subjectId", "subjectId"),
+        ("messageId", "messageId"),
+        ("reason", "reason"),
+    ] {
+        if let Some(v) = f.opt_str(attr) {
+            data.insert(field.into(), json!(v));
+        }
+    }
+    let categories: Vec<&str> = match f.image.get("categories") {
+        Some(AttrValue::L(list)) => list
+            .iter()
+            .filter_map(|v| match v {
+                AttrValue::S(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    data.insert("categories".into(), json!(categories));
+    let mut scores = Map::new();
+    if let Some(AttrValue::M(map)) = f.image.get("scores") {
+        for (name, v) in map {
+            if let AttrValue::N(raw) = v {
+                if let Ok(score) = raw.parse::<f64>() {
+                    scores.insert(name.clone(), json!(score));
+                }
+            }
+        }
+    }
+    data.insert("scores".into(), Value::Object(scores));
+    data.insert("ruleVersion".into(), json!(f.str("ruleVersion")?));
+    data.insert(
+        "enforced".into(),
+        json!(!matches!(
+            f.image.get("enforced"),
+            Some(AttrValue::Bool(false))
+        )),
+    );
+    if let Ok(duration) = f.num("durationS") {
+        data.insert("durationS".into(), json!(duration));
+    }
+    Ok(Value::Object(data))
 }
 
 /// Maps one stream record to its event; `Ok(None)` for changes that are not
@@ -258,6 +333,32 @@ pub fn from_stream_record(record: &StreamRecord) -> Result<Option<Envelope>, Map
             change_ms.unwrap_or(f.num("createdAt")?),
             json!({"messageId": f.str("messageId")?}),
         ),
+        ("report", "INSERT") => {
+            let created = f.num("createdAt")?;
+            (
+                EventType::MessageReported,
+                String::new(),
+                f.str("userId")?,
+                f.str("role")?,
+                created,
+                json!({"messageId": f.str("messageId")?, "authorId": f.str("authorId")?, "reason": f.str("reason")?}),
+            )
+        }
+        ("moderation", "INSERT") => {
+            let raw = f.str("decision")?;
+            let decision = DecisionKind::parse(raw).ok_or_else(|| MapError {
+                sequence: sequence.to_owned(),
+                reason: format!("unknown decision `{raw}`"),
+            })?;
+            (
+                EventType::Moderation(decision),
+                String::new(),
+                f.opt_str("actorId").unwrap_or("system"),
+                f.str("actorRole")?,
+                f.num("createdAt")?,
+                decision_data(&f)?,
+            )
+        }
         ("reaction", "INSERT") => {
             let created = f.num("createdAt")?;
             (
@@ -297,7 +398,7 @@ pub fn from_stream_record(record: &StreamRecord) -> Result<Option<Envelope>, Map
         schema_version: SCHEMA_VERSION,
         occurred_at: format_time(occurred_ms),
         tenant_id: f.str("tenant")?.to_owned(),
-        room_id: Some(f.str("room")?.to_owned()),
+        room_id: f.opt_str("room").map(str::to_owned),
         actor: Actor {
             canonical_id: actor.to_owned(),
             role: role.to_owned(),

@@ -2,7 +2,7 @@
 //! and a recording `@connections` for handler tests. They pass the same contract
 //! suite as the AWS adapters.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -10,15 +10,22 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::dynamo::{member_item, message_item, reaction_item, stream_image};
+use crate::dynamo::{
+    decision_item, member_item, message_item, reaction_item, report_item, stream_image,
+};
 use crate::identity::Role;
+use crate::moderation::record::{
+    Decision, RecentMessage, Report, ReportOutcome, ReviewFilter, ReviewItem, ReviewPage,
+    ReviewStatus, Sanction, SanctionKind, Scope, UserProfile,
+};
 use crate::stream::{StreamChange, StreamRecord};
 
 use crate::identity::{TenantId, UserId};
 use crate::message::{ClientMsgId, Emoji, MessageId, StoredMessage, Visibility};
 use crate::ports::{
-    CommunityStore, ConnectionId, ConnectionRecord, Connections, HistoryPage, Member, PostError,
-    PutMessage, ReactionChange, ReactionRequest, RoomInfo, SeenEvents, StoreError,
+    CommunityStore, ConnectionId, ConnectionRecord, Connections, HistoryPage, Member,
+    ModerationStore, PostError, PutMessage, ReactionChange, ReactionRequest, RoomInfo, SeenEvents,
+    StoreError,
 };
 use crate::room::{RoomId, RoomMode};
 
@@ -41,6 +48,14 @@ struct Inner {
     rooms: HashMap<(TenantId, RoomId), RoomState>,
     sends: HashMap<(TenantId, RoomId, UserId, i64), u32>,
     seen: HashMap<(TenantId, String, String), i64>,
+    sanctions: HashMap<(TenantId, UserId), Vec<Sanction>>,
+    decisions: BTreeMap<(TenantId, MessageId), Decision>,
+    violations: HashMap<(TenantId, UserId, i64), u32>,
+    slow_slots: HashMap<(TenantId, RoomId, UserId), i64>,
+    reports: HashMap<(TenantId, RoomId, MessageId), BTreeSet<UserId>>,
+    reviews: BTreeMap<(TenantId, MessageId), ReviewItem>,
+    profiles: HashMap<(TenantId, UserId), UserProfile>,
+    recent: HashMap<(TenantId, UserId), Vec<RecentMessage>>,
 }
 
 /// A [`CommunityStore`] in process memory. State is lost when the process ends.
@@ -130,7 +145,17 @@ impl MemoryStore {
 
 impl CommunityStore for MemoryStore {
     async fn put_connection(&self, record: &ConnectionRecord) -> Result<(), StoreError> {
-        self.lock().connections.insert(
+        let mut inner = self.lock();
+        inner.profiles.insert(
+            (record.tenant.clone(), record.user.clone()),
+            UserProfile {
+                user: record.user.clone(),
+                name: record.name.clone(),
+                role: record.role,
+                last_seen_ms: record.connected_at_ms,
+            },
+        );
+        inner.connections.insert(
             (record.tenant.clone(), record.connection_id.clone()),
             record.clone(),
         );
@@ -196,6 +221,7 @@ impl CommunityStore for MemoryStore {
         let info = *state.info.get_or_insert(RoomInfo {
             mode: RoomMode::Open,
             created_at_ms: member.joined_at_ms,
+            slow_mode_s: 0,
         });
         let old = state
             .members
@@ -451,6 +477,264 @@ impl CommunityStore for MemoryStore {
             .or_insert(0);
         *n += 1;
         Ok(*n)
+    }
+}
+
+impl ModerationStore for MemoryStore {
+    async fn put_sanction(&self, tenant: &TenantId, sanction: &Sanction) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let list = inner
+            .sanctions
+            .entry((tenant.clone(), sanction.user.clone()))
+            .or_default();
+        list.retain(|s| !(s.kind == sanction.kind && s.scope == sanction.scope));
+        list.push(sanction.clone());
+        Ok(())
+    }
+
+    async fn lift_sanction(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        kind: SanctionKind,
+        scope: &Scope,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let Some(list) = inner.sanctions.get_mut(&(tenant.clone(), user.clone())) else {
+            return Ok(false);
+        };
+        let before = list.len();
+        list.retain(|s| !(s.kind == kind && &s.scope == scope));
+        Ok(list.len() != before)
+    }
+
+    async fn sanctions(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        now_ms: i64,
+    ) -> Result<Vec<Sanction>, StoreError> {
+        Ok(self
+            .lock()
+            .sanctions
+            .get(&(tenant.clone(), user.clone()))
+            .map(|list| {
+                list.iter()
+                    .filter(|s| s.in_force(now_ms))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn record_decision(&self, decision: &Decision) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let key = (decision.tenant.clone(), decision.id);
+        if inner.decisions.contains_key(&key) {
+            return Err(StoreError::Conflict(format!(
+                "decision {} is already recorded",
+                decision.id
+            )));
+        }
+        inner.decisions.insert(key, decision.clone());
+        self.emit("INSERT", Some(decision_item(decision)), None);
+        Ok(())
+    }
+
+    async fn count_violation(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        window_start_ms: i64,
+        _expires_at_s: i64,
+    ) -> Result<u32, StoreError> {
+        let mut inner = self.lock();
+        let count = inner
+            .violations
+            .entry((tenant.clone(), user.clone(), window_start_ms))
+            .or_default();
+        *count += 1;
+        Ok(*count)
+    }
+
+    async fn violations(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        window_start_ms: i64,
+    ) -> Result<u32, StoreError> {
+        Ok(self
+            .lock()
+            .violations
+            .get(&(tenant.clone(), user.clone(), window_start_ms))
+            .copied()
+            .unwrap_or(0))
+    }
+
+    async fn claim_slow_slot(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        user: &UserId,
+        now_ms: i64,
+        gap_ms: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut inner = self.lock();
+        let next = inner
+            .slow_slots
+            .entry((tenant.clone(), room.clone(), user.clone()))
+            .or_insert(i64::MIN);
+        if *next > now_ms {
+            return Ok(Some(*next - now_ms));
+        }
+        *next = now_ms + gap_ms;
+        Ok(None)
+    }
+
+    async fn set_slow_mode(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        seconds: u32,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let info = inner
+            .rooms
+            .get_mut(&(tenant.clone(), room.clone()))
+            .and_then(|state| state.info.as_mut())
+            .ok_or(StoreError::NotFound { what: "room" })?;
+        info.slow_mode_s = seconds;
+        Ok(())
+    }
+
+    async fn report(&self, report: &Report) -> Result<ReportOutcome, StoreError> {
+        let mut inner = self.lock();
+        let exists = inner
+            .rooms
+            .get(&(report.tenant.clone(), report.room.clone()))
+            .is_some_and(|state| state.messages.contains_key(&report.message));
+        if !exists {
+            return Err(StoreError::NotFound { what: "message" });
+        }
+        let reporters = inner
+            .reports
+            .entry((report.tenant.clone(), report.room.clone(), report.message))
+            .or_default();
+        let new = reporters.insert(report.reporter.clone());
+        let reports = u32::try_from(reporters.len()).unwrap_or(u32::MAX);
+        if new {
+            self.emit("INSERT", Some(report_item(report)), None);
+        }
+        Ok(ReportOutcome { reports, new })
+    }
+
+    async fn put_review(&self, item: &ReviewItem) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let key = (item.tenant.clone(), item.message_id);
+        match inner.reviews.get(&key) {
+            Some(existing) if existing.status != ReviewStatus::Pending => {}
+            _ => {
+                inner.reviews.insert(key, item.clone());
+            }
+        }
+        Ok(())
+    }
+
+    async fn close_review(
+        &self,
+        tenant: &TenantId,
+        message: &MessageId,
+        status: ReviewStatus,
+        by: &str,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        match inner.reviews.get_mut(&(tenant.clone(), *message)) {
+            Some(item) if item.status == ReviewStatus::Pending => {
+                item.status = status;
+                item.decided_by = Some(by.to_owned());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn review_queue(
+        &self,
+        tenant: &TenantId,
+        filter: &ReviewFilter,
+        after: Option<&MessageId>,
+        limit: usize,
+    ) -> Result<ReviewPage, StoreError> {
+        let inner = self.lock();
+        let mut items: Vec<ReviewItem> = inner
+            .reviews
+            .iter()
+            .filter(|((t, id), item)| {
+                t == tenant && after.is_none_or(|a| id > a) && filter.matches(item)
+            })
+            .map(|(_, item)| item.clone())
+            .take(limit + 1)
+            .collect();
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|i| i.message_id)
+        } else {
+            None
+        };
+        Ok(ReviewPage { items, next })
+    }
+
+    async fn user_profile(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Option<UserProfile>, StoreError> {
+        Ok(self
+            .lock()
+            .profiles
+            .get(&(tenant.clone(), user.clone()))
+            .cloned())
+    }
+
+    async fn user_connections(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Vec<ConnectionId>, StoreError> {
+        Ok(self
+            .lock()
+            .connections
+            .values()
+            .filter(|c| &c.tenant == tenant && &c.user == user)
+            .map(|c| c.connection_id.clone())
+            .collect())
+    }
+
+    async fn remember_message(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        message: &RecentMessage,
+        keep: usize,
+    ) -> Result<Vec<RecentMessage>, StoreError> {
+        let mut inner = self.lock();
+        let recent = inner
+            .recent
+            .entry((tenant.clone(), user.clone()))
+            .or_default();
+        if !recent.iter().any(|r| r.message == message.message) {
+            recent.push(message.clone());
+        }
+        recent.sort_by_key(|r| std::cmp::Reverse(r.at_ms));
+        recent.truncate(keep);
+        Ok(recent.clone())
+    }
+}
+
+/// Decisions recorded so far, oldest first (for tests).
+impl MemoryStore {
+    pub fn decisions(&self) -> Vec<Decision> {
+        self.lock().decisions.values().cloned().collect()
     }
 }
 

@@ -10,6 +10,10 @@ use serde::Serialize;
 
 use crate::identity::{Role, TenantId, UserId};
 use crate::message::{Emoji, MessageId, StoredMessage, Visibility};
+use crate::moderation::record::{
+    Decision, RecentMessage, Report, ReportOutcome, ReviewFilter, ReviewItem, ReviewPage,
+    ReviewStatus, Sanction, SanctionKind, Scope, UserProfile,
+};
 use crate::room::{RoomId, RoomMode};
 
 /// Any error from an outside system, kept as the source of ours.
@@ -94,6 +98,9 @@ pub struct ReactionRequest<'a> {
 pub struct RoomInfo {
     pub mode: RoomMode,
     pub created_at_ms: i64,
+    /// Least time between two messages of one member (0: off). Moderators and
+    /// admins are exempt.
+    pub slow_mode_s: u32,
 }
 
 /// The result of storing a message.
@@ -366,3 +373,135 @@ pub trait SeenEvents: Send + Sync {
         window_s: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
+
+/// What moderation keeps: sanctions, the decision record, the review queue, reports,
+/// violation counts, slow mode, and what is known of users. Every method is scoped
+/// by tenant; errors as for [`CommunityStore`].
+pub trait ModerationStore: Send + Sync {
+    /// Imposes a sanction, replacing one of the same kind and scope.
+    fn put_sanction(
+        &self,
+        tenant: &TenantId,
+        sanction: &Sanction,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Ends a sanction early; false if there was none.
+    fn lift_sanction(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        kind: SanctionKind,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Every sanction on `user` still in force at `now_ms`, in every scope.
+    fn sanctions(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<Vec<Sanction>, StoreError>> + Send;
+
+    /// Appends a decision to the record. Records are never changed: writing the
+    /// same id twice is `Conflict`.
+    fn record_decision(
+        &self,
+        decision: &Decision,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Counts a violation by `user` in the window starting at `window_start_ms`;
+    /// returns the count in that window including this one.
+    fn count_violation(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        window_start_ms: i64,
+        expires_at_s: i64,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
+    /// Violations by `user` in the window starting at `window_start_ms`.
+    fn violations(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        window_start_ms: i64,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
+    /// Takes `user`'s next slot to send in a slow-mode room: `None` when they may
+    /// send now (the slot is taken), else the milliseconds until they may.
+    fn claim_slow_slot(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        user: &UserId,
+        now_ms: i64,
+        gap_ms: i64,
+    ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
+
+    /// Sets a room's slow mode (0 turns it off). `NotFound { what: "room" }` if
+    /// nobody ever joined it.
+    fn set_slow_mode(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        seconds: u32,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Records a user's report of a message, once per user per message, and counts
+    /// the distinct reporters on the message. `NotFound { what: "message" }`.
+    fn report(
+        &self,
+        report: &Report,
+    ) -> impl Future<Output = Result<ReportOutcome, StoreError>> + Send;
+
+    /// Adds a message to the review queue, or refreshes its entry (priority,
+    /// reason, reports) while it is pending.
+    fn put_review(&self, item: &ReviewItem) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Closes a review item with a decision; false if there was no pending item.
+    fn close_review(
+        &self,
+        tenant: &TenantId,
+        message: &MessageId,
+        status: ReviewStatus,
+        by: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The review queue, oldest first, after `after`, at most `limit` items.
+    fn review_queue(
+        &self,
+        tenant: &TenantId,
+        filter: &ReviewFilter,
+        after: Option<&MessageId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<ReviewPage, StoreError>> + Send;
+
+    /// What is known of a user from their last connection.
+    fn user_profile(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Option<UserProfile>, StoreError>> + Send;
+
+    /// A user's live connections (recorded by `put_connection`).
+    fn user_connections(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Vec<ConnectionId>, StoreError>> + Send;
+
+    /// Adds a message to the user's recent messages (keeping the latest `keep`) and
+    /// returns them, newest first.
+    fn remember_message(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        message: &RecentMessage,
+        keep: usize,
+    ) -> impl Future<Output = Result<Vec<RecentMessage>, StoreError>> + Send;
+}
+
+/// Every store: what the WebSocket handlers and the moderation function need.
+pub trait Store: CommunityStore + ModerationStore + SeenEvents {}
+
+impl<T: CommunityStore + ModerationStore + SeenEvents> Store for T {}

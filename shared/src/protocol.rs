@@ -16,6 +16,7 @@ use crate::identity::{Role, UserId};
 use crate::message::{
     Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage, ValueError,
 };
+use crate::moderation::record::{Priority, ReviewItem, ReviewStatus, SanctionKind};
 use crate::ports::ConnectionId;
 use crate::room::{Capability, RoomId, RoomMode};
 
@@ -73,22 +74,98 @@ pub enum Command {
         room: RoomId,
         mode: RoomMode,
     },
-    /// Moderators and admins act on a room.
+    /// Moderators and admins act on a room, its messages and its users.
     Moderate {
         room: RoomId,
         op: ModerateOp,
+    },
+    /// A user reports a message.
+    Report {
+        room: RoomId,
         message_id: MessageId,
+        reason: String,
     },
 }
 
-/// What a moderator does. More operations (mute, ban, slow mode, …) will join.
+/// Longest `reason` of a report or a moderator's action.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Longest sanction a moderator may give with a duration (365 days); without a
+/// duration it lasts until lifted.
+pub const MAX_SANCTION_SECS: u32 = 365 * 24 * 3600;
+
+/// Longest slow-mode gap (one hour).
+pub const MAX_SLOW_MODE_SECS: u32 = 3600;
+
+/// Largest page of the review queue.
+pub const MAX_REVIEW_PAGE: usize = 100;
+
+/// Where a moderator's sanction applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+pub enum SanctionScope {
+    Room,
+    Tenant,
+}
+
+/// What a moderator does.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModerateOp {
-    /// A held message goes to the room.
-    Approve,
-    /// A held message is removed; its author is told.
-    Reject,
+    /// A held (or hidden) message goes to the room.
+    Approve { message_id: MessageId },
+    /// A held (or hidden) message is removed; its author is told.
+    Reject { message_id: MessageId },
+    /// Any message is retracted from everyone.
+    Delete {
+        message_id: MessageId,
+        reason: Option<String>,
+    },
+    /// Mute, ban or shadow-ban a user, for `duration_s` or until lifted.
+    Sanction {
+        kind: SanctionKind,
+        user: UserId,
+        scope: SanctionScope,
+        duration_s: Option<u32>,
+        reason: Option<String>,
+    },
+    /// Unmute, unban, lift a shadow-ban.
+    Lift {
+        kind: SanctionKind,
+        user: UserId,
+        scope: SanctionScope,
+    },
+    /// Seconds between two messages of one member (0: off).
+    SlowMode { seconds: u32 },
+    /// The room's mode.
+    Mode { mode: RoomMode },
+    /// A page of the review queue.
+    ReviewQueue {
+        all_rooms: bool,
+        status: Option<ReviewStatus>,
+        priority: Option<Priority>,
+        after: Option<MessageId>,
+        limit: usize,
+    },
+}
+
+impl ModerateOp {
+    /// The `op` name on the wire.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ModerateOp::Approve { .. } => "approve",
+            ModerateOp::Reject { .. } => "reject",
+            ModerateOp::Delete { .. } => "delete",
+            ModerateOp::Sanction { kind, .. } => kind.as_str(),
+            ModerateOp::Lift { kind, .. } => match kind {
+                SanctionKind::Mute => "unmute",
+                SanctionKind::Ban => "unban",
+                SanctionKind::ShadowBan => "unshadow_ban",
+            },
+            ModerateOp::SlowMode { .. } => "slow_mode",
+            ModerateOp::Mode { .. } => "mode",
+            ModerateOp::ReviewQueue { .. } => "review_queue",
+        }
+    }
 }
 
 impl Command {
@@ -105,6 +182,7 @@ impl Command {
             Command::Ping => "ping",
             Command::Configure { .. } => "configure",
             Command::Moderate { .. } => "moderate",
+            Command::Report { .. } => "report",
         }
     }
 }
@@ -203,7 +281,165 @@ struct HistoryDto {
 struct ModerateDto {
     room: String,
     op: String,
+    #[serde(default)]
+    message_id: Option<String>,
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    duration_s: Option<i64>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    seconds: Option<i64>,
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(default)]
+    all_rooms: Option<bool>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    priority: Option<String>,
+    #[serde(default)]
+    after: Option<String>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportDto {
+    room: String,
     message_id: String,
+    reason: String,
+}
+
+fn reason(raw: Option<String>) -> Result<Option<String>, FrameError> {
+    match raw.map(|r| r.trim().to_owned()) {
+        None => Ok(None),
+        Some(r) if r.is_empty() => Ok(None),
+        Some(r) if r.chars().count() > MAX_REASON_CHARS => Err(FrameError::bad_request(format!(
+            "reason must be at most {MAX_REASON_CHARS} characters"
+        ))),
+        Some(r) if r.chars().any(|c| c.is_control() && c != '\n') => Err(FrameError::bad_request(
+            "reason must not contain control characters",
+        )),
+        Some(r) => Ok(Some(r)),
+    }
+}
+
+fn parse_moderate_op(d: ModerateDto) -> Result<ModerateOp, FrameError> {
+    let op = d.op.as_str();
+    let need = |field: &str| FrameError::bad_request(format!("op `{op}` needs `{field}`"));
+    let message_id = || -> Result<MessageId, FrameError> {
+        Ok(MessageId::parse(
+            d.message_id.as_deref().ok_or_else(|| need("messageId"))?,
+        )?)
+    };
+    let user = || -> Result<UserId, FrameError> {
+        let raw = d.user_id.as_deref().ok_or_else(|| need("userId"))?;
+        UserId::parse(raw).map_err(|e| FrameError::bad_request(format!("userId: {e}")))
+    };
+    let scope = || -> Result<SanctionScope, FrameError> {
+        match d.scope.as_deref() {
+            None | Some("room") => Ok(SanctionScope::Room),
+            Some("tenant") => Ok(SanctionScope::Tenant),
+            Some(_) => Err(FrameError::bad_request("scope must be room or tenant")),
+        }
+    };
+    let sanction = |kind: SanctionKind| -> Result<ModerateOp, FrameError> {
+        let duration_s = match d.duration_s {
+            None => None,
+            Some(s) if (1..=i64::from(MAX_SANCTION_SECS)).contains(&s) => Some(s as u32),
+            Some(_) => {
+                return Err(FrameError::bad_request(format!(
+                    "durationS must be 1 to {MAX_SANCTION_SECS} seconds (leave it out for until lifted)"
+                )))
+            }
+        };
+        Ok(ModerateOp::Sanction {
+            kind,
+            user: user()?,
+            scope: scope()?,
+            duration_s,
+            reason: reason(d.reason.clone())?,
+        })
+    };
+    let lift = |kind: SanctionKind| -> Result<ModerateOp, FrameError> {
+        Ok(ModerateOp::Lift {
+            kind,
+            user: user()?,
+            scope: scope()?,
+        })
+    };
+    Ok(match op {
+        "approve" => ModerateOp::Approve {
+            message_id: message_id()?,
+        },
+        "reject" => ModerateOp::Reject {
+            message_id: message_id()?,
+        },
+        "delete" => ModerateOp::Delete {
+            message_id: message_id()?,
+            reason: reason(d.reason.clone())?,
+        },
+        "mute" => sanction(SanctionKind::Mute)?,
+        "ban" => sanction(SanctionKind::Ban)?,
+        "shadow_ban" => sanction(SanctionKind::ShadowBan)?,
+        "unmute" => lift(SanctionKind::Mute)?,
+        "unban" => lift(SanctionKind::Ban)?,
+        "unshadow_ban" => lift(SanctionKind::ShadowBan)?,
+        "slow_mode" => ModerateOp::SlowMode {
+            seconds: match d.seconds {
+                Some(s) if (0..=i64::from(MAX_SLOW_MODE_SECS)).contains(&s) => s as u32,
+                Some(_) => {
+                    return Err(FrameError::bad_request(format!(
+                        "seconds must be 0 (off) to {MAX_SLOW_MODE_SECS}"
+                    )))
+                }
+                None => return Err(need("seconds")),
+            },
+        },
+        "mode" => ModerateOp::Mode {
+            mode: RoomMode::parse(d.mode.as_deref().ok_or_else(|| need("mode"))?).ok_or_else(
+                || FrameError::bad_request("mode must be one of open, stage, readonly"),
+            )?,
+        },
+        "review_queue" => ModerateOp::ReviewQueue {
+            all_rooms: d.all_rooms.unwrap_or(false),
+            status: match d.status.as_deref() {
+                None => Some(ReviewStatus::Pending),
+                Some("any") => None,
+                Some(raw) => Some(ReviewStatus::parse(raw).ok_or_else(|| {
+                    FrameError::bad_request(
+                        "status must be one of pending, approved, rejected, removed, any",
+                    )
+                })?),
+            },
+            priority: match d.priority.as_deref() {
+                None => None,
+                Some(raw) => Some(Priority::parse(raw).ok_or_else(|| {
+                    FrameError::bad_request("priority must be one of low, normal, high")
+                })?),
+            },
+            after: d.after.as_deref().map(MessageId::parse).transpose()?,
+            limit: match d.limit {
+                None => 50,
+                Some(l) if (1..=MAX_REVIEW_PAGE as i64).contains(&l) => l as usize,
+                Some(_) => {
+                    return Err(FrameError::bad_request(format!(
+                        "limit must be 1 to {MAX_REVIEW_PAGE}"
+                    )))
+                }
+            },
+        },
+        _ => {
+            return Err(FrameError::bad_request(
+                "op must be one of approve, reject, delete, mute, unmute, ban, unban, shadow_ban, unshadow_ban, slow_mode, mode, review_queue",
+            ))
+        }
+    })
 }
 
 #[derive(Deserialize)]
@@ -339,12 +575,16 @@ fn parse_command(
             let d: ModerateDto = dto(map)?;
             Command::Moderate {
                 room: room(&d.room)?,
-                op: match d.op.as_str() {
-                    "approve" => ModerateOp::Approve,
-                    "reject" => ModerateOp::Reject,
-                    _ => return Err(FrameError::bad_request("op must be approve or reject")),
-                },
+                op: parse_moderate_op(d)?,
+            }
+        }
+        "report" => {
+            let d: ReportDto = dto(map)?;
+            Command::Report {
+                room: room(&d.room)?,
                 message_id: MessageId::parse(&d.message_id)?,
+                reason: reason(Some(d.reason))?
+                    .ok_or_else(|| FrameError::bad_request("reason must not be empty"))?,
             }
         }
         other => {
@@ -354,6 +594,11 @@ fn parse_command(
             )))
         }
     })
+}
+
+/// Serialises milliseconds since the epoch with [`format_time`].
+pub fn serialize_time<S: serde::Serializer>(ms: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_time(*ms))
 }
 
 /// RFC 3339 UTC with exactly three fractional digits, e.g. `2026-11-21T07:50:00.120Z`
@@ -447,6 +692,8 @@ pub enum ServerFrame {
         room: RoomId,
         role: Role,
         mode: RoomMode,
+        /// Seconds between two messages of one member (0: off).
+        slow_mode_s: u32,
         capabilities: Vec<Capability>,
         presence: PresenceView,
         history: Vec<MessageView>,
@@ -513,20 +760,56 @@ pub enum ServerFrame {
     /// A moderator's action took effect (to the moderator).
     Moderated {
         room: RoomId,
-        op: ModerateOp,
-        message_id: MessageId,
+        op: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message_id: Option<MessageId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        user_id: Option<UserId>,
+        /// When a sanction ends; absent when it lasts until lifted.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
+    },
+    /// A page of the review queue (to the moderator).
+    ReviewQueue {
+        room: RoomId,
+        items: Vec<ReviewItem>,
+        next: Option<MessageId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// A report was taken (to the reporter). `duplicate` when they had already
+    /// reported the message.
+    Reported {
+        room: RoomId,
+        message_id: MessageId,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        duplicate: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// The user was muted (to their connections).
+    Sanctioned {
+        /// Absent for a tenant-wide sanction.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<RoomId>,
+        sanction: SanctionKind,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// A message the client may have shown is gone (rejected or removed).
     MessageRemoved {
         room: RoomId,
         message_id: MessageId,
     },
-    /// A room's settings changed (`configure`).
+    /// A room's settings changed (`configure`, `moderate` `mode` / `slow_mode`).
     Room {
         room: RoomId,
         mode: RoomMode,
+        slow_mode_s: u32,
         #[serde(skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },

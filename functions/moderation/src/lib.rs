@@ -1,6 +1,13 @@
-//! Moderation beyond the inline stage. For now: [`evaluate`] and [`Report`], the
-//! code behind `moderation-eval`, which runs the very same inline stage as
-//! `ws-message` on a corpus and measures it.
+//! Moderation beyond the inline stage:
+//!
+//! - [`stage`]: the asynchronous stage (the `moderation` function), rescoring
+//!   sent messages and reports with context; [`handle_sqs`] is its Lambda handler;
+//! - [`classifier`]: the pluggable external classifier (off by default);
+//! - [`evaluate`] and [`Report`]: the code behind `moderation-eval`, which runs the
+//!   very same inline stage as `ws-message` on a corpus and measures it.
+
+pub mod classifier;
+pub mod stage;
 
 use std::collections::BTreeMap;
 
@@ -147,5 +154,61 @@ impl Report {
             }
         }
         report
+    }
+}
+
+/// An SQS batch as Lambda delivers it (the moderation queue carries EventBridge
+/// events as message bodies).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SqsEvent {
+    #[serde(rename = "Records", default)]
+    pub records: Vec<SqsRecord>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SqsRecord {
+    pub message_id: String,
+    pub body: String,
+}
+
+/// Handles a batch: each message independently; those that failed for a reason a
+/// retry may fix (the store) are reported back for redelivery, unreadable ones are
+/// logged and dropped (a retry cannot fix them).
+pub async fn handle_sqs<S, C, K, X>(
+    event: SqsEvent,
+    deps: &stage::StageRef<'_, S, C, K, X>,
+) -> sideline_shared::stream::BatchResponse
+where
+    S: sideline_shared::ports::Store + sideline_shared::ports::SeenEvents,
+    C: sideline_shared::ports::Connections,
+    K: sideline_shared::ports::Clock,
+    X: classifier::Classifier,
+{
+    use sideline_shared::stream::{BatchItemFailure, BatchResponse};
+    let mut failures = Vec::new();
+    for record in event.records {
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(&record.body);
+        let outcome = match parsed {
+            Ok(value) => stage::handle_event(&value, deps).await,
+            Err(e) => Err(stage::StageError::BadEvent(e.to_string())),
+        };
+        match outcome {
+            Ok(outcome) => {
+                tracing::info!(sqs_message_id = %record.message_id, outcome = ?outcome, "moderated")
+            }
+            Err(stage::StageError::BadEvent(reason)) => {
+                tracing::error!(sqs_message_id = %record.message_id, reason = %reason, "unreadable event dropped")
+            }
+            Err(err) => {
+                tracing::warn!(sqs_message_id = %record.message_id, error = %err, "will retry");
+                failures.push(BatchItemFailure {
+                    item_identifier: record.message_id,
+                });
+            }
+        }
+    }
+    BatchResponse {
+        batch_item_failures: failures,
     }
 }

@@ -1,13 +1,15 @@
 //! `ws-connect`: the `$connect` route, after the authorizer allowed the handshake.
 //! Records the connection with a TTL backstop just over API Gateway's 2-hour
-//! maximum, since `$disconnect` is best-effort.
+//! maximum, since `$disconnect` is best-effort. A user banned tenant-wide is refused
+//! (403) until the ban ends.
 
 use sideline_shared::lambda::{ProxyResponse, WebSocketEvent};
-use sideline_shared::ports::{Clock, CommunityStore, ConnectionRecord, CONNECTION_TTL_SECS};
+use sideline_shared::moderation::record::{SanctionKind, Scope};
+use sideline_shared::ports::{Clock, ConnectionRecord, Store, CONNECTION_TTL_SECS};
 use tracing::{error, info};
 
 /// Records the connection; a non-200 answer makes API Gateway refuse the handshake.
-pub async fn handle<S: CommunityStore, K: Clock>(
+pub async fn handle<S: Store, K: Clock>(
     event: WebSocketEvent,
     store: &S,
     clock: &K,
@@ -25,6 +27,24 @@ pub async fn handle<S: CommunityStore, K: Clock>(
         }
     };
     let now_ms = clock.now_ms();
+    match store
+        .sanctions(&identity.tenant, &identity.user, now_ms)
+        .await
+    {
+        Ok(sanctions) => {
+            if sanctions
+                .iter()
+                .any(|s| s.kind == SanctionKind::Ban && s.scope == Scope::Tenant)
+            {
+                info!(connection_id = %connection_id, user_id = %identity.user, "banned user refused");
+                return ProxyResponse::status(403, "Forbidden");
+            }
+        }
+        Err(err) => {
+            error!(connection_id = %connection_id, error = %err, "could not read sanctions");
+            return ProxyResponse::status(500, "Internal Server Error");
+        }
+    }
     let record = ConnectionRecord {
         tenant: identity.tenant.clone(),
         connection_id: connection_id.clone(),
@@ -53,7 +73,7 @@ mod tests {
     use serde_json::json;
     use sideline_shared::identity::TenantId;
     use sideline_shared::memory::MemoryStore;
-    use sideline_shared::ports::{ConnectionId, ManualClock};
+    use sideline_shared::ports::{CommunityStore, ConnectionId, ManualClock};
     use sideline_shared::token::Claims;
 
     #[tokio::test]

@@ -16,9 +16,10 @@ use sideline_shared::config::Limits;
 use sideline_shared::fanout::Broadcaster;
 use sideline_shared::identity::Identity;
 use sideline_shared::lambda::{ProxyResponse, WebSocketEvent};
-use sideline_shared::moderation::InlineModerator;
+use sideline_shared::moderation::policy::Policies;
+use sideline_shared::moderation::record::{human_duration, strongest, Sanction, SanctionKind};
 use sideline_shared::ports::{
-    Clock, CommunityStore, ConnectionId, Connections, Member, PostError, RoomInfo, StoreError,
+    Clock, ConnectionId, Connections, Member, PostError, RoomInfo, Store, StoreError,
 };
 use sideline_shared::protocol::{parse_frame, Command, ErrorCode, FrameError, ServerFrame};
 use sideline_shared::room::{can, Capability, RoomId};
@@ -32,8 +33,8 @@ pub struct MessageDeps<S, C, K> {
     pub connections: C,
     pub clock: K,
     pub limits: Limits,
-    /// The inline moderation stage every `send` goes through.
-    pub moderator: InlineModerator,
+    /// The inline moderation stage every `send` goes through, per tenant.
+    pub policies: Policies,
     typing: TypingThrottle,
 }
 
@@ -44,7 +45,7 @@ impl<S, C, K> MessageDeps<S, C, K> {
             connections,
             clock,
             limits,
-            moderator: InlineModerator::default(),
+            policies: Policies::default(),
             typing: TypingThrottle::default(),
         }
     }
@@ -86,7 +87,7 @@ pub struct Context<'a, S, C, K> {
     pub now_ms: i64,
 }
 
-impl<S: CommunityStore, C: Connections, K: Clock> Context<'_, S, C, K> {
+impl<S: Store, C: Connections, K: Clock> Context<'_, S, C, K> {
     /// Sends a frame to the connection that sent the request. A sender that has
     /// gone meanwhile is not an error.
     pub async fn reply(&self, frame: &ServerFrame) {
@@ -146,6 +147,48 @@ impl<S: CommunityStore, C: Connections, K: Clock> Context<'_, S, C, K> {
     }
 }
 
+impl<S: Store, C: Connections, K: Clock> Context<'_, S, C, K> {
+    /// The sanctions on the sender in force now.
+    pub async fn sanctions(&self) -> Result<Vec<Sanction>, FrameError> {
+        self.deps
+            .store
+            .sanctions(&self.identity.tenant, &self.identity.user, self.now_ms)
+            .await
+            .map_err(store_error)
+    }
+
+    /// `forbidden` (with the time left) if the sender is banned from or muted in
+    /// `room`; `kinds` says which sanctions matter to the action.
+    pub fn refuse_if_sanctioned(
+        &self,
+        sanctions: &[Sanction],
+        room: &RoomId,
+        kinds: &[SanctionKind],
+    ) -> Result<(), FrameError> {
+        for kind in kinds {
+            if let Some(s) = strongest(sanctions, *kind, room, self.now_ms) {
+                let what = match (kind, s.scope.room()) {
+                    (SanctionKind::Ban, Some(_)) => "you are banned from this room",
+                    (SanctionKind::Ban, None) => "you are banned",
+                    (_, Some(_)) => "you are muted in this room",
+                    (_, None) => "you are muted",
+                };
+                let mut message = match s.remaining_ms(self.now_ms) {
+                    Some(left) => format!("{what} for another {}", human_duration(left)),
+                    None => format!("{what} until a moderator lifts it"),
+                };
+                if let Some(reason) = &s.reason {
+                    message.push_str(&format!(" ({reason})"));
+                }
+                let mut err = FrameError::new(ErrorCode::Forbidden, message);
+                err.retry_after_ms = s.remaining_ms(self.now_ms).map(|ms| ms as u64);
+                return Err(err);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Store errors as clients see them: the cause goes to the log, not the client.
 pub fn store_error(err: StoreError) -> FrameError {
     match err {
@@ -165,7 +208,7 @@ pub fn store_error(err: StoreError) -> FrameError {
 /// reaches the client as frames.
 pub async fn handle<S, C, K>(event: WebSocketEvent, deps: &MessageDeps<S, C, K>) -> ProxyResponse
 where
-    S: CommunityStore,
+    S: Store,
     C: Connections,
     K: Clock,
 {

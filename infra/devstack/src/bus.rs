@@ -231,6 +231,8 @@ pub struct LocalBus {
     out: Option<Mutex<std::fs::File>>,
     published: Mutex<Vec<PutEntry>>,
     deliveries: Mutex<Vec<Delivery>>,
+    /// Targets that run in this process (the moderation queue's function).
+    targets: Mutex<Vec<(String, tokio::sync::mpsc::UnboundedSender<Value>)>>,
 }
 
 impl LocalBus {
@@ -249,7 +251,16 @@ impl LocalBus {
             out,
             published: Mutex::new(Vec::new()),
             deliveries: Mutex::new(Vec::new()),
+            targets: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Hands events matched by a rule targeting `target` to `sender`.
+    pub fn attach(&self, target: &str, sender: tokio::sync::mpsc::UnboundedSender<Value>) {
+        self.targets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((target.to_owned(), sender));
     }
 
     pub fn published(&self) -> Vec<PutEntry> {
@@ -288,6 +299,16 @@ impl EventSink for LocalBus {
                     .map(|r| r.targets.clone())
                     .unwrap_or_default();
                 info!(rule = %name, targets = ?targets, detail_type = %entry.detail_type, "rule matched");
+                for (target, sender) in self
+                    .targets
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .iter()
+                {
+                    if targets.contains(target) {
+                        let _ = sender.send(event.clone());
+                    }
+                }
                 self.deliveries
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())

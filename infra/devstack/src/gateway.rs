@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Map, Value};
 use sideline_shared::lambda::{AuthorizerRequest, WebSocketContext, WebSocketEvent};
-use sideline_shared::ports::{Clock, CommunityStore, SystemClock};
+use sideline_shared::ports::{Clock, Store, SystemClock};
 use tokio::sync::{mpsc, Notify};
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tracing::{debug, info, warn};
@@ -53,7 +53,7 @@ fn event(
 
 /// `GET /?token=…`: authorize, record, then upgrade. Refusals are plain HTTP
 /// answers before the upgrade, as API Gateway gives.
-pub(crate) async fn upgrade<S: CommunityStore + 'static>(
+pub(crate) async fn upgrade<S: Store + 'static>(
     State(app): State<Arc<App<S>>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<HashMap<String, String>>,
@@ -153,7 +153,7 @@ pub(crate) async fn upgrade<S: CommunityStore + 'static>(
         })
 }
 
-async fn run_disconnect<S: CommunityStore>(
+async fn run_disconnect<S: Store>(
     app: &App<S>,
     connection_id: &str,
     connected_at_ms: i64,
@@ -186,7 +186,7 @@ fn is_too_big(err: axum::Error) -> bool {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn serve_socket<S: CommunityStore + 'static>(
+async fn serve_socket<S: Store + 'static>(
     app: Arc<App<S>>,
     socket: WebSocket,
     connection_id: String,

@@ -37,7 +37,7 @@ use sideline_shared::config::Limits;
 use sideline_shared::dynamo::DynamoStore;
 use sideline_shared::gateway::{local_sdk_config, ApiGatewayConnections};
 use sideline_shared::memory::MemoryStore;
-use sideline_shared::ports::{CommunityStore, StoreError, SystemClock};
+use sideline_shared::ports::{Store, StoreError, SystemClock};
 use sideline_shared::publish::RetryPolicy;
 use sideline_shared::stream::{StreamEvent, StreamRecord};
 use sideline_shared::token::{TokenConfig, TokenConfigError, TokenVerifier, VerifyingKey};
@@ -174,7 +174,7 @@ trait Control: Send + Sync {
     fn open_sockets(&self) -> usize;
 }
 
-impl<S: CommunityStore + 'static> Control for App<S> {
+impl<S: Store + 'static> Control for App<S> {
     fn sever(&self, connection_id: &str) -> bool {
         match registry_lock(&self.registry).remove(connection_id) {
             Some(socket) => {
@@ -215,14 +215,14 @@ impl Devstack {
     }
 
     /// Starts with any store (its changes reach the bus only if it streams them).
-    pub async fn start<S: CommunityStore + 'static>(
+    pub async fn start<S: Store + 'static>(
         config: DevstackConfig,
         store: S,
     ) -> Result<Self, DevstackError> {
         Self::start_with_stream(config, store, None).await
     }
 
-    async fn start_with_stream<S: CommunityStore + 'static>(
+    async fn start_with_stream<S: Store + 'static>(
         config: DevstackConfig,
         store: S,
         records: Option<mpsc::UnboundedReceiver<StreamRecord>>,
@@ -278,6 +278,10 @@ impl Devstack {
             registry: Mutex::new(HashMap::new()),
             addr,
         });
+        // The moderation queue's function runs here, on the same store.
+        let (moderation_tx, moderation_rx) = mpsc::unbounded_channel();
+        bus.attach("ModerationQueue", moderation_tx);
+        tokio::spawn(run_moderation(app.clone(), moderation_rx));
         let router = Router::new()
             .route("/", get(gateway::upgrade::<S>))
             .merge(management::routes::<S>())
@@ -345,6 +349,29 @@ impl Devstack {
         }
         if let Some(task) = self.task.take() {
             let _ = tokio::time::timeout(grace, task).await;
+        }
+    }
+}
+
+/// The `moderation` function: every event the moderation rule matched, one at a
+/// time, as its queue would deliver them.
+async fn run_moderation<S: Store + 'static>(
+    app: Arc<App<S>>,
+    mut events: mpsc::UnboundedReceiver<serde_json::Value>,
+) {
+    while let Some(event) = events.recv().await {
+        let stage = moderation::stage::StageRef {
+            store: &app.message.store,
+            connections: &app.message.connections,
+            clock: &app.message.clock,
+            limits: &app.message.limits,
+            policies: &app.message.policies,
+            classifier: None::<&moderation::classifier::NoClassifier>,
+            idempotency_window_s: 300,
+        };
+        match moderation::stage::handle_event(&event, &stage).await {
+            Ok(outcome) => tracing::debug!(outcome = ?outcome, "moderation stage"),
+            Err(err) => tracing::warn!(error = %err, "moderation stage failed"),
         }
     }
 }

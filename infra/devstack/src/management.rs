@@ -12,13 +12,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
-use sideline_shared::ports::{Clock, CommunityStore, SystemClock};
+use sideline_shared::ports::{Clock, Store, SystemClock};
 use sideline_shared::protocol::format_time;
 use sideline_shared::token::{mint_hs256, Claims};
 
 use crate::{registry_lock, App, Outbound};
 
-pub(crate) fn routes<S: CommunityStore + 'static>() -> Router<Arc<App<S>>> {
+pub(crate) fn routes<S: Store + 'static>() -> Router<Arc<App<S>>> {
     Router::new()
         .route(
             "/@connections/{id}",
@@ -53,7 +53,7 @@ fn gone() -> Response {
     )
 }
 
-async fn post_to_connection<S: CommunityStore>(
+async fn post_to_connection<S: Store>(
     State(app): State<Arc<App<S>>>,
     Path(id): Path<String>,
     body: Bytes,
@@ -84,7 +84,7 @@ async fn post_to_connection<S: CommunityStore>(
     }
 }
 
-async fn get_connection<S: CommunityStore>(
+async fn get_connection<S: Store>(
     State(app): State<Arc<App<S>>>,
     Path(id): Path<String>,
 ) -> Response {
@@ -103,7 +103,7 @@ async fn get_connection<S: CommunityStore>(
     }
 }
 
-async fn delete_connection<S: CommunityStore>(
+async fn delete_connection<S: Store>(
     State(app): State<Arc<App<S>>>,
     Path(id): Path<String>,
 ) -> Response {
@@ -121,7 +121,7 @@ async fn delete_connection<S: CommunityStore>(
     }
 }
 
-async fn staged_post<S: CommunityStore>(
+async fn staged_post<S: Store>(
     state: State<Arc<App<S>>>,
     Path((_stage, id)): Path<(String, String)>,
     body: Bytes,
@@ -129,14 +129,14 @@ async fn staged_post<S: CommunityStore>(
     post_to_connection(state, Path(id), body).await
 }
 
-async fn staged_get<S: CommunityStore>(
+async fn staged_get<S: Store>(
     state: State<Arc<App<S>>>,
     Path((_stage, id)): Path<(String, String)>,
 ) -> Response {
     get_connection(state, Path(id)).await
 }
 
-async fn staged_delete<S: CommunityStore>(
+async fn staged_delete<S: Store>(
     state: State<Arc<App<S>>>,
     Path((_stage, id)): Path<(String, String)>,
 ) -> Response {
@@ -145,7 +145,7 @@ async fn staged_delete<S: CommunityStore>(
 
 /// `GET /dev/token?tenant=demo&sub=alice&role=member&name=Alice&ttl=3600`: a token
 /// signed with devstack's secret. Never part of a deployed stack.
-async fn dev_token<S: CommunityStore>(
+async fn dev_token<S: Store>(
     State(app): State<Arc<App<S>>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
@@ -179,7 +179,7 @@ async fn dev_token<S: CommunityStore>(
 }
 
 /// `POST /events`: signed host product events, as the HTTP API route in AWS.
-async fn host_events<S: CommunityStore>(
+async fn host_events<S: Store>(
     State(app): State<Arc<App<S>>>,
     headers: HeaderMap,
     body: Bytes,

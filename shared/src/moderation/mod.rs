@@ -13,7 +13,10 @@
 //! The outcome is one [`Action`]; thresholds come from [`ModerationConfig`] and move
 //! with the author's reputation, and moderators and admins are only PII-masked.
 
+pub mod enforce;
 pub mod pii;
+pub mod policy;
+pub mod record;
 
 use std::collections::BTreeMap;
 
@@ -68,6 +71,9 @@ pub struct ModerationConfig {
     pub blocked_domains: Vec<String>,
     /// Links are held for authors below this reputation (`None`: links allowed).
     pub links_min_reputation: Option<f32>,
+    /// Rule sets that only record what they would have done (personal data is
+    /// always masked).
+    pub shadow_rule_sets: Vec<RuleSet>,
 }
 
 impl Default for ModerationConfig {
@@ -84,6 +90,7 @@ impl Default for ModerationConfig {
                 .collect(),
             blocked_domains: Vec::new(),
             links_min_reputation: None,
+            shadow_rule_sets: Vec::new(),
         }
     }
 }
@@ -120,6 +127,44 @@ pub struct Verdict {
     /// Scores 0–1 by name (`toxicity`, `spam`).
     pub scores: BTreeMap<String, f32>,
     /// Why, for `block` (in the sender's ack) and for the audit trail.
+    pub reason: Option<String>,
+    /// The rule set that decided the action (`None` for allow and personal-data masking).
+    pub rule: Option<RuleSet>,
+    /// What rule sets in shadow mode would have done, had they been enforced.
+    pub would_have: Vec<ShadowFinding>,
+}
+
+/// A group of rules that can be enforced or run in shadow mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSet {
+    /// Tenant block lists (words, link domains).
+    Lists,
+    /// Toxicity and profanity.
+    Toxicity,
+    /// Spam and scams.
+    Spam,
+    /// Links held for authors below a reputation.
+    Links,
+}
+
+impl RuleSet {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleSet::Lists => "lists",
+            RuleSet::Toxicity => "toxicity",
+            RuleSet::Spam => "spam",
+            RuleSet::Links => "links",
+        }
+    }
+}
+
+/// What a rule set in shadow mode would have done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShadowFinding {
+    pub rule_set: RuleSet,
+    pub action: Action,
+    pub categories: Vec<String>,
     pub reason: Option<String>,
 }
 
@@ -361,8 +406,35 @@ impl InlineModerator {
         changed.then(|| out.join(" "))
     }
 
-    /// Decides what happens to `text` written by `author`.
+    /// Decides what happens to `text` written by `author`. Rule sets in shadow
+    /// mode are evaluated but not enforced: what they would have done is in
+    /// [`Verdict::would_have`], and the verdict is what the enforced ones decide.
     pub fn moderate(&self, text: &str, author: &AuthorStanding) -> Verdict {
+        let mut skip: Vec<RuleSet> = Vec::new();
+        let mut would_have = Vec::new();
+        loop {
+            let mut verdict = self.evaluate(text, author, &skip);
+            match verdict.rule {
+                Some(rule)
+                    if self.config.shadow_rule_sets.contains(&rule) && !skip.contains(&rule) =>
+                {
+                    would_have.push(ShadowFinding {
+                        rule_set: rule,
+                        action: verdict.action,
+                        categories: verdict.categories,
+                        reason: verdict.reason,
+                    });
+                    skip.push(rule);
+                }
+                _ => {
+                    verdict.would_have = would_have;
+                    return verdict;
+                }
+            }
+        }
+    }
+
+    fn evaluate(&self, text: &str, author: &AuthorStanding, skip: &[RuleSet]) -> Verdict {
         let config = &self.config;
         let mut categories: Vec<String> = Vec::new();
         let mut scores = BTreeMap::new();
@@ -378,7 +450,7 @@ impl InlineModerator {
 
         let privileged = author.role >= Role::Moderator;
         let lower = text.to_lowercase();
-        if !privileged {
+        if !privileged && !skip.contains(&RuleSet::Lists) {
             if let Some(word) = config.blocked_words.iter().find(|w| {
                 lower
                     .split(|c: char| !c.is_alphanumeric())
@@ -392,6 +464,8 @@ impl InlineModerator {
                     categories,
                     scores,
                     reason: Some(format!("the word `{word}` is not allowed here")),
+                    rule: Some(RuleSet::Lists),
+                    would_have: Vec::new(),
                 };
             }
             let found_links = links(&lower);
@@ -409,6 +483,8 @@ impl InlineModerator {
                     categories,
                     scores,
                     reason: Some(format!("links to {domain} are not allowed here")),
+                    rule: Some(RuleSet::Lists),
+                    would_have: Vec::new(),
                 };
             }
         }
@@ -431,6 +507,8 @@ impl InlineModerator {
                 categories,
                 scores,
                 reason: None,
+                rule: None,
+                would_have: Vec::new(),
             };
         }
         categories.extend(tox_categories.iter().map(|c| c.to_string()));
@@ -448,47 +526,72 @@ impl InlineModerator {
         } else {
             None
         };
-        let (action, reason) = if tox >= toxicity_threshold {
+        let tox_on = !skip.contains(&RuleSet::Toxicity);
+        let spam_on = !skip.contains(&RuleSet::Spam);
+        let links_on = !skip.contains(&RuleSet::Links);
+        let (action, reason, rule) = if tox_on && tox >= toxicity_threshold {
             (
                 Action::Block,
                 Some(format!(
                     "the message is abusive ({})",
                     tox_categories.join(", ")
                 )),
+                Some(RuleSet::Toxicity),
             )
-        } else if spam >= spam_threshold {
-            (Action::Shadow, None)
-        } else if (tox >= 0.5 && author.reputation < 0.3) || spam >= spam_threshold * 2.0 / 3.0 {
-            (Action::Hold, Some("held for review".to_owned()))
-        } else if config
-            .links_min_reputation
-            .is_some_and(|min| author.reputation < min)
+        } else if spam_on && spam >= spam_threshold {
+            (Action::Shadow, None, Some(RuleSet::Spam))
+        } else if tox_on && tox >= 0.5 && author.reputation < 0.3 {
+            (
+                Action::Hold,
+                Some("held for review".to_owned()),
+                Some(RuleSet::Toxicity),
+            )
+        } else if spam_on && spam >= spam_threshold * 2.0 / 3.0 {
+            (
+                Action::Hold,
+                Some("held for review".to_owned()),
+                Some(RuleSet::Spam),
+            )
+        } else if links_on
+            && config
+                .links_min_reputation
+                .is_some_and(|min| author.reputation < min)
             && !links(&lower).is_empty()
         {
             (
                 Action::Hold,
                 Some("links from new members are reviewed first".to_owned()),
+                Some(RuleSet::Links),
             )
-        } else if tox >= 0.5
+        } else if tox_on
+            && tox >= 0.5
             && tox_categories
                 .iter()
                 .any(|c| matches!(*c, "harassment" | "hate"))
         {
             // Swearing may be masked; abuse aimed at people waits for a moderator.
-            (Action::Hold, Some("held for review".to_owned()))
-        } else if tox >= 0.5 && censored.is_some() {
-            (Action::Mask, None)
-        } else if tox >= 0.5 {
+            (
+                Action::Hold,
+                Some("held for review".to_owned()),
+                Some(RuleSet::Toxicity),
+            )
+        } else if tox_on && tox >= 0.5 && censored.is_some() {
+            (Action::Mask, None, Some(RuleSet::Toxicity))
+        } else if tox_on && tox >= 0.5 {
             // Abuse that no single word carries cannot be masked: review it.
-            (Action::Hold, Some("held for review".to_owned()))
+            (
+                Action::Hold,
+                Some("held for review".to_owned()),
+                Some(RuleSet::Toxicity),
+            )
         } else if !findings.is_empty() {
-            (Action::Mask, None)
+            (Action::Mask, None, None)
         } else {
-            (Action::Allow, None)
+            (Action::Allow, None, None)
         };
         let text = match action {
             Action::Allow => Some(text.to_owned()),
-            Action::Mask if tox >= 0.5 => censored,
+            Action::Mask if rule == Some(RuleSet::Toxicity) => censored,
             Action::Mask => Some(masked.clone()),
             Action::Shadow | Action::Hold | Action::Block => None,
         };
@@ -504,6 +607,8 @@ impl InlineModerator {
             categories,
             scores,
             reason,
+            rule,
+            would_have: Vec::new(),
         }
     }
 }

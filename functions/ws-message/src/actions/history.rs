@@ -2,7 +2,7 @@
 //! page after it.
 
 use sideline_shared::message::MessageId;
-use sideline_shared::ports::{Clock, CommunityStore, Connections};
+use sideline_shared::ports::{Clock, Connections, Store};
 use sideline_shared::protocol::{FrameError, MessageView, ServerFrame};
 use sideline_shared::room::{Capability, RoomId};
 
@@ -15,7 +15,7 @@ pub async fn apply<S, C, K>(
     limit: Option<usize>,
 ) -> Result<(), FrameError>
 where
-    S: CommunityStore,
+    S: Store,
     C: Connections,
     K: Clock,
 {

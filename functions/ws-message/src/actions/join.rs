@@ -1,8 +1,11 @@
 //! `join`: enter a room (created on first join). The joiner gets `joined` with its
 //! role, capabilities, presence and the latest messages; the others get `presence`.
+//! A user banned from the room (or the tenant) is refused.
 
 use sideline_shared::fanout::presence_view;
-use sideline_shared::ports::{Clock, CommunityStore, Connections, Member, CONNECTION_TTL_SECS};
+use sideline_shared::identity::Role;
+use sideline_shared::moderation::record::SanctionKind;
+use sideline_shared::ports::{Clock, Connections, Member, Store, CONNECTION_TTL_SECS};
 use sideline_shared::protocol::{FrameError, MessageView, ServerFrame};
 use sideline_shared::room::{capabilities, RoomId};
 
@@ -10,13 +13,19 @@ use crate::{store_error, Context};
 
 pub async fn apply<S, C, K>(ctx: &Context<'_, S, C, K>, room: RoomId) -> Result<(), FrameError>
 where
-    S: CommunityStore,
+    S: Store,
     C: Connections,
     K: Clock,
 {
     let store = &ctx.deps.store;
     let tenant = &ctx.identity.tenant;
     let role = ctx.identity.role_in(&room);
+    if role < Role::Moderator {
+        // A banned user may not (re)join: the ban closed their sockets, and a new
+        // connection is refused here (tenant-wide bans already at `$connect`).
+        let sanctions = ctx.sanctions().await?;
+        ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban])?;
+    }
     let member = Member {
         connection_id: ctx.connection.clone(),
         user: ctx.identity.user.clone(),
@@ -59,6 +68,7 @@ where
         room: room.clone(),
         role,
         mode: info.mode,
+        slow_mode_s: info.slow_mode_s,
         capabilities: capabilities(role, info.mode),
         presence: presence_view(&members, ctx.deps.limits.presence_list_max),
         history,

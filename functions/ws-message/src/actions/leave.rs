@@ -1,7 +1,7 @@
 //! `leave`: exit a room. Idempotent; the others get `presence` when the user is no
 //! longer there in any tab.
 
-use sideline_shared::ports::{Clock, CommunityStore, Connections};
+use sideline_shared::ports::{Clock, Connections, Store};
 use sideline_shared::protocol::{FrameError, ServerFrame};
 use sideline_shared::room::RoomId;
 
@@ -9,7 +9,7 @@ use crate::{store_error, Context};
 
 pub async fn apply<S, C, K>(ctx: &Context<'_, S, C, K>, room: RoomId) -> Result<(), FrameError>
 where
-    S: CommunityStore,
+    S: Store,
     C: Connections,
     K: Clock,
 {

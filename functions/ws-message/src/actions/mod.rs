@@ -1,6 +1,6 @@
 //! One module and one `apply` per client action.
 
-use sideline_shared::ports::{Clock, CommunityStore, Connections};
+use sideline_shared::ports::{Clock, Connections, Store};
 use sideline_shared::protocol::{Command, FrameError};
 
 use crate::Context;
@@ -13,13 +13,14 @@ pub mod moderate;
 pub mod ping;
 pub mod presence;
 pub mod react;
+pub mod report;
 pub mod send;
 pub mod typing;
 
 /// Runs one command.
 pub async fn apply<S, C, K>(ctx: &Context<'_, S, C, K>, command: Command) -> Result<(), FrameError>
 where
-    S: CommunityStore,
+    S: Store,
     C: Connections,
     K: Clock,
 {
@@ -47,10 +48,11 @@ where
         Command::Presence { room } => presence::apply(ctx, room).await,
         Command::Ping => ping::apply(ctx).await,
         Command::Configure { room, mode } => configure::apply(ctx, room, mode).await,
-        Command::Moderate {
+        Command::Moderate { room, op } => moderate::apply(ctx, room, op).await,
+        Command::Report {
             room,
-            op,
             message_id,
-        } => moderate::apply(ctx, room, op, message_id).await,
+            reason,
+        } => report::apply(ctx, room, message_id, reason).await,
     }
 }

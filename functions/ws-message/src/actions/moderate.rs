@@ -1,59 +1,408 @@
-//! `moderate`: moderators and admins decide on held messages. `approve` sends a
-//! held message to the room; `reject` removes it and tells its author's connections
-//! (`message_removed`). The change is one conditional write, so two moderators
-//! deciding at once cannot both win (`conflict`).
+//! `moderate`: moderators and admins act on a room, its messages and its users.
+//!
+//! - `approve` / `reject` a held (or report-hidden) message: one conditional write,
+//!   so two moderators deciding at once cannot both win (`conflict`); approve sends
+//!   it to the room, reject tells its author's connections (`message_removed`).
+//! - `delete` any message: retracted from everyone (`message_removed`).
+//! - `mute`, `ban`, `shadow_ban` (and `unmute`, `unban`, `unshadow_ban`) a user in
+//!   the room or, for tenant-level moderators, the whole tenant, for `durationS` or
+//!   until lifted. A banned user's connections are closed. Nobody acts on a user of
+//!   their own rank or above: moderators not on moderators or admins, admins not on
+//!   admins.
+//! - `slow_mode` and `mode` change the room and tell everyone in it.
+//! - `review_queue` lists the review queue of the room (or, `allRooms`, the tenant).
+//!
+//! Every action is recorded as a decision before it takes effect.
 
+use sideline_shared::identity::{Role, UserId};
 use sideline_shared::message::{MessageId, Visibility};
-use sideline_shared::ports::{Clock, CommunityStore, Connections};
-use sideline_shared::protocol::{FrameError, MessageView, ModerateOp, ServerFrame};
+use sideline_shared::moderation::enforce::impose;
+use sideline_shared::moderation::record::{
+    Decision, DecisionKind, ReviewFilter, ReviewStatus, Sanction, Scope,
+};
+use sideline_shared::ports::{Clock, Connections, Member, RoomInfo, Store};
+use sideline_shared::protocol::{
+    format_time, ErrorCode, FrameError, MessageView, ModerateOp, SanctionScope, ServerFrame,
+};
 use sideline_shared::room::{Capability, RoomId};
 
+use crate::actions::configure;
 use crate::{store_error, Context};
 
 pub async fn apply<S, C, K>(
     ctx: &Context<'_, S, C, K>,
     room: RoomId,
     op: ModerateOp,
-    message_id: MessageId,
 ) -> Result<(), FrameError>
 where
-    S: CommunityStore,
+    S: Store,
+    C: Connections,
+    K: Clock,
+{
+    let (member, info) = ctx.joined(&room).await?;
+    Context::<S, C, K>::require(&member, &info, Capability::Moderate)?;
+    let name = op.name();
+    tracing::info!(op = name, room = %room, moderator = %ctx.identity.user, "moderate");
+    match op {
+        ModerateOp::Approve { message_id } => {
+            decide_held(ctx, &member, room, message_id, true).await
+        }
+        ModerateOp::Reject { message_id } => {
+            decide_held(ctx, &member, room, message_id, false).await
+        }
+        ModerateOp::Delete { message_id, reason } => {
+            delete(ctx, &member, room, message_id, reason).await
+        }
+        ModerateOp::Sanction {
+            kind,
+            user,
+            scope,
+            duration_s,
+            reason,
+        } => {
+            let scope = scope_of(ctx, &room, scope)?;
+            check_rank(ctx, &member, &room, &user, name).await?;
+            let sanction = Sanction {
+                user: user.clone(),
+                kind,
+                scope,
+                until_ms: duration_s.map(|s| ctx.now_ms + i64::from(s) * 1000),
+                reason: reason.clone(),
+                by: ctx.identity.user.as_str().to_owned(),
+                at_ms: ctx.now_ms,
+            };
+            let mut decision = human(ctx, &member, kind.decision(), &room);
+            decision.subject = Some(user.clone());
+            decision.reason = reason;
+            decision.duration_s = duration_s.map(i64::from);
+            if sanction.scope == Scope::Tenant {
+                decision.categories.push("tenant".into());
+            }
+            impose(
+                &ctx.deps.store,
+                &ctx.deps.connections,
+                &ctx.identity.tenant,
+                &sanction,
+                &decision,
+            )
+            .await
+            .map_err(store_error)?;
+            reply(ctx, room, name, None, Some(user), sanction.until_ms).await;
+            Ok(())
+        }
+        ModerateOp::Lift { kind, user, scope } => {
+            let scope = scope_of(ctx, &room, scope)?;
+            check_rank(ctx, &member, &room, &user, name).await?;
+            let lifted = ctx
+                .deps
+                .store
+                .lift_sanction(&ctx.identity.tenant, &user, kind, &scope)
+                .await
+                .map_err(store_error)?;
+            if !lifted {
+                return Err(FrameError::new(
+                    ErrorCode::NotFound,
+                    format!("that user has no {} here to lift", kind.as_str()),
+                ));
+            }
+            let mut decision = human(ctx, &member, DecisionKind::SanctionLifted, &room);
+            decision.subject = Some(user.clone());
+            decision.reason = Some(name.to_owned());
+            record(ctx, &decision).await?;
+            reply(ctx, room, name, None, Some(user), None).await;
+            Ok(())
+        }
+        ModerateOp::SlowMode { seconds } => {
+            ctx.deps
+                .store
+                .set_slow_mode(&ctx.identity.tenant, &room, seconds)
+                .await
+                .map_err(store_error)?;
+            let mut decision = human(ctx, &member, DecisionKind::RoomSlowModeSet, &room);
+            decision.duration_s = Some(i64::from(seconds));
+            record(ctx, &decision).await?;
+            configure::announce(
+                ctx,
+                room,
+                RoomInfo {
+                    slow_mode_s: seconds,
+                    ..info
+                },
+            )
+            .await
+        }
+        ModerateOp::Mode { mode } => configure::set_mode(ctx, &member, info, room, mode).await,
+        ModerateOp::ReviewQueue {
+            all_rooms,
+            status,
+            priority,
+            after,
+            limit,
+        } => {
+            if all_rooms && ctx.identity.role < Role::Moderator {
+                return Err(FrameError::new(
+                    ErrorCode::Forbidden,
+                    "only tenant moderators and admins may list every room's queue",
+                ));
+            }
+            let filter = ReviewFilter {
+                room: (!all_rooms).then(|| room.clone()),
+                status,
+                priority,
+            };
+            let page = ctx
+                .deps
+                .store
+                .review_queue(&ctx.identity.tenant, &filter, after.as_ref(), limit)
+                .await
+                .map_err(store_error)?;
+            ctx.reply(&ServerFrame::ReviewQueue {
+                room,
+                items: page.items,
+                next: page.next,
+                request_id: ctx.request_id.clone(),
+            })
+            .await;
+            Ok(())
+        }
+    }
+}
+
+fn human<S, C, K>(
+    ctx: &Context<'_, S, C, K>,
+    member: &Member,
+    kind: DecisionKind,
+    room: &RoomId,
+) -> Decision {
+    let mut d = Decision::human(
+        &ctx.identity.tenant,
+        kind,
+        &ctx.identity.user,
+        member.role,
+        ctx.now_ms,
+    );
+    d.room = Some(room.clone());
+    d.correlation_id = ctx.request_id.clone();
+    d
+}
+
+async fn record<S: Store, C, K>(
+    ctx: &Context<'_, S, C, K>,
+    decision: &Decision,
+) -> Result<(), FrameError> {
+    ctx.deps
+        .store
+        .record_decision(decision)
+        .await
+        .map_err(store_error)
+}
+
+async fn reply<S: Store, C: Connections, K: Clock>(
+    ctx: &Context<'_, S, C, K>,
+    room: RoomId,
+    op: &'static str,
+    message_id: Option<MessageId>,
+    user_id: Option<UserId>,
+    until_ms: Option<i64>,
+) {
+    ctx.reply(&ServerFrame::Moderated {
+        room,
+        op,
+        message_id,
+        user_id,
+        until: until_ms.map(format_time),
+        request_id: ctx.request_id.clone(),
+    })
+    .await;
+}
+
+/// Tenant-wide sanctions need a tenant-level moderator (the token's role), not a
+/// moderator of this room only.
+fn scope_of<S, C, K>(
+    ctx: &Context<'_, S, C, K>,
+    room: &RoomId,
+    scope: SanctionScope,
+) -> Result<Scope, FrameError> {
+    match scope {
+        SanctionScope::Room => Ok(Scope::Room(room.clone())),
+        SanctionScope::Tenant if ctx.identity.role >= Role::Moderator => Ok(Scope::Tenant),
+        SanctionScope::Tenant => Err(FrameError::new(
+            ErrorCode::Forbidden,
+            "only tenant moderators and admins may act tenant-wide",
+        )),
+    }
+}
+
+/// Refuses acting on oneself or on a user of the same rank or above. The target's
+/// rank is the higher of their last token's role and their role in this room.
+async fn check_rank<S: Store, C, K>(
+    ctx: &Context<'_, S, C, K>,
+    member: &Member,
+    room: &RoomId,
+    target: &UserId,
+    op: &str,
+) -> Result<(), FrameError> {
+    if target == &ctx.identity.user {
+        return Err(FrameError::bad_request(format!("you cannot {op} yourself")));
+    }
+    let store = &ctx.deps.store;
+    let tenant = &ctx.identity.tenant;
+    let (profile, members) = tokio::join!(
+        store.user_profile(tenant, target),
+        store.room_members(tenant, room)
+    );
+    let profile_role = profile.map_err(store_error)?.map(|p| p.role);
+    let room_role = members
+        .map_err(store_error)?
+        .into_iter()
+        .filter(|m| &m.user == target)
+        .map(|m| m.role)
+        .max();
+    let target_role = profile_role.max(room_role).unwrap_or(Role::Member);
+    if member.role <= target_role {
+        return Err(FrameError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "a {} may not {op} a {}",
+                member.role.as_str(),
+                target_role.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+async fn decide_held<S, C, K>(
+    ctx: &Context<'_, S, C, K>,
+    member: &Member,
+    room: RoomId,
+    message_id: MessageId,
+    approve: bool,
+) -> Result<(), FrameError>
+where
+    S: Store,
     C: Connections,
     K: Clock,
 {
     let store = &ctx.deps.store;
     let tenant = &ctx.identity.tenant;
-    let (member, info) = ctx.joined(&room).await?;
-    Context::<S, C, K>::require(&member, &info, Capability::Moderate)?;
-    let to = match op {
-        ModerateOp::Approve => Visibility::Public,
-        ModerateOp::Reject => Visibility::Removed,
+    let to = if approve {
+        Visibility::Public
+    } else {
+        Visibility::Removed
     };
     let message = store
         .set_visibility(tenant, &room, &message_id, Visibility::Held, to)
         .await
         .map_err(store_error)?;
-    tracing::info!(message_id = %message_id, op = ?op, moderator = %ctx.identity.user, "moderated");
-    ctx.reply(&ServerFrame::Moderated {
-        room: room.clone(),
-        op,
-        message_id,
-        request_id: ctx.request_id.clone(),
-    })
-    .await;
+    let (kind, status, op) = if approve {
+        (
+            DecisionKind::MessageApproved,
+            ReviewStatus::Approved,
+            "approve",
+        )
+    } else {
+        (
+            DecisionKind::MessageRejected,
+            ReviewStatus::Rejected,
+            "reject",
+        )
+    };
+    let mut decision = human(ctx, member, kind, &room);
+    decision.subject = Some(message.author.id.clone());
+    decision.message = Some(message_id);
+    record(ctx, &decision).await?;
+    store
+        .close_review(tenant, &message_id, status, ctx.identity.user.as_str())
+        .await
+        .map_err(store_error)?;
+    reply(ctx, room.clone(), op, Some(message_id), None, None).await;
     let mut members = store
         .room_members(tenant, &room)
         .await
         .map_err(store_error)?;
-    let frame = match op {
-        ModerateOp::Approve => ServerFrame::Message {
+    let frame = if approve {
+        ServerFrame::Message {
             message: MessageView::from(&message),
-        },
-        ModerateOp::Reject => {
-            members.retain(|m| m.user == message.author.id);
-            ServerFrame::MessageRemoved { room, message_id }
         }
+    } else {
+        members.retain(|m| m.user == message.author.id);
+        ServerFrame::MessageRemoved { room, message_id }
     };
     ctx.broadcaster().to_members(&members, &frame, None).await;
+    Ok(())
+}
+
+async fn delete<S, C, K>(
+    ctx: &Context<'_, S, C, K>,
+    member: &Member,
+    room: RoomId,
+    message_id: MessageId,
+    reason: Option<String>,
+) -> Result<(), FrameError>
+where
+    S: Store,
+    C: Connections,
+    K: Clock,
+{
+    let store = &ctx.deps.store;
+    let tenant = &ctx.identity.tenant;
+    let message = store
+        .message(tenant, &room, &message_id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| FrameError::new(ErrorCode::NotFound, "message not found"))?;
+    if message.author.id != ctx.identity.user && member.role <= message.author.role {
+        return Err(FrameError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "a {} may not delete a {}'s message",
+                member.role.as_str(),
+                message.author.role.as_str()
+            ),
+        ));
+    }
+    if message.visibility == Visibility::Removed {
+        return Err(FrameError::new(
+            ErrorCode::Conflict,
+            "the message is already removed",
+        ));
+    }
+    store
+        .set_visibility(
+            tenant,
+            &room,
+            &message_id,
+            message.visibility,
+            Visibility::Removed,
+        )
+        .await
+        .map_err(store_error)?;
+    let mut decision = human(ctx, member, DecisionKind::MessageRemoved, &room);
+    decision.subject = Some(message.author.id.clone());
+    decision.message = Some(message_id);
+    decision.reason = reason;
+    record(ctx, &decision).await?;
+    store
+        .close_review(
+            tenant,
+            &message_id,
+            ReviewStatus::Removed,
+            ctx.identity.user.as_str(),
+        )
+        .await
+        .map_err(store_error)?;
+    reply(ctx, room.clone(), "delete", Some(message_id), None, None).await;
+    let members = store
+        .room_members(tenant, &room)
+        .await
+        .map_err(store_error)?;
+    ctx.broadcaster()
+        .to_members(
+            &members,
+            &ServerFrame::MessageRemoved { room, message_id },
+            None,
+        )
+        .await;
     Ok(())
 }

@@ -1,13 +1,13 @@
 //! `ping`: liveness and clock check; answers `pong` with the connection id.
 
-use sideline_shared::ports::{Clock, CommunityStore, Connections};
+use sideline_shared::ports::{Clock, Connections, Store};
 use sideline_shared::protocol::{format_time, FrameError, ServerFrame};
 
 use crate::Context;
 
 pub async fn apply<S, C, K>(ctx: &Context<'_, S, C, K>) -> Result<(), FrameError>
 where
-    S: CommunityStore,
+    S: Store,
     C: Connections,
     K: Clock,
 {

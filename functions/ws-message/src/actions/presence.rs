@@ -2,7 +2,7 @@
 //! rooms).
 
 use sideline_shared::fanout::presence_view;
-use sideline_shared::ports::{Clock, CommunityStore, Connections};
+use sideline_shared::ports::{Clock, Connections, Store};
 use sideline_shared::protocol::{FrameError, ServerFrame};
 use sideline_shared::room::RoomId;
 
@@ -10,7 +10,7 @@ use crate::{store_error, Context};
 
 pub async fn apply<S, C, K>(ctx: &Context<'_, S, C, K>, room: RoomId) -> Result<(), FrameError>
 where
-    S: CommunityStore,
+    S: Store,
     C: Connections,
     K: Clock,
 {

@@ -1,8 +1,10 @@
 //! `react`: turn a reaction on or off. One per user per emoji; the room hears of a
-//! change, a repeat only tells the sender the current count.
+//! change, a repeat only tells the sender the current count. Muted users may not react.
 
+use sideline_shared::identity::Role;
 use sideline_shared::message::{Emoji, MessageId};
-use sideline_shared::ports::{Clock, CommunityStore, Connections, ReactionRequest};
+use sideline_shared::moderation::record::SanctionKind;
+use sideline_shared::ports::{Clock, Connections, ReactionRequest, Store};
 use sideline_shared::protocol::{FrameError, ServerFrame, UserView};
 use sideline_shared::room::{Capability, RoomId};
 
@@ -16,13 +18,17 @@ pub async fn apply<S, C, K>(
     on: bool,
 ) -> Result<(), FrameError>
 where
-    S: CommunityStore,
+    S: Store,
     C: Connections,
     K: Clock,
 {
     let store = &ctx.deps.store;
     let tenant = &ctx.identity.tenant;
-    let (member, info) = ctx.joined(&room).await?;
+    let (joined, sanctions) = tokio::join!(ctx.joined(&room), ctx.sanctions());
+    let (member, info) = joined?;
+    if member.role < Role::Moderator {
+        ctx.refuse_if_sanctioned(&sanctions?, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
+    }
     Context::<S, C, K>::require(&member, &info, Capability::React)?;
     let change = store
         .set_reaction(

@@ -1,15 +1,25 @@
-//! `send`: post a message. Order: membership and capability, reply target, rate
-//! limit, the inline moderation stage, then one conditional write that also makes
+//! `send`: post a message. Order: membership, sanctions (a muted or banned user is
+//! refused with the time left) and capability, reply target, slow mode, rate limit,
+//! the inline moderation stage, then one conditional write that also makes
 //! `clientMsgId` idempotent; only a newly stored message is broadcast, to the room
-//! when public, to its author's connections when shadowed or held.
+//! when public, to its author's connections when shadowed or held. A shadow-banned
+//! author's messages are stored shadowed and acknowledged as delivered. Every
+//! moderation outcome but `allow` is recorded as a decision; blocked, held and
+//! shadowed messages count as violations towards automatic escalation.
 
 use std::collections::BTreeMap;
 
+use sideline_shared::identity::Role;
 use sideline_shared::message::{
     Author, ClientMsgId, MessageId, MessageText, StoredMessage, Visibility,
 };
-use sideline_shared::moderation::{Action, AuthorStanding};
-use sideline_shared::ports::{Clock, CommunityStore, Connections, PutMessage};
+use sideline_shared::moderation::enforce::record_violation;
+use sideline_shared::moderation::record::{
+    human_duration, strongest, Decision, DecisionKind, Priority, ReviewItem, ReviewStatus,
+    SanctionKind, Stage,
+};
+use sideline_shared::moderation::{Action, AuthorStanding, Verdict};
+use sideline_shared::ports::{Clock, Connections, PutMessage, Store};
 use sideline_shared::protocol::{AckStatus, ErrorCode, FrameError, MessageView, ServerFrame};
 use sideline_shared::room::{Capability, RoomId};
 
@@ -23,15 +33,23 @@ pub async fn apply<S, C, K>(
     reply_to: Option<MessageId>,
 ) -> Result<(), FrameError>
 where
-    S: CommunityStore,
+    S: Store,
     C: Connections,
     K: Clock,
 {
     let store = &ctx.deps.store;
     let tenant = &ctx.identity.tenant;
     let limits = &ctx.deps.limits;
-    let (member, info) = ctx.joined(&room).await?;
+    let (joined, sanctions) = tokio::join!(ctx.joined(&room), ctx.sanctions());
+    let (member, info) = joined?;
+    let sanctions = sanctions?;
+    let privileged = member.role >= Role::Moderator;
+    if !privileged {
+        ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
+    }
     Context::<S, C, K>::require(&member, &info, Capability::Write)?;
+    let shadow_banned =
+        !privileged && strongest(&sanctions, SanctionKind::ShadowBan, &room, ctx.now_ms).is_some();
     if let Some(target) = &reply_to {
         if store
             .message(tenant, &room, target)
@@ -43,6 +61,31 @@ where
                 ErrorCode::NotFound,
                 "replyTo: message not found",
             ));
+        }
+    }
+
+    if info.slow_mode_s > 0 && !privileged {
+        if let Some(wait_ms) = store
+            .claim_slow_slot(
+                tenant,
+                &room,
+                &ctx.identity.user,
+                ctx.now_ms,
+                i64::from(info.slow_mode_s) * 1000,
+            )
+            .await
+            .map_err(store_error)?
+        {
+            let mut err = FrameError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "slow mode: one message every {} s; wait {}",
+                    info.slow_mode_s,
+                    human_duration(wait_ms)
+                ),
+            );
+            err.retry_after_ms = Some(wait_ms as u64);
+            return Err(err);
         }
     }
 
@@ -72,16 +115,24 @@ where
         return Err(err);
     }
 
-    let verdict = ctx.deps.moderator.moderate(
+    let verdict = ctx.deps.policies.for_tenant(tenant).moderate(
         text.as_str(),
         &AuthorStanding {
             role: member.role,
             reputation: 0.5,
         },
     );
+    let record = Recorder {
+        ctx,
+        room: &room,
+        verdict: &verdict,
+    };
+    record.shadow_findings().await?;
     let status = match verdict.action {
         Action::Block => {
             tracing::info!(categories = ?verdict.categories, "message blocked");
+            record.decision(DecisionKind::MessageBlocked, None).await?;
+            record.violation().await?;
             ctx.reply(&ServerFrame::Ack {
                 client_msg_id,
                 message_id: None,
@@ -101,7 +152,14 @@ where
     let visibility = match verdict.action {
         Action::Shadow => Visibility::Shadowed,
         Action::Hold => Visibility::Held,
+        _ if shadow_banned => Visibility::Shadowed,
         _ => Visibility::Public,
+    };
+    // A shadow-banned author is not told.
+    let status = if shadow_banned && status != AckStatus::Held && status != AckStatus::Shadowed {
+        AckStatus::Delivered
+    } else {
+        status
     };
     let message = StoredMessage {
         tenant: tenant.clone(),
@@ -112,7 +170,7 @@ where
             name: ctx.identity.name.clone(),
             role: member.role,
         },
-        text: MessageText::from_stored(verdict.stored),
+        text: MessageText::from_stored(verdict.stored.clone()),
         created_at_ms: ctx.now_ms,
         reply_to,
         client_msg_id: client_msg_id.clone(),
@@ -133,6 +191,41 @@ where
             .await;
         }
         PutMessage::Created => {
+            let kind = match verdict.action {
+                Action::Mask => Some(DecisionKind::MessageMasked),
+                Action::Shadow => Some(DecisionKind::MessageShadowed),
+                Action::Hold => Some(DecisionKind::MessageHeld),
+                Action::Allow | Action::Block => None,
+            };
+            if let Some(kind) = kind {
+                record.decision(kind, Some(message.id)).await?;
+            }
+            if verdict.action == Action::Hold {
+                store
+                    .put_review(&ReviewItem {
+                        tenant: tenant.clone(),
+                        room: room.clone(),
+                        message_id: message.id,
+                        author_id: ctx.identity.user.clone(),
+                        text: message.text.as_str().to_owned(),
+                        status: ReviewStatus::Pending,
+                        priority: review_priority(&verdict),
+                        reason: verdict
+                            .reason
+                            .clone()
+                            .unwrap_or_else(|| "held for review".into()),
+                        categories: verdict.categories.clone(),
+                        reports: 0,
+                        due_at_ms: ctx.now_ms + limits.review_sla.as_millis() as i64,
+                        created_at_ms: ctx.now_ms,
+                        decided_by: None,
+                    })
+                    .await
+                    .map_err(store_error)?;
+            }
+            if matches!(verdict.action, Action::Shadow | Action::Hold) {
+                record.violation().await?;
+            }
             ctx.reply(&ServerFrame::Ack {
                 client_msg_id,
                 message_id: Some(message.id),
@@ -156,4 +249,100 @@ where
         }
     }
     Ok(())
+}
+
+/// Review priority of a held message: abuse aimed at people and high toxicity first.
+fn review_priority(verdict: &Verdict) -> Priority {
+    let toxicity = verdict.scores.get("toxicity").copied().unwrap_or(0.0);
+    if toxicity >= 0.7
+        || verdict
+            .categories
+            .iter()
+            .any(|c| c == "harassment" || c == "hate")
+    {
+        Priority::High
+    } else {
+        Priority::Normal
+    }
+}
+
+/// Writes what the inline stage decided into the decision record.
+struct Recorder<'a, 'c, S, C, K> {
+    ctx: &'a Context<'c, S, C, K>,
+    room: &'a RoomId,
+    verdict: &'a Verdict,
+}
+
+impl<S: Store, C: Connections, K: Clock> Recorder<'_, '_, S, C, K> {
+    fn base(&self, kind: DecisionKind) -> Decision {
+        let ctx = self.ctx;
+        let mut d = Decision::automatic(&ctx.identity.tenant, kind, Stage::Inline, ctx.now_ms);
+        d.room = Some(self.room.clone());
+        d.subject = Some(ctx.identity.user.clone());
+        d.scores = self.verdict.scores.clone();
+        d.correlation_id = ctx.request_id.clone();
+        d
+    }
+
+    async fn decision(
+        &self,
+        kind: DecisionKind,
+        message: Option<MessageId>,
+    ) -> Result<(), FrameError> {
+        let mut d = self.base(kind);
+        d.message = message;
+        d.categories = self.verdict.categories.clone();
+        d.reason = self.verdict.reason.clone();
+        self.ctx
+            .deps
+            .store
+            .record_decision(&d)
+            .await
+            .map_err(store_error)
+    }
+
+    /// Rule sets in shadow mode: what they would have done, recorded unenforced.
+    async fn shadow_findings(&self) -> Result<(), FrameError> {
+        for finding in &self.verdict.would_have {
+            let kind = match finding.action {
+                Action::Allow => continue,
+                Action::Mask => DecisionKind::MessageMasked,
+                Action::Shadow => DecisionKind::MessageShadowed,
+                Action::Hold => DecisionKind::MessageHeld,
+                Action::Block => DecisionKind::MessageBlocked,
+            };
+            let mut d = self.base(kind);
+            d.enforced = false;
+            d.categories = finding.categories.clone();
+            d.reason = Some(format!(
+                "shadow mode ({}): {}",
+                finding.rule_set.as_str(),
+                finding.reason.as_deref().unwrap_or("would have acted")
+            ));
+            self.ctx
+                .deps
+                .store
+                .record_decision(&d)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    async fn violation(&self) -> Result<(), FrameError> {
+        let ctx = self.ctx;
+        record_violation(
+            &ctx.deps.store,
+            &ctx.deps.connections,
+            &ctx.deps.limits,
+            &ctx.identity.tenant,
+            &ctx.identity.user,
+            Some(self.room),
+            ctx.now_ms,
+            ctx.request_id.as_deref(),
+        )
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
 }

@@ -1,7 +1,7 @@
 //! `typing`: tell the others someone is writing. Ephemeral (never stored) and
 //! throttled per connection and room; throttled frames are dropped silently.
 
-use sideline_shared::ports::{Clock, CommunityStore, Connections};
+use sideline_shared::ports::{Clock, Connections, Store};
 use sideline_shared::protocol::{FrameError, ServerFrame, UserView};
 use sideline_shared::room::{Capability, RoomId};
 
@@ -9,7 +9,7 @@ use crate::{store_error, Context};
 
 pub async fn apply<S, C, K>(ctx: &Context<'_, S, C, K>, room: RoomId) -> Result<(), FrameError>
 where
-    S: CommunityStore,
+    S: Store,
     C: Connections,
     K: Clock,
 {

@@ -1,0 +1,145 @@
+//! `report`: a user reports a message with a reason, once per message (a repeat is
+//! acknowledged as `duplicate` and changes nothing). Every reported message enters
+//! the review queue; when `reports_to_hide` distinct users have reported a public
+//! message it is hidden pending review: held, gone from everyone's view but its
+//! author's (`message_removed`), recorded as a `message_hidden` decision. Messages
+//! of moderators and admins are queued but never hidden by reports.
+
+use sideline_shared::identity::Role;
+use sideline_shared::message::{MessageId, Visibility};
+use sideline_shared::moderation::record::{
+    Decision, DecisionKind, Priority, Report, ReviewItem, ReviewStatus, Stage,
+};
+use sideline_shared::ports::{Clock, Connections, Store, StoreError};
+use sideline_shared::protocol::{ErrorCode, FrameError, ServerFrame};
+use sideline_shared::room::RoomId;
+
+use crate::{store_error, Context};
+
+pub async fn apply<S, C, K>(
+    ctx: &Context<'_, S, C, K>,
+    room: RoomId,
+    message_id: MessageId,
+    reason: String,
+) -> Result<(), FrameError>
+where
+    S: Store,
+    C: Connections,
+    K: Clock,
+{
+    let store = &ctx.deps.store;
+    let tenant = &ctx.identity.tenant;
+    let limits = &ctx.deps.limits;
+    let (member, _info) = ctx.joined(&room).await?;
+    let message = store
+        .message(tenant, &room, &message_id)
+        .await
+        .map_err(store_error)?
+        .filter(|m| m.visible_to(&ctx.identity.user))
+        .ok_or_else(|| FrameError::new(ErrorCode::NotFound, "message not found"))?;
+    if message.author.id == ctx.identity.user {
+        return Err(FrameError::bad_request(
+            "you cannot report your own message",
+        ));
+    }
+    let outcome = store
+        .report(&Report {
+            tenant: tenant.clone(),
+            room: room.clone(),
+            message: message_id,
+            author: message.author.id.clone(),
+            reporter: ctx.identity.user.clone(),
+            reporter_role: member.role,
+            reason: reason.clone(),
+            at_ms: ctx.now_ms,
+            correlation_id: ctx.request_id.clone(),
+        })
+        .await
+        .map_err(store_error)?;
+    ctx.reply(&ServerFrame::Reported {
+        room: room.clone(),
+        message_id,
+        duplicate: !outcome.new,
+        request_id: ctx.request_id.clone(),
+    })
+    .await;
+    if !outcome.new {
+        return Ok(());
+    }
+    let hide = outcome.reports >= limits.reports_to_hide
+        && message.visibility == Visibility::Public
+        && message.author.role < Role::Moderator;
+    store
+        .put_review(&ReviewItem {
+            tenant: tenant.clone(),
+            room: room.clone(),
+            message_id,
+            author_id: message.author.id.clone(),
+            text: message.text.as_str().to_owned(),
+            status: ReviewStatus::Pending,
+            priority: if hide || member.role >= Role::Moderator {
+                Priority::High
+            } else {
+                Priority::Normal
+            },
+            reason: format!("reported by {} (latest: {reason})", outcome.reports),
+            categories: vec!["reported".into()],
+            reports: outcome.reports,
+            due_at_ms: ctx.now_ms + limits.review_sla.as_millis() as i64,
+            created_at_ms: ctx.now_ms,
+            decided_by: None,
+        })
+        .await
+        .map_err(store_error)?;
+    if !hide {
+        return Ok(());
+    }
+    match store
+        .set_visibility(
+            tenant,
+            &room,
+            &message_id,
+            Visibility::Public,
+            Visibility::Held,
+        )
+        .await
+    {
+        Ok(_) => {}
+        // Hidden or removed meanwhile: nothing left to do.
+        Err(StoreError::Conflict(_)) => return Ok(()),
+        Err(err) => return Err(store_error(err)),
+    }
+    let mut decision = Decision::automatic(
+        tenant,
+        DecisionKind::MessageHidden,
+        Stage::Reports,
+        ctx.now_ms,
+    );
+    decision.room = Some(room.clone());
+    decision.subject = Some(message.author.id.clone());
+    decision.message = Some(message_id);
+    decision.reason = Some(format!(
+        "{} distinct reports; hidden pending review",
+        outcome.reports
+    ));
+    decision.categories = vec!["reported".into()];
+    decision.correlation_id = ctx.request_id.clone();
+    store
+        .record_decision(&decision)
+        .await
+        .map_err(store_error)?;
+    tracing::info!(message_id = %message_id, reports = outcome.reports, "message hidden by reports");
+    let mut members = store
+        .room_members(tenant, &room)
+        .await
+        .map_err(store_error)?;
+    members.retain(|m| m.user != message.author.id);
+    ctx.broadcaster()
+        .to_members(
+            &members,
+            &ServerFrame::MessageRemoved { room, message_id },
+            None,
+        )
+        .await;
+    Ok(())
+}
