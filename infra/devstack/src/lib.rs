@@ -37,6 +37,7 @@ use sideline_shared::config::Limits;
 use sideline_shared::dynamo::DynamoStore;
 use sideline_shared::gateway::{local_sdk_config, ApiGatewayConnections};
 use sideline_shared::memory::MemoryStore;
+use sideline_shared::moderation::policy::Policies;
 use sideline_shared::ports::{Store, StoreError, SystemClock};
 use sideline_shared::publish::RetryPolicy;
 use sideline_shared::stream::{StreamEvent, StreamRecord};
@@ -73,6 +74,8 @@ pub struct DevstackConfig {
     pub template: String,
     /// The `source` of every event.
     pub event_source: String,
+    /// Moderation policies per tenant (`SIDELINE_MODERATION_CONFIG`).
+    pub moderation: Policies,
 }
 
 /// API Gateway's WebSocket frame limit.
@@ -95,6 +98,7 @@ impl DevstackConfig {
             host_events_secret: None,
             template: bus::TEMPLATE.to_owned(),
             event_source: "sideline".to_owned(),
+            moderation: Policies::default(),
         }
     }
 
@@ -268,13 +272,14 @@ impl Devstack {
             &local_sdk_config(&format!("http://{addr}")),
             &format!("http://{addr}"),
         );
-        let limits = config.limits.clone();
+        let mut message = MessageDeps::new(store, connections, SystemClock, config.limits.clone());
+        message.policies = config.moderation.clone();
         let app = Arc::new(App {
             config,
             bus: bus.clone(),
             ingest,
             verifier,
-            message: MessageDeps::new(store, connections, SystemClock, limits),
+            message,
             registry: Mutex::new(HashMap::new()),
             addr,
         });

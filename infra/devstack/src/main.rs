@@ -62,12 +62,20 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let policies = match sideline_shared::moderation::policy::Policies::from_env() {
+        Ok(policies) => policies,
+        Err(err) => {
+            eprintln!("devstack: {err}");
+            return ExitCode::from(2);
+        }
+    };
     let (secret, generated) = match args.jwt_secret {
         Some(secret) => (secret, false),
         None => (format!("dev-only-{}", uuid::Uuid::now_v7().simple()), true),
     };
     let mut config = DevstackConfig::new(SocketAddr::new(args.host, args.port), secret.clone());
     config.limits = limits;
+    config.moderation = policies;
     config.jwt_audience = args.jwt_audience.clone();
     config.events_out = args.events_out.clone();
     config.host_events_secret = Some(

@@ -425,9 +425,12 @@ pub struct ReviewItem {
     pub categories: Vec<String>,
     pub reports: u32,
     /// `createdAt` + the review SLA (default 4 h).
-    #[serde(serialize_with = "crate::protocol::serialize_time")]
+    #[serde(rename = "dueAt", serialize_with = "crate::protocol::serialize_time")]
     pub due_at_ms: i64,
-    #[serde(serialize_with = "crate::protocol::serialize_time")]
+    #[serde(
+        rename = "createdAt",
+        serialize_with = "crate::protocol::serialize_time"
+    )]
     pub created_at_ms: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decided_by: Option<String>,

@@ -132,16 +132,16 @@ where
         Action::Block => {
             tracing::info!(categories = ?verdict.categories, "message blocked");
             record.decision(DecisionKind::MessageBlocked, None).await?;
-            record.violation().await?;
             ctx.reply(&ServerFrame::Ack {
                 client_msg_id,
                 message_id: None,
                 status: AckStatus::Blocked,
                 duplicate: false,
-                reason: verdict.reason,
+                reason: verdict.reason.clone(),
                 request_id: ctx.request_id.clone(),
             })
             .await;
+            record.violation().await?;
             return Ok(());
         }
         Action::Allow => AckStatus::Delivered,
@@ -223,15 +223,12 @@ where
                     .await
                     .map_err(store_error)?;
             }
-            if matches!(verdict.action, Action::Shadow | Action::Hold) {
-                record.violation().await?;
-            }
             ctx.reply(&ServerFrame::Ack {
                 client_msg_id,
                 message_id: Some(message.id),
                 status,
                 duplicate: false,
-                reason: verdict.reason,
+                reason: verdict.reason.clone(),
                 request_id: ctx.request_id.clone(),
             })
             .await;
@@ -246,6 +243,9 @@ where
                 message: MessageView::from(&message),
             };
             ctx.broadcaster().to_members(&members, &frame, None).await;
+            if matches!(verdict.action, Action::Shadow | Action::Hold) {
+                record.violation().await?;
+            }
         }
     }
     Ok(())
