@@ -18,7 +18,7 @@ pub mod pii;
 pub mod policy;
 pub mod record;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rustrict::{Censor, Type};
 
@@ -243,28 +243,35 @@ fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
     if bait {
         score += 0.5;
     }
-    let words = lower.split_whitespace().count().max(1);
-    let link_count = links(lower).len();
+    let all: Vec<&str> = lower.split_whitespace().collect();
+    let words = all.len().max(1);
+    let link_count = all
+        .iter()
+        .filter(|w| w.starts_with("http://") || w.starts_with("https://") || w.starts_with("www."))
+        .count();
     if link_count >= 3 || (link_count >= 1 && link_count * 3 >= words) {
         score += 0.3;
     }
-    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
-    if letters.len() >= 12
-        && letters.iter().filter(|c| c.is_uppercase()).count() * 10 >= letters.len() * 8
-    {
-        score += 0.3;
-    }
-    let mut run = 1;
-    let mut longest = 1;
-    let chars: Vec<char> = text.chars().collect();
-    for pair in chars.windows(2) {
-        run = if pair[0] == pair[1] { run + 1 } else { 1 };
+    // One pass: letters, capitals, and the longest run of one repeated character.
+    let (mut letters, mut upper) = (0usize, 0usize);
+    let (mut run, mut longest, mut last) = (0usize, 0usize, None);
+    for c in text.chars() {
+        if c.is_alphabetic() {
+            letters += 1;
+            if c.is_uppercase() {
+                upper += 1;
+            }
+        }
+        run = if Some(c) == last { run + 1 } else { 1 };
         longest = longest.max(run);
+        last = Some(c);
+    }
+    if letters >= 12 && upper * 10 >= letters * 8 {
+        score += 0.3;
     }
     if longest >= 10 {
         score += 0.3;
     }
-    let all: Vec<&str> = lower.split_whitespace().collect();
     if all.len() >= 8 {
         let mut unique = all.clone();
         unique.sort_unstable();
@@ -324,6 +331,54 @@ fn toxicity(analysis: Type) -> (f32, Vec<&'static str>) {
     (score, categories)
 }
 
+/// Texts up to this many characters (words, two-word phrases, letter runs) have
+/// their analysis remembered: chat repeats its words, and the analysis of a text
+/// never changes.
+const CACHED_TEXT_MAX: usize = 48;
+/// Entries remembered per thread before the memory is cleared.
+const CACHE_ENTRIES: usize = 16_384;
+
+thread_local! {
+    /// One censor per thread, reset for each text, so its internal sets keep their
+    /// capacity instead of growing from nothing every time.
+    static CENSOR: std::cell::RefCell<Option<Censor<std::vec::IntoIter<char>>>> =
+        const { std::cell::RefCell::new(None) };
+    static ANALYSES: std::cell::RefCell<HashMap<Box<str>, Type>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// rustrict's analysis of `text`: the same as `Censor::from_str(text).analyze()`.
+fn analyze(text: &str) -> Type {
+    let short = text.len() <= CACHED_TEXT_MAX;
+    if short {
+        if let Some(found) = ANALYSES.with(|cache| cache.borrow().get(text).copied()) {
+            return found;
+        }
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let result = CENSOR.with(|slot| match slot.try_borrow_mut() {
+        Ok(mut slot) => match slot.as_mut() {
+            Some(censor) => {
+                censor.reset(chars.into_iter());
+                censor.analyze()
+            }
+            None => slot.insert(Censor::new(chars.into_iter())).analyze(),
+        },
+        // Re-entered (cannot happen today): a fresh censor is always right.
+        Err(_) => Censor::from_str(text).analyze(),
+    });
+    if short {
+        ANALYSES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.len() >= CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(text.into(), result);
+        });
+    }
+    result
+}
+
 /// The inline stage, built once per cold start.
 #[derive(Debug, Clone, Default)]
 pub struct InlineModerator {
@@ -349,7 +404,7 @@ impl InlineModerator {
     /// if a single word, a two-word phrase or a run of single letters carries it;
     /// allowed words are left out.
     fn confirmed_analysis(&self, text: &str) -> Type {
-        let whole = Censor::from_str(text).analyze();
+        let whole = analyze(text);
         if whole.isnt(Type::INAPPROPRIATE | (Type::SPAM & Type::MODERATE_OR_HIGHER)) {
             return whole;
         }
@@ -359,13 +414,13 @@ impl InlineModerator {
             .collect();
         let mut confirmed = Type::NONE;
         for (i, word) in words.iter().enumerate() {
-            confirmed |= Censor::from_str(word).analyze();
+            confirmed |= analyze(word);
             if let Some(next) = words.get(i + 1) {
-                confirmed |= Censor::from_str(&format!("{word} {next}")).analyze();
+                confirmed |= analyze(&format!("{word} {next}"));
             }
         }
         for run in single_letter_runs(&words) {
-            confirmed |= Censor::from_str(&run).analyze();
+            confirmed |= analyze(&run);
         }
         confirmed
     }
@@ -385,7 +440,7 @@ impl InlineModerator {
                 .map_or(i, |j| j + 1);
             if run_end - i >= 3 {
                 let joined: String = tokens[i..run_end].concat();
-                if Censor::from_str(&joined).analyze().is(Type::INAPPROPRIATE) {
+                if analyze(&joined).is(Type::INAPPROPRIATE) {
                     out.extend(tokens[i..run_end].iter().map(|_| "*".to_owned()));
                     changed = true;
                 } else {
@@ -395,7 +450,7 @@ impl InlineModerator {
                 continue;
             }
             let token = tokens[i];
-            if self.allowed(token) || Censor::from_str(token).analyze().isnt(Type::INAPPROPRIATE) {
+            if self.allowed(token) || analyze(token).isnt(Type::INAPPROPRIATE) {
                 out.push(token.to_owned());
             } else {
                 out.push(Censor::from_str(token).censor());
