@@ -17,6 +17,8 @@ use sideline_shared::token::{TokenConfig, TokenVerifier, VerifyingKey};
 
 const FIXTURE_SECRET: &[u8] = b"sideline-fixture-secret-not-for-production";
 const FIXTURE_MESSAGE: &str = "019a8f3c-5b2e-7c11-9d4e-0a1b2c3d4e5f";
+/// A message by Bob in the same room (to report, and for the moderation function).
+const BOB_MESSAGE: &str = "019a8f3c-5b2e-7c11-9d4e-0a1b2c3d4e60";
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read events dir") {
@@ -91,6 +93,27 @@ async fn seeded(store: &MemoryStore, event: &WebSocketEvent) -> ConnectionId {
         })
         .await
         .expect("seed message");
+    let bob = UserId::derive(&alice().0, "bob");
+    store
+        .put_message(&StoredMessage {
+            tenant: alice().0,
+            room: RoomId::parse("match:123").expect("room"),
+            id: MessageId::parse(BOB_MESSAGE).expect("id"),
+            author: Author {
+                id: bob,
+                name: "Bob".into(),
+                role: Role::Member,
+            },
+            text: MessageText::parse("seeded by bob", 100).expect("text"),
+            created_at_ms: 1_795_248_000_000,
+            reply_to: None,
+            client_msg_id: ClientMsgId::parse("seed-bob").expect("client id"),
+            correlation_id: None,
+            reactions: BTreeMap::new(),
+            visibility: Default::default(),
+        })
+        .await
+        .expect("seed bob's message");
     connection
 }
 
@@ -182,7 +205,10 @@ async fn every_sample_event_runs_through_its_handler() {
                     "history" => "history",
                     "presence" => "presence",
                     "ping" => "pong",
-                    "configure" => "room",
+                    "configure" | "moderate-slow-mode" => "room",
+                    "moderate-mute" => "moderated",
+                    "moderate-review-queue" => "review_queue",
+                    "report" => "reported",
                     "typing" => {
                         assert!(
                             frames.is_empty(),
@@ -211,6 +237,27 @@ async fn every_sample_event_runs_through_its_handler() {
                 let response = ingest::handle_stream(event, &sink, &config).await;
                 assert!(!sink.accepted().is_empty(), "{name}: no events");
                 assert!(response.batch_item_failures.len() < records);
+            }
+            "moderation" => {
+                let event: moderation::SqsEvent = load(path);
+                let deps = moderation::stage::StageDeps {
+                    store: MemoryStore::new(),
+                    connections: RecordingConnections::new(),
+                    clock: ManualClock::at(1_795_248_000_600),
+                    limits: Limits::default(),
+                    policies: Default::default(),
+                    classifier: None::<moderation::classifier::NoClassifier>,
+                    idempotency_window_s: 300,
+                };
+                let fake: WebSocketEvent = load(&path.with_file_name("../ws-message/join.json"));
+                seeded(&deps.store, &fake).await;
+                let records = event.records.len();
+                assert!(records > 0, "{name}: no records");
+                let response = moderation::handle_sqs(event, &deps.stage()).await;
+                assert!(
+                    response.batch_item_failures.is_empty(),
+                    "{name}: {response:?}"
+                );
             }
             // Loaded and compiled by `every_event_type_has_a_schema_and_every_schema_a_type`.
             "schemas" => {}
