@@ -785,3 +785,70 @@ async fn every_decision_is_an_event_in_events_out() {
     );
     let _ = std::fs::remove_file(&out);
 }
+
+#[tokio::test]
+async fn moderator_tools_work_on_dynamodb_on_moto() {
+    let Some(endpoint) = sideline_tests::moto_endpoint() else {
+        return;
+    };
+    let stack = Stack::start_on_dynamodb(&endpoint).await;
+    let mut ada = stack.connect("acme", "ada", "member").await;
+    let mut bob = stack.connect("acme", "bob", "member").await;
+    let mut cy = stack.connect("acme", "cy", "member").await;
+    let mut dee = stack.connect("acme", "dee", "member").await;
+    let mut mo = stack.connect("acme", "mo", "moderator").await;
+    for c in [&mut ada, &mut bob, &mut cy, &mut dee, &mut mo] {
+        c.join("r").await;
+    }
+    // Reports hide a message and queue it; a moderator approves it.
+    let ack = ada.request(send("r", "ref is blind", "a1"), "ack").await;
+    let report = json!({"action": "report", "room": "r", "messageId": ack["messageId"], "reason": "rude"});
+    for c in [&mut bob, &mut cy, &mut dee] {
+        assert_eq!(c.request(report.clone(), "reported").await["type"], "reported");
+    }
+    assert_eq!(
+        mo.next_of("message_removed").await["messageId"],
+        ack["messageId"]
+    );
+    let queue = mo
+        .request(moderate("r", "review_queue", json!({})), "review_queue")
+        .await;
+    assert_eq!(queue["items"][0]["reports"], 3, "{queue}");
+    mo.request(
+        moderate("r", "approve", json!({"messageId": ack["messageId"]})),
+        "moderated",
+    )
+    .await;
+    // Slow mode, then a mute with the time left, then a ban that closes the socket.
+    mo.request(moderate("r", "slow_mode", json!({"seconds": 20})), "room")
+        .await;
+    assert_eq!(
+        bob.request(send("r", "one", "b1"), "ack").await["status"],
+        "delivered"
+    );
+    let slow = bob.request(send("r", "two", "b2"), "ack").await;
+    assert_eq!(slow["code"], "rate_limited", "{slow}");
+    mo.request(
+        moderate(
+            "r",
+            "mute",
+            json!({"userId": uid("acme", "cy"), "durationS": 120}),
+        ),
+        "moderated",
+    )
+    .await;
+    let muted = cy.request(send("r", "hello", "c1"), "ack").await;
+    assert_eq!(muted["code"], "forbidden", "{muted}");
+    assert!(muted["retryAfterMs"].as_u64().unwrap_or_default() > 100_000);
+    mo.request(
+        moderate("r", "ban", json!({"userId": uid("acme", "dee")})),
+        "moderated",
+    )
+    .await;
+    assert!(dee.closed().await.is_some());
+    let mut back = stack.connect("acme", "dee", "member").await;
+    let refused = back
+        .request(json!({"action": "join", "room": "r"}), "joined")
+        .await;
+    assert_eq!(refused["code"], "forbidden", "{refused}");
+}
