@@ -393,3 +393,19 @@ fn every_event_example_in_the_docs_is_valid_against_its_schema() {
     expected.sort();
     assert_eq!(validated, expected, "examples in docs/events.md");
 }
+
+#[test]
+fn the_athena_table_projects_every_event_type() {
+    let template = include_str!("../infra/analytics/firehose-s3.yaml");
+    let line = template
+        .lines()
+        .find(|l| l.contains("projection.type.values"))
+        .expect("partition projection of `type`");
+    for t in EventType::ALL {
+        assert!(
+            line.contains(&format!("{},", t.detail_type())),
+            "{} is not a partition value in firehose-s3.yaml",
+            t.detail_type()
+        );
+    }
+}

@@ -754,6 +754,7 @@ async fn every_decision_is_an_event_in_events_out() {
         "message_rejected",
         "message_shadowed",
         "message_hidden",
+        "message_flagged",
         "message_removed",
         "user_muted",
         "sanction_lifted",
