@@ -803,9 +803,13 @@ async fn moderator_tools_work_on_dynamodb_on_moto() {
     }
     // Reports hide a message and queue it; a moderator approves it.
     let ack = ada.request(send("r", "ref is blind", "a1"), "ack").await;
-    let report = json!({"action": "report", "room": "r", "messageId": ack["messageId"], "reason": "rude"});
+    let report =
+        json!({"action": "report", "room": "r", "messageId": ack["messageId"], "reason": "rude"});
     for c in [&mut bob, &mut cy, &mut dee] {
-        assert_eq!(c.request(report.clone(), "reported").await["type"], "reported");
+        assert_eq!(
+            c.request(report.clone(), "reported").await["type"],
+            "reported"
+        );
     }
     assert_eq!(
         mo.next_of("message_removed").await["messageId"],

@@ -367,6 +367,10 @@ fn is_conditional_failure(err: &SdkError<UpdateItemError, impl std::fmt::Debug>)
     matches!(err, SdkError::ServiceError(e) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)))
 }
 
+fn is_put_conditional_failure(err: &SdkError<PutItemError, impl std::fmt::Debug>) -> bool {
+    matches!(err, SdkError::ServiceError(e) if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)))
+}
+
 /// A [`CommunityStore`] on one DynamoDB table.
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
@@ -467,6 +471,60 @@ impl DynamoStore {
             .await
             .map_err(unavailable)?;
         Ok(out.item)
+    }
+
+    /// Adds one to the counter `attr` of the item at `key` (creating it, with `kind`
+    /// and a TTL) and returns the new count.
+    async fn add_one(
+        &self,
+        key: Item,
+        attr: &str,
+        kind: &str,
+        expires_at_s: i64,
+    ) -> Result<u32, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression("ADD #count :one SET #ttl = :ttl, kind = :kind")
+            .expression_attribute_names("#count", attr)
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ttl", n(expires_at_s))
+            .expression_attribute_values(":kind", s(kind))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let attrs = out.attributes.unwrap_or_default();
+        Ok(u32::try_from(Attrs(&attrs).num(attr)?).unwrap_or(u32::MAX))
+    }
+
+    /// Sets one attribute of a room's `META` item; `NotFound` if nobody ever joined it.
+    async fn set_room_setting(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        attr: &str,
+        value: AttributeValue,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(room_pk(tenant, room), "META")))
+            .update_expression("SET #attr = :value")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_names("#attr", attr)
+            .expression_attribute_values(":value", value)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if is_conditional_failure(&err) => Err(StoreError::NotFound { what: "room" }),
+            Err(err) => Err(unavailable(err)),
+        }
     }
 
     async fn delete_keys(&self, keys: Vec<Item>) -> Result<(), StoreError> {
@@ -759,22 +817,8 @@ impl CommunityStore for DynamoStore {
         room: &RoomId,
         mode: RoomMode,
     ) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(room_pk(tenant, room), "META")))
-            .update_expression("SET #mode = :mode")
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_names("#mode", "mode")
-            .expression_attribute_values(":mode", s(mode.as_str()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if is_conditional_failure(&err) => Err(StoreError::NotFound { what: "room" }),
-            Err(err) => Err(unavailable(err)),
-        }
+        self.set_room_setting(tenant, room, "mode", s(mode.as_str()))
+            .await
     }
 
     async fn put_message(&self, message: &StoredMessage) -> Result<PutMessage, StoreError> {
@@ -1030,26 +1074,16 @@ impl CommunityStore for DynamoStore {
         window_start_ms: i64,
         expires_at_s: i64,
     ) -> Result<u32, StoreError> {
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(
+        self.add_one(
+            key(
                 room_pk(tenant, room),
                 format!("RL#{user}#{window_start_ms}"),
-            )))
-            .update_expression("ADD sends :one SET #ttl = :ttl, kind = :kind")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":ttl", n(expires_at_s))
-            .expression_attribute_values(":kind", s("rate"))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let attrs = out.attributes.unwrap_or_default();
-        let count = Attrs(&attrs).num("sends")?;
-        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+            ),
+            "sends",
+            "rate",
+            expires_at_s,
+        )
+        .await
     }
 }
 
@@ -1078,11 +1112,7 @@ impl SeenEvents for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(false)
-            }
+            Err(err) if is_put_conditional_failure(&err) => Ok(false),
             Err(err) => Err(unavailable(err)),
         }
     }

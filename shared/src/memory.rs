@@ -58,6 +58,16 @@ struct Inner {
     recent: HashMap<(TenantId, UserId), Vec<RecentMessage>>,
 }
 
+impl Inner {
+    /// A room's settings; `NotFound` if nobody ever joined it.
+    fn room_info(&mut self, tenant: &TenantId, room: &RoomId) -> Result<&mut RoomInfo, StoreError> {
+        self.rooms
+            .get_mut(&(tenant.clone(), room.clone()))
+            .and_then(|state| state.info.as_mut())
+            .ok_or(StoreError::NotFound { what: "room" })
+    }
+}
+
 /// A [`CommunityStore`] in process memory. State is lost when the process ends.
 ///
 /// Made with [`MemoryStore::with_stream`], it also emits the stream records the
@@ -294,13 +304,7 @@ impl CommunityStore for MemoryStore {
         room: &RoomId,
         mode: RoomMode,
     ) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let info = inner
-            .rooms
-            .get_mut(&(tenant.clone(), room.clone()))
-            .and_then(|state| state.info.as_mut())
-            .ok_or(StoreError::NotFound { what: "room" })?;
-        info.mode = mode;
+        self.lock().room_info(tenant, room)?.mode = mode;
         Ok(())
     }
 
@@ -597,13 +601,7 @@ impl ModerationStore for MemoryStore {
         room: &RoomId,
         seconds: u32,
     ) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let info = inner
-            .rooms
-            .get_mut(&(tenant.clone(), room.clone()))
-            .and_then(|state| state.info.as_mut())
-            .ok_or(StoreError::NotFound { what: "room" })?;
-        info.slow_mode_s = seconds;
+        self.lock().room_info(tenant, room)?.slow_mode_s = seconds;
         Ok(())
     }
 

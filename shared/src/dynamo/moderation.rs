@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 
 use super::{
-    cancelled_conditions, is_conditional_failure, key, n, room_pk, s, unavailable, Attrs,
-    DynamoStore, Item,
+    cancelled_conditions, is_conditional_failure, is_put_conditional_failure, key, n, room_pk, s,
+    unavailable, Attrs, DynamoStore, Item,
 };
 use crate::identity::{TenantId, UserId};
 use crate::message::MessageId;
@@ -348,17 +348,10 @@ impl ModerationStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
-                if matches!(
-                    e.err(),
-                    aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                Err(StoreError::Conflict(format!(
-                    "decision {} is already recorded",
-                    decision.id
-                )))
-            }
+            Err(err) if is_put_conditional_failure(&err) => Err(StoreError::Conflict(format!(
+                "decision {} is already recorded",
+                decision.id
+            ))),
             Err(err) => Err(unavailable(err)),
         }
     }
@@ -370,25 +363,13 @@ impl ModerationStore for DynamoStore {
         window_start_ms: i64,
         expires_at_s: i64,
     ) -> Result<u32, StoreError> {
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(
-                user_pk(tenant, user),
-                format!("VIOL#{window_start_ms}"),
-            )))
-            .update_expression("ADD violations :one SET #ttl = :ttl, kind = :kind")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":ttl", n(expires_at_s))
-            .expression_attribute_values(":kind", s("violations"))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let attrs = out.attributes.unwrap_or_default();
-        Ok(u32::try_from(Attrs(&attrs).num("violations")?).unwrap_or(u32::MAX))
+        self.add_one(
+            key(user_pk(tenant, user), format!("VIOL#{window_start_ms}")),
+            "violations",
+            "violations",
+            expires_at_s,
+        )
+        .await
     }
 
     async fn violations(
@@ -451,21 +432,8 @@ impl ModerationStore for DynamoStore {
         room: &RoomId,
         seconds: u32,
     ) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(room_pk(tenant, room), "META")))
-            .update_expression("SET slowModeS = :s")
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_values(":s", n(seconds))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if is_conditional_failure(&err) => Err(StoreError::NotFound { what: "room" }),
-            Err(err) => Err(unavailable(err)),
-        }
+        self.set_room_setting(tenant, room, "slowModeS", n(seconds))
+            .await
     }
 
     async fn report(&self, report: &Report) -> Result<ReportOutcome, StoreError> {
@@ -529,14 +497,7 @@ impl ModerationStore for DynamoStore {
         match result {
             Ok(_) => Ok(()),
             // Already decided: the decision stands.
-            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
-                if matches!(
-                    e.err(),
-                    aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                Ok(())
-            }
+            Err(err) if is_put_conditional_failure(&err) => Ok(()),
             Err(err) => Err(unavailable(err)),
         }
     }
@@ -718,11 +679,7 @@ impl ModerationStore for DynamoStore {
             };
             match put.send().await {
                 Ok(_) => return Ok(recent),
-                Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
-                    if matches!(
-                        e.err(),
-                        aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(_)
-                    ) => {}
+                Err(err) if is_put_conditional_failure(&err) => {}
                 Err(err) => return Err(unavailable(err)),
             }
         }
