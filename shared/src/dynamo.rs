@@ -527,6 +527,40 @@ impl DynamoStore {
         }
     }
 
+    /// One transaction: a per-user marker (conditional: the user's first time) and
+    /// an update of the message it is about (conditional: the message exists). Returns
+    /// whether the marker changed (false: the user had already done it, nothing was
+    /// written) and the message as stored afterwards.
+    async fn marker_and_message_update(
+        &self,
+        marker: TransactWriteItem,
+        message_update: Update,
+        message_key: Item,
+    ) -> Result<(bool, Item), StoreError> {
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(marker)
+            .transact_items(TransactWriteItem::builder().update(message_update).build())
+            .send()
+            .await;
+        let changed = match result {
+            Ok(_) => true,
+            Err(err) => match cancelled_conditions(&err) {
+                Some(reasons) if reasons.get(1) == Some(&true) => {
+                    return Err(StoreError::NotFound { what: "message" })
+                }
+                Some(reasons) if reasons.first() == Some(&true) => false,
+                _ => return Err(unavailable(err)),
+            },
+        };
+        let stored = self
+            .get(message_key)
+            .await?
+            .ok_or(StoreError::NotFound { what: "message" })?;
+        Ok((changed, stored))
+    }
+
     async fn delete_keys(&self, keys: Vec<Item>) -> Result<(), StoreError> {
         for chunk in keys.chunks(BATCH_WRITE_MAX) {
             let mut requests = chunk
@@ -1037,27 +1071,9 @@ impl CommunityStore for DynamoStore {
             }))
             .build()
             .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(marker)
-            .transact_items(TransactWriteItem::builder().update(count).build())
-            .send()
-            .await;
-        let changed = match result {
-            Ok(_) => true,
-            Err(err) => match cancelled_conditions(&err) {
-                Some(reasons) if reasons.get(1) == Some(&true) => {
-                    return Err(StoreError::NotFound { what: "message" })
-                }
-                Some(reasons) if reasons.first() == Some(&true) => false,
-                _ => return Err(unavailable(err)),
-            },
-        };
-        let stored = self
-            .get(message_key)
-            .await?
-            .ok_or(StoreError::NotFound { what: "message" })?;
+        let (changed, stored) = self
+            .marker_and_message_update(marker, count, message_key)
+            .await?;
         let count = StoredMessage::try_from(&stored)?
             .reactions
             .get(emoji.as_str())

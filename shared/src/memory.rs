@@ -664,7 +664,7 @@ impl ModerationStore for MemoryStore {
         limit: usize,
     ) -> Result<ReviewPage, StoreError> {
         let inner = self.lock();
-        let mut items: Vec<ReviewItem> = inner
+        let items: Vec<ReviewItem> = inner
             .reviews
             .iter()
             .filter(|((t, id), item)| {
@@ -673,13 +673,7 @@ impl ModerationStore for MemoryStore {
             .map(|(_, item)| item.clone())
             .take(limit + 1)
             .collect();
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|i| i.message_id)
-        } else {
-            None
-        };
-        Ok(ReviewPage { items, next })
+        Ok(ReviewPage::from_overfetch(items, limit))
     }
 
     async fn user_profile(

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 
 use super::{
-    cancelled_conditions, is_conditional_failure, is_put_conditional_failure, key, n, room_pk, s,
-    unavailable, Attrs, DynamoStore, Item,
+    is_conditional_failure, is_put_conditional_failure, key, n, room_pk, s, unavailable, Attrs,
+    DynamoStore, Item,
 };
 use crate::identity::{TenantId, UserId};
 use crate::message::MessageId;
@@ -455,27 +455,13 @@ impl ModerationStore for DynamoStore {
             .expression_attribute_values(":one", n(1))
             .build()
             .map_err(build_err)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(TransactWriteItem::builder().update(count).build())
-            .send()
-            .await;
-        let new = match result {
-            Ok(_) => true,
-            Err(err) => match cancelled_conditions(&err) {
-                Some(reasons) if reasons.get(1) == Some(&true) => {
-                    return Err(StoreError::NotFound { what: "message" })
-                }
-                Some(reasons) if reasons.first() == Some(&true) => false,
-                _ => return Err(unavailable(err)),
-            },
-        };
-        let message = self
-            .get(message_key)
-            .await?
-            .ok_or(StoreError::NotFound { what: "message" })?;
+        let (new, message) = self
+            .marker_and_message_update(
+                TransactWriteItem::builder().put(put).build(),
+                count,
+                message_key,
+            )
+            .await?;
         let reports = match message.get("reports") {
             Some(_) => u32::try_from(Attrs(&message).num("reports")?).unwrap_or(u32::MAX),
             None => 0,
@@ -591,13 +577,7 @@ impl ModerationStore for DynamoStore {
                 break;
             }
         }
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|i| i.message_id)
-        } else {
-            None
-        };
-        Ok(ReviewPage { items, next })
+        Ok(ReviewPage::from_overfetch(items, limit))
     }
 
     async fn user_profile(

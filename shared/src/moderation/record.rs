@@ -461,6 +461,20 @@ pub struct ReviewPage {
     pub next: Option<MessageId>,
 }
 
+impl ReviewPage {
+    /// A page from up to `limit + 1` items: the one past the limit only says that
+    /// there is a next page.
+    pub fn from_overfetch(mut items: Vec<ReviewItem>, limit: usize) -> Self {
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|i| i.message_id)
+        } else {
+            None
+        };
+        Self { items, next }
+    }
+}
+
 /// A user's report of a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
