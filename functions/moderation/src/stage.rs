@@ -18,7 +18,7 @@ use serde_json::Value;
 use sideline_shared::config::Limits;
 use sideline_shared::identity::{Role, TenantId};
 use sideline_shared::message::{MessageId, StoredMessage, Visibility};
-use sideline_shared::moderation::enforce::record_violation;
+use sideline_shared::moderation::enforce::{record_violation, reputation, violation_window_start};
 use sideline_shared::moderation::policy::Policies;
 use sideline_shared::moderation::record::{
     Decision, DecisionKind, Priority, RecentMessage, ReviewItem, ReviewStatus, Stage,
@@ -209,10 +209,12 @@ where
         let deps = self.deps;
         let m = self.message;
         let store = deps.store;
-        let window_ms = (deps.limits.escalation_window.as_millis() as i64).max(1);
-        let window_start = self.now_ms - self.now_ms.rem_euclid(window_ms);
         let violations = store
-            .violations(self.tenant, &m.author.id, window_start)
+            .violations(
+                self.tenant,
+                &m.author.id,
+                violation_window_start(deps.limits, self.now_ms),
+            )
             .await?;
         let recent = if reported {
             Vec::new()
@@ -237,10 +239,9 @@ where
             .filter(|r| r.fingerprint == print && m.created_at_ms - r.at_ms <= FLOOD_WINDOW_MS)
             .count();
 
-        // Standing drops 0.1 per recent violation, so thresholds tighten.
         let standing = AuthorStanding {
             role: m.author.role,
-            reputation: (0.5 - 0.1 * violations as f32).max(0.0),
+            reputation: reputation(violations),
         };
         let moderator = deps.policies.for_tenant(self.tenant);
         let mut verdict = moderator.moderate(m.text.as_str(), &standing);

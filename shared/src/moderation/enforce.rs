@@ -80,6 +80,19 @@ pub async fn user_connections_in<S: Store>(
     })
 }
 
+/// Where the violation window that contains `now_ms` starts.
+pub fn violation_window_start(limits: &Limits, now_ms: i64) -> i64 {
+    let window_ms = (limits.escalation_window.as_millis() as i64).max(1);
+    now_ms - now_ms.rem_euclid(window_ms)
+}
+
+/// An author's reputation from their recent violations: 0.5 (unknown, clean) less
+/// 0.1 per violation in the current window, so thresholds tighten for repeat
+/// offenders. (Engagement scoring will add the positive side.)
+pub fn reputation(recent_violations: u32) -> f32 {
+    (0.5 - 0.1 * recent_violations as f32).clamp(0.0, 1.0)
+}
+
 /// Counts one violation by `user` and, every `escalation_violations`-th violation
 /// in a window, mutes them tenant-wide for `escalation_mute`. Returns the mute when
 /// one was imposed.
@@ -99,7 +112,7 @@ pub async fn record_violation<S: Store, C: Connections>(
         return Ok(None);
     }
     let window_ms = (limits.escalation_window.as_millis() as i64).max(1);
-    let start = now_ms - now_ms.rem_euclid(window_ms);
+    let start = violation_window_start(limits, now_ms);
     let count = store
         .count_violation(tenant, user, start, (start + window_ms) / 1000 + 1)
         .await?;

@@ -798,6 +798,32 @@ mod tests {
     }
 
     #[test]
+    fn repeat_offenders_get_tighter_thresholds() {
+        use crate::moderation::enforce::reputation;
+        assert_eq!(reputation(0), 0.5);
+        assert!((reputation(3) - 0.2).abs() < 1e-6);
+        assert_eq!(reputation(9), 0.0);
+        let moderator = InlineModerator::default();
+        let swearing = "this ref is shit";
+        let fresh = moderator.moderate(
+            swearing,
+            &AuthorStanding {
+                role: Role::Member,
+                reputation: reputation(0),
+            },
+        );
+        assert_eq!(fresh.action, Action::Mask, "{fresh:?}");
+        let repeat = moderator.moderate(
+            swearing,
+            &AuthorStanding {
+                role: Role::Member,
+                reputation: reputation(3),
+            },
+        );
+        assert_eq!(repeat.action, Action::Hold, "{repeat:?}");
+    }
+
+    #[test]
     fn moderators_are_only_pii_masked() {
         let v = InlineModerator::default().moderate(
             "dm me on telegram, free btc",

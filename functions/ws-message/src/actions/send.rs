@@ -1,5 +1,6 @@
 //! `send`: post a message. Order: membership, sanctions (a muted or banned user is
-//! refused with the time left) and capability, reply target, slow mode, rate limit,
+//! refused with the time left) and recent violations (the author's reputation),
+//! read at once, then capability, reply target, slow mode, rate limit,
 //! the inline moderation stage, then one conditional write that also makes
 //! `clientMsgId` idempotent; only a newly stored message is broadcast, to the room
 //! when public, to its author's connections when shadowed or held. A shadow-banned
@@ -13,7 +14,7 @@ use sideline_shared::identity::Role;
 use sideline_shared::message::{
     Author, ClientMsgId, MessageId, MessageText, StoredMessage, Visibility,
 };
-use sideline_shared::moderation::enforce::record_violation;
+use sideline_shared::moderation::enforce::{record_violation, reputation, violation_window_start};
 use sideline_shared::moderation::record::{
     human_duration, strongest, Decision, DecisionKind, Priority, ReviewItem, ReviewStatus,
     SanctionKind, Stage,
@@ -40,9 +41,18 @@ where
     let store = &ctx.deps.store;
     let tenant = &ctx.identity.tenant;
     let limits = &ctx.deps.limits;
-    let (joined, sanctions) = tokio::join!(ctx.joined(&room), ctx.sanctions());
+    let (joined, sanctions, violations) = tokio::join!(
+        ctx.joined(&room),
+        ctx.sanctions(),
+        store.violations(
+            tenant,
+            &ctx.identity.user,
+            violation_window_start(limits, ctx.now_ms)
+        )
+    );
     let (member, info) = joined?;
     let sanctions = sanctions?;
+    let violations = violations.map_err(store_error)?;
     let privileged = member.role >= Role::Moderator;
     if !privileged {
         ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
@@ -119,7 +129,7 @@ where
         text.as_str(),
         &AuthorStanding {
             role: member.role,
-            reputation: 0.5,
+            reputation: reputation(violations),
         },
     );
     let record = Recorder {
