@@ -147,6 +147,9 @@ async fn nobody_acts_on_their_own_rank_or_above() {
     assert_eq!(on_self["code"], "bad_request");
     let admin_on_mod = root.request(mute("mo"), "moderated").await;
     assert_eq!(admin_on_mod["type"], "moderated", "{admin_on_mod}");
+    // A sanction binds a moderator too.
+    let muted_mod = mo.request(send("r", "but I moderate", "mo1"), "ack").await;
+    assert_eq!(muted_mod["code"], "forbidden", "{muted_mod}");
     // An admin's message is beyond a moderator's delete.
     let ack = root.request(send("r", "house rules", "a1"), "ack").await;
     let delete = mo

@@ -3,7 +3,6 @@
 //! A user banned from the room (or the tenant) is refused.
 
 use sideline_shared::fanout::presence_view;
-use sideline_shared::identity::Role;
 use sideline_shared::moderation::record::SanctionKind;
 use sideline_shared::ports::{Clock, Connections, Member, Store, CONNECTION_TTL_SECS};
 use sideline_shared::protocol::{FrameError, MessageView, ServerFrame};
@@ -20,12 +19,10 @@ where
     let store = &ctx.deps.store;
     let tenant = &ctx.identity.tenant;
     let role = ctx.identity.role_in(&room);
-    if role < Role::Moderator {
-        // A banned user may not (re)join: the ban closed their sockets, and a new
-        // connection is refused here (tenant-wide bans already at `$connect`).
-        let sanctions = ctx.sanctions().await?;
-        ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban])?;
-    }
+    // A banned user may not (re)join: the ban closed their sockets, and a new
+    // connection is refused here (tenant-wide bans already at `$connect`).
+    let sanctions = ctx.sanctions().await?;
+    ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban])?;
     let member = Member {
         connection_id: ctx.connection.clone(),
         user: ctx.identity.user.clone(),

@@ -1,7 +1,6 @@
 //! `react`: turn a reaction on or off. One per user per emoji; the room hears of a
 //! change, a repeat only tells the sender the current count. Muted users may not react.
 
-use sideline_shared::identity::Role;
 use sideline_shared::message::{Emoji, MessageId};
 use sideline_shared::moderation::record::SanctionKind;
 use sideline_shared::ports::{Clock, Connections, ReactionRequest, Store};
@@ -26,9 +25,7 @@ where
     let tenant = &ctx.identity.tenant;
     let (joined, sanctions) = tokio::join!(ctx.joined(&room), ctx.sanctions());
     let (member, info) = joined?;
-    if member.role < Role::Moderator {
-        ctx.refuse_if_sanctioned(&sanctions?, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
-    }
+    ctx.refuse_if_sanctioned(&sanctions?, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
     Context::<S, C, K>::require(&member, &info, Capability::React)?;
     let change = store
         .set_reaction(

@@ -53,13 +53,12 @@ where
     let (member, info) = joined?;
     let sanctions = sanctions?;
     let violations = violations.map_err(store_error)?;
+    // Sanctions bind every role: only a higher rank can impose them (an admin on a
+    // moderator), and nobody outranks an admin.
+    ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
     let privileged = member.role >= Role::Moderator;
-    if !privileged {
-        ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
-    }
     Context::<S, C, K>::require(&member, &info, Capability::Write)?;
-    let shadow_banned =
-        !privileged && strongest(&sanctions, SanctionKind::ShadowBan, &room, ctx.now_ms).is_some();
+    let shadow_banned = strongest(&sanctions, SanctionKind::ShadowBan, &room, ctx.now_ms).is_some();
     if let Some(target) = &reply_to {
         if store
             .message(tenant, &room, target)
