@@ -94,6 +94,20 @@ async fn seeded(store: &MemoryStore, event: &WebSocketEvent) -> ConnectionId {
         .await
         .expect("seed message");
     let bob = UserId::derive(&alice().0, "bob");
+    // Bob has connected once (so moderators know his rank).
+    store
+        .put_connection(&ConnectionRecord {
+            tenant: alice().0,
+            connection_id: ConnectionId::parse("bob-connection").expect("id"),
+            user: bob.clone(),
+            name: "Bob".into(),
+            role: Role::Member,
+            connected_at_ms: 0,
+            expires_at_s: 9_999_999_999,
+            rooms: Default::default(),
+        })
+        .await
+        .expect("bob's connection");
     store
         .put_message(&StoredMessage {
             tenant: alice().0,

@@ -145,6 +145,11 @@ async fn nobody_acts_on_their_own_rank_or_above() {
     assert_eq!(on_peer["code"], "forbidden", "moderators not on moderators");
     let on_self = root.request(mute("root"), "moderated").await;
     assert_eq!(on_self["code"], "bad_request");
+    let on_stranger = mo.request(mute("ghost"), "moderated").await;
+    assert_eq!(
+        on_stranger["code"], "not_found",
+        "rank unknown: {on_stranger}"
+    );
     let admin_on_mod = root.request(mute("mo"), "moderated").await;
     assert_eq!(admin_on_mod["type"], "moderated", "{admin_on_mod}");
     // A sanction binds a moderator too.
@@ -331,6 +336,21 @@ async fn a_shadow_banned_user_sees_their_messages_and_nobody_else_does() {
             .await
             .is_empty()
     );
+    // Their reactions land for them only.
+    let bobs = bob.request(send("r", "nice one", "b1"), "ack").await;
+    let reaction = troll
+        .request(json!({"action": "react", "room": "r", "messageId": bobs["messageId"], "emoji": "🔥", "on": true}), "reaction")
+        .await;
+    assert_eq!(reaction["count"], 1, "{reaction}");
+    assert!(
+        frames_within(&mut bob, "reaction", Duration::from_millis(300))
+            .await
+            .is_empty()
+    );
+    let seen = bob
+        .request(json!({"action": "history", "room": "r"}), "history")
+        .await;
+    assert!(seen["messages"][0].get("reactions").is_none(), "{seen}");
     assert!(
         frames_within(&mut troll, "sanctioned", Duration::from_millis(200))
             .await
@@ -376,7 +396,7 @@ async fn enough_reports_hide_a_message_until_a_moderator_decides() {
     let mut author = stack.connect("acme", "ada", "member").await;
     let mut mo = stack.connect("acme", "mo", "moderator").await;
     let mut reporters = Vec::new();
-    for name in ["bob", "cy", "dee"] {
+    for name in ["bob", "cy", "dee", "eve"] {
         reporters.push(stack.connect("acme", name, "member").await);
     }
     author.join("r").await;
@@ -453,6 +473,18 @@ async fn enough_reports_hide_a_message_until_a_moderator_decides() {
         .request(moderate("r", "review_queue", json!({})), "review_queue")
         .await;
     assert_eq!(members["code"], "forbidden");
+    // The moderator's approval stands: a later report neither queues nor hides it.
+    let late = reporters[3].request(report.clone(), "reported").await;
+    assert_eq!(late["type"], "reported");
+    assert!(
+        frames_within(&mut mo, "message_removed", Duration::from_millis(300))
+            .await
+            .is_empty()
+    );
+    let still = mo
+        .request(moderate("r", "review_queue", json!({})), "review_queue")
+        .await;
+    assert_eq!(still["items"], json!([]));
 }
 
 #[tokio::test]

@@ -357,6 +357,17 @@ pub async fn review_queue_filters_pages_and_closes<S: Store>(store: &S) {
         .close_review(&t, &items[0].message_id, ReviewStatus::Rejected, "u_mod")
         .await
         .expect("closed already"));
+    let decided = store
+        .review_item(&t, &items[0].message_id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(decided.status, ReviewStatus::Approved);
+    assert!(store
+        .review_item(&t, &MessageId::new_v7())
+        .await
+        .expect("read")
+        .is_none());
     // A decided item stays decided when queued again.
     store.put_review(&items[0]).await.expect("requeue");
     let left = store
@@ -512,6 +523,27 @@ pub async fn repeated_events_are_seen_once_per_window<S: SeenEvents>(store: &S) 
             .expect("after the window"),
         "a repeat after the window is handled again"
     );
+    // `seen` only looks.
+    assert!(!store
+        .seen(&t, "moderation", "e3", now)
+        .await
+        .expect("unseen"));
+    assert!(!store
+        .seen(&t, "moderation", "e3", now)
+        .await
+        .expect("still unseen"));
+    assert!(store
+        .first_sighting(&t, "moderation", "e3", now, 300)
+        .await
+        .expect("record"));
+    assert!(store
+        .seen(&t, "moderation", "e3", now + 10)
+        .await
+        .expect("seen"));
+    assert!(!store
+        .seen(&t, "moderation", "e3", now + 301)
+        .await
+        .expect("expired"));
 }
 
 pub async fn connections_round_trip<S: CommunityStore>(store: &S) {

@@ -1132,4 +1132,20 @@ impl SeenEvents for DynamoStore {
             Err(err) => Err(unavailable(err)),
         }
     }
+
+    async fn seen(
+        &self,
+        tenant: &TenantId,
+        consumer: &str,
+        event_id: &str,
+        now_s: i64,
+    ) -> Result<bool, StoreError> {
+        let item = self
+            .get(key(format!("T#{tenant}#EVT#{consumer}#{event_id}"), "SEEN"))
+            .await?;
+        Ok(match item {
+            Some(item) => Attrs(&item).num("ttl")? > now_s,
+            None => false,
+        })
+    }
 }

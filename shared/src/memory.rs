@@ -656,6 +656,18 @@ impl ModerationStore for MemoryStore {
         }
     }
 
+    async fn review_item(
+        &self,
+        tenant: &TenantId,
+        message: &MessageId,
+    ) -> Result<Option<ReviewItem>, StoreError> {
+        Ok(self
+            .lock()
+            .reviews
+            .get(&(tenant.clone(), *message))
+            .cloned())
+    }
+
     async fn review_queue(
         &self,
         tenant: &TenantId,
@@ -747,6 +759,21 @@ impl SeenEvents for MemoryStore {
         }
         inner.seen.insert(key, now_s + window_s);
         Ok(true)
+    }
+
+    async fn seen(
+        &self,
+        tenant: &TenantId,
+        consumer: &str,
+        event_id: &str,
+        now_s: i64,
+    ) -> Result<bool, StoreError> {
+        let key = (tenant.clone(), consumer.to_owned(), event_id.to_owned());
+        Ok(self
+            .lock()
+            .seen
+            .get(&key)
+            .is_some_and(|expires| *expires > now_s))
     }
 }
 

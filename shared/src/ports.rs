@@ -372,7 +372,21 @@ pub trait SeenEvents: Send + Sync {
         now_s: i64,
         window_s: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Whether `event_id` was recorded for `consumer` and is still in its window,
+    /// without recording it: a consumer that records only after it has done its work
+    /// asks this first, so a failed attempt is retried rather than dropped.
+    fn seen(
+        &self,
+        tenant: &TenantId,
+        consumer: &str,
+        event_id: &str,
+        now_s: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
+
+/// How long a decided review item stays listable (the decision record is kept for
+/// ever; this is the queue's history).
+pub const REVIEW_DECIDED_TTL_SECS: i64 = 30 * 24 * 3600;
 
 /// What moderation keeps: sanctions, the decision record, the review queue, reports,
 /// violation counts, slow mode, and what is known of users. Every method is scoped
@@ -459,6 +473,7 @@ pub trait ModerationStore: Send + Sync {
     fn put_review(&self, item: &ReviewItem) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Closes a review item with a decision; false if there was no pending item.
+    /// Decided items are kept 30 days (`REVIEW_DECIDED_TTL_SECS`), then expire.
     fn close_review(
         &self,
         tenant: &TenantId,
@@ -466,6 +481,13 @@ pub trait ModerationStore: Send + Sync {
         status: ReviewStatus,
         by: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// One message's review item, pending or decided.
+    fn review_item(
+        &self,
+        tenant: &TenantId,
+        message: &MessageId,
+    ) -> impl Future<Output = Result<Option<ReviewItem>, StoreError>> + Send;
 
     /// The review queue, oldest first, after `after`, at most `limit` items.
     fn review_queue(

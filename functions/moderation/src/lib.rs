@@ -180,7 +180,7 @@ pub async fn handle_sqs<S, C, K, X>(
     deps: &stage::StageRef<'_, S, C, K, X>,
 ) -> sideline_shared::stream::BatchResponse
 where
-    S: sideline_shared::ports::Store + sideline_shared::ports::SeenEvents,
+    S: sideline_shared::ports::Store,
     C: sideline_shared::ports::Connections,
     K: sideline_shared::ports::Clock,
     X: classifier::Classifier,

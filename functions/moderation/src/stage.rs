@@ -24,7 +24,7 @@ use sideline_shared::moderation::record::{
     Decision, DecisionKind, Priority, RecentMessage, ReviewItem, ReviewStatus, Stage,
 };
 use sideline_shared::moderation::{Action, AuthorStanding};
-use sideline_shared::ports::{Clock, Connections, SeenEvents, Store, StoreError};
+use sideline_shared::ports::{Clock, Connections, Store, StoreError};
 use sideline_shared::protocol::{MessageView, ServerFrame};
 use sideline_shared::room::RoomId;
 
@@ -128,7 +128,7 @@ pub async fn handle_event<S, C, K, X>(
     deps: &StageRef<'_, S, C, K, X>,
 ) -> Result<Outcome, StageError>
 where
-    S: Store + SeenEvents,
+    S: Store,
     C: Connections,
     K: Clock,
     X: Classifier,
@@ -162,45 +162,73 @@ where
     if message.visibility == Visibility::Removed || message.author.role >= Role::Moderator {
         return Ok(Outcome::Skipped);
     }
-    if !deps
+    // Recorded as seen only once handled: a failed attempt is retried, not dropped.
+    if deps
         .store
-        .first_sighting(
-            &tenant,
-            CONSUMER,
-            event_id,
-            now_ms / 1000,
-            deps.idempotency_window_s,
-        )
+        .seen(&tenant, CONSUMER, event_id, now_ms / 1000)
         .await?
     {
         return Ok(Outcome::Duplicate);
+    }
+    // A decided review item means a moderator (or this stage) already judged the
+    // message: that decision stands.
+    let review = deps.store.review_item(&tenant, &message_id).await?;
+    if review
+        .as_ref()
+        .is_some_and(|r| r.status != ReviewStatus::Pending)
+    {
+        mark_seen(deps, &tenant, event_id, now_ms).await?;
+        return Ok(Outcome::Kept);
     }
     let correlation = detail
         .get("correlationId")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    Judge {
+    let outcome = Judge {
         deps,
         tenant: &tenant,
         message: &message,
+        review: review.as_ref(),
         now_ms,
         correlation,
     }
     .run(reported)
-    .await
+    .await?;
+    mark_seen(deps, &tenant, event_id, now_ms).await?;
+    Ok(outcome)
+}
+
+async fn mark_seen<S: Store, C, K, X>(
+    deps: &StageRef<'_, S, C, K, X>,
+    tenant: &TenantId,
+    event_id: &str,
+    now_ms: i64,
+) -> Result<(), StageError> {
+    deps.store
+        .first_sighting(
+            tenant,
+            CONSUMER,
+            event_id,
+            now_ms / 1000,
+            deps.idempotency_window_s,
+        )
+        .await?;
+    Ok(())
 }
 
 struct Judge<'a, S, C, K, X> {
     deps: &'a StageRef<'a, S, C, K, X>,
     tenant: &'a TenantId,
     message: &'a StoredMessage,
+    /// The message's pending review item, if it is queued.
+    review: Option<&'a ReviewItem>,
     now_ms: i64,
     correlation: Option<String>,
 }
 
 impl<S, C, K, X> Judge<'_, S, C, K, X>
 where
-    S: Store + SeenEvents,
+    S: Store,
     C: Connections,
     K: Clock,
     X: Classifier,
@@ -279,9 +307,13 @@ where
             verdict.categories.push("flood".into());
         }
         let config = &moderator.config;
-        if flood
-            || verdict.action == Action::Block
-            || (external_flagged && external_max >= config.toxicity_threshold)
+        // A held message is already out of sight and counted as a violation: a
+        // second look may approve it, never remove it (a moderator decides).
+        let visible = m.visibility != Visibility::Held;
+        if visible
+            && (flood
+                || verdict.action == Action::Block
+                || (external_flagged && external_max >= config.toxicity_threshold))
         {
             let reason = if flood {
                 format!("the same message {repeats} times in 10 min")
@@ -302,7 +334,12 @@ where
                 .flag(&verdict.categories, &verdict.scores, risk, reported)
                 .await;
         }
-        if m.visibility == Visibility::Held && 1.0 - risk >= config.auto_approve_confidence {
+        // Never approve what users reported: their reports wait for a moderator.
+        let reported_before = self.review.is_some_and(|r| r.reports > 0);
+        if m.visibility == Visibility::Held
+            && !reported_before
+            && 1.0 - risk >= config.auto_approve_confidence
+        {
             return self.approve(&verdict.scores).await;
         }
         Ok(Outcome::Kept)
@@ -390,8 +427,15 @@ where
         } else {
             "doubtful on a second look".to_owned()
         };
-        store
-            .put_review(&ReviewItem {
+        // Refresh a queued item rather than reset it: its reports, its place in the
+        // queue and its deadline stay.
+        let item = match self.review {
+            Some(queued) => ReviewItem {
+                priority: priority.max(queued.priority),
+                categories: merged(&queued.categories, categories),
+                ..queued.clone()
+            },
+            None => ReviewItem {
                 tenant: self.tenant.clone(),
                 room: m.room.clone(),
                 message_id: m.id,
@@ -405,8 +449,9 @@ where
                 due_at_ms: self.now_ms + self.deps.limits.review_sla.as_millis() as i64,
                 created_at_ms: self.now_ms,
                 decided_by: None,
-            })
-            .await?;
+            },
+        };
+        store.put_review(&item).await?;
         let mut d = self.decision(DecisionKind::MessageFlagged);
         d.categories = categories.to_vec();
         d.scores = scores.clone();
@@ -458,4 +503,15 @@ where
         };
         broadcaster.to_members(members, frame, None).await;
     }
+}
+
+/// `a` followed by what `b` adds.
+fn merged(a: &[String], b: &[String]) -> Vec<String> {
+    let mut out = a.to_vec();
+    for c in b {
+        if !out.contains(c) {
+            out.push(c.clone());
+        }
+    }
+    out
 }

@@ -26,7 +26,9 @@ use crate::moderation::record::{
     Decision, Priority, RecentMessage, Report, ReportOutcome, ReviewFilter, ReviewItem, ReviewPage,
     ReviewStatus, Sanction, SanctionKind, Scope, UserProfile,
 };
-use crate::ports::{ConnectionId, ConnectionRecord, ModerationStore, StoreError};
+use crate::ports::{
+    ConnectionId, ConnectionRecord, ModerationStore, StoreError, REVIEW_DECIDED_TTL_SECS,
+};
 use crate::room::RoomId;
 
 /// Slack after a sanction ends before DynamoDB's TTL may delete it.
@@ -500,7 +502,16 @@ impl ModerationStore for DynamoStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(review_pk(tenant), format!("ITEM#{message}"))))
-            .update_expression("SET #status = :status, decidedBy = :by")
+            .update_expression("SET #status = :status, decidedBy = :by, #ttl = :ttl")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(
+                ":ttl",
+                n(std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or_default()
+                    + REVIEW_DECIDED_TTL_SECS),
+            )
             .condition_expression("#status = :pending")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":status", s(status.as_str()))
@@ -513,6 +524,18 @@ impl ModerationStore for DynamoStore {
             Err(err) if is_conditional_failure(&err) => Ok(false),
             Err(err) => Err(unavailable(err)),
         }
+    }
+
+    async fn review_item(
+        &self,
+        tenant: &TenantId,
+        message: &MessageId,
+    ) -> Result<Option<ReviewItem>, StoreError> {
+        self.get(key(review_pk(tenant), format!("ITEM#{message}")))
+            .await?
+            .as_ref()
+            .map(review_from)
+            .transpose()
     }
 
     async fn review_queue(

@@ -120,6 +120,20 @@ pub async fn record_violation<S: Store, C: Connections>(
         return Ok(None);
     }
     let mute_s = limits.escalation_mute.as_secs() as i64;
+    let until_ms = now_ms + mute_s * 1000;
+    // Never shorten a mute a moderator (or an earlier escalation) already gave.
+    let longer = store
+        .sanctions(tenant, user, now_ms)
+        .await?
+        .iter()
+        .any(|s| {
+            s.kind == SanctionKind::Mute
+                && s.scope == Scope::Tenant
+                && s.until_ms.is_none_or(|until| until >= until_ms)
+        });
+    if longer {
+        return Ok(None);
+    }
     let reason = format!(
         "{count} moderated messages in {} min",
         limits.escalation_window.as_secs().div_ceil(60)
@@ -128,7 +142,7 @@ pub async fn record_violation<S: Store, C: Connections>(
         user: user.clone(),
         kind: SanctionKind::Mute,
         scope: Scope::Tenant,
-        until_ms: Some(now_ms + mute_s * 1000),
+        until_ms: Some(until_ms),
         reason: Some(reason.clone()),
         by: "system".into(),
         at_ms: now_ms,

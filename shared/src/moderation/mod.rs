@@ -217,19 +217,48 @@ const BAIT: [&str; 14] = [
     "100x",
 ];
 
-fn links(lower: &str) -> Vec<&str> {
-    lower
-        .split_whitespace()
-        .filter(|w| w.starts_with("http://") || w.starts_with("https://") || w.starts_with("www."))
-        .collect()
-}
+/// Top-level domains a bare `name.tld` (no scheme, no `www.`, no path) is taken
+/// for a link with; anything with a scheme, `www.` or a path counts whatever its
+/// top-level domain.
+const BARE_LINK_TLDS: [&str; 24] = [
+    "com", "net", "org", "io", "co", "me", "gg", "tv", "xyz", "ru", "uk", "de", "app", "dev",
+    "info", "biz", "link", "club", "site", "online", "ly", "to", "cc", "us",
+];
 
-fn link_domain(link: &str) -> &str {
-    let rest = link
-        .trim_start_matches("http://")
-        .trim_start_matches("https://")
-        .trim_start_matches("www.");
-    rest.split(['/', '?', '#', ':']).next().unwrap_or_default()
+/// The host of every link in `lower`: `https://x.example/…`, `www.x.example`,
+/// `(https://u@x.example)`, `x.example/path`, `x.com`. Email addresses are not links.
+fn link_hosts(lower: &str) -> Vec<&str> {
+    let mut hosts = Vec::new();
+    for token in lower.split_whitespace() {
+        let token = token.trim_matches(|c: char| {
+            matches!(
+                c,
+                '(' | ')' | '[' | ']' | '<' | '>' | '"' | '\'' | ',' | '.' | '!' | '?' | ';'
+            )
+        });
+        let (rest, schemed) = match token.split_once("://") {
+            Some((scheme, rest)) if scheme.chars().all(|c| c.is_ascii_alphabetic()) => (rest, true),
+            _ => (token, false),
+        };
+        if !schemed && rest.contains('@') {
+            continue; // an email address, masked as personal data
+        }
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = authority.rsplit('@').next().unwrap_or_default();
+        let host = host.split(':').next().unwrap_or_default();
+        let Some((_, tld)) = host.rsplit_once('.') else {
+            continue;
+        };
+        let well_formed = host.split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        }) && tld.len() >= 2
+            && tld.chars().all(char::is_alphabetic);
+        let explicit = schemed || host.starts_with("www.") || rest.len() > authority.len();
+        if well_formed && (explicit || BARE_LINK_TLDS.contains(&tld)) {
+            hosts.push(host.trim_start_matches("www."));
+        }
+    }
+    hosts
 }
 
 /// Spam signals, 0–1, and whether the message is a scam (lure or bait).
@@ -310,8 +339,28 @@ fn without_numbers(text: &str) -> std::borrow::Cow<'_, str> {
         {
             i += 1;
         }
-        let letter_before = start > 0 && chars[start - 1].is_alphabetic();
-        let letter_after = chars.get(i).is_some_and(|c| c.is_alphabetic());
+        // A letter right next to it, or one punctuation mark away (`c.0.c.k`).
+        let near_letter = |at: Option<usize>, step_back: bool| -> bool {
+            let Some(at) = at else { return false };
+            let Some(&c) = chars.get(at) else {
+                return false;
+            };
+            if c.is_alphabetic() {
+                return true;
+            }
+            let beyond = if step_back {
+                at.checked_sub(1)
+            } else {
+                Some(at + 1)
+            };
+            !c.is_whitespace()
+                && !c.is_alphanumeric()
+                && beyond
+                    .and_then(|b| chars.get(b))
+                    .is_some_and(|c| c.is_alphabetic())
+        };
+        let letter_before = near_letter(start.checked_sub(1), true);
+        let letter_after = near_letter(Some(i), false);
         if letter_before || letter_after {
             out.extend(&chars[start..i]);
         } else {
@@ -542,9 +591,14 @@ impl InlineModerator {
         let lower = text.to_lowercase();
         if !privileged && !skip.contains(&RuleSet::Lists) {
             if let Some(word) = config.blocked_words.iter().find(|w| {
-                lower
-                    .split(|c: char| !c.is_alphanumeric())
-                    .any(|t| t == w.as_str())
+                if w.chars().all(char::is_alphanumeric) {
+                    lower
+                        .split(|c: char| !c.is_alphanumeric())
+                        .any(|t| t == w.as_str())
+                } else {
+                    // A phrase or an entry with punctuation: as written.
+                    lower.contains(w.as_str())
+                }
             }) {
                 categories.push("blocked_word".into());
                 return Verdict {
@@ -558,16 +612,16 @@ impl InlineModerator {
                     would_have: Vec::new(),
                 };
             }
-            let found_links = if config.blocked_domains.is_empty() {
+            let found = if config.blocked_domains.is_empty() {
                 Vec::new()
             } else {
-                links(&lower)
+                link_hosts(&lower)
             };
-            if let Some(domain) = found_links.iter().map(|l| link_domain(l)).find(|d| {
+            if let Some(domain) = found.iter().find(|d| {
                 config
                     .blocked_domains
                     .iter()
-                    .any(|b| d == b || d.ends_with(&format!(".{b}")))
+                    .any(|b| **d == b.as_str() || d.ends_with(&format!(".{b}")))
             }) {
                 categories.push("blocked_domain".into());
                 return Verdict {
@@ -653,7 +707,7 @@ impl InlineModerator {
             && config
                 .links_min_reputation
                 .is_some_and(|min| author.reputation < min)
-            && !links(&lower).is_empty()
+            && !link_hosts(&lower).is_empty()
         {
             (
                 Action::Hold,
@@ -736,7 +790,38 @@ mod tests {
     }
 
     #[test]
+    fn links_are_found_however_they_are_written() {
+        assert_eq!(
+            link_hosts("see (https://u@bad.example/x), www.spam.example and evil.example/win"),
+            vec!["bad.example", "spam.example", "evil.example"]
+        );
+        assert_eq!(
+            link_hosts("go to shop.com! or http://1.2.3.4/x"),
+            vec!["shop.com"]
+        );
+        assert!(link_hosts("e.g. ada@example.com scored 1.0850 lol.jk").is_empty());
+        let moderator = InlineModerator::new(ModerationConfig {
+            blocked_domains: vec!["bad.example".into()],
+            blocked_words: vec!["final score".into()],
+            ..ModerationConfig::default()
+        });
+        let standing = AuthorStanding::default();
+        for text in [
+            "click (https://u@bad.example/prize)",
+            "bad.example/prize now",
+            "what was the FINAL SCORE?",
+        ] {
+            assert_eq!(
+                moderator.moderate(text, &standing).action,
+                Action::Block,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn numbers_standing_alone_are_not_read_as_words() {
+        assert_eq!(without_numbers("c.0.c.k and 5h1t"), "c.0.c.k and 5h1t");
         assert_eq!(
             without_numbers("2-1 at 19:45, $12.99"),
             " -  at      , $     "

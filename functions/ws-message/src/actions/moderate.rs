@@ -2,7 +2,9 @@
 //!
 //! - `approve` / `reject` a held (or report-hidden) message: one conditional write,
 //!   so two moderators deciding at once cannot both win (`conflict`); approve sends
-//!   it to the room, reject tells its author's connections (`message_removed`).
+//!   it to the room, reject tells its author's connections (`message_removed`). A
+//!   visible message waiting for review (flagged, reported) is kept by approve and
+//!   retracted from the room by reject; either closes its review item.
 //! - `delete` any message: retracted from everyone (`message_removed`).
 //! - `mute`, `ban`, `shadow_ban` (and `unmute`, `unban`, `unshadow_ban`) a user in
 //!   the room or, for tenant-level moderators, the whole tenant, for `durationS` or
@@ -12,7 +14,7 @@
 //! - `slow_mode` and `mode` change the room and tell everyone in it.
 //! - `review_queue` lists the review queue of the room (or, `allRooms`, the tenant).
 //!
-//! Every action is recorded as a decision before it takes effect.
+//! Every action is recorded as an immutable decision.
 
 use sideline_shared::identity::{Role, UserId};
 use sideline_shared::message::{MessageId, Visibility};
@@ -61,7 +63,7 @@ where
             reason,
         } => {
             let scope = scope_of(ctx, &room, scope)?;
-            check_rank(ctx, &member, &room, &user, name).await?;
+            check_rank(ctx, &member, &room, &user, &scope, name).await?;
             let sanction = Sanction {
                 user: user.clone(),
                 kind,
@@ -92,7 +94,7 @@ where
         }
         ModerateOp::Lift { kind, user, scope } => {
             let scope = scope_of(ctx, &room, scope)?;
-            check_rank(ctx, &member, &room, &user, name).await?;
+            check_rank(ctx, &member, &room, &user, &scope, name).await?;
             let lifted = ctx
                 .deps
                 .store
@@ -233,13 +235,17 @@ fn scope_of<S, C, K>(
     }
 }
 
-/// Refuses acting on oneself or on a user of the same rank or above. The target's
-/// rank is the higher of their last token's role and their role in this room.
+/// Refuses acting on oneself, on a user never seen (their rank is unknown), or on
+/// a user of the same rank or above. The target's rank is the higher of their last
+/// token's role and their role in this room; the actor's is their role in this room,
+/// or their token's role for tenant-wide actions (a room override does not reach
+/// beyond its room).
 async fn check_rank<S: Store, C, K>(
     ctx: &Context<'_, S, C, K>,
     member: &Member,
     room: &RoomId,
     target: &UserId,
+    scope: &Scope,
     op: &str,
 ) -> Result<(), FrameError> {
     if target == &ctx.identity.user {
@@ -258,13 +264,22 @@ async fn check_rank<S: Store, C, K>(
         .filter(|m| &m.user == target)
         .map(|m| m.role)
         .max();
-    let target_role = profile_role.max(room_role).unwrap_or(Role::Member);
-    if member.role <= target_role {
+    let Some(target_role) = profile_role.max(room_role) else {
+        return Err(FrameError::new(
+            ErrorCode::NotFound,
+            "no such user here: they have never connected",
+        ));
+    };
+    let actor_role = match scope {
+        Scope::Tenant => ctx.identity.role,
+        Scope::Room(_) => member.role,
+    };
+    if actor_role <= target_role {
         return Err(FrameError::new(
             ErrorCode::Forbidden,
             format!(
                 "a {} may not {op} a {}",
-                member.role.as_str(),
+                actor_role.as_str(),
                 target_role.as_str()
             ),
         ));
@@ -286,15 +301,43 @@ where
 {
     let store = &ctx.deps.store;
     let tenant = &ctx.identity.tenant;
-    let to = if approve {
-        Visibility::Public
-    } else {
-        Visibility::Removed
-    };
-    let message = store
-        .set_visibility(tenant, &room, &message_id, Visibility::Held, to)
+    let current = store
+        .message(tenant, &room, &message_id)
         .await
-        .map_err(store_error)?;
+        .map_err(store_error)?
+        .ok_or_else(|| FrameError::new(ErrorCode::NotFound, "message not found"))?;
+    // A held message changes visibility; a visible one in the queue (flagged or
+    // reported) is kept (approve) or retracted from everyone (reject).
+    let queued = current.visibility != Visibility::Held
+        && store
+            .review_item(tenant, &message_id)
+            .await
+            .map_err(store_error)?
+            .is_some_and(|r| r.status == ReviewStatus::Pending);
+    if current.visibility == Visibility::Removed
+        || (current.visibility != Visibility::Held && !queued)
+    {
+        return Err(FrameError::new(
+            ErrorCode::Conflict,
+            format!(
+                "the message is {}, not held or waiting for review",
+                current.visibility.as_str()
+            ),
+        ));
+    }
+    let message = if approve && queued {
+        current
+    } else {
+        let to = if approve {
+            Visibility::Public
+        } else {
+            Visibility::Removed
+        };
+        store
+            .set_visibility(tenant, &room, &message_id, current.visibility, to)
+            .await
+            .map_err(store_error)?
+    };
     let (kind, status, op) = if approve {
         (
             DecisionKind::MessageApproved,
@@ -317,6 +360,10 @@ where
         .await
         .map_err(store_error)?;
     reply(ctx, room.clone(), op, Some(message_id), None, None).await;
+    if approve && queued {
+        // It stays as everyone already sees it.
+        return Ok(());
+    }
     let mut members = store
         .room_members(tenant, &room)
         .await
@@ -326,7 +373,10 @@ where
             message: MessageView::from(&message),
         }
     } else {
-        members.retain(|m| m.user == message.author.id);
+        if !queued {
+            // Only its author ever saw a held message.
+            members.retain(|m| m.user == message.author.id);
+        }
         ServerFrame::MessageRemoved { room, message_id }
     };
     ctx.broadcaster().to_members(&members, &frame, None).await;

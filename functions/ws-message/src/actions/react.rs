@@ -1,10 +1,11 @@
 //! `react`: turn a reaction on or off. One per user per emoji; the room hears of a
-//! change, a repeat only tells the sender the current count. Muted users may not react.
+//! change, a repeat only tells the sender the current count. Muted users may not react;
+//! a shadow-banned user's reactions are shown to them only and not stored.
 
 use sideline_shared::message::{Emoji, MessageId};
-use sideline_shared::moderation::record::SanctionKind;
+use sideline_shared::moderation::record::{strongest, SanctionKind};
 use sideline_shared::ports::{Clock, Connections, ReactionRequest, Store};
-use sideline_shared::protocol::{FrameError, ServerFrame, UserView};
+use sideline_shared::protocol::{ErrorCode, FrameError, ServerFrame, UserView};
 use sideline_shared::room::{Capability, RoomId};
 
 use crate::{store_error, Context};
@@ -25,8 +26,39 @@ where
     let tenant = &ctx.identity.tenant;
     let (joined, sanctions) = tokio::join!(ctx.joined(&room), ctx.sanctions());
     let (member, info) = joined?;
-    ctx.refuse_if_sanctioned(&sanctions?, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
+    let sanctions = sanctions?;
+    ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
     Context::<S, C, K>::require(&member, &info, Capability::React)?;
+    if strongest(&sanctions, SanctionKind::ShadowBan, &room, ctx.now_ms).is_some() {
+        // A shadow-banned user sees their reaction land; nothing is stored and
+        // nobody else hears of it.
+        let current = store
+            .message(tenant, &room, &message_id)
+            .await
+            .map_err(store_error)?
+            .filter(|m| m.visible_to(&ctx.identity.user))
+            .ok_or_else(|| FrameError::new(ErrorCode::NotFound, "message not found"))?;
+        let count = current.reactions.get(emoji.as_str()).copied().unwrap_or(0);
+        ctx.reply(&ServerFrame::Reaction {
+            room,
+            message_id,
+            emoji,
+            count: if on {
+                count + 1
+            } else {
+                count.saturating_sub(1)
+            },
+            on,
+            user: UserView {
+                id: ctx.identity.user.clone(),
+                name: ctx.identity.name.clone(),
+                role: member.role,
+            },
+            request_id: ctx.request_id.clone(),
+        })
+        .await;
+        return Ok(());
+    }
     let change = store
         .set_reaction(
             tenant,

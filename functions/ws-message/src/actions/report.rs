@@ -3,12 +3,15 @@
 //! the review queue; when `reports_to_hide` distinct users have reported a public
 //! message it is hidden pending review: held, gone from everyone's view but its
 //! author's (`message_removed`), recorded as a `message_hidden` decision. Messages
-//! of moderators and admins are queued but never hidden by reports.
+//! of moderators and admins are queued but never hidden by reports; a message a
+//! moderator has already decided on is not queued or hidden again. A shadow-banned
+//! user's reports are acknowledged and count for nothing.
 
 use sideline_shared::identity::Role;
 use sideline_shared::message::{MessageId, Visibility};
 use sideline_shared::moderation::record::{
-    Decision, DecisionKind, Priority, Report, ReviewItem, ReviewStatus, Stage,
+    strongest, Decision, DecisionKind, Priority, Report, ReviewItem, ReviewStatus, SanctionKind,
+    Stage,
 };
 use sideline_shared::ports::{Clock, Connections, Store, StoreError};
 use sideline_shared::protocol::{ErrorCode, FrameError, ServerFrame};
@@ -42,6 +45,18 @@ where
             "you cannot report your own message",
         ));
     }
+    // A shadow-banned user's reports are taken and count for nothing.
+    let sanctions = ctx.sanctions().await?;
+    if strongest(&sanctions, SanctionKind::ShadowBan, &room, ctx.now_ms).is_some() {
+        ctx.reply(&ServerFrame::Reported {
+            room,
+            message_id,
+            duplicate: false,
+            request_id: ctx.request_id.clone(),
+        })
+        .await;
+        return Ok(());
+    }
     let outcome = store
         .report(&Report {
             tenant: tenant.clone(),
@@ -66,31 +81,57 @@ where
     if !outcome.new {
         return Ok(());
     }
+    // A moderator's decision on the message stands: later reports are recorded
+    // (and published) but neither queue nor hide it again.
+    let queued = store
+        .review_item(tenant, &message_id)
+        .await
+        .map_err(store_error)?;
+    if queued
+        .as_ref()
+        .is_some_and(|q| q.status != ReviewStatus::Pending)
+    {
+        return Ok(());
+    }
     let hide = outcome.reports >= limits.reports_to_hide
         && message.visibility == Visibility::Public
         && message.author.role < Role::Moderator;
-    store
-        .put_review(&ReviewItem {
+    let priority = if hide || member.role >= Role::Moderator {
+        Priority::High
+    } else {
+        Priority::Normal
+    };
+    let reported = format!("reported by {} (latest: {reason})", outcome.reports);
+    let item = match queued {
+        // Already queued (held, flagged, reported): keep its place and deadline.
+        Some(q) => ReviewItem {
+            priority: priority.max(q.priority),
+            reports: outcome.reports,
+            reason: reported,
+            categories: if q.categories.iter().any(|c| c == "reported") {
+                q.categories.clone()
+            } else {
+                [q.categories.clone(), vec!["reported".into()]].concat()
+            },
+            ..q
+        },
+        None => ReviewItem {
             tenant: tenant.clone(),
             room: room.clone(),
             message_id,
             author_id: message.author.id.clone(),
             text: message.text.as_str().to_owned(),
             status: ReviewStatus::Pending,
-            priority: if hide || member.role >= Role::Moderator {
-                Priority::High
-            } else {
-                Priority::Normal
-            },
-            reason: format!("reported by {} (latest: {reason})", outcome.reports),
+            priority,
+            reason: reported,
             categories: vec!["reported".into()],
             reports: outcome.reports,
             due_at_ms: ctx.now_ms + limits.review_sla.as_millis() as i64,
             created_at_ms: ctx.now_ms,
             decided_by: None,
-        })
-        .await
-        .map_err(store_error)?;
+        },
+    };
+    store.put_review(&item).await.map_err(store_error)?;
     if !hide {
         return Ok(());
     }

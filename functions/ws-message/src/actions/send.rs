@@ -158,10 +158,12 @@ where
         Action::Shadow => AckStatus::Shadowed,
         Action::Hold => AckStatus::Held,
     };
+    // A shadow-banned author's messages reach nobody else, whatever the stage
+    // said: not even a moderator's approval of a held one could publish them.
     let visibility = match verdict.action {
+        _ if shadow_banned => Visibility::Shadowed,
         Action::Shadow => Visibility::Shadowed,
         Action::Hold => Visibility::Held,
-        _ if shadow_banned => Visibility::Shadowed,
         _ => Visibility::Public,
     };
     // A shadow-banned author is not told.
@@ -209,7 +211,7 @@ where
             if let Some(kind) = kind {
                 record.decision(kind, Some(message.id)).await?;
             }
-            if verdict.action == Action::Hold {
+            if visibility == Visibility::Held {
                 store
                     .put_review(&ReviewItem {
                         tenant: tenant.clone(),
