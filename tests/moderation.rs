@@ -150,6 +150,38 @@ async fn nobody_acts_on_their_own_rank_or_above() {
         on_stranger["code"], "not_found",
         "rank unknown: {on_stranger}"
     );
+    // An admin's sanction stands against a moderator's change.
+    let by_admin = root
+        .request(
+            moderate(
+                "r",
+                "ban",
+                json!({"userId": uid("acme", "bob"), "durationS": 3600}),
+            ),
+            "moderated",
+        )
+        .await;
+    assert_eq!(by_admin["type"], "moderated", "{by_admin}");
+    for op in ["unban", "ban"] {
+        let overrule = mo
+            .request(
+                moderate(
+                    "r",
+                    op,
+                    json!({"userId": uid("acme", "bob"), "durationS": 1}),
+                ),
+                "moderated",
+            )
+            .await;
+        assert_eq!(overrule["code"], "forbidden", "{op}: {overrule}");
+    }
+    root.request(
+        moderate("r", "unban", json!({"userId": uid("acme", "bob")})),
+        "moderated",
+    )
+    .await;
+    bob = stack.connect("acme", "bob", "member").await;
+    bob.join("r").await;
     let admin_on_mod = root.request(mute("mo"), "moderated").await;
     assert_eq!(admin_on_mod["type"], "moderated", "{admin_on_mod}");
     // A sanction binds a moderator too.

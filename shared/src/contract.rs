@@ -133,6 +133,7 @@ pub async fn sanctions_are_scoped_timed_and_lifted<S: Store>(store: &S) {
         until_ms: Some(NOW_MS + 60_000),
         reason: Some("calm down".into()),
         by: "u_mod".into(),
+        by_role: Some(Role::Moderator),
         at_ms: NOW_MS,
     };
     let ban = Sanction {

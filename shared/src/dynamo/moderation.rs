@@ -90,6 +90,9 @@ fn sanction_item(tenant: &TenantId, x: &Sanction) -> Item {
         item.insert("reason".into(), s(reason));
     }
     item.insert("by".into(), s(&x.by));
+    if let Some(role) = x.by_role {
+        item.insert("byRole".into(), s(role.as_str()));
+    }
     item.insert("createdAt".into(), n(x.at_ms));
     item
 }
@@ -107,6 +110,7 @@ fn sanction_from(item: &Item) -> Result<Sanction, StoreError> {
         until_ms: item.get("until").map(|_| a.num("until")).transpose()?,
         reason: a.opt_str("reason").map(str::to_owned),
         by: a.str("by")?.to_owned(),
+        by_role: item.get("byRole").map(|_| a.role("byRole")).transpose()?,
         at_ms: a.num("createdAt")?,
     })
 }

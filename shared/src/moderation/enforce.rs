@@ -145,6 +145,7 @@ pub async fn record_violation<S: Store, C: Connections>(
         until_ms: Some(until_ms),
         reason: Some(reason.clone()),
         by: "system".into(),
+        by_role: None,
         at_ms: now_ms,
     };
     let mut decision =

@@ -302,6 +302,9 @@ pub struct Sanction {
     pub reason: Option<String>,
     /// Who imposed it (`system` for escalation).
     pub by: String,
+    /// Their role then (`None` for escalation): only someone of that rank or above
+    /// may change or lift it.
+    pub by_role: Option<Role>,
     pub at_ms: i64,
 }
 
@@ -559,6 +562,7 @@ mod tests {
             until_ms: until,
             reason: None,
             by: "system".into(),
+            by_role: None,
             at_ms: 0,
         };
         let all = [

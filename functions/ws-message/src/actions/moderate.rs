@@ -20,7 +20,7 @@ use sideline_shared::identity::{Role, UserId};
 use sideline_shared::message::{MessageId, Visibility};
 use sideline_shared::moderation::enforce::impose;
 use sideline_shared::moderation::record::{
-    Decision, DecisionKind, ReviewFilter, ReviewStatus, Sanction, Scope,
+    Decision, DecisionKind, ReviewFilter, ReviewStatus, Sanction, SanctionKind, Scope,
 };
 use sideline_shared::ports::{Clock, Connections, Member, RoomInfo, Store};
 use sideline_shared::protocol::{
@@ -64,6 +64,8 @@ where
         } => {
             let scope = scope_of(ctx, &room, scope)?;
             check_rank(ctx, &member, &room, &user, &scope, name).await?;
+            check_imposer(ctx, &member, &user, kind, &scope, name).await?;
+            let by_role = Some(actor_role(ctx, &member, &scope));
             let sanction = Sanction {
                 user: user.clone(),
                 kind,
@@ -71,6 +73,7 @@ where
                 until_ms: duration_s.map(|s| ctx.now_ms + i64::from(s) * 1000),
                 reason: reason.clone(),
                 by: ctx.identity.user.as_str().to_owned(),
+                by_role,
                 at_ms: ctx.now_ms,
             };
             let mut decision = human(ctx, &member, kind.decision(), &room);
@@ -95,6 +98,7 @@ where
         ModerateOp::Lift { kind, user, scope } => {
             let scope = scope_of(ctx, &room, scope)?;
             check_rank(ctx, &member, &room, &user, &scope, name).await?;
+            check_imposer(ctx, &member, &user, kind, &scope, name).await?;
             let lifted = ctx
                 .deps
                 .store
@@ -270,10 +274,7 @@ async fn check_rank<S: Store, C, K>(
             "no such user here: they have never connected",
         ));
     };
-    let actor_role = match scope {
-        Scope::Tenant => ctx.identity.role,
-        Scope::Room(_) => member.role,
-    };
+    let actor_role = actor_role(ctx, member, scope);
     if actor_role <= target_role {
         return Err(FrameError::new(
             ErrorCode::Forbidden,
@@ -281,6 +282,50 @@ async fn check_rank<S: Store, C, K>(
                 "a {} may not {op} a {}",
                 actor_role.as_str(),
                 target_role.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The actor's rank for an action in `scope`.
+fn actor_role<S, C, K>(ctx: &Context<'_, S, C, K>, member: &Member, scope: &Scope) -> Role {
+    match scope {
+        Scope::Tenant => ctx.identity.role,
+        Scope::Room(_) => member.role,
+    }
+}
+
+/// Refuses replacing or lifting a sanction imposed by a higher rank (an admin's
+/// ban stands against a moderator).
+async fn check_imposer<S: Store, C, K>(
+    ctx: &Context<'_, S, C, K>,
+    member: &Member,
+    target: &UserId,
+    kind: SanctionKind,
+    scope: &Scope,
+    op: &str,
+) -> Result<(), FrameError> {
+    let actor = actor_role(ctx, member, scope);
+    let existing = ctx
+        .deps
+        .store
+        .sanctions(&ctx.identity.tenant, target, ctx.now_ms)
+        .await
+        .map_err(store_error)?;
+    if let Some(by) = existing
+        .iter()
+        .filter(|x| x.kind == kind && &x.scope == scope)
+        .filter_map(|x| x.by_role)
+        .find(|by| *by > actor)
+    {
+        return Err(FrameError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "a {}'s {} stands: a {} may not {op} it",
+                by.as_str(),
+                kind.as_str(),
+                actor.as_str()
             ),
         ));
     }
