@@ -396,19 +396,21 @@ async fn repeated_violations_mute_the_author_automatically() {
     let stack = Stack::start().await;
     let mut ada = stack.connect("acme", "ada", "member").await;
     ada.join("r").await;
-    for i in 0..3 {
-        let ack = ada
-            .request(
-                send(
-                    "r",
-                    "kill yourself you worthless piece of shit",
-                    &format!("v{i}"),
-                ),
-                "ack",
-            )
-            .await;
+    let abuse = "kill yourself you worthless piece of shit";
+    // A retried send (same clientMsgId) is one violation, not two.
+    for (cmid, duplicate) in [("v0", None), ("v0", Some(true)), ("v1", None)] {
+        let ack = ada.request(send("r", abuse, cmid), "ack").await;
         assert_eq!(ack["status"], "blocked", "{ack}");
+        assert_eq!(ack.get("duplicate").and_then(Value::as_bool), duplicate);
     }
+    assert!(
+        frames_within(&mut ada, "sanctioned", Duration::from_millis(300))
+            .await
+            .is_empty(),
+        "two violations so far"
+    );
+    let third = ada.request(send("r", abuse, "v2"), "ack").await;
+    assert_eq!(third["status"], "blocked", "{third}");
     let told = ada.next_of("sanctioned").await;
     assert_eq!(told["sanction"], "mute");
     assert!(told.get("room").is_none(), "tenant-wide: {told}");

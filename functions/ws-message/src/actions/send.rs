@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use sideline_shared::events::derived_id;
 use sideline_shared::identity::Role;
 use sideline_shared::message::{
     Author, ClientMsgId, MessageId, MessageText, StoredMessage, Visibility,
@@ -20,7 +21,7 @@ use sideline_shared::moderation::record::{
     SanctionKind, Stage,
 };
 use sideline_shared::moderation::{Action, AuthorStanding, Verdict};
-use sideline_shared::ports::{Clock, Connections, PutMessage, Store};
+use sideline_shared::ports::{Clock, Connections, PutMessage, Store, StoreError};
 use sideline_shared::protocol::{AckStatus, ErrorCode, FrameError, MessageView, ServerFrame};
 use sideline_shared::room::{Capability, RoomId};
 
@@ -140,17 +141,19 @@ where
     let status = match verdict.action {
         Action::Block => {
             tracing::info!(categories = ?verdict.categories, "message blocked");
-            record.decision(DecisionKind::MessageBlocked, None).await?;
+            let first = record.blocked(&client_msg_id).await?;
             ctx.reply(&ServerFrame::Ack {
                 client_msg_id,
                 message_id: None,
                 status: AckStatus::Blocked,
-                duplicate: false,
+                duplicate: !first,
                 reason: verdict.reason.clone(),
                 request_id: ctx.request_id.clone(),
             })
             .await;
-            record.violation().await?;
+            if first {
+                record.violation().await?;
+            }
             return Ok(());
         }
         Action::Allow => AckStatus::Delivered,
@@ -310,6 +313,29 @@ impl<S: Store, C: Connections, K: Clock> Recorder<'_, '_, S, C, K> {
             .record_decision(&d)
             .await
             .map_err(store_error)
+    }
+
+    /// Records a blocked message under an id derived from its author, room and
+    /// `clientMsgId`: a retry of the same send finds it recorded (false) and counts
+    /// no second violation.
+    async fn blocked(&self, client_msg_id: &ClientMsgId) -> Result<bool, FrameError> {
+        let ctx = self.ctx;
+        let mut d = self.base(DecisionKind::MessageBlocked);
+        d.id = MessageId::parse(&derived_id(&format!(
+            "blocked\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            ctx.identity.tenant,
+            self.room,
+            ctx.identity.user,
+            client_msg_id.as_str()
+        )))
+        .map_err(|e| FrameError::new(ErrorCode::Internal, e.to_string()))?;
+        d.categories = self.verdict.categories.clone();
+        d.reason = self.verdict.reason.clone();
+        match ctx.deps.store.record_decision(&d).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(err) => Err(store_error(err)),
+        }
     }
 
     /// Rule sets in shadow mode: what they would have done, recorded unenforced.
