@@ -137,7 +137,6 @@ where
         room: &room,
         verdict: &verdict,
     };
-    record.shadow_findings().await?;
     let status = match verdict.action {
         Action::Block => {
             tracing::info!(categories = ?verdict.categories, "message blocked");
@@ -152,6 +151,7 @@ where
             })
             .await;
             if first {
+                record.shadow_findings().await?;
                 record.violation().await?;
             }
             return Ok(());
@@ -205,6 +205,8 @@ where
             .await;
         }
         PutMessage::Created => {
+            // Recorded once per message, not again for a retry.
+            record.shadow_findings().await?;
             let kind = match verdict.action {
                 Action::Mask => Some(DecisionKind::MessageMasked),
                 Action::Shadow => Some(DecisionKind::MessageShadowed),
