@@ -200,6 +200,23 @@ pub async fn violations_count_per_window<S: Store>(store: &S) {
         assert_eq!(n, expected);
     }
     assert_eq!(store.violations(&t, &user, 0).await.expect("read"), 3);
+    let mute = Sanction {
+        user: user.clone(),
+        kind: SanctionKind::Mute,
+        scope: Scope::Tenant,
+        until_ms: None,
+        reason: None,
+        by: "system".into(),
+        by_role: None,
+        at_ms: NOW_MS,
+    };
+    store.put_sanction(&t, &mute).await.expect("mute");
+    let standing = store
+        .standing(&t, &user, NOW_MS, 0)
+        .await
+        .expect("standing");
+    assert_eq!(standing.sanctions, vec![mute]);
+    assert_eq!(standing.violations, 3);
     assert_eq!(
         store
             .count_violation(&t, &user, 600_000, NOW_MS / 1000)

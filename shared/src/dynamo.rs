@@ -53,6 +53,11 @@ fn room_pk(tenant: &TenantId, room: &RoomId) -> String {
     format!("T#{tenant}#R#{room}")
 }
 
+/// A list of strings as an attribute.
+fn string_list(values: &[String]) -> AttributeValue {
+    AttributeValue::L(values.iter().map(s).collect())
+}
+
 fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
@@ -97,6 +102,24 @@ impl Attrs<'_> {
                 .parse()
                 .map_err(|_| StoreError::Corrupt(format!("bad number `{name}`"))),
             _ => Err(StoreError::Corrupt(format!("missing number `{name}`"))),
+        }
+    }
+
+    /// A non-negative count that may be absent (0), saturating at `u32::MAX`.
+    fn opt_count(&self, name: &str) -> Result<u32, StoreError> {
+        match self.0.get(name) {
+            None => Ok(0),
+            Some(_) => Ok(u32::try_from(self.num(name)?.max(0)).unwrap_or(u32::MAX)),
+        }
+    }
+
+    /// A list of strings (absent: empty).
+    fn strings(&self, name: &str) -> Vec<String> {
+        match self.0.get(name) {
+            Some(AttributeValue::L(list)) => {
+                list.iter().filter_map(|v| v.as_s().ok().cloned()).collect()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -211,10 +234,7 @@ fn room_info(item: &Item) -> Result<RoomInfo, StoreError> {
         mode: RoomMode::parse(raw)
             .ok_or_else(|| StoreError::Corrupt(format!("bad mode `{raw}`")))?,
         created_at_ms: a.num("createdAt")?,
-        slow_mode_s: match item.get("slowModeS") {
-            Some(_) => u32::try_from(a.num("slowModeS")?).unwrap_or(u32::MAX),
-            None => 0,
-        },
+        slow_mode_s: a.opt_count("slowModeS")?,
     })
 }
 

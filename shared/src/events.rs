@@ -177,9 +177,12 @@ fn event_id(kind: EventType, keys: &str, discriminator: &str) -> String {
 
 /// A deterministic event id (UUIDv5) for a name that identifies one occurrence.
 pub fn derived_id(name: &str) -> String {
+    derived_uuid(name).as_hyphenated().to_string()
+}
+
+/// [`derived_id`] as a UUID.
+pub fn derived_uuid(name: &str) -> Uuid {
     Uuid::new_v5(&EVENT_NAMESPACE, name.as_bytes())
-        .as_hyphenated()
-        .to_string()
 }
 
 fn key_text(fields: &Fields<'_>) -> Result<String, MapError> {

@@ -441,6 +441,28 @@ pub trait ModerationStore: Send + Sync {
         window_start_ms: i64,
     ) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
+    /// What `send` needs to know of its author in one read: the sanctions in force
+    /// and the violations in the window starting at `window_start_ms`.
+    fn standing(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        now_ms: i64,
+        window_start_ms: i64,
+    ) -> impl Future<Output = Result<UserStanding, StoreError>> + Send {
+        async move {
+            let (sanctions, violations) = futures_util::future::join(
+                self.sanctions(tenant, user, now_ms),
+                self.violations(tenant, user, window_start_ms),
+            )
+            .await;
+            Ok(UserStanding {
+                sanctions: sanctions?,
+                violations: violations?,
+            })
+        }
+    }
+
     /// Takes `user`'s next slot to send in a slow-mode room: `None` when they may
     /// send now (the slot is taken), else the milliseconds until they may.
     fn claim_slow_slot(
@@ -521,6 +543,13 @@ pub trait ModerationStore: Send + Sync {
         message: &RecentMessage,
         keep: usize,
     ) -> impl Future<Output = Result<Vec<RecentMessage>, StoreError>> + Send;
+}
+
+/// A user's sanctions in force and recent violations ([`ModerationStore::standing`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserStanding {
+    pub sanctions: Vec<Sanction>,
+    pub violations: u32,
 }
 
 /// Every store: what the WebSocket handlers and the moderation function need.

@@ -430,11 +430,7 @@ where
         // Refresh a queued item rather than reset it: its reports, its place in the
         // queue and its deadline stay.
         let item = match self.review {
-            Some(queued) => ReviewItem {
-                priority: priority.max(queued.priority),
-                categories: merged(&queued.categories, categories),
-                ..queued.clone()
-            },
+            Some(queued) => queued.refreshed(priority, categories),
             None => ReviewItem {
                 tenant: self.tenant.clone(),
                 room: m.room.clone(),
@@ -503,15 +499,4 @@ where
         };
         broadcaster.to_members(members, frame, None).await;
     }
-}
-
-/// `a` followed by what `b` adds.
-fn merged(a: &[String], b: &[String]) -> Vec<String> {
-    let mut out = a.to_vec();
-    for c in b {
-        if !out.contains(c) {
-            out.push(c.clone());
-        }
-    }
-    out
 }

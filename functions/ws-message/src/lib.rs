@@ -16,6 +16,7 @@ use sideline_shared::config::Limits;
 use sideline_shared::fanout::Broadcaster;
 use sideline_shared::identity::Identity;
 use sideline_shared::lambda::{ProxyResponse, WebSocketEvent};
+use sideline_shared::message::{MessageId, StoredMessage};
 use sideline_shared::moderation::policy::Policies;
 use sideline_shared::moderation::record::{human_duration, strongest, Sanction, SanctionKind};
 use sideline_shared::ports::{
@@ -155,6 +156,39 @@ impl<S: Store, C: Connections, K: Clock> Context<'_, S, C, K> {
             .sanctions(&self.identity.tenant, &self.identity.user, self.now_ms)
             .await
             .map_err(store_error)
+    }
+
+    /// A message of `room` (whatever its visibility), or `not_found`.
+    pub async fn message(
+        &self,
+        room: &RoomId,
+        id: &MessageId,
+    ) -> Result<StoredMessage, FrameError> {
+        self.find_message(room, id, false).await
+    }
+
+    /// A message of `room` the sender may see, or `not_found`.
+    pub async fn visible_message(
+        &self,
+        room: &RoomId,
+        id: &MessageId,
+    ) -> Result<StoredMessage, FrameError> {
+        self.find_message(room, id, true).await
+    }
+
+    async fn find_message(
+        &self,
+        room: &RoomId,
+        id: &MessageId,
+        visible: bool,
+    ) -> Result<StoredMessage, FrameError> {
+        self.deps
+            .store
+            .message(&self.identity.tenant, room, id)
+            .await
+            .map_err(store_error)?
+            .filter(|m| !visible || m.visible_to(&self.identity.user))
+            .ok_or_else(|| FrameError::new(ErrorCode::NotFound, "message not found"))
     }
 
     /// `forbidden` (with the time left) if the sender is banned from or muted in

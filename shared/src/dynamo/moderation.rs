@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 
 use super::{
-    is_conditional_failure, is_put_conditional_failure, key, n, room_pk, s, unavailable, Attrs,
-    DynamoStore, Item,
+    is_conditional_failure, is_put_conditional_failure, key, n, room_pk, s, string_list,
+    unavailable, Attrs, DynamoStore, Item,
 };
 use crate::identity::{TenantId, UserId};
 use crate::message::MessageId;
@@ -27,7 +27,8 @@ use crate::moderation::record::{
     ReviewStatus, Sanction, SanctionKind, Scope, UserProfile,
 };
 use crate::ports::{
-    ConnectionId, ConnectionRecord, ModerationStore, StoreError, REVIEW_DECIDED_TTL_SECS,
+    ConnectionId, ConnectionRecord, ModerationStore, StoreError, UserStanding,
+    REVIEW_DECIDED_TTL_SECS,
 };
 use crate::room::RoomId;
 
@@ -140,10 +141,7 @@ pub fn decision_item(d: &Decision) -> Item {
     if let Some(reason) = &d.reason {
         item.insert("reason".into(), s(reason));
     }
-    item.insert(
-        "categories".into(),
-        AttributeValue::L(d.categories.iter().map(s).collect()),
-    );
+    item.insert("categories".into(), string_list(&d.categories));
     item.insert(
         "scores".into(),
         AttributeValue::M(
@@ -198,10 +196,7 @@ fn review_item(r: &ReviewItem) -> Item {
     item.insert("status".into(), s(r.status.as_str()));
     item.insert("priority".into(), s(r.priority.as_str()));
     item.insert("reason".into(), s(&r.reason));
-    item.insert(
-        "categories".into(),
-        AttributeValue::L(r.categories.iter().map(s).collect()),
-    );
+    item.insert("categories".into(), string_list(&r.categories));
     item.insert("reports".into(), n(r.reports));
     item.insert("dueAt".into(), n(r.due_at_ms));
     item.insert("createdAt".into(), n(r.created_at_ms));
@@ -215,12 +210,6 @@ fn review_from(item: &Item) -> Result<ReviewItem, StoreError> {
     let a = Attrs(item);
     let status = a.str("status")?;
     let priority = a.str("priority")?;
-    let categories = match item.get("categories") {
-        Some(AttributeValue::L(list)) => {
-            list.iter().filter_map(|v| v.as_s().ok().cloned()).collect()
-        }
-        _ => Vec::new(),
-    };
     Ok(ReviewItem {
         tenant: TenantId::parse(a.str("tenant")?).map_err(corrupt)?,
         room: a.room("room")?,
@@ -232,8 +221,8 @@ fn review_from(item: &Item) -> Result<ReviewItem, StoreError> {
         priority: Priority::parse(priority)
             .ok_or_else(|| corrupt(format!("bad priority `{priority}`")))?,
         reason: a.str("reason")?.to_owned(),
-        categories,
-        reports: u32::try_from(a.num("reports")?).unwrap_or(u32::MAX),
+        categories: a.strings("categories"),
+        reports: a.opt_count("reports")?,
         due_at_ms: a.num("dueAt")?,
         created_at_ms: a.num("createdAt")?,
         decided_by: a.opt_str("decidedBy").map(str::to_owned),
@@ -276,16 +265,33 @@ impl DynamoStore {
     }
 
     async fn query_prefix(&self, pk: String, prefix: &str) -> Result<Vec<Item>, StoreError> {
+        self.query_sk(pk, "begins_with(SK, :a)", s(prefix), None)
+            .await
+    }
+
+    /// Every item of partition `pk` whose sort key meets `condition` (on `:a`, and
+    /// on `:b` when given), all pages.
+    async fn query_sk(
+        &self,
+        pk: String,
+        condition: &str,
+        a: AttributeValue,
+        b: Option<AttributeValue>,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let out = self
+            let mut query = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .key_condition_expression(format!("PK = :pk AND {condition}"))
                 .expression_attribute_values(":pk", s(&pk))
-                .expression_attribute_values(":prefix", s(prefix))
+                .expression_attribute_values(":a", a.clone());
+            if let Some(b) = &b {
+                query = query.expression_attribute_values(":b", b.clone());
+            }
+            let out = query
                 .consistent_read(true)
                 .set_exclusive_start_key(start)
                 .send()
@@ -343,6 +349,40 @@ impl ModerationStore for DynamoStore {
         Ok(out)
     }
 
+    /// One query over the user's partition from `SANCTION#` to this window's
+    /// `VIOL#` item (older windows' counters in between are skipped; they expire).
+    async fn standing(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        now_ms: i64,
+        window_start_ms: i64,
+    ) -> Result<UserStanding, StoreError> {
+        let window_sk = format!("VIOL#{window_start_ms}");
+        let items = self
+            .query_sk(
+                user_pk(tenant, user),
+                "SK BETWEEN :a AND :b",
+                s("SANCTION#"),
+                Some(s(&window_sk)),
+            )
+            .await?;
+        let mut standing = UserStanding::default();
+        for item in &items {
+            let attrs = Attrs(item);
+            let sk = attrs.str("SK")?;
+            if sk.starts_with("SANCTION#") {
+                let sanction = sanction_from(item)?;
+                if sanction.in_force(now_ms) {
+                    standing.sanctions.push(sanction);
+                }
+            } else if sk == window_sk {
+                standing.violations = attrs.opt_count("violations")?;
+            }
+        }
+        Ok(standing)
+    }
+
     async fn record_decision(&self, decision: &Decision) -> Result<(), StoreError> {
         let result = self
             .client
@@ -390,10 +430,7 @@ impl ModerationStore for DynamoStore {
                 format!("VIOL#{window_start_ms}"),
             ))
             .await?;
-        match item {
-            Some(item) => Ok(u32::try_from(Attrs(&item).num("violations")?).unwrap_or(u32::MAX)),
-            None => Ok(0),
-        }
+        item.map_or(Ok(0), |item| Attrs(&item).opt_count("violations"))
     }
 
     async fn claim_slow_slot(
@@ -468,10 +505,7 @@ impl ModerationStore for DynamoStore {
                 message_key,
             )
             .await?;
-        let reports = match message.get("reports") {
-            Some(_) => u32::try_from(Attrs(&message).num("reports")?).unwrap_or(u32::MAX),
-            None => 0,
-        };
+        let reports = Attrs(&message).opt_count("reports")?;
         Ok(ReportOutcome { reports, new })
     }
 

@@ -439,6 +439,21 @@ pub struct ReviewItem {
     pub decided_by: Option<String>,
 }
 
+impl ReviewItem {
+    /// This pending item seen again (flagged, reported): it keeps its place in the
+    /// queue and its deadline; the priority only rises and categories accumulate.
+    pub fn refreshed(&self, priority: Priority, categories: &[String]) -> Self {
+        let mut item = self.clone();
+        item.priority = priority.max(self.priority);
+        for c in categories {
+            if !item.categories.contains(c) {
+                item.categories.push(c.clone());
+            }
+        }
+        item
+    }
+}
+
 /// Which review items to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReviewFilter {

@@ -346,11 +346,7 @@ where
 {
     let store = &ctx.deps.store;
     let tenant = &ctx.identity.tenant;
-    let current = store
-        .message(tenant, &room, &message_id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| FrameError::new(ErrorCode::NotFound, "message not found"))?;
+    let current = ctx.message(&room, &message_id).await?;
     // A held message changes visibility; a visible one in the queue (flagged or
     // reported) is kept (approve) or retracted from everyone (reject).
     let queued = current.visibility != Visibility::Held
@@ -442,11 +438,7 @@ where
 {
     let store = &ctx.deps.store;
     let tenant = &ctx.identity.tenant;
-    let message = store
-        .message(tenant, &room, &message_id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| FrameError::new(ErrorCode::NotFound, "message not found"))?;
+    let message = ctx.message(&room, &message_id).await?;
     if message.author.id != ctx.identity.user && member.role <= message.author.role {
         return Err(FrameError::new(
             ErrorCode::Forbidden,

@@ -5,7 +5,7 @@
 use sideline_shared::message::{Emoji, MessageId};
 use sideline_shared::moderation::record::{strongest, SanctionKind};
 use sideline_shared::ports::{Clock, Connections, ReactionRequest, Store};
-use sideline_shared::protocol::{ErrorCode, FrameError, ServerFrame, UserView};
+use sideline_shared::protocol::{FrameError, ServerFrame, UserView};
 use sideline_shared::room::{Capability, RoomId};
 
 use crate::{store_error, Context};
@@ -32,12 +32,7 @@ where
     if strongest(&sanctions, SanctionKind::ShadowBan, &room, ctx.now_ms).is_some() {
         // A shadow-banned user sees their reaction land; nothing is stored and
         // nobody else hears of it.
-        let current = store
-            .message(tenant, &room, &message_id)
-            .await
-            .map_err(store_error)?
-            .filter(|m| m.visible_to(&ctx.identity.user))
-            .ok_or_else(|| FrameError::new(ErrorCode::NotFound, "message not found"))?;
+        let current = ctx.visible_message(&room, &message_id).await?;
         let count = current.reactions.get(emoji.as_str()).copied().unwrap_or(0);
         ctx.reply(&ServerFrame::Reaction {
             room,

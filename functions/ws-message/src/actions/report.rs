@@ -14,7 +14,7 @@ use sideline_shared::moderation::record::{
     Stage,
 };
 use sideline_shared::ports::{Clock, Connections, Store, StoreError};
-use sideline_shared::protocol::{ErrorCode, FrameError, ServerFrame};
+use sideline_shared::protocol::{FrameError, ServerFrame};
 use sideline_shared::room::RoomId;
 
 use crate::{store_error, Context};
@@ -34,12 +34,7 @@ where
     let tenant = &ctx.identity.tenant;
     let limits = &ctx.deps.limits;
     let (member, _info) = ctx.joined(&room).await?;
-    let message = store
-        .message(tenant, &room, &message_id)
-        .await
-        .map_err(store_error)?
-        .filter(|m| m.visible_to(&ctx.identity.user))
-        .ok_or_else(|| FrameError::new(ErrorCode::NotFound, "message not found"))?;
+    let message = ctx.visible_message(&room, &message_id).await?;
     if message.author.id == ctx.identity.user {
         return Err(FrameError::bad_request(
             "you cannot report your own message",
@@ -105,15 +100,9 @@ where
     let item = match queued {
         // Already queued (held, flagged, reported): keep its place and deadline.
         Some(q) => ReviewItem {
-            priority: priority.max(q.priority),
             reports: outcome.reports,
             reason: reported,
-            categories: if q.categories.iter().any(|c| c == "reported") {
-                q.categories.clone()
-            } else {
-                [q.categories.clone(), vec!["reported".into()]].concat()
-            },
-            ..q
+            ..q.refreshed(priority, &["reported".to_owned()])
         },
         None => ReviewItem {
             tenant: tenant.clone(),

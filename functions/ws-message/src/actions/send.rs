@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use sideline_shared::events::derived_id;
+use sideline_shared::events::derived_uuid;
 use sideline_shared::identity::Role;
 use sideline_shared::message::{
     Author, ClientMsgId, MessageId, MessageText, StoredMessage, Visibility,
@@ -21,7 +21,7 @@ use sideline_shared::moderation::record::{
     SanctionKind, Stage,
 };
 use sideline_shared::moderation::{Action, AuthorStanding, Verdict};
-use sideline_shared::ports::{Clock, Connections, PutMessage, Store, StoreError};
+use sideline_shared::ports::{Clock, Connections, PutMessage, Store, StoreError, UserStanding};
 use sideline_shared::protocol::{AckStatus, ErrorCode, FrameError, MessageView, ServerFrame};
 use sideline_shared::room::{Capability, RoomId};
 
@@ -42,18 +42,20 @@ where
     let store = &ctx.deps.store;
     let tenant = &ctx.identity.tenant;
     let limits = &ctx.deps.limits;
-    let (joined, sanctions, violations) = tokio::join!(
+    let (joined, standing) = tokio::join!(
         ctx.joined(&room),
-        ctx.sanctions(),
-        store.violations(
+        store.standing(
             tenant,
             &ctx.identity.user,
+            ctx.now_ms,
             violation_window_start(limits, ctx.now_ms)
         )
     );
     let (member, info) = joined?;
-    let sanctions = sanctions?;
-    let violations = violations.map_err(store_error)?;
+    let UserStanding {
+        sanctions,
+        violations,
+    } = standing.map_err(store_error)?;
     // Sanctions bind every role: only a higher rank can impose them (an admin on a
     // moderator), and nobody outranks an admin.
     ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
@@ -300,15 +302,21 @@ impl<S: Store, C: Connections, K: Clock> Recorder<'_, '_, S, C, K> {
         d
     }
 
+    /// A decision carrying the verdict's categories and reason.
+    fn of_verdict(&self, kind: DecisionKind) -> Decision {
+        let mut d = self.base(kind);
+        d.categories = self.verdict.categories.clone();
+        d.reason = self.verdict.reason.clone();
+        d
+    }
+
     async fn decision(
         &self,
         kind: DecisionKind,
         message: Option<MessageId>,
     ) -> Result<(), FrameError> {
-        let mut d = self.base(kind);
+        let mut d = self.of_verdict(kind);
         d.message = message;
-        d.categories = self.verdict.categories.clone();
-        d.reason = self.verdict.reason.clone();
         self.ctx
             .deps
             .store
@@ -322,17 +330,14 @@ impl<S: Store, C: Connections, K: Clock> Recorder<'_, '_, S, C, K> {
     /// no second violation.
     async fn blocked(&self, client_msg_id: &ClientMsgId) -> Result<bool, FrameError> {
         let ctx = self.ctx;
-        let mut d = self.base(DecisionKind::MessageBlocked);
-        d.id = MessageId::parse(&derived_id(&format!(
+        let mut d = self.of_verdict(DecisionKind::MessageBlocked);
+        d.id = MessageId::from(derived_uuid(&format!(
             "blocked\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
             ctx.identity.tenant,
             self.room,
             ctx.identity.user,
             client_msg_id.as_str()
-        )))
-        .map_err(|e| FrameError::new(ErrorCode::Internal, e.to_string()))?;
-        d.categories = self.verdict.categories.clone();
-        d.reason = self.verdict.reason.clone();
+        )));
         match ctx.deps.store.record_decision(&d).await {
             Ok(()) => Ok(true),
             Err(StoreError::Conflict(_)) => Ok(false),
