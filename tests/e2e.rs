@@ -6,12 +6,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use sideline_shared::gateway::local_sdk_config;
 use sideline_shared::token::Claims;
-use sideline_tests::{moto_endpoint, now_s, token, token_with, Client, Stack};
-use tokio_tungstenite::tungstenite::Error as WsError;
-
-fn send(room: &str, text: &str, client_msg_id: &str) -> Value {
-    json!({"action": "send", "room": room, "text": text, "clientMsgId": client_msg_id})
-}
+use sideline_tests::{
+    handshake_status, moto_endpoint, now_s, send, token, token_with, Client, Stack,
+};
 
 #[tokio::test]
 async fn two_users_chat_and_see_each_others_presence() {
@@ -417,14 +414,6 @@ async fn idle_sockets_are_closed_with_1001() {
     let mut ada = stack.connect("acme", "ada", "member").await;
     let (code, _) = ada.closed().await.expect("close frame");
     assert_eq!(code, 1001);
-}
-
-async fn handshake_status(url: &str) -> u16 {
-    match tokio_tungstenite::connect_async(url).await {
-        Ok(_) => 101,
-        Err(WsError::Http(response)) => response.status().as_u16(),
-        Err(other) => panic!("unexpected handshake error {other}"),
-    }
 }
 
 #[tokio::test]

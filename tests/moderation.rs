@@ -9,12 +9,9 @@ use serde_json::{json, Value};
 use sideline_shared::identity::{TenantId, UserId};
 use sideline_shared::moderation::policy::Policies;
 use sideline_shared::publish::PutEntry;
-use sideline_tests::{assert_valid_event, fresh_table, token, Client, Stack};
-use tokio_tungstenite::tungstenite::Error as WsError;
-
-fn send(room: &str, text: &str, client_msg_id: &str) -> Value {
-    json!({"action": "send", "room": room, "text": text, "clientMsgId": client_msg_id})
-}
+use sideline_tests::{
+    assert_valid_event, fresh_table, handshake_status, send, token, Client, Stack,
+};
 
 fn uid(tenant: &str, sub: &str) -> String {
     UserId::derive(&TenantId::parse(tenant).expect("tenant"), sub).to_string()
@@ -26,14 +23,6 @@ fn moderate(room: &str, op: &str, extra: Value) -> Value {
         frame.extend(extra.clone());
     }
     frame
-}
-
-async fn handshake_status(url: &str) -> u16 {
-    match tokio_tungstenite::connect_async(url).await {
-        Ok(_) => 101,
-        Err(WsError::Http(response)) => response.status().as_u16(),
-        Err(other) => panic!("unexpected handshake error {other}"),
-    }
 }
 
 /// Frames of `kind` that arrive within a short wait (none expected, usually).

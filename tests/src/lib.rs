@@ -125,6 +125,20 @@ impl Stack {
     }
 }
 
+/// A `send` frame.
+pub fn send(room: &str, text: &str, client_msg_id: &str) -> serde_json::Value {
+    serde_json::json!({"action": "send", "room": room, "text": text, "clientMsgId": client_msg_id})
+}
+
+/// The HTTP status of a WebSocket handshake (101 when it was accepted).
+pub async fn handshake_status(url: &str) -> u16 {
+    match tokio_tungstenite::connect_async(url).await {
+        Ok(_) => 101,
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("unexpected handshake error {other}"),
+    }
+}
+
 /// A real WebSocket client.
 pub struct Client {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
