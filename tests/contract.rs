@@ -1,9 +1,8 @@
 //! The store contract against both adapters: in memory, and DynamoDB on moto.
 
-use sideline_shared::contract;
-use sideline_shared::dynamo::DynamoStore;
-use sideline_shared::gateway::local_sdk_config;
-use sideline_shared::memory::MemoryStore;
+use sideline_aws::sdk::local as local_sdk_config;
+use sideline_aws::DynamoStore;
+use sideline_memory::{contract, MemoryStore};
 use sideline_tests::{fresh_table, moto_endpoint};
 
 #[tokio::test]

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use sideline_shared::gateway::local_sdk_config;
-use sideline_shared::token::Claims;
+use sideline_aws::sdk::local as local_sdk_config;
 use sideline_tests::{
     handshake_status, moto_endpoint, now_s, send, token, token_with, Client, Stack,
 };
+use sideline_token::Claims;
 
 #[tokio::test]
 async fn two_users_chat_and_see_each_others_presence() {
@@ -425,7 +425,7 @@ async fn missing_forged_and_expired_tokens_are_refused_at_the_handshake() {
         handshake_status(&format!("{base}?token=garbage")).await,
         401
     );
-    let forged = sideline_shared::token::mint_hs256(
+    let forged = sideline_token::mint_hs256(
         b"someone-elses-secret-123456",
         &Claims {
             sub: "x".into(),

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use devstack::bus::{eventbridge_event, Rules, TEMPLATE};
 use serde_json::{json, Value};
-use sideline_shared::events::EventType;
-use sideline_shared::gateway::local_sdk_config;
-use sideline_shared::publish::PutEntry;
+use sideline_aws::sdk::local as local_sdk_config;
+use sideline_domain::events::EventType;
+use sideline_ports::PutEntry;
 use sideline_tests::{
     assert_valid_event, bus_with_rule, fresh_table, moto_endpoint, receive, Stack, SECRET,
 };
@@ -105,8 +105,8 @@ async fn a_scripted_session_yields_exactly_the_expected_events_in_events_out() {
     let _ = std::fs::remove_file(&out);
     assert_eq!(lines.len(), expected.len(), "{lines:#?}");
     let user = |sub: &str| {
-        sideline_shared::identity::UserId::derive(
-            &sideline_shared::identity::TenantId::parse("acme").unwrap(),
+        sideline_domain::ids::UserId::derive(
+            &sideline_domain::ids::TenantId::parse("acme").unwrap(),
             sub,
         )
         .to_string()

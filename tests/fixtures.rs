@@ -4,16 +4,17 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use sideline_shared::config::Limits;
-use sideline_shared::identity::{Identity, Role, TenantId, UserId};
-use sideline_shared::lambda::{AuthorizerRequest, WebSocketEvent};
-use sideline_shared::memory::{MemoryStore, RecordingConnections};
-use sideline_shared::message::{Author, ClientMsgId, MessageId, MessageText, StoredMessage};
-use sideline_shared::ports::{
-    CommunityStore, ConnectionId, ConnectionRecord, ManualClock, Member, SystemClock,
+use sideline_domain::config::Limits;
+use sideline_domain::connection::{ConnectionRecord, Member};
+use sideline_domain::identity::{Identity, Role};
+use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
+use sideline_domain::message::{Author, ClientMsgId, MessageId, MessageText, StoredMessage};
+use sideline_lambda::{AuthorizerRequest, WebSocketEvent};
+use sideline_memory::{MemoryStore, RecordingConnections};
+use sideline_ports::{
+    Adapters, ConnectionRegistry, ManualClock, MessageStore, RoomStore, SystemClock,
 };
-use sideline_shared::room::RoomId;
-use sideline_shared::token::{TokenConfig, TokenVerifier, VerifyingKey};
+use sideline_token::{TokenConfig, TokenVerifier, VerifyingKey};
 
 const FIXTURE_SECRET: &[u8] = b"sideline-fixture-secret-not-for-production";
 const FIXTURE_MESSAGE: &str = "019a8f3c-5b2e-7c11-9d4e-0a1b2c3d4e5f";
@@ -239,25 +240,47 @@ async fn every_sample_event_runs_through_its_handler() {
                 );
             }
             "ingest" => {
-                let event: sideline_shared::stream::StreamEvent = load(path);
-                let sink = sideline_shared::publish::RecordingSink::new();
+                let event: sideline_aws::stream::StreamEvent = load(path);
+                let sink = sideline_memory::RecordingSink::new();
                 let config = ingest::IngestConfig {
                     source: "sideline".into(),
                     bus: "community".into(),
-                    retry: sideline_shared::publish::RetryPolicy::default(),
+                    retry: sideline_app::publish::RetryPolicy::default(),
                     host_secret: None,
                 };
-                let records = event.records.len();
                 let response = ingest::handle_stream(event, &sink, &config).await;
-                assert!(!sink.accepted().is_empty(), "{name}: no events");
-                assert!(response.batch_item_failures.len() < records);
+                let types: Vec<String> =
+                    sink.accepted().into_iter().map(|e| e.detail_type).collect();
+                assert_eq!(
+                    types,
+                    [
+                        "community.room.joined",
+                        "community.message.sent",
+                        "community.reaction.added",
+                        "community.reaction.removed",
+                        "community.room.left",
+                    ],
+                    "{name}: every interaction, nothing else"
+                );
+                let failed: Vec<&str> = response
+                    .batch_item_failures
+                    .iter()
+                    .map(|f| f.item_identifier.as_str())
+                    .collect();
+                assert_eq!(
+                    failed,
+                    ["108000000000000000000001"],
+                    "{name}: only the message without text is refused"
+                );
             }
             "moderation" => {
                 let event: moderation::SqsEvent = load(path);
                 let deps = moderation::stage::StageDeps {
-                    store: MemoryStore::new(),
-                    connections: RecordingConnections::new(),
-                    clock: ManualClock::at(1_795_248_000_600),
+                    ports: Adapters {
+                        store: MemoryStore::new(),
+                        connections: RecordingConnections::new(),
+                        clock: ManualClock::at(1_795_248_000_600),
+                    },
                     limits: Limits::default(),
                     policies: Default::default(),
                     classifier: None::<moderation::classifier::NoClassifier>,
@@ -267,11 +290,23 @@ async fn every_sample_event_runs_through_its_handler() {
                 seeded(&deps.store, &fake).await;
                 let records = event.records.len();
                 assert!(records > 0, "{name}: no records");
-                let response = moderation::handle_sqs(event, &deps.stage()).await;
+                let outcome = moderation::handle_sqs(event, &deps.stage()).await;
                 assert!(
-                    response.batch_item_failures.is_empty(),
-                    "{name}: {response:?}"
+                    outcome.response.batch_item_failures.is_empty(),
+                    "{name}: {outcome:?}"
                 );
+                // Bob's clean, public message is looked at and kept.
+                let results: Vec<_> = outcome
+                    .records
+                    .iter()
+                    .map(|r| r.result.as_ref().ok().copied())
+                    .collect();
+                assert_eq!(
+                    results,
+                    vec![Some(moderation::stage::Outcome::Kept); records],
+                    "{name}: {outcome:?}"
+                );
+                assert!(deps.store.decisions().is_empty(), "{name}: nothing decided");
             }
             // Loaded and compiled by `every_event_type_has_a_schema_and_every_schema_a_type`.
             "schemas" => {}

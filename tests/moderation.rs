@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use sideline_shared::identity::{TenantId, UserId};
-use sideline_shared::moderation::policy::Policies;
-use sideline_shared::publish::PutEntry;
+use sideline_domain::ids::{TenantId, UserId};
+use sideline_inline::policy::Policies;
+use sideline_ports::PutEntry;
 use sideline_tests::{
     assert_valid_event, fresh_table, handshake_status, send, token, Client, Stack,
 };

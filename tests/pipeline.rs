@@ -7,16 +7,18 @@ use std::time::Duration;
 
 use aws_sdk_dynamodbstreams::types::{AttributeValue as StreamValue, ShardIteratorType};
 use serde_json::Value;
-use sideline_shared::dynamo::DynamoStore;
-use sideline_shared::gateway::local_sdk_config;
-use sideline_shared::identity::{Role, TenantId, UserId};
-use sideline_shared::message::{Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage};
-use sideline_shared::ports::{
-    CommunityStore, ConnectionId, ConnectionRecord, Member, ReactionRequest,
+use sideline_app::publish::RetryPolicy;
+use sideline_aws::sdk::local as local_sdk_config;
+use sideline_aws::stream::{AttrValue, StreamChange, StreamEvent, StreamRecord};
+use sideline_aws::{DynamoStore, EventBridgeSink};
+use sideline_domain::connection::{ConnectionRecord, Member};
+use sideline_domain::identity::Role;
+use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
+use sideline_domain::message::{Author, ClientMsgId, Emoji, MessageId, MessageText, StoredMessage};
+use sideline_ports::{
+    ConnectionRegistry, EventSink, MessageStore, PutEntry, ReactionRequest, RoomStore, SinkError,
 };
-use sideline_shared::publish::{EventBridgeSink, EventSink, PutEntry, RetryPolicy, SinkError};
-use sideline_shared::room::RoomId;
-use sideline_shared::stream::{AttrValue, StreamChange, StreamEvent, StreamRecord};
+
 use sideline_tests::{fresh_table, moto_endpoint, receive, receive_nothing};
 
 fn to_attr(value: &StreamValue) -> AttrValue {
@@ -142,7 +144,7 @@ async fn scripted_session(store: &DynamoStore) {
     let message = StoredMessage {
         tenant: tenant.clone(),
         room: room.clone(),
-        id: MessageId::new_v7(),
+        id: MessageId::at(1_800_000_000_000),
         author: Author {
             id: user.clone(),
             name: "Ada".into(),

@@ -58,7 +58,7 @@ async fn main() {
     let warmup = 5;
     let concurrency = env_usize(
         "FANOUT_CONCURRENCY",
-        sideline_shared::config::Limits::default().fanout_concurrency,
+        sideline_domain::config::Limits::default().fanout_concurrency,
     );
     let stack = Stack::start_with(|c| {
         c.limits.fanout_concurrency = concurrency;

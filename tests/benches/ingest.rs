@@ -8,10 +8,12 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use sideline_shared::gateway::local_sdk_config;
-use sideline_shared::identity::{TenantId, UserId};
-use sideline_shared::publish::{EventBridgeSink, EventSink, PutEntry, RetryPolicy, SinkError};
-use sideline_shared::stream::{AttrValue, StreamChange, StreamEvent, StreamRecord};
+use sideline_app::publish::RetryPolicy;
+use sideline_aws::sdk::local as local_sdk_config;
+use sideline_aws::stream::{AttrValue, StreamChange, StreamEvent, StreamRecord};
+use sideline_aws::EventBridgeSink;
+use sideline_domain::ids::{TenantId, UserId};
+use sideline_ports::{EventSink, PutEntry, SinkError};
 
 const RECORDS: usize = 10_000;
 const BATCH: usize = 100;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use sideline_shared::token::{mint_hs256, Claims};
+use sideline_token::{mint_hs256, Claims};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -286,7 +286,7 @@ pub fn assert_valid_event(detail_type: &str, detail: &Value) {
 /// Returns the bus name, an SQS client and the queue URL.
 pub async fn bus_with_rule(endpoint: &str, pattern: &str) -> (String, aws_sdk_sqs::Client, String) {
     use aws_sdk_eventbridge::types::Target;
-    let sdk = sideline_shared::gateway::local_sdk_config(endpoint);
+    let sdk = sideline_aws::sdk::local(endpoint);
     let events = aws_sdk_eventbridge::Client::new(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let bus = fresh_table().replace("sideline-test", "bus");

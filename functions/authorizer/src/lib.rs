@@ -10,10 +10,8 @@
 //! - otherwise an `Allow` policy for this API.
 
 use lambda_runtime::Diagnostic;
-use sideline_shared::lambda::{
-    AuthorizerRequest, AuthorizerResponse, PolicyDocument, PolicyStatement,
-};
-use sideline_shared::token::TokenVerifier;
+use sideline_lambda::{AuthorizerRequest, AuthorizerResponse, PolicyDocument, PolicyStatement};
+use sideline_token::TokenVerifier;
 use tracing::info;
 
 /// The failure API Gateway maps to 401. Its message must be exactly `Unauthorized`.
@@ -89,8 +87,8 @@ pub async fn handle(
 mod tests {
     use super::*;
     use serde_json::json;
-    use sideline_shared::identity::Identity;
-    use sideline_shared::token::{mint_hs256, Claims, TokenConfig, VerifyingKey};
+    use sideline_domain::identity::Identity;
+    use sideline_token::{mint_hs256, Claims, TokenConfig, VerifyingKey};
 
     const SECRET: &[u8] = b"authorizer-test-secret-0123456789";
     const ARN: &str = "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/$connect";

@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use aws_lc_rs::hmac;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use sideline_shared::events::{derived_id, Actor, Envelope, SCHEMA_VERSION};
-use sideline_shared::identity::{TenantId, UserId};
-use sideline_shared::protocol::format_time;
-use sideline_shared::publish::{publish, EventSink, PutEntry};
-use sideline_shared::room::RoomId;
+use sideline_app::publish::publish;
+use sideline_domain::events::{derived_id, Actor, Envelope, SCHEMA_VERSION};
+use sideline_domain::ids::{RoomId, TenantId, UserId};
+use sideline_domain::time::format_time;
+use sideline_ports::{EventSink, PutEntry};
 use tracing::{info, warn};
 
 use crate::IngestConfig;
@@ -104,7 +104,13 @@ fn verify(
         .trim()
         .parse()
         .map_err(|_| "X-Sideline-Timestamp must be unix seconds")?;
-    if (now_s - timestamp).abs() > MAX_SKEW_SECS {
+    // The timestamp is the client's: any i64 at all. Checked arithmetic, so an
+    // absurd one is refused rather than overflowing.
+    let skew = now_s
+        .checked_sub(timestamp)
+        .map(i64::unsigned_abs)
+        .ok_or("signature timestamp is more than 5 minutes off")?;
+    if skew > MAX_SKEW_SECS.unsigned_abs() {
         return Err("signature timestamp is more than 5 minutes off");
     }
     let tag = signature
@@ -167,7 +173,7 @@ fn envelope(raw: &Value, now_ms: i64) -> Result<Envelope, String> {
         }
     }
     let occurred_ms = match e.occurred_at {
-        Some(ms) if ms > 0 && ms <= now_ms + MAX_SKEW_SECS * 1000 => ms,
+        Some(ms) if ms > 0 && ms <= now_ms.saturating_add(MAX_SKEW_SECS * 1000) => ms,
         Some(_) => return Err("occurredAt must be epoch milliseconds, not in the future".into()),
         None => now_ms,
     };

@@ -9,13 +9,19 @@
 //! queue). Events of records retried this way keep their `eventId`, so consumers
 //! drop the repeats.
 
-use sideline_shared::config::{required_var, ConfigError};
-use sideline_shared::events::from_stream_record;
-use sideline_shared::publish::{publish, EventSink, PutEntry, RetryPolicy};
-use sideline_shared::stream::{BatchItemFailure, BatchResponse, StreamEvent};
+use serde_json::Value;
+use sideline_app::publish::{publish, RetryPolicy};
+use sideline_aws::stream::{decode, StreamEvent};
+use sideline_domain::config::{ConfigError, Env};
+use sideline_domain::outbox::event_for;
+use sideline_lambda::{BatchItemFailure, BatchResponse};
+use sideline_ports::{Clock, EventSink, PutEntry};
 use tracing::{error, info, info_span, Instrument};
 
 pub mod host;
+
+/// Shortest host events secret accepted (bytes).
+pub const MIN_HOST_SECRET_LEN: usize = 16;
 
 /// Where events go and how hard to try.
 #[derive(Debug, Clone)]
@@ -31,25 +37,57 @@ pub struct IngestConfig {
 }
 
 impl IngestConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
         Ok(Self {
-            source: std::env::var("SIDELINE_EVENT_SOURCE")
-                .ok()
-                .filter(|s| !s.trim().is_empty())
+            source: env
+                .text("SIDELINE_EVENT_SOURCE")
                 .unwrap_or_else(|| "sideline".to_owned()),
-            bus: required_var("EVENT_BUS_NAME")?,
-            retry: RetryPolicy::from_lookup(|name| std::env::var(name).ok())?,
-            host_secret: match std::env::var("SIDELINE_HOST_EVENTS_SECRET") {
-                Ok(s) if s.len() >= 16 => Some(s.into_bytes()),
-                Ok(s) if !s.is_empty() => {
-                    return Err(ConfigError(
-                        "SIDELINE_HOST_EVENTS_SECRET must be at least 16 bytes".into(),
+            bus: env.required("EVENT_BUS_NAME")?,
+            retry: RetryPolicy::from_env(env)?,
+            host_secret: match env.var("SIDELINE_HOST_EVENTS_SECRET") {
+                Some(s) if s.len() >= MIN_HOST_SECRET_LEN => Some(s.into_bytes()),
+                Some(s) if !s.is_empty() => {
+                    return Err(ConfigError::invalid(
+                        "SIDELINE_HOST_EVENTS_SECRET",
+                        format!("must be at least {MIN_HOST_SECRET_LEN} bytes"),
                     ))
                 }
                 _ => None,
             },
         })
     }
+}
+
+/// A payload `ingest` cannot read (neither a stream batch nor an HTTP request).
+#[derive(Debug, thiserror::Error)]
+#[error("ingest cannot read this payload")]
+pub struct UnreadablePayload(#[from] serde_json::Error);
+
+impl From<UnreadablePayload> for sideline_lambda::Diagnostic {
+    fn from(err: UnreadablePayload) -> Self {
+        Self {
+            error_type: "UnreadablePayload".into(),
+            error_message: format!("{err}: {}", err.0),
+        }
+    }
+}
+
+/// The function's entry point: the DynamoDB stream's event source mapping and the
+/// host events HTTP route invoke the same function; the payload says which it is
+/// (a stream batch has `Records`).
+pub async fn handle<E: EventSink, K: Clock>(
+    payload: Value,
+    sink: &E,
+    config: &IngestConfig,
+    clock: &K,
+) -> Result<Value, UnreadablePayload> {
+    Ok(if payload.get("Records").is_some() {
+        let batch: StreamEvent = serde_json::from_value(payload)?;
+        serde_json::to_value(handle_stream(batch, sink, config).await)?
+    } else {
+        let request: host::HttpRequest = serde_json::from_value(payload)?;
+        serde_json::to_value(host::handle_host_events(request, sink, config, clock.now_ms()).await)?
+    })
 }
 
 /// Handles one stream batch.
@@ -64,7 +102,8 @@ pub async fn handle_stream<E: EventSink>(
         let mut origin = Vec::new(); // entry index -> record index
         let mut failed_records = Vec::new();
         for (index, record) in event.records.iter().enumerate() {
-            match from_stream_record(record) {
+            let _record = info_span!("record", sequence = %record.dynamodb.sequence_number).entered();
+            match decode(record).map(|decoded| event_for(&decoded)) {
                 Ok(Some(envelope)) => match serde_json::to_string(&envelope) {
                     Ok(detail) => {
                         entries.push(PutEntry {

@@ -2,9 +2,10 @@
 
 use std::time::Duration;
 
-use sideline_shared::events::Envelope;
-use sideline_shared::publish::{RecordingSink, RetryPolicy};
-use sideline_shared::stream::StreamEvent;
+use sideline_app::publish::RetryPolicy;
+use sideline_aws::stream::StreamEvent;
+use sideline_domain::events::Envelope;
+use sideline_memory::RecordingSink;
 
 use crate::{handle_stream, IngestConfig};
 
@@ -125,7 +126,7 @@ mod host_events {
     use std::collections::HashMap;
 
     use serde_json::{json, Value};
-    use sideline_shared::publish::RecordingSink;
+    use sideline_memory::RecordingSink;
 
     use super::{config, envelopes, SECRET};
     use crate::host::{handle_host_events, sign, HttpRequest};
@@ -165,6 +166,25 @@ mod host_events {
             response.status_code,
             serde_json::from_str(&response.body).expect("JSON answer"),
         )
+    }
+
+    /// A hostile timestamp used to overflow `now - timestamp` (a panic in a debug
+    /// build, a wrapped value in release): it is refused like any stale one.
+    #[tokio::test]
+    async fn absurd_signature_timestamps_are_refused_without_overflow() {
+        for timestamp in [i64::MIN, i64::MIN + 1, -9_000_000_000_000_000_000, i64::MAX] {
+            let sink = RecordingSink::new();
+            let (status, body) = call(signed(&batch(), SECRET, timestamp), &sink).await;
+            assert_eq!(status, 401, "{timestamp}: {body}");
+            assert!(
+                body["error"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("5 minutes"),
+                "{body}"
+            );
+            assert!(sink.accepted().is_empty());
+        }
     }
 
     #[tokio::test]

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use sideline_shared::moderation::{AuthorStanding, InlineModerator};
+use sideline_inline::{AuthorStanding, InlineModerator};
 
 const CLEAN: [&str; 20] = [
     "What a goal from the left wing, did anyone else see that run from the halfway line",

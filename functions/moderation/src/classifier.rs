@@ -114,24 +114,21 @@ impl HttpClassifier {
     }
 
     /// The classifier configured in the environment; `None` when it is off.
-    pub fn from_env() -> Result<Option<Self>, ClassifierError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let Some(url) = var("SIDELINE_CLASSIFIER_URL") else {
+    pub fn from_env(
+        env: &impl sideline_domain::config::Env,
+    ) -> Result<Option<Self>, sideline_domain::config::ConfigError> {
+        let Some(url) = env.text("SIDELINE_CLASSIFIER_URL") else {
             return Ok(None);
         };
-        let timeout_ms = match var("SIDELINE_CLASSIFIER_TIMEOUT_MS") {
-            Some(raw) => raw.trim().parse::<u64>().map_err(|_| {
-                ClassifierError("SIDELINE_CLASSIFIER_TIMEOUT_MS must be a whole number".into())
-            })?,
-            None => 2_000,
-        };
+        let timeout_ms: u64 = env.number("SIDELINE_CLASSIFIER_TIMEOUT_MS", 2_000, 1)?;
         Self::new(
             &url,
-            var("SIDELINE_CLASSIFIER_KEY"),
-            var("SIDELINE_CLASSIFIER_MODEL"),
+            env.text("SIDELINE_CLASSIFIER_KEY"),
+            env.text("SIDELINE_CLASSIFIER_MODEL"),
             Duration::from_millis(timeout_ms),
         )
         .map(Some)
+        .map_err(|e| sideline_domain::config::ConfigError::invalid("SIDELINE_CLASSIFIER_URL", e.0))
     }
 
     async fn call(&self, text: &str) -> Result<Classification, ClassifierError> {

@@ -12,8 +12,13 @@ pub mod stage;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sideline_shared::identity::Role;
-use sideline_shared::moderation::{Action, AuthorStanding, InlineModerator};
+use sideline_domain::identity::Role;
+use sideline_inline::{Action, AuthorStanding, InlineModerator};
+use sideline_lambda::{BatchItemFailure, BatchResponse};
+use sideline_ports::Ports;
+use tracing::Instrument;
+
+pub use sideline_lambda::{SqsEvent, SqsRecord};
 
 /// One input line: `{"id","text","role"?,"reputation"?}`, and optionally the labels
 /// a corpus carries: `label` (`clean`, `abuse`, `pii`, `spam`) and `pii` (the raw
@@ -157,58 +162,64 @@ impl Report {
     }
 }
 
-/// An SQS batch as Lambda delivers it (the moderation queue carries EventBridge
-/// events as message bodies).
-#[derive(Debug, Clone, Deserialize)]
-pub struct SqsEvent {
-    #[serde(rename = "Records", default)]
-    pub records: Vec<SqsRecord>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SqsRecord {
+/// What became of one message of an SQS batch.
+#[derive(Debug)]
+pub struct RecordOutcome {
     pub message_id: String,
-    pub body: String,
+    pub result: Result<stage::Outcome, stage::StageError>,
 }
 
-/// Handles a batch: each message independently; those that failed for a reason a
-/// retry may fix (the store) are reported back for redelivery, unreadable ones are
-/// logged and dropped (a retry cannot fix them).
-pub async fn handle_sqs<S, C, K, X>(
+/// What a batch came to: each message's outcome, and the answer for Lambda.
+#[derive(Debug)]
+pub struct SqsOutcome {
+    pub records: Vec<RecordOutcome>,
+    /// The messages to redeliver: those that failed for a reason a retry may fix
+    /// (a port); unreadable ones are logged and dropped.
+    pub response: BatchResponse,
+}
+
+/// Handles a batch: each message independently, in a span of its own.
+pub async fn handle_sqs<P: Ports, X: classifier::Classifier>(
     event: SqsEvent,
-    deps: &stage::StageRef<'_, S, C, K, X>,
-) -> sideline_shared::stream::BatchResponse
-where
-    S: sideline_shared::ports::Store,
-    C: sideline_shared::ports::Connections,
-    K: sideline_shared::ports::Clock,
-    X: classifier::Classifier,
-{
-    use sideline_shared::stream::{BatchItemFailure, BatchResponse};
+    deps: &stage::StageRef<'_, P, X>,
+) -> SqsOutcome {
+    let mut records = Vec::with_capacity(event.records.len());
     let mut failures = Vec::new();
     for record in event.records {
-        let parsed: Result<serde_json::Value, _> = serde_json::from_str(&record.body);
-        let outcome = match parsed {
-            Ok(value) => stage::handle_event(&value, deps).await,
-            Err(e) => Err(stage::StageError::BadEvent(e.to_string())),
-        };
-        match outcome {
-            Ok(outcome) => {
-                tracing::info!(sqs_message_id = %record.message_id, outcome = ?outcome, "moderated")
+        let span = tracing::info_span!("sqs_record", sqs_message_id = %record.message_id);
+        let result = async {
+            let parsed: Result<serde_json::Value, _> = serde_json::from_str(&record.body);
+            let outcome = match parsed {
+                Ok(value) => stage::handle_event(&value, deps).await,
+                Err(e) => Err(stage::StageError::BadEvent(e.to_string())),
+            };
+            match &outcome {
+                Ok(outcome) => tracing::info!(outcome = ?outcome, "moderated"),
+                Err(stage::StageError::BadEvent(reason)) => {
+                    tracing::error!(reason = %reason, "unreadable event dropped")
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, cause = ?std::error::Error::source(err), "will retry")
+                }
             }
-            Err(stage::StageError::BadEvent(reason)) => {
-                tracing::error!(sqs_message_id = %record.message_id, reason = %reason, "unreadable event dropped")
-            }
-            Err(err) => {
-                tracing::warn!(sqs_message_id = %record.message_id, error = %err, "will retry");
-                failures.push(BatchItemFailure {
-                    item_identifier: record.message_id,
-                });
-            }
+            outcome
         }
+        .instrument(span)
+        .await;
+        if matches!(&result, Err(e) if !matches!(e, stage::StageError::BadEvent(_))) {
+            failures.push(BatchItemFailure {
+                item_identifier: record.message_id.clone(),
+            });
+        }
+        records.push(RecordOutcome {
+            message_id: record.message_id,
+            result,
+        });
     }
-    BatchResponse {
-        batch_item_failures: failures,
+    SqsOutcome {
+        records,
+        response: BatchResponse {
+            batch_item_failures: failures,
+        },
     }
 }

@@ -1,36 +1,36 @@
 //! Lambda bootstrap for `moderation`: the moderation queue (fed by the EventBridge
 //! rule on sent and edited messages and reports) invokes it with SQS batches.
 
-use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+// The stage's future nests deeply (batch, record span, event, judge, ports); its
+// layout needs more than the default query depth.
+#![recursion_limit = "256"]
+
 use moderation::classifier::HttpClassifier;
+use moderation::handle_sqs;
 use moderation::stage::StageDeps;
-use moderation::{handle_sqs, SqsEvent};
-use sideline_shared::config::{idempotency_window, required_var, Limits};
-use sideline_shared::dynamo::DynamoStore;
-use sideline_shared::gateway::{sdk_config_from_env, ApiGatewayConnections};
-use sideline_shared::moderation::policy::Policies;
-use sideline_shared::ports::SystemClock;
-use sideline_shared::telemetry;
+use sideline_aws::{sdk, ApiGatewayConnections, DynamoStore};
+use sideline_domain::config::{idempotency_window, Env, Limits};
+use sideline_inline::policy::Policies;
+use sideline_lambda::{boot, serve, Error};
+use sideline_ports::{Adapters, SystemClock};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init_json();
-    let sdk = sdk_config_from_env()?;
+    let env = boot();
+    let sdk = sdk::from_env(&env)?;
     let deps = StageDeps {
-        store: DynamoStore::from_sdk(&sdk, required_var("TABLE_NAME")?),
-        connections: ApiGatewayConnections::for_endpoint(
-            &sdk,
-            &required_var("CONNECTIONS_ENDPOINT")?,
-        ),
-        clock: SystemClock,
-        limits: Limits::from_env()?,
-        policies: Policies::from_env()?,
-        classifier: HttpClassifier::from_env()?,
-        idempotency_window_s: idempotency_window(|name| std::env::var(name).ok())?.as_secs() as i64,
+        ports: Adapters {
+            store: DynamoStore::from_sdk(&sdk, env.required("TABLE_NAME")?),
+            connections: ApiGatewayConnections::for_endpoint(
+                &sdk,
+                &env.required("CONNECTIONS_ENDPOINT")?,
+            ),
+            clock: SystemClock,
+        },
+        limits: Limits::from_env(&env)?,
+        policies: Policies::from_env(&env)?,
+        classifier: HttpClassifier::from_env(&env)?,
+        idempotency_window_s: i64::try_from(idempotency_window(&env)?.as_secs())?,
     };
-    run(service_fn(|event: LambdaEvent<SqsEvent>| {
-        let deps = &deps;
-        async move { Ok::<_, Error>(handle_sqs(event.payload, &deps.stage()).await) }
-    }))
-    .await
+    serve(|event| async { handle_sqs(event, &deps.stage()).await.response }).await
 }

@@ -14,19 +14,29 @@
 //! removed, `message_removed` to the room, and a violation towards escalation.
 //! Every decision is recorded; repeats of an event (same `eventId`) are dropped.
 
+use std::ops::Deref;
+
+use serde::Deserialize;
 use serde_json::Value;
-use sideline_shared::config::Limits;
-use sideline_shared::identity::{Role, TenantId};
-use sideline_shared::message::{MessageId, StoredMessage, Visibility};
-use sideline_shared::moderation::enforce::{record_violation, reputation, violation_window_start};
-use sideline_shared::moderation::policy::Policies;
-use sideline_shared::moderation::record::{
-    Decision, DecisionKind, Priority, RecentMessage, ReviewItem, ReviewStatus, Stage,
+use sideline_app::enforce::{record_violation, EnforceError, Violation};
+use sideline_app::fanout::Broadcaster;
+use sideline_domain::config::Limits;
+use sideline_domain::connection::Member;
+use sideline_domain::events::{BusEvent, EventData};
+use sideline_domain::identity::Role;
+use sideline_domain::ids::TenantId;
+use sideline_domain::message::{MessageId, StoredMessage, Visibility};
+use sideline_domain::moderation::{
+    fingerprint, reputation, violation_window_start, Decision, DecisionKind, Priority,
+    RecentMessage, ReviewItem, ReviewStatus, Stage,
 };
-use sideline_shared::moderation::{Action, AuthorStanding};
-use sideline_shared::ports::{Clock, Connections, Store, StoreError};
-use sideline_shared::protocol::{MessageView, ServerFrame};
-use sideline_shared::room::RoomId;
+use sideline_inline::policy::Policies;
+use sideline_inline::{Action, AuthorStanding};
+use sideline_ports::{
+    Clock, Counters, DecisionError, DecisionLog, MessageError, MessageStore, Ports, RecentError,
+    RecentMessages, ReviewError, ReviewQueue, RoomError, RoomStore, SeenError, SeenEvents,
+};
+use sideline_protocol::{MessageView, ServerFrame};
 
 use crate::classifier::{Classifier, ClassifierError};
 
@@ -38,11 +48,9 @@ const FLOOD_WINDOW_MS: i64 = 10 * 60 * 1000;
 /// Name of this consumer in the dedupe table.
 const CONSUMER: &str = "moderation";
 
-/// Everything the stage needs, built once per cold start.
-pub struct StageDeps<S, C, K, X> {
-    pub store: S,
-    pub connections: C,
-    pub clock: K,
+/// Everything the stage needs, built once per cold start. Derefs to its ports.
+pub struct StageDeps<P, X> {
+    pub ports: P,
     pub limits: Limits,
     pub policies: Policies,
     /// The external classifier, when one is configured.
@@ -51,13 +59,19 @@ pub struct StageDeps<S, C, K, X> {
     pub idempotency_window_s: i64,
 }
 
-impl<S, C, K, X> StageDeps<S, C, K, X> {
+impl<P, X> Deref for StageDeps<P, X> {
+    type Target = P;
+
+    fn deref(&self) -> &P {
+        &self.ports
+    }
+}
+
+impl<P, X> StageDeps<P, X> {
     /// The stage over these parts.
-    pub fn stage(&self) -> StageRef<'_, S, C, K, X> {
+    pub fn stage(&self) -> StageRef<'_, P, X> {
         StageRef {
-            store: &self.store,
-            connections: &self.connections,
-            clock: &self.clock,
+            ports: &self.ports,
             limits: &self.limits,
             policies: &self.policies,
             classifier: self.classifier.as_ref(),
@@ -67,10 +81,8 @@ impl<S, C, K, X> StageDeps<S, C, K, X> {
 }
 
 /// The stage's parts, borrowed (so devstack can lend the ones `ws-message` uses).
-pub struct StageRef<'a, S, C, K, X> {
-    pub store: &'a S,
-    pub connections: &'a C,
-    pub clock: &'a K,
+pub struct StageRef<'a, P, X> {
+    pub ports: &'a P,
     pub limits: &'a Limits,
     pub policies: &'a Policies,
     pub classifier: Option<&'a X>,
@@ -91,80 +103,73 @@ pub enum Outcome {
     Removed,
 }
 
-/// Errors that make the event worth retrying (the store or the classifier failed).
+/// Why an event was not handled. `BadEvent` cannot be fixed by a retry; every
+/// other variant is a port failing, worth retrying.
 #[derive(Debug, thiserror::Error)]
 pub enum StageError {
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
     #[error("event: {0}")]
     BadEvent(String),
-}
-
-fn field<'a>(detail: &'a Value, name: &str) -> Result<&'a str, StageError> {
-    detail
-        .get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| StageError::BadEvent(format!("missing `{name}`")))
-}
-
-/// A hash of the text with case, spacing and punctuation removed: the same
-/// message typed again matches.
-pub fn fingerprint(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let normal: String = text
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    normal.hash(&mut h);
-    h.finish()
+    #[error("messages")]
+    Message(#[from] MessageError),
+    #[error("rooms")]
+    Room(#[from] RoomError),
+    #[error("counters")]
+    Counter(#[from] sideline_ports::CounterError),
+    #[error("decision record")]
+    Decision(#[from] DecisionError),
+    #[error("review queue")]
+    Review(#[from] ReviewError),
+    #[error("recent messages")]
+    Recent(#[from] RecentError),
+    #[error("seen events")]
+    Seen(#[from] SeenError),
+    #[error("enforcement")]
+    Enforce(#[from] EnforceError),
 }
 
 /// Handles one EventBridge event (`detail-type` and `detail` as EventBridge
 /// delivers them).
-pub async fn handle_event<S, C, K, X>(
+pub async fn handle_event<P: Ports, X: Classifier>(
     event: &Value,
-    deps: &StageRef<'_, S, C, K, X>,
-) -> Result<Outcome, StageError>
-where
-    S: Store,
-    C: Connections,
-    K: Clock,
-    X: Classifier,
-{
+    deps: &StageRef<'_, P, X>,
+) -> Result<Outcome, StageError> {
     let detail_type = event
         .get("detail-type")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let reported = match detail_type {
-        "community.message.sent" | "community.message.edited" => false,
-        "community.message.reported" => true,
-        _ => return Ok(Outcome::Skipped),
-    };
-    let detail = event
-        .get("detail")
-        .ok_or_else(|| StageError::BadEvent("no detail".into()))?;
-    let tenant = TenantId::parse(field(detail, "tenantId")?)
-        .map_err(|e| StageError::BadEvent(e.to_string()))?;
-    let room =
-        RoomId::parse(field(detail, "roomId")?).map_err(|e| StageError::BadEvent(e.to_string()))?;
-    let message_id = detail
-        .pointer("/data/messageId")
-        .and_then(Value::as_str)
-        .ok_or_else(|| StageError::BadEvent("missing data.messageId".into()))
-        .and_then(|raw| MessageId::parse(raw).map_err(|e| StageError::BadEvent(e.to_string())))?;
-    let event_id = field(detail, "eventId")?;
-    let now_ms = deps.clock.now_ms();
-    let Some(message) = deps.store.message(&tenant, &room, &message_id).await? else {
+    if !matches!(
+        detail_type,
+        "community.message.sent" | "community.message.edited" | "community.message.reported"
+    ) {
+        return Ok(Outcome::Skipped);
+    }
+    let bad = |e: &dyn std::fmt::Display| StageError::BadEvent(e.to_string());
+    let event = BusEvent::deserialize(event).map_err(|e| bad(&e))?;
+    let detail = &event.detail;
+    let (message_id, reported): (MessageId, bool) =
+        match detail.typed_data().map_err(|e| bad(&e))? {
+            EventData::MessageSent(sent) => (sent.message_id, false),
+            EventData::MessageEdited(edited) => (edited.message_id, false),
+            EventData::MessageReported(report) => (report.message_id, true),
+            _ => return Ok(Outcome::Skipped),
+        };
+    let tenant = TenantId::parse(&detail.tenant_id).map_err(|e| bad(&e))?;
+    let room = detail
+        .room_id
+        .as_deref()
+        .ok_or_else(|| StageError::BadEvent("missing `roomId`".into()))
+        .and_then(|raw| sideline_domain::ids::RoomId::parse(raw).map_err(|e| bad(&e)))?;
+    let event_id = detail.event_id.as_str();
+    let now_ms = deps.ports.clock().now_ms();
+    let store = deps.ports.store();
+    let Some(message) = store.message(&tenant, &room, &message_id).await? else {
         return Ok(Outcome::Skipped);
     };
     if message.visibility == Visibility::Removed || message.author.role >= Role::Moderator {
         return Ok(Outcome::Skipped);
     }
     // Recorded as seen only once handled: a failed attempt is retried, not dropped.
-    if deps
-        .store
+    if store
         .seen(&tenant, CONSUMER, event_id, now_ms / 1000)
         .await?
     {
@@ -172,7 +177,7 @@ where
     }
     // A decided review item means a moderator (or this stage) already judged the
     // message: that decision stands.
-    let review = deps.store.review_item(&tenant, &message_id).await?;
+    let review = store.review_item(&tenant, &message_id).await?;
     if review
         .as_ref()
         .is_some_and(|r| r.status != ReviewStatus::Pending)
@@ -180,10 +185,7 @@ where
         mark_seen(deps, &tenant, event_id, now_ms).await?;
         return Ok(Outcome::Kept);
     }
-    let correlation = detail
-        .get("correlationId")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let correlation = Some(detail.correlation_id.clone());
     let outcome = Judge {
         deps,
         tenant: &tenant,
@@ -198,13 +200,14 @@ where
     Ok(outcome)
 }
 
-async fn mark_seen<S: Store, C, K, X>(
-    deps: &StageRef<'_, S, C, K, X>,
+async fn mark_seen<P: Ports, X>(
+    deps: &StageRef<'_, P, X>,
     tenant: &TenantId,
     event_id: &str,
     now_ms: i64,
 ) -> Result<(), StageError> {
-    deps.store
+    deps.ports
+        .store()
         .first_sighting(
             tenant,
             CONSUMER,
@@ -216,8 +219,8 @@ async fn mark_seen<S: Store, C, K, X>(
     Ok(())
 }
 
-struct Judge<'a, S, C, K, X> {
-    deps: &'a StageRef<'a, S, C, K, X>,
+struct Judge<'a, P, X> {
+    deps: &'a StageRef<'a, P, X>,
     tenant: &'a TenantId,
     message: &'a StoredMessage,
     /// The message's pending review item, if it is queued.
@@ -226,17 +229,11 @@ struct Judge<'a, S, C, K, X> {
     correlation: Option<String>,
 }
 
-impl<S, C, K, X> Judge<'_, S, C, K, X>
-where
-    S: Store,
-    C: Connections,
-    K: Clock,
-    X: Classifier,
-{
+impl<P: Ports, X: Classifier> Judge<'_, P, X> {
     async fn run(&self, reported: bool) -> Result<Outcome, StageError> {
         let deps = self.deps;
         let m = self.message;
-        let store = deps.store;
+        let store = deps.ports.store();
         let violations = store
             .violations(
                 self.tenant,
@@ -360,7 +357,7 @@ where
         scores: &std::collections::BTreeMap<String, f32>,
         reason: String,
     ) -> Result<Outcome, StageError> {
-        let (store, m) = (self.deps.store, self.message);
+        let (store, m) = (self.deps.ports.store(), self.message);
         match store
             .set_visibility(
                 self.tenant,
@@ -373,7 +370,7 @@ where
         {
             Ok(_) => {}
             // A moderator decided meanwhile: theirs stands.
-            Err(StoreError::Conflict(_)) => return Ok(Outcome::Kept),
+            Err(MessageError::VisibilityChanged { .. }) => return Ok(Outcome::Kept),
             Err(err) => return Err(err.into()),
         }
         let mut d = self.decision(DecisionKind::MessageRemoved);
@@ -382,7 +379,13 @@ where
         d.reason = Some(reason);
         store.record_decision(&d).await?;
         store
-            .close_review(self.tenant, &m.id, ReviewStatus::Removed, "system")
+            .close_review(
+                self.tenant,
+                &m.id,
+                ReviewStatus::Removed,
+                "system",
+                self.now_ms,
+            )
             .await?;
         let members = store.room_members(self.tenant, &m.room).await?;
         let frame = ServerFrame::MessageRemoved {
@@ -391,14 +394,15 @@ where
         };
         self.broadcast(&members, &frame).await;
         record_violation(
-            store,
-            self.deps.connections,
+            self.deps.ports,
             self.deps.limits,
-            self.tenant,
-            &m.author.id,
-            Some(&m.room),
-            self.now_ms,
-            self.correlation.as_deref(),
+            Violation {
+                tenant: self.tenant,
+                user: &m.author.id,
+                room: Some(&m.room),
+                now_ms: self.now_ms,
+                correlation_id: self.correlation.as_deref(),
+            },
         )
         .await?;
         tracing::info!(message_id = %m.id, "message removed by the asynchronous stage");
@@ -412,7 +416,7 @@ where
         risk: f32,
         reported: bool,
     ) -> Result<Outcome, StageError> {
-        let (store, m) = (self.deps.store, self.message);
+        let (store, m) = (self.deps.ports.store(), self.message);
         if m.visibility == Visibility::Held && !reported {
             // Already in the queue since the inline stage held it.
             return Ok(Outcome::Kept);
@@ -460,7 +464,7 @@ where
         &self,
         scores: &std::collections::BTreeMap<String, f32>,
     ) -> Result<Outcome, StageError> {
-        let (store, m) = (self.deps.store, self.message);
+        let (store, m) = (self.deps.ports.store(), self.message);
         let approved = match store
             .set_visibility(
                 self.tenant,
@@ -472,7 +476,7 @@ where
             .await
         {
             Ok(approved) => approved,
-            Err(StoreError::Conflict(_)) => return Ok(Outcome::Kept),
+            Err(MessageError::VisibilityChanged { .. }) => return Ok(Outcome::Kept),
             Err(err) => return Err(err.into()),
         };
         let mut d = self.decision(DecisionKind::MessageApproved);
@@ -480,7 +484,13 @@ where
         d.reason = Some("confident on a second look".into());
         store.record_decision(&d).await?;
         store
-            .close_review(self.tenant, &m.id, ReviewStatus::Approved, "system")
+            .close_review(
+                self.tenant,
+                &m.id,
+                ReviewStatus::Approved,
+                "system",
+                self.now_ms,
+            )
             .await?;
         let members = store.room_members(self.tenant, &m.room).await?;
         let frame = ServerFrame::Message {
@@ -490,13 +500,9 @@ where
         Ok(Outcome::Approved)
     }
 
-    async fn broadcast(&self, members: &[sideline_shared::ports::Member], frame: &ServerFrame) {
-        let broadcaster = sideline_shared::fanout::Broadcaster {
-            store: self.deps.store,
-            connections: self.deps.connections,
-            limits: self.deps.limits,
-            tenant: self.tenant,
-        };
-        broadcaster.to_members(members, frame, None).await;
+    async fn broadcast(&self, members: &[Member], frame: &ServerFrame) {
+        Broadcaster::of(self.deps.ports, self.deps.limits, self.tenant)
+            .to_members(members, frame, None)
+            .await;
     }
 }

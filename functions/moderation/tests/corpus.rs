@@ -1,7 +1,7 @@
 //! The labelled corpus through the inline stage: the targets of the moderation issue.
 
 use moderation::{evaluate, EvalInput, Report};
-use sideline_shared::moderation::InlineModerator;
+use sideline_inline::InlineModerator;
 
 #[test]
 fn the_labelled_corpus_meets_the_targets() {

@@ -9,20 +9,24 @@ use moderation::classifier::{HttpClassifier, NoClassifier};
 use moderation::stage::{handle_event, Outcome, StageDeps};
 use moderation::{handle_sqs, SqsEvent, SqsRecord};
 use serde_json::{json, Value};
-use sideline_shared::config::Limits;
-use sideline_shared::identity::{Role, TenantId, UserId};
-use sideline_shared::memory::{MemoryStore, RecordingConnections};
-use sideline_shared::message::{
+use sideline_domain::config::Limits;
+use sideline_domain::connection::{ConnectionRecord, Member};
+use sideline_domain::events::{
+    Actor, Envelope, EventData, MessageEdited, MessageReported, MessageSent, RoomJoined,
+    SCHEMA_VERSION,
+};
+use sideline_domain::identity::Role;
+use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
+use sideline_domain::message::{
     Author, ClientMsgId, MessageId, MessageText, StoredMessage, Visibility,
 };
-use sideline_shared::moderation::policy::Policies;
-use sideline_shared::moderation::record::{
-    DecisionKind, Priority, ReviewFilter, SanctionKind, Stage,
+use sideline_domain::moderation::{DecisionKind, Priority, ReviewFilter, SanctionKind, Stage};
+use sideline_domain::time::format_time;
+use sideline_inline::policy::Policies;
+use sideline_memory::{MemoryStore, RecordingConnections};
+use sideline_ports::{
+    Adapters, ConnectionRegistry, ManualClock, MessageStore, ReviewQueue, RoomStore, Sanctions,
 };
-use sideline_shared::ports::{
-    CommunityStore, ConnectionId, ConnectionRecord, ManualClock, Member, ModerationStore,
-};
-use sideline_shared::room::RoomId;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const NOW: i64 = 1_800_000_000_000;
@@ -34,7 +38,9 @@ struct World {
     watcher: ConnectionId,
 }
 
-async fn world<C>(deps: &StageDeps<MemoryStore, RecordingConnections, ManualClock, C>) -> World {
+async fn world<C>(
+    deps: &StageDeps<Adapters<MemoryStore, RecordingConnections, ManualClock>, C>,
+) -> World {
     let tenant = TenantId::parse("acme").unwrap();
     let room = RoomId::parse("r").unwrap();
     let watcher = ConnectionId::parse("watcher").unwrap();
@@ -78,11 +84,15 @@ async fn world<C>(deps: &StageDeps<MemoryStore, RecordingConnections, ManualCloc
     }
 }
 
-fn deps<C>(classifier: Option<C>) -> StageDeps<MemoryStore, RecordingConnections, ManualClock, C> {
+fn deps<C>(
+    classifier: Option<C>,
+) -> StageDeps<Adapters<MemoryStore, RecordingConnections, ManualClock>, C> {
     StageDeps {
-        store: MemoryStore::new(),
-        connections: RecordingConnections::new(),
-        clock: ManualClock::at(NOW),
+        ports: Adapters {
+            store: MemoryStore::new(),
+            connections: RecordingConnections::new(),
+            clock: ManualClock::at(NOW),
+        },
         limits: Limits::default(),
         policies: Policies::default(),
         classifier,
@@ -91,7 +101,7 @@ fn deps<C>(classifier: Option<C>) -> StageDeps<MemoryStore, RecordingConnections
 }
 
 async fn post<C>(
-    deps: &StageDeps<MemoryStore, RecordingConnections, ManualClock, C>,
+    deps: &StageDeps<Adapters<MemoryStore, RecordingConnections, ManualClock>, C>,
     w: &World,
     text: &str,
     visibility: Visibility,
@@ -99,7 +109,7 @@ async fn post<C>(
     let message = StoredMessage {
         tenant: w.tenant.clone(),
         room: w.room.clone(),
-        id: MessageId::new_v7(),
+        id: MessageId::at(NOW),
         author: Author {
             id: w.author.clone(),
             name: "ada".into(),
@@ -108,7 +118,7 @@ async fn post<C>(
         text: MessageText::parse(text, 2000).unwrap(),
         created_at_ms: NOW,
         reply_to: None,
-        client_msg_id: ClientMsgId::parse(&format!("c{}", MessageId::new_v7())).unwrap(),
+        client_msg_id: ClientMsgId::parse(&format!("c{}", MessageId::at(NOW))).unwrap(),
         correlation_id: Some("req-1".into()),
         reactions: Default::default(),
         visibility,
@@ -117,18 +127,48 @@ async fn post<C>(
     message
 }
 
+/// The EventBridge event of type `kind` about `message`, as `ingest` makes it.
 fn event(kind: &str, w: &World, message: &StoredMessage) -> Value {
-    json!({
-        "detail-type": kind,
-        "source": "sideline",
-        "detail": {
-            "eventId": uuid_like(&message.id, kind),
-            "tenantId": w.tenant.as_str(),
-            "roomId": w.room.as_str(),
-            "correlationId": "req-1",
-            "data": {"messageId": message.id.to_string()}
-        }
-    })
+    let data = match kind {
+        "community.message.sent" => EventData::MessageSent(MessageSent {
+            message_id: message.id,
+            text: message.text.as_str().to_owned(),
+            text_length: message.text.as_str().chars().count(),
+            visibility: message.visibility,
+            reply_to: None,
+        }),
+        "community.message.edited" => EventData::MessageEdited(MessageEdited {
+            message_id: message.id,
+            text: message.text.as_str().to_owned(),
+            text_length: message.text.as_str().chars().count(),
+        }),
+        "community.message.reported" => EventData::MessageReported(MessageReported {
+            message_id: message.id,
+            author_id: message.author.id.clone(),
+            reason: "spam".into(),
+        }),
+        _ => EventData::RoomJoined(RoomJoined {
+            connection_id: w.watcher.clone(),
+        }),
+    };
+    let kind_of = data.event_type();
+    let detail = Envelope {
+        event_id: uuid_like(&message.id, kind),
+        event_type: kind_of.detail_type().to_owned(),
+        analytics_name: kind_of.analytics_name().to_owned(),
+        schema_version: SCHEMA_VERSION,
+        occurred_at: format_time(NOW),
+        correlation_id: "req-1".into(),
+        tenant_id: w.tenant.to_string(),
+        room_id: Some(w.room.to_string()),
+        actor: Actor {
+            canonical_id: message.author.id.to_string(),
+            role: "member".into(),
+        },
+        data: data.to_value(),
+        meta: Default::default(),
+    };
+    json!({"detail-type": kind, "source": "sideline", "detail": detail})
 }
 
 fn uuid_like(id: &MessageId, kind: &str) -> String {
@@ -374,13 +414,14 @@ async fn other_events_and_vanished_messages_are_skipped_and_bad_ones_dropped() {
         handle_event(&joined, &deps.stage()).await.unwrap(),
         Outcome::Skipped
     );
-    joined["detail-type"] = json!("community.message.sent");
-    joined["detail"]["data"]["messageId"] = json!(MessageId::new_v7().to_string());
+    let mut unknown = message.clone();
+    unknown.id = MessageId::at(NOW + 1);
+    joined = event("community.message.sent", &w, &unknown);
     assert_eq!(
         handle_event(&joined, &deps.stage()).await.unwrap(),
         Outcome::Skipped
     );
-    let response = handle_sqs(
+    let outcome = handle_sqs(
         SqsEvent {
             records: vec![
                 SqsRecord {
@@ -402,8 +443,18 @@ async fn other_events_and_vanished_messages_are_skipped_and_bad_ones_dropped() {
     )
     .await;
     assert!(
-        response.batch_item_failures.is_empty(),
+        outcome.response.batch_item_failures.is_empty(),
         "unreadable events are not retried"
+    );
+    let results: Vec<_> = outcome
+        .records
+        .iter()
+        .map(|r| (r.message_id.as_str(), r.result.as_ref().ok().copied()))
+        .collect();
+    assert_eq!(
+        results,
+        [("m1", None), ("m2", None), ("m3", Some(Outcome::Kept))],
+        "two unreadable, one looked at"
     );
     assert!(deps.store.decisions().is_empty());
 }

@@ -3,13 +3,14 @@
 //! maximum, since `$disconnect` is best-effort. A user banned tenant-wide is refused
 //! (403) until the ban ends.
 
-use sideline_shared::lambda::{ProxyResponse, WebSocketEvent};
-use sideline_shared::moderation::record::{SanctionKind, Scope};
-use sideline_shared::ports::{Clock, ConnectionRecord, Store, CONNECTION_TTL_SECS};
+use sideline_domain::connection::{ConnectionRecord, CONNECTION_TTL_SECS};
+use sideline_domain::moderation::{SanctionKind, Scope};
+use sideline_lambda::{ProxyResponse, WebSocketEvent};
+use sideline_ports::{Clock, ConnectionRegistry, Sanctions};
 use tracing::{error, info};
 
 /// Records the connection; a non-200 answer makes API Gateway refuse the handshake.
-pub async fn handle<S: Store, K: Clock>(
+pub async fn handle<S: ConnectionRegistry + Sanctions, K: Clock>(
     event: WebSocketEvent,
     store: &S,
     clock: &K,
@@ -71,10 +72,10 @@ pub async fn handle<S: Store, K: Clock>(
 mod tests {
     use super::*;
     use serde_json::json;
-    use sideline_shared::identity::TenantId;
-    use sideline_shared::memory::MemoryStore;
-    use sideline_shared::ports::{CommunityStore, ConnectionId, ManualClock};
-    use sideline_shared::token::Claims;
+    use sideline_domain::ids::{ConnectionId, TenantId};
+    use sideline_memory::MemoryStore;
+    use sideline_ports::ManualClock;
+    use sideline_token::Claims;
 
     #[tokio::test]
     async fn connection_is_recorded_with_a_ttl_backstop() {

@@ -3,13 +3,13 @@
 //! delivers `$disconnect` on a best-effort basis; fan-out forgets connections that
 //! answer 410 and the TTL removes the rest.
 
-use sideline_shared::config::Limits;
-use sideline_shared::fanout::Broadcaster;
-use sideline_shared::lambda::{ProxyResponse, WebSocketEvent};
-use sideline_shared::ports::{CommunityStore, Connections};
+use sideline_app::fanout::Broadcaster;
+use sideline_domain::config::Limits;
+use sideline_lambda::{ProxyResponse, WebSocketEvent};
+use sideline_ports::{ConnectionRegistry, Connections, RoomStore};
 use tracing::{error, info, warn};
 
-pub async fn handle<S: CommunityStore, C: Connections>(
+pub async fn handle<S: ConnectionRegistry + RoomStore, C: Connections>(
     event: WebSocketEvent,
     store: &S,
     connections: &C,
@@ -40,7 +40,8 @@ pub async fn handle<S: CommunityStore, C: Connections>(
     };
     info!(connection_id = %connection_id, rooms = record.rooms.len(), code = ?ctx.disconnect_status_code, "disconnected");
     let broadcaster = Broadcaster {
-        store,
+        rooms: store,
+        registry: store,
         connections,
         limits,
         tenant: &identity.tenant,
@@ -62,11 +63,11 @@ pub async fn handle<S: CommunityStore, C: Connections>(
 mod tests {
     use super::*;
     use serde_json::json;
-    use sideline_shared::identity::Identity;
-    use sideline_shared::memory::{MemoryStore, RecordingConnections};
-    use sideline_shared::ports::{ConnectionId, ConnectionRecord, Member};
-    use sideline_shared::room::RoomId;
-    use sideline_shared::token::Claims;
+    use sideline_domain::connection::{ConnectionRecord, Member};
+    use sideline_domain::identity::Identity;
+    use sideline_domain::ids::{ConnectionId, RoomId};
+    use sideline_memory::{MemoryStore, RecordingConnections};
+    use sideline_token::Claims;
 
     fn identity(sub: &str) -> Identity {
         Claims {

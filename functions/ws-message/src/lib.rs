@@ -8,47 +8,73 @@
 //! - [`handle`]: the Lambda handler, a plain async fn over its ports.
 //! - [`actions`]: one module and one `apply` per client action.
 //! - [`Context`]: what every action gets — identity, connection, ports, clock.
+//! - [`errors`]: what clients read when a port fails, written once.
 
 use std::collections::HashMap;
+use std::ops::Deref;
 use std::sync::Mutex;
 
-use sideline_shared::config::Limits;
-use sideline_shared::fanout::Broadcaster;
-use sideline_shared::identity::Identity;
-use sideline_shared::lambda::{ProxyResponse, WebSocketEvent};
-use sideline_shared::message::{MessageId, StoredMessage};
-use sideline_shared::moderation::policy::Policies;
-use sideline_shared::moderation::record::{human_duration, strongest, Sanction, SanctionKind};
-use sideline_shared::ports::{
-    Clock, ConnectionId, Connections, Member, PostError, RoomInfo, Store, StoreError,
+use sideline_app::fanout::Broadcaster;
+use sideline_domain::config::Limits;
+use sideline_domain::connection::Member;
+use sideline_domain::identity::Identity;
+use sideline_domain::ids::{ConnectionId, RoomId};
+use sideline_domain::message::{MessageId, StoredMessage};
+use sideline_domain::moderation::{human_duration, strongest, Sanction, SanctionKind};
+use sideline_domain::room::{can, Capability, RoomInfo};
+use sideline_inline::policy::Policies;
+use sideline_lambda::{ProxyResponse, WebSocketEvent};
+use sideline_ports::{
+    Adapters, Clock, Connections, MessageStore, Ports, PostError, RoomStore, Sanctions,
 };
-use sideline_shared::protocol::{parse_frame, Command, ErrorCode, FrameError, ServerFrame};
-use sideline_shared::room::{can, Capability, RoomId};
+use sideline_protocol::{parse_frame, ErrorCode, FrameError, ServerFrame};
 use tracing::{error, info_span, warn, Instrument};
 
 pub mod actions;
+pub mod errors;
 
-/// Everything the handler needs, built once per cold start.
-pub struct MessageDeps<S, C, K> {
-    pub store: S,
-    pub connections: C,
-    pub clock: K,
+pub use errors::client_error;
+
+/// Everything the handler needs, built once per cold start: the ports and the
+/// configuration. Derefs to the ports, so `deps.store` reads as it says.
+pub struct MessageDeps<P> {
+    pub ports: P,
     pub limits: Limits,
     /// The inline moderation stage every `send` goes through, per tenant.
     pub policies: Policies,
     typing: TypingThrottle,
 }
 
-impl<S, C, K> MessageDeps<S, C, K> {
+impl<S, C, K> MessageDeps<Adapters<S, C, K>> {
+    /// The deps over one store, one `@connections` and one clock.
     pub fn new(store: S, connections: C, clock: K, limits: Limits) -> Self {
+        Self::with_ports(
+            Adapters {
+                store,
+                connections,
+                clock,
+            },
+            limits,
+        )
+    }
+}
+
+impl<P> MessageDeps<P> {
+    pub fn with_ports(ports: P, limits: Limits) -> Self {
         Self {
-            store,
-            connections,
-            clock,
+            ports,
             limits,
             policies: Policies::default(),
             typing: TypingThrottle::default(),
         }
+    }
+}
+
+impl<P> Deref for MessageDeps<P> {
+    type Target = P;
+
+    fn deref(&self) -> &P {
+        &self.ports
     }
 }
 
@@ -80,21 +106,27 @@ impl TypingThrottle {
 }
 
 /// What every action gets.
-pub struct Context<'a, S, C, K> {
-    pub deps: &'a MessageDeps<S, C, K>,
+pub struct Context<'a, P> {
+    pub deps: &'a MessageDeps<P>,
     pub identity: &'a Identity,
     pub connection: &'a ConnectionId,
     pub request_id: Option<String>,
     pub now_ms: i64,
 }
 
-impl<S: Store, C: Connections, K: Clock> Context<'_, S, C, K> {
+impl<P: Ports> Context<'_, P> {
+    /// The storage ports.
+    pub fn store(&self) -> &P::Store {
+        self.deps.ports.store()
+    }
+
     /// Sends a frame to the connection that sent the request. A sender that has
     /// gone meanwhile is not an error.
     pub async fn reply(&self, frame: &ServerFrame) {
         match self
             .deps
-            .connections
+            .ports
+            .connections()
             .post(self.connection, &frame.to_bytes())
             .await
         {
@@ -105,57 +137,27 @@ impl<S: Store, C: Connections, K: Clock> Context<'_, S, C, K> {
         }
     }
 
-    pub fn broadcaster(&self) -> Broadcaster<'_, S, C> {
-        Broadcaster {
-            store: &self.deps.store,
-            connections: &self.deps.connections,
-            limits: &self.deps.limits,
-            tenant: &self.identity.tenant,
-        }
+    pub fn broadcaster(&self) -> Broadcaster<'_, P::Store, P::Store, P::Connections> {
+        Broadcaster::of(&self.deps.ports, &self.deps.limits, &self.identity.tenant)
     }
 
     /// This connection's membership of `room`, or `forbidden` if it has not joined.
     pub async fn joined(&self, room: &RoomId) -> Result<(Member, RoomInfo), FrameError> {
-        self.deps
-            .store
+        self.store()
             .membership(&self.identity.tenant, room, self.connection)
             .await
-            .map_err(store_error)?
+            .map_err(client_error)?
             .ok_or_else(|| {
                 FrameError::new(ErrorCode::Forbidden, format!("join room `{room}` first"))
             })
     }
 
-    /// `forbidden` unless the member's role may do `capability` in the room's mode.
-    pub fn require(
-        member: &Member,
-        info: &RoomInfo,
-        capability: Capability,
-    ) -> Result<(), FrameError> {
-        if can(member.role, info.mode, capability) {
-            Ok(())
-        } else {
-            Err(FrameError::new(
-                ErrorCode::Forbidden,
-                format!(
-                    "a {} may not {} in a {} room",
-                    member.role,
-                    capability.as_str(),
-                    info.mode.as_str()
-                ),
-            ))
-        }
-    }
-}
-
-impl<S: Store, C: Connections, K: Clock> Context<'_, S, C, K> {
     /// The sanctions on the sender in force now.
     pub async fn sanctions(&self) -> Result<Vec<Sanction>, FrameError> {
-        self.deps
-            .store
+        self.store()
             .sanctions(&self.identity.tenant, &self.identity.user, self.now_ms)
             .await
-            .map_err(store_error)
+            .map_err(client_error)
     }
 
     /// A message of `room` (whatever its visibility), or `not_found`.
@@ -182,11 +184,10 @@ impl<S: Store, C: Connections, K: Clock> Context<'_, S, C, K> {
         id: &MessageId,
         visible: bool,
     ) -> Result<StoredMessage, FrameError> {
-        self.deps
-            .store
+        self.store()
             .message(&self.identity.tenant, room, id)
             .await
-            .map_err(store_error)?
+            .map_err(client_error)?
             .filter(|m| !visible || m.visible_to(&self.identity.user))
             .ok_or_else(|| FrameError::new(ErrorCode::NotFound, "message not found"))
     }
@@ -223,29 +224,26 @@ impl<S: Store, C: Connections, K: Clock> Context<'_, S, C, K> {
     }
 }
 
-/// Store errors as clients see them: the cause goes to the log, not the client.
-pub fn store_error(err: StoreError) -> FrameError {
-    match err {
-        StoreError::NotFound { what } => {
-            FrameError::new(ErrorCode::NotFound, format!("{what} not found"))
-        }
-        StoreError::LimitReached(message) => FrameError::new(ErrorCode::Forbidden, message),
-        StoreError::Conflict(message) => FrameError::new(ErrorCode::Conflict, message),
-        err @ (StoreError::Unavailable(_) | StoreError::Corrupt(_)) => {
-            error!(error = %err, cause = ?std::error::Error::source(&err), "store failed");
-            FrameError::new(ErrorCode::Internal, "something went wrong; try again")
-        }
+/// `forbidden` unless the member's role may do `capability` in the room's mode.
+pub fn require(member: &Member, info: &RoomInfo, capability: Capability) -> Result<(), FrameError> {
+    if can(member.role, info.mode, capability) {
+        Ok(())
+    } else {
+        Err(FrameError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "a {} may not {} in a {} room",
+                member.role,
+                capability.as_str(),
+                info.mode.as_str()
+            ),
+        ))
     }
 }
 
 /// The `$default` route handler. Always answers 200: the outcome of a frame
 /// reaches the client as frames.
-pub async fn handle<S, C, K>(event: WebSocketEvent, deps: &MessageDeps<S, C, K>) -> ProxyResponse
-where
-    S: Store,
-    C: Connections,
-    K: Clock,
-{
+pub async fn handle<P: Ports>(event: WebSocketEvent, deps: &MessageDeps<P>) -> ProxyResponse {
     let ctx = event.request_context;
     let Some(connection) = ctx.connection() else {
         error!(connection_id = %ctx.connection_id, "event without a usable connection id");
@@ -258,7 +256,7 @@ where
             Err(err) => {
                 error!(error = %err, "no identity; is the authorizer attached?");
                 let frame = FrameError::new(ErrorCode::Unauthorized, "no identity for this connection").to_frame();
-                let _ = deps.connections.post(&connection, &frame.to_bytes()).await;
+                let _ = deps.ports.connections().post(&connection, &frame.to_bytes()).await;
                 return ProxyResponse::ok();
             }
         };
@@ -267,7 +265,7 @@ where
         } else {
             parse_frame(event.body.as_deref().unwrap_or_default(), &deps.limits)
         };
-        let now_ms = deps.clock.now_ms();
+        let now_ms = deps.ports.clock().now_ms();
         let (request_id, result) = match frame {
             Ok(frame) => {
                 let request_id = frame.request_id.clone();
@@ -280,10 +278,7 @@ where
                     now_ms,
                 };
                 let action = command.action();
-                let client_msg_id = match &command {
-                    Command::Send { client_msg_id, .. } => Some(client_msg_id.as_str().to_owned()),
-                    _ => None,
-                };
+                let client_msg_id = command.client_msg_id().map(|id| id.as_str().to_owned());
                 let result = actions::apply(&context, command).await.map_err(|mut e| {
                     e.action = Some(action.to_owned());
                     e.client_msg_id = client_msg_id;
@@ -297,7 +292,7 @@ where
             err.request_id = request_id;
             tracing::info!(code = ?err.code, action = err.action.as_deref().unwrap_or(""), message = %err.message, "frame refused");
             let frame = err.to_frame();
-            match deps.connections.post(&connection, &frame.to_bytes()).await {
+            match deps.ports.connections().post(&connection, &frame.to_bytes()).await {
                 Ok(()) | Err(PostError::Gone) => {}
                 Err(e) => warn!(error = %e, "could not deliver error frame"),
             }

@@ -1,18 +1,18 @@
 //! Handler tests with the in-memory adapters and a controllable clock.
 
 use serde_json::{json, Value};
-use sideline_shared::config::Limits;
-use sideline_shared::identity::{Identity, Role};
-use sideline_shared::lambda::WebSocketEvent;
-use sideline_shared::memory::{MemoryStore, RecordingConnections};
-use sideline_shared::ports::{
-    CommunityStore, ConnectionId, ConnectionRecord, ManualClock, CONNECTION_TTL_SECS,
-};
-use sideline_shared::token::Claims;
+use sideline_domain::config::Limits;
+use sideline_domain::connection::{ConnectionRecord, CONNECTION_TTL_SECS};
+use sideline_domain::identity::{Identity, Role};
+use sideline_domain::ids::ConnectionId;
+use sideline_lambda::WebSocketEvent;
+use sideline_memory::{MemoryStore, RecordingConnections};
+use sideline_ports::{Adapters, ConnectionRegistry, ManualClock, RoomStore};
+use sideline_token::Claims;
 
 use crate::{handle, MessageDeps};
 
-type Deps = MessageDeps<MemoryStore, RecordingConnections, ManualClock>;
+type Deps = MessageDeps<Adapters<MemoryStore, RecordingConnections, ManualClock>>;
 
 const T0: i64 = 1_800_000_000_000;
 
@@ -263,12 +263,12 @@ async fn gone_connection_is_forgotten_and_delivery_continues() {
 }
 
 trait ParseRoom {
-    fn parse_room(&self) -> sideline_shared::room::RoomId;
+    fn parse_room(&self) -> sideline_domain::ids::RoomId;
 }
 
 impl ParseRoom for &str {
-    fn parse_room(&self) -> sideline_shared::room::RoomId {
-        sideline_shared::room::RoomId::parse(self).expect("room")
+    fn parse_room(&self) -> sideline_domain::ids::RoomId {
+        sideline_domain::ids::RoomId::parse(self).expect("room")
     }
 }
 

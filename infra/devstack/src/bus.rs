@@ -9,9 +9,11 @@ use std::sync::Mutex;
 use quamina::Quamina;
 use serde_json::{json, Map, Value};
 use serde_yaml_ng::Value as Yaml;
-use sideline_shared::ports::{Clock, SystemClock};
-use sideline_shared::protocol::format_time;
-use sideline_shared::publish::{EventSink, PutEntry, SinkError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use sideline_domain::time::format_time;
+use sideline_ports::{Clock, EventSink, PutEntry, SinkError};
 use tracing::{info, warn};
 
 /// The template devstack was built with.
@@ -231,12 +233,25 @@ pub struct LocalBus {
     out: Option<Mutex<std::fs::File>>,
     published: Mutex<Vec<PutEntry>>,
     deliveries: Mutex<Vec<Delivery>>,
-    /// Targets that run in this process (the moderation queue's function).
-    targets: Mutex<Vec<(String, tokio::sync::mpsc::UnboundedSender<Value>)>>,
+    /// Targets that run in this process (the moderation queue's function), each
+    /// with its count of events handed over and not yet handled.
+    targets: Mutex<Vec<Target>>,
+    clock: Arc<dyn Clock>,
+}
+
+/// A target in this process.
+struct Target {
+    name: String,
+    sender: tokio::sync::mpsc::UnboundedSender<Value>,
+    pending: Arc<AtomicUsize>,
 }
 
 impl LocalBus {
-    pub fn new(rules: Rules, events_out: Option<&Path>) -> std::io::Result<Self> {
+    pub fn new(
+        rules: Rules,
+        events_out: Option<&Path>,
+        clock: Arc<dyn Clock>,
+    ) -> std::io::Result<Self> {
         let out = match events_out {
             Some(path) => Some(Mutex::new(
                 std::fs::OpenOptions::new()
@@ -252,15 +267,26 @@ impl LocalBus {
             published: Mutex::new(Vec::new()),
             deliveries: Mutex::new(Vec::new()),
             targets: Mutex::new(Vec::new()),
+            clock,
         })
     }
 
-    /// Hands events matched by a rule targeting `target` to `sender`.
-    pub fn attach(&self, target: &str, sender: tokio::sync::mpsc::UnboundedSender<Value>) {
+    /// Hands events matched by a rule targeting `target` to `sender`, counting each
+    /// in `pending` (the receiver counts it down when it has handled it).
+    pub fn attach(
+        &self,
+        target: &str,
+        sender: tokio::sync::mpsc::UnboundedSender<Value>,
+        pending: Arc<AtomicUsize>,
+    ) {
         self.targets
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push((target.to_owned(), sender));
+            .push(Target {
+                name: target.to_owned(),
+                sender,
+                pending,
+            });
     }
 
     pub fn published(&self) -> Vec<PutEntry> {
@@ -280,7 +306,7 @@ impl LocalBus {
 
 impl EventSink for LocalBus {
     async fn put_events(&self, entries: &[PutEntry]) -> Result<Vec<Option<String>>, SinkError> {
-        let now = SystemClock.now_ms();
+        let now = self.clock.now_ms();
         for entry in entries {
             if let Some(out) = &self.out {
                 let mut file = out.lock().unwrap_or_else(|e| e.into_inner());
@@ -299,14 +325,17 @@ impl EventSink for LocalBus {
                     .map(|r| r.targets.clone())
                     .unwrap_or_default();
                 info!(rule = %name, targets = ?targets, detail_type = %entry.detail_type, "rule matched");
-                for (target, sender) in self
+                for target in self
                     .targets
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .iter()
                 {
-                    if targets.contains(target) {
-                        let _ = sender.send(event.clone());
+                    if targets.contains(&target.name) {
+                        target.pending.fetch_add(1, Ordering::SeqCst);
+                        if target.sender.send(event.clone()).is_err() {
+                            target.pending.fetch_sub(1, Ordering::SeqCst);
+                        }
                     }
                 }
                 self.deliveries

@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Map, Value};
-use sideline_shared::lambda::{AuthorizerRequest, WebSocketContext, WebSocketEvent};
-use sideline_shared::ports::{Clock, Store, SystemClock};
+use sideline_lambda::{AuthorizerRequest, WebSocketContext, WebSocketEvent};
+use sideline_ports::{Clock, Store};
 use tokio::sync::{mpsc, Notify};
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tracing::{debug, info, warn};
@@ -30,6 +30,7 @@ fn event(
     connection_id: &str,
     connected_at_ms: i64,
     authorizer: Map<String, Value>,
+    now_ms: i64,
 ) -> WebSocketEvent {
     WebSocketEvent {
         request_context: WebSocketContext {
@@ -40,7 +41,7 @@ fn event(
             domain_name: Some(app_addr.to_string()),
             stage: Some(STAGE.to_owned()),
             connected_at: Some(connected_at_ms),
-            request_time_epoch: Some(SystemClock.now_ms()),
+            request_time_epoch: Some(now_ms),
             authorizer: Some(authorizer),
             disconnect_status_code: None,
             disconnect_reason: None,
@@ -83,7 +84,7 @@ pub(crate) async fn upgrade<S: Store + 'static>(
     };
 
     let connection_id = uuid::Uuid::now_v7().simple().to_string();
-    let connected_at_ms = SystemClock.now_ms();
+    let connected_at_ms = app.message.clock.now_ms();
     let mut connect = event(
         app.addr,
         "$connect",
@@ -91,9 +92,10 @@ pub(crate) async fn upgrade<S: Store + 'static>(
         &connection_id,
         connected_at_ms,
         context.clone(),
+        connected_at_ms,
     );
     connect.query_string_parameters = Some(query);
-    let response = ws_connect::handle(connect, &app.message.store, &SystemClock).await;
+    let response = ws_connect::handle(connect, &app.message.store, &app.message.clock).await;
     if response.status_code != 200 {
         let status =
             StatusCode::from_u16(response.status_code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -167,6 +169,7 @@ async fn run_disconnect<S: Store>(
         connection_id,
         connected_at_ms,
         context,
+        app.message.clock.now_ms(),
     );
     disconnect.request_context.disconnect_status_code = Some(i64::from(code));
     ws_disconnect::handle(
@@ -265,14 +268,14 @@ async fn serve_socket<S: Store + 'static>(
                     break;
                 }
                 Ok(Some(Ok(Message::Text(text)))) => {
-                    last_active_ms.store(SystemClock.now_ms(), Ordering::Relaxed);
-                    let mut frame = event(app.addr, "$default", "MESSAGE", &connection_id, connected_at_ms, context.clone());
+                    last_active_ms.store(app.message.clock.now_ms(), Ordering::Relaxed);
+                    let mut frame = event(app.addr, "$default", "MESSAGE", &connection_id, connected_at_ms, context.clone(), app.message.clock.now_ms());
                     frame.body = Some(text.as_str().to_owned());
                     ws_message::handle(frame, &app.message).await;
                 }
                 Ok(Some(Ok(Message::Binary(_)))) => {
-                    last_active_ms.store(SystemClock.now_ms(), Ordering::Relaxed);
-                    let mut frame = event(app.addr, "$default", "MESSAGE", &connection_id, connected_at_ms, context.clone());
+                    last_active_ms.store(app.message.clock.now_ms(), Ordering::Relaxed);
+                    let mut frame = event(app.addr, "$default", "MESSAGE", &connection_id, connected_at_ms, context.clone(), app.message.clock.now_ms());
                     frame.is_base64_encoded = true;
                     frame.body = Some(String::new());
                     ws_message::handle(frame, &app.message).await;

@@ -11,9 +11,14 @@
 //!   unknown id is 410 `GoneException`, as in AWS.
 //! - `GET /dev/token?tenant=&sub=&role=&name=` mints a dev token with the
 //!   configured secret.
-//! - The stream: the in-memory store emits the records DynamoDB's stream would, and
-//!   a pump hands them to `ingest` in batches; `POST /events` takes signed host
-//!   events as the HTTP API route does.
+//! - The stream: the in-memory store reports its changes (the outbox), a pump
+//!   encodes them as the records DynamoDB's stream would carry and hands them to
+//!   `ingest` in batches; `POST /events` takes signed host events as the HTTP API
+//!   route does.
+//! - Time: every handler reads the configured clock ([`DevstackConfig::clock`]), so
+//!   a test can hold a [`ManualClock`](sideline_ports::ManualClock) and move it; and
+//!   [`Devstack::drain`] waits until the stream, the bus and the moderation queue
+//!   are empty, so tests wait for the pipeline rather than sleep.
 //! - The bus ([`bus::LocalBus`]): `template.yaml`'s rules matched with EventBridge
 //!   pattern semantics, and every event written to `--events-out` as one JSON line.
 //!
@@ -27,21 +32,20 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::routing::get;
 use axum::Router;
-use sideline_shared::config::Limits;
-use sideline_shared::dynamo::DynamoStore;
-use sideline_shared::gateway::{local_sdk_config, ApiGatewayConnections};
-use sideline_shared::memory::MemoryStore;
-use sideline_shared::moderation::policy::Policies;
-use sideline_shared::ports::{Store, StoreError, SystemClock};
-use sideline_shared::publish::RetryPolicy;
-use sideline_shared::stream::{StreamEvent, StreamRecord};
-use sideline_shared::token::{TokenConfig, TokenConfigError, TokenVerifier, VerifyingKey};
+use sideline_app::publish::RetryPolicy;
+use sideline_aws::stream::{encode, StreamEvent};
+use sideline_aws::{sdk, ApiGatewayConnections, DynamoStore};
+use sideline_domain::config::Limits;
+use sideline_inline::policy::Policies;
+use sideline_memory::{MemoryStore, Outbox};
+use sideline_ports::{Adapters, BackendError, Clock, Store, SystemClock};
+use sideline_token::{TokenConfig, TokenConfigError, TokenVerifier, VerifyingKey};
 use tokio::sync::{mpsc, oneshot, Notify};
 use ws_message::MessageDeps;
 
@@ -76,6 +80,31 @@ pub struct DevstackConfig {
     pub event_source: String,
     /// Moderation policies per tenant (`SIDELINE_MODERATION_CONFIG`).
     pub moderation: Policies,
+    /// The clock every handler reads (the system's by default; a test may pass a
+    /// manual one and move it).
+    pub clock: SharedClock,
+}
+
+/// A clock devstack and a test can share.
+#[derive(Clone)]
+pub struct SharedClock(pub Arc<dyn Clock>);
+
+impl SharedClock {
+    pub fn new(clock: impl Clock + 'static) -> Self {
+        Self(Arc::new(clock))
+    }
+}
+
+impl Clock for SharedClock {
+    fn now_ms(&self) -> i64 {
+        self.0.now_ms()
+    }
+}
+
+impl std::fmt::Debug for SharedClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharedClock(now = {})", self.0.now_ms())
+    }
 }
 
 /// API Gateway's WebSocket frame limit.
@@ -99,6 +128,7 @@ impl DevstackConfig {
             template: bus::TEMPLATE.to_owned(),
             event_source: "sideline".to_owned(),
             moderation: Policies::default(),
+            clock: SharedClock::new(SystemClock),
         }
     }
 
@@ -120,7 +150,7 @@ pub enum DevstackError {
     #[error("bad JWT secret")]
     Secret(#[from] TokenConfigError),
     #[error("cannot prepare the DynamoDB table")]
-    Table(#[source] StoreError),
+    Table(#[source] BackendError),
     #[error("cannot read the template's rules")]
     Rules(#[from] bus::RulesError),
     #[error("cannot open --events-out")]
@@ -157,7 +187,7 @@ struct App<S> {
     bus: Arc<bus::LocalBus>,
     ingest: ingest::IngestConfig,
     verifier: TokenVerifier,
-    message: MessageDeps<S, ApiGatewayConnections, SystemClock>,
+    message: MessageDeps<Adapters<S, ApiGatewayConnections, SharedClock>>,
     registry: Registry,
     addr: SocketAddr,
 }
@@ -169,6 +199,27 @@ pub struct Devstack {
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     control: Arc<dyn Control>,
+    pipeline: Arc<Pipeline>,
+}
+
+/// Work in flight between the store and the last consumer: changes not yet
+/// ingested, and bus deliveries the moderation function has not finished. Each
+/// stage counts its work done only after everything it caused is counted, so the
+/// total reaches zero only when the pipeline is quiet.
+#[derive(Default)]
+struct Pipeline {
+    /// Changes the store reported and the pump has not finished (the outbox's).
+    stream: Arc<AtomicUsize>,
+    /// Events the bus handed to the moderation function and it has not finished.
+    moderation: Arc<AtomicUsize>,
+    /// Woken whenever a stage finishes some work.
+    progress: Notify,
+}
+
+impl Pipeline {
+    fn in_flight(&self) -> usize {
+        self.stream.load(Ordering::SeqCst) + self.moderation.load(Ordering::SeqCst)
+    }
 }
 
 /// What the handle may do to the running app, whatever its store type.
@@ -203,8 +254,8 @@ impl<S: Store + 'static> Control for App<S> {
 impl Devstack {
     /// Starts with the in-memory store, whose changes flow through `ingest` to the bus.
     pub async fn start_in_memory(config: DevstackConfig) -> Result<Self, DevstackError> {
-        let (store, records) = MemoryStore::with_stream();
-        Self::start_with_stream(config, store, Some(records)).await
+        let (store, outbox) = MemoryStore::with_outbox();
+        Self::start_with_outbox(config, store, Some(outbox)).await
     }
 
     /// Starts with the DynamoDB store at `endpoint` (created if missing).
@@ -213,7 +264,7 @@ impl Devstack {
         endpoint: &str,
         table: &str,
     ) -> Result<Self, DevstackError> {
-        let store = DynamoStore::from_sdk(&local_sdk_config(endpoint), table);
+        let store = DynamoStore::from_sdk(&sdk::local(endpoint), table);
         store.ensure_table().await.map_err(DevstackError::Table)?;
         Self::start(config, store).await
     }
@@ -223,19 +274,24 @@ impl Devstack {
         config: DevstackConfig,
         store: S,
     ) -> Result<Self, DevstackError> {
-        Self::start_with_stream(config, store, None).await
+        Self::start_with_outbox(config, store, None).await
     }
 
-    async fn start_with_stream<S: Store + 'static>(
+    async fn start_with_outbox<S: Store + 'static>(
         config: DevstackConfig,
         store: S,
-        records: Option<mpsc::UnboundedReceiver<StreamRecord>>,
+        outbox: Option<Outbox>,
     ) -> Result<Self, DevstackError> {
         let rules = bus::Rules::from_template(&config.template)?;
         let bus = Arc::new(
-            bus::LocalBus::new(rules, config.events_out.as_deref())
+            bus::LocalBus::new(rules, config.events_out.as_deref(), config.clock.0.clone())
                 .map_err(DevstackError::EventsOut)?,
         );
+        let mut pipeline = Pipeline::default();
+        if let Some(outbox) = &outbox {
+            pipeline.stream = outbox.pending();
+        }
+        let pipeline = Arc::new(pipeline);
         let ingest = ingest::IngestConfig {
             source: config.event_source.clone(),
             bus: "devstack".to_owned(),
@@ -245,8 +301,14 @@ impl Devstack {
                 .as_ref()
                 .map(|s| s.as_bytes().to_vec()),
         };
-        if let Some(records) = records {
-            tokio::spawn(pump_stream(records, bus.clone(), ingest.clone()));
+        if let Some(outbox) = outbox {
+            tokio::spawn(pump_stream(
+                outbox,
+                bus.clone(),
+                ingest.clone(),
+                config.clock.clone(),
+                pipeline.clone(),
+            ));
         }
         let verifier = TokenVerifier::new(&TokenConfig {
             key: VerifyingKey::Hs256 {
@@ -269,10 +331,15 @@ impl Devstack {
             })?;
         // The handlers post through the real SDK client, to this very server.
         let connections = ApiGatewayConnections::for_endpoint(
-            &local_sdk_config(&format!("http://{addr}")),
+            &sdk::local(&format!("http://{addr}")),
             &format!("http://{addr}"),
         );
-        let mut message = MessageDeps::new(store, connections, SystemClock, config.limits.clone());
+        let mut message = MessageDeps::new(
+            store,
+            connections,
+            config.clock.clone(),
+            config.limits.clone(),
+        );
         message.policies = config.moderation.clone();
         let app = Arc::new(App {
             config,
@@ -285,8 +352,12 @@ impl Devstack {
         });
         // The moderation queue's function runs here, on the same store.
         let (moderation_tx, moderation_rx) = mpsc::unbounded_channel();
-        bus.attach("ModerationQueue", moderation_tx);
-        tokio::spawn(run_moderation(app.clone(), moderation_rx));
+        bus.attach(
+            "ModerationQueue",
+            moderation_tx,
+            pipeline.moderation.clone(),
+        );
+        tokio::spawn(run_moderation(app.clone(), moderation_rx, pipeline.clone()));
         let router = Router::new()
             .route("/", get(gateway::upgrade::<S>))
             .merge(management::routes::<S>())
@@ -313,7 +384,28 @@ impl Devstack {
             shutdown: Some(shutdown_tx),
             task: Some(task),
             control,
+            pipeline,
         })
+    }
+
+    /// Waits until everything already stored has gone through the stream,
+    /// `ingest`, the bus and the moderation function (and whatever that stored in
+    /// turn). Tests call it after the acks they wait for, instead of sleeping.
+    /// Gives up after `patience`, returning false.
+    pub async fn drain(&self, patience: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            // Registered before the check, so progress between the two is not missed.
+            let progress = self.pipeline.progress.notified();
+            tokio::pin!(progress);
+            progress.as_mut().enable();
+            if self.pipeline.in_flight() == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, progress).await.is_err() {
+                return self.pipeline.in_flight() == 0;
+            }
+        }
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -321,7 +413,7 @@ impl Devstack {
     }
 
     /// Every event put on the bus so far.
-    pub fn published(&self) -> Vec<sideline_shared::publish::PutEntry> {
+    pub fn published(&self) -> Vec<sideline_ports::PutEntry> {
         self.bus.published()
     }
 
@@ -363,12 +455,11 @@ impl Devstack {
 async fn run_moderation<S: Store + 'static>(
     app: Arc<App<S>>,
     mut events: mpsc::UnboundedReceiver<serde_json::Value>,
+    pipeline: Arc<Pipeline>,
 ) {
     while let Some(event) = events.recv().await {
         let stage = moderation::stage::StageRef {
-            store: &app.message.store,
-            connections: &app.message.connections,
-            clock: &app.message.clock,
+            ports: &app.message.ports,
             limits: &app.message.limits,
             policies: &app.message.policies,
             classifier: None::<&moderation::classifier::NoClassifier>,
@@ -378,31 +469,47 @@ async fn run_moderation<S: Store + 'static>(
             Ok(outcome) => tracing::debug!(outcome = ?outcome, "moderation stage"),
             Err(err) => tracing::warn!(error = %err, "moderation stage failed"),
         }
+        pipeline.moderation.fetch_sub(1, Ordering::SeqCst);
+        pipeline.progress.notify_waiters();
     }
 }
 
 /// Most records handed to `ingest` at once, as the event source mapping's batch size.
 const STREAM_BATCH: usize = 100;
 
-/// The stream: hands the store's change records to `ingest` in batches of what
-/// has arrived, as Lambda's event source mapping does.
+/// The stream: encodes the store's changes as the records DynamoDB's stream would
+/// carry (the same item codec) and hands them to `ingest` in batches of what has
+/// arrived, as Lambda's event source mapping does.
 async fn pump_stream(
-    mut records: mpsc::UnboundedReceiver<StreamRecord>,
+    mut outbox: Outbox,
     bus: Arc<bus::LocalBus>,
     config: ingest::IngestConfig,
+    clock: SharedClock,
+    pipeline: Arc<Pipeline>,
 ) {
-    while let Some(first) = records.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < STREAM_BATCH {
-            match records.try_recv() {
-                Ok(record) => batch.push(record),
+    let mut sequence = 0u64;
+    while let Some(first) = outbox.changes.recv().await {
+        let mut changes = vec![first];
+        while changes.len() < STREAM_BATCH {
+            match outbox.changes.try_recv() {
+                Ok(change) => changes.push(change),
                 Err(_) => break,
             }
         }
-        let response = ingest::handle_stream(StreamEvent { records: batch }, &*bus, &config).await;
+        let at_s = (clock.now_ms() / 1000) as f64;
+        let records = changes
+            .iter()
+            .filter_map(|change| {
+                sequence += 1;
+                encode(change, sequence, at_s)
+            })
+            .collect();
+        let response = ingest::handle_stream(StreamEvent { records }, &*bus, &config).await;
         for failure in response.batch_item_failures {
             tracing::warn!(sequence = %failure.item_identifier, "stream record not ingested");
         }
+        outbox.done(changes.len());
+        pipeline.progress.notify_waiters();
     }
 }
 

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use clap::Parser;
 use devstack::{Devstack, DevstackConfig};
-use sideline_shared::config::Limits;
-use sideline_shared::telemetry;
+use sideline_domain::config::{Limits, ProcessEnv};
+use sideline_inline::policy::Policies;
+use sideline_lambda::telemetry;
 
 /// Run Sideline locally: API Gateway WebSocket + @connections semantics, the real
 /// handlers, in-memory state (or DynamoDB at an endpoint you give).
@@ -55,17 +56,18 @@ static ALLOCATOR: devstack::Allocator = mimalloc::MiMalloc;
 async fn main() -> ExitCode {
     telemetry::init_pretty("info");
     let args = Args::parse();
-    let limits = match Limits::from_env() {
+    let env = ProcessEnv;
+    let limits = match Limits::from_env(&env) {
         Ok(limits) => limits,
         Err(err) => {
-            eprintln!("devstack: {err}");
+            eprintln!("devstack: {}", chain(&err));
             return ExitCode::from(2);
         }
     };
-    let policies = match sideline_shared::moderation::policy::Policies::from_env() {
+    let policies = match Policies::from_env(&env) {
         Ok(policies) => policies,
         Err(err) => {
-            eprintln!("devstack: {err}");
+            eprintln!("devstack: {}", chain(&err));
             return ExitCode::from(2);
         }
     };
@@ -92,13 +94,7 @@ async fn main() -> ExitCode {
     let devstack = match started {
         Ok(devstack) => devstack,
         Err(err) => {
-            let mut message = err.to_string();
-            let mut source = std::error::Error::source(&err);
-            while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
-            eprintln!("devstack: {message}");
+            eprintln!("devstack: {}", chain(&err));
             return ExitCode::from(1);
         }
     };
@@ -134,4 +130,15 @@ async fn main() -> ExitCode {
     println!("Stopping: closing sockets…");
     devstack.shutdown(Duration::from_secs(3)).await;
     ExitCode::SUCCESS
+}
+
+/// An error and its causes, on one line.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
 }

@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
-use sideline_shared::ports::{Clock, Store, SystemClock};
-use sideline_shared::protocol::format_time;
-use sideline_shared::token::{mint_hs256, Claims};
+use sideline_domain::time::format_time;
+use sideline_ports::{Clock, Store, SystemClock};
+use sideline_token::{mint_hs256, Claims};
 
 use crate::{registry_lock, App, Outbound};
 
@@ -160,6 +160,7 @@ async fn dev_token<S: Store>(
     let claims = Claims {
         sub: get("sub").unwrap_or_else(|| "alice".into()),
         tenant: get("tenant").unwrap_or_else(|| "demo".into()),
+        // Tokens are checked against the machine's clock, whatever devstack's is.
         exp: SystemClock.now_ms() / 1000 + ttl,
         role: get("role"),
         name: get("name").or_else(|| get("sub")),
@@ -196,9 +197,13 @@ async fn host_events<S: Store>(
         body: Some(body),
         is_base64_encoded: false,
     };
-    let response =
-        ingest::host::handle_host_events(request, &*app.bus, &app.ingest, SystemClock.now_ms())
-            .await;
+    let response = ingest::host::handle_host_events(
+        request,
+        &*app.bus,
+        &app.ingest,
+        app.message.clock.now_ms(),
+    )
+    .await;
     let status =
         StatusCode::from_u16(response.status_code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (

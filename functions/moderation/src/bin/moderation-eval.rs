@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use moderation::{evaluate, EvalInput, Report};
-use sideline_shared::moderation::InlineModerator;
+use sideline_inline::InlineModerator;
 
 fn main() -> ExitCode {
     let moderator = InlineModerator::default();

@@ -2,46 +2,39 @@
 //! `mode`); everyone in the room gets a `room` frame so clients can recompute what
 //! they may do. The change is recorded as a decision.
 
-use sideline_shared::moderation::record::{Decision, DecisionKind};
-use sideline_shared::ports::{Clock, Connections, Member, RoomInfo, Store};
-use sideline_shared::protocol::{FrameError, ServerFrame};
-use sideline_shared::room::{Capability, RoomId, RoomMode};
+use sideline_domain::connection::Member;
+use sideline_domain::ids::RoomId;
+use sideline_domain::moderation::{Decision, DecisionKind};
+use sideline_domain::room::{Capability, RoomInfo, RoomMode};
+use sideline_ports::{DecisionLog, Ports, RoomStore};
+use sideline_protocol::{Configure, FrameError, ServerFrame};
 
-use crate::{store_error, Context};
+use crate::actions::Action;
+use crate::{client_error, require, Context};
 
-pub async fn apply<S, C, K>(
-    ctx: &Context<'_, S, C, K>,
-    room: RoomId,
-    mode: RoomMode,
-) -> Result<(), FrameError>
-where
-    S: Store,
-    C: Connections,
-    K: Clock,
-{
-    let (member, info) = ctx.joined(&room).await?;
-    Context::<S, C, K>::require(&member, &info, Capability::Configure)?;
-    set_mode(ctx, &member, info, room, mode).await
+impl Action for Configure {
+    async fn apply<P: Ports>(self, ctx: &Context<'_, P>) -> Result<(), FrameError> {
+        let Configure { room, mode } = self;
+
+        let (member, info) = ctx.joined(&room).await?;
+        require(&member, &info, Capability::Configure)?;
+        set_mode(ctx, &member, info, room, mode).await
+    }
 }
 
 /// Sets the mode, records it, tells the room.
-pub async fn set_mode<S, C, K>(
-    ctx: &Context<'_, S, C, K>,
+pub async fn set_mode<P: Ports>(
+    ctx: &Context<'_, P>,
     member: &Member,
     info: RoomInfo,
     room: RoomId,
     mode: RoomMode,
-) -> Result<(), FrameError>
-where
-    S: Store,
-    C: Connections,
-    K: Clock,
-{
-    let store = &ctx.deps.store;
+) -> Result<(), FrameError> {
+    let store = ctx.store();
     store
         .set_room_mode(&ctx.identity.tenant, &room, mode)
         .await
-        .map_err(store_error)?;
+        .map_err(client_error)?;
     let mut decision = Decision::human(
         &ctx.identity.tenant,
         DecisionKind::RoomModeSet,
@@ -55,22 +48,17 @@ where
     store
         .record_decision(&decision)
         .await
-        .map_err(store_error)?;
+        .map_err(client_error)?;
     announce(ctx, room, RoomInfo { mode, ..info }).await
 }
 
 /// Sends the room's settings to the requester (with its `requestId`) and to
 /// everyone else in the room.
-pub async fn announce<S, C, K>(
-    ctx: &Context<'_, S, C, K>,
+pub async fn announce<P: Ports>(
+    ctx: &Context<'_, P>,
     room: RoomId,
     info: RoomInfo,
-) -> Result<(), FrameError>
-where
-    S: Store,
-    C: Connections,
-    K: Clock,
-{
+) -> Result<(), FrameError> {
     ctx.reply(&ServerFrame::Room {
         room: room.clone(),
         mode: info.mode,
@@ -79,11 +67,10 @@ where
     })
     .await;
     let members = ctx
-        .deps
-        .store
+        .store()
         .room_members(&ctx.identity.tenant, &room)
         .await
-        .map_err(store_error)?;
+        .map_err(client_error)?;
     let for_room = ServerFrame::Room {
         room,
         mode: info.mode,

@@ -2,85 +2,86 @@
 //! role, capabilities, presence and the latest messages; the others get `presence`.
 //! A user banned from the room (or the tenant) is refused.
 
-use sideline_shared::fanout::presence_view;
-use sideline_shared::moderation::record::SanctionKind;
-use sideline_shared::ports::{Clock, Connections, Member, Store, CONNECTION_TTL_SECS};
-use sideline_shared::protocol::{FrameError, MessageView, ServerFrame};
-use sideline_shared::room::{capabilities, RoomId};
+use sideline_app::fanout::presence_view;
+use sideline_domain::connection::{Member, CONNECTION_TTL_SECS};
+use sideline_domain::moderation::SanctionKind;
+use sideline_domain::room::capabilities;
+use sideline_ports::{MessageStore, Ports, RoomStore};
+use sideline_protocol::{FrameError, Join, MessageView, ServerFrame};
 
-use crate::{store_error, Context};
+use crate::actions::Action;
+use crate::{client_error, Context};
 
-pub async fn apply<S, C, K>(ctx: &Context<'_, S, C, K>, room: RoomId) -> Result<(), FrameError>
-where
-    S: Store,
-    C: Connections,
-    K: Clock,
-{
-    let store = &ctx.deps.store;
-    let tenant = &ctx.identity.tenant;
-    let role = ctx.identity.role_in(&room);
-    // A banned user may not (re)join: the ban closed their sockets, and a new
-    // connection is refused here (tenant-wide bans already at `$connect`).
-    let sanctions = ctx.sanctions().await?;
-    ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban])?;
-    let member = Member {
-        connection_id: ctx.connection.clone(),
-        user: ctx.identity.user.clone(),
-        name: ctx.identity.name.clone(),
-        role,
-        joined_at_ms: ctx.now_ms,
-        expires_at_s: ctx.now_ms / 1000 + CONNECTION_TTL_SECS,
-        correlation_id: ctx.request_id.clone(),
-    };
-    let info = store
-        .join_room(
-            tenant,
-            &room,
-            &member,
-            ctx.deps.limits.max_rooms_per_connection,
-        )
-        .await
-        .map_err(store_error)?;
-    let members = store
-        .room_members(tenant, &room)
-        .await
-        .map_err(store_error)?;
-    let (history, next) = if ctx.deps.limits.join_history > 0 {
-        let page = store
-            .history(tenant, &room, None, ctx.deps.limits.join_history)
+impl Action for Join {
+    async fn apply<P: Ports>(self, ctx: &Context<'_, P>) -> Result<(), FrameError> {
+        let Join { room } = self;
+
+        let store = ctx.store();
+        let tenant = &ctx.identity.tenant;
+        let role = ctx.identity.role_in(&room);
+        // A banned user may not (re)join: the ban closed their sockets, and a new
+        // connection is refused here (tenant-wide bans already at `$connect`).
+        let sanctions = ctx.sanctions().await?;
+        ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban])?;
+        let member = Member {
+            connection_id: ctx.connection.clone(),
+            user: ctx.identity.user.clone(),
+            name: ctx.identity.name.clone(),
+            role,
+            joined_at_ms: ctx.now_ms,
+            expires_at_s: ctx.now_ms / 1000 + CONNECTION_TTL_SECS,
+            correlation_id: ctx.request_id.clone(),
+        };
+        let info = store
+            .join_room(
+                tenant,
+                &room,
+                &member,
+                ctx.deps.limits.max_rooms_per_connection,
+            )
             .await
-            .map_err(store_error)?;
-        (
-            page.messages
-                .iter()
-                .filter(|m| m.visible_to(&ctx.identity.user))
-                .map(MessageView::from)
-                .collect(),
-            page.next,
-        )
-    } else {
-        (Vec::new(), None)
-    };
-    ctx.reply(&ServerFrame::Joined {
-        room: room.clone(),
-        role,
-        mode: info.mode,
-        slow_mode_s: info.slow_mode_s,
-        capabilities: capabilities(role, info.mode),
-        presence: presence_view(&members, ctx.deps.limits.presence_list_max),
-        history,
-        next,
-        request_id: ctx.request_id.clone(),
-    })
-    .await;
-    // Presence is per user: a second tab of someone already here changes nothing.
-    let already_here = members
-        .iter()
-        .any(|m| m.user == ctx.identity.user && &m.connection_id != ctx.connection);
-    if !already_here {
-        ctx.broadcaster()
-            .presence(&room, &members, Some(ctx.connection))
-            .await;
+            .map_err(client_error)?;
+        let members = store
+            .room_members(tenant, &room)
+            .await
+            .map_err(client_error)?;
+        let (history, next) = if ctx.deps.limits.join_history > 0 {
+            let page = store
+                .history(tenant, &room, None, ctx.deps.limits.join_history)
+                .await
+                .map_err(client_error)?;
+            (
+                page.messages
+                    .iter()
+                    .filter(|m| m.visible_to(&ctx.identity.user))
+                    .map(MessageView::from)
+                    .collect(),
+                page.next,
+            )
+        } else {
+            (Vec::new(), None)
+        };
+        ctx.reply(&ServerFrame::Joined {
+            room: room.clone(),
+            role,
+            mode: info.mode,
+            slow_mode_s: info.slow_mode_s,
+            capabilities: capabilities(role, info.mode),
+            presence: presence_view(&members, ctx.deps.limits.presence_list_max),
+            history,
+            next,
+            request_id: ctx.request_id.clone(),
+        })
+        .await;
+        // Presence is per user: a second tab of someone already here changes nothing.
+        let already_here = members
+            .iter()
+            .any(|m| m.user == ctx.identity.user && &m.connection_id != ctx.connection);
+        if !already_here {
+            ctx.broadcaster()
+                .presence(&room, &members, Some(ctx.connection))
+                .await;
+        }
+        Ok(())
     }
-    Ok(())
 }

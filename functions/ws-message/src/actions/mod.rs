@@ -1,7 +1,10 @@
-//! One module and one `apply` per client action.
+//! One module per client action: each implements [`Action`] for the protocol's
+//! struct of that action, as mini-redis's commands carry their own `apply`.
 
-use sideline_shared::ports::{Clock, Connections, Store};
-use sideline_shared::protocol::{Command, FrameError};
+use std::future::Future;
+
+use sideline_ports::Ports;
+use sideline_protocol::{Command, FrameError};
 
 use crate::Context;
 
@@ -17,42 +20,28 @@ pub mod report;
 pub mod send;
 pub mod typing;
 
+/// A client action: applied with its context, answered with frames; an error
+/// becomes the `error` frame the client gets.
+pub trait Action {
+    fn apply<P: Ports>(
+        self,
+        ctx: &Context<'_, P>,
+    ) -> impl Future<Output = Result<(), FrameError>> + Send;
+}
+
 /// Runs one command.
-pub async fn apply<S, C, K>(ctx: &Context<'_, S, C, K>, command: Command) -> Result<(), FrameError>
-where
-    S: Store,
-    C: Connections,
-    K: Clock,
-{
+pub async fn apply<P: Ports>(ctx: &Context<'_, P>, command: Command) -> Result<(), FrameError> {
     match command {
-        Command::Join { room } => join::apply(ctx, room).await,
-        Command::Leave { room } => leave::apply(ctx, room).await,
-        Command::Send {
-            room,
-            text,
-            client_msg_id,
-            reply_to,
-        } => send::apply(ctx, room, text, client_msg_id, reply_to).await,
-        Command::React {
-            room,
-            message_id,
-            emoji,
-            on,
-        } => react::apply(ctx, room, message_id, emoji, on).await,
-        Command::Typing { room } => typing::apply(ctx, room).await,
-        Command::History {
-            room,
-            before,
-            limit,
-        } => history::apply(ctx, room, before, limit).await,
-        Command::Presence { room } => presence::apply(ctx, room).await,
-        Command::Ping => ping::apply(ctx).await,
-        Command::Configure { room, mode } => configure::apply(ctx, room, mode).await,
-        Command::Moderate { room, op } => moderate::apply(ctx, room, op).await,
-        Command::Report {
-            room,
-            message_id,
-            reason,
-        } => report::apply(ctx, room, message_id, reason).await,
+        Command::Join(c) => c.apply(ctx).await,
+        Command::Leave(c) => c.apply(ctx).await,
+        Command::Send(c) => c.apply(ctx).await,
+        Command::React(c) => c.apply(ctx).await,
+        Command::Typing(c) => c.apply(ctx).await,
+        Command::History(c) => c.apply(ctx).await,
+        Command::Presence(c) => c.apply(ctx).await,
+        Command::Ping(c) => c.apply(ctx).await,
+        Command::Configure(c) => c.apply(ctx).await,
+        Command::Moderate(c) => c.apply(ctx).await,
+        Command::Report(c) => c.apply(ctx).await,
     }
 }

@@ -16,166 +16,158 @@
 //!
 //! Every action is recorded as an immutable decision.
 
-use sideline_shared::identity::{Role, UserId};
-use sideline_shared::message::{MessageId, Visibility};
-use sideline_shared::moderation::enforce::impose;
-use sideline_shared::moderation::record::{
+use sideline_app::enforce::impose;
+use sideline_domain::connection::Member;
+use sideline_domain::identity::Role;
+use sideline_domain::ids::{RoomId, UserId};
+use sideline_domain::message::{MessageId, Visibility};
+use sideline_domain::moderation::{
     Decision, DecisionKind, ReviewFilter, ReviewStatus, Sanction, SanctionKind, Scope,
 };
-use sideline_shared::ports::{Clock, Connections, Member, RoomInfo, Store};
-use sideline_shared::protocol::{
-    format_time, ErrorCode, FrameError, MessageView, ModerateOp, SanctionScope, ServerFrame,
+use sideline_domain::room::{Capability, RoomInfo};
+use sideline_domain::time::format_time;
+use sideline_ports::{
+    ConnectionRegistry, DecisionLog, MessageStore, Ports, ReviewQueue, RoomStore, Sanctions,
 };
-use sideline_shared::room::{Capability, RoomId};
+use sideline_protocol::{
+    ErrorCode, FrameError, MessageView, Moderate, ModerateOp, SanctionScope, ServerFrame,
+};
 
 use crate::actions::configure;
-use crate::{store_error, Context};
+use crate::actions::Action;
+use crate::{client_error, require, Context};
 
-pub async fn apply<S, C, K>(
-    ctx: &Context<'_, S, C, K>,
-    room: RoomId,
-    op: ModerateOp,
-) -> Result<(), FrameError>
-where
-    S: Store,
-    C: Connections,
-    K: Clock,
-{
-    let (member, info) = ctx.joined(&room).await?;
-    Context::<S, C, K>::require(&member, &info, Capability::Moderate)?;
-    let name = op.name();
-    tracing::info!(op = name, room = %room, moderator = %ctx.identity.user, "moderate");
-    match op {
-        ModerateOp::Approve { message_id } => {
-            decide_held(ctx, &member, room, message_id, true).await
-        }
-        ModerateOp::Reject { message_id } => {
-            decide_held(ctx, &member, room, message_id, false).await
-        }
-        ModerateOp::Delete { message_id, reason } => {
-            delete(ctx, &member, room, message_id, reason).await
-        }
-        ModerateOp::Sanction {
-            kind,
-            user,
-            scope,
-            duration_s,
-            reason,
-        } => {
-            let scope = scope_of(ctx, &room, scope)?;
-            check_rank(ctx, &member, &room, &user, &scope, name).await?;
-            check_imposer(ctx, &member, &user, kind, &scope, name).await?;
-            let by_role = Some(actor_role(ctx, &member, &scope));
-            let sanction = Sanction {
-                user: user.clone(),
+impl Action for Moderate {
+    async fn apply<P: Ports>(self, ctx: &Context<'_, P>) -> Result<(), FrameError> {
+        let Moderate { room, op } = self;
+
+        let (member, info) = ctx.joined(&room).await?;
+        require(&member, &info, Capability::Moderate)?;
+        let name = op.name();
+        tracing::info!(op = name, room = %room, moderator = %ctx.identity.user, "moderate");
+        match op {
+            ModerateOp::Approve { message_id } => {
+                decide_held(ctx, &member, room, message_id, true).await
+            }
+            ModerateOp::Reject { message_id } => {
+                decide_held(ctx, &member, room, message_id, false).await
+            }
+            ModerateOp::Delete { message_id, reason } => {
+                delete(ctx, &member, room, message_id, reason).await
+            }
+            ModerateOp::Sanction {
                 kind,
+                user,
                 scope,
-                until_ms: duration_s.map(|s| ctx.now_ms + i64::from(s) * 1000),
-                reason: reason.clone(),
-                by: ctx.identity.user.as_str().to_owned(),
-                by_role,
-                at_ms: ctx.now_ms,
-            };
-            let mut decision = human(ctx, &member, kind.decision(), &room);
-            decision.subject = Some(user.clone());
-            decision.reason = reason;
-            decision.duration_s = duration_s.map(i64::from);
-            if sanction.scope == Scope::Tenant {
-                decision.categories.push("tenant".into());
+                duration_s,
+                reason,
+            } => {
+                let scope = scope_of(ctx, &room, scope)?;
+                check_rank(ctx, &member, &room, &user, &scope, name).await?;
+                check_imposer(ctx, &member, &user, kind, &scope, name).await?;
+                let by_role = Some(actor_role(ctx, &member, &scope));
+                let sanction = Sanction {
+                    user: user.clone(),
+                    kind,
+                    scope,
+                    until_ms: duration_s.map(|s| ctx.now_ms + i64::from(s) * 1000),
+                    reason: reason.clone(),
+                    by: ctx.identity.user.as_str().to_owned(),
+                    by_role,
+                    at_ms: ctx.now_ms,
+                };
+                let mut decision = human(ctx, &member, kind.decision(), &room);
+                decision.subject = Some(user.clone());
+                decision.reason = reason;
+                decision.duration_s = duration_s.map(i64::from);
+                if sanction.scope == Scope::Tenant {
+                    decision.categories.push("tenant".into());
+                }
+                impose(&ctx.deps.ports, &ctx.identity.tenant, &sanction, &decision)
+                    .await
+                    .map_err(client_error)?;
+                reply(ctx, room, name, None, Some(user), sanction.until_ms).await;
+                Ok(())
             }
-            impose(
-                &ctx.deps.store,
-                &ctx.deps.connections,
-                &ctx.identity.tenant,
-                &sanction,
-                &decision,
-            )
-            .await
-            .map_err(store_error)?;
-            reply(ctx, room, name, None, Some(user), sanction.until_ms).await;
-            Ok(())
-        }
-        ModerateOp::Lift { kind, user, scope } => {
-            let scope = scope_of(ctx, &room, scope)?;
-            check_rank(ctx, &member, &room, &user, &scope, name).await?;
-            check_imposer(ctx, &member, &user, kind, &scope, name).await?;
-            let lifted = ctx
-                .deps
-                .store
-                .lift_sanction(&ctx.identity.tenant, &user, kind, &scope)
+            ModerateOp::Lift { kind, user, scope } => {
+                let scope = scope_of(ctx, &room, scope)?;
+                check_rank(ctx, &member, &room, &user, &scope, name).await?;
+                check_imposer(ctx, &member, &user, kind, &scope, name).await?;
+                let lifted = ctx
+                    .store()
+                    .lift_sanction(&ctx.identity.tenant, &user, kind, &scope)
+                    .await
+                    .map_err(client_error)?;
+                if !lifted {
+                    return Err(FrameError::new(
+                        ErrorCode::NotFound,
+                        format!("that user has no {} here to lift", kind.as_str()),
+                    ));
+                }
+                let mut decision = human(ctx, &member, DecisionKind::SanctionLifted, &room);
+                decision.subject = Some(user.clone());
+                decision.reason = Some(name.to_owned());
+                record(ctx, &decision).await?;
+                reply(ctx, room, name, None, Some(user), None).await;
+                Ok(())
+            }
+            ModerateOp::SlowMode { seconds } => {
+                ctx.store()
+                    .set_slow_mode(&ctx.identity.tenant, &room, seconds)
+                    .await
+                    .map_err(client_error)?;
+                let mut decision = human(ctx, &member, DecisionKind::RoomSlowModeSet, &room);
+                decision.duration_s = Some(i64::from(seconds));
+                record(ctx, &decision).await?;
+                configure::announce(
+                    ctx,
+                    room,
+                    RoomInfo {
+                        slow_mode_s: seconds,
+                        ..info
+                    },
+                )
                 .await
-                .map_err(store_error)?;
-            if !lifted {
-                return Err(FrameError::new(
-                    ErrorCode::NotFound,
-                    format!("that user has no {} here to lift", kind.as_str()),
-                ));
             }
-            let mut decision = human(ctx, &member, DecisionKind::SanctionLifted, &room);
-            decision.subject = Some(user.clone());
-            decision.reason = Some(name.to_owned());
-            record(ctx, &decision).await?;
-            reply(ctx, room, name, None, Some(user), None).await;
-            Ok(())
-        }
-        ModerateOp::SlowMode { seconds } => {
-            ctx.deps
-                .store
-                .set_slow_mode(&ctx.identity.tenant, &room, seconds)
-                .await
-                .map_err(store_error)?;
-            let mut decision = human(ctx, &member, DecisionKind::RoomSlowModeSet, &room);
-            decision.duration_s = Some(i64::from(seconds));
-            record(ctx, &decision).await?;
-            configure::announce(
-                ctx,
-                room,
-                RoomInfo {
-                    slow_mode_s: seconds,
-                    ..info
-                },
-            )
-            .await
-        }
-        ModerateOp::Mode { mode } => configure::set_mode(ctx, &member, info, room, mode).await,
-        ModerateOp::ReviewQueue {
-            all_rooms,
-            status,
-            priority,
-            after,
-            limit,
-        } => {
-            if all_rooms && ctx.identity.role < Role::Moderator {
-                return Err(FrameError::new(
-                    ErrorCode::Forbidden,
-                    "only tenant moderators and admins may list every room's queue",
-                ));
-            }
-            let filter = ReviewFilter {
-                room: (!all_rooms).then(|| room.clone()),
+            ModerateOp::Mode { mode } => configure::set_mode(ctx, &member, info, room, mode).await,
+            ModerateOp::ReviewQueue {
+                all_rooms,
                 status,
                 priority,
-            };
-            let page = ctx
-                .deps
-                .store
-                .review_queue(&ctx.identity.tenant, &filter, after.as_ref(), limit)
-                .await
-                .map_err(store_error)?;
-            ctx.reply(&ServerFrame::ReviewQueue {
-                room,
-                items: page.items,
-                next: page.next,
-                request_id: ctx.request_id.clone(),
-            })
-            .await;
-            Ok(())
+                after,
+                limit,
+            } => {
+                if all_rooms && ctx.identity.role < Role::Moderator {
+                    return Err(FrameError::new(
+                        ErrorCode::Forbidden,
+                        "only tenant moderators and admins may list every room's queue",
+                    ));
+                }
+                let filter = ReviewFilter {
+                    room: (!all_rooms).then(|| room.clone()),
+                    status,
+                    priority,
+                };
+                let page = ctx
+                    .store()
+                    .review_queue(&ctx.identity.tenant, &filter, after.as_ref(), limit)
+                    .await
+                    .map_err(client_error)?;
+                ctx.reply(&ServerFrame::ReviewQueue {
+                    room,
+                    items: page.items,
+                    next: page.next,
+                    request_id: ctx.request_id.clone(),
+                })
+                .await;
+                Ok(())
+            }
         }
     }
 }
 
-fn human<S, C, K>(
-    ctx: &Context<'_, S, C, K>,
+fn human<P: Ports>(
+    ctx: &Context<'_, P>,
     member: &Member,
     kind: DecisionKind,
     room: &RoomId,
@@ -192,19 +184,15 @@ fn human<S, C, K>(
     d
 }
 
-async fn record<S: Store, C, K>(
-    ctx: &Context<'_, S, C, K>,
-    decision: &Decision,
-) -> Result<(), FrameError> {
-    ctx.deps
-        .store
+async fn record<P: Ports>(ctx: &Context<'_, P>, decision: &Decision) -> Result<(), FrameError> {
+    ctx.store()
         .record_decision(decision)
         .await
-        .map_err(store_error)
+        .map_err(client_error)
 }
 
-async fn reply<S: Store, C: Connections, K: Clock>(
-    ctx: &Context<'_, S, C, K>,
+async fn reply<P: Ports>(
+    ctx: &Context<'_, P>,
     room: RoomId,
     op: &'static str,
     message_id: Option<MessageId>,
@@ -224,8 +212,8 @@ async fn reply<S: Store, C: Connections, K: Clock>(
 
 /// Tenant-wide sanctions need a tenant-level moderator (the token's role), not a
 /// moderator of this room only.
-fn scope_of<S, C, K>(
-    ctx: &Context<'_, S, C, K>,
+fn scope_of<P: Ports>(
+    ctx: &Context<'_, P>,
     room: &RoomId,
     scope: SanctionScope,
 ) -> Result<Scope, FrameError> {
@@ -244,8 +232,8 @@ fn scope_of<S, C, K>(
 /// token's role and their role in this room; the actor's is their role in this room,
 /// or their token's role for tenant-wide actions (a room override does not reach
 /// beyond its room).
-async fn check_rank<S: Store, C, K>(
-    ctx: &Context<'_, S, C, K>,
+async fn check_rank<P: Ports>(
+    ctx: &Context<'_, P>,
     member: &Member,
     room: &RoomId,
     target: &UserId,
@@ -255,15 +243,15 @@ async fn check_rank<S: Store, C, K>(
     if target == &ctx.identity.user {
         return Err(FrameError::bad_request(format!("you cannot {op} yourself")));
     }
-    let store = &ctx.deps.store;
+    let store = ctx.store();
     let tenant = &ctx.identity.tenant;
     let (profile, members) = tokio::join!(
         store.user_profile(tenant, target),
         store.room_members(tenant, room)
     );
-    let profile_role = profile.map_err(store_error)?.map(|p| p.role);
+    let profile_role = profile.map_err(client_error)?.map(|p| p.role);
     let room_role = members
-        .map_err(store_error)?
+        .map_err(client_error)?
         .into_iter()
         .filter(|m| &m.user == target)
         .map(|m| m.role)
@@ -289,7 +277,7 @@ async fn check_rank<S: Store, C, K>(
 }
 
 /// The actor's rank for an action in `scope`.
-fn actor_role<S, C, K>(ctx: &Context<'_, S, C, K>, member: &Member, scope: &Scope) -> Role {
+fn actor_role<P: Ports>(ctx: &Context<'_, P>, member: &Member, scope: &Scope) -> Role {
     match scope {
         Scope::Tenant => ctx.identity.role,
         Scope::Room(_) => member.role,
@@ -298,8 +286,8 @@ fn actor_role<S, C, K>(ctx: &Context<'_, S, C, K>, member: &Member, scope: &Scop
 
 /// Refuses replacing or lifting a sanction imposed by a higher rank (an admin's
 /// ban stands against a moderator).
-async fn check_imposer<S: Store, C, K>(
-    ctx: &Context<'_, S, C, K>,
+async fn check_imposer<P: Ports>(
+    ctx: &Context<'_, P>,
     member: &Member,
     target: &UserId,
     kind: SanctionKind,
@@ -308,11 +296,10 @@ async fn check_imposer<S: Store, C, K>(
 ) -> Result<(), FrameError> {
     let actor = actor_role(ctx, member, scope);
     let existing = ctx
-        .deps
-        .store
+        .store()
         .sanctions(&ctx.identity.tenant, target, ctx.now_ms)
         .await
-        .map_err(store_error)?;
+        .map_err(client_error)?;
     if let Some(by) = existing
         .iter()
         .filter(|x| x.kind == kind && &x.scope == scope)
@@ -332,19 +319,14 @@ async fn check_imposer<S: Store, C, K>(
     Ok(())
 }
 
-async fn decide_held<S, C, K>(
-    ctx: &Context<'_, S, C, K>,
+async fn decide_held<P: Ports>(
+    ctx: &Context<'_, P>,
     member: &Member,
     room: RoomId,
     message_id: MessageId,
     approve: bool,
-) -> Result<(), FrameError>
-where
-    S: Store,
-    C: Connections,
-    K: Clock,
-{
-    let store = &ctx.deps.store;
+) -> Result<(), FrameError> {
+    let store = ctx.store();
     let tenant = &ctx.identity.tenant;
     let current = ctx.message(&room, &message_id).await?;
     // A held message changes visibility; a visible one in the queue (flagged or
@@ -353,7 +335,7 @@ where
         && store
             .review_item(tenant, &message_id)
             .await
-            .map_err(store_error)?
+            .map_err(client_error)?
             .is_some_and(|r| r.status == ReviewStatus::Pending);
     if current.visibility == Visibility::Removed
         || (current.visibility != Visibility::Held && !queued)
@@ -377,7 +359,7 @@ where
         store
             .set_visibility(tenant, &room, &message_id, current.visibility, to)
             .await
-            .map_err(store_error)?
+            .map_err(client_error)?
     };
     let (kind, status, op) = if approve {
         (
@@ -397,9 +379,15 @@ where
     decision.message = Some(message_id);
     record(ctx, &decision).await?;
     store
-        .close_review(tenant, &message_id, status, ctx.identity.user.as_str())
+        .close_review(
+            tenant,
+            &message_id,
+            status,
+            ctx.identity.user.as_str(),
+            ctx.now_ms,
+        )
         .await
-        .map_err(store_error)?;
+        .map_err(client_error)?;
     reply(ctx, room.clone(), op, Some(message_id), None, None).await;
     if approve && queued {
         // It stays as everyone already sees it.
@@ -408,7 +396,7 @@ where
     let mut members = store
         .room_members(tenant, &room)
         .await
-        .map_err(store_error)?;
+        .map_err(client_error)?;
     let frame = if approve {
         ServerFrame::Message {
             message: MessageView::from(&message),
@@ -424,19 +412,14 @@ where
     Ok(())
 }
 
-async fn delete<S, C, K>(
-    ctx: &Context<'_, S, C, K>,
+async fn delete<P: Ports>(
+    ctx: &Context<'_, P>,
     member: &Member,
     room: RoomId,
     message_id: MessageId,
     reason: Option<String>,
-) -> Result<(), FrameError>
-where
-    S: Store,
-    C: Connections,
-    K: Clock,
-{
-    let store = &ctx.deps.store;
+) -> Result<(), FrameError> {
+    let store = ctx.store();
     let tenant = &ctx.identity.tenant;
     let message = ctx.message(&room, &message_id).await?;
     if message.author.id != ctx.identity.user && member.role <= message.author.role {
@@ -464,7 +447,7 @@ where
             Visibility::Removed,
         )
         .await
-        .map_err(store_error)?;
+        .map_err(client_error)?;
     let mut decision = human(ctx, member, DecisionKind::MessageRemoved, &room);
     decision.subject = Some(message.author.id.clone());
     decision.message = Some(message_id);
@@ -476,14 +459,15 @@ where
             &message_id,
             ReviewStatus::Removed,
             ctx.identity.user.as_str(),
+            ctx.now_ms,
         )
         .await
-        .map_err(store_error)?;
+        .map_err(client_error)?;
     reply(ctx, room.clone(), "delete", Some(message_id), None, None).await;
     let members = store
         .room_members(tenant, &room)
         .await
-        .map_err(store_error)?;
+        .map_err(client_error)?;
     ctx.broadcaster()
         .to_members(
             &members,

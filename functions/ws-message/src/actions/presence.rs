@@ -1,31 +1,29 @@
 //! `presence`: who is in a room now (users, not connections; counts only in large
 //! rooms).
 
-use sideline_shared::fanout::presence_view;
-use sideline_shared::ports::{Clock, Connections, Store};
-use sideline_shared::protocol::{FrameError, ServerFrame};
-use sideline_shared::room::RoomId;
+use sideline_app::fanout::presence_view;
+use sideline_ports::{Ports, RoomStore};
+use sideline_protocol::{FrameError, Presence, ServerFrame};
 
-use crate::{store_error, Context};
+use crate::actions::Action;
+use crate::{client_error, Context};
 
-pub async fn apply<S, C, K>(ctx: &Context<'_, S, C, K>, room: RoomId) -> Result<(), FrameError>
-where
-    S: Store,
-    C: Connections,
-    K: Clock,
-{
-    ctx.joined(&room).await?;
-    let members = ctx
-        .deps
-        .store
-        .room_members(&ctx.identity.tenant, &room)
-        .await
-        .map_err(store_error)?;
-    ctx.reply(&ServerFrame::Presence {
-        room,
-        presence: presence_view(&members, ctx.deps.limits.presence_list_max),
-        request_id: ctx.request_id.clone(),
-    })
-    .await;
-    Ok(())
+impl Action for Presence {
+    async fn apply<P: Ports>(self, ctx: &Context<'_, P>) -> Result<(), FrameError> {
+        let Presence { room } = self;
+
+        ctx.joined(&room).await?;
+        let members = ctx
+            .store()
+            .room_members(&ctx.identity.tenant, &room)
+            .await
+            .map_err(client_error)?;
+        ctx.reply(&ServerFrame::Presence {
+            room,
+            presence: presence_view(&members, ctx.deps.limits.presence_list_max),
+            request_id: ctx.request_id.clone(),
+        })
+        .await;
+        Ok(())
+    }
 }

@@ -2,100 +2,98 @@
 //! change, a repeat only tells the sender the current count. Muted users may not react;
 //! a shadow-banned user's reactions are shown to them only and not stored.
 
-use sideline_shared::message::{Emoji, MessageId};
-use sideline_shared::moderation::record::{strongest, SanctionKind};
-use sideline_shared::ports::{Clock, Connections, ReactionRequest, Store};
-use sideline_shared::protocol::{FrameError, ServerFrame, UserView};
-use sideline_shared::room::{Capability, RoomId};
+use sideline_domain::moderation::{strongest, SanctionKind};
+use sideline_domain::room::Capability;
+use sideline_ports::{MessageStore, Ports, ReactionRequest, RoomStore};
+use sideline_protocol::{FrameError, React, ServerFrame, UserView};
 
-use crate::{store_error, Context};
+use crate::actions::Action;
+use crate::{client_error, require, Context};
 
-pub async fn apply<S, C, K>(
-    ctx: &Context<'_, S, C, K>,
-    room: RoomId,
-    message_id: MessageId,
-    emoji: Emoji,
-    on: bool,
-) -> Result<(), FrameError>
-where
-    S: Store,
-    C: Connections,
-    K: Clock,
-{
-    let store = &ctx.deps.store;
-    let tenant = &ctx.identity.tenant;
-    let (joined, sanctions) = tokio::join!(ctx.joined(&room), ctx.sanctions());
-    let (member, info) = joined?;
-    let sanctions = sanctions?;
-    ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
-    Context::<S, C, K>::require(&member, &info, Capability::React)?;
-    if strongest(&sanctions, SanctionKind::ShadowBan, &room, ctx.now_ms).is_some() {
-        // A shadow-banned user sees their reaction land; nothing is stored and
-        // nobody else hears of it.
-        let current = ctx.visible_message(&room, &message_id).await?;
-        let count = current.reactions.get(emoji.as_str()).copied().unwrap_or(0);
-        ctx.reply(&ServerFrame::Reaction {
+impl Action for React {
+    async fn apply<P: Ports>(self, ctx: &Context<'_, P>) -> Result<(), FrameError> {
+        let React {
             room,
             message_id,
             emoji,
-            count: if on {
-                count + 1
-            } else {
-                count.saturating_sub(1)
-            },
+            on,
+        } = self;
+
+        let store = ctx.store();
+        let tenant = &ctx.identity.tenant;
+        let (joined, sanctions) = tokio::join!(ctx.joined(&room), ctx.sanctions());
+        let (member, info) = joined?;
+        let sanctions = sanctions?;
+        ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
+        require(&member, &info, Capability::React)?;
+        if strongest(&sanctions, SanctionKind::ShadowBan, &room, ctx.now_ms).is_some() {
+            // A shadow-banned user sees their reaction land; nothing is stored and
+            // nobody else hears of it.
+            let current = ctx.visible_message(&room, &message_id).await?;
+            let count = current.reactions.get(emoji.as_str()).copied().unwrap_or(0);
+            ctx.reply(&ServerFrame::Reaction {
+                room,
+                message_id,
+                emoji,
+                count: if on {
+                    count + 1
+                } else {
+                    count.saturating_sub(1)
+                },
+                on,
+                user: UserView {
+                    id: ctx.identity.user.clone(),
+                    name: ctx.identity.name.clone(),
+                    role: member.role,
+                },
+                request_id: ctx.request_id.clone(),
+            })
+            .await;
+            return Ok(());
+        }
+        let change = store
+            .set_reaction(
+                tenant,
+                &room,
+                &ReactionRequest {
+                    message: &message_id,
+                    emoji: &emoji,
+                    user: &ctx.identity.user,
+                    role: member.role,
+                    on,
+                    at_ms: ctx.now_ms,
+                    correlation_id: ctx.request_id.as_deref(),
+                },
+            )
+            .await
+            .map_err(client_error)?;
+        let for_room = ServerFrame::Reaction {
+            room: room.clone(),
+            message_id,
+            emoji,
+            count: change.count,
             on,
             user: UserView {
                 id: ctx.identity.user.clone(),
                 name: ctx.identity.name.clone(),
                 role: member.role,
             },
-            request_id: ctx.request_id.clone(),
-        })
-        .await;
-        return Ok(());
+            request_id: None,
+        };
+        let mut for_sender = for_room.clone();
+        if let ServerFrame::Reaction { request_id, .. } = &mut for_sender {
+            request_id.clone_from(&ctx.request_id);
+        }
+        ctx.reply(&for_sender).await;
+        if change.changed {
+            let members = store
+                .room_members(tenant, &room)
+                .await
+                .map_err(client_error)?;
+            ctx.broadcaster()
+                .to_members(&members, &for_room, Some(ctx.connection))
+                .await;
+        }
+        Ok(())
     }
-    let change = store
-        .set_reaction(
-            tenant,
-            &room,
-            &ReactionRequest {
-                message: &message_id,
-                emoji: &emoji,
-                user: &ctx.identity.user,
-                role: member.role,
-                on,
-                at_ms: ctx.now_ms,
-                correlation_id: ctx.request_id.as_deref(),
-            },
-        )
-        .await
-        .map_err(store_error)?;
-    let for_room = ServerFrame::Reaction {
-        room: room.clone(),
-        message_id,
-        emoji,
-        count: change.count,
-        on,
-        user: UserView {
-            id: ctx.identity.user.clone(),
-            name: ctx.identity.name.clone(),
-            role: member.role,
-        },
-        request_id: None,
-    };
-    let mut for_sender = for_room.clone();
-    if let ServerFrame::Reaction { request_id, .. } = &mut for_sender {
-        request_id.clone_from(&ctx.request_id);
-    }
-    ctx.reply(&for_sender).await;
-    if change.changed {
-        let members = store
-            .room_members(tenant, &room)
-            .await
-            .map_err(store_error)?;
-        ctx.broadcaster()
-            .to_members(&members, &for_room, Some(ctx.connection))
-            .await;
-    }
-    Ok(())
 }

@@ -10,263 +10,267 @@
 
 use std::collections::BTreeMap;
 
-use sideline_shared::events::derived_uuid;
-use sideline_shared::identity::Role;
-use sideline_shared::message::{
+use sideline_app::enforce::{record_violation, Violation};
+use sideline_domain::identity::Role;
+use sideline_domain::ids::{DecisionId, RoomId};
+use sideline_domain::message::{
     Author, ClientMsgId, MessageId, MessageText, StoredMessage, Visibility,
 };
-use sideline_shared::moderation::enforce::{record_violation, reputation, violation_window_start};
-use sideline_shared::moderation::record::{
-    human_duration, strongest, Decision, DecisionKind, Priority, ReviewItem, ReviewStatus,
-    SanctionKind, Stage,
+use sideline_domain::moderation::{
+    human_duration, reputation, strongest, violation_window_start, Decision, DecisionKind,
+    Priority, ReviewItem, ReviewStatus, SanctionKind, Stage, UserStanding,
 };
-use sideline_shared::moderation::{Action, AuthorStanding, Verdict};
-use sideline_shared::ports::{Clock, Connections, PutMessage, Store, StoreError, UserStanding};
-use sideline_shared::protocol::{AckStatus, ErrorCode, FrameError, MessageView, ServerFrame};
-use sideline_shared::room::{Capability, RoomId};
+use sideline_domain::room::Capability;
+use sideline_inline::{Action, AuthorStanding, Verdict};
+use sideline_ports::{
+    Counters, DecisionError, DecisionLog, MessageStore, Ports, PutMessage, ReviewQueue, RoomStore,
+    Sanctions,
+};
+use sideline_protocol::{AckStatus, ErrorCode, FrameError, MessageView, ServerFrame};
 
-use crate::{store_error, Context};
+use crate::actions::Action as ClientAction;
+use crate::{client_error, require, Context};
 
-pub async fn apply<S, C, K>(
-    ctx: &Context<'_, S, C, K>,
-    room: RoomId,
-    text: MessageText,
-    client_msg_id: ClientMsgId,
-    reply_to: Option<MessageId>,
-) -> Result<(), FrameError>
-where
-    S: Store,
-    C: Connections,
-    K: Clock,
-{
-    let store = &ctx.deps.store;
-    let tenant = &ctx.identity.tenant;
-    let limits = &ctx.deps.limits;
-    let (joined, standing) = tokio::join!(
-        ctx.joined(&room),
-        store.standing(
-            tenant,
-            &ctx.identity.user,
-            ctx.now_ms,
-            violation_window_start(limits, ctx.now_ms)
-        )
-    );
-    let (member, info) = joined?;
-    let UserStanding {
-        sanctions,
-        violations,
-    } = standing.map_err(store_error)?;
-    // Sanctions bind every role: only a higher rank can impose them (an admin on a
-    // moderator), and nobody outranks an admin.
-    ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
-    let privileged = member.role >= Role::Moderator;
-    Context::<S, C, K>::require(&member, &info, Capability::Write)?;
-    let shadow_banned = strongest(&sanctions, SanctionKind::ShadowBan, &room, ctx.now_ms).is_some();
-    if let Some(target) = &reply_to {
-        if store
-            .message(tenant, &room, target)
-            .await
-            .map_err(store_error)?
-            .is_none()
-        {
-            return Err(FrameError::new(
-                ErrorCode::NotFound,
-                "replyTo: message not found",
-            ));
+impl ClientAction for sideline_protocol::Send {
+    async fn apply<P: Ports>(self, ctx: &Context<'_, P>) -> Result<(), FrameError> {
+        let sideline_protocol::Send {
+            room,
+            text,
+            client_msg_id,
+            reply_to,
+        } = self;
+
+        let store = ctx.store();
+        let tenant = &ctx.identity.tenant;
+        let limits = &ctx.deps.limits;
+        let (joined, standing) = tokio::join!(
+            ctx.joined(&room),
+            store.standing(
+                tenant,
+                &ctx.identity.user,
+                ctx.now_ms,
+                violation_window_start(limits, ctx.now_ms)
+            )
+        );
+        let (member, info) = joined?;
+        let UserStanding {
+            sanctions,
+            violations,
+        } = standing.map_err(client_error)?;
+        // Sanctions bind every role: only a higher rank can impose them (an admin on a
+        // moderator), and nobody outranks an admin.
+        ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
+        let privileged = member.role >= Role::Moderator;
+        require(&member, &info, Capability::Write)?;
+        let shadow_banned =
+            strongest(&sanctions, SanctionKind::ShadowBan, &room, ctx.now_ms).is_some();
+        if let Some(target) = &reply_to {
+            if store
+                .message(tenant, &room, target)
+                .await
+                .map_err(client_error)?
+                .is_none()
+            {
+                return Err(FrameError::new(
+                    ErrorCode::NotFound,
+                    "replyTo: message not found",
+                ));
+            }
         }
-    }
 
-    if info.slow_mode_s > 0 && !privileged {
-        if let Some(wait_ms) = store
-            .claim_slow_slot(
+        if info.slow_mode_s > 0 && !privileged {
+            if let Some(wait_ms) = store
+                .claim_slow_slot(
+                    tenant,
+                    &room,
+                    &ctx.identity.user,
+                    ctx.now_ms,
+                    i64::from(info.slow_mode_s) * 1000,
+                )
+                .await
+                .map_err(client_error)?
+            {
+                let mut err = FrameError::new(
+                    ErrorCode::RateLimited,
+                    format!(
+                        "slow mode: one message every {} s; wait {}",
+                        info.slow_mode_s,
+                        human_duration(wait_ms)
+                    ),
+                );
+                err.retry_after_ms = Some(wait_ms as u64);
+                return Err(err);
+            }
+        }
+
+        let window_ms = limits.rate_limit_window.as_millis() as i64;
+        let window_start = ctx.now_ms - ctx.now_ms.rem_euclid(window_ms);
+        let window_end = window_start + window_ms;
+        let sent = store
+            .count_send(
                 tenant,
                 &room,
                 &ctx.identity.user,
-                ctx.now_ms,
-                i64::from(info.slow_mode_s) * 1000,
+                window_start,
+                window_end / 1000 + 1,
             )
             .await
-            .map_err(store_error)?
-        {
+            .map_err(client_error)?;
+        if sent > limits.rate_limit_messages {
             let mut err = FrameError::new(
                 ErrorCode::RateLimited,
                 format!(
-                    "slow mode: one message every {} s; wait {}",
-                    info.slow_mode_s,
-                    human_duration(wait_ms)
+                    "at most {} messages per {} s in one room",
+                    limits.rate_limit_messages,
+                    limits.rate_limit_window.as_secs()
                 ),
             );
-            err.retry_after_ms = Some(wait_ms as u64);
+            err.retry_after_ms = Some((window_end - ctx.now_ms).max(0) as u64);
             return Err(err);
         }
-    }
 
-    let window_ms = limits.rate_limit_window.as_millis() as i64;
-    let window_start = ctx.now_ms - ctx.now_ms.rem_euclid(window_ms);
-    let window_end = window_start + window_ms;
-    let sent = store
-        .count_send(
-            tenant,
-            &room,
-            &ctx.identity.user,
-            window_start,
-            window_end / 1000 + 1,
-        )
-        .await
-        .map_err(store_error)?;
-    if sent > limits.rate_limit_messages {
-        let mut err = FrameError::new(
-            ErrorCode::RateLimited,
-            format!(
-                "at most {} messages per {} s in one room",
-                limits.rate_limit_messages,
-                limits.rate_limit_window.as_secs()
-            ),
+        let verdict = ctx.deps.policies.for_tenant(tenant).moderate(
+            text.as_str(),
+            &AuthorStanding {
+                role: member.role,
+                reputation: reputation(violations),
+            },
         );
-        err.retry_after_ms = Some((window_end - ctx.now_ms).max(0) as u64);
-        return Err(err);
-    }
-
-    let verdict = ctx.deps.policies.for_tenant(tenant).moderate(
-        text.as_str(),
-        &AuthorStanding {
-            role: member.role,
-            reputation: reputation(violations),
-        },
-    );
-    let record = Recorder {
-        ctx,
-        room: &room,
-        verdict: &verdict,
-    };
-    let status = match verdict.action {
-        Action::Block => {
-            tracing::info!(categories = ?verdict.categories, "message blocked");
-            let first = record.blocked(&client_msg_id).await?;
-            ctx.reply(&ServerFrame::Ack {
-                client_msg_id,
-                message_id: None,
-                status: AckStatus::Blocked,
-                duplicate: !first,
-                reason: verdict.reason.clone(),
-                request_id: ctx.request_id.clone(),
-            })
-            .await;
-            if first {
+        let record = Recorder {
+            ctx,
+            room: &room,
+            verdict: &verdict,
+        };
+        let status = match verdict.action {
+            Action::Block => {
+                tracing::info!(categories = ?verdict.categories, "message blocked");
+                let first = record.blocked(&client_msg_id).await?;
+                ctx.reply(&ServerFrame::Ack {
+                    client_msg_id,
+                    message_id: None,
+                    status: AckStatus::Blocked,
+                    duplicate: !first,
+                    reason: verdict.reason.clone(),
+                    request_id: ctx.request_id.clone(),
+                })
+                .await;
+                if first {
+                    record.shadow_findings().await?;
+                    record.violation().await?;
+                }
+                return Ok(());
+            }
+            Action::Allow => AckStatus::Delivered,
+            Action::Mask => AckStatus::Masked,
+            Action::Shadow => AckStatus::Shadowed,
+            Action::Hold => AckStatus::Held,
+        };
+        // A shadow-banned author's messages reach nobody else, whatever the stage
+        // said: not even a moderator's approval of a held one could publish them.
+        let visibility = match verdict.action {
+            _ if shadow_banned => Visibility::Shadowed,
+            Action::Shadow => Visibility::Shadowed,
+            Action::Hold => Visibility::Held,
+            _ => Visibility::Public,
+        };
+        // A shadow-banned author is not told.
+        let status = if shadow_banned && status != AckStatus::Held && status != AckStatus::Shadowed
+        {
+            AckStatus::Delivered
+        } else {
+            status
+        };
+        let message = StoredMessage {
+            tenant: tenant.clone(),
+            room: room.clone(),
+            id: MessageId::at(ctx.now_ms),
+            author: Author {
+                id: ctx.identity.user.clone(),
+                name: ctx.identity.name.clone(),
+                role: member.role,
+            },
+            text: MessageText::from_stored(verdict.stored.clone()),
+            created_at_ms: ctx.now_ms,
+            reply_to,
+            client_msg_id: client_msg_id.clone(),
+            correlation_id: ctx.request_id.clone(),
+            reactions: BTreeMap::new(),
+            visibility,
+        };
+        match store.put_message(&message).await.map_err(client_error)? {
+            PutMessage::Duplicate { existing } => {
+                ctx.reply(&ServerFrame::Ack {
+                    client_msg_id,
+                    message_id: Some(existing),
+                    status,
+                    duplicate: true,
+                    reason: None,
+                    request_id: ctx.request_id.clone(),
+                })
+                .await;
+            }
+            PutMessage::Created => {
+                // Recorded once per message, not again for a retry.
                 record.shadow_findings().await?;
-                record.violation().await?;
-            }
-            return Ok(());
-        }
-        Action::Allow => AckStatus::Delivered,
-        Action::Mask => AckStatus::Masked,
-        Action::Shadow => AckStatus::Shadowed,
-        Action::Hold => AckStatus::Held,
-    };
-    // A shadow-banned author's messages reach nobody else, whatever the stage
-    // said: not even a moderator's approval of a held one could publish them.
-    let visibility = match verdict.action {
-        _ if shadow_banned => Visibility::Shadowed,
-        Action::Shadow => Visibility::Shadowed,
-        Action::Hold => Visibility::Held,
-        _ => Visibility::Public,
-    };
-    // A shadow-banned author is not told.
-    let status = if shadow_banned && status != AckStatus::Held && status != AckStatus::Shadowed {
-        AckStatus::Delivered
-    } else {
-        status
-    };
-    let message = StoredMessage {
-        tenant: tenant.clone(),
-        room: room.clone(),
-        id: MessageId::new_v7(),
-        author: Author {
-            id: ctx.identity.user.clone(),
-            name: ctx.identity.name.clone(),
-            role: member.role,
-        },
-        text: MessageText::from_stored(verdict.stored.clone()),
-        created_at_ms: ctx.now_ms,
-        reply_to,
-        client_msg_id: client_msg_id.clone(),
-        correlation_id: ctx.request_id.clone(),
-        reactions: BTreeMap::new(),
-        visibility,
-    };
-    match store.put_message(&message).await.map_err(store_error)? {
-        PutMessage::Duplicate { existing } => {
-            ctx.reply(&ServerFrame::Ack {
-                client_msg_id,
-                message_id: Some(existing),
-                status,
-                duplicate: true,
-                reason: None,
-                request_id: ctx.request_id.clone(),
-            })
-            .await;
-        }
-        PutMessage::Created => {
-            // Recorded once per message, not again for a retry.
-            record.shadow_findings().await?;
-            let kind = match verdict.action {
-                Action::Mask => Some(DecisionKind::MessageMasked),
-                Action::Shadow => Some(DecisionKind::MessageShadowed),
-                Action::Hold => Some(DecisionKind::MessageHeld),
-                Action::Allow | Action::Block => None,
-            };
-            if let Some(kind) = kind {
-                record.decision(kind, Some(message.id)).await?;
-            }
-            if visibility == Visibility::Held {
-                store
-                    .put_review(&ReviewItem {
-                        tenant: tenant.clone(),
-                        room: room.clone(),
-                        message_id: message.id,
-                        author_id: ctx.identity.user.clone(),
-                        text: message.text.as_str().to_owned(),
-                        status: ReviewStatus::Pending,
-                        priority: review_priority(&verdict),
-                        reason: verdict
-                            .reason
-                            .clone()
-                            .unwrap_or_else(|| "held for review".into()),
-                        categories: verdict.categories.clone(),
-                        reports: 0,
-                        due_at_ms: ctx.now_ms + limits.review_sla.as_millis() as i64,
-                        created_at_ms: ctx.now_ms,
-                        decided_by: None,
-                    })
+                let kind = match verdict.action {
+                    Action::Mask => Some(DecisionKind::MessageMasked),
+                    Action::Shadow => Some(DecisionKind::MessageShadowed),
+                    Action::Hold => Some(DecisionKind::MessageHeld),
+                    Action::Allow | Action::Block => None,
+                };
+                if let Some(kind) = kind {
+                    record.decision(kind, Some(message.id)).await?;
+                }
+                if visibility == Visibility::Held {
+                    store
+                        .put_review(&ReviewItem {
+                            tenant: tenant.clone(),
+                            room: room.clone(),
+                            message_id: message.id,
+                            author_id: ctx.identity.user.clone(),
+                            text: message.text.as_str().to_owned(),
+                            status: ReviewStatus::Pending,
+                            priority: review_priority(&verdict),
+                            reason: verdict
+                                .reason
+                                .clone()
+                                .unwrap_or_else(|| "held for review".into()),
+                            categories: verdict.categories.clone(),
+                            reports: 0,
+                            due_at_ms: ctx.now_ms + limits.review_sla.as_millis() as i64,
+                            created_at_ms: ctx.now_ms,
+                            decided_by: None,
+                        })
+                        .await
+                        .map_err(client_error)?;
+                }
+                ctx.reply(&ServerFrame::Ack {
+                    client_msg_id,
+                    message_id: Some(message.id),
+                    status,
+                    duplicate: false,
+                    reason: verdict.reason.clone(),
+                    request_id: ctx.request_id.clone(),
+                })
+                .await;
+                let mut members = store
+                    .room_members(tenant, &room)
                     .await
-                    .map_err(store_error)?;
-            }
-            ctx.reply(&ServerFrame::Ack {
-                client_msg_id,
-                message_id: Some(message.id),
-                status,
-                duplicate: false,
-                reason: verdict.reason.clone(),
-                request_id: ctx.request_id.clone(),
-            })
-            .await;
-            let mut members = store
-                .room_members(tenant, &room)
-                .await
-                .map_err(store_error)?;
-            // Everyone, the sender's own connections included, gets a public message;
-            // a shadowed or held one reaches the author's connections only.
-            members.retain(|m| visibility == Visibility::Public || m.user == ctx.identity.user);
-            let frame = ServerFrame::Message {
-                message: MessageView::from(&message),
-            };
-            ctx.broadcaster().to_members(&members, &frame, None).await;
-            if matches!(verdict.action, Action::Shadow | Action::Hold) {
-                record.violation().await?;
+                    .map_err(client_error)?;
+                // Everyone, the sender's own connections included, gets a public message;
+                // a shadowed or held one reaches the author's connections only.
+                members.retain(|m| visibility == Visibility::Public || m.user == ctx.identity.user);
+                let frame = ServerFrame::Message {
+                    message: MessageView::from(&message),
+                };
+                ctx.broadcaster().to_members(&members, &frame, None).await;
+                if matches!(verdict.action, Action::Shadow | Action::Hold) {
+                    record.violation().await?;
+                }
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Review priority of a held message: abuse aimed at people and high toxicity first.
@@ -285,13 +289,13 @@ fn review_priority(verdict: &Verdict) -> Priority {
 }
 
 /// Writes what the inline stage decided into the decision record.
-struct Recorder<'a, 'c, S, C, K> {
-    ctx: &'a Context<'c, S, C, K>,
+struct Recorder<'a, 'c, P> {
+    ctx: &'a Context<'c, P>,
     room: &'a RoomId,
     verdict: &'a Verdict,
 }
 
-impl<S: Store, C: Connections, K: Clock> Recorder<'_, '_, S, C, K> {
+impl<P: Ports> Recorder<'_, '_, P> {
     fn base(&self, kind: DecisionKind) -> Decision {
         let ctx = self.ctx;
         let mut d = Decision::automatic(&ctx.identity.tenant, kind, Stage::Inline, ctx.now_ms);
@@ -318,11 +322,10 @@ impl<S: Store, C: Connections, K: Clock> Recorder<'_, '_, S, C, K> {
         let mut d = self.of_verdict(kind);
         d.message = message;
         self.ctx
-            .deps
-            .store
+            .store()
             .record_decision(&d)
             .await
-            .map_err(store_error)
+            .map_err(client_error)
     }
 
     /// Records a blocked message under an id derived from its author, room and
@@ -331,17 +334,17 @@ impl<S: Store, C: Connections, K: Clock> Recorder<'_, '_, S, C, K> {
     async fn blocked(&self, client_msg_id: &ClientMsgId) -> Result<bool, FrameError> {
         let ctx = self.ctx;
         let mut d = self.of_verdict(DecisionKind::MessageBlocked);
-        d.id = MessageId::from(derived_uuid(&format!(
+        d.id = DecisionId::derived(&format!(
             "blocked\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
             ctx.identity.tenant,
             self.room,
             ctx.identity.user,
             client_msg_id.as_str()
-        )));
-        match ctx.deps.store.record_decision(&d).await {
+        ));
+        match ctx.store().record_decision(&d).await {
             Ok(()) => Ok(true),
-            Err(StoreError::Conflict(_)) => Ok(false),
-            Err(err) => Err(store_error(err)),
+            Err(DecisionError::AlreadyRecorded { .. }) => Ok(false),
+            Err(err) => Err(client_error(err)),
         }
     }
 
@@ -364,11 +367,10 @@ impl<S: Store, C: Connections, K: Clock> Recorder<'_, '_, S, C, K> {
                 finding.reason.as_deref().unwrap_or("would have acted")
             ));
             self.ctx
-                .deps
-                .store
+                .store()
                 .record_decision(&d)
                 .await
-                .map_err(store_error)?;
+                .map_err(client_error)?;
         }
         Ok(())
     }
@@ -376,17 +378,18 @@ impl<S: Store, C: Connections, K: Clock> Recorder<'_, '_, S, C, K> {
     async fn violation(&self) -> Result<(), FrameError> {
         let ctx = self.ctx;
         record_violation(
-            &ctx.deps.store,
-            &ctx.deps.connections,
+            &ctx.deps.ports,
             &ctx.deps.limits,
-            &ctx.identity.tenant,
-            &ctx.identity.user,
-            Some(self.room),
-            ctx.now_ms,
-            ctx.request_id.as_deref(),
+            Violation {
+                tenant: &ctx.identity.tenant,
+                user: &ctx.identity.user,
+                room: Some(self.room),
+                now_ms: ctx.now_ms,
+                correlation_id: ctx.request_id.as_deref(),
+            },
         )
         .await
-        .map_err(store_error)?;
+        .map_err(client_error)?;
         Ok(())
     }
 }

@@ -1,0 +1,14 @@
+//! Sideline's application services: what several handlers do with the ports, in
+//! one place.
+//!
+//! # Layout
+//!
+//! - [`fanout`]: one frame to a room with bounded concurrency, forgetting
+//!   connections that are gone and telling their rooms.
+//! - [`enforce`]: imposing sanctions (record, then act) and automatic escalation.
+//! - [`publish`]: putting events on the bus within PutEvents' limits, retrying
+//!   only the entries that failed.
+
+pub mod enforce;
+pub mod fanout;
+pub mod publish;

@@ -1,0 +1,74 @@
+//! The table as `template.yaml` declares it: `PK`/`SK` strings, pay per request, a
+//! stream of new and old images (the outbox), TTL on `ttl`. In AWS the template owns
+//! the table; devstack and the tests create it here.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    StreamSpecification, StreamViewType, TimeToLiveSpecification,
+};
+use sideline_ports::BackendError;
+
+use super::{unavailable, DynamoStore};
+
+impl DynamoStore {
+    /// Creates the table as `template.yaml` declares it (for devstack and tests;
+    /// in AWS the template owns it). Does nothing if it exists.
+    pub async fn ensure_table(&self) -> Result<(), BackendError> {
+        let exists = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .is_ok();
+        if exists {
+            return Ok(());
+        }
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(|e| BackendError::Unavailable(Box::new(e)))
+        };
+        let key_el = |name: &str, kind: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .map_err(|e| BackendError::Unavailable(Box::new(e)))
+        };
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr("PK")?)
+            .attribute_definitions(attr("SK")?)
+            .key_schema(key_el("PK", KeyType::Hash)?)
+            .key_schema(key_el("SK", KeyType::Range)?)
+            .stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::NewAndOldImages)
+                    .build()
+                    .map_err(|e| BackendError::Unavailable(Box::new(e)))?,
+            )
+            .send()
+            .await
+            .map_err(unavailable)?;
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .enabled(true)
+                    .attribute_name("ttl")
+                    .build()
+                    .map_err(|e| BackendError::Unavailable(Box::new(e)))?,
+            )
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,21 @@
+//! Sideline's AWS adapters: the ports over the AWS SDK.
+//!
+//! # Layout
+//!
+//! - [`dynamo`]: [`DynamoStore`], every storage port on one table — keys, the item
+//!   codec, the table schema, one module per port.
+//! - [`stream`]: the table's stream as Lambda delivers it, decoded through the same
+//!   codec into the domain's outbox records (and encoded, for devstack's stream).
+//! - [`gateway`]: [`ApiGatewayConnections`], the `@connections` port.
+//! - [`eventbridge`]: [`EventBridgeSink`], the event bus port.
+//! - [`sdk`]: the SDK configuration every client is built from.
+
+pub mod dynamo;
+pub mod eventbridge;
+pub mod gateway;
+pub mod sdk;
+pub mod stream;
+
+pub use dynamo::DynamoStore;
+pub use eventbridge::EventBridgeSink;
+pub use gateway::ApiGatewayConnections;

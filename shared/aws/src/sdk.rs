@@ -1,0 +1,86 @@
+//! The SDK configuration shared by every AWS client: rustls with ring for HTTPS,
+//! the region and the execution role's credentials from the environment.
+
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use aws_sdk_dynamodb::config::BehaviorVersion;
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use aws_types::region::Region;
+use aws_types::SdkConfig;
+use sideline_domain::config::{ConfigError, Env};
+
+/// The HTTP(S) client every SDK client uses: rustls with ring. The SDK's default
+/// client brings aws-lc, which made each bootstrap about a megabyte larger.
+fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+/// The SDK configuration inside Lambda: the region and the execution role's
+/// credentials, which Lambda puts in the environment for the life of the instance.
+/// Reading them directly (rather than through `aws-config`'s provider chains, which
+/// bring STS, SSO and IMDS clients along) keeps every bootstrap small.
+pub fn from_env(env: &impl Env) -> Result<SdkConfig, ConfigError> {
+    let region = match env.text("AWS_REGION") {
+        Some(region) => region,
+        None => env
+            .required("AWS_DEFAULT_REGION")
+            .map_err(|_| ConfigError::Missing {
+                var: "AWS_REGION".into(),
+            })?,
+    };
+    let key = env.required("AWS_ACCESS_KEY_ID")?;
+    let secret = env.required("AWS_SECRET_ACCESS_KEY")?;
+    let credentials = Credentials::new(
+        key,
+        secret,
+        env.text("AWS_SESSION_TOKEN"),
+        None,
+        "environment",
+    );
+    Ok(SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .http_client(https_client())
+        .region(Region::new(region))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .build())
+}
+
+/// An SDK configuration for a local endpoint (moto, devstack) with fixed dummy
+/// credentials, so nothing on the machine's AWS profile is read or needed.
+pub fn local(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .http_client(https_client())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "testing", "testing", None, None, "local",
+        )))
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sideline_domain::config::lookup;
+
+    #[test]
+    fn lambda_environment_gives_region_and_credentials() {
+        let config = from_env(&lookup(|name| match name {
+            "AWS_REGION" => Some("eu-west-1".into()),
+            "AWS_ACCESS_KEY_ID" => Some("AKIDEXAMPLE".into()),
+            "AWS_SECRET_ACCESS_KEY" => Some("secret".into()),
+            "AWS_SESSION_TOKEN" => Some("token".into()),
+            _ => None,
+        }))
+        .expect("config");
+        assert_eq!(config.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert!(config.credentials_provider().is_some());
+        let missing = from_env(&lookup(|name| {
+            (name == "AWS_REGION").then(|| "eu-west-1".into())
+        }));
+        assert_eq!(missing.unwrap_err().var(), "AWS_ACCESS_KEY_ID");
+    }
+}

@@ -1,0 +1,337 @@
+//! Typed community events: the catalogue, one `data` struct per event type, and
+//! the envelope they travel in. [`crate::outbox`] makes them from the table's
+//! changes; consumers read them back with [`Envelope::typed_data`].
+//!
+//! Every `eventId` is derived from the stored record alone (its keys and the time
+//! the item carries), so a replayed or redelivered stream record yields the same
+//! id and consumers can drop the repeat.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::ids::{ConnectionId, DecisionId, UserId};
+use crate::message::{Emoji, MessageId, Visibility};
+use crate::moderation::{DecisionKind, Stage};
+
+/// Version of every envelope and `data` shape below; bumped on breaking changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Namespace of event ids (UUIDv5). Changing it would break deduplication.
+const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x5d1d_e11e_e7e0_4a11_8c0d_e7e2_75ca_7a10);
+
+/// Every event type Sideline publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    RoomJoined,
+    RoomLeft,
+    MessageSent,
+    MessageEdited,
+    MessageDeleted,
+    MessageReported,
+    ReactionAdded,
+    ReactionRemoved,
+    /// A moderation decision (`community.moderation.*`), from the decision record.
+    Moderation(DecisionKind),
+}
+
+impl EventType {
+    pub const ALL: [EventType; 23] = [
+        EventType::RoomJoined,
+        EventType::RoomLeft,
+        EventType::MessageSent,
+        EventType::MessageEdited,
+        EventType::MessageDeleted,
+        EventType::MessageReported,
+        EventType::ReactionAdded,
+        EventType::ReactionRemoved,
+        EventType::Moderation(DecisionKind::MessageMasked),
+        EventType::Moderation(DecisionKind::MessageShadowed),
+        EventType::Moderation(DecisionKind::MessageHeld),
+        EventType::Moderation(DecisionKind::MessageBlocked),
+        EventType::Moderation(DecisionKind::MessageApproved),
+        EventType::Moderation(DecisionKind::MessageRejected),
+        EventType::Moderation(DecisionKind::MessageFlagged),
+        EventType::Moderation(DecisionKind::MessageHidden),
+        EventType::Moderation(DecisionKind::MessageRemoved),
+        EventType::Moderation(DecisionKind::UserMuted),
+        EventType::Moderation(DecisionKind::UserBanned),
+        EventType::Moderation(DecisionKind::UserShadowBanned),
+        EventType::Moderation(DecisionKind::SanctionLifted),
+        EventType::Moderation(DecisionKind::RoomSlowModeSet),
+        EventType::Moderation(DecisionKind::RoomModeSet),
+    ];
+
+    /// The EventBridge `detail-type` and the envelope's `type`.
+    pub fn detail_type(self) -> &'static str {
+        match self {
+            EventType::RoomJoined => "community.room.joined",
+            EventType::RoomLeft => "community.room.left",
+            EventType::MessageSent => "community.message.sent",
+            EventType::MessageEdited => "community.message.edited",
+            EventType::MessageDeleted => "community.message.deleted",
+            EventType::MessageReported => "community.message.reported",
+            EventType::ReactionAdded => "community.reaction.added",
+            EventType::ReactionRemoved => "community.reaction.removed",
+            EventType::Moderation(kind) => kind.detail_type(),
+        }
+    }
+
+    /// The name analytics tools know it by.
+    pub fn analytics_name(self) -> &'static str {
+        match self {
+            EventType::RoomJoined => "community_room_joined",
+            EventType::RoomLeft => "community_room_left",
+            EventType::MessageSent => "community_message_sent",
+            EventType::MessageEdited => "community_message_edited",
+            EventType::MessageDeleted => "community_message_deleted",
+            EventType::MessageReported => "community_message_reported",
+            EventType::ReactionAdded => "reaction_added",
+            EventType::ReactionRemoved => "reaction_removed",
+            // `user_muted`, `user_banned`, `message_blocked`, …
+            EventType::Moderation(kind) => kind.as_str(),
+        }
+    }
+
+    pub fn from_detail_type(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.detail_type() == raw)
+    }
+}
+
+/// Who caused an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Actor {
+    pub canonical_id: String,
+    pub role: String,
+}
+
+/// The `detail` of every event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Envelope {
+    pub event_id: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub analytics_name: String,
+    pub schema_version: u32,
+    pub occurred_at: String,
+    pub correlation_id: String,
+    pub tenant_id: String,
+    /// The host's context id (the room); absent for host events without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room_id: Option<String>,
+    pub actor: Actor,
+    pub data: Value,
+    pub meta: Map<String, Value>,
+}
+
+/// A deterministic event id (UUIDv5) for a name that identifies one occurrence.
+pub fn derived_id(name: &str) -> String {
+    derived_uuid(name).as_hyphenated().to_string()
+}
+
+/// [`derived_id`] as a UUID.
+pub fn derived_uuid(name: &str) -> Uuid {
+    Uuid::new_v5(&EVENT_NAMESPACE, name.as_bytes())
+}
+
+/// The id of the event of type `kind` about the stored item `item_key`;
+/// `discriminator` tells apart several events of one item (a re-join).
+pub fn event_id(kind: EventType, item_key: &str, discriminator: &str) -> String {
+    derived_id(&format!(
+        "{}\u{1f}{item_key}\u{1f}{discriminator}",
+        kind.detail_type()
+    ))
+}
+
+/// `community.room.joined`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoomJoined {
+    pub connection_id: ConnectionId,
+}
+
+/// Why a membership ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LeftReason {
+    /// A `leave`, a `$disconnect` or a connection found gone.
+    Left,
+    /// DynamoDB's TTL removed a membership nobody ended.
+    Expired,
+}
+
+/// `community.room.left`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoomLeft {
+    pub connection_id: ConnectionId,
+    pub reason: LeftReason,
+}
+
+/// `community.message.sent`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MessageSent {
+    pub message_id: MessageId,
+    pub text: String,
+    pub text_length: usize,
+    pub visibility: Visibility,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<MessageId>,
+}
+
+/// `community.message.edited`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MessageEdited {
+    pub message_id: MessageId,
+    pub text: String,
+    pub text_length: usize,
+}
+
+/// `community.message.deleted`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MessageDeleted {
+    pub message_id: MessageId,
+}
+
+/// `community.message.reported`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MessageReported {
+    pub message_id: MessageId,
+    pub author_id: UserId,
+    pub reason: String,
+}
+
+/// `community.reaction.added` and `community.reaction.removed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReactionChanged {
+    pub message_id: MessageId,
+    pub emoji: Emoji,
+}
+
+/// `community.moderation.*`: the decision record as kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DecisionMade {
+    pub decision_id: DecisionId,
+    pub stage: Stage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_id: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<MessageId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub categories: Vec<String>,
+    pub scores: BTreeMap<String, f32>,
+    pub rule_version: String,
+    pub enforced: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<i64>,
+}
+
+/// The `data` of an event, typed by its type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventData {
+    RoomJoined(RoomJoined),
+    RoomLeft(RoomLeft),
+    MessageSent(MessageSent),
+    MessageEdited(MessageEdited),
+    MessageDeleted(MessageDeleted),
+    MessageReported(MessageReported),
+    ReactionAdded(ReactionChanged),
+    ReactionRemoved(ReactionChanged),
+    Moderation(DecisionKind, DecisionMade),
+}
+
+/// An event's `data` did not fit its type.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("`{0}` is not a community event type")]
+    UnknownType(String),
+    #[error("data of `{event_type}` does not fit its schema")]
+    Shape {
+        event_type: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl EventData {
+    pub fn event_type(&self) -> EventType {
+        match self {
+            EventData::RoomJoined(_) => EventType::RoomJoined,
+            EventData::RoomLeft(_) => EventType::RoomLeft,
+            EventData::MessageSent(_) => EventType::MessageSent,
+            EventData::MessageEdited(_) => EventType::MessageEdited,
+            EventData::MessageDeleted(_) => EventType::MessageDeleted,
+            EventData::MessageReported(_) => EventType::MessageReported,
+            EventData::ReactionAdded(_) => EventType::ReactionAdded,
+            EventData::ReactionRemoved(_) => EventType::ReactionRemoved,
+            EventData::Moderation(kind, _) => EventType::Moderation(*kind),
+        }
+    }
+
+    /// The `data` object as it goes into the envelope.
+    pub fn to_value(&self) -> Value {
+        let value = match self {
+            EventData::RoomJoined(d) => serde_json::to_value(d),
+            EventData::RoomLeft(d) => serde_json::to_value(d),
+            EventData::MessageSent(d) => serde_json::to_value(d),
+            EventData::MessageEdited(d) => serde_json::to_value(d),
+            EventData::MessageDeleted(d) => serde_json::to_value(d),
+            EventData::MessageReported(d) => serde_json::to_value(d),
+            EventData::ReactionAdded(d) | EventData::ReactionRemoved(d) => serde_json::to_value(d),
+            EventData::Moderation(_, d) => serde_json::to_value(d),
+        };
+        // These structs hold strings, numbers and string-keyed maps only.
+        value.unwrap_or_default()
+    }
+
+    /// Reads `data` as the struct of `detail_type`.
+    pub fn from_value(detail_type: &str, data: &Value) -> Result<Self, DataError> {
+        let kind = EventType::from_detail_type(detail_type)
+            .ok_or_else(|| DataError::UnknownType(detail_type.to_owned()))?;
+        let shape = |source| DataError::Shape {
+            event_type: detail_type.to_owned(),
+            source,
+        };
+        fn read<T: serde::de::DeserializeOwned>(data: &Value) -> Result<T, serde_json::Error> {
+            T::deserialize(data)
+        }
+        Ok(match kind {
+            EventType::RoomJoined => EventData::RoomJoined(read(data).map_err(shape)?),
+            EventType::RoomLeft => EventData::RoomLeft(read(data).map_err(shape)?),
+            EventType::MessageSent => EventData::MessageSent(read(data).map_err(shape)?),
+            EventType::MessageEdited => EventData::MessageEdited(read(data).map_err(shape)?),
+            EventType::MessageDeleted => EventData::MessageDeleted(read(data).map_err(shape)?),
+            EventType::MessageReported => EventData::MessageReported(read(data).map_err(shape)?),
+            EventType::ReactionAdded => EventData::ReactionAdded(read(data).map_err(shape)?),
+            EventType::ReactionRemoved => EventData::ReactionRemoved(read(data).map_err(shape)?),
+            EventType::Moderation(kind) => EventData::Moderation(kind, read(data).map_err(shape)?),
+        })
+    }
+}
+
+impl Envelope {
+    /// The typed `data` of a community event.
+    pub fn typed_data(&self) -> Result<EventData, DataError> {
+        EventData::from_value(&self.event_type, &self.data)
+    }
+}
+
+/// An event as EventBridge delivers it to a rule's target (an SQS message body, a
+/// Lambda invocation): `detail-type` and the envelope as `detail`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BusEvent {
+    #[serde(rename = "detail-type")]
+    pub detail_type: String,
+    pub detail: Envelope,
+}

@@ -1,0 +1,343 @@
+//! Validated identifiers, and time-ordered ids made from a given time.
+//!
+//! Every id that reaches storage keys is checked here: `#` is the storage key
+//! separator, so no id may contain it.
+
+use std::fmt;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use uuid::{ContextV7, Timestamp, Uuid};
+
+/// Namespace for canonical user ids (UUIDv5). Changing it would split every user.
+const USER_NAMESPACE: Uuid = Uuid::from_u128(0x5d1d_e11e_0c0a_4b1e_9e3a_51de_11ee_c0de);
+
+/// Longest tenant id accepted.
+pub const MAX_TENANT_LEN: usize = 64;
+/// Longest room id accepted.
+pub const MAX_ROOM_LEN: usize = 128;
+/// Longest connection id accepted (API Gateway's are 16 characters).
+pub const MAX_CONNECTION_ID_LEN: usize = 128;
+
+/// Why an identifier was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("{what} must not be empty")]
+    Empty { what: &'static str },
+    #[error("{what} is longer than {max} characters")]
+    TooLong { what: &'static str, max: usize },
+    #[error("{what} may only contain letters, digits and {allowed}")]
+    BadCharacter {
+        what: &'static str,
+        allowed: &'static str,
+    },
+}
+
+/// A tenant: one host product deployment. Every stored key starts with it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TenantId(String);
+
+impl TenantId {
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        let what = "tenant";
+        if raw.is_empty() {
+            return Err(IdError::Empty { what });
+        }
+        if raw.chars().count() > MAX_TENANT_LEN {
+            return Err(IdError::TooLong {
+                what,
+                max: MAX_TENANT_LEN,
+            });
+        }
+        if !raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(IdError::BadCharacter {
+                what,
+                allowed: "'-', '_', '.'",
+            });
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The canonical user id: `u_` and 32 hex digits, derived from (tenant, host user id).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct UserId(String);
+
+impl UserId {
+    /// Derives the canonical id. The separator cannot occur in a tenant id, so
+    /// distinct (tenant, sub) pairs never collide by concatenation.
+    pub fn derive(tenant: &TenantId, host_user_id: &str) -> Self {
+        let mut input = Vec::with_capacity(tenant.0.len() + 1 + host_user_id.len());
+        input.extend_from_slice(tenant.0.as_bytes());
+        input.push(0x1f);
+        input.extend_from_slice(host_user_id.as_bytes());
+        Self(format!(
+            "u_{}",
+            Uuid::new_v5(&USER_NAMESPACE, &input).simple()
+        ))
+    }
+
+    /// Accepts an id produced by [`UserId::derive`], e.g. read back from storage.
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        let what = "user id";
+        let hex = raw.strip_prefix("u_").ok_or(IdError::BadCharacter {
+            what,
+            allowed: "a 'u_' prefix",
+        })?;
+        if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(IdError::BadCharacter {
+                what,
+                allowed: "32 hex digits after 'u_'",
+            });
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A room, named by the host after the object on screen (`match:123`, `report:q3`).
+/// Always scoped to a tenant by the keys that store it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RoomId(String);
+
+impl RoomId {
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        let what = "room";
+        if raw.is_empty() {
+            return Err(IdError::Empty { what });
+        }
+        if raw.len() > MAX_ROOM_LEN {
+            return Err(IdError::TooLong {
+                what,
+                max: MAX_ROOM_LEN,
+            });
+        }
+        // '#' is the key separator in storage, so it is not allowed here.
+        if !raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_' | '.' | '@' | '/'))
+        {
+            return Err(IdError::BadCharacter {
+                what,
+                allowed: "':', '-', '_', '.', '@', '/'",
+            });
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An API Gateway connection id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ConnectionId(String);
+
+impl ConnectionId {
+    /// API Gateway ids are short printable ASCII; '#' is refused because it is the
+    /// storage key separator.
+    pub fn parse(raw: &str) -> Option<Self> {
+        (!raw.is_empty()
+            && raw.len() <= MAX_CONNECTION_ID_LEN
+            && raw.bytes().all(|b| b.is_ascii_graphic() && b != b'#'))
+        .then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ConnectionId {
+    type Error = IdError;
+
+    fn try_from(raw: String) -> Result<Self, IdError> {
+        Self::parse(&raw).ok_or(IdError::BadCharacter {
+            what: "connection id",
+            allowed: "printable ASCII other than '#'",
+        })
+    }
+}
+
+/// The id of a moderation decision: UUIDv7 made at the decision's time, so a
+/// tenant's decision record sorts by time; or derived (UUIDv5) from what makes a
+/// decision unique, so a retried request finds its decision already recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DecisionId(Uuid);
+
+impl DecisionId {
+    /// A new id for a decision made at `at_ms`.
+    pub fn at(at_ms: i64) -> Self {
+        Self(v7_at(at_ms))
+    }
+
+    /// The id of the one decision `name` identifies.
+    pub fn derived(name: &str) -> Self {
+        Self(crate::events::derived_uuid(name))
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        Uuid::try_parse(raw)
+            .map(Self)
+            .map_err(|_| IdError::BadCharacter {
+                what: "decision id",
+                allowed: "a UUID's hex digits and '-'",
+            })
+    }
+}
+
+/// One context for every time-ordered id of the process: within one millisecond
+/// its counter keeps ids increasing, and an id never sorts before an earlier one
+/// even when the given time steps back (a manual clock, a clock adjustment).
+static V7: Mutex<ContextV7> = Mutex::new(ContextV7::new());
+
+/// A UUIDv7 stamped with `at_ms` (clamped to the epoch) rather than the machine's
+/// clock, so ids follow the injected clock.
+pub fn v7_at(at_ms: i64) -> Uuid {
+    let ms = u64::try_from(at_ms).unwrap_or(0);
+    let context = V7.lock().unwrap_or_else(|e| e.into_inner());
+    let nanos = u32::try_from((ms % 1000) * 1_000_000).unwrap_or(0);
+    Uuid::new_v7(Timestamp::from_unix(&*context, ms / 1000, nanos))
+}
+
+macro_rules! string_id {
+    ($($name:ident),*) => {$(
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+    )*};
+}
+
+string_id!(TenantId, UserId, RoomId, ConnectionId);
+
+macro_rules! parsed_from_string {
+    ($($name:ident),*) => {$(
+        impl TryFrom<String> for $name {
+            type Error = IdError;
+
+            fn try_from(raw: String) -> Result<Self, IdError> {
+                Self::parse(&raw)
+            }
+        }
+    )*};
+}
+
+parsed_from_string!(TenantId, UserId, RoomId);
+
+impl fmt::Display for DecisionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.as_hyphenated().fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn canonical_id_is_deterministic_and_tenant_scoped() {
+        let a = TenantId::parse("acme").unwrap();
+        let b = TenantId::parse("globex").unwrap();
+        assert_eq!(UserId::derive(&a, "42"), UserId::derive(&a, "42"));
+        assert_ne!(UserId::derive(&a, "42"), UserId::derive(&b, "42"));
+        assert_ne!(UserId::derive(&a, "42"), UserId::derive(&a, "43"));
+        let id = UserId::derive(&a, "42");
+        assert_eq!(UserId::parse(id.as_str()).unwrap(), id);
+    }
+
+    #[test]
+    fn concatenation_does_not_collide() {
+        let a = TenantId::parse("ab").unwrap();
+        let b = TenantId::parse("a").unwrap();
+        assert_ne!(UserId::derive(&a, "c"), UserId::derive(&b, "bc"));
+    }
+
+    #[test]
+    fn tenant_ids_are_validated() {
+        assert!(TenantId::parse("").is_err());
+        assert!(TenantId::parse("a#b").is_err());
+        assert!(TenantId::parse(&"x".repeat(65)).is_err());
+        assert!(TenantId::parse("acme-prod_1.eu").is_ok());
+    }
+
+    #[test]
+    fn room_ids_are_validated() {
+        assert!(RoomId::parse("match:123").is_ok());
+        assert!(RoomId::parse("report:q3/eu@2026.v1").is_ok());
+        assert!(RoomId::parse("").is_err());
+        assert!(RoomId::parse("a#b").is_err());
+        assert!(RoomId::parse("with space").is_err());
+        assert!(RoomId::parse(&"r".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn ids_follow_the_given_time_and_never_go_back() {
+        let early = v7_at(1_800_000_000_000);
+        let same_ms = v7_at(1_800_000_000_000);
+        let later = v7_at(1_800_000_000_001);
+        assert!(early < same_ms, "ordered within one millisecond");
+        assert!(same_ms < later);
+        let (secs, _) = early.get_timestamp().expect("v7").to_unix();
+        assert_eq!(secs, 1_800_000_000);
+        // A clock that steps back still yields a later id.
+        assert!(v7_at(1_700_000_000_000) > later);
+        assert!(DecisionId::at(0) != DecisionId::at(0));
+    }
+
+    proptest! {
+        /// Whatever the input, parsing never panics; what parses is what was given,
+        /// holds no key separator, and reads back the same through serde.
+        #[test]
+        fn id_parsers_accept_exactly_valid_ids(raw in "\\PC{0,150}") {
+            if let Ok(t) = TenantId::parse(&raw) {
+                prop_assert_eq!(t.as_str(), raw.as_str());
+                prop_assert!(!raw.contains('#') && !raw.is_empty() && raw.chars().count() <= MAX_TENANT_LEN);
+                let back: TenantId = serde_json::from_value(serde_json::to_value(&t).unwrap()).unwrap();
+                prop_assert_eq!(back, t);
+            }
+            if let Ok(r) = RoomId::parse(&raw) {
+                prop_assert!(!raw.contains('#') && !raw.contains(' ') && raw.len() <= MAX_ROOM_LEN);
+                let back: RoomId = serde_json::from_value(serde_json::to_value(&r).unwrap()).unwrap();
+                prop_assert_eq!(back, r);
+            }
+            if let Some(c) = ConnectionId::parse(&raw) {
+                prop_assert!(raw.is_ascii() && !raw.contains('#') && !raw.contains(' '));
+                prop_assert_eq!(c.as_str(), raw.as_str());
+            }
+            prop_assert!(UserId::parse(&raw).is_err() || raw.len() == 34);
+            let _ = DecisionId::parse(&raw);
+        }
+
+        #[test]
+        fn derived_user_ids_always_parse(tenant in "[a-z0-9._-]{1,64}", sub in "\\PC{1,40}") {
+            let tenant = TenantId::parse(&tenant).unwrap();
+            let id = UserId::derive(&tenant, &sub);
+            prop_assert_eq!(UserId::parse(id.as_str()).unwrap(), id);
+        }
+    }
+}

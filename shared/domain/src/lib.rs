@@ -1,0 +1,28 @@
+//! Sideline's domain: the values and rules every function shares, with no I/O —
+//! no AWS SDK, no tokio. Every other crate points inward to this one.
+//!
+//! # Layout
+//!
+//! - [`ids`]: validated identifiers — tenants, users, rooms, connections, decisions —
+//!   and time-ordered ids made from a given time.
+//! - [`identity`]: roles, login providers, the verified identity a connection carries.
+//! - [`room`]: room modes, capabilities (role × mode), a room's settings.
+//! - [`connection`]: a live connection and its memberships.
+//! - [`message`]: message values, stored messages, reactions.
+//! - [`moderation`]: sanctions, the decision record, the review queue, reports, and
+//!   the pure rules behind escalation and flood detection.
+//! - [`events`]: the event catalogue and envelope, deterministic event ids.
+//! - [`outbox`]: what a store's changes are, as the stream carries them.
+//! - [`time`]: the one timestamp format of the wire and the events.
+//! - [`config`]: typed configuration read through one lookup, with typed errors.
+
+pub mod config;
+pub mod connection;
+pub mod events;
+pub mod identity;
+pub mod ids;
+pub mod message;
+pub mod moderation;
+pub mod outbox;
+pub mod room;
+pub mod time;

@@ -1,0 +1,326 @@
+//! The outbox: what a store's changes are, as the table's stream carries them, and
+//! the event each one makes.
+//!
+//! A store reports every change to an item that is an interaction — memberships,
+//! messages, reactions, reports, moderation decisions — as a [`Change`] of typed
+//! records. The DynamoDB stream carries the same changes as item images, which the
+//! AWS adapter decodes back into these types; the in-memory store emits them
+//! directly. [`event_for`] turns one into its event, the same way for both.
+
+use serde_json::Map;
+
+use crate::connection::Member;
+use crate::events::{
+    event_id, Actor, DecisionMade, Envelope, EventData, EventType, LeftReason, MessageDeleted,
+    MessageEdited, MessageReported, MessageSent, ReactionChanged, RoomJoined, RoomLeft,
+    SCHEMA_VERSION,
+};
+use crate::ids::{RoomId, TenantId};
+use crate::message::{Reaction, StoredMessage};
+use crate::moderation::{Decision, Report};
+use crate::time::format_time;
+
+/// A stored record the outbox knows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    Member {
+        tenant: TenantId,
+        room: RoomId,
+        member: Member,
+    },
+    Message(StoredMessage),
+    Reaction(Reaction),
+    Report(Report),
+    Decision(Decision),
+    /// Anything else the table holds (connections, counters, idempotency keys):
+    /// no event.
+    Other,
+}
+
+/// How an item changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Insert,
+    Modify,
+    Remove,
+}
+
+impl ChangeKind {
+    /// The stream's `eventName`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Insert => "INSERT",
+            ChangeKind::Modify => "MODIFY",
+            ChangeKind::Remove => "REMOVE",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "INSERT" => ChangeKind::Insert,
+            "MODIFY" => ChangeKind::Modify,
+            "REMOVE" => ChangeKind::Remove,
+            _ => return None,
+        })
+    }
+}
+
+/// One change to one item: its images before and after.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub old: Option<Stored>,
+    pub new: Option<Stored>,
+}
+
+impl Change {
+    pub fn insert(new: Stored) -> Self {
+        Self {
+            kind: ChangeKind::Insert,
+            old: None,
+            new: Some(new),
+        }
+    }
+
+    pub fn modify(old: Stored, new: Stored) -> Self {
+        Self {
+            kind: ChangeKind::Modify,
+            old: Some(old),
+            new: Some(new),
+        }
+    }
+
+    pub fn remove(old: Stored) -> Self {
+        Self {
+            kind: ChangeKind::Remove,
+            old: Some(old),
+            new: None,
+        }
+    }
+
+    /// The image the event is made from: the new one, or the old one of a removal.
+    fn image(&self) -> Option<&Stored> {
+        match self.kind {
+            ChangeKind::Insert | ChangeKind::Modify => self.new.as_ref(),
+            ChangeKind::Remove => self.old.as_ref(),
+        }
+    }
+}
+
+/// A change as the stream delivered it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRecord {
+    pub change: Change,
+    /// The item's identity in the table (its keys), which event ids derive from.
+    pub item_key: String,
+    /// The stream's sequence number: tells apart two edits of one message.
+    pub sequence: String,
+    /// When the stream saw the change (ms), if it says.
+    pub at_ms: Option<i64>,
+    /// The table's TTL process removed the item (not a user's action).
+    pub expired: bool,
+}
+
+/// What one event is made of before its id is known.
+struct Draft<'a> {
+    data: EventData,
+    discriminator: String,
+    tenant: &'a TenantId,
+    room: Option<&'a RoomId>,
+    actor: String,
+    role: String,
+    occurred_ms: i64,
+    correlation: Option<&'a str>,
+}
+
+/// The event a change makes; `None` for changes that are not interactions
+/// (connections, counters, refreshed memberships, reaction counts).
+pub fn event_for(record: &OutboxRecord) -> Option<Envelope> {
+    let change = &record.change;
+    let at = |fallback: i64| record.at_ms.unwrap_or(fallback);
+    let draft = match (change.image()?, change.kind) {
+        (
+            Stored::Member {
+                tenant,
+                room,
+                member,
+            },
+            ChangeKind::Insert,
+        ) => Draft {
+            data: EventData::RoomJoined(RoomJoined {
+                connection_id: member.connection_id.clone(),
+            }),
+            discriminator: member.joined_at_ms.to_string(),
+            tenant,
+            room: Some(room),
+            actor: member.user.to_string(),
+            role: member.role.as_str().to_owned(),
+            occurred_ms: member.joined_at_ms,
+            correlation: member.correlation_id.as_deref(),
+        },
+        (
+            Stored::Member {
+                tenant,
+                room,
+                member,
+            },
+            ChangeKind::Remove,
+        ) => Draft {
+            data: EventData::RoomLeft(RoomLeft {
+                connection_id: member.connection_id.clone(),
+                reason: if record.expired {
+                    LeftReason::Expired
+                } else {
+                    LeftReason::Left
+                },
+            }),
+            discriminator: member.joined_at_ms.to_string(),
+            tenant,
+            room: Some(room),
+            actor: member.user.to_string(),
+            role: member.role.as_str().to_owned(),
+            occurred_ms: at(member.joined_at_ms),
+            correlation: member.correlation_id.as_deref(),
+        },
+        (Stored::Message(m), kind) => {
+            let data = match kind {
+                ChangeKind::Insert => EventData::MessageSent(MessageSent {
+                    message_id: m.id,
+                    text: m.text.as_str().to_owned(),
+                    text_length: m.text.as_str().chars().count(),
+                    visibility: m.visibility,
+                    reply_to: m.reply_to,
+                }),
+                ChangeKind::Modify => {
+                    let old_text = match &change.old {
+                        Some(Stored::Message(old)) => Some(old.text.as_str()),
+                        _ => None,
+                    };
+                    if old_text == Some(m.text.as_str()) {
+                        return None; // a reaction count or the visibility changed
+                    }
+                    EventData::MessageEdited(MessageEdited {
+                        message_id: m.id,
+                        text: m.text.as_str().to_owned(),
+                        text_length: m.text.as_str().chars().count(),
+                    })
+                }
+                ChangeKind::Remove => {
+                    EventData::MessageDeleted(MessageDeleted { message_id: m.id })
+                }
+            };
+            Draft {
+                discriminator: if kind == ChangeKind::Modify {
+                    record.sequence.clone()
+                } else {
+                    String::new()
+                },
+                data,
+                tenant: &m.tenant,
+                room: Some(&m.room),
+                actor: m.author.id.to_string(),
+                role: m.author.role.as_str().to_owned(),
+                occurred_ms: if kind == ChangeKind::Insert {
+                    m.created_at_ms
+                } else {
+                    at(m.created_at_ms)
+                },
+                correlation: m.correlation_id.as_deref(),
+            }
+        }
+        (Stored::Report(r), ChangeKind::Insert) => Draft {
+            data: EventData::MessageReported(MessageReported {
+                message_id: r.message,
+                author_id: r.author.clone(),
+                reason: r.reason.clone(),
+            }),
+            discriminator: String::new(),
+            tenant: &r.tenant,
+            room: Some(&r.room),
+            actor: r.reporter.to_string(),
+            role: r.reporter_role.as_str().to_owned(),
+            occurred_ms: r.at_ms,
+            correlation: r.correlation_id.as_deref(),
+        },
+        (Stored::Decision(d), ChangeKind::Insert) => Draft {
+            data: EventData::Moderation(d.kind, decision_made(d)),
+            discriminator: String::new(),
+            tenant: &d.tenant,
+            room: d.room.as_ref(),
+            actor: d
+                .actor
+                .as_ref()
+                .map_or_else(|| "system".to_owned(), ToString::to_string),
+            role: d.actor_role.clone(),
+            occurred_ms: d.at_ms,
+            correlation: d.correlation_id.as_deref(),
+        },
+        (Stored::Reaction(r), ChangeKind::Insert | ChangeKind::Remove) => {
+            let data = ReactionChanged {
+                message_id: r.message,
+                emoji: r.emoji.clone(),
+            };
+            let added = change.kind == ChangeKind::Insert;
+            Draft {
+                data: if added {
+                    EventData::ReactionAdded(data)
+                } else {
+                    EventData::ReactionRemoved(data)
+                },
+                discriminator: r.at_ms.to_string(),
+                tenant: &r.tenant,
+                room: Some(&r.room),
+                actor: r.user.to_string(),
+                role: r.role.as_str().to_owned(),
+                occurred_ms: if added { r.at_ms } else { at(r.at_ms) },
+                correlation: r.correlation_id.as_deref(),
+            }
+        }
+        _ => return None,
+    };
+    Some(envelope(draft, &record.item_key))
+}
+
+fn decision_made(d: &Decision) -> DecisionMade {
+    DecisionMade {
+        decision_id: d.id,
+        stage: d.stage,
+        subject_id: d.subject.clone(),
+        message_id: d.message,
+        reason: d.reason.clone(),
+        categories: d.categories.clone(),
+        scores: d.scores.clone(),
+        rule_version: d.rule_version.clone(),
+        enforced: d.enforced,
+        duration_s: d.duration_s,
+    }
+}
+
+fn envelope(draft: Draft<'_>, item_key: &str) -> Envelope {
+    let kind: EventType = draft.data.event_type();
+    let id = event_id(kind, item_key, &draft.discriminator);
+    let mut meta = Map::new();
+    meta.insert("source".into(), "stream".into());
+    if matches!(kind, EventType::MessageSent | EventType::MessageEdited) {
+        meta.insert("messageType".into(), "text".into());
+    }
+    Envelope {
+        correlation_id: draft
+            .correlation
+            .map(str::to_owned)
+            .unwrap_or_else(|| id.clone()),
+        event_id: id,
+        event_type: kind.detail_type().to_owned(),
+        analytics_name: kind.analytics_name().to_owned(),
+        schema_version: SCHEMA_VERSION,
+        occurred_at: format_time(draft.occurred_ms),
+        tenant_id: draft.tenant.to_string(),
+        room_id: draft.room.map(ToString::to_string),
+        actor: Actor {
+            canonical_id: draft.actor,
+            role: draft.role,
+        },
+        data: draft.data.to_value(),
+        meta,
+    }
+}

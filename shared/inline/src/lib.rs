@@ -1,0 +1,955 @@
+//! The inline moderation stage: what `ws-message` runs on every `send` before anyone
+//! else sees the text, and what `moderation-eval` runs on a corpus. Pure and cheap
+//! (well under a millisecond per message): no I/O, no model.
+//!
+//! - personal data ([`pii`]) is masked in what others see;
+//! - toxicity and profanity come from `rustrict`, which undoes evasions (confusable
+//!   letters, zero-width characters, spacing, leetspeak) without Scunthorpe-style
+//!   false positives, and grades them by severity;
+//! - spam and scams are scored from cheap signals: contact lures, crypto and
+//!   giveaway bait, link density, shouting, repetition;
+//! - tenant lists block words and link domains.
+//!
+//! The outcome is one [`Action`]; thresholds come from [`ModerationConfig`] and move
+//! with the author's reputation, and moderators and admins are only PII-masked.
+//!
+//! It belongs to the domain layer, in a crate of its own so that the functions that
+//! never look at text (the authorizer, `ws-connect`, `ws-disconnect`, `ingest`) do
+//! not compile rustrict and libphonenumber.
+//!
+//! # Layout
+//!
+//! - [`InlineModerator`]: the stage; [`Verdict`] its decision.
+//! - [`pii`]: finding and masking personal data.
+//! - [`policy`]: per-tenant settings from `SIDELINE_MODERATION_CONFIG`.
+
+pub mod pii;
+pub mod policy;
+
+use std::collections::BTreeMap;
+
+use rustrict::{Censor, Type};
+
+use sideline_domain::identity::Role;
+
+/// What happens to a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    /// Delivered as written.
+    Allow,
+    /// Delivered with personal data or profanity masked.
+    Mask,
+    /// Stored, visible to the sender only: they do not learn they were filtered.
+    Shadow,
+    /// Stored and queued for review, visible to the sender as pending.
+    Hold,
+    /// Refused with a reason; nothing stored.
+    Block,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Allow => "allow",
+            Action::Mask => "mask",
+            Action::Shadow => "shadow",
+            Action::Hold => "hold",
+            Action::Block => "block",
+        }
+    }
+}
+
+/// Per-tenant settings. The defaults are the documented ones.
+#[derive(Debug, Clone)]
+pub struct ModerationConfig {
+    /// Toxicity at or above this blocks (0–1; default 0.85).
+    pub toxicity_threshold: f32,
+    /// Spam at or above this shadows (0–1; default 0.75); above 2/3 of it holds.
+    pub spam_threshold: f32,
+    /// Confidence at which the asynchronous stage approves held messages (0.92).
+    pub auto_approve_confidence: f32,
+    /// Region for phone numbers written without a country code.
+    pub phone_region: phonenumber::country::Id,
+    /// Words (lower case) that block a message outright.
+    pub blocked_words: Vec<String>,
+    /// Words (lower case) never taken for abuse, e.g. place names that contain a
+    /// swear word. Defaults to [`DEFAULT_ALLOWED_WORDS`].
+    pub allowed_words: Vec<String>,
+    /// Link domains that block a message outright.
+    pub blocked_domains: Vec<String>,
+    /// Links are held for authors below this reputation (`None`: links allowed).
+    pub links_min_reputation: Option<f32>,
+    /// Rule sets that only record what they would have done (personal data is
+    /// always masked).
+    pub shadow_rule_sets: Vec<RuleSet>,
+}
+
+impl Default for ModerationConfig {
+    fn default() -> Self {
+        Self {
+            toxicity_threshold: 0.85,
+            spam_threshold: 0.75,
+            auto_approve_confidence: 0.92,
+            phone_region: phonenumber::country::Id::US,
+            blocked_words: Vec::new(),
+            allowed_words: DEFAULT_ALLOWED_WORDS
+                .iter()
+                .map(|w| (*w).to_owned())
+                .collect(),
+            blocked_domains: Vec::new(),
+            links_min_reputation: None,
+            shadow_rule_sets: Vec::new(),
+        }
+    }
+}
+
+/// Who is writing.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthorStanding {
+    pub role: Role,
+    /// 0 (new or often moderated) to 1 (long-standing, clean); 0.5 when unknown.
+    pub reputation: f32,
+}
+
+impl Default for AuthorStanding {
+    fn default() -> Self {
+        Self {
+            role: Role::Member,
+            reputation: 0.5,
+        }
+    }
+}
+
+/// The stage's decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub action: Action,
+    /// What other room members see; `None` when they see nothing.
+    pub text: Option<String>,
+    /// What is stored (and shown to the author): `text` when others see something,
+    /// else the text with personal data masked; empty for `block`.
+    pub stored: String,
+    /// Categories found: `pii.email`, `profanity`, `hate`, `sexual`, `harassment`,
+    /// `spam`, `scam`, `blocked_word`, …
+    pub categories: Vec<String>,
+    /// Scores 0–1 by name (`toxicity`, `spam`).
+    pub scores: BTreeMap<String, f32>,
+    /// Why, for `block` (in the sender's ack) and for the audit trail.
+    pub reason: Option<String>,
+    /// The rule set that decided the action (`None` for allow and personal-data masking).
+    pub rule: Option<RuleSet>,
+    /// What rule sets in shadow mode would have done, had they been enforced.
+    pub would_have: Vec<ShadowFinding>,
+}
+
+/// A group of rules that can be enforced or run in shadow mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSet {
+    /// Tenant block lists (words, link domains).
+    Lists,
+    /// Toxicity and profanity.
+    Toxicity,
+    /// Spam and scams.
+    Spam,
+    /// Links held for authors below a reputation.
+    Links,
+}
+
+impl RuleSet {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleSet::Lists => "lists",
+            RuleSet::Toxicity => "toxicity",
+            RuleSet::Spam => "spam",
+            RuleSet::Links => "links",
+        }
+    }
+}
+
+/// What a rule set in shadow mode would have done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShadowFinding {
+    pub rule_set: RuleSet,
+    pub action: Action,
+    pub categories: Vec<String>,
+    pub reason: Option<String>,
+}
+
+/// Place and team names that contain a swear word: the Scunthorpe problem.
+pub const DEFAULT_ALLOWED_WORDS: [&str; 14] = [
+    "scunthorpe",
+    "penistone",
+    "cockermouth",
+    "middlesex",
+    "sussex",
+    "essex",
+    "wessex",
+    "clitheroe",
+    "shitterton",
+    "arsenal",
+    "dickens",
+    "cockburn",
+    "titchfield",
+    "hancock",
+];
+
+const LURES: [&str; 12] = [
+    "dm me",
+    "message me on",
+    "add me on",
+    "text me on",
+    "telegram",
+    "whatsapp",
+    "t.me/",
+    "wa.me/",
+    "snapchat",
+    "kik me",
+    "signal me",
+    "hit me up on",
+];
+const BAIT: [&str; 14] = [
+    "free btc",
+    "free bitcoin",
+    "free crypto",
+    "free eth",
+    "airdrop",
+    "giveaway",
+    "double your",
+    "guaranteed profit",
+    "investment opportunity",
+    "send 1 btc",
+    "claim your prize",
+    "you have won",
+    "earn $",
+    "100x",
+];
+
+/// Top-level domains a bare `name.tld` (no scheme, no `www.`, no path) is taken
+/// for a link with; anything with a scheme, `www.` or a path counts whatever its
+/// top-level domain.
+const BARE_LINK_TLDS: [&str; 24] = [
+    "com", "net", "org", "io", "co", "me", "gg", "tv", "xyz", "ru", "uk", "de", "app", "dev",
+    "info", "biz", "link", "club", "site", "online", "ly", "to", "cc", "us",
+];
+
+/// The host of every link in `lower`: `https://x.example/…`, `www.x.example`,
+/// `(https://u@x.example)`, `x.example/path`, `x.com`. Email addresses are not links.
+fn link_hosts(lower: &str) -> Vec<&str> {
+    let mut hosts = Vec::new();
+    for token in lower.split_whitespace() {
+        let token = token.trim_matches(|c: char| {
+            matches!(
+                c,
+                '(' | ')' | '[' | ']' | '<' | '>' | '"' | '\'' | ',' | '.' | '!' | '?' | ';'
+            )
+        });
+        let (rest, schemed) = match token.split_once("://") {
+            Some((scheme, rest)) if scheme.chars().all(|c| c.is_ascii_alphabetic()) => (rest, true),
+            _ => (token, false),
+        };
+        if !schemed && rest.contains('@') {
+            continue; // an email address, masked as personal data
+        }
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = authority.rsplit('@').next().unwrap_or_default();
+        let host = host.split(':').next().unwrap_or_default();
+        let Some((_, tld)) = host.rsplit_once('.') else {
+            continue;
+        };
+        let well_formed = host.split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        }) && tld.len() >= 2
+            && tld.chars().all(char::is_alphabetic);
+        let explicit = schemed || host.starts_with("www.") || rest.len() > authority.len();
+        if well_formed && (explicit || BARE_LINK_TLDS.contains(&tld)) {
+            hosts.push(host.trim_start_matches("www."));
+        }
+    }
+    hosts
+}
+
+/// Spam signals, 0–1, and whether the message is a scam (lure or bait).
+fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
+    let mut score: f32 = 0.0;
+    let lure = LURES.iter().any(|l| lower.contains(l));
+    let bait = BAIT.iter().any(|b| lower.contains(b));
+    if lure {
+        score += 0.5;
+    }
+    if bait {
+        score += 0.5;
+    }
+    let all: Vec<&str> = lower.split_whitespace().collect();
+    let words = all.len().max(1);
+    let link_count = all
+        .iter()
+        .filter(|w| w.starts_with("http://") || w.starts_with("https://") || w.starts_with("www."))
+        .count();
+    if link_count >= 3 || (link_count >= 1 && link_count * 3 >= words) {
+        score += 0.3;
+    }
+    // One pass: letters, capitals, and the longest run of one repeated character.
+    let (mut letters, mut upper) = (0usize, 0usize);
+    let (mut run, mut longest, mut last) = (0usize, 0usize, None);
+    for c in text.chars() {
+        if c.is_alphabetic() {
+            letters += 1;
+            if c.is_uppercase() {
+                upper += 1;
+            }
+        }
+        run = if Some(c) == last { run + 1 } else { 1 };
+        longest = longest.max(run);
+        last = Some(c);
+    }
+    if letters >= 12 && upper * 10 >= letters * 8 {
+        score += 0.3;
+    }
+    if longest >= 10 {
+        score += 0.3;
+    }
+    if all.len() >= 8 {
+        let mut unique = all.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        if unique.len() * 10 < all.len() * 3 {
+            score += 0.4;
+        }
+    }
+    if analysis.is(Type::SPAM & Type::MODERATE_OR_HIGHER) {
+        score += 0.3;
+    }
+    (score.min(1.0), lure || bait)
+}
+
+/// `text` with every number that stands alone (digits, possibly with `.`, `,` or `:`
+/// inside, with no letter right before or after: `2-1`, `19:45`, `$12.99`, `1.0850`)
+/// turned into spaces. Digits touching letters (`sh1t`, `b00bs`, `88th`) are kept.
+fn without_numbers(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len()
+            && (chars[i].is_ascii_digit()
+                || (matches!(chars[i], '.' | ',' | ':')
+                    && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+        {
+            i += 1;
+        }
+        // A letter right next to it, or one punctuation mark away (`c.0.c.k`).
+        let near_letter = |at: Option<usize>, step_back: bool| -> bool {
+            let Some(at) = at else { return false };
+            let Some(&c) = chars.get(at) else {
+                return false;
+            };
+            if c.is_alphabetic() {
+                return true;
+            }
+            let beyond = if step_back {
+                at.checked_sub(1)
+            } else {
+                Some(at + 1)
+            };
+            !c.is_whitespace()
+                && !c.is_alphanumeric()
+                && beyond
+                    .and_then(|b| chars.get(b))
+                    .is_some_and(|c| c.is_alphabetic())
+        };
+        let letter_before = near_letter(start.checked_sub(1), true);
+        let letter_after = near_letter(Some(i), false);
+        if letter_before || letter_after {
+            out.extend(&chars[start..i]);
+        } else {
+            out.extend(std::iter::repeat_n(' ', i - start));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Runs of three or more single-letter words, joined (`f u c k` → `fuck`).
+fn single_letter_runs(words: &[&str]) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut current = String::new();
+    let mut count = 0;
+    for word in words.iter().chain(std::iter::once(&"")) {
+        if word.chars().count() == 1 {
+            current.push_str(word);
+            count += 1;
+        } else {
+            if count >= 3 {
+                runs.push(std::mem::take(&mut current));
+            }
+            current.clear();
+            count = 0;
+        }
+    }
+    runs
+}
+
+/// Toxicity 0–1 by rustrict's severity, and the categories found.
+fn toxicity(analysis: Type) -> (f32, Vec<&'static str>) {
+    let categories: Vec<&'static str> = [
+        (Type::PROFANE, "profanity"),
+        (Type::OFFENSIVE, "hate"),
+        (Type::SEXUAL, "sexual"),
+        (Type::MEAN, "harassment"),
+    ]
+    .into_iter()
+    .filter(|(t, _)| analysis.is(*t & Type::MODERATE_OR_HIGHER))
+    .map(|(_, name)| name)
+    .collect();
+    let harmful = Type::PROFANE | Type::OFFENSIVE | Type::SEXUAL | Type::MEAN;
+    let score = if analysis.is(harmful & Type::SEVERE) {
+        1.0
+    } else if analysis.is(harmful & Type::MODERATE) {
+        0.7
+    } else if analysis.is(harmful & Type::MILD) {
+        0.3
+    } else {
+        0.0
+    };
+    (score, categories)
+}
+
+/// Texts up to this many characters (words, two-word phrases, letter runs) have
+/// their analysis remembered: chat repeats its words, and the analysis of a text
+/// never changes.
+const CACHED_TEXT_MAX: usize = 48;
+/// Entries remembered per thread before the memory is cleared.
+const CACHE_ENTRIES: usize = 16_384;
+
+thread_local! {
+    /// One censor per thread, reset for each text, so its internal sets keep their
+    /// capacity instead of growing from nothing every time.
+    static CENSOR: std::cell::RefCell<Option<Censor<std::vec::IntoIter<char>>>> =
+        const { std::cell::RefCell::new(None) };
+    static ANALYSES: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Type>> =
+        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+}
+
+/// rustrict's analysis of `text`: the same as `Censor::from_str(text).analyze()`.
+fn analyze(text: &str) -> Type {
+    let short = text.len() <= CACHED_TEXT_MAX;
+    if short {
+        if let Some(found) = ANALYSES.with(|cache| cache.borrow().get(text).copied()) {
+            return found;
+        }
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let result = CENSOR.with(|slot| match slot.try_borrow_mut() {
+        Ok(mut slot) => match slot.as_mut() {
+            Some(censor) => {
+                censor.reset(chars.into_iter());
+                censor.analyze()
+            }
+            None => slot.insert(Censor::new(chars.into_iter())).analyze(),
+        },
+        // Re-entered (cannot happen today): a fresh censor is always right.
+        Err(_) => Censor::from_str(text).analyze(),
+    });
+    if short {
+        ANALYSES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.len() >= CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(text.into(), result);
+        });
+    }
+    result
+}
+
+/// The inline stage, built once per cold start.
+#[derive(Debug, Clone, Default)]
+pub struct InlineModerator {
+    pub config: ModerationConfig,
+}
+
+impl InlineModerator {
+    pub fn new(config: ModerationConfig) -> Self {
+        Self { config }
+    }
+
+    fn allowed(&self, word: &str) -> bool {
+        let bare: String = word
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .to_lowercase();
+        self.config.allowed_words.contains(&bare)
+    }
+
+    /// rustrict reads across word boundaries to catch `f u c k`, which also makes it
+    /// see words that are not there ("never a pe…"). A whole-text finding counts only
+    /// if a single word, a two-word phrase or a run of single letters carries it;
+    /// allowed words are left out.
+    fn confirmed_analysis(&self, text: &str) -> Type {
+        let whole = analyze(text);
+        if whole.isnt(Type::INAPPROPRIATE | (Type::SPAM & Type::MODERATE_OR_HIGHER)) {
+            return whole;
+        }
+        let words: Vec<&str> = text
+            .split_whitespace()
+            .filter(|w| !self.allowed(w))
+            .collect();
+        let mut confirmed = Type::NONE;
+        for (i, word) in words.iter().enumerate() {
+            confirmed |= analyze(word);
+            if let Some(next) = words.get(i + 1) {
+                confirmed |= analyze(&format!("{word} {next}"));
+            }
+        }
+        for run in single_letter_runs(&words) {
+            confirmed |= analyze(&run);
+        }
+        confirmed
+    }
+
+    /// `text` with abusive words censored, word by word (allowed words kept); `None`
+    /// when no single word or letter run carries the abuse.
+    fn censor_words(&self, text: &str) -> Option<String> {
+        let mut changed = false;
+        let tokens: Vec<&str> = text.split(' ').collect();
+        let mut out: Vec<String> = Vec::with_capacity(tokens.len());
+        let mut i = 0;
+        while i < tokens.len() {
+            // A run of single letters (`f u c k`) is judged and masked as one word.
+            let run_end = (i..tokens.len())
+                .take_while(|&j| tokens[j].chars().count() == 1)
+                .last()
+                .map_or(i, |j| j + 1);
+            if run_end - i >= 3 {
+                let joined: String = tokens[i..run_end].concat();
+                if analyze(&joined).is(Type::INAPPROPRIATE) {
+                    out.extend(tokens[i..run_end].iter().map(|_| "*".to_owned()));
+                    changed = true;
+                } else {
+                    out.extend(tokens[i..run_end].iter().map(|t| (*t).to_owned()));
+                }
+                i = run_end;
+                continue;
+            }
+            let token = tokens[i];
+            if self.allowed(token) || analyze(token).isnt(Type::INAPPROPRIATE) {
+                out.push(token.to_owned());
+            } else {
+                out.push(Censor::from_str(token).censor());
+                changed = true;
+            }
+            i += 1;
+        }
+        changed.then(|| out.join(" "))
+    }
+
+    /// Decides what happens to `text` written by `author`. Rule sets in shadow
+    /// mode are evaluated but not enforced: what they would have done is in
+    /// [`Verdict::would_have`], and the verdict is what the enforced ones decide.
+    pub fn moderate(&self, text: &str, author: &AuthorStanding) -> Verdict {
+        let mut skip: Vec<RuleSet> = Vec::new();
+        let mut would_have = Vec::new();
+        loop {
+            let mut verdict = self.evaluate(text, author, &skip);
+            match verdict.rule {
+                Some(rule)
+                    if self.config.shadow_rule_sets.contains(&rule) && !skip.contains(&rule) =>
+                {
+                    would_have.push(ShadowFinding {
+                        rule_set: rule,
+                        action: verdict.action,
+                        categories: verdict.categories,
+                        reason: verdict.reason,
+                    });
+                    skip.push(rule);
+                }
+                _ => {
+                    verdict.would_have = would_have;
+                    return verdict;
+                }
+            }
+        }
+    }
+
+    fn evaluate(&self, text: &str, author: &AuthorStanding, skip: &[RuleSet]) -> Verdict {
+        let config = &self.config;
+        let mut categories: Vec<String> = Vec::new();
+        let mut scores = BTreeMap::new();
+
+        let findings = pii::find(text, config.phone_region);
+        for f in &findings {
+            let name = format!("pii.{}", f.kind.as_str());
+            if !categories.contains(&name) {
+                categories.push(name);
+            }
+        }
+        let masked = pii::mask(text, &findings);
+
+        let privileged = author.role >= Role::Moderator;
+        let lower = text.to_lowercase();
+        if !privileged && !skip.contains(&RuleSet::Lists) {
+            if let Some(word) = config.blocked_words.iter().find(|w| {
+                if w.chars().all(char::is_alphanumeric) {
+                    lower
+                        .split(|c: char| !c.is_alphanumeric())
+                        .any(|t| t == w.as_str())
+                } else {
+                    // A phrase or an entry with punctuation: as written.
+                    lower.contains(w.as_str())
+                }
+            }) {
+                categories.push("blocked_word".into());
+                return Verdict {
+                    action: Action::Block,
+                    text: None,
+                    stored: String::new(),
+                    categories,
+                    scores,
+                    reason: Some(format!("the word `{word}` is not allowed here")),
+                    rule: Some(RuleSet::Lists),
+                    would_have: Vec::new(),
+                };
+            }
+            let found = if config.blocked_domains.is_empty() {
+                Vec::new()
+            } else {
+                link_hosts(&lower)
+            };
+            if let Some(domain) = found.iter().find(|d| {
+                config
+                    .blocked_domains
+                    .iter()
+                    .any(|b| **d == b.as_str() || d.ends_with(&format!(".{b}")))
+            }) {
+                categories.push("blocked_domain".into());
+                return Verdict {
+                    action: Action::Block,
+                    text: None,
+                    stored: String::new(),
+                    categories,
+                    scores,
+                    reason: Some(format!("links to {domain} are not allowed here")),
+                    rule: Some(RuleSet::Lists),
+                    would_have: Vec::new(),
+                };
+            }
+        }
+
+        // Numbers standing alone are not words: rustrict reads digits as letters, which
+        // costs it most of its time on scores, prices and times and reads some of them
+        // as abuse ("88", "69"). Tenants block coded numbers with `blockedWords`.
+        let analysis = self.confirmed_analysis(&without_numbers(&masked));
+        let (tox, tox_categories) = toxicity(analysis);
+        let (spam, scam) = spam_score(text, &lower, analysis);
+        scores.insert("toxicity".to_owned(), tox);
+        scores.insert("spam".to_owned(), spam);
+        if privileged {
+            let action = if findings.is_empty() {
+                Action::Allow
+            } else {
+                Action::Mask
+            };
+            return Verdict {
+                action,
+                text: Some(masked.clone()),
+                stored: masked,
+                categories,
+                scores,
+                reason: None,
+                rule: None,
+                would_have: Vec::new(),
+            };
+        }
+        categories.extend(tox_categories.iter().map(|c| c.to_string()));
+        if spam >= config.spam_threshold * 2.0 / 3.0 {
+            categories.push(if scam { "scam".into() } else { "spam".into() });
+        }
+
+        // Reputation moves thresholds by up to ±0.1.
+        let shift = (author.reputation.clamp(0.0, 1.0) - 0.5) * 0.2;
+        let toxicity_threshold = (config.toxicity_threshold + shift).min(1.0);
+        let spam_threshold = (config.spam_threshold + shift).min(1.0);
+
+        let censored = if tox >= 0.5 {
+            self.censor_words(&masked)
+        } else {
+            None
+        };
+        let tox_on = !skip.contains(&RuleSet::Toxicity);
+        let spam_on = !skip.contains(&RuleSet::Spam);
+        let links_on = !skip.contains(&RuleSet::Links);
+        let (action, reason, rule) = if tox_on && tox >= toxicity_threshold {
+            (
+                Action::Block,
+                Some(format!(
+                    "the message is abusive ({})",
+                    tox_categories.join(", ")
+                )),
+                Some(RuleSet::Toxicity),
+            )
+        } else if spam_on && spam >= spam_threshold {
+            (Action::Shadow, None, Some(RuleSet::Spam))
+        } else if tox_on && tox >= 0.5 && author.reputation < 0.3 {
+            (
+                Action::Hold,
+                Some("held for review".to_owned()),
+                Some(RuleSet::Toxicity),
+            )
+        } else if spam_on && spam >= spam_threshold * 2.0 / 3.0 {
+            (
+                Action::Hold,
+                Some("held for review".to_owned()),
+                Some(RuleSet::Spam),
+            )
+        } else if links_on
+            && config
+                .links_min_reputation
+                .is_some_and(|min| author.reputation < min)
+            && !link_hosts(&lower).is_empty()
+        {
+            (
+                Action::Hold,
+                Some("links from new members are reviewed first".to_owned()),
+                Some(RuleSet::Links),
+            )
+        } else if tox_on
+            && tox >= 0.5
+            && tox_categories
+                .iter()
+                .any(|c| matches!(*c, "harassment" | "hate"))
+        {
+            // Swearing may be masked; abuse aimed at people waits for a moderator.
+            (
+                Action::Hold,
+                Some("held for review".to_owned()),
+                Some(RuleSet::Toxicity),
+            )
+        } else if tox_on && tox >= 0.5 && censored.is_some() {
+            (Action::Mask, None, Some(RuleSet::Toxicity))
+        } else if tox_on && tox >= 0.5 {
+            // Abuse that no single word carries cannot be masked: review it.
+            (
+                Action::Hold,
+                Some("held for review".to_owned()),
+                Some(RuleSet::Toxicity),
+            )
+        } else if !findings.is_empty() {
+            (Action::Mask, None, None)
+        } else {
+            (Action::Allow, None, None)
+        };
+        let text = match action {
+            Action::Allow => Some(text.to_owned()),
+            Action::Mask if rule == Some(RuleSet::Toxicity) => censored,
+            Action::Mask => Some(masked.clone()),
+            Action::Shadow | Action::Hold | Action::Block => None,
+        };
+        let stored = match (&text, action) {
+            (_, Action::Block) => String::new(),
+            (Some(shown), _) => shown.clone(),
+            (None, _) => masked,
+        };
+        Verdict {
+            action,
+            text,
+            stored,
+            categories,
+            scores,
+            reason,
+            rule,
+            would_have: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> Verdict {
+        InlineModerator::default().moderate(text, &AuthorStanding::default())
+    }
+
+    #[test]
+    fn clean_chat_passes_untouched() {
+        for text in [
+            "What a goal! 2-1 at half time",
+            "kick-off at 19:45, tickets were $12.99",
+            "Scunthorpe United away this weekend",
+            "the assassin's creed trailer drops at 9",
+            "anyone fancy a cocktail after the match?",
+            "GOAL",
+            "I've supported them since 2004",
+        ] {
+            let v = check(text);
+            assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
+            assert_eq!(v.text.as_deref(), Some(text));
+        }
+    }
+
+    #[test]
+    fn links_are_found_however_they_are_written() {
+        assert_eq!(
+            link_hosts("see (https://u@bad.example/x), www.spam.example and evil.example/win"),
+            vec!["bad.example", "spam.example", "evil.example"]
+        );
+        assert_eq!(
+            link_hosts("go to shop.com! or http://1.2.3.4/x"),
+            vec!["shop.com"]
+        );
+        assert!(link_hosts("e.g. ada@example.com scored 1.0850 lol.jk").is_empty());
+        let moderator = InlineModerator::new(ModerationConfig {
+            blocked_domains: vec!["bad.example".into()],
+            blocked_words: vec!["final score".into()],
+            ..ModerationConfig::default()
+        });
+        let standing = AuthorStanding::default();
+        for text in [
+            "click (https://u@bad.example/prize)",
+            "bad.example/prize now",
+            "what was the FINAL SCORE?",
+        ] {
+            assert_eq!(
+                moderator.moderate(text, &standing).action,
+                Action::Block,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_standing_alone_are_not_read_as_words() {
+        assert_eq!(without_numbers("c.0.c.k and 5h1t"), "c.0.c.k and 5h1t");
+        assert_eq!(
+            without_numbers("2-1 at 19:45, $12.99"),
+            " -  at      , $     "
+        );
+        assert_eq!(without_numbers("sh1t b00bs 88th"), "sh1t b00bs 88th");
+        assert_eq!(without_numbers("no digits"), "no digits");
+        assert_eq!(without_numbers("in the 88 minute"), "in the    minute");
+        let v = check("what a finish in the 88 minute, 69 points now");
+        assert_eq!(v.action, Action::Allow, "{v:?}");
+    }
+
+    #[test]
+    fn personal_data_is_masked() {
+        let v = check("text me at +44 20 7946 0958 or ada@example.com");
+        assert_eq!(v.action, Action::Mask);
+        assert_eq!(v.text.as_deref(), Some("text me at [phone] or [email]"));
+        assert!(v.categories.contains(&"pii.phone".to_owned()));
+    }
+
+    #[test]
+    fn obfuscated_abuse_is_not_delivered_as_is() {
+        for text in [
+            "you are a f u c k i n g idiot",
+            "sh1t ref",
+            "what a fucking cunt",
+        ] {
+            let v = check(text);
+            assert_ne!(v.text.as_deref(), Some(text), "{text}: {v:?}");
+        }
+    }
+
+    #[test]
+    fn scams_are_shadowed() {
+        let v = check("FREE BTC giveaway!!! dm me on telegram to claim your prize");
+        assert_eq!(v.action, Action::Shadow, "{v:?}");
+        assert!(v.categories.contains(&"scam".to_owned()));
+        assert_eq!(v.text, None);
+    }
+
+    #[test]
+    fn place_names_and_word_boundaries_are_not_abuse() {
+        for text in [
+            "that was never a penalty",
+            "Middlesex need 45 from 30 balls",
+            "heading to Cockermouth for the away game",
+        ] {
+            assert_eq!(
+                check(text).action,
+                Action::Allow,
+                "{text}: {:?}",
+                check(text)
+            );
+        }
+        let v = check("Middlesex fans are fucking great");
+        assert_eq!(v.action, Action::Mask, "{v:?}");
+        let shown = v.text.unwrap_or_default();
+        assert!(shown.starts_with("Middlesex fans are "), "{shown}");
+        assert!(!shown.contains("fucking"), "{shown}");
+    }
+
+    #[test]
+    fn repeat_offenders_get_tighter_thresholds() {
+        use sideline_domain::moderation::reputation;
+        let moderator = InlineModerator::default();
+        let swearing = "this ref is shit";
+        let fresh = moderator.moderate(
+            swearing,
+            &AuthorStanding {
+                role: Role::Member,
+                reputation: reputation(0),
+            },
+        );
+        assert_eq!(fresh.action, Action::Mask, "{fresh:?}");
+        let repeat = moderator.moderate(
+            swearing,
+            &AuthorStanding {
+                role: Role::Member,
+                reputation: reputation(3),
+            },
+        );
+        assert_eq!(repeat.action, Action::Hold, "{repeat:?}");
+    }
+
+    #[test]
+    fn moderators_are_only_pii_masked() {
+        let v = InlineModerator::default().moderate(
+            "dm me on telegram, free btc",
+            &AuthorStanding {
+                role: Role::Moderator,
+                reputation: 0.5,
+            },
+        );
+        assert_eq!(v.action, Action::Allow);
+    }
+
+    #[test]
+    fn tenant_lists_block() {
+        let moderator = InlineModerator::new(ModerationConfig {
+            blocked_words: vec!["rivalname".into()],
+            blocked_domains: vec!["spam.example".into()],
+            ..ModerationConfig::default()
+        });
+        let standing = AuthorStanding::default();
+        assert_eq!(
+            moderator
+                .moderate("RivalName are rubbish", &standing)
+                .action,
+            Action::Block
+        );
+        assert_eq!(
+            moderator
+                .moderate("see https://www.spam.example/win", &standing)
+                .action,
+            Action::Block
+        );
+        assert_eq!(
+            moderator
+                .moderate("see https://club.example/news", &standing)
+                .action,
+            Action::Allow
+        );
+    }
+}

@@ -1,0 +1,825 @@
+//! [`MemoryStore`]: every storage port in process memory. Made with
+//! [`MemoryStore::with_outbox`], it also reports its changes as the outbox's typed
+//! [`Change`]s, in the order they happen, as the table's stream would carry them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use sideline_domain::connection::{ConnectionRecord, Member};
+use sideline_domain::identity::Role;
+use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
+use sideline_domain::message::{
+    ClientMsgId, Emoji, MessageId, Reaction, StoredMessage, Visibility,
+};
+use sideline_domain::moderation::{
+    Decision, RecentMessage, Report, ReportOutcome, ReviewFilter, ReviewItem, ReviewPage,
+    ReviewStatus, Sanction, SanctionKind, Scope, UserProfile, UserStanding,
+};
+use sideline_domain::outbox::{Change, Stored};
+use sideline_domain::room::{RoomInfo, RoomMode};
+use sideline_ports::{
+    ConnectionRegistry, CounterError, Counters, DecisionError, DecisionLog, HistoryPage,
+    MessageError, MessageStore, PutMessage, ReactionChange, ReactionRequest, RecentError,
+    RecentMessages, RegistryError, ReviewError, ReviewQueue, RoomError, RoomStore, SanctionError,
+    Sanctions, SeenError, SeenEvents,
+};
+use tokio::sync::mpsc;
+
+#[derive(Default)]
+struct RoomState {
+    info: Option<RoomInfo>,
+    members: BTreeMap<ConnectionId, Member>,
+    messages: BTreeMap<MessageId, StoredMessage>,
+    client_ids: HashMap<(UserId, ClientMsgId), MessageId>,
+    /// Who reacted with what, and the role, time and request it came with.
+    reactions: HashMap<(MessageId, Emoji, UserId), ReactionMeta>,
+}
+
+/// What a reaction was stored with, so its removal can show the same item.
+type ReactionMeta = (Role, i64, Option<String>);
+
+#[derive(Default)]
+struct Inner {
+    connections: HashMap<(TenantId, ConnectionId), ConnectionRecord>,
+    rooms: HashMap<(TenantId, RoomId), RoomState>,
+    sends: HashMap<(TenantId, RoomId, UserId, i64), u32>,
+    seen: HashMap<(TenantId, String, String), i64>,
+    sanctions: HashMap<(TenantId, UserId), Vec<Sanction>>,
+    decisions: BTreeMap<(TenantId, sideline_domain::ids::DecisionId), Decision>,
+    violations: HashMap<(TenantId, UserId, i64), u32>,
+    slow_slots: HashMap<(TenantId, RoomId, UserId), i64>,
+    reports: HashMap<(TenantId, RoomId, MessageId), BTreeSet<UserId>>,
+    reviews: BTreeMap<(TenantId, MessageId), ReviewItem>,
+    profiles: HashMap<(TenantId, UserId), UserProfile>,
+    recent: HashMap<(TenantId, UserId), Vec<RecentMessage>>,
+}
+
+impl Inner {
+    /// A room's settings; `NotFound` if nobody ever joined it.
+    fn room_info(&mut self, tenant: &TenantId, room: &RoomId) -> Result<&mut RoomInfo, RoomError> {
+        self.rooms
+            .get_mut(&(tenant.clone(), room.clone()))
+            .and_then(|state| state.info.as_mut())
+            .ok_or(RoomError::RoomNotFound)
+    }
+}
+
+/// Every storage port in process memory. State is lost when the process ends.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+    outbox: Option<OutboxSender>,
+}
+
+/// Where a store with an outbox sends its changes.
+struct OutboxSender {
+    changes: mpsc::UnboundedSender<Change>,
+    pending: Arc<AtomicUsize>,
+}
+
+/// The receiving end of a store's outbox: its changes in order, and how many were
+/// sent but not yet marked done (so devstack can wait for the pipeline to drain).
+pub struct Outbox {
+    pub changes: mpsc::UnboundedReceiver<Change>,
+    pending: Arc<AtomicUsize>,
+}
+
+impl Outbox {
+    /// Changes sent and not yet [`Outbox::done`].
+    pub fn pending(&self) -> Arc<AtomicUsize> {
+        self.pending.clone()
+    }
+
+    /// Marks `n` received changes as fully handled.
+    pub fn done(&self, n: usize) {
+        self.pending.fetch_sub(n, Ordering::SeqCst);
+    }
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store that reports its changes on the returned [`Outbox`].
+    pub fn with_outbox() -> (Self, Outbox) {
+        let (changes, receiver) = mpsc::unbounded_channel();
+        let pending = Arc::new(AtomicUsize::new(0));
+        let store = Self {
+            inner: Mutex::default(),
+            outbox: Some(OutboxSender {
+                changes,
+                pending: pending.clone(),
+            }),
+        };
+        (
+            store,
+            Outbox {
+                changes: receiver,
+                pending,
+            },
+        )
+    }
+
+    /// Reports one change (called with the lock held, so changes keep their order).
+    fn emit(&self, change: Change) {
+        let Some(outbox) = &self.outbox else { return };
+        outbox.pending.fetch_add(1, Ordering::SeqCst);
+        if outbox.changes.send(change).is_err() {
+            // Nobody listens any more: nothing is pending either.
+            outbox.pending.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave a half-written entry behind
+        // (every method writes last), so a poisoned lock is still usable.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Number of stored messages in every room of every tenant (for tests).
+    pub fn message_count(&self) -> usize {
+        self.lock().rooms.values().map(|r| r.messages.len()).sum()
+    }
+
+    /// Number of recorded connections (for tests).
+    pub fn connection_count(&self) -> usize {
+        self.lock().connections.len()
+    }
+}
+
+impl ConnectionRegistry for MemoryStore {
+    async fn put_connection(&self, record: &ConnectionRecord) -> Result<(), RegistryError> {
+        let mut inner = self.lock();
+        inner.profiles.insert(
+            (record.tenant.clone(), record.user.clone()),
+            UserProfile {
+                user: record.user.clone(),
+                name: record.name.clone(),
+                role: record.role,
+                last_seen_ms: record.connected_at_ms,
+            },
+        );
+        inner.connections.insert(
+            (record.tenant.clone(), record.connection_id.clone()),
+            record.clone(),
+        );
+        Ok(())
+    }
+
+    async fn connection(
+        &self,
+        tenant: &TenantId,
+        id: &ConnectionId,
+    ) -> Result<Option<ConnectionRecord>, RegistryError> {
+        Ok(self
+            .lock()
+            .connections
+            .get(&(tenant.clone(), id.clone()))
+            .cloned())
+    }
+
+    async fn remove_connection(
+        &self,
+        tenant: &TenantId,
+        id: &ConnectionId,
+    ) -> Result<Option<ConnectionRecord>, RegistryError> {
+        let mut inner = self.lock();
+        let record = inner.connections.remove(&(tenant.clone(), id.clone()));
+        if let Some(record) = &record {
+            for room in &record.rooms {
+                if let Some(state) = inner.rooms.get_mut(&(tenant.clone(), room.clone())) {
+                    if let Some(member) = state.members.remove(id) {
+                        self.emit(Change::remove(member_of(tenant, room, member)));
+                    }
+                }
+            }
+        }
+        Ok(record)
+    }
+
+    async fn user_connections(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Vec<ConnectionId>, RegistryError> {
+        Ok(self
+            .lock()
+            .connections
+            .values()
+            .filter(|c| &c.tenant == tenant && &c.user == user)
+            .map(|c| c.connection_id.clone())
+            .collect())
+    }
+
+    async fn user_profile(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Option<UserProfile>, RegistryError> {
+        Ok(self
+            .lock()
+            .profiles
+            .get(&(tenant.clone(), user.clone()))
+            .cloned())
+    }
+}
+
+/// A membership as the outbox knows it.
+fn member_of(tenant: &TenantId, room: &RoomId, member: Member) -> Stored {
+    Stored::Member {
+        tenant: tenant.clone(),
+        room: room.clone(),
+        member,
+    }
+}
+
+impl RoomStore for MemoryStore {
+    async fn join_room(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        member: &Member,
+        max_rooms: usize,
+    ) -> Result<RoomInfo, RoomError> {
+        let mut inner = self.lock();
+        let key = (tenant.clone(), member.connection_id.clone());
+        let connection = inner
+            .connections
+            .get(&key)
+            .ok_or(RoomError::ConnectionNotFound)?;
+        if !connection.rooms.contains(room) && connection.rooms.len() >= max_rooms {
+            return Err(RoomError::RoomLimit { max: max_rooms });
+        }
+        if let Some(connection) = inner.connections.get_mut(&key) {
+            connection.rooms.insert(room.clone());
+        }
+        let state = inner
+            .rooms
+            .entry((tenant.clone(), room.clone()))
+            .or_default();
+        let info = *state.info.get_or_insert(RoomInfo {
+            mode: RoomMode::Open,
+            created_at_ms: member.joined_at_ms,
+            slow_mode_s: 0,
+        });
+        let old = state
+            .members
+            .insert(member.connection_id.clone(), member.clone());
+        let new = member_of(tenant, room, member.clone());
+        match old {
+            None => self.emit(Change::insert(new)),
+            Some(old) => self.emit(Change::modify(member_of(tenant, room, old), new)),
+        }
+        Ok(info)
+    }
+
+    async fn leave_room(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        id: &ConnectionId,
+        correlation_id: Option<&str>,
+    ) -> Result<bool, RoomError> {
+        let mut inner = self.lock();
+        if let Some(connection) = inner.connections.get_mut(&(tenant.clone(), id.clone())) {
+            connection.rooms.remove(room);
+        }
+        let removed = inner
+            .rooms
+            .get_mut(&(tenant.clone(), room.clone()))
+            .and_then(|state| state.members.remove(id));
+        let was_member = removed.is_some();
+        if let Some(mut member) = removed {
+            if let Some(correlation) = correlation_id {
+                member.correlation_id = Some(correlation.to_owned());
+            }
+            self.emit(Change::remove(member_of(tenant, room, member)));
+        }
+        Ok(was_member)
+    }
+
+    async fn membership(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        id: &ConnectionId,
+    ) -> Result<Option<(Member, RoomInfo)>, RoomError> {
+        let inner = self.lock();
+        Ok(inner
+            .rooms
+            .get(&(tenant.clone(), room.clone()))
+            .and_then(|state| Some((state.members.get(id)?.clone(), state.info?))))
+    }
+
+    async fn room_members(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+    ) -> Result<Vec<Member>, RoomError> {
+        Ok(self
+            .lock()
+            .rooms
+            .get(&(tenant.clone(), room.clone()))
+            .map(|state| state.members.values().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    async fn set_room_mode(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        mode: RoomMode,
+    ) -> Result<(), RoomError> {
+        self.lock().room_info(tenant, room)?.mode = mode;
+        Ok(())
+    }
+
+    async fn set_slow_mode(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        seconds: u32,
+    ) -> Result<(), RoomError> {
+        self.lock().room_info(tenant, room)?.slow_mode_s = seconds;
+        Ok(())
+    }
+}
+
+impl MessageStore for MemoryStore {
+    async fn put_message(&self, message: &StoredMessage) -> Result<PutMessage, MessageError> {
+        let mut inner = self.lock();
+        let state = inner
+            .rooms
+            .entry((message.tenant.clone(), message.room.clone()))
+            .or_default();
+        let key = (message.author.id.clone(), message.client_msg_id.clone());
+        if let Some(existing) = state.client_ids.get(&key) {
+            return Ok(PutMessage::Duplicate {
+                existing: *existing,
+            });
+        }
+        state.client_ids.insert(key, message.id);
+        state.messages.insert(message.id, message.clone());
+        self.emit(Change::insert(Stored::Message(message.clone())));
+        Ok(PutMessage::Created)
+    }
+
+    async fn set_visibility(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        message: &MessageId,
+        from: Visibility,
+        to: Visibility,
+    ) -> Result<StoredMessage, MessageError> {
+        let mut inner = self.lock();
+        let stored = inner
+            .rooms
+            .get_mut(&(tenant.clone(), room.clone()))
+            .and_then(|state| state.messages.get_mut(message))
+            .ok_or(MessageError::NotFound)?;
+        if stored.visibility != from {
+            return Err(MessageError::VisibilityChanged {
+                current: stored.visibility,
+                expected: from,
+            });
+        }
+        let old = stored.clone();
+        stored.visibility = to;
+        let updated = stored.clone();
+        self.emit(Change::modify(
+            Stored::Message(old),
+            Stored::Message(updated.clone()),
+        ));
+        Ok(updated)
+    }
+
+    async fn message(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        id: &MessageId,
+    ) -> Result<Option<StoredMessage>, MessageError> {
+        Ok(self
+            .lock()
+            .rooms
+            .get(&(tenant.clone(), room.clone()))
+            .and_then(|state| state.messages.get(id).cloned()))
+    }
+
+    async fn history(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        before: Option<&MessageId>,
+        limit: usize,
+    ) -> Result<HistoryPage, MessageError> {
+        let inner = self.lock();
+        let Some(state) = inner.rooms.get(&(tenant.clone(), room.clone())) else {
+            return Ok(HistoryPage {
+                messages: Vec::new(),
+                next: None,
+            });
+        };
+        let mut older = state
+            .messages
+            .values()
+            .rev()
+            .filter(|m| before.is_none_or(|b| m.id < *b));
+        let messages: Vec<StoredMessage> = older.by_ref().take(limit).cloned().collect();
+        let more = older.next().is_some();
+        let next = if more {
+            messages.last().map(|m| m.id)
+        } else {
+            None
+        };
+        Ok(HistoryPage { messages, next })
+    }
+
+    async fn set_reaction(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        reaction: &ReactionRequest<'_>,
+    ) -> Result<ReactionChange, MessageError> {
+        let (message, emoji, user, on) =
+            (reaction.message, reaction.emoji, reaction.user, reaction.on);
+        let mut inner = self.lock();
+        let state = inner
+            .rooms
+            .get_mut(&(tenant.clone(), room.clone()))
+            .filter(|s| s.messages.contains_key(message))
+            .ok_or(MessageError::NotFound)?;
+        let key = (*message, emoji.clone(), user.clone());
+        let stored = |role: Role, at_ms: i64, correlation_id: Option<String>| {
+            Stored::Reaction(Reaction {
+                tenant: tenant.clone(),
+                room: room.clone(),
+                message: *message,
+                emoji: emoji.clone(),
+                user: user.clone(),
+                role,
+                at_ms,
+                correlation_id,
+            })
+        };
+        let changed = if on {
+            match state.reactions.entry(key) {
+                std::collections::hash_map::Entry::Occupied(_) => false,
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    let correlation = reaction.correlation_id.map(str::to_owned);
+                    slot.insert((reaction.role, reaction.at_ms, correlation.clone()));
+                    self.emit(Change::insert(stored(
+                        reaction.role,
+                        reaction.at_ms,
+                        correlation,
+                    )));
+                    true
+                }
+            }
+        } else {
+            match state.reactions.remove(&key) {
+                // The removal shows the reaction as it was stored.
+                Some((role, at_ms, correlation)) => {
+                    self.emit(Change::remove(stored(role, at_ms, correlation)));
+                    true
+                }
+                None => false,
+            }
+        };
+        let stored = state
+            .messages
+            .get_mut(message)
+            .ok_or(MessageError::NotFound)?;
+        let count = stored
+            .reactions
+            .entry(emoji.as_str().to_owned())
+            .or_insert(0);
+        if changed {
+            *count = if on {
+                *count + 1
+            } else {
+                count.saturating_sub(1)
+            };
+        }
+        let count = *count;
+        if count == 0 {
+            stored.reactions.remove(emoji.as_str());
+        }
+        Ok(ReactionChange { count, changed })
+    }
+}
+
+impl Counters for MemoryStore {
+    async fn count_send(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        user: &UserId,
+        window_start_ms: i64,
+        _expires_at_s: i64,
+    ) -> Result<u32, CounterError> {
+        let mut inner = self.lock();
+        // Old windows are of no further use; drop them so the map stays small.
+        inner
+            .sends
+            .retain(|(_, _, _, start), _| *start >= window_start_ms);
+        let n = inner
+            .sends
+            .entry((tenant.clone(), room.clone(), user.clone(), window_start_ms))
+            .or_insert(0);
+        *n = n.saturating_add(1);
+        Ok(*n)
+    }
+
+    async fn count_violation(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        window_start_ms: i64,
+        _expires_at_s: i64,
+    ) -> Result<u32, CounterError> {
+        let mut inner = self.lock();
+        let count = inner
+            .violations
+            .entry((tenant.clone(), user.clone(), window_start_ms))
+            .or_default();
+        *count = count.saturating_add(1);
+        Ok(*count)
+    }
+
+    async fn violations(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        window_start_ms: i64,
+    ) -> Result<u32, CounterError> {
+        Ok(self
+            .lock()
+            .violations
+            .get(&(tenant.clone(), user.clone(), window_start_ms))
+            .copied()
+            .unwrap_or(0))
+    }
+
+    async fn claim_slow_slot(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        user: &UserId,
+        now_ms: i64,
+        gap_ms: i64,
+    ) -> Result<Option<i64>, CounterError> {
+        let mut inner = self.lock();
+        let next = inner
+            .slow_slots
+            .entry((tenant.clone(), room.clone(), user.clone()))
+            .or_insert(i64::MIN);
+        if *next > now_ms {
+            return Ok(Some(*next - now_ms));
+        }
+        *next = now_ms.saturating_add(gap_ms);
+        Ok(None)
+    }
+}
+
+impl Sanctions for MemoryStore {
+    async fn put_sanction(
+        &self,
+        tenant: &TenantId,
+        sanction: &Sanction,
+    ) -> Result<(), SanctionError> {
+        let mut inner = self.lock();
+        let list = inner
+            .sanctions
+            .entry((tenant.clone(), sanction.user.clone()))
+            .or_default();
+        list.retain(|s| !(s.kind == sanction.kind && s.scope == sanction.scope));
+        list.push(sanction.clone());
+        Ok(())
+    }
+
+    async fn lift_sanction(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        kind: SanctionKind,
+        scope: &Scope,
+    ) -> Result<bool, SanctionError> {
+        let mut inner = self.lock();
+        let Some(list) = inner.sanctions.get_mut(&(tenant.clone(), user.clone())) else {
+            return Ok(false);
+        };
+        let before = list.len();
+        list.retain(|s| !(s.kind == kind && &s.scope == scope));
+        Ok(list.len() != before)
+    }
+
+    async fn sanctions(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        now_ms: i64,
+    ) -> Result<Vec<Sanction>, SanctionError> {
+        Ok(self.sanctions_in_force(tenant, user, now_ms))
+    }
+
+    async fn standing(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        now_ms: i64,
+        window_start_ms: i64,
+    ) -> Result<UserStanding, SanctionError> {
+        let violations = self
+            .lock()
+            .violations
+            .get(&(tenant.clone(), user.clone(), window_start_ms))
+            .copied()
+            .unwrap_or(0);
+        Ok(UserStanding {
+            sanctions: self.sanctions_in_force(tenant, user, now_ms),
+            violations,
+        })
+    }
+}
+
+impl MemoryStore {
+    fn sanctions_in_force(&self, tenant: &TenantId, user: &UserId, now_ms: i64) -> Vec<Sanction> {
+        self.lock()
+            .sanctions
+            .get(&(tenant.clone(), user.clone()))
+            .map(|list| {
+                list.iter()
+                    .filter(|s| s.in_force(now_ms))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Decisions recorded so far, oldest first (for tests).
+    pub fn decisions(&self) -> Vec<Decision> {
+        let mut all: Vec<Decision> = self.lock().decisions.values().cloned().collect();
+        all.sort_by_key(|d| d.at_ms);
+        all
+    }
+}
+
+impl DecisionLog for MemoryStore {
+    async fn record_decision(&self, decision: &Decision) -> Result<(), DecisionError> {
+        let mut inner = self.lock();
+        let key = (decision.tenant.clone(), decision.id);
+        if inner.decisions.contains_key(&key) {
+            return Err(DecisionError::AlreadyRecorded { id: decision.id });
+        }
+        inner.decisions.insert(key, decision.clone());
+        self.emit(Change::insert(Stored::Decision(decision.clone())));
+        Ok(())
+    }
+}
+
+impl ReviewQueue for MemoryStore {
+    async fn report(&self, report: &Report) -> Result<ReportOutcome, ReviewError> {
+        let mut inner = self.lock();
+        let exists = inner
+            .rooms
+            .get(&(report.tenant.clone(), report.room.clone()))
+            .is_some_and(|state| state.messages.contains_key(&report.message));
+        if !exists {
+            return Err(ReviewError::MessageNotFound);
+        }
+        let reporters = inner
+            .reports
+            .entry((report.tenant.clone(), report.room.clone(), report.message))
+            .or_default();
+        let new = reporters.insert(report.reporter.clone());
+        let reports = u32::try_from(reporters.len()).unwrap_or(u32::MAX);
+        if new {
+            self.emit(Change::insert(Stored::Report(report.clone())));
+        }
+        Ok(ReportOutcome { reports, new })
+    }
+
+    async fn put_review(&self, item: &ReviewItem) -> Result<(), ReviewError> {
+        let mut inner = self.lock();
+        let key = (item.tenant.clone(), item.message_id);
+        match inner.reviews.get(&key) {
+            Some(existing) if existing.status != ReviewStatus::Pending => {}
+            _ => {
+                inner.reviews.insert(key, item.clone());
+            }
+        }
+        Ok(())
+    }
+
+    async fn close_review(
+        &self,
+        tenant: &TenantId,
+        message: &MessageId,
+        status: ReviewStatus,
+        by: &str,
+        _at_ms: i64,
+    ) -> Result<bool, ReviewError> {
+        let mut inner = self.lock();
+        match inner.reviews.get_mut(&(tenant.clone(), *message)) {
+            Some(item) if item.status == ReviewStatus::Pending => {
+                item.status = status;
+                item.decided_by = Some(by.to_owned());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn review_item(
+        &self,
+        tenant: &TenantId,
+        message: &MessageId,
+    ) -> Result<Option<ReviewItem>, ReviewError> {
+        Ok(self
+            .lock()
+            .reviews
+            .get(&(tenant.clone(), *message))
+            .cloned())
+    }
+
+    async fn review_queue(
+        &self,
+        tenant: &TenantId,
+        filter: &ReviewFilter,
+        after: Option<&MessageId>,
+        limit: usize,
+    ) -> Result<ReviewPage, ReviewError> {
+        let inner = self.lock();
+        let items: Vec<ReviewItem> = inner
+            .reviews
+            .iter()
+            .filter(|((t, id), item)| {
+                t == tenant && after.is_none_or(|a| id > a) && filter.matches(item)
+            })
+            .map(|(_, item)| item.clone())
+            .take(limit.saturating_add(1))
+            .collect();
+        Ok(ReviewPage::from_overfetch(items, limit))
+    }
+}
+
+impl RecentMessages for MemoryStore {
+    async fn remember_message(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        message: &RecentMessage,
+        keep: usize,
+    ) -> Result<Vec<RecentMessage>, RecentError> {
+        let mut inner = self.lock();
+        let recent = inner
+            .recent
+            .entry((tenant.clone(), user.clone()))
+            .or_default();
+        if !recent.iter().any(|r| r.message == message.message) {
+            recent.push(message.clone());
+        }
+        recent.sort_by_key(|r| std::cmp::Reverse(r.at_ms));
+        recent.truncate(keep);
+        Ok(recent.clone())
+    }
+}
+
+impl SeenEvents for MemoryStore {
+    async fn first_sighting(
+        &self,
+        tenant: &TenantId,
+        consumer: &str,
+        event_id: &str,
+        now_s: i64,
+        window_s: i64,
+    ) -> Result<bool, SeenError> {
+        let mut inner = self.lock();
+        inner.seen.retain(|_, expires| *expires > now_s);
+        let key = (tenant.clone(), consumer.to_owned(), event_id.to_owned());
+        if inner.seen.contains_key(&key) {
+            return Ok(false);
+        }
+        inner.seen.insert(key, now_s.saturating_add(window_s));
+        Ok(true)
+    }
+
+    async fn seen(
+        &self,
+        tenant: &TenantId,
+        consumer: &str,
+        event_id: &str,
+        now_s: i64,
+    ) -> Result<bool, SeenError> {
+        let key = (tenant.clone(), consumer.to_owned(), event_id.to_owned());
+        Ok(self
+            .lock()
+            .seen
+            .get(&key)
+            .is_some_and(|expires| *expires > now_s))
+    }
+}

@@ -1,0 +1,37 @@
+//! The ports: one narrow trait per capability the handlers need, named for it,
+//! returning domain types and a typed error of its own. Adapters (DynamoDB,
+//! `@connections`, EventBridge, in-memory) implement them; handlers are generic
+//! over the ones they use.
+//!
+//! # Layout
+//!
+//! - [`store`]: the storage ports — [`ConnectionRegistry`], [`RoomStore`],
+//!   [`MessageStore`], [`Counters`], [`Sanctions`], [`DecisionLog`],
+//!   [`ReviewQueue`], [`RecentMessages`], [`SeenEvents`] — and their errors.
+//! - [`gateway`]: [`Connections`], API Gateway's `@connections`.
+//! - [`bus`]: [`EventSink`], the event bus.
+//! - [`clock`]: [`Clock`], the system's and a manual one.
+//! - [`bundle`]: [`Ports`] (a [`Store`] of every storage port, `@connections`, a
+//!   clock) for the handlers that use many ports.
+//!
+//! # Errors
+//!
+//! Every storage port's error has a `Backend` variant ([`BackendError`]: the
+//! service failed, or an item could not be read back) and typed variants for what
+//! the caller can act on (`RoomLimit { max }`, `VisibilityChanged { .. }`). Their
+//! messages are for logs; what clients read is written once, at the protocol edge.
+
+pub mod bundle;
+pub mod bus;
+pub mod clock;
+pub mod gateway;
+pub mod store;
+
+pub use bundle::{Adapters, Ports, Store};
+pub use bus::{EventSink, PutEntry, SinkError, MAX_CALL_BYTES, MAX_ENTRIES_PER_CALL};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use gateway::{Connections, PostError};
+pub use store::*;
+
+/// Any error from an outside system, kept as the source of ours.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

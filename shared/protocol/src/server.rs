@@ -1,0 +1,235 @@
+//! Server frames: JSON objects with a `type`, and the views of messages, users and
+//! presence they carry.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sideline_domain::identity::Role;
+use sideline_domain::ids::{ConnectionId, RoomId, UserId};
+use sideline_domain::message::{Author, ClientMsgId, Emoji, MessageId, StoredMessage, Visibility};
+use sideline_domain::moderation::{ReviewItem, SanctionKind};
+use sideline_domain::room::{Capability, RoomMode};
+use sideline_domain::time::format_time;
+
+use crate::error::ErrorCode;
+
+/// A message as clients see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    pub id: MessageId,
+    pub room: RoomId,
+    pub author: Author,
+    pub text: String,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<MessageId>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub reactions: BTreeMap<String, u64>,
+    /// Only the author sees a held message, marked pending until a moderator decides.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
+}
+
+impl From<&StoredMessage> for MessageView {
+    fn from(m: &StoredMessage) -> Self {
+        Self {
+            id: m.id,
+            room: m.room.clone(),
+            author: m.author.clone(),
+            text: m.text.as_str().to_owned(),
+            created_at: format_time(m.created_at_ms),
+            reply_to: m.reply_to,
+            pending: m.visibility == Visibility::Held,
+            reactions: m
+                .reactions
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
+        }
+    }
+}
+
+/// A user as presence lists show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserView {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Who is in a room: a count of users (not connections), and the users themselves
+/// unless the room is large.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PresenceView {
+    pub count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<UserView>>,
+}
+
+/// The outcome of a send, in `ack.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AckStatus {
+    Delivered,
+    Masked,
+    Held,
+    Shadowed,
+    Blocked,
+}
+
+/// Every frame the server sends. Serialised with `type` and camelCase fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+pub enum ServerFrame {
+    Joined {
+        room: RoomId,
+        role: Role,
+        mode: RoomMode,
+        /// Seconds between two messages of one member (0: off).
+        slow_mode_s: u32,
+        capabilities: Vec<Capability>,
+        presence: PresenceView,
+        history: Vec<MessageView>,
+        next: Option<MessageId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Left {
+        room: RoomId,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Ack {
+        client_msg_id: ClientMsgId,
+        /// Absent when the message was blocked (nothing was stored).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message_id: Option<MessageId>,
+        status: AckStatus,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        duplicate: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Message {
+        #[serde(flatten)]
+        message: MessageView,
+    },
+    Reaction {
+        room: RoomId,
+        message_id: MessageId,
+        emoji: Emoji,
+        count: u64,
+        on: bool,
+        user: UserView,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Typing {
+        room: RoomId,
+        user: UserView,
+    },
+    History {
+        room: RoomId,
+        messages: Vec<MessageView>,
+        next: Option<MessageId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Presence {
+        room: RoomId,
+        #[serde(flatten)]
+        presence: PresenceView,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Pong {
+        connection_id: ConnectionId,
+        server_time: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// A moderator's action took effect (to the moderator).
+    Moderated {
+        room: RoomId,
+        op: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message_id: Option<MessageId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        user_id: Option<UserId>,
+        /// When a sanction ends; absent when it lasts until lifted.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// A page of the review queue (to the moderator).
+    ReviewQueue {
+        room: RoomId,
+        items: Vec<ReviewItem>,
+        next: Option<MessageId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// A report was taken (to the reporter). `duplicate` when they had already
+    /// reported the message.
+    Reported {
+        room: RoomId,
+        message_id: MessageId,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        duplicate: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// The user was muted (to their connections).
+    Sanctioned {
+        /// Absent for a tenant-wide sanction.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<RoomId>,
+        sanction: SanctionKind,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A message the client may have shown is gone (rejected or removed).
+    MessageRemoved {
+        room: RoomId,
+        message_id: MessageId,
+    },
+    /// A room's settings changed (`configure`, `moderate` `mode` / `slow_mode`).
+    Room {
+        room: RoomId,
+        mode: RoomMode,
+        slow_mode_s: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        action: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_msg_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
+}
+
+impl ServerFrame {
+    /// The JSON text sent on the socket.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Serialising these types cannot fail: every map key is a string.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
