@@ -6,8 +6,9 @@
 #      under the cache folder and reused when present;
 #   2. fmt and clippy (-D warnings);
 #   3. moto server on a free loopback port, stopped on exit;
-#   4. cargo test --workspace, with the DynamoDB adapter tests required to run
-#      against moto (SIDELINE_REQUIRE_MOTO=1: a missing endpoint fails, never skips);
+#   4. cargo test --workspace --include-ignored: the tests that need moto are
+#      #[ignore]d for a plain `cargo test` and run here against the moto started
+#      above (a missing endpoint fails them); the layering check is among them;
 #   5. templates: cfn-lint (template.yaml and infra/analytics/), sam validate --lint,
 #      and sam build with
 #      cargo-lambda (skip it with SIDELINE_SKIP_SAM_BUILD=1 for quick local runs).
@@ -62,9 +63,9 @@ for _ in $(seq 1 100); do
 done
 echo "moto server on http://127.0.0.1:$port (pid $moto_pid)"
 
-step "cargo test --workspace (DynamoDB tests against moto, required)"
-SIDELINE_MOTO_ENDPOINT="http://127.0.0.1:$port" SIDELINE_REQUIRE_MOTO=1 \
-    cargo test --workspace
+step "cargo test --workspace, moto tests included"
+SIDELINE_MOTO_ENDPOINT="http://127.0.0.1:$port" \
+    cargo test --workspace -- --include-ignored
 
 step "templates: cfn-lint (main and analytics) and sam validate --lint"
 cfn-lint template.yaml infra/analytics/*.yaml

@@ -21,22 +21,17 @@ pub use devstack::{Devstack, DevstackConfig};
 /// The secret every test stack uses.
 pub const SECRET: &str = "integration-test-secret-0123456789";
 
-/// The moto server to test AWS adapters against. `None` (the test is skipped with a
-/// note) unless `SIDELINE_MOTO_ENDPOINT` is set; when `SIDELINE_REQUIRE_MOTO=1`, as
-/// in the README's test command, a missing endpoint fails the test instead.
-pub fn moto_endpoint() -> Option<String> {
+/// The moto server to test AWS adapters against, from `SIDELINE_MOTO_ENDPOINT`.
+/// Tests that need it are `#[ignore]`d, so a plain `cargo test` lists them as
+/// ignored (not passed); the test command starts moto and runs them with
+/// `--include-ignored`, and a missing endpoint then fails them.
+pub fn moto_endpoint() -> String {
     match std::env::var("SIDELINE_MOTO_ENDPOINT") {
-        Ok(endpoint) if !endpoint.is_empty() => Some(endpoint),
-        _ => {
-            assert!(
-                std::env::var("SIDELINE_REQUIRE_MOTO").as_deref() != Ok("1"),
-                "SIDELINE_REQUIRE_MOTO=1 but SIDELINE_MOTO_ENDPOINT is not set"
-            );
-            eprintln!(
-                "skipped: set SIDELINE_MOTO_ENDPOINT to run the AWS adapter tests against moto"
-            );
-            None
-        }
+        Ok(endpoint) if !endpoint.is_empty() => endpoint,
+        _ => panic!(
+            "SIDELINE_MOTO_ENDPOINT is not set: run ./scripts/test.sh, which starts moto server, \
+             or start `moto_server -p PORT` and set it to http://127.0.0.1:PORT"
+        ),
     }
 }
 

@@ -366,3 +366,271 @@ async fn room_role_override_lets_a_member_speak_on_stage() {
     .await;
     assert_eq!(types(&deps.connections.take(&c_plain)), ["message"]);
 }
+
+/// Ada (member) and Mo (moderator) in `r`, Ada's message sent; frames taken.
+async fn room_with_a_message(
+    deps: &Deps,
+) -> (Identity, ConnectionId, Identity, ConnectionId, String) {
+    let ada = identity("acme", "ada", "member");
+    let mo = identity("acme", "mo", "moderator");
+    let ca = connect(deps, "ca", &ada).await;
+    let cm = connect(deps, "cm", &mo).await;
+    for (c, who) in [(&ca, &ada), (&cm, &mo)] {
+        frame(deps, c, who, json!({"action": "join", "room": "r"})).await;
+    }
+    frame(
+        deps,
+        &ca,
+        &ada,
+        json!({"action": "send", "room": "r", "text": "hello all", "clientMsgId": "m1"}),
+    )
+    .await;
+    let acked = deps.connections.take(&ca);
+    let id = acked
+        .iter()
+        .find(|f| f["type"] == "ack")
+        .and_then(|f| f["messageId"].as_str())
+        .expect("acked")
+        .to_owned();
+    deps.connections.take(&cm);
+    (ada, ca, mo, cm, id)
+}
+
+fn of_type<'a>(frames: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    frames.iter().filter(|f| f["type"] == kind).collect()
+}
+
+#[tokio::test]
+async fn react_counts_once_per_user_and_tells_the_room_of_changes_only() {
+    let deps = deps();
+    let (ada, ca, mo, cm, id) = room_with_a_message(&deps).await;
+    let react = |on: bool| json!({"action": "react", "room": "r", "messageId": id, "emoji": "🔥", "on": on, "requestId": "x"});
+    frame(&deps, &cm, &mo, react(true)).await;
+    let to_mo = deps.connections.take(&cm);
+    assert_eq!(to_mo[0]["count"], 1);
+    assert_eq!(to_mo[0]["requestId"], "x");
+    assert_eq!(of_type(&deps.connections.take(&ca), "reaction").len(), 1);
+    // A repeat changes nothing: only the sender hears the count.
+    frame(&deps, &cm, &mo, react(true)).await;
+    assert_eq!(deps.connections.take(&cm)[0]["count"], 1);
+    assert!(deps.connections.take(&ca).is_empty());
+    frame(&deps, &cm, &mo, react(false)).await;
+    assert_eq!(deps.connections.take(&cm)[0]["count"], 0);
+    assert_eq!(
+        of_type(&deps.connections.take(&ca), "reaction")[0]["on"],
+        false
+    );
+    // An unknown message is not found; nothing stored.
+    frame(
+        &deps,
+        &ca,
+        &ada,
+        json!({"action": "react", "room": "r", "messageId": "019a8f3c-5b2e-7c11-9d4e-0a1b2c3d4e5f", "emoji": "🔥", "on": true}),
+    )
+    .await;
+    let err = deps.connections.take(&ca);
+    assert_eq!(err[0]["code"], "not_found", "{err:?}");
+}
+
+#[tokio::test]
+async fn history_pages_back_with_a_cursor_and_hides_others_held_messages() {
+    let deps = deps();
+    let (ada, ca, mo, cm, _) = room_with_a_message(&deps).await;
+    for n in 2..=4 {
+        deps.clock.advance_ms(1);
+        frame(
+            &deps,
+            &ca,
+            &ada,
+            json!({"action": "send", "room": "r", "text": format!("message {n}"), "clientMsgId": format!("m{n}")}),
+        )
+        .await;
+    }
+    deps.connections.take(&ca);
+    frame(
+        &deps,
+        &cm,
+        &mo,
+        json!({"action": "history", "room": "r", "limit": 3}),
+    )
+    .await;
+    let page = deps.connections.take(&cm);
+    let page = of_type(&page, "history")[0];
+    let texts: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert_eq!(texts, ["message 4", "message 3", "message 2"]);
+    let next = page["next"].as_str().expect("a next page");
+    frame(
+        &deps,
+        &cm,
+        &mo,
+        json!({"action": "history", "room": "r", "before": next}),
+    )
+    .await;
+    let rest = deps.connections.take(&cm);
+    let rest = of_type(&rest, "history")[0];
+    assert_eq!(rest["messages"][0]["text"], "hello all");
+    assert!(rest["next"].is_null());
+    // Not in the room: forbidden.
+    let eve = identity("acme", "eve", "member");
+    let ce = connect(&deps, "ce", &eve).await;
+    frame(&deps, &ce, &eve, json!({"action": "history", "room": "r"})).await;
+    assert_eq!(deps.connections.take(&ce)[0]["code"], "forbidden");
+}
+
+#[tokio::test]
+async fn configure_is_for_admins_and_tells_the_room() {
+    let deps = deps();
+    let (ada, ca, mo, cm, _) = room_with_a_message(&deps).await;
+    frame(
+        &deps,
+        &cm,
+        &mo,
+        json!({"action": "configure", "room": "r", "mode": "readonly"}),
+    )
+    .await;
+    assert_eq!(
+        deps.connections.take(&cm)[0]["code"],
+        "forbidden",
+        "moderators use moderate"
+    );
+    let root = identity("acme", "root", "admin");
+    let cr = connect(&deps, "cr", &root).await;
+    frame(&deps, &cr, &root, json!({"action": "join", "room": "r"})).await;
+    deps.connections.take(&cr);
+    deps.connections.take(&ca);
+    frame(
+        &deps,
+        &cr,
+        &root,
+        json!({"action": "configure", "room": "r", "mode": "readonly", "requestId": "c1"}),
+    )
+    .await;
+    let to_root = deps.connections.take(&cr);
+    assert_eq!(to_root[0]["type"], "room");
+    assert_eq!(to_root[0]["mode"], "readonly");
+    assert_eq!(to_root[0]["requestId"], "c1");
+    assert_eq!(
+        of_type(&deps.connections.take(&ca), "room")[0]["mode"],
+        "readonly"
+    );
+    // Members may no longer write; the change is on the record.
+    frame(
+        &deps,
+        &ca,
+        &ada,
+        json!({"action": "send", "room": "r", "text": "hi", "clientMsgId": "m9"}),
+    )
+    .await;
+    assert_eq!(deps.connections.take(&ca)[0]["code"], "forbidden");
+    let kinds: Vec<_> = deps
+        .store
+        .decisions()
+        .iter()
+        .map(|d| d.kind.as_str())
+        .collect();
+    assert_eq!(kinds, ["room_mode_set"]);
+}
+
+#[tokio::test]
+async fn moderators_delete_and_mute_and_the_record_shows_it() {
+    let deps = deps();
+    let (ada, ca, mo, cm, id) = room_with_a_message(&deps).await;
+    frame(&deps, &cm, &mo, json!({"action": "moderate", "room": "r", "op": "delete", "messageId": id, "reason": "off topic"})).await;
+    assert_eq!(deps.connections.take(&cm)[0]["type"], "moderated");
+    assert_eq!(
+        of_type(&deps.connections.take(&ca), "message_removed").len(),
+        1
+    );
+    // Deleting again is a conflict, not a second decision.
+    frame(
+        &deps,
+        &cm,
+        &mo,
+        json!({"action": "moderate", "room": "r", "op": "delete", "messageId": id}),
+    )
+    .await;
+    assert_eq!(deps.connections.take(&cm)[0]["code"], "conflict");
+    frame(&deps, &cm, &mo, json!({"action": "moderate", "room": "r", "op": "mute", "userId": ada.user.as_str(), "durationS": 60})).await;
+    let moderated = deps.connections.take(&cm);
+    assert_eq!(
+        moderated[0]["until"],
+        sideline_domain::time::format_time(T0 + 60_000)
+    );
+    assert_eq!(of_type(&deps.connections.take(&ca), "sanctioned").len(), 1);
+    frame(
+        &deps,
+        &ca,
+        &ada,
+        json!({"action": "send", "room": "r", "text": "again", "clientMsgId": "m2"}),
+    )
+    .await;
+    assert_eq!(deps.connections.take(&ca)[0]["code"], "forbidden");
+    // A member may not moderate, and nobody acts on their own rank.
+    frame(
+        &deps,
+        &ca,
+        &ada,
+        json!({"action": "moderate", "room": "r", "op": "mute", "userId": mo.user.as_str()}),
+    )
+    .await;
+    assert_eq!(deps.connections.take(&ca)[0]["code"], "forbidden");
+    let kinds: Vec<_> = deps
+        .store
+        .decisions()
+        .iter()
+        .map(|d| d.kind.as_str())
+        .collect();
+    assert_eq!(kinds, ["message_removed", "user_muted"]);
+}
+
+#[tokio::test]
+async fn reports_are_taken_once_and_enough_of_them_hide_the_message() {
+    let deps = deps();
+    let (ada, ca, _mo, cm, id) = room_with_a_message(&deps).await;
+    let mut reporters = Vec::new();
+    for name in ["r1", "r2", "r3"] {
+        let who = identity("acme", name, "member");
+        let c = connect(&deps, name, &who).await;
+        frame(&deps, &c, &who, json!({"action": "join", "room": "r"})).await;
+        deps.connections.take(&c);
+        reporters.push((who, c));
+    }
+    let report = json!({"action": "report", "room": "r", "messageId": id, "reason": "rude"});
+    for (_, c) in &reporters {
+        deps.connections.take(c);
+    }
+    deps.connections.take(&ca);
+    frame(&deps, &ca, &ada, report.clone()).await;
+    assert_eq!(
+        deps.connections.take(&ca)[0]["code"],
+        "bad_request",
+        "not one's own"
+    );
+    let (first, c1) = &reporters[0];
+    frame(&deps, c1, first, report.clone()).await;
+    assert_eq!(deps.connections.take(c1)[0]["type"], "reported");
+    frame(&deps, c1, first, report.clone()).await;
+    assert_eq!(deps.connections.take(c1)[0]["duplicate"], true);
+    deps.connections.take(&cm);
+    for (who, c) in &reporters[1..] {
+        frame(&deps, c, who, report.clone()).await;
+    }
+    // The third distinct reporter hides it from everyone but its author.
+    assert_eq!(
+        of_type(&deps.connections.take(&cm), "message_removed").len(),
+        1
+    );
+    assert!(of_type(&deps.connections.take(&ca), "message_removed").is_empty());
+    let kinds: Vec<_> = deps
+        .store
+        .decisions()
+        .iter()
+        .map(|d| d.kind.as_str())
+        .collect();
+    assert_eq!(kinds, ["message_hidden"]);
+}

@@ -19,3 +19,6 @@ pub mod stream;
 pub use dynamo::DynamoStore;
 pub use eventbridge::EventBridgeSink;
 pub use gateway::ApiGatewayConnections;
+
+#[cfg(test)]
+mod proptests;

@@ -10,17 +10,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
-use crate::ids::{ConnectionId, DecisionId, UserId};
+use crate::ids::{derived_uuid, ConnectionId, DecisionId, UserId};
 use crate::message::{Emoji, MessageId, Visibility};
 use crate::moderation::{DecisionKind, Stage};
 
 /// Version of every envelope and `data` shape below; bumped on breaking changes.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// Namespace of event ids (UUIDv5). Changing it would break deduplication.
-const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x5d1d_e11e_e7e0_4a11_8c0d_e7e2_75ca_7a10);
 
 /// Every event type Sideline publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -133,11 +129,6 @@ pub fn derived_id(name: &str) -> String {
     derived_uuid(name).as_hyphenated().to_string()
 }
 
-/// [`derived_id`] as a UUID.
-pub fn derived_uuid(name: &str) -> Uuid {
-    Uuid::new_v5(&EVENT_NAMESPACE, name.as_bytes())
-}
-
 /// The id of the event of type `kind` about the stored item `item_key`;
 /// `discriminator` tells apart several events of one item (a re-join).
 pub fn event_id(kind: EventType, item_key: &str, discriminator: &str) -> String {
@@ -230,7 +221,8 @@ pub struct DecisionMade {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub categories: Vec<String>,
-    pub scores: BTreeMap<String, f32>,
+    /// Scores to three decimals, as the decision record keeps them.
+    pub scores: BTreeMap<String, f64>,
     pub rule_version: String,
     pub enforced: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]

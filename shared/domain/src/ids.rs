@@ -12,6 +12,15 @@ use uuid::{ContextV7, Timestamp, Uuid};
 /// Namespace for canonical user ids (UUIDv5). Changing it would split every user.
 const USER_NAMESPACE: Uuid = Uuid::from_u128(0x5d1d_e11e_0c0a_4b1e_9e3a_51de_11ee_c0de);
 
+/// Namespace of derived ids (UUIDv5): event ids, and decisions a retry must find
+/// again. Changing it would break deduplication.
+const DERIVED_NAMESPACE: Uuid = Uuid::from_u128(0x5d1d_e11e_e7e0_4a11_8c0d_e7e2_75ca_7a10);
+
+/// A deterministic id (UUIDv5) for a name that identifies one occurrence.
+pub fn derived_uuid(name: &str) -> Uuid {
+    Uuid::new_v5(&DERIVED_NAMESPACE, name.as_bytes())
+}
+
 /// Longest tenant id accepted.
 pub const MAX_TENANT_LEN: usize = 64;
 /// Longest room id accepted.
@@ -189,7 +198,7 @@ impl DecisionId {
 
     /// The id of the one decision `name` identifies.
     pub fn derived(name: &str) -> Self {
-        Self(crate::events::derived_uuid(name))
+        Self(derived_uuid(name))
     }
 
     pub fn parse(raw: &str) -> Result<Self, IdError> {

@@ -289,11 +289,21 @@ fn decision_made(d: &Decision) -> DecisionMade {
         message_id: d.message,
         reason: d.reason.clone(),
         categories: d.categories.clone(),
-        scores: d.scores.clone(),
+        scores: d
+            .scores
+            .iter()
+            .map(|(name, score)| (name.clone(), three_decimals(*score)))
+            .collect(),
         rule_version: d.rule_version.clone(),
         enforced: d.enforced,
         duration_s: d.duration_s,
     }
+}
+
+/// A score as the decision record keeps it: three decimals (`0.7`, not the
+/// `0.699999988…` an `f32` widens to).
+fn three_decimals(score: f32) -> f64 {
+    format!("{score:.3}").parse().unwrap_or_default()
 }
 
 fn envelope(draft: Draft<'_>, item_key: &str) -> Envelope {
@@ -322,5 +332,91 @@ fn envelope(draft: Draft<'_>, item_key: &str) -> Envelope {
         },
         data: draft.data.to_value(),
         meta,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::identity::Role;
+    use crate::ids::UserId;
+    use crate::message::{Author, ClientMsgId, MessageId, MessageText, Visibility};
+    use crate::moderation::{DecisionKind, Stage};
+
+    fn record(change: Change) -> OutboxRecord {
+        OutboxRecord {
+            change,
+            item_key: "T#acme#R#r\u{1f}MSG#x".into(),
+            sequence: "1".into(),
+            at_ms: Some(1_800_000_000_500),
+            expired: false,
+        }
+    }
+
+    fn message(text: &str) -> StoredMessage {
+        let tenant = TenantId::parse("acme").unwrap();
+        StoredMessage {
+            author: Author {
+                id: UserId::derive(&tenant, "ada"),
+                name: "Ada".into(),
+                role: Role::Member,
+            },
+            tenant,
+            room: RoomId::parse("r").unwrap(),
+            id: MessageId::at(1_800_000_000_000),
+            text: MessageText::parse(text, 100).unwrap(),
+            created_at_ms: 1_800_000_000_000,
+            reply_to: None,
+            client_msg_id: ClientMsgId::parse("c1").unwrap(),
+            correlation_id: Some("req-1".into()),
+            reactions: BTreeMap::new(),
+            visibility: Visibility::Public,
+        }
+    }
+
+    #[test]
+    fn a_stored_message_is_sent_and_a_count_change_is_nothing() {
+        let sent =
+            event_for(&record(Change::insert(Stored::Message(message("hi"))))).expect("an event");
+        assert_eq!(sent.event_type, "community.message.sent");
+        assert_eq!(sent.correlation_id, "req-1");
+        assert_eq!(sent.occurred_at, "2027-01-15T08:00:00.000Z");
+        assert!(matches!(
+            sent.typed_data(),
+            Ok(EventData::MessageSent(MessageSent { text_length: 2, .. }))
+        ));
+        let mut counted = message("hi");
+        counted.reactions.insert("🔥".into(), 1);
+        let same_text = Change::modify(Stored::Message(message("hi")), Stored::Message(counted));
+        assert_eq!(event_for(&record(same_text)), None);
+        let edited = Change::modify(
+            Stored::Message(message("hi")),
+            Stored::Message(message("hello")),
+        );
+        let edited = event_for(&record(edited)).expect("an edit");
+        assert_eq!(edited.event_type, "community.message.edited");
+        assert_eq!(
+            edited.occurred_at, "2027-01-15T08:00:00.500Z",
+            "the stream's time"
+        );
+    }
+
+    #[test]
+    fn decision_scores_keep_three_decimals() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let mut decision = Decision::automatic(
+            &tenant,
+            DecisionKind::MessageHeld,
+            Stage::Inline,
+            1_800_000_000_000,
+        );
+        decision.scores.insert("toxicity".into(), 0.7);
+        let event =
+            event_for(&record(Change::insert(Stored::Decision(decision)))).expect("an event");
+        let text = serde_json::to_string(&event).unwrap();
+        assert!(text.contains(r#""toxicity":0.7"#), "{text}");
+        assert_eq!(event.actor.canonical_id, "system");
     }
 }

@@ -413,4 +413,52 @@ mod tests {
         let found = find(text, phonenumber::country::Id::US);
         assert_eq!(mask(text, &found), "[email] or [phone]");
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        proptest! {
+            /// Any text: findings lie within it on character boundaries, in order,
+            /// without overlaps, and masking removes exactly them.
+            #[test]
+            fn findings_are_well_formed_spans(text in "\\PC{0,120}") {
+                let found = find(&text, phonenumber::country::Id::US);
+                let mut end = 0;
+                for f in &found {
+                    prop_assert!(f.span.start >= end && f.span.start < f.span.end);
+                    prop_assert!(f.span.end <= text.len());
+                    prop_assert!(text.is_char_boundary(f.span.start) && text.is_char_boundary(f.span.end));
+                    end = f.span.end;
+                }
+                let masked = mask(&text, &found);
+                if found.is_empty() {
+                    prop_assert_eq!(masked, text);
+                }
+            }
+
+            /// An address or a card number, whatever chat surrounds it, is found
+            /// and never survives masking.
+            #[test]
+            fn planted_personal_data_is_masked(
+                before in "[a-z ]{0,30}",
+                after in "[a-z ]{0,30}",
+                local in "[a-z][a-z0-9.]{0,10}[a-z0-9]",
+                domain in "[a-z]{2,10}",
+                tld in prop_oneof![Just("com"), Just("org"), Just("de"), Just("io")],
+            ) {
+                let email = format!("{local}@{domain}.{tld}");
+                let text = format!("{before} {email} {after}");
+                let masked = mask(&text, &find(&text, phonenumber::country::Id::US));
+                prop_assert!(!masked.contains(&email), "{} -> {}", text, masked);
+                prop_assert!(masked.contains("[email]"));
+                // A Visa test number with valid Luhn, split as people write it.
+                let card = "4111 1111 1111 1111";
+                let text = format!("{before} {card} {after}");
+                let masked = mask(&text, &find(&text, phonenumber::country::Id::US));
+                prop_assert!(!masked.contains(card), "{} -> {}", text, masked);
+            }
+        }
+    }
 }

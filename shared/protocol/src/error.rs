@@ -3,8 +3,6 @@
 use serde::Serialize;
 use sideline_domain::message::ValueError;
 
-use crate::server::ServerFrame;
-
 /// Longest `requestId` accepted.
 pub const MAX_REQUEST_ID_LEN: usize = 128;
 
@@ -47,18 +45,6 @@ impl FrameError {
 
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::BadRequest, message)
-    }
-
-    /// The frame clients receive.
-    pub fn to_frame(&self) -> ServerFrame {
-        ServerFrame::Error {
-            code: self.code,
-            message: self.message.clone(),
-            action: self.action.clone(),
-            request_id: self.request_id.clone(),
-            client_msg_id: self.client_msg_id.clone(),
-            retry_after_ms: self.retry_after_ms,
-        }
     }
 }
 

@@ -11,7 +11,7 @@ use sideline_domain::moderation::{ReviewItem, SanctionKind};
 use sideline_domain::room::{Capability, RoomMode};
 use sideline_domain::time::format_time;
 
-use crate::error::ErrorCode;
+use crate::error::{ErrorCode, FrameError};
 
 /// A message as clients see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -231,5 +231,19 @@ impl ServerFrame {
     pub fn to_bytes(&self) -> Vec<u8> {
         // Serialising these types cannot fail: every map key is a string.
         serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+impl FrameError {
+    /// The frame clients receive.
+    pub fn to_frame(&self) -> ServerFrame {
+        ServerFrame::Error {
+            code: self.code,
+            message: self.message.clone(),
+            action: self.action.clone(),
+            request_id: self.request_id.clone(),
+            client_msg_id: self.client_msg_id.clone(),
+            retry_after_ms: self.retry_after_ms,
+        }
     }
 }
