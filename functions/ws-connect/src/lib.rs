@@ -16,16 +16,9 @@ pub async fn handle<S: ConnectionRegistry + Sanctions, K: Clock>(
     clock: &K,
 ) -> ProxyResponse {
     let ctx = event.request_context;
-    let Some(connection_id) = ctx.connection() else {
-        error!(connection_id = %ctx.connection_id, "unusable connection id");
-        return ProxyResponse::status(400, "bad connection id");
-    };
-    let identity = match ctx.identity() {
-        Ok(identity) => identity,
-        Err(err) => {
-            error!(connection_id = %connection_id, error = %err, "no identity; is the authorizer attached?");
-            return ProxyResponse::status(403, "Forbidden");
-        }
+    let (connection_id, identity) = match ctx.caller(ProxyResponse::status(403, "Forbidden")) {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal,
     };
     let now_ms = clock.now_ms();
     match store

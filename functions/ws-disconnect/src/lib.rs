@@ -16,16 +16,10 @@ pub async fn handle<S: ConnectionRegistry + RoomStore, C: Connections>(
     limits: &Limits,
 ) -> ProxyResponse {
     let ctx = event.request_context;
-    let Some(connection_id) = ctx.connection() else {
-        error!(connection_id = %ctx.connection_id, "unusable connection id");
-        return ProxyResponse::status(400, "bad connection id");
-    };
-    let identity = match ctx.identity() {
-        Ok(identity) => identity,
-        Err(err) => {
-            warn!(connection_id = %connection_id, error = %err, "disconnect without identity; the TTL will clean up");
-            return ProxyResponse::ok();
-        }
+    // Without an identity there is nothing to forget here; the TTL cleans up.
+    let (connection_id, identity) = match ctx.caller(ProxyResponse::ok()) {
+        Ok(caller) => caller,
+        Err(answer) => return answer,
     };
     let record = match store
         .remove_connection(&identity.tenant, &connection_id)

@@ -152,6 +152,18 @@ impl<P: Ports> Context<'_, P> {
             })
     }
 
+    /// This connection's membership of `room`, if its role may do `capability`
+    /// there: `forbidden` otherwise, or if it has not joined.
+    pub async fn member_may(
+        &self,
+        room: &RoomId,
+        capability: Capability,
+    ) -> Result<(Member, RoomInfo), FrameError> {
+        let (member, info) = self.joined(room).await?;
+        require(&member, &info, capability)?;
+        Ok((member, info))
+    }
+
     /// The sanctions on the sender in force now.
     pub async fn sanctions(&self) -> Result<Vec<Sanction>, FrameError> {
         self.store()
@@ -245,9 +257,9 @@ pub fn require(member: &Member, info: &RoomInfo, capability: Capability) -> Resu
 /// reaches the client as frames.
 pub async fn handle<P: Ports>(event: WebSocketEvent, deps: &MessageDeps<P>) -> ProxyResponse {
     let ctx = event.request_context;
-    let Some(connection) = ctx.connection() else {
-        error!(connection_id = %ctx.connection_id, "event without a usable connection id");
-        return ProxyResponse::status(400, "bad connection id");
+    let connection = match ctx.connection_or_400() {
+        Ok(id) => id,
+        Err(refusal) => return refusal,
     };
     let span = info_span!("ws_message", connection_id = %connection, request_id = ctx.request_id.as_deref().unwrap_or(""));
     async move {

@@ -140,6 +140,32 @@ impl WebSocketContext {
         ConnectionId::parse(&self.connection_id)
     }
 
+    /// The connection id, or the 400 answer to give (and a log line) when API
+    /// Gateway gave none usable: a misconfigured route, never a client's doing.
+    pub fn connection_or_400(&self) -> Result<ConnectionId, ProxyResponse> {
+        self.connection().ok_or_else(|| {
+            tracing::error!(connection_id = %self.connection_id, "unusable connection id");
+            ProxyResponse::status(400, "bad connection id")
+        })
+    }
+
+    /// The connection and the identity its authorizer established; when either is
+    /// missing (a misconfigured route), the answer to give — 400 for the id,
+    /// `without_identity` for the identity — and a log line saying why.
+    pub fn caller(
+        &self,
+        without_identity: ProxyResponse,
+    ) -> Result<(ConnectionId, Identity), ProxyResponse> {
+        let connection = self.connection_or_400()?;
+        match self.identity() {
+            Ok(identity) => Ok((connection, identity)),
+            Err(err) => {
+                tracing::warn!(connection_id = %connection, error = %err, "no identity; is the authorizer attached?");
+                Err(without_identity)
+            }
+        }
+    }
+
     /// The identity the `$connect` authorizer established for this connection.
     pub fn identity(&self) -> Result<Identity, ContextError> {
         self.authorizer

@@ -10,14 +10,13 @@ use sideline_ports::{DecisionLog, Ports, RoomStore};
 use sideline_protocol::{Configure, FrameError, ServerFrame};
 
 use crate::actions::Action;
-use crate::{client_error, require, Context};
+use crate::{client_error, Context};
 
 impl Action for Configure {
     async fn apply<P: Ports>(self, ctx: &Context<'_, P>) -> Result<(), FrameError> {
         let Configure { room, mode } = self;
 
-        let (member, info) = ctx.joined(&room).await?;
-        require(&member, &info, Capability::Configure)?;
+        let (member, info) = ctx.member_may(&room, Capability::Configure).await?;
         set_mode(ctx, &member, info, room, mode).await
     }
 }

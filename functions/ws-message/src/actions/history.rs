@@ -6,7 +6,7 @@ use sideline_ports::{MessageStore, Ports};
 use sideline_protocol::{FrameError, History, MessageView, ServerFrame};
 
 use crate::actions::Action;
-use crate::{client_error, require, Context};
+use crate::{client_error, Context};
 
 impl Action for History {
     async fn apply<P: Ports>(self, ctx: &Context<'_, P>) -> Result<(), FrameError> {
@@ -16,8 +16,7 @@ impl Action for History {
             limit,
         } = self;
 
-        let (member, info) = ctx.joined(&room).await?;
-        require(&member, &info, Capability::Read)?;
+        ctx.member_may(&room, Capability::Read).await?;
         let limit = limit.unwrap_or(ctx.deps.limits.history_default);
         let page = ctx
             .store()

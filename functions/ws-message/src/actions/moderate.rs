@@ -35,14 +35,13 @@ use sideline_protocol::{
 
 use crate::actions::configure;
 use crate::actions::Action;
-use crate::{client_error, require, Context};
+use crate::{client_error, Context};
 
 impl Action for Moderate {
     async fn apply<P: Ports>(self, ctx: &Context<'_, P>) -> Result<(), FrameError> {
         let Moderate { room, op } = self;
 
-        let (member, info) = ctx.joined(&room).await?;
-        require(&member, &info, Capability::Moderate)?;
+        let (member, info) = ctx.member_may(&room, Capability::Moderate).await?;
         let name = op.name();
         tracing::info!(op = name, room = %room, moderator = %ctx.identity.user, "moderate");
         match op {

@@ -6,14 +6,13 @@ use sideline_ports::{Ports, RoomStore};
 use sideline_protocol::{FrameError, ServerFrame, Typing, UserView};
 
 use crate::actions::Action;
-use crate::{client_error, require, Context};
+use crate::{client_error, Context};
 
 impl Action for Typing {
     async fn apply<P: Ports>(self, ctx: &Context<'_, P>) -> Result<(), FrameError> {
         let Typing { room } = self;
 
-        let (member, info) = ctx.joined(&room).await?;
-        require(&member, &info, Capability::Write)?;
+        let (member, _) = ctx.member_may(&room, Capability::Write).await?;
         let gap_ms = ctx.deps.limits.typing_throttle.as_millis() as i64;
         if !ctx
             .deps
