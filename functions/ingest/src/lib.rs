@@ -103,7 +103,7 @@ pub async fn handle_stream<E: EventSink>(
         let mut failed_records = Vec::new();
         for (index, record) in event.records.iter().enumerate() {
             let _record = info_span!("record", sequence = %record.dynamodb.sequence_number).entered();
-            match decode(record).map(|decoded| event_for(&decoded)) {
+            match decode(record).map(|decoded| decoded.as_ref().and_then(event_for)) {
                 Ok(Some(envelope)) => match serde_json::to_string(&envelope) {
                     Ok(detail) => {
                         entries.push(PutEntry {

@@ -120,7 +120,7 @@ impl HttpClassifier {
         let Some(url) = env.text("SIDELINE_CLASSIFIER_URL") else {
             return Ok(None);
         };
-        let timeout_ms: u64 = env.number("SIDELINE_CLASSIFIER_TIMEOUT_MS", 2_000, 1)?;
+        let timeout_ms: u64 = env.number("SIDELINE_CLASSIFIER_TIMEOUT_MS", 2_000, 0)?;
         Self::new(
             &url,
             env.text("SIDELINE_CLASSIFIER_KEY"),

@@ -271,6 +271,7 @@ async fn serve_socket<S: Store + 'static>(
                     last_active_ms.store(app.message.clock.now_ms(), Ordering::Relaxed);
                     let mut frame = event(app.addr, "$default", "MESSAGE", &connection_id, connected_at_ms, context.clone(), app.message.clock.now_ms());
                     frame.body = Some(text.as_str().to_owned());
+                    let _busy = app.pipeline.frame();
                     ws_message::handle(frame, &app.message).await;
                 }
                 Ok(Some(Ok(Message::Binary(_)))) => {
@@ -278,6 +279,7 @@ async fn serve_socket<S: Store + 'static>(
                     let mut frame = event(app.addr, "$default", "MESSAGE", &connection_id, connected_at_ms, context.clone(), app.message.clock.now_ms());
                     frame.is_base64_encoded = true;
                     frame.body = Some(String::new());
+                    let _busy = app.pipeline.frame();
                     ws_message::handle(frame, &app.message).await;
                 }
                 Ok(Some(Ok(Message::Close(frame)))) => {

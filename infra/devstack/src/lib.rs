@@ -190,6 +190,7 @@ struct App<S> {
     message: MessageDeps<Adapters<S, ApiGatewayConnections, SharedClock>>,
     registry: Registry,
     addr: SocketAddr,
+    pipeline: Arc<Pipeline>,
 }
 
 /// A running devstack. Dropping it stops the server.
@@ -212,13 +213,34 @@ struct Pipeline {
     stream: Arc<AtomicUsize>,
     /// Events the bus handed to the moderation function and it has not finished.
     moderation: Arc<AtomicUsize>,
+    /// Client frames `ws-message` is still handling (work after the reply, such
+    /// as a violation counted after the ack, stores changes too).
+    frames: AtomicUsize,
     /// Woken whenever a stage finishes some work.
     progress: Notify,
 }
 
 impl Pipeline {
     fn in_flight(&self) -> usize {
-        self.stream.load(Ordering::SeqCst) + self.moderation.load(Ordering::SeqCst)
+        self.stream.load(Ordering::SeqCst)
+            + self.moderation.load(Ordering::SeqCst)
+            + self.frames.load(Ordering::SeqCst)
+    }
+
+    /// Counts one client frame in flight until the guard is dropped.
+    fn frame(&self) -> FrameGuard<'_> {
+        self.frames.fetch_add(1, Ordering::SeqCst);
+        FrameGuard(self)
+    }
+}
+
+/// One client frame in flight (see [`Pipeline::frame`]).
+struct FrameGuard<'a>(&'a Pipeline);
+
+impl Drop for FrameGuard<'_> {
+    fn drop(&mut self) {
+        self.0.frames.fetch_sub(1, Ordering::SeqCst);
+        self.0.progress.notify_waiters();
     }
 }
 
@@ -254,7 +276,7 @@ impl<S: Store + 'static> Control for App<S> {
 impl Devstack {
     /// Starts with the in-memory store, whose changes flow through `ingest` to the bus.
     pub async fn start_in_memory(config: DevstackConfig) -> Result<Self, DevstackError> {
-        let (store, outbox) = MemoryStore::with_outbox();
+        let (store, outbox) = MemoryStore::with_outbox(config.clock.0.clone());
         Self::start_with_outbox(config, store, Some(outbox)).await
     }
 
@@ -306,7 +328,6 @@ impl Devstack {
                 outbox,
                 bus.clone(),
                 ingest.clone(),
-                config.clock.clone(),
                 pipeline.clone(),
             ));
         }
@@ -349,6 +370,7 @@ impl Devstack {
             message,
             registry: Mutex::new(HashMap::new()),
             addr,
+            pipeline: pipeline.clone(),
         });
         // The moderation queue's function runs here, on the same store.
         let (moderation_tx, moderation_rx) = mpsc::unbounded_channel();
@@ -484,7 +506,6 @@ async fn pump_stream(
     mut outbox: Outbox,
     bus: Arc<bus::LocalBus>,
     config: ingest::IngestConfig,
-    clock: SharedClock,
     pipeline: Arc<Pipeline>,
 ) {
     let mut sequence = 0u64;
@@ -496,12 +517,12 @@ async fn pump_stream(
                 Err(_) => break,
             }
         }
-        let at_s = (clock.now_ms() / 1000) as f64;
+        // The stream stamps a record with the second it saw the change.
         let records = changes
             .iter()
-            .filter_map(|change| {
+            .filter_map(|(change, at_ms)| {
                 sequence += 1;
-                encode(change, sequence, at_s)
+                encode(change, sequence, at_ms.div_euclid(1000) as f64)
             })
             .collect();
         let response = ingest::handle_stream(StreamEvent { records }, &*bus, &config).await;

@@ -29,8 +29,8 @@ impl RetryPolicy {
     /// `SIDELINE_PUT_ATTEMPTS` (default 3) and `SIDELINE_PUT_BACKOFF_MS` (default 1000).
     pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
         let d = Self::default();
-        let attempts: u32 = env.number("SIDELINE_PUT_ATTEMPTS", d.attempts, 1)?;
-        if attempts > 10 {
+        let attempts: u32 = env.number("SIDELINE_PUT_ATTEMPTS", d.attempts, 0)?;
+        if !(1..=10).contains(&attempts) {
             return Err(ConfigError::invalid(
                 "SIDELINE_PUT_ATTEMPTS",
                 "must be 1 to 10",

@@ -168,7 +168,7 @@ proptest! {
         let record = encode(&change, 7, f64::from(at_s)).expect("a record");
         // Through the JSON Lambda delivers, too.
         let json = serde_json::to_string(&record).unwrap();
-        let back = decode(&serde_json::from_str(&json).unwrap()).expect("decodes");
+        let back = decode(&serde_json::from_str(&json).unwrap()).expect("decodes").expect("a change");
         prop_assert_eq!(back.change.kind, change.kind);
         prop_assert_eq!(back.change.new, change.new.map(rounded));
         prop_assert_eq!(back.change.old, change.old.map(rounded));
@@ -176,4 +176,51 @@ proptest! {
         prop_assert!(!back.expired);
         prop_assert!(matches!(back.change.kind, ChangeKind::Insert | ChangeKind::Modify | ChangeKind::Remove));
     }
+}
+
+/// Only the image an event is made from must be readable: an edit whose old image
+/// is damaged still decodes (its old text unknown), and an unknown change is none.
+#[test]
+fn the_other_image_of_a_change_may_be_unreadable() {
+    let (tenant, room, user) = (
+        TenantId::parse("acme").unwrap(),
+        RoomId::parse("r").unwrap(),
+        UserId::derive(&TenantId::parse("acme").unwrap(), "ada"),
+    );
+    let message = StoredMessage {
+        tenant,
+        room,
+        id: MessageId::at(1_800_000_000_000),
+        author: Author {
+            id: user,
+            name: "Ada".into(),
+            role: Role::Member,
+        },
+        text: MessageText::from_stored("hello".into()),
+        created_at_ms: 1_800_000_000_000,
+        reply_to: None,
+        client_msg_id: ClientMsgId::parse("c1").unwrap(),
+        correlation_id: None,
+        reactions: BTreeMap::new(),
+        visibility: Visibility::Public,
+    };
+    let change = Change::modify(
+        Stored::Message(message.clone()),
+        Stored::Message(message.clone()),
+    );
+    let mut record = encode(&change, 1, 1.0).expect("a record");
+    if let Some(old) = record.dynamodb.old_image.as_mut() {
+        old.remove("authorId");
+    }
+    let decoded = decode(&record).expect("decodes").expect("a change");
+    assert_eq!(decoded.change.new, Some(Stored::Message(message)));
+    assert_eq!(decoded.change.old, None);
+    record.event_name = "SNAPSHOT".into();
+    assert!(decode(&record).expect("no error").is_none());
+    // The image the event is made from must be readable.
+    record.event_name = "MODIFY".into();
+    if let Some(new) = record.dynamodb.new_image.as_mut() {
+        new.remove("authorId");
+    }
+    assert!(decode(&record).is_err());
 }

@@ -108,41 +108,50 @@ impl StreamError {
     }
 }
 
-/// Reads one record through the item codec. An image that cannot be decoded (a
-/// missing attribute) is an error, so the batch is retried rather than the event
-/// lost; items that make no event decode to [`Stored::Other`].
-pub fn decode(record: &StreamRecord) -> Result<OutboxRecord, StreamError> {
-    let kind = ChangeKind::parse(&record.event_name).ok_or_else(|| {
-        StreamError::new(record, format!("unknown change `{}`", record.event_name))
-    })?;
-    let change = &record.dynamodb;
-    let image = |image: &Option<Image>| -> Result<Option<(Item, Stored)>, StreamError> {
-        image
-            .as_ref()
-            .map(|image| {
-                let item = item_from_image(image);
-                let stored =
-                    stored_from(&item).map_err(|e: BackendError| StreamError::new(record, e))?;
-                Ok((item, stored))
-            })
-            .transpose()
+/// Reads one record through the item codec; `None` for a change that is not an
+/// insert, modify or remove. The image the event is made from (the new one, the old
+/// one of a removal) must decode — else it is an error, so the batch is retried
+/// rather than the event lost; the other image only informs (an edit's old text),
+/// so one that cannot be read is left out. Items that make no event decode to
+/// [`Stored::Other`].
+pub fn decode(record: &StreamRecord) -> Result<Option<OutboxRecord>, StreamError> {
+    let Some(kind) = ChangeKind::parse(&record.event_name) else {
+        return Ok(None);
     };
-    let new = image(&change.new_image)?;
-    let old = image(&change.old_image)?;
-    let main = match kind {
-        ChangeKind::Insert | ChangeKind::Modify => new.as_ref(),
-        ChangeKind::Remove => old.as_ref(),
-    }
-    .ok_or_else(|| {
-        StreamError::new(
-            record,
-            "no item image: the stream must carry new and old images",
-        )
-    })?;
+    let change = &record.dynamodb;
+    let image = |image: &Option<Image>| -> Option<Result<(Item, Stored), BackendError>> {
+        image.as_ref().map(|image| {
+            let item = item_from_image(image);
+            stored_from(&item).map(|stored| (item, stored))
+        })
+    };
+    let (main_image, other_image) = match kind {
+        ChangeKind::Insert | ChangeKind::Modify => (&change.new_image, &change.old_image),
+        ChangeKind::Remove => (&change.old_image, &change.new_image),
+    };
+    let main = image(main_image)
+        .ok_or_else(|| {
+            StreamError::new(
+                record,
+                "no item image: the stream must carry new and old images",
+            )
+        })?
+        .map_err(|e| StreamError::new(record, e))?;
+    let other = image(other_image).and_then(|decoded| {
+        decoded
+            .map_err(|e| {
+                tracing::warn!(sequence = %change.sequence_number, error = %e, "the other image of a change is unreadable; left out");
+            })
+            .ok()
+    });
     let item_key = keys::item_key(&main.0)
         .or_else(|| keys::item_key(&item_from_image(&change.keys)))
         .ok_or_else(|| StreamError::new(record, "no keys"))?;
-    Ok(OutboxRecord {
+    let (new, old) = match kind {
+        ChangeKind::Insert | ChangeKind::Modify => (Some(main), other),
+        ChangeKind::Remove => (other, Some(main)),
+    };
+    Ok(Some(OutboxRecord {
         change: Change {
             kind,
             old: old.map(|(_, stored)| stored),
@@ -154,7 +163,7 @@ pub fn decode(record: &StreamRecord) -> Result<OutboxRecord, StreamError> {
             .approximate_creation_date_time
             .map(|s| (s * 1000.0) as i64),
         expired: record.is_ttl_removal(),
-    })
+    }))
 }
 
 /// The record the table's stream would carry for `change` (devstack's stream).

@@ -13,11 +13,10 @@ pub trait Env {
     /// The raw value of `name`, if set.
     fn var(&self, name: &str) -> Option<String>;
 
-    /// The value of `name` if set and not blank, trimmed.
+    /// The value of `name` if set and not blank (as given: a secret may hold
+    /// spaces).
     fn text(&self, name: &str) -> Option<String> {
-        self.var(name)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
+        self.var(name).filter(|v| !v.trim().is_empty())
     }
 
     /// A value that must be set, e.g. a resource name the template provides.
@@ -36,7 +35,7 @@ pub trait Env {
         let Some(raw) = self.text(name) else {
             return Ok(default);
         };
-        let value: T = raw.parse().map_err(|e| ConfigError::NotANumber {
+        let value: T = raw.trim().parse().map_err(|e| ConfigError::NotANumber {
             var: name.to_owned(),
             value: raw.clone(),
             source: Box::new(e),

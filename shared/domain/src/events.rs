@@ -138,9 +138,12 @@ pub fn event_id(kind: EventType, item_key: &str, discriminator: &str) -> String 
     ))
 }
 
+// The data structs read fields they do not know without complaint: a field added
+// to an event (schemaVersion stays) must not make an older consumer drop it.
+
 /// `community.room.joined`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct RoomJoined {
     pub connection_id: ConnectionId,
 }
@@ -157,7 +160,7 @@ pub enum LeftReason {
 
 /// `community.room.left`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct RoomLeft {
     pub connection_id: ConnectionId,
     pub reason: LeftReason,
@@ -165,7 +168,7 @@ pub struct RoomLeft {
 
 /// `community.message.sent`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct MessageSent {
     pub message_id: MessageId,
     pub text: String,
@@ -177,7 +180,7 @@ pub struct MessageSent {
 
 /// `community.message.edited`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct MessageEdited {
     pub message_id: MessageId,
     pub text: String,
@@ -186,14 +189,14 @@ pub struct MessageEdited {
 
 /// `community.message.deleted`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct MessageDeleted {
     pub message_id: MessageId,
 }
 
 /// `community.message.reported`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct MessageReported {
     pub message_id: MessageId,
     pub author_id: UserId,
@@ -202,7 +205,7 @@ pub struct MessageReported {
 
 /// `community.reaction.added` and `community.reaction.removed`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ReactionChanged {
     pub message_id: MessageId,
     pub emoji: Emoji,
@@ -210,7 +213,7 @@ pub struct ReactionChanged {
 
 /// `community.moderation.*`: the decision record as kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct DecisionMade {
     pub decision_id: DecisionId,
     pub stage: Stage,

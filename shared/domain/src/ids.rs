@@ -217,7 +217,9 @@ impl DecisionId {
 static V7: Mutex<ContextV7> = Mutex::new(ContextV7::new());
 
 /// A UUIDv7 stamped with `at_ms` (clamped to the epoch) rather than the machine's
-/// clock, so ids follow the injected clock.
+/// clock, so ids follow the injected clock — except that, to keep ids in order, an
+/// id is never stamped earlier than the latest one this process made: after a
+/// clock steps back, ids carry the latest time seen until the clock passes it.
 pub fn v7_at(at_ms: i64) -> Uuid {
     let ms = u64::try_from(at_ms).unwrap_or(0);
     let context = V7.lock().unwrap_or_else(|e| e.into_inner());

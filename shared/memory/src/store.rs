@@ -19,7 +19,7 @@ use sideline_domain::moderation::{
 use sideline_domain::outbox::{Change, Stored};
 use sideline_domain::room::{RoomInfo, RoomMode};
 use sideline_ports::{
-    ConnectionRegistry, CounterError, Counters, DecisionError, DecisionLog, HistoryPage,
+    Clock, ConnectionRegistry, CounterError, Counters, DecisionError, DecisionLog, HistoryPage,
     MessageError, MessageStore, PutMessage, ReactionChange, ReactionRequest, RecentError,
     RecentMessages, RegistryError, ReviewError, ReviewQueue, RoomError, RoomStore, SanctionError,
     Sanctions, SeenError, SeenEvents,
@@ -72,16 +72,18 @@ pub struct MemoryStore {
     outbox: Option<OutboxSender>,
 }
 
-/// Where a store with an outbox sends its changes.
+/// Where a store with an outbox sends its changes, stamped by its clock.
 struct OutboxSender {
-    changes: mpsc::UnboundedSender<Change>,
+    changes: mpsc::UnboundedSender<(Change, i64)>,
     pending: Arc<AtomicUsize>,
+    clock: Arc<dyn Clock>,
 }
 
-/// The receiving end of a store's outbox: its changes in order, and how many were
-/// sent but not yet marked done (so devstack can wait for the pipeline to drain).
+/// The receiving end of a store's outbox: its changes in order, each with the time
+/// it happened (ms), and how many were sent but not yet marked done (so devstack
+/// can wait for the pipeline to drain).
 pub struct Outbox {
-    pub changes: mpsc::UnboundedReceiver<Change>,
+    pub changes: mpsc::UnboundedReceiver<(Change, i64)>,
     pending: Arc<AtomicUsize>,
 }
 
@@ -102,8 +104,9 @@ impl MemoryStore {
         Self::default()
     }
 
-    /// A store that reports its changes on the returned [`Outbox`].
-    pub fn with_outbox() -> (Self, Outbox) {
+    /// A store that reports its changes on the returned [`Outbox`], stamped with
+    /// `clock`'s time as the table's stream stamps its records.
+    pub fn with_outbox(clock: Arc<dyn Clock>) -> (Self, Outbox) {
         let (changes, receiver) = mpsc::unbounded_channel();
         let pending = Arc::new(AtomicUsize::new(0));
         let store = Self {
@@ -111,6 +114,7 @@ impl MemoryStore {
             outbox: Some(OutboxSender {
                 changes,
                 pending: pending.clone(),
+                clock,
             }),
         };
         (
@@ -126,7 +130,11 @@ impl MemoryStore {
     fn emit(&self, change: Change) {
         let Some(outbox) = &self.outbox else { return };
         outbox.pending.fetch_add(1, Ordering::SeqCst);
-        if outbox.changes.send(change).is_err() {
+        if outbox
+            .changes
+            .send((change, outbox.clock.now_ms()))
+            .is_err()
+        {
             // Nobody listens any more: nothing is pending either.
             outbox.pending.fetch_sub(1, Ordering::SeqCst);
         }
