@@ -164,6 +164,30 @@ impl<P: Ports> Context<'_, P> {
         Ok((member, info))
     }
 
+    /// Tells the members of `room` that `message_id` is gone — all of them, or
+    /// those `keep` picks.
+    pub async fn retract(
+        &self,
+        room: RoomId,
+        message_id: MessageId,
+        keep: impl Fn(&Member) -> bool,
+    ) -> Result<(), FrameError> {
+        let mut members = self
+            .store()
+            .room_members(&self.identity.tenant, &room)
+            .await
+            .map_err(client_error)?;
+        members.retain(|m| keep(m));
+        self.broadcaster()
+            .to_members(
+                &members,
+                &ServerFrame::MessageRemoved { room, message_id },
+                None,
+            )
+            .await;
+        Ok(())
+    }
+
     /// The sanctions on the sender in force now.
     pub async fn sanctions(&self) -> Result<Vec<Sanction>, FrameError> {
         self.store()

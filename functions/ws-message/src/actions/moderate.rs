@@ -463,16 +463,5 @@ async fn delete<P: Ports>(
         .await
         .map_err(client_error)?;
     reply(ctx, room.clone(), "delete", Some(message_id), None, None).await;
-    let members = store
-        .room_members(tenant, &room)
-        .await
-        .map_err(client_error)?;
-    ctx.broadcaster()
-        .to_members(
-            &members,
-            &ServerFrame::MessageRemoved { room, message_id },
-            None,
-        )
-        .await;
-    Ok(())
+    ctx.retract(room, message_id, |_| true).await
 }

@@ -13,7 +13,7 @@ use sideline_domain::moderation::{
     strongest, Decision, DecisionKind, Priority, Report as UserReport, ReviewItem, ReviewStatus,
     SanctionKind, Stage,
 };
-use sideline_ports::{DecisionLog, MessageError, MessageStore, Ports, ReviewQueue, RoomStore};
+use sideline_ports::{DecisionLog, MessageError, MessageStore, Ports, ReviewQueue};
 use sideline_protocol::{FrameError, Report, ServerFrame};
 
 use crate::actions::Action;
@@ -156,18 +156,8 @@ impl Action for Report {
             .await
             .map_err(client_error)?;
         tracing::info!(message_id = %message_id, reports = outcome.reports, "message hidden by reports");
-        let mut members = store
-            .room_members(tenant, &room)
+        // Its author still sees it, as pending.
+        ctx.retract(room, message_id, |m| m.user != message.author.id)
             .await
-            .map_err(client_error)?;
-        members.retain(|m| m.user != message.author.id);
-        ctx.broadcaster()
-            .to_members(
-                &members,
-                &ServerFrame::MessageRemoved { room, message_id },
-                None,
-            )
-            .await;
-        Ok(())
     }
 }
