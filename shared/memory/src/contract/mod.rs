@@ -32,35 +32,8 @@ pub(crate) use sideline_domain::room::RoomMode;
 pub(crate) use sideline_ports::{
     ConnectionRegistry, Counters, DecisionError, DecisionLog, MessageError, MessageStore,
     PutMessage, ReactionRequest, RecentMessages, ReviewError, ReviewQueue, RoomError, RoomStore,
-    Sanctions, SeenEvents,
+    Sanctions, SeenEvents, Store,
 };
-
-/// Every storage port: what the whole contract needs of one adapter.
-pub trait AllPorts:
-    ConnectionRegistry
-    + RoomStore
-    + MessageStore
-    + Counters
-    + Sanctions
-    + DecisionLog
-    + ReviewQueue
-    + RecentMessages
-    + SeenEvents
-{
-}
-
-impl<T> AllPorts for T where
-    T: ConnectionRegistry
-        + RoomStore
-        + MessageStore
-        + Counters
-        + Sanctions
-        + DecisionLog
-        + ReviewQueue
-        + RecentMessages
-        + SeenEvents
-{
-}
 
 pub(crate) const NOW_MS: i64 = 1_800_000_000_000;
 
@@ -145,7 +118,8 @@ pub(crate) fn react<'a>(
 }
 
 /// Runs every check.
-pub async fn run_all<S: AllPorts>(store: &S) {
+/// Runs every check on an adapter of every storage port.
+pub async fn run_all<S: Store>(store: &S) {
     registry::connections_round_trip(store).await;
     rooms::join_creates_room_and_lists_members(store).await;
     rooms::join_needs_a_connection_and_respects_the_room_limit(store).await;
