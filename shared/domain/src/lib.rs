@@ -13,6 +13,8 @@
 //!   the pure rules behind escalation and flood detection.
 //! - [`events`]: the event catalogue and envelope, deterministic event ids.
 //! - [`outbox`]: what a store's changes are, as the stream carries them.
+//! - [`scoring`]: engagement scoring's pure part — exact decay, order-independent
+//!   daily caps, tiers with hysteresis.
 //! - [`time`]: the one timestamp format of the wire and the events.
 //! - [`config`]: typed configuration read through one lookup, with typed errors.
 
@@ -25,4 +27,5 @@ pub mod message;
 pub mod moderation;
 pub mod outbox;
 pub mod room;
+pub mod scoring;
 pub mod time;

@@ -1,0 +1,781 @@
+//! Engagement scoring, the pure part: exact exponential decay kept in O(1) per
+//! contribution, daily caps that do not depend on the order events arrive in, and
+//! tiers with hysteresis.
+//!
+//! A score is `S(t) = Σ wᵢ·e^(−λ(t−tᵢ))`, `λ` per day. It is kept as [`Decayed`]: its
+//! value at one reference time, which any other time's value follows from exactly.
+//! Adding a contribution moves the later of the two reference times forward, so the
+//! result is the same sum whatever order contributions come in (up to floating
+//! point, far below 1e-9 relative), and the same again when they are replayed.
+//!
+//! This differs from the common `raw × e^(−λ·daysSinceLastActivity)`: that decays
+//! every point from the *last* activity, so one new point revives the whole history
+//! at full value, and the result depends on the order and the timing of reads.
+//! Here each contribution decays from its own time.
+//!
+//! Caps bound what a day can earn. Contributions are kept in buckets — one per user,
+//! kind and UTC day for one's own actions, one per author, giver and day for credit
+//! received — each holding its raw points and its decayed sum; a bucket over its cap
+//! counts `cap / raw` of its decayed sum. A bucket's credit is a function of the set
+//! of its contributions, not of their order, so capping stays order-independent and
+//! a contribution (or a reversal) costs O(1): the bucket's credit is replaced in the
+//! score.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::UserId;
+
+/// Milliseconds in a day.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// A quantity that decays exponentially: its value at `at_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decayed {
+    pub value: f64,
+    pub at_ms: i64,
+}
+
+impl Decayed {
+    pub const ZERO: Decayed = Decayed {
+        value: 0.0,
+        at_ms: 0,
+    };
+
+    pub fn new(value: f64, at_ms: i64) -> Self {
+        Self { value, at_ms }
+    }
+
+    /// The value at `t_ms` (before `at_ms` too: it was larger then).
+    pub fn at(&self, t_ms: i64, decay_per_day: f64) -> f64 {
+        if self.value == 0.0 {
+            return 0.0;
+        }
+        let days = (t_ms as f64 - self.at_ms as f64) / DAY_MS as f64;
+        self.value * (-decay_per_day * days).exp()
+    }
+
+    /// The same quantity, referred to `t_ms`.
+    pub fn moved_to(&self, t_ms: i64, decay_per_day: f64) -> Self {
+        Self::new(self.at(t_ms, decay_per_day), t_ms)
+    }
+
+    /// The sum, referred to the later of the two times (so values never grow by
+    /// being moved, which keeps them far from overflow).
+    pub fn plus(&self, other: &Decayed, decay_per_day: f64) -> Self {
+        if other.value == 0.0 {
+            return *self;
+        }
+        if self.value == 0.0 {
+            return *other;
+        }
+        let t = self.at_ms.max(other.at_ms);
+        Self::new(self.at(t, decay_per_day) + other.at(t, decay_per_day), t)
+    }
+
+    pub fn minus(&self, other: &Decayed, decay_per_day: f64) -> Self {
+        self.plus(&Decayed::new(-other.value, other.at_ms), decay_per_day)
+    }
+
+    /// When an idle score falls to `threshold` (> 0): `t + ln(S/θ)/λ`; `None` if it
+    /// is not above it now or never decays.
+    pub fn crosses_at(&self, threshold: f64, decay_per_day: f64) -> Option<i64> {
+        if threshold <= 0.0 || self.value <= threshold || decay_per_day <= 0.0 {
+            return None;
+        }
+        let days = (self.value / threshold).ln() / decay_per_day;
+        Some(self.at_ms.saturating_add((days * DAY_MS as f64) as i64))
+    }
+}
+
+/// What a contribution is for, as far as caps and weights go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A message that starts a thread (no `replyTo`).
+    ThreadStart,
+    /// A reply.
+    Reply,
+    /// A reaction given.
+    Reaction,
+    /// A moderator's decision.
+    ModeratorDecision,
+    /// A reaction from someone else to one's message.
+    ReactionReceived,
+    /// A reply from someone else to one's message.
+    ReplyReceived,
+    /// What moderation takes away (never capped).
+    Penalty,
+}
+
+/// Weights, caps and decay. Defaults are the documented ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ScoringConfig {
+    /// λ, per day.
+    pub decay_per_day: f64,
+    pub thread_start: f64,
+    pub reply: f64,
+    pub reaction: f64,
+    pub moderator_decision: f64,
+    pub reaction_received: f64,
+    pub reply_received: f64,
+    /// What a message removed by moderation costs, besides its own points.
+    pub removal_penalty: f64,
+    /// Points one user may earn per kind per UTC day.
+    pub daily_cap_per_kind: f64,
+    /// Points one user may give one author per UTC day.
+    pub daily_cap_per_giver: f64,
+}
+
+impl Default for ScoringConfig {
+    fn default() -> Self {
+        Self {
+            decay_per_day: 0.05,
+            thread_start: 10.0,
+            reply: 5.0,
+            reaction: 1.0,
+            moderator_decision: 3.0,
+            reaction_received: 1.0,
+            reply_received: 2.0,
+            removal_penalty: 10.0,
+            daily_cap_per_kind: 200.0,
+            daily_cap_per_giver: 5.0,
+        }
+    }
+}
+
+/// Something that happened, as scoring needs to know it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Activity {
+    /// A message stored; `parent_author` is the author of the message it replies to.
+    MessageSent {
+        author: UserId,
+        parent_author: Option<UserId>,
+    },
+    ReactionAdded {
+        reactor: UserId,
+        author: UserId,
+    },
+    /// Reverses a reaction: the same points, taken back at the reaction's own time.
+    ReactionRemoved {
+        reactor: UserId,
+        author: UserId,
+        added_at_ms: i64,
+    },
+    ModeratorDecision {
+        moderator: UserId,
+    },
+    /// A message removed by moderation: its own points are reversed (at the time it
+    /// was sent) and its author pays the penalty.
+    MessageRemoved {
+        author: UserId,
+        parent_author: Option<UserId>,
+        sent_at_ms: i64,
+    },
+}
+
+/// Where a contribution is capped: one's own kind per day, or what one giver gives
+/// one author per day, or nowhere.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BucketKey {
+    Own {
+        user: UserId,
+        kind: Kind,
+        day: i64,
+    },
+    Given {
+        author: UserId,
+        giver: UserId,
+        day: i64,
+    },
+    Uncapped {
+        user: UserId,
+    },
+}
+
+impl BucketKey {
+    pub fn user(&self) -> &UserId {
+        match self {
+            BucketKey::Own { user, .. } | BucketKey::Uncapped { user } => user,
+            BucketKey::Given { author, .. } => author,
+        }
+    }
+}
+
+/// One user's points from one activity, before caps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contribution {
+    pub bucket: BucketKey,
+    pub points: f64,
+    pub at_ms: i64,
+}
+
+fn day_of(ms: i64) -> i64 {
+    ms.div_euclid(DAY_MS)
+}
+
+/// The contributions an activity at `at_ms` makes. Self-reactions and self-replies
+/// score nothing; a reversal lands in the bucket (and at the time) of what it
+/// reverses, so a reaction toggled on and off nets nothing and never more than one
+/// reaction's weight.
+pub fn contributions(activity: &Activity, at_ms: i64, config: &ScoringConfig) -> Vec<Contribution> {
+    let own = |user: &UserId, kind: Kind, points: f64, at: i64| Contribution {
+        bucket: BucketKey::Own {
+            user: user.clone(),
+            kind,
+            day: day_of(at),
+        },
+        points,
+        at_ms: at,
+    };
+    let given = |author: &UserId, giver: &UserId, points: f64, at: i64| Contribution {
+        bucket: BucketKey::Given {
+            author: author.clone(),
+            giver: giver.clone(),
+            day: day_of(at),
+        },
+        points,
+        at_ms: at,
+    };
+    let message = |author: &UserId, parent: Option<&UserId>, sign: f64, at: i64| {
+        let mut out = Vec::new();
+        match parent {
+            None => out.push(own(
+                author,
+                Kind::ThreadStart,
+                sign * config.thread_start,
+                at,
+            )),
+            Some(parent) if parent == author => {} // a self-reply scores nothing
+            Some(parent) => {
+                out.push(own(author, Kind::Reply, sign * config.reply, at));
+                out.push(given(parent, author, sign * config.reply_received, at));
+            }
+        }
+        out
+    };
+    match activity {
+        Activity::MessageSent {
+            author,
+            parent_author,
+        } => message(author, parent_author.as_ref(), 1.0, at_ms),
+        Activity::ReactionAdded { reactor, author } if reactor != author => vec![
+            own(reactor, Kind::Reaction, config.reaction, at_ms),
+            given(author, reactor, config.reaction_received, at_ms),
+        ],
+        Activity::ReactionRemoved {
+            reactor,
+            author,
+            added_at_ms,
+        } if reactor != author => vec![
+            own(reactor, Kind::Reaction, -config.reaction, *added_at_ms),
+            given(author, reactor, -config.reaction_received, *added_at_ms),
+        ],
+        Activity::ReactionAdded { .. } | Activity::ReactionRemoved { .. } => Vec::new(),
+        Activity::ModeratorDecision { moderator } => vec![own(
+            moderator,
+            Kind::ModeratorDecision,
+            config.moderator_decision,
+            at_ms,
+        )],
+        Activity::MessageRemoved {
+            author,
+            parent_author,
+            sent_at_ms,
+        } => {
+            let mut out = message(author, parent_author.as_ref(), -1.0, *sent_at_ms);
+            out.push(Contribution {
+                bucket: BucketKey::Uncapped {
+                    user: author.clone(),
+                },
+                points: -config.removal_penalty,
+                at_ms,
+            });
+            out
+        }
+    }
+}
+
+/// A bucket's contributions: their raw points and their decayed sum.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bucket {
+    pub raw: f64,
+    pub sum: Option<Decayed>,
+}
+
+impl Bucket {
+    pub fn with(&self, c: &Contribution, decay_per_day: f64) -> Self {
+        let added = Decayed::new(c.points, c.at_ms);
+        Self {
+            raw: self.raw + c.points,
+            sum: Some(match &self.sum {
+                Some(sum) => sum.plus(&added, decay_per_day),
+                None => added,
+            }),
+        }
+    }
+
+    /// What the bucket counts for in the score: all of it, or `cap / raw` of it
+    /// when its raw points exceed `cap`.
+    pub fn credit(&self, cap: Option<f64>) -> Decayed {
+        let Some(sum) = self.sum else {
+            return Decayed::ZERO;
+        };
+        match cap {
+            Some(cap) if self.raw > cap && self.raw > 0.0 => {
+                Decayed::new(sum.value * (cap / self.raw), sum.at_ms)
+            }
+            _ => sum,
+        }
+    }
+}
+
+/// The cap of a bucket under `config`.
+pub fn cap_of(key: &BucketKey, config: &ScoringConfig) -> Option<f64> {
+    match key {
+        BucketKey::Own { .. } => Some(config.daily_cap_per_kind),
+        BucketKey::Given { .. } => Some(config.daily_cap_per_giver),
+        BucketKey::Uncapped { .. } => None,
+    }
+}
+
+/// A user's score after a bucket changed: the bucket's old credit out, its new one
+/// in. O(1), whatever the history.
+pub fn rescore(
+    score: &Decayed,
+    before: &Bucket,
+    after: &Bucket,
+    cap: Option<f64>,
+    decay_per_day: f64,
+) -> Decayed {
+    score
+        .minus(&before.credit(cap), decay_per_day)
+        .plus(&after.credit(cap), decay_per_day)
+}
+
+/// Scores in memory: what a scoring store keeps (scores, buckets, seen event ids),
+/// for tests and rebuilds.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    pub config: ScoringConfig,
+    scores: HashMap<UserId, Decayed>,
+    buckets: HashMap<BucketKey, Bucket>,
+    seen: HashSet<String>,
+}
+
+impl Ledger {
+    pub fn new(config: ScoringConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    /// Scores an activity once per `event_id`; false for a repeat.
+    pub fn record(&mut self, event_id: &str, activity: &Activity, at_ms: i64) -> bool {
+        if !self.seen.insert(event_id.to_owned()) {
+            return false;
+        }
+        let lambda = self.config.decay_per_day;
+        for c in contributions(activity, at_ms, &self.config) {
+            let cap = cap_of(&c.bucket, &self.config);
+            let before = self.buckets.get(&c.bucket).copied().unwrap_or_default();
+            let after = before.with(&c, lambda);
+            let score = self
+                .scores
+                .get(c.bucket.user())
+                .copied()
+                .unwrap_or(Decayed::ZERO);
+            self.scores.insert(
+                c.bucket.user().clone(),
+                rescore(&score, &before, &after, cap, lambda),
+            );
+            self.buckets.insert(c.bucket, after);
+        }
+        true
+    }
+
+    /// A user's score at `t_ms`.
+    pub fn score(&self, user: &UserId, t_ms: i64) -> f64 {
+        self.scores
+            .get(user)
+            .map_or(0.0, |s| s.at(t_ms, self.config.decay_per_day))
+    }
+}
+
+/// Reputation tiers, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    None,
+    Silver,
+    Gold,
+    Platinum,
+}
+
+/// Tier thresholds and their hysteresis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TierConfig {
+    pub silver: f64,
+    pub gold: f64,
+    pub platinum: f64,
+    /// Demoted only below the threshold less this share of it.
+    pub demotion_margin: f64,
+    /// Never demoted this soon after a promotion.
+    pub min_days_before_demotion: i64,
+}
+
+impl Default for TierConfig {
+    fn default() -> Self {
+        Self {
+            silver: 150.0,
+            gold: 500.0,
+            platinum: 1500.0,
+            demotion_margin: 0.10,
+            min_days_before_demotion: 7,
+        }
+    }
+}
+
+impl TierConfig {
+    /// The score a tier starts at.
+    pub fn threshold(&self, tier: Tier) -> f64 {
+        match tier {
+            Tier::None => f64::NEG_INFINITY,
+            Tier::Silver => self.silver,
+            Tier::Gold => self.gold,
+            Tier::Platinum => self.platinum,
+        }
+    }
+
+    /// The highest tier `score` reaches.
+    pub fn reached(&self, score: f64) -> Tier {
+        [Tier::Platinum, Tier::Gold, Tier::Silver]
+            .into_iter()
+            .find(|t| score >= self.threshold(*t))
+            .unwrap_or(Tier::None)
+    }
+
+    /// Points a day that hold `tier` in the steady state: a score fed `p` a day
+    /// settles at `p / (1 − e^(−λ))`, so `p = θ·(1 − e^(−λ))` (≈ θ·λ).
+    pub fn daily_points_to_hold(&self, tier: Tier, decay_per_day: f64) -> f64 {
+        self.threshold(tier).max(0.0) * (1.0 - (-decay_per_day).exp())
+    }
+}
+
+/// A user's tier and when it was last raised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TierState {
+    pub tier: Tier,
+    pub promoted_at_ms: i64,
+}
+
+impl TierState {
+    pub const START: TierState = TierState {
+        tier: Tier::None,
+        promoted_at_ms: 0,
+    };
+
+    /// The tier for `score` at `now_ms`: promoted as soon as a threshold is reached;
+    /// demoted only below the current threshold less the margin, and not within the
+    /// minimum days of the last promotion — so a score wavering at a threshold does
+    /// not flap.
+    pub fn next(&self, score: f64, now_ms: i64, config: &TierConfig) -> TierState {
+        let reached = config.reached(score);
+        if reached > self.tier {
+            return TierState {
+                tier: reached,
+                promoted_at_ms: now_ms,
+            };
+        }
+        if reached == self.tier {
+            return *self;
+        }
+        let floor = config.threshold(self.tier) * (1.0 - config.demotion_margin);
+        let settled =
+            now_ms.saturating_sub(self.promoted_at_ms) >= config.min_days_before_demotion * DAY_MS;
+        if score < floor && settled {
+            TierState {
+                tier: reached,
+                promoted_at_ms: self.promoted_at_ms,
+            }
+        } else {
+            *self
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TenantId;
+    use proptest::prelude::*;
+
+    const T0: i64 = 1_800_000_000_000;
+
+    fn user(n: u8) -> UserId {
+        UserId::derive(&TenantId::parse("acme").unwrap(), &format!("u{n}"))
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+    }
+
+    #[test]
+    fn a_contribution_decays_from_its_own_time() {
+        let mut ledger = Ledger::new(ScoringConfig::default());
+        let ada = user(1);
+        let sent = Activity::MessageSent {
+            author: ada.clone(),
+            parent_author: None,
+        };
+        ledger.record("e1", &sent, T0);
+        ledger.record("e2", &sent, T0 + 10 * DAY_MS);
+        let at = T0 + 20 * DAY_MS;
+        let expected = 10.0 * (-0.05f64 * 20.0).exp() + 10.0 * (-0.05f64 * 10.0).exp();
+        assert!(close(ledger.score(&ada, at), expected));
+        // A repeat changes nothing.
+        assert!(!ledger.record("e2", &sent, T0 + 10 * DAY_MS));
+        assert!(close(ledger.score(&ada, at), expected));
+    }
+
+    #[test]
+    fn self_credit_scores_nothing_and_a_toggled_reaction_nets_nothing() {
+        let config = ScoringConfig::default();
+        let ada = user(1);
+        let bob = user(2);
+        assert!(contributions(
+            &Activity::ReactionAdded {
+                reactor: ada.clone(),
+                author: ada.clone()
+            },
+            T0,
+            &config
+        )
+        .is_empty());
+        let mut ledger = Ledger::new(config);
+        ledger.record(
+            "on",
+            &Activity::ReactionAdded {
+                reactor: bob.clone(),
+                author: ada.clone(),
+            },
+            T0,
+        );
+        ledger.record(
+            "off",
+            &Activity::ReactionRemoved {
+                reactor: bob.clone(),
+                author: ada.clone(),
+                added_at_ms: T0,
+            },
+            T0 + 1000,
+        );
+        assert!(close(ledger.score(&ada, T0 + DAY_MS), 0.0));
+        assert!(close(ledger.score(&bob, T0 + DAY_MS), 0.0));
+    }
+
+    #[test]
+    fn one_giver_credits_an_author_at_most_the_daily_cap() {
+        let mut ledger = Ledger::new(ScoringConfig::default());
+        let (ada, bob) = (user(1), user(2));
+        for n in 0..20 {
+            ledger.record(
+                &format!("r{n}"),
+                &Activity::ReactionAdded {
+                    reactor: bob.clone(),
+                    author: ada.clone(),
+                },
+                T0,
+            );
+        }
+        assert!(
+            close(ledger.score(&ada, T0), 5.0),
+            "{}",
+            ledger.score(&ada, T0)
+        );
+        // The next day opens a new bucket.
+        ledger.record(
+            "next-day",
+            &Activity::ReactionAdded {
+                reactor: bob.clone(),
+                author: ada.clone(),
+            },
+            T0 + DAY_MS,
+        );
+        assert!(close(
+            ledger.score(&ada, T0 + DAY_MS),
+            5.0 * (-0.05f64).exp() + 1.0
+        ));
+    }
+
+    #[test]
+    fn an_idle_score_crosses_a_threshold_when_the_closed_form_says() {
+        let score = Decayed::new(300.0, T0);
+        let at = score.crosses_at(150.0, 0.05).expect("crosses");
+        assert!(close(score.at(at, 0.05), 150.0));
+        assert_eq!(at, T0 + ((2f64.ln() / 0.05) * DAY_MS as f64) as i64);
+        assert_eq!(score.crosses_at(400.0, 0.05), None);
+    }
+
+    #[test]
+    fn steady_state_points_to_hold_each_tier() {
+        let tiers = TierConfig::default();
+        let per_day = |t| tiers.daily_points_to_hold(t, 0.05);
+        assert!((per_day(Tier::Silver) - 7.32).abs() < 0.01);
+        assert!((per_day(Tier::Gold) - 24.39).abs() < 0.01);
+        assert!((per_day(Tier::Platinum) - 73.16).abs() < 0.01);
+        // And a score fed that much a day does settle there.
+        let mut s = Decayed::ZERO;
+        for day in 0..400 {
+            s = s.plus(&Decayed::new(per_day(Tier::Gold), day * DAY_MS), 0.05);
+        }
+        assert!((s.value - 500.0).abs() < 0.5, "{}", s.value);
+    }
+
+    #[test]
+    fn tiers_rise_at_once_and_fall_only_past_the_margin_and_the_wait() {
+        let config = TierConfig::default();
+        let s = TierState::START.next(151.0, T0, &config);
+        assert_eq!(s.tier, Tier::Silver);
+        // Just under the threshold, and even well under it within the week: kept.
+        assert_eq!(s.next(149.0, T0 + 30 * DAY_MS, &config).tier, Tier::Silver);
+        assert_eq!(s.next(10.0, T0 + DAY_MS, &config).tier, Tier::Silver);
+        // Below 135 after the week: demoted.
+        assert_eq!(s.next(134.0, T0 + 8 * DAY_MS, &config).tier, Tier::None);
+        assert_eq!(s.next(600.0, T0 + DAY_MS, &config).tier, Tier::Gold);
+    }
+
+    fn activity() -> impl Strategy<Value = (Activity, i64)> {
+        let u = (0u8..4).prop_map(user);
+        let t = 0i64..(30 * DAY_MS);
+        prop_oneof![
+            (u.clone(), proptest::option::of(u.clone()), t.clone()).prop_map(|(a, p, t)| (
+                Activity::MessageSent {
+                    author: a,
+                    parent_author: p
+                },
+                T0 + t
+            )),
+            (u.clone(), u.clone(), t.clone()).prop_map(|(r, a, t)| (
+                Activity::ReactionAdded {
+                    reactor: r,
+                    author: a
+                },
+                T0 + t
+            )),
+            (u.clone(), t.clone())
+                .prop_map(|(m, t)| (Activity::ModeratorDecision { moderator: m }, T0 + t)),
+            (u.clone(), proptest::option::of(u), t.clone(), t).prop_map(|(a, p, sent, t)| (
+                Activity::MessageRemoved {
+                    author: a,
+                    parent_author: p,
+                    sent_at_ms: T0 + sent
+                },
+                T0 + sent.max(t)
+            )),
+        ]
+    }
+
+    proptest! {
+        /// Any order, duplicates included, yields the same scores.
+        #[test]
+        fn scores_do_not_depend_on_order_or_repeats(
+            events in proptest::collection::vec(activity(), 1..60),
+            seed in any::<u64>(),
+        ) {
+            let mut forward = Ledger::new(ScoringConfig::default());
+            for (n, (a, t)) in events.iter().enumerate() {
+                forward.record(&n.to_string(), a, *t);
+            }
+            let mut order: Vec<usize> = (0..events.len()).collect();
+            // A deterministic shuffle, and every event twice.
+            let mut state = seed | 1;
+            for i in (1..order.len()).rev() {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+                order.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let mut shuffled = Ledger::new(ScoringConfig::default());
+            for &n in order.iter().chain(order.iter()) {
+                let (a, t) = &events[n];
+                shuffled.record(&n.to_string(), a, *t);
+            }
+            let at = T0 + 31 * DAY_MS;
+            for n in 0..4 {
+                let (a, b) = (forward.score(&user(n), at), shuffled.score(&user(n), at));
+                prop_assert!(close(a, b), "user {n}: {a} vs {b}");
+            }
+        }
+
+        /// Without caps, the score is the closed form at any time.
+        #[test]
+        fn uncapped_scores_match_the_closed_form(
+            events in proptest::collection::vec(activity(), 1..40),
+            read_after in 0i64..(400 * DAY_MS),
+        ) {
+            let config = ScoringConfig {
+                daily_cap_per_kind: f64::INFINITY,
+                daily_cap_per_giver: f64::INFINITY,
+                ..ScoringConfig::default()
+            };
+            let mut ledger = Ledger::new(config.clone());
+            let mut expected = [0.0f64; 4];
+            let at = T0 + 30 * DAY_MS + read_after;
+            for (n, (a, t)) in events.iter().enumerate() {
+                ledger.record(&n.to_string(), a, *t);
+                for c in contributions(a, *t, &config) {
+                    let i = (0..4u8).find(|&i| &user(i) == c.bucket.user()).unwrap() as usize;
+                    expected[i] += c.points
+                        * (-config.decay_per_day * (at - c.at_ms) as f64 / DAY_MS as f64).exp();
+                }
+            }
+            for (i, e) in expected.iter().enumerate() {
+                let got = ledger.score(&user(i as u8), at);
+                prop_assert!(close(got, *e), "user {i}: {got} vs {e}");
+            }
+        }
+
+        /// However many reactions one user gives another in a day, the author is
+        /// credited at most the cap (undecayed, at the day's end).
+        #[test]
+        fn caps_bound_a_day(count in 1usize..80, offsets in proptest::collection::vec(0i64..DAY_MS, 80)) {
+            let mut ledger = Ledger::new(ScoringConfig::default());
+            let (ada, bob) = (user(1), user(2));
+            let day_start = T0 - T0.rem_euclid(DAY_MS);
+            for (n, offset) in offsets.iter().take(count).enumerate() {
+                ledger.record(&n.to_string(), &Activity::ReactionAdded { reactor: bob.clone(), author: ada.clone() }, day_start + offset);
+            }
+            let credited_at_start = ledger.score(&ada, day_start);
+            // Read at the day's start every contribution is at least its value.
+            prop_assert!(credited_at_start >= (count.min(5) as f64) - 1e-9);
+            prop_assert!(ledger.score(&ada, day_start + DAY_MS) <= 5.0 + 1e-9);
+        }
+
+        /// A score wavering around a threshold after a promotion changes the tier
+        /// at most once a week.
+        #[test]
+        fn tiers_do_not_flap(scores in proptest::collection::vec(120.0f64..180.0, 1..200)) {
+            let config = TierConfig::default();
+            let mut state = TierState::START;
+            let mut changes = Vec::new();
+            for (hour, score) in scores.iter().enumerate() {
+                let now = T0 + hour as i64 * 3_600_000;
+                let next = state.next(*score, now, &config);
+                if next.tier != state.tier {
+                    changes.push(now);
+                }
+                state = next;
+            }
+            for pair in changes.windows(3) {
+                // A promotion and a demotion at least a week apart.
+                prop_assert!(pair[2] - pair[0] >= 7 * DAY_MS);
+            }
+        }
+    }
+}
