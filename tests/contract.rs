@@ -8,6 +8,7 @@ use sideline_tests::{fresh_table, moto_endpoint};
 #[tokio::test]
 async fn memory_store_meets_the_contract() {
     contract::run_all(&MemoryStore::new()).await;
+    contract::scores::run_all(&MemoryStore::new()).await;
 }
 
 #[tokio::test]
@@ -17,6 +18,7 @@ async fn dynamodb_store_meets_the_contract_on_moto() {
     let store = DynamoStore::from_sdk(&local_sdk_config(&endpoint), fresh_table());
     store.ensure_table().await.expect("create table on moto");
     contract::run_all(&store).await;
+    contract::scores::run_all(&store).await;
 }
 
 #[tokio::test]

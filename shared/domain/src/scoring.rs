@@ -21,7 +21,7 @@
 //! a contribution (or a reversal) costs O(1): the bucket's credit is replaced in the
 //! score.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -108,6 +108,20 @@ pub enum Kind {
     ReplyReceived,
     /// What moderation takes away (never capped).
     Penalty,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::ThreadStart => "thread_start",
+            Kind::Reply => "reply",
+            Kind::Reaction => "reaction",
+            Kind::ModeratorDecision => "moderator_decision",
+            Kind::ReactionReceived => "reaction_received",
+            Kind::ReplyReceived => "reply_received",
+            Kind::Penalty => "penalty",
+        }
+    }
 }
 
 /// Weights, caps and decay. Defaults are the documented ones.
@@ -357,6 +371,43 @@ pub fn rescore(
         .plus(&after.credit(cap), decay_per_day)
 }
 
+/// The buckets and scores an event touches, as a store reads them before writing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Touched {
+    pub buckets: BTreeMap<BucketKey, Bucket>,
+    pub scores: BTreeMap<UserId, Decayed>,
+}
+
+impl Touched {
+    /// The bucket keys and users `contributions` touch: what to read first.
+    pub fn keys(contributions: &[Contribution]) -> (Vec<BucketKey>, Vec<UserId>) {
+        let buckets: BTreeSet<BucketKey> = contributions.iter().map(|c| c.bucket.clone()).collect();
+        let users: BTreeSet<UserId> = buckets.iter().map(|b| b.user().clone()).collect();
+        (buckets.into_iter().collect(), users.into_iter().collect())
+    }
+
+    /// Adds the contributions: each bucket takes its points, and its user's score
+    /// trades the bucket's old credit for its new one. Missing entries start empty.
+    pub fn apply(&mut self, contributions: &[Contribution], config: &ScoringConfig) {
+        let lambda = config.decay_per_day;
+        for c in contributions {
+            let cap = cap_of(&c.bucket, config);
+            let before = self.buckets.get(&c.bucket).copied().unwrap_or_default();
+            let after = before.with(c, lambda);
+            let score = self
+                .scores
+                .get(c.bucket.user())
+                .copied()
+                .unwrap_or(Decayed::ZERO);
+            self.scores.insert(
+                c.bucket.user().clone(),
+                rescore(&score, &before, &after, cap, lambda),
+            );
+            self.buckets.insert(c.bucket.clone(), after);
+        }
+    }
+}
+
 /// Scores in memory: what a scoring store keeps (scores, buckets, seen event ids),
 /// for tests and rebuilds.
 #[derive(Debug, Clone, Default)]
@@ -380,22 +431,21 @@ impl Ledger {
         if !self.seen.insert(event_id.to_owned()) {
             return false;
         }
-        let lambda = self.config.decay_per_day;
-        for c in contributions(activity, at_ms, &self.config) {
-            let cap = cap_of(&c.bucket, &self.config);
-            let before = self.buckets.get(&c.bucket).copied().unwrap_or_default();
-            let after = before.with(&c, lambda);
-            let score = self
-                .scores
-                .get(c.bucket.user())
-                .copied()
-                .unwrap_or(Decayed::ZERO);
-            self.scores.insert(
-                c.bucket.user().clone(),
-                rescore(&score, &before, &after, cap, lambda),
-            );
-            self.buckets.insert(c.bucket, after);
-        }
+        let made = contributions(activity, at_ms, &self.config);
+        let (buckets, users) = Touched::keys(&made);
+        let mut touched = Touched {
+            buckets: buckets
+                .into_iter()
+                .filter_map(|k| Some((k.clone(), *self.buckets.get(&k)?)))
+                .collect(),
+            scores: users
+                .into_iter()
+                .filter_map(|u| Some((u.clone(), *self.scores.get(&u)?)))
+                .collect(),
+        };
+        touched.apply(&made, &self.config);
+        self.buckets.extend(touched.buckets);
+        self.scores.extend(touched.scores);
         true
     }
 

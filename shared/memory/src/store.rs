@@ -2,7 +2,7 @@
 //! [`MemoryStore::with_outbox`], it also reports its changes as the outbox's typed
 //! [`Change`]s, in the order they happen, as the table's stream would carry them.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -18,11 +18,12 @@ use sideline_domain::moderation::{
 };
 use sideline_domain::outbox::{Change, Stored};
 use sideline_domain::room::{RoomInfo, RoomMode};
+use sideline_domain::scoring::{Bucket, BucketKey, Contribution, Decayed, ScoringConfig, Touched};
 use sideline_ports::{
     Clock, ConnectionRegistry, CounterError, Counters, DecisionError, DecisionLog, HistoryPage,
     MessageError, MessageStore, PutMessage, ReactionChange, ReactionRequest, RecentError,
     RecentMessages, RegistryError, ReviewError, ReviewQueue, RoomError, RoomStore, SanctionError,
-    Sanctions, SeenError, SeenEvents,
+    Sanctions, ScoreError, ScoreStore, Scored, SeenError, SeenEvents,
 };
 use tokio::sync::mpsc;
 
@@ -53,6 +54,9 @@ struct Inner {
     reviews: BTreeMap<(TenantId, MessageId), ReviewItem>,
     profiles: HashMap<(TenantId, UserId), UserProfile>,
     recent: HashMap<(TenantId, UserId), Vec<RecentMessage>>,
+    scores: HashMap<(TenantId, UserId), Decayed>,
+    score_buckets: HashMap<(TenantId, BucketKey), Bucket>,
+    scored: HashSet<(TenantId, String)>,
 }
 
 impl Inner {
@@ -829,5 +833,54 @@ impl SeenEvents for MemoryStore {
             .seen
             .get(&key)
             .is_some_and(|expires| *expires > now_s))
+    }
+}
+
+impl ScoreStore for MemoryStore {
+    async fn score_event(
+        &self,
+        tenant: &TenantId,
+        event_id: &str,
+        contributions: &[Contribution],
+        config: &ScoringConfig,
+    ) -> Result<Scored, ScoreError> {
+        let mut inner = self.lock();
+        if !inner.scored.insert((tenant.clone(), event_id.to_owned())) {
+            return Ok(Scored::Duplicate);
+        }
+        let (buckets, users) = Touched::keys(contributions);
+        let mut touched = Touched {
+            buckets: buckets
+                .into_iter()
+                .filter_map(|k| {
+                    let bucket = *inner.score_buckets.get(&(tenant.clone(), k.clone()))?;
+                    Some((k, bucket))
+                })
+                .collect(),
+            scores: users
+                .into_iter()
+                .filter_map(|u| {
+                    let score = *inner.scores.get(&(tenant.clone(), u.clone()))?;
+                    Some((u, score))
+                })
+                .collect(),
+        };
+        touched.apply(contributions, config);
+        for (key, bucket) in touched.buckets {
+            inner.score_buckets.insert((tenant.clone(), key), bucket);
+        }
+        let changed: Vec<(UserId, Decayed)> = touched.scores.into_iter().collect();
+        for (user, score) in &changed {
+            inner.scores.insert((tenant.clone(), user.clone()), *score);
+        }
+        Ok(Scored::Changed(changed))
+    }
+
+    async fn score(&self, tenant: &TenantId, user: &UserId) -> Result<Option<Decayed>, ScoreError> {
+        Ok(self
+            .lock()
+            .scores
+            .get(&(tenant.clone(), user.clone()))
+            .copied())
     }
 }

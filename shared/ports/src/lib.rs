@@ -8,6 +8,7 @@
 //! - [`store`]: the storage ports — [`ConnectionRegistry`], [`RoomStore`],
 //!   [`MessageStore`], [`Counters`], [`Sanctions`], [`DecisionLog`],
 //!   [`ReviewQueue`], [`RecentMessages`], [`SeenEvents`] — and their errors.
+//! - [`scores`]: [`ScoreStore`], engagement scores with their capped buckets.
 //! - [`gateway`]: [`Connections`], API Gateway's `@connections`.
 //! - [`bus`]: [`EventSink`], the event bus.
 //! - [`clock`]: [`Clock`], the system's and a manual one.
@@ -25,12 +26,14 @@ pub mod bundle;
 pub mod bus;
 pub mod clock;
 pub mod gateway;
+pub mod scores;
 pub mod store;
 
 pub use bundle::{Adapters, Ports, Store};
 pub use bus::{EventSink, PutEntry, SinkError, MAX_CALL_BYTES, MAX_ENTRIES_PER_CALL};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use gateway::{Connections, PostError};
+pub use scores::{ScoreError, ScoreStore, Scored};
 pub use store::*;
 
 /// Any error from an outside system, kept as the source of ours.

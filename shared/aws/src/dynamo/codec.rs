@@ -54,6 +54,14 @@ impl Attrs<'_> {
         }
     }
 
+    /// A number's text, for numbers that are not whole (`f64` values).
+    pub fn str_or_num(&self, name: &str) -> Result<&str, BackendError> {
+        match self.0.get(name) {
+            Some(AttributeValue::N(v)) | Some(AttributeValue::S(v)) => Ok(v),
+            _ => Err(corrupt(format!("missing number `{name}`"))),
+        }
+    }
+
     pub fn opt_str(&self, name: &str) -> Option<&str> {
         match self.0.get(name) {
             Some(AttributeValue::S(v)) => Some(v),

@@ -36,6 +36,7 @@ mod registry;
 mod reviews;
 mod rooms;
 mod sanctions;
+mod scores;
 mod seen;
 
 use codec::{n, s, Attrs};

@@ -13,6 +13,7 @@ pub mod registry;
 pub mod reviews;
 pub mod rooms;
 pub mod sanctions;
+pub mod scores;
 pub mod seen;
 pub mod tenants;
 
