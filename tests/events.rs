@@ -469,17 +469,15 @@ fn data_samples(kind: EventType) -> (EventData, EventData) {
             author_id: user,
             reason: "spam".into(),
         })),
-        EventType::ReactionAdded | EventType::ReactionRemoved => {
-            let data = ReactionChanged {
-                message_id: message,
-                emoji: Emoji::parse("🔥").unwrap(),
-            };
-            same(if kind == EventType::ReactionAdded {
-                EventData::ReactionAdded(data)
-            } else {
-                EventData::ReactionRemoved(data)
-            })
-        }
+        EventType::ReactionAdded => same(EventData::ReactionAdded(ReactionChanged {
+            message_id: message,
+            emoji: Emoji::parse("🔥").unwrap(),
+        })),
+        EventType::ReactionRemoved => same(EventData::ReactionRemoved(ReactionRemoved {
+            message_id: message,
+            emoji: Emoji::parse("🔥").unwrap(),
+            added_at: 1_800_000_000_000,
+        })),
         EventType::Moderation(decision) => {
             let full = DecisionMade {
                 decision_id: DecisionId::at(1_800_000_000_000),

@@ -203,12 +203,26 @@ pub struct MessageReported {
     pub reason: String,
 }
 
-/// `community.reaction.added` and `community.reaction.removed`.
+/// `community.reaction.added`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReactionChanged {
     pub message_id: MessageId,
     pub emoji: Emoji,
+}
+
+/// `community.reaction.removed`: also when the reaction was added, so a consumer
+/// that scored it can take back exactly what it gave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReactionRemoved {
+    pub message_id: MessageId,
+    pub emoji: Emoji,
+    #[serde(
+        serialize_with = "crate::time::serialize_time",
+        deserialize_with = "crate::time::deserialize_time"
+    )]
+    pub added_at: i64,
 }
 
 /// `community.moderation.*`: the decision record as kept.
@@ -242,7 +256,7 @@ pub enum EventData {
     MessageDeleted(MessageDeleted),
     MessageReported(MessageReported),
     ReactionAdded(ReactionChanged),
-    ReactionRemoved(ReactionChanged),
+    ReactionRemoved(ReactionRemoved),
     Moderation(DecisionKind, DecisionMade),
 }
 
@@ -283,7 +297,8 @@ impl EventData {
             EventData::MessageEdited(d) => serde_json::to_value(d),
             EventData::MessageDeleted(d) => serde_json::to_value(d),
             EventData::MessageReported(d) => serde_json::to_value(d),
-            EventData::ReactionAdded(d) | EventData::ReactionRemoved(d) => serde_json::to_value(d),
+            EventData::ReactionAdded(d) => serde_json::to_value(d),
+            EventData::ReactionRemoved(d) => serde_json::to_value(d),
             EventData::Moderation(_, d) => serde_json::to_value(d),
         };
         // These structs hold strings, numbers and string-keyed maps only.

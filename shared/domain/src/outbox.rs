@@ -12,8 +12,8 @@ use serde_json::Map;
 use crate::connection::Member;
 use crate::events::{
     event_id, Actor, DecisionMade, Envelope, EventData, EventType, LeftReason, MessageDeleted,
-    MessageEdited, MessageReported, MessageSent, ReactionChanged, RoomJoined, RoomLeft,
-    SCHEMA_VERSION,
+    MessageEdited, MessageReported, MessageSent, ReactionChanged, ReactionRemoved, RoomJoined,
+    RoomLeft, SCHEMA_VERSION,
 };
 use crate::ids::{RoomId, TenantId};
 use crate::message::{Reaction, StoredMessage};
@@ -256,16 +256,19 @@ pub fn event_for(record: &OutboxRecord) -> Option<Envelope> {
             correlation: d.correlation_id.as_deref(),
         },
         (Stored::Reaction(r), ChangeKind::Insert | ChangeKind::Remove) => {
-            let data = ReactionChanged {
-                message_id: r.message,
-                emoji: r.emoji.clone(),
-            };
             let added = change.kind == ChangeKind::Insert;
             Draft {
                 data: if added {
-                    EventData::ReactionAdded(data)
+                    EventData::ReactionAdded(ReactionChanged {
+                        message_id: r.message,
+                        emoji: r.emoji.clone(),
+                    })
                 } else {
-                    EventData::ReactionRemoved(data)
+                    EventData::ReactionRemoved(ReactionRemoved {
+                        message_id: r.message,
+                        emoji: r.emoji.clone(),
+                        added_at: r.at_ms,
+                    })
                 },
                 discriminator: r.at_ms.to_string(),
                 tenant: &r.tenant,
@@ -418,5 +421,32 @@ mod tests {
         let text = serde_json::to_string(&event).unwrap();
         assert!(text.contains(r#""toxicity":0.7"#), "{text}");
         assert_eq!(event.actor.canonical_id, "system");
+    }
+
+    #[test]
+    fn a_removed_reaction_says_when_it_was_added() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let reaction = Reaction {
+            tenant: tenant.clone(),
+            room: RoomId::parse("r").unwrap(),
+            message: MessageId::at(1_800_000_000_000),
+            emoji: crate::message::Emoji::parse("🔥").unwrap(),
+            user: UserId::derive(&tenant, "bob"),
+            role: Role::Member,
+            at_ms: 1_800_000_000_250,
+            correlation_id: Some("req-react".into()),
+        };
+        let removed =
+            event_for(&record(Change::remove(Stored::Reaction(reaction)))).expect("an event");
+        assert_eq!(removed.event_type, "community.reaction.removed");
+        assert_eq!(
+            removed.occurred_at, "2027-01-15T08:00:00.500Z",
+            "the stream's time"
+        );
+        assert_eq!(removed.data["addedAt"], "2027-01-15T08:00:00.250Z");
+        match removed.typed_data() {
+            Ok(EventData::ReactionRemoved(data)) => assert_eq!(data.added_at, 1_800_000_000_250),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -26,6 +26,14 @@ pub fn serialize_time<S: serde::Serializer>(ms: &i64, serializer: S) -> Result<S
     serializer.serialize_str(&format_time(*ms))
 }
 
+/// Deserialises what [`serialize_time`] writes.
+pub fn deserialize_time<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<i64, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+    parse_time(&text).ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a time")))
+}
+
 /// Reads back what [`format_time`] writes; `None` for anything else.
 pub fn parse_time(text: &str) -> Option<i64> {
     let b = text.as_bytes();
