@@ -36,8 +36,7 @@ pub enum PortFailure {
 /// The error frame for a port failure: what the client can act on, or a generic
 /// `internal` (the cause is logged).
 pub fn client_error(err: impl Into<PortFailure>) -> FrameError {
-    let err = err.into();
-    let backend = match &err {
+    match err.into() {
         PortFailure::Registry(RegistryError::Backend(b))
         | PortFailure::Room(RoomError::Backend(b))
         | PortFailure::Message(MessageError::Backend(b))
@@ -45,14 +44,7 @@ pub fn client_error(err: impl Into<PortFailure>) -> FrameError {
         | PortFailure::Sanction(SanctionError::Backend(b))
         | PortFailure::Decision(DecisionError::Backend(b))
         | PortFailure::Review(ReviewError::Backend(b))
-        | PortFailure::Recent(RecentError::Backend(b)) => Some(b),
-        PortFailure::Enforce(_) => None,
-        _ => None,
-    };
-    if let Some(backend) = backend {
-        return internal(&err, backend);
-    }
-    match err {
+        | PortFailure::Recent(RecentError::Backend(b)) => internal(&b),
         PortFailure::Room(RoomError::ConnectionNotFound) => {
             FrameError::new(ErrorCode::NotFound, "connection not found")
         }
@@ -92,15 +84,11 @@ pub fn client_error(err: impl Into<PortFailure>) -> FrameError {
             EnforceError::Room(e) => client_error(e),
             EnforceError::Counter(e) => client_error(e),
         },
-        other => {
-            error!(error = %other, "unexpected port failure");
-            FrameError::new(ErrorCode::Internal, "something went wrong; try again")
-        }
     }
 }
 
-fn internal(err: &PortFailure, backend: &BackendError) -> FrameError {
-    error!(error = %err, cause = ?std::error::Error::source(backend), "store failed");
+fn internal(backend: &BackendError) -> FrameError {
+    error!(error = %backend, cause = ?std::error::Error::source(backend), "store failed");
     FrameError::new(ErrorCode::Internal, "something went wrong; try again")
 }
 

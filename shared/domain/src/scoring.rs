@@ -106,8 +106,6 @@ pub enum Kind {
     ReactionReceived,
     /// A reply from someone else to one's message.
     ReplyReceived,
-    /// What moderation takes away (never capped).
-    Penalty,
 }
 
 impl Kind {
@@ -119,7 +117,6 @@ impl Kind {
             Kind::ModeratorDecision => "moderator_decision",
             Kind::ReactionReceived => "reaction_received",
             Kind::ReplyReceived => "reply_received",
-            Kind::Penalty => "penalty",
         }
     }
 }
@@ -386,6 +383,26 @@ impl Touched {
         (buckets.into_iter().collect(), users.into_iter().collect())
     }
 
+    /// What `contributions` touch as they stand, read through `bucket` and `score`
+    /// (`None`: nothing yet).
+    pub fn gather(
+        contributions: &[Contribution],
+        bucket: impl Fn(&BucketKey) -> Option<Bucket>,
+        score: impl Fn(&UserId) -> Option<Decayed>,
+    ) -> Self {
+        let (buckets, users) = Self::keys(contributions);
+        Self {
+            buckets: buckets
+                .into_iter()
+                .filter_map(|k| Some((k.clone(), bucket(&k)?)))
+                .collect(),
+            scores: users
+                .into_iter()
+                .filter_map(|u| Some((u.clone(), score(&u)?)))
+                .collect(),
+        }
+    }
+
     /// Adds the contributions: each bucket takes its points, and its user's score
     /// trades the bucket's old credit for its new one. Missing entries start empty.
     pub fn apply(&mut self, contributions: &[Contribution], config: &ScoringConfig) {
@@ -432,17 +449,11 @@ impl Ledger {
             return false;
         }
         let made = contributions(activity, at_ms, &self.config);
-        let (buckets, users) = Touched::keys(&made);
-        let mut touched = Touched {
-            buckets: buckets
-                .into_iter()
-                .filter_map(|k| Some((k.clone(), *self.buckets.get(&k)?)))
-                .collect(),
-            scores: users
-                .into_iter()
-                .filter_map(|u| Some((u.clone(), *self.scores.get(&u)?)))
-                .collect(),
-        };
+        let mut touched = Touched::gather(
+            &made,
+            |k| self.buckets.get(k).copied(),
+            |u| self.scores.get(u).copied(),
+        );
         touched.apply(&made, &self.config);
         self.buckets.extend(touched.buckets);
         self.scores.extend(touched.scores);

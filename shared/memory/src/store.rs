@@ -848,23 +848,16 @@ impl ScoreStore for MemoryStore {
         if !inner.scored.insert((tenant.clone(), event_id.to_owned())) {
             return Ok(Scored::Duplicate);
         }
-        let (buckets, users) = Touched::keys(contributions);
-        let mut touched = Touched {
-            buckets: buckets
-                .into_iter()
-                .filter_map(|k| {
-                    let bucket = *inner.score_buckets.get(&(tenant.clone(), k.clone()))?;
-                    Some((k, bucket))
-                })
-                .collect(),
-            scores: users
-                .into_iter()
-                .filter_map(|u| {
-                    let score = *inner.scores.get(&(tenant.clone(), u.clone()))?;
-                    Some((u, score))
-                })
-                .collect(),
-        };
+        let mut touched = Touched::gather(
+            contributions,
+            |k| {
+                inner
+                    .score_buckets
+                    .get(&(tenant.clone(), k.clone()))
+                    .copied()
+            },
+            |u| inner.scores.get(&(tenant.clone(), u.clone())).copied(),
+        );
         touched.apply(contributions, config);
         for (key, bucket) in touched.buckets {
             inner.score_buckets.insert((tenant.clone(), key), bucket);

@@ -54,10 +54,12 @@ impl Attrs<'_> {
         }
     }
 
-    /// A number's text, for numbers that are not whole (`f64` values).
-    pub fn str_or_num(&self, name: &str) -> Result<&str, BackendError> {
+    /// A number that need not be whole.
+    pub fn float(&self, name: &str) -> Result<f64, BackendError> {
         match self.0.get(name) {
-            Some(AttributeValue::N(v)) | Some(AttributeValue::S(v)) => Ok(v),
+            Some(AttributeValue::N(v)) => v
+                .parse()
+                .map_err(|_| corrupt(format!("bad number `{name}`"))),
             _ => Err(corrupt(format!("missing number `{name}`"))),
         }
     }

@@ -51,13 +51,7 @@ fn bucket_key(tenant: &TenantId, bucket: &BucketKey) -> Item {
 
 fn decayed_from(a: &Attrs<'_>) -> Result<Option<Decayed>, BackendError> {
     match (a.0.get("value"), a.0.get("at")) {
-        (Some(_), Some(_)) => {
-            let value = a
-                .str_or_num("value")?
-                .parse::<f64>()
-                .map_err(|_| BackendError::corrupt("bad `value`"))?;
-            Ok(Some(Decayed::new(value, a.num("at")?)))
-        }
+        (Some(_), Some(_)) => Ok(Some(Decayed::new(a.float("value")?, a.num("at")?))),
         _ => Ok(None),
     }
 }
@@ -92,10 +86,7 @@ impl DynamoStore {
         for bucket in bucket_keys {
             if let Some(item) = self.get(bucket_key(tenant, &bucket)).await? {
                 let a = Attrs(&item);
-                let raw = a
-                    .str_or_num("raw")?
-                    .parse::<f64>()
-                    .map_err(|_| BackendError::corrupt("bad `raw`"))?;
+                let raw = a.float("raw")?;
                 bucket_versions.insert(bucket.clone(), a.num("version")?);
                 touched.buckets.insert(
                     bucket,
