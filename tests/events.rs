@@ -478,6 +478,12 @@ fn data_samples(kind: EventType) -> (EventData, EventData) {
             emoji: Emoji::parse("🔥").unwrap(),
             added_at: 1_800_000_000_000,
         })),
+        EventType::TierChanged => same(EventData::TierChanged(TierChanged {
+            user_id: user,
+            from: sideline_domain::scoring::Tier::None,
+            to: sideline_domain::scoring::Tier::Silver,
+            score: 151.25,
+        })),
         EventType::Moderation(decision) => {
             let full = DecisionMade {
                 decision_id: DecisionId::at(1_800_000_000_000),
@@ -564,6 +570,8 @@ fn every_schema_describes_exactly_the_fields_of_its_typed_data() {
             if matches!(kind, EventType::MessageSent | EventType::MessageEdited) {
                 meta.insert("messageType".into(), json!("text"));
             }
+            // A tier change belongs to no room and is the system's doing.
+            let tenant_wide = kind == EventType::TierChanged;
             let envelope = Envelope {
                 event_id: "5b0f1c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e".into(),
                 event_type: kind.detail_type().into(),
@@ -572,10 +580,17 @@ fn every_schema_describes_exactly_the_fields_of_its_typed_data() {
                 occurred_at: "2026-11-21T08:00:00.000Z".into(),
                 correlation_id: "req-1".into(),
                 tenant_id: "acme".into(),
-                room_id: Some("match:1".into()),
-                actor: Actor {
-                    canonical_id: "u_8471e689ffe65508ab4204cd2a5f1a42".into(),
-                    role: "moderator".into(),
+                room_id: (!tenant_wide).then(|| "match:1".into()),
+                actor: if tenant_wide {
+                    Actor {
+                        canonical_id: "system".into(),
+                        role: "system".into(),
+                    }
+                } else {
+                    Actor {
+                        canonical_id: "u_8471e689ffe65508ab4204cd2a5f1a42".into(),
+                        role: "moderator".into(),
+                    }
                 },
                 data: data.to_value(),
                 meta,

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::ids::{derived_uuid, ConnectionId, DecisionId, UserId};
 use crate::message::{Emoji, MessageId, Visibility};
 use crate::moderation::{DecisionKind, Stage};
+use crate::scoring::Tier;
 
 /// Version of every envelope and `data` shape below; bumped on breaking changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -29,12 +30,14 @@ pub enum EventType {
     MessageReported,
     ReactionAdded,
     ReactionRemoved,
+    /// A user's reputation tier went up or down.
+    TierChanged,
     /// A moderation decision (`community.moderation.*`), from the decision record.
     Moderation(DecisionKind),
 }
 
 impl EventType {
-    pub const ALL: [EventType; 23] = [
+    pub const ALL: [EventType; 24] = [
         EventType::RoomJoined,
         EventType::RoomLeft,
         EventType::MessageSent,
@@ -43,6 +46,7 @@ impl EventType {
         EventType::MessageReported,
         EventType::ReactionAdded,
         EventType::ReactionRemoved,
+        EventType::TierChanged,
         EventType::Moderation(DecisionKind::MessageMasked),
         EventType::Moderation(DecisionKind::MessageShadowed),
         EventType::Moderation(DecisionKind::MessageHeld),
@@ -71,6 +75,7 @@ impl EventType {
             EventType::MessageReported => "community.message.reported",
             EventType::ReactionAdded => "community.reaction.added",
             EventType::ReactionRemoved => "community.reaction.removed",
+            EventType::TierChanged => "community.user.tier_changed",
             EventType::Moderation(kind) => kind.detail_type(),
         }
     }
@@ -86,6 +91,7 @@ impl EventType {
             EventType::MessageReported => "community_message_reported",
             EventType::ReactionAdded => "reaction_added",
             EventType::ReactionRemoved => "reaction_removed",
+            EventType::TierChanged => "user_tier_changed",
             // `user_muted`, `user_banned`, `message_blocked`, …
             EventType::Moderation(kind) => kind.as_str(),
         }
@@ -225,6 +231,17 @@ pub struct ReactionRemoved {
     pub added_at: i64,
 }
 
+/// `community.user.tier_changed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TierChanged {
+    pub user_id: UserId,
+    pub from: Tier,
+    pub to: Tier,
+    /// The tenant-wide score at the change, to three decimals.
+    pub score: f64,
+}
+
 /// `community.moderation.*`: the decision record as kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -257,6 +274,7 @@ pub enum EventData {
     MessageReported(MessageReported),
     ReactionAdded(ReactionChanged),
     ReactionRemoved(ReactionRemoved),
+    TierChanged(TierChanged),
     Moderation(DecisionKind, DecisionMade),
 }
 
@@ -284,6 +302,7 @@ impl EventData {
             EventData::MessageReported(_) => EventType::MessageReported,
             EventData::ReactionAdded(_) => EventType::ReactionAdded,
             EventData::ReactionRemoved(_) => EventType::ReactionRemoved,
+            EventData::TierChanged(_) => EventType::TierChanged,
             EventData::Moderation(kind, _) => EventType::Moderation(*kind),
         }
     }
@@ -299,6 +318,7 @@ impl EventData {
             EventData::MessageReported(d) => serde_json::to_value(d),
             EventData::ReactionAdded(d) => serde_json::to_value(d),
             EventData::ReactionRemoved(d) => serde_json::to_value(d),
+            EventData::TierChanged(d) => serde_json::to_value(d),
             EventData::Moderation(_, d) => serde_json::to_value(d),
         };
         // These structs hold strings, numbers and string-keyed maps only.
@@ -325,6 +345,7 @@ impl EventData {
             EventType::MessageReported => EventData::MessageReported(read(data).map_err(shape)?),
             EventType::ReactionAdded => EventData::ReactionAdded(read(data).map_err(shape)?),
             EventType::ReactionRemoved => EventData::ReactionRemoved(read(data).map_err(shape)?),
+            EventType::TierChanged => EventData::TierChanged(read(data).map_err(shape)?),
             EventType::Moderation(kind) => EventData::Moderation(kind, read(data).map_err(shape)?),
         })
     }

@@ -28,4 +28,5 @@ pub mod moderation;
 pub mod outbox;
 pub mod room;
 pub mod scoring;
+pub mod tenant;
 pub mod time;

@@ -13,11 +13,12 @@ use crate::connection::Member;
 use crate::events::{
     event_id, Actor, DecisionMade, Envelope, EventData, EventType, LeftReason, MessageDeleted,
     MessageEdited, MessageReported, MessageSent, ReactionChanged, ReactionRemoved, RoomJoined,
-    RoomLeft, SCHEMA_VERSION,
+    RoomLeft, TierChanged, SCHEMA_VERSION,
 };
 use crate::ids::{RoomId, TenantId};
 use crate::message::{Reaction, StoredMessage};
 use crate::moderation::{Decision, Report};
+use crate::scoring::TierChange;
 use crate::time::format_time;
 
 /// A stored record the outbox knows.
@@ -32,6 +33,8 @@ pub enum Stored {
     Reaction(Reaction),
     Report(Report),
     Decision(Decision),
+    /// A user's tier changed (the scores store's record of it).
+    TierChange(TierChange),
     /// Anything else the table holds (connections, counters, idempotency keys):
     /// no event.
     Other,
@@ -277,6 +280,23 @@ pub fn event_for(record: &OutboxRecord) -> Option<Envelope> {
                 role: r.role.as_str().to_owned(),
                 occurred_ms: if added { r.at_ms } else { at(r.at_ms) },
                 correlation: r.correlation_id.as_deref(),
+            }
+        }
+        (Stored::TierChange(t), ChangeKind::Insert | ChangeKind::Modify) if t.from != t.to => {
+            Draft {
+                data: EventData::TierChanged(TierChanged {
+                    user_id: t.user.clone(),
+                    from: t.from,
+                    to: t.to,
+                    score: (t.score * 1000.0).round() / 1000.0,
+                }),
+                discriminator: t.at_ms.to_string(),
+                tenant: &t.tenant,
+                room: None,
+                actor: "system".to_owned(),
+                role: "system".to_owned(),
+                occurred_ms: t.at_ms,
+                correlation: None,
             }
         }
         _ => return None,

@@ -106,6 +106,8 @@ pub enum Kind {
     ReactionReceived,
     /// A reply from someone else to one's message.
     ReplyReceived,
+    /// Host product events (`product.*`), weighted by name.
+    Product,
 }
 
 impl Kind {
@@ -117,13 +119,14 @@ impl Kind {
             Kind::ModeratorDecision => "moderator_decision",
             Kind::ReactionReceived => "reaction_received",
             Kind::ReplyReceived => "reply_received",
+            Kind::Product => "product",
         }
     }
 }
 
 /// Weights, caps and decay. Defaults are the documented ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ScoringConfig {
     /// λ, per day.
     pub decay_per_day: f64,
@@ -135,10 +138,14 @@ pub struct ScoringConfig {
     pub reply_received: f64,
     /// What a message removed by moderation costs, besides its own points.
     pub removal_penalty: f64,
+    /// What a blocked message (a violation that stored nothing) costs.
+    pub violation_penalty: f64,
     /// Points one user may earn per kind per UTC day.
     pub daily_cap_per_kind: f64,
     /// Points one user may give one author per UTC day.
     pub daily_cap_per_giver: f64,
+    /// Weights of host product events by name (`video_watched`: 2); none by default.
+    pub product_events: BTreeMap<String, f64>,
 }
 
 impl Default for ScoringConfig {
@@ -152,8 +159,10 @@ impl Default for ScoringConfig {
             reaction_received: 1.0,
             reply_received: 2.0,
             removal_penalty: 10.0,
+            violation_penalty: 5.0,
             daily_cap_per_kind: 200.0,
             daily_cap_per_giver: 5.0,
+            product_events: BTreeMap::new(),
         }
     }
 }
@@ -161,10 +170,10 @@ impl Default for ScoringConfig {
 /// Something that happened, as scoring needs to know it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Activity {
-    /// A message stored; `parent_author` is the author of the message it replies to.
+    /// A message stored, and what it replies to.
     MessageSent {
         author: UserId,
-        parent_author: Option<UserId>,
+        parent: Parent,
     },
     ReactionAdded {
         reactor: UserId,
@@ -180,12 +189,38 @@ pub enum Activity {
         moderator: UserId,
     },
     /// A message removed by moderation: its own points are reversed (at the time it
-    /// was sent) and its author pays the penalty.
+    /// was sent) and its author pays the removal penalty.
     MessageRemoved {
         author: UserId,
-        parent_author: Option<UserId>,
+        parent: Parent,
         sent_at_ms: i64,
     },
+    /// A violation that stored nothing (a blocked message): the violation penalty.
+    Violation {
+        user: UserId,
+    },
+    /// A host product event, weighted by its name (`productEvents`; unnamed: 0).
+    Product {
+        user: UserId,
+        name: String,
+    },
+}
+
+/// What a message replies to, as far as credit goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parent {
+    /// Nothing: the message starts a thread.
+    None,
+    /// A message by this author.
+    Author(UserId),
+    /// A message that is gone: still a reply, crediting no one.
+    Unknown,
+}
+
+impl From<Option<UserId>> for Parent {
+    fn from(author: Option<UserId>) -> Self {
+        author.map_or(Parent::None, Parent::Author)
+    }
 }
 
 /// Where a contribution is capped: one's own kind per day, or what one giver gives
@@ -251,28 +286,26 @@ pub fn contributions(activity: &Activity, at_ms: i64, config: &ScoringConfig) ->
         points,
         at_ms: at,
     };
-    let message = |author: &UserId, parent: Option<&UserId>, sign: f64, at: i64| {
+    let message = |author: &UserId, parent: &Parent, sign: f64, at: i64| {
         let mut out = Vec::new();
         match parent {
-            None => out.push(own(
+            Parent::None => out.push(own(
                 author,
                 Kind::ThreadStart,
                 sign * config.thread_start,
                 at,
             )),
-            Some(parent) if parent == author => {} // a self-reply scores nothing
-            Some(parent) => {
+            Parent::Author(parent) if parent == author => {} // a self-reply scores nothing
+            Parent::Author(parent) => {
                 out.push(own(author, Kind::Reply, sign * config.reply, at));
                 out.push(given(parent, author, sign * config.reply_received, at));
             }
+            Parent::Unknown => out.push(own(author, Kind::Reply, sign * config.reply, at)),
         }
         out
     };
     match activity {
-        Activity::MessageSent {
-            author,
-            parent_author,
-        } => message(author, parent_author.as_ref(), 1.0, at_ms),
+        Activity::MessageSent { author, parent } => message(author, parent, 1.0, at_ms),
         Activity::ReactionAdded { reactor, author } if reactor != author => vec![
             own(reactor, Kind::Reaction, config.reaction, at_ms),
             given(author, reactor, config.reaction_received, at_ms),
@@ -294,10 +327,10 @@ pub fn contributions(activity: &Activity, at_ms: i64, config: &ScoringConfig) ->
         )],
         Activity::MessageRemoved {
             author,
-            parent_author,
+            parent,
             sent_at_ms,
         } => {
-            let mut out = message(author, parent_author.as_ref(), -1.0, *sent_at_ms);
+            let mut out = message(author, parent, -1.0, *sent_at_ms);
             out.push(Contribution {
                 bucket: BucketKey::Uncapped {
                     user: author.clone(),
@@ -307,6 +340,15 @@ pub fn contributions(activity: &Activity, at_ms: i64, config: &ScoringConfig) ->
             });
             out
         }
+        Activity::Violation { user } => vec![Contribution {
+            bucket: BucketKey::Uncapped { user: user.clone() },
+            points: -config.violation_penalty,
+            at_ms,
+        }],
+        Activity::Product { user, name } => match config.product_events.get(name) {
+            Some(weight) if *weight != 0.0 => vec![own(user, Kind::Product, *weight, at_ms)],
+            _ => Vec::new(),
+        },
     }
 }
 
@@ -478,9 +520,36 @@ pub enum Tier {
     Platinum,
 }
 
+impl Tier {
+    pub const ALL: [Tier; 4] = [Tier::None, Tier::Silver, Tier::Gold, Tier::Platinum];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::None => "none",
+            Tier::Silver => "silver",
+            Tier::Gold => "gold",
+            Tier::Platinum => "platinum",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == raw)
+    }
+
+    /// The tier above this one.
+    pub fn next_up(self) -> Option<Tier> {
+        match self {
+            Tier::None => Some(Tier::Silver),
+            Tier::Silver => Some(Tier::Gold),
+            Tier::Gold => Some(Tier::Platinum),
+            Tier::Platinum => None,
+        }
+    }
+}
+
 /// Tier thresholds and their hysteresis.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct TierConfig {
     pub silver: f64,
     pub gold: f64,
@@ -572,6 +641,87 @@ impl TierState {
     }
 }
 
+/// A user's score and tier, as a scores store keeps them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Standing {
+    pub score: Decayed,
+    pub tier: TierState,
+}
+
+impl Standing {
+    pub const START: Standing = Standing {
+        score: Decayed::ZERO,
+        tier: TierState::START,
+    };
+
+    /// The tier at `now_ms`: the kept one, moved by the score decayed to now (so a
+    /// demotion by decay shows on read, before anything is written).
+    pub fn tier_at(&self, now_ms: i64, scoring: &ScoringConfig, tiers: &TierConfig) -> TierState {
+        self.tier
+            .next(self.score.at(now_ms, scoring.decay_per_day), now_ms, tiers)
+    }
+
+    /// When the kept tier falls by decay alone if the user stays idle: the later of
+    /// the crossing of its demotion floor and the end of the wait after promotion;
+    /// `None` for no tier or no decay.
+    pub fn demotion_due(&self, scoring: &ScoringConfig, tiers: &TierConfig) -> Option<i64> {
+        if self.tier.tier == Tier::None {
+            return None;
+        }
+        let floor = tiers.threshold(self.tier.tier) * (1.0 - tiers.demotion_margin);
+        let settled = self
+            .tier
+            .promoted_at_ms
+            .saturating_add(tiers.min_days_before_demotion.saturating_mul(DAY_MS));
+        let crossing = if self.score.value < floor {
+            self.score.at_ms
+        } else {
+            self.score.crosses_at(floor, scoring.decay_per_day)?
+        };
+        Some(crossing.max(settled))
+    }
+}
+
+/// The standings after an event: each touched user's new score, and their tier
+/// moved by that score at `now_ms`; with the tier before (`tiers`: the kept tiers
+/// of those users, missing ones `none`).
+pub fn standings_after(
+    scores: &BTreeMap<UserId, Decayed>,
+    tiers: &BTreeMap<UserId, TierState>,
+    scoring: &ScoringConfig,
+    tier_config: &TierConfig,
+    now_ms: i64,
+) -> Vec<(UserId, Standing, Tier)> {
+    scores
+        .iter()
+        .map(|(user, score)| {
+            let before = tiers.get(user).copied().unwrap_or(TierState::START);
+            let tier = before.next(score.at(now_ms, scoring.decay_per_day), now_ms, tier_config);
+            (
+                user.clone(),
+                Standing {
+                    score: *score,
+                    tier,
+                },
+                before.tier,
+            )
+        })
+        .collect()
+}
+
+/// A tier change, as the store records it for the outbox
+/// (`community.user.tier_changed`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierChange {
+    pub tenant: crate::ids::TenantId,
+    pub user: UserId,
+    pub from: Tier,
+    pub to: Tier,
+    /// The score at the change.
+    pub score: f64,
+    pub at_ms: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -594,7 +744,7 @@ mod tests {
         let ada = user(1);
         let sent = Activity::MessageSent {
             author: ada.clone(),
-            parent_author: None,
+            parent: Parent::None,
         };
         ledger.record("e1", &sent, T0);
         ledger.record("e2", &sent, T0 + 10 * DAY_MS);
@@ -720,7 +870,7 @@ mod tests {
             (u.clone(), proptest::option::of(u.clone()), t.clone()).prop_map(|(a, p, t)| (
                 Activity::MessageSent {
                     author: a,
-                    parent_author: p
+                    parent: p.into()
                 },
                 T0 + t
             )),
@@ -736,7 +886,7 @@ mod tests {
             (u.clone(), proptest::option::of(u), t.clone(), t).prop_map(|(a, p, sent, t)| (
                 Activity::MessageRemoved {
                     author: a,
-                    parent_author: p,
+                    parent: p.into(),
                     sent_at_ms: T0 + sent
                 },
                 T0 + sent.max(t)

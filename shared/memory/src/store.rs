@@ -18,12 +18,17 @@ use sideline_domain::moderation::{
 };
 use sideline_domain::outbox::{Change, Stored};
 use sideline_domain::room::{RoomInfo, RoomMode};
-use sideline_domain::scoring::{Bucket, BucketKey, Contribution, Decayed, ScoringConfig, Touched};
+use sideline_domain::scoring::{
+    standings_after, Bucket, BucketKey, Contribution, Standing, Tier, TierChange, TierState,
+    Touched,
+};
+use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 use sideline_ports::{
-    Clock, ConnectionRegistry, CounterError, Counters, DecisionError, DecisionLog, HistoryPage,
-    MessageError, MessageStore, PutMessage, ReactionChange, ReactionRequest, RecentError,
-    RecentMessages, RegistryError, ReviewError, ReviewQueue, RoomError, RoomStore, SanctionError,
-    Sanctions, ScoreError, ScoreStore, Scored, SeenError, SeenEvents,
+    Clock, ConfigStoreError, ConnectionRegistry, CounterError, Counters, DecisionError,
+    DecisionLog, HistoryPage, MessageError, MessageStore, PutMessage, ReactionChange,
+    ReactionRequest, RecentError, RecentMessages, RegistryError, ReviewError, ReviewQueue,
+    RoomError, RoomStore, SanctionError, Sanctions, ScoreChange, ScoreError, ScoreStore, Scored,
+    SeenError, SeenEvents, TenantConfigs,
 };
 use tokio::sync::mpsc;
 
@@ -54,7 +59,8 @@ struct Inner {
     reviews: BTreeMap<(TenantId, MessageId), ReviewItem>,
     profiles: HashMap<(TenantId, UserId), UserProfile>,
     recent: HashMap<(TenantId, UserId), Vec<RecentMessage>>,
-    scores: HashMap<(TenantId, UserId), Decayed>,
+    standings: HashMap<(TenantId, UserId), Standing>,
+    configs: HashMap<TenantId, Vec<VersionedConfig>>,
     score_buckets: HashMap<(TenantId, BucketKey), Bucket>,
     scored: HashSet<(TenantId, String)>,
 }
@@ -836,13 +842,42 @@ impl SeenEvents for MemoryStore {
     }
 }
 
+impl MemoryStore {
+    /// Keeps a standing, recording a tier change for the outbox.
+    fn keep_standing(
+        &self,
+        inner: &mut Inner,
+        tenant: &TenantId,
+        user: &UserId,
+        standing: Standing,
+        previous: Tier,
+        score_now: f64,
+        now_ms: i64,
+    ) {
+        inner
+            .standings
+            .insert((tenant.clone(), user.clone()), standing);
+        if previous != standing.tier.tier {
+            self.emit(Change::insert(Stored::TierChange(TierChange {
+                tenant: tenant.clone(),
+                user: user.clone(),
+                from: previous,
+                to: standing.tier.tier,
+                score: score_now,
+                at_ms: now_ms,
+            })));
+        }
+    }
+}
+
 impl ScoreStore for MemoryStore {
     async fn score_event(
         &self,
         tenant: &TenantId,
         event_id: &str,
         contributions: &[Contribution],
-        config: &ScoringConfig,
+        config: &TenantConfig,
+        now_ms: i64,
     ) -> Result<Scored, ScoreError> {
         let mut inner = self.lock();
         if !inner.scored.insert((tenant.clone(), event_id.to_owned())) {
@@ -856,24 +891,130 @@ impl ScoreStore for MemoryStore {
                     .get(&(tenant.clone(), k.clone()))
                     .copied()
             },
-            |u| inner.scores.get(&(tenant.clone(), u.clone())).copied(),
+            |u| {
+                inner
+                    .standings
+                    .get(&(tenant.clone(), u.clone()))
+                    .map(|s| s.score)
+            },
         );
-        touched.apply(contributions, config);
-        for (key, bucket) in touched.buckets {
-            inner.score_buckets.insert((tenant.clone(), key), bucket);
+        touched.apply(contributions, &config.scoring);
+        for (key, bucket) in &touched.buckets {
+            inner
+                .score_buckets
+                .insert((tenant.clone(), key.clone()), *bucket);
         }
-        let changed: Vec<(UserId, Decayed)> = touched.scores.into_iter().collect();
-        for (user, score) in &changed {
-            inner.scores.insert((tenant.clone(), user.clone()), *score);
+        let tiers: BTreeMap<UserId, TierState> = touched
+            .scores
+            .keys()
+            .filter_map(|u| {
+                let kept = inner.standings.get(&(tenant.clone(), u.clone()))?;
+                Some((u.clone(), kept.tier))
+            })
+            .collect();
+        let mut changed = Vec::new();
+        for (user, standing, previous) in standings_after(
+            &touched.scores,
+            &tiers,
+            &config.scoring,
+            &config.tiers,
+            now_ms,
+        ) {
+            self.keep_standing(
+                &mut inner,
+                tenant,
+                &user,
+                standing,
+                previous,
+                standing.score.at(now_ms, config.scoring.decay_per_day),
+                now_ms,
+            );
+            changed.push(ScoreChange {
+                user,
+                standing,
+                previous,
+            });
         }
         Ok(Scored::Changed(changed))
     }
 
-    async fn score(&self, tenant: &TenantId, user: &UserId) -> Result<Option<Decayed>, ScoreError> {
+    async fn standing(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Option<Standing>, ScoreError> {
         Ok(self
             .lock()
-            .scores
+            .standings
             .get(&(tenant.clone(), user.clone()))
             .copied())
+    }
+
+    async fn settle_tier(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        seen: &Standing,
+        tier: TierState,
+        score_now: f64,
+        now_ms: i64,
+    ) -> Result<bool, ScoreError> {
+        let mut inner = self.lock();
+        let key = (tenant.clone(), user.clone());
+        if inner.standings.get(&key) != Some(seen) {
+            return Ok(false);
+        }
+        let standing = Standing {
+            score: seen.score,
+            tier,
+        };
+        self.keep_standing(
+            &mut inner,
+            tenant,
+            user,
+            standing,
+            seen.tier.tier,
+            score_now,
+            now_ms,
+        );
+        Ok(true)
+    }
+}
+
+impl TenantConfigs for MemoryStore {
+    async fn tenant_config(
+        &self,
+        tenant: &TenantId,
+        version: Option<u64>,
+    ) -> Result<Option<VersionedConfig>, ConfigStoreError> {
+        let inner = self.lock();
+        let Some(versions) = inner.configs.get(tenant) else {
+            return Ok(None);
+        };
+        Ok(match version {
+            None => versions.last().cloned(),
+            Some(v) => versions.iter().find(|c| c.version == v).cloned(),
+        })
+    }
+
+    async fn put_tenant_config(
+        &self,
+        tenant: &TenantId,
+        expected: u64,
+        config: &TenantConfig,
+        now_ms: i64,
+    ) -> Result<u64, ConfigStoreError> {
+        let mut inner = self.lock();
+        let versions = inner.configs.entry(tenant.clone()).or_default();
+        let current = versions.last().map_or(0, |c| c.version);
+        if current != expected {
+            return Err(ConfigStoreError::Stale { current });
+        }
+        versions.push(VersionedConfig {
+            version: current + 1,
+            config: config.clone(),
+            updated_at_ms: now_ms,
+        });
+        Ok(current + 1)
     }
 }

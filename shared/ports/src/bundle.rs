@@ -4,7 +4,7 @@
 
 use crate::{
     Clock, ConnectionRegistry, Connections, Counters, DecisionLog, MessageStore, RecentMessages,
-    ReviewQueue, RoomStore, Sanctions, SeenEvents,
+    ReviewQueue, RoomStore, Sanctions, ScoreStore, SeenEvents, TenantConfigs,
 };
 
 /// Every storage port at once: what one table (DynamoDB) or one in-memory store is.
@@ -18,6 +18,8 @@ pub trait Store:
     + ReviewQueue
     + RecentMessages
     + SeenEvents
+    + ScoreStore
+    + TenantConfigs
 {
 }
 
@@ -31,6 +33,8 @@ impl<T> Store for T where
         + ReviewQueue
         + RecentMessages
         + SeenEvents
+        + ScoreStore
+        + TenantConfigs
 {
 }
 

@@ -8,7 +8,8 @@
 //! - [`store`]: the storage ports — [`ConnectionRegistry`], [`RoomStore`],
 //!   [`MessageStore`], [`Counters`], [`Sanctions`], [`DecisionLog`],
 //!   [`ReviewQueue`], [`RecentMessages`], [`SeenEvents`] — and their errors.
-//! - [`scores`]: [`ScoreStore`], engagement scores with their capped buckets.
+//! - [`scores`]: [`ScoreStore`], engagement scores with their capped buckets and
+//!   tiers; [`TenantConfigs`], tenants' versioned settings.
 //! - [`gateway`]: [`Connections`], API Gateway's `@connections`.
 //! - [`bus`]: [`EventSink`], the event bus.
 //! - [`clock`]: [`Clock`], the system's and a manual one.
@@ -33,7 +34,7 @@ pub use bundle::{Adapters, Ports, Store};
 pub use bus::{EventSink, PutEntry, SinkError, MAX_CALL_BYTES, MAX_ENTRIES_PER_CALL};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use gateway::{Connections, PostError};
-pub use scores::{ScoreError, ScoreStore, Scored};
+pub use scores::{ConfigStoreError, ScoreChange, ScoreError, ScoreStore, Scored, TenantConfigs};
 pub use store::*;
 
 /// Any error from an outside system, kept as the source of ours.

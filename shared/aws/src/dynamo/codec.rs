@@ -19,6 +19,7 @@ use sideline_domain::moderation::{
 };
 use sideline_domain::outbox::Stored;
 use sideline_domain::room::{RoomInfo, RoomMode};
+use sideline_domain::scoring::{Tier, TierChange};
 use sideline_ports::BackendError;
 
 use super::{keys, Item};
@@ -585,6 +586,36 @@ pub fn recent_value(r: &RecentMessage) -> AttributeValue {
     ]))
 }
 
+/// A user's last tier change (`T#{tenant}#S#{userId}` / `TIER`): rewritten at each
+/// change, so the stream carries every one.
+pub fn tier_change_item(t: &TierChange) -> Item {
+    let mut item = keys::key(format!("T#{}#S#{}", t.tenant, t.user), "TIER");
+    item.insert("kind".into(), s("tier"));
+    item.insert("tenant".into(), s(t.tenant.as_str()));
+    item.insert("userId".into(), s(t.user.as_str()));
+    item.insert("from".into(), s(t.from.as_str()));
+    item.insert("to".into(), s(t.to.as_str()));
+    item.insert("score".into(), n(t.score));
+    item.insert("at".into(), n(t.at_ms));
+    item
+}
+
+pub fn tier_change_from(item: &Item) -> Result<TierChange, BackendError> {
+    let a = Attrs(item);
+    let tier = |name: &str| {
+        let raw = a.str(name)?;
+        Tier::parse(raw).ok_or_else(|| corrupt(format!("tier `{raw}`")))
+    };
+    Ok(TierChange {
+        tenant: a.tenant()?,
+        user: a.user("userId")?,
+        from: tier("from")?,
+        to: tier("to")?,
+        score: a.float("score")?,
+        at_ms: a.num("at")?,
+    })
+}
+
 /// Any item, as the outbox knows it: the records that make events, decoded by
 /// their `kind`; everything else is [`Stored::Other`].
 pub fn stored_from(item: &Item) -> Result<Stored, BackendError> {
@@ -601,6 +632,7 @@ pub fn stored_from(item: &Item) -> Result<Stored, BackendError> {
         Some("reaction") => Stored::Reaction(reaction_from(item)?),
         Some("report") => Stored::Report(report_from(item)?),
         Some("moderation") => Stored::Decision(decision_from(item)?),
+        Some("tier") => Stored::TierChange(tier_change_from(item)?),
         _ => Stored::Other,
     })
 }
@@ -617,6 +649,7 @@ pub fn item_of(stored: &Stored) -> Option<Item> {
         Stored::Reaction(r) => reaction_item(r),
         Stored::Report(r) => report_item(r),
         Stored::Decision(d) => decision_item(d),
+        Stored::TierChange(t) => tier_change_item(t),
         Stored::Other => return None,
     })
 }

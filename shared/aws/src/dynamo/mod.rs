@@ -38,6 +38,7 @@ mod rooms;
 mod sanctions;
 mod scores;
 mod seen;
+mod tenants;
 
 use codec::{n, s, Attrs};
 

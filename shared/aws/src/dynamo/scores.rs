@@ -6,7 +6,8 @@
 //!
 //! | item | PK | SK |
 //! |---|---|---|
-//! | score | `T#{tenant}#S#{userId}` | `SCORE` |
+//! | score and tier | `T#{tenant}#S#{userId}` | `SCORE` |
+//! | last tier change (the outbox's) | `T#{tenant}#S#{userId}` | `TIER` |
 //! | bucket (own) | `T#{tenant}#S#{userId}` | `B#O#{kind}#{day}` |
 //! | bucket (given) | `T#{tenant}#S#{author}` | `B#G#{giver}#{day}` |
 //! | bucket (uncapped) | `T#{tenant}#S#{userId}` | `B#U` |
@@ -17,11 +18,13 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use sideline_domain::ids::{TenantId, UserId};
 use sideline_domain::scoring::{
-    Bucket, BucketKey, Contribution, Decayed, ScoringConfig, Touched, DAY_MS,
+    standings_after, Bucket, BucketKey, Contribution, Decayed, Standing, Tier, TierChange,
+    TierState, Touched, DAY_MS,
 };
-use sideline_ports::{BackendError, ScoreError, ScoreStore, Scored};
+use sideline_domain::tenant::TenantConfig;
+use sideline_ports::{BackendError, ScoreChange, ScoreError, ScoreStore, Scored};
 
-use super::codec::{n, s, Attrs};
+use super::codec::{n, s, tier_change_item, Attrs};
 use super::{build_error, cancelled_conditions, keys::key, unavailable, DynamoStore, Item};
 
 /// Buckets outlive their day by this much: a reaction removed later still lands
@@ -73,22 +76,65 @@ fn put_versioned(
         .build())
 }
 
+/// What an event touches, as read, with the versions the write is conditional on.
+#[derive(Default)]
+struct Read {
+    touched: Touched,
+    tiers: BTreeMap<UserId, TierState>,
+    bucket_versions: BTreeMap<BucketKey, i64>,
+    score_versions: BTreeMap<UserId, i64>,
+}
+
+fn tier_from(a: &Attrs<'_>) -> Result<TierState, BackendError> {
+    match a.opt_str("tier") {
+        None => Ok(TierState::START),
+        Some(raw) => Ok(TierState {
+            tier: Tier::parse(raw).ok_or_else(|| BackendError::corrupt(format!("tier `{raw}`")))?,
+            promoted_at_ms: a.num("promotedAt")?,
+        }),
+    }
+}
+
+fn score_item(tenant: &TenantId, user: &UserId, standing: &Standing, version: i64) -> Item {
+    let mut item = score_key(tenant, user);
+    item.insert("kind".into(), s("score"));
+    item.insert("userId".into(), s(user.as_str()));
+    item.insert("value".into(), n(standing.score.value));
+    item.insert("at".into(), n(standing.score.at_ms));
+    item.insert("tier".into(), s(standing.tier.tier.as_str()));
+    item.insert("promotedAt".into(), n(standing.tier.promoted_at_ms));
+    item.insert("version".into(), n(version));
+    item
+}
+
+fn tier_put(table: &str, change: &TierChange) -> Result<TransactWriteItem, BackendError> {
+    Ok(TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(tier_change_item(change)))
+                .build()
+                .map_err(build_error)?,
+        )
+        .build())
+}
+
 impl DynamoStore {
     /// Reads the buckets and scores an event touches, with their versions.
     async fn touched(
         &self,
         tenant: &TenantId,
         contributions: &[Contribution],
-    ) -> Result<(Touched, BTreeMap<BucketKey, i64>, BTreeMap<UserId, i64>), BackendError> {
+    ) -> Result<Read, BackendError> {
         let (bucket_keys, users) = Touched::keys(contributions);
-        let mut touched = Touched::default();
-        let (mut bucket_versions, mut score_versions) = (BTreeMap::new(), BTreeMap::new());
+        let mut read = Read::default();
         for bucket in bucket_keys {
             if let Some(item) = self.get(bucket_key(tenant, &bucket)).await? {
                 let a = Attrs(&item);
                 let raw = a.float("raw")?;
-                bucket_versions.insert(bucket.clone(), a.num("version")?);
-                touched.buckets.insert(
+                read.bucket_versions
+                    .insert(bucket.clone(), a.num("version")?);
+                read.touched.buckets.insert(
                     bucket,
                     Bucket {
                         raw,
@@ -100,13 +146,14 @@ impl DynamoStore {
         for user in users {
             if let Some(item) = self.get(score_key(tenant, &user)).await? {
                 let a = Attrs(&item);
-                score_versions.insert(user.clone(), a.num("version")?);
+                read.score_versions.insert(user.clone(), a.num("version")?);
+                read.tiers.insert(user.clone(), tier_from(&a)?);
                 if let Some(score) = decayed_from(&a)? {
-                    touched.scores.insert(user, score);
+                    read.touched.scores.insert(user, score);
                 }
             }
         }
-        Ok((touched, bucket_versions, score_versions))
+        Ok(read)
     }
 }
 
@@ -116,21 +163,22 @@ impl ScoreStore for DynamoStore {
         tenant: &TenantId,
         event_id: &str,
         contributions: &[Contribution],
-        config: &ScoringConfig,
+        config: &TenantConfig,
+        now_ms: i64,
     ) -> Result<Scored, ScoreError> {
         let mut mark = key(format!("T#{tenant}#SCORED#{event_id}"), "SCORED");
         mark.insert("kind".into(), s("scored"));
         let newest = contributions.iter().map(|c| c.at_ms).max().unwrap_or(0);
         mark.insert("ttl".into(), n(newest / 1000 + SCORED_TTL_SECS));
+        let lambda = config.scoring.decay_per_day;
         for _ in 0..ATTEMPTS {
-            let (mut touched, bucket_versions, score_versions) =
-                self.touched(tenant, contributions).await?;
-            touched.apply(contributions, config);
+            let mut read = self.touched(tenant, contributions).await?;
+            read.touched.apply(contributions, &config.scoring);
             let mut request = self
                 .client
                 .transact_write_items()
                 .transact_items(put_versioned(&self.table, mark.clone(), None)?);
-            for (bucket, state) in &touched.buckets {
+            for (bucket, state) in &read.touched.buckets {
                 let mut item = bucket_key(tenant, bucket);
                 item.insert("kind".into(), s("score_bucket"));
                 item.insert("raw".into(), n(state.raw));
@@ -138,7 +186,7 @@ impl ScoreStore for DynamoStore {
                     item.insert("value".into(), n(sum.value));
                     item.insert("at".into(), n(sum.at_ms));
                 }
-                let version = bucket_versions.get(bucket).copied();
+                let version = read.bucket_versions.get(bucket).copied();
                 item.insert("version".into(), n(version.unwrap_or(0) + 1));
                 if let BucketKey::Own { day, .. } | BucketKey::Given { day, .. } = bucket {
                     item.insert(
@@ -148,18 +196,39 @@ impl ScoreStore for DynamoStore {
                 }
                 request = request.transact_items(put_versioned(&self.table, item, version)?);
             }
-            for (user, score) in &touched.scores {
-                let mut item = score_key(tenant, user);
-                item.insert("kind".into(), s("score"));
-                item.insert("userId".into(), s(user.as_str()));
-                item.insert("value".into(), n(score.value));
-                item.insert("at".into(), n(score.at_ms));
-                let version = score_versions.get(user).copied();
-                item.insert("version".into(), n(version.unwrap_or(0) + 1));
+            let standings = standings_after(
+                &read.touched.scores,
+                &read.tiers,
+                &config.scoring,
+                &config.tiers,
+                now_ms,
+            );
+            let mut changed = Vec::with_capacity(standings.len());
+            for (user, standing, previous) in standings {
+                let version = read.score_versions.get(&user).copied();
+                let item = score_item(tenant, &user, &standing, version.unwrap_or(0) + 1);
                 request = request.transact_items(put_versioned(&self.table, item, version)?);
+                if previous != standing.tier.tier {
+                    request = request.transact_items(tier_put(
+                        &self.table,
+                        &TierChange {
+                            tenant: tenant.clone(),
+                            user: user.clone(),
+                            from: previous,
+                            to: standing.tier.tier,
+                            score: standing.score.at(now_ms, lambda),
+                            at_ms: now_ms,
+                        },
+                    )?);
+                }
+                changed.push(ScoreChange {
+                    user,
+                    standing,
+                    previous,
+                });
             }
             match request.send().await {
-                Ok(_) => return Ok(Scored::Changed(touched.scores.into_iter().collect())),
+                Ok(_) => return Ok(Scored::Changed(changed)),
                 Err(err) => match cancelled_conditions(&err) {
                     Some(reasons) if reasons.first() == Some(&true) => {
                         return Ok(Scored::Duplicate)
@@ -172,10 +241,76 @@ impl ScoreStore for DynamoStore {
         Err(ScoreError::Contended)
     }
 
-    async fn score(&self, tenant: &TenantId, user: &UserId) -> Result<Option<Decayed>, ScoreError> {
-        match self.get(score_key(tenant, user)).await? {
-            Some(item) => Ok(decayed_from(&Attrs(&item))?),
-            None => Ok(None),
+    async fn standing(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Option<Standing>, ScoreError> {
+        let Some(item) = self.get(score_key(tenant, user)).await? else {
+            return Ok(None);
+        };
+        let a = Attrs(&item);
+        let Some(score) = decayed_from(&a)? else {
+            return Ok(None);
+        };
+        Ok(Some(Standing {
+            score,
+            tier: tier_from(&a)?,
+        }))
+    }
+
+    async fn settle_tier(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        seen: &Standing,
+        tier: TierState,
+        score_now: f64,
+        now_ms: i64,
+    ) -> Result<bool, ScoreError> {
+        let Some(item) = self.get(score_key(tenant, user)).await? else {
+            return Ok(false);
+        };
+        let a = Attrs(&item);
+        let version = a.num("version")?;
+        let current = decayed_from(&a)?.map(|score| Standing {
+            score,
+            tier: tier_from(&a).unwrap_or(TierState::START),
+        });
+        if current.as_ref() != Some(seen) {
+            return Ok(false);
+        }
+        let standing = Standing {
+            score: seen.score,
+            tier,
+        };
+        let mut request = self
+            .client
+            .transact_write_items()
+            .transact_items(put_versioned(
+                &self.table,
+                score_item(tenant, user, &standing, version + 1),
+                Some(version),
+            )?);
+        if seen.tier.tier != tier.tier {
+            request = request.transact_items(tier_put(
+                &self.table,
+                &TierChange {
+                    tenant: tenant.clone(),
+                    user: user.clone(),
+                    from: seen.tier.tier,
+                    to: tier.tier,
+                    score: score_now,
+                    at_ms: now_ms,
+                },
+            )?);
+        }
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(err) => match cancelled_conditions(&err) {
+                Some(reasons) if reasons.iter().any(|failed| *failed) => Ok(false),
+                _ => Err(unavailable(err).into()),
+            },
         }
     }
 }

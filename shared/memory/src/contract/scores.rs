@@ -1,8 +1,12 @@
 //! The contract of scores: each event once, the same scores as the rules say in
 //! any order, and tenants apart.
 
-use sideline_domain::scoring::{contributions, Activity, Decayed, Ledger, ScoringConfig, DAY_MS};
-use sideline_ports::{ScoreStore, Scored};
+use sideline_domain::scoring::{
+    contributions, Activity, Decayed, Ledger, Parent, ScoringConfig, DAY_MS,
+};
+use sideline_domain::scoring::{Standing, Tier, TierState};
+use sideline_domain::tenant::TenantConfig;
+use sideline_ports::{ConfigStoreError, ScoreChange, ScoreStore, Scored, TenantConfigs};
 
 use super::*;
 
@@ -21,7 +25,7 @@ fn script(t: &TenantId) -> Vec<(String, Activity, i64)> {
             "sent-1".to_owned(),
             Activity::MessageSent {
                 author: ada.clone(),
-                parent_author: None,
+                parent: Parent::None,
             },
             NOW_MS,
         ),
@@ -29,7 +33,7 @@ fn script(t: &TenantId) -> Vec<(String, Activity, i64)> {
             "sent-2".to_owned(),
             Activity::MessageSent {
                 author: bob.clone(),
-                parent_author: Some(ada.clone()),
+                parent: Parent::Author(ada.clone()),
             },
             NOW_MS + 60_000,
         ),
@@ -37,7 +41,7 @@ fn script(t: &TenantId) -> Vec<(String, Activity, i64)> {
             "self-reply".to_owned(),
             Activity::MessageSent {
                 author: ada.clone(),
-                parent_author: Some(ada.clone()),
+                parent: Parent::Author(ada.clone()),
             },
             NOW_MS + 90_000,
         ),
@@ -65,7 +69,7 @@ fn script(t: &TenantId) -> Vec<(String, Activity, i64)> {
         "removed".to_owned(),
         Activity::MessageRemoved {
             author: bob,
-            parent_author: Some(ada),
+            parent: Parent::Author(ada),
             sent_at_ms: NOW_MS + 60_000,
         },
         NOW_MS + 2 * DAY_MS,
@@ -74,53 +78,65 @@ fn script(t: &TenantId) -> Vec<(String, Activity, i64)> {
 }
 
 async fn play<S: ScoreStore>(store: &S, t: &TenantId, order: &[usize]) {
-    let config = ScoringConfig::default();
+    let config = TenantConfig::default();
     let events = script(t);
     for &i in order {
         let (id, activity, at) = &events[i];
-        let made = contributions(activity, *at, &config);
+        let made = contributions(activity, *at, &config.scoring);
         store
-            .score_event(t, id, &made, &config)
+            .score_event(t, id, &made, &config, *at)
             .await
             .expect("scored");
     }
 }
 
+async fn score_of<S: ScoreStore>(store: &S, t: &TenantId, user: &UserId) -> Option<Decayed> {
+    store
+        .standing(t, user)
+        .await
+        .expect("read")
+        .map(|s| s.score)
+}
+
 pub async fn each_event_is_scored_once<S: ScoreStore>(store: &S) {
     let t = fresh_tenant("score-once");
-    let config = ScoringConfig::default();
+    let config = TenantConfig::default();
     let ada = UserId::derive(&t, "ada");
     let sent = contributions(
         &Activity::MessageSent {
             author: ada.clone(),
-            parent_author: None,
+            parent: Parent::None,
         },
         NOW_MS,
-        &config,
+        &config.scoring,
     );
     let first = store
-        .score_event(&t, "e1", &sent, &config)
+        .score_event(&t, "e1", &sent, &config, NOW_MS)
         .await
         .expect("score");
     assert_eq!(
         first,
-        Scored::Changed(vec![(ada.clone(), Decayed::new(10.0, NOW_MS))])
+        Scored::Changed(vec![ScoreChange {
+            user: ada.clone(),
+            standing: Standing {
+                score: Decayed::new(10.0, NOW_MS),
+                tier: TierState::START,
+            },
+            previous: Tier::None,
+        }])
     );
     let again = store
-        .score_event(&t, "e1", &sent, &config)
+        .score_event(&t, "e1", &sent, &config, NOW_MS)
         .await
         .expect("again");
     assert_eq!(again, Scored::Duplicate);
     assert_eq!(
-        store.score(&t, &ada).await.expect("read"),
+        score_of(store, &t, &ada).await,
         Some(Decayed::new(10.0, NOW_MS))
     );
     let other = fresh_tenant("score-once");
     assert_eq!(
-        store
-            .score(&other, &UserId::derive(&other, "ada"))
-            .await
-            .expect("read"),
+        score_of(store, &other, &UserId::derive(&other, "ada")).await,
         None
     );
 }
@@ -140,10 +156,8 @@ pub async fn scores_follow_the_rules_in_any_order<S: ScoreStore>(store: &S) {
         }
         for name in ["ada", "bob", "cat"] {
             let user = UserId::derive(t, name);
-            let stored = store
-                .score(t, &user)
+            let stored = score_of(store, t, &user)
                 .await
-                .expect("read")
                 .map_or(0.0, |s| s.at(at, 0.05));
             let expected = ledger.score(&user, at);
             assert!(close(stored, expected), "{name}: {stored} vs {expected}");
@@ -151,12 +165,119 @@ pub async fn scores_follow_the_rules_in_any_order<S: ScoreStore>(store: &S) {
     }
     // The giver's cap held: cat's 8 reactions credit ada 5, less the one taken back.
     let ada = UserId::derive(&a, "ada");
-    let ada_now = store.score(&a, &ada).await.expect("read").expect("scored");
+    let ada_now = score_of(store, &a, &ada).await.expect("scored");
     assert!(ada_now.at(NOW_MS + 200_000, 0.05) < 10.0 + 2.0 + 5.0 + 1e-6);
 }
 
+/// Crossing a threshold moves the tier in the same write; a tier settled by decay
+/// is written only over the standing it was computed from.
+pub async fn tiers_move_with_the_score<S: ScoreStore>(store: &S) {
+    let t = fresh_tenant("score-tier");
+    let mut config = TenantConfig::default();
+    config.scoring.thread_start = 100.0;
+    let ada = UserId::derive(&t, "ada");
+    let sent = contributions(
+        &Activity::MessageSent {
+            author: ada.clone(),
+            parent: Parent::None,
+        },
+        NOW_MS,
+        &config.scoring,
+    );
+    store
+        .score_event(&t, "t1", &sent, &config, NOW_MS)
+        .await
+        .expect("first");
+    let second = store
+        .score_event(&t, "t2", &sent, &config, NOW_MS)
+        .await
+        .expect("second");
+    let Scored::Changed(changes) = second else {
+        panic!("scored: {second:?}")
+    };
+    assert_eq!(changes.len(), 1);
+    assert!(changes[0].tier_changed());
+    assert_eq!(changes[0].previous, Tier::None);
+    assert_eq!(
+        changes[0].standing.tier,
+        TierState {
+            tier: Tier::Silver,
+            promoted_at_ms: NOW_MS
+        }
+    );
+    let kept = store.standing(&t, &ada).await.expect("read").expect("kept");
+    assert_eq!(kept, changes[0].standing);
+    // 30 days idle: 200·e^(−1.5) ≈ 44.6, under 135, past the week: demoted.
+    let later = NOW_MS + 30 * DAY_MS;
+    let settled = kept.tier_at(later, &config.scoring, &config.tiers);
+    assert_eq!(settled.tier, Tier::None);
+    let stale = Standing {
+        score: Decayed::new(1.0, NOW_MS),
+        ..kept
+    };
+    assert!(!store
+        .settle_tier(&t, &ada, &stale, settled, 44.6, later)
+        .await
+        .expect("stale settle"));
+    assert!(store
+        .settle_tier(&t, &ada, &kept, settled, 44.6, later)
+        .await
+        .expect("settle"));
+    let after = store.standing(&t, &ada).await.expect("read").expect("kept");
+    assert_eq!(after.tier.tier, Tier::None);
+    assert_eq!(after.score, kept.score);
+}
+
+/// Every version kept; a writer that read an old version is refused.
+pub async fn tenant_configs_are_versioned<S: TenantConfigs>(store: &S) {
+    let t = fresh_tenant("config");
+    assert_eq!(store.tenant_config(&t, None).await.expect("read"), None);
+    let mut first = TenantConfig::default();
+    first.scoring.thread_start = 12.0;
+    assert_eq!(
+        store
+            .put_tenant_config(&t, 0, &first, NOW_MS)
+            .await
+            .expect("v1"),
+        1
+    );
+    match store.put_tenant_config(&t, 0, &first, NOW_MS).await {
+        Err(ConfigStoreError::Stale { current: 1 }) => {}
+        other => panic!("a stale write: {other:?}"),
+    }
+    let mut second = first.clone();
+    second.scoring.thread_start = 20.0;
+    assert_eq!(
+        store
+            .put_tenant_config(&t, 1, &second, NOW_MS + 1)
+            .await
+            .expect("v2"),
+        2
+    );
+    let current = store
+        .tenant_config(&t, None)
+        .await
+        .expect("read")
+        .expect("current");
+    assert_eq!((current.version, current.config), (2, second));
+    let old = store
+        .tenant_config(&t, Some(1))
+        .await
+        .expect("read")
+        .expect("v1");
+    assert_eq!(
+        (old.version, old.config, old.updated_at_ms),
+        (1, first, NOW_MS)
+    );
+    assert_eq!(store.tenant_config(&t, Some(3)).await.expect("read"), None);
+    let other = fresh_tenant("config");
+    assert_eq!(store.tenant_config(&other, None).await.expect("read"), None);
+}
+
 /// Runs every scores check.
-pub async fn run_all<S: ScoreStore>(store: &S) {
+pub async fn run_all<S: ScoreStore + TenantConfigs>(store: &S) {
     each_event_is_scored_once(store).await;
     scores_follow_the_rules_in_any_order(store).await;
+    tiers_move_with_the_score(store).await;
+    tenant_configs_are_versioned(store).await;
 }
