@@ -124,14 +124,30 @@ async fn a_scripted_session_yields_exactly_the_expected_events_in_events_out() {
         assert_eq!(detail["actor"]["canonicalId"], user(who), "{detail}");
         assert_eq!(detail["correlationId"], correlation, "{detail}");
     }
-    let deliveries = stack.devstack.deliveries();
+    // The sent message goes to moderation; it and the reaction go to scoring.
+    let deliveries: Vec<(String, String)> = stack
+        .devstack
+        .deliveries()
+        .iter()
+        .map(|d| {
+            (
+                d.rule.clone(),
+                d.event["detail-type"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let pair = |r: &str, t: &str| (r.to_owned(), t.to_owned());
     assert_eq!(
-        deliveries.len(),
-        1,
-        "only the sent message goes to moderation: {deliveries:?}"
+        deliveries,
+        [
+            pair("ModerationRule", "community.message.sent"),
+            pair("ScoringRule", "community.message.sent"),
+            pair("ScoringRule", "community.reaction.added"),
+        ]
     );
-    assert_eq!(deliveries[0].rule, "ModerationRule");
-    assert_eq!(deliveries[0].targets, ["ModerationQueue"]);
 }
 
 fn http_post(
@@ -237,6 +253,16 @@ fn samples() -> Vec<(String, Value)> {
             (t.detail_type().to_owned(), eventbridge_event(&entry, 1_800_000_000_000))
         })
         .collect();
+    let product = PutEntry {
+        source: "sideline".into(),
+        detail_type: "product.video_watched".into(),
+        detail: json!({"type": "product.video_watched", "tenantId": "acme", "actor": {"canonicalId": "u_0", "role": "host"}, "data": {}}).to_string(),
+        event_bus_name: "bus".into(),
+    };
+    out.push((
+        "product.video_watched".into(),
+        eventbridge_event(&product, 1_800_000_000_000),
+    ));
     let foreign = PutEntry {
         source: "someone.else".into(),
         detail_type: "community.message.sent".into(),
@@ -271,10 +297,30 @@ fn expected_matches(rule: &str) -> Vec<&'static str> {
             "community.message.reported",
             "community.message.sent",
         ],
+        // Scoring takes what scores: messages, reactions, every moderation
+        // decision (moderators earn, violations cost) and host product events.
+        "ScoringRule" => {
+            let mut scored: Vec<&'static str> = EventType::ALL
+                .iter()
+                .map(|t| t.detail_type())
+                .filter(|t| t.starts_with("community.moderation."))
+                .chain([
+                    "community.message.sent",
+                    "community.reaction.added",
+                    "community.reaction.removed",
+                    "product.video_watched",
+                ])
+                .collect();
+            scored.sort();
+            scored
+        }
         // Analytics routing takes every Sideline event, and nobody else's.
         "AllEventsRule" | "SegmentRule" | "MixpanelRule" | "AmplitudeRule" | "Ga4Rule" => {
-            let mut all: Vec<&'static str> =
-                EventType::ALL.iter().map(|t| t.detail_type()).collect();
+            let mut all: Vec<&'static str> = EventType::ALL
+                .iter()
+                .map(|t| t.detail_type())
+                .chain(["product.video_watched"])
+                .collect();
             all.sort();
             all
         }
@@ -301,7 +347,7 @@ async fn check_templates(moto: Option<String>) {
         checked += rules.rules().len();
         check_rules(&rules, moto.as_deref()).await;
     }
-    assert_eq!(checked, 6, "every rule of every template was checked");
+    assert_eq!(checked, 7, "every rule of every template was checked");
 }
 
 /// Checks each rule with devstack's matcher and, given moto, with moto's.

@@ -3,9 +3,10 @@
 //! the log, never to the client.
 
 use sideline_app::enforce::EnforceError;
+use sideline_app::standing::StandingError;
 use sideline_ports::{
-    BackendError, CounterError, DecisionError, MessageError, RecentError, RegistryError,
-    ReviewError, RoomError, SanctionError,
+    BackendError, ConfigStoreError, CounterError, DecisionError, MessageError, RecentError,
+    RegistryError, ReviewError, RoomError, SanctionError, ScoreError,
 };
 use sideline_protocol::{ErrorCode, FrameError};
 use tracing::error;
@@ -31,6 +32,8 @@ pub enum PortFailure {
     Recent(#[from] RecentError),
     #[error(transparent)]
     Enforce(#[from] EnforceError),
+    #[error(transparent)]
+    Standing(#[from] StandingError),
 }
 
 /// The error frame for a port failure: what the client can act on, or a generic
@@ -84,6 +87,14 @@ pub fn client_error(err: impl Into<PortFailure>) -> FrameError {
             EnforceError::Room(e) => client_error(e),
             EnforceError::Counter(e) => client_error(e),
         },
+        PortFailure::Standing(StandingError::Score(ScoreError::Backend(b)))
+        | PortFailure::Standing(StandingError::Config(ConfigStoreError::Backend(b))) => {
+            internal(&b)
+        }
+        PortFailure::Standing(StandingError::Score(ScoreError::Contended))
+        | PortFailure::Standing(StandingError::Config(ConfigStoreError::Stale { .. })) => {
+            FrameError::new(ErrorCode::Conflict, "scores kept changing; try again")
+        }
     }
 }
 

@@ -12,9 +12,10 @@
 
 use std::collections::HashMap;
 use std::ops::Deref;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use sideline_app::fanout::Broadcaster;
+use sideline_app::standing::TenantSettings;
 use sideline_domain::config::Limits;
 use sideline_domain::connection::Member;
 use sideline_domain::identity::Identity;
@@ -42,6 +43,9 @@ pub struct MessageDeps<P> {
     pub limits: Limits,
     /// The inline moderation stage every `send` goes through, per tenant.
     pub policies: Policies,
+    /// Tenants' settings documents (scoring, tiers, privileges), re-read within a
+    /// minute of a change.
+    pub settings: Arc<TenantSettings>,
     typing: TypingThrottle,
 }
 
@@ -65,6 +69,7 @@ impl<P> MessageDeps<P> {
             ports,
             limits,
             policies: Policies::default(),
+            settings: Arc::new(TenantSettings::default()),
             typing: TypingThrottle::default(),
         }
     }

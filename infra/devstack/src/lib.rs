@@ -213,6 +213,8 @@ struct Pipeline {
     stream: Arc<AtomicUsize>,
     /// Events the bus handed to the moderation function and it has not finished.
     moderation: Arc<AtomicUsize>,
+    /// Events the bus handed to the scoring function and it has not finished.
+    scoring: Arc<AtomicUsize>,
     /// Client frames `ws-message` is still handling (work after the reply, such
     /// as a violation counted after the ack, stores changes too).
     frames: AtomicUsize,
@@ -224,6 +226,7 @@ impl Pipeline {
     fn in_flight(&self) -> usize {
         self.stream.load(Ordering::SeqCst)
             + self.moderation.load(Ordering::SeqCst)
+            + self.scoring.load(Ordering::SeqCst)
             + self.frames.load(Ordering::SeqCst)
     }
 
@@ -380,6 +383,10 @@ impl Devstack {
             pipeline.moderation.clone(),
         );
         tokio::spawn(run_moderation(app.clone(), moderation_rx, pipeline.clone()));
+        // And the scoring queue's.
+        let (scoring_tx, scoring_rx) = mpsc::unbounded_channel();
+        bus.attach("ScoringQueue", scoring_tx, pipeline.scoring.clone());
+        tokio::spawn(run_scoring(app.clone(), scoring_rx, pipeline.clone()));
         let router = Router::new()
             .route("/", get(gateway::upgrade::<S>))
             .merge(management::routes::<S>())
@@ -492,6 +499,27 @@ async fn run_moderation<S: Store + 'static>(
             Err(err) => tracing::warn!(error = %err, "moderation stage failed"),
         }
         pipeline.moderation.fetch_sub(1, Ordering::SeqCst);
+        pipeline.progress.notify_waiters();
+    }
+}
+
+/// The `scoring` function: every event the scoring rule matched, one at a time,
+/// with the settings `ws-message` and the API share.
+async fn run_scoring<S: Store + 'static>(
+    app: Arc<App<S>>,
+    mut events: mpsc::UnboundedReceiver<serde_json::Value>,
+    pipeline: Arc<Pipeline>,
+) {
+    let deps = scoring::ScoringDeps {
+        ports: &app.message.ports,
+        settings: app.message.settings.clone(),
+    };
+    while let Some(event) = events.recv().await {
+        match scoring::handle_event(&event, &deps).await {
+            Ok(outcome) => tracing::debug!(outcome = ?outcome, "scoring"),
+            Err(err) => tracing::warn!(error = %err, "scoring failed"),
+        }
+        pipeline.scoring.fetch_sub(1, Ordering::SeqCst);
         pipeline.progress.notify_waiters();
     }
 }

@@ -8,7 +8,10 @@
 //! - [`enforce`]: imposing sanctions (record, then act) and automatic escalation.
 //! - [`publish`]: putting events on the bus within PutEvents' limits, retrying
 //!   only the entries that failed.
+//! - [`standing`]: tenants' settings documents (re-read within a minute), scores
+//!   and tiers as views, demotions by decay on read, `tier` frames.
 
 pub mod enforce;
 pub mod fanout;
 pub mod publish;
+pub mod standing;

@@ -29,6 +29,8 @@ pub enum Command {
     Moderate(Moderate),
     /// A user reports a message.
     Report(Report),
+    /// The caller's engagement score and tier.
+    Score(Score),
 }
 
 /// `join`: enter a room (created on first join).
@@ -106,6 +108,10 @@ pub struct Report {
     pub message_id: MessageId,
     pub reason: String,
 }
+
+/// `score`: the caller's engagement score and tier (a `score` frame).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Score;
 
 /// Longest `reason` of a report or a moderator's action.
 pub const MAX_REASON_CHARS: usize = 500;
@@ -203,6 +209,7 @@ impl Command {
             Command::Configure(_) => "configure",
             Command::Moderate(_) => "moderate",
             Command::Report(_) => "report",
+            Command::Score(_) => "score",
         }
     }
 
@@ -504,6 +511,7 @@ fn parse_command(
             room: room(&dto::<RoomDto>(map)?.room)?,
         }),
         "ping" => Command::Ping(Ping),
+        "score" => Command::Score(Score),
         "send" => {
             let d: SendDto = dto(map)?;
             Command::Send(Send {

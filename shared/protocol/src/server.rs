@@ -9,6 +9,8 @@ use sideline_domain::ids::{ConnectionId, RoomId, UserId};
 use sideline_domain::message::{Author, ClientMsgId, Emoji, MessageId, StoredMessage, Visibility};
 use sideline_domain::moderation::{ReviewItem, SanctionKind};
 use sideline_domain::room::{Capability, RoomMode};
+use sideline_domain::scoring::Tier;
+use sideline_domain::tenant::Privilege;
 use sideline_domain::time::format_time;
 
 use crate::error::{ErrorCode, FrameError};
@@ -79,8 +81,27 @@ pub enum AckStatus {
     Blocked,
 }
 
+/// A user's engagement score and tier as of `at`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScoreView {
+    pub user_id: UserId,
+    /// The decayed score at `at`, unrounded.
+    pub score: f64,
+    pub tier: Tier,
+    /// The tier above, and the points still needed to reach it; absent at the top.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_tier: Option<Tier>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points_to_next: Option<f64>,
+    /// What the tier allows: `linksWithoutReview`, `slowModeExempt`,
+    /// `rateMultiplier`, `capabilities`.
+    pub privileges: Privilege,
+    pub at: String,
+}
+
 /// Every frame the server sends. Serialised with `type` and camelCase fields.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(
     tag = "type",
     rename_all = "snake_case",
@@ -211,6 +232,21 @@ pub enum ServerFrame {
         slow_mode_s: u32,
         #[serde(skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
+    },
+    /// The caller's score and tier (to a `score` request).
+    Score {
+        #[serde(flatten)]
+        score: ScoreView,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// The user's tier changed (to each of their connections).
+    Tier {
+        tier: Tier,
+        previous: Tier,
+        /// The score at the change.
+        score: f64,
+        privileges: Privilege,
     },
     Error {
         code: ErrorCode,

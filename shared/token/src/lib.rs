@@ -3,6 +3,10 @@
 //!
 //! HS256 with a shared secret, or RS256/ES256 with a public key. Only the one
 //! configured algorithm is accepted, so a token cannot choose how it is checked.
+//!
+//! [`signing`] holds the other use of the host's secrets: signed server requests.
+
+pub mod signing;
 
 use std::collections::BTreeMap;
 

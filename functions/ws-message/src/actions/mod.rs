@@ -17,6 +17,7 @@ pub mod ping;
 pub mod presence;
 pub mod react;
 pub mod report;
+pub mod score;
 pub mod send;
 pub mod typing;
 
@@ -43,5 +44,6 @@ pub async fn apply<P: Ports>(ctx: &Context<'_, P>, command: Command) -> Result<(
         Command::Configure(c) => c.apply(ctx).await,
         Command::Moderate(c) => c.apply(ctx).await,
         Command::Report(c) => c.apply(ctx).await,
+        Command::Score(c) => c.apply(ctx).await,
     }
 }

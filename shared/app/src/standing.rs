@@ -1,0 +1,207 @@
+//! Scores and tiers as handlers use them: each tenant's settings document, re-read
+//! at most a minute after it changes ([`TenantSettings`]); a user's score as a view,
+//! with a demotion by decay written when a read finds it due ([`read_score`]); and
+//! the `tier` frame to a user whose tier changed ([`announce_tier`]).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sideline_domain::ids::{TenantId, UserId};
+use sideline_domain::scoring::{Standing, Tier};
+use sideline_domain::tenant::TenantConfig;
+use sideline_domain::time::format_time;
+use sideline_ports::{
+    Clock, ConfigStoreError, ConnectionRegistry, Connections, Ports, PostError, RegistryError,
+    ScoreChange, ScoreError, ScoreStore, TenantConfigs,
+};
+use sideline_protocol::{ScoreView, ServerFrame};
+
+/// How long a tenant's document is used before it is read again.
+pub const REREAD: Duration = Duration::from_secs(60);
+
+/// A tenant's settings in force: the stored document, or the defaults (version 0).
+#[derive(Debug, Clone)]
+pub struct Current {
+    pub version: u64,
+    pub config: Arc<TenantConfig>,
+}
+
+/// Tenants' settings documents, each re-read `reread` after it was last read.
+#[derive(Debug)]
+pub struct TenantSettings {
+    reread_ms: i64,
+    defaults: Arc<TenantConfig>,
+    cache: Mutex<HashMap<TenantId, (i64, Current)>>,
+}
+
+impl Default for TenantSettings {
+    fn default() -> Self {
+        Self::new(REREAD)
+    }
+}
+
+impl TenantSettings {
+    pub fn new(reread: Duration) -> Self {
+        Self {
+            reread_ms: i64::try_from(reread.as_millis()).unwrap_or(i64::MAX),
+            defaults: Arc::new(TenantConfig::default()),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn cached(&self, tenant: &TenantId, now_ms: i64) -> Option<Current> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let (read_at, current) = cache.get(tenant)?;
+        (now_ms.saturating_sub(*read_at) < self.reread_ms).then(|| current.clone())
+    }
+
+    /// The settings `tenant` runs on at `now_ms`.
+    pub async fn current<S: TenantConfigs>(
+        &self,
+        store: &S,
+        tenant: &TenantId,
+        now_ms: i64,
+    ) -> Result<Current, ConfigStoreError> {
+        if let Some(current) = self.cached(tenant, now_ms) {
+            return Ok(current);
+        }
+        let current = match store.tenant_config(tenant, None).await? {
+            Some(stored) => Current {
+                version: stored.version,
+                config: Arc::new(stored.config),
+            },
+            None => Current {
+                version: 0,
+                config: self.defaults.clone(),
+            },
+        };
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        // Bounded: a process that has seen very many tenants starts over.
+        if cache.len() >= 10_000 {
+            cache.clear();
+        }
+        cache.insert(tenant.clone(), (now_ms, current.clone()));
+        Ok(current)
+    }
+
+    /// Drops a tenant's cached document (after this process changed it).
+    pub fn forget(&self, tenant: &TenantId) {
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(tenant);
+    }
+}
+
+/// A standing as clients see it at `now_ms` (`None`: never scored).
+pub fn score_view(
+    user: &UserId,
+    standing: Option<&Standing>,
+    config: &TenantConfig,
+    now_ms: i64,
+) -> ScoreView {
+    let standing = standing.copied().unwrap_or(Standing::START);
+    let score = standing.score.at(now_ms, config.scoring.decay_per_day);
+    let tier = standing
+        .tier_at(now_ms, &config.scoring, &config.tiers)
+        .tier;
+    let next_tier = tier.next_up();
+    ScoreView {
+        user_id: user.clone(),
+        score,
+        tier,
+        next_tier,
+        points_to_next: next_tier.map(|t| (config.tiers.threshold(t) - score).max(0.0)),
+        privileges: config.privileges.of(tier).clone(),
+        at: format_time(now_ms),
+    }
+}
+
+/// Why a score could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StandingError {
+    #[error("scores")]
+    Score(#[from] ScoreError),
+    #[error("tenant settings")]
+    Config(#[from] ConfigStoreError),
+}
+
+/// A user's score and tier now. A tier that decay has taken below its floor
+/// (past the wait after promotion) is written down here, so the demotion happens
+/// when it is due and not only when the user next acts; the change makes its
+/// event and `tier` frame as any other.
+pub async fn read_score<P: Ports>(
+    ports: &P,
+    settings: &TenantSettings,
+    tenant: &TenantId,
+    user: &UserId,
+) -> Result<ScoreView, StandingError> {
+    let now_ms = ports.clock().now_ms();
+    let current = settings.current(ports.store(), tenant, now_ms).await?;
+    let config = &current.config;
+    let standing = ports.store().standing(tenant, user).await?;
+    if let Some(kept) = &standing {
+        let now = kept.tier_at(now_ms, &config.scoring, &config.tiers);
+        if now != kept.tier {
+            let score_now = kept.score.at(now_ms, config.scoring.decay_per_day);
+            if ports
+                .store()
+                .settle_tier(tenant, user, kept, now, score_now, now_ms)
+                .await?
+            {
+                tracing::info!(user = %user, from = kept.tier.tier.as_str(), to = now.tier.as_str(), "tier settled by decay");
+                let change = ScoreChange {
+                    user: user.clone(),
+                    standing: Standing {
+                        score: kept.score,
+                        tier: now,
+                    },
+                    previous: kept.tier.tier,
+                };
+                announce_tier(ports, tenant, &change, config, now_ms).await;
+            }
+        }
+    }
+    Ok(score_view(user, standing.as_ref(), config, now_ms))
+}
+
+/// Sends a `tier` frame to each live connection of a user whose tier changed.
+/// Failures are logged: the change is stored and its event is on its way.
+pub async fn announce_tier<P: Ports>(
+    ports: &P,
+    tenant: &TenantId,
+    change: &ScoreChange,
+    config: &TenantConfig,
+    now_ms: i64,
+) {
+    if !change.tier_changed() {
+        return;
+    }
+    let tier: Tier = change.standing.tier.tier;
+    let frame = ServerFrame::Tier {
+        tier,
+        previous: change.previous,
+        score: change
+            .standing
+            .score
+            .at(now_ms, config.scoring.decay_per_day),
+        privileges: config.privileges.of(tier).clone(),
+    }
+    .to_bytes();
+    let targets = match ports.store().user_connections(tenant, &change.user).await {
+        Ok(targets) => targets,
+        Err(RegistryError::Backend(err)) => {
+            tracing::warn!(error = %err, user = %change.user, "could not list a user's connections for a tier frame");
+            return;
+        }
+    };
+    for id in &targets {
+        match ports.connections().post(id, &frame).await {
+            Ok(()) | Err(PostError::Gone) => {}
+            Err(err) => {
+                tracing::warn!(connection_id = %id, error = %err, "could not send a tier frame")
+            }
+        }
+    }
+}
