@@ -8,8 +8,9 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use sideline_domain::time::format_time;
@@ -34,6 +35,7 @@ pub(crate) fn routes<S: Store + 'static>() -> Router<Arc<App<S>>> {
         )
         .route("/dev/token", get(dev_token::<S>))
         .route("/events", post(host_events::<S>))
+        .route("/v1/{*rest}", any(server_api::<S>))
 }
 
 /// An AWS-style error: the SDK reads the type from `x-amzn-ErrorType`.
@@ -204,6 +206,49 @@ async fn host_events<S: Store>(
         app.message.clock.now_ms(),
     )
     .await;
+    let status =
+        StatusCode::from_u16(response.status_code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        response.body,
+    )
+        .into_response()
+}
+
+/// The server API (`functions/api`), on the same store, settings and secret.
+async fn server_api<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Ok(body) = String::from_utf8(body.to_vec()) else {
+        return (StatusCode::BAD_REQUEST, "body must be UTF-8 JSON").into_response();
+    };
+    let path_and_query = uri
+        .path_and_query()
+        .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned());
+    let request = api::ApiRequest::new(
+        method.as_str(),
+        &path_and_query,
+        headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect(),
+        body,
+    );
+    let deps = api::ApiDeps {
+        ports: &app.message.ports,
+        settings: app.message.settings.clone(),
+        secret: app
+            .config
+            .host_events_secret
+            .as_ref()
+            .map(|s| s.as_bytes().to_vec()),
+    };
+    let response = api::handle(request, &deps).await;
     let status =
         StatusCode::from_u16(response.status_code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (

@@ -122,6 +122,43 @@ impl Kind {
             Kind::Product => "product",
         }
     }
+
+    pub const ALL: [Kind; 7] = [
+        Kind::ThreadStart,
+        Kind::Reply,
+        Kind::Reaction,
+        Kind::ModeratorDecision,
+        Kind::ReactionReceived,
+        Kind::ReplyReceived,
+        Kind::Product,
+    ];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// Where a user's score comes from now: each part's credit decayed to `now_ms`
+/// (`own` kinds by name, `received` for credit from others, `penalties`), summing
+/// to the score.
+pub fn breakdown(
+    buckets: &[(BucketKey, Bucket)],
+    config: &ScoringConfig,
+    now_ms: i64,
+) -> BTreeMap<&'static str, f64> {
+    let mut out = BTreeMap::new();
+    for (key, bucket) in buckets {
+        let name = match key {
+            BucketKey::Own { kind, .. } => kind.as_str(),
+            BucketKey::Given { .. } => "received",
+            BucketKey::Uncapped { .. } => "penalties",
+        };
+        let credit = bucket
+            .credit(cap_of(key, config))
+            .at(now_ms, config.decay_per_day);
+        *out.entry(name).or_insert(0.0) += credit;
+    }
+    out
 }
 
 /// Weights, caps and decay. Defaults are the documented ones.

@@ -950,6 +950,22 @@ impl ScoreStore for MemoryStore {
             .copied())
     }
 
+    async fn buckets(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Vec<(BucketKey, Bucket)>, ScoreError> {
+        let inner = self.lock();
+        let mut out: Vec<(BucketKey, Bucket)> = inner
+            .score_buckets
+            .iter()
+            .filter(|((t, k), _)| t == tenant && k.user() == user)
+            .map(|((_, k), b)| (k.clone(), *b))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
     async fn settle_tier(
         &self,
         tenant: &TenantId,

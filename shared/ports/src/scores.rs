@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use sideline_domain::ids::{TenantId, UserId};
-use sideline_domain::scoring::{Contribution, Standing, Tier, TierState};
+use sideline_domain::scoring::{Bucket, BucketKey, Contribution, Standing, Tier, TierState};
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 
 use crate::BackendError;
@@ -67,6 +67,13 @@ pub trait ScoreStore: Send + Sync {
         tenant: &TenantId,
         user: &UserId,
     ) -> impl Future<Output = Result<Option<Standing>, ScoreError>> + Send;
+
+    /// A user's buckets (what their score is made of), for breakdowns.
+    fn buckets(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Vec<(BucketKey, Bucket)>, ScoreError>> + Send;
 
     /// Writes a tier that moved without an event (a demotion by decay, found on
     /// read or by the scheduled pass) if the standing is still `seen`; false if it

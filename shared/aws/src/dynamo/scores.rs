@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use sideline_domain::ids::{TenantId, UserId};
 use sideline_domain::scoring::{
-    standings_after, Bucket, BucketKey, Contribution, Decayed, Standing, Tier, TierChange,
+    standings_after, Bucket, BucketKey, Contribution, Decayed, Kind, Standing, Tier, TierChange,
     TierState, Touched, DAY_MS,
 };
 use sideline_domain::tenant::TenantConfig;
@@ -50,6 +50,26 @@ fn bucket_key(tenant: &TenantId, bucket: &BucketKey) -> Item {
         BucketKey::Uncapped { .. } => "B#U".to_owned(),
     };
     key(score_pk(tenant, bucket.user()), sk)
+}
+
+/// The bucket a sort key names (the inverse of [`bucket_key`]'s).
+fn bucket_from_sk(user: &UserId, sk: &str) -> Result<BucketKey, BackendError> {
+    let corrupt = || BackendError::corrupt(format!("bucket key `{sk}`"));
+    let day = |raw: &str| raw.parse::<i64>().map_err(|_| corrupt());
+    match sk.split('#').collect::<Vec<_>>().as_slice() {
+        ["B", "U"] => Ok(BucketKey::Uncapped { user: user.clone() }),
+        ["B", "O", kind, d] => Ok(BucketKey::Own {
+            user: user.clone(),
+            kind: Kind::parse(kind).ok_or_else(corrupt)?,
+            day: day(d)?,
+        }),
+        ["B", "G", giver, d] => Ok(BucketKey::Given {
+            author: user.clone(),
+            giver: UserId::parse(giver).map_err(|_| corrupt())?,
+            day: day(d)?,
+        }),
+        _ => Err(corrupt()),
+    }
 }
 
 fn decayed_from(a: &Attrs<'_>) -> Result<Option<Decayed>, BackendError> {
@@ -257,6 +277,45 @@ impl ScoreStore for DynamoStore {
             score,
             tier: tier_from(&a)?,
         }))
+    }
+
+    async fn buckets(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Vec<(BucketKey, Bucket)>, ScoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :b)")
+                .expression_attribute_values(":pk", s(score_pk(tenant, user)))
+                .expression_attribute_values(":b", s("B#"))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in page.items() {
+                let a = Attrs(item);
+                let key = bucket_from_sk(user, a.str("SK")?)?;
+                out.push((
+                    key,
+                    Bucket {
+                        raw: a.float("raw")?,
+                        sum: decayed_from(&a)?,
+                    },
+                ));
+            }
+            match page.last_evaluated_key {
+                Some(next) if !next.is_empty() => start = Some(next),
+                _ => break,
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
     }
 
     async fn settle_tier(

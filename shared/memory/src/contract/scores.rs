@@ -2,7 +2,7 @@
 //! any order, and tenants apart.
 
 use sideline_domain::scoring::{
-    contributions, Activity, Decayed, Ledger, Parent, ScoringConfig, DAY_MS,
+    breakdown, contributions, Activity, Decayed, Ledger, Parent, ScoringConfig, DAY_MS,
 };
 use sideline_domain::scoring::{Standing, Tier, TierState};
 use sideline_domain::tenant::TenantConfig;
@@ -162,6 +162,17 @@ pub async fn scores_follow_the_rules_in_any_order<S: ScoreStore>(store: &S) {
             let expected = ledger.score(&user, at);
             assert!(close(stored, expected), "{name}: {stored} vs {expected}");
         }
+    }
+    // The buckets account for every point.
+    for name in ["ada", "bob", "cat"] {
+        let user = UserId::derive(&a, name);
+        let buckets = store.buckets(&a, &user).await.expect("buckets");
+        let parts = breakdown(&buckets, &ScoringConfig::default(), at);
+        let total: f64 = parts.values().sum();
+        let score = score_of(store, &a, &user)
+            .await
+            .map_or(0.0, |s| s.at(at, 0.05));
+        assert!(close(total, score), "{name}: {parts:?} vs {score}");
     }
     // The giver's cap held: cat's 8 reactions credit ada 5, less the one taken back.
     let ada = UserId::derive(&a, "ada");

@@ -1,0 +1,424 @@
+//! The server API: what the host's backend asks of Sideline, over HTTPS (an API
+//! Gateway HTTP API, payload 2.0; devstack serves the same routes).
+//!
+//! Every request is signed with the host-events secret over the whole request
+//! (`X-Sideline-Signature: v2=…`, see [`sideline_token::signing`]), so a signature
+//! made for one route cannot be used on another; a signature is accepted once
+//! (its replay is refused) and within five minutes of its timestamp.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /v1/tenants/{tenant}/users/{user}/score` | score, tier, points to the next tier, privileges, breakdown, last activity |
+//! | `GET /v1/tenants/{tenant}/config[?version=N]` | the settings document in force (version 0: the defaults), or an old version |
+//! | `PUT /v1/tenants/{tenant}/config` | stores a new version; `If-Match: <version read>`; 409 if stale, 400 with the field's path if bad |
+//!
+//! `{user}` is the host's user id (`sub`, percent-encoded) or a canonical id
+//! (`u_…`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use sideline_app::standing::{read_score, StandingError, TenantSettings};
+use sideline_domain::ids::{TenantId, UserId};
+use sideline_domain::scoring::breakdown;
+use sideline_domain::tenant::{ConfigDocError, TenantConfig, MAX_DOCUMENT_BYTES};
+use sideline_domain::time::format_time;
+use sideline_inline::policy::{PolicyError, PolicyPatch};
+use sideline_inline::ModerationConfig;
+use sideline_ports::{
+    Clock, ConfigStoreError, ConnectionRegistry, Ports, ScoreStore, SeenEvents, TenantConfigs,
+};
+use sideline_token::signing::{self, Scheme};
+use tracing::{info, warn};
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = MAX_DOCUMENT_BYTES;
+/// How long a used signature is remembered: past the skew on either side.
+const REPLAY_WINDOW_S: i64 = 2 * signing::MAX_SKEW_SECS + 60;
+/// The `SeenEvents` consumer name signatures are remembered under.
+const REPLAY_CONSUMER: &str = "api-signature";
+
+/// An HTTP API request (payload 2.0); only what is read here.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiRequest {
+    #[serde(default)]
+    pub raw_path: String,
+    #[serde(default)]
+    pub raw_query_string: String,
+    #[serde(default)]
+    pub headers: HashMap<String, String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub is_base64_encoded: bool,
+    #[serde(default)]
+    pub request_context: RequestContext,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct RequestContext {
+    #[serde(default)]
+    pub http: HttpInfo,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct HttpInfo {
+    #[serde(default)]
+    pub method: String,
+}
+
+impl ApiRequest {
+    /// A request as devstack and tests make one.
+    pub fn new(
+        method: &str,
+        path_and_query: &str,
+        headers: HashMap<String, String>,
+        body: String,
+    ) -> Self {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        Self {
+            raw_path: path.to_owned(),
+            raw_query_string: query.to_owned(),
+            headers,
+            body: Some(body),
+            is_base64_encoded: false,
+            request_context: RequestContext {
+                http: HttpInfo {
+                    method: method.to_owned(),
+                },
+            },
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn path_and_query(&self) -> String {
+        if self.raw_query_string.is_empty() {
+            self.raw_path.clone()
+        } else {
+            format!("{}?{}", self.raw_path, self.raw_query_string)
+        }
+    }
+
+    fn query(&self, name: &str) -> Option<String> {
+        self.raw_query_string
+            .split('&')
+            .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+            .find(|(k, _)| *k == name)
+            .and_then(|(_, v)| percent_decode(v))
+    }
+}
+
+/// An HTTP API response.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiResponse {
+    pub status_code: u16,
+    pub headers: HashMap<String, String>,
+    pub body: String,
+}
+
+impl ApiResponse {
+    fn json(status_code: u16, body: &Value) -> Self {
+        Self {
+            status_code,
+            headers: HashMap::from([("content-type".to_owned(), "application/json".to_owned())]),
+            body: body.to_string(),
+        }
+    }
+
+    fn error(status_code: u16, message: &str) -> Self {
+        Self::json(status_code, &json!({ "error": message }))
+    }
+
+    /// The body as JSON (for tests and devstack).
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// `%XX` decoding of one path segment or query value; `None` if malformed or not
+/// UTF-8.
+fn percent_decode(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = raw.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The function's parts.
+pub struct ApiDeps<P> {
+    pub ports: P,
+    /// Shared with the process's other readers of tenant settings, so a change
+    /// stored here is in force at once in this process (elsewhere within a minute).
+    pub settings: Arc<TenantSettings>,
+    /// The host-events secret; without it every request is refused (403).
+    pub secret: Option<Vec<u8>>,
+}
+
+/// Checks a document's `moderation` section as the inline stage will read it.
+fn check_moderation(section: &Map<String, Value>) -> Result<(), ConfigDocError> {
+    let patch: PolicyPatch = serde_path_to_error::deserialize(Value::Object(section.clone()))
+        .map_err(|e| {
+            ConfigDocError::at(
+                format!("moderation.{}", e.path()),
+                e.into_inner().to_string(),
+            )
+        })?;
+    patch
+        .apply(&ModerationConfig::default())
+        .map(drop)
+        .map_err(|e| {
+            let field = match &e {
+                PolicyError::NotAUnit { field, .. } => *field,
+                PolicyError::Region(_) => "phoneRegion",
+            };
+            ConfigDocError::at(format!("moderation.{field}"), e.to_string())
+        })
+}
+
+/// Reads and checks a settings document, the moderation section included.
+pub fn parse_config(text: &str) -> Result<TenantConfig, ConfigDocError> {
+    let config = TenantConfig::parse(text)?;
+    if let Some(section) = &config.moderation {
+        check_moderation(section)?;
+    }
+    Ok(config)
+}
+
+fn backend(err: &dyn std::error::Error) -> ApiResponse {
+    warn!(error = %err, cause = ?err.source(), "server API request failed");
+    ApiResponse::error(503, "the store is unavailable; try again")
+}
+
+/// Handles one request. Never panics on input: every refusal is a status and a
+/// JSON `{"error"}` body.
+pub async fn handle<P: Ports>(request: ApiRequest, deps: &ApiDeps<P>) -> ApiResponse {
+    let method = request.request_context.http.method.to_ascii_uppercase();
+    let Some(secret) = deps.secret.as_deref() else {
+        return ApiResponse::error(403, "the server API is not enabled (no secret configured)");
+    };
+    if request.is_base64_encoded {
+        return ApiResponse::error(415, "send JSON as text (application/json)");
+    }
+    let body = request.body.clone().unwrap_or_default();
+    if body.len() > MAX_BODY_BYTES {
+        return ApiResponse::error(413, "body is over 64 KB");
+    }
+    let now_ms = deps.ports.clock().now_ms();
+    let path_and_query = request.path_and_query();
+    if let Err(reason) = signing::verify(
+        secret,
+        request.header("x-sideline-timestamp"),
+        request.header("x-sideline-signature"),
+        Scheme::V2 {
+            method: &method,
+            path_and_query: &path_and_query,
+            body: &body,
+        },
+        now_ms / 1000,
+    ) {
+        warn!(reason, path = %request.raw_path, "server API request refused");
+        return ApiResponse::error(401, reason);
+    }
+    let segments: Vec<&str> = request.raw_path.trim_end_matches('/').split('/').collect();
+    let (tenant_raw, rest) = match segments.as_slice() {
+        ["", "v1", "tenants", tenant, rest @ ..] => (*tenant, rest),
+        _ => return ApiResponse::error(404, "no such route"),
+    };
+    let Some(tenant) = percent_decode(tenant_raw).and_then(|t| TenantId::parse(&t).ok()) else {
+        return ApiResponse::error(404, "no such tenant");
+    };
+    // A signature is good once: a captured request cannot be sent again.
+    let signature = request
+        .header("x-sideline-signature")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    match deps
+        .ports
+        .store()
+        .first_sighting(
+            &tenant,
+            REPLAY_CONSUMER,
+            &signature,
+            now_ms / 1000,
+            REPLAY_WINDOW_S,
+        )
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return ApiResponse::error(401, "this signature was already used"),
+        Err(err) => return backend(&err),
+    }
+    let response = match (method.as_str(), rest) {
+        ("GET", ["users", user, "score"]) => score(deps, &tenant, user, now_ms).await,
+        ("GET", ["config"]) => get_config(deps, &tenant, &request).await,
+        ("PUT", ["config"]) => put_config(deps, &tenant, &request, &body, now_ms).await,
+        (_, ["users", _, "score"] | ["config"]) => ApiResponse::error(405, "method not allowed"),
+        _ => ApiResponse::error(404, "no such route"),
+    };
+    info!(method = %method, path = %request.raw_path, status = response.status_code, "server API");
+    response
+}
+
+/// The user a path names: a canonical id, or the host's id for it.
+fn user_of(tenant: &TenantId, raw: &str) -> Option<UserId> {
+    let decoded = percent_decode(raw)?;
+    if decoded.is_empty() || decoded.len() > 256 {
+        return None;
+    }
+    Some(UserId::parse(&decoded).unwrap_or_else(|_| UserId::derive(tenant, &decoded)))
+}
+
+async fn score<P: Ports>(
+    deps: &ApiDeps<P>,
+    tenant: &TenantId,
+    user_raw: &str,
+    now_ms: i64,
+) -> ApiResponse {
+    let Some(user) = user_of(tenant, user_raw) else {
+        return ApiResponse::error(404, "no such user");
+    };
+    let store = deps.ports.store();
+    let standing = match store.standing(tenant, &user).await {
+        Ok(standing) => standing,
+        Err(err) => return backend(&err),
+    };
+    if standing.is_none() {
+        match store.user_profile(tenant, &user).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return ApiResponse::error(404, "no such user"),
+            Err(err) => return backend(&err),
+        }
+    }
+    let view = match read_score(&deps.ports, &deps.settings, tenant, &user).await {
+        Ok(view) => view,
+        Err(StandingError::Score(err)) => return backend(&err),
+        Err(StandingError::Config(err)) => return backend(&err),
+    };
+    let current = match deps.settings.current(store, tenant, now_ms).await {
+        Ok(current) => current,
+        Err(err) => return backend(&err),
+    };
+    let buckets = match store.buckets(tenant, &user).await {
+        Ok(buckets) => buckets,
+        Err(err) => return backend(&err),
+    };
+    let parts: BTreeMap<&str, f64> = breakdown(&buckets, &current.config.scoring, now_ms);
+    let mut body = serde_json::to_value(&view).unwrap_or_default();
+    if let Value::Object(map) = &mut body {
+        map.insert("breakdown".into(), json!(parts));
+        map.insert(
+            "lastActivity".into(),
+            json!(standing.map(|s| format_time(s.score.at_ms))),
+        );
+        map.insert("configVersion".into(), json!(current.version));
+    }
+    ApiResponse::json(200, &body)
+}
+
+fn config_body(version: u64, config: &TenantConfig, updated_at_ms: Option<i64>) -> Value {
+    json!({
+        "version": version,
+        "updatedAt": updated_at_ms.map(format_time),
+        "config": config.to_value(),
+    })
+}
+
+async fn get_config<P: Ports>(
+    deps: &ApiDeps<P>,
+    tenant: &TenantId,
+    request: &ApiRequest,
+) -> ApiResponse {
+    let version = match request.query("version") {
+        None => None,
+        Some(raw) => match raw.parse::<u64>() {
+            Ok(v) if v >= 1 => Some(v),
+            _ => return ApiResponse::error(400, "version must be a whole number from 1"),
+        },
+    };
+    match deps.ports.store().tenant_config(tenant, version).await {
+        Ok(Some(stored)) => ApiResponse::json(
+            200,
+            &config_body(stored.version, &stored.config, Some(stored.updated_at_ms)),
+        ),
+        Ok(None) if version.is_some() => ApiResponse::error(404, "no such version"),
+        Ok(None) => ApiResponse::json(200, &config_body(0, &TenantConfig::default(), None)),
+        Err(err) => backend(&err),
+    }
+}
+
+async fn put_config<P: Ports>(
+    deps: &ApiDeps<P>,
+    tenant: &TenantId,
+    request: &ApiRequest,
+    body: &str,
+    now_ms: i64,
+) -> ApiResponse {
+    let Some(expected) = request.header("if-match") else {
+        return ApiResponse::error(
+            428,
+            "If-Match must name the version the change is based on (0 for the first)",
+        );
+    };
+    let Ok(expected) = expected.trim().trim_matches('"').parse::<u64>() else {
+        return ApiResponse::error(400, "If-Match must be a version number");
+    };
+    let config = match parse_config(body) {
+        Ok(config) => config,
+        Err(err) => {
+            return ApiResponse::json(400, &json!({ "error": err.reason, "path": err.path }))
+        }
+    };
+    match deps
+        .ports
+        .store()
+        .put_tenant_config(tenant, expected, &config, now_ms)
+        .await
+    {
+        Ok(version) => {
+            deps.settings.forget(tenant);
+            info!(tenant = %tenant, version, "tenant settings stored");
+            ApiResponse::json(200, &config_body(version, &config, Some(now_ms)))
+        }
+        Err(ConfigStoreError::Stale { current }) => ApiResponse::json(
+            409,
+            &json!({
+                "error": format!("the current version is {current}; read it and apply the change to it"),
+                "currentVersion": current,
+            }),
+        ),
+        Err(err @ ConfigStoreError::Backend(_)) => backend(&err),
+    }
+}
+
+#[cfg(test)]
+mod tests;

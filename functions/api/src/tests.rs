@@ -1,0 +1,244 @@
+use std::collections::HashMap;
+
+use sideline_domain::scoring::{contributions, Activity, Parent};
+use sideline_memory::{MemoryStore, RecordingConnections};
+use sideline_ports::{Adapters, ManualClock};
+
+use super::*;
+
+const NOW_MS: i64 = 1_800_000_000_000;
+const SECRET: &[u8] = b"host-secret-for-tests";
+
+type Deps = ApiDeps<Adapters<MemoryStore, RecordingConnections, ManualClock>>;
+
+fn deps() -> Deps {
+    ApiDeps {
+        ports: Adapters {
+            store: MemoryStore::new(),
+            connections: RecordingConnections::new(),
+            clock: ManualClock::at(NOW_MS),
+        },
+        settings: Arc::new(TenantSettings::default()),
+        secret: Some(SECRET.to_vec()),
+    }
+}
+
+/// A signed request, as a host's backend sends one.
+fn signed(method: &str, path: &str, body: &str, extra: &[(&str, &str)], at_s: i64) -> ApiRequest {
+    let signature = signing::sign(
+        SECRET,
+        at_s,
+        Scheme::V2 {
+            method,
+            path_and_query: path,
+            body,
+        },
+    );
+    let mut headers = HashMap::from([
+        ("X-Sideline-Timestamp".to_owned(), at_s.to_string()),
+        ("X-Sideline-Signature".to_owned(), signature),
+    ]);
+    for (k, v) in extra {
+        headers.insert((*k).to_owned(), (*v).to_owned());
+    }
+    ApiRequest::new(method, path, headers, body.to_owned())
+}
+
+/// Each call signs at a second of its own: the same request signed in the same
+/// second is the same signature, which the API takes for a replay.
+async fn call(
+    deps: &Deps,
+    method: &str,
+    path: &str,
+    body: &str,
+    extra: &[(&str, &str)],
+) -> ApiResponse {
+    static SECOND: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(-200);
+    let at = NOW_MS / 1000 + SECOND.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    handle(signed(method, path, body, extra, at), deps).await
+}
+
+#[tokio::test]
+async fn a_scored_user_reads_back_with_a_breakdown_that_sums_to_the_score() {
+    let deps = deps();
+    let tenant = TenantId::parse("acme").unwrap();
+    let ada = UserId::derive(&tenant, "ada");
+    let config = TenantConfig::default();
+    let made = contributions(
+        &Activity::MessageSent {
+            author: ada.clone(),
+            parent: Parent::None,
+        },
+        NOW_MS - 86_400_000,
+        &config.scoring,
+    );
+    deps.ports
+        .store
+        .score_event(&tenant, "e1", &made, &config, NOW_MS)
+        .await
+        .unwrap();
+    for user in ["ada", ada.as_str()] {
+        let response = call(
+            &deps,
+            "GET",
+            &format!("/v1/tenants/acme/users/{user}/score"),
+            "",
+            &[],
+        )
+        .await;
+        assert_eq!(response.status_code, 200, "{}", response.body);
+        let body = response.value();
+        let expected = 10.0 * (-0.05f64).exp();
+        let score = body["score"].as_f64().unwrap();
+        assert!((score - expected).abs() <= 1e-9 * expected, "{body}");
+        assert_eq!(body["tier"], "none");
+        assert_eq!(body["nextTier"], "silver");
+        assert!((body["breakdown"]["thread_start"].as_f64().unwrap() - expected).abs() < 1e-9);
+        assert_eq!(body["userId"], ada.as_str());
+        assert_eq!(body["configVersion"], 0);
+    }
+    let unknown = call(&deps, "GET", "/v1/tenants/acme/users/nobody/score", "", &[]).await;
+    assert_eq!(unknown.status_code, 404);
+}
+
+#[tokio::test]
+async fn signatures_are_bound_to_the_request_and_good_once() {
+    let deps = deps();
+    let path = "/v1/tenants/acme/config";
+    let request = signed("GET", path, "", &[], NOW_MS / 1000);
+    assert_eq!(handle(request.clone(), &deps).await.status_code, 200);
+    // The same request again: a replay.
+    let replay = handle(request.clone(), &deps).await;
+    assert_eq!(replay.status_code, 401);
+    assert!(replay.body.contains("already used"), "{}", replay.body);
+    // Its signature on another route.
+    let mut moved = request.clone();
+    moved.raw_path = "/v1/tenants/acme/users/ada/score".into();
+    assert_eq!(handle(moved, &deps).await.status_code, 401);
+    // Too old, unsigned, no secret configured.
+    let old = signed("GET", path, "", &[], NOW_MS / 1000 - 301);
+    assert_eq!(handle(old, &deps).await.status_code, 401);
+    let unsigned = ApiRequest::new("GET", path, HashMap::new(), String::new());
+    assert_eq!(handle(unsigned, &deps).await.status_code, 401);
+    let closed = ApiDeps {
+        secret: None,
+        ..deps
+    };
+    let fresh = signed("GET", path, "", &[], NOW_MS / 1000 + 1);
+    assert_eq!(handle(fresh, &closed).await.status_code, 403);
+}
+
+#[tokio::test]
+async fn config_changes_are_versioned_checked_and_refused_when_stale() {
+    let deps = deps();
+    let path = "/v1/tenants/acme/config";
+    let first = call(&deps, "GET", path, "", &[]).await;
+    assert_eq!(first.value()["version"], 0);
+    assert_eq!(first.value()["config"]["scoring"]["threadStart"], 10.0);
+
+    let doc = r#"{"scoring": {"threadStart": 12}, "moderation": {"linksMinReputation": 0.6}}"#;
+    let put = call(&deps, "PUT", path, doc, &[("If-Match", "0")]).await;
+    assert_eq!(put.status_code, 200, "{}", put.body);
+    assert_eq!(put.value()["version"], 1);
+    let now = deps
+        .settings
+        .current(&deps.ports.store, &TenantId::parse("acme").unwrap(), NOW_MS)
+        .await
+        .unwrap();
+    assert_eq!(now.config.scoring.thread_start, 12.0);
+
+    // Stale, bad, and unconditional writes store nothing.
+    let stale = call(&deps, "PUT", path, "{}", &[("If-Match", "0")]).await;
+    assert_eq!(stale.status_code, 409);
+    assert_eq!(stale.value()["currentVersion"], 1);
+    for (doc, field) in [
+        (r#"{"scoring": {"decayPerDay": -1}}"#, "scoring.decayPerDay"),
+        (r#"{"tiers": {"silver": 600}}"#, "tiers.gold"),
+        (r#"{"scoring": {"thredStart": 1}}"#, "scoring.thredStart"),
+        (
+            r#"{"moderation": {"toxicityThreshold": 3}}"#,
+            "moderation.toxicityThreshold",
+        ),
+        (r#"{"moderation": {"colour": "red"}}"#, "moderation.colour"),
+        ("not json", "."),
+    ] {
+        let bad = call(&deps, "PUT", path, doc, &[("If-Match", "1")]).await;
+        assert_eq!(bad.status_code, 400, "{doc}: {}", bad.body);
+        assert_eq!(bad.value()["path"], field, "{doc}");
+    }
+    assert_eq!(call(&deps, "PUT", path, "{}", &[]).await.status_code, 428);
+    let current = call(&deps, "GET", path, "", &[]).await.value();
+    assert_eq!(current["version"], 1);
+    assert_eq!(current["config"]["scoring"]["threadStart"], 12.0);
+
+    // Rollback: version 1 written back as version 2.
+    let v2 = call(
+        &deps,
+        "PUT",
+        path,
+        r#"{"scoring": {"threadStart": 20}}"#,
+        &[("If-Match", "1")],
+    )
+    .await;
+    assert_eq!(v2.value()["version"], 2);
+    let old = call(&deps, "GET", &format!("{path}?version=1"), "", &[])
+        .await
+        .value();
+    let back = call(
+        &deps,
+        "PUT",
+        path,
+        &old["config"].to_string(),
+        &[("If-Match", "2")],
+    )
+    .await;
+    assert_eq!(back.value()["version"], 3);
+    assert_eq!(back.value()["config"], old["config"]);
+    assert_eq!(
+        call(&deps, "GET", &format!("{path}?version=9"), "", &[])
+            .await
+            .status_code,
+        404
+    );
+    assert_eq!(
+        call(&deps, "GET", &format!("{path}?version=x"), "", &[])
+            .await
+            .status_code,
+        400
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_tenants_and_methods_are_refused() {
+    let deps = deps();
+    assert_eq!(
+        call(&deps, "GET", "/v1/tenants/acme/nothing", "", &[])
+            .await
+            .status_code,
+        404
+    );
+    assert_eq!(
+        call(&deps, "GET", "/v2/anything", "", &[])
+            .await
+            .status_code,
+        404
+    );
+    assert_eq!(
+        call(&deps, "GET", "/v1/tenants/bad%20tenant/config", "", &[])
+            .await
+            .status_code,
+        404
+    );
+    assert_eq!(
+        call(&deps, "DELETE", "/v1/tenants/acme/config", "", &[])
+            .await
+            .status_code,
+        405
+    );
+    assert_eq!(
+        call(&deps, "GET", "/v1/tenants/acme/users/%zz/score", "", &[])
+            .await
+            .status_code,
+        404
+    );
+}
