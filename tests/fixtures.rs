@@ -83,6 +83,7 @@ async fn seeded(store: &MemoryStore, event: &WebSocketEvent) -> ConnectionId {
                 id: user,
                 name: "Alice".into(),
                 role: Role::Admin,
+                tier: sideline_domain::scoring::Tier::None,
             },
             text: MessageText::parse("seeded", 100).expect("text"),
             created_at_ms: 1_795_248_000_000,
@@ -118,6 +119,7 @@ async fn seeded(store: &MemoryStore, event: &WebSocketEvent) -> ConnectionId {
                 id: bob,
                 name: "Bob".into(),
                 role: Role::Member,
+                tier: sideline_domain::scoring::Tier::None,
             },
             text: MessageText::parse("seeded by bob", 100).expect("text"),
             created_at_ms: 1_795_248_000_000,
@@ -285,6 +287,7 @@ async fn every_sample_event_runs_through_its_handler() {
                     policies: Default::default(),
                     classifier: None::<moderation::classifier::NoClassifier>,
                     idempotency_window_s: 300,
+                    settings: Default::default(),
                 };
                 let fake: WebSocketEvent = load(&path.with_file_name("../ws-message/join.json"));
                 seeded(&deps.store, &fake).await;

@@ -149,6 +149,7 @@ async fn scripted_session(store: &DynamoStore) {
             id: user.clone(),
             name: "Ada".into(),
             role: Role::Member,
+            tier: sideline_domain::scoring::Tier::None,
         },
         text: MessageText::parse("kick-off!", 100).unwrap(),
         created_at_ms: 1_800_000_000_200,

@@ -383,3 +383,74 @@ pub async fn receive_nothing(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<
         .map(|m| serde_json::from_str(m.body().unwrap_or_default()).expect("event JSON"))
         .collect()
 }
+
+/// One HTTP/1.1 request to `addr`: the status and the body as JSON (`Null` if it
+/// is not JSON).
+pub async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: &str,
+) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = TcpStream::connect(addr).await.expect("connect");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    tcp.write_all(request.as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    tcp.read_to_end(&mut answer).await.expect("read");
+    let answer = String::from_utf8_lossy(&answer);
+    let (head, body) = answer.split_once("\r\n\r\n").expect("http answer");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// Calls devstack's server API as a host's backend does: signed (v2) with
+/// `secret` at `now_s`. Each call signs at a second of its own (a later one each
+/// time, within the allowed skew), since the same request signed in the same
+/// second is a replay.
+pub async fn api_call(
+    addr: std::net::SocketAddr,
+    secret: &str,
+    now_s: i64,
+    method: &str,
+    path: &str,
+    body: &str,
+    extra: &[(&str, &str)],
+) -> (u16, Value) {
+    use sideline_token::signing::{sign, Scheme};
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static SECOND: AtomicI64 = AtomicI64::new(0);
+    let at = now_s - 250 + SECOND.fetch_add(1, Ordering::SeqCst) % 500;
+    let signature = sign(
+        secret.as_bytes(),
+        at,
+        Scheme::V2 {
+            method,
+            path_and_query: path,
+            body,
+        },
+    );
+    let mut headers = vec![
+        ("X-Sideline-Timestamp".to_owned(), at.to_string()),
+        ("X-Sideline-Signature".to_owned(), signature),
+    ];
+    headers.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    http(addr, method, path, &headers, body).await
+}

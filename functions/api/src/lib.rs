@@ -308,7 +308,7 @@ async fn score<P: Ports>(
         return ApiResponse::error(404, "no such user");
     };
     let store = deps.ports.store();
-    let standing = match store.standing(tenant, &user).await {
+    let standing = match store.user_score(tenant, &user).await {
         Ok(standing) => standing,
         Err(err) => return backend(&err),
     };

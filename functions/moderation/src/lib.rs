@@ -57,6 +57,7 @@ pub fn evaluate(moderator: &InlineModerator, input: &EvalInput) -> EvalOutput {
             .and_then(Role::parse)
             .unwrap_or(Role::Member),
         reputation: input.reputation.unwrap_or(0.5),
+        trusted_links: false,
     };
     let verdict = moderator.moderate(&input.text, &standing);
     EvalOutput {

@@ -8,6 +8,7 @@
 use moderation::classifier::HttpClassifier;
 use moderation::handle_sqs;
 use moderation::stage::StageDeps;
+use sideline_app::standing::TenantSettings;
 use sideline_aws::{sdk, ApiGatewayConnections, DynamoStore};
 use sideline_domain::config::{idempotency_window, Env, Limits};
 use sideline_inline::policy::Policies;
@@ -31,6 +32,7 @@ async fn main() -> Result<(), Error> {
         policies: Policies::from_env(&env)?,
         classifier: HttpClassifier::from_env(&env)?,
         idempotency_window_s: i64::try_from(idempotency_window(&env)?.as_secs())?,
+        settings: TenantSettings::default(),
     };
     serve(|event| async { handle_sqs(event, &deps.stage()).await.response }).await
 }

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sideline_app::enforce::{record_violation, EnforceError, Violation};
 use sideline_app::fanout::Broadcaster;
+use sideline_app::standing::TenantSettings;
 use sideline_domain::config::Limits;
 use sideline_domain::connection::Member;
 use sideline_domain::events::{BusEvent, EventData};
@@ -30,6 +31,7 @@ use sideline_domain::moderation::{
     fingerprint, reputation, violation_window_start, Decision, DecisionKind, Priority,
     RecentMessage, ReviewItem, ReviewStatus, Stage,
 };
+use sideline_domain::tenant::Privilege;
 use sideline_inline::policy::Policies;
 use sideline_inline::{Action, AuthorStanding};
 use sideline_ports::{
@@ -57,6 +59,8 @@ pub struct StageDeps<P, X> {
     pub classifier: Option<X>,
     /// How long a repeated `eventId` is dropped.
     pub idempotency_window_s: i64,
+    /// Tenants' settings documents (tier privileges), re-read within a minute.
+    pub settings: TenantSettings,
 }
 
 impl<P, X> Deref for StageDeps<P, X> {
@@ -76,6 +80,7 @@ impl<P, X> StageDeps<P, X> {
             policies: &self.policies,
             classifier: self.classifier.as_ref(),
             idempotency_window_s: self.idempotency_window_s,
+            settings: Some(&self.settings),
         }
     }
 }
@@ -87,6 +92,9 @@ pub struct StageRef<'a, P, X> {
     pub policies: &'a Policies,
     pub classifier: Option<&'a X>,
     pub idempotency_window_s: i64,
+    /// Tenants' settings (tier privileges); `None`: the defaults' privileges of
+    /// no tier for everyone.
+    pub settings: Option<&'a TenantSettings>,
 }
 
 /// What the stage did with one event.
@@ -125,6 +133,8 @@ pub enum StageError {
     Seen(#[from] SeenError),
     #[error("enforcement")]
     Enforce(#[from] EnforceError),
+    #[error("tenant settings")]
+    Settings(#[from] sideline_ports::ConfigStoreError),
 }
 
 /// Handles one EventBridge event (`detail-type` and `detail` as EventBridge
@@ -264,9 +274,21 @@ impl<P: Ports, X: Classifier> Judge<'_, P, X> {
             .filter(|r| r.fingerprint == print && m.created_at_ms - r.at_ms <= FLOOD_WINDOW_MS)
             .count();
 
+        // The author's tier as it was when they sent the message, and what the
+        // tenant's settings let that tier do now.
+        let privileges = match deps.settings {
+            Some(settings) => {
+                let current = settings
+                    .current(deps.ports.store(), self.tenant, self.now_ms)
+                    .await?;
+                current.config.privileges.of(m.author.tier).clone()
+            }
+            None => Privilege::default(),
+        };
         let standing = AuthorStanding {
             role: m.author.role,
-            reputation: reputation(violations),
+            reputation: reputation(m.author.tier, violations),
+            trusted_links: privileges.links_without_review,
         };
         let moderator = deps.policies.for_tenant(self.tenant);
         let mut verdict = moderator.moderate(m.text.as_str(), &standing);

@@ -97,6 +97,7 @@ fn deps<C>(
         policies: Policies::default(),
         classifier,
         idempotency_window_s: 300,
+        settings: Default::default(),
     }
 }
 
@@ -114,6 +115,7 @@ async fn post<C>(
             id: w.author.clone(),
             name: "ada".into(),
             role: Role::Member,
+            tier: sideline_domain::scoring::Tier::None,
         },
         text: MessageText::parse(text, 2000).unwrap(),
         created_at_ms: NOW,

@@ -15,7 +15,7 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
 use sideline_app::fanout::Broadcaster;
-use sideline_app::standing::TenantSettings;
+use sideline_app::standing::{StandingError, TenantSettings};
 use sideline_domain::config::Limits;
 use sideline_domain::connection::Member;
 use sideline_domain::identity::Identity;
@@ -23,10 +23,12 @@ use sideline_domain::ids::{ConnectionId, RoomId};
 use sideline_domain::message::{MessageId, StoredMessage};
 use sideline_domain::moderation::{human_duration, strongest, Sanction, SanctionKind};
 use sideline_domain::room::{can, Capability, RoomInfo};
+use sideline_domain::scoring::Tier;
+use sideline_domain::tenant::Privilege;
 use sideline_inline::policy::Policies;
 use sideline_lambda::{ProxyResponse, WebSocketEvent};
 use sideline_ports::{
-    Adapters, Clock, Connections, MessageStore, Ports, PostError, RoomStore, Sanctions,
+    Adapters, Clock, Connections, MessageStore, Ports, PostError, RoomStore, Sanctions, ScoreStore,
 };
 use sideline_protocol::{parse_frame, ErrorCode, FrameError, ServerFrame};
 use tracing::{error, info_span, warn, Instrument};
@@ -144,6 +146,25 @@ impl<P: Ports> Context<'_, P> {
 
     pub fn broadcaster(&self) -> Broadcaster<'_, P::Store, P::Store, P::Connections> {
         Broadcaster::of(&self.deps.ports, &self.deps.limits, &self.identity.tenant)
+    }
+
+    /// The sender's tier now (decayed to now, as reads show it) and what the
+    /// tenant's settings let it do.
+    pub async fn tier(&self) -> Result<(Tier, Privilege), FrameError> {
+        let tenant = &self.identity.tenant;
+        let (standing, current) = tokio::join!(
+            self.store().user_score(tenant, &self.identity.user),
+            self.deps
+                .settings
+                .current(self.store(), tenant, self.now_ms)
+        );
+        let current = current.map_err(|e| client_error(StandingError::from(e)))?;
+        let standing = standing.map_err(|e| client_error(StandingError::from(e)))?;
+        let config = &current.config;
+        let tier = standing.map_or(Tier::None, |s| {
+            s.tier_at(self.now_ms, &config.scoring, &config.tiers).tier
+        });
+        Ok((tier, config.privileges.of(tier).clone()))
     }
 
     /// This connection's membership of `room`, or `forbidden` if it has not joined.

@@ -289,6 +289,27 @@ impl LocalBus {
             });
     }
 
+    /// Hands a delivery to its in-process targets again, as a queue that delivers
+    /// at least once may (for tests of idempotence); false if no target took it.
+    pub fn redeliver(&self, delivery: &Delivery) -> bool {
+        let mut taken = false;
+        for target in self
+            .targets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|t| delivery.targets.contains(&t.name))
+        {
+            target.pending.fetch_add(1, Ordering::SeqCst);
+            if target.sender.send(delivery.event.clone()).is_ok() {
+                taken = true;
+            } else {
+                target.pending.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        taken
+    }
+
     pub fn published(&self) -> Vec<PutEntry> {
         self.published
             .lock()

@@ -451,6 +451,12 @@ impl Devstack {
         self.bus.deliveries()
     }
 
+    /// Hands a rule match to its targets again (a duplicate delivery, as SQS may
+    /// make); false if no in-process target took it.
+    pub fn redeliver(&self, delivery: &bus::Delivery) -> bool {
+        self.bus.redeliver(delivery)
+    }
+
     /// Kills a socket the way a dead network path does: no close frame and no
     /// `$disconnect`, so the store still lists the connection until a post finds it
     /// gone. Returns whether the connection was open.
@@ -493,6 +499,7 @@ async fn run_moderation<S: Store + 'static>(
             policies: &app.message.policies,
             classifier: None::<&moderation::classifier::NoClassifier>,
             idempotency_window_s: 300,
+            settings: Some(&app.message.settings),
         };
         match moderation::stage::handle_event(&event, &stage).await {
             Ok(outcome) => tracing::debug!(outcome = ?outcome, "moderation stage"),

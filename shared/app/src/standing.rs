@@ -140,7 +140,7 @@ pub async fn read_score<P: Ports>(
     let now_ms = ports.clock().now_ms();
     let current = settings.current(ports.store(), tenant, now_ms).await?;
     let config = &current.config;
-    let standing = ports.store().standing(tenant, user).await?;
+    let standing = ports.store().user_score(tenant, user).await?;
     if let Some(kept) = &standing {
         let now = kept.tier_at(now_ms, &config.scoring, &config.tiers);
         if now != kept.tier {

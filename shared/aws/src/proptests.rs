@@ -54,7 +54,12 @@ prop_compose! {
         StoredMessage {
             tenant, room,
             id: MessageId::at(at),
-            author: Author { id: user, name, role },
+            author: Author {
+                id: user,
+                name,
+                role,
+                tier: sideline_domain::scoring::Tier::None,
+            },
             text: MessageText::from_stored(text),
             created_at_ms: at,
             reply_to: reply.then(|| MessageId::at(at)),
@@ -195,6 +200,7 @@ fn the_other_image_of_a_change_may_be_unreadable() {
             id: user,
             name: "Ada".into(),
             role: Role::Member,
+            tier: sideline_domain::scoring::Tier::None,
         },
         text: MessageText::from_stored("hello".into()),
         created_at_ms: 1_800_000_000_000,

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::identity::Role;
 use crate::ids::{RoomId, TenantId, UserId};
+use crate::scoring::Tier;
 
 /// Longest `clientMsgId` accepted.
 pub const MAX_CLIENT_MSG_ID_LEN: usize = 64;
@@ -179,6 +180,8 @@ pub struct Author {
     pub id: UserId,
     pub name: String,
     pub role: Role,
+    /// The author's reputation tier when the message was sent.
+    pub tier: Tier,
 }
 
 /// Who may see a stored message.

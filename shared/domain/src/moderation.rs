@@ -12,6 +12,7 @@ use crate::config::Limits;
 use crate::identity::Role;
 use crate::ids::{DecisionId, RoomId, TenantId, UserId};
 use crate::message::MessageId;
+use crate::scoring::Tier;
 
 /// Version of the rules behind automatic decisions, recorded on each of them so a
 /// decision can be traced to the heuristics that made it.
@@ -546,11 +547,19 @@ pub fn violation_window_start(limits: &Limits, now_ms: i64) -> i64 {
     now_ms - now_ms.rem_euclid(window_ms)
 }
 
-/// An author's reputation from their recent violations: 0.5 (unknown, clean) less
-/// 0.1 per violation in the current window, so thresholds tighten for repeat
-/// offenders. (Engagement scoring will add the positive side.)
-pub fn reputation(recent_violations: u32) -> f32 {
-    (0.5 - 0.1 * recent_violations as f32).clamp(0.0, 1.0)
+/// An author's reputation from their tier and their recent violations: 0.5 for
+/// no tier (unknown, or new), 0.6 / 0.7 / 0.8 for silver / gold / platinum, less
+/// 0.1 per violation in the current window — so earned standing loosens the
+/// inline stage's reputation thresholds and repeat offences tighten them, whatever
+/// the tier.
+pub fn reputation(tier: Tier, recent_violations: u32) -> f32 {
+    let base = match tier {
+        Tier::None => 0.5,
+        Tier::Silver => 0.6,
+        Tier::Gold => 0.7,
+        Tier::Platinum => 0.8,
+    };
+    (base - 0.1 * recent_violations as f32).clamp(0.0, 1.0)
 }
 
 /// The fingerprint of a text for flood detection: FNV-1a (64 bits) of the text with
@@ -628,9 +637,13 @@ mod tests {
 
     #[test]
     fn repeat_offenders_lose_reputation() {
-        assert_eq!(reputation(0), 0.5);
-        assert!((reputation(3) - 0.2).abs() < 1e-6);
-        assert_eq!(reputation(9), 0.0);
+        assert_eq!(reputation(Tier::None, 0), 0.5);
+        assert!((reputation(Tier::None, 3) - 0.2).abs() < 1e-6);
+        assert_eq!(reputation(Tier::None, 9), 0.0);
+        // A tier raises the start, not the cost of offending.
+        assert!((reputation(Tier::Gold, 0) - 0.7).abs() < 1e-6);
+        assert!((reputation(Tier::Gold, 2) - 0.5).abs() < 1e-6);
+        assert_eq!(reputation(Tier::Platinum, 9), 0.0);
     }
 
     #[test]

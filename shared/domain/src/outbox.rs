@@ -385,6 +385,7 @@ mod tests {
                 id: UserId::derive(&tenant, "ada"),
                 name: "Ada".into(),
                 role: Role::Member,
+                tier: crate::scoring::Tier::None,
             },
             tenant,
             room: RoomId::parse("r").unwrap(),

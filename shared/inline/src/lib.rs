@@ -109,6 +109,9 @@ pub struct AuthorStanding {
     pub role: Role,
     /// 0 (new or often moderated) to 1 (long-standing, clean); 0.5 when unknown.
     pub reputation: f32,
+    /// The author's tier lets them post links without review
+    /// (`linksMinReputation` does not apply).
+    pub trusted_links: bool,
 }
 
 impl Default for AuthorStanding {
@@ -116,6 +119,7 @@ impl Default for AuthorStanding {
         Self {
             role: Role::Member,
             reputation: 0.5,
+            trusted_links: false,
         }
     }
 }
@@ -712,6 +716,7 @@ impl InlineModerator {
                 Some(RuleSet::Spam),
             )
         } else if links_on
+            && !author.trusted_links
             && config
                 .links_min_reputation
                 .is_some_and(|min| author.reputation < min)
@@ -899,7 +904,8 @@ mod tests {
             swearing,
             &AuthorStanding {
                 role: Role::Member,
-                reputation: reputation(0),
+                reputation: reputation(sideline_domain::scoring::Tier::None, 0),
+                trusted_links: false,
             },
         );
         assert_eq!(fresh.action, Action::Mask, "{fresh:?}");
@@ -907,7 +913,8 @@ mod tests {
             swearing,
             &AuthorStanding {
                 role: Role::Member,
-                reputation: reputation(3),
+                reputation: reputation(sideline_domain::scoring::Tier::None, 3),
+                trusted_links: false,
             },
         );
         assert_eq!(repeat.action, Action::Hold, "{repeat:?}");
@@ -920,6 +927,7 @@ mod tests {
             &AuthorStanding {
                 role: Role::Moderator,
                 reputation: 0.5,
+                trusted_links: false,
             },
         );
         assert_eq!(v.action, Action::Allow);

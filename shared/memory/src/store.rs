@@ -19,8 +19,7 @@ use sideline_domain::moderation::{
 use sideline_domain::outbox::{Change, Stored};
 use sideline_domain::room::{RoomInfo, RoomMode};
 use sideline_domain::scoring::{
-    standings_after, Bucket, BucketKey, Contribution, Standing, Tier, TierChange, TierState,
-    Touched,
+    standings_after, Bucket, BucketKey, Contribution, Standing, TierChange, TierState, Touched,
 };
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 use sideline_ports::{
@@ -848,21 +847,19 @@ impl MemoryStore {
         &self,
         inner: &mut Inner,
         tenant: &TenantId,
-        user: &UserId,
-        standing: Standing,
-        previous: Tier,
+        change: &ScoreChange,
         score_now: f64,
         now_ms: i64,
     ) {
         inner
             .standings
-            .insert((tenant.clone(), user.clone()), standing);
-        if previous != standing.tier.tier {
+            .insert((tenant.clone(), change.user.clone()), change.standing);
+        if change.tier_changed() {
             self.emit(Change::insert(Stored::TierChange(TierChange {
                 tenant: tenant.clone(),
-                user: user.clone(),
-                from: previous,
-                to: standing.tier.tier,
+                user: change.user.clone(),
+                from: change.previous,
+                to: change.standing.tier.tier,
                 score: score_now,
                 at_ms: now_ms,
             })));
@@ -920,25 +917,24 @@ impl ScoreStore for MemoryStore {
             &config.tiers,
             now_ms,
         ) {
-            self.keep_standing(
-                &mut inner,
-                tenant,
-                &user,
-                standing,
-                previous,
-                standing.score.at(now_ms, config.scoring.decay_per_day),
-                now_ms,
-            );
-            changed.push(ScoreChange {
+            let change = ScoreChange {
                 user,
                 standing,
                 previous,
-            });
+            };
+            self.keep_standing(
+                &mut inner,
+                tenant,
+                &change,
+                standing.score.at(now_ms, config.scoring.decay_per_day),
+                now_ms,
+            );
+            changed.push(change);
         }
         Ok(Scored::Changed(changed))
     }
 
-    async fn standing(
+    async fn user_score(
         &self,
         tenant: &TenantId,
         user: &UserId,
@@ -980,19 +976,15 @@ impl ScoreStore for MemoryStore {
         if inner.standings.get(&key) != Some(seen) {
             return Ok(false);
         }
-        let standing = Standing {
-            score: seen.score,
-            tier,
+        let change = ScoreChange {
+            user: user.clone(),
+            standing: Standing {
+                score: seen.score,
+                tier,
+            },
+            previous: seen.tier.tier,
         };
-        self.keep_standing(
-            &mut inner,
-            tenant,
-            user,
-            standing,
-            seen.tier.tier,
-            score_now,
-            now_ms,
-        );
+        self.keep_standing(&mut inner, tenant, &change, score_now, now_ms);
         Ok(true)
     }
 }

@@ -62,7 +62,7 @@ pub trait ScoreStore: Send + Sync {
 
     /// A user's score (its value at the time it refers to) and kept tier; `None`
     /// if never scored.
-    fn standing(
+    fn user_score(
         &self,
         tenant: &TenantId,
         user: &UserId,

@@ -43,20 +43,22 @@ impl ClientAction for sideline_protocol::Send {
         let store = ctx.store();
         let tenant = &ctx.identity.tenant;
         let limits = &ctx.deps.limits;
-        let (joined, standing) = tokio::join!(
+        let (joined, standing, tier) = tokio::join!(
             ctx.joined(&room),
             store.standing(
                 tenant,
                 &ctx.identity.user,
                 ctx.now_ms,
                 violation_window_start(limits, ctx.now_ms)
-            )
+            ),
+            ctx.tier()
         );
         let (member, info) = joined?;
         let UserStanding {
             sanctions,
             violations,
         } = standing.map_err(client_error)?;
+        let (tier, privilege) = tier?;
         // Sanctions bind every role: only a higher rank can impose them (an admin on a
         // moderator), and nobody outranks an admin.
         ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
@@ -78,7 +80,7 @@ impl ClientAction for sideline_protocol::Send {
             }
         }
 
-        if info.slow_mode_s > 0 && !privileged {
+        if info.slow_mode_s > 0 && !privileged && !privilege.slow_mode_exempt {
             if let Some(wait_ms) = store
                 .claim_slow_slot(
                     tenant,
@@ -116,12 +118,15 @@ impl ClientAction for sideline_protocol::Send {
             )
             .await
             .map_err(client_error)?;
-        if sent > limits.rate_limit_messages {
+        // The tier's multiplier raises the limit (never below the base).
+        let allowed = (f64::from(limits.rate_limit_messages) * privilege.rate_multiplier.max(1.0))
+            .floor() as u32;
+        if sent > allowed {
             let mut err = FrameError::new(
                 ErrorCode::RateLimited,
                 format!(
                     "at most {} messages per {} s in one room",
-                    limits.rate_limit_messages,
+                    allowed,
                     limits.rate_limit_window.as_secs()
                 ),
             );
@@ -133,7 +138,8 @@ impl ClientAction for sideline_protocol::Send {
             text.as_str(),
             &AuthorStanding {
                 role: member.role,
-                reputation: reputation(violations),
+                reputation: reputation(tier, violations),
+                trusted_links: privilege.links_without_review,
             },
         );
         let record = Recorder {
@@ -188,6 +194,7 @@ impl ClientAction for sideline_protocol::Send {
                 id: ctx.identity.user.clone(),
                 name: ctx.identity.name.clone(),
                 role: member.role,
+                tier,
             },
             text: MessageText::from_stored(verdict.stored.clone()),
             created_at_ms: ctx.now_ms,

@@ -247,6 +247,9 @@ pub fn message_item(m: &StoredMessage) -> Item {
     item.insert("authorId".into(), s(m.author.id.as_str()));
     item.insert("authorName".into(), s(&m.author.name));
     item.insert("authorRole".into(), s(m.author.role.as_str()));
+    if m.author.tier != Tier::None {
+        item.insert("authorTier".into(), s(m.author.tier.as_str()));
+    }
     item.insert("text".into(), s(m.text.as_str()));
     item.insert("createdAt".into(), n(m.created_at_ms));
     item.insert("clientMsgId".into(), s(m.client_msg_id.as_str()));
@@ -296,6 +299,11 @@ pub fn message_from(item: &Item) -> Result<StoredMessage, BackendError> {
             id: a.user("authorId")?,
             name: a.str("authorName")?.to_owned(),
             role: a.role("authorRole")?,
+            // Messages stored before tiers existed carry none.
+            tier: match a.opt_str("authorTier") {
+                None => Tier::None,
+                Some(raw) => Tier::parse(raw).ok_or_else(|| corrupt(format!("tier `{raw}`")))?,
+            },
         },
         text: MessageText::from_stored(a.str("text")?.to_owned()),
         created_at_ms: a.num("createdAt")?,

@@ -261,7 +261,7 @@ impl ScoreStore for DynamoStore {
         Err(ScoreError::Contended)
     }
 
-    async fn standing(
+    async fn user_score(
         &self,
         tenant: &TenantId,
         user: &UserId,

@@ -90,6 +90,7 @@ pub(crate) fn message(
             id: author.user.clone(),
             name: author.name.clone(),
             role: author.role,
+            tier: sideline_domain::scoring::Tier::None,
         },
         text: MessageText::parse(text, 2000).expect("valid text"),
         created_at_ms: NOW_MS,

@@ -92,7 +92,7 @@ async fn play<S: ScoreStore>(store: &S, t: &TenantId, order: &[usize]) {
 
 async fn score_of<S: ScoreStore>(store: &S, t: &TenantId, user: &UserId) -> Option<Decayed> {
     store
-        .standing(t, user)
+        .user_score(t, user)
         .await
         .expect("read")
         .map(|s| s.score)
@@ -216,7 +216,11 @@ pub async fn tiers_move_with_the_score<S: ScoreStore>(store: &S) {
             promoted_at_ms: NOW_MS
         }
     );
-    let kept = store.standing(&t, &ada).await.expect("read").expect("kept");
+    let kept = store
+        .user_score(&t, &ada)
+        .await
+        .expect("read")
+        .expect("kept");
     assert_eq!(kept, changes[0].standing);
     // 30 days idle: 200·e^(−1.5) ≈ 44.6, under 135, past the week: demoted.
     let later = NOW_MS + 30 * DAY_MS;
@@ -234,7 +238,11 @@ pub async fn tiers_move_with_the_score<S: ScoreStore>(store: &S) {
         .settle_tier(&t, &ada, &kept, settled, 44.6, later)
         .await
         .expect("settle"));
-    let after = store.standing(&t, &ada).await.expect("read").expect("kept");
+    let after = store
+        .user_score(&t, &ada)
+        .await
+        .expect("read")
+        .expect("kept");
     assert_eq!(after.tier.tier, Tier::None);
     assert_eq!(after.score, kept.score);
 }

@@ -1,0 +1,322 @@
+//! Engagement scoring end to end through devstack: users' actions over real
+//! WebSockets, the stream, `ingest`, the bus's scoring rule and the `scoring`
+//! function; scores read back over the WebSocket (`score`) and the server API,
+//! against the closed form; duplicates; a tier crossed, its frame and event; a
+//! privilege taking effect; settings changed without a restart.
+
+use std::sync::Arc;
+
+use devstack::SharedClock;
+use serde_json::{json, Value};
+use sideline_domain::ids::{TenantId, UserId};
+use sideline_domain::scoring::DAY_MS;
+use sideline_inline::policy::Policies;
+use sideline_ports::{Clock, ManualClock};
+use sideline_tests::{api_call, send, Client, Stack, SECRET};
+use std::time::Duration;
+
+const T0: i64 = 1_800_000_000_000;
+const HOUR: i64 = 3_600_000;
+const LAMBDA: f64 = 0.05;
+
+fn uid(sub: &str) -> String {
+    UserId::derive(&TenantId::parse("acme").expect("tenant"), sub).to_string()
+}
+
+/// `w` points earned at `t`, as they stand at `now`.
+fn decayed(w: f64, t: i64, now: i64) -> f64 {
+    w * (-LAMBDA * (now - t) as f64 / DAY_MS as f64).exp()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-12)
+}
+
+async fn sent(client: &mut Client, frame: Value) -> Value {
+    let ack = client.request(frame, "ack").await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    ack
+}
+
+fn react(message_id: &Value, on: bool) -> Value {
+    json!({"action": "react", "room": "match:1", "messageId": message_id, "emoji": "🔥", "on": on})
+}
+
+struct Run {
+    stack: Stack,
+    clock: Arc<ManualClock>,
+}
+
+impl Run {
+    async fn drain(&self) {
+        assert!(
+            self.stack.devstack.drain(Duration::from_secs(10)).await,
+            "the pipeline settles"
+        );
+    }
+
+    async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: &str,
+        extra: &[(&str, &str)],
+    ) -> (u16, Value) {
+        api_call(
+            self.stack.devstack.addr(),
+            SECRET,
+            self.clock.now_ms() / 1000,
+            method,
+            path,
+            body,
+            extra,
+        )
+        .await
+    }
+
+    /// A user's score through the server API, checked against what the same
+    /// user reads over their WebSocket at the same instant.
+    async fn score(&self, sub: &str, client: &mut Client) -> f64 {
+        let (status, body) = self
+            .api(
+                "GET",
+                &format!("/v1/tenants/acme/users/{sub}/score"),
+                "",
+                &[],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let frame = client.request(json!({"action": "score"}), "score").await;
+        assert_eq!(frame["type"], "score", "{frame}");
+        assert_eq!(frame["userId"], uid(sub));
+        assert_eq!(
+            frame["score"], body["score"],
+            "the WebSocket and the API agree"
+        );
+        assert_eq!(frame["tier"], body["tier"]);
+        body["score"].as_f64().expect("a number")
+    }
+}
+
+#[tokio::test]
+async fn scores_move_by_the_weights_and_tiers_unlock_privileges() {
+    let clock = Arc::new(ManualClock::at(T0));
+    let shared = SharedClock(clock.clone());
+    let stack = Stack::start_with(move |c| {
+        c.clock = shared;
+        c.host_events_secret = Some(SECRET.to_owned());
+        // Links from anyone short of a 0.9 reputation are held, unless their tier
+        // lets them post links without review.
+        c.moderation =
+            Policies::from_json(r#"{"default": {"linksMinReputation": 0.9}}"#).expect("policies");
+    })
+    .await;
+    let run = Run { stack, clock };
+    let mut ada = run.stack.connect("acme", "ada", "member").await;
+    let mut bob = run.stack.connect("acme", "bob", "member").await;
+    let mut cat = run.stack.connect("acme", "cat", "member").await;
+    for c in [&mut ada, &mut bob, &mut cat] {
+        c.join("match:1").await;
+    }
+
+    // A link from someone with no tier is held.
+    let held = sent(
+        &mut cat,
+        send("match:1", "odds at https://example.com/odds", "c0"),
+    )
+    .await;
+    assert_eq!(held["status"], "held", "{held}");
+
+    // t1: ada starts a thread (10); t2: bob replies (5, and 2 to ada);
+    // t3: cat reacts (1, and 1 to ada); ada reacts to her own message (nothing);
+    // cat reacts to bob's reply and takes it back an hour later (nothing).
+    let t1 = T0;
+    let thread = sent(&mut ada, send("match:1", "kick-off!", "a1")).await;
+    let thread_id = thread["messageId"].clone();
+    run.clock.set_ms(T0 + HOUR);
+    let t2 = T0 + HOUR;
+    let mut reply = send("match:1", "what a start", "b1");
+    reply["replyTo"] = thread_id.clone();
+    let reply_ack = sent(&mut bob, reply).await;
+    let reply_id = reply_ack["messageId"].clone();
+    run.clock.set_ms(T0 + 2 * HOUR);
+    let t3 = T0 + 2 * HOUR;
+    let r = cat.request(react(&thread_id, true), "reaction").await;
+    assert_eq!(r["type"], "reaction", "{r}");
+    ada.request(react(&thread_id, true), "reaction").await;
+    cat.request(react(&reply_id, true), "reaction").await;
+    run.drain().await;
+    run.clock.set_ms(T0 + 3 * HOUR);
+    cat.request(react(&reply_id, false), "reaction").await;
+    run.drain().await;
+
+    // Two days on, every score is the closed form.
+    let now = T0 + 2 * DAY_MS;
+    run.clock.set_ms(now);
+    let expected_ada = decayed(10.0, t1, now) + decayed(2.0, t2, now) + decayed(1.0, t3, now);
+    let expected_bob = decayed(5.0, t2, now);
+    let expected_cat = decayed(1.0, t3, now);
+    let ada_score = run.score("ada", &mut ada).await;
+    let bob_score = run.score("bob", &mut bob).await;
+    let cat_score = run.score("cat", &mut cat).await;
+    assert!(
+        close(ada_score, expected_ada),
+        "ada {ada_score} vs {expected_ada}"
+    );
+    assert!(
+        close(bob_score, expected_bob),
+        "bob {bob_score} vs {expected_bob}"
+    );
+    assert!(
+        close(cat_score, expected_cat),
+        "cat {cat_score} vs {expected_cat}"
+    );
+    let (_, ada_body) = run
+        .api("GET", "/v1/tenants/acme/users/ada/score", "", &[])
+        .await;
+    assert_eq!(ada_body["tier"], "none");
+    assert!(close(
+        ada_body["pointsToNext"].as_f64().expect("points"),
+        150.0 - expected_ada
+    ));
+    let parts: f64 = ada_body["breakdown"]
+        .as_object()
+        .expect("breakdown")
+        .values()
+        .filter_map(Value::as_f64)
+        .sum();
+    assert!(close(parts, expected_ada), "{ada_body}");
+
+    // Every scoring delivery again, newest first: nothing changes.
+    let deliveries: Vec<_> = run
+        .stack
+        .devstack
+        .deliveries()
+        .into_iter()
+        .filter(|d| d.rule == "ScoringRule")
+        .collect();
+    assert!(
+        deliveries.len() >= 6,
+        "{} scoring deliveries",
+        deliveries.len()
+    );
+    for d in deliveries.iter().rev() {
+        assert!(run.stack.devstack.redeliver(d));
+    }
+    run.drain().await;
+    assert_eq!(run.score("ada", &mut ada).await, ada_score);
+    assert_eq!(run.score("bob", &mut bob).await, bob_score);
+    assert_eq!(run.score("cat", &mut cat).await, cat_score);
+
+    // A bad settings document stores nothing; a good one changes the weights for
+    // the next event, with no restart.
+    let (status, body) = run
+        .api(
+            "PUT",
+            "/v1/tenants/acme/config",
+            r#"{"scoring": {"threadStart": -5}}"#,
+            &[("If-Match", "0")],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["path"], "scoring.threadStart");
+    let (_, current) = run.api("GET", "/v1/tenants/acme/config", "", &[]).await;
+    assert_eq!(current["version"], 0, "{current}");
+    let (status, body) = run
+        .api(
+            "PUT",
+            "/v1/tenants/acme/config",
+            r#"{"scoring": {"threadStart": 140}}"#,
+            &[("If-Match", "0")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["version"], 1);
+
+    // ada's next thread is worth 140: past 150, she is silver — told at once on
+    // her socket, and as an event.
+    let t4 = now + 60_000;
+    run.clock.set_ms(t4);
+    sent(&mut ada, send("match:1", "second half!", "a2")).await;
+    let tier = ada.next_of("tier").await;
+    assert_eq!(tier["tier"], "silver", "{tier}");
+    assert_eq!(tier["previous"], "none");
+    assert_eq!(tier["privileges"]["linksWithoutReview"], true);
+    run.drain().await;
+    let changed: Vec<Value> = run
+        .stack
+        .devstack
+        .published()
+        .iter()
+        .filter(|e| e.detail_type == "community.user.tier_changed")
+        .map(|e| serde_json::from_str(&e.detail).expect("detail"))
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0]["data"]["userId"], uid("ada"));
+    assert_eq!(changed[0]["data"]["to"], "silver");
+    sideline_tests::assert_valid_event("community.user.tier_changed", &changed[0]);
+    let expected_ada = decayed(10.0, t1, t4)
+        + decayed(2.0, t2, t4)
+        + decayed(1.0, t3, t4)
+        + decayed(140.0, t4, t4);
+    assert!(close(run.score("ada", &mut ada).await, expected_ada));
+
+    // Her tier's privilege: a link is no longer held, and her messages show it.
+    let link = sent(
+        &mut ada,
+        send("match:1", "highlights at https://example.com/hl", "a3"),
+    )
+    .await;
+    assert_eq!(link["status"], "delivered", "{link}");
+    let shown = bob.next_of("message").await;
+    let shown = if shown["text"] == "second half!" {
+        bob.next_of("message").await
+    } else {
+        shown
+    };
+    assert_eq!(shown["author"]["tier"], "silver", "{shown}");
+    // cat, with no tier, is still held.
+    let held = sent(
+        &mut cat,
+        send("match:1", "more at https://example.com/more", "c1"),
+    )
+    .await;
+    assert_eq!(held["status"], "held", "{held}");
+}
+
+#[tokio::test]
+async fn the_server_api_refuses_what_it_should() {
+    let clock = Arc::new(ManualClock::at(T0));
+    let shared = SharedClock(clock.clone());
+    let stack = Stack::start_with(move |c| {
+        c.clock = shared;
+        c.host_events_secret = Some(SECRET.to_owned());
+    })
+    .await;
+    let run = Run { stack, clock };
+    let (status, _) = run
+        .api("GET", "/v1/tenants/acme/users/nobody/score", "", &[])
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = run.api("GET", "/v1/tenants/acme/nothing", "", &[]).await;
+    assert_eq!(status, 404);
+    let (status, body) = run
+        .api("PUT", "/v1/tenants/acme/config", "{}", &[("If-Match", "7")])
+        .await;
+    assert_eq!(status, 409, "{body}");
+    // Unsigned, and signed for another secret.
+    let addr = run.stack.devstack.addr();
+    let (status, _) = sideline_tests::http(addr, "GET", "/v1/tenants/acme/config", &[], "").await;
+    assert_eq!(status, 401);
+    let (status, _) = api_call(
+        addr,
+        "another-secret",
+        run.clock.now_ms() / 1000,
+        "GET",
+        "/v1/tenants/acme/config",
+        "",
+        &[],
+    )
+    .await;
+    assert_eq!(status, 401);
+}
