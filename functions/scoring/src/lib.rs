@@ -320,3 +320,6 @@ pub async fn handle_sqs<P: Ports>(event: SqsEvent, deps: &ScoringDeps<P>) -> Sqs
         },
     }
 }
+
+#[cfg(test)]
+mod tests;
