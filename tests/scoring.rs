@@ -320,3 +320,36 @@ async fn the_server_api_refuses_what_it_should() {
     .await;
     assert_eq!(status, 401);
 }
+
+/// The settings document's moderation section is the tenant's policy from the
+/// next message on; other tenants keep the deployment's.
+#[tokio::test]
+async fn a_moderation_policy_in_the_settings_document_applies_without_restart() {
+    let clock = Arc::new(ManualClock::at(T0));
+    let shared = SharedClock(clock.clone());
+    let stack = Stack::start_with(move |c| {
+        c.clock = shared;
+        c.host_events_secret = Some(SECRET.to_owned());
+    })
+    .await;
+    let run = Run { stack, clock };
+    let mut ada = run.stack.connect("acme", "ada", "member").await;
+    ada.join("match:1").await;
+    let mut zed = run.stack.connect("other", "zed", "member").await;
+    zed.join("match:1").await;
+    let before = sent(&mut ada, send("match:1", "no spoiler please", "a1")).await;
+    assert_eq!(before["status"], "delivered", "{before}");
+    let (status, body) = run
+        .api(
+            "PUT",
+            "/v1/tenants/acme/config",
+            r#"{"moderation": {"blockedWords": ["spoiler"]}}"#,
+            &[("If-Match", "0")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let after = sent(&mut ada, send("match:1", "no spoiler please", "a2")).await;
+    assert_eq!(after["status"], "blocked", "{after}");
+    let elsewhere = sent(&mut zed, send("match:1", "no spoiler please", "z1")).await;
+    assert_eq!(elsewhere["status"], "delivered", "{elsewhere}");
+}

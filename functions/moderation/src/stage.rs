@@ -276,21 +276,24 @@ impl<P: Ports, X: Classifier> Judge<'_, P, X> {
 
         // The author's tier as it was when they sent the message, and what the
         // tenant's settings let that tier do now.
-        let privileges = match deps.settings {
+        let (privileges, section) = match deps.settings {
             Some(settings) => {
                 let current = settings
                     .current(deps.ports.store(), self.tenant, self.now_ms)
                     .await?;
-                current.config.privileges.of(m.author.tier).clone()
+                (
+                    current.config.privileges.of(m.author.tier).clone(),
+                    current.config.moderation.clone(),
+                )
             }
-            None => Privilege::default(),
+            None => (Privilege::default(), None),
         };
         let standing = AuthorStanding {
             role: m.author.role,
             reputation: reputation(m.author.tier, violations),
             trusted_links: privileges.links_without_review,
         };
-        let moderator = deps.policies.for_tenant(self.tenant);
+        let moderator = deps.policies.with_document(self.tenant, section.as_ref());
         let mut verdict = moderator.moderate(m.text.as_str(), &standing);
         let mut external_flagged = false;
         if let Some(classifier) = deps.classifier {

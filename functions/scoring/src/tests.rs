@@ -108,7 +108,7 @@ async fn events_score_once_in_any_order() {
     for m in [&thread, &reply] {
         deps.ports.store.put_message(m).await.unwrap();
     }
-    let events = vec![
+    let events = [
         delivered(Change::insert(Stored::Message(thread.clone())), "m1"),
         delivered(Change::insert(Stored::Message(reply.clone())), "m2"),
         delivered(

@@ -15,7 +15,7 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
 use sideline_app::fanout::Broadcaster;
-use sideline_app::standing::{StandingError, TenantSettings};
+use sideline_app::standing::{Current, StandingError, TenantSettings};
 use sideline_domain::config::Limits;
 use sideline_domain::connection::Member;
 use sideline_domain::identity::Identity;
@@ -24,7 +24,6 @@ use sideline_domain::message::{MessageId, StoredMessage};
 use sideline_domain::moderation::{human_duration, strongest, Sanction, SanctionKind};
 use sideline_domain::room::{can, Capability, RoomInfo};
 use sideline_domain::scoring::Tier;
-use sideline_domain::tenant::Privilege;
 use sideline_inline::policy::Policies;
 use sideline_lambda::{ProxyResponse, WebSocketEvent};
 use sideline_ports::{
@@ -148,9 +147,9 @@ impl<P: Ports> Context<'_, P> {
         Broadcaster::of(&self.deps.ports, &self.deps.limits, &self.identity.tenant)
     }
 
-    /// The sender's tier now (decayed to now, as reads show it) and what the
-    /// tenant's settings let it do.
-    pub async fn tier(&self) -> Result<(Tier, Privilege), FrameError> {
+    /// The sender's tier now (decayed to now, as reads show it) and the tenant's
+    /// settings in force (what the tier may do, the moderation policy).
+    pub async fn tier(&self) -> Result<(Tier, Current), FrameError> {
         let tenant = &self.identity.tenant;
         let (standing, current) = tokio::join!(
             self.store().user_score(tenant, &self.identity.user),
@@ -164,7 +163,7 @@ impl<P: Ports> Context<'_, P> {
         let tier = standing.map_or(Tier::None, |s| {
             s.tier_at(self.now_ms, &config.scoring, &config.tiers).tier
         });
-        Ok((tier, config.privileges.of(tier).clone()))
+        Ok((tier, current.clone()))
     }
 
     /// This connection's membership of `room`, or `forbidden` if it has not joined.

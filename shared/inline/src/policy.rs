@@ -7,6 +7,7 @@
 //!  "tenants": {"acme": {"blockedWords": ["spoiler"], "linksMinReputation": 0.6}}}
 //! ```
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -158,6 +159,30 @@ impl Policies {
     /// The policy of `tenant`.
     pub fn for_tenant(&self, tenant: &TenantId) -> &InlineModerator {
         self.tenants.get(tenant).unwrap_or(&self.default)
+    }
+
+    /// The policy of `tenant` with its settings document's `moderation` section
+    /// (a patch, checked when the document was stored) over it. A section that no
+    /// longer applies is logged and ignored: the deployment's policy stands.
+    pub fn with_document(
+        &self,
+        tenant: &TenantId,
+        section: Option<&serde_json::Map<String, serde_json::Value>>,
+    ) -> Cow<'_, InlineModerator> {
+        let base = self.for_tenant(tenant);
+        let Some(section) = section else {
+            return Cow::Borrowed(base);
+        };
+        let patched = PolicyPatch::deserialize(serde_json::Value::Object(section.clone()))
+            .map_err(|e| e.to_string())
+            .and_then(|patch| patch.apply(&base.config).map_err(|e| e.to_string()));
+        match patched {
+            Ok(config) => Cow::Owned(InlineModerator::new(config)),
+            Err(reason) => {
+                tracing::warn!(tenant = %tenant, reason, "the settings document's moderation section does not apply; using the deployment's policy");
+                Cow::Borrowed(base)
+            }
+        }
     }
 }
 

@@ -58,7 +58,8 @@ impl ClientAction for sideline_protocol::Send {
             sanctions,
             violations,
         } = standing.map_err(client_error)?;
-        let (tier, privilege) = tier?;
+        let (tier, settings) = tier?;
+        let privilege = settings.config.privileges.of(tier);
         // Sanctions bind every role: only a higher rank can impose them (an admin on a
         // moderator), and nobody outranks an admin.
         ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban, SanctionKind::Mute])?;
@@ -134,7 +135,11 @@ impl ClientAction for sideline_protocol::Send {
             return Err(err);
         }
 
-        let verdict = ctx.deps.policies.for_tenant(tenant).moderate(
+        let moderator = ctx
+            .deps
+            .policies
+            .with_document(tenant, settings.config.moderation.as_ref());
+        let verdict = moderator.moderate(
             text.as_str(),
             &AuthorStanding {
                 role: member.role,
