@@ -208,6 +208,70 @@ async fn scores_move_by_the_weights_and_tiers_unlock_privileges() {
     assert_eq!(run.score("bob", &mut bob).await, bob_score);
     assert_eq!(run.score("cat", &mut cat).await, cat_score);
 
+    // Boards: the tenant's and the room's, paged, with the caller's place.
+    let board = bob
+        .request(json!({"action": "leaderboard"}), "leaderboard")
+        .await;
+    assert_eq!(board["type"], "leaderboard", "{board}");
+    let order: Vec<&str> = board["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["userId"].as_str())
+        .collect();
+    assert_eq!(order, [uid("ada"), uid("bob"), uid("cat")]);
+    assert_eq!(board["entries"][0]["score"].as_f64(), Some(ada_score));
+    assert_eq!(board["me"]["rank"], 2, "{board}");
+    assert_eq!(board["me"]["score"].as_f64(), Some(bob_score));
+    let (status, page) = run
+        .api(
+            "GET",
+            "/v1/tenants/acme/leaderboard?room=match%3A1&limit=2&user=cat",
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["room"], "match:1");
+    assert_eq!(page["entries"].as_array().map(Vec::len), Some(2));
+    assert_eq!(page["me"]["rank"], 3);
+    let next = page["next"].as_str().expect("a next page").to_owned();
+    let (_, rest) = run
+        .api(
+            "GET",
+            &format!("/v1/tenants/acme/leaderboard?room=match%3A1&limit=2&cursor={next}"),
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(rest["entries"][0]["userId"], uid("cat"), "{rest}");
+    assert_eq!(rest["entries"][0]["rank"], 3);
+    assert!(rest.get("next").is_none(), "{rest}");
+    for bad in [
+        "limit=101",
+        "limit=0",
+        "cursor=garbage",
+        "cursor=o99999",
+        "room=%20",
+    ] {
+        let (status, body) = run
+            .api(
+                "GET",
+                &format!("/v1/tenants/acme/leaderboard?{bad}"),
+                "",
+                &[],
+            )
+            .await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let refused = bob
+        .request(
+            json!({"action": "leaderboard", "limit": 500}),
+            "leaderboard",
+        )
+        .await;
+    assert_eq!(refused["code"], "bad_request", "{refused}");
+
     // A bad settings document stores nothing; a good one changes the weights for
     // the next event, with no restart.
     let (status, body) = run

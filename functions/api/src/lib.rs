@@ -9,6 +9,7 @@
 //! | route | answer |
 //! |---|---|
 //! | `GET /v1/tenants/{tenant}/users/{user}/score` | score, tier, points to the next tier, privileges, breakdown, last activity |
+//! | `GET /v1/tenants/{tenant}/leaderboard?room=&limit=&cursor=&user=` | a page of the tenant's board (no `room`) or a room's, and `user`'s place |
 //! | `GET /v1/tenants/{tenant}/config[?version=N]` | the settings document in force (version 0: the defaults), or an old version |
 //! | `PUT /v1/tenants/{tenant}/config` | stores a new version; `If-Match: <version read>`; 409 if stale, 400 with the field's path if bad |
 //!
@@ -20,16 +21,18 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use sideline_app::standing::{read_score, StandingError, TenantSettings};
-use sideline_domain::ids::{TenantId, UserId};
+use sideline_app::standing::{leaderboard, read_score, BoardError, StandingError, TenantSettings};
+use sideline_domain::ids::{RoomId, TenantId, UserId};
 use sideline_domain::scoring::breakdown;
 use sideline_domain::tenant::{ConfigDocError, TenantConfig, MAX_DOCUMENT_BYTES};
 use sideline_domain::time::format_time;
 use sideline_inline::policy::{PolicyError, PolicyPatch};
 use sideline_inline::ModerationConfig;
 use sideline_ports::{
-    Clock, ConfigStoreError, ConnectionRegistry, Ports, ScoreStore, SeenEvents, TenantConfigs,
+    Board, Clock, ConfigStoreError, ConnectionRegistry, Ports, ScoreStore, SeenEvents,
+    TenantConfigs,
 };
+use sideline_protocol::{DEFAULT_BOARD_PAGE, MAX_BOARD_PAGE};
 use sideline_token::signing::{self, Scheme};
 use tracing::{info, warn};
 
@@ -281,8 +284,11 @@ pub async fn handle<P: Ports>(request: ApiRequest, deps: &ApiDeps<P>) -> ApiResp
     let response = match (method.as_str(), rest) {
         ("GET", ["users", user, "score"]) => score(deps, &tenant, user, now_ms).await,
         ("GET", ["config"]) => get_config(deps, &tenant, &request).await,
+        ("GET", ["leaderboard"]) => board(deps, &tenant, &request).await,
         ("PUT", ["config"]) => put_config(deps, &tenant, &request, &body, now_ms).await,
-        (_, ["users", _, "score"] | ["config"]) => ApiResponse::error(405, "method not allowed"),
+        (_, ["users", _, "score"] | ["config"] | ["leaderboard"]) => {
+            ApiResponse::error(405, "method not allowed")
+        }
         _ => ApiResponse::error(404, "no such route"),
     };
     info!(method = %method, path = %request.raw_path, status = response.status_code, "server API");
@@ -343,6 +349,56 @@ async fn score<P: Ports>(
         map.insert("configVersion".into(), json!(current.version));
     }
     ApiResponse::json(200, &body)
+}
+
+async fn board<P: Ports>(
+    deps: &ApiDeps<P>,
+    tenant: &TenantId,
+    request: &ApiRequest,
+) -> ApiResponse {
+    let board = match request.query("room") {
+        None => Board::Tenant,
+        Some(raw) => match RoomId::parse(&raw) {
+            Ok(room) => Board::Room(room),
+            Err(e) => return ApiResponse::error(400, &format!("room: {e}")),
+        },
+    };
+    let limit = match request.query("limit") {
+        None => DEFAULT_BOARD_PAGE,
+        Some(raw) => match raw.parse::<u32>() {
+            Ok(n) if (1..=MAX_BOARD_PAGE).contains(&n) => n,
+            _ => {
+                return ApiResponse::error(
+                    400,
+                    &format!("limit must be between 1 and {MAX_BOARD_PAGE}"),
+                )
+            }
+        },
+    };
+    let user = match request.query("user") {
+        None => None,
+        Some(raw) => match user_of(tenant, &raw) {
+            Some(user) => Some(user),
+            None => return ApiResponse::error(400, "user: not a user id"),
+        },
+    };
+    let cursor = request.query("cursor");
+    match leaderboard(
+        &deps.ports,
+        &deps.settings,
+        tenant,
+        &board,
+        limit,
+        cursor.as_deref(),
+        user.as_ref(),
+    )
+    .await
+    {
+        Ok(view) => ApiResponse::json(200, &serde_json::to_value(&view).unwrap_or_default()),
+        Err(BoardError::BadCursor) => ApiResponse::error(400, "cursor: not one this API made"),
+        Err(BoardError::Standing(StandingError::Score(err))) => backend(&err),
+        Err(BoardError::Standing(StandingError::Config(err))) => backend(&err),
+    }
 }
 
 fn config_body(version: u64, config: &TenantConfig, updated_at_ms: Option<i64>) -> Value {

@@ -74,7 +74,7 @@ async fn a_scored_user_reads_back_with_a_breakdown_that_sums_to_the_score() {
     );
     deps.ports
         .store
-        .score_event(&tenant, "e1", &made, &config, NOW_MS)
+        .score_event(&tenant, "e1", None, &made, &config, NOW_MS)
         .await
         .unwrap();
     for user in ["ada", ada.as_str()] {

@@ -243,7 +243,14 @@ pub async fn handle_event<P: Ports>(
     let changes = match deps
         .ports
         .store()
-        .score_event(&tenant, &detail.event_id, &made, config, now_ms)
+        .score_event(
+            &tenant,
+            &detail.event_id,
+            room.as_ref(),
+            &made,
+            config,
+            now_ms,
+        )
         .await?
     {
         Scored::Duplicate => return Ok(Outcome::Duplicate),

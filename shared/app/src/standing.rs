@@ -12,10 +12,10 @@ use sideline_domain::scoring::{Standing, Tier};
 use sideline_domain::tenant::TenantConfig;
 use sideline_domain::time::format_time;
 use sideline_ports::{
-    Clock, ConfigStoreError, ConnectionRegistry, Connections, Ports, PostError, RegistryError,
-    ScoreChange, ScoreError, ScoreStore, TenantConfigs,
+    Board, Clock, ConfigStoreError, ConnectionRegistry, Connections, Ports, PostError, Rank,
+    RegistryError, ScoreChange, ScoreError, ScoreStore, TenantConfigs, MAX_BOARD_DEPTH,
 };
-use sideline_protocol::{ScoreView, ServerFrame};
+use sideline_protocol::{BoardEntryView, LeaderboardView, OwnPlace, ScoreView, ServerFrame};
 
 /// How long a tenant's document is used before it is read again.
 pub const REREAD: Duration = Duration::from_secs(60);
@@ -204,4 +204,93 @@ pub async fn announce_tier<P: Ports>(
             }
         }
     }
+}
+
+/// A board cursor: the offset of the next page, opaque to clients.
+fn cursor_of(offset: u32) -> String {
+    format!("o{offset}")
+}
+
+/// Reads a cursor; `None` if it is not one this server made.
+pub fn parse_cursor(raw: &str) -> Option<u32> {
+    let offset: u32 = raw.strip_prefix('o')?.parse().ok()?;
+    (offset < MAX_BOARD_DEPTH && raw == cursor_of(offset)).then_some(offset)
+}
+
+/// Why a board could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BoardError {
+    #[error("the cursor is not one this server made")]
+    BadCursor,
+    #[error(transparent)]
+    Standing(#[from] StandingError),
+}
+
+impl From<ScoreError> for BoardError {
+    fn from(e: ScoreError) -> Self {
+        BoardError::Standing(e.into())
+    }
+}
+
+/// A page of a board as clients see it, with `me`'s place.
+pub async fn leaderboard<P: Ports>(
+    ports: &P,
+    settings: &TenantSettings,
+    tenant: &TenantId,
+    board: &Board,
+    limit: u32,
+    cursor: Option<&str>,
+    me: Option<&UserId>,
+) -> Result<LeaderboardView, BoardError> {
+    let offset = match cursor {
+        None => 0,
+        Some(raw) => parse_cursor(raw).ok_or(BoardError::BadCursor)?,
+    };
+    let now_ms = ports.clock().now_ms();
+    let current = settings
+        .current(ports.store(), tenant, now_ms)
+        .await
+        .map_err(StandingError::from)?;
+    let lambda = current.config.scoring.decay_per_day;
+    let limit = limit.min(MAX_BOARD_DEPTH - offset);
+    // One more than the page: whether there is a next one.
+    let mut entries = ports
+        .store()
+        .leaderboard(tenant, board, offset, limit.saturating_add(1))
+        .await?;
+    let more = entries.len() > limit as usize;
+    entries.truncate(limit as usize);
+    let next = (more && offset + limit < MAX_BOARD_DEPTH).then(|| cursor_of(offset + limit));
+    let own = match me {
+        Some(user) => ports.store().rank(tenant, board, user).await?,
+        None => None,
+    };
+    Ok(LeaderboardView {
+        room: match board {
+            Board::Tenant => None,
+            Board::Room(room) => Some(room.clone()),
+        },
+        entries: entries
+            .into_iter()
+            .zip(offset + 1..)
+            .map(|(e, rank)| BoardEntryView {
+                rank,
+                user_id: e.user,
+                score: e.score.at(now_ms, lambda),
+            })
+            .collect(),
+        next,
+        me: own.map(|(rank, score)| OwnPlace {
+            rank: match rank {
+                Rank::Exact(n) => Some(n),
+                Rank::Beyond(_) => None,
+            },
+            rank_beyond: match rank {
+                Rank::Exact(_) => None,
+                Rank::Beyond(n) => Some(n),
+            },
+            score: score.at(now_ms, lambda),
+        }),
+        at: format_time(now_ms),
+    })
 }

@@ -746,6 +746,16 @@ pub fn standings_after(
         .collect()
 }
 
+/// Where a score sorts on a board: `ln(S) + λ·t` (t in days), the log of its value
+/// referred to the epoch. Every score decays by the same factor, so this order is
+/// the order of the values now, at any now, and a score changes only its own key
+/// (O(1) per event, whatever the board's size). `None` for a score that is not
+/// positive (not on boards).
+pub fn board_key(score: &Decayed, decay_per_day: f64) -> Option<f64> {
+    (score.value > 0.0 && score.value.is_finite())
+        .then(|| score.value.ln() + decay_per_day * score.at_ms as f64 / DAY_MS as f64)
+}
+
 /// A tier change, as the store records it for the outbox
 /// (`community.user.tier_changed`).
 #[derive(Debug, Clone, PartialEq)]
@@ -885,6 +895,19 @@ mod tests {
             s = s.plus(&Decayed::new(per_day(Tier::Gold), day * DAY_MS), 0.05);
         }
         assert!((s.value - 500.0).abs() < 0.5, "{}", s.value);
+    }
+
+    #[test]
+    fn board_keys_order_as_the_values_do_at_any_time() {
+        let a = Decayed::new(100.0, T0);
+        let b = Decayed::new(60.0, T0 + 10 * DAY_MS);
+        let c = Decayed::new(0.0, T0);
+        let (ka, kb) = (board_key(&a, 0.05).unwrap(), board_key(&b, 0.05).unwrap());
+        for now in [T0 + 10 * DAY_MS, T0 + 400 * DAY_MS] {
+            assert_eq!(ka > kb, a.at(now, 0.05) > b.at(now, 0.05));
+        }
+        assert_eq!(board_key(&c, 0.05), None);
+        assert_eq!(board_key(&Decayed::new(-3.0, T0), 0.05), None);
     }
 
     #[test]

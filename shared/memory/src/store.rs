@@ -19,15 +19,16 @@ use sideline_domain::moderation::{
 use sideline_domain::outbox::{Change, Stored};
 use sideline_domain::room::{RoomInfo, RoomMode};
 use sideline_domain::scoring::{
-    standings_after, Bucket, BucketKey, Contribution, Standing, TierChange, TierState, Touched,
+    board_key, standings_after, Bucket, BucketKey, Contribution, Decayed, Standing, TierChange,
+    TierState, Touched,
 };
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 use sideline_ports::{
-    Clock, ConfigStoreError, ConnectionRegistry, CounterError, Counters, DecisionError,
-    DecisionLog, HistoryPage, MessageError, MessageStore, PutMessage, ReactionChange,
-    ReactionRequest, RecentError, RecentMessages, RegistryError, ReviewError, ReviewQueue,
-    RoomError, RoomStore, SanctionError, Sanctions, ScoreChange, ScoreError, ScoreStore, Scored,
-    SeenError, SeenEvents, TenantConfigs,
+    Board, BoardEntry, Clock, ConfigStoreError, ConnectionRegistry, CounterError, Counters,
+    DecisionError, DecisionLog, HistoryPage, MessageError, MessageStore, PutMessage, Rank,
+    ReactionChange, ReactionRequest, RecentError, RecentMessages, RegistryError, ReviewError,
+    ReviewQueue, RoomError, RoomStore, SanctionError, Sanctions, ScoreChange, ScoreError,
+    ScoreStore, Scored, SeenError, SeenEvents, TenantConfigs, EXACT_RANKS, MAX_BOARD_DEPTH,
 };
 use tokio::sync::mpsc;
 
@@ -59,6 +60,8 @@ struct Inner {
     profiles: HashMap<(TenantId, UserId), UserProfile>,
     recent: HashMap<(TenantId, UserId), Vec<RecentMessage>>,
     standings: HashMap<(TenantId, UserId), Standing>,
+    /// Each board's entries: where they sort (`board_key`) and their score there.
+    boards: HashMap<(TenantId, Board), HashMap<UserId, (f64, Decayed)>>,
     configs: HashMap<TenantId, Vec<VersionedConfig>>,
     score_buckets: HashMap<(TenantId, BucketKey), Bucket>,
     scored: HashSet<(TenantId, String)>,
@@ -841,7 +844,51 @@ impl SeenEvents for MemoryStore {
     }
 }
 
+/// Puts a user's score on a board (or takes it off, when not positive).
+fn place(
+    inner: &mut Inner,
+    tenant: &TenantId,
+    board: Board,
+    user: &UserId,
+    score: Decayed,
+    decay_per_day: f64,
+) {
+    let entries = inner.boards.entry((tenant.clone(), board)).or_default();
+    match board_key(&score, decay_per_day) {
+        Some(key) => {
+            entries.insert(user.clone(), (key, score));
+        }
+        None => {
+            entries.remove(user);
+        }
+    }
+}
+
 impl MemoryStore {
+    /// A board's entries, highest first (ties by user id).
+    fn board(&self, tenant: &TenantId, board: &Board) -> Vec<(f64, BoardEntry)> {
+        let inner = self.lock();
+        let mut entries: Vec<(f64, BoardEntry)> = inner
+            .boards
+            .get(&(tenant.clone(), board.clone()))
+            .map(|b| {
+                b.iter()
+                    .map(|(user, (key, score))| {
+                        (
+                            *key,
+                            BoardEntry {
+                                user: user.clone(),
+                                score: *score,
+                            },
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        entries.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.user.cmp(&b.1.user)));
+        entries
+    }
+
     /// Keeps a standing, recording a tier change for the outbox.
     fn keep_standing(
         &self,
@@ -872,11 +919,13 @@ impl ScoreStore for MemoryStore {
         &self,
         tenant: &TenantId,
         event_id: &str,
+        room: Option<&RoomId>,
         contributions: &[Contribution],
         config: &TenantConfig,
         now_ms: i64,
     ) -> Result<Scored, ScoreError> {
         let mut inner = self.lock();
+        let lambda = config.scoring.decay_per_day;
         if !inner.scored.insert((tenant.clone(), event_id.to_owned())) {
             return Ok(Scored::Duplicate);
         }
@@ -895,6 +944,7 @@ impl ScoreStore for MemoryStore {
                     .map(|s| s.score)
             },
         );
+        let before = touched.scores.clone();
         touched.apply(contributions, &config.scoring);
         for (key, bucket) in &touched.buckets {
             inner
@@ -926,9 +976,35 @@ impl ScoreStore for MemoryStore {
                 &mut inner,
                 tenant,
                 &change,
-                standing.score.at(now_ms, config.scoring.decay_per_day),
+                standing.score.at(now_ms, lambda),
                 now_ms,
             );
+            place(
+                &mut inner,
+                tenant,
+                Board::Tenant,
+                &change.user,
+                standing.score,
+                lambda,
+            );
+            if let Some(room) = room {
+                let old = before.get(&change.user).copied().unwrap_or(Decayed::ZERO);
+                let delta = standing.score.minus(&old, lambda);
+                let board = Board::Room(room.clone());
+                let there = inner
+                    .boards
+                    .get(&(tenant.clone(), board.clone()))
+                    .and_then(|b| b.get(&change.user))
+                    .map_or(Decayed::ZERO, |(_, s)| *s);
+                place(
+                    &mut inner,
+                    tenant,
+                    board,
+                    &change.user,
+                    there.plus(&delta, lambda),
+                    lambda,
+                );
+            }
             changed.push(change);
         }
         Ok(Scored::Changed(changed))
@@ -944,6 +1020,43 @@ impl ScoreStore for MemoryStore {
             .standings
             .get(&(tenant.clone(), user.clone()))
             .copied())
+    }
+
+    async fn leaderboard(
+        &self,
+        tenant: &TenantId,
+        board: &Board,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<BoardEntry>, ScoreError> {
+        let end = offset.saturating_add(limit).min(MAX_BOARD_DEPTH) as usize;
+        Ok(self
+            .board(tenant, board)
+            .into_iter()
+            .take(end)
+            .skip(offset as usize)
+            .map(|(_, e)| e)
+            .collect())
+    }
+
+    async fn rank(
+        &self,
+        tenant: &TenantId,
+        board: &Board,
+        user: &UserId,
+    ) -> Result<Option<(Rank, Decayed)>, ScoreError> {
+        let entries = self.board(tenant, board);
+        let Some(at) = entries.iter().position(|(_, e)| &e.user == user) else {
+            return Ok(None);
+        };
+        let (key, entry) = &entries[at];
+        let above = entries.iter().filter(|(k, _)| k > key).count() as u32;
+        let rank = if above >= EXACT_RANKS {
+            Rank::Beyond(EXACT_RANKS)
+        } else {
+            Rank::Exact(above + 1)
+        };
+        Ok(Some((rank, entry.score)))
     }
 
     async fn buckets(

@@ -34,7 +34,10 @@ pub use bundle::{Adapters, Ports, Store};
 pub use bus::{EventSink, PutEntry, SinkError, MAX_CALL_BYTES, MAX_ENTRIES_PER_CALL};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use gateway::{Connections, PostError};
-pub use scores::{ConfigStoreError, ScoreChange, ScoreError, ScoreStore, Scored, TenantConfigs};
+pub use scores::{
+    Board, BoardEntry, ConfigStoreError, Rank, ScoreChange, ScoreError, ScoreStore, Scored,
+    TenantConfigs, EXACT_RANKS, MAX_BOARD_DEPTH,
+};
 pub use store::*;
 
 /// Any error from an outside system, kept as the source of ours.

@@ -4,8 +4,10 @@
 
 use std::future::Future;
 
-use sideline_domain::ids::{TenantId, UserId};
-use sideline_domain::scoring::{Bucket, BucketKey, Contribution, Standing, Tier, TierState};
+use sideline_domain::ids::{RoomId, TenantId, UserId};
+use sideline_domain::scoring::{
+    Bucket, BucketKey, Contribution, Decayed, Standing, Tier, TierState,
+};
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 
 use crate::BackendError;
@@ -44,6 +46,35 @@ pub enum Scored {
     Changed(Vec<ScoreChange>),
 }
 
+/// A leaderboard: the tenant's, or one room's (the points earned there).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Board {
+    Tenant,
+    Room(RoomId),
+}
+
+/// One place on a board: the user's score there (its value at the time it refers
+/// to; boards order by the value now, which every entry's decay keeps in order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardEntry {
+    pub user: UserId,
+    pub score: Decayed,
+}
+
+/// Where a user stands on a board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rank {
+    /// 1 for the top.
+    Exact(u32),
+    /// Below the first this many (ranks past them are not counted).
+    Beyond(u32),
+}
+
+/// Ranks are counted exactly this far down a board.
+pub const EXACT_RANKS: u32 = 1000;
+/// Deepest a board may be paged (offset + limit).
+pub const MAX_BOARD_DEPTH: u32 = EXACT_RANKS + 100;
+
 /// Scores, per tenant.
 pub trait ScoreStore: Send + Sync {
     /// Adds one event's contributions (`scoring::contributions`) to their buckets
@@ -51,14 +82,37 @@ pub trait ScoreStore: Send + Sync {
     /// `now_ms` (`TierState::next`), once per `event_id`: the event's mark, the
     /// buckets, the scores and any tier change (a record the outbox turns into
     /// `community.user.tier_changed`) are written together or not at all.
+    ///
+    /// With a `room`, what each user's score changed by is added to their score
+    /// in that room too (room boards; a room's scores sum to what was earned there).
     fn score_event(
         &self,
         tenant: &TenantId,
         event_id: &str,
+        room: Option<&RoomId>,
         contributions: &[Contribution],
         config: &TenantConfig,
         now_ms: i64,
     ) -> impl Future<Output = Result<Scored, ScoreError>> + Send;
+
+    /// A page of a board, highest first: the entries from `offset` (at most
+    /// [`MAX_BOARD_DEPTH`] deep). Users whose score there is not positive are not
+    /// on it.
+    fn leaderboard(
+        &self,
+        tenant: &TenantId,
+        board: &Board,
+        offset: u32,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<BoardEntry>, ScoreError>> + Send;
+
+    /// A user's place on a board; `None` if they are not on it.
+    fn rank(
+        &self,
+        tenant: &TenantId,
+        board: &Board,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Option<(Rank, Decayed)>, ScoreError>> + Send;
 
     /// A user's score (its value at the time it refers to) and kept tier; `None`
     /// if never scored.

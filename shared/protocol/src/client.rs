@@ -31,6 +31,8 @@ pub enum Command {
     Report(Report),
     /// The caller's engagement score and tier.
     Score(Score),
+    /// A page of a leaderboard.
+    Leaderboard(Leaderboard),
 }
 
 /// `join`: enter a room (created on first join).
@@ -112,6 +114,19 @@ pub struct Report {
 /// `score`: the caller's engagement score and tier (a `score` frame).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Score;
+
+/// `leaderboard`: a page of the tenant's board, or a room's; `cursor` is the
+/// previous page's `next`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leaderboard {
+    pub room: Option<RoomId>,
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+/// Most entries in one page of a leaderboard; and the default.
+pub const MAX_BOARD_PAGE: u32 = 100;
+pub const DEFAULT_BOARD_PAGE: u32 = 10;
 
 /// Longest `reason` of a report or a moderator's action.
 pub const MAX_REASON_CHARS: usize = 500;
@@ -210,6 +225,7 @@ impl Command {
             Command::Moderate(_) => "moderate",
             Command::Report(_) => "report",
             Command::Score(_) => "score",
+            Command::Leaderboard(_) => "leaderboard",
         }
     }
 
@@ -232,6 +248,16 @@ pub struct ClientFrame {
 #[derive(Deserialize)]
 struct RoomDto {
     room: String,
+}
+
+#[derive(Deserialize)]
+struct LeaderboardDto {
+    #[serde(default)]
+    room: Option<String>,
+    #[serde(default)]
+    limit: Option<u64>,
+    #[serde(default)]
+    cursor: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -512,6 +538,23 @@ fn parse_command(
         }),
         "ping" => Command::Ping(Ping),
         "score" => Command::Score(Score),
+        "leaderboard" => {
+            let d: LeaderboardDto = dto(map)?;
+            let limit = match d.limit {
+                None => DEFAULT_BOARD_PAGE,
+                Some(n) if (1..=u64::from(MAX_BOARD_PAGE)).contains(&n) => n as u32,
+                Some(_) => {
+                    return Err(FrameError::bad_request(format!(
+                        "limit must be between 1 and {MAX_BOARD_PAGE}"
+                    )))
+                }
+            };
+            Command::Leaderboard(Leaderboard {
+                room: d.room.as_deref().map(room).transpose()?,
+                limit,
+                cursor: d.cursor,
+            })
+        }
         "send" => {
             let d: SendDto = dto(map)?;
             Command::Send(Send {

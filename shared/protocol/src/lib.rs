@@ -15,12 +15,16 @@ pub mod error;
 pub mod server;
 
 pub use client::{
-    parse_frame, ClientFrame, Command, Configure, History, Join, Leave, Moderate, ModerateOp, Ping,
-    Presence, React, Report, SanctionScope, Score, Send, Typing, MAX_REASON_CHARS, MAX_REVIEW_PAGE,
-    MAX_SANCTION_SECS, MAX_SLOW_MODE_SECS,
+    parse_frame, ClientFrame, Command, Configure, History, Join, Leaderboard, Leave, Moderate,
+    ModerateOp, Ping, Presence, React, Report, SanctionScope, Score, Send, Typing,
+    DEFAULT_BOARD_PAGE, MAX_BOARD_PAGE, MAX_REASON_CHARS, MAX_REVIEW_PAGE, MAX_SANCTION_SECS,
+    MAX_SLOW_MODE_SECS,
 };
 pub use error::{ErrorCode, FrameError, MAX_REQUEST_ID_LEN};
-pub use server::{AckStatus, MessageView, PresenceView, ScoreView, ServerFrame, UserView};
+pub use server::{
+    AckStatus, BoardEntryView, LeaderboardView, MessageView, OwnPlace, PresenceView, ScoreView,
+    ServerFrame, UserView,
+};
 
 #[cfg(test)]
 mod tests {

@@ -100,6 +100,45 @@ pub struct ScoreView {
     pub at: String,
 }
 
+/// One place on a leaderboard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BoardEntryView {
+    pub rank: u32,
+    pub user_id: UserId,
+    /// The decayed score now (on a room's board: earned in that room).
+    pub score: f64,
+}
+
+/// Where the caller (or the user asked about) stands on a board.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnPlace {
+    /// Absent when below the first `rankBeyond` places (not counted further).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank_beyond: Option<u32>,
+    pub score: f64,
+}
+
+/// A page of a leaderboard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaderboardView {
+    /// The room whose board it is; absent for the tenant's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<RoomId>,
+    pub entries: Vec<BoardEntryView>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// The caller's place; absent when they are not on the board.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub me: Option<OwnPlace>,
+    pub at: String,
+}
+
 /// Every frame the server sends. Serialised with `type` and camelCase fields.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(
@@ -237,6 +276,13 @@ pub enum ServerFrame {
     Score {
         #[serde(flatten)]
         score: ScoreView,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// A page of a leaderboard (to a `leaderboard` request).
+    Leaderboard {
+        #[serde(flatten)]
+        board: LeaderboardView,
         #[serde(skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },

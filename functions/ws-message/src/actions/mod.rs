@@ -11,6 +11,7 @@ use crate::Context;
 pub mod configure;
 pub mod history;
 pub mod join;
+pub mod leaderboard;
 pub mod leave;
 pub mod moderate;
 pub mod ping;
@@ -45,5 +46,6 @@ pub async fn apply<P: Ports>(ctx: &Context<'_, P>, command: Command) -> Result<(
         Command::Moderate(c) => c.apply(ctx).await,
         Command::Report(c) => c.apply(ctx).await,
         Command::Score(c) => c.apply(ctx).await,
+        Command::Leaderboard(c) => c.apply(ctx).await,
     }
 }

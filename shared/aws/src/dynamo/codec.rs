@@ -112,7 +112,7 @@ impl Attrs<'_> {
         TenantId::parse(self.str("tenant")?).map_err(corrupt)
     }
 
-    fn user(&self, name: &str) -> Result<UserId, BackendError> {
+    pub fn user(&self, name: &str) -> Result<UserId, BackendError> {
         UserId::parse(self.str(name)?).map_err(corrupt)
     }
 

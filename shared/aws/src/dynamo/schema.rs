@@ -3,12 +3,16 @@
 //! the table; devstack and the tests create it here.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    StreamSpecification, StreamViewType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 use sideline_ports::BackendError;
 
 use super::{unavailable, DynamoStore};
+
+/// The sparse index boards are read from (`lbPk`, `lbSk`).
+pub const LEADERBOARD_INDEX: &str = "leaderboard";
 
 impl DynamoStore {
     /// Creates the table as `template.yaml` declares it (for devstack and tests;
@@ -46,6 +50,30 @@ impl DynamoStore {
             .attribute_definitions(attr("SK")?)
             .key_schema(key_el("PK", KeyType::Hash)?)
             .key_schema(key_el("SK", KeyType::Range)?)
+            .attribute_definitions(attr("lbPk")?)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("lbSk")
+                    .attribute_type(ScalarAttributeType::N)
+                    .build()
+                    .map_err(|e| BackendError::Unavailable(Box::new(e)))?,
+            )
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(LEADERBOARD_INDEX)
+                    .key_schema(key_el("lbPk", KeyType::Hash)?)
+                    .key_schema(key_el("lbSk", KeyType::Range)?)
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::Include)
+                            .non_key_attributes("userId")
+                            .non_key_attributes("value")
+                            .non_key_attributes("at")
+                            .build(),
+                    )
+                    .build()
+                    .map_err(|e| BackendError::Unavailable(Box::new(e)))?,
+            )
             .stream_specification(
                 StreamSpecification::builder()
                     .stream_enabled(true)

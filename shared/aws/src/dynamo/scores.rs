@@ -16,13 +16,18 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
-use sideline_domain::ids::{TenantId, UserId};
+use sideline_domain::ids::{RoomId, TenantId, UserId};
 use sideline_domain::scoring::{
-    standings_after, Bucket, BucketKey, Contribution, Decayed, Kind, Standing, Tier, TierChange,
-    TierState, Touched, DAY_MS,
+    board_key, standings_after, Bucket, BucketKey, Contribution, Decayed, Kind, Standing, Tier,
+    TierChange, TierState, Touched, DAY_MS,
 };
 use sideline_domain::tenant::TenantConfig;
-use sideline_ports::{BackendError, ScoreChange, ScoreError, ScoreStore, Scored};
+use sideline_ports::{
+    BackendError, Board, BoardEntry, Rank, ScoreChange, ScoreError, ScoreStore, Scored,
+    EXACT_RANKS, MAX_BOARD_DEPTH,
+};
+
+use super::schema::LEADERBOARD_INDEX;
 
 use super::codec::{n, s, tier_change_item, Attrs};
 use super::{build_error, cancelled_conditions, keys::key, unavailable, DynamoStore, Item};
@@ -100,6 +105,8 @@ fn put_versioned(
 #[derive(Default)]
 struct Read {
     touched: Touched,
+    /// The touched users' scores in the event's room, with their versions.
+    rooms: BTreeMap<UserId, (Decayed, i64)>,
     tiers: BTreeMap<UserId, TierState>,
     bucket_versions: BTreeMap<BucketKey, i64>,
     score_versions: BTreeMap<UserId, i64>,
@@ -115,7 +122,45 @@ fn tier_from(a: &Attrs<'_>) -> Result<TierState, BackendError> {
     }
 }
 
-fn score_item(tenant: &TenantId, user: &UserId, standing: &Standing, version: i64) -> Item {
+/// Shards of a tenant's board: each scored event writes one, so a tenant's
+/// events spread over this many index partitions.
+pub const TENANT_BOARD_SHARDS: u64 = 8;
+
+/// FNV-1a of a user id: which shard of the tenant board they are on.
+fn shard_of(user: &UserId) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in user.as_str().bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash % TENANT_BOARD_SHARDS
+}
+
+fn board_partitions(tenant: &TenantId, board: &Board) -> Vec<String> {
+    match board {
+        Board::Tenant => (0..TENANT_BOARD_SHARDS)
+            .map(|shard| format!("T#{tenant}#LB#T#{shard}"))
+            .collect(),
+        Board::Room(room) => vec![format!("T#{tenant}#LB#R#{room}")],
+    }
+}
+
+/// Puts an item on its board (a sparse index): its partition and sort key, or
+/// neither when its score is not positive.
+fn place(item: &mut Item, partition: String, score: &Decayed, decay_per_day: f64) {
+    if let Some(key) = board_key(score, decay_per_day) {
+        item.insert("lbPk".into(), s(partition));
+        item.insert("lbSk".into(), n(key));
+    }
+}
+
+fn score_item(
+    tenant: &TenantId,
+    user: &UserId,
+    standing: &Standing,
+    version: i64,
+    decay_per_day: f64,
+) -> Item {
     let mut item = score_key(tenant, user);
     item.insert("kind".into(), s("score"));
     item.insert("userId".into(), s(user.as_str()));
@@ -124,7 +169,17 @@ fn score_item(tenant: &TenantId, user: &UserId, standing: &Standing, version: i6
     item.insert("tier".into(), s(standing.tier.tier.as_str()));
     item.insert("promotedAt".into(), n(standing.tier.promoted_at_ms));
     item.insert("version".into(), n(version));
+    place(
+        &mut item,
+        format!("T#{tenant}#LB#T#{}", shard_of(user)),
+        &standing.score,
+        decay_per_day,
+    );
     item
+}
+
+fn room_key(tenant: &TenantId, user: &UserId, room: &RoomId) -> Item {
+    key(score_pk(tenant, user), format!("R#{room}"))
 }
 
 fn tier_put(table: &str, change: &TierChange) -> Result<TransactWriteItem, BackendError> {
@@ -144,6 +199,7 @@ impl DynamoStore {
     async fn touched(
         &self,
         tenant: &TenantId,
+        room: Option<&RoomId>,
         contributions: &[Contribution],
     ) -> Result<Read, BackendError> {
         let (bucket_keys, users) = Touched::keys(contributions);
@@ -169,7 +225,14 @@ impl DynamoStore {
                 read.score_versions.insert(user.clone(), a.num("version")?);
                 read.tiers.insert(user.clone(), tier_from(&a)?);
                 if let Some(score) = decayed_from(&a)? {
-                    read.touched.scores.insert(user, score);
+                    read.touched.scores.insert(user.clone(), score);
+                }
+            }
+            if let Some(room) = room {
+                if let Some(item) = self.get(room_key(tenant, &user, room)).await? {
+                    let a = Attrs(&item);
+                    let score = decayed_from(&a)?.unwrap_or(Decayed::ZERO);
+                    read.rooms.insert(user, (score, a.num("version")?));
                 }
             }
         }
@@ -182,6 +245,7 @@ impl ScoreStore for DynamoStore {
         &self,
         tenant: &TenantId,
         event_id: &str,
+        room: Option<&RoomId>,
         contributions: &[Contribution],
         config: &TenantConfig,
         now_ms: i64,
@@ -192,7 +256,8 @@ impl ScoreStore for DynamoStore {
         mark.insert("ttl".into(), n(newest / 1000 + SCORED_TTL_SECS));
         let lambda = config.scoring.decay_per_day;
         for _ in 0..ATTEMPTS {
-            let mut read = self.touched(tenant, contributions).await?;
+            let mut read = self.touched(tenant, room, contributions).await?;
+            let before = read.touched.scores.clone();
             read.touched.apply(contributions, &config.scoring);
             let mut request = self
                 .client
@@ -226,8 +291,26 @@ impl ScoreStore for DynamoStore {
             let mut changed = Vec::with_capacity(standings.len());
             for (user, standing, previous) in standings {
                 let version = read.score_versions.get(&user).copied();
-                let item = score_item(tenant, &user, &standing, version.unwrap_or(0) + 1);
+                let item = score_item(tenant, &user, &standing, version.unwrap_or(0) + 1, lambda);
                 request = request.transact_items(put_versioned(&self.table, item, version)?);
+                if let Some(room) = room {
+                    // What the event changed the user's score by, earned in this room.
+                    let old = before.get(&user).copied().unwrap_or(Decayed::ZERO);
+                    let delta = standing.score.minus(&old, lambda);
+                    let (there, version) = match read.rooms.get(&user) {
+                        Some((score, version)) => (*score, Some(*version)),
+                        None => (Decayed::ZERO, None),
+                    };
+                    let after = there.plus(&delta, lambda);
+                    let mut item = room_key(tenant, &user, room);
+                    item.insert("kind".into(), s("room_score"));
+                    item.insert("userId".into(), s(user.as_str()));
+                    item.insert("value".into(), n(after.value));
+                    item.insert("at".into(), n(after.at_ms));
+                    item.insert("version".into(), n(version.unwrap_or(0) + 1));
+                    place(&mut item, format!("T#{tenant}#LB#R#{room}"), &after, lambda);
+                    request = request.transact_items(put_versioned(&self.table, item, version)?);
+                }
                 if previous != standing.tier.tier {
                     request = request.transact_items(tier_put(
                         &self.table,
@@ -279,6 +362,119 @@ impl ScoreStore for DynamoStore {
         }))
     }
 
+    async fn leaderboard(
+        &self,
+        tenant: &TenantId,
+        board: &Board,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<BoardEntry>, ScoreError> {
+        let depth = offset.saturating_add(limit).min(MAX_BOARD_DEPTH);
+        if depth <= offset {
+            return Ok(Vec::new());
+        }
+        // The top `depth` of each shard hold the top `depth` of the board.
+        let mut entries: Vec<(f64, BoardEntry)> = Vec::new();
+        for partition in board_partitions(tenant, board) {
+            let mut start = None;
+            let mut taken = 0u32;
+            loop {
+                let page = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(LEADERBOARD_INDEX)
+                    .key_condition_expression("lbPk = :p")
+                    .expression_attribute_values(":p", s(partition.clone()))
+                    .scan_index_forward(false)
+                    .limit(i32::try_from(depth - taken).unwrap_or(i32::MAX))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                for item in page.items() {
+                    let a = Attrs(item);
+                    let Some(score) = decayed_from(&a)? else {
+                        continue;
+                    };
+                    entries.push((
+                        a.float("lbSk")?,
+                        BoardEntry {
+                            user: a.user("userId")?,
+                            score,
+                        },
+                    ));
+                    taken += 1;
+                }
+                match page.last_evaluated_key {
+                    Some(next) if !next.is_empty() && taken < depth => start = Some(next),
+                    _ => break,
+                }
+            }
+        }
+        entries.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.user.cmp(&b.1.user)));
+        Ok(entries
+            .into_iter()
+            .take(depth as usize)
+            .skip(offset as usize)
+            .map(|(_, e)| e)
+            .collect())
+    }
+
+    async fn rank(
+        &self,
+        tenant: &TenantId,
+        board: &Board,
+        user: &UserId,
+    ) -> Result<Option<(Rank, Decayed)>, ScoreError> {
+        let own = match board {
+            Board::Tenant => score_key(tenant, user),
+            Board::Room(room) => room_key(tenant, user, room),
+        };
+        let Some(item) = self.get(own).await? else {
+            return Ok(None);
+        };
+        let a = Attrs(&item);
+        let (Some(_), Some(score)) = (a.0.get("lbSk"), decayed_from(&a)?) else {
+            return Ok(None);
+        };
+        let mine = a.float("lbSk")?;
+        // Those above, counted no further than the exact ranks go.
+        let mut above = 0u32;
+        for partition in board_partitions(tenant, board) {
+            let mut start = None;
+            loop {
+                let page = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(LEADERBOARD_INDEX)
+                    .key_condition_expression("lbPk = :p AND lbSk > :k")
+                    .expression_attribute_values(":p", s(partition.clone()))
+                    .expression_attribute_values(":k", n(mine))
+                    .select(aws_sdk_dynamodb::types::Select::Count)
+                    .limit(
+                        i32::try_from(EXACT_RANKS - above.min(EXACT_RANKS))
+                            .unwrap_or(1)
+                            .max(1),
+                    )
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                above = above.saturating_add(u32::try_from(page.count()).unwrap_or(0));
+                match page.last_evaluated_key {
+                    Some(next) if !next.is_empty() && above < EXACT_RANKS => start = Some(next),
+                    _ => break,
+                }
+            }
+            if above >= EXACT_RANKS {
+                return Ok(Some((Rank::Beyond(EXACT_RANKS), score)));
+            }
+        }
+        Ok(Some((Rank::Exact(above + 1), score)))
+    }
+
     async fn buckets(
         &self,
         tenant: &TenantId,
@@ -327,10 +523,10 @@ impl ScoreStore for DynamoStore {
         score_now: f64,
         now_ms: i64,
     ) -> Result<bool, ScoreError> {
-        let Some(item) = self.get(score_key(tenant, user)).await? else {
+        let Some(item_before) = self.get(score_key(tenant, user)).await? else {
             return Ok(false);
         };
-        let a = Attrs(&item);
+        let a = Attrs(&item_before);
         let version = a.num("version")?;
         let current = decayed_from(&a)?.map(|score| Standing {
             score,
@@ -343,14 +539,18 @@ impl ScoreStore for DynamoStore {
             score: seen.score,
             tier,
         };
+        // The board key is the score's, which has not changed: keep it.
+        let mut item = score_item(tenant, user, &standing, version + 1, 0.0);
+        for name in ["lbPk", "lbSk"] {
+            match Attrs(&item_before).0.get(name) {
+                Some(v) => item.insert(name.into(), v.clone()),
+                None => item.remove(name),
+            };
+        }
         let mut request = self
             .client
             .transact_write_items()
-            .transact_items(put_versioned(
-                &self.table,
-                score_item(tenant, user, &standing, version + 1),
-                Some(version),
-            )?);
+            .transact_items(put_versioned(&self.table, item, Some(version))?);
         if seen.tier.tier != tier.tier {
             request = request.transact_items(tier_put(
                 &self.table,

@@ -6,7 +6,9 @@ use sideline_domain::scoring::{
 };
 use sideline_domain::scoring::{Standing, Tier, TierState};
 use sideline_domain::tenant::TenantConfig;
-use sideline_ports::{ConfigStoreError, ScoreChange, ScoreStore, Scored, TenantConfigs};
+use sideline_ports::{
+    Board, ConfigStoreError, Rank, ScoreChange, ScoreStore, Scored, TenantConfigs,
+};
 
 use super::*;
 
@@ -84,7 +86,7 @@ async fn play<S: ScoreStore>(store: &S, t: &TenantId, order: &[usize]) {
         let (id, activity, at) = &events[i];
         let made = contributions(activity, *at, &config.scoring);
         store
-            .score_event(t, id, &made, &config, *at)
+            .score_event(t, id, None, &made, &config, *at)
             .await
             .expect("scored");
     }
@@ -111,7 +113,7 @@ pub async fn each_event_is_scored_once<S: ScoreStore>(store: &S) {
         &config.scoring,
     );
     let first = store
-        .score_event(&t, "e1", &sent, &config, NOW_MS)
+        .score_event(&t, "e1", None, &sent, &config, NOW_MS)
         .await
         .expect("score");
     assert_eq!(
@@ -126,7 +128,7 @@ pub async fn each_event_is_scored_once<S: ScoreStore>(store: &S) {
         }])
     );
     let again = store
-        .score_event(&t, "e1", &sent, &config, NOW_MS)
+        .score_event(&t, "e1", None, &sent, &config, NOW_MS)
         .await
         .expect("again");
     assert_eq!(again, Scored::Duplicate);
@@ -196,11 +198,11 @@ pub async fn tiers_move_with_the_score<S: ScoreStore>(store: &S) {
         &config.scoring,
     );
     store
-        .score_event(&t, "t1", &sent, &config, NOW_MS)
+        .score_event(&t, "t1", None, &sent, &config, NOW_MS)
         .await
         .expect("first");
     let second = store
-        .score_event(&t, "t2", &sent, &config, NOW_MS)
+        .score_event(&t, "t2", None, &sent, &config, NOW_MS)
         .await
         .expect("second");
     let Scored::Changed(changes) = second else {
@@ -293,10 +295,121 @@ pub async fn tenant_configs_are_versioned<S: TenantConfigs>(store: &S) {
     assert_eq!(store.tenant_config(&other, None).await.expect("read"), None);
 }
 
+/// Boards order by the score now, whenever each was last changed; pages and ranks
+/// agree; a room's board holds what was earned there.
+pub async fn boards_order_by_the_score_now<S: ScoreStore>(store: &S) {
+    let t = fresh_tenant("board");
+    let config = TenantConfig::default();
+    let (r1, r2) = (
+        RoomId::parse("r1").expect("room"),
+        RoomId::parse("r2").expect("room"),
+    );
+    // u0 earned 10·(n+1) points n days before the end, so older big scores
+    // compete with newer small ones: 12 users, a thread each (some two).
+    let end = NOW_MS + 30 * DAY_MS;
+    for n in 0..12i64 {
+        let user = UserId::derive(&t, &format!("u{n}"));
+        let mut c = TenantConfig::default();
+        c.scoring.thread_start = 10.0 * (n + 1) as f64;
+        let at = end - n * 5 * DAY_MS;
+        let made = contributions(
+            &Activity::MessageSent {
+                author: user.clone(),
+                parent: Parent::None,
+            },
+            at,
+            &c.scoring,
+        );
+        let room = if n % 2 == 0 { &r1 } else { &r2 };
+        store
+            .score_event(&t, &format!("b{n}"), Some(room), &made, &c, at)
+            .await
+            .expect("scored");
+    }
+    // u3 also earns in r2.
+    let u3 = UserId::derive(&t, "u3");
+    let more = contributions(
+        &Activity::MessageSent {
+            author: u3.clone(),
+            parent: Parent::None,
+        },
+        end,
+        &config.scoring,
+    );
+    store
+        .score_event(&t, "b-more", Some(&r2), &more, &config, end)
+        .await
+        .expect("scored");
+    let mut expected: Vec<(f64, UserId)> = Vec::new();
+    for n in 0..12i64 {
+        let user = UserId::derive(&t, &format!("u{n}"));
+        let s = score_of(store, &t, &user)
+            .await
+            .expect("scored")
+            .at(end, 0.05);
+        expected.push((s, user));
+    }
+    expected.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let first = store
+        .leaderboard(&t, &Board::Tenant, 0, 5)
+        .await
+        .expect("page 1");
+    let second = store
+        .leaderboard(&t, &Board::Tenant, 5, 100)
+        .await
+        .expect("page 2");
+    let got: Vec<&UserId> = first.iter().chain(&second).map(|e| &e.user).collect();
+    let want: Vec<&UserId> = expected.iter().map(|(_, u)| u).collect();
+    assert_eq!(got, want, "the board in order of the scores now");
+    assert_eq!(first.len(), 5);
+    for (place, (_, user)) in expected.iter().enumerate() {
+        let (rank, _) = store
+            .rank(&t, &Board::Tenant, user)
+            .await
+            .expect("rank")
+            .expect("on the board");
+        assert_eq!(rank, Rank::Exact(place as u32 + 1));
+    }
+    let nobody = UserId::derive(&t, "nobody");
+    assert_eq!(
+        store.rank(&t, &Board::Tenant, &nobody).await.expect("rank"),
+        None
+    );
+    // Room boards: who earned there, and what.
+    let r2_board = store
+        .leaderboard(&t, &Board::Room(r2.clone()), 0, 100)
+        .await
+        .expect("room board");
+    assert_eq!(r2_board.len(), 6, "{r2_board:?}");
+    let u3_r2 = r2_board
+        .iter()
+        .find(|e| e.user == u3)
+        .expect("u3 in r2")
+        .score
+        .at(end, 0.05);
+    let u3_all = score_of(store, &t, &u3)
+        .await
+        .expect("scored")
+        .at(end, 0.05);
+    assert!(close(u3_r2, u3_all), "{u3_r2} vs {u3_all}");
+    assert!(store
+        .leaderboard(&t, &Board::Room(r1.clone()), 0, 100)
+        .await
+        .expect("room board")
+        .iter()
+        .all(|e| e.user != u3));
+    assert!(store
+        .leaderboard(&t, &Board::Tenant, 200, 100)
+        .await
+        .expect("past the end")
+        .is_empty());
+}
+
 /// Runs every scores check.
 pub async fn run_all<S: ScoreStore + TenantConfigs>(store: &S) {
     each_event_is_scored_once(store).await;
     scores_follow_the_rules_in_any_order(store).await;
     tiers_move_with_the_score(store).await;
     tenant_configs_are_versioned(store).await;
+    boards_order_by_the_score_now(store).await;
 }
