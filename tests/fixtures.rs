@@ -12,7 +12,7 @@ use sideline_domain::message::{Author, ClientMsgId, MessageId, MessageText, Stor
 use sideline_lambda::{AuthorizerRequest, WebSocketEvent};
 use sideline_memory::{MemoryStore, RecordingConnections};
 use sideline_ports::{
-    Adapters, ConnectionRegistry, ManualClock, MessageStore, RoomStore, SystemClock,
+    Adapters, ConnectionRegistry, ManualClock, MessageStore, RoomStore, ScoreStore, SystemClock,
 };
 use sideline_token::{TokenConfig, TokenVerifier, VerifyingKey};
 
@@ -69,6 +69,7 @@ async fn seeded(store: &MemoryStore, event: &WebSocketEvent) -> ConnectionId {
         joined_at_ms: 0,
         expires_at_s: 9_999_999_999,
         correlation_id: None,
+        tier: sideline_domain::scoring::Tier::None,
     };
     store
         .join_room(&tenant, &room, &member, 10)
@@ -310,6 +311,92 @@ async fn every_sample_event_runs_through_its_handler() {
                     "{name}: {outcome:?}"
                 );
                 assert!(deps.store.decisions().is_empty(), "{name}: nothing decided");
+            }
+            "scoring" => {
+                let event: sideline_lambda::SqsEvent = load(path);
+                let deps = scoring::ScoringDeps {
+                    ports: Adapters {
+                        store: MemoryStore::new(),
+                        connections: RecordingConnections::new(),
+                        clock: ManualClock::at(1_795_248_000_600),
+                    },
+                    settings: Default::default(),
+                };
+                let fake: WebSocketEvent = load(&path.with_file_name("../ws-message/join.json"));
+                seeded(&deps.ports.store, &fake).await;
+                let records = event.records.len();
+                let outcome = scoring::handle_sqs(event, &deps).await;
+                assert!(
+                    outcome.response.batch_item_failures.is_empty(),
+                    "{name}: {outcome:?}"
+                );
+                let results: Vec<_> = outcome
+                    .records
+                    .iter()
+                    .map(|r| r.result.as_ref().ok().cloned())
+                    .collect();
+                // Bob's thread: 10 points to Bob, no tier yet.
+                assert_eq!(
+                    results,
+                    vec![Some(scoring::Outcome::Scored { users: 1, tiers: 0 }); records],
+                    "{name}"
+                );
+                let bob = UserId::derive(&tenant, "bob");
+                let standing = deps
+                    .ports
+                    .store
+                    .user_score(&tenant, &bob)
+                    .await
+                    .expect("read")
+                    .expect("scored");
+                assert_eq!(standing.score.value, 10.0 * records as f64);
+            }
+            "api" => {
+                let mut request: api::ApiRequest = load(path);
+                // Samples carry placeholder signatures: sign afresh, now.
+                let now_ms = 1_795_248_000_600;
+                let body = request.body.clone().unwrap_or_default();
+                let path_and_query = if request.raw_query_string.is_empty() {
+                    request.raw_path.clone()
+                } else {
+                    format!("{}?{}", request.raw_path, request.raw_query_string)
+                };
+                let signature = sideline_token::signing::sign(
+                    FIXTURE_SECRET,
+                    now_ms / 1000,
+                    sideline_token::signing::Scheme::V2 {
+                        method: &request.request_context.http.method,
+                        path_and_query: &path_and_query,
+                        body: &body,
+                    },
+                );
+                request
+                    .headers
+                    .insert("x-sideline-signature".into(), signature);
+                request
+                    .headers
+                    .insert("x-sideline-timestamp".into(), (now_ms / 1000).to_string());
+                let deps = api::ApiDeps {
+                    ports: Adapters {
+                        store: MemoryStore::new(),
+                        connections: RecordingConnections::new(),
+                        clock: ManualClock::at(now_ms),
+                    },
+                    settings: Default::default(),
+                    secret: Some(FIXTURE_SECRET.to_vec()),
+                };
+                let fake: WebSocketEvent = load(&path.with_file_name("../ws-message/join.json"));
+                seeded(&deps.ports.store, &fake).await;
+                let response = api::handle(request, &deps).await;
+                // Bob is known (he has a profile) though never scored.
+                assert_eq!(response.status_code, 200, "{name}: {}", response.body);
+                let body = response.value();
+                match name {
+                    "get-score" => assert_eq!(body["tier"], "none", "{body}"),
+                    "get-leaderboard" => assert_eq!(body["room"], "match:123", "{body}"),
+                    "put-config" => assert_eq!(body["version"], 1, "{body}"),
+                    other => panic!("no expectation for api/{other}"),
+                }
             }
             // Loaded and compiled by `every_event_type_has_a_schema_and_every_schema_a_type`.
             "schemas" => {}

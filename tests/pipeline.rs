@@ -139,6 +139,7 @@ async fn scripted_session(store: &DynamoStore) {
         joined_at_ms: 1_800_000_000_100,
         expires_at_s: 1_800_007_800,
         correlation_id: Some("req-join".into()),
+        tier: sideline_domain::scoring::Tier::None,
     };
     store.join_room(&tenant, &room, &member, 10).await.unwrap();
     let message = StoredMessage {

@@ -339,6 +339,16 @@ async fn scores_move_by_the_weights_and_tiers_unlock_privileges() {
         shown
     };
     assert_eq!(shown["author"]["tier"], "silver", "{shown}");
+    // A new tab of ada's joins as silver, and presence shows it.
+    let mut tab = run.stack.connect("acme", "ada", "member").await;
+    let joined = tab.join("match:1").await;
+    assert_eq!(joined["tier"], "silver", "{joined}");
+    let me = joined["presence"]["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["id"] == uid("ada") && u["tier"] == "silver");
+    assert!(me.is_some(), "{joined}");
     // cat, with no tier, is still held.
     let held = sent(
         &mut cat,

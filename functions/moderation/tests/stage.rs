@@ -70,6 +70,7 @@ async fn world<C>(
                 joined_at_ms: NOW,
                 expires_at_s: NOW / 1000 + 7800,
                 correlation_id: None,
+                tier: sideline_domain::scoring::Tier::None,
             },
             10,
         )

@@ -96,6 +96,7 @@ mod tests {
             joined_at_ms: 0,
             expires_at_s: 9_999,
             correlation_id: None,
+            tier: sideline_domain::scoring::Tier::None,
         };
         store
             .join_room(&who.tenant, room, &member, 10)

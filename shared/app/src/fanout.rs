@@ -21,14 +21,23 @@ pub struct FanOutReport {
 /// Who is in a room, per user: two tabs of one user are one person.
 pub fn presence_view(members: &[Member], list_max: usize) -> PresenceView {
     let mut users: Vec<UserView> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashMap::new();
     for m in members {
-        if seen.insert(&m.user) {
-            users.push(UserView {
-                id: m.user.clone(),
-                name: m.name.clone(),
-                role: m.role,
-            });
+        match seen.get(&m.user) {
+            // Another tab: its tier is the one of its join, so keep the highest.
+            Some(&at) => {
+                let user: &mut UserView = &mut users[at];
+                user.tier = user.tier.max(m.tier);
+            }
+            None => {
+                seen.insert(&m.user, users.len());
+                users.push(UserView {
+                    id: m.user.clone(),
+                    name: m.name.clone(),
+                    role: m.role,
+                    tier: m.tier,
+                });
+            }
         }
     }
     let count = users.len();

@@ -113,6 +113,7 @@ fn stored() -> impl Strategy<Value = Stored> {
                     joined_at_ms: at,
                     expires_at_s: at / 1000 + 7800,
                     correlation_id: Some("join".into()),
+                    tier: sideline_domain::scoring::Tier::None,
                 },
             }
         ),

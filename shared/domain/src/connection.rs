@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use crate::identity::Role;
 use crate::ids::{ConnectionId, RoomId, TenantId, UserId};
+use crate::scoring::Tier;
 
 /// How long a connection record outlives its `$connect` if `$disconnect` never
 /// comes: just over API Gateway's 2-hour connection maximum.
@@ -37,4 +38,6 @@ pub struct Member {
     pub expires_at_s: i64,
     /// The `requestId` of the `join`, carried into the `community.room.joined` event.
     pub correlation_id: Option<String>,
+    /// The user's reputation tier when they joined (shown in presence).
+    pub tier: Tier,
 }

@@ -59,6 +59,8 @@ pub struct UserView {
     pub id: UserId,
     pub name: String,
     pub role: Role,
+    /// The user's reputation tier (as of their join, in presence).
+    pub tier: Tier,
 }
 
 /// Who is in a room: a count of users (not connections), and the users themselves
@@ -154,6 +156,8 @@ pub enum ServerFrame {
         /// Seconds between two messages of one member (0: off).
         slow_mode_s: u32,
         capabilities: Vec<Capability>,
+        /// The caller's reputation tier.
+        tier: Tier,
         presence: PresenceView,
         history: Vec<MessageView>,
         next: Option<MessageId>,

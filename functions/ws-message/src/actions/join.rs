@@ -21,8 +21,10 @@ impl Action for Join {
         let role = ctx.identity.role_in(&room);
         // A banned user may not (re)join: the ban closed their sockets, and a new
         // connection is refused here (tenant-wide bans already at `$connect`).
-        let sanctions = ctx.sanctions().await?;
+        let (sanctions, tier) = tokio::join!(ctx.sanctions(), ctx.tier());
+        let sanctions = sanctions?;
         ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban])?;
+        let (tier, _) = tier?;
         let member = Member {
             connection_id: ctx.connection.clone(),
             user: ctx.identity.user.clone(),
@@ -31,6 +33,7 @@ impl Action for Join {
             joined_at_ms: ctx.now_ms,
             expires_at_s: ctx.now_ms / 1000 + CONNECTION_TTL_SECS,
             correlation_id: ctx.request_id.clone(),
+            tier,
         };
         let info = store
             .join_room(
@@ -67,6 +70,7 @@ impl Action for Join {
             mode: info.mode,
             slow_mode_s: info.slow_mode_s,
             capabilities: capabilities(role, info.mode),
+            tier,
             presence: presence_view(&members, ctx.deps.limits.presence_list_max),
             history,
             next,

@@ -45,6 +45,7 @@ impl Action for React {
                     id: ctx.identity.user.clone(),
                     name: ctx.identity.name.clone(),
                     role: member.role,
+                    tier: member.tier,
                 },
                 request_id: ctx.request_id.clone(),
             })
@@ -77,6 +78,7 @@ impl Action for React {
                 id: ctx.identity.user.clone(),
                 name: ctx.identity.name.clone(),
                 role: member.role,
+                tier: member.tier,
             },
             request_id: None,
         };

@@ -32,6 +32,7 @@ impl Action for Typing {
                 id: ctx.identity.user.clone(),
                 name: ctx.identity.name.clone(),
                 role: member.role,
+                tier: member.tier,
             },
         };
         ctx.broadcaster()

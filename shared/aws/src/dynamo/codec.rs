@@ -211,7 +211,18 @@ pub fn member_item(tenant: &TenantId, room: &RoomId, m: &Member) -> Item {
     if let Some(correlation) = &m.correlation_id {
         item.insert("correlationId".into(), s(correlation));
     }
+    if m.tier != Tier::None {
+        item.insert("tier".into(), s(m.tier.as_str()));
+    }
     item
+}
+
+/// An optional tier attribute (items written before tiers existed have none).
+fn opt_tier(a: &Attrs<'_>, name: &str) -> Result<Tier, BackendError> {
+    match a.opt_str(name) {
+        None => Ok(Tier::None),
+        Some(raw) => Tier::parse(raw).ok_or_else(|| corrupt(format!("tier `{raw}`"))),
+    }
 }
 
 pub fn member_from(item: &Item) -> Result<Member, BackendError> {
@@ -224,6 +235,7 @@ pub fn member_from(item: &Item) -> Result<Member, BackendError> {
         joined_at_ms: a.num("joinedAt")?,
         expires_at_s: a.num("ttl")?,
         correlation_id: a.opt_str("correlationId").map(str::to_owned),
+        tier: opt_tier(&a, "tier")?,
     })
 }
 
@@ -299,11 +311,7 @@ pub fn message_from(item: &Item) -> Result<StoredMessage, BackendError> {
             id: a.user("authorId")?,
             name: a.str("authorName")?.to_owned(),
             role: a.role("authorRole")?,
-            // Messages stored before tiers existed carry none.
-            tier: match a.opt_str("authorTier") {
-                None => Tier::None,
-                Some(raw) => Tier::parse(raw).ok_or_else(|| corrupt(format!("tier `{raw}`")))?,
-            },
+            tier: opt_tier(&a, "authorTier")?,
         },
         text: MessageText::from_stored(a.str("text")?.to_owned()),
         created_at_ms: a.num("createdAt")?,

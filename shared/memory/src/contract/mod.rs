@@ -72,6 +72,7 @@ pub(crate) fn member_of(record: &ConnectionRecord) -> Member {
         joined_at_ms: NOW_MS,
         expires_at_s: record.expires_at_s,
         correlation_id: Some("join-1".into()),
+        tier: sideline_domain::scoring::Tier::None,
     }
 }
 
