@@ -427,3 +427,71 @@ async fn a_moderation_policy_in_the_settings_document_applies_without_restart() 
     let elsewhere = sent(&mut zed, send("match:1", "no spoiler please", "z1")).await;
     assert_eq!(elsewhere["status"], "delivered", "{elsewhere}");
 }
+
+/// Scores rebuilt from `--events-out` with `scoring-rebuild`'s replay equal the
+/// live ones.
+#[tokio::test]
+async fn a_rebuild_from_the_events_equals_the_live_scores() {
+    let clock = Arc::new(ManualClock::at(T0));
+    let shared = SharedClock(clock.clone());
+    let out = std::env::temp_dir().join(format!(
+        "sideline-rebuild-{}-{}.jsonl",
+        std::process::id(),
+        T0
+    ));
+    let _ = std::fs::remove_file(&out);
+    let path = out.clone();
+    let stack = Stack::start_with(move |c| {
+        c.clock = shared;
+        c.host_events_secret = Some(SECRET.to_owned());
+        c.events_out = Some(path);
+    })
+    .await;
+    let run = Run { stack, clock };
+    let mut users = Vec::new();
+    for name in ["ada", "bob", "cat"] {
+        let mut c = run.stack.connect("acme", name, "member").await;
+        c.join("match:1").await;
+        users.push(c);
+    }
+    let mut last: Option<Value> = None;
+    for step in 0..12usize {
+        run.clock.set_ms(T0 + step as i64 * 7 * HOUR);
+        let who = step % 3;
+        let mut frame = send("match:1", &format!("step {step}"), &format!("s{step}"));
+        if let (Some(parent), true) = (&last, step % 2 == 1) {
+            frame["replyTo"] = parent.clone();
+        }
+        let ack = sent(&mut users[who], frame).await;
+        let id = ack["messageId"].clone();
+        let other = (who + 1) % 3;
+        users[other].request(react(&id, true), "reaction").await;
+        if step % 4 == 0 {
+            users[other].request(react(&id, false), "reaction").await;
+        }
+        last = Some(id);
+        run.drain().await;
+    }
+    let now = T0 + 5 * DAY_MS;
+    run.clock.set_ms(now);
+
+    let mut replay = scoring::replay::Replay::new(Default::default());
+    let text = std::fs::read_to_string(&out).expect("events-out");
+    for line in text.lines() {
+        let event = scoring::replay::event_of_line(line).expect("a line");
+        replay.feed(&event).await.expect("fed");
+    }
+    let tenant = TenantId::parse("acme").expect("tenant");
+    let ledger = replay.ledgers().get(&tenant).expect("acme rebuilt");
+    for (name, client) in ["ada", "bob", "cat"].into_iter().zip(users.iter_mut()) {
+        let live = run.score(name, client).await;
+        let user = UserId::derive(&tenant, name);
+        let rebuilt = ledger.score(&user, now);
+        assert!(live > 0.0, "{name} scored");
+        assert!(
+            (live - rebuilt).abs() <= 1e-12 * live.abs(),
+            "{name}: live {live}, rebuilt {rebuilt}"
+        );
+    }
+    let _ = std::fs::remove_file(&out);
+}

@@ -14,6 +14,8 @@
 //! | `community.moderation.message_rejected` / `message_blocked` | the violation penalty |
 //! | `product.<name>` | the weight of `<name>` in `productEvents` |
 
+pub mod replay;
+
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -69,37 +71,72 @@ fn bad(e: impl std::fmt::Display) -> ScoringError {
     ScoringError::BadEvent(e.to_string())
 }
 
-/// Reads the messages an event is about.
+/// What scoring needs to know of a message an event is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageFacts {
+    pub author: UserId,
+    pub reply_to: Option<MessageId>,
+    pub created_at_ms: i64,
+}
+
+impl From<StoredMessage> for MessageFacts {
+    fn from(m: StoredMessage) -> Self {
+        Self {
+            author: m.author.id,
+            reply_to: m.reply_to,
+            created_at_ms: m.created_at_ms,
+        }
+    }
+}
+
+/// Where the messages an event is about are read from: the store (live), or the
+/// events seen so far ([`replay`]).
+pub trait Messages: Sync {
+    fn message(
+        &self,
+        id: &MessageId,
+    ) -> impl std::future::Future<Output = Result<Option<MessageFacts>, ScoringError>> + Send;
+}
+
+/// What a message replies to, for credit.
+async fn parent_of<M: Messages>(
+    messages: &M,
+    reply_to: Option<&MessageId>,
+) -> Result<Parent, ScoringError> {
+    let Some(id) = reply_to else {
+        return Ok(Parent::None);
+    };
+    Ok(match messages.message(id).await? {
+        Some(parent) => Parent::Author(parent.author),
+        None => Parent::Unknown,
+    })
+}
+
+/// The store's messages of one room.
 struct Lookup<'a, P> {
     ports: &'a P,
     tenant: &'a TenantId,
     room: Option<&'a RoomId>,
 }
 
-impl<P: Ports> Lookup<'_, P> {
-    async fn message(&self, id: &MessageId) -> Result<Option<StoredMessage>, ScoringError> {
+impl<P: Ports> Messages for Lookup<'_, P> {
+    async fn message(&self, id: &MessageId) -> Result<Option<MessageFacts>, ScoringError> {
         let room = self
             .room
             .ok_or_else(|| ScoringError::BadEvent("missing `roomId`".into()))?;
-        Ok(self.ports.store().message(self.tenant, room, id).await?)
-    }
-
-    /// What a message replies to, for credit.
-    async fn parent(&self, message: Option<&MessageId>) -> Result<Parent, ScoringError> {
-        let Some(id) = message else {
-            return Ok(Parent::None);
-        };
-        Ok(match self.message(id).await? {
-            Some(parent) => Parent::Author(parent.author.id),
-            None => Parent::Unknown,
-        })
+        Ok(self
+            .ports
+            .store()
+            .message(self.tenant, room, id)
+            .await?
+            .map(MessageFacts::from))
     }
 }
 
 /// The activities one event is, at the times they count from.
-async fn activities<P: Ports>(
+async fn activities<M: Messages>(
     event: &BusEvent,
-    lookup: &Lookup<'_, P>,
+    lookup: &M,
 ) -> Result<Result<Vec<(Activity, i64)>, &'static str>, ScoringError> {
     let detail = &event.detail;
     let at = parse_time(&detail.occurred_at)
@@ -131,7 +168,7 @@ async fn activities<P: Ports>(
             out.push((
                 Activity::MessageSent {
                     author: actor()?,
-                    parent: lookup.parent(sent.reply_to.as_ref()).await?,
+                    parent: parent_of(lookup, sent.reply_to.as_ref()).await?,
                 },
                 at,
             ));
@@ -143,7 +180,7 @@ async fn activities<P: Ports>(
             out.push((
                 Activity::ReactionAdded {
                     reactor: actor()?,
-                    author: message.author.id,
+                    author: message.author.clone(),
                 },
                 at,
             ));
@@ -155,7 +192,7 @@ async fn activities<P: Ports>(
             out.push((
                 Activity::ReactionRemoved {
                     reactor: actor()?,
-                    author: message.author.id,
+                    author: message.author.clone(),
                     added_at_ms: r.added_at,
                 },
                 at,
@@ -174,15 +211,15 @@ async fn activities<P: Ports>(
             match (kind, message, decision.subject_id) {
                 (DecisionKind::MessageApproved, Some(m), _) => out.push((
                     Activity::MessageSent {
-                        parent: lookup.parent(m.reply_to.as_ref()).await?,
-                        author: m.author.id,
+                        parent: parent_of(lookup, m.reply_to.as_ref()).await?,
+                        author: m.author.clone(),
                     },
                     m.created_at_ms,
                 )),
                 (DecisionKind::MessageRemoved, Some(m), _) => out.push((
                     Activity::MessageRemoved {
-                        parent: lookup.parent(m.reply_to.as_ref()).await?,
-                        author: m.author.id,
+                        parent: parent_of(lookup, m.reply_to.as_ref()).await?,
+                        author: m.author.clone(),
                         sent_at_ms: m.created_at_ms,
                     },
                     at,

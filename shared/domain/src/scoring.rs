@@ -524,10 +524,17 @@ impl Ledger {
 
     /// Scores an activity once per `event_id`; false for a repeat.
     pub fn record(&mut self, event_id: &str, activity: &Activity, at_ms: i64) -> bool {
+        let made = contributions(activity, at_ms, &self.config);
+        self.record_contributions(event_id, &made)
+    }
+
+    /// Adds one event's contributions once per `event_id`, as a store does; false
+    /// for a repeat.
+    pub fn record_contributions(&mut self, event_id: &str, made: &[Contribution]) -> bool {
         if !self.seen.insert(event_id.to_owned()) {
             return false;
         }
-        let made = contributions(activity, at_ms, &self.config);
+        let made = made.to_vec();
         let mut touched = Touched::gather(
             &made,
             |k| self.buckets.get(k).copied(),
@@ -537,6 +544,11 @@ impl Ledger {
         self.buckets.extend(touched.buckets);
         self.scores.extend(touched.scores);
         true
+    }
+
+    /// Every user's score as kept (its value at the time it refers to).
+    pub fn scores(&self) -> impl Iterator<Item = (&UserId, &Decayed)> {
+        self.scores.iter()
     }
 
     /// A user's score at `t_ms`.
