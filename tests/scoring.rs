@@ -495,3 +495,61 @@ async fn a_rebuild_from_the_events_equals_the_live_scores() {
     }
     let _ = std::fs::remove_file(&out);
 }
+
+/// An idle user's tier falls when decay takes the score below the floor, by the
+/// scheduled pass, with nobody reading it.
+#[tokio::test]
+async fn the_demotion_pass_takes_down_tiers_decay_has_undone() {
+    let clock = Arc::new(ManualClock::at(T0));
+    let shared = SharedClock(clock.clone());
+    let stack = Stack::start_with(move |c| {
+        c.clock = shared;
+        c.host_events_secret = Some(SECRET.to_owned());
+        c.demotion_pass_every = None;
+    })
+    .await;
+    let run = Run { stack, clock };
+    let (status, _) = run
+        .api(
+            "PUT",
+            "/v1/tenants/acme/config",
+            r#"{"scoring": {"threadStart": 160}}"#,
+            &[("If-Match", "0")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mut ada = run.stack.connect("acme", "ada", "member").await;
+    ada.join("match:1").await;
+    sent(&mut ada, send("match:1", "kick-off", "a1")).await;
+    assert_eq!(ada.next_of("tier").await["tier"], "silver");
+    run.drain().await;
+
+    // Within the week after the promotion nothing falls, whatever the score.
+    run.clock.set_ms(T0 + 6 * DAY_MS);
+    let early = run.stack.devstack.demotion_pass().await.expect("pass");
+    assert_eq!(early.demoted, 0, "{early:?}");
+    // 160·e^(−0.05·7) ≈ 112.7 < 135 and the week is over: the filed check is due.
+    run.clock.set_ms(T0 + 7 * DAY_MS + 60_000);
+    let report = run.stack.devstack.demotion_pass().await.expect("pass");
+    assert_eq!(report.demoted, 1, "{report:?}");
+    let frame = ada.next_of("tier").await;
+    assert_eq!(frame["tier"], "none", "{frame}");
+    assert_eq!(frame["previous"], "silver");
+    run.drain().await;
+    let changes: Vec<Value> = run
+        .stack
+        .devstack
+        .published()
+        .iter()
+        .filter(|e| e.detail_type == "community.user.tier_changed")
+        .map(|e| serde_json::from_str(&e.detail).expect("detail"))
+        .collect();
+    let to: Vec<&str> = changes
+        .iter()
+        .filter_map(|c| c["data"]["to"].as_str())
+        .collect();
+    assert_eq!(to, ["silver", "none"]);
+    // Nothing left to check.
+    let again = run.stack.devstack.demotion_pass().await.expect("pass");
+    assert_eq!(again.checked, 0, "{again:?}");
+}

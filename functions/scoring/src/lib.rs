@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value;
-use sideline_app::standing::{announce_tier, TenantSettings};
+use sideline_app::standing::{announce_tier, demotion_pass, TenantSettings, PASS_LIMIT};
 use sideline_domain::events::{BusEvent, EventData};
 use sideline_domain::ids::{RoomId, TenantId, UserId};
 use sideline_domain::message::{MessageId, StoredMessage, Visibility};
@@ -305,6 +305,61 @@ pub async fn handle_event<P: Ports>(
         users: changes.len(),
         tiers,
     })
+}
+
+/// A payload `scoring` cannot read (neither an SQS batch nor a scheduled event).
+#[derive(Debug, thiserror::Error)]
+#[error("scoring cannot read this payload: {0}")]
+pub struct UnreadablePayload(String);
+
+impl From<UnreadablePayload> for sideline_lambda::Diagnostic {
+    fn from(err: UnreadablePayload) -> Self {
+        Self {
+            error_type: "UnreadablePayload".into(),
+            error_message: err.to_string(),
+        }
+    }
+}
+
+/// The function's entry point: the scoring queue (an SQS batch, answered with its
+/// failures) and the schedule of the demotion pass (`Scheduled Event`, answered
+/// with what the pass did) invoke the same function.
+pub async fn handle<P: Ports>(
+    payload: Value,
+    deps: &ScoringDeps<P>,
+) -> Result<Value, UnreadablePayload> {
+    if payload.get("Records").is_some() {
+        let event: SqsEvent =
+            serde_json::from_value(payload).map_err(|e| UnreadablePayload(e.to_string()))?;
+        let outcome = handle_sqs(event, deps).await;
+        return serde_json::to_value(outcome.response)
+            .map_err(|e| UnreadablePayload(e.to_string()));
+    }
+    if payload.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event") {
+        return match demotion_pass(&deps.ports, &deps.settings, PASS_LIMIT).await {
+            Ok(report) => {
+                tracing::info!(
+                    checked = report.checked,
+                    demoted = report.demoted,
+                    refiled = report.refiled,
+                    "demotion pass"
+                );
+                Ok(serde_json::json!({
+                    "checked": report.checked,
+                    "demoted": report.demoted,
+                    "refiled": report.refiled,
+                }))
+            }
+            // The next scheduled run takes up what this one could not.
+            Err(err) => {
+                tracing::warn!(error = %err, cause = ?std::error::Error::source(&err), "demotion pass failed");
+                Ok(serde_json::json!({"failed": err.to_string()}))
+            }
+        };
+    }
+    Err(UnreadablePayload(
+        "expected an SQS batch (`Records`) or a scheduled event".into(),
+    ))
 }
 
 /// What became of one message of an SQS batch.

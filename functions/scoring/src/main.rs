@@ -1,16 +1,17 @@
 //! Lambda bootstrap for `scoring`: the scoring queue (fed by the EventBridge rule
-//! on the events that score) invokes it with SQS batches.
+//! on the events that score) invokes it with SQS batches, and a schedule with the
+//! demotion pass.
 
 // The handler's future nests deeply (batch, record span, event, store, frames).
 #![recursion_limit = "256"]
 
 use std::sync::Arc;
 
-use scoring::{handle_sqs, ScoringDeps};
+use scoring::{handle, ScoringDeps};
 use sideline_app::standing::TenantSettings;
 use sideline_aws::{sdk, ApiGatewayConnections, DynamoStore};
 use sideline_domain::config::Env;
-use sideline_lambda::{boot, serve, Error};
+use sideline_lambda::{boot, serve_fallible, Error};
 use sideline_ports::{Adapters, SystemClock};
 
 #[tokio::main]
@@ -28,5 +29,5 @@ async fn main() -> Result<(), Error> {
         },
         settings: Arc::new(TenantSettings::default()),
     };
-    serve(|event| async { handle_sqs(event, &deps).await.response }).await
+    serve_fallible(|payload| handle(payload, &deps)).await
 }

@@ -238,3 +238,18 @@ async fn crossing_a_threshold_tells_the_users_connections() {
     assert_eq!(frames[0]["previous"], "none");
     assert_eq!(frames[0]["score"], 160.0);
 }
+
+#[tokio::test]
+async fn the_schedule_runs_the_demotion_pass_and_other_payloads_are_refused() {
+    let deps = deps();
+    let scheduled = json!({"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
+    let answer = handle(scheduled, &deps).await.expect("a pass");
+    assert_eq!(answer, json!({"checked": 0, "demoted": 0, "refiled": 0}));
+    let batch = json!({"Records": []});
+    assert_eq!(
+        handle(batch, &deps).await.expect("a batch"),
+        json!({"batchItemFailures": []})
+    );
+    assert!(handle(json!({"hello": "world"}), &deps).await.is_err());
+    assert!(handle(json!({"Records": "nope"}), &deps).await.is_err());
+}

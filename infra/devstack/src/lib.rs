@@ -39,6 +39,7 @@ use std::time::Duration;
 use axum::routing::get;
 use axum::Router;
 use sideline_app::publish::RetryPolicy;
+use sideline_app::standing::{demotion_pass, PassReport, StandingError, PASS_LIMIT};
 use sideline_aws::stream::{encode, StreamEvent};
 use sideline_aws::{sdk, ApiGatewayConnections, DynamoStore};
 use sideline_domain::config::Limits;
@@ -83,6 +84,9 @@ pub struct DevstackConfig {
     /// The clock every handler reads (the system's by default; a test may pass a
     /// manual one and move it).
     pub clock: SharedClock,
+    /// How often the scoring function's demotion pass runs (`None`: only when
+    /// [`Devstack::demotion_pass`] is called).
+    pub demotion_pass_every: Option<Duration>,
 }
 
 /// A clock devstack and a test can share.
@@ -129,6 +133,7 @@ impl DevstackConfig {
             event_source: "sideline".to_owned(),
             moderation: Policies::default(),
             clock: SharedClock::new(SystemClock),
+            demotion_pass_every: Some(Duration::from_secs(60)),
         }
     }
 
@@ -252,9 +257,27 @@ trait Control: Send + Sync {
     fn sever(&self, connection_id: &str) -> bool;
     fn close_all(&self);
     fn open_sockets(&self) -> usize;
+    /// The scoring function's scheduled demotion pass, once.
+    fn demotion_pass(
+        &self,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<PassReport, StandingError>> + Send + '_>,
+    >;
 }
 
 impl<S: Store + 'static> Control for App<S> {
+    fn demotion_pass(
+        &self,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<PassReport, StandingError>> + Send + '_>,
+    > {
+        Box::pin(demotion_pass(
+            &self.message.ports,
+            &self.message.settings,
+            PASS_LIMIT,
+        ))
+    }
+
     fn sever(&self, connection_id: &str) -> bool {
         match registry_lock(&self.registry).remove(connection_id) {
             Some(socket) => {
@@ -387,6 +410,24 @@ impl Devstack {
         let (scoring_tx, scoring_rx) = mpsc::unbounded_channel();
         bus.attach("ScoringQueue", scoring_tx, pipeline.scoring.clone());
         tokio::spawn(run_scoring(app.clone(), scoring_rx, pipeline.clone()));
+        // And its schedule.
+        if let Some(every) = app.config.demotion_pass_every {
+            let control: Arc<dyn Control> = app.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    match control.demotion_pass().await {
+                        Ok(report) if report.checked > 0 => {
+                            tracing::info!(?report, "demotion pass")
+                        }
+                        Ok(_) => {}
+                        Err(err) => tracing::warn!(error = %err, "demotion pass failed"),
+                    }
+                }
+            });
+        }
         let router = Router::new()
             .route("/", get(gateway::upgrade::<S>))
             .merge(management::routes::<S>())
@@ -449,6 +490,12 @@ impl Devstack {
     /// Every rule match so far (what the rules' targets would have received).
     pub fn deliveries(&self) -> Vec<bus::Delivery> {
         self.bus.deliveries()
+    }
+
+    /// Runs the scoring function's scheduled demotion pass now (devstack also runs
+    /// it every `DevstackConfig::demotion_pass_every`).
+    pub async fn demotion_pass(&self) -> Result<PassReport, StandingError> {
+        self.control.demotion_pass().await
     }
 
     /// Hands a rule match to its targets again (a duplicate delivery, as SQS may

@@ -294,3 +294,76 @@ pub async fn leaderboard<P: Ports>(
         at: format_time(now_ms),
     })
 }
+
+/// What one demotion pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PassReport {
+    /// Checks looked at.
+    pub checked: usize,
+    /// Tiers taken down.
+    pub demoted: usize,
+    /// Checks filed again for later (the user scored meanwhile, or still holds a
+    /// tier after the demotion).
+    pub refiled: usize,
+}
+
+/// Checks filed at most this many per pass.
+pub const PASS_LIMIT: usize = 1_000;
+
+/// The scheduled pass: takes down the tiers that decay has taken below their
+/// floor by now, whether or not anyone reads them. Each promotion files a check
+/// for when decay could undo it (`Standing::demotion_due`); a user who scored
+/// since is filed again for their new time, so the pass reads one score per user
+/// whose tier may fall, never the whole tenant.
+pub async fn demotion_pass<P: Ports>(
+    ports: &P,
+    settings: &TenantSettings,
+    limit: usize,
+) -> Result<PassReport, StandingError> {
+    let now_ms = ports.clock().now_ms();
+    let store = ports.store();
+    let mut report = PassReport::default();
+    for due in store.due_demotions(now_ms, limit).await? {
+        report.checked += 1;
+        let current = settings.current(store, &due.tenant, now_ms).await?;
+        let config = &current.config;
+        if let Some(kept) = store.user_score(&due.tenant, &due.user).await? {
+            let now = kept.tier_at(now_ms, &config.scoring, &config.tiers);
+            let mut after = kept;
+            if now != kept.tier {
+                let score_now = kept.score.at(now_ms, config.scoring.decay_per_day);
+                if store
+                    .settle_tier(&due.tenant, &due.user, &kept, now, score_now, now_ms)
+                    .await?
+                {
+                    report.demoted += 1;
+                    after.tier = now;
+                    tracing::info!(tenant = %due.tenant, user = %due.user, from = kept.tier.tier.as_str(), to = now.tier.as_str(), "tier settled by the demotion pass");
+                    let change = ScoreChange {
+                        user: due.user.clone(),
+                        standing: after,
+                        previous: kept.tier.tier,
+                    };
+                    announce_tier(ports, &due.tenant, &change, config, now_ms).await;
+                }
+            }
+            // Still a tier to lose: file the next check (the score changed
+            // meanwhile if its time moved; a lost race is looked at again soon).
+            let next = after
+                .demotion_due(&config.scoring, &config.tiers)
+                .map(|t| t.max(now_ms + 60_000));
+            if let Some(due_ms) = next {
+                store
+                    .file_demotion(&sideline_ports::DueDemotion {
+                        tenant: due.tenant.clone(),
+                        user: due.user.clone(),
+                        due_ms,
+                    })
+                    .await?;
+                report.refiled += 1;
+            }
+        }
+        store.clear_demotion(&due).await?;
+    }
+    Ok(report)
+}

@@ -25,10 +25,11 @@ use sideline_domain::scoring::{
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 use sideline_ports::{
     Board, BoardEntry, Clock, ConfigStoreError, ConnectionRegistry, CounterError, Counters,
-    DecisionError, DecisionLog, HistoryPage, MessageError, MessageStore, PutMessage, Rank,
-    ReactionChange, ReactionRequest, RecentError, RecentMessages, RegistryError, ReviewError,
+    DecisionError, DecisionLog, DueDemotion, HistoryPage, MessageError, MessageStore, PutMessage,
+    Rank, ReactionChange, ReactionRequest, RecentError, RecentMessages, RegistryError, ReviewError,
     ReviewQueue, RoomError, RoomStore, SanctionError, Sanctions, ScoreChange, ScoreError,
-    ScoreStore, Scored, SeenError, SeenEvents, TenantConfigs, EXACT_RANKS, MAX_BOARD_DEPTH,
+    ScoreStore, Scored, SeenError, SeenEvents, TenantConfigs, DEMOTION_LOOKBACK_MS, EXACT_RANKS,
+    MAX_BOARD_DEPTH,
 };
 use tokio::sync::mpsc;
 
@@ -60,6 +61,8 @@ struct Inner {
     profiles: HashMap<(TenantId, UserId), UserProfile>,
     recent: HashMap<(TenantId, UserId), Vec<RecentMessage>>,
     standings: HashMap<(TenantId, UserId), Standing>,
+    /// Filed tier checks: (due, tenant, user).
+    demotions: BTreeSet<(i64, TenantId, UserId)>,
     /// Each board's entries: where they sort (`board_key`) and their score there.
     boards: HashMap<(TenantId, Board), HashMap<UserId, (f64, Decayed)>>,
     configs: HashMap<TenantId, Vec<VersionedConfig>>,
@@ -987,6 +990,13 @@ impl ScoreStore for MemoryStore {
                 standing.score,
                 lambda,
             );
+            if change.tier_changed() && change.previous < standing.tier.tier {
+                if let Some(due) = standing.demotion_due(&config.scoring, &config.tiers) {
+                    inner
+                        .demotions
+                        .insert((due, tenant.clone(), change.user.clone()));
+                }
+            }
             if let Some(room) = room {
                 let old = before.get(&change.user).copied().unwrap_or(Decayed::ZERO);
                 let delta = standing.score.minus(&old, lambda);
@@ -1057,6 +1067,40 @@ impl ScoreStore for MemoryStore {
             Rank::Exact(above + 1)
         };
         Ok(Some((rank, entry.score)))
+    }
+
+    async fn file_demotion(&self, due: &DueDemotion) -> Result<(), ScoreError> {
+        self.lock()
+            .demotions
+            .insert((due.due_ms, due.tenant.clone(), due.user.clone()));
+        Ok(())
+    }
+
+    async fn due_demotions(
+        &self,
+        until_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<DueDemotion>, ScoreError> {
+        let from = until_ms.saturating_sub(DEMOTION_LOOKBACK_MS);
+        Ok(self
+            .lock()
+            .demotions
+            .iter()
+            .filter(|(due, _, _)| (from..=until_ms).contains(due))
+            .take(limit)
+            .map(|(due_ms, tenant, user)| DueDemotion {
+                tenant: tenant.clone(),
+                user: user.clone(),
+                due_ms: *due_ms,
+            })
+            .collect())
+    }
+
+    async fn clear_demotion(&self, due: &DueDemotion) -> Result<(), ScoreError> {
+        self.lock()
+            .demotions
+            .remove(&(due.due_ms, due.tenant.clone(), due.user.clone()));
+        Ok(())
     }
 
     async fn buckets(

@@ -35,8 +35,8 @@ pub use bus::{EventSink, PutEntry, SinkError, MAX_CALL_BYTES, MAX_ENTRIES_PER_CA
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use gateway::{Connections, PostError};
 pub use scores::{
-    Board, BoardEntry, ConfigStoreError, Rank, ScoreChange, ScoreError, ScoreStore, Scored,
-    TenantConfigs, EXACT_RANKS, MAX_BOARD_DEPTH,
+    Board, BoardEntry, ConfigStoreError, DueDemotion, Rank, ScoreChange, ScoreError, ScoreStore,
+    Scored, TenantConfigs, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
 };
 pub use store::*;
 

@@ -75,13 +75,25 @@ pub const EXACT_RANKS: u32 = 1000;
 /// Deepest a board may be paged (offset + limit).
 pub const MAX_BOARD_DEPTH: u32 = EXACT_RANKS + 100;
 
+/// A check of a user's tier filed for when decay may take it down.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueDemotion {
+    pub tenant: TenantId,
+    pub user: UserId,
+    pub due_ms: i64,
+}
+
+/// How far back a pass looks for checks it has not handled.
+pub const DEMOTION_LOOKBACK_MS: i64 = 48 * 3_600_000;
+
 /// Scores, per tenant.
 pub trait ScoreStore: Send + Sync {
     /// Adds one event's contributions (`scoring::contributions`) to their buckets
     /// and their users' scores, and moves each touched user's tier by its score at
     /// `now_ms` (`TierState::next`), once per `event_id`: the event's mark, the
     /// buckets, the scores and any tier change (a record the outbox turns into
-    /// `community.user.tier_changed`) are written together or not at all.
+    /// `community.user.tier_changed`, and for a promotion a check filed for when
+    /// decay may undo it) are written together or not at all.
     ///
     /// With a `room`, what each user's score changed by is added to their score
     /// in that room too (room boards; a room's scores sum to what was earned there).
@@ -121,6 +133,26 @@ pub trait ScoreStore: Send + Sync {
         tenant: &TenantId,
         user: &UserId,
     ) -> impl Future<Output = Result<Option<Standing>, ScoreError>> + Send;
+
+    /// Files a check of a user's tier at `due_ms`.
+    fn file_demotion(
+        &self,
+        due: &DueDemotion,
+    ) -> impl Future<Output = Result<(), ScoreError>> + Send;
+
+    /// Checks due by `until_ms` (filed within [`DEMOTION_LOOKBACK_MS`] of it),
+    /// oldest first, at most `limit`.
+    fn due_demotions(
+        &self,
+        until_ms: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<DueDemotion>, ScoreError>> + Send;
+
+    /// Drops a handled check.
+    fn clear_demotion(
+        &self,
+        due: &DueDemotion,
+    ) -> impl Future<Output = Result<(), ScoreError>> + Send;
 
     /// A user's buckets (what their score is made of), for breakdowns.
     fn buckets(

@@ -18,6 +18,17 @@ impl DynamoStore {
     /// Creates the table as `template.yaml` declares it (for devstack and tests;
     /// in AWS the template owns it). Does nothing if it exists.
     pub async fn ensure_table(&self) -> Result<(), BackendError> {
+        self.create_table(true).await
+    }
+
+    /// The same table without its stream, for benchmarks that do not read it: moto
+    /// copies a table (its stream records included) for every item of every
+    /// transaction, so a stream makes each one slower than the last.
+    pub async fn ensure_table_without_stream(&self) -> Result<(), BackendError> {
+        self.create_table(false).await
+    }
+
+    async fn create_table(&self, stream: bool) -> Result<(), BackendError> {
         let exists = self
             .client
             .describe_table()
@@ -76,8 +87,8 @@ impl DynamoStore {
             )
             .stream_specification(
                 StreamSpecification::builder()
-                    .stream_enabled(true)
-                    .stream_view_type(StreamViewType::NewAndOldImages)
+                    .stream_enabled(stream)
+                    .set_stream_view_type(stream.then_some(StreamViewType::NewAndOldImages))
                     .build()
                     .map_err(|e| BackendError::Unavailable(Box::new(e)))?,
             )

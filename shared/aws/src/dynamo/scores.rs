@@ -23,8 +23,8 @@ use sideline_domain::scoring::{
 };
 use sideline_domain::tenant::TenantConfig;
 use sideline_ports::{
-    BackendError, Board, BoardEntry, Rank, ScoreChange, ScoreError, ScoreStore, Scored,
-    EXACT_RANKS, MAX_BOARD_DEPTH,
+    BackendError, Board, BoardEntry, DueDemotion, Rank, ScoreChange, ScoreError, ScoreStore,
+    Scored, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
 };
 
 use super::schema::LEADERBOARD_INDEX;
@@ -178,6 +178,30 @@ fn score_item(
     item
 }
 
+const HOUR_MS: i64 = 3_600_000;
+
+/// A filed tier check: in its hour's partition, sorted by when it is due.
+fn demotion_key(due: &DueDemotion) -> Item {
+    key(
+        format!("DEMOTE#{}", due.due_ms.div_euclid(HOUR_MS)),
+        format!("{:013}#{}#{}", due.due_ms, due.tenant, due.user),
+    )
+}
+
+fn demotion_item(due: &DueDemotion) -> Item {
+    let mut item = demotion_key(due);
+    item.insert("kind".into(), s("demotion"));
+    item.insert("tenant".into(), s(due.tenant.as_str()));
+    item.insert("userId".into(), s(due.user.as_str()));
+    item.insert("due".into(), n(due.due_ms));
+    // Checks left unhandled past the pass's look-back are dropped by the table.
+    item.insert(
+        "ttl".into(),
+        n(due.due_ms / 1000 + DEMOTION_LOOKBACK_MS / 1000 + 86_400),
+    );
+    item
+}
+
 fn room_key(tenant: &TenantId, user: &UserId, room: &RoomId) -> Item {
     key(score_pk(tenant, user), format!("R#{room}"))
 }
@@ -310,6 +334,26 @@ impl ScoreStore for DynamoStore {
                     item.insert("version".into(), n(version.unwrap_or(0) + 1));
                     place(&mut item, format!("T#{tenant}#LB#R#{room}"), &after, lambda);
                     request = request.transact_items(put_versioned(&self.table, item, version)?);
+                }
+                if previous < standing.tier.tier {
+                    if let Some(due_ms) = standing.demotion_due(&config.scoring, &config.tiers) {
+                        let due = DueDemotion {
+                            tenant: tenant.clone(),
+                            user: user.clone(),
+                            due_ms,
+                        };
+                        request = request.transact_items(
+                            TransactWriteItem::builder()
+                                .put(
+                                    Put::builder()
+                                        .table_name(&self.table)
+                                        .set_item(Some(demotion_item(&due)))
+                                        .build()
+                                        .map_err(build_error)?,
+                                )
+                                .build(),
+                        );
+                    }
                 }
                 if previous != standing.tier.tier {
                     request = request.transact_items(tier_put(
@@ -473,6 +517,67 @@ impl ScoreStore for DynamoStore {
             }
         }
         Ok(Some((Rank::Exact(above + 1), score)))
+    }
+
+    async fn file_demotion(&self, due: &DueDemotion) -> Result<(), ScoreError> {
+        Ok(self.put(demotion_item(due)).await?)
+    }
+
+    async fn due_demotions(
+        &self,
+        until_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<DueDemotion>, ScoreError> {
+        let from = until_ms.saturating_sub(DEMOTION_LOOKBACK_MS);
+        let mut out = Vec::new();
+        for hour in from.div_euclid(HOUR_MS)..=until_ms.div_euclid(HOUR_MS) {
+            let mut start = None;
+            loop {
+                let page = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("PK = :p AND SK < :max")
+                    .expression_attribute_values(":p", s(format!("DEMOTE#{hour}")))
+                    .expression_attribute_values(
+                        ":max",
+                        s(format!("{:013}", until_ms.saturating_add(1))),
+                    )
+                    .limit(i32::try_from(limit - out.len()).unwrap_or(i32::MAX).max(1))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                for item in page.items() {
+                    let a = Attrs(item);
+                    out.push(DueDemotion {
+                        tenant: TenantId::parse(a.str("tenant")?)
+                            .map_err(|e| BackendError::corrupt(e.to_string()))?,
+                        user: a.user("userId")?,
+                        due_ms: a.num("due")?,
+                    });
+                }
+                if out.len() >= limit {
+                    return Ok(out);
+                }
+                match page.last_evaluated_key {
+                    Some(next) if !next.is_empty() => start = Some(next),
+                    _ => break,
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn clear_demotion(&self, due: &DueDemotion) -> Result<(), ScoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(demotion_key(due)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 
     async fn buckets(

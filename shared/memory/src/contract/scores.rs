@@ -7,7 +7,7 @@ use sideline_domain::scoring::{
 use sideline_domain::scoring::{Standing, Tier, TierState};
 use sideline_domain::tenant::TenantConfig;
 use sideline_ports::{
-    Board, ConfigStoreError, Rank, ScoreChange, ScoreStore, Scored, TenantConfigs,
+    Board, ConfigStoreError, DueDemotion, Rank, ScoreChange, ScoreStore, Scored, TenantConfigs,
 };
 
 use super::*;
@@ -405,6 +405,86 @@ pub async fn boards_order_by_the_score_now<S: ScoreStore>(store: &S) {
         .is_empty());
 }
 
+/// Checks are found when due, oldest first, until cleared; a promotion files one.
+pub async fn tier_checks_are_filed_and_found_when_due<S: ScoreStore>(store: &S) {
+    let t = fresh_tenant("demote");
+    // Far in the future, so other tests' checks (at their own times) stay apart.
+    let base = NOW_MS + 5_000 * DAY_MS;
+    let check = |n: i64, at: i64| DueDemotion {
+        tenant: t.clone(),
+        user: UserId::derive(&t, &format!("u{n}")),
+        due_ms: at,
+    };
+    let (a, b, c) = (
+        check(1, base),
+        check(2, base + 3_600_000),
+        check(3, base + 10 * 3_600_000),
+    );
+    for due in [&c, &a, &b] {
+        store.file_demotion(due).await.expect("filed");
+    }
+    let found = store
+        .due_demotions(base + 3_600_000, 100)
+        .await
+        .expect("due");
+    assert_eq!(found, vec![a.clone(), b.clone()]);
+    assert_eq!(
+        store.due_demotions(base + 3_600_000, 1).await.expect("due"),
+        vec![a.clone()]
+    );
+    store.clear_demotion(&a).await.expect("cleared");
+    assert_eq!(
+        store
+            .due_demotions(base + 20 * 3_600_000, 100)
+            .await
+            .expect("due"),
+        vec![b.clone(), c.clone()]
+    );
+    // Older than the look-back: not found.
+    assert!(store
+        .due_demotions(base + 100 * 3_600_000, 100)
+        .await
+        .expect("due")
+        .is_empty());
+    store.clear_demotion(&b).await.expect("cleared");
+    store.clear_demotion(&c).await.expect("cleared");
+
+    // A promotion files a check for when decay could undo it.
+    let mut config = TenantConfig::default();
+    config.scoring.thread_start = 160.0;
+    let ada = UserId::derive(&t, "ada");
+    let sent = contributions(
+        &Activity::MessageSent {
+            author: ada.clone(),
+            parent: Parent::None,
+        },
+        base,
+        &config.scoring,
+    );
+    store
+        .score_event(&t, "promote", None, &sent, &config, base)
+        .await
+        .expect("scored");
+    let standing = store
+        .user_score(&t, &ada)
+        .await
+        .expect("read")
+        .expect("kept");
+    let due = standing
+        .demotion_due(&config.scoring, &config.tiers)
+        .expect("a tier to lose");
+    let filed = store.due_demotions(due, 100).await.expect("due");
+    assert_eq!(
+        filed,
+        vec![DueDemotion {
+            tenant: t.clone(),
+            user: ada,
+            due_ms: due
+        }]
+    );
+    store.clear_demotion(&filed[0]).await.expect("cleared");
+}
+
 /// Runs every scores check.
 pub async fn run_all<S: ScoreStore + TenantConfigs>(store: &S) {
     each_event_is_scored_once(store).await;
@@ -412,4 +492,5 @@ pub async fn run_all<S: ScoreStore + TenantConfigs>(store: &S) {
     tiers_move_with_the_score(store).await;
     tenant_configs_are_versioned(store).await;
     boards_order_by_the_score_now(store).await;
+    tier_checks_are_filed_and_found_when_due(store).await;
 }
