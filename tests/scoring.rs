@@ -271,6 +271,53 @@ async fn scores_move_by_the_weights_and_tiers_unlock_privileges() {
         )
         .await;
     assert_eq!(refused["code"], "bad_request", "{refused}");
+    // This week's board: points earned this week, undecayed (13, 5, 1).
+    let week = cat
+        .request(
+            json!({"action": "leaderboard", "window": "week"}),
+            "leaderboard",
+        )
+        .await;
+    assert_eq!(week["window"], "week", "{week}");
+    let points: Vec<f64> = week["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["score"].as_f64())
+        .collect();
+    assert_eq!(points.len(), 3, "{week}");
+    for (got, want) in points.iter().zip([13.0, 5.0, 1.0]) {
+        assert!(close(*got, want), "{week}");
+    }
+    assert_eq!(week["me"]["rank"], 3);
+    let (status, month) = run
+        .api(
+            "GET",
+            "/v1/tenants/acme/leaderboard?window=month&user=bob",
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{month}");
+    assert_eq!(month["me"]["rank"], 2, "{month}");
+    let (status, _) = run
+        .api(
+            "GET",
+            "/v1/tenants/acme/leaderboard?window=week&period=2020-W60",
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (_, old_week) = run
+        .api(
+            "GET",
+            "/v1/tenants/acme/leaderboard?window=week&period=2020-W10",
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(old_week["entries"], json!([]), "{old_week}");
 
     // A bad settings document stores nothing; a good one changes the weights for
     // the next event, with no restart.

@@ -9,7 +9,7 @@
 //! | route | answer |
 //! |---|---|
 //! | `GET /v1/tenants/{tenant}/users/{user}/score` | score, tier, points to the next tier, privileges, breakdown, last activity |
-//! | `GET /v1/tenants/{tenant}/leaderboard?room=&limit=&cursor=&user=` | a page of the tenant's board (no `room`) or a room's, and `user`'s place |
+//! | `GET /v1/tenants/{tenant}/leaderboard?room=&window=&period=&limit=&cursor=&user=` | a page of the tenant's board (no `room`), a room's, or a week's / month's points, and `user`'s place |
 //! | `GET /v1/tenants/{tenant}/config[?version=N]` | the settings document in force (version 0: the defaults), or an old version |
 //! | `PUT /v1/tenants/{tenant}/config` | stores a new version; `If-Match: <version read>`; 409 if stale, 400 with the field's path if bad |
 //!
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sideline_app::standing::{leaderboard, read_score, BoardError, StandingError, TenantSettings};
 use sideline_domain::ids::{RoomId, TenantId, UserId};
-use sideline_domain::scoring::breakdown;
+use sideline_domain::scoring::{breakdown, Window};
 use sideline_domain::tenant::{ConfigDocError, TenantConfig, MAX_DOCUMENT_BYTES};
 use sideline_domain::time::format_time;
 use sideline_inline::policy::{PolicyError, PolicyPatch};
@@ -356,12 +356,36 @@ async fn board<P: Ports>(
     tenant: &TenantId,
     request: &ApiRequest,
 ) -> ApiResponse {
-    let board = match request.query("room") {
-        None => Board::Tenant,
-        Some(raw) => match RoomId::parse(&raw) {
+    let window = match request.query("window") {
+        None => None,
+        Some(raw) => match Window::parse(&raw) {
+            Some(window) => Some(window),
+            None => return ApiResponse::error(400, "window must be week or month"),
+        },
+    };
+    let board = match (request.query("room"), window) {
+        (Some(_), Some(_)) => return ApiResponse::error(400, "window and room do not go together"),
+        (Some(raw), None) => match RoomId::parse(&raw) {
             Ok(room) => Board::Room(room),
             Err(e) => return ApiResponse::error(400, &format!("room: {e}")),
         },
+        (None, Some(window)) => match request.query("period") {
+            None => Board::Window {
+                window,
+                period: window.period_of(deps.ports.clock().now_ms()),
+            },
+            Some(period) if window.is_period(&period) => Board::Window { window, period },
+            Some(_) => {
+                return ApiResponse::error(
+                    400,
+                    "period must be like 2026-W49 (week) or 2026-12 (month)",
+                )
+            }
+        },
+        (None, None) if request.query("period").is_some() => {
+            return ApiResponse::error(400, "period needs a window")
+        }
+        (None, None) => Board::Tenant,
     };
     let limit = match request.query("limit") {
         None => DEFAULT_BOARD_PAGE,

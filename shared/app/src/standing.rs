@@ -265,18 +265,34 @@ pub async fn leaderboard<P: Ports>(
         Some(user) => ports.store().rank(tenant, board, user).await?,
         None => None,
     };
+    // Windowed boards hold plain points; the others decay.
+    let value = |score: &sideline_domain::scoring::Decayed| {
+        if board.decays() {
+            score.at(now_ms, lambda)
+        } else {
+            score.value
+        }
+    };
     Ok(LeaderboardView {
         room: match board {
-            Board::Tenant => None,
             Board::Room(room) => Some(room.clone()),
+            _ => None,
+        },
+        window: match board {
+            Board::Window { window, .. } => Some(window.as_str()),
+            _ => None,
+        },
+        period: match board {
+            Board::Window { period, .. } => Some(period.clone()),
+            _ => None,
         },
         entries: entries
             .into_iter()
             .zip(offset + 1..)
             .map(|(e, rank)| BoardEntryView {
                 rank,
+                score: value(&e.score),
                 user_id: e.user,
-                score: e.score.at(now_ms, lambda),
             })
             .collect(),
         next,
@@ -289,7 +305,7 @@ pub async fn leaderboard<P: Ports>(
                 Rank::Exact(_) => None,
                 Rank::Beyond(n) => Some(n),
             },
-            score: score.at(now_ms, lambda),
+            score: value(&score),
         }),
         at: format_time(now_ms),
     })

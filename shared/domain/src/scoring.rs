@@ -452,6 +452,10 @@ pub fn rescore(
 pub struct Touched {
     pub buckets: BTreeMap<BucketKey, Bucket>,
     pub scores: BTreeMap<UserId, Decayed>,
+    /// What `apply` credited each user, each change of credit valued at its
+    /// contribution's own time (undecayed points, caps applied): what windowed
+    /// boards add. A reaction toggled off nets to zero here too.
+    pub earned: BTreeMap<UserId, f64>,
 }
 
 impl Touched {
@@ -479,6 +483,7 @@ impl Touched {
                 .into_iter()
                 .filter_map(|u| Some((u.clone(), score(&u)?)))
                 .collect(),
+            earned: BTreeMap::new(),
         }
     }
 
@@ -499,6 +504,11 @@ impl Touched {
                 c.bucket.user().clone(),
                 rescore(&score, &before, &after, cap, lambda),
             );
+            let change = after
+                .credit(cap)
+                .minus(&before.credit(cap), lambda)
+                .at(c.at_ms, lambda);
+            *self.earned.entry(c.bucket.user().clone()).or_default() += change;
             self.buckets.insert(c.bucket.clone(), after);
         }
     }
@@ -768,6 +778,88 @@ pub fn board_key(score: &Decayed, decay_per_day: f64) -> Option<f64> {
         .then(|| score.value.ln() + decay_per_day * score.at_ms as f64 / DAY_MS as f64)
 }
 
+/// A board that covers one period and ends by itself: the points earned in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Window {
+    /// An ISO week (`2026-W49`, Monday to Sunday, UTC).
+    Week,
+    /// A calendar month (`2026-12`, UTC).
+    Month,
+}
+
+impl Window {
+    pub const ALL: [Window; 2] = [Window::Week, Window::Month];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Window::Week => "week",
+            Window::Month => "month",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.as_str() == raw)
+    }
+
+    /// The period `t_ms` falls in.
+    pub fn period_of(self, t_ms: i64) -> String {
+        let days = t_ms.div_euclid(DAY_MS);
+        match self {
+            Window::Month => {
+                let (y, m, _) = crate::time::civil_from_days(days);
+                format!("{y:04}-{m:02}")
+            }
+            Window::Week => {
+                // The week's Thursday decides its year (1970-01-01 was a Thursday).
+                let weekday = (days + 3).rem_euclid(7); // Monday = 0
+                let thursday = days - weekday + 3;
+                let (year, _, _) = crate::time::civil_from_days(thursday);
+                let jan1 = crate::time::days_from_civil(year, 1, 1);
+                format!("{year:04}-W{:02}", (thursday - jan1) / 7 + 1)
+            }
+        }
+    }
+
+    /// Whether `raw` names a period of this window (as `period_of` writes them).
+    pub fn is_period(self, raw: &str) -> bool {
+        let b = raw.as_bytes();
+        let digits =
+            |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+        match self {
+            Window::Month => {
+                b.len() == 7
+                    && digits(0..4)
+                    && b[4] == b'-'
+                    && digits(5..7)
+                    && (1..=12).contains(&raw[5..7].parse::<u32>().unwrap_or(0))
+            }
+            Window::Week => {
+                b.len() == 8
+                    && digits(0..4)
+                    && &raw[4..6] == "-W"
+                    && digits(6..8)
+                    && (1..=53).contains(&raw[6..8].parse::<u32>().unwrap_or(0))
+            }
+        }
+    }
+
+    /// When a period that contains `t_ms` is over, plus a margin for late
+    /// events: what its entries expire at.
+    pub fn ends_after(self, t_ms: i64) -> i64 {
+        match self {
+            Window::Week => t_ms + 8 * DAY_MS,
+            Window::Month => t_ms + 32 * DAY_MS,
+        }
+    }
+}
+
+/// A user's points in the current period of a window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowPoints {
+    pub period: String,
+    pub points: f64,
+}
+
 /// A tier change, as the store records it for the outbox
 /// (`community.user.tier_changed`).
 #[derive(Debug, Clone, PartialEq)]
@@ -907,6 +999,20 @@ mod tests {
             s = s.plus(&Decayed::new(per_day(Tier::Gold), day * DAY_MS), 0.05);
         }
         assert!((s.value - 500.0).abs() < 0.5, "{}", s.value);
+    }
+
+    #[test]
+    fn periods_are_iso_weeks_and_months() {
+        let at = |y, m, d| crate::time::days_from_civil(y, m, d) * DAY_MS + 3_600_000;
+        assert_eq!(Window::Week.period_of(at(2026, 12, 2)), "2026-W49");
+        assert_eq!(Window::Week.period_of(at(2021, 1, 3)), "2020-W53");
+        assert_eq!(Window::Week.period_of(at(2024, 12, 30)), "2025-W01");
+        assert_eq!(Window::Month.period_of(at(2026, 12, 31)), "2026-12");
+        assert!(Window::Week.is_period("2026-W49"));
+        assert!(!Window::Week.is_period("2026-W54"));
+        assert!(Window::Month.is_period("2026-01"));
+        assert!(!Window::Month.is_period("2026-13"));
+        assert!(!Window::Month.is_period("2026-1"));
     }
 
     #[test]

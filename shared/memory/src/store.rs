@@ -20,7 +20,7 @@ use sideline_domain::outbox::{Change, Stored};
 use sideline_domain::room::{RoomInfo, RoomMode};
 use sideline_domain::scoring::{
     board_key, standings_after, Bucket, BucketKey, Contribution, Decayed, Standing, TierChange,
-    TierState, Touched,
+    TierState, Touched, Window,
 };
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 use sideline_ports::{
@@ -949,6 +949,7 @@ impl ScoreStore for MemoryStore {
         );
         let before = touched.scores.clone();
         touched.apply(contributions, &config.scoring);
+        let earned = touched.earned.clone();
         for (key, bucket) in &touched.buckets {
             inner
                 .score_buckets
@@ -997,9 +998,23 @@ impl ScoreStore for MemoryStore {
                         .insert((due, tenant.clone(), change.user.clone()));
                 }
             }
+            let old = before.get(&change.user).copied().unwrap_or(Decayed::ZERO);
+            let delta = standing.score.minus(&old, lambda);
+            for window in Window::ALL {
+                let board = Board::Window {
+                    window,
+                    period: window.period_of(now_ms),
+                };
+                let entries = inner.boards.entry((tenant.clone(), board)).or_default();
+                let had = entries.get(&change.user).map_or(0.0, |(_, s)| s.value);
+                let points = had + earned.get(&change.user).copied().unwrap_or(0.0);
+                if points > 0.0 {
+                    entries.insert(change.user.clone(), (points, Decayed::new(points, now_ms)));
+                } else {
+                    entries.remove(&change.user);
+                }
+            }
             if let Some(room) = room {
-                let old = before.get(&change.user).copied().unwrap_or(Decayed::ZERO);
-                let delta = standing.score.minus(&old, lambda);
                 let board = Board::Room(room.clone());
                 let there = inner
                     .boards

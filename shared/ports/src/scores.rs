@@ -6,7 +6,7 @@ use std::future::Future;
 
 use sideline_domain::ids::{RoomId, TenantId, UserId};
 use sideline_domain::scoring::{
-    Bucket, BucketKey, Contribution, Decayed, Standing, Tier, TierState,
+    Bucket, BucketKey, Contribution, Decayed, Standing, Tier, TierState, Window,
 };
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 
@@ -51,6 +51,19 @@ pub enum Scored {
 pub enum Board {
     Tenant,
     Room(RoomId),
+    /// The tenant's points earned in one period (`Window::period_of`), not
+    /// decayed; a board that ends by itself.
+    Window {
+        window: Window,
+        period: String,
+    },
+}
+
+impl Board {
+    /// Whether the board's scores decay (windowed boards hold plain points).
+    pub fn decays(&self) -> bool {
+        !matches!(self, Board::Window { .. })
+    }
 }
 
 /// One place on a board: the user's score there (its value at the time it refers
@@ -96,7 +109,8 @@ pub trait ScoreStore: Send + Sync {
     /// decay may undo it) are written together or not at all.
     ///
     /// With a `room`, what each user's score changed by is added to their score
-    /// in that room too (room boards; a room's scores sum to what was earned there).
+    /// in that room too (room boards; a room's scores sum to what was earned there),
+    /// and, as its value at `now_ms`, to their points in the current week and month.
     fn score_event(
         &self,
         tenant: &TenantId,

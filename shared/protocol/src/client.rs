@@ -10,6 +10,7 @@ use sideline_domain::ids::{RoomId, UserId};
 use sideline_domain::message::{ClientMsgId, Emoji, MessageId, MessageText, MAX_CLIENT_MSG_ID_LEN};
 use sideline_domain::moderation::{Priority, ReviewStatus, SanctionKind};
 use sideline_domain::room::RoomMode;
+use sideline_domain::scoring::Window;
 
 use crate::error::{FrameError, MAX_REQUEST_ID_LEN};
 
@@ -120,6 +121,11 @@ pub struct Score;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leaderboard {
     pub room: Option<RoomId>,
+    /// A windowed board (`week`, `month`) instead of the all-time one; not with
+    /// `room`.
+    pub window: Option<Window>,
+    /// The window's period (`2026-W49`, `2026-12`); default: the current one.
+    pub period: Option<String>,
     pub limit: u32,
     pub cursor: Option<String>,
 }
@@ -258,6 +264,10 @@ struct LeaderboardDto {
     limit: Option<u64>,
     #[serde(default)]
     cursor: Option<String>,
+    #[serde(default)]
+    window: Option<String>,
+    #[serde(default)]
+    period: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -549,8 +559,34 @@ fn parse_command(
                     )))
                 }
             };
+            let window = d
+                .window
+                .as_deref()
+                .map(|w| {
+                    Window::parse(w)
+                        .ok_or_else(|| FrameError::bad_request("window must be week or month"))
+                })
+                .transpose()?;
+            if window.is_some() && d.room.is_some() {
+                return Err(FrameError::bad_request(
+                    "a windowed board is the tenant's: window and room do not go together",
+                ));
+            }
+            if let Some(period) = &d.period {
+                match window {
+                    Some(w) if w.is_period(period) => {}
+                    Some(_) => {
+                        return Err(FrameError::bad_request(
+                            "period must be like 2026-W49 (week) or 2026-12 (month)",
+                        ))
+                    }
+                    None => return Err(FrameError::bad_request("period needs a window")),
+                }
+            }
             Command::Leaderboard(Leaderboard {
                 room: d.room.as_deref().map(room).transpose()?,
+                window,
+                period: d.period,
                 limit,
                 cursor: d.cursor,
             })

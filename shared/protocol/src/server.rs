@@ -131,6 +131,11 @@ pub struct LeaderboardView {
     /// The room whose board it is; absent for the tenant's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub room: Option<RoomId>,
+    /// For a windowed board: `week` or `month`, and the period (`2026-W49`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
     pub entries: Vec<BoardEntryView>,
     /// Pass as `cursor` for the next page; absent on the last.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -11,9 +11,13 @@ use crate::Context;
 
 impl Action for Leaderboard {
     async fn apply<P: Ports>(self, ctx: &Context<'_, P>) -> Result<(), FrameError> {
-        let board = match self.room {
-            Some(room) => Board::Room(room),
-            None => Board::Tenant,
+        let board = match (self.room, self.window) {
+            (Some(room), _) => Board::Room(room),
+            (None, Some(window)) => Board::Window {
+                window,
+                period: self.period.unwrap_or_else(|| window.period_of(ctx.now_ms)),
+            },
+            (None, None) => Board::Tenant,
         };
         let view = leaderboard(
             &ctx.deps.ports,

@@ -14,6 +14,50 @@ use super::{unavailable, DynamoStore};
 /// The sparse index boards are read from (`lbPk`, `lbSk`).
 pub const LEADERBOARD_INDEX: &str = "leaderboard";
 
+/// The sparse index of a window's boards (`wkPk`/`wkSk`, `moPk`/`moSk`).
+pub fn window_index(window: sideline_domain::scoring::Window) -> &'static str {
+    match window {
+        sideline_domain::scoring::Window::Week => "weekly",
+        sideline_domain::scoring::Window::Month => "monthly",
+    }
+}
+
+fn number(name: &str) -> Result<AttributeDefinition, BackendError> {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::N)
+        .build()
+        .map_err(|e| BackendError::Unavailable(Box::new(e)))
+}
+
+/// A sparse board index: `pk` (string), `sk` (number), projecting `include`.
+fn board_gsi(
+    name: &str,
+    pk: &str,
+    sk: &str,
+    include: &[&str],
+) -> Result<GlobalSecondaryIndex, BackendError> {
+    let key = |attr: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(attr)
+            .key_type(kind)
+            .build()
+            .map_err(|e| BackendError::Unavailable(Box::new(e)))
+    };
+    GlobalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(key(pk, KeyType::Hash)?)
+        .key_schema(key(sk, KeyType::Range)?)
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::Include)
+                .set_non_key_attributes(Some(include.iter().map(|s| (*s).to_owned()).collect()))
+                .build(),
+        )
+        .build()
+        .map_err(|e| BackendError::Unavailable(Box::new(e)))
+}
+
 impl DynamoStore {
     /// Creates the table as `template.yaml` declares it (for devstack and tests;
     /// in AWS the template owns it). Does nothing if it exists.
@@ -62,29 +106,31 @@ impl DynamoStore {
             .key_schema(key_el("PK", KeyType::Hash)?)
             .key_schema(key_el("SK", KeyType::Range)?)
             .attribute_definitions(attr("lbPk")?)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("lbSk")
-                    .attribute_type(ScalarAttributeType::N)
-                    .build()
-                    .map_err(|e| BackendError::Unavailable(Box::new(e)))?,
-            )
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(LEADERBOARD_INDEX)
-                    .key_schema(key_el("lbPk", KeyType::Hash)?)
-                    .key_schema(key_el("lbSk", KeyType::Range)?)
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::Include)
-                            .non_key_attributes("userId")
-                            .non_key_attributes("value")
-                            .non_key_attributes("at")
-                            .build(),
-                    )
-                    .build()
-                    .map_err(|e| BackendError::Unavailable(Box::new(e)))?,
-            )
+            .attribute_definitions(number("lbSk")?)
+            .attribute_definitions(attr("wkPk")?)
+            .attribute_definitions(number("wkSk")?)
+            .attribute_definitions(attr("moPk")?)
+            .attribute_definitions(number("moSk")?)
+            .set_global_secondary_indexes(Some(vec![
+                board_gsi(
+                    LEADERBOARD_INDEX,
+                    "lbPk",
+                    "lbSk",
+                    &["userId", "value", "at"],
+                )?,
+                board_gsi(
+                    window_index(sideline_domain::scoring::Window::Week),
+                    "wkPk",
+                    "wkSk",
+                    &["userId"],
+                )?,
+                board_gsi(
+                    window_index(sideline_domain::scoring::Window::Month),
+                    "moPk",
+                    "moSk",
+                    &["userId"],
+                )?,
+            ]))
             .stream_specification(
                 StreamSpecification::builder()
                     .stream_enabled(stream)

@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use sideline_domain::ids::{RoomId, TenantId, UserId};
 use sideline_domain::scoring::{
     board_key, standings_after, Bucket, BucketKey, Contribution, Decayed, Kind, Standing, Tier,
-    TierChange, TierState, Touched, DAY_MS,
+    TierChange, TierState, Touched, Window, DAY_MS,
 };
 use sideline_domain::tenant::TenantConfig;
 use sideline_ports::{
@@ -27,7 +27,7 @@ use sideline_ports::{
     Scored, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
 };
 
-use super::schema::LEADERBOARD_INDEX;
+use super::schema::{window_index, LEADERBOARD_INDEX};
 
 use super::codec::{n, s, tier_change_item, Attrs};
 use super::{build_error, cancelled_conditions, keys::key, unavailable, DynamoStore, Item};
@@ -107,6 +107,8 @@ struct Read {
     touched: Touched,
     /// The touched users' scores in the event's room, with their versions.
     rooms: BTreeMap<UserId, (Decayed, i64)>,
+    /// The touched users' points in each window, as kept.
+    windows: BTreeMap<UserId, Vec<(Window, String, f64)>>,
     tiers: BTreeMap<UserId, TierState>,
     bucket_versions: BTreeMap<BucketKey, i64>,
     score_versions: BTreeMap<UserId, i64>,
@@ -136,12 +138,87 @@ fn shard_of(user: &UserId) -> u64 {
     hash % TENANT_BOARD_SHARDS
 }
 
-fn board_partitions(tenant: &TenantId, board: &Board) -> Vec<String> {
+/// Where a board lives: its index, the index's key attributes, its partitions.
+struct BoardIndex {
+    index: &'static str,
+    pk: &'static str,
+    sk: &'static str,
+    partitions: Vec<String>,
+}
+
+/// The attributes of a window on the score item: its period, its points, and
+/// the index keys.
+fn window_attrs(window: Window) -> (&'static str, &'static str, &'static str, &'static str) {
+    match window {
+        Window::Week => ("wk", "wkPts", "wkPk", "wkSk"),
+        Window::Month => ("mo", "moPts", "moPk", "moSk"),
+    }
+}
+
+fn window_partition(tenant: &TenantId, window: Window, period: &str, user: &UserId) -> String {
+    format!("T#{tenant}#{}#{period}#{}", window.as_str(), shard_of(user))
+}
+
+fn board_index(tenant: &TenantId, board: &Board) -> BoardIndex {
     match board {
-        Board::Tenant => (0..TENANT_BOARD_SHARDS)
-            .map(|shard| format!("T#{tenant}#LB#T#{shard}"))
-            .collect(),
-        Board::Room(room) => vec![format!("T#{tenant}#LB#R#{room}")],
+        Board::Tenant => BoardIndex {
+            index: LEADERBOARD_INDEX,
+            pk: "lbPk",
+            sk: "lbSk",
+            partitions: (0..TENANT_BOARD_SHARDS)
+                .map(|shard| format!("T#{tenant}#LB#T#{shard}"))
+                .collect(),
+        },
+        Board::Room(room) => BoardIndex {
+            index: LEADERBOARD_INDEX,
+            pk: "lbPk",
+            sk: "lbSk",
+            partitions: vec![format!("T#{tenant}#LB#R#{room}")],
+        },
+        Board::Window { window, period } => {
+            let (_, _, pk, sk) = window_attrs(*window);
+            BoardIndex {
+                index: window_index(*window),
+                pk,
+                sk,
+                partitions: (0..TENANT_BOARD_SHARDS)
+                    .map(|shard| format!("T#{tenant}#{}#{period}#{shard}", window.as_str()))
+                    .collect(),
+            }
+        }
+    }
+}
+
+/// A user's points in each window's current period, as the score item keeps them.
+fn windows_from(a: &Attrs<'_>) -> Result<Vec<(Window, String, f64)>, BackendError> {
+    let mut out = Vec::new();
+    for window in Window::ALL {
+        let (period, points, _, _) = window_attrs(window);
+        if let Some(p) = a.opt_str(period) {
+            out.push((window, p.to_owned(), a.float(points)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the windows onto a score item, on their boards when positive.
+fn put_windows(
+    item: &mut Item,
+    tenant: &TenantId,
+    user: &UserId,
+    windows: &[(Window, String, f64)],
+) {
+    for (window, period, points) in windows {
+        let (period_attr, points_attr, pk, sk) = window_attrs(*window);
+        item.insert(period_attr.into(), s(period.clone()));
+        item.insert(points_attr.into(), n(*points));
+        if *points > 0.0 {
+            item.insert(
+                pk.into(),
+                s(window_partition(tenant, *window, period, user)),
+            );
+            item.insert(sk.into(), n(*points));
+        }
     }
 }
 
@@ -248,6 +325,7 @@ impl DynamoStore {
                 let a = Attrs(&item);
                 read.score_versions.insert(user.clone(), a.num("version")?);
                 read.tiers.insert(user.clone(), tier_from(&a)?);
+                read.windows.insert(user.clone(), windows_from(&a)?);
                 if let Some(score) = decayed_from(&a)? {
                     read.touched.scores.insert(user.clone(), score);
                 }
@@ -315,12 +393,27 @@ impl ScoreStore for DynamoStore {
             let mut changed = Vec::with_capacity(standings.len());
             for (user, standing, previous) in standings {
                 let version = read.score_versions.get(&user).copied();
-                let item = score_item(tenant, &user, &standing, version.unwrap_or(0) + 1, lambda);
+                let mut item =
+                    score_item(tenant, &user, &standing, version.unwrap_or(0) + 1, lambda);
+                // What the event changed the user's score by: their points in the
+                // windows' current periods, and in the event's room.
+                let old = before.get(&user).copied().unwrap_or(Decayed::ZERO);
+                let delta = standing.score.minus(&old, lambda);
+                let kept = read.windows.get(&user);
+                let windows: Vec<(Window, String, f64)> = Window::ALL
+                    .into_iter()
+                    .map(|window| {
+                        let period = window.period_of(now_ms);
+                        let had = kept
+                            .and_then(|w| w.iter().find(|(w, p, _)| *w == window && *p == period))
+                            .map_or(0.0, |(_, _, points)| *points);
+                        let earned = read.touched.earned.get(&user).copied().unwrap_or(0.0);
+                        (window, period, had + earned)
+                    })
+                    .collect();
+                put_windows(&mut item, tenant, &user, &windows);
                 request = request.transact_items(put_versioned(&self.table, item, version)?);
                 if let Some(room) = room {
-                    // What the event changed the user's score by, earned in this room.
-                    let old = before.get(&user).copied().unwrap_or(Decayed::ZERO);
-                    let delta = standing.score.minus(&old, lambda);
                     let (there, version) = match read.rooms.get(&user) {
                         Some((score, version)) => (*score, Some(*version)),
                         None => (Decayed::ZERO, None),
@@ -419,7 +512,8 @@ impl ScoreStore for DynamoStore {
         }
         // The top `depth` of each shard hold the top `depth` of the board.
         let mut entries: Vec<(f64, BoardEntry)> = Vec::new();
-        for partition in board_partitions(tenant, board) {
+        let index = board_index(tenant, board);
+        for partition in &index.partitions {
             let mut start = None;
             let mut taken = 0u32;
             loop {
@@ -427,8 +521,9 @@ impl ScoreStore for DynamoStore {
                     .client
                     .query()
                     .table_name(&self.table)
-                    .index_name(LEADERBOARD_INDEX)
-                    .key_condition_expression("lbPk = :p")
+                    .index_name(index.index)
+                    .key_condition_expression("#pk = :p")
+                    .expression_attribute_names("#pk", index.pk)
                     .expression_attribute_values(":p", s(partition.clone()))
                     .scan_index_forward(false)
                     .limit(i32::try_from(depth - taken).unwrap_or(i32::MAX))
@@ -438,11 +533,17 @@ impl ScoreStore for DynamoStore {
                     .map_err(unavailable)?;
                 for item in page.items() {
                     let a = Attrs(item);
-                    let Some(score) = decayed_from(&a)? else {
-                        continue;
+                    let key = a.float(index.sk)?;
+                    let score = if board.decays() {
+                        match decayed_from(&a)? {
+                            Some(score) => score,
+                            None => continue,
+                        }
+                    } else {
+                        Decayed::new(key, 0)
                     };
                     entries.push((
-                        a.float("lbSk")?,
+                        key,
                         BoardEntry {
                             user: a.user("userId")?,
                             score,
@@ -472,28 +573,44 @@ impl ScoreStore for DynamoStore {
         user: &UserId,
     ) -> Result<Option<(Rank, Decayed)>, ScoreError> {
         let own = match board {
-            Board::Tenant => score_key(tenant, user),
+            Board::Tenant | Board::Window { .. } => score_key(tenant, user),
             Board::Room(room) => room_key(tenant, user, room),
         };
         let Some(item) = self.get(own).await? else {
             return Ok(None);
         };
         let a = Attrs(&item);
-        let (Some(_), Some(score)) = (a.0.get("lbSk"), decayed_from(&a)?) else {
+        let index = board_index(tenant, board);
+        if a.0.get(index.sk).is_none() {
             return Ok(None);
+        }
+        let mine = a.float(index.sk)?;
+        let score = match board {
+            Board::Window { window, period } => {
+                let (period_attr, _, _, _) = window_attrs(*window);
+                if a.opt_str(period_attr) != Some(period.as_str()) {
+                    return Ok(None);
+                }
+                Decayed::new(mine, 0)
+            }
+            _ => match decayed_from(&a)? {
+                Some(score) => score,
+                None => return Ok(None),
+            },
         };
-        let mine = a.float("lbSk")?;
         // Those above, counted no further than the exact ranks go.
         let mut above = 0u32;
-        for partition in board_partitions(tenant, board) {
+        for partition in &index.partitions {
             let mut start = None;
             loop {
                 let page = self
                     .client
                     .query()
                     .table_name(&self.table)
-                    .index_name(LEADERBOARD_INDEX)
-                    .key_condition_expression("lbPk = :p AND lbSk > :k")
+                    .index_name(index.index)
+                    .key_condition_expression("#pk = :p AND #sk > :k")
+                    .expression_attribute_names("#pk", index.pk)
+                    .expression_attribute_names("#sk", index.sk)
                     .expression_attribute_values(":p", s(partition.clone()))
                     .expression_attribute_values(":k", n(mine))
                     .select(aws_sdk_dynamodb::types::Select::Count)
@@ -646,7 +763,9 @@ impl ScoreStore for DynamoStore {
         };
         // The board key is the score's, which has not changed: keep it.
         let mut item = score_item(tenant, user, &standing, version + 1, 0.0);
-        for name in ["lbPk", "lbSk"] {
+        for name in [
+            "lbPk", "lbSk", "wk", "wkPts", "wkPk", "wkSk", "mo", "moPts", "moPk", "moSk",
+        ] {
             match Attrs(&item_before).0.get(name) {
                 Some(v) => item.insert(name.into(), v.clone()),
                 None => item.remove(name),

@@ -2,7 +2,7 @@
 //! any order, and tenants apart.
 
 use sideline_domain::scoring::{
-    breakdown, contributions, Activity, Decayed, Ledger, Parent, ScoringConfig, DAY_MS,
+    breakdown, contributions, Activity, Decayed, Ledger, Parent, ScoringConfig, Window, DAY_MS,
 };
 use sideline_domain::scoring::{Standing, Tier, TierState};
 use sideline_domain::tenant::TenantConfig;
@@ -403,6 +403,59 @@ pub async fn boards_order_by_the_score_now<S: ScoreStore>(store: &S) {
         .await
         .expect("past the end")
         .is_empty());
+    // Windowed boards: the points earned in the period, undecayed.
+    for window in Window::ALL {
+        let period = window.period_of(end);
+        let mut want: Vec<(f64, UserId)> = (0..12i64)
+            .filter(|n| window.period_of(end - n * 5 * DAY_MS) == period)
+            .map(|n| {
+                let extra = if n == 3 { 10.0 } else { 0.0 };
+                (
+                    10.0 * (n + 1) as f64 + extra,
+                    UserId::derive(&t, &format!("u{n}")),
+                )
+            })
+            .collect();
+        if window.period_of(end) == period && !want.iter().any(|(_, u)| *u == u3) {
+            want.push((10.0, u3.clone()));
+        }
+        want.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let board = Board::Window {
+            window,
+            period: period.clone(),
+        };
+        let got = store
+            .leaderboard(&t, &board, 0, 100)
+            .await
+            .expect("windowed board");
+        assert_eq!(got.len(), want.len(), "{window:?} {period}: {got:?}");
+        for (entry, (points, user)) in got.iter().zip(&want) {
+            assert_eq!(&entry.user, user, "{window:?}");
+            assert!(close(entry.score.value, *points), "{window:?}: {entry:?}");
+        }
+        let (first, _) = &want[0];
+        let (rank, score) = store
+            .rank(&t, &board, &want[0].1)
+            .await
+            .expect("rank")
+            .expect("on it");
+        assert_eq!(rank, Rank::Exact(1));
+        assert!(close(score.value, *first));
+        // Another period's board is another board.
+        let other = Board::Window {
+            window,
+            period: window.period_of(end - 400 * DAY_MS),
+        };
+        assert!(store
+            .leaderboard(&t, &other, 0, 100)
+            .await
+            .expect("empty")
+            .is_empty());
+        assert_eq!(
+            store.rank(&t, &other, &want[0].1).await.expect("rank"),
+            None
+        );
+    }
 }
 
 /// Checks are found when due, oldest first, until cleared; a promotion files one.
