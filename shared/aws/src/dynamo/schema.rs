@@ -22,6 +22,14 @@ pub fn window_index(window: sideline_domain::scoring::Window) -> &'static str {
     }
 }
 
+fn key_element(name: &str, kind: KeyType) -> Result<KeySchemaElement, BackendError> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .map_err(|e| BackendError::Unavailable(Box::new(e)))
+}
+
 fn number(name: &str) -> Result<AttributeDefinition, BackendError> {
     AttributeDefinition::builder()
         .attribute_name(name)
@@ -37,17 +45,10 @@ fn board_gsi(
     sk: &str,
     include: &[&str],
 ) -> Result<GlobalSecondaryIndex, BackendError> {
-    let key = |attr: &str, kind: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(attr)
-            .key_type(kind)
-            .build()
-            .map_err(|e| BackendError::Unavailable(Box::new(e)))
-    };
     GlobalSecondaryIndex::builder()
         .index_name(name)
-        .key_schema(key(pk, KeyType::Hash)?)
-        .key_schema(key(sk, KeyType::Range)?)
+        .key_schema(key_element(pk, KeyType::Hash)?)
+        .key_schema(key_element(sk, KeyType::Range)?)
         .projection(
             Projection::builder()
                 .projection_type(ProjectionType::Include)
@@ -90,21 +91,14 @@ impl DynamoStore {
                 .build()
                 .map_err(|e| BackendError::Unavailable(Box::new(e)))
         };
-        let key_el = |name: &str, kind: KeyType| {
-            KeySchemaElement::builder()
-                .attribute_name(name)
-                .key_type(kind)
-                .build()
-                .map_err(|e| BackendError::Unavailable(Box::new(e)))
-        };
         self.client
             .create_table()
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
             .attribute_definitions(attr("PK")?)
             .attribute_definitions(attr("SK")?)
-            .key_schema(key_el("PK", KeyType::Hash)?)
-            .key_schema(key_el("SK", KeyType::Range)?)
+            .key_schema(key_element("PK", KeyType::Hash)?)
+            .key_schema(key_element("SK", KeyType::Range)?)
             .attribute_definitions(attr("lbPk")?)
             .attribute_definitions(number("lbSk")?)
             .attribute_definitions(attr("wkPk")?)
