@@ -182,6 +182,16 @@ impl TenantConfig {
         Ok(config)
     }
 
+    /// Reads a document that was checked when it was stored (the store's own
+    /// copy): the same checks, without the field paths a writer needs, which keeps
+    /// the path-tracking deserializer out of every function that only reads.
+    pub fn from_stored(text: &str) -> Result<Self, ConfigDocError> {
+        let config: TenantConfig =
+            serde_json::from_str(text).map_err(|e| ConfigDocError::at(".", e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
     /// The checks types cannot express: ranges and order.
     pub fn validate(&self) -> Result<(), ConfigDocError> {
         let s = &self.scoring;
@@ -307,6 +317,13 @@ mod tests {
         );
         assert_eq!(path("[]"), ".");
         assert_eq!(path(r#"{} {}"#), ".");
+    }
+
+    #[test]
+    fn stored_documents_read_back() {
+        let text = TenantConfig::default().to_value().to_string();
+        assert_eq!(TenantConfig::from_stored(&text).unwrap(), TenantConfig::default());
+        assert!(TenantConfig::from_stored(r#"{"tiers": {"silver": 900}}"#).is_err());
     }
 
     #[test]

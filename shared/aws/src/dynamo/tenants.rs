@@ -39,7 +39,7 @@ fn config_from(item: &Item) -> Result<VersionedConfig, BackendError> {
     let version = u64::try_from(a.num("version")?)
         .map_err(|_| BackendError::corrupt("negative config version"))?;
     // Documents were checked when stored; one that no longer reads is corrupt.
-    let config = TenantConfig::parse(a.str("doc")?)
+    let config = TenantConfig::from_stored(a.str("doc")?)
         .map_err(|e| BackendError::corrupt(format!("config version {version}: {e}")))?;
     Ok(VersionedConfig {
         version,
