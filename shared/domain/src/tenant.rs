@@ -322,7 +322,10 @@ mod tests {
     #[test]
     fn stored_documents_read_back() {
         let text = TenantConfig::default().to_value().to_string();
-        assert_eq!(TenantConfig::from_stored(&text).unwrap(), TenantConfig::default());
+        assert_eq!(
+            TenantConfig::from_stored(&text).unwrap(),
+            TenantConfig::default()
+        );
         assert!(TenantConfig::from_stored(r#"{"tiers": {"silver": 900}}"#).is_err());
     }
 
