@@ -127,6 +127,21 @@ pub enum StandingError {
     Config(#[from] ConfigStoreError),
 }
 
+/// A user's score and tier now, as a read that writes nothing: a tier decay has
+/// taken down shows as it is now, and the demotion pass (or the server API's
+/// read) writes it.
+pub async fn peek_score<P: Ports>(
+    ports: &P,
+    settings: &TenantSettings,
+    tenant: &TenantId,
+    user: &UserId,
+) -> Result<ScoreView, StandingError> {
+    let now_ms = ports.clock().now_ms();
+    let current = settings.current(ports.store(), tenant, now_ms).await?;
+    let standing = ports.store().user_score(tenant, user).await?;
+    Ok(score_view(user, standing.as_ref(), &current.config, now_ms))
+}
+
 /// A user's score and tier now. A tier that decay has taken below its floor
 /// (past the wait after promotion) is written down here, so the demotion happens
 /// when it is due and not only when the user next acts; the change makes its

@@ -182,13 +182,21 @@ impl TenantConfig {
         Ok(config)
     }
 
-    /// Reads a document that was checked when it was stored (the store's own
-    /// copy): the same checks, without the field paths a writer needs, which keeps
-    /// the path-tracking deserializer out of every function that only reads.
+    /// Reads a document that was checked whole when it was stored (the store's
+    /// own copy). Only what the arithmetic relies on is checked again — a decay
+    /// that is a number and not negative, thresholds that increase — which keeps
+    /// the writer's checks and field paths out of every function that only reads.
     pub fn from_stored(text: &str) -> Result<Self, ConfigDocError> {
         let config: TenantConfig =
             serde_json::from_str(text).map_err(|e| ConfigDocError::at(".", e.to_string()))?;
-        config.validate()?;
+        let decay = config.scoring.decay_per_day;
+        let t = &config.tiers;
+        if !(decay.is_finite() && decay >= 0.0) {
+            return Err(ConfigDocError::at("scoring.decayPerDay", "not a decay"));
+        }
+        if !(t.silver > 0.0 && t.gold > t.silver && t.platinum > t.gold) {
+            return Err(ConfigDocError::at("tiers", "thresholds do not increase"));
+        }
         Ok(config)
     }
 

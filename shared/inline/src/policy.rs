@@ -173,7 +173,10 @@ impl Policies {
         let Some(section) = section else {
             return Cow::Borrowed(base);
         };
-        let patched = PolicyPatch::deserialize(serde_json::Value::Object(section.clone()))
+        // Through the text, as `from_json` reads it: one deserializer of patches
+        // in the binary rather than two.
+        let patched = serde_json::to_string(section)
+            .and_then(|text| serde_json::from_str::<PolicyPatch>(&text))
             .map_err(|e| e.to_string())
             .and_then(|patch| patch.apply(&base.config).map_err(|e| e.to_string()));
         match patched {

@@ -21,10 +21,9 @@ impl Action for Join {
         let role = ctx.identity.role_in(&room);
         // A banned user may not (re)join: the ban closed their sockets, and a new
         // connection is refused here (tenant-wide bans already at `$connect`).
-        let (sanctions, tier) = tokio::join!(ctx.sanctions(), ctx.tier());
-        let sanctions = sanctions?;
+        let sanctions = ctx.sanctions().await?;
         ctx.refuse_if_sanctioned(&sanctions, &room, &[SanctionKind::Ban])?;
-        let (tier, _) = tier?;
+        let (tier, _) = ctx.tier().await?;
         let member = Member {
             connection_id: ctx.connection.clone(),
             user: ctx.identity.user.clone(),

@@ -1,7 +1,8 @@
 //! `score`: the caller's engagement score and tier now, answered by a `score`
-//! frame. A tier that decay has taken down is settled by this read.
+//! frame. The read writes nothing: a tier decay has taken down shows as it is
+//! now, and the demotion pass writes it (with its frame and event).
 
-use sideline_app::standing::read_score;
+use sideline_app::standing::peek_score;
 use sideline_ports::Ports;
 use sideline_protocol::{FrameError, Score, ServerFrame};
 
@@ -11,7 +12,7 @@ use crate::Context;
 
 impl Action for Score {
     async fn apply<P: Ports>(self, ctx: &Context<'_, P>) -> Result<(), FrameError> {
-        let view = read_score(
+        let view = peek_score(
             &ctx.deps.ports,
             &ctx.deps.settings,
             &ctx.identity.tenant,
