@@ -9,25 +9,16 @@ use moderation::classifier::HttpClassifier;
 use moderation::handle_sqs;
 use moderation::stage::StageDeps;
 use sideline_app::standing::TenantSettings;
-use sideline_aws::{sdk, ApiGatewayConnections, DynamoStore};
-use sideline_domain::config::{idempotency_window, Env, Limits};
+use sideline_aws::sdk;
+use sideline_domain::config::{idempotency_window, Limits};
 use sideline_inline::policy::Policies;
 use sideline_lambda::{boot, serve, Error};
-use sideline_ports::{Adapters, SystemClock};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let env = boot();
-    let sdk = sdk::from_env(&env)?;
     let deps = StageDeps {
-        ports: Adapters {
-            store: DynamoStore::from_sdk(&sdk, env.required("TABLE_NAME")?),
-            connections: ApiGatewayConnections::for_endpoint(
-                &sdk,
-                &env.required("CONNECTIONS_ENDPOINT")?,
-            ),
-            clock: SystemClock,
-        },
+        ports: sdk::ports_from_env(&env)?,
         limits: Limits::from_env(&env)?,
         policies: Policies::from_env(&env)?,
         classifier: HttpClassifier::from_env(&env)?,

@@ -9,24 +9,14 @@ use std::sync::Arc;
 
 use scoring::{handle, ScoringDeps};
 use sideline_app::standing::TenantSettings;
-use sideline_aws::{sdk, ApiGatewayConnections, DynamoStore};
-use sideline_domain::config::Env;
+use sideline_aws::sdk;
 use sideline_lambda::{boot, serve_fallible, Error};
-use sideline_ports::{Adapters, SystemClock};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let env = boot();
-    let sdk = sdk::from_env(&env)?;
     let deps = ScoringDeps {
-        ports: Adapters {
-            store: DynamoStore::from_sdk(&sdk, env.required("TABLE_NAME")?),
-            connections: ApiGatewayConnections::for_endpoint(
-                &sdk,
-                &env.required("CONNECTIONS_ENDPOINT")?,
-            ),
-            clock: SystemClock,
-        },
+        ports: sdk::ports_from_env(&env)?,
         settings: Arc::new(TenantSettings::default()),
     };
     serve_fallible(|payload| handle(payload, &deps)).await

@@ -61,6 +61,29 @@ pub fn local(endpoint: &str) -> SdkConfig {
         .build()
 }
 
+/// The ports a Lambda function runs on: the table (`TABLE_NAME`), `@connections`
+/// (`CONNECTIONS_ENDPOINT`) and the system clock, from the environment.
+pub fn ports_from_env(
+    env: &impl Env,
+) -> Result<
+    sideline_ports::Adapters<
+        crate::DynamoStore,
+        crate::ApiGatewayConnections,
+        sideline_ports::SystemClock,
+    >,
+    ConfigError,
+> {
+    let sdk = from_env(env)?;
+    Ok(sideline_ports::Adapters {
+        store: crate::DynamoStore::from_sdk(&sdk, env.required("TABLE_NAME")?),
+        connections: crate::ApiGatewayConnections::for_endpoint(
+            &sdk,
+            &env.required("CONNECTIONS_ENDPOINT")?,
+        ),
+        clock: sideline_ports::SystemClock,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -647,40 +647,23 @@ impl ScoreStore for DynamoStore {
     ) -> Result<Vec<DueDemotion>, ScoreError> {
         let from = until_ms.saturating_sub(DEMOTION_LOOKBACK_MS);
         let mut out = Vec::new();
+        // An hour's checks are few: each partition is read whole, oldest first.
         for hour in from.div_euclid(HOUR_MS)..=until_ms.div_euclid(HOUR_MS) {
-            let mut start = None;
-            loop {
-                let page = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("PK = :p AND SK < :max")
-                    .expression_attribute_values(":p", s(format!("DEMOTE#{hour}")))
-                    .expression_attribute_values(
-                        ":max",
-                        s(format!("{:013}", until_ms.saturating_add(1))),
-                    )
-                    .limit(i32::try_from(limit - out.len()).unwrap_or(i32::MAX).max(1))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                for item in page.items() {
-                    let a = Attrs(item);
-                    out.push(DueDemotion {
-                        tenant: TenantId::parse(a.str("tenant")?)
-                            .map_err(|e| BackendError::corrupt(e.to_string()))?,
-                        user: a.user("userId")?,
-                        due_ms: a.num("due")?,
-                    });
-                }
+            let max = s(format!("{:013}", until_ms.saturating_add(1)));
+            for item in self
+                .query_sk(format!("DEMOTE#{hour}"), "SK < :a", max, None)
+                .await?
+            {
                 if out.len() >= limit {
                     return Ok(out);
                 }
-                match page.last_evaluated_key {
-                    Some(next) if !next.is_empty() => start = Some(next),
-                    _ => break,
-                }
+                let a = Attrs(&item);
+                out.push(DueDemotion {
+                    tenant: TenantId::parse(a.str("tenant")?)
+                        .map_err(|e| BackendError::corrupt(e.to_string()))?,
+                    user: a.user("userId")?,
+                    due_ms: a.num("due")?,
+                });
             }
         }
         Ok(out)
@@ -703,34 +686,15 @@ impl ScoreStore for DynamoStore {
         user: &UserId,
     ) -> Result<Vec<(BucketKey, Bucket)>, ScoreError> {
         let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :b)")
-                .expression_attribute_values(":pk", s(score_pk(tenant, user)))
-                .expression_attribute_values(":b", s("B#"))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in page.items() {
-                let a = Attrs(item);
-                let key = bucket_from_sk(user, a.str("SK")?)?;
-                out.push((
-                    key,
-                    Bucket {
-                        raw: a.float("raw")?,
-                        sum: decayed_from(&a)?,
-                    },
-                ));
-            }
-            match page.last_evaluated_key {
-                Some(next) if !next.is_empty() => start = Some(next),
-                _ => break,
-            }
+        for item in self.query_prefix(score_pk(tenant, user), "B#").await? {
+            let a = Attrs(&item);
+            out.push((
+                bucket_from_sk(user, a.str("SK")?)?,
+                Bucket {
+                    raw: a.float("raw")?,
+                    sum: decayed_from(&a)?,
+                },
+            ));
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
