@@ -75,10 +75,17 @@ if [ "${SIDELINE_SKIP_SAM_BUILD:-0}" != "1" ]; then
     step "sam build (cargo-lambda, release)"
     AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" SAM_CLI_TELEMETRY=0 \
         sam build --beta-features --build-dir "$cache/sam-build" --cache-dir "$cache/sam-cache"
-    echo "bootstrap sizes (bytes):"
+    echo "bootstrap sizes (bytes; each must stay under 8,000,000):"
+    too_big=0
     for fn in "$cache"/sam-build/*/bootstrap; do
-        printf '  %-24s %s\n' "$(basename "$(dirname "$fn")")" "$(wc -c <"$fn")"
+        size=$(wc -c <"$fn")
+        printf '  %-24s %s\n' "$(basename "$(dirname "$fn")")" "$size"
+        if [ "$size" -ge 8000000 ]; then too_big=1; fi
     done
+    if [ "$too_big" = 1 ]; then
+        echo "a bootstrap is 8 MB or more" >&2
+        exit 1
+    fi
 fi
 
 step "all checks passed"
