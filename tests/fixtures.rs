@@ -251,7 +251,8 @@ async fn every_sample_event_runs_through_its_handler() {
                     retry: sideline_app::publish::RetryPolicy::default(),
                     host_secret: None,
                 };
-                let response = ingest::handle_stream(event, &sink, &config).await;
+                let response =
+                    ingest::handle_stream(event, &sink, &config, &ingest::Unstamped).await;
                 let types: Vec<String> =
                     sink.accepted().into_iter().map(|e| e.detail_type).collect();
                 assert_eq!(

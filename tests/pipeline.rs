@@ -245,7 +245,8 @@ async fn stored_changes_reach_an_sqs_target_through_ingest_and_eventbridge_on_mo
 
     let (bus, sqs, queue) = bus_to_queue(&endpoint).await;
     let sink = EventBridgeSink::from_sdk(&local_sdk_config(&endpoint));
-    let response = ingest::handle_stream(batch.clone(), &sink, &config(&bus)).await;
+    let response =
+        ingest::handle_stream(batch.clone(), &sink, &config(&bus), &ingest::Unstamped).await;
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
     let delivered = receive(&sqs, &queue, EXPECTED.len()).await;
     let first = summary(&delivered);
@@ -274,7 +275,7 @@ async fn stored_changes_reach_an_sqs_target_through_ingest_and_eventbridge_on_mo
     assert_eq!(correlation["community.room.left"], "req-leave");
 
     // The stream redelivers the same records: the events keep their ids.
-    let response = ingest::handle_stream(batch, &sink, &config(&bus)).await;
+    let response = ingest::handle_stream(batch, &sink, &config(&bus), &ingest::Unstamped).await;
     assert!(response.batch_item_failures.is_empty());
     let again = summary(&receive(&sqs, &queue, EXPECTED.len()).await);
     assert_eq!(
@@ -336,7 +337,7 @@ async fn a_partially_failed_put_is_retried_for_the_failed_entries_only_on_moto()
         ),
         sent: std::sync::Mutex::new(Vec::new()),
     };
-    let response = ingest::handle_stream(batch, &flaky, &config(&bus)).await;
+    let response = ingest::handle_stream(batch, &flaky, &config(&bus), &ingest::Unstamped).await;
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
     assert_eq!(
         *flaky.sent.lock().unwrap(),

@@ -600,3 +600,115 @@ async fn the_demotion_pass_takes_down_tiers_decay_has_undone() {
     let again = run.stack.devstack.demotion_pass().await.expect("pass");
     assert_eq!(again.checked, 0, "{again:?}");
 }
+
+/// An experiment in the settings document: each arm earns and is held by its own
+/// settings, the server API says which arm a user is in, and their events carry it.
+#[tokio::test]
+async fn an_experiment_scores_each_arm_by_its_settings_and_marks_its_events() {
+    use sideline_domain::tenant::TenantConfig;
+
+    let doc = r#"{"experiment": {"name": "thread_weight", "variants": [
+        {"name": "control", "percent": 40},
+        {"name": "double", "percent": 40, "scoring": {"threadStart": 20, "replyReceived": 4},
+         "tiers": {"silver": 20}}]}}"#;
+    let config = TenantConfig::parse(doc).expect("a good document");
+    let tenant = TenantId::parse("acme").expect("tenant");
+    // One user in each arm and one in none, found by the same hash the functions use.
+    let arm_of = |sub: &str| {
+        config
+            .enrolment(&UserId::derive(&tenant, sub))
+            .map(|(_, v)| v.name.clone())
+    };
+    let pick = |want: Option<&str>| {
+        (0..1000)
+            .map(|n| format!("fan-{n}"))
+            .find(|sub| arm_of(sub).as_deref() == want)
+            .expect("a user in that arm")
+    };
+    let (treated, control, outside) = (pick(Some("double")), pick(Some("control")), pick(None));
+
+    let clock = Arc::new(ManualClock::at(T0));
+    let shared = SharedClock(clock.clone());
+    let stack = Stack::start_with(move |c| {
+        c.clock = shared;
+        c.host_events_secret = Some(SECRET.to_owned());
+    })
+    .await;
+    let run = Run { stack, clock };
+    let (status, body) = run
+        .api("PUT", "/v1/tenants/acme/config", doc, &[("If-Match", "0")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let mut clients = Vec::new();
+    for sub in [&treated, &control, &outside] {
+        let mut c = run.stack.connect("acme", sub, "member").await;
+        c.join("match:1").await;
+        clients.push(c);
+    }
+    // Each starts a thread; the control user replies to the treated one's.
+    let mut threads = Vec::new();
+    for (i, c) in clients.iter_mut().enumerate() {
+        let ack = sent(c, send("match:1", &format!("thread {i}"), &format!("t{i}"))).await;
+        threads.push(ack["messageId"].clone());
+    }
+    let mut reply = send("match:1", "a reply", "r1");
+    reply["replyTo"] = threads[0].clone();
+    sent(&mut clients[1], reply).await;
+    run.drain().await;
+
+    let now = T0 + DAY_MS;
+    run.clock.set_ms(now);
+    let expected = [
+        (&treated, decayed(20.0 + 4.0, T0, now), Some("double")),
+        (&control, decayed(10.0 + 5.0, T0, now), Some("control")),
+        (&outside, decayed(10.0, T0, now), None),
+    ];
+    for ((sub, want, arm), client) in expected.into_iter().zip(clients.iter_mut()) {
+        let score = run.score(sub, client).await;
+        assert!(close(score, want), "{sub}: {score} against {want}");
+        let (_, body) = run
+            .api(
+                "GET",
+                &format!("/v1/tenants/acme/users/{sub}/score"),
+                "",
+                &[],
+            )
+            .await;
+        assert_eq!(body["variant"].as_str(), arm, "{body}");
+        let experiment = arm.map(|_| "thread_weight");
+        assert_eq!(body["experiment"].as_str(), experiment, "{body}");
+    }
+    // The treated user's arm has silver at 20: their 24 points hold it.
+    let (_, body) = run
+        .api(
+            "GET",
+            &format!("/v1/tenants/acme/users/{treated}/score"),
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(body["tier"], "silver", "{body}");
+
+    // Every message event names its author's arm, and only enrolled authors'.
+    let mut seen = 0;
+    for entry in run.stack.devstack.published() {
+        if entry.detail_type != "community.message.sent" {
+            continue;
+        }
+        let detail: Value = serde_json::from_str(&entry.detail).expect("detail");
+        let author = detail["actor"]["canonicalId"].as_str().expect("actor");
+        let (_, _, arm) = expected
+            .iter()
+            .find(|(sub, _, _)| uid(sub) == author)
+            .expect("one of the three");
+        assert_eq!(detail["meta"]["variant"].as_str(), *arm, "{detail}");
+        assert_eq!(
+            detail["meta"]["experiment"].as_str(),
+            arm.map(|_| "thread_weight"),
+            "{detail}"
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 4);
+}

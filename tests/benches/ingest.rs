@@ -143,6 +143,7 @@ async fn run(endpoint: &str, label: &str, fail_every: usize) {
             },
             &sink,
             &config,
+            &ingest::Unstamped,
         )
         .await;
         failed += response.batch_item_failures.len();

@@ -8,7 +8,7 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /v1/tenants/{tenant}/users/{user}/score` | score, tier, points to the next tier, privileges, breakdown, last activity |
+//! | `GET /v1/tenants/{tenant}/users/{user}/score` | score, tier, points to the next tier, privileges, breakdown, last activity, experiment variant |
 //! | `GET /v1/tenants/{tenant}/leaderboard?room=&window=&period=&limit=&cursor=&user=` | a page of the tenant's board (no `room`), a room's, or a week's / month's points, and `user`'s place |
 //! | `GET /v1/tenants/{tenant}/config[?version=N]` | the settings document in force (version 0: the defaults), or an old version |
 //! | `PUT /v1/tenants/{tenant}/config` | stores a new version; `If-Match: <version read>`; 409 if stale, 400 with the field's path if bad |
@@ -338,7 +338,8 @@ async fn score<P: Ports>(
         Ok(buckets) => buckets,
         Err(err) => return backend(&err),
     };
-    let parts: BTreeMap<&str, f64> = breakdown(&buckets, &current.config.scoring, now_ms);
+    let config = &current.config;
+    let parts: BTreeMap<&str, f64> = breakdown(&buckets, config.scoring_for(&user), now_ms);
     let mut body = serde_json::to_value(&view).unwrap_or_default();
     if let Value::Object(map) = &mut body {
         map.insert("breakdown".into(), json!(parts));
@@ -347,6 +348,15 @@ async fn score<P: Ports>(
             json!(standing.map(|s| format_time(s.score.at_ms))),
         );
         map.insert("configVersion".into(), json!(current.version));
+        let enrolment = config.enrolment(&user);
+        map.insert(
+            "experiment".into(),
+            json!(enrolment.map(|(experiment, _)| &experiment.name)),
+        );
+        map.insert(
+            "variant".into(),
+            json!(enrolment.map(|(_, variant)| &variant.name)),
+        );
     }
     ApiResponse::json(200, &body)
 }

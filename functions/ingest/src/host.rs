@@ -16,9 +16,9 @@ use sideline_domain::ids::{RoomId, TenantId, UserId};
 use sideline_domain::time::format_time;
 use sideline_ports::{EventSink, PutEntry};
 use sideline_token::signing::{self, Scheme};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
-use crate::IngestConfig;
+use crate::{IngestConfig, Stamp};
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -190,6 +190,7 @@ pub async fn handle_host_events<E: EventSink>(
     sink: &E,
     config: &IngestConfig,
     now_ms: i64,
+    stamp: &impl Stamp,
 ) -> HttpResponse {
     let Some(secret) = config.host_secret.as_deref() else {
         return refuse(403, "host events are not enabled (no secret configured)");
@@ -219,7 +220,14 @@ pub async fn handle_host_events<E: EventSink>(
     let mut origin = Vec::new();
     let mut rejected = Vec::new();
     for (index, raw) in events.iter().enumerate() {
-        match envelope(raw, now_ms).and_then(|env| {
+        let mut made = envelope(raw, now_ms);
+        if let Ok(env) = &mut made {
+            if let Err(err) = stamp.stamp(env).await {
+                error!(error = %err, "could not read the tenant's experiment");
+                return refuse(503, "settings unavailable; send the batch again");
+            }
+        }
+        match made.and_then(|env| {
             serde_json::to_string(&env)
                 .map(|detail| (env.event_type, detail))
                 .map_err(|e| e.to_string())

@@ -9,13 +9,18 @@
 //! queue). Events of records retried this way keep their `eventId`, so consumers
 //! drop the repeats.
 
+use std::future::Future;
+
 use serde_json::Value;
 use sideline_app::publish::{publish, RetryPolicy};
+use sideline_app::standing::TenantSettings;
 use sideline_aws::stream::{decode, StreamEvent};
 use sideline_domain::config::{ConfigError, Env};
+use sideline_domain::events::Envelope;
+use sideline_domain::ids::{TenantId, UserId};
 use sideline_domain::outbox::event_for;
 use sideline_lambda::{BatchItemFailure, BatchResponse};
-use sideline_ports::{Clock, EventSink, PutEntry};
+use sideline_ports::{Clock, ConfigStoreError, EventSink, PutEntry, TenantConfigs};
 use tracing::{error, info, info_span, Instrument};
 
 pub mod host;
@@ -58,6 +63,57 @@ impl IngestConfig {
     }
 }
 
+/// Marks the events of users enrolled in their tenant's experiment with
+/// `meta.experiment` and `meta.variant`, so analytics can compare the arms.
+pub trait Stamp: Send + Sync {
+    fn stamp(
+        &self,
+        envelope: &mut Envelope,
+    ) -> impl Future<Output = Result<(), ConfigStoreError>> + Send;
+}
+
+/// Stamps nothing (the event mapping alone, in tests).
+pub struct Unstamped;
+
+impl Stamp for Unstamped {
+    async fn stamp(&self, _: &mut Envelope) -> Result<(), ConfigStoreError> {
+        Ok(())
+    }
+}
+
+/// Stamps from each tenant's settings document, read as the other functions read
+/// it (cached, re-read within a minute of a change).
+pub struct Experiments<'a, S, K> {
+    pub store: &'a S,
+    pub settings: &'a TenantSettings,
+    pub clock: &'a K,
+}
+
+impl<S: TenantConfigs, K: Clock> Stamp for Experiments<'_, S, K> {
+    async fn stamp(&self, envelope: &mut Envelope) -> Result<(), ConfigStoreError> {
+        // Events by the system or a moderator's tool name no user.
+        let (Ok(tenant), Ok(user)) = (
+            TenantId::parse(&envelope.tenant_id),
+            UserId::parse(&envelope.actor.canonical_id),
+        ) else {
+            return Ok(());
+        };
+        let current = self
+            .settings
+            .current(self.store, &tenant, self.clock.now_ms())
+            .await?;
+        if let Some((experiment, variant)) = current.config.enrolment(&user) {
+            envelope
+                .meta
+                .insert("experiment".into(), experiment.name.clone().into());
+            envelope
+                .meta
+                .insert("variant".into(), variant.name.clone().into());
+        }
+        Ok(())
+    }
+}
+
 /// A payload `ingest` cannot read (neither a stream batch nor an HTTP request).
 #[derive(Debug, thiserror::Error)]
 #[error("ingest cannot read this payload")]
@@ -80,13 +136,16 @@ pub async fn handle<E: EventSink, K: Clock>(
     sink: &E,
     config: &IngestConfig,
     clock: &K,
+    stamp: &impl Stamp,
 ) -> Result<Value, UnreadablePayload> {
     Ok(if payload.get("Records").is_some() {
         let batch: StreamEvent = serde_json::from_value(payload)?;
-        serde_json::to_value(handle_stream(batch, sink, config).await)?
+        serde_json::to_value(handle_stream(batch, sink, config, stamp).await)?
     } else {
         let request: host::HttpRequest = serde_json::from_value(payload)?;
-        serde_json::to_value(host::handle_host_events(request, sink, config, clock.now_ms()).await)?
+        serde_json::to_value(
+            host::handle_host_events(request, sink, config, clock.now_ms(), stamp).await,
+        )?
     })
 }
 
@@ -95,6 +154,7 @@ pub async fn handle_stream<E: EventSink>(
     event: StreamEvent,
     sink: &E,
     config: &IngestConfig,
+    stamp: &impl Stamp,
 ) -> BatchResponse {
     let span = info_span!("ingest_batch", records = event.records.len());
     async move {
@@ -102,23 +162,31 @@ pub async fn handle_stream<E: EventSink>(
         let mut origin = Vec::new(); // entry index -> record index
         let mut failed_records = Vec::new();
         for (index, record) in event.records.iter().enumerate() {
-            let _record = info_span!("record", sequence = %record.dynamodb.sequence_number).entered();
+            let sequence = &record.dynamodb.sequence_number;
             match decode(record).map(|decoded| decoded.as_ref().and_then(event_for)) {
-                Ok(Some(envelope)) => match serde_json::to_string(&envelope) {
-                    Ok(detail) => {
-                        entries.push(PutEntry {
-                            source: config.source.clone(),
-                            detail_type: envelope.event_type.clone(),
-                            detail,
-                            event_bus_name: config.bus.clone(),
-                        });
-                        origin.push(index);
-                    }
-                    Err(err) => {
-                        error!(sequence = %record.dynamodb.sequence_number, error = %err, "could not serialise event");
+                Ok(Some(mut envelope)) => {
+                    if let Err(err) = stamp.stamp(&mut envelope).await {
+                        // Retried: an event is not sent without its arm.
+                        error!(%sequence, error = %err, "could not read the tenant's experiment");
                         failed_records.push(index);
+                        continue;
                     }
-                },
+                    match serde_json::to_string(&envelope) {
+                        Ok(detail) => {
+                            entries.push(PutEntry {
+                                source: config.source.clone(),
+                                detail_type: envelope.event_type.clone(),
+                                detail,
+                                event_bus_name: config.bus.clone(),
+                            });
+                            origin.push(index);
+                        }
+                        Err(err) => {
+                            error!(%sequence, error = %err, "could not serialise event");
+                            failed_records.push(index);
+                        }
+                    }
+                }
                 Ok(None) => {}
                 Err(err) => {
                     error!(error = %err, "unreadable stream record");

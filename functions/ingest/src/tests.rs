@@ -38,7 +38,7 @@ fn envelopes(sink: &RecordingSink) -> Vec<Envelope> {
 #[tokio::test]
 async fn interactions_become_events_and_the_rest_is_skipped() {
     let sink = RecordingSink::new();
-    let response = handle_stream(batch(), &sink, &config()).await;
+    let response = handle_stream(batch(), &sink, &config(), &crate::Unstamped).await;
     let events = envelopes(&sink);
     let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(
@@ -85,9 +85,9 @@ async fn interactions_become_events_and_the_rest_is_skipped() {
 #[tokio::test]
 async fn a_replayed_batch_yields_the_same_event_ids() {
     let first = RecordingSink::new();
-    handle_stream(batch(), &first, &config()).await;
+    handle_stream(batch(), &first, &config(), &crate::Unstamped).await;
     let again = RecordingSink::new();
-    handle_stream(batch(), &again, &config()).await;
+    handle_stream(batch(), &again, &config(), &crate::Unstamped).await;
     let ids = |s: &RecordingSink| {
         envelopes(s)
             .into_iter()
@@ -104,7 +104,7 @@ async fn a_replayed_batch_yields_the_same_event_ids() {
 #[tokio::test]
 async fn a_record_whose_event_cannot_be_put_is_reported_for_retry() {
     let sink = RecordingSink::rejecting(|e| e.detail_type == "community.reaction.added");
-    let response = handle_stream(batch(), &sink, &config()).await;
+    let response = handle_stream(batch(), &sink, &config(), &crate::Unstamped).await;
     let failed: Vec<&str> = response
         .batch_item_failures
         .iter()
@@ -161,7 +161,8 @@ mod host_events {
     }
 
     async fn call(request: HttpRequest, sink: &RecordingSink) -> (u16, Value) {
-        let response = handle_host_events(request, sink, &config(), NOW_MS).await;
+        let response =
+            handle_host_events(request, sink, &config(), NOW_MS, &crate::Unstamped).await;
         (
             response.status_code,
             serde_json::from_str(&response.body).expect("JSON answer"),
@@ -288,8 +289,111 @@ mod host_events {
 
         let mut off = config();
         off.host_secret = None;
-        let response =
-            handle_host_events(signed(&body, SECRET, NOW_MS / 1000), &sink, &off, NOW_MS).await;
+        let response = handle_host_events(
+            signed(&body, SECRET, NOW_MS / 1000),
+            &sink,
+            &off,
+            NOW_MS,
+            &crate::Unstamped,
+        )
+        .await;
         assert_eq!(response.status_code, 403);
+    }
+}
+
+mod experiments {
+    use sideline_app::standing::TenantSettings;
+    use sideline_domain::ids::{TenantId, UserId};
+    use sideline_domain::tenant::{TenantConfig, VersionedConfig};
+    use sideline_memory::MemoryStore;
+    use sideline_ports::{BackendError, ConfigStoreError, ManualClock, TenantConfigs};
+
+    use super::*;
+    use crate::Experiments;
+
+    const NOW_MS: i64 = 1_764_000_000_000;
+
+    async fn stamped(store: &impl TenantConfigs) -> (Vec<Envelope>, usize) {
+        let sink = RecordingSink::new();
+        let settings = TenantSettings::default();
+        let clock = ManualClock::at(NOW_MS);
+        let stamp = Experiments {
+            store,
+            settings: &settings,
+            clock: &clock,
+        };
+        let response = handle_stream(batch(), &sink, &config(), &stamp).await;
+        (envelopes(&sink), response.batch_item_failures.len())
+    }
+
+    #[tokio::test]
+    async fn events_of_enrolled_users_carry_their_arm() {
+        let store = MemoryStore::new();
+        let tenant = TenantId::parse("demo").unwrap();
+        let doc = TenantConfig::parse(
+            r#"{"experiment": {"name": "reply_weight", "variants": [
+                {"name": "control", "percent": 50},
+                {"name": "double", "percent": 50, "scoring": {"reply": 10}}]}}"#,
+        )
+        .unwrap();
+        store
+            .put_tenant_config(&tenant, 0, &doc, NOW_MS)
+            .await
+            .unwrap();
+        let (events, failed) = stamped(&store).await;
+        assert_eq!(failed, 1, "only the unreadable record");
+        let mut users = 0;
+        for event in &events {
+            let arm = doc
+                .enrolment(&UserId::parse(&event.actor.canonical_id).unwrap())
+                .map(|(_, v)| v.name.as_str());
+            assert_eq!(
+                event.meta.get("variant").and_then(|v| v.as_str()),
+                arm,
+                "{}",
+                event.event_type
+            );
+            assert_eq!(
+                event.meta.get("experiment").and_then(|v| v.as_str()),
+                Some("reply_weight")
+            );
+            users += 1;
+        }
+        assert_eq!(users, 5);
+        // Without an experiment nothing is added.
+        let plain = MemoryStore::new();
+        let (events, _) = stamped(&plain).await;
+        assert!(events.iter().all(|e| !e.meta.contains_key("variant")));
+    }
+
+    /// Settings that cannot be read.
+    struct Down;
+
+    impl TenantConfigs for Down {
+        async fn tenant_config(
+            &self,
+            _: &TenantId,
+            _: Option<u64>,
+        ) -> Result<Option<VersionedConfig>, ConfigStoreError> {
+            Err(BackendError::unavailable(std::io::Error::other("table down")).into())
+        }
+
+        async fn put_tenant_config(
+            &self,
+            _: &TenantId,
+            _: u64,
+            _: &TenantConfig,
+            _: i64,
+        ) -> Result<u64, ConfigStoreError> {
+            Err(BackendError::unavailable(std::io::Error::other("table down")).into())
+        }
+    }
+
+    #[tokio::test]
+    async fn an_event_is_not_sent_without_its_arm() {
+        let (events, failed) = stamped(&Down).await;
+        // Every user's event is retried (with the unreadable one); none is sent bare.
+        assert!(events.is_empty(), "{events:?}");
+        assert_eq!(failed, 6);
     }
 }

@@ -25,7 +25,7 @@ use sideline_domain::events::{BusEvent, EventData};
 use sideline_domain::ids::{RoomId, TenantId, UserId};
 use sideline_domain::message::{MessageId, StoredMessage, Visibility};
 use sideline_domain::moderation::{DecisionKind, Stage};
-use sideline_domain::scoring::{contributions, Activity, Parent};
+use sideline_domain::scoring::{contributions_for, Activity, Parent};
 use sideline_domain::time::parse_time;
 use sideline_lambda::{BatchItemFailure, BatchResponse, SqsEvent};
 use sideline_ports::{
@@ -270,7 +270,7 @@ pub async fn handle_event<P: Ports>(
     let config = &current.config;
     let made: Vec<_> = activities
         .iter()
-        .flat_map(|(activity, at)| contributions(activity, *at, &config.scoring))
+        .flat_map(|(activity, at)| contributions_for(activity, *at, &**config))
         .collect();
     if made.is_empty() {
         return Ok(Outcome::Skipped(

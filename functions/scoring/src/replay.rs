@@ -12,7 +12,7 @@ use serde_json::Value;
 use sideline_domain::events::{BusEvent, EventData};
 use sideline_domain::ids::TenantId;
 use sideline_domain::message::MessageId;
-use sideline_domain::scoring::{contributions, Ledger};
+use sideline_domain::scoring::{contributions_for, Ledger};
 use sideline_domain::tenant::TenantConfig;
 use sideline_domain::time::parse_time;
 
@@ -64,7 +64,7 @@ pub enum Fed {
 pub struct Replay {
     config: TenantConfig,
     messages: HashMap<(TenantId, MessageId), MessageFacts>,
-    ledgers: BTreeMap<TenantId, Ledger>,
+    ledgers: BTreeMap<TenantId, Ledger<TenantConfig>>,
 }
 
 impl Replay {
@@ -106,7 +106,7 @@ impl Replay {
         };
         let made: Vec<_> = found
             .iter()
-            .flat_map(|(activity, at)| contributions(activity, *at, &self.config.scoring))
+            .flat_map(|(activity, at)| contributions_for(activity, *at, &self.config))
             .collect();
         if made.is_empty() {
             return Ok(Fed::Skipped);
@@ -114,7 +114,7 @@ impl Replay {
         let ledger = self
             .ledgers
             .entry(tenant)
-            .or_insert_with(|| Ledger::new(self.config.scoring.clone()));
+            .or_insert_with(|| Ledger::with_config(self.config.clone()));
         Ok(if ledger.record_contributions(&detail.event_id, &made) {
             Fed::Scored
         } else {
@@ -123,7 +123,7 @@ impl Replay {
     }
 
     /// The rebuilt scores, per tenant.
-    pub fn ledgers(&self) -> &BTreeMap<TenantId, Ledger> {
+    pub fn ledgers(&self) -> &BTreeMap<TenantId, Ledger<TenantConfig>> {
         &self.ledgers
     }
 }

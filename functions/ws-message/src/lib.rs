@@ -161,7 +161,12 @@ impl<P: Ports> Context<'_, P> {
         let standing = standing.map_err(|e| client_error(StandingError::from(e)))?;
         let config = &current.config;
         let tier = standing.map_or(Tier::None, |s| {
-            s.tier_at(self.now_ms, &config.scoring, &config.tiers).tier
+            s.tier_at(
+                self.now_ms,
+                &config.scoring,
+                config.tiers_for(&self.identity.user),
+            )
+            .tier
         });
         Ok((tier, current.clone()))
     }

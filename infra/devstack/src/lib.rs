@@ -349,14 +349,6 @@ impl Devstack {
                 .as_ref()
                 .map(|s| s.as_bytes().to_vec()),
         };
-        if let Some(outbox) = outbox {
-            tokio::spawn(pump_stream(
-                outbox,
-                bus.clone(),
-                ingest.clone(),
-                pipeline.clone(),
-            ));
-        }
         let verifier = TokenVerifier::new(&TokenConfig {
             key: VerifyingKey::Hs256 {
                 secret: config.jwt_secret.as_bytes().to_vec(),
@@ -398,6 +390,9 @@ impl Devstack {
             addr,
             pipeline: pipeline.clone(),
         });
+        if let Some(outbox) = outbox {
+            tokio::spawn(pump_stream(outbox, app.clone()));
+        }
         // The moderation queue's function runs here, on the same store.
         let (moderation_tx, moderation_rx) = mpsc::unbounded_channel();
         bus.attach(
@@ -584,12 +579,12 @@ const STREAM_BATCH: usize = 100;
 /// The stream: encodes the store's changes as the records DynamoDB's stream would
 /// carry (the same item codec) and hands them to `ingest` in batches of what has
 /// arrived, as Lambda's event source mapping does.
-async fn pump_stream(
-    mut outbox: Outbox,
-    bus: Arc<bus::LocalBus>,
-    config: ingest::IngestConfig,
-    pipeline: Arc<Pipeline>,
-) {
+async fn pump_stream<S: Store + 'static>(mut outbox: Outbox, app: Arc<App<S>>) {
+    let stamp = ingest::Experiments {
+        store: &app.message.ports.store,
+        settings: &app.message.settings,
+        clock: &app.message.ports.clock,
+    };
     let mut sequence = 0u64;
     while let Some(first) = outbox.changes.recv().await {
         let mut changes = vec![first];
@@ -607,12 +602,13 @@ async fn pump_stream(
                 encode(change, sequence, at_ms.div_euclid(1000) as f64)
             })
             .collect();
-        let response = ingest::handle_stream(StreamEvent { records }, &*bus, &config).await;
+        let response =
+            ingest::handle_stream(StreamEvent { records }, &*app.bus, &app.ingest, &stamp).await;
         for failure in response.batch_item_failures {
             tracing::warn!(sequence = %failure.item_identifier, "stream record not ingested");
         }
         outbox.done(changes.len());
-        pipeline.progress.notify_waiters();
+        app.pipeline.progress.notify_waiters();
     }
 }
 

@@ -199,11 +199,17 @@ async fn host_events<S: Store>(
         body: Some(body),
         is_base64_encoded: false,
     };
+    let stamp = ingest::Experiments {
+        store: &app.message.ports.store,
+        settings: &app.message.settings,
+        clock: &app.message.ports.clock,
+    };
     let response = ingest::host::handle_host_events(
         request,
         &*app.bus,
         &app.ingest,
         app.message.clock.now_ms(),
+        &stamp,
     )
     .await;
     let status =

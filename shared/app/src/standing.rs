@@ -104,7 +104,7 @@ pub fn score_view(
     let standing = standing.copied().unwrap_or(Standing::START);
     let score = standing.score.at(now_ms, config.scoring.decay_per_day);
     let tier = standing
-        .tier_at(now_ms, &config.scoring, &config.tiers)
+        .tier_at(now_ms, &config.scoring, config.tiers_for(user))
         .tier;
     let next_tier = tier.next_up();
     ScoreView {
@@ -112,7 +112,7 @@ pub fn score_view(
         score,
         tier,
         next_tier,
-        points_to_next: next_tier.map(|t| (config.tiers.threshold(t) - score).max(0.0)),
+        points_to_next: next_tier.map(|t| (config.tiers_for(user).threshold(t) - score).max(0.0)),
         privileges: config.privileges.of(tier).clone(),
         at: format_time(now_ms),
     }
@@ -157,7 +157,7 @@ pub async fn read_score<P: Ports>(
     let config = &current.config;
     let standing = ports.store().user_score(tenant, user).await?;
     if let Some(kept) = &standing {
-        let now = kept.tier_at(now_ms, &config.scoring, &config.tiers);
+        let now = kept.tier_at(now_ms, &config.scoring, config.tiers_for(user));
         if now != kept.tier {
             let score_now = kept.score.at(now_ms, config.scoring.decay_per_day);
             if ports
@@ -359,7 +359,8 @@ pub async fn demotion_pass<P: Ports>(
         let current = settings.current(store, &due.tenant, now_ms).await?;
         let config = &current.config;
         if let Some(kept) = store.user_score(&due.tenant, &due.user).await? {
-            let now = kept.tier_at(now_ms, &config.scoring, &config.tiers);
+            let tiers = config.tiers_for(&due.user);
+            let now = kept.tier_at(now_ms, &config.scoring, tiers);
             let mut after = kept;
             if now != kept.tier {
                 let score_now = kept.score.at(now_ms, config.scoring.decay_per_day);
@@ -381,7 +382,7 @@ pub async fn demotion_pass<P: Ports>(
             // Still a tier to lose: file the next check (the score changed
             // meanwhile if its time moved; a lost race is looked at again soon).
             let next = after
-                .demotion_due(&config.scoring, &config.tiers)
+                .demotion_due(&config.scoring, tiers)
                 .map(|t| t.max(now_ms + 60_000));
             if let Some(due_ms) = next {
                 store

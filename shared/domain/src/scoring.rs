@@ -389,6 +389,64 @@ pub fn contributions(activity: &Activity, at_ms: i64, config: &ScoringConfig) ->
     }
 }
 
+/// The scoring settings each user is weighed and capped by: the same for all (a
+/// [`ScoringConfig`]), or each user's experiment arm's (a tenant's document). The
+/// decay is one for all: boards order every user under it.
+pub trait ScoringFor {
+    fn scoring_for(&self, user: &UserId) -> &ScoringConfig;
+    fn decay_per_day(&self) -> f64;
+}
+
+impl ScoringFor for ScoringConfig {
+    fn scoring_for(&self, _: &UserId) -> &ScoringConfig {
+        self
+    }
+
+    fn decay_per_day(&self) -> f64 {
+        self.decay_per_day
+    }
+}
+
+/// The contributions an activity at `at_ms` makes, each user's weighed by their
+/// own settings (their experiment variant's, if enrolled; see [`contributions`]).
+pub fn contributions_for(
+    activity: &Activity,
+    at_ms: i64,
+    config: &impl ScoringFor,
+) -> Vec<Contribution> {
+    let mut out = Vec::new();
+    for user in activity.users() {
+        out.extend(
+            contributions(activity, at_ms, config.scoring_for(user))
+                .into_iter()
+                .filter(|c| c.bucket.user() == user),
+        );
+    }
+    out
+}
+
+impl Activity {
+    /// The users an activity may credit or charge, each once.
+    pub fn users(&self) -> Vec<&UserId> {
+        let mut users: Vec<&UserId> = match self {
+            Activity::MessageSent { author, parent }
+            | Activity::MessageRemoved { author, parent, .. } => match parent {
+                Parent::Author(parent) => vec![author, parent],
+                Parent::None | Parent::Unknown => vec![author],
+            },
+            Activity::ReactionAdded { reactor, author }
+            | Activity::ReactionRemoved {
+                reactor, author, ..
+            } => vec![reactor, author],
+            Activity::ModeratorDecision { moderator: user }
+            | Activity::Violation { user }
+            | Activity::Product { user, .. } => vec![user],
+        };
+        users.dedup();
+        users
+    }
+}
+
 /// A bucket's contributions: their raw points and their decayed sum.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -490,9 +548,25 @@ impl Touched {
     /// Adds the contributions: each bucket takes its points, and its user's score
     /// trades the bucket's old credit for its new one. Missing entries start empty.
     pub fn apply(&mut self, contributions: &[Contribution], config: &ScoringConfig) {
-        let lambda = config.decay_per_day;
+        self.apply_capped(contributions, config.decay_per_day, |_| config);
+    }
+
+    /// [`Touched::apply`] with each bucket capped by its user's settings (their
+    /// experiment variant's, if enrolled).
+    pub fn apply_for(&mut self, contributions: &[Contribution], config: &impl ScoringFor) {
+        self.apply_capped(contributions, config.decay_per_day(), |user| {
+            config.scoring_for(user)
+        });
+    }
+
+    fn apply_capped<'a>(
+        &mut self,
+        contributions: &[Contribution],
+        lambda: f64,
+        config_of: impl Fn(&UserId) -> &'a ScoringConfig,
+    ) {
         for c in contributions {
-            let cap = cap_of(&c.bucket, config);
+            let cap = cap_of(&c.bucket, config_of(c.bucket.user()));
             let before = self.buckets.get(&c.bucket).copied().unwrap_or_default();
             let after = before.with(c, lambda);
             let score = self
@@ -517,24 +591,35 @@ impl Touched {
 /// Scores in memory: what a scoring store keeps (scores, buckets, seen event ids),
 /// for tests and rebuilds.
 #[derive(Debug, Clone, Default)]
-pub struct Ledger {
-    pub config: ScoringConfig,
+pub struct Ledger<C = ScoringConfig> {
+    /// The settings it scores with (each user's variant's, if enrolled).
+    pub config: C,
     scores: HashMap<UserId, Decayed>,
     buckets: HashMap<BucketKey, Bucket>,
     seen: HashSet<String>,
 }
 
 impl Ledger {
-    pub fn new(config: ScoringConfig) -> Self {
+    pub fn new(scoring: ScoringConfig) -> Self {
+        Self::with_config(scoring)
+    }
+}
+
+impl<C: ScoringFor> Ledger<C> {
+    /// A ledger that scores as these settings do (a tenant's document: each user
+    /// by their arm).
+    pub fn with_config(config: C) -> Self {
         Self {
             config,
-            ..Self::default()
+            scores: HashMap::new(),
+            buckets: HashMap::new(),
+            seen: HashSet::new(),
         }
     }
 
     /// Scores an activity once per `event_id`; false for a repeat.
     pub fn record(&mut self, event_id: &str, activity: &Activity, at_ms: i64) -> bool {
-        let made = contributions(activity, at_ms, &self.config);
+        let made = contributions_for(activity, at_ms, &self.config);
         self.record_contributions(event_id, &made)
     }
 
@@ -550,7 +635,7 @@ impl Ledger {
             |k| self.buckets.get(k).copied(),
             |u| self.scores.get(u).copied(),
         );
-        touched.apply(&made, &self.config);
+        touched.apply_for(&made, &self.config);
         self.buckets.extend(touched.buckets);
         self.scores.extend(touched.scores);
         true
@@ -565,7 +650,7 @@ impl Ledger {
     pub fn score(&self, user: &UserId, t_ms: i64) -> f64 {
         self.scores
             .get(user)
-            .map_or(0.0, |s| s.at(t_ms, self.config.decay_per_day))
+            .map_or(0.0, |s| s.at(t_ms, self.config.decay_per_day()))
     }
 }
 
@@ -742,20 +827,21 @@ impl Standing {
 }
 
 /// The standings after an event: each touched user's new score, and their tier
-/// moved by that score at `now_ms`; with the tier before (`tiers`: the kept tiers
+/// moved by that score at `now_ms` (against their own thresholds: their
+/// experiment variant's, if enrolled); with the tier before (`tiers`: the kept tiers
 /// of those users, missing ones `none`).
-pub fn standings_after(
+pub fn standings_after<'a>(
     scores: &BTreeMap<UserId, Decayed>,
     tiers: &BTreeMap<UserId, TierState>,
-    scoring: &ScoringConfig,
-    tier_config: &TierConfig,
+    lambda: f64,
+    tiers_for: impl Fn(&UserId) -> &'a TierConfig,
     now_ms: i64,
 ) -> Vec<(UserId, Standing, Tier)> {
     scores
         .iter()
         .map(|(user, score)| {
             let before = tiers.get(user).copied().unwrap_or(TierState::START);
-            let tier = before.next(score.at(now_ms, scoring.decay_per_day), now_ms, tier_config);
+            let tier = before.next(score.at(now_ms, lambda), now_ms, tiers_for(user));
             (
                 user.clone(),
                 Standing {

@@ -12,7 +12,8 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::scoring::{ScoringConfig, Tier, TierConfig};
+use crate::ids::{derived_uuid, UserId};
+use crate::scoring::{ScoringConfig, ScoringFor, Tier, TierConfig};
 
 /// What a tier may do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +101,80 @@ pub struct TenantConfig {
     /// policies, over the deployment's default (checked by the inline stage).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderation: Option<Map<String, Value>>,
+    /// An experiment on scoring or tier parameters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<Experiment>,
+}
+
+/// An experiment on scoring or tier parameters. Each user is in one variant or in
+/// none (they run on the document's own settings), by a hash of the experiment's
+/// name and their canonical id ([`slot`]): the same user is always in the same arm,
+/// in every function, with nothing stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Experiment {
+    pub name: String,
+    pub variants: Vec<Variant>,
+}
+
+/// One arm of an experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Variant {
+    pub name: String,
+    /// Share of users in whole percent. The variants' shares add up to at most 100;
+    /// users in the rest are not enrolled.
+    pub percent: u32,
+    /// Fields of `scoring` that differ in this arm (not `decayPerDay`: every board
+    /// orders all its users under one decay).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub scoring: Map<String, Value>,
+    /// Fields of `tiers` that differ in this arm.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub tiers: Map<String, Value>,
+    /// The settings the arm runs on, made when the document is read.
+    #[serde(skip)]
+    resolved: Option<Box<(ScoringConfig, TierConfig)>>,
+}
+
+impl Variant {
+    /// An arm that changes `scoring` and `tiers` fields (as a document gives them).
+    pub fn new(
+        name: &str,
+        percent: u32,
+        scoring: Map<String, Value>,
+        tiers: Map<String, Value>,
+    ) -> Self {
+        Self {
+            name: name.to_owned(),
+            percent,
+            scoring,
+            tiers,
+            resolved: None,
+        }
+    }
+}
+
+impl ScoringFor for TenantConfig {
+    fn scoring_for(&self, user: &UserId) -> &ScoringConfig {
+        TenantConfig::scoring_for(self, user)
+    }
+
+    fn decay_per_day(&self) -> f64 {
+        self.scoring.decay_per_day
+    }
+}
+
+/// Most variants in an experiment.
+pub const MAX_VARIANTS: usize = 10;
+
+/// Where a user falls in an experiment: 0 to 99, from the first bytes of a
+/// name-based UUID (v5, SHA-1) of the experiment and the canonical id. Variants
+/// take the slots in the order listed (the first `percent` of them, then the next).
+pub fn slot(experiment: &str, user: &UserId) -> u32 {
+    let hash = derived_uuid(&format!("experiment\u{1f}{experiment}\u{1f}{user}"));
+    // The remainder of a division by 100 fits.
+    u32::try_from(hash.as_u128() % 100).unwrap_or(0)
 }
 
 /// One stored version of a tenant's document.
@@ -154,6 +229,100 @@ fn name_ok(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// A field of `scoring` set from a document's value (an arm's), by its name there.
+fn set_scoring(c: &mut ScoringConfig, key: &str, value: &Value) -> Result<(), String> {
+    if key == "productEvents" {
+        let Value::Object(map) = value else {
+            return Err("must be an object of weights".into());
+        };
+        let mut events = std::collections::BTreeMap::new();
+        for (name, weight) in map {
+            let weight = weight.as_f64().ok_or("weights are numbers")?;
+            events.insert(name.clone(), weight);
+        }
+        c.product_events = events;
+        return Ok(());
+    }
+    let field = match key {
+        "threadStart" => &mut c.thread_start,
+        "reply" => &mut c.reply,
+        "reaction" => &mut c.reaction,
+        "moderatorDecision" => &mut c.moderator_decision,
+        "reactionReceived" => &mut c.reaction_received,
+        "replyReceived" => &mut c.reply_received,
+        "removalPenalty" => &mut c.removal_penalty,
+        "violationPenalty" => &mut c.violation_penalty,
+        "dailyCapPerKind" => &mut c.daily_cap_per_kind,
+        "dailyCapPerGiver" => &mut c.daily_cap_per_giver,
+        "decayPerDay" => {
+            return Err(
+                "the decay is the same in every arm (boards order all users under one)".into(),
+            )
+        }
+        _ => return Err(format!("unknown field `{key}`")),
+    };
+    *field = value.as_f64().ok_or("must be a number")?;
+    Ok(())
+}
+
+/// A field of `tiers` set from a document's value (an arm's), by its name there.
+fn set_tiers(c: &mut TierConfig, key: &str, value: &Value) -> Result<(), String> {
+    let field = match key {
+        "silver" => &mut c.silver,
+        "gold" => &mut c.gold,
+        "platinum" => &mut c.platinum,
+        "demotionMargin" => &mut c.demotion_margin,
+        "minDaysBeforeDemotion" => {
+            c.min_days_before_demotion = value.as_i64().ok_or("must be a whole number")?;
+            return Ok(());
+        }
+        _ => return Err(format!("unknown field `{key}`")),
+    };
+    *field = value.as_f64().ok_or("must be a number")?;
+    Ok(())
+}
+
+impl Experiment {
+    fn validate(&self) -> Result<(), ConfigDocError> {
+        if !name_ok(&self.name) {
+            return Err(ConfigDocError::at(
+                "experiment.name",
+                "names are 1 to 64 of a-z, 0-9 and _",
+            ));
+        }
+        if self.variants.is_empty() || self.variants.len() > MAX_VARIANTS {
+            return Err(ConfigDocError::at(
+                "experiment.variants",
+                format!("1 to {MAX_VARIANTS} variants"),
+            ));
+        }
+        let mut names = BTreeSet::new();
+        let mut total = 0u32;
+        for (i, variant) in self.variants.iter().enumerate() {
+            if !name_ok(&variant.name) {
+                return Err(ConfigDocError::at(
+                    format!("experiment.variants[{i}].name"),
+                    "names are 1 to 64 of a-z, 0-9 and _",
+                ));
+            }
+            if !names.insert(variant.name.as_str()) {
+                return Err(ConfigDocError::at(
+                    format!("experiment.variants[{i}].name"),
+                    format!("`{}` is named twice", variant.name),
+                ));
+            }
+            total = total.saturating_add(variant.percent);
+            if total > 100 {
+                return Err(ConfigDocError::at(
+                    format!("experiment.variants[{i}].percent"),
+                    "the variants' shares add up to more than 100",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Most points one activity may be weighted.
 pub const MAX_WEIGHT: f64 = 1000.0;
 
@@ -174,11 +343,13 @@ impl TenantConfig {
                 "the document must be a JSON object",
             ));
         }
-        let config: TenantConfig = serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut config: TenantConfig = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             ConfigDocError::at(path, e.into_inner().to_string())
         })?;
         config.validate()?;
+        config.resolve()?;
+        config.validate_arms()?;
         Ok(config)
     }
 
@@ -197,7 +368,91 @@ impl TenantConfig {
         if !(t.silver > 0.0 && t.gold > t.silver && t.platinum > t.gold) {
             return Err(ConfigDocError::at("tiers", "thresholds do not increase"));
         }
+        let mut config = config;
+        config.resolve()?;
+        let arms = config.experiment.iter().flat_map(|e| &e.variants);
+        if arms
+            .filter_map(|v| v.resolved.as_deref())
+            .any(|(_, t)| !(t.silver > 0.0 && t.gold > t.silver && t.platinum > t.gold))
+        {
+            return Err(ConfigDocError::at(
+                "experiment",
+                "an arm's thresholds do not increase",
+            ));
+        }
         Ok(config)
+    }
+
+    /// Makes each variant's settings: the document's, with the variant's fields
+    /// over them, checked as a document's are.
+    fn resolve(&mut self) -> Result<(), ConfigDocError> {
+        let Some(experiment) = self.experiment.as_mut() else {
+            return Ok(());
+        };
+        for (i, variant) in experiment.variants.iter_mut().enumerate() {
+            let mut scoring = self.scoring.clone();
+            let mut tiers = self.tiers.clone();
+            let fields = variant.scoring.iter().map(|f| ("scoring", f));
+            for (section, (key, value)) in fields.chain(variant.tiers.iter().map(|f| ("tiers", f)))
+            {
+                let set = if section == "scoring" {
+                    set_scoring(&mut scoring, key, value)
+                } else {
+                    set_tiers(&mut tiers, key, value)
+                };
+                set.map_err(|reason| {
+                    ConfigDocError::at(format!("experiment.variants[{i}].{section}.{key}"), reason)
+                })?;
+            }
+            variant.resolved = Some(Box::new((scoring, tiers)));
+        }
+        Ok(())
+    }
+
+    /// Checks each resolved arm as a whole document is checked.
+    fn validate_arms(&self) -> Result<(), ConfigDocError> {
+        let arms = self.experiment.iter().flat_map(|e| &e.variants);
+        for (i, variant) in arms.enumerate() {
+            if let Some(resolved) = &variant.resolved {
+                let arm = TenantConfig {
+                    scoring: resolved.0.clone(),
+                    tiers: resolved.1.clone(),
+                    ..TenantConfig::default()
+                };
+                arm.validate().map_err(|e| {
+                    ConfigDocError::at(format!("experiment.variants[{i}].{}", e.path), e.reason)
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The experiment's variant `user` is in, if any.
+    pub fn enrolment(&self, user: &UserId) -> Option<(&Experiment, &Variant)> {
+        let experiment = self.experiment.as_ref()?;
+        let at = slot(&experiment.name, user);
+        let mut upto = 0u32;
+        for variant in &experiment.variants {
+            upto = upto.saturating_add(variant.percent);
+            if at < upto {
+                return Some((experiment, variant));
+            }
+        }
+        None
+    }
+
+    fn arm(&self, user: &UserId) -> Option<&(ScoringConfig, TierConfig)> {
+        self.enrolment(user)?.1.resolved.as_deref()
+    }
+
+    /// The scoring settings `user` earns under (their variant's, if enrolled).
+    pub fn scoring_for(&self, user: &UserId) -> &ScoringConfig {
+        self.arm(user).map_or(&self.scoring, |arm| &arm.0)
+    }
+
+    /// The tier thresholds `user` is held to (their variant's, if enrolled).
+    pub fn tiers_for(&self, user: &UserId) -> &TierConfig {
+        self.arm(user).map_or(&self.tiers, |arm| &arm.1)
     }
 
     /// The checks types cannot express: ranges and order.
@@ -257,6 +512,9 @@ impl TenantConfig {
                 "must be between 0 and 365",
             ));
         }
+        if let Some(experiment) = &self.experiment {
+            experiment.validate()?;
+        }
         for tier in Tier::ALL {
             let p = self.privileges.of(tier);
             let base = format!("privileges.{}", tier.as_str());
@@ -291,6 +549,10 @@ impl TenantConfig {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -335,6 +597,161 @@ mod tests {
             TenantConfig::default()
         );
         assert!(TenantConfig::from_stored(r#"{"tiers": {"silver": 900}}"#).is_err());
+    }
+
+    const EXPERIMENT: &str = r#"{"scoring": {"reply": 5},
+        "experiment": {"name": "reply_weight", "variants": [
+            {"name": "control", "percent": 25},
+            {"name": "double", "percent": 25, "scoring": {"reply": 10},
+             "tiers": {"silver": 100}}]}}"#;
+
+    fn user(n: u32) -> UserId {
+        UserId::derive(
+            &crate::ids::TenantId::parse("acme").unwrap(),
+            &format!("user-{n}"),
+        )
+    }
+
+    #[test]
+    fn an_experiment_splits_users_by_hash_and_gives_each_arm_its_settings() {
+        let config = TenantConfig::parse(EXPERIMENT).unwrap();
+        let mut counts = BTreeMap::new();
+        for n in 0..10_000 {
+            let u = user(n);
+            let arm = config.enrolment(&u).map(|(_, v)| v.name.clone());
+            // The same user lands in the same arm every time.
+            assert_eq!(arm, config.enrolment(&u).map(|(_, v)| v.name.clone()));
+            let (reply, silver) = match arm.as_deref() {
+                Some("double") => (10.0, 100.0),
+                _ => (5.0, 150.0),
+            };
+            assert_eq!(config.scoring_for(&u).reply, reply);
+            assert_eq!(config.tiers_for(&u).silver, silver);
+            // Nothing else differs.
+            assert_eq!(config.scoring_for(&u).thread_start, 10.0);
+            *counts.entry(arm).or_insert(0u32) += 1;
+        }
+        // 25 / 25 / 50 of 10,000 users, each within 3 % of its share.
+        for (arm, share) in [
+            (Some("control"), 2500),
+            (Some("double"), 2500),
+            (None, 5000),
+        ] {
+            let got = counts[&arm.map(str::to_owned)];
+            assert!(got.abs_diff(share) < share * 3 / 100, "{arm:?}: {got}");
+        }
+        // Stored and read back, the arms are the same.
+        let back = TenantConfig::from_stored(&config.to_value().to_string()).unwrap();
+        assert_eq!(back, config);
+        assert_eq!(
+            back.scoring_for(&user(7)).reply,
+            config.scoring_for(&user(7)).reply
+        );
+    }
+
+    /// An arm may set every field of `scoring` and `tiers` but the decay: each
+    /// field the documents know, set to a new value, comes out as that value.
+    #[test]
+    fn an_arm_can_set_every_field_but_the_decay() {
+        let changed = |section: &Value| -> Map<String, Value> {
+            let Value::Object(map) = section else {
+                panic!("an object")
+            };
+            map.iter()
+                .filter(|(k, _)| *k != "decayPerDay")
+                .map(|(k, v)| {
+                    let v = match v {
+                        Value::Number(n) if n.is_i64() => json!(n.as_i64().unwrap() + 1),
+                        Value::Number(n) => json!(n.as_f64().unwrap() * 1.5 + 0.01),
+                        Value::Object(_) => json!({"clip": 3.0}),
+                        other => other.clone(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect()
+        };
+        let base = TenantConfig::default().to_value();
+        let scoring = changed(&base["scoring"]);
+        let tiers = changed(&base["tiers"]);
+        let doc = json!({"experiment": {"name": "all", "variants": [
+            {"name": "every", "percent": 100, "scoring": scoring.clone(), "tiers": tiers.clone()}]}});
+        let config = TenantConfig::parse(&doc.to_string()).unwrap();
+        let u = user(1);
+        let arm = json!({"scoring": config.scoring_for(&u), "tiers": config.tiers_for(&u)});
+        for (key, value) in &scoring {
+            assert_eq!(&arm["scoring"][key], value, "scoring.{key}");
+        }
+        for (key, value) in &tiers {
+            assert_eq!(&arm["tiers"][key], value, "tiers.{key}");
+        }
+        assert_eq!(
+            scoring.len() + 1,
+            base["scoring"].as_object().unwrap().len()
+        );
+    }
+
+    #[test]
+    fn bad_experiments_name_the_field() {
+        let path = |experiment: &str| {
+            TenantConfig::parse(&format!(r#"{{"experiment": {experiment}}}"#))
+                .unwrap_err()
+                .path
+        };
+        let arm = |fields: &str| {
+            format!(r#"{{"name": "e", "variants": [{{"name": "a", "percent": 10, {fields}}}]}}"#)
+        };
+        assert_eq!(
+            path(&arm(r#""scoring": {"decayPerDay": 0.1}"#)),
+            "experiment.variants[0].scoring.decayPerDay"
+        );
+        assert_eq!(
+            path(&arm(r#""scoring": {"replyy": 1}"#)),
+            "experiment.variants[0].scoring.replyy"
+        );
+        assert_eq!(
+            path(&arm(r#""scoring": {"reply": -1}"#)),
+            "experiment.variants[0].scoring.reply"
+        );
+        assert_eq!(
+            path(&arm(r#""tiers": {"silver": 900}"#)),
+            "experiment.variants[0].tiers.gold"
+        );
+        assert_eq!(
+            path(&arm(r#""scoring": {"reply": "ten"}"#)),
+            "experiment.variants[0].scoring.reply"
+        );
+        assert_eq!(
+            path(&arm(r#""tiers": {"minDaysBeforeDemotion": 1.5}"#)),
+            "experiment.variants[0].tiers.minDaysBeforeDemotion"
+        );
+        assert_eq!(
+            path(&arm(r#""scoring": {"productEvents": {"clip": "x"}}"#)),
+            "experiment.variants[0].scoring.productEvents"
+        );
+        assert_eq!(
+            path(
+                r#"{"name": "e", "variants": [{"name": "a", "percent": 60}, {"name": "b", "percent": 50}]}"#
+            ),
+            "experiment.variants[1].percent"
+        );
+        assert_eq!(
+            path(
+                r#"{"name": "e", "variants": [{"name": "a", "percent": 10}, {"name": "a", "percent": 10}]}"#
+            ),
+            "experiment.variants[1].name"
+        );
+        assert_eq!(
+            path(r#"{"name": "e", "variants": []}"#),
+            "experiment.variants"
+        );
+        assert_eq!(
+            path(r#"{"name": "E!", "variants": [{"name": "a", "percent": 1}]}"#),
+            "experiment.name"
+        );
+        assert_eq!(
+            path(r#"{"name": "e", "variants": [{"name": "a", "percent": -1}]}"#),
+            "experiment.variants[0].percent"
+        );
     }
 
     #[test]

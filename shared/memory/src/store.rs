@@ -948,7 +948,7 @@ impl ScoreStore for MemoryStore {
             },
         );
         let before = touched.scores.clone();
-        touched.apply(contributions, &config.scoring);
+        touched.apply_for(contributions, config);
         let earned = touched.earned.clone();
         for (key, bucket) in &touched.buckets {
             inner
@@ -967,8 +967,8 @@ impl ScoreStore for MemoryStore {
         for (user, standing, previous) in standings_after(
             &touched.scores,
             &tiers,
-            &config.scoring,
-            &config.tiers,
+            lambda,
+            |u| config.tiers_for(u),
             now_ms,
         ) {
             let change = ScoreChange {
@@ -992,7 +992,9 @@ impl ScoreStore for MemoryStore {
                 lambda,
             );
             if change.tier_changed() && change.previous < standing.tier.tier {
-                if let Some(due) = standing.demotion_due(&config.scoring, &config.tiers) {
+                if let Some(due) =
+                    standing.demotion_due(&config.scoring, config.tiers_for(&change.user))
+                {
                     inner
                         .demotions
                         .insert((due, tenant.clone(), change.user.clone()));

@@ -360,7 +360,7 @@ impl ScoreStore for DynamoStore {
         for _ in 0..ATTEMPTS {
             let mut read = self.touched(tenant, room, contributions).await?;
             let before = read.touched.scores.clone();
-            read.touched.apply(contributions, &config.scoring);
+            read.touched.apply_for(contributions, config);
             let mut request = self
                 .client
                 .transact_write_items()
@@ -386,8 +386,8 @@ impl ScoreStore for DynamoStore {
             let standings = standings_after(
                 &read.touched.scores,
                 &read.tiers,
-                &config.scoring,
-                &config.tiers,
+                lambda,
+                |u| config.tiers_for(u),
                 now_ms,
             );
             let mut changed = Vec::with_capacity(standings.len());
@@ -429,7 +429,9 @@ impl ScoreStore for DynamoStore {
                     request = request.transact_items(put_versioned(&self.table, item, version)?);
                 }
                 if previous < standing.tier.tier {
-                    if let Some(due_ms) = standing.demotion_due(&config.scoring, &config.tiers) {
+                    if let Some(due_ms) =
+                        standing.demotion_due(&config.scoring, config.tiers_for(&user))
+                    {
                         let due = DueDemotion {
                             tenant: tenant.clone(),
                             user: user.clone(),
