@@ -712,3 +712,109 @@ async fn an_experiment_scores_each_arm_by_its_settings_and_marks_its_events() {
     }
     assert_eq!(seen, 4);
 }
+
+/// Thresholds as percentiles of the tenant's active users: the scheduled pass cuts
+/// them from the board and moves the tiers the cuts move, with frames and events;
+/// they are cut again an hour later, not before.
+#[tokio::test]
+async fn percentile_thresholds_are_cut_from_the_active_users() {
+    let clock = Arc::new(ManualClock::at(T0));
+    let shared = SharedClock(clock.clone());
+    let stack = Stack::start_with(move |c| {
+        c.clock = shared;
+        c.host_events_secret = Some(SECRET.to_owned());
+        c.demotion_pass_every = None;
+    })
+    .await;
+    let run = Run { stack, clock };
+    let (status, body) = run
+        .api(
+            "PUT",
+            "/v1/tenants/acme/config",
+            r#"{"tiers": {"percentiles": {"silver": 50, "gold": 80, "platinum": 95}}}"#,
+            &[("If-Match", "0")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // 20 users (the fewest percentiles are used for): fan-i starts i + 1 threads,
+    // so scores run 10, 20, …, 200 (a send every 3 s, under the rate limit).
+    let mut clients = Vec::new();
+    let mut sends = 0;
+    for i in 0..20usize {
+        let sub = format!("fan-{i}");
+        let mut c = run.stack.connect("acme", &sub, "member").await;
+        c.join("match:1").await;
+        for k in 0..=i {
+            run.clock.set_ms(T0 + sends * 3_000);
+            sends += 1;
+            sent(
+                &mut c,
+                send("match:1", &format!("{i}/{k}"), &format!("m{i}-{k}")),
+            )
+            .await;
+        }
+        clients.push(c);
+    }
+    run.drain().await;
+    // Until the first cut, the document's points hold: 150 and up is silver (fan-14's
+    // 150 had decayed a little by its last thread).
+    let run = &run;
+    let tier_of = |i: usize| {
+        let path = format!("/v1/tenants/acme/users/fan-{i}/score");
+        async move { run.api("GET", &path, "", &[]).await.1["tier"].clone() }
+    };
+    assert_eq!(tier_of(15).await, "silver");
+    assert_eq!(tier_of(14).await, "none");
+
+    run.clock.set_ms(T0 + HOUR);
+    let report = run.stack.devstack.demotion_pass().await.expect("pass");
+    // Ranked from the top, 50 % falls on the 10th (fan-10, about 110 points), 80 %
+    // on the 4th (fan-16), 95 % on the 1st (fan-19): fans 10–14 rise to silver,
+    // 16–18 to gold, 19 to platinum; 15 stays silver.
+    assert_eq!((report.recut, report.moved), (1, 9), "{report:?}");
+    let want = |i: usize| match i {
+        19 => "platinum",
+        16..=18 => "gold",
+        10..=15 => "silver",
+        _ => "none",
+    };
+    for (i, client) in clients.iter_mut().enumerate() {
+        assert_eq!(tier_of(i).await, want(i), "fan-{i}");
+        if (10..=14).contains(&i) || i >= 16 {
+            let frame = client.next_of("tier").await;
+            assert_eq!(frame["tier"], want(i), "fan-{i}: {frame}");
+        }
+    }
+    // Points to the next tier are against the cut: fan-10's score, as it was cut.
+    let (_, body) = run
+        .api("GET", "/v1/tenants/acme/users/fan-9/score", "", &[])
+        .await;
+    let to_silver = body["pointsToNext"].as_f64().expect("points to next");
+    let fan9 = body["score"].as_f64().expect("score");
+    let (_, body) = run
+        .api("GET", "/v1/tenants/acme/users/fan-10/score", "", &[])
+        .await;
+    let cut = body["score"].as_f64().expect("score");
+    assert!(
+        (to_silver - (cut - fan9)).abs() < 1e-9 * cut,
+        "against the cut: {to_silver} vs {cut} - {fan9}"
+    );
+    run.drain().await;
+    let changed = run
+        .stack
+        .devstack
+        .published()
+        .iter()
+        .filter(|e| e.detail_type == "community.user.tier_changed")
+        .count();
+    // fan-15..19 reached silver on the way up; the cut moved nine.
+    assert_eq!(changed, 5 + 9);
+
+    // Not cut again within the hour; cut again after it.
+    run.clock.set_ms(T0 + HOUR + 30 * 60_000);
+    let soon = run.stack.devstack.demotion_pass().await.expect("pass");
+    assert_eq!(soon.recut, 0, "{soon:?}");
+    run.clock.set_ms(T0 + 2 * HOUR + 1);
+    let later = run.stack.devstack.demotion_pass().await.expect("pass");
+    assert_eq!((later.recut, later.moved), (1, 0), "{later:?}");
+}

@@ -304,6 +304,7 @@ mod host_events {
 mod experiments {
     use sideline_app::standing::TenantSettings;
     use sideline_domain::ids::{TenantId, UserId};
+    use sideline_domain::scoring::TierCuts;
     use sideline_domain::tenant::{TenantConfig, VersionedConfig};
     use sideline_memory::MemoryStore;
     use sideline_ports::{BackendError, ConfigStoreError, ManualClock, TenantConfigs};
@@ -385,6 +386,18 @@ mod experiments {
             _: &TenantConfig,
             _: i64,
         ) -> Result<u64, ConfigStoreError> {
+            Err(BackendError::unavailable(std::io::Error::other("table down")).into())
+        }
+
+        async fn percentile_tenants(&self) -> Result<Vec<TenantId>, ConfigStoreError> {
+            Err(BackendError::unavailable(std::io::Error::other("table down")).into())
+        }
+
+        async fn tier_cuts(&self, _: &TenantId) -> Result<Option<TierCuts>, ConfigStoreError> {
+            Err(BackendError::unavailable(std::io::Error::other("table down")).into())
+        }
+
+        async fn put_tier_cuts(&self, _: &TenantId, _: &TierCuts) -> Result<(), ConfigStoreError> {
             Err(BackendError::unavailable(std::io::Error::other("table down")).into())
         }
     }

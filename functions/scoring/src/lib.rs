@@ -339,12 +339,16 @@ pub async fn handle<P: Ports>(
         return match demotion_pass(&deps.ports, &deps.settings, PASS_LIMIT).await {
             Ok(report) => {
                 tracing::info!(
+                    recut = report.recut,
+                    moved = report.moved,
                     checked = report.checked,
                     demoted = report.demoted,
                     refiled = report.refiled,
-                    "demotion pass"
+                    "tier pass"
                 );
                 Ok(serde_json::json!({
+                    "recut": report.recut,
+                    "moved": report.moved,
                     "checked": report.checked,
                     "demoted": report.demoted,
                     "refiled": report.refiled,

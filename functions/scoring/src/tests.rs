@@ -244,7 +244,10 @@ async fn the_schedule_runs_the_demotion_pass_and_other_payloads_are_refused() {
     let deps = deps();
     let scheduled = json!({"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
     let answer = handle(scheduled, &deps).await.expect("a pass");
-    assert_eq!(answer, json!({"checked": 0, "demoted": 0, "refiled": 0}));
+    assert_eq!(
+        answer,
+        json!({"recut": 0, "moved": 0, "checked": 0, "demoted": 0, "refiled": 0})
+    );
     let batch = json!({"Records": []});
     assert_eq!(
         handle(batch, &deps).await.expect("a batch"),

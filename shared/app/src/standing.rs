@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sideline_domain::ids::{TenantId, UserId};
-use sideline_domain::scoring::{Standing, Tier};
+use sideline_domain::scoring::{Standing, Tier, TierCuts, TierState, DAY_MS};
 use sideline_domain::tenant::TenantConfig;
 use sideline_domain::time::format_time;
 use sideline_ports::{
@@ -67,10 +67,20 @@ impl TenantSettings {
             return Ok(current);
         }
         let current = match store.tenant_config(tenant, None).await? {
-            Some(stored) => Current {
-                version: stored.version,
-                config: Arc::new(stored.config),
-            },
+            Some(stored) => {
+                // Thresholds as percentiles: the last cut, once there is a usable one.
+                let cut = match stored.config.tiers.percentiles {
+                    Some(_) => store
+                        .tier_cuts(tenant)
+                        .await?
+                        .and_then(|cuts| stored.config.with_cuts(&cuts)),
+                    None => None,
+                };
+                Current {
+                    version: stored.version,
+                    config: Arc::new(cut.unwrap_or(stored.config)),
+                }
+            }
             None => Current {
                 version: 0,
                 config: self.defaults.clone(),
@@ -159,23 +169,7 @@ pub async fn read_score<P: Ports>(
     if let Some(kept) = &standing {
         let now = kept.tier_at(now_ms, &config.scoring, config.tiers_for(user));
         if now != kept.tier {
-            let score_now = kept.score.at(now_ms, config.scoring.decay_per_day);
-            if ports
-                .store()
-                .settle_tier(tenant, user, kept, now, score_now, now_ms)
-                .await?
-            {
-                tracing::info!(user = %user, from = kept.tier.tier.as_str(), to = now.tier.as_str(), "tier settled by decay");
-                let change = ScoreChange {
-                    user: user.clone(),
-                    standing: Standing {
-                        score: kept.score,
-                        tier: now,
-                    },
-                    previous: kept.tier.tier,
-                };
-                announce_tier(ports, tenant, &change, config, now_ms).await;
-            }
+            settle(ports, tenant, user, kept, now, config, now_ms).await?;
         }
     }
     Ok(score_view(user, standing.as_ref(), config, now_ms))
@@ -326,9 +320,13 @@ pub async fn leaderboard<P: Ports>(
     })
 }
 
-/// What one demotion pass did.
+/// What one scheduled tier pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PassReport {
+    /// Tenants whose percentile thresholds were cut again.
+    pub recut: usize,
+    /// Tiers moved because new cuts moved them (up or down).
+    pub moved: usize,
     /// Checks looked at.
     pub checked: usize,
     /// Tiers taken down.
@@ -341,7 +339,134 @@ pub struct PassReport {
 /// Checks filed at most this many per pass.
 pub const PASS_LIMIT: usize = 1_000;
 
-/// The scheduled pass: takes down the tiers that decay has taken below their
+/// Percentile thresholds are cut again this long after the last cut.
+pub const RECUT_AFTER_MS: i64 = 3_600_000;
+/// Most tiers one re-cut moves per tenant; the rest move when their holders are
+/// next read or scored.
+pub const MOVE_LIMIT: usize = 1_000;
+
+/// Writes a tier that moved without an event (decay, or new thresholds) if the
+/// standing is still the one read, files the check for when decay may undo it,
+/// and announces it. False if the standing changed meanwhile.
+async fn settle<P: Ports>(
+    ports: &P,
+    tenant: &TenantId,
+    user: &UserId,
+    kept: &Standing,
+    now: TierState,
+    config: &TenantConfig,
+    now_ms: i64,
+) -> Result<bool, StandingError> {
+    let score_now = kept.score.at(now_ms, config.scoring.decay_per_day);
+    if !ports
+        .store()
+        .settle_tier(tenant, user, kept, now, score_now, now_ms)
+        .await?
+    {
+        return Ok(false);
+    }
+    tracing::info!(%tenant, %user, from = kept.tier.tier.as_str(), to = now.tier.as_str(), "tier settled");
+    let change = ScoreChange {
+        user: user.clone(),
+        standing: Standing {
+            score: kept.score,
+            tier: now,
+        },
+        previous: kept.tier.tier,
+    };
+    if now.tier > kept.tier.tier {
+        if let Some(due_ms) = change
+            .standing
+            .demotion_due(&config.scoring, config.tiers_for(user))
+        {
+            ports
+                .store()
+                .file_demotion(&sideline_ports::DueDemotion {
+                    tenant: tenant.clone(),
+                    user: user.clone(),
+                    due_ms,
+                })
+                .await?;
+        }
+    }
+    announce_tier(ports, tenant, &change, config, now_ms).await;
+    Ok(true)
+}
+
+/// Cuts the percentile thresholds of every tenant that asks for them and whose
+/// last cut is [`RECUT_AFTER_MS`] old: the whole tenant board is read (one index
+/// entry per user with a score), the users active within `activeDays` are ranked
+/// by their score now, and each percentile falls on a rank. Users whose tier the
+/// new cuts move — reaching a different tier under the new thresholds than under
+/// the old — are settled (at most [`MOVE_LIMIT`] a tenant), with their events and
+/// frames.
+async fn recut<P: Ports>(
+    ports: &P,
+    settings: &TenantSettings,
+    now_ms: i64,
+    report: &mut PassReport,
+) -> Result<(), StandingError> {
+    let store = ports.store();
+    for tenant in store.percentile_tenants().await? {
+        let Some(doc) = store.tenant_config(&tenant, None).await? else {
+            continue;
+        };
+        let Some(percentiles) = doc.config.tiers.percentiles else {
+            continue;
+        };
+        let old = store.tier_cuts(&tenant).await?;
+        if old.is_some_and(|c| now_ms.saturating_sub(c.at_ms) < RECUT_AFTER_MS) {
+            continue;
+        }
+        let lambda = doc.config.scoring.decay_per_day;
+        let since = now_ms.saturating_sub(doc.config.tiers.active_days.saturating_mul(DAY_MS));
+        let board = store.board_scores(&tenant).await?;
+        let active: Vec<f64> = board
+            .iter()
+            .filter(|e| e.score.at_ms >= since)
+            .map(|e| e.score.at(now_ms, lambda))
+            .collect();
+        let Some(cuts) = TierCuts::from_scores(active, &percentiles, now_ms) else {
+            continue;
+        };
+        store.put_tier_cuts(&tenant, &cuts).await?;
+        settings.forget(&tenant);
+        report.recut += 1;
+        tracing::info!(%tenant, silver = cuts.silver, gold = cuts.gold, platinum = cuts.platinum, active = cuts.active_users, "percentile thresholds cut");
+        let before = old
+            .and_then(|c| doc.config.with_cuts(&c))
+            .unwrap_or_else(|| doc.config.clone());
+        let after = doc
+            .config
+            .with_cuts(&cuts)
+            .unwrap_or_else(|| doc.config.clone());
+        let mut moved = 0;
+        for entry in &board {
+            if moved >= MOVE_LIMIT {
+                break;
+            }
+            let score = entry.score.at(now_ms, lambda);
+            let then = before.tiers_for(&entry.user).reached(score);
+            if after.tiers_for(&entry.user).reached(score) == then {
+                continue;
+            }
+            let Some(kept) = store.user_score(&tenant, &entry.user).await? else {
+                continue;
+            };
+            let now = kept.tier_at(now_ms, &after.scoring, after.tiers_for(&entry.user));
+            if now != kept.tier
+                && settle(ports, &tenant, &entry.user, &kept, now, &after, now_ms).await?
+            {
+                moved += 1;
+            }
+        }
+        report.moved += moved;
+    }
+    Ok(())
+}
+
+/// The scheduled tier pass. First, percentile thresholds that are due are cut
+/// again ([`recut`]). Then it takes down the tiers that decay has taken below their
 /// floor by now, whether or not anyone reads them. Each promotion files a check
 /// for when decay could undo it (`Standing::demotion_due`); a user who scored
 /// since is filed again for their new time, so the pass reads one score per user
@@ -354,6 +479,7 @@ pub async fn demotion_pass<P: Ports>(
     let now_ms = ports.clock().now_ms();
     let store = ports.store();
     let mut report = PassReport::default();
+    recut(ports, settings, now_ms, &mut report).await?;
     for due in store.due_demotions(now_ms, limit).await? {
         report.checked += 1;
         let current = settings.current(store, &due.tenant, now_ms).await?;
@@ -362,22 +488,11 @@ pub async fn demotion_pass<P: Ports>(
             let tiers = config.tiers_for(&due.user);
             let now = kept.tier_at(now_ms, &config.scoring, tiers);
             let mut after = kept;
-            if now != kept.tier {
-                let score_now = kept.score.at(now_ms, config.scoring.decay_per_day);
-                if store
-                    .settle_tier(&due.tenant, &due.user, &kept, now, score_now, now_ms)
-                    .await?
-                {
-                    report.demoted += 1;
-                    after.tier = now;
-                    tracing::info!(tenant = %due.tenant, user = %due.user, from = kept.tier.tier.as_str(), to = now.tier.as_str(), "tier settled by the demotion pass");
-                    let change = ScoreChange {
-                        user: due.user.clone(),
-                        standing: after,
-                        previous: kept.tier.tier,
-                    };
-                    announce_tier(ports, &due.tenant, &change, config, now_ms).await;
-                }
+            if now != kept.tier
+                && settle(ports, &due.tenant, &due.user, &kept, now, config, now_ms).await?
+            {
+                report.demoted += 1;
+                after.tier = now;
             }
             // Still a tier to lose: file the next check (the score changed
             // meanwhile if its time moved; a lost race is looked at again soon).

@@ -702,6 +702,13 @@ pub struct TierConfig {
     pub demotion_margin: f64,
     /// Never demoted this soon after a promotion.
     pub min_days_before_demotion: i64,
+    /// Thresholds as percentiles of the tenant's active users instead: recomputed
+    /// by the scheduled pass ([`TierCuts`]); `silver` / `gold` / `platinum` hold
+    /// until there are enough active users.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub percentiles: Option<Percentiles>,
+    /// Who is active for percentiles: scored within this many days.
+    pub active_days: i64,
 }
 
 impl Default for TierConfig {
@@ -712,7 +719,80 @@ impl Default for TierConfig {
             platinum: 1500.0,
             demotion_margin: 0.10,
             min_days_before_demotion: 7,
+            percentiles: None,
+            active_days: 30,
         }
+    }
+}
+
+/// Each tier's threshold as a percentile (0–100, exclusive) of the active users'
+/// scores: `gold: 90` is the score the top 10 % reach.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Percentiles {
+    pub silver: f64,
+    pub gold: f64,
+    pub platinum: f64,
+}
+
+/// Fewer active users than this and percentile thresholds are not used (the
+/// document's points apply): a percentile of a handful of users means little.
+pub const MIN_ACTIVE_FOR_PERCENTILES: u64 = 20;
+
+/// Thresholds in points made from percentiles: the active users' scores at
+/// `at_ms` where each percentile falls.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TierCuts {
+    pub silver: f64,
+    pub gold: f64,
+    pub platinum: f64,
+    pub active_users: u64,
+    pub at_ms: i64,
+}
+
+impl TierCuts {
+    /// The cuts for `percentiles` among `scores` (the active users' values at
+    /// `at_ms`, any order): the percentile `p` falls on the user ranked
+    /// `⌈n·(100 − p)/100⌉` from the top, whose score reaches it. Ties are nudged
+    /// apart so the thresholds increase. `None` for no users.
+    pub fn from_scores(
+        mut scores: Vec<f64>,
+        percentiles: &Percentiles,
+        at_ms: i64,
+    ) -> Option<Self> {
+        scores.retain(|s| s.is_finite() && *s > 0.0);
+        if scores.is_empty() {
+            return None;
+        }
+        scores.sort_by(|a, b| b.total_cmp(a));
+        let n = scores.len();
+        let at = |p: f64| {
+            let rank = (n as f64 * (100.0 - p) / 100.0).ceil() as usize;
+            scores[rank.clamp(1, n) - 1]
+        };
+        let above = |x: f64, floor: f64| {
+            if x > floor {
+                x
+            } else {
+                f64::from_bits(floor.to_bits() + 1)
+            }
+        };
+        let silver = at(percentiles.silver);
+        let gold = above(at(percentiles.gold), silver);
+        let platinum = above(at(percentiles.platinum), gold);
+        Some(Self {
+            silver,
+            gold,
+            platinum,
+            active_users: n as u64,
+            at_ms,
+        })
+    }
+
+    /// Whether enough users were active for the cuts to be used.
+    pub fn usable(&self) -> bool {
+        self.active_users >= MIN_ACTIVE_FOR_PERCENTILES
     }
 }
 

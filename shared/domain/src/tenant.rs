@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::ids::{derived_uuid, UserId};
-use crate::scoring::{ScoringConfig, ScoringFor, Tier, TierConfig};
+use crate::scoring::{ScoringConfig, ScoringFor, Tier, TierConfig, TierCuts};
 
 /// What a tier may do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -272,6 +272,9 @@ fn set_tiers(c: &mut TierConfig, key: &str, value: &Value) -> Result<(), String>
         "gold" => &mut c.gold,
         "platinum" => &mut c.platinum,
         "demotionMargin" => &mut c.demotion_margin,
+        "percentiles" | "activeDays" => {
+            return Err("percentile thresholds are the same in every arm".into())
+        }
         "minDaysBeforeDemotion" => {
             c.min_days_before_demotion = value.as_i64().ok_or("must be a whole number")?;
             return Ok(());
@@ -413,6 +416,17 @@ impl TenantConfig {
     fn validate_arms(&self) -> Result<(), ConfigDocError> {
         let arms = self.experiment.iter().flat_map(|e| &e.variants);
         for (i, variant) in arms.enumerate() {
+            if self.tiers.percentiles.is_some() {
+                if let Some(key) = ["silver", "gold", "platinum"]
+                    .into_iter()
+                    .find(|k| variant.tiers.contains_key(*k))
+                {
+                    return Err(ConfigDocError::at(
+                        format!("experiment.variants[{i}].tiers.{key}"),
+                        "thresholds come from percentiles, the same in every arm",
+                    ));
+                }
+            }
             if let Some(resolved) = &variant.resolved {
                 let arm = TenantConfig {
                     scoring: resolved.0.clone(),
@@ -425,6 +439,27 @@ impl TenantConfig {
             }
         }
         Ok(())
+    }
+
+    /// The document with its tier thresholds in points replaced by `cuts` (in
+    /// every arm), when it asks for percentiles and the cuts are usable.
+    pub fn with_cuts(&self, cuts: &TierCuts) -> Option<TenantConfig> {
+        if self.tiers.percentiles.is_none() || !cuts.usable() {
+            return None;
+        }
+        let set = |t: &mut TierConfig| {
+            t.silver = cuts.silver;
+            t.gold = cuts.gold;
+            t.platinum = cuts.platinum;
+        };
+        let mut config = self.clone();
+        set(&mut config.tiers);
+        for variant in config.experiment.iter_mut().flat_map(|e| &mut e.variants) {
+            if let Some(resolved) = variant.resolved.as_deref_mut() {
+                set(&mut resolved.1);
+            }
+        }
+        Some(config)
     }
 
     /// The experiment's variant `user` is in, if any.
@@ -511,6 +546,38 @@ impl TenantConfig {
                 "tiers.minDaysBeforeDemotion",
                 "must be between 0 and 365",
             ));
+        }
+        if !(1..=365).contains(&t.active_days) {
+            return Err(ConfigDocError::at(
+                "tiers.activeDays",
+                "must be between 1 and 365",
+            ));
+        }
+        if let Some(p) = &t.percentiles {
+            for (path, value) in [
+                ("tiers.percentiles.silver", p.silver),
+                ("tiers.percentiles.gold", p.gold),
+                ("tiers.percentiles.platinum", p.platinum),
+            ] {
+                if !(value.is_finite() && value > 0.0 && value < 100.0) {
+                    return Err(ConfigDocError::at(
+                        path,
+                        format!("must be above 0 and below 100, got {value}"),
+                    ));
+                }
+            }
+            if p.gold <= p.silver {
+                return Err(ConfigDocError::at(
+                    "tiers.percentiles.gold",
+                    "must be above tiers.percentiles.silver",
+                ));
+            }
+            if p.platinum <= p.gold {
+                return Err(ConfigDocError::at(
+                    "tiers.percentiles.platinum",
+                    "must be above tiers.percentiles.gold",
+                ));
+            }
         }
         if let Some(experiment) = &self.experiment {
             experiment.validate()?;
@@ -658,7 +725,7 @@ mod tests {
                 panic!("an object")
             };
             map.iter()
-                .filter(|(k, _)| *k != "decayPerDay")
+                .filter(|(k, _)| !["decayPerDay", "activeDays"].contains(&k.as_str()))
                 .map(|(k, v)| {
                     let v = match v {
                         Value::Number(n) if n.is_i64() => json!(n.as_i64().unwrap() + 1),
@@ -752,6 +819,57 @@ mod tests {
             path(r#"{"name": "e", "variants": [{"name": "a", "percent": -1}]}"#),
             "experiment.variants[0].percent"
         );
+    }
+
+    #[test]
+    fn percentile_thresholds_are_checked_and_applied_when_enough_users_are_active() {
+        let path = |text: &str| TenantConfig::parse(text).unwrap_err().path;
+        let pct = |s: &str| format!(r#"{{"tiers": {{"percentiles": {s}}}}}"#);
+        assert_eq!(
+            path(&pct(r#"{"silver": 0, "gold": 90, "platinum": 99}"#)),
+            "tiers.percentiles.silver"
+        );
+        assert_eq!(
+            path(&pct(r#"{"silver": 50, "gold": 40, "platinum": 99}"#)),
+            "tiers.percentiles.gold"
+        );
+        assert_eq!(
+            path(&pct(r#"{"silver": 50, "gold": 90, "platinum": 100}"#)),
+            "tiers.percentiles.platinum"
+        );
+        assert_eq!(
+            path(&pct(r#"{"silver": 50, "gold": 90}"#)),
+            "tiers.percentiles"
+        );
+        assert_eq!(path(r#"{"tiers": {"activeDays": 0}}"#), "tiers.activeDays");
+        let doc = r#"{"tiers": {"percentiles": {"silver": 50, "gold": 90, "platinum": 99}},
+            "experiment": {"name": "e", "variants": [{"name": "a", "percent": 50, "tiers": {"gold": 900}}]}}"#;
+        assert_eq!(path(doc), "experiment.variants[0].tiers.gold");
+
+        let doc = r#"{"tiers": {"percentiles": {"silver": 50, "gold": 90, "platinum": 99}},
+            "experiment": {"name": "e", "variants": [{"name": "a", "percent": 50, "scoring": {"reply": 9}}]}}"#;
+        let config = TenantConfig::parse(doc).unwrap();
+        // 100 users scoring 1..=100: the median user has 50, the top tenth 91 and up.
+        let scores: Vec<f64> = (1..=100).map(f64::from).collect();
+        let percentiles = config.tiers.percentiles.unwrap();
+        let cuts = TierCuts::from_scores(scores, &percentiles, 0).unwrap();
+        assert_eq!((cuts.silver, cuts.gold, cuts.platinum), (51.0, 91.0, 100.0));
+        let applied = config.with_cuts(&cuts).unwrap();
+        for n in 0..50 {
+            let u = user(n);
+            assert_eq!(applied.tiers_for(&u).gold, 91.0, "every arm");
+        }
+        // Too few active users: the points in the document hold.
+        let few = TierCuts::from_scores(vec![5.0; 10], &percentiles, 0).unwrap();
+        assert!(config.with_cuts(&few).is_none());
+        // Ties are nudged apart.
+        let tied = TierCuts::from_scores(vec![7.0; 40], &percentiles, 0).unwrap();
+        assert!(
+            tied.silver < tied.gold && tied.gold < tied.platinum,
+            "{tied:?}"
+        );
+        // A document in points ignores cuts.
+        assert!(TenantConfig::default().with_cuts(&cuts).is_none());
     }
 
     #[test]

@@ -20,7 +20,7 @@ use sideline_domain::outbox::{Change, Stored};
 use sideline_domain::room::{RoomInfo, RoomMode};
 use sideline_domain::scoring::{
     board_key, standings_after, Bucket, BucketKey, Contribution, Decayed, Standing, TierChange,
-    TierState, Touched, Window,
+    TierCuts, TierState, Touched, Window,
 };
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 use sideline_ports::{
@@ -66,6 +66,7 @@ struct Inner {
     /// Each board's entries: where they sort (`board_key`) and their score there.
     boards: HashMap<(TenantId, Board), HashMap<UserId, (f64, Decayed)>>,
     configs: HashMap<TenantId, Vec<VersionedConfig>>,
+    cuts: HashMap<TenantId, TierCuts>,
     score_buckets: HashMap<(TenantId, BucketKey), Bucket>,
     scored: HashSet<(TenantId, String)>,
 }
@@ -1066,6 +1067,14 @@ impl ScoreStore for MemoryStore {
             .collect())
     }
 
+    async fn board_scores(&self, tenant: &TenantId) -> Result<Vec<BoardEntry>, ScoreError> {
+        Ok(self
+            .board(tenant, &Board::Tenant)
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect())
+    }
+
     async fn rank(
         &self,
         tenant: &TenantId,
@@ -1198,5 +1207,34 @@ impl TenantConfigs for MemoryStore {
             updated_at_ms: now_ms,
         });
         Ok(current + 1)
+    }
+
+    async fn percentile_tenants(&self) -> Result<Vec<TenantId>, ConfigStoreError> {
+        let inner = self.lock();
+        let mut tenants: Vec<TenantId> = inner
+            .configs
+            .iter()
+            .filter(|(_, versions)| {
+                versions
+                    .last()
+                    .is_some_and(|c| c.config.tiers.percentiles.is_some())
+            })
+            .map(|(t, _)| t.clone())
+            .collect();
+        tenants.sort();
+        Ok(tenants)
+    }
+
+    async fn tier_cuts(&self, tenant: &TenantId) -> Result<Option<TierCuts>, ConfigStoreError> {
+        Ok(self.lock().cuts.get(tenant).copied())
+    }
+
+    async fn put_tier_cuts(
+        &self,
+        tenant: &TenantId,
+        cuts: &TierCuts,
+    ) -> Result<(), ConfigStoreError> {
+        self.lock().cuts.insert(tenant.clone(), *cuts);
+        Ok(())
     }
 }

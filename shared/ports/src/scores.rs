@@ -6,7 +6,7 @@ use std::future::Future;
 
 use sideline_domain::ids::{RoomId, TenantId, UserId};
 use sideline_domain::scoring::{
-    Bucket, BucketKey, Contribution, Decayed, Standing, Tier, TierState, Window,
+    Bucket, BucketKey, Contribution, Decayed, Standing, Tier, TierCuts, TierState, Window,
 };
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 
@@ -132,6 +132,13 @@ pub trait ScoreStore: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<BoardEntry>, ScoreError>> + Send;
 
+    /// Everyone on the tenant board (a positive score), in no order: what
+    /// percentile thresholds are cut from. Reads the whole board.
+    fn board_scores(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<Vec<BoardEntry>, ScoreError>> + Send;
+
     /// A user's place on a board; `None` if they are not on it.
     fn rank(
         &self,
@@ -211,7 +218,9 @@ pub trait TenantConfigs: Send + Sync {
     ) -> impl Future<Output = Result<Option<VersionedConfig>, ConfigStoreError>> + Send;
 
     /// Stores `config` as the next version if the current one is `expected`
-    /// (0: none yet) and returns the new version; `Stale` otherwise.
+    /// (0: none yet) and returns the new version; `Stale` otherwise. Tenants whose
+    /// current document asks for percentile thresholds are listed
+    /// ([`TenantConfigs::percentile_tenants`]).
     fn put_tenant_config(
         &self,
         tenant: &TenantId,
@@ -219,4 +228,22 @@ pub trait TenantConfigs: Send + Sync {
         config: &TenantConfig,
         now_ms: i64,
     ) -> impl Future<Output = Result<u64, ConfigStoreError>> + Send;
+
+    /// Tenants whose current document asks for percentile thresholds.
+    fn percentile_tenants(
+        &self,
+    ) -> impl Future<Output = Result<Vec<TenantId>, ConfigStoreError>> + Send;
+
+    /// The thresholds last cut from a tenant's percentiles.
+    fn tier_cuts(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<Option<TierCuts>, ConfigStoreError>> + Send;
+
+    /// Keeps newly cut thresholds.
+    fn put_tier_cuts(
+        &self,
+        tenant: &TenantId,
+        cuts: &TierCuts,
+    ) -> impl Future<Output = Result<(), ConfigStoreError>> + Send;
 }

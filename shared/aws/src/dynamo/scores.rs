@@ -568,6 +568,42 @@ impl ScoreStore for DynamoStore {
             .collect())
     }
 
+    async fn board_scores(&self, tenant: &TenantId) -> Result<Vec<BoardEntry>, ScoreError> {
+        let index = board_index(tenant, &Board::Tenant);
+        let mut entries = Vec::new();
+        for partition in &index.partitions {
+            let mut start = None;
+            loop {
+                let page = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(index.index)
+                    .key_condition_expression("#pk = :p")
+                    .expression_attribute_names("#pk", index.pk)
+                    .expression_attribute_values(":p", s(partition.clone()))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                for item in page.items() {
+                    let a = Attrs(item);
+                    if let Some(score) = decayed_from(&a)? {
+                        entries.push(BoardEntry {
+                            user: a.user("userId")?,
+                            score,
+                        });
+                    }
+                }
+                match page.last_evaluated_key {
+                    Some(next) if !next.is_empty() => start = Some(next),
+                    _ => break,
+                }
+            }
+        }
+        Ok(entries)
+    }
+
     async fn rank(
         &self,
         tenant: &TenantId,

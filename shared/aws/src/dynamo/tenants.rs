@@ -5,12 +5,17 @@
 //! |---|---|---|
 //! | current document | `T#{tenant}#CONFIG` | `CURRENT` |
 //! | version n | `T#{tenant}#CONFIG` | `V#{n:012}` |
+//! | thresholds cut from percentiles | `T#{tenant}#CONFIG` | `CUTS` |
+//! | tenant on percentile thresholds | `PERCENTILES` | `T#{tenant}` |
 //!
-//! A change writes both in one transaction, the pointer conditional on the
-//! version the writer read, so two writers cannot both make version n + 1.
+//! A change writes the pointer and the version in one transaction, the pointer
+//! conditional on the version the writer read, so two writers cannot both make
+//! version n + 1; with them it lists the tenant under `PERCENTILES` or takes it
+//! off, as the document asks.
 
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use sideline_domain::ids::TenantId;
+use sideline_domain::scoring::TierCuts;
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 use sideline_ports::{BackendError, ConfigStoreError, TenantConfigs};
 
@@ -20,6 +25,8 @@ use super::{build_error, cancelled_conditions, keys::key, unavailable, DynamoSto
 fn pk(tenant: &TenantId) -> String {
     format!("T#{tenant}#CONFIG")
 }
+
+const PERCENTILES_PK: &str = "PERCENTILES";
 
 fn version_sk(version: u64) -> String {
     format!("V#{version:012}")
@@ -87,6 +94,30 @@ impl TenantConfigs for DynamoStore {
             .table_name(&self.table)
             .set_item(Some(config_item(tenant, version_sk(next.version), &next)))
             .condition_expression("attribute_not_exists(PK)");
+        let listed = key(PERCENTILES_PK.to_owned(), format!("T#{tenant}"));
+        let listing = if config.tiers.percentiles.is_some() {
+            let mut item = listed;
+            item.insert("kind".into(), s("percentile_tenant"));
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .build()
+                        .map_err(build_error)?,
+                )
+                .build()
+        } else {
+            TransactWriteItem::builder()
+                .delete(
+                    Delete::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(listed))
+                        .build()
+                        .map_err(build_error)?,
+                )
+                .build()
+        };
         let result = self
             .client
             .transact_write_items()
@@ -100,6 +131,7 @@ impl TenantConfigs for DynamoStore {
                     .put(version.build().map_err(build_error)?)
                     .build(),
             )
+            .transact_items(listing)
             .send()
             .await;
         match result {
@@ -115,5 +147,50 @@ impl TenantConfigs for DynamoStore {
                 _ => Err(unavailable(err).into()),
             },
         }
+    }
+
+    async fn percentile_tenants(&self) -> Result<Vec<TenantId>, ConfigStoreError> {
+        let mut tenants = Vec::new();
+        for item in self.query_prefix(PERCENTILES_PK.to_owned(), "T#").await? {
+            let a = Attrs(&item);
+            let sk = a.str("SK")?;
+            let tenant = sk
+                .strip_prefix("T#")
+                .and_then(|raw| TenantId::parse(raw).ok())
+                .ok_or_else(|| BackendError::corrupt(format!("listed tenant `{sk}`")))?;
+            tenants.push(tenant);
+        }
+        Ok(tenants)
+    }
+
+    async fn tier_cuts(&self, tenant: &TenantId) -> Result<Option<TierCuts>, ConfigStoreError> {
+        let Some(item) = self.get(key(pk(tenant), "CUTS")).await? else {
+            return Ok(None);
+        };
+        let a = Attrs(&item);
+        Ok(Some(TierCuts {
+            silver: a.float("silver")?,
+            gold: a.float("gold")?,
+            platinum: a.float("platinum")?,
+            active_users: u64::try_from(a.num("activeUsers")?)
+                .map_err(|_| BackendError::corrupt("negative active users"))?,
+            at_ms: a.num("at")?,
+        }))
+    }
+
+    async fn put_tier_cuts(
+        &self,
+        tenant: &TenantId,
+        cuts: &TierCuts,
+    ) -> Result<(), ConfigStoreError> {
+        let mut item = key(pk(tenant), "CUTS");
+        item.insert("kind".into(), s("tier_cuts"));
+        item.insert("silver".into(), n(cuts.silver));
+        item.insert("gold".into(), n(cuts.gold));
+        item.insert("platinum".into(), n(cuts.platinum));
+        item.insert("activeUsers".into(), n(cuts.active_users));
+        item.insert("at".into(), n(cuts.at_ms));
+        self.put(item).await?;
+        Ok(())
     }
 }

@@ -4,7 +4,7 @@
 use sideline_domain::scoring::{
     breakdown, contributions, Activity, Decayed, Ledger, Parent, ScoringConfig, Window, DAY_MS,
 };
-use sideline_domain::scoring::{Standing, Tier, TierState};
+use sideline_domain::scoring::{Standing, Tier, TierCuts, TierState};
 use sideline_domain::tenant::TenantConfig;
 use sideline_ports::{
     Board, ConfigStoreError, DueDemotion, Rank, ScoreChange, ScoreStore, Scored, TenantConfigs,
@@ -539,6 +539,83 @@ pub async fn tier_checks_are_filed_and_found_when_due<S: ScoreStore>(store: &S) 
 }
 
 /// Runs every scores check.
+/// What percentile thresholds need: the whole tenant board, the tenants that
+/// ask for them (as their current document says), and the cuts kept.
+pub async fn percentile_inputs_are_kept<S: ScoreStore + TenantConfigs>(store: &S) {
+    let t = fresh_tenant("pct");
+    let config = TenantConfig::default();
+    for n in 0..5i64 {
+        let user = UserId::derive(&t, &format!("u{n}"));
+        let at = NOW_MS + n * DAY_MS;
+        let made = contributions(
+            &Activity::MessageSent {
+                author: user,
+                parent: Parent::None,
+            },
+            at,
+            &config.scoring,
+        );
+        store
+            .score_event(&t, &format!("p{n}"), None, &made, &config, at)
+            .await
+            .expect("scored");
+    }
+    let mut all: Vec<(UserId, Decayed)> = store
+        .board_scores(&t)
+        .await
+        .expect("board")
+        .into_iter()
+        .map(|e| (e.user, e.score))
+        .collect();
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut expected: Vec<(UserId, Decayed)> = (0..5i64)
+        .map(|n| {
+            (
+                UserId::derive(&t, &format!("u{n}")),
+                Decayed::new(10.0, NOW_MS + n * DAY_MS),
+            )
+        })
+        .collect();
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(all, expected, "every user on the board, with their score");
+    assert!(store
+        .board_scores(&fresh_tenant("pct"))
+        .await
+        .expect("board")
+        .is_empty());
+
+    let listed = |tenants: Vec<TenantId>, t: &TenantId| tenants.contains(t);
+    assert!(!listed(store.percentile_tenants().await.expect("list"), &t));
+    let doc = TenantConfig::parse(
+        r#"{"tiers": {"percentiles": {"silver": 50, "gold": 90, "platinum": 99}}}"#,
+    )
+    .expect("doc");
+    store
+        .put_tenant_config(&t, 0, &doc, NOW_MS)
+        .await
+        .expect("v1");
+    assert!(listed(store.percentile_tenants().await.expect("list"), &t));
+    store
+        .put_tenant_config(&t, 1, &TenantConfig::default(), NOW_MS)
+        .await
+        .expect("v2");
+    assert!(
+        !listed(store.percentile_tenants().await.expect("list"), &t),
+        "a document in points takes the tenant off the list"
+    );
+
+    assert_eq!(store.tier_cuts(&t).await.expect("cuts"), None);
+    let cuts = TierCuts {
+        silver: 12.5,
+        gold: 40.25,
+        platinum: 99.125,
+        active_users: 321,
+        at_ms: NOW_MS,
+    };
+    store.put_tier_cuts(&t, &cuts).await.expect("kept");
+    assert_eq!(store.tier_cuts(&t).await.expect("cuts"), Some(cuts));
+}
+
 pub async fn run_all<S: ScoreStore + TenantConfigs>(store: &S) {
     each_event_is_scored_once(store).await;
     scores_follow_the_rules_in_any_order(store).await;
@@ -546,4 +623,5 @@ pub async fn run_all<S: ScoreStore + TenantConfigs>(store: &S) {
     tenant_configs_are_versioned(store).await;
     boards_order_by_the_score_now(store).await;
     tier_checks_are_filed_and_found_when_due(store).await;
+    percentile_inputs_are_kept(store).await;
 }
