@@ -818,3 +818,85 @@ async fn percentile_thresholds_are_cut_from_the_active_users() {
     let later = run.stack.devstack.demotion_pass().await.expect("pass");
     assert_eq!((later.recut, later.moved), (1, 0), "{later:?}");
 }
+
+/// Season boards follow the tenant's own seasons: nothing before the first, the
+/// points of the season an event falls in, over the WebSocket and the API.
+#[tokio::test]
+async fn season_boards_follow_the_tenants_seasons() {
+    use sideline_domain::time::format_time;
+
+    let clock = Arc::new(ManualClock::at(T0));
+    let shared = SharedClock(clock.clone());
+    let stack = Stack::start_with(move |c| {
+        c.clock = shared;
+        c.host_events_secret = Some(SECRET.to_owned());
+    })
+    .await;
+    let run = Run { stack, clock };
+    let start = (T0.div_euclid(DAY_MS) + 1) * DAY_MS;
+    let doc = json!({"seasons": [{"name": "cup-2027", "start": &format_time(start)[..10]}]});
+    let (status, body) = run
+        .api(
+            "PUT",
+            "/v1/tenants/acme/config",
+            &doc.to_string(),
+            &[("If-Match", "0")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut ada = run.stack.connect("acme", "ada", "member").await;
+    ada.join("match:1").await;
+    sent(&mut ada, send("match:1", "before the cup", "a0")).await;
+    run.drain().await;
+    let early = ada
+        .request(
+            json!({"action": "leaderboard", "window": "season"}),
+            "error",
+        )
+        .await;
+    assert_eq!(early["code"], "not_found", "{early}");
+    let (status, _) = run
+        .api("GET", "/v1/tenants/acme/leaderboard?window=season", "", &[])
+        .await;
+    assert_eq!(status, 404);
+
+    run.clock.set_ms(start + HOUR);
+    sent(&mut ada, send("match:1", "cup day one", "a1")).await;
+    sent(&mut ada, send("match:1", "cup day one again", "a2")).await;
+    run.drain().await;
+    let board = ada
+        .request(
+            json!({"action": "leaderboard", "window": "season"}),
+            "leaderboard",
+        )
+        .await;
+    assert_eq!(board["window"], "season", "{board}");
+    assert_eq!(board["period"], "cup-2027", "{board}");
+    let entries = board["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 1, "{board}");
+    assert_eq!(entries[0]["score"], 20.0, "only the cup's points: {board}");
+    let (status, api) = run
+        .api(
+            "GET",
+            "/v1/tenants/acme/leaderboard?window=season&period=cup-2027",
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{api}");
+    assert_eq!(api["entries"], board["entries"]);
+    // A tenant without seasons has calendar quarters.
+    let mut zed = run.stack.connect("other", "zed", "member").await;
+    zed.join("match:1").await;
+    sent(&mut zed, send("match:1", "hello", "z1")).await;
+    run.drain().await;
+    let quarter = zed
+        .request(
+            json!({"action": "leaderboard", "window": "season"}),
+            "leaderboard",
+        )
+        .await;
+    let want = sideline_domain::scoring::Window::Season.period_of(start + HOUR);
+    assert_eq!(quarter["period"], want.as_str(), "{quarter}");
+    assert_eq!(quarter["entries"].as_array().map(Vec::len), Some(1));
+}

@@ -370,7 +370,7 @@ async fn board<P: Ports>(
         None => None,
         Some(raw) => match Window::parse(&raw) {
             Some(window) => Some(window),
-            None => return ApiResponse::error(400, "window must be week or month"),
+            None => return ApiResponse::error(400, "window must be week, month or season"),
         },
     };
     let board = match (request.query("room"), window) {
@@ -380,15 +380,22 @@ async fn board<P: Ports>(
             Err(e) => return ApiResponse::error(400, &format!("room: {e}")),
         },
         (None, Some(window)) => match request.query("period") {
-            None => Board::Window {
-                window,
-                period: window.period_of(deps.ports.clock().now_ms()),
-            },
+            None => {
+                let now_ms = deps.ports.clock().now_ms();
+                let current = match deps.settings.current(deps.ports.store(), tenant, now_ms).await {
+                    Ok(current) => current,
+                    Err(err) => return backend(&err),
+                };
+                match current.config.period(window, now_ms) {
+                    Some(period) => Board::Window { window, period },
+                    None => return ApiResponse::error(404, "no season has started yet"),
+                }
+            }
             Some(period) if window.is_period(&period) => Board::Window { window, period },
             Some(_) => {
                 return ApiResponse::error(
                     400,
-                    "period must be like 2026-W49 (week) or 2026-12 (month)",
+                    "period must be like 2026-W49 (week), 2026-12 (month), or 2026-Q4 or a season's name (season)",
                 )
             }
         },

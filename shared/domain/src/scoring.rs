@@ -951,15 +951,19 @@ pub enum Window {
     Week,
     /// A calendar month (`2026-12`, UTC).
     Month,
+    /// A season: the tenant's own (named in its settings document), else a
+    /// calendar quarter (`2026-Q4`, UTC).
+    Season,
 }
 
 impl Window {
-    pub const ALL: [Window; 2] = [Window::Week, Window::Month];
+    pub const ALL: [Window; 3] = [Window::Week, Window::Month, Window::Season];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Window::Week => "week",
             Window::Month => "month",
+            Window::Season => "season",
         }
     }
 
@@ -967,10 +971,15 @@ impl Window {
         Self::ALL.into_iter().find(|w| w.as_str() == raw)
     }
 
-    /// The period `t_ms` falls in.
+    /// The period `t_ms` falls in (for seasons, the calendar quarter: a tenant's
+    /// own seasons are its settings document's, `TenantConfig::period`).
     pub fn period_of(self, t_ms: i64) -> String {
         let days = t_ms.div_euclid(DAY_MS);
         match self {
+            Window::Season => {
+                let (y, m, _) = crate::time::civil_from_days(days);
+                format!("{y:04}-Q{}", (m - 1) / 3 + 1)
+            }
             Window::Month => {
                 let (y, m, _) = crate::time::civil_from_days(days);
                 format!("{y:04}-{m:02}")
@@ -986,7 +995,8 @@ impl Window {
         }
     }
 
-    /// Whether `raw` names a period of this window (as `period_of` writes them).
+    /// Whether `raw` names a period of this window (as `period_of` writes them,
+    /// or, for seasons, a season's name: 1 to 64 of `a-z 0-9 _ -`).
     pub fn is_period(self, raw: &str) -> bool {
         let b = raw.as_bytes();
         let digits =
@@ -1006,17 +1016,25 @@ impl Window {
                     && digits(6..8)
                     && (1..=53).contains(&raw[6..8].parse::<u32>().unwrap_or(0))
             }
+            Window::Season => {
+                let quarter = b.len() == 7
+                    && digits(0..4)
+                    && &raw[4..6] == "-Q"
+                    && (b'1'..=b'4').contains(&b[6]);
+                quarter || is_season_name(raw)
+            }
         }
     }
+}
 
-    /// When a period that contains `t_ms` is over, plus a margin for late
-    /// events: what its entries expire at.
-    pub fn ends_after(self, t_ms: i64) -> i64 {
-        match self {
-            Window::Week => t_ms + 8 * DAY_MS,
-            Window::Month => t_ms + 32 * DAY_MS,
-        }
-    }
+/// Whether `raw` can name a season: 1 to 64 of `a-z 0-9 _ -` (`2026-27`,
+/// `spring_cup`, `2026-Q4`).
+pub fn is_season_name(raw: &str) -> bool {
+    !raw.is_empty()
+        && raw.len() <= 64
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 /// A user's points in the current period of a window.

@@ -13,7 +13,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::ids::{derived_uuid, UserId};
-use crate::scoring::{ScoringConfig, ScoringFor, Tier, TierConfig, TierCuts};
+use crate::scoring::{
+    is_season_name, ScoringConfig, ScoringFor, Tier, TierConfig, TierCuts, Window,
+};
+use crate::time::parse_date;
 
 /// What a tier may do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,7 +107,23 @@ pub struct TenantConfig {
     /// An experiment on scoring or tier parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub experiment: Option<Experiment>,
+    /// The tenant's seasons, in order, for season boards; none: calendar quarters.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub seasons: Vec<Season>,
 }
+
+/// A season: from its start to the next season's start (the last one runs on).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Season {
+    /// Its period on the season board (`2026-27`): 1 to 64 of `a-z 0-9 _ -`.
+    pub name: String,
+    /// The UTC day it starts (`2026-08-01`).
+    pub start: String,
+}
+
+/// Most seasons in a document.
+pub const MAX_SEASONS: usize = 100;
 
 /// An experiment on scoring or tier parameters. Each user is in one variant or in
 /// none (they run on the document's own settings), by a hash of the experiment's
@@ -462,6 +481,20 @@ impl TenantConfig {
         Some(config)
     }
 
+    /// The period of `window` that `t_ms` falls in: for seasons, the tenant's
+    /// season then (`None` before the first), or the calendar quarter when the
+    /// document names none.
+    pub fn period(&self, window: Window, t_ms: i64) -> Option<String> {
+        if window != Window::Season || self.seasons.is_empty() {
+            return Some(window.period_of(t_ms));
+        }
+        self.seasons
+            .iter()
+            .rev()
+            .find(|s| parse_date(&s.start).is_some_and(|start| start <= t_ms))
+            .map(|s| s.name.clone())
+    }
+
     /// The experiment's variant `user` is in, if any.
     pub fn enrolment(&self, user: &UserId) -> Option<(&Experiment, &Variant)> {
         let experiment = self.experiment.as_ref()?;
@@ -578,6 +611,35 @@ impl TenantConfig {
                     "must be above tiers.percentiles.gold",
                 ));
             }
+        }
+        if self.seasons.len() > MAX_SEASONS {
+            return Err(ConfigDocError::at(
+                "seasons",
+                format!("at most {MAX_SEASONS} seasons"),
+            ));
+        }
+        let mut last: Option<i64> = None;
+        let mut names = BTreeSet::new();
+        for (i, season) in self.seasons.iter().enumerate() {
+            if !is_season_name(&season.name) || !names.insert(season.name.as_str()) {
+                return Err(ConfigDocError::at(
+                    format!("seasons[{i}].name"),
+                    "names are 1 to 64 of a-z, 0-9, _ and -, each once",
+                ));
+            }
+            let Some(start) = parse_date(&season.start) else {
+                return Err(ConfigDocError::at(
+                    format!("seasons[{i}].start"),
+                    "a UTC date, like 2026-08-01",
+                ));
+            };
+            if last.is_some_and(|l| start <= l) {
+                return Err(ConfigDocError::at(
+                    format!("seasons[{i}].start"),
+                    "seasons are listed in order of their starts",
+                ));
+            }
+            last = Some(start);
         }
         if let Some(experiment) = &self.experiment {
             experiment.validate()?;
@@ -870,6 +932,68 @@ mod tests {
         );
         // A document in points ignores cuts.
         assert!(TenantConfig::default().with_cuts(&cuts).is_none());
+    }
+
+    #[test]
+    fn seasons_are_the_tenants_or_calendar_quarters() {
+        let at = |t: &str| crate::time::parse_time(t).unwrap();
+        let quarters = TenantConfig::default();
+        assert_eq!(
+            quarters
+                .period(Window::Season, at("2026-12-02T10:00:00.000Z"))
+                .as_deref(),
+            Some("2026-Q4")
+        );
+        assert_eq!(
+            quarters
+                .period(Window::Season, at("2027-01-01T00:00:00.000Z"))
+                .as_deref(),
+            Some("2027-Q1")
+        );
+        let own = TenantConfig::parse(
+            r#"{"seasons": [{"name": "2026-27", "start": "2026-08-01"},
+                            {"name": "2027-28", "start": "2027-08-01"}]}"#,
+        )
+        .unwrap();
+        let season = |t: &str| own.period(Window::Season, at(t));
+        assert_eq!(season("2026-07-31T23:59:59.999Z"), None);
+        assert_eq!(
+            season("2026-08-01T00:00:00.000Z").as_deref(),
+            Some("2026-27")
+        );
+        assert_eq!(
+            season("2027-08-01T00:00:00.000Z").as_deref(),
+            Some("2027-28")
+        );
+        assert_eq!(
+            season("2031-01-01T00:00:00.000Z").as_deref(),
+            Some("2027-28")
+        );
+        // Weeks and months are the calendar's whatever the seasons.
+        assert_eq!(
+            own.period(Window::Month, at("2026-12-02T10:00:00.000Z"))
+                .as_deref(),
+            Some("2026-12")
+        );
+        assert!(Window::Season.is_period("2026-Q4") && Window::Season.is_period("2026-27"));
+        assert!(!Window::Season.is_period("2026-Q5") && !Window::Season.is_period("a#b"));
+
+        let path = |text: &str| TenantConfig::parse(text).unwrap_err().path;
+        assert_eq!(
+            path(r#"{"seasons": [{"name": "A", "start": "2026-08-01"}]}"#),
+            "seasons[0].name"
+        );
+        assert_eq!(
+            path(r#"{"seasons": [{"name": "a", "start": "August"}]}"#),
+            "seasons[0].start"
+        );
+        assert_eq!(
+            path(
+                r#"{"seasons": [{"name": "a", "start": "2026-08-01"},
+                                {"name": "b", "start": "2026-01-01"}]}"#
+            ),
+            "seasons[1].start"
+        );
     }
 
     #[test]

@@ -34,6 +34,27 @@ pub fn deserialize_time<'de, D: serde::Deserializer<'de>>(
     parse_time(&text).ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a time")))
 }
 
+/// A UTC date (`2026-08-01`) as the millisecond its day starts; `None` for
+/// anything else.
+pub fn parse_date(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = &text[range];
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400_000)
+}
+
 /// Reads back what [`format_time`] writes; `None` for anything else.
 pub fn parse_time(text: &str) -> Option<i64> {
     let b = text.as_bytes();

@@ -1004,10 +1004,26 @@ impl ScoreStore for MemoryStore {
             let old = before.get(&change.user).copied().unwrap_or(Decayed::ZERO);
             let delta = standing.score.minus(&old, lambda);
             for window in Window::ALL {
-                let board = Board::Window {
-                    window,
-                    period: window.period_of(now_ms),
+                let Some(period) = config.period(window, now_ms) else {
+                    continue;
                 };
+                // As in the table: a user is on one period's board of a window at a
+                // time, and leaves the last one when they score in the next.
+                for (key, entries) in inner.boards.iter_mut() {
+                    if let (
+                        true,
+                        Board::Window {
+                            window: w,
+                            period: p,
+                        },
+                    ) = (&key.0 == tenant, &key.1)
+                    {
+                        if *w == window && *p != period {
+                            entries.remove(&change.user);
+                        }
+                    }
+                }
+                let board = Board::Window { window, period };
                 let entries = inner.boards.entry((tenant.clone(), board)).or_default();
                 let had = entries.get(&change.user).map_or(0.0, |(_, s)| s.value);
                 let points = had + earned.get(&change.user).copied().unwrap_or(0.0);

@@ -563,8 +563,9 @@ fn parse_command(
                 .window
                 .as_deref()
                 .map(|w| {
-                    Window::parse(w)
-                        .ok_or_else(|| FrameError::bad_request("window must be week or month"))
+                    Window::parse(w).ok_or_else(|| {
+                        FrameError::bad_request("window must be week, month or season")
+                    })
                 })
                 .transpose()?;
             if window.is_some() && d.room.is_some() {
@@ -577,7 +578,7 @@ fn parse_command(
                     Some(w) if w.is_period(period) => {}
                     Some(_) => {
                         return Err(FrameError::bad_request(
-                            "period must be like 2026-W49 (week) or 2026-12 (month)",
+                            "period must be like 2026-W49 (week), 2026-12 (month), or 2026-Q4 or a season's name (season)",
                         ))
                     }
                     None => return Err(FrameError::bad_request("period needs a window")),

@@ -1,7 +1,7 @@
 //! `leaderboard`: a page of the tenant's board, or a room's, with the caller's
 //! place; answered by a `leaderboard` frame.
 
-use sideline_app::standing::{leaderboard, BoardError};
+use sideline_app::standing::{leaderboard, BoardError, StandingError};
 use sideline_ports::{Board, Ports};
 use sideline_protocol::{ErrorCode, FrameError, Leaderboard, ServerFrame};
 
@@ -15,7 +15,19 @@ impl Action for Leaderboard {
             (Some(room), _) => Board::Room(room),
             (None, Some(window)) => Board::Window {
                 window,
-                period: self.period.unwrap_or_else(|| window.period_of(ctx.now_ms)),
+                period: match self.period {
+                    Some(period) => period,
+                    None => {
+                        let tenant = &ctx.identity.tenant;
+                        let settings = ctx.deps.settings.current(ctx.store(), tenant, ctx.now_ms);
+                        let current = settings
+                            .await
+                            .map_err(|e| client_error(StandingError::from(e)))?;
+                        current.config.period(window, ctx.now_ms).ok_or_else(|| {
+                            FrameError::new(ErrorCode::NotFound, "no season has started yet")
+                        })?
+                    }
+                },
             },
             (None, None) => Board::Tenant,
         };

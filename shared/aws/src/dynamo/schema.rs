@@ -14,11 +14,13 @@ use super::{unavailable, DynamoStore};
 /// The sparse index boards are read from (`lbPk`, `lbSk`).
 pub const LEADERBOARD_INDEX: &str = "leaderboard";
 
-/// The sparse index of a window's boards (`wkPk`/`wkSk`, `moPk`/`moSk`).
+/// The sparse index of a window's boards (`wkPk`/`wkSk`, `moPk`/`moSk`,
+/// `ssPk`/`ssSk`).
 pub fn window_index(window: sideline_domain::scoring::Window) -> &'static str {
     match window {
         sideline_domain::scoring::Window::Week => "weekly",
         sideline_domain::scoring::Window::Month => "monthly",
+        sideline_domain::scoring::Window::Season => "seasonal",
     }
 }
 
@@ -105,6 +107,8 @@ impl DynamoStore {
             .attribute_definitions(number("wkSk")?)
             .attribute_definitions(attr("moPk")?)
             .attribute_definitions(number("moSk")?)
+            .attribute_definitions(attr("ssPk")?)
+            .attribute_definitions(number("ssSk")?)
             .set_global_secondary_indexes(Some(vec![
                 board_gsi(
                     LEADERBOARD_INDEX,
@@ -122,6 +126,12 @@ impl DynamoStore {
                     window_index(sideline_domain::scoring::Window::Month),
                     "moPk",
                     "moSk",
+                    &["userId"],
+                )?,
+                board_gsi(
+                    window_index(sideline_domain::scoring::Window::Season),
+                    "ssPk",
+                    "ssSk",
                     &["userId"],
                 )?,
             ]))

@@ -152,6 +152,7 @@ fn window_attrs(window: Window) -> (&'static str, &'static str, &'static str, &'
     match window {
         Window::Week => ("wk", "wkPts", "wkPk", "wkSk"),
         Window::Month => ("mo", "moPts", "moPk", "moSk"),
+        Window::Season => ("ss", "ssPts", "ssPk", "ssSk"),
     }
 }
 
@@ -402,13 +403,13 @@ impl ScoreStore for DynamoStore {
                 let kept = read.windows.get(&user);
                 let windows: Vec<(Window, String, f64)> = Window::ALL
                     .into_iter()
-                    .map(|window| {
-                        let period = window.period_of(now_ms);
+                    .filter_map(|window| {
+                        let period = config.period(window, now_ms)?;
                         let had = kept
                             .and_then(|w| w.iter().find(|(w, p, _)| *w == window && *p == period))
                             .map_or(0.0, |(_, _, points)| *points);
                         let earned = read.touched.earned.get(&user).copied().unwrap_or(0.0);
-                        (window, period, had + earned)
+                        Some((window, period, had + earned))
                     })
                     .collect();
                 put_windows(&mut item, tenant, &user, &windows);

@@ -458,6 +458,77 @@ pub async fn boards_order_by_the_score_now<S: ScoreStore>(store: &S) {
     }
 }
 
+/// A tenant's own seasons: points go to the season the event falls in, none
+/// before the first; a user's entry moves on when they score in the next one.
+pub async fn season_boards_follow_the_tenants_seasons<S: ScoreStore>(store: &S) {
+    let t = fresh_tenant("season");
+    let day = |ms: i64| ms.div_euclid(DAY_MS) * DAY_MS;
+    let s1 = day(NOW_MS) + DAY_MS;
+    let s2 = s1 + 10 * DAY_MS;
+    let date = |ms: i64| sideline_domain::time::format_time(ms)[..10].to_owned();
+    let config = TenantConfig::parse(&format!(
+        r#"{{"seasons": [{{"name": "s1", "start": "{}"}}, {{"name": "s2", "start": "{}"}}]}}"#,
+        date(s1),
+        date(s2)
+    ))
+    .expect("seasons");
+    let thread = |n: u32, at: i64| {
+        contributions(
+            &Activity::MessageSent {
+                author: UserId::derive(&t, &format!("u{n}")),
+                parent: Parent::None,
+            },
+            at,
+            &config.scoring,
+        )
+    };
+    for (id, n, at) in [
+        ("before", 0, NOW_MS),
+        ("s1-a", 1, s1 + 3_600_000),
+        ("s1-b", 2, s1 + 7_200_000),
+        ("s1-c", 1, s1 + 9_000_000),
+        ("s2-a", 2, s2 + 3_600_000),
+    ] {
+        store
+            .score_event(&t, id, None, &thread(n, at), &config, at)
+            .await
+            .expect("scored");
+    }
+    let board = |period: &str| Board::Window {
+        window: Window::Season,
+        period: period.to_owned(),
+    };
+    let on = |entries: Vec<sideline_ports::BoardEntry>| -> Vec<(UserId, f64)> {
+        entries
+            .into_iter()
+            .map(|e| (e.user, e.score.value))
+            .collect()
+    };
+    let u = |n: u32| UserId::derive(&t, &format!("u{n}"));
+    assert_eq!(
+        on(store
+            .leaderboard(&t, &board("s1"), 0, 10)
+            .await
+            .expect("s1")),
+        [(u(1), 20.0)],
+        "u2 moved on to s2; u0 scored before any season"
+    );
+    assert_eq!(
+        on(store
+            .leaderboard(&t, &board("s2"), 0, 10)
+            .await
+            .expect("s2")),
+        [(u(2), 10.0)]
+    );
+    // The calendar quarter is not this tenant's season board.
+    let quarter = Window::Season.period_of(s1);
+    assert!(store
+        .leaderboard(&t, &board(&quarter), 0, 10)
+        .await
+        .expect("quarter")
+        .is_empty());
+}
+
 /// Checks are found when due, oldest first, until cleared; a promotion files one.
 pub async fn tier_checks_are_filed_and_found_when_due<S: ScoreStore>(store: &S) {
     let t = fresh_tenant("demote");
@@ -624,4 +695,5 @@ pub async fn run_all<S: ScoreStore + TenantConfigs>(store: &S) {
     boards_order_by_the_score_now(store).await;
     tier_checks_are_filed_and_found_when_due(store).await;
     percentile_inputs_are_kept(store).await;
+    season_boards_follow_the_tenants_seasons(store).await;
 }
