@@ -690,13 +690,15 @@ async fn an_experiment_scores_each_arm_by_its_settings_and_marks_its_events() {
         .await;
     assert_eq!(body["tier"], "silver", "{body}");
 
-    // Every message event names its author's arm, and only enrolled authors'.
+    // Every message event names its author's arm, and only enrolled authors';
+    // every event, stamped or not, is valid against its schema.
     let mut seen = 0;
     for entry in run.stack.devstack.published() {
+        let detail: Value = serde_json::from_str(&entry.detail).expect("detail");
+        sideline_tests::assert_valid_event(&entry.detail_type, &detail);
         if entry.detail_type != "community.message.sent" {
             continue;
         }
-        let detail: Value = serde_json::from_str(&entry.detail).expect("detail");
         let author = detail["actor"]["canonicalId"].as_str().expect("actor");
         let (_, _, arm) = expected
             .iter()
@@ -767,11 +769,16 @@ async fn percentile_thresholds_are_cut_from_the_active_users() {
     assert_eq!(tier_of(14).await, "none");
 
     run.clock.set_ms(T0 + HOUR);
+    let cut = run.stack.devstack.demotion_pass().await.expect("pass");
+    assert_eq!((cut.recut, cut.moved), (1, 0), "{cut:?}");
+    // Cut, but not in force until every process has re-read its settings.
+    assert_eq!(tier_of(19).await, "silver");
+    run.clock.set_ms(T0 + HOUR + 2 * 60_000);
     let report = run.stack.devstack.demotion_pass().await.expect("pass");
     // Ranked from the top, 50 % falls on the 10th (fan-10, about 110 points), 80 %
     // on the 4th (fan-16), 95 % on the 1st (fan-19): fans 10–14 rise to silver,
     // 16–18 to gold, 19 to platinum; 15 stays silver.
-    assert_eq!((report.recut, report.moved), (1, 9), "{report:?}");
+    assert_eq!((report.recut, report.moved), (0, 9), "{report:?}");
     let want = |i: usize| match i {
         19 => "platinum",
         16..=18 => "gold",
@@ -799,6 +806,13 @@ async fn percentile_thresholds_are_cut_from_the_active_users() {
         (to_silver - (cut - fan9)).abs() < 1e-9 * cut,
         "against the cut: {to_silver} vs {cut} - {fan9}"
     );
+    let (_, config) = run.api("GET", "/v1/tenants/acme/config", "", &[]).await;
+    let shown = &config["thresholdsInForce"];
+    assert!(
+        (shown["silver"].as_f64().expect("silver") - cut).abs() < 1e-9 * cut,
+        "{config}"
+    );
+    assert_eq!(shown["activeUsers"], 20, "{config}");
     run.drain().await;
     let changed = run
         .stack
@@ -810,13 +824,32 @@ async fn percentile_thresholds_are_cut_from_the_active_users() {
     // fan-15..19 reached silver on the way up; the cut moved nine.
     assert_eq!(changed, 5 + 9);
 
-    // Not cut again within the hour; cut again after it.
+    // Not cut again within the hour; cut again after it, and again at once for
+    // other percentiles.
     run.clock.set_ms(T0 + HOUR + 30 * 60_000);
     let soon = run.stack.devstack.demotion_pass().await.expect("pass");
     assert_eq!(soon.recut, 0, "{soon:?}");
     run.clock.set_ms(T0 + 2 * HOUR + 1);
     let later = run.stack.devstack.demotion_pass().await.expect("pass");
-    assert_eq!((later.recut, later.moved), (1, 0), "{later:?}");
+    assert_eq!(
+        (later.recut, later.moved, later.failed),
+        (1, 0, 0),
+        "{later:?}"
+    );
+    run.clock.set_ms(T0 + 2 * HOUR + 3 * 60_000);
+    let settled = run.stack.devstack.demotion_pass().await.expect("pass");
+    assert_eq!((settled.recut, settled.moved), (0, 0), "{settled:?}");
+    let (status, _) = run
+        .api(
+            "PUT",
+            "/v1/tenants/acme/config",
+            r#"{"tiers": {"percentiles": {"silver": 50, "gold": 80, "platinum": 90}}}"#,
+            &[("If-Match", "1")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let other = run.stack.devstack.demotion_pass().await.expect("pass");
+    assert_eq!(other.recut, 1, "new percentiles are cut at once: {other:?}");
 }
 
 /// Season boards follow the tenant's own seasons: nothing before the first, the
