@@ -20,7 +20,7 @@ use sideline_domain::events::Envelope;
 use sideline_domain::ids::{TenantId, UserId};
 use sideline_domain::outbox::event_for;
 use sideline_lambda::{BatchItemFailure, BatchResponse};
-use sideline_ports::{Clock, ConfigStoreError, EventSink, PutEntry, TenantConfigs};
+use sideline_ports::{BackendError, Clock, ConfigStoreError, EventSink, PutEntry, TenantConfigs};
 use tracing::{error, info, info_span, Instrument};
 
 pub mod host;
@@ -98,10 +98,20 @@ impl<S: TenantConfigs, K: Clock> Stamp for Experiments<'_, S, K> {
         ) else {
             return Ok(());
         };
-        let current = self
+        let current = match self
             .settings
             .current(self.store, &tenant, self.clock.now_ms())
-            .await?;
+            .await
+        {
+            Ok(current) => current,
+            // A document that cannot be read back will not read better on a
+            // retry: the event goes without its arm rather than stall the stream.
+            Err(ConfigStoreError::Backend(BackendError::Corrupt(why))) => {
+                error!(%tenant, %why, "settings document unreadable; event sent without its experiment arm");
+                return Ok(());
+            }
+            Err(err) => return Err(err),
+        };
         if let Some((experiment, variant)) = current.config.enrolment(&user) {
             envelope
                 .meta

@@ -402,6 +402,49 @@ mod experiments {
         }
     }
 
+    /// Settings that are stored but cannot be read back.
+    struct Corrupt;
+
+    impl TenantConfigs for Corrupt {
+        async fn tenant_config(
+            &self,
+            _: &TenantId,
+            _: Option<u64>,
+        ) -> Result<Option<VersionedConfig>, ConfigStoreError> {
+            Err(BackendError::corrupt("config version 3: not JSON").into())
+        }
+
+        async fn put_tenant_config(
+            &self,
+            _: &TenantId,
+            _: u64,
+            _: &TenantConfig,
+            _: i64,
+        ) -> Result<u64, ConfigStoreError> {
+            Err(BackendError::corrupt("not JSON").into())
+        }
+
+        async fn percentile_tenants(&self) -> Result<Vec<TenantId>, ConfigStoreError> {
+            Ok(Vec::new())
+        }
+
+        async fn tier_cuts(&self, _: &TenantId) -> Result<Option<TierCuts>, ConfigStoreError> {
+            Ok(None)
+        }
+
+        async fn put_tier_cuts(&self, _: &TenantId, _: &TierCuts) -> Result<(), ConfigStoreError> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_document_that_cannot_be_read_does_not_stall_the_stream() {
+        let (events, failed) = stamped(&Corrupt).await;
+        assert_eq!(failed, 1, "only the unreadable record");
+        assert_eq!(events.len(), 5);
+        assert!(events.iter().all(|e| !e.meta.contains_key("variant")));
+    }
+
     #[tokio::test]
     async fn an_event_is_not_sent_without_its_arm() {
         let (events, failed) = stamped(&Down).await;
