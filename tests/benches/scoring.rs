@@ -3,9 +3,10 @@
 //! 300 users in 40 rooms over 30 days. Prints events per second, the items written
 //! per scored event, and checks every user's score against the closed form
 //! `Σ wᵢ·e^(−λ(t−tᵢ))`. Two runs: 10,000 events on the in-memory store, and
-//! `SIDELINE_BENCH_MOTO_EVENTS` (default 1,000) on DynamoDB (moto) — moto copies
-//! the whole table for every item of a transaction, so its cost per event grows
-//! with the table and 10,000 transactional events take it hours.
+//! `SIDELINE_BENCH_MOTO_EVENTS` (default 1,000) on DynamoDB (moto). Plain moto
+//! copies the whole table for every item of a transaction, so its cost per event
+//! grows with the table; `scripts/moto_server_txn.py` (moto with transactions at
+//! their own cost) runs the 10,000 in minutes (docs/benchmarks.md).
 //! Needs `SIDELINE_MOTO_ENDPOINT`. Run:
 //! `cargo bench -p sideline-tests --bench scoring`.
 
