@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sideline_app::standing::{leaderboard, read_score, BoardError, StandingError, TenantSettings};
 use sideline_domain::ids::{RoomId, TenantId, UserId};
-use sideline_domain::scoring::{breakdown, Window};
+use sideline_domain::scoring::{breakdown, Tier, Window};
 use sideline_domain::tenant::{ConfigDocError, TenantConfig, MAX_DOCUMENT_BYTES};
 use sideline_domain::time::format_time;
 use sideline_inline::policy::{PolicyError, PolicyPatch};
@@ -462,11 +462,33 @@ async fn get_config<P: Ports>(
             _ => return ApiResponse::error(400, "version must be a whole number from 1"),
         },
     };
-    match deps.ports.store().tenant_config(tenant, version).await {
-        Ok(Some(stored)) => ApiResponse::json(
-            200,
-            &config_body(stored.version, &stored.config, Some(stored.updated_at_ms)),
-        ),
+    let store = deps.ports.store();
+    match store.tenant_config(tenant, version).await {
+        Ok(Some(stored)) => {
+            let mut body = config_body(stored.version, &stored.config, Some(stored.updated_at_ms));
+            // The current document on percentiles: the thresholds in force now.
+            if version.is_none() && stored.config.tiers.percentiles.is_some() {
+                let cuts = match store.tier_cuts(tenant).await {
+                    Ok(cuts) => cuts,
+                    Err(err) => return backend(&err),
+                };
+                let now_ms = deps.ports.clock().now_ms();
+                let in_force = cuts.as_ref().and_then(|c| {
+                    let t = stored.config.with_cuts(c, now_ms)?.tiers;
+                    Some(json!({
+                        "silver": t.threshold_at(Tier::Silver, now_ms),
+                        "gold": t.threshold_at(Tier::Gold, now_ms),
+                        "platinum": t.threshold_at(Tier::Platinum, now_ms),
+                        "activeUsers": c.active_users,
+                        "cutAt": format_time(c.at_ms),
+                    }))
+                });
+                if let Value::Object(map) = &mut body {
+                    map.insert("thresholdsInForce".into(), in_force.unwrap_or(Value::Null));
+                }
+            }
+            ApiResponse::json(200, &body)
+        }
         Ok(None) if version.is_some() => ApiResponse::error(404, "no such version"),
         Ok(None) => ApiResponse::json(200, &config_body(0, &TenantConfig::default(), None)),
         Err(err) => backend(&err),

@@ -341,6 +341,7 @@ pub async fn handle<P: Ports>(
                 tracing::info!(
                     recut = report.recut,
                     moved = report.moved,
+                    failed = report.failed,
                     checked = report.checked,
                     demoted = report.demoted,
                     refiled = report.refiled,
@@ -349,6 +350,7 @@ pub async fn handle<P: Ports>(
                 Ok(serde_json::json!({
                     "recut": report.recut,
                     "moved": report.moved,
+                    "failed": report.failed,
                     "checked": report.checked,
                     "demoted": report.demoted,
                     "refiled": report.refiled,

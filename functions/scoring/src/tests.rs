@@ -246,7 +246,7 @@ async fn the_schedule_runs_the_demotion_pass_and_other_payloads_are_refused() {
     let answer = handle(scheduled, &deps).await.expect("a pass");
     assert_eq!(
         answer,
-        json!({"recut": 0, "moved": 0, "checked": 0, "demoted": 0, "refiled": 0})
+        json!({"recut": 0, "moved": 0, "failed": 0, "checked": 0, "demoted": 0, "refiled": 0})
     );
     let batch = json!({"Records": []});
     assert_eq!(

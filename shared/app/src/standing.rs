@@ -27,7 +27,8 @@ pub struct Current {
     pub config: Arc<TenantConfig>,
 }
 
-/// Tenants' settings documents, each re-read `reread` after it was last read.
+/// Tenants' settings documents, each re-read `reread` after it was last read (or
+/// sooner, when a percentile cut comes into force).
 #[derive(Debug)]
 pub struct TenantSettings {
     reread_ms: i64,
@@ -52,8 +53,8 @@ impl TenantSettings {
 
     fn cached(&self, tenant: &TenantId, now_ms: i64) -> Option<Current> {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        let (read_at, current) = cache.get(tenant)?;
-        (now_ms.saturating_sub(*read_at) < self.reread_ms).then(|| current.clone())
+        let (until, current) = cache.get(tenant)?;
+        (now_ms < *until).then(|| current.clone())
     }
 
     /// The settings `tenant` runs on at `now_ms`.
@@ -66,16 +67,20 @@ impl TenantSettings {
         if let Some(current) = self.cached(tenant, now_ms) {
             return Ok(current);
         }
+        let mut until = now_ms.saturating_add(self.reread_ms);
         let current = match store.tenant_config(tenant, None).await? {
             Some(stored) => {
-                // Thresholds as percentiles: the last cut, once there is a usable one.
-                let cut = match stored.config.tiers.percentiles {
-                    Some(_) => store
-                        .tier_cuts(tenant)
-                        .await?
-                        .and_then(|cuts| stored.config.with_cuts(&cuts)),
-                    None => None,
-                };
+                // Thresholds as percentiles: the cut in force, once there is one.
+                let mut cut = None;
+                if stored.config.tiers.percentiles.is_some() {
+                    if let Some(cuts) = store.tier_cuts(tenant).await? {
+                        cut = stored.config.with_cuts(&cuts, now_ms);
+                        // A cut not yet in force: read again when it is.
+                        if now_ms < cuts.from_ms {
+                            until = until.min(cuts.from_ms);
+                        }
+                    }
+                }
                 Current {
                     version: stored.version,
                     config: Arc::new(cut.unwrap_or(stored.config)),
@@ -91,7 +96,7 @@ impl TenantSettings {
         if cache.len() >= 10_000 {
             cache.clear();
         }
-        cache.insert(tenant.clone(), (now_ms, current.clone()));
+        cache.insert(tenant.clone(), (until, current.clone()));
         Ok(current)
     }
 
@@ -122,7 +127,8 @@ pub fn score_view(
         score,
         tier,
         next_tier,
-        points_to_next: next_tier.map(|t| (config.tiers_for(user).threshold(t) - score).max(0.0)),
+        points_to_next: next_tier
+            .map(|t| (config.tiers_for(user).threshold_at(t, now_ms) - score).max(0.0)),
         privileges: config.privileges.of(tier).clone(),
         at: format_time(now_ms),
     }
@@ -327,6 +333,9 @@ pub struct PassReport {
     pub recut: usize,
     /// Tiers moved because new cuts moved them (up or down).
     pub moved: usize,
+    /// Tenants whose percentile thresholds could not be cut (logged; the next
+    /// pass tries again).
+    pub failed: usize,
     /// Checks looked at.
     pub checked: usize,
     /// Tiers taken down.
@@ -393,76 +402,123 @@ async fn settle<P: Ports>(
     Ok(true)
 }
 
-/// Cuts the percentile thresholds of every tenant that asks for them and whose
-/// last cut is [`RECUT_AFTER_MS`] old: the whole tenant board is read (one index
-/// entry per user with a score), the users active within `activeDays` are ranked
-/// by their score now, and each percentile falls on a rank. Users whose tier the
-/// new cuts move — reaching a different tier under the new thresholds than under
-/// the old — are settled (at most [`MOVE_LIMIT`] a tenant), with their events and
-/// frames.
+/// A new cut comes into force this long after it is made: by then every process
+/// has re-read its settings ([`REREAD`]), so no one is judged against the old
+/// thresholds once the new ones are settled.
+pub const CUT_IN_FORCE_AFTER_MS: i64 = 2 * 60_000;
+
+/// Percentile thresholds, for every tenant that asks for them. First the tiers a
+/// cut that has come into force moves are settled — users who reach a different
+/// tier under it than under the thresholds before it (at most [`MOVE_LIMIT`] a
+/// tenant; the rest move when next read or scored), with their frames and events.
+/// Then a tenant is cut again when its last cut is settled and [`RECUT_AFTER_MS`]
+/// old, or was made for other percentiles: the whole tenant board is read (one
+/// index entry per user with a score), the users active within `activeDays` are
+/// ranked by their score now, and each percentile falls on a rank. The new cut is
+/// in force [`CUT_IN_FORCE_AFTER_MS`] later. A tenant that fails is logged and
+/// left for the next pass.
 async fn recut<P: Ports>(
     ports: &P,
-    settings: &TenantSettings,
+    now_ms: i64,
+    report: &mut PassReport,
+) -> Result<(), StandingError> {
+    for tenant in ports.store().percentile_tenants().await? {
+        if let Err(err) = recut_tenant(ports, &tenant, now_ms, report).await {
+            report.failed += 1;
+            tracing::warn!(%tenant, error = %err, cause = ?std::error::Error::source(&err), "percentile thresholds not cut");
+        }
+    }
+    Ok(())
+}
+
+async fn recut_tenant<P: Ports>(
+    ports: &P,
+    tenant: &TenantId,
     now_ms: i64,
     report: &mut PassReport,
 ) -> Result<(), StandingError> {
     let store = ports.store();
-    for tenant in store.percentile_tenants().await? {
-        let Some(doc) = store.tenant_config(&tenant, None).await? else {
-            continue;
-        };
-        let Some(percentiles) = doc.config.tiers.percentiles else {
-            continue;
-        };
-        let old = store.tier_cuts(&tenant).await?;
-        if old.is_some_and(|c| now_ms.saturating_sub(c.at_ms) < RECUT_AFTER_MS) {
-            continue;
-        }
-        let lambda = doc.config.scoring.decay_per_day;
-        let since = now_ms.saturating_sub(doc.config.tiers.active_days.saturating_mul(DAY_MS));
-        let board = store.board_scores(&tenant).await?;
-        let active: Vec<f64> = board
-            .iter()
-            .filter(|e| e.score.at_ms >= since)
-            .map(|e| e.score.at(now_ms, lambda))
-            .collect();
-        let Some(cuts) = TierCuts::from_scores(active, &percentiles, now_ms) else {
-            continue;
-        };
-        store.put_tier_cuts(&tenant, &cuts).await?;
-        settings.forget(&tenant);
-        report.recut += 1;
-        tracing::info!(%tenant, silver = cuts.silver, gold = cuts.gold, platinum = cuts.platinum, active = cuts.active_users, "percentile thresholds cut");
-        let before = old
-            .and_then(|c| doc.config.with_cuts(&c))
-            .unwrap_or_else(|| doc.config.clone());
-        let after = doc
-            .config
-            .with_cuts(&cuts)
-            .unwrap_or_else(|| doc.config.clone());
-        let mut moved = 0;
-        for entry in &board {
-            if moved >= MOVE_LIMIT {
-                break;
-            }
-            let score = entry.score.at(now_ms, lambda);
-            let then = before.tiers_for(&entry.user).reached(score);
-            if after.tiers_for(&entry.user).reached(score) == then {
-                continue;
-            }
-            let Some(kept) = store.user_score(&tenant, &entry.user).await? else {
-                continue;
-            };
-            let now = kept.tier_at(now_ms, &after.scoring, after.tiers_for(&entry.user));
-            if now != kept.tier
-                && settle(ports, &tenant, &entry.user, &kept, now, &after, now_ms).await?
-            {
-                moved += 1;
-            }
-        }
-        report.moved += moved;
+    let Some(doc) = store.tenant_config(tenant, None).await? else {
+        return Ok(());
+    };
+    let Some(percentiles) = doc.config.tiers.percentiles else {
+        return Ok(());
+    };
+    let lambda = doc.config.scoring.decay_per_day;
+    let mut last = store.tier_cuts(tenant).await?;
+    if let Some(cuts) = last.as_mut().filter(|c| !c.settled && now_ms >= c.from_ms) {
+        report.moved += settle_moves(ports, tenant, &doc.config, cuts, now_ms).await?;
+        cuts.settled = true;
+        store.put_tier_cuts(tenant, cuts).await?;
     }
+    let due = match &last {
+        None => true,
+        Some(c) if !c.cut_for(&doc.config.tiers) => true,
+        Some(c) => c.settled && now_ms.saturating_sub(c.at_ms) >= RECUT_AFTER_MS,
+    };
+    if !due {
+        return Ok(());
+    }
+    let since = now_ms.saturating_sub(doc.config.tiers.active_days.saturating_mul(DAY_MS));
+    let active: Vec<f64> = store
+        .board_scores(tenant)
+        .await?
+        .iter()
+        .filter(|e| e.score.at_ms >= since)
+        .map(|e| e.score.at(now_ms, lambda))
+        .collect();
+    let cuts = TierCuts::from_scores(
+        active,
+        &doc.config.tiers,
+        percentiles,
+        now_ms,
+        now_ms + CUT_IN_FORCE_AFTER_MS,
+        last.and_then(|c| c.in_force(now_ms)),
+    );
+    store.put_tier_cuts(tenant, &cuts).await?;
+    report.recut += 1;
+    tracing::info!(%tenant, cut = ?cuts.cut, active = cuts.active_users, "percentile thresholds cut");
     Ok(())
+}
+
+/// Settles the tiers a cut in force moves; how many moved.
+async fn settle_moves<P: Ports>(
+    ports: &P,
+    tenant: &TenantId,
+    doc: &TenantConfig,
+    cuts: &TierCuts,
+    now_ms: i64,
+) -> Result<usize, StandingError> {
+    let store = ports.store();
+    let lambda = doc.scoring.decay_per_day;
+    let with = |thresholds: Option<sideline_domain::scoring::Thresholds>| {
+        let mut at = *cuts;
+        at.cut = thresholds;
+        at.from_ms = i64::MIN;
+        doc.with_cuts(&at, now_ms).unwrap_or_else(|| doc.clone())
+    };
+    let (before, after) = (with(cuts.before), with(cuts.cut));
+    let mut moved = 0;
+    for entry in store.board_scores(tenant).await? {
+        if moved >= MOVE_LIMIT {
+            break;
+        }
+        let score = entry.score.at(now_ms, lambda);
+        let then = before.tiers_for(&entry.user).reached_at(score, now_ms);
+        if after.tiers_for(&entry.user).reached_at(score, now_ms) == then {
+            continue;
+        }
+        let Some(kept) = store.user_score(tenant, &entry.user).await? else {
+            continue;
+        };
+        let now = kept.tier_at(now_ms, &after.scoring, after.tiers_for(&entry.user));
+        if now != kept.tier
+            && settle(ports, tenant, &entry.user, &kept, now, &after, now_ms).await?
+        {
+            moved += 1;
+        }
+    }
+    Ok(moved)
 }
 
 /// The scheduled tier pass. First, percentile thresholds that are due are cut
@@ -479,7 +535,7 @@ pub async fn demotion_pass<P: Ports>(
     let now_ms = ports.clock().now_ms();
     let store = ports.store();
     let mut report = PassReport::default();
-    recut(ports, settings, now_ms, &mut report).await?;
+    recut(ports, now_ms, &mut report).await?;
     for due in store.due_demotions(now_ms, limit).await? {
         report.checked += 1;
         let current = settings.current(store, &due.tenant, now_ms).await?;
@@ -491,7 +547,9 @@ pub async fn demotion_pass<P: Ports>(
             if now != kept.tier
                 && settle(ports, &due.tenant, &due.user, &kept, now, config, now_ms).await?
             {
-                report.demoted += 1;
+                if now.tier < kept.tier.tier {
+                    report.demoted += 1;
+                }
                 after.tier = now;
             }
             // Still a tier to lose: file the next check (the score changed

@@ -709,6 +709,11 @@ pub struct TierConfig {
     pub percentiles: Option<Percentiles>,
     /// Who is active for percentiles: scored within this many days.
     pub active_days: i64,
+    /// Thresholds cut from percentiles decay as scores do, from the time of the
+    /// cut (ms) at λ per day, so idle users keep their rank against them. Not in
+    /// documents: set with the cut in force (`TenantConfig::with_cuts`).
+    #[serde(skip)]
+    pub decays_from: Option<(i64, f64)>,
 }
 
 impl Default for TierConfig {
@@ -721,12 +726,13 @@ impl Default for TierConfig {
             min_days_before_demotion: 7,
             percentiles: None,
             active_days: 30,
+            decays_from: None,
         }
     }
 }
 
-/// Each tier's threshold as a percentile (0–100, exclusive) of the active users'
-/// scores: `gold: 90` is the score the top 10 % reach.
+/// Each tier's threshold as a percentile (0–100, exclusive; to a hundredth) of
+/// the active users' scores: `gold: 90` is the score the top 10 % reach.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Percentiles {
@@ -739,36 +745,56 @@ pub struct Percentiles {
 /// document's points apply): a percentile of a handful of users means little.
 pub const MIN_ACTIVE_FOR_PERCENTILES: u64 = 20;
 
-/// Thresholds in points made from percentiles: the active users' scores at
-/// `at_ms` where each percentile falls.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TierCuts {
+/// Tier thresholds in points, as of `at_ms` (they decay from then as scores do).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
     pub silver: f64,
     pub gold: f64,
     pub platinum: f64,
+    pub at_ms: i64,
+}
+
+/// Thresholds cut from a tenant's percentiles: the active users' scores at
+/// `at_ms` where each percentile falls, in force from `from_ms` (the thresholds
+/// before them, `before`, until then, so that every process has re-read its
+/// settings by the time anyone is judged against the new ones).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TierCuts {
+    /// `None` when fewer than [`MIN_ACTIVE_FOR_PERCENTILES`] users were active:
+    /// the document's points hold.
+    pub cut: Option<Thresholds>,
     pub active_users: u64,
     pub at_ms: i64,
+    pub from_ms: i64,
+    /// What was in force before (`None`: the document's points).
+    pub before: Option<Thresholds>,
+    /// What they were cut for.
+    pub percentiles: Percentiles,
+    pub active_days: i64,
+    /// Whether the tiers they move have been settled.
+    pub settled: bool,
 }
 
 impl TierCuts {
     /// The cuts for `percentiles` among `scores` (the active users' values at
     /// `at_ms`, any order): the percentile `p` falls on the user ranked
     /// `⌈n·(100 − p)/100⌉` from the top, whose score reaches it. Ties are nudged
-    /// apart so the thresholds increase. `None` for no users.
+    /// apart so the thresholds increase.
     pub fn from_scores(
         mut scores: Vec<f64>,
-        percentiles: &Percentiles,
+        tiers: &TierConfig,
+        percentiles: Percentiles,
         at_ms: i64,
-    ) -> Option<Self> {
+        from_ms: i64,
+        before: Option<Thresholds>,
+    ) -> Self {
         scores.retain(|s| s.is_finite() && *s > 0.0);
-        if scores.is_empty() {
-            return None;
-        }
         scores.sort_by(|a, b| b.total_cmp(a));
         let n = scores.len();
+        // In hundredths of a percent, whole numbers: no rounding moves a rank.
         let at = |p: f64| {
-            let rank = (n as f64 * (100.0 - p) / 100.0).ceil() as usize;
+            let above = 10_000 - ((p * 100.0).round() as usize).min(10_000);
+            let rank = (n * above).div_ceil(10_000);
             scores[rank.clamp(1, n) - 1]
         };
         let above = |x: f64, floor: f64| {
@@ -778,21 +804,44 @@ impl TierCuts {
                 f64::from_bits(floor.to_bits() + 1)
             }
         };
-        let silver = at(percentiles.silver);
-        let gold = above(at(percentiles.gold), silver);
-        let platinum = above(at(percentiles.platinum), gold);
-        Some(Self {
-            silver,
-            gold,
-            platinum,
+        // A hair below the score on the rank, so its holder reaches it whatever
+        // the rounding of later comparisons.
+        const HAIR: f64 = 1.0 - 1e-12;
+        let cut = (n as u64 >= MIN_ACTIVE_FOR_PERCENTILES).then(|| {
+            let silver = at(percentiles.silver) * HAIR;
+            let gold = above(at(percentiles.gold) * HAIR, silver);
+            Thresholds {
+                silver,
+                gold,
+                platinum: above(at(percentiles.platinum) * HAIR, gold),
+                at_ms,
+            }
+        });
+        Self {
+            cut,
             active_users: n as u64,
             at_ms,
-        })
+            from_ms,
+            before,
+            percentiles,
+            active_days: tiers.active_days,
+            settled: false,
+        }
     }
 
-    /// Whether enough users were active for the cuts to be used.
-    pub fn usable(&self) -> bool {
-        self.active_users >= MIN_ACTIVE_FOR_PERCENTILES
+    /// The thresholds in force at `now_ms` (`None`: the document's points).
+    pub fn in_force(&self, now_ms: i64) -> Option<Thresholds> {
+        if now_ms >= self.from_ms {
+            self.cut
+        } else {
+            self.before
+        }
+    }
+
+    /// Whether they were cut for these settings (the same percentiles and
+    /// active days).
+    pub fn cut_for(&self, tiers: &TierConfig) -> bool {
+        tiers.percentiles == Some(self.percentiles) && tiers.active_days == self.active_days
     }
 }
 
@@ -805,6 +854,25 @@ impl TierConfig {
             Tier::Gold => self.gold,
             Tier::Platinum => self.platinum,
         }
+    }
+
+    /// The score a tier starts at, at `now_ms` (cut thresholds decay as scores do).
+    pub fn threshold_at(&self, tier: Tier, now_ms: i64) -> f64 {
+        let base = self.threshold(tier);
+        match self.decays_from {
+            Some((at_ms, lambda)) => {
+                base * (-lambda * (now_ms - at_ms) as f64 / DAY_MS as f64).exp()
+            }
+            None => base,
+        }
+    }
+
+    /// The highest tier `score` reaches at `now_ms`.
+    pub fn reached_at(&self, score: f64, now_ms: i64) -> Tier {
+        [Tier::Platinum, Tier::Gold, Tier::Silver]
+            .into_iter()
+            .find(|t| score >= self.threshold_at(*t, now_ms))
+            .unwrap_or(Tier::None)
     }
 
     /// The highest tier `score` reaches.
@@ -841,7 +909,7 @@ impl TierState {
     /// minimum days of the last promotion — so a score wavering at a threshold does
     /// not flap.
     pub fn next(&self, score: f64, now_ms: i64, config: &TierConfig) -> TierState {
-        let reached = config.reached(score);
+        let reached = config.reached_at(score, now_ms);
         if reached > self.tier {
             return TierState {
                 tier: reached,
@@ -851,7 +919,7 @@ impl TierState {
         if reached == self.tier {
             return *self;
         }
-        let floor = config.threshold(self.tier) * (1.0 - config.demotion_margin);
+        let floor = config.threshold_at(self.tier, now_ms) * (1.0 - config.demotion_margin);
         let settled =
             now_ms.saturating_sub(self.promoted_at_ms) >= config.min_days_before_demotion * DAY_MS;
         if score < floor && settled {
@@ -897,10 +965,19 @@ impl Standing {
             .tier
             .promoted_at_ms
             .saturating_add(tiers.min_days_before_demotion.saturating_mul(DAY_MS));
-        let crossing = if self.score.value < floor {
-            self.score.at_ms
-        } else {
-            self.score.crosses_at(floor, scoring.decay_per_day)?
+        let crossing = match tiers.decays_from {
+            // The floor decays as the score does: idle, it never crosses.
+            Some(_) => {
+                let floor_then = tiers.threshold_at(self.tier.tier, self.score.at_ms)
+                    * (1.0 - tiers.demotion_margin);
+                if self.score.value < floor_then {
+                    self.score.at_ms
+                } else {
+                    return None;
+                }
+            }
+            None if self.score.value < floor => self.score.at_ms,
+            None => self.score.crosses_at(floor, scoring.decay_per_day)?,
         };
         Some(crossing.max(settled))
     }
@@ -1012,14 +1089,14 @@ impl Window {
             Window::Week => {
                 b.len() == 8
                     && digits(0..4)
-                    && &raw[4..6] == "-W"
+                    && &b[4..6] == b"-W"
                     && digits(6..8)
                     && (1..=53).contains(&raw[6..8].parse::<u32>().unwrap_or(0))
             }
             Window::Season => {
                 let quarter = b.len() == 7
                     && digits(0..4)
-                    && &raw[4..6] == "-Q"
+                    && &b[4..6] == b"-Q"
                     && (b'1'..=b'4').contains(&b[6]);
                 quarter || is_season_name(raw)
             }

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::ids::{derived_uuid, UserId};
+#[cfg(test)]
+use crate::scoring::Percentiles;
 use crate::scoring::{
     is_season_name, ScoringConfig, ScoringFor, Tier, TierConfig, TierCuts, Window,
 };
@@ -154,24 +156,6 @@ pub struct Variant {
     /// The settings the arm runs on, made when the document is read.
     #[serde(skip)]
     resolved: Option<Box<(ScoringConfig, TierConfig)>>,
-}
-
-impl Variant {
-    /// An arm that changes `scoring` and `tiers` fields (as a document gives them).
-    pub fn new(
-        name: &str,
-        percent: u32,
-        scoring: Map<String, Value>,
-        tiers: Map<String, Value>,
-    ) -> Self {
-        Self {
-            name: name.to_owned(),
-            percent,
-            scoring,
-            tiers,
-            resolved: None,
-        }
-    }
 }
 
 impl ScoringFor for TenantConfig {
@@ -460,16 +444,17 @@ impl TenantConfig {
         Ok(())
     }
 
-    /// The document with its tier thresholds in points replaced by `cuts` (in
-    /// every arm), when it asks for percentiles and the cuts are usable.
-    pub fn with_cuts(&self, cuts: &TierCuts) -> Option<TenantConfig> {
-        if self.tiers.percentiles.is_none() || !cuts.usable() {
-            return None;
-        }
+    /// The document with its tier thresholds in points replaced (in every arm)
+    /// by the cut in force at `now_ms`, when it asks for percentiles and one is.
+    pub fn with_cuts(&self, cuts: &TierCuts, now_ms: i64) -> Option<TenantConfig> {
+        self.tiers.percentiles?;
+        let cut = cuts.in_force(now_ms)?;
+        let decays_from = Some((cut.at_ms, self.scoring.decay_per_day));
         let set = |t: &mut TierConfig| {
-            t.silver = cuts.silver;
-            t.gold = cuts.gold;
-            t.platinum = cuts.platinum;
+            t.silver = cut.silver;
+            t.gold = cut.gold;
+            t.platinum = cut.platinum;
+            t.decays_from = decays_from;
         };
         let mut config = self.clone();
         set(&mut config.tiers);
@@ -914,24 +899,64 @@ mod tests {
         // 100 users scoring 1..=100: the median user has 50, the top tenth 91 and up.
         let scores: Vec<f64> = (1..=100).map(f64::from).collect();
         let percentiles = config.tiers.percentiles.unwrap();
-        let cuts = TierCuts::from_scores(scores, &percentiles, 0).unwrap();
-        assert_eq!((cuts.silver, cuts.gold, cuts.platinum), (51.0, 91.0, 100.0));
-        let applied = config.with_cuts(&cuts).unwrap();
+        let cuts = TierCuts::from_scores(scores, &config.tiers, percentiles, 0, 60, None);
+        let cut = cuts.cut.unwrap();
+        let hair = |x: f64| x * (1.0 - 1e-12);
+        assert_eq!(
+            (cut.silver, cut.gold, cut.platinum),
+            (hair(51.0), hair(91.0), hair(100.0))
+        );
+        assert!(cuts.cut_for(&config.tiers));
+        // Not in force before `from`: the document's points until then.
+        assert!(config.with_cuts(&cuts, 59).is_none());
+        let applied = config.with_cuts(&cuts, 60).unwrap();
         for n in 0..50 {
             let u = user(n);
-            assert_eq!(applied.tiers_for(&u).gold, 91.0, "every arm");
+            assert_eq!(applied.tiers_for(&u).gold, hair(91.0), "every arm");
+            // The cut decays as scores do: the 91st user still reaches gold a
+            // week later, at 91·e^(−0.35).
+            let week = 7 * crate::scoring::DAY_MS;
+            let t = applied.tiers_for(&u);
+            assert_eq!(t.reached_at(91.0 * (-0.35f64).exp(), week), Tier::Gold);
+            assert_eq!(t.reached_at(90.0 * (-0.35f64).exp(), week), Tier::Silver);
         }
-        // Too few active users: the points in the document hold.
-        let few = TierCuts::from_scores(vec![5.0; 10], &percentiles, 0).unwrap();
-        assert!(config.with_cuts(&few).is_none());
-        // Ties are nudged apart.
-        let tied = TierCuts::from_scores(vec![7.0; 40], &percentiles, 0).unwrap();
+        // The cut after it keeps it in force until its own `from`.
+        let next = TierCuts::from_scores(
+            vec![2.0; 30],
+            &config.tiers,
+            percentiles,
+            100,
+            160,
+            cuts.cut,
+        );
+        assert_eq!(config.with_cuts(&next, 159).unwrap().tiers.gold, hair(91.0));
+        let tied = config.with_cuts(&next, 160).unwrap().tiers;
         assert!(
             tied.silver < tied.gold && tied.gold < tied.platinum,
-            "{tied:?}"
+            "ties nudged apart: {tied:?}"
         );
-        // A document in points ignores cuts.
-        assert!(TenantConfig::default().with_cuts(&cuts).is_none());
+        // Too few active users: the points in the document hold.
+        let few = TierCuts::from_scores(vec![5.0; 10], &config.tiers, percentiles, 0, 0, None);
+        assert!(few.cut.is_none() && config.with_cuts(&few, 1).is_none());
+        // A document in points ignores cuts; other percentiles need a new cut.
+        assert!(TenantConfig::default().with_cuts(&cuts, 60).is_none());
+        let mut other = config.tiers.clone();
+        other.percentiles = Some(Percentiles {
+            silver: 40.0,
+            ..percentiles
+        });
+        assert!(!cuts.cut_for(&other));
+        // Fractional percentiles do not slip a rank: 80.1 of 1,000 is the 199th.
+        let thousand: Vec<f64> = (1..=1000).map(f64::from).collect();
+        let fine = Percentiles {
+            silver: 80.1,
+            gold: 90.0,
+            platinum: 99.9,
+        };
+        let c = TierCuts::from_scores(thousand, &config.tiers, fine, 0, 0, None)
+            .cut
+            .unwrap();
+        assert_eq!((c.silver, c.platinum), (hair(802.0), hair(1000.0)));
     }
 
     #[test]
@@ -977,6 +1002,20 @@ mod tests {
         );
         assert!(Window::Season.is_period("2026-Q4") && Window::Season.is_period("2026-27"));
         assert!(!Window::Season.is_period("2026-Q5") && !Window::Season.is_period("a#b"));
+        // Periods come from clients: any text is answered, none panics.
+        for raw in [
+            "2026-é",
+            "2026-Wé",
+            "20é-W49",
+            "é",
+            "2026-Qé",
+            "",
+            "2026-W4é",
+        ] {
+            for window in Window::ALL {
+                assert!(!window.is_period(raw), "{window:?} {raw}");
+            }
+        }
 
         let path = |text: &str| TenantConfig::parse(text).unwrap_err().path;
         assert_eq!(

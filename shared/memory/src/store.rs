@@ -1004,11 +1004,10 @@ impl ScoreStore for MemoryStore {
             let old = before.get(&change.user).copied().unwrap_or(Decayed::ZERO);
             let delta = standing.score.minus(&old, lambda);
             for window in Window::ALL {
-                let Some(period) = config.period(window, now_ms) else {
-                    continue;
-                };
+                let period = config.period(window, now_ms);
                 // As in the table: a user is on one period's board of a window at a
-                // time, and leaves the last one when they score in the next.
+                // time, and leaves the last one when they score in the next (or
+                // outside any: before a tenant's first season).
                 for (key, entries) in inner.boards.iter_mut() {
                     if let (
                         true,
@@ -1018,11 +1017,14 @@ impl ScoreStore for MemoryStore {
                         },
                     ) = (&key.0 == tenant, &key.1)
                     {
-                        if *w == window && *p != period {
+                        if *w == window && Some(p) != period.as_ref() {
                             entries.remove(&change.user);
                         }
                     }
                 }
+                let Some(period) = period else {
+                    continue;
+                };
                 let board = Board::Window { window, period };
                 let entries = inner.boards.entry((tenant.clone(), board)).or_default();
                 let had = entries.get(&change.user).map_or(0.0, |(_, s)| s.value);

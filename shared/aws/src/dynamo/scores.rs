@@ -766,9 +766,11 @@ impl ScoreStore for DynamoStore {
         };
         // The board key is the score's, which has not changed: keep it.
         let mut item = score_item(tenant, user, &standing, version + 1, 0.0);
-        for name in [
-            "lbPk", "lbSk", "wk", "wkPts", "wkPk", "wkSk", "mo", "moPts", "moPk", "moSk",
-        ] {
+        let windows = Window::ALL.into_iter().flat_map(|w| {
+            let (period, points, pk, sk) = window_attrs(w);
+            [period, points, pk, sk]
+        });
+        for name in ["lbPk", "lbSk"].into_iter().chain(windows) {
             match Attrs(&item_before).0.get(name) {
                 Some(v) => item.insert(name.into(), v.clone()),
                 None => item.remove(name),

@@ -15,7 +15,7 @@
 
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use sideline_domain::ids::TenantId;
-use sideline_domain::scoring::TierCuts;
+use sideline_domain::scoring::{Percentiles, Thresholds, TierCuts};
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 use sideline_ports::{BackendError, ConfigStoreError, TenantConfigs};
 
@@ -168,13 +168,31 @@ impl TenantConfigs for DynamoStore {
             return Ok(None);
         };
         let a = Attrs(&item);
+        let thresholds = |prefix: &str| -> Result<Option<Thresholds>, BackendError> {
+            if a.0.get(&format!("{prefix}silver")).is_none() {
+                return Ok(None);
+            }
+            Ok(Some(Thresholds {
+                silver: a.float(&format!("{prefix}silver"))?,
+                gold: a.float(&format!("{prefix}gold"))?,
+                platinum: a.float(&format!("{prefix}platinum"))?,
+                at_ms: a.num(&format!("{prefix}at"))?,
+            }))
+        };
         Ok(Some(TierCuts {
-            silver: a.float("silver")?,
-            gold: a.float("gold")?,
-            platinum: a.float("platinum")?,
+            cut: thresholds("cut_")?,
             active_users: u64::try_from(a.num("activeUsers")?)
                 .map_err(|_| BackendError::corrupt("negative active users"))?,
             at_ms: a.num("at")?,
+            from_ms: a.num("from")?,
+            before: thresholds("before_")?,
+            percentiles: Percentiles {
+                silver: a.float("pSilver")?,
+                gold: a.float("pGold")?,
+                platinum: a.float("pPlatinum")?,
+            },
+            active_days: a.num("activeDays")?,
+            settled: a.num("settled")? != 0,
         }))
     }
 
@@ -185,11 +203,22 @@ impl TenantConfigs for DynamoStore {
     ) -> Result<(), ConfigStoreError> {
         let mut item = key(pk(tenant), "CUTS");
         item.insert("kind".into(), s("tier_cuts"));
-        item.insert("silver".into(), n(cuts.silver));
-        item.insert("gold".into(), n(cuts.gold));
-        item.insert("platinum".into(), n(cuts.platinum));
+        for (prefix, thresholds) in [("cut_", cuts.cut), ("before_", cuts.before)] {
+            if let Some(t) = thresholds {
+                item.insert(format!("{prefix}silver"), n(t.silver));
+                item.insert(format!("{prefix}gold"), n(t.gold));
+                item.insert(format!("{prefix}platinum"), n(t.platinum));
+                item.insert(format!("{prefix}at"), n(t.at_ms));
+            }
+        }
         item.insert("activeUsers".into(), n(cuts.active_users));
         item.insert("at".into(), n(cuts.at_ms));
+        item.insert("from".into(), n(cuts.from_ms));
+        item.insert("pSilver".into(), n(cuts.percentiles.silver));
+        item.insert("pGold".into(), n(cuts.percentiles.gold));
+        item.insert("pPlatinum".into(), n(cuts.percentiles.platinum));
+        item.insert("activeDays".into(), n(cuts.active_days));
+        item.insert("settled".into(), n(i64::from(cuts.settled)));
         self.put(item).await?;
         Ok(())
     }

@@ -520,6 +520,28 @@ pub async fn season_boards_follow_the_tenants_seasons<S: ScoreStore>(store: &S) 
             .expect("s2")),
         [(u(2), 10.0)]
     );
+    // A tier settled without an event leaves the windows as they were.
+    let kept = store
+        .user_score(&t, &u(1))
+        .await
+        .expect("read")
+        .expect("scored");
+    let promoted = TierState {
+        tier: Tier::Silver,
+        promoted_at_ms: s2,
+    };
+    assert!(store
+        .settle_tier(&t, &u(1), &kept, promoted, 20.0, s2)
+        .await
+        .expect("settled"));
+    assert_eq!(
+        on(store
+            .leaderboard(&t, &board("s1"), 0, 10)
+            .await
+            .expect("s1")),
+        [(u(1), 20.0)],
+        "still on the season board after a settle"
+    );
     // The calendar quarter is not this tenant's season board.
     let quarter = Window::Season.period_of(s1);
     assert!(store
@@ -609,7 +631,6 @@ pub async fn tier_checks_are_filed_and_found_when_due<S: ScoreStore>(store: &S) 
     store.clear_demotion(&filed[0]).await.expect("cleared");
 }
 
-/// Runs every scores check.
 /// What percentile thresholds need: the whole tenant board, the tenants that
 /// ask for them (as their current document says), and the cuts kept.
 pub async fn percentile_inputs_are_kept<S: ScoreStore + TenantConfigs>(store: &S) {
@@ -676,17 +697,31 @@ pub async fn percentile_inputs_are_kept<S: ScoreStore + TenantConfigs>(store: &S
     );
 
     assert_eq!(store.tier_cuts(&t).await.expect("cuts"), None);
-    let cuts = TierCuts {
+    let percentiles = doc.tiers.percentiles.expect("percentiles");
+    let mut cuts = TierCuts::from_scores(
+        (1..=321).map(f64::from).collect(),
+        &doc.tiers,
+        percentiles,
+        NOW_MS,
+        NOW_MS + 120_000,
+        None,
+    );
+    store.put_tier_cuts(&t, &cuts).await.expect("kept");
+    assert_eq!(store.tier_cuts(&t).await.expect("cuts"), Some(cuts));
+    // The next cut, with the one before it and settled.
+    cuts.before = cuts.cut;
+    cuts.cut = Some(sideline_domain::scoring::Thresholds {
         silver: 12.5,
         gold: 40.25,
         platinum: 99.125,
-        active_users: 321,
-        at_ms: NOW_MS,
-    };
+        at_ms: NOW_MS + 3_600_000,
+    });
+    cuts.settled = true;
     store.put_tier_cuts(&t, &cuts).await.expect("kept");
     assert_eq!(store.tier_cuts(&t).await.expect("cuts"), Some(cuts));
 }
 
+/// Runs every scores check.
 pub async fn run_all<S: ScoreStore + TenantConfigs>(store: &S) {
     each_event_is_scored_once(store).await;
     scores_follow_the_rules_in_any_order(store).await;
