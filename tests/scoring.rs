@@ -850,6 +850,21 @@ async fn percentile_thresholds_are_cut_from_the_active_users() {
     assert_eq!(status, 200);
     let other = run.stack.devstack.demotion_pass().await.expect("pass");
     assert_eq!(other.recut, 1, "new percentiles are cut at once: {other:?}");
+
+    // Back on points: everyone is judged once against them. Tiers are all within
+    // the week after their promotion, so nothing falls yet, but each holder gets a
+    // demotion check, and the pass takes them down once the week is over.
+    let (status, _) = run
+        .api("PUT", "/v1/tenants/acme/config", "{}", &[("If-Match", "2")])
+        .await;
+    assert_eq!(status, 200);
+    let back = run.stack.devstack.demotion_pass().await.expect("pass");
+    assert_eq!((back.recut, back.moved, back.failed), (0, 0, 0), "{back:?}");
+    run.clock.set_ms(T0 + 9 * DAY_MS);
+    let week = run.stack.devstack.demotion_pass().await.expect("pass");
+    // At 9 days every score is at most 200·e^(−0.45) ≈ 128: below silver's floor
+    // of 135 — the ten tiers held (fans 10–19) all fall.
+    assert_eq!(week.demoted, 10, "{week:?}");
 }
 
 /// Season boards follow the tenant's own seasons: nothing before the first, the

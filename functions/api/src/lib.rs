@@ -475,12 +475,13 @@ async fn get_config<P: Ports>(
                 let now_ms = deps.ports.clock().now_ms();
                 let in_force = cuts.as_ref().and_then(|c| {
                     let t = stored.config.with_cuts(c, now_ms)?.tiers;
+                    let cut = c.in_force(now_ms)?;
                     Some(json!({
                         "silver": t.threshold_at(Tier::Silver, now_ms),
                         "gold": t.threshold_at(Tier::Gold, now_ms),
                         "platinum": t.threshold_at(Tier::Platinum, now_ms),
-                        "activeUsers": c.active_users,
-                        "cutAt": format_time(c.at_ms),
+                        "activeUsers": cut.active_users,
+                        "cutAt": format_time(cut.at_ms),
                     }))
                 });
                 if let Value::Object(map) = &mut body {

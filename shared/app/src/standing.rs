@@ -12,8 +12,9 @@ use sideline_domain::scoring::{Standing, Tier, TierCuts, TierState, DAY_MS};
 use sideline_domain::tenant::TenantConfig;
 use sideline_domain::time::format_time;
 use sideline_ports::{
-    Board, Clock, ConfigStoreError, ConnectionRegistry, Connections, Ports, PostError, Rank,
-    RegistryError, ScoreChange, ScoreError, ScoreStore, TenantConfigs, MAX_BOARD_DEPTH,
+    BackendError, Board, Clock, ConfigStoreError, ConnectionRegistry, Connections, Ports,
+    PostError, Rank, RegistryError, ScoreChange, ScoreError, ScoreStore, TenantConfigs,
+    MAX_BOARD_DEPTH,
 };
 use sideline_protocol::{BoardEntryView, LeaderboardView, OwnPlace, ScoreView, ServerFrame};
 
@@ -407,28 +408,32 @@ async fn settle<P: Ports>(
 /// thresholds once the new ones are settled.
 pub const CUT_IN_FORCE_AFTER_MS: i64 = 2 * 60_000;
 
-/// Percentile thresholds, for every tenant that asks for them. First the tiers a
-/// cut that has come into force moves are settled — users who reach a different
-/// tier under it than under the thresholds before it (at most [`MOVE_LIMIT`] a
-/// tenant; the rest move when next read or scored), with their frames and events.
-/// Then a tenant is cut again when its last cut is settled and [`RECUT_AFTER_MS`]
-/// old, or was made for other percentiles: the whole tenant board is read (one
-/// index entry per user with a score), the users active within `activeDays` are
+/// Percentile thresholds, for every tenant that has asked for them. First the
+/// tiers of a cut that has come into force are settled: every user on the tenant
+/// board is judged against it (their kept tier comes with the board's index) and
+/// those whose tier it moves are written (at most [`MOVE_LIMIT`] a tenant; the
+/// rest move when next read or scored), with their frames and events. Then a
+/// tenant is cut again when its last cut is settled and [`RECUT_AFTER_MS`] old,
+/// or was made for other percentiles: the users active within `activeDays` are
 /// ranked by their score now, and each percentile falls on a rank. The new cut is
-/// in force [`CUT_IN_FORCE_AFTER_MS`] later. A tenant that fails is logged and
-/// left for the next pass.
-async fn recut<P: Ports>(
-    ports: &P,
-    now_ms: i64,
-    report: &mut PassReport,
-) -> Result<(), StandingError> {
-    for tenant in ports.store().percentile_tenants().await? {
+/// in force [`CUT_IN_FORCE_AFTER_MS`] later. A tenant back on points is judged
+/// once against its points, with a demotion check filed for every tier held.
+/// A tenant that fails is logged and counted and left for the next pass.
+async fn recut<P: Ports>(ports: &P, now_ms: i64, report: &mut PassReport) {
+    let tenants = match ports.store().percentile_tenants().await {
+        Ok(tenants) => tenants,
+        Err(err) => {
+            report.failed += 1;
+            tracing::warn!(error = %err, "percentile tenants not listed");
+            return;
+        }
+    };
+    for tenant in tenants {
         if let Err(err) = recut_tenant(ports, &tenant, now_ms, report).await {
             report.failed += 1;
             tracing::warn!(%tenant, error = %err, cause = ?std::error::Error::source(&err), "percentile thresholds not cut");
         }
     }
-    Ok(())
 }
 
 async fn recut_tenant<P: Ports>(
@@ -441,13 +446,35 @@ async fn recut_tenant<P: Ports>(
     let Some(doc) = store.tenant_config(tenant, None).await? else {
         return Ok(());
     };
+    let last = match store.tier_cuts(tenant).await {
+        Ok(last) => last,
+        // A cut that cannot be read back is cut again.
+        Err(ConfigStoreError::Backend(BackendError::Corrupt(why))) => {
+            tracing::warn!(%tenant, %why, "tier cut unreadable; cutting again");
+            None
+        }
+        Err(err) => return Err(err.into()),
+    };
     let Some(percentiles) = doc.config.tiers.percentiles else {
+        // Back on points: judge everyone once against them, then leave the
+        // tenant be (a cut with nothing in force marks it done).
+        if let Some(mut cuts) = last.filter(|c| c.cut.is_some() || c.before.is_some()) {
+            report.moved += settle_all(ports, tenant, &doc.config, now_ms, true).await?;
+            cuts.cut = None;
+            cuts.before = None;
+            cuts.settled = true;
+            store.put_tier_cuts(tenant, &cuts).await?;
+        }
         return Ok(());
     };
-    let lambda = doc.config.scoring.decay_per_day;
-    let mut last = store.tier_cuts(tenant).await?;
+    let mut last = last;
     if let Some(cuts) = last.as_mut().filter(|c| !c.settled && now_ms >= c.from_ms) {
-        report.moved += settle_moves(ports, tenant, &doc.config, cuts, now_ms).await?;
+        let after = doc.config.with_cuts(cuts, now_ms);
+        // Leaving a cut for points (too few active users): tiers held under the
+        // cut get demotion checks against the points.
+        let to_points = after.is_none() && cuts.before.is_some();
+        let after = after.unwrap_or_else(|| doc.config.clone());
+        report.moved += settle_all(ports, tenant, &after, now_ms, to_points).await?;
         cuts.settled = true;
         store.put_tier_cuts(tenant, cuts).await?;
     }
@@ -459,21 +486,25 @@ async fn recut_tenant<P: Ports>(
     if !due {
         return Ok(());
     }
+    let lambda = doc.config.scoring.decay_per_day;
     let since = now_ms.saturating_sub(doc.config.tiers.active_days.saturating_mul(DAY_MS));
     let active: Vec<f64> = store
         .board_scores(tenant)
         .await?
         .iter()
-        .filter(|e| e.score.at_ms >= since)
-        .map(|e| e.score.at(now_ms, lambda))
+        .filter(|(_, s)| s.score.at_ms >= since)
+        .map(|(_, s)| s.score.at(now_ms, lambda))
         .collect();
+    let before = last
+        .filter(|c| c.cut_for(&doc.config.tiers))
+        .and_then(|c| c.in_force(now_ms));
     let cuts = TierCuts::from_scores(
         active,
         &doc.config.tiers,
         percentiles,
         now_ms,
-        now_ms + CUT_IN_FORCE_AFTER_MS,
-        last.and_then(|c| c.in_force(now_ms)),
+        now_ms.saturating_add(CUT_IN_FORCE_AFTER_MS),
+        before,
     );
     store.put_tier_cuts(tenant, &cuts).await?;
     report.recut += 1;
@@ -481,41 +512,47 @@ async fn recut_tenant<P: Ports>(
     Ok(())
 }
 
-/// Settles the tiers a cut in force moves; how many moved.
-async fn settle_moves<P: Ports>(
+/// Judges everyone on the tenant board against `config` at `now_ms` and writes the
+/// tiers that moved (at most [`MOVE_LIMIT`]); with `file_checks`, files a demotion
+/// check for each tier still held (thresholds in points, which decay does cross).
+/// How many moved. A user whose standing cannot be written is logged and skipped.
+async fn settle_all<P: Ports>(
     ports: &P,
     tenant: &TenantId,
-    doc: &TenantConfig,
-    cuts: &TierCuts,
+    config: &TenantConfig,
     now_ms: i64,
+    file_checks: bool,
 ) -> Result<usize, StandingError> {
     let store = ports.store();
-    let lambda = doc.scoring.decay_per_day;
-    let with = |thresholds: Option<sideline_domain::scoring::Thresholds>| {
-        let mut at = *cuts;
-        at.cut = thresholds;
-        at.from_ms = i64::MIN;
-        doc.with_cuts(&at, now_ms).unwrap_or_else(|| doc.clone())
-    };
-    let (before, after) = (with(cuts.before), with(cuts.cut));
     let mut moved = 0;
-    for entry in store.board_scores(tenant).await? {
-        if moved >= MOVE_LIMIT {
-            break;
+    for (user, kept) in store.board_scores(tenant).await? {
+        let tiers = config.tiers_for(&user);
+        let now = kept.tier_at(now_ms, &config.scoring, tiers);
+        let mut held = kept;
+        if now != kept.tier && moved < MOVE_LIMIT {
+            match settle(ports, tenant, &user, &kept, now, config, now_ms).await {
+                Ok(true) => {
+                    moved += 1;
+                    held.tier = now;
+                }
+                Ok(false) => continue, // changed meanwhile: judged as it was written
+                Err(err) => {
+                    tracing::warn!(%tenant, %user, error = %err, "tier not settled");
+                    continue;
+                }
+            }
         }
-        let score = entry.score.at(now_ms, lambda);
-        let then = before.tiers_for(&entry.user).reached_at(score, now_ms);
-        if after.tiers_for(&entry.user).reached_at(score, now_ms) == then {
-            continue;
-        }
-        let Some(kept) = store.user_score(tenant, &entry.user).await? else {
-            continue;
-        };
-        let now = kept.tier_at(now_ms, &after.scoring, after.tiers_for(&entry.user));
-        if now != kept.tier
-            && settle(ports, tenant, &entry.user, &kept, now, &after, now_ms).await?
-        {
-            moved += 1;
+        if file_checks {
+            if let Some(due_ms) = held.demotion_due(&config.scoring, tiers) {
+                let due = sideline_ports::DueDemotion {
+                    tenant: tenant.clone(),
+                    user: user.clone(),
+                    due_ms: due_ms.max(now_ms),
+                };
+                if let Err(err) = store.file_demotion(&due).await {
+                    tracing::warn!(%tenant, %user, error = %err, "demotion check not filed");
+                }
+            }
         }
     }
     Ok(moved)
@@ -535,7 +572,7 @@ pub async fn demotion_pass<P: Ports>(
     let now_ms = ports.clock().now_ms();
     let store = ports.store();
     let mut report = PassReport::default();
-    recut(ports, now_ms, &mut report).await?;
+    recut(ports, now_ms, &mut report).await;
     for due in store.due_demotions(now_ms, limit).await? {
         report.checked += 1;
         let current = settings.current(store, &due.tenant, now_ms).await?;

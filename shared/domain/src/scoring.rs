@@ -752,6 +752,8 @@ pub struct Thresholds {
     pub gold: f64,
     pub platinum: f64,
     pub at_ms: i64,
+    /// The active users they were cut from.
+    pub active_users: u64,
 }
 
 /// Thresholds cut from a tenant's percentiles: the active users' scores at
@@ -797,24 +799,36 @@ impl TierCuts {
             let rank = (n * above).div_ceil(10_000);
             scores[rank.clamp(1, n) - 1]
         };
-        let above = |x: f64, floor: f64| {
-            if x > floor {
-                x
-            } else {
-                f64::from_bits(floor.to_bits() + 1)
-            }
-        };
+        let next_up = |x: f64| f64::from_bits(x.to_bits() + 1);
+        let above = |x: f64, floor: f64| if x > floor { x } else { next_up(floor) };
         // A hair below the score on the rank, so its holder reaches it whatever
-        // the rounding of later comparisons.
+        // the rounding of later comparisons. When two ranks hold the same score,
+        // the higher threshold goes just above it: those tied reach the lower tier
+        // only.
         const HAIR: f64 = 1.0 - 1e-12;
         let cut = (n as u64 >= MIN_ACTIVE_FOR_PERCENTILES).then(|| {
-            let silver = at(percentiles.silver) * HAIR;
-            let gold = above(at(percentiles.gold) * HAIR, silver);
+            let (s, g, p) = (
+                at(percentiles.silver),
+                at(percentiles.gold),
+                at(percentiles.platinum),
+            );
+            let silver = s * HAIR;
+            let gold = if g > s {
+                above(g * HAIR, silver)
+            } else {
+                next_up(s)
+            };
+            let platinum = if p > g {
+                above(p * HAIR, gold)
+            } else {
+                above(next_up(g), gold)
+            };
             Thresholds {
                 silver,
                 gold,
-                platinum: above(at(percentiles.platinum) * HAIR, gold),
+                platinum,
                 at_ms,
+                active_users: n as u64,
             }
         });
         Self {
@@ -861,7 +875,7 @@ impl TierConfig {
         let base = self.threshold(tier);
         match self.decays_from {
             Some((at_ms, lambda)) => {
-                base * (-lambda * (now_ms - at_ms) as f64 / DAY_MS as f64).exp()
+                base * (-lambda * now_ms.saturating_sub(at_ms) as f64 / DAY_MS as f64).exp()
             }
             None => base,
         }

@@ -445,9 +445,13 @@ impl TenantConfig {
     }
 
     /// The document with its tier thresholds in points replaced (in every arm)
-    /// by the cut in force at `now_ms`, when it asks for percentiles and one is.
+    /// by the cut in force at `now_ms`, when it asks for percentiles, the cut was
+    /// made for them, and one is in force.
     pub fn with_cuts(&self, cuts: &TierCuts, now_ms: i64) -> Option<TenantConfig> {
-        self.tiers.percentiles?;
+        // A cut made for other percentiles (or none) is not this document's.
+        if !cuts.cut_for(&self.tiers) {
+            return None;
+        }
         let cut = cuts.in_force(now_ms)?;
         let decays_from = Some((cut.at_ms, self.scoring.decay_per_day));
         let set = |t: &mut TierConfig| {
@@ -935,6 +939,14 @@ mod tests {
             tied.silver < tied.gold && tied.gold < tied.platinum,
             "ties nudged apart: {tied:?}"
         );
+        // Everyone tied reaches the lowest of the tied tiers, not the top one.
+        assert_eq!(tied.reached_at(2.0, 100), Tier::Silver, "as of the cut");
+        let mut spread: Vec<f64> = vec![2.0; 25];
+        spread.push(9.0);
+        let some = TierCuts::from_scores(spread, &config.tiers, percentiles, 0, 0, None);
+        let t = config.with_cuts(&some, 0).unwrap().tiers;
+        assert_eq!(t.reached_at(2.0, 0), Tier::Silver);
+        assert_eq!(t.reached_at(9.0, 0), Tier::Platinum);
         // Too few active users: the points in the document hold.
         let few = TierCuts::from_scores(vec![5.0; 10], &config.tiers, percentiles, 0, 0, None);
         assert!(few.cut.is_none() && config.with_cuts(&few, 1).is_none());

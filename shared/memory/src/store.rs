@@ -67,6 +67,8 @@ struct Inner {
     boards: HashMap<(TenantId, Board), HashMap<UserId, (f64, Decayed)>>,
     configs: HashMap<TenantId, Vec<VersionedConfig>>,
     cuts: HashMap<TenantId, TierCuts>,
+    /// Tenants that have had a document on percentiles.
+    percentile_listed: BTreeSet<TenantId>,
     score_buckets: HashMap<(TenantId, BucketKey), Bucket>,
     scored: HashSet<(TenantId, String)>,
 }
@@ -1085,11 +1087,15 @@ impl ScoreStore for MemoryStore {
             .collect())
     }
 
-    async fn board_scores(&self, tenant: &TenantId) -> Result<Vec<BoardEntry>, ScoreError> {
-        Ok(self
-            .board(tenant, &Board::Tenant)
+    async fn board_scores(&self, tenant: &TenantId) -> Result<Vec<(UserId, Standing)>, ScoreError> {
+        let entries = self.board(tenant, &Board::Tenant);
+        let inner = self.lock();
+        Ok(entries
             .into_iter()
-            .map(|(_, e)| e)
+            .filter_map(|(_, e)| {
+                let standing = inner.standings.get(&(tenant.clone(), e.user.clone()))?;
+                Some((e.user, *standing))
+            })
             .collect())
     }
 
@@ -1224,23 +1230,14 @@ impl TenantConfigs for MemoryStore {
             config: config.clone(),
             updated_at_ms: now_ms,
         });
+        if config.tiers.percentiles.is_some() {
+            inner.percentile_listed.insert(tenant.clone());
+        }
         Ok(current + 1)
     }
 
     async fn percentile_tenants(&self) -> Result<Vec<TenantId>, ConfigStoreError> {
-        let inner = self.lock();
-        let mut tenants: Vec<TenantId> = inner
-            .configs
-            .iter()
-            .filter(|(_, versions)| {
-                versions
-                    .last()
-                    .is_some_and(|c| c.config.tiers.percentiles.is_some())
-            })
-            .map(|(t, _)| t.clone())
-            .collect();
-        tenants.sort();
-        Ok(tenants)
+        Ok(self.lock().percentile_listed.iter().cloned().collect())
     }
 
     async fn tier_cuts(&self, tenant: &TenantId) -> Result<Option<TierCuts>, ConfigStoreError> {

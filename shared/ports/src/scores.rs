@@ -132,12 +132,13 @@ pub trait ScoreStore: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<BoardEntry>, ScoreError>> + Send;
 
-    /// Everyone on the tenant board (a positive score), in no order: what
-    /// percentile thresholds are cut from. Reads the whole board.
+    /// Everyone on the tenant board (a positive score) with their standing (score
+    /// and kept tier), in no order: what percentile thresholds are cut from and
+    /// re-judged against. Reads the whole board.
     fn board_scores(
         &self,
         tenant: &TenantId,
-    ) -> impl Future<Output = Result<Vec<BoardEntry>, ScoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<(UserId, Standing)>, ScoreError>> + Send;
 
     /// A user's place on a board; `None` if they are not on it.
     fn rank(
@@ -218,9 +219,9 @@ pub trait TenantConfigs: Send + Sync {
     ) -> impl Future<Output = Result<Option<VersionedConfig>, ConfigStoreError>> + Send;
 
     /// Stores `config` as the next version if the current one is `expected`
-    /// (0: none yet) and returns the new version; `Stale` otherwise. Tenants whose
-    /// current document asks for percentile thresholds are listed
-    /// ([`TenantConfigs::percentile_tenants`]).
+    /// (0: none yet) and returns the new version; `Stale` otherwise. A tenant is
+    /// listed ([`TenantConfigs::percentile_tenants`]) from its first document on
+    /// percentile thresholds on.
     fn put_tenant_config(
         &self,
         tenant: &TenantId,
@@ -229,7 +230,8 @@ pub trait TenantConfigs: Send + Sync {
         now_ms: i64,
     ) -> impl Future<Output = Result<u64, ConfigStoreError>> + Send;
 
-    /// Tenants whose current document asks for percentile thresholds.
+    /// Tenants that have had a document on percentile thresholds (their current
+    /// one may be back on points).
     fn percentile_tenants(
         &self,
     ) -> impl Future<Output = Result<Vec<TenantId>, ConfigStoreError>> + Send;

@@ -114,7 +114,7 @@ impl DynamoStore {
                     LEADERBOARD_INDEX,
                     "lbPk",
                     "lbSk",
-                    &["userId", "value", "at"],
+                    &["userId", "value", "at", "tier", "promotedAt"],
                 )?,
                 board_gsi(
                     window_index(sideline_domain::scoring::Window::Week),

@@ -569,7 +569,7 @@ impl ScoreStore for DynamoStore {
             .collect())
     }
 
-    async fn board_scores(&self, tenant: &TenantId) -> Result<Vec<BoardEntry>, ScoreError> {
+    async fn board_scores(&self, tenant: &TenantId) -> Result<Vec<(UserId, Standing)>, ScoreError> {
         let index = board_index(tenant, &Board::Tenant);
         let mut entries = Vec::new();
         for partition in &index.partitions {
@@ -590,10 +590,8 @@ impl ScoreStore for DynamoStore {
                 for item in page.items() {
                     let a = Attrs(item);
                     if let Some(score) = decayed_from(&a)? {
-                        entries.push(BoardEntry {
-                            user: a.user("userId")?,
-                            score,
-                        });
+                        let tier = tier_from(&a)?;
+                        entries.push((a.user("userId")?, Standing { score, tier }));
                     }
                 }
                 match page.last_evaluated_key {

@@ -10,10 +10,10 @@
 //!
 //! A change writes the pointer and the version in one transaction, the pointer
 //! conditional on the version the writer read, so two writers cannot both make
-//! version n + 1; with them it lists the tenant under `PERCENTILES` or takes it
-//! off, as the document asks.
+//! version n + 1; a document on percentiles lists the tenant under `PERCENTILES`
+//! with them (and it stays listed).
 
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use sideline_domain::ids::TenantId;
 use sideline_domain::scoring::{Percentiles, Thresholds, TierCuts};
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
@@ -94,31 +94,26 @@ impl TenantConfigs for DynamoStore {
             .table_name(&self.table)
             .set_item(Some(config_item(tenant, version_sk(next.version), &next)))
             .condition_expression("attribute_not_exists(PK)");
-        let listed = key(PERCENTILES_PK.to_owned(), format!("T#{tenant}"));
+        // Listed from its first document on percentiles, and kept listed: a tenant
+        // that goes back to points has its tiers re-judged once by the tier pass.
         let listing = if config.tiers.percentiles.is_some() {
-            let mut item = listed;
+            let mut item = key(PERCENTILES_PK.to_owned(), format!("T#{tenant}"));
             item.insert("kind".into(), s("percentile_tenant"));
-            TransactWriteItem::builder()
-                .put(
-                    Put::builder()
-                        .table_name(&self.table)
-                        .set_item(Some(item))
-                        .build()
-                        .map_err(build_error)?,
-                )
-                .build()
+            Some(
+                TransactWriteItem::builder()
+                    .put(
+                        Put::builder()
+                            .table_name(&self.table)
+                            .set_item(Some(item))
+                            .build()
+                            .map_err(build_error)?,
+                    )
+                    .build(),
+            )
         } else {
-            TransactWriteItem::builder()
-                .delete(
-                    Delete::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(listed))
-                        .build()
-                        .map_err(build_error)?,
-                )
-                .build()
+            None
         };
-        let result = self
+        let mut request = self
             .client
             .transact_write_items()
             .transact_items(
@@ -130,10 +125,11 @@ impl TenantConfigs for DynamoStore {
                 TransactWriteItem::builder()
                     .put(version.build().map_err(build_error)?)
                     .build(),
-            )
-            .transact_items(listing)
-            .send()
-            .await;
+            );
+        if let Some(listing) = listing {
+            request = request.transact_items(listing);
+        }
+        let result = request.send().await;
         match result {
             Ok(_) => Ok(next.version),
             Err(err) => match cancelled_conditions(&err) {
@@ -177,6 +173,8 @@ impl TenantConfigs for DynamoStore {
                 gold: a.float(&format!("{prefix}gold"))?,
                 platinum: a.float(&format!("{prefix}platinum"))?,
                 at_ms: a.num(&format!("{prefix}at"))?,
+                active_users: u64::try_from(a.num(&format!("{prefix}activeUsers"))?)
+                    .map_err(|_| BackendError::corrupt("negative active users"))?,
             }))
         };
         Ok(Some(TierCuts {
@@ -209,6 +207,7 @@ impl TenantConfigs for DynamoStore {
                 item.insert(format!("{prefix}gold"), n(t.gold));
                 item.insert(format!("{prefix}platinum"), n(t.platinum));
                 item.insert(format!("{prefix}at"), n(t.at_ms));
+                item.insert(format!("{prefix}activeUsers"), n(t.active_users));
             }
         }
         item.insert("activeUsers".into(), n(cuts.active_users));

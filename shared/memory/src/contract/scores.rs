@@ -632,7 +632,7 @@ pub async fn tier_checks_are_filed_and_found_when_due<S: ScoreStore>(store: &S) 
 }
 
 /// What percentile thresholds need: the whole tenant board, the tenants that
-/// ask for them (as their current document says), and the cuts kept.
+/// have asked for them, and the cuts kept.
 pub async fn percentile_inputs_are_kept<S: ScoreStore + TenantConfigs>(store: &S) {
     let t = fresh_tenant("pct");
     let config = TenantConfig::default();
@@ -657,7 +657,10 @@ pub async fn percentile_inputs_are_kept<S: ScoreStore + TenantConfigs>(store: &S
         .await
         .expect("board")
         .into_iter()
-        .map(|e| (e.user, e.score))
+        .map(|(user, standing)| {
+            assert_eq!(standing.tier.tier, Tier::None, "the kept tier comes along");
+            (user, standing.score)
+        })
         .collect();
     all.sort_by(|a, b| a.0.cmp(&b.0));
     let mut expected: Vec<(UserId, Decayed)> = (0..5i64)
@@ -692,8 +695,8 @@ pub async fn percentile_inputs_are_kept<S: ScoreStore + TenantConfigs>(store: &S
         .await
         .expect("v2");
     assert!(
-        !listed(store.percentile_tenants().await.expect("list"), &t),
-        "a document in points takes the tenant off the list"
+        listed(store.percentile_tenants().await.expect("list"), &t),
+        "a tenant back on points stays listed (its tiers are re-judged once)"
     );
 
     assert_eq!(store.tier_cuts(&t).await.expect("cuts"), None);
@@ -715,6 +718,7 @@ pub async fn percentile_inputs_are_kept<S: ScoreStore + TenantConfigs>(store: &S
         gold: 40.25,
         platinum: 99.125,
         at_ms: NOW_MS + 3_600_000,
+        active_users: 400,
     });
     cuts.settled = true;
     store.put_tier_cuts(&t, &cuts).await.expect("kept");
