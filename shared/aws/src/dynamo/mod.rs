@@ -93,6 +93,9 @@ fn is_put_conditional_failure(err: &SdkError<PutItemError, impl std::fmt::Debug>
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// Items written by scoring transactions that went through (a measure for
+    /// benchmarks and logs; shared by clones).
+    score_items: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl DynamoStore {
@@ -100,7 +103,14 @@ impl DynamoStore {
         Self {
             client,
             table: table.into(),
+            score_items: Default::default(),
         }
+    }
+
+    /// Items written by the scoring transactions this store (and its clones)
+    /// made that went through.
+    pub fn score_items_written(&self) -> u64 {
+        self.score_items.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A store on `table` with a client built from `sdk`.

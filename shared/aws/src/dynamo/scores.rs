@@ -470,8 +470,13 @@ impl ScoreStore for DynamoStore {
                     previous,
                 });
             }
+            let items = request.get_transact_items().as_ref().map_or(0, Vec::len);
             match request.send().await {
-                Ok(_) => return Ok(Scored::Changed(changed)),
+                Ok(_) => {
+                    self.score_items
+                        .fetch_add(items as u64, std::sync::atomic::Ordering::Relaxed);
+                    return Ok(Scored::Changed(changed));
+                }
                 Err(err) => match cancelled_conditions(&err) {
                     Some(reasons) if reasons.first() == Some(&true) => {
                         return Ok(Scored::Duplicate)
