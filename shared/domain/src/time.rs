@@ -34,6 +34,13 @@ pub fn deserialize_time<'de, D: serde::Deserializer<'de>>(
     parse_time(&text).ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a time")))
 }
 
+/// The decimal number in `b[range]`, digits only.
+fn digits(b: &[u8], range: std::ops::Range<usize>) -> Option<i64> {
+    b.get(range)?.iter().try_fold(0i64, |n, c| {
+        c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+    })
+}
+
 /// A UTC date (`2026-08-01`) as the millisecond its day starts; `None` for
 /// anything else.
 pub fn parse_date(text: &str) -> Option<i64> {
@@ -41,14 +48,7 @@ pub fn parse_date(text: &str) -> Option<i64> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        let part = &text[range];
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())
-            .flatten()
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (year, month, day) = (digits(b, 0..4)?, digits(b, 5..7)?, digits(b, 8..10)?);
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
@@ -58,35 +58,25 @@ pub fn parse_date(text: &str) -> Option<i64> {
 /// Reads back what [`format_time`] writes; `None` for anything else.
 pub fn parse_time(text: &str) -> Option<i64> {
     let b = text.as_bytes();
-    if b.len() != 24 || !text.is_ascii() {
+    if b.len() != 24 {
         return None;
     }
-    let shape_ok = [4, 7].iter().all(|&i| b[i] == b'-')
-        && b[10] == b'T'
-        && b[13] == b':'
-        && b[16] == b':'
-        && b[19] == b'.'
-        && b[23] == b'Z';
+    let shape_ok =
+        b[10] == b'T' && b[13] == b':' && b[16] == b':' && b[19] == b'.' && b[23] == b'Z';
     if !shape_ok {
         return None;
     }
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        let part = &text[range];
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())
-            .flatten()
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, m, s, milli) = (num(11..13)?, num(14..16)?, num(17..19)?, num(20..23)?);
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
+    let day_start = parse_date(text.get(..10)?)?;
+    let (h, m, s, milli) = (
+        digits(b, 11..13)?,
+        digits(b, 14..16)?,
+        digits(b, 17..19)?,
+        digits(b, 20..23)?,
+    );
     if h > 23 || m > 59 || s > 59 {
         return None;
     }
-    let days = days_from_civil(year, month, day);
-    Some(days * 86_400_000 + h * 3_600_000 + m * 60_000 + s * 1000 + milli)
+    Some(day_start + h * 3_600_000 + m * 60_000 + s * 1000 + milli)
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
@@ -143,6 +133,19 @@ mod tests {
         );
         assert_eq!(parse_time("2026-02-29T00:00:00.000Z"), None);
         assert_eq!(parse_time("2026-11-21T08:00:00Z"), None);
+        assert_eq!(parse_date("2026-08-01"), Some(1_785_542_400_000));
+        // Dates come from settings documents: any text is answered, none panics.
+        for bad in [
+            "2026-é-01",
+            "2é26-08-01",
+            "2026-08-é",
+            "2026-13-01",
+            "+026-08-01",
+            "",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        assert_eq!(parse_time("2026-é-01T08:00:00.000Z"), None);
     }
 
     proptest! {
