@@ -889,12 +889,10 @@ impl TierConfig {
             .unwrap_or(Tier::None)
     }
 
-    /// The highest tier `score` reaches.
-    pub fn reached(&self, score: f64) -> Tier {
-        [Tier::Platinum, Tier::Gold, Tier::Silver]
-            .into_iter()
-            .find(|t| score >= self.threshold(*t))
-            .unwrap_or(Tier::None)
+    /// Whether the thresholds are positive and increase (what the arithmetic of
+    /// tiers relies on).
+    pub fn increasing(&self) -> bool {
+        self.silver > 0.0 && self.gold > self.silver && self.platinum > self.gold
     }
 
     /// Points a day that hold `tier` in the steady state: a score fed `p` a day

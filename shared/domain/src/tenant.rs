@@ -329,6 +329,23 @@ impl Experiment {
     }
 }
 
+/// Silver, gold and platinum under `base` must increase; the error names the
+/// first that does not.
+fn ascending(base: &str, [silver, gold, platinum]: [f64; 3]) -> Result<(), ConfigDocError> {
+    for (name, below, value, above) in [
+        ("gold", "silver", gold, silver),
+        ("platinum", "gold", platinum, gold),
+    ] {
+        if value <= above {
+            return Err(ConfigDocError::at(
+                format!("{base}.{name}"),
+                format!("must be above {base}.{below}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Most points one activity may be weighted.
 pub const MAX_WEIGHT: f64 = 1000.0;
 
@@ -371,7 +388,7 @@ impl TenantConfig {
         if !(decay.is_finite() && decay >= 0.0) {
             return Err(ConfigDocError::at("scoring.decayPerDay", "not a decay"));
         }
-        if !(t.silver > 0.0 && t.gold > t.silver && t.platinum > t.gold) {
+        if !t.increasing() {
             return Err(ConfigDocError::at("tiers", "thresholds do not increase"));
         }
         let mut config = config;
@@ -379,7 +396,7 @@ impl TenantConfig {
         let arms = config.experiment.iter().flat_map(|e| &e.variants);
         if arms
             .filter_map(|v| v.resolved.as_deref())
-            .any(|(_, t)| !(t.silver > 0.0 && t.gold > t.silver && t.platinum > t.gold))
+            .any(|(_, t)| !t.increasing())
         {
             return Err(ConfigDocError::at(
                 "experiment",
@@ -550,18 +567,7 @@ impl TenantConfig {
         range("tiers.silver", t.silver, 1.0, 1e9)?;
         range("tiers.gold", t.gold, 1.0, 1e9)?;
         range("tiers.platinum", t.platinum, 1.0, 1e9)?;
-        if t.gold <= t.silver {
-            return Err(ConfigDocError::at(
-                "tiers.gold",
-                "must be above tiers.silver",
-            ));
-        }
-        if t.platinum <= t.gold {
-            return Err(ConfigDocError::at(
-                "tiers.platinum",
-                "must be above tiers.gold",
-            ));
-        }
+        ascending("tiers", [t.silver, t.gold, t.platinum])?;
         range("tiers.demotionMargin", t.demotion_margin, 0.0, 0.9)?;
         if !(0..=365).contains(&t.min_days_before_demotion) {
             return Err(ConfigDocError::at(
@@ -588,18 +594,7 @@ impl TenantConfig {
                     ));
                 }
             }
-            if p.gold <= p.silver {
-                return Err(ConfigDocError::at(
-                    "tiers.percentiles.gold",
-                    "must be above tiers.percentiles.silver",
-                ));
-            }
-            if p.platinum <= p.gold {
-                return Err(ConfigDocError::at(
-                    "tiers.percentiles.platinum",
-                    "must be above tiers.percentiles.gold",
-                ));
-            }
+            ascending("tiers.percentiles", [p.silver, p.gold, p.platinum])?;
         }
         if self.seasons.len() > MAX_SEASONS {
             return Err(ConfigDocError::at(
