@@ -459,7 +459,8 @@ async fn recut_tenant<P: Ports>(
         // Back on points: judge everyone once against them, then leave the
         // tenant be (a cut with nothing in force marks it done).
         if let Some(mut cuts) = last.filter(|c| c.cut.is_some() || c.before.is_some()) {
-            report.moved += settle_all(ports, tenant, &doc.config, now_ms, true).await?;
+            let board = store.board_scores(tenant).await?;
+            report.moved += settle_all(ports, tenant, &board, &doc.config, now_ms, true).await?;
             cuts.cut = None;
             cuts.before = None;
             cuts.settled = true;
@@ -467,6 +468,8 @@ async fn recut_tenant<P: Ports>(
         }
         return Ok(());
     };
+    // The board is read once a pass, for settling and for cutting alike.
+    let mut board = None;
     let mut last = last;
     if let Some(cuts) = last.as_mut().filter(|c| !c.settled && now_ms >= c.from_ms) {
         let after = doc.config.with_cuts(cuts, now_ms);
@@ -474,7 +477,8 @@ async fn recut_tenant<P: Ports>(
         // cut get demotion checks against the points.
         let to_points = after.is_none() && cuts.before.is_some();
         let after = after.unwrap_or_else(|| doc.config.clone());
-        report.moved += settle_all(ports, tenant, &after, now_ms, to_points).await?;
+        let entries = board.insert(store.board_scores(tenant).await?);
+        report.moved += settle_all(ports, tenant, entries, &after, now_ms, to_points).await?;
         cuts.settled = true;
         store.put_tier_cuts(tenant, cuts).await?;
     }
@@ -488,9 +492,11 @@ async fn recut_tenant<P: Ports>(
     }
     let lambda = doc.config.scoring.decay_per_day;
     let since = now_ms.saturating_sub(doc.config.tiers.active_days.saturating_mul(DAY_MS));
-    let active: Vec<f64> = store
-        .board_scores(tenant)
-        .await?
+    let board = match board {
+        Some(board) => board,
+        None => store.board_scores(tenant).await?,
+    };
+    let active: Vec<f64> = board
         .iter()
         .filter(|(_, s)| s.score.at_ms >= since)
         .map(|(_, s)| s.score.at(now_ms, lambda))
@@ -512,25 +518,26 @@ async fn recut_tenant<P: Ports>(
     Ok(())
 }
 
-/// Judges everyone on the tenant board against `config` at `now_ms` and writes the
+/// Judges everyone on the tenant board (as read) against `config` at `now_ms` and writes the
 /// tiers that moved (at most [`MOVE_LIMIT`]); with `file_checks`, files a demotion
 /// check for each tier still held (thresholds in points, which decay does cross).
 /// How many moved. A user whose standing cannot be written is logged and skipped.
 async fn settle_all<P: Ports>(
     ports: &P,
     tenant: &TenantId,
+    board: &[(UserId, Standing)],
     config: &TenantConfig,
     now_ms: i64,
     file_checks: bool,
 ) -> Result<usize, StandingError> {
     let store = ports.store();
     let mut moved = 0;
-    for (user, kept) in store.board_scores(tenant).await? {
-        let tiers = config.tiers_for(&user);
+    for (user, kept) in board {
+        let tiers = config.tiers_for(user);
         let now = kept.tier_at(now_ms, &config.scoring, tiers);
-        let mut held = kept;
+        let mut held = *kept;
         if now != kept.tier && moved < MOVE_LIMIT {
-            match settle(ports, tenant, &user, &kept, now, config, now_ms).await {
+            match settle(ports, tenant, user, kept, now, config, now_ms).await {
                 Ok(true) => {
                     moved += 1;
                     held.tier = now;
