@@ -67,6 +67,8 @@ struct Inner {
     boards: HashMap<(TenantId, Board), HashMap<UserId, (f64, Decayed)>>,
     configs: HashMap<TenantId, Vec<VersionedConfig>>,
     cuts: HashMap<TenantId, TierCuts>,
+    /// The period of each window whose board a user is on.
+    window_periods: HashMap<(TenantId, UserId, Window), String>,
     /// Tenants that have had a document on percentiles.
     percentile_listed: BTreeSet<TenantId>,
     score_buckets: HashMap<(TenantId, BucketKey), Bucket>,
@@ -1010,23 +1012,26 @@ impl ScoreStore for MemoryStore {
                 // As in the table: a user is on one period's board of a window at a
                 // time, and leaves the last one when they score in the next (or
                 // outside any: before a tenant's first season).
-                for (key, entries) in inner.boards.iter_mut() {
-                    if let (
-                        true,
-                        Board::Window {
-                            window: w,
-                            period: p,
-                        },
-                    ) = (&key.0 == tenant, &key.1)
-                    {
-                        if *w == window && Some(p) != period.as_ref() {
+                let on = (tenant.clone(), change.user.clone(), window);
+                if let Some(last) = inner.window_periods.get(&on).cloned() {
+                    if Some(&last) != period.as_ref() {
+                        let left = (
+                            tenant.clone(),
+                            Board::Window {
+                                window,
+                                period: last,
+                            },
+                        );
+                        if let Some(entries) = inner.boards.get_mut(&left) {
                             entries.remove(&change.user);
                         }
+                        inner.window_periods.remove(&on);
                     }
                 }
                 let Some(period) = period else {
                     continue;
                 };
+                inner.window_periods.insert(on, period.clone());
                 let board = Board::Window { window, period };
                 let entries = inner.boards.entry((tenant.clone(), board)).or_default();
                 let had = entries.get(&change.user).map_or(0.0, |(_, s)| s.value);
