@@ -48,6 +48,36 @@ struct Run {
 }
 
 impl Run {
+    /// Devstack on a manual clock at `T0`, taking signed host events and server
+    /// API calls, with `adjust` applied last.
+    async fn start_with(adjust: impl FnOnce(&mut devstack::DevstackConfig)) -> Self {
+        let clock = Arc::new(ManualClock::at(T0));
+        let shared = SharedClock(clock.clone());
+        let stack = Stack::start_with(move |c| {
+            c.clock = shared;
+            c.host_events_secret = Some(SECRET.to_owned());
+            adjust(c);
+        })
+        .await;
+        Self { stack, clock }
+    }
+
+    async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Writes the tenant's settings document over version `over`.
+    async fn put_config(&self, doc: &str, over: u64) -> (u16, Value) {
+        let over = over.to_string();
+        self.api(
+            "PUT",
+            "/v1/tenants/acme/config",
+            doc,
+            &[("If-Match", &over)],
+        )
+        .await
+    }
+
     async fn drain(&self) {
         assert!(
             self.stack.devstack.drain(Duration::from_secs(10)).await,
@@ -100,18 +130,13 @@ impl Run {
 
 #[tokio::test]
 async fn scores_move_by_the_weights_and_tiers_unlock_privileges() {
-    let clock = Arc::new(ManualClock::at(T0));
-    let shared = SharedClock(clock.clone());
-    let stack = Stack::start_with(move |c| {
-        c.clock = shared;
-        c.host_events_secret = Some(SECRET.to_owned());
+    let run = Run::start_with(move |c| {
         // Links from anyone short of a 0.9 reputation are held, unless their tier
         // lets them post links without review.
         c.moderation =
             Policies::from_json(r#"{"default": {"linksMinReputation": 0.9}}"#).expect("policies");
     })
     .await;
-    let run = Run { stack, clock };
     let mut ada = run.stack.connect("acme", "ada", "member").await;
     let mut bob = run.stack.connect("acme", "bob", "member").await;
     let mut cat = run.stack.connect("acme", "cat", "member").await;
@@ -322,24 +347,14 @@ async fn scores_move_by_the_weights_and_tiers_unlock_privileges() {
     // A bad settings document stores nothing; a good one changes the weights for
     // the next event, with no restart.
     let (status, body) = run
-        .api(
-            "PUT",
-            "/v1/tenants/acme/config",
-            r#"{"scoring": {"threadStart": -5}}"#,
-            &[("If-Match", "0")],
-        )
+        .put_config(r#"{"scoring": {"threadStart": -5}}"#, 0)
         .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["path"], "scoring.threadStart");
     let (_, current) = run.api("GET", "/v1/tenants/acme/config", "", &[]).await;
     assert_eq!(current["version"], 0, "{current}");
     let (status, body) = run
-        .api(
-            "PUT",
-            "/v1/tenants/acme/config",
-            r#"{"scoring": {"threadStart": 140}}"#,
-            &[("If-Match", "0")],
-        )
+        .put_config(r#"{"scoring": {"threadStart": 140}}"#, 0)
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["version"], 1);
@@ -407,23 +422,14 @@ async fn scores_move_by_the_weights_and_tiers_unlock_privileges() {
 
 #[tokio::test]
 async fn the_server_api_refuses_what_it_should() {
-    let clock = Arc::new(ManualClock::at(T0));
-    let shared = SharedClock(clock.clone());
-    let stack = Stack::start_with(move |c| {
-        c.clock = shared;
-        c.host_events_secret = Some(SECRET.to_owned());
-    })
-    .await;
-    let run = Run { stack, clock };
+    let run = Run::start().await;
     let (status, _) = run
         .api("GET", "/v1/tenants/acme/users/nobody/score", "", &[])
         .await;
     assert_eq!(status, 404);
     let (status, _) = run.api("GET", "/v1/tenants/acme/nothing", "", &[]).await;
     assert_eq!(status, 404);
-    let (status, body) = run
-        .api("PUT", "/v1/tenants/acme/config", "{}", &[("If-Match", "7")])
-        .await;
+    let (status, body) = run.put_config("{}", 7).await;
     assert_eq!(status, 409, "{body}");
     // Unsigned, and signed for another secret.
     let addr = run.stack.devstack.addr();
@@ -446,14 +452,7 @@ async fn the_server_api_refuses_what_it_should() {
 /// next message on; other tenants keep the deployment's.
 #[tokio::test]
 async fn a_moderation_policy_in_the_settings_document_applies_without_restart() {
-    let clock = Arc::new(ManualClock::at(T0));
-    let shared = SharedClock(clock.clone());
-    let stack = Stack::start_with(move |c| {
-        c.clock = shared;
-        c.host_events_secret = Some(SECRET.to_owned());
-    })
-    .await;
-    let run = Run { stack, clock };
+    let run = Run::start().await;
     let mut ada = run.stack.connect("acme", "ada", "member").await;
     ada.join("match:1").await;
     let mut zed = run.stack.connect("other", "zed", "member").await;
@@ -461,12 +460,7 @@ async fn a_moderation_policy_in_the_settings_document_applies_without_restart() 
     let before = sent(&mut ada, send("match:1", "no spoiler please", "a1")).await;
     assert_eq!(before["status"], "delivered", "{before}");
     let (status, body) = run
-        .api(
-            "PUT",
-            "/v1/tenants/acme/config",
-            r#"{"moderation": {"blockedWords": ["spoiler"]}}"#,
-            &[("If-Match", "0")],
-        )
+        .put_config(r#"{"moderation": {"blockedWords": ["spoiler"]}}"#, 0)
         .await;
     assert_eq!(status, 200, "{body}");
     let after = sent(&mut ada, send("match:1", "no spoiler please", "a2")).await;
@@ -479,8 +473,6 @@ async fn a_moderation_policy_in_the_settings_document_applies_without_restart() 
 /// live ones.
 #[tokio::test]
 async fn a_rebuild_from_the_events_equals_the_live_scores() {
-    let clock = Arc::new(ManualClock::at(T0));
-    let shared = SharedClock(clock.clone());
     let out = std::env::temp_dir().join(format!(
         "sideline-rebuild-{}-{}.jsonl",
         std::process::id(),
@@ -488,13 +480,7 @@ async fn a_rebuild_from_the_events_equals_the_live_scores() {
     ));
     let _ = std::fs::remove_file(&out);
     let path = out.clone();
-    let stack = Stack::start_with(move |c| {
-        c.clock = shared;
-        c.host_events_secret = Some(SECRET.to_owned());
-        c.events_out = Some(path);
-    })
-    .await;
-    let run = Run { stack, clock };
+    let run = Run::start_with(move |c| c.events_out = Some(path)).await;
     let mut users = Vec::new();
     for name in ["ada", "bob", "cat"] {
         let mut c = run.stack.connect("acme", name, "member").await;
@@ -547,22 +533,12 @@ async fn a_rebuild_from_the_events_equals_the_live_scores() {
 /// scheduled pass, with nobody reading it.
 #[tokio::test]
 async fn the_demotion_pass_takes_down_tiers_decay_has_undone() {
-    let clock = Arc::new(ManualClock::at(T0));
-    let shared = SharedClock(clock.clone());
-    let stack = Stack::start_with(move |c| {
-        c.clock = shared;
-        c.host_events_secret = Some(SECRET.to_owned());
+    let run = Run::start_with(move |c| {
         c.demotion_pass_every = None;
     })
     .await;
-    let run = Run { stack, clock };
     let (status, _) = run
-        .api(
-            "PUT",
-            "/v1/tenants/acme/config",
-            r#"{"scoring": {"threadStart": 160}}"#,
-            &[("If-Match", "0")],
-        )
+        .put_config(r#"{"scoring": {"threadStart": 160}}"#, 0)
         .await;
     assert_eq!(status, 200);
     let mut ada = run.stack.connect("acme", "ada", "member").await;
@@ -627,17 +603,8 @@ async fn an_experiment_scores_each_arm_by_its_settings_and_marks_its_events() {
     };
     let (treated, control, outside) = (pick(Some("double")), pick(Some("control")), pick(None));
 
-    let clock = Arc::new(ManualClock::at(T0));
-    let shared = SharedClock(clock.clone());
-    let stack = Stack::start_with(move |c| {
-        c.clock = shared;
-        c.host_events_secret = Some(SECRET.to_owned());
-    })
-    .await;
-    let run = Run { stack, clock };
-    let (status, body) = run
-        .api("PUT", "/v1/tenants/acme/config", doc, &[("If-Match", "0")])
-        .await;
+    let run = Run::start().await;
+    let (status, body) = run.put_config(doc, 0).await;
     assert_eq!(status, 200, "{body}");
 
     let mut clients = Vec::new();
@@ -720,21 +687,14 @@ async fn an_experiment_scores_each_arm_by_its_settings_and_marks_its_events() {
 /// they are cut again an hour later, not before.
 #[tokio::test]
 async fn percentile_thresholds_are_cut_from_the_active_users() {
-    let clock = Arc::new(ManualClock::at(T0));
-    let shared = SharedClock(clock.clone());
-    let stack = Stack::start_with(move |c| {
-        c.clock = shared;
-        c.host_events_secret = Some(SECRET.to_owned());
+    let run = Run::start_with(move |c| {
         c.demotion_pass_every = None;
     })
     .await;
-    let run = Run { stack, clock };
     let (status, body) = run
-        .api(
-            "PUT",
-            "/v1/tenants/acme/config",
+        .put_config(
             r#"{"tiers": {"percentiles": {"silver": 50, "gold": 80, "platinum": 95}}}"#,
-            &[("If-Match", "0")],
+            0,
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -840,11 +800,9 @@ async fn percentile_thresholds_are_cut_from_the_active_users() {
     let settled = run.stack.devstack.demotion_pass().await.expect("pass");
     assert_eq!((settled.recut, settled.moved), (0, 0), "{settled:?}");
     let (status, _) = run
-        .api(
-            "PUT",
-            "/v1/tenants/acme/config",
+        .put_config(
             r#"{"tiers": {"percentiles": {"silver": 50, "gold": 80, "platinum": 90}}}"#,
-            &[("If-Match", "1")],
+            1,
         )
         .await;
     assert_eq!(status, 200);
@@ -854,9 +812,7 @@ async fn percentile_thresholds_are_cut_from_the_active_users() {
     // Back on points: everyone is judged once against them. Tiers are all within
     // the week after their promotion, so nothing falls yet, but each holder gets a
     // demotion check, and the pass takes them down once the week is over.
-    let (status, _) = run
-        .api("PUT", "/v1/tenants/acme/config", "{}", &[("If-Match", "2")])
-        .await;
+    let (status, _) = run.put_config("{}", 2).await;
     assert_eq!(status, 200);
     let back = run.stack.devstack.demotion_pass().await.expect("pass");
     assert_eq!((back.recut, back.moved, back.failed), (0, 0, 0), "{back:?}");
@@ -873,24 +829,10 @@ async fn percentile_thresholds_are_cut_from_the_active_users() {
 async fn season_boards_follow_the_tenants_seasons() {
     use sideline_domain::time::format_time;
 
-    let clock = Arc::new(ManualClock::at(T0));
-    let shared = SharedClock(clock.clone());
-    let stack = Stack::start_with(move |c| {
-        c.clock = shared;
-        c.host_events_secret = Some(SECRET.to_owned());
-    })
-    .await;
-    let run = Run { stack, clock };
+    let run = Run::start().await;
     let start = (T0.div_euclid(DAY_MS) + 1) * DAY_MS;
     let doc = json!({"seasons": [{"name": "cup-2027", "start": &format_time(start)[..10]}]});
-    let (status, body) = run
-        .api(
-            "PUT",
-            "/v1/tenants/acme/config",
-            &doc.to_string(),
-            &[("If-Match", "0")],
-        )
-        .await;
+    let (status, body) = run.put_config(&doc.to_string(), 0).await;
     assert_eq!(status, 200, "{body}");
     let mut ada = run.stack.connect("acme", "ada", "member").await;
     ada.join("match:1").await;
