@@ -367,51 +367,24 @@ mod experiments {
         assert!(events.iter().all(|e| !e.meta.contains_key("variant")));
     }
 
-    /// Settings that cannot be read.
-    struct Down;
+    /// Settings whose every read and write fails with the error `fail` makes.
+    struct Failing(fn() -> BackendError);
 
-    impl TenantConfigs for Down {
-        async fn tenant_config(
-            &self,
-            _: &TenantId,
-            _: Option<u64>,
-        ) -> Result<Option<VersionedConfig>, ConfigStoreError> {
-            Err(BackendError::unavailable(std::io::Error::other("table down")).into())
-        }
-
-        async fn put_tenant_config(
-            &self,
-            _: &TenantId,
-            _: u64,
-            _: &TenantConfig,
-            _: i64,
-        ) -> Result<u64, ConfigStoreError> {
-            Err(BackendError::unavailable(std::io::Error::other("table down")).into())
-        }
-
-        async fn percentile_tenants(&self) -> Result<Vec<TenantId>, ConfigStoreError> {
-            Err(BackendError::unavailable(std::io::Error::other("table down")).into())
-        }
-
-        async fn tier_cuts(&self, _: &TenantId) -> Result<Option<TierCuts>, ConfigStoreError> {
-            Err(BackendError::unavailable(std::io::Error::other("table down")).into())
-        }
-
-        async fn put_tier_cuts(&self, _: &TenantId, _: &TierCuts) -> Result<(), ConfigStoreError> {
-            Err(BackendError::unavailable(std::io::Error::other("table down")).into())
-        }
+    fn down() -> BackendError {
+        BackendError::unavailable(std::io::Error::other("table down"))
     }
 
-    /// Settings that are stored but cannot be read back.
-    struct Corrupt;
+    fn corrupt() -> BackendError {
+        BackendError::corrupt("config version 3: not JSON")
+    }
 
-    impl TenantConfigs for Corrupt {
+    impl TenantConfigs for Failing {
         async fn tenant_config(
             &self,
             _: &TenantId,
             _: Option<u64>,
         ) -> Result<Option<VersionedConfig>, ConfigStoreError> {
-            Err(BackendError::corrupt("config version 3: not JSON").into())
+            Err(self.0().into())
         }
 
         async fn put_tenant_config(
@@ -421,25 +394,25 @@ mod experiments {
             _: &TenantConfig,
             _: i64,
         ) -> Result<u64, ConfigStoreError> {
-            Err(BackendError::corrupt("not JSON").into())
+            Err(self.0().into())
         }
 
         async fn percentile_tenants(&self) -> Result<Vec<TenantId>, ConfigStoreError> {
-            Ok(Vec::new())
+            Err(self.0().into())
         }
 
         async fn tier_cuts(&self, _: &TenantId) -> Result<Option<TierCuts>, ConfigStoreError> {
-            Ok(None)
+            Err(self.0().into())
         }
 
         async fn put_tier_cuts(&self, _: &TenantId, _: &TierCuts) -> Result<(), ConfigStoreError> {
-            Ok(())
+            Err(self.0().into())
         }
     }
 
     #[tokio::test]
     async fn a_document_that_cannot_be_read_does_not_stall_the_stream() {
-        let (events, failed) = stamped(&Corrupt).await;
+        let (events, failed) = stamped(&Failing(corrupt)).await;
         assert_eq!(failed, 1, "only the unreadable record");
         assert_eq!(events.len(), 5);
         assert!(events.iter().all(|e| !e.meta.contains_key("variant")));
@@ -447,7 +420,7 @@ mod experiments {
 
     #[tokio::test]
     async fn an_event_is_not_sent_without_its_arm() {
-        let (events, failed) = stamped(&Down).await;
+        let (events, failed) = stamped(&Failing(down)).await;
         // Every user's event is retried (with the unreadable one); none is sent bare.
         assert!(events.is_empty(), "{events:?}");
         assert_eq!(failed, 6);
