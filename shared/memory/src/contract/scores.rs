@@ -498,28 +498,26 @@ pub async fn season_boards_follow_the_tenants_seasons<S: ScoreStore>(store: &S) 
         window: Window::Season,
         period: period.to_owned(),
     };
-    let on = |entries: Vec<sideline_ports::BoardEntry>| -> Vec<(UserId, f64)> {
-        entries
-            .into_iter()
-            .map(|e| (e.user, e.score.value))
-            .collect()
+    // A season's board, as (user, points).
+    let season = |period: &'static str| {
+        let (t, board) = (&t, board(period));
+        async move {
+            store
+                .leaderboard(t, &board, 0, 10)
+                .await
+                .expect("season board")
+                .into_iter()
+                .map(|e| (e.user, e.score.value))
+                .collect::<Vec<(UserId, f64)>>()
+        }
     };
     let u = |n: u32| UserId::derive(&t, &format!("u{n}"));
     assert_eq!(
-        on(store
-            .leaderboard(&t, &board("s1"), 0, 10)
-            .await
-            .expect("s1")),
+        season("s1").await,
         [(u(1), 20.0)],
         "u2 moved on to s2; u0 scored before any season"
     );
-    assert_eq!(
-        on(store
-            .leaderboard(&t, &board("s2"), 0, 10)
-            .await
-            .expect("s2")),
-        [(u(2), 10.0)]
-    );
+    assert_eq!(season("s2").await, [(u(2), 10.0)]);
     // A tier settled without an event leaves the windows as they were.
     let kept = store
         .user_score(&t, &u(1))
@@ -535,10 +533,7 @@ pub async fn season_boards_follow_the_tenants_seasons<S: ScoreStore>(store: &S) 
         .await
         .expect("settled"));
     assert_eq!(
-        on(store
-            .leaderboard(&t, &board("s1"), 0, 10)
-            .await
-            .expect("s1")),
+        season("s1").await,
         [(u(1), 20.0)],
         "still on the season board after a settle"
     );
