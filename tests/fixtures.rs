@@ -17,7 +17,7 @@ use sideline_ports::{
 use sideline_token::{TokenConfig, TokenVerifier, VerifyingKey};
 
 const FIXTURE_SECRET: &[u8] = b"sideline-fixture-secret-not-for-production";
-const FIXTURE_MESSAGE: &str = "019a8f3c-5b2e-7c11-9d4e-0a1b2c3d4e5f";
+const FIXTURE_MESSAGE: &str = "01a1fd1e-9833-7c11-9d4e-0a1b2c3d4e5f";
 /// A message by Bob in the same room (to report, and for the moderation function).
 const BOB_MESSAGE: &str = "019a8f3c-5b2e-7c11-9d4e-0a1b2c3d4e60";
 

@@ -65,7 +65,7 @@ fn records() -> Vec<StreamRecord> {
         .map(|i| {
             let room = format!("match:{}", i % 50);
             let user = UserId::derive(&tenant, &format!("user{}", i % 500)).to_string();
-            let id = format!("019a8f3c-5b2e-7c11-9d4e-{i:012}");
+            let id = format!("01a1fd1e-9833-7c11-9d4e-{i:012}");
             let pk = format!("T#bench#R#{room}");
             let sk = format!("MSG#{id}");
             let image: HashMap<String, AttrValue> = HashMap::from([

@@ -425,7 +425,7 @@ async fn react_counts_once_per_user_and_tells_the_room_of_changes_only() {
         &deps,
         &ca,
         &ada,
-        json!({"action": "react", "room": "r", "messageId": "019a8f3c-5b2e-7c11-9d4e-0a1b2c3d4e5f", "emoji": "🔥", "on": true}),
+        json!({"action": "react", "room": "r", "messageId": "01a1fd1e-9833-7c11-9d4e-0a1b2c3d4e5f", "emoji": "🔥", "on": true}),
     )
     .await;
     let err = deps.connections.take(&ca);

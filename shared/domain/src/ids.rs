@@ -3,11 +3,12 @@
 //! Every id that reaches storage keys is checked here: `#` is the storage key
 //! separator, so no id may contain it.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use uuid::{ContextV7, Timestamp, Uuid};
+use uuid::{Builder, NoContext, Timestamp, Uuid};
 
 /// Namespace for canonical user ids (UUIDv5). Changing it would split every user.
 const USER_NAMESPACE: Uuid = Uuid::from_u128(0x5d1d_e11e_0c0a_4b1e_9e3a_51de_11ee_c0de);
@@ -211,20 +212,51 @@ impl DecisionId {
     }
 }
 
-/// One context for every time-ordered id of the process: within one millisecond
-/// its counter keeps ids increasing, and an id never sorts before an earlier one
-/// even when the given time steps back (a manual clock, a clock adjustment).
-static V7: Mutex<ContextV7> = Mutex::new(ContextV7::new());
+/// The counters that order the ids made within each recent millisecond (a few,
+/// since tests and devstack make ids for several times at once).
+static V7: Mutex<BTreeMap<u64, u64>> = Mutex::new(BTreeMap::new());
 
-/// A UUIDv7 stamped with `at_ms` (clamped to the epoch) rather than the machine's
-/// clock, so ids follow the injected clock — except that, to keep ids in order, an
-/// id is never stamped earlier than the latest one this process made: after a
-/// clock steps back, ids carry the latest time seen until the clock passes it.
+/// Milliseconds whose counters are kept; the oldest goes first.
+const KEPT_MS: usize = 256;
+
+/// Bits of the counter that orders ids within one millisecond (UUIDv7's `rand_a`
+/// and the top of `rand_b`); the rest of `rand_b` is random.
+const COUNTER_BITS: u32 = 42;
+
+/// A UUIDv7 stamped with exactly `at_ms` (clamped to the epoch) rather than the
+/// machine's clock, so ids follow the injected clock and the time an id carries is
+/// the time it was made for (retention reads it). Ids made for the same
+/// millisecond increase in the order they are made: each millisecond's counter
+/// starts at a random value in the lower half of its range and counts up.
 pub fn v7_at(at_ms: i64) -> Uuid {
     let ms = u64::try_from(at_ms).unwrap_or(0);
-    let context = V7.lock().unwrap_or_else(|e| e.into_inner());
-    let nanos = u32::try_from((ms % 1000) * 1_000_000).unwrap_or(0);
-    Uuid::new_v7(Timestamp::from_unix(&*context, ms / 1000, nanos))
+    // 74 random bits, from the uuid crate's own generator.
+    let random = Uuid::new_v7(Timestamp::from_unix(NoContext, 0, 0)).into_bytes();
+    let counter = {
+        let mut counters = V7.lock().unwrap_or_else(|e| e.into_inner());
+        let counter = match counters.get(&ms) {
+            Some(last) => last.wrapping_add(1),
+            None => {
+                let mut start = [0u8; 8];
+                start[2..8].copy_from_slice(&random[6..12]);
+                u64::from_be_bytes(start) & ((1 << (COUNTER_BITS - 1)) - 1)
+            }
+        };
+        counters.insert(ms, counter);
+        if counters.len() > KEPT_MS {
+            counters.pop_first();
+        }
+        counter & ((1 << COUNTER_BITS) - 1)
+    };
+    let mut bytes = [0u8; 10];
+    bytes[0] = ((counter >> 38) & 0x0f) as u8; // rand_a, under the version
+    bytes[1] = ((counter >> 30) & 0xff) as u8;
+    bytes[2] = ((counter >> 24) & 0x3f) as u8; // rand_b, under the variant
+    bytes[3] = (counter >> 16) as u8;
+    bytes[4] = (counter >> 8) as u8;
+    bytes[5] = counter as u8;
+    bytes[6..10].copy_from_slice(&random[12..16]);
+    Builder::from_unix_timestamp_millis(ms, &bytes).into_uuid()
 }
 
 macro_rules! string_id {
@@ -307,7 +339,7 @@ mod tests {
     }
 
     #[test]
-    fn ids_follow_the_given_time_and_never_go_back() {
+    fn ids_carry_the_given_time_and_keep_order_within_a_millisecond() {
         let early = v7_at(1_800_000_000_000);
         let same_ms = v7_at(1_800_000_000_000);
         let later = v7_at(1_800_000_000_001);
@@ -315,8 +347,19 @@ mod tests {
         assert!(same_ms < later);
         let (secs, _) = early.get_timestamp().expect("v7").to_unix();
         assert_eq!(secs, 1_800_000_000);
-        // A clock that steps back still yields a later id.
-        assert!(v7_at(1_700_000_000_000) > later);
+        // A clock that steps back yields an id of the time it was given.
+        let back = v7_at(1_700_000_000_000);
+        assert!(back < early);
+        let (secs, _) = back.get_timestamp().expect("v7").to_unix();
+        assert_eq!(secs, 1_700_000_000);
+        // Ids of one millisecond made between others' still increase.
+        let mut last = v7_at(1_800_000_000_500);
+        for i in 0..100 {
+            v7_at(1_800_000_100_000 + i);
+            let next = v7_at(1_800_000_000_500);
+            assert!(next > last);
+            last = next;
+        }
         assert!(DecisionId::at(0) != DecisionId::at(0));
     }
 
