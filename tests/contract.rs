@@ -9,6 +9,7 @@ use sideline_tests::{fresh_table, moto_endpoint};
 async fn memory_store_meets_the_contract() {
     contract::run_all(&MemoryStore::new()).await;
     contract::scores::run_all(&MemoryStore::new()).await;
+    contract::retention::run_all(&MemoryStore::new()).await;
 }
 
 #[tokio::test]
@@ -19,6 +20,7 @@ async fn dynamodb_store_meets_the_contract_on_moto() {
     store.ensure_table().await.expect("create table on moto");
     contract::run_all(&store).await;
     contract::scores::run_all(&store).await;
+    contract::retention::run_all(&store).await;
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@
 //! | `GET /v1/tenants/{tenant}/leaderboard?room=&window=&period=&limit=&cursor=&user=` | a page of the tenant's board (no `room`), a room's, or a week's / month's points, and `user`'s place |
 //! | `GET /v1/tenants/{tenant}/config[?version=N]` | the settings document in force (version 0: the defaults), or an old version |
 //! | `PUT /v1/tenants/{tenant}/config` | stores a new version; `If-Match: <version read>`; 409 if stale, 400 with the field's path if bad |
+//! | `POST /v1/tenants/{tenant}/retention/run` | runs retention for the tenant now (one invocation's budget); what it removed |
 //!
 //! `{user}` is the host's user id (`sub`, percent-encoded) or a canonical id
 //! (`u_…`).
@@ -21,6 +22,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use sideline_app::retention::{sweep_tenant, Budget, RetentionReport};
 use sideline_app::standing::{leaderboard, read_score, BoardError, StandingError, TenantSettings};
 use sideline_domain::ids::{RoomId, TenantId, UserId};
 use sideline_domain::scoring::{breakdown, Tier, Window};
@@ -29,7 +31,7 @@ use sideline_domain::time::format_time;
 use sideline_inline::policy::{PolicyError, PolicyPatch};
 use sideline_inline::ModerationConfig;
 use sideline_ports::{
-    Board, Clock, ConfigStoreError, ConnectionRegistry, Ports, ScoreStore, SeenEvents,
+    Board, Clock, ConfigStoreError, ConnectionRegistry, Ports, Retention, ScoreStore, SeenEvents,
     TenantConfigs,
 };
 use sideline_protocol::{DEFAULT_BOARD_PAGE, MAX_BOARD_PAGE};
@@ -286,13 +288,43 @@ pub async fn handle<P: Ports>(request: ApiRequest, deps: &ApiDeps<P>) -> ApiResp
         ("GET", ["config"]) => get_config(deps, &tenant, &request).await,
         ("GET", ["leaderboard"]) => board(deps, &tenant, &request).await,
         ("PUT", ["config"]) => put_config(deps, &tenant, &request, &body, now_ms).await,
-        (_, ["users", _, "score"] | ["config"] | ["leaderboard"]) => {
+        ("POST", ["retention", "run"]) => run_retention(deps, &tenant, now_ms).await,
+        (_, ["users", _, "score"] | ["config"] | ["leaderboard"] | ["retention", "run"]) => {
             ApiResponse::error(405, "method not allowed")
         }
         _ => ApiResponse::error(404, "no such route"),
     };
     info!(method = %method, path = %request.raw_path, status = response.status_code, "server API");
     response
+}
+
+/// Runs retention for one tenant now, within one invocation's budget (the
+/// schedule runs it for every tenant). 404 for a tenant that holds nothing.
+async fn run_retention<P: Ports>(deps: &ApiDeps<P>, tenant: &TenantId, now_ms: i64) -> ApiResponse {
+    let store = deps.ports.store();
+    let known = match store.known_tenant(tenant).await {
+        Ok(Some(known)) => known,
+        Ok(None) => return ApiResponse::error(404, "no such tenant"),
+        Err(err) => return backend(&err),
+    };
+    let mut report = RetentionReport {
+        tenants: 1,
+        ..RetentionReport::default()
+    };
+    match sweep_tenant(
+        store,
+        &deps.settings,
+        tenant,
+        known.since_ms,
+        now_ms,
+        Budget::default(),
+        &mut report,
+    )
+    .await
+    {
+        Ok(()) => ApiResponse::json(200, &serde_json::to_value(&report).unwrap_or(Value::Null)),
+        Err(err) => backend(&err),
+    }
 }
 
 /// The user a path names: a canonical id, or the host's id for it.

@@ -18,7 +18,8 @@ use sideline_aws::stream::{decode, StreamEvent};
 use sideline_domain::config::{ConfigError, Env};
 use sideline_domain::events::Envelope;
 use sideline_domain::ids::{TenantId, UserId};
-use sideline_domain::outbox::event_for;
+use sideline_domain::outbox::{event_for, ChangeKind, OutboxRecord, Stored};
+use sideline_domain::retention::{Class, RetentionConfig};
 use sideline_lambda::{BatchItemFailure, BatchResponse};
 use sideline_ports::{BackendError, Clock, ConfigStoreError, EventSink, PutEntry, TenantConfigs};
 use tracing::{error, info, info_span, Instrument};
@@ -70,14 +71,25 @@ pub trait Stamp: Send + Sync {
         &self,
         envelope: &mut Envelope,
     ) -> impl Future<Output = Result<(), ConfigStoreError>> + Send;
+
+    /// The tenant's retention windows, to tell retention's removals of messages,
+    /// reactions and reports from users' own.
+    fn retention(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<RetentionConfig, ConfigStoreError>> + Send;
 }
 
-/// Stamps nothing (the event mapping alone, in tests).
+/// Stamps nothing (the event mapping alone, in tests); default retention windows.
 pub struct Unstamped;
 
 impl Stamp for Unstamped {
     async fn stamp(&self, _: &mut Envelope) -> Result<(), ConfigStoreError> {
         Ok(())
+    }
+
+    async fn retention(&self, _: &TenantId) -> Result<RetentionConfig, ConfigStoreError> {
+        Ok(RetentionConfig::default())
     }
 }
 
@@ -122,6 +134,46 @@ impl<S: TenantConfigs, K: Clock> Stamp for Experiments<'_, S, K> {
         }
         Ok(())
     }
+
+    async fn retention(&self, tenant: &TenantId) -> Result<RetentionConfig, ConfigStoreError> {
+        match self
+            .settings
+            .current(self.store, tenant, self.clock.now_ms())
+            .await
+        {
+            Ok(current) => Ok(current.config.retention.clone()),
+            // As above: an unreadable document is not retried; its removals are
+            // judged by the default windows.
+            Err(ConfigStoreError::Backend(BackendError::Corrupt(_))) => {
+                Ok(RetentionConfig::default())
+            }
+            Err(err) => Err(err),
+        }
+    }
+}
+
+/// Whether a removal is retention's: a message (or a reaction or report on one)
+/// past its tenant's messages window when it was removed.
+async fn removed_by_retention(
+    record: &OutboxRecord,
+    stamp: &impl Stamp,
+) -> Result<bool, ConfigStoreError> {
+    if record.expired || record.change.kind != ChangeKind::Remove {
+        return Ok(false);
+    }
+    let (tenant, reference_ms) = match &record.change.old {
+        Some(Stored::Message(m)) => (&m.tenant, m.created_at_ms),
+        Some(Stored::Reaction(r)) => (&r.tenant, r.message.time_ms().unwrap_or(r.at_ms)),
+        Some(Stored::Report(r)) => (&r.tenant, r.message.time_ms().unwrap_or(r.at_ms)),
+        _ => return Ok(false),
+    };
+    let Some(at_ms) = record.at_ms else {
+        return Ok(false);
+    };
+    Ok(stamp
+        .retention(tenant)
+        .await?
+        .is_expired(Class::Messages, reference_ms, at_ms))
 }
 
 /// A payload `ingest` cannot read (neither a stream batch nor an HTTP request).
@@ -173,7 +225,24 @@ pub async fn handle_stream<E: EventSink>(
         let mut failed_records = Vec::new();
         for (index, record) in event.records.iter().enumerate() {
             let sequence = &record.dynamodb.sequence_number;
-            match decode(record).map(|decoded| decoded.as_ref().and_then(event_for)) {
+            let decoded = match decode(record) {
+                Ok(Some(mut decoded)) => match removed_by_retention(&decoded, stamp).await {
+                    Ok(expired) => {
+                        decoded.expired |= expired;
+                        Ok(event_for(&decoded))
+                    }
+                    Err(err) => {
+                        // Retried: a removal is not published as a user's until
+                        // it is known not to be retention's.
+                        error!(%sequence, error = %err, "could not read the tenant's retention windows");
+                        failed_records.push(index);
+                        continue;
+                    }
+                },
+                Ok(None) => Ok(None),
+                Err(err) => Err(err),
+            };
+            match decoded {
                 Ok(Some(mut envelope)) => {
                     if let Err(err) = stamp.stamp(&mut envelope).await {
                         // Retried: an event is not sent without its arm.

@@ -426,3 +426,123 @@ mod experiments {
         assert_eq!(failed, 6);
     }
 }
+
+mod retention_removals {
+    use super::*;
+    use sideline_aws::stream::encode;
+    use sideline_domain::connection::Member;
+    use sideline_domain::identity::Role;
+    use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
+    use sideline_domain::message::{
+        Author, ClientMsgId, Emoji, MessageId, MessageText, Reaction, StoredMessage,
+    };
+    use sideline_domain::outbox::{Change, Stored};
+    use sideline_domain::scoring::Tier;
+
+    const T0: i64 = 1_800_000_000_000;
+    const DAY_MS: i64 = 86_400_000;
+
+    fn message(at_ms: i64) -> StoredMessage {
+        let tenant = TenantId::parse("demo").expect("tenant");
+        StoredMessage {
+            tenant: tenant.clone(),
+            room: RoomId::parse("lobby").expect("room"),
+            id: MessageId::at(at_ms),
+            author: Author {
+                id: UserId::derive(&tenant, "ada"),
+                name: "Ada".into(),
+                role: Role::Member,
+                tier: Tier::None,
+            },
+            text: MessageText::parse("hello", 100).expect("text"),
+            created_at_ms: at_ms,
+            reply_to: None,
+            client_msg_id: ClientMsgId::parse("c1").expect("client id"),
+            correlation_id: None,
+            reactions: Default::default(),
+            visibility: Default::default(),
+        }
+    }
+
+    fn reaction(on: &StoredMessage, at_ms: i64) -> Reaction {
+        Reaction {
+            tenant: on.tenant.clone(),
+            room: on.room.clone(),
+            message: on.id,
+            emoji: Emoji::parse("🔥").expect("emoji"),
+            user: UserId::derive(&on.tenant, "bob"),
+            role: Role::Member,
+            at_ms,
+            correlation_id: None,
+        }
+    }
+
+    /// Removals by retention publish nothing (or an expiry), users' own publish
+    /// what they always did.
+    #[tokio::test]
+    async fn retention_removals_are_not_users_acts() {
+        let old = message(T0);
+        let fresh = message(T0 + 100 * DAY_MS);
+        let sweep_at = T0 + 91 * DAY_MS;
+        let member = Member {
+            connection_id: ConnectionId::parse("conn-1").expect("id"),
+            user: old.author.id.clone(),
+            name: "Ada".into(),
+            role: Role::Member,
+            joined_at_ms: sweep_at - 3 * 3_600_000,
+            expires_at_s: (sweep_at - 3_600_000) / 1000,
+            correlation_id: None,
+            tier: Tier::None,
+        };
+        let changes = [
+            // Retention: the old message and a reaction on it, past 90 days.
+            (Change::remove(Stored::Message(old.clone())), sweep_at),
+            (
+                Change::remove(Stored::Reaction(reaction(&old, T0 + 60_000))),
+                sweep_at,
+            ),
+            // A user taking back a reaction on a fresh message.
+            (
+                Change::remove(Stored::Reaction(reaction(&fresh, T0 + 100 * DAY_MS))),
+                T0 + 100 * DAY_MS + 5_000,
+            ),
+            // A message removed within its window: a deletion.
+            (
+                Change::remove(Stored::Message(fresh.clone())),
+                T0 + 101 * DAY_MS,
+            ),
+            // Retention sweeping a lapsed membership: an expiry.
+            (
+                Change::remove(Stored::Member {
+                    tenant: old.tenant.clone(),
+                    room: old.room.clone(),
+                    member,
+                }),
+                sweep_at,
+            ),
+        ];
+        let batch = StreamEvent {
+            records: changes
+                .iter()
+                .enumerate()
+                .map(|(i, (change, at_ms))| {
+                    encode(change, i as u64 + 1, *at_ms as f64 / 1000.0).expect("record")
+                })
+                .collect(),
+        };
+        let sink = RecordingSink::new();
+        let response = handle_stream(batch, &sink, &config(), &crate::Unstamped).await;
+        assert!(response.batch_item_failures.is_empty());
+        let events = envelopes(&sink);
+        let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(
+            types,
+            [
+                "community.reaction.removed",
+                "community.message.deleted",
+                "community.room.left",
+            ]
+        );
+        assert_eq!(events[2].data["reason"], "expired");
+    }
+}

@@ -39,13 +39,14 @@ use std::time::Duration;
 use axum::routing::get;
 use axum::Router;
 use sideline_app::publish::RetryPolicy;
+use sideline_app::retention::{retention_pass, Budget, RetentionReport};
 use sideline_app::standing::{demotion_pass, PassReport, StandingError, PASS_LIMIT};
 use sideline_aws::stream::{encode, StreamEvent};
 use sideline_aws::{sdk, ApiGatewayConnections, DynamoStore};
 use sideline_domain::config::Limits;
 use sideline_inline::policy::Policies;
 use sideline_memory::{MemoryStore, Outbox};
-use sideline_ports::{Adapters, BackendError, Clock, Store, SystemClock};
+use sideline_ports::{Adapters, BackendError, Clock, RetentionError, Store, SystemClock};
 use sideline_token::{TokenConfig, TokenConfigError, TokenVerifier, VerifyingKey};
 use tokio::sync::{mpsc, oneshot, Notify};
 use ws_message::MessageDeps;
@@ -87,6 +88,10 @@ pub struct DevstackConfig {
     /// How often the scoring function's demotion pass runs (`None`: only when
     /// [`Devstack::demotion_pass`] is called).
     pub demotion_pass_every: Option<Duration>,
+    /// How often the retention function runs (`None`: only when
+    /// [`Devstack::retention_pass`] is called). In AWS a schedule runs it (every
+    /// 15 minutes by default).
+    pub retention_every: Option<Duration>,
 }
 
 /// A clock devstack and a test can share.
@@ -134,6 +139,7 @@ impl DevstackConfig {
             moderation: Policies::default(),
             clock: SharedClock::new(SystemClock),
             demotion_pass_every: Some(Duration::from_secs(60)),
+            retention_every: Some(Duration::from_secs(60)),
         }
     }
 
@@ -263,6 +269,12 @@ trait Control: Send + Sync {
     ) -> std::pin::Pin<
         Box<dyn std::future::Future<Output = Result<PassReport, StandingError>> + Send + '_>,
     >;
+    /// The retention function's scheduled pass, once.
+    fn retention_pass(
+        &self,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<RetentionReport, RetentionError>> + Send + '_>,
+    >;
 }
 
 impl<S: Store + 'static> Control for App<S> {
@@ -275,6 +287,19 @@ impl<S: Store + 'static> Control for App<S> {
             &self.message.ports,
             &self.message.settings,
             PASS_LIMIT,
+        ))
+    }
+
+    fn retention_pass(
+        &self,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<RetentionReport, RetentionError>> + Send + '_>,
+    > {
+        Box::pin(retention_pass(
+            &self.message.ports.store,
+            &self.message.settings,
+            self.message.ports.clock.now_ms(),
+            Budget::default(),
         ))
     }
 
@@ -423,6 +448,24 @@ impl Devstack {
                 }
             });
         }
+        // And the retention function's schedule.
+        if let Some(every) = app.config.retention_every {
+            let control: Arc<dyn Control> = app.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    match control.retention_pass().await {
+                        Ok(report) if report.removed_total() > 0 => {
+                            tracing::info!(?report, "retention pass")
+                        }
+                        Ok(_) => {}
+                        Err(err) => tracing::warn!(error = %err, "retention pass failed"),
+                    }
+                }
+            });
+        }
         let router = Router::new()
             .route("/", get(gateway::upgrade::<S>))
             .merge(management::routes::<S>())
@@ -491,6 +534,12 @@ impl Devstack {
     /// it every `DevstackConfig::demotion_pass_every`).
     pub async fn demotion_pass(&self) -> Result<PassReport, StandingError> {
         self.control.demotion_pass().await
+    }
+
+    /// Runs the retention function's pass now (devstack also runs it every
+    /// `DevstackConfig::retention_every`).
+    pub async fn retention_pass(&self) -> Result<RetentionReport, RetentionError> {
+        self.control.retention_pass().await
     }
 
     /// Hands a rule match to its targets again (a duplicate delivery, as SQS may

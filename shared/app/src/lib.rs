@@ -8,10 +8,13 @@
 //! - [`enforce`]: imposing sanctions (record, then act) and automatic escalation.
 //! - [`publish`]: putting events on the bus within PutEvents' limits, retrying
 //!   only the entries that failed.
+//! - [`retention`]: the retention pass over the expiry index, within a budget,
+//!   checkpointed per tenant and class.
 //! - [`standing`]: tenants' settings documents (re-read within a minute), scores
 //!   and tiers as views, demotions by decay on read, `tier` frames.
 
 pub mod enforce;
 pub mod fanout;
 pub mod publish;
+pub mod retention;
 pub mod standing;

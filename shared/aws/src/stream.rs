@@ -108,6 +108,16 @@ impl StreamError {
     }
 }
 
+/// Whether a removed item's `ttl` had passed when it was removed: retention
+/// sweeping a lapsed connection or membership, which is an expiry as much as
+/// DynamoDB's own TTL deletion is.
+fn lapsed(item: &Item, at_s: Option<f64>) -> bool {
+    let (Some(at_s), Some(AttributeValue::N(ttl))) = (at_s, item.get("ttl")) else {
+        return false;
+    };
+    ttl.parse::<f64>().is_ok_and(|ttl| ttl <= at_s)
+}
+
 /// Reads one record through the item codec; `None` for a change that is not an
 /// insert, modify or remove. The image the event is made from (the new one, the old
 /// one of a removal) must decode — else it is an error, so the batch is retried
@@ -147,6 +157,8 @@ pub fn decode(record: &StreamRecord) -> Result<Option<OutboxRecord>, StreamError
     let item_key = keys::item_key(&main.0)
         .or_else(|| keys::item_key(&item_from_image(&change.keys)))
         .ok_or_else(|| StreamError::new(record, "no keys"))?;
+    let expired = record.is_ttl_removal()
+        || (kind == ChangeKind::Remove && lapsed(&main.0, change.approximate_creation_date_time));
     let (new, old) = match kind {
         ChangeKind::Insert | ChangeKind::Modify => (Some(main), other),
         ChangeKind::Remove => (other, Some(main)),
@@ -162,7 +174,7 @@ pub fn decode(record: &StreamRecord) -> Result<Option<OutboxRecord>, StreamError
         at_ms: change
             .approximate_creation_date_time
             .map(|s| (s * 1000.0) as i64),
-        expired: record.is_ttl_removal(),
+        expired,
     }))
 }
 

@@ -15,6 +15,8 @@
 //! - [`outbox`]: what a store's changes are, as the stream carries them.
 //! - [`scoring`]: engagement scoring's pure part — exact decay, order-independent
 //!   daily caps, tiers with hysteresis.
+//! - [`retention`]: how long each class of item is kept, and the quarter-hour
+//!   index retention sweeps.
 //! - [`time`]: the one timestamp format of the wire and the events.
 //! - [`config`]: typed configuration read through one lookup, with typed errors.
 
@@ -26,6 +28,7 @@ pub mod ids;
 pub mod message;
 pub mod moderation;
 pub mod outbox;
+pub mod retention;
 pub mod room;
 pub mod scoring;
 pub mod tenant;

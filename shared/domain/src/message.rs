@@ -40,6 +40,16 @@ impl MessageId {
             .map(Self)
             .map_err(|_| ValueError::Invalid(format!("`{raw:.40}` is not a message id")))
     }
+
+    /// The time the id was made for (a UUIDv7's milliseconds); `None` for an id
+    /// of another version.
+    pub fn time_ms(&self) -> Option<i64> {
+        let (secs, nanos) = self.0.get_timestamp()?.to_unix();
+        i64::try_from(secs)
+            .ok()?
+            .checked_mul(1000)?
+            .checked_add(i64::from(nanos / 1_000_000))
+    }
 }
 
 impl From<Uuid> for MessageId {

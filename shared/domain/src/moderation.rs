@@ -527,9 +527,10 @@ pub struct UserProfile {
     pub last_seen_ms: i64,
 }
 
-/// How long a decided review item stays listable (the decision record is kept for
-/// ever; this is the queue's history).
-pub const REVIEW_DECIDED_TTL_SECS: i64 = 30 * 24 * 3600;
+/// The backstop on a decided review item: DynamoDB's TTL removes it this long
+/// after its decision if retention has not (retention removes it within the hour
+/// of the tenant's `retention.reviewDays`, at most 365).
+pub const REVIEW_DECIDED_TTL_SECS: i64 = 366 * 24 * 3600;
 
 /// A user's sanctions in force and recent violations: what `send` reads of its
 /// author in one go.

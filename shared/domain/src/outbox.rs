@@ -120,7 +120,8 @@ pub struct OutboxRecord {
     pub sequence: String,
     /// When the stream saw the change (ms), if it says.
     pub at_ms: Option<i64>,
-    /// The table's TTL process removed the item (not a user's action).
+    /// The item was removed because it expired — by DynamoDB's TTL process, or by
+    /// retention past its window — not by a user's action.
     pub expired: bool,
 }
 
@@ -140,6 +141,17 @@ struct Draft<'a> {
 /// (connections, counters, refreshed memberships, reaction counts).
 pub fn event_for(record: &OutboxRecord) -> Option<Envelope> {
     let change = &record.change;
+    // Retention removing a message, a reaction or a report is not a user's act:
+    // no `deleted` or `reaction.removed` (which would take back points).
+    if record.expired
+        && change.kind == ChangeKind::Remove
+        && matches!(
+            change.old,
+            Some(Stored::Message(_) | Stored::Reaction(_) | Stored::Report(_))
+        )
+    {
+        return None;
+    }
     let at = |fallback: i64| record.at_ms.unwrap_or(fallback);
     let draft = match (change.image()?, change.kind) {
         (

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::ids::{derived_uuid, UserId};
+use crate::retention::RetentionConfig;
 #[cfg(test)]
 use crate::scoring::Percentiles;
 use crate::scoring::{
@@ -112,6 +113,8 @@ pub struct TenantConfig {
     /// The tenant's seasons, in order, for season boards; none: calendar quarters.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub seasons: Vec<Season>,
+    /// How long each class of item is kept ([`RetentionConfig`]).
+    pub retention: RetentionConfig,
 }
 
 /// A season: from its start to the next season's start (the last one runs on).
@@ -627,6 +630,9 @@ impl TenantConfig {
         }
         if let Some(experiment) = &self.experiment {
             experiment.validate()?;
+        }
+        if let Some((path, reason)) = self.retention.problem() {
+            return Err(ConfigDocError::at(path, reason));
         }
         for tier in Tier::ALL {
             let p = self.privileges.of(tier);

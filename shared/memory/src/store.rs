@@ -17,6 +17,7 @@ use sideline_domain::moderation::{
     ReviewStatus, Sanction, SanctionKind, Scope, UserProfile, UserStanding,
 };
 use sideline_domain::outbox::{Change, Stored};
+use sideline_domain::retention::{quarter_of, Class};
 use sideline_domain::room::{RoomInfo, RoomMode};
 use sideline_domain::scoring::{
     board_key, standings_after, Bucket, BucketKey, Contribution, Decayed, Standing, TierChange,
@@ -25,11 +26,11 @@ use sideline_domain::scoring::{
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 use sideline_ports::{
     Board, BoardEntry, Clock, ConfigStoreError, ConnectionRegistry, CounterError, Counters,
-    DecisionError, DecisionLog, DueDemotion, HistoryPage, MessageError, MessageStore, PutMessage,
-    Rank, ReactionChange, ReactionRequest, RecentError, RecentMessages, RegistryError, ReviewError,
-    ReviewQueue, RoomError, RoomStore, SanctionError, Sanctions, ScoreChange, ScoreError,
-    ScoreStore, Scored, SeenError, SeenEvents, TenantConfigs, DEMOTION_LOOKBACK_MS, EXACT_RANKS,
-    MAX_BOARD_DEPTH,
+    DecisionError, DecisionLog, DueDemotion, HistoryPage, KnownTenant, MessageError, MessageStore,
+    PutMessage, Rank, ReactionChange, ReactionRequest, RecentError, RecentMessages, RegistryError,
+    Retention, RetentionError, ReviewError, ReviewQueue, RoomError, RoomStore, SanctionError,
+    Sanctions, ScoreChange, ScoreError, ScoreStore, Scored, SeenError, SeenEvents, Swept,
+    TenantConfigs, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
 };
 use tokio::sync::mpsc;
 
@@ -73,6 +74,11 @@ struct Inner {
     percentile_listed: BTreeSet<TenantId>,
     score_buckets: HashMap<(TenantId, BucketKey), Bucket>,
     scored: HashSet<(TenantId, String)>,
+    /// Tenants known to hold data, and since when.
+    tenants: BTreeMap<TenantId, i64>,
+    retention_checkpoints: HashMap<TenantId, BTreeMap<Class, i64>>,
+    /// When each decided review item was decided.
+    review_decided: HashMap<(TenantId, MessageId), i64>,
 }
 
 impl Inner {
@@ -180,6 +186,10 @@ impl MemoryStore {
 impl ConnectionRegistry for MemoryStore {
     async fn put_connection(&self, record: &ConnectionRecord) -> Result<(), RegistryError> {
         let mut inner = self.lock();
+        inner
+            .tenants
+            .entry(record.tenant.clone())
+            .or_insert(record.connected_at_ms);
         inner.profiles.insert(
             (record.tenant.clone(), record.user.clone()),
             UserProfile {
@@ -749,13 +759,16 @@ impl ReviewQueue for MemoryStore {
         message: &MessageId,
         status: ReviewStatus,
         by: &str,
-        _at_ms: i64,
+        at_ms: i64,
     ) -> Result<bool, ReviewError> {
         let mut inner = self.lock();
         match inner.reviews.get_mut(&(tenant.clone(), *message)) {
             Some(item) if item.status == ReviewStatus::Pending => {
                 item.status = status;
                 item.decided_by = Some(by.to_owned());
+                inner
+                    .review_decided
+                    .insert((tenant.clone(), *message), at_ms);
                 Ok(true)
             }
             _ => Ok(false),
@@ -1238,6 +1251,7 @@ impl TenantConfigs for MemoryStore {
         if config.tiers.percentiles.is_some() {
             inner.percentile_listed.insert(tenant.clone());
         }
+        inner.tenants.entry(tenant.clone()).or_insert(now_ms);
         Ok(current + 1)
     }
 
@@ -1256,5 +1270,327 @@ impl TenantConfigs for MemoryStore {
     ) -> Result<(), ConfigStoreError> {
         self.lock().cuts.insert(tenant.clone(), *cuts);
         Ok(())
+    }
+}
+
+/// A sweep's tally: what it removed, and whether the limit stopped it.
+struct Tally {
+    swept: Swept,
+    limit: usize,
+}
+
+impl Tally {
+    /// Counts one removal of `kind`; false once the limit is reached (the item
+    /// must then be left).
+    fn take(&mut self, kind: &str) -> bool {
+        if self.swept.removed_total() as usize >= self.limit {
+            self.swept.more = true;
+            return false;
+        }
+        *self.swept.removed.entry(kind.to_owned()).or_default() += 1;
+        true
+    }
+}
+
+impl MemoryStore {
+    fn sweep_messages(
+        &self,
+        inner: &mut Inner,
+        tenant: &TenantId,
+        quarters: &std::ops::RangeInclusive<i64>,
+        tally: &mut Tally,
+    ) {
+        let in_quarter = |ms: i64| quarters.contains(&quarter_of(ms));
+        let message_time = |id: &MessageId, fallback: i64| id.time_ms().unwrap_or(fallback);
+        let rooms: Vec<RoomId> = inner
+            .rooms
+            .keys()
+            .filter(|(t, _)| t == tenant)
+            .map(|(_, r)| r.clone())
+            .collect();
+        for room in rooms {
+            let Some(state) = inner.rooms.get_mut(&(tenant.clone(), room.clone())) else {
+                continue;
+            };
+            let expired: Vec<MessageId> = state
+                .messages
+                .values()
+                .filter(|m| in_quarter(m.created_at_ms))
+                .map(|m| m.id)
+                .collect();
+            for id in expired {
+                if !tally.take("message") {
+                    return;
+                }
+                if let Some(message) = state.messages.remove(&id) {
+                    state.client_ids.retain(|_, m| *m != id);
+                    self.emit(Change::remove(Stored::Message(message)));
+                }
+            }
+            let reactions: Vec<(MessageId, Emoji, UserId)> = state
+                .reactions
+                .iter()
+                .filter(|((m, _, _), (_, at, _))| in_quarter(message_time(m, *at)))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for key in reactions {
+                if !tally.take("reaction") {
+                    return;
+                }
+                if let Some((role, at_ms, correlation_id)) = state.reactions.remove(&key) {
+                    let (message, emoji, user) = key;
+                    self.emit(Change::remove(Stored::Reaction(Reaction {
+                        tenant: tenant.clone(),
+                        room: room.clone(),
+                        message,
+                        emoji,
+                        user,
+                        role,
+                        at_ms,
+                        correlation_id,
+                    })));
+                }
+            }
+            let reported: Vec<(TenantId, RoomId, MessageId)> = inner
+                .reports
+                .keys()
+                .filter(|(t, r, m)| t == tenant && *r == room && in_quarter(message_time(m, 0)))
+                .cloned()
+                .collect();
+            for key in reported {
+                while let Some(reporter) = inner
+                    .reports
+                    .get(&key)
+                    .and_then(|set| set.iter().next().cloned())
+                {
+                    if !tally.take("report") {
+                        return;
+                    }
+                    if let Some(set) = inner.reports.get_mut(&key) {
+                        set.remove(&reporter);
+                    }
+                }
+                inner.reports.remove(&key);
+            }
+        }
+    }
+
+    fn sweep_read_models(
+        &self,
+        inner: &mut Inner,
+        tenant: &TenantId,
+        quarters: &std::ops::RangeInclusive<i64>,
+        tally: &mut Tally,
+    ) {
+        let users: Vec<UserId> = inner
+            .standings
+            .iter()
+            .filter(|((t, _), s)| t == tenant && quarters.contains(&quarter_of(s.score.at_ms)))
+            .map(|((_, u), _)| u.clone())
+            .collect();
+        for user in users {
+            if !tally.take("score") {
+                return;
+            }
+            inner.standings.remove(&(tenant.clone(), user.clone()));
+            // The score's item carries its tenant and window board entries.
+            for ((t, board), entries) in inner.boards.iter_mut() {
+                if t == tenant && matches!(board, Board::Tenant | Board::Window { .. }) {
+                    entries.remove(&user);
+                }
+            }
+            for window in Window::ALL {
+                inner
+                    .window_periods
+                    .remove(&(tenant.clone(), user.clone(), window));
+            }
+        }
+        let room_entries: Vec<(Board, UserId)> = inner
+            .boards
+            .iter()
+            .filter(|((t, board), _)| t == tenant && matches!(board, Board::Room(_)))
+            .flat_map(|((_, board), entries)| {
+                entries
+                    .iter()
+                    .filter(|(_, (_, score))| quarters.contains(&quarter_of(score.at_ms)))
+                    .map(move |(user, _)| (board.clone(), user.clone()))
+            })
+            .collect();
+        for (board, user) in room_entries {
+            if !tally.take("room_score") {
+                return;
+            }
+            if let Some(entries) = inner.boards.get_mut(&(tenant.clone(), board)) {
+                entries.remove(&user);
+            }
+        }
+        let profiles: Vec<UserId> = inner
+            .profiles
+            .iter()
+            .filter(|((t, _), p)| t == tenant && quarters.contains(&quarter_of(p.last_seen_ms)))
+            .map(|((_, u), _)| u.clone())
+            .collect();
+        for user in profiles {
+            if !tally.take("user") {
+                return;
+            }
+            inner.profiles.remove(&(tenant.clone(), user));
+        }
+    }
+
+    fn sweep_live(
+        &self,
+        inner: &mut Inner,
+        tenant: &TenantId,
+        quarters: &std::ops::RangeInclusive<i64>,
+        tally: &mut Tally,
+    ) {
+        let connections: Vec<ConnectionId> = inner
+            .connections
+            .iter()
+            .filter(|((t, _), c)| {
+                t == tenant && quarters.contains(&quarter_of(c.expires_at_s * 1000))
+            })
+            .map(|((_, id), _)| id.clone())
+            .collect();
+        for id in connections {
+            // The connection and the user's entry for it: two items, taken together.
+            if tally.swept.removed_total() as usize + 2 > tally.limit {
+                tally.swept.more = true;
+                return;
+            }
+            tally.take("connection");
+            tally.take("user_connection");
+            inner.connections.remove(&(tenant.clone(), id));
+        }
+        let rooms: Vec<RoomId> = inner
+            .rooms
+            .keys()
+            .filter(|(t, _)| t == tenant)
+            .map(|(_, r)| r.clone())
+            .collect();
+        for room in rooms {
+            let Some(state) = inner.rooms.get_mut(&(tenant.clone(), room.clone())) else {
+                continue;
+            };
+            let members: Vec<ConnectionId> = state
+                .members
+                .iter()
+                .filter(|(_, m)| quarters.contains(&quarter_of(m.expires_at_s * 1000)))
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in members {
+                if !tally.take("member") {
+                    return;
+                }
+                if let Some(member) = state.members.remove(&id) {
+                    self.emit(Change::remove(member_of(tenant, &room, member)));
+                }
+            }
+        }
+    }
+}
+
+impl Retention for MemoryStore {
+    async fn known_tenants(
+        &self,
+        after: Option<&TenantId>,
+        limit: usize,
+    ) -> Result<Vec<KnownTenant>, RetentionError> {
+        Ok(self
+            .lock()
+            .tenants
+            .iter()
+            .filter(|(t, _)| after.is_none_or(|a| *t > a))
+            .take(limit)
+            .map(|(tenant, since)| KnownTenant {
+                tenant: tenant.clone(),
+                since_ms: *since,
+            })
+            .collect())
+    }
+
+    async fn known_tenant(&self, tenant: &TenantId) -> Result<Option<KnownTenant>, RetentionError> {
+        Ok(self.lock().tenants.get(tenant).map(|since| KnownTenant {
+            tenant: tenant.clone(),
+            since_ms: *since,
+        }))
+    }
+
+    async fn retention_checkpoint(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<BTreeMap<Class, i64>, RetentionError> {
+        Ok(self
+            .lock()
+            .retention_checkpoints
+            .get(tenant)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn put_retention_checkpoint(
+        &self,
+        tenant: &TenantId,
+        checkpoint: &BTreeMap<Class, i64>,
+    ) -> Result<(), RetentionError> {
+        self.lock()
+            .retention_checkpoints
+            .insert(tenant.clone(), checkpoint.clone());
+        Ok(())
+    }
+
+    async fn sweep(
+        &self,
+        tenant: &TenantId,
+        class: Class,
+        quarters: std::ops::RangeInclusive<i64>,
+        limit: usize,
+    ) -> Result<Swept, RetentionError> {
+        let mut inner = self.lock();
+        let mut tally = Tally {
+            swept: Swept {
+                pages: 1,
+                ..Swept::default()
+            },
+            limit,
+        };
+        match class {
+            Class::Messages => self.sweep_messages(&mut inner, tenant, &quarters, &mut tally),
+            Class::ReadModels => self.sweep_read_models(&mut inner, tenant, &quarters, &mut tally),
+            Class::Live => self.sweep_live(&mut inner, tenant, &quarters, &mut tally),
+            Class::Reviews => {
+                let decided: Vec<MessageId> = inner
+                    .review_decided
+                    .iter()
+                    .filter(|((t, _), at)| t == tenant && quarters.contains(&quarter_of(**at)))
+                    .map(|((_, m), _)| *m)
+                    .collect();
+                for message in decided {
+                    if !tally.take("review") {
+                        break;
+                    }
+                    inner.review_decided.remove(&(tenant.clone(), message));
+                    inner.reviews.remove(&(tenant.clone(), message));
+                }
+            }
+            Class::Audit => {
+                let decisions: Vec<_> = inner
+                    .decisions
+                    .iter()
+                    .filter(|((t, _), d)| t == tenant && quarters.contains(&quarter_of(d.at_ms)))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for key in decisions {
+                    if !tally.take("moderation") {
+                        break;
+                    }
+                    if let Some(decision) = inner.decisions.remove(&key) {
+                        self.emit(Change::remove(Stored::Decision(decision)));
+                    }
+                }
+            }
+        }
+        Ok(tally.swept)
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::{
     Clock, ConnectionRegistry, Connections, Counters, DecisionLog, MessageStore, RecentMessages,
-    ReviewQueue, RoomStore, Sanctions, ScoreStore, SeenEvents, TenantConfigs,
+    Retention, ReviewQueue, RoomStore, Sanctions, ScoreStore, SeenEvents, TenantConfigs,
 };
 
 /// Every storage port at once: what one table (DynamoDB) or one in-memory store is.
@@ -20,6 +20,7 @@ pub trait Store:
     + SeenEvents
     + ScoreStore
     + TenantConfigs
+    + Retention
 {
 }
 
@@ -35,6 +36,7 @@ impl<T> Store for T where
         + SeenEvents
         + ScoreStore
         + TenantConfigs
+        + Retention
 {
 }
 

@@ -10,6 +10,7 @@
 //!   [`ReviewQueue`], [`RecentMessages`], [`SeenEvents`] — and their errors.
 //! - [`scores`]: [`ScoreStore`], engagement scores with their capped buckets and
 //!   tiers; [`TenantConfigs`], tenants' versioned settings.
+//! - [`retention`]: [`Retention`], the expiry index retention sweeps.
 //! - [`gateway`]: [`Connections`], API Gateway's `@connections`.
 //! - [`bus`]: [`EventSink`], the event bus.
 //! - [`clock`]: [`Clock`], the system's and a manual one.
@@ -27,6 +28,7 @@ pub mod bundle;
 pub mod bus;
 pub mod clock;
 pub mod gateway;
+pub mod retention;
 pub mod scores;
 pub mod store;
 
@@ -34,6 +36,7 @@ pub use bundle::{Adapters, Ports, Store};
 pub use bus::{EventSink, PutEntry, SinkError, MAX_CALL_BYTES, MAX_ENTRIES_PER_CALL};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use gateway::{Connections, PostError};
+pub use retention::{KnownTenant, Retention, RetentionError, Swept};
 pub use scores::{
     Board, BoardEntry, ConfigStoreError, DueDemotion, Rank, ScoreChange, ScoreError, ScoreStore,
     Scored, TenantConfigs, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,

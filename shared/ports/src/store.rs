@@ -422,8 +422,9 @@ pub trait ReviewQueue: Send + Sync {
         -> impl Future<Output = Result<(), ReviewError>> + Send;
 
     /// Closes a review item with a decision taken at `at_ms`; false if there was no
-    /// pending item. Decided items are kept 30 days
-    /// ([`sideline_domain::moderation::REVIEW_DECIDED_TTL_SECS`]), then expire.
+    /// pending item. Decided items are kept for the tenant's `retention.reviewDays`
+    /// (retention removes them), with a TTL backstop
+    /// ([`sideline_domain::moderation::REVIEW_DECIDED_TTL_SECS`]).
     fn close_review(
         &self,
         tenant: &TenantId,

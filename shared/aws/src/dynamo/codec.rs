@@ -18,11 +18,12 @@ use sideline_domain::moderation::{
     SanctionKind, Scope, Stage, UserProfile,
 };
 use sideline_domain::outbox::Stored;
+use sideline_domain::retention::Class;
 use sideline_domain::room::{RoomInfo, RoomMode};
 use sideline_domain::scoring::{Tier, TierChange};
 use sideline_ports::BackendError;
 
-use super::{keys, Item};
+use super::{expiry, keys, Item};
 
 /// Slack after a sanction ends before DynamoDB's TTL may delete it.
 const SANCTION_TTL_GRACE_S: i64 = 24 * 3600;
@@ -81,7 +82,7 @@ impl Attrs<'_> {
         }
     }
 
-    fn opt_num(&self, name: &str) -> Result<Option<i64>, BackendError> {
+    pub fn opt_num(&self, name: &str) -> Result<Option<i64>, BackendError> {
         self.0.get(name).map(|_| self.num(name)).transpose()
     }
 
@@ -108,7 +109,7 @@ impl Attrs<'_> {
         Role::parse(raw).ok_or_else(|| corrupt(format!("bad role `{raw}`")))
     }
 
-    fn tenant(&self) -> Result<TenantId, BackendError> {
+    pub fn tenant(&self) -> Result<TenantId, BackendError> {
         TenantId::parse(self.str("tenant")?).map_err(corrupt)
     }
 
@@ -140,6 +141,7 @@ pub fn connection_item(r: &ConnectionRecord) -> Item {
     item.insert("role".into(), s(r.role.as_str()));
     item.insert("connectedAt".into(), n(r.connected_at_ms));
     item.insert("ttl".into(), n(r.expires_at_s));
+    expiry::stamp(&mut item, &r.tenant, Class::Live, r.expires_at_s * 1000);
     if !r.rooms.is_empty() {
         item.insert(
             "rooms".into(),
@@ -179,10 +181,17 @@ pub fn user_items(r: &ConnectionRecord) -> [Item; 2] {
     profile.insert("name".into(), s(&r.name));
     profile.insert("role".into(), s(r.role.as_str()));
     profile.insert("lastSeen".into(), n(r.connected_at_ms));
+    expiry::stamp(
+        &mut profile,
+        &r.tenant,
+        Class::ReadModels,
+        r.connected_at_ms,
+    );
     let mut conn = keys::user_connection(&r.tenant, &r.user, &r.connection_id);
     conn.insert("kind".into(), s("user_connection"));
     conn.insert("connectionId".into(), s(r.connection_id.as_str()));
     conn.insert("ttl".into(), n(r.expires_at_s));
+    expiry::stamp(&mut conn, &r.tenant, Class::Live, r.expires_at_s * 1000);
     [profile, conn]
 }
 
@@ -208,6 +217,7 @@ pub fn member_item(tenant: &TenantId, room: &RoomId, m: &Member) -> Item {
     item.insert("role".into(), s(m.role.as_str()));
     item.insert("joinedAt".into(), n(m.joined_at_ms));
     item.insert("ttl".into(), n(m.expires_at_s));
+    expiry::stamp(&mut item, tenant, Class::Live, m.expires_at_s * 1000);
     if let Some(correlation) = &m.correlation_id {
         item.insert("correlationId".into(), s(correlation));
     }
@@ -252,6 +262,7 @@ pub fn room_info(item: &Item) -> Result<RoomInfo, BackendError> {
 /// The item a message is stored as.
 pub fn message_item(m: &StoredMessage) -> Item {
     let mut item = keys::message(&m.tenant, &m.room, &m.id);
+    expiry::stamp(&mut item, &m.tenant, Class::Messages, m.created_at_ms);
     item.insert("kind".into(), s("message"));
     item.insert("tenant".into(), s(m.tenant.as_str()));
     item.insert("room".into(), s(m.room.as_str()));
@@ -330,6 +341,13 @@ pub fn message_from(item: &Item) -> Result<StoredMessage, BackendError> {
 /// The item a reaction is stored as (its presence is the reaction).
 pub fn reaction_item(r: &Reaction) -> Item {
     let mut item = keys::reaction(&r.tenant, &r.room, &r.message, &r.emoji, &r.user);
+    // Reactions and reports go with their message.
+    expiry::stamp(
+        &mut item,
+        &r.tenant,
+        Class::Messages,
+        r.message.time_ms().unwrap_or(r.at_ms),
+    );
     item.insert("kind".into(), s("reaction"));
     item.insert("tenant".into(), s(r.tenant.as_str()));
     item.insert("room".into(), s(r.room.as_str()));
@@ -407,6 +425,7 @@ pub fn sanction_from(item: &Item) -> Result<Sanction, BackendError> {
 /// `community.moderation.*` event.
 pub fn decision_item(d: &Decision) -> Item {
     let mut item = keys::decision(&d.tenant, &d.id);
+    expiry::stamp(&mut item, &d.tenant, Class::Audit, d.at_ms);
     item.insert("kind".into(), s("moderation"));
     item.insert("tenant".into(), s(d.tenant.as_str()));
     item.insert("decisionId".into(), s(d.id.to_string()));
@@ -505,6 +524,12 @@ pub fn decision_from(item: &Item) -> Result<Decision, BackendError> {
 /// `community.message.reported`.
 pub fn report_item(r: &Report) -> Item {
     let mut item = keys::report(&r.tenant, &r.room, &r.message, &r.reporter);
+    expiry::stamp(
+        &mut item,
+        &r.tenant,
+        Class::Messages,
+        r.message.time_ms().unwrap_or(r.at_ms),
+    );
     item.insert("kind".into(), s("report"));
     item.insert("tenant".into(), s(r.tenant.as_str()));
     item.insert("room".into(), s(r.room.as_str()));
@@ -606,6 +631,7 @@ pub fn recent_value(r: &RecentMessage) -> AttributeValue {
 /// change, so the stream carries every one.
 pub fn tier_change_item(t: &TierChange) -> Item {
     let mut item = keys::key(format!("T#{}#S#{}", t.tenant, t.user), "TIER");
+    expiry::stamp(&mut item, &t.tenant, Class::ReadModels, t.at_ms);
     item.insert("kind".into(), s("tier"));
     item.insert("tenant".into(), s(t.tenant.as_str()));
     item.insert("userId".into(), s(t.user.as_str()));

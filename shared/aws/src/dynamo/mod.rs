@@ -1,4 +1,5 @@
-//! The DynamoDB adapter: one table, every key tenant-scoped, no secondary indexes.
+//! The DynamoDB adapter: one table, every key tenant-scoped; sparse secondary
+//! indexes for boards and for retention's expiry index.
 //! `docs/data-model.md` lists every item, key and access pattern.
 //!
 //! # Layout
@@ -8,7 +9,7 @@
 //!   declares it.
 //! - One module per port: `registry` ([`ConnectionRegistry`](sideline_ports::ConnectionRegistry)),
 //!   `rooms`, `messages`, `counters`, `sanctions`, `decisions`, `reviews`, `recent`,
-//!   `seen`.
+//!   `seen`, `scores`, `tenants`, `expiry` ([`Retention`](sideline_ports::Retention)).
 //! - [`DynamoStore`]: the client and table name, and the few operations the port
 //!   modules share.
 
@@ -30,6 +31,7 @@ pub mod schema;
 
 mod counters;
 mod decisions;
+pub mod expiry;
 mod messages;
 mod recent;
 mod registry;
@@ -96,6 +98,13 @@ pub struct DynamoStore {
     /// Items written by scoring transactions that went through (a measure for
     /// benchmarks and logs; shared by clones).
     score_items: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Reads made by retention (index pages, tenant pages, checkpoints).
+    retention_reads: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Index entries retention's sweeps read.
+    retention_items: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Tenants this process has listed as holding data.
+    registered:
+        std::sync::Arc<std::sync::Mutex<std::collections::HashSet<sideline_domain::ids::TenantId>>>,
 }
 
 impl DynamoStore {
@@ -104,6 +113,9 @@ impl DynamoStore {
             client,
             table: table.into(),
             score_items: Default::default(),
+            retention_reads: Default::default(),
+            retention_items: Default::default(),
+            registered: Default::default(),
         }
     }
 

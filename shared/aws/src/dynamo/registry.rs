@@ -25,6 +25,8 @@ impl ConnectionRegistry for DynamoStore {
             request = request.transact_items(TransactWriteItem::builder().put(put).build());
         }
         request.send().await.map_err(unavailable)?;
+        self.register_tenant(&record.tenant, record.connected_at_ms)
+            .await?;
         Ok(())
     }
 

@@ -74,13 +74,23 @@ impl ReviewQueue for DynamoStore {
         by: &str,
         at_ms: i64,
     ) -> Result<bool, ReviewError> {
+        let index = super::expiry::index_values(
+            &keys::review(tenant, message),
+            tenant,
+            sideline_domain::retention::Class::Reviews,
+            at_ms,
+        );
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(keys::review(tenant, message)))
-            .update_expression("SET #status = :status, decidedBy = :by, #ttl = :ttl")
+            .update_expression(
+                "SET #status = :status, decidedBy = :by, #ttl = :ttl, xpPk = :xpPk, xpSk = :xpSk",
+            )
             .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":xpPk", index.0)
+            .expression_attribute_values(":xpSk", index.1)
             .expression_attribute_values(":ttl", n(at_ms / 1000 + REVIEW_DECIDED_TTL_SECS))
             .condition_expression("#status = :pending")
             .expression_attribute_names("#status", "status")

@@ -1,4 +1,5 @@
-//! The table as `template.yaml` declares it: `PK`/`SK` strings, pay per request, a
+//! The table as `template.yaml` declares it: `PK`/`SK` strings, pay per request,
+//! sparse indexes (boards, and `expiry` for retention), a
 //! stream of new and old images (the outbox), TTL on `ttl`. In AWS the template owns
 //! the table; devstack and the tests create it here.
 
@@ -109,6 +110,8 @@ impl DynamoStore {
             .attribute_definitions(number("moSk")?)
             .attribute_definitions(attr("ssPk")?)
             .attribute_definitions(number("ssSk")?)
+            .attribute_definitions(attr("xpPk")?)
+            .attribute_definitions(number("xpSk")?)
             .set_global_secondary_indexes(Some(vec![
                 board_gsi(
                     LEADERBOARD_INDEX,
@@ -134,6 +137,18 @@ impl DynamoStore {
                     "ssSk",
                     &["userId"],
                 )?,
+                GlobalSecondaryIndex::builder()
+                    .index_name(super::expiry::EXPIRY_INDEX)
+                    .key_schema(key_element("xpPk", KeyType::Hash)?)
+                    .key_schema(key_element("xpSk", KeyType::Range)?)
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::Include)
+                            .non_key_attributes("kind")
+                            .build(),
+                    )
+                    .build()
+                    .map_err(|e| BackendError::Unavailable(Box::new(e)))?,
             ]))
             .stream_specification(
                 StreamSpecification::builder()

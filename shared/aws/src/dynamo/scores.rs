@@ -247,6 +247,12 @@ fn score_item(
     item.insert("tier".into(), s(standing.tier.tier.as_str()));
     item.insert("promotedAt".into(), n(standing.tier.promoted_at_ms));
     item.insert("version".into(), n(version));
+    super::expiry::stamp(
+        &mut item,
+        tenant,
+        sideline_domain::retention::Class::ReadModels,
+        standing.score.at_ms,
+    );
     place(
         &mut item,
         format!("T#{tenant}#LB#T#{}", shard_of(user)),
@@ -426,6 +432,12 @@ impl ScoreStore for DynamoStore {
                     item.insert("value".into(), n(after.value));
                     item.insert("at".into(), n(after.at_ms));
                     item.insert("version".into(), n(version.unwrap_or(0) + 1));
+                    super::expiry::stamp(
+                        &mut item,
+                        tenant,
+                        sideline_domain::retention::Class::ReadModels,
+                        after.at_ms,
+                    );
                     place(&mut item, format!("T#{tenant}#LB#R#{room}"), &after, lambda);
                     request = request.transact_items(put_versioned(&self.table, item, version)?);
                 }

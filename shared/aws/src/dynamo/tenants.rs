@@ -131,7 +131,10 @@ impl TenantConfigs for DynamoStore {
         }
         let result = request.send().await;
         match result {
-            Ok(_) => Ok(next.version),
+            Ok(_) => {
+                self.register_tenant(tenant, now_ms).await?;
+                Ok(next.version)
+            }
             Err(err) => match cancelled_conditions(&err) {
                 Some(reasons) if reasons.iter().any(|failed| *failed) => {
                     let current = self

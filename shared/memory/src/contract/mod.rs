@@ -10,6 +10,7 @@ pub mod decisions;
 pub mod messages;
 pub mod recent;
 pub mod registry;
+pub mod retention;
 pub mod reviews;
 pub mod rooms;
 pub mod sanctions;

@@ -1,0 +1,263 @@
+//! The retention pass: for each tenant and class, sweep the quarters of the
+//! expiry index that are now wholly past the tenant's window since the last pass,
+//! within a budget, and remember how far each got.
+//!
+//! The index is its own cursor: a swept item leaves it, so a pass cut short by
+//! its budget, a failure or a crash starts the next one where it stopped. The
+//! checkpoint only says which quarters are done, so old empty ones are not read
+//! again. A range with an item that failed stays open and is swept again by the
+//! next pass (what went is no longer listed, so only the failed item is read
+//! again, with one page per day and shard).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sideline_domain::ids::TenantId;
+use sideline_domain::retention::{quarter_of, Class, RetentionConfig};
+use sideline_ports::{ConfigStoreError, Retention, RetentionError, TenantConfigs};
+use tracing::{error, info};
+
+use crate::standing::TenantSettings;
+
+/// Items one invocation removes at most.
+pub const RUN_ITEMS: usize = 5_000;
+/// Index pages one invocation reads at most (each a `Query`).
+pub const RUN_PAGES: u64 = 2_000;
+/// Tenants listed per page.
+const TENANT_PAGE: usize = 100;
+/// How far before a tenant was first seen its first sweep starts (a day), for
+/// items whose reference time comes before it (a late event's score).
+const FIRST_SWEEP_SLACK_QUARTERS: i64 = 96;
+
+/// What a pass may do before it stops and leaves the rest to the next.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub items: usize,
+    pub pages: u64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self {
+            items: RUN_ITEMS,
+            pages: RUN_PAGES,
+        }
+    }
+}
+
+/// What a pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionReport {
+    pub tenants: u64,
+    /// Quarters swept whole (across tenants and classes).
+    pub quarters: u64,
+    /// Items removed, by kind.
+    pub removed: BTreeMap<String, u64>,
+    /// Items the index listed that had changed since, left to their new quarter.
+    pub moved: u64,
+    /// Items whose removal failed; tried again by the next pass.
+    pub failed: u64,
+    /// Index pages read.
+    pub pages: u64,
+    /// Tenants whose settings or checkpoint could not be read; tried next pass.
+    pub tenant_failures: u64,
+    /// The budget ran out: the next pass has more to do.
+    pub more: bool,
+}
+
+impl RetentionReport {
+    pub fn removed_total(&self) -> u64 {
+        self.removed.values().sum()
+    }
+}
+
+/// Why a tenant could not be swept.
+#[derive(Debug, thiserror::Error)]
+pub enum RetentionPassError {
+    #[error("tenant settings")]
+    Config(#[from] ConfigStoreError),
+    #[error("retention index")]
+    Index(#[from] RetentionError),
+}
+
+/// One pass over every known tenant, within `budget`.
+pub async fn retention_pass<S: Retention + TenantConfigs>(
+    store: &S,
+    settings: &TenantSettings,
+    now_ms: i64,
+    budget: Budget,
+) -> Result<RetentionReport, RetentionError> {
+    let mut report = RetentionReport::default();
+    let mut after: Option<TenantId> = None;
+    'pages: loop {
+        let page = store.known_tenants(after.as_ref(), TENANT_PAGE).await?;
+        report.pages += 1;
+        let Some(last) = page.last() else { break };
+        after = Some(last.tenant.clone());
+        for known in &page {
+            if exhausted(&report, budget) {
+                report.more = true;
+                break 'pages;
+            }
+            report.tenants += 1;
+            if let Err(err) = sweep_tenant(
+                store,
+                settings,
+                &known.tenant,
+                known.since_ms,
+                now_ms,
+                budget,
+                &mut report,
+            )
+            .await
+            {
+                error!(tenant = %known.tenant, error = %err, cause = ?std::error::Error::source(&err), "retention could not sweep a tenant; next pass tries again");
+                report.tenant_failures += 1;
+            }
+        }
+        if page.len() < TENANT_PAGE {
+            break;
+        }
+    }
+    info!(
+        tenants = report.tenants,
+        quarters = report.quarters,
+        removed = report.removed_total(),
+        moved = report.moved,
+        failed = report.failed,
+        pages = report.pages,
+        more = report.more,
+        "retention pass"
+    );
+    Ok(report)
+}
+
+fn exhausted(report: &RetentionReport, budget: Budget) -> bool {
+    report.removed_total() as usize >= budget.items || report.pages >= budget.pages
+}
+
+/// Sweeps one tenant's expired quarters, class by class, oldest first, adding to
+/// `report`, and stores how far each class got.
+pub async fn sweep_tenant<S: Retention + TenantConfigs>(
+    store: &S,
+    settings: &TenantSettings,
+    tenant: &TenantId,
+    since_ms: i64,
+    now_ms: i64,
+    budget: Budget,
+    report: &mut RetentionReport,
+) -> Result<(), RetentionPassError> {
+    let windows: RetentionConfig = settings
+        .current(store, tenant, now_ms)
+        .await?
+        .config
+        .retention
+        .clone();
+    let before = store.retention_checkpoint(tenant).await?;
+    report.pages += 1;
+    let mut checkpoint = before.clone();
+    for class in Class::ALL {
+        let last = windows.last_expired_quarter(class, now_ms);
+        let first = match before.get(&class) {
+            Some(done) => done + 1,
+            // Only a read model can carry a time before the tenant was first seen
+            // (a late event's score).
+            None if class == Class::ReadModels => quarter_of(since_ms) - FIRST_SWEEP_SLACK_QUARTERS,
+            None => quarter_of(since_ms),
+        };
+        if first > last {
+            continue;
+        }
+        if exhausted(report, budget) {
+            report.more = true;
+            break;
+        }
+        let room = budget.items - report.removed_total() as usize;
+        let swept = store.sweep(tenant, class, first..=last, room).await?;
+        report.pages += swept.pages;
+        report.moved += swept.moved;
+        report.failed += swept.failed;
+        report.more |= swept.more;
+        for (kind, n) in &swept.removed {
+            *report.removed.entry(kind.clone()).or_default() += n;
+        }
+        // Done only when nothing is left in the range: a sweep cut short by its
+        // limit, or with an item that failed, is taken up again from the same
+        // start (the index no longer lists what went).
+        if !swept.more && swept.failed == 0 {
+            report.quarters += u64::try_from(last - first + 1).unwrap_or(0);
+            checkpoint.insert(class, last);
+        }
+    }
+    if checkpoint != before {
+        store.put_retention_checkpoint(tenant, &checkpoint).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sideline_domain::connection::ConnectionRecord;
+    use sideline_domain::identity::Role;
+    use sideline_domain::ids::{ConnectionId, UserId};
+    use sideline_domain::retention::QUARTER_MS;
+    use sideline_memory::MemoryStore;
+    use sideline_ports::ConnectionRegistry;
+
+    const T0: i64 = 1_800_000_000_000;
+
+    async fn connect(store: &MemoryStore, tenant: &TenantId, n: usize, at_ms: i64) {
+        let record = ConnectionRecord {
+            tenant: tenant.clone(),
+            connection_id: ConnectionId::parse(&format!("c{n}")).expect("id"),
+            user: UserId::derive(tenant, &format!("user-{n}")),
+            name: format!("user {n}"),
+            role: Role::Member,
+            connected_at_ms: at_ms,
+            expires_at_s: at_ms / 1000 + 7800,
+            rooms: Default::default(),
+        };
+        store.put_connection(&record).await.expect("connect");
+    }
+
+    #[tokio::test]
+    async fn a_pass_within_its_budget_leaves_the_rest_to_the_next_and_checkpoints_what_is_done() {
+        let store = MemoryStore::new();
+        let settings = TenantSettings::default();
+        let tenant = TenantId::parse("acme").expect("tenant");
+        for n in 0..30 {
+            connect(&store, &tenant, n, T0).await;
+        }
+        // Connections expire 2 h 10 min on; three hours later they are all due.
+        let now = T0 + 3 * 3_600_000;
+        let small = Budget {
+            items: 25,
+            pages: 1_000,
+        };
+        let first = retention_pass(&store, &settings, now, small)
+            .await
+            .expect("first");
+        assert!(first.more, "{first:?}");
+        assert!(first.removed_total() <= 25);
+        let second = retention_pass(&store, &settings, now, Budget::default())
+            .await
+            .expect("second");
+        assert!(!second.more);
+        // Each connection is a `connection` and a `user_connection` item.
+        assert_eq!(first.removed_total() + second.removed_total(), 60);
+        let checkpoint = store.retention_checkpoint(&tenant).await.expect("read");
+        let live = checkpoint.get(&Class::Live).copied().expect("live done");
+        assert_eq!(
+            live,
+            RetentionConfig::default().last_expired_quarter(Class::Live, now)
+        );
+        // The next pass reads only the checkpoint: nothing new is due.
+        let third = retention_pass(&store, &settings, now + QUARTER_MS / 2, Budget::default())
+            .await
+            .expect("third");
+        assert_eq!(third.removed_total(), 0);
+        assert_eq!(third.quarters, 0);
+    }
+}
