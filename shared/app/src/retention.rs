@@ -22,7 +22,7 @@ use crate::standing::TenantSettings;
 /// Items one invocation removes at most.
 pub const RUN_ITEMS: usize = 5_000;
 /// Index pages one invocation reads at most (each a `Query`).
-pub const RUN_PAGES: u64 = 2_000;
+pub const RUN_PAGES: u64 = 10_000;
 /// Tenants listed per page.
 const TENANT_PAGE: usize = 100;
 /// How far before a tenant was first seen its first sweep starts (a day), for
@@ -182,12 +182,17 @@ pub async fn sweep_tenant<S: Retention + TenantConfigs>(
         for (kind, n) in &swept.removed {
             *report.removed.entry(kind.clone()).or_default() += n;
         }
-        // Done only when nothing is left in the range: a sweep cut short by its
-        // limit, or with an item that failed, is taken up again from the same
-        // start (the index no longer lists what went).
-        if !swept.more && swept.failed == 0 {
-            report.quarters += u64::try_from(last - first + 1).unwrap_or(0);
-            checkpoint.insert(class, last);
+        // Done when nothing is left in the range; a sweep cut short by its limit,
+        // or with an item that failed, is done through the days before it and is
+        // taken up again from there (the index no longer lists what went).
+        let done = if !swept.more && swept.failed == 0 {
+            Some(last)
+        } else {
+            swept.through
+        };
+        if let Some(done) = done {
+            report.quarters += u64::try_from(done - first + 1).unwrap_or(0);
+            checkpoint.insert(class, done);
         }
     }
     if checkpoint != before {

@@ -17,7 +17,7 @@ use sideline_domain::moderation::{
     ReviewStatus, Sanction, SanctionKind, Scope, UserProfile, UserStanding,
 };
 use sideline_domain::outbox::{Change, Stored};
-use sideline_domain::retention::{quarter_of, Class};
+use sideline_domain::retention::{day_of_quarter, quarter_of, Class, QUARTERS_PER_DAY};
 use sideline_domain::room::{RoomInfo, RoomMode};
 use sideline_domain::scoring::{
     board_key, standings_after, Bucket, BucketKey, Contribution, Decayed, Standing, TierChange,
@@ -1549,47 +1549,60 @@ impl Retention for MemoryStore {
     ) -> Result<Swept, RetentionError> {
         let mut inner = self.lock();
         let mut tally = Tally {
-            swept: Swept {
-                pages: 1,
-                ..Swept::default()
-            },
+            swept: Swept::default(),
             limit,
         };
-        match class {
-            Class::Messages => self.sweep_messages(&mut inner, tenant, &quarters, &mut tally),
-            Class::ReadModels => self.sweep_read_models(&mut inner, tenant, &quarters, &mut tally),
-            Class::Live => self.sweep_live(&mut inner, tenant, &quarters, &mut tally),
-            Class::Reviews => {
-                let decided: Vec<MessageId> = inner
-                    .review_decided
-                    .iter()
-                    .filter(|((t, _), at)| t == tenant && quarters.contains(&quarter_of(**at)))
-                    .map(|((_, m), _)| *m)
-                    .collect();
-                for message in decided {
-                    if !tally.take("review") {
-                        break;
-                    }
-                    inner.review_decided.remove(&(tenant.clone(), message));
-                    inner.reviews.remove(&(tenant.clone(), message));
+        let (first, last) = (*quarters.start(), *quarters.end());
+        // Day by day, as the index is kept: a sweep cut short leaves whole days
+        // behind it.
+        for day in day_of_quarter(first)..=day_of_quarter(last) {
+            let quarters =
+                first.max(day * QUARTERS_PER_DAY)..=last.min((day + 1) * QUARTERS_PER_DAY - 1);
+            tally.swept.pages += 1;
+            match class {
+                Class::Messages => self.sweep_messages(&mut inner, tenant, &quarters, &mut tally),
+                Class::ReadModels => {
+                    self.sweep_read_models(&mut inner, tenant, &quarters, &mut tally)
                 }
-            }
-            Class::Audit => {
-                let decisions: Vec<_> = inner
-                    .decisions
-                    .iter()
-                    .filter(|((t, _), d)| t == tenant && quarters.contains(&quarter_of(d.at_ms)))
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                for key in decisions {
-                    if !tally.take("moderation") {
-                        break;
-                    }
-                    if let Some(decision) = inner.decisions.remove(&key) {
-                        self.emit(Change::remove(Stored::Decision(decision)));
+                Class::Live => self.sweep_live(&mut inner, tenant, &quarters, &mut tally),
+                Class::Reviews => {
+                    let decided: Vec<MessageId> = inner
+                        .review_decided
+                        .iter()
+                        .filter(|((t, _), at)| t == tenant && quarters.contains(&quarter_of(**at)))
+                        .map(|((_, m), _)| *m)
+                        .collect();
+                    for message in decided {
+                        if !tally.take("review") {
+                            break;
+                        }
+                        inner.review_decided.remove(&(tenant.clone(), message));
+                        inner.reviews.remove(&(tenant.clone(), message));
                     }
                 }
+                Class::Audit => {
+                    let decisions: Vec<_> = inner
+                        .decisions
+                        .iter()
+                        .filter(|((t, _), d)| {
+                            t == tenant && quarters.contains(&quarter_of(d.at_ms))
+                        })
+                        .map(|(k, _)| k.clone())
+                        .collect();
+                    for key in decisions {
+                        if !tally.take("moderation") {
+                            break;
+                        }
+                        if let Some(decision) = inner.decisions.remove(&key) {
+                            self.emit(Change::remove(Stored::Decision(decision)));
+                        }
+                    }
+                }
             }
+            if tally.swept.more {
+                break;
+            }
+            tally.swept.through = Some(*quarters.end());
         }
         Ok(tally.swept)
     }

@@ -37,6 +37,10 @@ pub struct Swept {
     pub more: bool,
     /// Index pages read (each one `Query` call).
     pub pages: u64,
+    /// The last quarter up to which the range is swept whole (`None`: not its
+    /// first), so a sweep cut short by its limit or a failure can be taken up
+    /// after it.
+    pub through: Option<i64>,
 }
 
 impl Swept {

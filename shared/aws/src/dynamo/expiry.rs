@@ -10,14 +10,16 @@
 //! Items whose reference time moves (a score, a refreshed membership) are removed
 //! on the condition that they are still indexed where they were found.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::atomic::Ordering;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 use sideline_domain::ids::TenantId;
-use sideline_domain::retention::{day_of_quarter, quarter_of, shard_of, Class, INDEX_SHARDS};
+use sideline_domain::retention::{
+    day_of_quarter, quarter_of, shard_of, Class, INDEX_SHARDS, QUARTERS_PER_DAY,
+};
 use sideline_ports::{KnownTenant, Retention, RetentionError, Swept};
 
 use super::codec::{n, s, Attrs};
@@ -74,6 +76,7 @@ struct Found {
     kind: String,
     pk: String,
     sk: AttributeValue,
+    day: i64,
 }
 
 /// Whether an item of `class` can change where it is indexed.
@@ -132,6 +135,11 @@ impl DynamoStore {
         self.retention_reads.load(Ordering::Relaxed)
     }
 
+    /// Calls retention made to remove items (`BatchWriteItem`, `DeleteItem`).
+    pub fn retention_write_calls(&self) -> u64 {
+        self.retention_writes.load(Ordering::Relaxed)
+    }
+
     /// Index entries retention's sweeps read.
     pub fn retention_items_read(&self) -> u64 {
         self.retention_items.load(Ordering::Relaxed)
@@ -143,7 +151,12 @@ impl DynamoStore {
 
     /// Removes keys in batches; returns how many of each index went, and how many
     /// could not be removed after retries.
-    async fn remove_batch(&self, found: &[Found], swept: &mut Swept) {
+    async fn remove_batch(
+        &self,
+        found: &[Found],
+        swept: &mut Swept,
+        failed_days: &mut BTreeSet<i64>,
+    ) {
         for chunk in found.chunks(BATCH_WRITE_MAX) {
             let requests: Result<Vec<_>, _> = chunk
                 .iter()
@@ -157,6 +170,7 @@ impl DynamoStore {
                 .collect();
             let Ok(mut requests) = requests else {
                 swept.failed += chunk.len() as u64;
+                failed_days.extend(chunk.iter().map(|f| f.day));
                 continue;
             };
             for attempt in 0..5u32 {
@@ -166,6 +180,7 @@ impl DynamoStore {
                 if attempt > 0 {
                     tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
                 }
+                self.retention_writes.fetch_add(1, Ordering::Relaxed);
                 match self
                     .client
                     .batch_write_item()
@@ -192,6 +207,7 @@ impl DynamoStore {
             for f in chunk {
                 if super::keys::item_key(&f.keys).is_some_and(|id| left.contains(&id)) {
                     swept.failed += 1;
+                    failed_days.insert(f.day);
                 } else {
                     *swept.removed.entry(f.kind.clone()).or_default() += 1;
                 }
@@ -200,8 +216,21 @@ impl DynamoStore {
     }
 
     /// Removes items one by one, each only if still indexed where it was found.
-    async fn remove_if_unmoved(&self, found: &[Found], swept: &mut Swept) {
-        for Found { keys, kind, pk, sk } in found {
+    async fn remove_if_unmoved(
+        &self,
+        found: &[Found],
+        swept: &mut Swept,
+        failed_days: &mut BTreeSet<i64>,
+    ) {
+        for Found {
+            keys,
+            kind,
+            pk,
+            sk,
+            day,
+        } in found
+        {
+            self.retention_writes.fetch_add(1, Ordering::Relaxed);
             let result = self
                 .client
                 .delete_item()
@@ -218,6 +247,7 @@ impl DynamoStore {
                 Err(err) => {
                     tracing::warn!(error = %err, "retention delete failed; tried again next run");
                     swept.failed += 1;
+                    failed_days.insert(*day);
                 }
             }
         }
@@ -318,6 +348,8 @@ impl Retention for DynamoStore {
         let mut swept = Swept::default();
         let mut found: Vec<Found> = Vec::new();
         let (first, last) = (*quarters.start(), *quarters.end());
+        // Days whose every shard was read to its end.
+        let mut read_whole: Option<i64> = None;
         'days: for day in day_of_quarter(first)..=day_of_quarter(last) {
             for shard in 0..INDEX_SHARDS {
                 let pk = index_pk(tenant, class, day, shard);
@@ -359,6 +391,7 @@ impl Retention for DynamoStore {
                             kind,
                             pk: pk.clone(),
                             sk,
+                            day,
                         });
                     }
                     start = out.last_evaluated_key.filter(|k| !k.is_empty());
@@ -367,12 +400,25 @@ impl Retention for DynamoStore {
                     }
                 }
             }
+            read_whole = Some(day);
         }
+        let mut failed_days = BTreeSet::new();
         if moves(class) {
-            self.remove_if_unmoved(&found, &mut swept).await;
+            self.remove_if_unmoved(&found, &mut swept, &mut failed_days)
+                .await;
         } else {
-            self.remove_batch(&found, &mut swept).await;
+            self.remove_batch(&found, &mut swept, &mut failed_days)
+                .await;
         }
+        // Done through the last day read whole before the first with a failure.
+        let done_day = match (read_whole, failed_days.first()) {
+            (Some(day), Some(failed)) => Some(day.min(failed - 1)),
+            (day, None) => day,
+            (None, Some(_)) => None,
+        };
+        swept.through = done_day
+            .map(|day| ((day + 1) * QUARTERS_PER_DAY - 1).min(last))
+            .filter(|q| *q >= first);
         Ok(swept)
     }
 }

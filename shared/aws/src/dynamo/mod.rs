@@ -102,6 +102,8 @@ pub struct DynamoStore {
     retention_reads: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Index entries retention's sweeps read.
     retention_items: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Calls retention made to remove items.
+    retention_writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Tenants this process has listed as holding data.
     registered:
         std::sync::Arc<std::sync::Mutex<std::collections::HashSet<sideline_domain::ids::TenantId>>>,
@@ -115,6 +117,7 @@ impl DynamoStore {
             score_items: Default::default(),
             retention_reads: Default::default(),
             retention_items: Default::default(),
+            retention_writes: Default::default(),
             registered: Default::default(),
         }
     }

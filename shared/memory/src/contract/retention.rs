@@ -119,6 +119,7 @@ pub async fn messages_go_by_quarter_with_their_reactions_and_reports<S: Store>(s
         .expect("first");
     assert_eq!(first.removed_total(), 2);
     assert!(first.more, "one is left for the next sweep");
+    assert_eq!(first.through, None, "its only day is not done");
     let second = store
         .sweep(&t, Class::Messages, one(quarter_of(base)), 2)
         .await
@@ -148,12 +149,39 @@ pub async fn messages_go_by_quarter_with_their_reactions_and_reports<S: Store>(s
         .await
         .expect("range");
     assert_eq!(kinds(&swept), vec![("message", 3)]);
+    assert_eq!(swept.through, Some(quarter_of(far + 2 * day + 2000)));
     let page = store.history(&t, &r, None, 10).await.expect("history");
     assert_eq!(
         page.messages.len(),
         2,
         "the batch's last and the fifth day's"
     );
+
+    // Cut short by its limit on a later day, a sweep is done through the days
+    // before it.
+    let later = far + 10 * day;
+    for (i, at_ms) in [later, later + day, later + day + 1000]
+        .into_iter()
+        .enumerate()
+    {
+        let m = at(message(&t, &r, &ada, &format!("e{i}"), "later"), at_ms);
+        store.put_message(&m).await.expect("put");
+    }
+    let range = quarter_of(later)..=quarter_of(later + 3 * day);
+    let cut = store
+        .sweep(&t, Class::Messages, range.clone(), 2)
+        .await
+        .expect("cut short");
+    assert_eq!(cut.removed_total(), 2);
+    assert!(cut.more);
+    let end_of_first_day = (quarter_of(later) / 96 + 1) * 96 - 1;
+    assert_eq!(cut.through, Some(end_of_first_day));
+    let rest = store
+        .sweep(&t, Class::Messages, range, 2)
+        .await
+        .expect("rest");
+    assert_eq!(rest.removed_total(), 1);
+    assert!(!rest.more);
 }
 
 /// Decisions, decided review items, connections and memberships each go by
