@@ -263,7 +263,15 @@ async fn stored_changes_reach_an_sqs_target_through_ingest_and_eventbridge_on_mo
         assert_eq!(event["source"], "sideline");
         assert_eq!(event["detail"]["tenantId"], "acme");
         assert_eq!(event["detail"]["roomId"], "match:7");
-        assert_eq!(event["detail"]["schemaVersion"], 1);
+        let message_event = matches!(
+            event["detail-type"].as_str(),
+            Some("community.message.sent" | "community.message.edited")
+        );
+        assert_eq!(
+            event["detail"]["schemaVersion"],
+            if message_event { 2 } else { 1 }
+        );
+        assert!(event["detail"]["data"].get("text").is_none(), "{event}");
     }
     let correlation: BTreeMap<&str, &str> = first
         .iter()

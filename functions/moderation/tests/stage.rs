@@ -13,7 +13,6 @@ use sideline_domain::config::Limits;
 use sideline_domain::connection::{ConnectionRecord, Member};
 use sideline_domain::events::{
     Actor, Envelope, EventData, MessageEdited, MessageReported, MessageSent, RoomJoined,
-    SCHEMA_VERSION,
 };
 use sideline_domain::identity::Role;
 use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
@@ -135,14 +134,12 @@ fn event(kind: &str, w: &World, message: &StoredMessage) -> Value {
     let data = match kind {
         "community.message.sent" => EventData::MessageSent(MessageSent {
             message_id: message.id,
-            text: message.text.as_str().to_owned(),
             text_length: message.text.as_str().chars().count(),
             visibility: message.visibility,
             reply_to: None,
         }),
         "community.message.edited" => EventData::MessageEdited(MessageEdited {
             message_id: message.id,
-            text: message.text.as_str().to_owned(),
             text_length: message.text.as_str().chars().count(),
         }),
         "community.message.reported" => EventData::MessageReported(MessageReported {
@@ -159,7 +156,7 @@ fn event(kind: &str, w: &World, message: &StoredMessage) -> Value {
         event_id: uuid_like(&message.id, kind),
         event_type: kind_of.detail_type().to_owned(),
         analytics_name: kind_of.analytics_name().to_owned(),
-        schema_version: SCHEMA_VERSION,
+        schema_version: kind_of.schema_version(),
         occurred_at: format_time(NOW),
         correlation_id: "req-1".into(),
         tenant_id: w.tenant.to_string(),

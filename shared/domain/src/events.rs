@@ -64,6 +64,17 @@ impl EventType {
         EventType::Moderation(DecisionKind::RoomModeSet),
     ];
 
+    /// The envelope's `schemaVersion`. Messages' events are at 2: they no longer
+    /// carry the text (consumers read it from the table by `messageId` while the
+    /// message is kept), so no event copy outlives the message's window or its
+    /// author's erasure.
+    pub fn schema_version(self) -> u32 {
+        match self {
+            EventType::MessageSent | EventType::MessageEdited => 2,
+            _ => SCHEMA_VERSION,
+        }
+    }
+
     /// The EventBridge `detail-type` and the envelope's `type`.
     pub fn detail_type(self) -> &'static str {
         match self {
@@ -177,7 +188,6 @@ pub struct RoomLeft {
 #[serde(rename_all = "camelCase")]
 pub struct MessageSent {
     pub message_id: MessageId,
-    pub text: String,
     pub text_length: usize,
     pub visibility: Visibility,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -189,7 +199,6 @@ pub struct MessageSent {
 #[serde(rename_all = "camelCase")]
 pub struct MessageEdited {
     pub message_id: MessageId,
-    pub text: String,
     pub text_length: usize,
 }
 

@@ -13,7 +13,7 @@ use crate::connection::Member;
 use crate::events::{
     event_id, Actor, DecisionMade, Envelope, EventData, EventType, LeftReason, MessageDeleted,
     MessageEdited, MessageReported, MessageSent, ReactionChanged, ReactionRemoved, RoomJoined,
-    RoomLeft, TierChanged, SCHEMA_VERSION,
+    RoomLeft, TierChanged,
 };
 use crate::ids::{RoomId, TenantId};
 use crate::message::{Reaction, StoredMessage};
@@ -201,7 +201,6 @@ pub fn event_for(record: &OutboxRecord) -> Option<Envelope> {
             let data = match kind {
                 ChangeKind::Insert => EventData::MessageSent(MessageSent {
                     message_id: m.id,
-                    text: m.text.as_str().to_owned(),
                     text_length: m.text.as_str().chars().count(),
                     visibility: m.visibility,
                     reply_to: m.reply_to,
@@ -216,7 +215,6 @@ pub fn event_for(record: &OutboxRecord) -> Option<Envelope> {
                     }
                     EventData::MessageEdited(MessageEdited {
                         message_id: m.id,
-                        text: m.text.as_str().to_owned(),
                         text_length: m.text.as_str().chars().count(),
                     })
                 }
@@ -357,7 +355,7 @@ fn envelope(draft: Draft<'_>, item_key: &str) -> Envelope {
         event_id: id,
         event_type: kind.detail_type().to_owned(),
         analytics_name: kind.analytics_name().to_owned(),
-        schema_version: SCHEMA_VERSION,
+        schema_version: kind.schema_version(),
         occurred_at: format_time(draft.occurred_ms),
         tenant_id: draft.tenant.to_string(),
         room_id: draft.room.map(ToString::to_string),
