@@ -12,6 +12,7 @@
 //! | `GET /v1/tenants/{tenant}/leaderboard?room=&window=&period=&limit=&cursor=&user=` | a page of the tenant's board (no `room`), a room's, or a week's / month's points, and `user`'s place |
 //! | `GET /v1/tenants/{tenant}/config[?version=N]` | the settings document in force (version 0: the defaults), or an old version |
 //! | `PUT /v1/tenants/{tenant}/config` | stores a new version; `If-Match: <version read>`; 409 if stale, 400 with the field's path if bad |
+//! | `POST /v1/tenants/{tenant}/users/{user}/export` | everything held about the user, one JSON document (`docs/user-export.schema.json`) |
 //! | `POST /v1/tenants/{tenant}/retention/run` | runs retention for the tenant now (one invocation's budget); what it removed |
 //!
 //! `{user}` is the host's user id (`sub`, percent-encoded) or a canonical id
@@ -22,6 +23,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use sideline_app::export::export_user;
 use sideline_app::retention::{sweep_tenant, Budget, RetentionReport};
 use sideline_app::standing::{leaderboard, read_score, BoardError, StandingError, TenantSettings};
 use sideline_domain::ids::{RoomId, TenantId, UserId};
@@ -289,9 +291,15 @@ pub async fn handle<P: Ports>(request: ApiRequest, deps: &ApiDeps<P>) -> ApiResp
         ("GET", ["leaderboard"]) => board(deps, &tenant, &request).await,
         ("PUT", ["config"]) => put_config(deps, &tenant, &request, &body, now_ms).await,
         ("POST", ["retention", "run"]) => run_retention(deps, &tenant, now_ms).await,
-        (_, ["users", _, "score"] | ["config"] | ["leaderboard"] | ["retention", "run"]) => {
-            ApiResponse::error(405, "method not allowed")
-        }
+        ("POST", ["users", user, "export"]) => export(deps, &tenant, user, now_ms).await,
+        (
+            _,
+            ["users", _, "score"]
+            | ["config"]
+            | ["leaderboard"]
+            | ["retention", "run"]
+            | ["users", _, "export"],
+        ) => ApiResponse::error(405, "method not allowed"),
         _ => ApiResponse::error(404, "no such route"),
     };
     info!(method = %method, path = %request.raw_path, status = response.status_code, "server API");
@@ -323,6 +331,24 @@ async fn run_retention<P: Ports>(deps: &ApiDeps<P>, tenant: &TenantId, now_ms: i
     .await
     {
         Ok(()) => ApiResponse::json(200, &serde_json::to_value(&report).unwrap_or(Value::Null)),
+        Err(err) => backend(&err),
+    }
+}
+
+/// Everything held about a user, as one JSON document (`sideline.user-export`).
+/// 404 for a user of whom nothing is held.
+async fn export<P: Ports>(
+    deps: &ApiDeps<P>,
+    tenant: &TenantId,
+    user_raw: &str,
+    now_ms: i64,
+) -> ApiResponse {
+    let Some(user) = user_of(tenant, user_raw) else {
+        return ApiResponse::error(400, "malformed user id");
+    };
+    match export_user(deps.ports.store(), tenant, &user, now_ms).await {
+        Ok(Some(document)) => ApiResponse::json(200, &document),
+        Ok(None) => ApiResponse::error(404, "no such user"),
         Err(err) => backend(&err),
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //!
+//! - [`export`]: everything held about one user as one JSON document.
 //! - [`fanout`]: one frame to a room with bounded concurrency, forgetting
 //!   connections that are gone and telling their rooms.
 //! - [`enforce`]: imposing sanctions (record, then act) and automatic escalation.
@@ -14,6 +15,7 @@
 //!   and tiers as views, demotions by decay on read, `tier` frames.
 
 pub mod enforce;
+pub mod export;
 pub mod fanout;
 pub mod publish;
 pub mod retention;

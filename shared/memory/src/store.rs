@@ -30,7 +30,7 @@ use sideline_ports::{
     PutMessage, Rank, ReactionChange, ReactionRequest, RecentError, RecentMessages, RegistryError,
     Retention, RetentionError, ReviewError, ReviewQueue, RoomError, RoomStore, SanctionError,
     Sanctions, ScoreChange, ScoreError, ScoreStore, Scored, SeenError, SeenEvents, Swept,
-    TenantConfigs, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
+    TenantConfigs, UserData, UserDataError, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
 };
 use tokio::sync::mpsc;
 
@@ -58,6 +58,8 @@ struct Inner {
     violations: HashMap<(TenantId, UserId, i64), u32>,
     slow_slots: HashMap<(TenantId, RoomId, UserId), i64>,
     reports: HashMap<(TenantId, RoomId, MessageId), BTreeSet<UserId>>,
+    /// Each report as made (by message and reporter).
+    report_records: HashMap<(TenantId, RoomId, MessageId, UserId), Report>,
     reviews: BTreeMap<(TenantId, MessageId), ReviewItem>,
     profiles: HashMap<(TenantId, UserId), UserProfile>,
     recent: HashMap<(TenantId, UserId), Vec<RecentMessage>>,
@@ -736,6 +738,15 @@ impl ReviewQueue for MemoryStore {
         let new = reporters.insert(report.reporter.clone());
         let reports = u32::try_from(reporters.len()).unwrap_or(u32::MAX);
         if new {
+            inner.report_records.insert(
+                (
+                    report.tenant.clone(),
+                    report.room.clone(),
+                    report.message,
+                    report.reporter.clone(),
+                ),
+                report.clone(),
+            );
             self.emit(Change::insert(Stored::Report(report.clone())));
         }
         Ok(ReportOutcome { reports, new })
@@ -1369,6 +1380,12 @@ impl MemoryStore {
                     if let Some(set) = inner.reports.get_mut(&key) {
                         set.remove(&reporter);
                     }
+                    inner.report_records.remove(&(
+                        key.0.clone(),
+                        key.1.clone(),
+                        key.2,
+                        reporter.clone(),
+                    ));
                 }
                 inner.reports.remove(&key);
             }
@@ -1605,5 +1622,53 @@ impl Retention for MemoryStore {
             tally.swept.through = Some(*quarters.end());
         }
         Ok(tally.swept)
+    }
+}
+
+impl UserData for MemoryStore {
+    async fn owned_by(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Vec<Stored>, UserDataError> {
+        let inner = self.lock();
+        let mut owned: Vec<(i64, Stored)> = Vec::new();
+        for ((t, room), state) in &inner.rooms {
+            if t != tenant {
+                continue;
+            }
+            for m in state.messages.values().filter(|m| &m.author.id == user) {
+                owned.push((m.created_at_ms, Stored::Message(m.clone())));
+            }
+            for ((message, emoji, who), (role, at_ms, correlation_id)) in &state.reactions {
+                if who == user {
+                    owned.push((
+                        *at_ms,
+                        Stored::Reaction(Reaction {
+                            tenant: tenant.clone(),
+                            room: room.clone(),
+                            message: *message,
+                            emoji: emoji.clone(),
+                            user: who.clone(),
+                            role: *role,
+                            at_ms: *at_ms,
+                            correlation_id: correlation_id.clone(),
+                        }),
+                    ));
+                }
+            }
+        }
+        for ((t, _, _, reporter), report) in &inner.report_records {
+            if t == tenant && reporter == user {
+                owned.push((report.at_ms, Stored::Report(report.clone())));
+            }
+        }
+        for ((t, _), decision) in &inner.decisions {
+            if t == tenant && decision.subject.as_ref() == Some(user) {
+                owned.push((decision.at_ms, Stored::Decision(decision.clone())));
+            }
+        }
+        owned.sort_by_key(|(at, _)| *at);
+        Ok(owned.into_iter().map(|(_, stored)| stored).collect())
     }
 }

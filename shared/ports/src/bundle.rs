@@ -4,7 +4,7 @@
 
 use crate::{
     Clock, ConnectionRegistry, Connections, Counters, DecisionLog, MessageStore, RecentMessages,
-    Retention, ReviewQueue, RoomStore, Sanctions, ScoreStore, SeenEvents, TenantConfigs,
+    Retention, ReviewQueue, RoomStore, Sanctions, ScoreStore, SeenEvents, TenantConfigs, UserData,
 };
 
 /// Every storage port at once: what one table (DynamoDB) or one in-memory store is.
@@ -21,6 +21,7 @@ pub trait Store:
     + ScoreStore
     + TenantConfigs
     + Retention
+    + UserData
 {
 }
 
@@ -37,6 +38,7 @@ impl<T> Store for T where
         + ScoreStore
         + TenantConfigs
         + Retention
+        + UserData
 {
 }
 

@@ -11,6 +11,7 @@
 //! - [`scores`]: [`ScoreStore`], engagement scores with their capped buckets and
 //!   tiers; [`TenantConfigs`], tenants' versioned settings.
 //! - [`retention`]: [`Retention`], the expiry index retention sweeps.
+//! - [`user_data`]: [`UserData`], what the store holds of one user (export, erasure).
 //! - [`gateway`]: [`Connections`], API Gateway's `@connections`.
 //! - [`bus`]: [`EventSink`], the event bus.
 //! - [`clock`]: [`Clock`], the system's and a manual one.
@@ -31,6 +32,7 @@ pub mod gateway;
 pub mod retention;
 pub mod scores;
 pub mod store;
+pub mod user_data;
 
 pub use bundle::{Adapters, Ports, Store};
 pub use bus::{EventSink, PutEntry, SinkError, MAX_CALL_BYTES, MAX_ENTRIES_PER_CALL};
@@ -42,6 +44,7 @@ pub use scores::{
     Scored, TenantConfigs, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
 };
 pub use store::*;
+pub use user_data::{UserData, UserDataError};
 
 /// Any error from an outside system, kept as the source of ours.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

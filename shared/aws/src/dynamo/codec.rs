@@ -28,6 +28,18 @@ use super::{expiry, keys, Item};
 /// Slack after a sanction ends before DynamoDB's TTL may delete it.
 const SANCTION_TTL_GRACE_S: i64 = 24 * 3600;
 
+/// The partition of the `owner` index listing what a user made or what is about
+/// them: their messages, reactions and reports, and decisions about them.
+pub fn owner_pk(tenant: &TenantId, user: &UserId) -> String {
+    format!("T#{tenant}#O#{user}")
+}
+
+/// Lists an item under its user in the `owner` index (`owPk`, `owSk` = its time).
+fn owned_by(item: &mut Item, tenant: &TenantId, user: &UserId, at_ms: i64) {
+    item.insert("owPk".into(), s(owner_pk(tenant, user)));
+    item.insert("owSk".into(), n(at_ms));
+}
+
 pub fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
@@ -263,6 +275,7 @@ pub fn room_info(item: &Item) -> Result<RoomInfo, BackendError> {
 pub fn message_item(m: &StoredMessage) -> Item {
     let mut item = keys::message(&m.tenant, &m.room, &m.id);
     expiry::stamp(&mut item, &m.tenant, Class::Messages, m.created_at_ms);
+    owned_by(&mut item, &m.tenant, &m.author.id, m.created_at_ms);
     item.insert("kind".into(), s("message"));
     item.insert("tenant".into(), s(m.tenant.as_str()));
     item.insert("room".into(), s(m.room.as_str()));
@@ -348,6 +361,7 @@ pub fn reaction_item(r: &Reaction) -> Item {
         Class::Messages,
         r.message.time_ms().unwrap_or(r.at_ms),
     );
+    owned_by(&mut item, &r.tenant, &r.user, r.at_ms);
     item.insert("kind".into(), s("reaction"));
     item.insert("tenant".into(), s(r.tenant.as_str()));
     item.insert("room".into(), s(r.room.as_str()));
@@ -426,6 +440,9 @@ pub fn sanction_from(item: &Item) -> Result<Sanction, BackendError> {
 pub fn decision_item(d: &Decision) -> Item {
     let mut item = keys::decision(&d.tenant, &d.id);
     expiry::stamp(&mut item, &d.tenant, Class::Audit, d.at_ms);
+    if let Some(subject) = &d.subject {
+        owned_by(&mut item, &d.tenant, subject, d.at_ms);
+    }
     item.insert("kind".into(), s("moderation"));
     item.insert("tenant".into(), s(d.tenant.as_str()));
     item.insert("decisionId".into(), s(d.id.to_string()));
@@ -530,6 +547,7 @@ pub fn report_item(r: &Report) -> Item {
         Class::Messages,
         r.message.time_ms().unwrap_or(r.at_ms),
     );
+    owned_by(&mut item, &r.tenant, &r.reporter, r.at_ms);
     item.insert("kind".into(), s("report"));
     item.insert("tenant".into(), s(r.tenant.as_str()));
     item.insert("room".into(), s(r.room.as_str()));

@@ -41,6 +41,7 @@ mod sanctions;
 mod scores;
 mod seen;
 mod tenants;
+mod user_data;
 
 use codec::{n, s, Attrs};
 

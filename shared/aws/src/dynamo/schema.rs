@@ -12,6 +12,11 @@ use sideline_ports::BackendError;
 
 use super::{unavailable, DynamoStore};
 
+/// The sparse index of what each user made or what is about them (`owPk`, `owSk`):
+/// their messages, reactions, reports and the decisions about them, for export
+/// and erasure.
+pub const OWNER_INDEX: &str = "owner";
+
 /// The sparse index boards are read from (`lbPk`, `lbSk`).
 pub const LEADERBOARD_INDEX: &str = "leaderboard";
 
@@ -112,6 +117,8 @@ impl DynamoStore {
             .attribute_definitions(number("ssSk")?)
             .attribute_definitions(attr("xpPk")?)
             .attribute_definitions(number("xpSk")?)
+            .attribute_definitions(attr("owPk")?)
+            .attribute_definitions(number("owSk")?)
             .set_global_secondary_indexes(Some(vec![
                 board_gsi(
                     LEADERBOARD_INDEX,
@@ -145,6 +152,17 @@ impl DynamoStore {
                         Projection::builder()
                             .projection_type(ProjectionType::Include)
                             .non_key_attributes("kind")
+                            .build(),
+                    )
+                    .build()
+                    .map_err(|e| BackendError::Unavailable(Box::new(e)))?,
+                GlobalSecondaryIndex::builder()
+                    .index_name(OWNER_INDEX)
+                    .key_schema(key_element("owPk", KeyType::Hash)?)
+                    .key_schema(key_element("owSk", KeyType::Range)?)
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::KeysOnly)
                             .build(),
                     )
                     .build()

@@ -17,6 +17,7 @@ pub mod sanctions;
 pub mod scores;
 pub mod seen;
 pub mod tenants;
+pub mod user_data;
 
 pub(crate) use std::collections::{BTreeMap, BTreeSet};
 
@@ -144,4 +145,5 @@ pub async fn run_all<S: Store>(store: &S) {
     reviews::review_queue_filters_pages_and_closes(store).await;
     registry::users_connections_and_profiles_follow_connect(store).await;
     recent::recent_messages_keep_the_latest(store).await;
+    user_data::a_users_data_is_found_through_them(store).await;
 }

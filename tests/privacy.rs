@@ -1,8 +1,9 @@
-//! Retention end to end: a tenant's windows set through the server API, the
-//! retention pass run on a manual clock through devstack, and what it removes —
-//! and what it publishes (nothing that reads as a user's act). On moto: a pass
+//! Privacy end to end. Retention: a tenant's windows set through the server API,
+//! the retention pass run on a manual clock through devstack, and what it removes
+//! — and what it publishes (nothing that reads as a user's act); on moto, a pass
 //! reads the index entries of what expired and nothing else, however much the
-//! table holds.
+//! table holds. Export: everything seeded about a user, in one document that
+//! validates against `docs/user-export.schema.json`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -319,4 +320,107 @@ async fn a_pass_reads_what_expired_and_not_what_the_table_holds_on_moto() {
         measured[0], measured[1],
         "a pass costs the same calls whatever else the table holds"
     );
+}
+
+fn export_schema() -> Value {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/user-export.schema.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("schema is JSON")
+}
+
+#[tokio::test]
+async fn an_export_holds_everything_seeded_about_the_user_and_validates() {
+    let run = Run::start().await;
+    let mut ada = run.stack.connect("acme", "ada", "member").await;
+    let mut bob = run.stack.connect("acme", "bob", "member").await;
+    let mut mo = run.stack.connect("acme", "mo", "moderator").await;
+    for c in [&mut ada, &mut bob, &mut mo] {
+        c.join("match:1").await;
+    }
+    let bobs = acked(&mut bob, send("match:1", "bob says hi", "b1")).await;
+    let first = acked(&mut ada, send("match:1", "ada's thread", "a1")).await;
+    let reply = json!({"action": "send", "room": "match:1", "text": "ada replies", "clientMsgId": "a2", "replyTo": bobs["messageId"]});
+    acked(&mut ada, reply).await;
+    ada.request(
+        json!({"action": "react", "room": "match:1", "messageId": bobs["messageId"], "emoji": "🔥", "on": true}),
+        "reaction",
+    )
+    .await;
+    bob.request(
+        json!({"action": "react", "room": "match:1", "messageId": first["messageId"], "emoji": "👍", "on": true}),
+        "reaction",
+    )
+    .await;
+    let reported = ada
+        .request(
+            json!({"action": "report", "room": "match:1", "messageId": bobs["messageId"], "reason": "off topic"}),
+            "reported",
+        )
+        .await;
+    assert_eq!(reported["type"], "reported", "{reported}");
+    let ada_id = UserId::derive(&TenantId::parse("acme").expect("tenant"), "ada").to_string();
+    let muted = mo
+        .request(
+            json!({"action": "moderate", "room": "match:1", "op": "mute", "userId": ada_id, "durationS": 600, "reason": "cool off"}),
+            "moderated",
+        )
+        .await;
+    assert_eq!(muted["op"], "mute", "{muted}");
+    run.drain().await;
+
+    let (status, export) = run
+        .api("POST", "/v1/tenants/acme/users/ada/export", "", &[])
+        .await;
+    assert_eq!(status, 200, "{export}");
+    let schema = export_schema();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&export)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{export}");
+
+    assert_eq!(export["userId"], ada_id);
+    assert_eq!(export["profile"]["name"], "ada");
+    let texts: Vec<&str> = export["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["text"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(texts, ["ada's thread", "ada replies"]);
+    assert_eq!(export["messages"][1]["replyTo"], bobs["messageId"]);
+    assert_eq!(
+        export["messages"][0]["reactions"]["👍"], 1,
+        "reactions others gave, counted"
+    );
+    assert_eq!(export["reactions"].as_array().map(Vec::len), Some(1));
+    assert_eq!(export["reactions"][0]["emoji"], "🔥");
+    assert_eq!(export["reports"][0]["reason"], "off topic");
+    let decisions: Vec<&str> = export["decisions"]
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .map(|d| d["decision"].as_str().unwrap_or_default())
+        .collect();
+    assert!(decisions.contains(&"user_muted"), "{decisions:?}");
+    assert_eq!(export["sanctions"][0]["sanction"], "mute");
+    assert_eq!(export["sanctions"][0]["reason"], "cool off");
+    assert!(
+        export["score"]["value"].as_f64().unwrap_or(0.0) > 0.0,
+        "{export}"
+    );
+    // Nothing of anyone else's: Bob's text and Bob's reaction are not in it.
+    let whole = export.to_string();
+    assert!(!whole.contains("bob says hi"));
+    assert!(!whole.contains("\"emoji\":\"👍\""));
+
+    let (status, body) = run
+        .api("POST", "/v1/tenants/acme/users/nobody/export", "", &[])
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = run
+        .api("GET", "/v1/tenants/acme/users/ada/export", "", &[])
+        .await;
+    assert_eq!(status, 405, "{body}");
 }

@@ -1,0 +1,156 @@
+//! Export (GDPR Art. 15 and 20): everything the store holds about one user as one
+//! machine-readable JSON document, `sideline.user-export` version 1
+//! (`docs/user-export.schema.json`).
+
+use serde_json::{json, Map, Value};
+use sideline_domain::ids::{TenantId, UserId};
+use sideline_domain::moderation::Scope;
+use sideline_domain::outbox::Stored;
+use sideline_domain::time::format_time;
+use sideline_ports::{
+    ConnectionRegistry, RegistryError, SanctionError, Sanctions, ScoreError, ScoreStore, UserData,
+    UserDataError,
+};
+
+/// The document's `format`.
+pub const EXPORT_FORMAT: &str = "sideline.user-export";
+/// The document's `version`.
+pub const EXPORT_VERSION: u32 = 1;
+
+/// Why an export could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("profile")]
+    Profile(#[from] RegistryError),
+    #[error("the user's items")]
+    Items(#[from] UserDataError),
+    #[error("sanctions")]
+    Sanctions(#[from] SanctionError),
+    #[error("score")]
+    Score(#[from] ScoreError),
+}
+
+fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
+    if let Some(value) = value {
+        map.insert(key.to_owned(), value);
+    }
+}
+
+/// The export of `user` at `now_ms`; `None` when the store holds nothing of them
+/// (no profile, no score, nothing they made or that is about them).
+pub async fn export_user<S>(
+    store: &S,
+    tenant: &TenantId,
+    user: &UserId,
+    now_ms: i64,
+) -> Result<Option<Value>, ExportError>
+where
+    S: ConnectionRegistry + UserData + Sanctions + ScoreStore,
+{
+    let profile = store.user_profile(tenant, user).await?;
+    let owned = store.owned_by(tenant, user).await?;
+    let standing = store.user_score(tenant, user).await?;
+    if profile.is_none() && standing.is_none() && owned.is_empty() {
+        return Ok(None);
+    }
+    let sanctions = store.sanctions(tenant, user, now_ms).await?;
+
+    let (mut messages, mut reactions, mut reports, mut decisions) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for stored in owned {
+        match stored {
+            Stored::Message(m) => {
+                let mut entry = Map::new();
+                entry.insert("roomId".into(), json!(m.room.as_str()));
+                entry.insert("messageId".into(), json!(m.id.to_string()));
+                entry.insert("text".into(), json!(m.text.as_str()));
+                entry.insert("createdAt".into(), json!(format_time(m.created_at_ms)));
+                entry.insert("visibility".into(), json!(m.visibility.as_str()));
+                insert_some(
+                    &mut entry,
+                    "replyTo",
+                    m.reply_to.map(|r| json!(r.to_string())),
+                );
+                entry.insert("reactions".into(), json!(m.reactions));
+                messages.push(Value::Object(entry));
+            }
+            Stored::Reaction(r) => reactions.push(json!({
+                "roomId": r.room.as_str(),
+                "messageId": r.message.to_string(),
+                "emoji": r.emoji.as_str(),
+                "at": format_time(r.at_ms),
+            })),
+            Stored::Report(r) => reports.push(json!({
+                "roomId": r.room.as_str(),
+                "messageId": r.message.to_string(),
+                "reason": r.reason,
+                "at": format_time(r.at_ms),
+            })),
+            Stored::Decision(d) => {
+                let mut entry = Map::new();
+                entry.insert("decisionId".into(), json!(d.id.to_string()));
+                entry.insert("decision".into(), json!(d.kind.as_str()));
+                entry.insert("stage".into(), json!(d.stage.as_str()));
+                entry.insert("at".into(), json!(format_time(d.at_ms)));
+                insert_some(&mut entry, "roomId", d.room.map(|r| json!(r.as_str())));
+                insert_some(
+                    &mut entry,
+                    "messageId",
+                    d.message.map(|m| json!(m.to_string())),
+                );
+                insert_some(&mut entry, "reason", d.reason.map(|r| json!(r)));
+                entry.insert("categories".into(), json!(d.categories));
+                insert_some(&mut entry, "durationS", d.duration_s.map(|s| json!(s)));
+                decisions.push(Value::Object(entry));
+            }
+            _ => {}
+        }
+    }
+    let sanctions: Vec<Value> = sanctions
+        .into_iter()
+        .map(|s| {
+            let mut entry = Map::new();
+            entry.insert("sanction".into(), json!(s.kind.as_str()));
+            match &s.scope {
+                Scope::Tenant => {
+                    entry.insert("scope".into(), json!("tenant"));
+                }
+                Scope::Room(room) => {
+                    entry.insert("scope".into(), json!("room"));
+                    entry.insert("roomId".into(), json!(room.as_str()));
+                }
+            }
+            insert_some(
+                &mut entry,
+                "until",
+                s.until_ms.map(|u| json!(format_time(u))),
+            );
+            insert_some(&mut entry, "reason", s.reason.map(|r| json!(r)));
+            entry.insert("at".into(), json!(format_time(s.at_ms)));
+            Value::Object(entry)
+        })
+        .collect();
+    Ok(Some(json!({
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "tenantId": tenant.as_str(),
+        "userId": user.as_str(),
+        "exportedAt": format_time(now_ms),
+        "profile": profile.map(|p| json!({
+            "name": p.name,
+            "role": p.role.as_str(),
+            "lastSeen": format_time(p.last_seen_ms),
+        })),
+        "messages": messages,
+        "reactions": reactions,
+        "reports": reports,
+        "decisions": decisions,
+        "sanctions": sanctions,
+        "score": standing.map(|s| json!({
+            "value": s.score.value,
+            "at": format_time(s.score.at_ms),
+            "tier": s.tier.tier.as_str(),
+            "promotedAt": format_time(s.tier.promoted_at_ms),
+        })),
+    })))
+}

@@ -1,0 +1,101 @@
+//! [`UserData`]: the `owner` index lists a user's messages, reactions and reports
+//! and the decisions about them (`owPk` = `T#{tenant}#O#{userId}`, `owSk` = the
+//! item's time); the items themselves are read with `BatchGetItem`.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::KeysAndAttributes;
+use sideline_domain::ids::{TenantId, UserId};
+use sideline_domain::outbox::Stored;
+use sideline_ports::{UserData, UserDataError};
+
+use super::codec::{owner_pk, s, stored_from, Attrs};
+use super::schema::OWNER_INDEX;
+use super::{build_error, keys, unavailable, DynamoStore, Item};
+
+/// Largest batch `BatchGetItem` takes.
+const BATCH_GET_MAX: usize = 100;
+
+impl UserData for DynamoStore {
+    async fn owned_by(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Vec<Stored>, UserDataError> {
+        // The index, oldest first: each entry's keys and time.
+        let mut listed: Vec<(Item, i64)> = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(OWNER_INDEX)
+                .key_condition_expression("owPk = :pk")
+                .expression_attribute_values(":pk", s(owner_pk(tenant, user)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                let at = Attrs(&item).num("owSk")?;
+                let keys: Item = item
+                    .into_iter()
+                    .filter(|(k, _)| k == "PK" || k == "SK")
+                    .collect();
+                listed.push((keys, at));
+            }
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                break;
+            }
+        }
+        let mut found: HashMap<String, Item> = HashMap::new();
+        for chunk in listed.chunks(BATCH_GET_MAX) {
+            let mut wanted = KeysAndAttributes::builder()
+                .set_keys(Some(chunk.iter().map(|(k, _)| k.clone()).collect()))
+                .consistent_read(true)
+                .build()
+                .map_err(build_error)?;
+            for attempt in 0..8u32 {
+                if attempt > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(25 << attempt.min(5)))
+                        .await;
+                }
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, wanted.clone())
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                for item in out
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default()
+                {
+                    if let Some(key) = keys::item_key(&item) {
+                        found.insert(key, item);
+                    }
+                }
+                match out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys().is_empty())
+                {
+                    Some(left) => wanted = left,
+                    None => break,
+                }
+            }
+        }
+        let mut owned = Vec::with_capacity(listed.len());
+        for (key, _) in &listed {
+            // An item the index still lists but the table no longer holds (removed
+            // meanwhile) is left out.
+            if let Some(item) = keys::item_key(key).and_then(|k| found.get(&k)) {
+                owned.push(stored_from(item)?);
+            }
+        }
+        Ok(owned)
+    }
+}
