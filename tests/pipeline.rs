@@ -357,3 +357,70 @@ async fn a_partially_failed_put_is_retried_for_the_failed_entries_only_on_moto()
     let extra = receive_nothing(&sqs, &queue).await;
     assert!(extra.is_empty(), "nothing was delivered twice: {extra:?}");
 }
+
+/// devstack on DynamoDB runs the whole pipeline: the table's stream (moto's) is
+/// read into `ingest`, the bus's rules deliver to moderation and scoring, and
+/// retention runs there, as in memory mode.
+#[tokio::test]
+#[ignore = "needs moto server at SIDELINE_MOTO_ENDPOINT; ./scripts/test.sh starts one"]
+async fn devstack_on_dynamodb_runs_the_whole_pipeline_on_moto() {
+    use serde_json::json;
+    use sideline_tests::{send, Stack};
+
+    let endpoint = moto_endpoint();
+    let stack = Stack::start_on_dynamodb(&endpoint).await;
+    let mut spammer = stack.connect("acme", "sp", "member").await;
+    let mut watcher = stack.connect("acme", "w", "member").await;
+    for room in ["r1", "r2", "r3"] {
+        spammer.join(room).await;
+        watcher.join(room).await;
+    }
+    // A flood across rooms: the asynchronous moderation stage (behind the bus)
+    // removes the third.
+    let mut acks = Vec::new();
+    for (i, room) in ["r1", "r2", "r3"].iter().enumerate() {
+        let ack = spammer
+            .request(
+                send(room, "Join my fan club, link in bio", &format!("f{i}")),
+                "ack",
+            )
+            .await;
+        assert_eq!(ack["status"], "delivered", "{ack}");
+        acks.push(ack);
+    }
+    let removed = watcher.next_of("message_removed").await;
+    assert_eq!(removed["messageId"], acks[2]["messageId"], "{removed}");
+    // A reaction: scoring credits both.
+    let reacted = watcher
+        .request(
+            json!({"action": "react", "room": "r1", "messageId": acks[0]["messageId"], "emoji": "🔥", "on": true}),
+            "reaction",
+        )
+        .await;
+    assert_eq!(reacted["count"], 1, "{reacted}");
+    assert!(
+        stack.devstack.drain(Duration::from_secs(30)).await,
+        "the pipeline settles"
+    );
+    let types: std::collections::BTreeSet<String> = stack
+        .devstack
+        .published()
+        .into_iter()
+        .map(|e| e.detail_type)
+        .collect();
+    for expected in [
+        "community.room.joined",
+        "community.message.sent",
+        "community.reaction.added",
+        "community.moderation.message_removed",
+    ] {
+        assert!(types.contains(expected), "{expected} not in {types:?}");
+    }
+    let score = watcher.request(json!({"action": "score"}), "score").await;
+    assert!(
+        score["score"].as_f64().unwrap_or(0.0) > 0.0,
+        "the reactor scored: {score}"
+    );
+    let report = stack.devstack.retention_pass().await.expect("retention");
+    assert_eq!(report.failed, 0, "{report:?}");
+}

@@ -13,8 +13,9 @@
 //!   configured secret.
 //! - The stream: the in-memory store reports its changes (the outbox), a pump
 //!   encodes them as the records DynamoDB's stream would carry and hands them to
-//!   `ingest` in batches; `POST /events` takes signed host events as the HTTP API
-//!   route does.
+//!   `ingest` in batches; on DynamoDB (`--dynamodb-endpoint`) the table's own
+//!   stream is polled instead (`streams`). `POST /events` takes signed host events
+//!   as the HTTP API route does.
 //! - Time: every handler reads the configured clock ([`DevstackConfig::clock`]), so
 //!   a test can hold a [`ManualClock`](sideline_ports::ManualClock) and move it; and
 //!   [`Devstack::drain`] waits until the stream, the bus and the moderation queue
@@ -54,6 +55,7 @@ use ws_message::MessageDeps;
 pub mod bus;
 mod gateway;
 mod management;
+mod streams;
 
 /// The allocator devstack's binary and its benchmarks use. Fan-out is allocation
 /// heavy (every SDK call builds its request afresh) and glibc's allocator was a
@@ -231,6 +233,13 @@ struct Pipeline {
     frames: AtomicUsize,
     /// Woken whenever a stage finishes some work.
     progress: Notify,
+    /// On DynamoDB: the stream's polling rounds so far, and how many in a row
+    /// found nothing (`drain` waits for quiet rounds, since pending records cannot
+    /// be counted before they are read).
+    rounds: AtomicUsize,
+    quiet_rounds: AtomicUsize,
+    /// The stream is DynamoDB's, polled (not the in-memory store's outbox).
+    polled: bool,
 }
 
 impl Pipeline {
@@ -331,15 +340,33 @@ impl Devstack {
         Self::start_with_outbox(config, store, Some(outbox)).await
     }
 
-    /// Starts with the DynamoDB store at `endpoint` (created if missing).
+    /// Starts with the DynamoDB store at `endpoint` (created if missing), reading
+    /// the table's stream into `ingest` as Lambda's event source mapping does.
     pub async fn start_with_dynamodb(
         config: DevstackConfig,
         endpoint: &str,
         table: &str,
     ) -> Result<Self, DevstackError> {
-        let store = DynamoStore::from_sdk(&sdk::local(endpoint), table);
+        let sdk = sdk::local(endpoint);
+        let store = DynamoStore::from_sdk(&sdk, table);
         store.ensure_table().await.map_err(DevstackError::Table)?;
-        Self::start(config, store).await
+        let arn = store
+            .client()
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .ok()
+            .and_then(|out| {
+                out.table()
+                    .and_then(|t| t.latest_stream_arn())
+                    .map(str::to_owned)
+            })
+            .ok_or_else(|| {
+                DevstackError::Table(BackendError::corrupt("the table has no stream"))
+            })?;
+        let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
+        Self::start_inner(config, store, None, Some((streams, arn))).await
     }
 
     /// Starts with any store (its changes reach the bus only if it streams them).
@@ -355,12 +382,24 @@ impl Devstack {
         store: S,
         outbox: Option<Outbox>,
     ) -> Result<Self, DevstackError> {
+        Self::start_inner(config, store, outbox, None).await
+    }
+
+    async fn start_inner<S: Store + 'static>(
+        config: DevstackConfig,
+        store: S,
+        outbox: Option<Outbox>,
+        stream: Option<(aws_sdk_dynamodbstreams::Client, String)>,
+    ) -> Result<Self, DevstackError> {
         let rules = bus::Rules::from_template(&config.template)?;
         let bus = Arc::new(
             bus::LocalBus::new(rules, config.events_out.as_deref(), config.clock.0.clone())
                 .map_err(DevstackError::EventsOut)?,
         );
-        let mut pipeline = Pipeline::default();
+        let mut pipeline = Pipeline {
+            polled: stream.is_some(),
+            ..Pipeline::default()
+        };
         if let Some(outbox) = &outbox {
             pipeline.stream = outbox.pending();
         }
@@ -417,6 +456,9 @@ impl Devstack {
         });
         if let Some(outbox) = outbox {
             tokio::spawn(pump_stream(outbox, app.clone()));
+        }
+        if let Some((streams, arn)) = stream {
+            tokio::spawn(streams::pump(app.clone(), streams, arn));
         }
         // The moderation queue's function runs here, on the same store.
         let (moderation_tx, moderation_rx) = mpsc::unbounded_channel();
@@ -502,16 +544,24 @@ impl Devstack {
     /// Gives up after `patience`, returning false.
     pub async fn drain(&self, patience: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + patience;
+        let started = self.pipeline.rounds.load(Ordering::SeqCst);
+        // On DynamoDB the stream's records are not known until read: quiet means
+        // two polling rounds begun since the call found nothing.
+        let quiet = || {
+            !self.pipeline.polled
+                || (self.pipeline.rounds.load(Ordering::SeqCst) >= started + 2
+                    && self.pipeline.quiet_rounds.load(Ordering::SeqCst) >= 2)
+        };
         loop {
             // Registered before the check, so progress between the two is not missed.
             let progress = self.pipeline.progress.notified();
             tokio::pin!(progress);
             progress.as_mut().enable();
-            if self.pipeline.in_flight() == 0 {
+            if self.pipeline.in_flight() == 0 && quiet() {
                 return true;
             }
             if tokio::time::timeout_at(deadline, progress).await.is_err() {
-                return self.pipeline.in_flight() == 0;
+                return self.pipeline.in_flight() == 0 && quiet();
             }
         }
     }
@@ -651,13 +701,23 @@ async fn pump_stream<S: Store + 'static>(mut outbox: Outbox, app: Arc<App<S>>) {
                 encode(change, sequence, at_ms.div_euclid(1000) as f64)
             })
             .collect();
-        let response =
-            ingest::handle_stream(StreamEvent { records }, &*app.bus, &app.ingest, &stamp).await;
-        for failure in response.batch_item_failures {
-            tracing::warn!(sequence = %failure.item_identifier, "stream record not ingested");
-        }
+        ingest_records(&app, records, &stamp).await;
         outbox.done(changes.len());
         app.pipeline.progress.notify_waiters();
+    }
+}
+
+/// Hands stream records to `ingest` as one batch. A record it fails back is
+/// logged: Lambda would retry it, devstack does not.
+async fn ingest_records<S: Store + 'static>(
+    app: &App<S>,
+    records: Vec<sideline_aws::stream::StreamRecord>,
+    stamp: &impl ingest::Stamp,
+) {
+    let response =
+        ingest::handle_stream(StreamEvent { records }, &*app.bus, &app.ingest, stamp).await;
+    for failure in response.batch_item_failures {
+        tracing::warn!(sequence = %failure.item_identifier, "stream record not ingested");
     }
 }
 
