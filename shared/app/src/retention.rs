@@ -81,7 +81,10 @@ pub enum RetentionPassError {
     Index(#[from] RetentionError),
 }
 
-/// One pass over every known tenant, within `budget`.
+/// One pass over every known tenant, within `budget`. Tenants are taken in id
+/// order starting after the one the last pass stopped at (wrapping round), so a
+/// budget that runs out before the end does not leave the same tenants behind
+/// every time.
 pub async fn retention_pass<S: Retention + TenantConfigs>(
     store: &S,
     settings: &TenantSettings,
@@ -89,36 +92,68 @@ pub async fn retention_pass<S: Retention + TenantConfigs>(
     budget: Budget,
 ) -> Result<RetentionReport, RetentionError> {
     let mut report = RetentionReport::default();
-    let mut after: Option<TenantId> = None;
-    'pages: loop {
-        let page = store.known_tenants(after.as_ref(), TENANT_PAGE).await?;
-        report.pages += 1;
-        let Some(last) = page.last() else { break };
-        after = Some(last.tenant.clone());
-        for known in &page {
-            if exhausted(&report, budget) {
-                report.more = true;
-                break 'pages;
+    let resume = store.retention_cursor().await?;
+    report.pages += 1;
+    // The last tenant this pass finished, to resume after next time.
+    let mut finished: Option<TenantId> = None;
+    // First the tenants after the cursor, then (wrapping) those up to it.
+    let mut legs = vec![(resume.clone(), None)];
+    if let Some(cursor) = &resume {
+        legs.push((None, Some(cursor.clone())));
+    }
+    'legs: for (from, until) in legs {
+        let mut after = from;
+        loop {
+            let page = store.known_tenants(after.as_ref(), TENANT_PAGE).await?;
+            report.pages += 1;
+            let Some(last) = page.last() else { break };
+            after = Some(last.tenant.clone());
+            for known in &page {
+                if until.as_ref().is_some_and(|u| known.tenant > *u) {
+                    break 'legs;
+                }
+                if exhausted(&report, budget) {
+                    report.more = true;
+                    break 'legs;
+                }
+                report.tenants += 1;
+                if let Err(err) = sweep_tenant(
+                    store,
+                    settings,
+                    &known.tenant,
+                    known.since_ms,
+                    now_ms,
+                    budget,
+                    &mut report,
+                )
+                .await
+                {
+                    error!(tenant = %known.tenant, error = %err, cause = ?std::error::Error::source(&err), "retention could not sweep a tenant; next pass tries again");
+                    report.tenant_failures += 1;
+                }
+                // A tenant the budget cut short is taken up first next time.
+                if report.more {
+                    break 'legs;
+                }
+                finished = Some(known.tenant.clone());
+                if exhausted(&report, budget) {
+                    report.more = true;
+                    break 'legs;
+                }
             }
-            report.tenants += 1;
-            if let Err(err) = sweep_tenant(
-                store,
-                settings,
-                &known.tenant,
-                known.since_ms,
-                now_ms,
-                budget,
-                &mut report,
-            )
-            .await
-            {
-                error!(tenant = %known.tenant, error = %err, cause = ?std::error::Error::source(&err), "retention could not sweep a tenant; next pass tries again");
-                report.tenant_failures += 1;
+            if page.len() < TENANT_PAGE {
+                break;
             }
         }
-        if page.len() < TENANT_PAGE {
-            break;
-        }
+    }
+    // A pass that went all the way round starts the next one from the first.
+    let cursor = if report.more {
+        finished.or(resume.clone())
+    } else {
+        None
+    };
+    if cursor != resume {
+        store.put_retention_cursor(cursor.as_ref()).await?;
     }
     info!(
         tenants = report.tenants,
@@ -225,6 +260,52 @@ mod tests {
             rooms: Default::default(),
         };
         store.put_connection(&record).await.expect("connect");
+    }
+
+    #[tokio::test]
+    async fn a_pass_that_runs_out_takes_the_next_tenants_first_next_time() {
+        let store = MemoryStore::new();
+        let settings = TenantSettings::default();
+        let tenants: Vec<TenantId> = ["a", "b", "c"]
+            .iter()
+            .map(|t| TenantId::parse(t).expect("tenant"))
+            .collect();
+        for tenant in &tenants {
+            for n in 0..30 {
+                connect(&store, tenant, n, T0).await;
+            }
+        }
+        let now = T0 + 3 * 3_600_000;
+        // One tenant's lapsed connections (60 items) fill a pass.
+        let budget = Budget {
+            items: 60,
+            pages: 1_000,
+        };
+        let mut order = Vec::new();
+        for _ in 0..3 {
+            let report = retention_pass(&store, &settings, now, budget)
+                .await
+                .expect("pass");
+            assert_eq!(report.removed_total(), 60, "{report:?}");
+            assert!(report.more);
+            let cursor = store.retention_cursor().await.expect("cursor");
+            order.push(cursor.map(|t| t.to_string()));
+        }
+        assert_eq!(
+            order,
+            vec![
+                Some("a".to_owned()),
+                Some("b".to_owned()),
+                Some("c".to_owned())
+            ],
+            "each pass takes up after the last"
+        );
+        let last = retention_pass(&store, &settings, now, budget)
+            .await
+            .expect("pass");
+        assert_eq!(last.removed_total(), 0);
+        assert!(!last.more);
+        assert_eq!(store.retention_cursor().await.expect("cursor"), None);
     }
 
     #[tokio::test]

@@ -79,6 +79,8 @@ struct Inner {
     /// Tenants known to hold data, and since when.
     tenants: BTreeMap<TenantId, i64>,
     retention_checkpoints: HashMap<TenantId, BTreeMap<Class, i64>>,
+    /// Where the last retention pass that ran out of budget stopped.
+    retention_cursor: Option<TenantId>,
     /// When each decided review item was decided.
     review_decided: HashMap<(TenantId, MessageId), i64>,
 }
@@ -1532,6 +1534,15 @@ impl Retention for MemoryStore {
             tenant: tenant.clone(),
             since_ms: *since,
         }))
+    }
+
+    async fn retention_cursor(&self) -> Result<Option<TenantId>, RetentionError> {
+        Ok(self.lock().retention_cursor.clone())
+    }
+
+    async fn put_retention_cursor(&self, after: Option<&TenantId>) -> Result<(), RetentionError> {
+        self.lock().retention_cursor = after.cloned();
+        Ok(())
     }
 
     async fn retention_checkpoint(

@@ -66,6 +66,17 @@ pub trait Retention: Send + Sync {
         tenant: &TenantId,
     ) -> impl Future<Output = Result<Option<KnownTenant>, RetentionError>> + Send;
 
+    /// The tenant the last pass that ran out of budget stopped after (`None`:
+    /// start from the first).
+    fn retention_cursor(
+        &self,
+    ) -> impl Future<Output = Result<Option<TenantId>, RetentionError>> + Send;
+
+    fn put_retention_cursor(
+        &self,
+        after: Option<&TenantId>,
+    ) -> impl Future<Output = Result<(), RetentionError>> + Send;
+
     /// Per class, the last quarter of the tenant's index swept whole.
     fn retention_checkpoint(
         &self,

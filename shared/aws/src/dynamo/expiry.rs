@@ -32,6 +32,8 @@ pub const EXPIRY_INDEX: &str = "expiry";
 
 /// The partition of the tenant list.
 const TENANTS_PK: &str = "TENANTS";
+/// Where the last pass stopped (sorts before every `T#…` listing).
+const CURSOR_SK: &str = "CURSOR";
 
 /// Largest page asked of the index.
 const PAGE: i32 = 500;
@@ -305,6 +307,28 @@ impl Retention for DynamoStore {
             tenant: a.tenant()?,
             since_ms: a.num("since")?,
         }))
+    }
+
+    async fn retention_cursor(&self) -> Result<Option<TenantId>, RetentionError> {
+        self.count_read();
+        let Some(item) = self.get(key(TENANTS_PK.to_owned(), CURSOR_SK)).await? else {
+            return Ok(None);
+        };
+        match Attrs(&item).opt_str("after") {
+            Some(raw) => Ok(Some(
+                TenantId::parse(raw).map_err(sideline_ports::BackendError::corrupt)?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_retention_cursor(&self, after: Option<&TenantId>) -> Result<(), RetentionError> {
+        let mut item = key(TENANTS_PK.to_owned(), CURSOR_SK);
+        item.insert("kind".into(), s("retention_cursor"));
+        if let Some(after) = after {
+            item.insert("after".into(), s(after.as_str()));
+        }
+        Ok(self.put(item).await?)
     }
 
     async fn retention_checkpoint(

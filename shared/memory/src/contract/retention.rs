@@ -314,6 +314,20 @@ pub async fn audit_reviews_and_live_items_go_by_their_own_times<S: Store>(store:
     let after = store.known_tenants(Some(&t), 10_000).await.expect("after");
     assert!(after.iter().all(|k| k.tenant > t));
 
+    let listed = store.known_tenants(None, 10_000).await.expect("tenants");
+    store.put_retention_cursor(Some(&t)).await.expect("cursor");
+    assert_eq!(
+        store.retention_cursor().await.expect("cursor"),
+        Some(t.clone())
+    );
+    // The cursor is kept beside the tenant list, not in it.
+    assert_eq!(
+        store.known_tenants(None, 10_000).await.expect("tenants"),
+        listed
+    );
+    store.put_retention_cursor(None).await.expect("cursor");
+    assert_eq!(store.retention_cursor().await.expect("cursor"), None);
+
     let mut checkpoint = BTreeMap::new();
     assert_eq!(
         store.retention_checkpoint(&t).await.expect("none yet"),
