@@ -10,7 +10,7 @@ use sideline_domain::moderation::{
     Report, ReportOutcome, ReviewFilter, ReviewItem, ReviewPage, ReviewStatus,
     REVIEW_DECIDED_TTL_SECS,
 };
-use sideline_ports::{ReviewError, ReviewQueue};
+use sideline_ports::{BackendError, ReviewError, ReviewQueue};
 
 use super::codec::{n, report_item, review_from, review_item, s, Attrs};
 use super::{
@@ -48,22 +48,39 @@ impl ReviewQueue for DynamoStore {
     }
 
     async fn put_review(&self, item: &ReviewItem) -> Result<(), ReviewError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(review_item(item)))
-            .condition_expression("attribute_not_exists(PK) OR #status = :pending")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":pending", s(ReviewStatus::Pending.as_str()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Already decided: the decision stands.
-            Err(err) if is_put_conditional_failure(&err) => Ok(()),
-            Err(err) => Err(unavailable(err).into()),
+        // A refresh never takes the reports count back: a writer that read the
+        // item before others' reports merges with what is stored and tries again.
+        let mut item = item.clone();
+        for _ in 0..5 {
+            let result = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(review_item(&item)))
+                .condition_expression(
+                    "attribute_not_exists(PK) OR (#status = :pending AND (attribute_not_exists(reports) OR reports <= :reports))",
+                )
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":pending", s(ReviewStatus::Pending.as_str()))
+                .expression_attribute_values(":reports", n(item.reports))
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(()),
+                Err(err) if is_put_conditional_failure(&err) => {
+                    match self.review_item(&item.tenant, &item.message_id).await? {
+                        // Already decided: the decision stands.
+                        Some(stored) if stored.status != ReviewStatus::Pending => return Ok(()),
+                        Some(stored) => {
+                            item = stored.refreshed(item.priority, &item.categories);
+                        }
+                        None => {}
+                    }
+                }
+                Err(err) => return Err(unavailable(err).into()),
+            }
         }
+        Err(BackendError::Unavailable("review item kept changing".into()).into())
     }
 
     async fn close_review(

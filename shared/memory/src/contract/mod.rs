@@ -143,6 +143,7 @@ pub async fn run_all<S: Store>(store: &S) {
     counters::slow_mode_spaces_messages_per_user(store).await;
     reviews::reports_count_distinct_users(store).await;
     reviews::review_queue_filters_pages_and_closes(store).await;
+    reviews::a_stale_refresh_keeps_the_reports_counted(store).await;
     registry::users_connections_and_profiles_follow_connect(store).await;
     recent::recent_messages_keep_the_latest(store).await;
     user_data::a_users_data_is_found_through_them(store).await;

@@ -164,3 +164,45 @@ pub async fn review_queue_filters_pages_and_closes<
     assert_eq!(done.items.len(), 1);
     assert_eq!(done.items[0].decided_by.as_deref(), Some("u_mod"));
 }
+
+/// A refresh that read the item before others' reports does not take the count
+/// back (the moderation function and `report` refresh the same item).
+pub async fn a_stale_refresh_keeps_the_reports_counted<S: ReviewQueue>(store: &S) {
+    let t = fresh_tenant("review-stale");
+    let item = ReviewItem {
+        tenant: t.clone(),
+        room: room("r"),
+        message_id: MessageId::at(NOW_MS),
+        author_id: UserId::derive(&t, "ada"),
+        text: "held text".into(),
+        status: ReviewStatus::Pending,
+        priority: Priority::Normal,
+        reason: "reported by 3".into(),
+        categories: vec!["reported".into()],
+        reports: 3,
+        due_at_ms: NOW_MS + 4 * 3_600_000,
+        created_at_ms: NOW_MS,
+        decided_by: None,
+    };
+    store.put_review(&item).await.expect("put");
+    let stale = ReviewItem {
+        reports: 1,
+        priority: Priority::High,
+        categories: vec!["toxicity".into()],
+        reason: "looked at again".into(),
+        ..item.clone()
+    };
+    store.put_review(&stale).await.expect("stale refresh");
+    let stored = store
+        .review_item(&t, &item.message_id)
+        .await
+        .expect("read")
+        .expect("queued");
+    assert_eq!(stored.reports, 3, "{stored:?}");
+    assert_eq!(
+        stored.priority,
+        Priority::High,
+        "the refresh's priority is kept"
+    );
+    assert!(stored.categories.contains(&"toxicity".to_owned()));
+}
