@@ -306,8 +306,16 @@ pub async fn handle<P: Ports>(request: ApiRequest, deps: &ApiDeps<P>) -> ApiResp
     response
 }
 
-/// Runs retention for one tenant now, within one invocation's budget (the
-/// schedule runs it for every tenant). 404 for a tenant that holds nothing.
+/// What one on-demand retention run may do: well within the HTTP API's 30 s
+/// (conditional deletes are one call each). `more` in the answer says to call
+/// again.
+const ON_DEMAND_BUDGET: Budget = Budget {
+    items: 500,
+    pages: 500,
+};
+
+/// Runs retention for one tenant now, within [`ON_DEMAND_BUDGET`] (the schedule
+/// runs it for every tenant). 404 for a tenant that holds nothing.
 async fn run_retention<P: Ports>(deps: &ApiDeps<P>, tenant: &TenantId, now_ms: i64) -> ApiResponse {
     let store = deps.ports.store();
     let known = match store.known_tenant(tenant).await {
@@ -325,7 +333,7 @@ async fn run_retention<P: Ports>(deps: &ApiDeps<P>, tenant: &TenantId, now_ms: i
         tenant,
         known.since_ms,
         now_ms,
-        Budget::default(),
+        ON_DEMAND_BUDGET,
         &mut report,
     )
     .await

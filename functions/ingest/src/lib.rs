@@ -136,12 +136,11 @@ impl<S: TenantConfigs, K: Clock> Stamp for Experiments<'_, S, K> {
     }
 
     async fn retention(&self, tenant: &TenantId) -> Result<RetentionConfig, ConfigStoreError> {
-        match self
-            .settings
-            .current(self.store, tenant, self.clock.now_ms())
-            .await
-        {
-            Ok(current) => Ok(current.config.retention.clone()),
+        // Read fresh, not from the minute-long cache: right after a tenant
+        // shortens a window, retention (run on demand) removes by the new one,
+        // and its removals must not read as users' by the old.
+        match self.store.tenant_config(tenant, None).await {
+            Ok(stored) => Ok(stored.map(|s| s.config.retention).unwrap_or_default()),
             // As above: an unreadable document is not retried; its removals are
             // judged by the default windows.
             Err(ConfigStoreError::Backend(BackendError::Corrupt(_))) => {

@@ -349,6 +349,13 @@ impl Devstack {
     ) -> Result<Self, DevstackError> {
         let sdk = sdk::local(endpoint);
         let store = DynamoStore::from_sdk(&sdk, table);
+        let existed = store
+            .client()
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .is_ok();
         store.ensure_table().await.map_err(DevstackError::Table)?;
         let arn = store
             .client()
@@ -366,7 +373,7 @@ impl Devstack {
                 DevstackError::Table(BackendError::corrupt("the table has no stream"))
             })?;
         let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
-        Self::start_inner(config, store, None, Some((streams, arn))).await
+        Self::start_inner(config, store, None, Some((streams, arn, !existed))).await
     }
 
     /// Starts with any store (its changes reach the bus only if it streams them).
@@ -389,7 +396,7 @@ impl Devstack {
         config: DevstackConfig,
         store: S,
         outbox: Option<Outbox>,
-        stream: Option<(aws_sdk_dynamodbstreams::Client, String)>,
+        stream: Option<(aws_sdk_dynamodbstreams::Client, String, bool)>,
     ) -> Result<Self, DevstackError> {
         let rules = bus::Rules::from_template(&config.template)?;
         let bus = Arc::new(
@@ -457,8 +464,8 @@ impl Devstack {
         if let Some(outbox) = outbox {
             tokio::spawn(pump_stream(outbox, app.clone()));
         }
-        if let Some((streams, arn)) = stream {
-            tokio::spawn(streams::pump(app.clone(), streams, arn));
+        if let Some((streams, arn, fresh)) = stream {
+            tokio::spawn(streams::pump(app.clone(), streams, arn, fresh));
         }
         // The moderation queue's function runs here, on the same store.
         let (moderation_tx, moderation_rx) = mpsc::unbounded_channel();

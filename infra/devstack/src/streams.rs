@@ -11,7 +11,7 @@ use std::time::Duration;
 use aws_sdk_dynamodbstreams::types::{AttributeValue as StreamValue, ShardIteratorType};
 use aws_sdk_dynamodbstreams::Client;
 use sideline_aws::stream::{AttrValue, StreamChange, StreamRecord};
-use sideline_ports::Store;
+use sideline_ports::{Clock, Store};
 
 use crate::App;
 
@@ -44,16 +44,16 @@ fn image(map: &HashMap<String, StreamValue>) -> HashMap<String, AttrValue> {
         .collect()
 }
 
-/// One SDK record in the shape Lambda delivers.
-fn record(r: &aws_sdk_dynamodbstreams::types::Record) -> Option<StreamRecord> {
+/// One SDK record in the shape Lambda delivers, stamped with devstack's clock
+/// (`at_s`) as the in-memory stream is, so a test that moves the clock sees the
+/// same record times either way (the record is read within moments of the write).
+fn record(r: &aws_sdk_dynamodbstreams::types::Record, at_s: f64) -> Option<StreamRecord> {
     let change = r.dynamodb()?;
     Some(StreamRecord {
         event_id: r.event_id().map(str::to_owned),
         event_name: r.event_name().map(|n| n.as_str().to_owned())?,
         dynamodb: StreamChange {
-            approximate_creation_date_time: change
-                .approximate_creation_date_time()
-                .map(|t| t.as_secs_f64()),
+            approximate_creation_date_time: Some(at_s),
             keys: change.keys.as_ref().map(image).unwrap_or_default(),
             new_image: change.new_image.as_ref().map(image),
             old_image: change.old_image.as_ref().map(image),
@@ -63,19 +63,38 @@ fn record(r: &aws_sdk_dynamodbstreams::types::Record) -> Option<StreamRecord> {
     })
 }
 
-/// Polls the stream at `arn` for ever: shards open when devstack starts are read
-/// from their latest record on, shards that open later from their first. Each
-/// round hands what it found to `ingest` in one batch, then counts itself (so
-/// `Devstack::drain` can wait for a round that found the pipeline quiet).
-pub(crate) async fn pump<S: Store + 'static>(app: Arc<App<S>>, streams: Client, arn: String) {
+/// Where a shard is read from next.
+enum Next {
+    /// An iterator to read with.
+    Iterator(String),
+    /// The iterator failed (expired, say): take a new one after the last record
+    /// read (from the first, if none was).
+    Renew(Option<String>),
+    /// A closed shard read to its end.
+    Done,
+}
+
+/// Polls the stream at `arn` for ever. On a table devstack created, every shard
+/// is read from its first record; on one that existed, the shards open at start
+/// are read from their latest (its history is not published again) and later
+/// ones from their first. Each round hands what it found to `ingest` in one
+/// batch, then counts itself (so `Devstack::drain` can wait for rounds that found
+/// the pipeline quiet; a round with a failed read is not quiet).
+pub(crate) async fn pump<S: Store + 'static>(
+    app: Arc<App<S>>,
+    streams: Client,
+    arn: String,
+    fresh_table: bool,
+) {
     let stamp = ingest::Experiments {
         store: &app.message.ports.store,
         settings: &app.message.settings,
         clock: &app.message.ports.clock,
     };
-    // Each shard's next iterator; `None` once a closed shard is read to its end.
-    let mut shards: HashMap<String, Option<String>> = HashMap::new();
-    let mut first_round = true;
+    let mut shards: HashMap<String, Next> = HashMap::new();
+    // The last sequence number read from each shard.
+    let mut last_read: HashMap<String, String> = HashMap::new();
+    let mut first_round = !fresh_table;
     let mut described_at: Option<tokio::time::Instant> = None;
     loop {
         if described_at.is_none_or(|at| at.elapsed() >= DESCRIBE_EVERY) {
@@ -88,58 +107,78 @@ pub(crate) async fn pump<S: Store + 'static>(app: Arc<App<S>>, streams: Client, 
                         .unwrap_or_default()
                     {
                         let Some(id) = shard.shard_id() else { continue };
-                        if shards.contains_key(id) {
-                            continue;
-                        }
-                        let from = if first_round {
-                            ShardIteratorType::Latest
-                        } else {
-                            ShardIteratorType::TrimHorizon
+                        let request = streams.get_shard_iterator().stream_arn(&arn).shard_id(id);
+                        let request = match shards.get(id) {
+                            Some(Next::Iterator(_) | Next::Done) => continue,
+                            Some(Next::Renew(Some(after))) => request
+                                .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                                .sequence_number(after),
+                            Some(Next::Renew(None)) => {
+                                request.shard_iterator_type(ShardIteratorType::TrimHorizon)
+                            }
+                            None if first_round => {
+                                request.shard_iterator_type(ShardIteratorType::Latest)
+                            }
+                            None => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
                         };
-                        match streams
-                            .get_shard_iterator()
-                            .stream_arn(&arn)
-                            .shard_id(id)
-                            .shard_iterator_type(from)
-                            .send()
-                            .await
-                        {
+                        match request.send().await {
                             Ok(it) => {
-                                shards
-                                    .insert(id.to_owned(), it.shard_iterator().map(str::to_owned));
+                                let next = match it.shard_iterator() {
+                                    Some(i) => Next::Iterator(i.to_owned()),
+                                    None => Next::Done,
+                                };
+                                shards.insert(id.to_owned(), next);
                             }
                             Err(err) => {
                                 tracing::warn!(error = %err, shard = id, "cannot read a stream shard")
                             }
                         }
                     }
+                    first_round = false;
                 }
                 Err(err) => tracing::warn!(error = %err, "cannot describe the table's stream"),
             }
-            first_round = false;
         }
         let mut records = Vec::new();
-        for next in shards.values_mut() {
-            let Some(iterator) = next.clone() else {
+        let mut failed = false;
+        let at_s = app.message.ports.clock.now_ms() as f64 / 1000.0;
+        for (id, next) in shards.iter_mut() {
+            let Next::Iterator(iterator) = next else {
                 continue;
             };
             match streams
                 .get_records()
-                .shard_iterator(iterator)
+                .shard_iterator(iterator.clone())
                 .limit(RECORDS_PER_CALL)
                 .send()
                 .await
             {
                 Ok(out) => {
-                    records.extend(out.records().iter().filter_map(record));
-                    *next = out.next_shard_iterator().map(str::to_owned);
+                    for r in out.records() {
+                        if let Some(seq) = r.dynamodb().and_then(|d| d.sequence_number()) {
+                            last_read.insert(id.clone(), seq.to_owned());
+                        }
+                        records.extend(record(r, at_s));
+                    }
+                    *next = match out.next_shard_iterator() {
+                        Some(i) => Next::Iterator(i.to_owned()),
+                        None => Next::Done,
+                    };
                 }
-                Err(err) => tracing::warn!(error = %err, "cannot read the table's stream"),
+                Err(err) => {
+                    tracing::warn!(error = %err, shard = %id, "cannot read the table's stream; renewing the iterator");
+                    *next = Next::Renew(last_read.get(id).cloned());
+                    failed = true;
+                    // Renewed at the next describe, at once.
+                    described_at = None;
+                }
             }
         }
         let found = records.len();
-        if found > 0 {
-            crate::ingest_records(&app, records, &stamp).await;
+        if found > 0 || failed {
+            if found > 0 {
+                crate::ingest_records(&app, records, &stamp).await;
+            }
             app.pipeline.quiet_rounds.store(0, Ordering::SeqCst);
         } else {
             app.pipeline.quiet_rounds.fetch_add(1, Ordering::SeqCst);

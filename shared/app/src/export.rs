@@ -37,7 +37,8 @@ fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
 }
 
 /// The export of `user` at `now_ms`; `None` when the store holds nothing of them
-/// (no profile, no score, nothing they made or that is about them).
+/// (no profile, no score, no sanction in force, nothing they made or that is
+/// about them).
 pub async fn export_user<S>(
     store: &S,
     tenant: &TenantId,
@@ -50,10 +51,10 @@ where
     let profile = store.user_profile(tenant, user).await?;
     let owned = store.owned_by(tenant, user).await?;
     let standing = store.user_score(tenant, user).await?;
-    if profile.is_none() && standing.is_none() && owned.is_empty() {
+    let sanctions = store.sanctions(tenant, user, now_ms).await?;
+    if profile.is_none() && standing.is_none() && owned.is_empty() && sanctions.is_empty() {
         return Ok(None);
     }
-    let sanctions = store.sanctions(tenant, user, now_ms).await?;
 
     let (mut messages, mut reactions, mut reports, mut decisions) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());

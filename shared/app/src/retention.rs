@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sideline_domain::ids::TenantId;
-use sideline_domain::retention::{quarter_of, Class, RetentionConfig};
+use sideline_domain::retention::{
+    day_of_quarter, quarter_of, Class, RetentionConfig, INDEX_SHARDS, QUARTERS_PER_DAY,
+};
 use sideline_ports::{ConfigStoreError, Retention, RetentionError, TenantConfigs};
 use tracing::{error, info};
 
@@ -84,7 +86,7 @@ pub enum RetentionPassError {
 /// One pass over every known tenant, within `budget`. Tenants are taken in id
 /// order starting after the one the last pass stopped at (wrapping round), so a
 /// budget that runs out before the end does not leave the same tenants behind
-/// every time.
+/// every time; each tenant gets at most one pass's budget per round.
 pub async fn retention_pass<S: Retention + TenantConfigs>(
     store: &S,
     settings: &TenantSettings,
@@ -94,7 +96,7 @@ pub async fn retention_pass<S: Retention + TenantConfigs>(
     let mut report = RetentionReport::default();
     let resume = store.retention_cursor().await?;
     report.pages += 1;
-    // The last tenant this pass finished, to resume after next time.
+    // The last tenant this pass swept, to resume after next time.
     let mut finished: Option<TenantId> = None;
     // First the tenants after the cursor, then (wrapping) those up to it.
     let mut legs = vec![(resume.clone(), None)];
@@ -131,12 +133,12 @@ pub async fn retention_pass<S: Retention + TenantConfigs>(
                     error!(tenant = %known.tenant, error = %err, cause = ?std::error::Error::source(&err), "retention could not sweep a tenant; next pass tries again");
                     report.tenant_failures += 1;
                 }
-                // A tenant the budget cut short is taken up first next time.
-                if report.more {
-                    break 'legs;
-                }
+                // The next pass starts after this tenant even if the budget cut
+                // it short (it resumes where it stopped at its next turn), so one
+                // tenant with more expiring than a pass can take does not hold up
+                // the others.
                 finished = Some(known.tenant.clone());
-                if exhausted(&report, budget) {
+                if report.more || exhausted(&report, budget) {
                     report.more = true;
                     break 'legs;
                 }
@@ -208,6 +210,18 @@ pub async fn sweep_tenant<S: Retention + TenantConfigs>(
             report.more = true;
             break;
         }
+        // A sweep reads a page per day and shard at least: the days it may take
+        // are bounded by the pages left; the rest waits for the next pass.
+        let pages_left = budget.pages.saturating_sub(report.pages);
+        let days = i64::try_from(pages_left / u64::from(INDEX_SHARDS))
+            .unwrap_or(i64::MAX)
+            .max(1);
+        let capped = last
+            .min((day_of_quarter(first).saturating_add(days)).saturating_mul(QUARTERS_PER_DAY) - 1);
+        if capped < last {
+            report.more = true;
+        }
+        let last = capped;
         let room = budget.items - report.removed_total() as usize;
         let swept = store.sweep(tenant, class, first..=last, room).await?;
         report.pages += swept.pages;

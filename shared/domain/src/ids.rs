@@ -3,7 +3,7 @@
 //! Every id that reaches storage keys is checked here: `#` is the storage key
 //! separator, so no id may contain it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::sync::Mutex;
 
@@ -214,7 +214,17 @@ impl DecisionId {
 
 /// The counters that order the ids made within each recent millisecond (a few,
 /// since tests and devstack make ids for several times at once).
-static V7: Mutex<BTreeMap<u64, u64>> = Mutex::new(BTreeMap::new());
+static V7: Mutex<Counters> = Mutex::new(Counters {
+    by_ms: BTreeMap::new(),
+    order: VecDeque::new(),
+});
+
+/// Each kept millisecond's last counter, and the order they were first used in
+/// (the least recently started goes first, whatever its time).
+struct Counters {
+    by_ms: BTreeMap<u64, u64>,
+    order: VecDeque<u64>,
+}
 
 /// Milliseconds whose counters are kept; the oldest goes first.
 const KEPT_MS: usize = 256;
@@ -234,7 +244,7 @@ pub fn v7_at(at_ms: i64) -> Uuid {
     let random = Uuid::new_v7(Timestamp::from_unix(NoContext, 0, 0)).into_bytes();
     let counter = {
         let mut counters = V7.lock().unwrap_or_else(|e| e.into_inner());
-        let counter = match counters.get(&ms) {
+        let counter = match counters.by_ms.get(&ms) {
             Some(last) => last.wrapping_add(1),
             None => {
                 let mut start = [0u8; 8];
@@ -242,9 +252,13 @@ pub fn v7_at(at_ms: i64) -> Uuid {
                 u64::from_be_bytes(start) & ((1 << (COUNTER_BITS - 1)) - 1)
             }
         };
-        counters.insert(ms, counter);
-        if counters.len() > KEPT_MS {
-            counters.pop_first();
+        if counters.by_ms.insert(ms, counter).is_none() {
+            counters.order.push_back(ms);
+            if counters.order.len() > KEPT_MS {
+                if let Some(oldest) = counters.order.pop_front() {
+                    counters.by_ms.remove(&oldest);
+                }
+            }
         }
         counter & ((1 << COUNTER_BITS) - 1)
     };

@@ -759,6 +759,11 @@ impl ReviewQueue for MemoryStore {
         let key = (item.tenant.clone(), item.message_id);
         match inner.reviews.get(&key) {
             Some(existing) if existing.status != ReviewStatus::Pending => {}
+            // A refresh never takes the reports count back.
+            Some(existing) if existing.reports > item.reports => {
+                let merged = existing.refreshed(item.priority, &item.categories);
+                inner.reviews.insert(key, merged);
+            }
             _ => {
                 inner.reviews.insert(key, item.clone());
             }
@@ -959,6 +964,7 @@ impl ScoreStore for MemoryStore {
         now_ms: i64,
     ) -> Result<Scored, ScoreError> {
         let mut inner = self.lock();
+        inner.tenants.entry(tenant.clone()).or_insert(now_ms);
         let lambda = config.scoring.decay_per_day;
         if !inner.scored.insert((tenant.clone(), event_id.to_owned())) {
             return Ok(Scored::Duplicate);
@@ -1364,32 +1370,31 @@ impl MemoryStore {
                     })));
                 }
             }
-            let reported: Vec<(TenantId, RoomId, MessageId)> = inner
-                .reports
-                .keys()
-                .filter(|(t, r, m)| t == tenant && *r == room && in_quarter(message_time(m, 0)))
-                .cloned()
+            // Each report by its own record, at its message's time (its own
+            // time for an id that carries none), as the table indexes it.
+            let reported: Vec<(TenantId, RoomId, MessageId, UserId)> = inner
+                .report_records
+                .iter()
+                .filter(|((t, r, m, _), report)| {
+                    t == tenant && *r == room && in_quarter(message_time(m, report.at_ms))
+                })
+                .map(|(k, _)| k.clone())
                 .collect();
             for key in reported {
-                while let Some(reporter) = inner
-                    .reports
-                    .get(&key)
-                    .and_then(|set| set.iter().next().cloned())
-                {
-                    if !tally.take("report") {
-                        return;
-                    }
-                    if let Some(set) = inner.reports.get_mut(&key) {
-                        set.remove(&reporter);
-                    }
-                    inner.report_records.remove(&(
-                        key.0.clone(),
-                        key.1.clone(),
-                        key.2,
-                        reporter.clone(),
-                    ));
+                if !tally.take("report") {
+                    return;
                 }
-                inner.reports.remove(&key);
+                let (t, r, m, reporter) = key.clone();
+                let counted = (t, r, m);
+                if let Some(set) = inner.reports.get_mut(&counted) {
+                    set.remove(&reporter);
+                    if set.is_empty() {
+                        inner.reports.remove(&counted);
+                    }
+                }
+                if let Some(report) = inner.report_records.remove(&key) {
+                    self.emit(Change::remove(Stored::Report(report)));
+                }
             }
         }
     }

@@ -81,9 +81,13 @@ struct Found {
     day: i64,
 }
 
-/// Whether an item of `class` can change where it is indexed.
+/// Whether the item at an expired entry's keys may since have been rewritten —
+/// a score that moved on, a membership refreshed, a review item queued again
+/// after the decided one was listed — so it is removed only on the condition
+/// that it is still indexed where it was found. Messages (unique ids) and
+/// decisions (written once) never are.
 fn moves(class: Class) -> bool {
-    matches!(class, Class::ReadModels | Class::Live)
+    matches!(class, Class::ReadModels | Class::Live | Class::Reviews)
 }
 
 fn checkpoint_key(tenant: &TenantId) -> Item {

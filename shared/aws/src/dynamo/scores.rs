@@ -359,6 +359,8 @@ impl ScoreStore for DynamoStore {
         config: &TenantConfig,
         now_ms: i64,
     ) -> Result<Scored, ScoreError> {
+        // A tenant seen only through host events is listed for retention here.
+        self.register_tenant(tenant, now_ms).await?;
         let mut mark = key(format!("T#{tenant}#SCORED#{event_id}"), "SCORED");
         mark.insert("kind".into(), s("scored"));
         let newest = contributions.iter().map(|c| c.at_ms).max().unwrap_or(0);

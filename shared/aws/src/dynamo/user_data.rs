@@ -11,10 +11,14 @@ use sideline_ports::{UserData, UserDataError};
 
 use super::codec::{owner_pk, s, stored_from, Attrs};
 use super::schema::OWNER_INDEX;
+use sideline_ports::BackendError;
+
 use super::{build_error, keys, unavailable, DynamoStore, Item};
 
 /// Largest batch `BatchGetItem` takes.
 const BATCH_GET_MAX: usize = 100;
+/// Calls per batch before keys DynamoDB keeps leaving unprocessed fail the read.
+const READ_ATTEMPTS: u32 = 8;
 
 impl UserData for DynamoStore {
     async fn owned_by(
@@ -57,7 +61,7 @@ impl UserData for DynamoStore {
                 .consistent_read(true)
                 .build()
                 .map_err(build_error)?;
-            for attempt in 0..8u32 {
+            for attempt in 0..READ_ATTEMPTS {
                 if attempt > 0 {
                     tokio::time::sleep(std::time::Duration::from_millis(25 << attempt.min(5)))
                         .await;
@@ -83,6 +87,13 @@ impl UserData for DynamoStore {
                     .and_then(|mut u| u.remove(&self.table))
                     .filter(|k| !k.keys().is_empty())
                 {
+                    Some(left) if attempt + 1 == READ_ATTEMPTS => {
+                        // Never answer with part of a user's data as if it were all.
+                        return Err(BackendError::Unavailable(
+                            format!("{} items left unread after retries", left.keys().len()).into(),
+                        )
+                        .into());
+                    }
                     Some(left) => wanted = left,
                     None => break,
                 }
