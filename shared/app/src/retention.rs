@@ -60,6 +60,10 @@ pub struct RetentionReport {
     pub moved: u64,
     /// Items whose removal failed; tried again by the next pass.
     pub failed: u64,
+    /// Items a legal hold keeps (they go once it is lifted), and tenants held
+    /// whole.
+    pub held: u64,
+    pub held_tenants: u64,
     /// Index pages read.
     pub pages: u64,
     /// Tenants whose settings or checkpoint could not be read; tried next pass.
@@ -191,6 +195,12 @@ pub async fn sweep_tenant<S: Retention + TenantConfigs>(
         .config
         .retention
         .clone();
+    if windows.legal_hold.tenant {
+        // Nothing of a tenant on hold goes; its checkpoint stays where it was, so
+        // the sweep takes up from there once the hold is lifted.
+        report.held_tenants += 1;
+        return Ok(());
+    }
     let before = store.retention_checkpoint(tenant).await?;
     report.pages += 1;
     let mut checkpoint = before.clone();
@@ -232,7 +242,10 @@ pub async fn sweep_tenant<S: Retention + TenantConfigs>(
         }
         let last = capped;
         let room = budget.items - report.removed_total() as usize;
-        let swept = store.sweep(tenant, class, first..=last, room).await?;
+        let swept = store
+            .sweep(tenant, class, first..=last, room, &windows.legal_hold)
+            .await?;
+        report.held += swept.held;
         report.pages += swept.pages;
         report.moved += swept.moved;
         report.failed += swept.failed;
@@ -347,6 +360,39 @@ mod tests {
             Some(&10),
             "the lapsed connections had their turn: {removed:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_tenant_on_legal_hold_keeps_everything_until_it_is_lifted() {
+        use sideline_domain::tenant::TenantConfig;
+        use sideline_ports::TenantConfigs;
+
+        let store = MemoryStore::new();
+        let tenant = TenantId::parse("held").expect("tenant");
+        for n in 0..5 {
+            connect(&store, &tenant, n, T0).await;
+        }
+        let mut config = TenantConfig::default();
+        config.retention.legal_hold.tenant = true;
+        store
+            .put_tenant_config(&tenant, 0, &config, T0)
+            .await
+            .expect("hold");
+        let now = T0 + 3 * 3_600_000;
+        let held = retention_pass(&store, &TenantSettings::default(), now, Budget::default())
+            .await
+            .expect("pass");
+        assert_eq!(held.removed_total(), 0, "{held:?}");
+        assert_eq!(held.held_tenants, 1);
+        config.retention.legal_hold.tenant = false;
+        store
+            .put_tenant_config(&tenant, 1, &config, now)
+            .await
+            .expect("lift");
+        let lifted = retention_pass(&store, &TenantSettings::default(), now, Budget::default())
+            .await
+            .expect("pass");
+        assert_eq!(lifted.removed.get("connection"), Some(&5), "{lifted:?}");
     }
 
     #[tokio::test]

@@ -11,7 +11,11 @@
 //! most one quarter plus the schedule's interval after its window ends, and a
 //! tenant's changed window applies to what it already holds.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
+
+use crate::ids::{RoomId, UserId};
 
 /// The index's granularity: a quarter of an hour.
 pub const QUARTER_MS: i64 = 15 * 60 * 1000;
@@ -77,6 +81,39 @@ pub struct RetentionConfig {
     pub review_days: u32,
     /// The moderation decision record; at least `messagesDays`.
     pub audit_days: u32,
+    /// What retention must keep whatever its age (litigation, an inquiry).
+    pub legal_hold: LegalHold,
+}
+
+/// A legal hold: the whole tenant, or the items of some rooms or users, kept
+/// past their windows until it is lifted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct LegalHold {
+    /// Nothing of the tenant is removed.
+    pub tenant: bool,
+    /// Room ids whose items (messages, reactions, reports, memberships,
+    /// decisions and review items in them) are kept.
+    pub rooms: BTreeSet<String>,
+    /// Canonical user ids (`u_…`) whose items are kept: what they made, what is
+    /// about them, their scores and profile.
+    pub users: BTreeSet<String>,
+}
+
+/// Most rooms and most users one hold may name.
+pub const MAX_HELD: usize = 100;
+
+impl LegalHold {
+    /// Whether an item of `room` naming `users` is held.
+    pub fn holds<'a>(&self, room: Option<&str>, mut users: impl Iterator<Item = &'a str>) -> bool {
+        self.tenant
+            || room.is_some_and(|r| self.rooms.contains(r))
+            || users.any(|u| self.users.contains(u))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.tenant && self.rooms.is_empty() && self.users.is_empty()
+    }
 }
 
 impl Default for RetentionConfig {
@@ -86,6 +123,7 @@ impl Default for RetentionConfig {
             read_models_days: 365,
             review_days: 30,
             audit_days: 400,
+            legal_hold: LegalHold::default(),
         }
     }
 }
@@ -111,6 +149,25 @@ impl RetentionConfig {
                     format!("must be between 1 and {max} days, got {days}"),
                 ));
             }
+        }
+        let hold = &self.legal_hold;
+        if hold.rooms.len() > MAX_HELD || hold.users.len() > MAX_HELD {
+            return Some((
+                "retention.legalHold",
+                format!("at most {MAX_HELD} rooms and {MAX_HELD} users"),
+            ));
+        }
+        if let Some(bad) = hold.rooms.iter().find(|r| RoomId::parse(r).is_err()) {
+            return Some((
+                "retention.legalHold.rooms",
+                format!("`{bad:.40}` is not a room id"),
+            ));
+        }
+        if let Some(bad) = hold.users.iter().find(|u| UserId::parse(u).is_err()) {
+            return Some((
+                "retention.legalHold.users",
+                format!("`{bad:.40}` is not a canonical user id (`u_` and 32 hex digits)"),
+            ));
         }
         if self.audit_days < self.messages_days {
             return Some((
@@ -217,6 +274,31 @@ mod tests {
             short_audit.problem().map(|p| p.0),
             Some("retention.auditDays")
         );
+        let mut bad_room = RetentionConfig::default();
+        bad_room.legal_hold.rooms.insert("a#b".into());
+        assert_eq!(
+            bad_room.problem().map(|p| p.0),
+            Some("retention.legalHold.rooms")
+        );
+        let mut bad_user = RetentionConfig::default();
+        bad_user.legal_hold.users.insert("ada".into());
+        assert_eq!(
+            bad_user.problem().map(|p| p.0),
+            Some("retention.legalHold.users")
+        );
+        let mut held = RetentionConfig::default();
+        held.legal_hold.rooms.insert("match:1".into());
+        held.legal_hold
+            .users
+            .insert("u_0123456789abcdef0123456789abcdef".into());
+        assert_eq!(held.problem(), None);
+        let hold = &held.legal_hold;
+        assert!(hold.holds(Some("match:1"), std::iter::empty()));
+        assert!(hold.holds(None, ["u_0123456789abcdef0123456789abcdef"].into_iter()));
+        assert!(!hold.holds(
+            Some("match:2"),
+            ["u_ffffffffffffffffffffffffffffffff"].into_iter()
+        ));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use sideline_domain::moderation::{
     ReviewStatus, Sanction, SanctionKind, Scope, UserProfile, UserStanding,
 };
 use sideline_domain::outbox::{Change, Stored};
-use sideline_domain::retention::{day_of_quarter, quarter_of, Class, QUARTERS_PER_DAY};
+use sideline_domain::retention::{day_of_quarter, quarter_of, Class, LegalHold, QUARTERS_PER_DAY};
 use sideline_domain::room::{RoomInfo, RoomMode};
 use sideline_domain::scoring::{
     board_key, standings_after, Bucket, BucketKey, Contribution, Decayed, Standing, TierChange,
@@ -1296,9 +1296,21 @@ impl TenantConfigs for MemoryStore {
 struct Tally {
     swept: Swept,
     limit: usize,
+    hold: LegalHold,
 }
 
 impl Tally {
+    /// Whether the hold keeps an item of `room` naming `users` (counted).
+    fn keeps(&mut self, room: Option<&RoomId>, users: &[&UserId]) -> bool {
+        let held = self
+            .hold
+            .holds(room.map(RoomId::as_str), users.iter().map(|u| u.as_str()));
+        if held {
+            self.swept.held += 1;
+        }
+        held
+    }
+
     /// Counts one removal of `kind`; false once the limit is reached (the item
     /// must then be left).
     fn take(&mut self, kind: &str) -> bool {
@@ -1338,6 +1350,10 @@ impl MemoryStore {
                 .map(|m| m.id)
                 .collect();
             for id in expired {
+                let author = state.messages.get(&id).map(|m| m.author.id.clone());
+                if tally.keeps(Some(&room), &author.iter().collect::<Vec<_>>()) {
+                    continue;
+                }
                 if !tally.take("message") {
                     return;
                 }
@@ -1353,6 +1369,9 @@ impl MemoryStore {
                 .map(|(k, _)| k.clone())
                 .collect();
             for key in reactions {
+                if tally.keeps(Some(&room), &[&key.2]) {
+                    continue;
+                }
                 if !tally.take("reaction") {
                     return;
                 }
@@ -1381,6 +1400,12 @@ impl MemoryStore {
                 .map(|(k, _)| k.clone())
                 .collect();
             for key in reported {
+                let author = inner.report_records.get(&key).map(|r| r.author.clone());
+                let mut users = vec![&key.3];
+                users.extend(author.iter());
+                if tally.keeps(Some(&room), &users) {
+                    continue;
+                }
                 if !tally.take("report") {
                     return;
                 }
@@ -1413,6 +1438,9 @@ impl MemoryStore {
             .map(|((_, u), _)| u.clone())
             .collect();
         for user in users {
+            if tally.keeps(None, &[&user]) {
+                continue;
+            }
             if !tally.take("score") {
                 return;
             }
@@ -1441,6 +1469,9 @@ impl MemoryStore {
             })
             .collect();
         for (board, user) in room_entries {
+            if tally.keeps(None, &[&user]) {
+                continue;
+            }
             if !tally.take("room_score") {
                 return;
             }
@@ -1455,6 +1486,9 @@ impl MemoryStore {
             .map(|((_, u), _)| u.clone())
             .collect();
         for user in profiles {
+            if tally.keeps(None, &[&user]) {
+                continue;
+            }
             if !tally.take("user") {
                 return;
             }
@@ -1478,6 +1512,17 @@ impl MemoryStore {
             .map(|((_, id), _)| id.clone())
             .collect();
         for id in connections {
+            let user = inner
+                .connections
+                .get(&(tenant.clone(), id.clone()))
+                .map(|c| c.user.clone());
+            if let Some(user) = &user {
+                // The connection and the user's entry for it.
+                if tally.keeps(None, &[user]) {
+                    tally.swept.held += 1;
+                    continue;
+                }
+            }
             // The connection and the user's entry for it: two items, taken together.
             if tally.swept.removed_total() as usize + 2 > tally.limit {
                 tally.swept.more = true;
@@ -1504,6 +1549,10 @@ impl MemoryStore {
                 .map(|(id, _)| id.clone())
                 .collect();
             for id in members {
+                let user = state.members.get(&id).map(|m| m.user.clone());
+                if tally.keeps(Some(&room), &user.iter().collect::<Vec<_>>()) {
+                    continue;
+                }
                 if !tally.take("member") {
                     return;
                 }
@@ -1579,12 +1628,16 @@ impl Retention for MemoryStore {
         class: Class,
         quarters: std::ops::RangeInclusive<i64>,
         limit: usize,
+        hold: &LegalHold,
     ) -> Result<Swept, RetentionError> {
         let mut inner = self.lock();
         let mut tally = Tally {
             swept: Swept::default(),
             limit,
+            hold: hold.clone(),
         };
+        // Once a day keeps a held item, later days are swept but not done.
+        let mut kept_back = false;
         let (first, last) = (*quarters.start(), *quarters.end());
         // Day by day, as the index is kept: a sweep cut short leaves whole days
         // behind it.
@@ -1592,6 +1645,7 @@ impl Retention for MemoryStore {
             let quarters =
                 first.max(day * QUARTERS_PER_DAY)..=last.min((day + 1) * QUARTERS_PER_DAY - 1);
             tally.swept.pages += 1;
+            let held_before = tally.swept.held;
             match class {
                 Class::Messages => self.sweep_messages(&mut inner, tenant, &quarters, &mut tally),
                 Class::ReadModels => {
@@ -1606,6 +1660,12 @@ impl Retention for MemoryStore {
                         .map(|((_, m), _)| *m)
                         .collect();
                     for message in decided {
+                        let item = inner.reviews.get(&(tenant.clone(), message)).cloned();
+                        if let Some(item) = &item {
+                            if tally.keeps(Some(&item.room), &[&item.author_id]) {
+                                continue;
+                            }
+                        }
                         if !tally.take("review") {
                             break;
                         }
@@ -1623,6 +1683,14 @@ impl Retention for MemoryStore {
                         .map(|(k, _)| k.clone())
                         .collect();
                     for key in decisions {
+                        let (room, subject) = inner
+                            .decisions
+                            .get(&key)
+                            .map(|d| (d.room.clone(), d.subject.clone()))
+                            .unwrap_or_default();
+                        if tally.keeps(room.as_ref(), &subject.iter().collect::<Vec<_>>()) {
+                            continue;
+                        }
                         if !tally.take("moderation") {
                             break;
                         }
@@ -1635,7 +1703,10 @@ impl Retention for MemoryStore {
             if tally.swept.more {
                 break;
             }
-            tally.swept.through = Some(*quarters.end());
+            kept_back |= tally.swept.held > held_before;
+            if !kept_back {
+                tally.swept.through = Some(*quarters.end());
+            }
         }
         Ok(tally.swept)
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use sideline_domain::ids::TenantId;
-use sideline_domain::retention::Class;
+use sideline_domain::retention::{Class, LegalHold};
 
 use crate::BackendError;
 
@@ -33,6 +33,9 @@ pub struct Swept {
     pub moved: u64,
     /// Items whose removal failed; they stay indexed and are tried again.
     pub failed: u64,
+    /// Items a legal hold keeps: left in the index, their days not done, so they
+    /// go once the hold is lifted.
+    pub held: u64,
     /// The quarters hold more than the limit let this sweep take.
     pub more: bool,
     /// Index pages read (each one `Query` call).
@@ -92,12 +95,14 @@ pub trait Retention: Send + Sync {
     /// Removes up to `limit` of the items of `class` indexed in the quarters
     /// `quarters` (both ends included). An item that changed since it was indexed
     /// there (a mutable read model, a refreshed membership) is left to its new
-    /// quarter. Removals reach the stream as any removal does.
+    /// quarter, and an item `hold` keeps is left. Removals reach the stream as any
+    /// removal does.
     fn sweep(
         &self,
         tenant: &TenantId,
         class: Class,
         quarters: std::ops::RangeInclusive<i64>,
         limit: usize,
+        hold: &LegalHold,
     ) -> impl Future<Output = Result<Swept, RetentionError>> + Send;
 }

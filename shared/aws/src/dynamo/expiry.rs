@@ -18,7 +18,7 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 use sideline_domain::ids::TenantId;
 use sideline_domain::retention::{
-    day_of_quarter, quarter_of, shard_of, Class, INDEX_SHARDS, QUARTERS_PER_DAY,
+    day_of_quarter, quarter_of, shard_of, Class, LegalHold, INDEX_SHARDS, QUARTERS_PER_DAY,
 };
 use sideline_ports::{KnownTenant, Retention, RetentionError, Swept};
 
@@ -26,7 +26,8 @@ use super::codec::{n, s, Attrs};
 use super::keys::key;
 use super::{build_error, unavailable, DynamoStore, Item, BATCH_WRITE_MAX};
 
-/// The sparse index of items retention removes (`xpPk`, `xpSk`; keys and `kind`
+/// The sparse index of items retention removes (`xpPk`, `xpSk`; keys, `kind` and
+/// what a legal hold is judged by — `room`, `userId`, `authorId`, `subjectId` —
 /// projected).
 pub const EXPIRY_INDEX: &str = "expiry";
 
@@ -79,6 +80,24 @@ struct Found {
     pk: String,
     sk: AttributeValue,
     day: i64,
+}
+
+/// Whether a legal hold keeps an index entry: by the room it is in, or a user it
+/// names (its `userId`, `authorId` or `subjectId`, or the user partition it is in).
+fn is_held(entry: &Item, hold: &LegalHold) -> bool {
+    if hold.is_empty() {
+        return false;
+    }
+    let a = Attrs(entry);
+    let partition_user = a
+        .opt_str("PK")
+        .and_then(|pk| pk.split_once("#U#").or_else(|| pk.split_once("#S#")))
+        .map(|(_, user)| user);
+    let users = ["userId", "authorId", "subjectId"]
+        .into_iter()
+        .filter_map(|name| a.opt_str(name))
+        .chain(partition_user);
+    hold.holds(a.opt_str("room"), users)
 }
 
 /// Whether the item at an expired entry's keys may since have been rewritten —
@@ -372,8 +391,12 @@ impl Retention for DynamoStore {
         class: Class,
         quarters: std::ops::RangeInclusive<i64>,
         limit: usize,
+        hold: &LegalHold,
     ) -> Result<Swept, RetentionError> {
         let mut swept = Swept::default();
+        // Days with an item a hold keeps are not done: the item goes once the hold
+        // is lifted.
+        let mut held_days = BTreeSet::new();
         let mut found: Vec<Found> = Vec::new();
         let (first, last) = (*quarters.start(), *quarters.end());
         // Days whose every shard was read to its end.
@@ -408,6 +431,11 @@ impl Retention for DynamoStore {
                     self.retention_items
                         .fetch_add(items.len() as u64, Ordering::Relaxed);
                     for item in items {
+                        if is_held(&item, hold) {
+                            swept.held += 1;
+                            held_days.insert(day);
+                            continue;
+                        }
                         let kind = Attrs(&item).opt_str("kind").unwrap_or("item").to_owned();
                         let sk = item.get("xpSk").cloned().unwrap_or_else(|| n(0));
                         let keys: Item = item
@@ -430,7 +458,7 @@ impl Retention for DynamoStore {
             }
             read_whole = Some(day);
         }
-        let mut failed_days = BTreeSet::new();
+        let mut failed_days = held_days;
         if moves(class) {
             self.remove_if_unmoved(&found, &mut swept, &mut failed_days)
                 .await;

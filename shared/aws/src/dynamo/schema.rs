@@ -151,7 +151,11 @@ impl DynamoStore {
                     .projection(
                         Projection::builder()
                             .projection_type(ProjectionType::Include)
-                            .non_key_attributes("kind")
+                            .set_non_key_attributes(Some(
+                                ["kind", "room", "userId", "authorId", "subjectId"]
+                                    .map(str::to_owned)
+                                    .to_vec(),
+                            ))
                             .build(),
                     )
                     .build()

@@ -2,7 +2,7 @@
 //! removes exactly the items whose reference time falls in it, within its limit,
 //! and nothing of other quarters, classes or tenants.
 
-use sideline_domain::retention::{quarter_of, Class};
+use sideline_domain::retention::{quarter_of, Class, LegalHold};
 use sideline_domain::scoring::{contributions, Activity, Parent};
 use sideline_domain::tenant::TenantConfig;
 use sideline_ports::{Board, Swept};
@@ -74,7 +74,7 @@ pub async fn messages_go_by_quarter_with_their_reactions_and_reports<S: Store>(s
 
     let q = quarter_of(NOW_MS);
     let swept = store
-        .sweep(&t, Class::Messages, one(q), 100)
+        .sweep(&t, Class::Messages, one(q), 100, &LegalHold::default())
         .await
         .expect("sweep");
     assert_eq!(
@@ -93,7 +93,7 @@ pub async fn messages_go_by_quarter_with_their_reactions_and_reports<S: Store>(s
     );
     // Swept again: nothing left to take.
     let again = store
-        .sweep(&t, Class::Messages, one(q), 100)
+        .sweep(&t, Class::Messages, one(q), 100, &LegalHold::default())
         .await
         .expect("again");
     assert_eq!(again.removed_total(), 0);
@@ -114,14 +114,26 @@ pub async fn messages_go_by_quarter_with_their_reactions_and_reports<S: Store>(s
         store.put_message(&m).await.expect("put");
     }
     let first = store
-        .sweep(&t, Class::Messages, one(quarter_of(base)), 2)
+        .sweep(
+            &t,
+            Class::Messages,
+            one(quarter_of(base)),
+            2,
+            &LegalHold::default(),
+        )
         .await
         .expect("first");
     assert_eq!(first.removed_total(), 2);
     assert!(first.more, "one is left for the next sweep");
     assert_eq!(first.through, None, "its only day is not done");
     let second = store
-        .sweep(&t, Class::Messages, one(quarter_of(base)), 2)
+        .sweep(
+            &t,
+            Class::Messages,
+            one(quarter_of(base)),
+            2,
+            &LegalHold::default(),
+        )
         .await
         .expect("second");
     assert_eq!(second.removed_total(), 1);
@@ -145,6 +157,7 @@ pub async fn messages_go_by_quarter_with_their_reactions_and_reports<S: Store>(s
             Class::Messages,
             quarter_of(far)..=quarter_of(far + 2 * day + 2000),
             100,
+            &LegalHold::default(),
         )
         .await
         .expect("range");
@@ -169,7 +182,7 @@ pub async fn messages_go_by_quarter_with_their_reactions_and_reports<S: Store>(s
     }
     let range = quarter_of(later)..=quarter_of(later + 3 * day);
     let cut = store
-        .sweep(&t, Class::Messages, range.clone(), 2)
+        .sweep(&t, Class::Messages, range.clone(), 2, &LegalHold::default())
         .await
         .expect("cut short");
     assert_eq!(cut.removed_total(), 2);
@@ -177,7 +190,7 @@ pub async fn messages_go_by_quarter_with_their_reactions_and_reports<S: Store>(s
     let end_of_first_day = (quarter_of(later) / 96 + 1) * 96 - 1;
     assert_eq!(cut.through, Some(end_of_first_day));
     let rest = store
-        .sweep(&t, Class::Messages, range, 2)
+        .sweep(&t, Class::Messages, range, 2, &LegalHold::default())
         .await
         .expect("rest");
     assert_eq!(rest.removed_total(), 1);
@@ -196,12 +209,24 @@ pub async fn audit_reviews_and_live_items_go_by_their_own_times<S: Store>(store:
     let theirs = Decision::automatic(&other, DecisionKind::MessageBlocked, Stage::Inline, NOW_MS);
     store.record_decision(&theirs).await.expect("decision");
     let swept = store
-        .sweep(&t, Class::Audit, one(quarter_of(NOW_MS)), 100)
+        .sweep(
+            &t,
+            Class::Audit,
+            one(quarter_of(NOW_MS)),
+            100,
+            &LegalHold::default(),
+        )
         .await
         .expect("audit");
     assert_eq!(kinds(&swept), vec![("moderation", 1)]);
     let theirs_swept = store
-        .sweep(&other, Class::Audit, one(quarter_of(NOW_MS)), 100)
+        .sweep(
+            &other,
+            Class::Audit,
+            one(quarter_of(NOW_MS)),
+            100,
+            &LegalHold::default(),
+        )
         .await
         .expect("other tenant's audit");
     assert_eq!(
@@ -237,12 +262,24 @@ pub async fn audit_reviews_and_live_items_go_by_their_own_times<S: Store>(store:
         .await
         .expect("close"));
     let early = store
-        .sweep(&t, Class::Reviews, one(quarter_of(NOW_MS)), 100)
+        .sweep(
+            &t,
+            Class::Reviews,
+            one(quarter_of(NOW_MS)),
+            100,
+            &LegalHold::default(),
+        )
         .await
         .expect("by creation");
     assert_eq!(early.removed_total(), 0, "reviews go by their decision");
     let swept = store
-        .sweep(&t, Class::Reviews, one(quarter_of(decided_at)), 100)
+        .sweep(
+            &t,
+            Class::Reviews,
+            one(quarter_of(decided_at)),
+            100,
+            &LegalHold::default(),
+        )
         .await
         .expect("reviews");
     assert_eq!(kinds(&swept), vec![("review", 1)]);
@@ -274,7 +311,7 @@ pub async fn audit_reviews_and_live_items_go_by_their_own_times<S: Store>(store:
         .expect("rejoin");
     let expiry = quarter_of(ada.expires_at_s * 1000);
     let swept = store
-        .sweep(&t, Class::Live, one(expiry), 100)
+        .sweep(&t, Class::Live, one(expiry), 100, &LegalHold::default())
         .await
         .expect("live");
     assert_eq!(
@@ -381,7 +418,13 @@ pub async fn read_models_go_from_their_last_change<S: Store>(store: &S) {
         .await
         .expect("score");
     let swept = store
-        .sweep(&t, Class::ReadModels, one(quarter_of(NOW_MS)), 100)
+        .sweep(
+            &t,
+            Class::ReadModels,
+            one(quarter_of(NOW_MS)),
+            100,
+            &LegalHold::default(),
+        )
         .await
         .expect("models");
     assert_eq!(kinds(&swept), vec![("room_score", 1), ("score", 1)]);
@@ -408,9 +451,53 @@ pub async fn read_models_go_from_their_last_change<S: Store>(store: &S) {
     );
 }
 
+/// A legal hold keeps what it names — a room's items, a user's — past their
+/// windows; the day is not done, so they go once the hold is lifted.
+pub async fn a_legal_hold_keeps_what_it_names<S: Store>(store: &S) {
+    let t = fresh_tenant("retain-hold");
+    let held_room = room("held-room");
+    let free_room = room("free-room");
+    let ada = connection(&t, "ada-1", "ada");
+    let bob = connection(&t, "bob-1", "bob");
+    store.put_connection(&ada).await.expect("ada");
+    store.put_connection(&bob).await.expect("bob");
+    for (i, (r, who)) in [(&held_room, &ada), (&free_room, &ada), (&free_room, &bob)]
+        .into_iter()
+        .enumerate()
+    {
+        let m = at(
+            message(&t, r, who, &format!("h{i}"), "kept or not"),
+            NOW_MS + i as i64,
+        );
+        store.put_message(&m).await.expect("put");
+    }
+    let mut hold = LegalHold::default();
+    hold.rooms.insert(held_room.as_str().to_owned());
+    hold.users.insert(bob.user.as_str().to_owned());
+    let q = one(quarter_of(NOW_MS));
+    let swept = store
+        .sweep(&t, Class::Messages, q.clone(), 100, &hold)
+        .await
+        .expect("held sweep");
+    assert_eq!(
+        kinds(&swept),
+        vec![("message", 1)],
+        "only Ada's in the free room"
+    );
+    assert_eq!(swept.held, 2);
+    assert_eq!(swept.through, None, "a day with held items is not done");
+    let lifted = store
+        .sweep(&t, Class::Messages, q, 100, &LegalHold::default())
+        .await
+        .expect("lifted");
+    assert_eq!(kinds(&lifted), vec![("message", 2)]);
+    assert_eq!(lifted.held, 0);
+}
+
 /// Runs every retention check.
 pub async fn run_all<S: Store>(store: &S) {
     messages_go_by_quarter_with_their_reactions_and_reports(store).await;
     audit_reviews_and_live_items_go_by_their_own_times(store).await;
     read_models_go_from_their_last_change(store).await;
+    a_legal_hold_keeps_what_it_names(store).await;
 }
