@@ -5,10 +5,6 @@
 //! table holds. Export: everything seeded about a user, in one document that
 //! validates against `docs/user-export.schema.json`.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use devstack::SharedClock;
 use serde_json::{json, Value};
 use sideline_app::retention::{retention_pass, Budget};
 use sideline_app::standing::TenantSettings;
@@ -19,8 +15,8 @@ use sideline_domain::identity::Role;
 use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
 use sideline_domain::message::{Author, ClientMsgId, MessageId, MessageText, StoredMessage};
 use sideline_domain::scoring::Tier;
-use sideline_ports::{Clock, ConnectionRegistry, ManualClock, MessageStore};
-use sideline_tests::{api_call, fresh_table, moto_endpoint, send, Client, Stack, SECRET};
+use sideline_ports::{ConnectionRegistry, MessageStore};
+use sideline_tests::{fresh_table, moto_endpoint, send, Client, ClockedStack};
 
 const T0: i64 = 1_800_000_000_000;
 const MINUTE: i64 = 60_000;
@@ -32,64 +28,28 @@ async fn acked(client: &mut Client, frame: Value) -> Value {
     ack
 }
 
-struct Run {
-    stack: Stack,
-    clock: Arc<ManualClock>,
+/// Devstack on a manual clock at `T0`, with no pass on a timer (the tests run
+/// them).
+async fn start() -> ClockedStack {
+    ClockedStack::start_with(T0, |c| {
+        c.retention_every = None;
+        c.demotion_pass_every = None;
+    })
+    .await
 }
 
-impl Run {
-    async fn start() -> Self {
-        let clock = Arc::new(ManualClock::at(T0));
-        let shared = SharedClock(clock.clone());
-        let stack = Stack::start_with(move |c| {
-            c.clock = shared;
-            c.host_events_secret = Some(SECRET.to_owned());
-            c.retention_every = None;
-            c.demotion_pass_every = None;
-        })
-        .await;
-        Self { stack, clock }
-    }
-
-    async fn api(
-        &self,
-        method: &str,
-        path: &str,
-        body: &str,
-        extra: &[(&str, &str)],
-    ) -> (u16, Value) {
-        api_call(
-            self.stack.devstack.addr(),
-            SECRET,
-            self.clock.now_ms() / 1000,
-            method,
-            path,
-            body,
-            extra,
-        )
-        .await
-    }
-
-    async fn drain(&self) {
-        assert!(
-            self.stack.devstack.drain(Duration::from_secs(10)).await,
-            "the pipeline settles"
-        );
-    }
-
-    fn published_types(&self) -> Vec<String> {
-        self.stack
-            .devstack
-            .published()
-            .into_iter()
-            .map(|e| e.detail_type)
-            .collect()
-    }
+fn published_types(run: &ClockedStack) -> Vec<String> {
+    run.stack
+        .devstack
+        .published()
+        .into_iter()
+        .map(|e| e.detail_type)
+        .collect()
 }
 
 #[tokio::test]
 async fn messages_go_within_a_run_of_their_window_and_nothing_reads_as_a_users_act() {
-    let run = Run::start().await;
+    let run = start().await;
     let mut ada = run.stack.connect("acme", "ada", "member").await;
     let mut bob = run.stack.connect("acme", "bob", "member").await;
     ada.join("match:1").await;
@@ -145,7 +105,7 @@ async fn messages_go_within_a_run_of_their_window_and_nothing_reads_as_a_users_a
     let (_, config) = run.api("GET", "/v1/tenants/acme/config", "", &[]).await;
     assert_eq!(config["config"]["retention"]["messagesDays"], 2, "{config}");
     assert_eq!(config["config"]["retention"]["auditDays"], 400, "{config}");
-    let published_before = run.published_types().len();
+    let published_before = published_types(&run).len();
 
     // A minute before the window ends: nothing of the conversation goes.
     run.clock.set_ms(T0 + 2 * DAY - MINUTE);
@@ -176,7 +136,7 @@ async fn messages_go_within_a_run_of_their_window_and_nothing_reads_as_a_users_a
 
     // Removals by retention publish no deletion and no reaction taken back;
     // memberships swept after their lapse leave as expired.
-    let after: Vec<String> = run.published_types()[published_before..].to_vec();
+    let after: Vec<String> = published_types(&run)[published_before..].to_vec();
     assert!(
         !after
             .iter()
@@ -330,7 +290,7 @@ fn export_schema() -> Value {
 
 #[tokio::test]
 async fn an_export_holds_everything_seeded_about_the_user_and_validates() {
-    let run = Run::start().await;
+    let run = start().await;
     let mut ada = run.stack.connect("acme", "ada", "member").await;
     let mut bob = run.stack.connect("acme", "bob", "member").await;
     let mut mo = run.stack.connect("acme", "mo", "moderator").await;

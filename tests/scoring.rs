@@ -4,16 +4,12 @@
 //! against the closed form; duplicates; a tier crossed, its frame and event; a
 //! privilege taking effect; settings changed without a restart.
 
-use std::sync::Arc;
-
-use devstack::SharedClock;
 use serde_json::{json, Value};
 use sideline_domain::ids::{TenantId, UserId};
 use sideline_domain::scoring::DAY_MS;
 use sideline_inline::policy::Policies;
-use sideline_ports::{Clock, ManualClock};
-use sideline_tests::{api_call, send, Client, Stack, SECRET};
-use std::time::Duration;
+use sideline_ports::Clock;
+use sideline_tests::{api_call, send, Client, ClockedStack};
 
 const T0: i64 = 1_800_000_000_000;
 const HOUR: i64 = 3_600_000;
@@ -42,24 +38,22 @@ fn react(message_id: &Value, on: bool) -> Value {
     json!({"action": "react", "room": "match:1", "messageId": message_id, "emoji": "🔥", "on": on})
 }
 
-struct Run {
-    stack: Stack,
-    clock: Arc<ManualClock>,
+/// The tests' devstack: on a manual clock at `T0`.
+struct Run(ClockedStack);
+
+impl std::ops::Deref for Run {
+    type Target = ClockedStack;
+
+    fn deref(&self) -> &ClockedStack {
+        &self.0
+    }
 }
 
 impl Run {
     /// Devstack on a manual clock at `T0`, taking signed host events and server
     /// API calls, with `adjust` applied last.
     async fn start_with(adjust: impl FnOnce(&mut devstack::DevstackConfig)) -> Self {
-        let clock = Arc::new(ManualClock::at(T0));
-        let shared = SharedClock(clock.clone());
-        let stack = Stack::start_with(move |c| {
-            c.clock = shared;
-            c.host_events_secret = Some(SECRET.to_owned());
-            adjust(c);
-        })
-        .await;
-        Self { stack, clock }
+        Self(ClockedStack::start_with(T0, adjust).await)
     }
 
     async fn start() -> Self {
@@ -74,32 +68,6 @@ impl Run {
             "/v1/tenants/acme/config",
             doc,
             &[("If-Match", &over)],
-        )
-        .await
-    }
-
-    async fn drain(&self) {
-        assert!(
-            self.stack.devstack.drain(Duration::from_secs(10)).await,
-            "the pipeline settles"
-        );
-    }
-
-    async fn api(
-        &self,
-        method: &str,
-        path: &str,
-        body: &str,
-        extra: &[(&str, &str)],
-    ) -> (u16, Value) {
-        api_call(
-            self.stack.devstack.addr(),
-            SECRET,
-            self.clock.now_ms() / 1000,
-            method,
-            path,
-            body,
-            extra,
         )
         .await
     }

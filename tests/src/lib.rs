@@ -5,6 +5,7 @@
 //!
 //! - [`moto_endpoint`]: where moto server listens, from `SIDELINE_MOTO_ENDPOINT`.
 //! - [`Stack`]: an in-process devstack on a free loopback port, stopped on drop.
+//! - [`ClockedStack`]: the same on a manual clock, with signed server API calls.
 //! - [`Client`]: a WebSocket client that reads frames with a timeout.
 
 use std::time::Duration;
@@ -117,6 +118,57 @@ impl Stack {
 
     pub async fn connect(&self, tenant: &str, sub: &str, role: &str) -> Client {
         Client::connect(&self.ws_url(&token(tenant, sub, role))).await
+    }
+}
+
+/// A devstack on a manual clock the test moves, taking signed host events and
+/// server API calls.
+pub struct ClockedStack {
+    pub stack: Stack,
+    pub clock: std::sync::Arc<sideline_ports::ManualClock>,
+}
+
+impl ClockedStack {
+    /// Starts at `at_ms`, with `adjust` applied last.
+    pub async fn start_with(at_ms: i64, adjust: impl FnOnce(&mut DevstackConfig)) -> Self {
+        let clock = std::sync::Arc::new(sideline_ports::ManualClock::at(at_ms));
+        let shared = devstack::SharedClock(clock.clone());
+        let stack = Stack::start_with(move |c| {
+            c.clock = shared;
+            c.host_events_secret = Some(SECRET.to_owned());
+            adjust(c);
+        })
+        .await;
+        Self { stack, clock }
+    }
+
+    /// Waits for the pipeline to settle (10 s at most).
+    pub async fn drain(&self) {
+        assert!(
+            self.stack.devstack.drain(Duration::from_secs(10)).await,
+            "the pipeline settles"
+        );
+    }
+
+    /// A signed server API call at the clock's time.
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: &str,
+        extra: &[(&str, &str)],
+    ) -> (u16, Value) {
+        use sideline_ports::Clock as _;
+        api_call(
+            self.stack.devstack.addr(),
+            SECRET,
+            self.clock.now_ms() / 1000,
+            method,
+            path,
+            body,
+            extra,
+        )
+        .await
     }
 }
 

@@ -9,6 +9,7 @@
 //! queue). Events of records retried this way keep their `eventId`, so consumers
 //! drop the repeats.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use serde_json::Value;
@@ -152,10 +153,13 @@ impl<S: TenantConfigs, K: Clock> Stamp for Experiments<'_, S, K> {
 }
 
 /// Whether a removal is retention's: a message (or a reaction or report on one)
-/// past its tenant's messages window when it was removed.
+/// past its tenant's messages window when it was removed. `windows` holds each
+/// tenant's windows as read for this batch: a sweep's removals come in batches
+/// of one tenant, read once each.
 async fn removed_by_retention(
     record: &OutboxRecord,
     stamp: &impl Stamp,
+    windows: &mut HashMap<TenantId, RetentionConfig>,
 ) -> Result<bool, ConfigStoreError> {
     if record.expired || record.change.kind != ChangeKind::Remove {
         return Ok(false);
@@ -169,10 +173,14 @@ async fn removed_by_retention(
     let Some(at_ms) = record.at_ms else {
         return Ok(false);
     };
-    Ok(stamp
-        .retention(tenant)
-        .await?
-        .is_expired(Class::Messages, reference_ms, at_ms))
+    let window = match windows.get(tenant) {
+        Some(window) => window,
+        None => {
+            let read = stamp.retention(tenant).await?;
+            windows.entry(tenant.clone()).or_insert(read)
+        }
+    };
+    Ok(window.is_expired(Class::Messages, reference_ms, at_ms))
 }
 
 /// A payload `ingest` cannot read (neither a stream batch nor an HTTP request).
@@ -222,10 +230,13 @@ pub async fn handle_stream<E: EventSink>(
         let mut entries = Vec::new();
         let mut origin = Vec::new(); // entry index -> record index
         let mut failed_records = Vec::new();
+        let mut windows = HashMap::new();
         for (index, record) in event.records.iter().enumerate() {
             let sequence = &record.dynamodb.sequence_number;
             let decoded = match decode(record) {
-                Ok(Some(mut decoded)) => match removed_by_retention(&decoded, stamp).await {
+                Ok(Some(mut decoded)) => match removed_by_retention(&decoded, stamp, &mut windows)
+                    .await
+                {
                     Ok(expired) => {
                         decoded.expired |= expired;
                         Ok(event_for(&decoded))

@@ -479,42 +479,32 @@ impl Devstack {
         let (scoring_tx, scoring_rx) = mpsc::unbounded_channel();
         bus.attach("ScoringQueue", scoring_tx, pipeline.scoring.clone());
         tokio::spawn(run_scoring(app.clone(), scoring_rx, pipeline.clone()));
-        // And its schedule.
-        if let Some(every) = app.config.demotion_pass_every {
-            let control: Arc<dyn Control> = app.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(every);
-                tick.tick().await;
-                loop {
-                    tick.tick().await;
-                    match control.demotion_pass().await {
-                        Ok(report) if report.checked > 0 => {
-                            tracing::info!(?report, "demotion pass")
-                        }
-                        Ok(_) => {}
-                        Err(err) => tracing::warn!(error = %err, "demotion pass failed"),
-                    }
+        // And the schedules: the scoring function's demotion pass and the
+        // retention function's pass.
+        let control: Arc<dyn Control> = app.clone();
+        on_schedule(app.config.demotion_pass_every, move || {
+            let control = control.clone();
+            async move {
+                match control.demotion_pass().await {
+                    Ok(report) if report.checked > 0 => tracing::info!(?report, "demotion pass"),
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "demotion pass failed"),
                 }
-            });
-        }
-        // And the retention function's schedule.
-        if let Some(every) = app.config.retention_every {
-            let control: Arc<dyn Control> = app.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(every);
-                tick.tick().await;
-                loop {
-                    tick.tick().await;
-                    match control.retention_pass().await {
-                        Ok(report) if report.removed_total() > 0 => {
-                            tracing::info!(?report, "retention pass")
-                        }
-                        Ok(_) => {}
-                        Err(err) => tracing::warn!(error = %err, "retention pass failed"),
+            }
+        });
+        let control: Arc<dyn Control> = app.clone();
+        on_schedule(app.config.retention_every, move || {
+            let control = control.clone();
+            async move {
+                match control.retention_pass().await {
+                    Ok(report) if report.removed_total() > 0 => {
+                        tracing::info!(?report, "retention pass")
                     }
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "retention pass failed"),
                 }
-            });
-        }
+            }
+        });
         let router = Router::new()
             .route("/", get(gateway::upgrade::<S>))
             .merge(management::routes::<S>())
@@ -712,6 +702,24 @@ async fn pump_stream<S: Store + 'static>(mut outbox: Outbox, app: Arc<App<S>>) {
         outbox.done(changes.len());
         app.pipeline.progress.notify_waiters();
     }
+}
+
+/// Runs `pass` every `period` (not at once), as a schedule would; never when
+/// `period` is `None`.
+fn on_schedule<F, Fut>(period: Option<Duration>, mut pass: F)
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let Some(period) = period else { return };
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            pass().await;
+        }
+    });
 }
 
 /// Hands stream records to `ingest` as one batch. A record it fails back is

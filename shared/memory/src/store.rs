@@ -86,6 +86,15 @@ struct Inner {
 }
 
 impl Inner {
+    /// Every room of a tenant that anyone ever joined.
+    fn rooms_of(&self, tenant: &TenantId) -> Vec<RoomId> {
+        self.rooms
+            .keys()
+            .filter(|(t, _)| t == tenant)
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
     /// A room's settings; `NotFound` if nobody ever joined it.
     fn room_info(&mut self, tenant: &TenantId, room: &RoomId) -> Result<&mut RoomInfo, RoomError> {
         self.rooms
@@ -1333,13 +1342,7 @@ impl MemoryStore {
     ) {
         let in_quarter = |ms: i64| quarters.contains(&quarter_of(ms));
         let message_time = |id: &MessageId, fallback: i64| id.time_ms().unwrap_or(fallback);
-        let rooms: Vec<RoomId> = inner
-            .rooms
-            .keys()
-            .filter(|(t, _)| t == tenant)
-            .map(|(_, r)| r.clone())
-            .collect();
-        for room in rooms {
+        for room in inner.rooms_of(tenant) {
             let Some(state) = inner.rooms.get_mut(&(tenant.clone(), room.clone())) else {
                 continue;
             };
@@ -1532,13 +1535,7 @@ impl MemoryStore {
             tally.take("user_connection");
             inner.connections.remove(&(tenant.clone(), id));
         }
-        let rooms: Vec<RoomId> = inner
-            .rooms
-            .keys()
-            .filter(|(t, _)| t == tenant)
-            .map(|(_, r)| r.clone())
-            .collect();
-        for room in rooms {
+        for room in inner.rooms_of(tenant) {
             let Some(state) = inner.rooms.get_mut(&(tenant.clone(), room.clone())) else {
                 continue;
             };

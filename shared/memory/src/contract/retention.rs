@@ -19,6 +19,19 @@ fn kinds(swept: &Swept) -> Vec<(&str, u64)> {
         .collect()
 }
 
+/// A sweep with no legal hold.
+async fn sweep<S: Store>(
+    store: &S,
+    tenant: &TenantId,
+    class: Class,
+    quarters: std::ops::RangeInclusive<i64>,
+    limit: usize,
+) -> Result<Swept, sideline_ports::RetentionError> {
+    store
+        .sweep(tenant, class, quarters, limit, &LegalHold::default())
+        .await
+}
+
 /// One quarter, as a range.
 fn one(quarter: i64) -> std::ops::RangeInclusive<i64> {
     quarter..=quarter
@@ -73,8 +86,7 @@ pub async fn messages_go_by_quarter_with_their_reactions_and_reports<S: Store>(s
         .expect("report");
 
     let q = quarter_of(NOW_MS);
-    let swept = store
-        .sweep(&t, Class::Messages, one(q), 100, &LegalHold::default())
+    let swept = sweep(store, &t, Class::Messages, one(q), 100)
         .await
         .expect("sweep");
     assert_eq!(
@@ -92,8 +104,7 @@ pub async fn messages_go_by_quarter_with_their_reactions_and_reports<S: Store>(s
         "the later message keeps its reaction"
     );
     // Swept again: nothing left to take.
-    let again = store
-        .sweep(&t, Class::Messages, one(q), 100, &LegalHold::default())
+    let again = sweep(store, &t, Class::Messages, one(q), 100)
         .await
         .expect("again");
     assert_eq!(again.removed_total(), 0);
@@ -113,27 +124,13 @@ pub async fn messages_go_by_quarter_with_their_reactions_and_reports<S: Store>(s
         );
         store.put_message(&m).await.expect("put");
     }
-    let first = store
-        .sweep(
-            &t,
-            Class::Messages,
-            one(quarter_of(base)),
-            2,
-            &LegalHold::default(),
-        )
+    let first = sweep(store, &t, Class::Messages, one(quarter_of(base)), 2)
         .await
         .expect("first");
     assert_eq!(first.removed_total(), 2);
     assert!(first.more, "one is left for the next sweep");
     assert_eq!(first.through, None, "its only day is not done");
-    let second = store
-        .sweep(
-            &t,
-            Class::Messages,
-            one(quarter_of(base)),
-            2,
-            &LegalHold::default(),
-        )
+    let second = sweep(store, &t, Class::Messages, one(quarter_of(base)), 2)
         .await
         .expect("second");
     assert_eq!(second.removed_total(), 1);
@@ -151,16 +148,15 @@ pub async fn messages_go_by_quarter_with_their_reactions_and_reports<S: Store>(s
         let m = at(message(&t, &r, &ada, &format!("d{i}"), "days"), at_ms);
         store.put_message(&m).await.expect("put");
     }
-    let swept = store
-        .sweep(
-            &t,
-            Class::Messages,
-            quarter_of(far)..=quarter_of(far + 2 * day + 2000),
-            100,
-            &LegalHold::default(),
-        )
-        .await
-        .expect("range");
+    let swept = sweep(
+        store,
+        &t,
+        Class::Messages,
+        quarter_of(far)..=quarter_of(far + 2 * day + 2000),
+        100,
+    )
+    .await
+    .expect("range");
     assert_eq!(kinds(&swept), vec![("message", 3)]);
     assert_eq!(swept.through, Some(quarter_of(far + 2 * day + 2000)));
     let page = store.history(&t, &r, None, 10).await.expect("history");
@@ -181,16 +177,14 @@ pub async fn messages_go_by_quarter_with_their_reactions_and_reports<S: Store>(s
         store.put_message(&m).await.expect("put");
     }
     let range = quarter_of(later)..=quarter_of(later + 3 * day);
-    let cut = store
-        .sweep(&t, Class::Messages, range.clone(), 2, &LegalHold::default())
+    let cut = sweep(store, &t, Class::Messages, range.clone(), 2)
         .await
         .expect("cut short");
     assert_eq!(cut.removed_total(), 2);
     assert!(cut.more);
     let end_of_first_day = (quarter_of(later) / 96 + 1) * 96 - 1;
     assert_eq!(cut.through, Some(end_of_first_day));
-    let rest = store
-        .sweep(&t, Class::Messages, range, 2, &LegalHold::default())
+    let rest = sweep(store, &t, Class::Messages, range, 2)
         .await
         .expect("rest");
     assert_eq!(rest.removed_total(), 1);
@@ -208,25 +202,11 @@ pub async fn audit_reviews_and_live_items_go_by_their_own_times<S: Store>(store:
     store.record_decision(&d).await.expect("decision");
     let theirs = Decision::automatic(&other, DecisionKind::MessageBlocked, Stage::Inline, NOW_MS);
     store.record_decision(&theirs).await.expect("decision");
-    let swept = store
-        .sweep(
-            &t,
-            Class::Audit,
-            one(quarter_of(NOW_MS)),
-            100,
-            &LegalHold::default(),
-        )
+    let swept = sweep(store, &t, Class::Audit, one(quarter_of(NOW_MS)), 100)
         .await
         .expect("audit");
     assert_eq!(kinds(&swept), vec![("moderation", 1)]);
-    let theirs_swept = store
-        .sweep(
-            &other,
-            Class::Audit,
-            one(quarter_of(NOW_MS)),
-            100,
-            &LegalHold::default(),
-        )
+    let theirs_swept = sweep(store, &other, Class::Audit, one(quarter_of(NOW_MS)), 100)
         .await
         .expect("other tenant's audit");
     assert_eq!(
@@ -261,25 +241,11 @@ pub async fn audit_reviews_and_live_items_go_by_their_own_times<S: Store>(store:
         .close_review(&t, &decided, ReviewStatus::Approved, "mod", decided_at)
         .await
         .expect("close"));
-    let early = store
-        .sweep(
-            &t,
-            Class::Reviews,
-            one(quarter_of(NOW_MS)),
-            100,
-            &LegalHold::default(),
-        )
+    let early = sweep(store, &t, Class::Reviews, one(quarter_of(NOW_MS)), 100)
         .await
         .expect("by creation");
     assert_eq!(early.removed_total(), 0, "reviews go by their decision");
-    let swept = store
-        .sweep(
-            &t,
-            Class::Reviews,
-            one(quarter_of(decided_at)),
-            100,
-            &LegalHold::default(),
-        )
+    let swept = sweep(store, &t, Class::Reviews, one(quarter_of(decided_at)), 100)
         .await
         .expect("reviews");
     assert_eq!(kinds(&swept), vec![("review", 1)]);
@@ -310,8 +276,7 @@ pub async fn audit_reviews_and_live_items_go_by_their_own_times<S: Store>(store:
         .await
         .expect("rejoin");
     let expiry = quarter_of(ada.expires_at_s * 1000);
-    let swept = store
-        .sweep(&t, Class::Live, one(expiry), 100, &LegalHold::default())
+    let swept = sweep(store, &t, Class::Live, one(expiry), 100)
         .await
         .expect("live");
     assert_eq!(
@@ -417,14 +382,7 @@ pub async fn read_models_go_from_their_last_change<S: Store>(store: &S) {
         .score_event(&t, "b2", Some(&r), &made, &config, later)
         .await
         .expect("score");
-    let swept = store
-        .sweep(
-            &t,
-            Class::ReadModels,
-            one(quarter_of(NOW_MS)),
-            100,
-            &LegalHold::default(),
-        )
+    let swept = sweep(store, &t, Class::ReadModels, one(quarter_of(NOW_MS)), 100)
         .await
         .expect("models");
     assert_eq!(kinds(&swept), vec![("room_score", 1), ("score", 1)]);
@@ -486,8 +444,7 @@ pub async fn a_legal_hold_keeps_what_it_names<S: Store>(store: &S) {
     );
     assert_eq!(swept.held, 2);
     assert_eq!(swept.through, None, "a day with held items is not done");
-    let lifted = store
-        .sweep(&t, Class::Messages, q, 100, &LegalHold::default())
+    let lifted = sweep(store, &t, Class::Messages, q, 100)
         .await
         .expect("lifted");
     assert_eq!(kinds(&lifted), vec![("message", 2)]);
