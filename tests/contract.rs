@@ -10,6 +10,7 @@ async fn memory_store_meets_the_contract() {
     contract::run_all(&MemoryStore::new()).await;
     contract::scores::run_all(&MemoryStore::new()).await;
     contract::retention::run_all(&MemoryStore::new()).await;
+    contract::erasure::run_all(&MemoryStore::new()).await;
 }
 
 #[tokio::test]
@@ -21,6 +22,7 @@ async fn dynamodb_store_meets_the_contract_on_moto() {
     contract::run_all(&store).await;
     contract::scores::run_all(&store).await;
     contract::retention::run_all(&store).await;
+    contract::erasure::run_all(&store).await;
 }
 
 #[tokio::test]

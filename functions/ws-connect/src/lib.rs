@@ -6,7 +6,7 @@
 use sideline_domain::connection::{ConnectionRecord, CONNECTION_TTL_SECS};
 use sideline_domain::moderation::{SanctionKind, Scope};
 use sideline_lambda::{ProxyResponse, WebSocketEvent};
-use sideline_ports::{Clock, ConnectionRegistry, Sanctions};
+use sideline_ports::{Clock, ConnectionRegistry, RegistryError, Sanctions};
 use tracing::{error, info};
 
 /// Records the connection; a non-200 answer makes API Gateway refuse the handshake.
@@ -53,6 +53,10 @@ pub async fn handle<S: ConnectionRegistry + Sanctions, K: Clock>(
         Ok(()) => {
             info!(connection_id = %connection_id, tenant = %identity.tenant, user_id = %identity.user, "connected");
             ProxyResponse::ok()
+        }
+        Err(RegistryError::Erasing) => {
+            info!(connection_id = %connection_id, tenant = %identity.tenant, "connection refused: the user's erasure is under way");
+            ProxyResponse::status(403, "Forbidden")
         }
         Err(err) => {
             error!(connection_id = %connection_id, error = %err, cause = ?std::error::Error::source(&err), "could not record connection");

@@ -48,6 +48,9 @@ pub fn client_error(err: impl Into<PortFailure>) -> FrameError {
         | PortFailure::Decision(DecisionError::Backend(b))
         | PortFailure::Review(ReviewError::Backend(b))
         | PortFailure::Recent(RecentError::Backend(b)) => internal(&b),
+        PortFailure::Registry(RegistryError::Erasing) => {
+            FrameError::new(ErrorCode::Forbidden, "the user is being erased")
+        }
         PortFailure::Room(RoomError::ConnectionNotFound) => {
             FrameError::new(ErrorCode::NotFound, "connection not found")
         }

@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //!
+//! - [`erasure`]: erasure requests run to chained receipts, in bounded steps.
 //! - [`export`]: everything held about one user as one JSON document.
 //! - [`fanout`]: one frame to a room with bounded concurrency, forgetting
 //!   connections that are gone and telling their rooms.
@@ -15,6 +16,7 @@
 //!   and tiers as views, demotions by decay on read, `tier` frames.
 
 pub mod enforce;
+pub mod erasure;
 pub mod export;
 pub mod fanout;
 pub mod publish;

@@ -13,8 +13,7 @@ use sideline_domain::tenant::TenantConfig;
 use sideline_domain::time::format_time;
 use sideline_ports::{
     BackendError, Board, Clock, ConfigStoreError, ConnectionRegistry, Connections, Ports,
-    PostError, Rank, RegistryError, ScoreChange, ScoreError, ScoreStore, TenantConfigs,
-    MAX_BOARD_DEPTH,
+    PostError, Rank, ScoreChange, ScoreError, ScoreStore, TenantConfigs, MAX_BOARD_DEPTH,
 };
 use sideline_protocol::{BoardEntryView, LeaderboardView, OwnPlace, ScoreView, ServerFrame};
 
@@ -207,7 +206,7 @@ pub async fn announce_tier<P: Ports>(
     .to_bytes();
     let targets = match ports.store().user_connections(tenant, &change.user).await {
         Ok(targets) => targets,
-        Err(RegistryError::Backend(err)) => {
+        Err(err) => {
             tracing::warn!(error = %err, user = %change.user, "could not list a user's connections for a tier frame");
             return;
         }

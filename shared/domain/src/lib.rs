@@ -17,11 +17,13 @@
 //!   daily caps, tiers with hysteresis.
 //! - [`retention`]: how long each class of item is kept, and the quarter-hour
 //!   index retention sweeps.
+//! - [`erasure`]: erasure requests, what they erase, their chained receipts.
 //! - [`time`]: the one timestamp format of the wire and the events.
 //! - [`config`]: typed configuration read through one lookup, with typed errors.
 
 pub mod config;
 pub mod connection;
+pub mod erasure;
 pub mod events;
 pub mod identity;
 pub mod ids;

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use sideline_domain::connection::{ConnectionRecord, Member};
+use sideline_domain::erasure::{erased_author, kinds, ChainHead, ErasureRequest};
 use sideline_domain::identity::Role;
 use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
 use sideline_domain::message::{
@@ -26,11 +27,12 @@ use sideline_domain::scoring::{
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 use sideline_ports::{
     Board, BoardEntry, Clock, ConfigStoreError, ConnectionRegistry, CounterError, Counters,
-    DecisionError, DecisionLog, DueDemotion, HistoryPage, KnownTenant, MessageError, MessageStore,
-    PutMessage, Rank, ReactionChange, ReactionRequest, RecentError, RecentMessages, RegistryError,
-    Retention, RetentionError, ReviewError, ReviewQueue, RoomError, RoomStore, SanctionError,
-    Sanctions, ScoreChange, ScoreError, ScoreStore, Scored, SeenError, SeenEvents, Swept,
-    TenantConfigs, UserData, UserDataError, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
+    DecisionError, DecisionLog, DueDemotion, Erased, Erasure, ErasureError, HistoryPage,
+    KnownTenant, MessageError, MessageStore, PutMessage, Rank, ReactionChange, ReactionRequest,
+    RecentError, RecentMessages, RegistryError, Retention, RetentionError, ReviewError,
+    ReviewQueue, RoomError, RoomStore, SanctionError, Sanctions, ScoreChange, ScoreError,
+    ScoreStore, Scored, SeenError, SeenEvents, Swept, TenantConfigs, UserData, UserDataError,
+    DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
 };
 use tokio::sync::mpsc;
 
@@ -83,6 +85,17 @@ struct Inner {
     retention_cursor: Option<TenantId>,
     /// When each decided review item was decided.
     review_decided: HashMap<(TenantId, MessageId), i64>,
+    erasures: BTreeMap<(TenantId, String), ErasureRequest>,
+    /// Users whose erasure is under way (their connections are refused).
+    erasing: HashSet<(TenantId, UserId)>,
+    /// Requests runs still have work on.
+    erasures_due: BTreeSet<(TenantId, String)>,
+    secrets: HashMap<TenantId, Vec<u8>>,
+    receipt_chains: HashMap<TenantId, ChainHead>,
+    /// The erasure ledger: keyed hash -> when erased.
+    ledger: HashMap<(TenantId, String), i64>,
+    /// Decisions whose subject was erased: the keyed hash that replaced it.
+    decision_subjects: HashMap<(TenantId, sideline_domain::ids::DecisionId), String>,
 }
 
 impl Inner {
@@ -199,6 +212,12 @@ impl MemoryStore {
 impl ConnectionRegistry for MemoryStore {
     async fn put_connection(&self, record: &ConnectionRecord) -> Result<(), RegistryError> {
         let mut inner = self.lock();
+        if inner
+            .erasing
+            .contains(&(record.tenant.clone(), record.user.clone()))
+        {
+            return Err(RegistryError::Erasing);
+        }
         inner
             .tenants
             .entry(record.tenant.clone())
@@ -1754,5 +1773,461 @@ impl UserData for MemoryStore {
         }
         owned.sort_by_key(|(at, _)| *at);
         Ok(owned.into_iter().map(|(_, stored)| stored).collect())
+    }
+}
+
+/// One item erasure reaches, in the order it erases them.
+enum Work {
+    Reaction(RoomId, MessageId, Emoji),
+    Report(RoomId, MessageId),
+    Message(RoomId, MessageId),
+    Decision(sideline_domain::ids::DecisionId),
+    Review(MessageId),
+    Profile,
+    Recent,
+    Connection(ConnectionId),
+    Sanctions,
+    Violations(i64),
+    Sends(RoomId, i64),
+    Slow(RoomId),
+    ClientId(RoomId, ClientMsgId),
+    Standing,
+    Board(Board),
+    Period(Window),
+    Bucket(BucketKey),
+    Demotion(i64),
+}
+
+impl Work {
+    fn kind(&self) -> &'static str {
+        match self {
+            Work::Reaction(..) => kinds::REACTIONS,
+            Work::Report(..) => kinds::REPORTS,
+            Work::Message(..) => kinds::MESSAGES,
+            Work::Decision(_) => kinds::DECISIONS,
+            Work::Review(_) => kinds::REVIEWS,
+            Work::Profile | Work::Recent => kinds::PROFILE,
+            Work::Connection(_) => kinds::CONNECTIONS,
+            Work::Sanctions => kinds::SANCTIONS,
+            Work::Violations(_) | Work::Sends(..) | Work::Slow(_) | Work::ClientId(..) => {
+                kinds::COUNTERS
+            }
+            Work::Standing
+            | Work::Board(_)
+            | Work::Period(_)
+            | Work::Bucket(_)
+            | Work::Demotion(_) => kinds::SCORES,
+        }
+    }
+}
+
+impl Inner {
+    /// Everything erasure still has to do for `user`.
+    fn erasure_work(&self, tenant: &TenantId, user: &UserId) -> Vec<Work> {
+        let mut work = Vec::new();
+        let t = tenant.clone();
+        let mut rooms: Vec<(&RoomId, &RoomState)> = self
+            .rooms
+            .iter()
+            .filter(|((rt, _), _)| rt == tenant)
+            .map(|((_, r), state)| (r, state))
+            .collect();
+        rooms.sort_by(|a, b| a.0.cmp(b.0));
+        for (room, state) in &rooms {
+            let mut reactions: Vec<_> = state
+                .reactions
+                .keys()
+                .filter(|(_, _, who)| who == user)
+                .map(|(m, e, _)| Work::Reaction((*room).clone(), *m, e.clone()))
+                .collect();
+            reactions.sort_by_key(|w| match w {
+                Work::Reaction(_, m, e) => (*m, e.as_str().to_owned()),
+                _ => unreachable!(),
+            });
+            work.extend(reactions);
+        }
+        let mut reports: Vec<_> = self
+            .report_records
+            .keys()
+            .filter(|(rt, _, _, who)| rt == tenant && who == user)
+            .map(|(_, room, m, _)| Work::Report(room.clone(), *m))
+            .collect();
+        reports.sort_by_key(|w| match w {
+            Work::Report(r, m) => (r.clone(), *m),
+            _ => unreachable!(),
+        });
+        work.extend(reports);
+        for (room, state) in &rooms {
+            work.extend(
+                state
+                    .messages
+                    .values()
+                    .filter(|m| &m.author.id == user)
+                    .map(|m| Work::Message((*room).clone(), m.id)),
+            );
+        }
+        work.extend(
+            self.decisions
+                .iter()
+                .filter(|((dt, _), d)| dt == tenant && d.subject.as_ref() == Some(user))
+                .map(|((_, id), _)| Work::Decision(*id)),
+        );
+        work.extend(
+            self.reviews
+                .iter()
+                .filter(|((rt, _), r)| rt == tenant && &r.author_id == user)
+                .map(|((_, m), _)| Work::Review(*m)),
+        );
+        let tu = (t.clone(), user.clone());
+        if self.profiles.contains_key(&tu) {
+            work.push(Work::Profile);
+        }
+        if self.recent.contains_key(&tu) {
+            work.push(Work::Recent);
+        }
+        let mut connections: Vec<_> = self
+            .connections
+            .values()
+            .filter(|c| &c.tenant == tenant && &c.user == user)
+            .map(|c| c.connection_id.clone())
+            .collect();
+        connections.sort();
+        work.extend(connections.into_iter().map(Work::Connection));
+        if self.sanctions.get(&tu).is_some_and(|s| !s.is_empty()) {
+            work.push(Work::Sanctions);
+        }
+        work.extend(
+            self.violations
+                .keys()
+                .filter(|(vt, who, _)| vt == tenant && who == user)
+                .map(|(_, _, w)| Work::Violations(*w)),
+        );
+        work.extend(
+            self.sends
+                .keys()
+                .filter(|(st, _, who, _)| st == tenant && who == user)
+                .map(|(_, room, _, w)| Work::Sends(room.clone(), *w)),
+        );
+        work.extend(
+            self.slow_slots
+                .keys()
+                .filter(|(st, _, who)| st == tenant && who == user)
+                .map(|(_, room, _)| Work::Slow(room.clone())),
+        );
+        for (room, state) in &rooms {
+            work.extend(
+                state
+                    .client_ids
+                    .keys()
+                    .filter(|(who, _)| who == user)
+                    .map(|(_, c)| Work::ClientId((*room).clone(), c.clone())),
+            );
+        }
+        if self.standings.contains_key(&tu) {
+            work.push(Work::Standing);
+        }
+        work.extend(
+            self.boards
+                .iter()
+                .filter(|((bt, _), entries)| bt == tenant && entries.contains_key(user))
+                .map(|((_, board), _)| Work::Board(board.clone())),
+        );
+        work.extend(
+            self.window_periods
+                .keys()
+                .filter(|(wt, who, _)| wt == tenant && who == user)
+                .map(|(_, _, w)| Work::Period(*w)),
+        );
+        work.extend(
+            self.score_buckets
+                .keys()
+                .filter(|(bt, key)| {
+                    bt == tenant
+                        && match key {
+                            BucketKey::Own { user: u, .. } | BucketKey::Uncapped { user: u } => {
+                                u == user
+                            }
+                            BucketKey::Given { author, giver, .. } => {
+                                author == user || giver == user
+                            }
+                        }
+                })
+                .map(|(_, key)| Work::Bucket(key.clone())),
+        );
+        work.extend(
+            self.demotions
+                .iter()
+                .filter(|(_, dt, who)| dt == tenant && who == user)
+                .map(|(due, _, _)| Work::Demotion(*due)),
+        );
+        work
+    }
+
+    /// Does one piece of erasure's work.
+    fn erase(&mut self, tenant: &TenantId, user: &UserId, subject: &str, work: &Work) {
+        let t = tenant.clone();
+        let tu = (t.clone(), user.clone());
+        match work {
+            Work::Reaction(room, message, emoji) => {
+                if let Some(state) = self.rooms.get_mut(&(t.clone(), room.clone())) {
+                    state
+                        .reactions
+                        .remove(&(*message, emoji.clone(), user.clone()));
+                    if let Some(m) = state.messages.get_mut(message) {
+                        if let Some(count) = m.reactions.get_mut(emoji.as_str()) {
+                            *count = count.saturating_sub(1);
+                            if *count == 0 {
+                                m.reactions.remove(emoji.as_str());
+                            }
+                        }
+                    }
+                }
+            }
+            Work::Report(room, message) => {
+                self.report_records
+                    .remove(&(t.clone(), room.clone(), *message, user.clone()));
+                if let Some(reporters) = self.reports.get_mut(&(t, room.clone(), *message)) {
+                    reporters.remove(user);
+                }
+            }
+            Work::Message(room, id) => {
+                for ((rt, rr, rm, _), report) in self.report_records.iter_mut() {
+                    if rt == &t && rr == room && rm == id {
+                        report.author = erased_author();
+                    }
+                }
+                if let Some(m) = self
+                    .rooms
+                    .get_mut(&(t, room.clone()))
+                    .and_then(|state| state.messages.get_mut(id))
+                {
+                    m.author.id = erased_author();
+                    m.author.name = String::new();
+                    m.author.tier = sideline_domain::scoring::Tier::None;
+                    m.text = sideline_domain::message::MessageText::from_stored(String::new());
+                    m.visibility = Visibility::Removed;
+                    m.correlation_id = None;
+                    if let Ok(erased) = ClientMsgId::parse("erased") {
+                        m.client_msg_id = erased;
+                    }
+                }
+            }
+            Work::Decision(id) => {
+                if let Some(d) = self.decisions.get_mut(&(t.clone(), *id)) {
+                    d.subject = None;
+                    d.reason = None;
+                    self.decision_subjects.insert((t, *id), subject.to_owned());
+                }
+            }
+            Work::Review(message) => {
+                if let Some(r) = self.reviews.get_mut(&(t, *message)) {
+                    r.text = String::new();
+                    r.author_id = erased_author();
+                }
+            }
+            Work::Profile => {
+                self.profiles.remove(&tu);
+            }
+            Work::Recent => {
+                self.recent.remove(&tu);
+            }
+            Work::Connection(id) => {
+                if let Some(record) = self.connections.remove(&(t.clone(), id.clone())) {
+                    for room in &record.rooms {
+                        if let Some(state) = self.rooms.get_mut(&(t.clone(), room.clone())) {
+                            state.members.remove(id);
+                        }
+                    }
+                }
+            }
+            Work::Sanctions => {
+                self.sanctions.remove(&tu);
+            }
+            Work::Violations(window) => {
+                self.violations.remove(&(t, user.clone(), *window));
+            }
+            Work::Sends(room, window) => {
+                self.sends.remove(&(t, room.clone(), user.clone(), *window));
+            }
+            Work::Slow(room) => {
+                self.slow_slots.remove(&(t, room.clone(), user.clone()));
+            }
+            Work::ClientId(room, client_id) => {
+                if let Some(state) = self.rooms.get_mut(&(t, room.clone())) {
+                    state.client_ids.remove(&(user.clone(), client_id.clone()));
+                }
+            }
+            Work::Standing => {
+                self.standings.remove(&tu);
+            }
+            Work::Board(board) => {
+                if let Some(entries) = self.boards.get_mut(&(t, board.clone())) {
+                    entries.remove(user);
+                }
+            }
+            Work::Period(window) => {
+                self.window_periods.remove(&(t, user.clone(), *window));
+            }
+            Work::Bucket(key) => {
+                self.score_buckets.remove(&(t, key.clone()));
+            }
+            Work::Demotion(due) => {
+                self.demotions.remove(&(*due, t, user.clone()));
+            }
+        }
+    }
+}
+
+impl Erasure for MemoryStore {
+    async fn tenant_secret(
+        &self,
+        tenant: &TenantId,
+        candidate: &[u8],
+    ) -> Result<Vec<u8>, ErasureError> {
+        Ok(self
+            .lock()
+            .secrets
+            .entry(tenant.clone())
+            .or_insert_with(|| candidate.to_vec())
+            .clone())
+    }
+
+    async fn erasure_request(
+        &self,
+        tenant: &TenantId,
+        request_id: &str,
+    ) -> Result<Option<ErasureRequest>, ErasureError> {
+        Ok(self
+            .lock()
+            .erasures
+            .get(&(tenant.clone(), request_id.to_owned()))
+            .cloned())
+    }
+
+    async fn open_erasure(&self, request: &ErasureRequest) -> Result<(), ErasureError> {
+        let mut inner = self.lock();
+        let key = (request.tenant.clone(), request.request_id.clone());
+        if inner.erasures.contains_key(&key) {
+            return Err(ErasureError::Conflict);
+        }
+        if let Some(user) = &request.user {
+            inner.erasing.insert((request.tenant.clone(), user.clone()));
+        }
+        inner.erasures_due.insert(key.clone());
+        inner.erasures.insert(key, request.clone());
+        Ok(())
+    }
+
+    async fn save_erasure(&self, request: &ErasureRequest) -> Result<(), ErasureError> {
+        let mut inner = self.lock();
+        let key = (request.tenant.clone(), request.request_id.clone());
+        match inner.erasures.get(&key) {
+            Some(stored) if stored.version + 1 == request.version => {}
+            _ => return Err(ErasureError::Conflict),
+        }
+        if !request.status.is_open() && request.rechecked_at_ms.is_some() {
+            inner.erasures_due.remove(&key);
+        }
+        inner.erasures.insert(key, request.clone());
+        Ok(())
+    }
+
+    async fn due_erasures(&self, limit: usize) -> Result<Vec<(TenantId, String)>, ErasureError> {
+        Ok(self
+            .lock()
+            .erasures_due
+            .iter()
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn erasure_inventory(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<(BTreeMap<String, u64>, Vec<RoomId>), ErasureError> {
+        let inner = self.lock();
+        let mut counts = BTreeMap::new();
+        let mut rooms = BTreeSet::new();
+        for work in inner.erasure_work(tenant, user) {
+            *counts.entry(work.kind().to_owned()).or_insert(0) += 1;
+            if let Work::Message(room, _) | Work::Reaction(room, ..) | Work::Report(room, _) = &work
+            {
+                rooms.insert(room.clone());
+            }
+        }
+        Ok((counts, rooms.into_iter().collect()))
+    }
+
+    async fn erase_items(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        subject: &str,
+        _rooms: &[RoomId],
+        limit: usize,
+    ) -> Result<Erased, ErasureError> {
+        let mut inner = self.lock();
+        let work = inner.erasure_work(tenant, user);
+        let mut erased = Erased {
+            more: work.len() > limit,
+            ..Erased::default()
+        };
+        for piece in work.iter().take(limit) {
+            inner.erase(tenant, user, subject, piece);
+            *erased.counts.entry(piece.kind().to_owned()).or_insert(0) += 1;
+        }
+        Ok(erased)
+    }
+
+    async fn chain_head(&self, tenant: &TenantId) -> Result<Option<ChainHead>, ErasureError> {
+        Ok(self.lock().receipt_chains.get(tenant).cloned())
+    }
+
+    async fn complete_erasure(
+        &self,
+        request: &ErasureRequest,
+        user: &UserId,
+        previous: Option<&ChainHead>,
+    ) -> Result<(), ErasureError> {
+        let mut inner = self.lock();
+        let tenant = &request.tenant;
+        let key = (tenant.clone(), request.request_id.clone());
+        let version_ok = inner
+            .erasures
+            .get(&key)
+            .is_some_and(|stored| stored.version + 1 == request.version);
+        if !version_ok || inner.receipt_chains.get(tenant) != previous {
+            return Err(ErasureError::Conflict);
+        }
+        if let Some(receipt) = &request.receipt {
+            inner.receipt_chains.insert(
+                tenant.clone(),
+                ChainHead {
+                    seq: receipt.seq,
+                    hash: receipt.hash.clone(),
+                },
+            );
+        }
+        let at = request.completed_at_ms.unwrap_or(request.requested_at_ms);
+        inner
+            .ledger
+            .insert((tenant.clone(), request.subject.clone()), at);
+        inner.erasing.remove(&(tenant.clone(), user.clone()));
+        inner.erasures.insert(key, request.clone());
+        Ok(())
+    }
+
+    async fn erased_at(
+        &self,
+        tenant: &TenantId,
+        subject: &str,
+    ) -> Result<Option<i64>, ErasureError> {
+        Ok(self
+            .lock()
+            .ledger
+            .get(&(tenant.clone(), subject.to_owned()))
+            .copied())
     }
 }

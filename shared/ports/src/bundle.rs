@@ -3,8 +3,9 @@
 //! of traits repeated on every function.
 
 use crate::{
-    Clock, ConnectionRegistry, Connections, Counters, DecisionLog, MessageStore, RecentMessages,
-    Retention, ReviewQueue, RoomStore, Sanctions, ScoreStore, SeenEvents, TenantConfigs, UserData,
+    Clock, ConnectionRegistry, Connections, Counters, DecisionLog, Erasure, MessageStore,
+    RecentMessages, Retention, ReviewQueue, RoomStore, Sanctions, ScoreStore, SeenEvents,
+    TenantConfigs, UserData,
 };
 
 /// Every storage port at once: what one table (DynamoDB) or one in-memory store is.
@@ -22,6 +23,7 @@ pub trait Store:
     + TenantConfigs
     + Retention
     + UserData
+    + Erasure
 {
 }
 
@@ -39,6 +41,7 @@ impl<T> Store for T where
         + TenantConfigs
         + Retention
         + UserData
+        + Erasure
 {
 }
 

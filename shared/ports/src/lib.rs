@@ -11,6 +11,7 @@
 //! - [`scores`]: [`ScoreStore`], engagement scores with their capped buckets and
 //!   tiers; [`TenantConfigs`], tenants' versioned settings.
 //! - [`retention`]: [`Retention`], the expiry index retention sweeps.
+//! - [`erasure`]: [`Erasure`], erasure requests and the erasing itself.
 //! - [`user_data`]: [`UserData`], what the store holds of one user (export, erasure).
 //! - [`gateway`]: [`Connections`], API Gateway's `@connections`.
 //! - [`bus`]: [`EventSink`], the event bus.
@@ -28,6 +29,7 @@
 pub mod bundle;
 pub mod bus;
 pub mod clock;
+pub mod erasure;
 pub mod gateway;
 pub mod retention;
 pub mod scores;
@@ -37,6 +39,7 @@ pub mod user_data;
 pub use bundle::{Adapters, Ports, Store};
 pub use bus::{EventSink, PutEntry, SinkError, MAX_CALL_BYTES, MAX_ENTRIES_PER_CALL};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use erasure::{Erased, Erasure, ErasureError};
 pub use gateway::{Connections, PostError};
 pub use retention::{KnownTenant, Retention, RetentionError, Swept};
 pub use scores::{

@@ -40,6 +40,9 @@ impl BackendError {
 /// Errors of [`ConnectionRegistry`].
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
+    /// The user's erasure is under way: no new connection until it completes.
+    #[error("the user is being erased")]
+    Erasing,
     #[error(transparent)]
     Backend(#[from] BackendError),
 }

@@ -18,6 +18,12 @@
 //! | recent messages | `T#{tenant}#U#{userId}` | `RECENT` |
 //! | decision (audit) | `T#{tenant}#MODLOG` | `D#{decisionId}` |
 //! | review item | `T#{tenant}#REVIEW` | `ITEM#{messageId}` |
+//! | erasure mark | `T#{tenant}#U#{userId}` | `ERASING` |
+//! | erasure request | `T#{tenant}#ERASURE` | `REQ#{requestId}` |
+//! | receipt chain head | `T#{tenant}#ERASURE` | `HEAD` |
+//! | erasure ledger | `T#{tenant}#ERASED` | `H#{keyed hash}` |
+//! | erasures due | `ERASURES` | `{tenant}#{requestId}` |
+//! | tenant secret | `T#{tenant}#CONFIG` | `SECRET` |
 //! | seen event | `T#{tenant}#EVT#{consumer}#{eventId}` | `SEEN` |
 
 use std::collections::HashMap;
@@ -146,4 +152,32 @@ pub fn item_key(item: &Item) -> Option<String> {
         }
         _ => None,
     }
+}
+
+pub fn erasing(tenant: &TenantId, user: &UserId) -> Item {
+    key(user_pk(tenant, user), "ERASING")
+}
+
+pub fn erasure_request(tenant: &TenantId, id: &str) -> Item {
+    key(format!("T#{tenant}#ERASURE"), format!("REQ#{id}"))
+}
+
+pub fn receipt_head(tenant: &TenantId) -> Item {
+    key(format!("T#{tenant}#ERASURE"), "HEAD")
+}
+
+pub fn ledger(tenant: &TenantId, subject: &str) -> Item {
+    key(format!("T#{tenant}#ERASED"), format!("H#{subject}"))
+}
+
+pub fn erasure_due(tenant: &TenantId, id: &str) -> Item {
+    key("ERASURES".to_owned(), format!("{tenant}#{id}"))
+}
+
+pub fn tenant_secret(tenant: &TenantId) -> Item {
+    key(format!("T#{tenant}#CONFIG"), "SECRET")
+}
+
+pub fn score_pk(tenant: &TenantId, user: &UserId) -> String {
+    format!("T#{tenant}#S#{user}")
 }

@@ -31,6 +31,7 @@ pub mod schema;
 
 mod counters;
 mod decisions;
+mod erasure;
 pub mod expiry;
 mod messages;
 mod recent;
@@ -292,6 +293,12 @@ impl DynamoStore {
     async fn query_prefix(&self, pk: String, prefix: &str) -> Result<Vec<Item>, BackendError> {
         self.query_sk(pk, "begins_with(SK, :a)", s(prefix), None)
             .await
+    }
+
+    /// Every item of partition `pk` (every sort key is printable, so sorts
+    /// after a space).
+    async fn query_partition(&self, pk: String) -> Result<Vec<Item>, BackendError> {
+        self.query_sk(pk, "SK > :a", s(" "), None).await
     }
 
     /// Every item of partition `pk` whose sort key meets `condition` (on `:a`, and

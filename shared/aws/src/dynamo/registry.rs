@@ -1,14 +1,14 @@
 //! [`ConnectionRegistry`]: the connection item, and the user's profile and
 //! connection list written with it.
 
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
 use sideline_domain::connection::ConnectionRecord;
 use sideline_domain::ids::{ConnectionId, TenantId, UserId};
 use sideline_domain::moderation::UserProfile;
 use sideline_ports::{ConnectionRegistry, RegistryError};
 
 use super::codec::{connection_from, connection_item, profile_from, user_items, Attrs};
-use super::{build_error, keys, unavailable, DynamoStore};
+use super::{build_error, cancelled_conditions, keys, unavailable, DynamoStore};
 
 impl ConnectionRegistry for DynamoStore {
     async fn put_connection(&self, record: &ConnectionRecord) -> Result<(), RegistryError> {
@@ -24,7 +24,22 @@ impl ConnectionRegistry for DynamoStore {
                 .map_err(build_error)?;
             request = request.transact_items(TransactWriteItem::builder().put(put).build());
         }
-        request.send().await.map_err(unavailable)?;
+        // Refused while the user's erasure is under way (its mark is in their
+        // partition until it completes).
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::erasing(&record.tenant, &record.user)))
+            .condition_expression("attribute_not_exists(PK)")
+            .build()
+            .map_err(build_error)?;
+        request =
+            request.transact_items(TransactWriteItem::builder().condition_check(check).build());
+        if let Err(err) = request.send().await {
+            return Err(match cancelled_conditions(&err) {
+                Some(reasons) if reasons.get(3) == Some(&true) => RegistryError::Erasing,
+                _ => unavailable(err).into(),
+            });
+        }
         self.register_tenant(&record.tenant, record.connected_at_ms)
             .await?;
         Ok(())

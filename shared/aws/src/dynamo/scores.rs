@@ -30,7 +30,11 @@ use sideline_ports::{
 use super::schema::{window_index, LEADERBOARD_INDEX};
 
 use super::codec::{n, s, tier_change_item, Attrs};
-use super::{build_error, cancelled_conditions, keys::key, unavailable, DynamoStore, Item};
+use super::{
+    build_error, cancelled_conditions,
+    keys::{self, key},
+    unavailable, DynamoStore, Item,
+};
 
 /// Buckets outlive their day by this much: a reaction removed later still lands
 /// in its day's bucket.
@@ -41,7 +45,7 @@ const SCORED_TTL_SECS: i64 = 400 * 86_400;
 const ATTEMPTS: usize = 5;
 
 fn score_pk(tenant: &TenantId, user: &UserId) -> String {
-    format!("T#{tenant}#S#{user}")
+    keys::score_pk(tenant, user)
 }
 
 fn score_key(tenant: &TenantId, user: &UserId) -> Item {

@@ -7,6 +7,7 @@
 
 pub mod counters;
 pub mod decisions;
+pub mod erasure;
 pub mod messages;
 pub mod recent;
 pub mod registry;

@@ -1,0 +1,555 @@
+//! Erasure (GDPR Art. 17): taking a request, and running it to a chained receipt.
+//!
+//! A request ([`request_erasure`]) is stored at once with a mark that refuses the
+//! user's new connections; the retention function's runs ([`run_erasures`]) then
+//! close their live connections, count what there is to erase, erase it in
+//! bounded steps — tombstones for messages, the keyed hash for the subject of
+//! decisions, removal for the rest — and complete the request with a receipt that
+//! holds counts and times only, chained to the tenant's previous receipt. A run
+//! that dies half-way leaves the request `running`; the next finds what is left
+//! (what is erased is no longer found) and finishes it, with the same receipt: its
+//! counts are those taken before the first item was erased.
+//!
+//! The user's id is kept sealed (AES-256-GCM under a key derived from the tenant's
+//! secret) until the re-check a day after completion, then dropped.
+
+use aws_lc_rs::{aead, digest, hmac, rand};
+use serde::Serialize;
+use sideline_domain::erasure::{
+    ErasureRequest, ErasureStatus, Receipt, GENESIS_HASH, MAX_ATTEMPTS,
+};
+use sideline_domain::ids::{TenantId, UserId};
+use sideline_domain::time::format_time;
+use sideline_ports::{
+    ConfigStoreError, ConnectionRegistry, Connections, Erasure, ErasureError, PostError,
+    RegistryError, TenantConfigs,
+};
+use tracing::{info, warn};
+
+/// What one run may erase (items), across requests. A user with 10,000
+/// messages takes a few runs.
+pub const DEFAULT_RUN_ITEMS: usize = 4_000;
+/// Requests one run looks at.
+const REQUESTS_PER_RUN: usize = 100;
+
+/// Why erasure could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum ErasureRunError {
+    #[error("erasure storage")]
+    Store(#[from] ErasureError),
+    #[error("settings")]
+    Settings(#[from] ConfigStoreError),
+    #[error("connections")]
+    Registry(#[from] RegistryError),
+    #[error("the sealed user id cannot be opened")]
+    Seal,
+}
+
+/// The keyed hash of a user id that the ledger, the audit and the request keep:
+/// `h_` and 32 hex digits of HMAC-SHA-256 under the tenant's secret.
+pub fn subject_of(secret: &[u8], user: &UserId) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let tag = hmac::sign(&key, user.as_str().as_bytes());
+    format!("h_{}", hex(&tag.as_ref()[..16]))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(raw: &str) -> Option<Vec<u8>> {
+    if raw.len() % 2 != 0 {
+        return None;
+    }
+    (0..raw.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(raw.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// The tenant's secret (made on first use).
+pub async fn tenant_secret<S: Erasure>(
+    store: &S,
+    tenant: &TenantId,
+) -> Result<Vec<u8>, ErasureError> {
+    let mut candidate = [0u8; 32];
+    rand::fill(&mut candidate)
+        .map_err(|_| sideline_ports::BackendError::Unavailable("no randomness".into()))?;
+    store.tenant_secret(tenant, &candidate).await
+}
+
+fn seal_key(secret: &[u8]) -> Option<aead::LessSafeKey> {
+    let derive = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let key = hmac::sign(&derive, b"sideline erasure seal");
+    aead::UnboundKey::new(&aead::AES_256_GCM, key.as_ref())
+        .ok()
+        .map(aead::LessSafeKey::new)
+}
+
+/// The user id sealed for the request: hex of nonce and ciphertext.
+fn seal(secret: &[u8], user: &UserId) -> Option<String> {
+    let key = seal_key(secret)?;
+    let mut nonce = [0u8; aead::NONCE_LEN];
+    rand::fill(&mut nonce).ok()?;
+    let mut data = user.as_str().as_bytes().to_vec();
+    key.seal_in_place_append_tag(
+        aead::Nonce::assume_unique_for_key(nonce),
+        aead::Aad::empty(),
+        &mut data,
+    )
+    .ok()?;
+    Some(format!("{}{}", hex(&nonce), hex(&data)))
+}
+
+fn unseal(secret: &[u8], sealed: &str) -> Option<UserId> {
+    let key = seal_key(secret)?;
+    let bytes = unhex(sealed)?;
+    if bytes.len() <= aead::NONCE_LEN {
+        return None;
+    }
+    let (nonce, data) = bytes.split_at(aead::NONCE_LEN);
+    let nonce = aead::Nonce::try_assume_unique_for_key(nonce).ok()?;
+    let mut data = data.to_vec();
+    let plain = key
+        .open_in_place(nonce, aead::Aad::empty(), &mut data)
+        .ok()?;
+    UserId::parse(std::str::from_utf8(plain).ok()?).ok()
+}
+
+/// The user a request is about: in clear while it is open, sealed until the
+/// re-check.
+async fn user_of<S: Erasure>(
+    store: &S,
+    request: &ErasureRequest,
+) -> Result<Option<UserId>, ErasureRunError> {
+    if let Some(user) = &request.user {
+        return Ok(Some(user.clone()));
+    }
+    let Some(sealed) = &request.sealed_user else {
+        return Ok(None);
+    };
+    let secret = tenant_secret(store, &request.tenant).await?;
+    unseal(&secret, sealed)
+        .map(Some)
+        .ok_or(ErasureRunError::Seal)
+}
+
+/// What [`request_erasure`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Requested {
+    /// A new request.
+    Created(ErasureRequest),
+    /// The same request, made before.
+    Existing(ErasureRequest),
+    /// The store holds nothing of the user: no request stored.
+    UnknownUser,
+}
+
+/// The legal hold that blocks erasing `user`, if any.
+async fn hold_on<S: TenantConfigs>(
+    store: &S,
+    tenant: &TenantId,
+    user: &UserId,
+) -> Result<Option<String>, ConfigStoreError> {
+    let hold = store
+        .tenant_config(tenant, None)
+        .await?
+        .map(|stored| stored.config.retention.legal_hold)
+        .unwrap_or_default();
+    Ok(if hold.tenant {
+        Some("legal hold on the tenant".to_owned())
+    } else if hold.users.contains(user.as_str()) {
+        Some("legal hold on the user".to_owned())
+    } else {
+        None
+    })
+}
+
+/// Takes an erasure request for `user`: the same request if one was made, none
+/// for a user the store holds nothing of.
+pub async fn request_erasure<S>(
+    store: &S,
+    tenant: &TenantId,
+    user: &UserId,
+    now_ms: i64,
+) -> Result<Requested, ErasureRunError>
+where
+    S: Erasure + TenantConfigs,
+{
+    let secret = tenant_secret(store, tenant).await?;
+    let subject = subject_of(&secret, user);
+    let id = sideline_domain::erasure::erasure_id(tenant, &subject);
+    if let Some(existing) = store.erasure_request(tenant, &id).await? {
+        return Ok(Requested::Existing(existing));
+    }
+    let (inventory, _) = store.erasure_inventory(tenant, user).await?;
+    if inventory.values().all(|&n| n == 0) {
+        return Ok(Requested::UnknownUser);
+    }
+    let hold = hold_on(store, tenant, user).await?;
+    let request = ErasureRequest::new(tenant.clone(), user.clone(), subject, now_ms, hold);
+    match store.open_erasure(&request).await {
+        Ok(()) => {
+            info!(%tenant, request_id = %request.request_id, status = request.status.as_str(), "erasure requested");
+            Ok(Requested::Created(request))
+        }
+        Err(ErasureError::Conflict) => Ok(store
+            .erasure_request(tenant, &id)
+            .await?
+            .map_or(Requested::UnknownUser, Requested::Existing)),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// What a run did, for its answer and logs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErasureReport {
+    pub requests: u64,
+    pub started: u64,
+    pub completed: u64,
+    pub rechecked: u64,
+    pub blocked: u64,
+    pub items: u64,
+    pub failed: u64,
+    /// Requests left for the next run (budget spent, or failing).
+    pub unfinished: u64,
+}
+
+/// Where one request's step stops: a crash injected by tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupt {
+    None,
+    /// Stop (as a crash would) after this many items of the request are erased.
+    AfterItems(usize),
+}
+
+/// Runs due erasure requests within `items` erased in all.
+pub async fn run_erasures<S, C>(
+    store: &S,
+    connections: &C,
+    now_ms: i64,
+    items: usize,
+) -> Result<ErasureReport, ErasureRunError>
+where
+    S: Erasure + ConnectionRegistry + TenantConfigs,
+    C: Connections,
+{
+    run_erasures_until(store, connections, now_ms, items, Interrupt::None).await
+}
+
+/// [`run_erasures`], stopping where `interrupt` says (for crash tests).
+pub async fn run_erasures_until<S, C>(
+    store: &S,
+    connections: &C,
+    now_ms: i64,
+    items: usize,
+    interrupt: Interrupt,
+) -> Result<ErasureReport, ErasureRunError>
+where
+    S: Erasure + ConnectionRegistry + TenantConfigs,
+    C: Connections,
+{
+    let mut report = ErasureReport::default();
+    let mut left = items;
+    for (tenant, id) in store.due_erasures(REQUESTS_PER_RUN).await? {
+        let Some(request) = store.erasure_request(&tenant, &id).await? else {
+            continue;
+        };
+        if !request.due(now_ms) {
+            continue;
+        }
+        report.requests += 1;
+        match advance(
+            store,
+            connections,
+            request,
+            now_ms,
+            &mut left,
+            interrupt,
+            &mut report,
+        )
+        .await
+        {
+            Ok(()) => {}
+            // Another run saved it meanwhile: it goes on from there next time.
+            Err(ErasureRunError::Store(ErasureError::Conflict)) => report.unfinished += 1,
+            Err(err) => {
+                warn!(%tenant, request_id = %id, error = %err, cause = ?std::error::Error::source(&err), "erasure step failed; the next run tries again");
+                report.unfinished += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn next(mut request: ErasureRequest) -> ErasureRequest {
+    request.version += 1;
+    request
+}
+
+async fn advance<S, C>(
+    store: &S,
+    connections: &C,
+    request: ErasureRequest,
+    now_ms: i64,
+    left: &mut usize,
+    interrupt: Interrupt,
+    report: &mut ErasureReport,
+) -> Result<(), ErasureRunError>
+where
+    S: Erasure + ConnectionRegistry + TenantConfigs,
+    C: Connections,
+{
+    let tenant = request.tenant.clone();
+    let Some(user) = user_of(store, &request).await? else {
+        return Ok(());
+    };
+    let mut request = request;
+    if request.status == ErasureStatus::Completed {
+        return recheck(store, request, &user, now_ms, left, report).await;
+    }
+    if request.status == ErasureStatus::Blocked {
+        if hold_on(store, &tenant, &user).await?.is_some() {
+            report.blocked += 1;
+            return Ok(());
+        }
+        request = next(request);
+        request.status = ErasureStatus::Pending;
+        request.reason = None;
+        store.save_erasure(&request).await?;
+    }
+    if request.started_at_ms.is_none() {
+        // Live connections closed first (new ones are refused by the mark);
+        // then what there is to erase is counted, before any of it is.
+        for id in store.user_connections(&tenant, &user).await? {
+            match connections.disconnect(&id).await {
+                Ok(()) | Err(PostError::Gone) => {}
+                Err(err) => {
+                    warn!(%tenant, connection_id = %id, error = %err, "could not close a connection of a user being erased")
+                }
+            }
+        }
+        let (counts, rooms) = store.erasure_inventory(&tenant, &user).await?;
+        request = next(request);
+        request.status = ErasureStatus::Running;
+        request.started_at_ms = Some(now_ms);
+        request.counts = counts;
+        request.rooms = rooms.iter().map(|r| r.as_str().to_owned()).collect();
+        store.save_erasure(&request).await?;
+        report.started += 1;
+    }
+    let rooms: Vec<_> = request
+        .rooms
+        .iter()
+        .filter_map(|r| sideline_domain::ids::RoomId::parse(r).ok())
+        .collect();
+    let mut erased_here = 0usize;
+    loop {
+        if *left == 0 {
+            report.unfinished += 1;
+            return Ok(());
+        }
+        let mut limit = *left;
+        if let Interrupt::AfterItems(n) = interrupt {
+            if erased_here >= n {
+                report.unfinished += 1;
+                return Ok(());
+            }
+            limit = limit.min(n - erased_here);
+        }
+        let step = store
+            .erase_items(&tenant, &user, &request.subject, &rooms, limit)
+            .await?;
+        let done = usize::try_from(step.total()).unwrap_or(usize::MAX);
+        erased_here += done;
+        *left = left.saturating_sub(done);
+        report.items += step.total();
+        if step.failed > 0 {
+            report.failed += step.failed;
+            report.unfinished += 1;
+            request = next(request);
+            request.attempts += 1;
+            request.failed = step.failed;
+            if request.attempts >= MAX_ATTEMPTS {
+                request.status = ErasureStatus::Failed;
+                request.reason = Some(format!(
+                    "{} items kept failing; retried by every run",
+                    step.failed
+                ));
+            }
+            store.save_erasure(&request).await?;
+            return Ok(());
+        }
+        if step.more {
+            continue;
+        }
+        // Nothing left as listed: anything written since the count (a send that
+        // raced the mark) is counted and erased before completing.
+        let (late, _) = store.erasure_inventory(&tenant, &user).await?;
+        if late.values().any(|&n| n > 0) {
+            for (kind, n) in late {
+                *request.counts.entry(kind).or_insert(0) += n;
+            }
+            continue;
+        }
+        break;
+    }
+    complete(store, request, &user, now_ms).await?;
+    report.completed += 1;
+    Ok(())
+}
+
+/// Seals the receipt onto the tenant's chain and completes the request.
+async fn complete<S: Erasure>(
+    store: &S,
+    request: ErasureRequest,
+    user: &UserId,
+    now_ms: i64,
+) -> Result<(), ErasureRunError> {
+    let secret = tenant_secret(store, &request.tenant).await?;
+    // The chain head may move under a concurrent completion: read it again.
+    for _ in 0..5 {
+        let head = store.chain_head(&request.tenant).await?;
+        let mut done = next(request.clone());
+        let mut receipt = Receipt {
+            request_id: done.request_id.clone(),
+            tenant_id: done.tenant.as_str().to_owned(),
+            seq: head.as_ref().map_or(1, |h| h.seq + 1),
+            requested_at: format_time(done.requested_at_ms),
+            started_at: format_time(done.started_at_ms.unwrap_or(now_ms)),
+            completed_at: format_time(now_ms),
+            counts: done.counts.clone(),
+            previous_hash: head
+                .as_ref()
+                .map_or_else(|| GENESIS_HASH.to_owned(), |h| h.hash.clone()),
+            hash: String::new(),
+        };
+        receipt.hash = receipt_hash(&receipt);
+        done.receipt = Some(receipt);
+        done.status = ErasureStatus::Completed;
+        done.reason = None;
+        done.failed = 0;
+        done.completed_at_ms = Some(now_ms);
+        done.user = None;
+        done.sealed_user = seal(&secret, user);
+        match store.complete_erasure(&done, user, head.as_ref()).await {
+            Ok(()) => {
+                info!(tenant = %done.tenant, request_id = %done.request_id, "erasure completed");
+                return Ok(());
+            }
+            Err(ErasureError::Conflict) => {
+                // Our own request moved (another run): give way.
+                let stored = store
+                    .erasure_request(&done.tenant, &done.request_id)
+                    .await?;
+                if stored.is_none_or(|s| s.version != request.version) {
+                    return Err(ErasureError::Conflict.into());
+                }
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(ErasureError::Conflict.into())
+}
+
+/// The check a day after completion: anything found again is erased and counted.
+async fn recheck<S: Erasure>(
+    store: &S,
+    request: ErasureRequest,
+    user: &UserId,
+    now_ms: i64,
+    left: &mut usize,
+    report: &mut ErasureReport,
+) -> Result<(), ErasureRunError> {
+    let (found, rooms) = store.erasure_inventory(&request.tenant, user).await?;
+    let total: u64 = found.values().sum();
+    if total > 0 {
+        let step = store
+            .erase_items(
+                &request.tenant,
+                user,
+                &request.subject,
+                &rooms,
+                (*left).max(1),
+            )
+            .await?;
+        *left = left.saturating_sub(usize::try_from(step.total()).unwrap_or(usize::MAX));
+        if step.more || step.failed > 0 {
+            report.unfinished += 1;
+            return Ok(());
+        }
+        warn!(tenant = %request.tenant, request_id = %request.request_id, found = total, "the re-check found items of an erased user again, and erased them");
+    }
+    let mut done = next(request);
+    done.rechecked_at_ms = Some(now_ms);
+    done.recheck_found = Some(total);
+    done.sealed_user = None;
+    store.save_erasure(&done).await?;
+    report.rechecked += 1;
+    Ok(())
+}
+
+/// SHA-256 (hex) of a receipt's canonical form.
+pub fn receipt_hash(receipt: &Receipt) -> String {
+    hex(digest::digest(&digest::SHA256, &receipt.canonical()).as_ref())
+}
+
+/// Checks a tenant's receipts, in chain order: each hash is its content's, and
+/// each links to the one before. The first receipt whose check fails, by seq.
+pub fn verify_chain(receipts: &[Receipt]) -> Result<(), u64> {
+    let mut previous = GENESIS_HASH.to_owned();
+    let mut sorted: Vec<&Receipt> = receipts.iter().collect();
+    sorted.sort_by_key(|r| r.seq);
+    for (i, receipt) in sorted.iter().enumerate() {
+        let expected_seq = u64::try_from(i).unwrap_or(u64::MAX) + 1;
+        if receipt.seq != expected_seq
+            || receipt.previous_hash != previous
+            || receipt_hash(receipt) != receipt.hash
+        {
+            return Err(expected_seq);
+        }
+        previous = receipt.hash.clone();
+    }
+    Ok(())
+}
+
+/// A request as the server API shows it: no user id, sealed or not.
+pub fn public_view(request: &ErasureRequest) -> serde_json::Value {
+    let mut view = serde_json::json!({
+        "requestId": request.request_id,
+        "status": request.status.as_str(),
+        "requestedAt": format_time(request.requested_at_ms),
+    });
+    let insert = |view: &mut serde_json::Value, key: &str, value: serde_json::Value| {
+        if let Some(map) = view.as_object_mut() {
+            map.insert(key.to_owned(), value);
+        }
+    };
+    if let Some(reason) = &request.reason {
+        insert(&mut view, "reason", reason.clone().into());
+    }
+    if let Some(at) = request.started_at_ms {
+        insert(&mut view, "startedAt", format_time(at).into());
+    }
+    if let Some(at) = request.completed_at_ms {
+        insert(&mut view, "completedAt", format_time(at).into());
+    }
+    if request.status.is_open() && !request.counts.is_empty() {
+        insert(&mut view, "counts", serde_json::json!(request.counts));
+    }
+    if request.failed > 0 {
+        insert(&mut view, "failedItems", request.failed.into());
+    }
+    if let Some(receipt) = &request.receipt {
+        insert(&mut view, "receipt", serde_json::json!(receipt));
+    }
+    if let Some(at) = request.rechecked_at_ms {
+        insert(
+            &mut view,
+            "recheck",
+            serde_json::json!({"at": format_time(at), "found": request.recheck_found.unwrap_or(0)}),
+        );
+    }
+    view
+}

@@ -1,0 +1,692 @@
+//! [`Erasure`] on the table: requests (`T#{tenant}#ERASURE` / `REQ#{id}`, the
+//! request as a JSON document with a version), the list of requests due
+//! (`ERASURES`), the mark that refuses a user's connections (`ERASING` in their
+//! partition), the receipt chain's head, the ledger (`T#{tenant}#ERASED`) and the
+//! tenant's secret for keyed hashes.
+//!
+//! What a user left is found through the user, never by a scan: the `owner` index
+//! (their messages, reactions, reports, decisions about them), their partition
+//! (profile, connections, sanctions, counters), their score partition (scores,
+//! room scores, buckets, tier record), the review partition filtered by author,
+//! and in each room they wrote in, their client message ids, rate counters and
+//! slow-mode slot. Each step lists what is left and erases the first `limit`
+//! pieces; an erased item leaves those lists, so the lists are the cursor.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update,
+};
+use sideline_domain::erasure::{erased_author, kinds, ChainHead, ErasureRequest};
+use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
+use sideline_ports::{BackendError, Erased, Erasure, ErasureError};
+
+use super::codec::{owner_pk, s, Attrs};
+use super::schema::OWNER_INDEX;
+use super::{
+    build_error, cancelled_conditions, is_conditional_failure, is_put_conditional_failure, keys, n,
+    unavailable, DynamoStore, Item,
+};
+
+/// One piece of work: its kind (for the counts) and what to do.
+enum Work {
+    /// Remove the reaction and take one off its message's count.
+    Reaction {
+        key: Item,
+        message: Item,
+        emoji: String,
+    },
+    /// Remove the report and take one off its message's reporters.
+    Report { key: Item, message: Item },
+    /// Turn the message into a tombstone; reports others made of it lose its
+    /// author.
+    Message(Item),
+    /// Put the keyed hash in place of the subject; drop the reason.
+    Decision(Item),
+    /// Drop the text of a review item about the user's message.
+    Review(Item),
+    /// A connection: its memberships, itself and the user's entry for it.
+    Connection { id: ConnectionId, entry: Item },
+    /// Remove an item outright.
+    Delete(&'static str, Item),
+}
+
+impl Work {
+    fn kind(&self) -> &'static str {
+        match self {
+            Work::Reaction { .. } => kinds::REACTIONS,
+            Work::Report { .. } => kinds::REPORTS,
+            Work::Message(_) => kinds::MESSAGES,
+            Work::Decision(_) => kinds::DECISIONS,
+            Work::Review(_) => kinds::REVIEWS,
+            Work::Connection { .. } => kinds::CONNECTIONS,
+            Work::Delete(kind, _) => kind,
+        }
+    }
+}
+
+fn keys_of(item: &Item) -> Item {
+    item.iter()
+        .filter(|(k, _)| *k == "PK" || *k == "SK")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn text_of<'a>(item: &'a Item, attr: &str) -> &'a str {
+    match item.get(attr) {
+        Some(AttributeValue::S(v)) => v,
+        _ => "",
+    }
+}
+
+fn sk_of(item: &Item) -> &str {
+    text_of(item, "SK")
+}
+
+fn pk_of(item: &Item) -> &str {
+    text_of(item, "PK")
+}
+
+/// The room of a room partition key `T#{tenant}#R#{room}`.
+fn room_of(tenant: &TenantId, pk: &str) -> Option<RoomId> {
+    pk.strip_prefix(&format!("T#{tenant}#R#"))
+        .and_then(|raw| RoomId::parse(raw).ok())
+}
+
+impl DynamoStore {
+    /// The user's entries in the `owner` index, oldest first (keys only).
+    async fn owner_entries(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Vec<Item>, BackendError> {
+        let mut entries = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(OWNER_INDEX)
+                .key_condition_expression("owPk = :pk")
+                .expression_attribute_values(":pk", s(owner_pk(tenant, user)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            entries.extend(out.items.unwrap_or_default().iter().map(keys_of));
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                return Ok(entries);
+            }
+        }
+    }
+
+    /// The review items about `user`'s messages that still hold text.
+    async fn reviews_about(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Vec<Item>, BackendError> {
+        let mut found = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .filter_expression("authorId = :u")
+                .expression_attribute_values(":pk", s(keys::review_pk(tenant)))
+                .expression_attribute_values(":u", s(user.as_str()))
+                .projection_expression("PK, SK")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            found.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+
+    /// Everything left to erase of `user`, in the order it is erased, and the
+    /// rooms of their items.
+    async fn erasure_work(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        rooms: &[RoomId],
+    ) -> Result<(Vec<Work>, BTreeSet<RoomId>), BackendError> {
+        let owned = self.owner_entries(tenant, user).await?;
+        let mut found_rooms = BTreeSet::new();
+        let (mut reactions, mut reports, mut messages, mut decisions) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for entry in owned {
+            let (pk, sk) = (pk_of(&entry).to_owned(), sk_of(&entry).to_owned());
+            if let Some(room) = room_of(tenant, &pk) {
+                found_rooms.insert(room);
+            }
+            let message_key = |id: &str| keys::key(pk.clone(), format!("MSG#{id}"));
+            if let Some(rest) = sk.strip_prefix("RX#") {
+                // `RX#{messageId}#{emoji}#{userId}`
+                let mut parts = rest.splitn(3, '#');
+                if let (Some(id), Some(emoji)) = (parts.next(), parts.next()) {
+                    reactions.push(Work::Reaction {
+                        message: message_key(id),
+                        emoji: emoji.to_owned(),
+                        key: entry,
+                    });
+                }
+            } else if let Some(rest) = sk.strip_prefix("REPORT#") {
+                if let Some(id) = rest.split('#').next() {
+                    reports.push(Work::Report {
+                        message: message_key(id),
+                        key: entry,
+                    });
+                }
+            } else if sk.starts_with("MSG#") {
+                messages.push(Work::Message(entry));
+            } else if sk.starts_with("D#") {
+                decisions.push(Work::Decision(entry));
+            }
+        }
+        let mut work = reactions;
+        work.append(&mut reports);
+        work.append(&mut messages);
+        work.append(&mut decisions);
+        work.extend(
+            self.reviews_about(tenant, user)
+                .await?
+                .iter()
+                .map(|item| Work::Review(keys_of(item))),
+        );
+        for item in self.query_partition(keys::user_pk(tenant, user)).await? {
+            let sk = sk_of(&item).to_owned();
+            let key = keys_of(&item);
+            work.push(match sk.as_str() {
+                "ERASING" => continue,
+                "PROFILE" | "RECENT" | "PSEUDO" => Work::Delete(kinds::PROFILE, key),
+                _ if sk.starts_with("CONN#") => match ConnectionId::parse(&sk[5..]) {
+                    Some(id) => Work::Connection { id, entry: key },
+                    None => Work::Delete(kinds::CONNECTIONS, key),
+                },
+                _ if sk.starts_with("SANCTION#") => Work::Delete(kinds::SANCTIONS, key),
+                _ => Work::Delete(kinds::COUNTERS, key),
+            });
+        }
+        let every_room: BTreeSet<RoomId> = found_rooms.iter().chain(rooms).cloned().collect();
+        for room in &every_room {
+            let pk = keys::room_pk(tenant, room);
+            for prefix in [
+                format!("CMID#{user}#"),
+                format!("RL#{user}#"),
+                format!("SLOW#{user}"),
+            ] {
+                for item in self.query_prefix(pk.clone(), &prefix).await? {
+                    work.push(Work::Delete(kinds::COUNTERS, keys_of(&item)));
+                }
+            }
+        }
+        for item in self.query_partition(keys::score_pk(tenant, user)).await? {
+            work.push(Work::Delete(kinds::SCORES, keys_of(&item)));
+        }
+        Ok((work, found_rooms))
+    }
+
+    /// Does one piece of work (an item gone meanwhile is done).
+    async fn erase_one(
+        &self,
+        tenant: &TenantId,
+        subject: &str,
+        work: Work,
+    ) -> Result<(), BackendError> {
+        match work {
+            Work::Reaction {
+                key,
+                message,
+                emoji,
+            } => {
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(message))
+                    .update_expression("SET reactions.#e = reactions.#e - :one")
+                    .condition_expression("attribute_exists(PK) AND reactions.#e >= :one")
+                    .expression_attribute_names("#e", emoji)
+                    .expression_attribute_values(":one", n(1))
+                    .build()
+                    .map_err(build_error)?;
+                self.delete_with(key, update).await
+            }
+            Work::Report { key, message } => {
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(message))
+                    .update_expression("ADD reports :minus")
+                    .condition_expression("attribute_exists(PK) AND reports >= :one")
+                    .expression_attribute_values(":minus", n(-1))
+                    .expression_attribute_values(":one", n(1))
+                    .build()
+                    .map_err(build_error)?;
+                self.delete_with(key, update).await
+            }
+            Work::Message(key) => {
+                // The tombstone first, still listed by the owner index; then the
+                // author's id goes from reports others made of it; then the
+                // message leaves the index. A crash between finds it again.
+                let old = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key.clone()))
+                    .update_expression(
+                        "SET #text = :empty, authorName = :empty, authorId = :erased, \
+                         visibility = :removed, clientMsgId = :cmid, erased = :yes \
+                         REMOVE correlationId, authorTier",
+                    )
+                    .condition_expression("attribute_exists(PK)")
+                    .expression_attribute_names("#text", "text")
+                    .expression_attribute_values(":empty", s(""))
+                    .expression_attribute_values(":erased", s(erased_author().as_str()))
+                    .expression_attribute_values(":removed", s("removed"))
+                    .expression_attribute_values(":cmid", s("erased"))
+                    .expression_attribute_values(":yes", AttributeValue::Bool(true))
+                    .return_values(ReturnValue::AllOld)
+                    .send()
+                    .await;
+                let old = match old {
+                    Ok(out) => out.attributes.unwrap_or_default(),
+                    Err(err) if is_conditional_failure(&err) => return Ok(()),
+                    Err(err) => return Err(unavailable(err)),
+                };
+                if Attrs(&old).opt_num("reports")?.unwrap_or(0) > 0 {
+                    let id = sk_of(&key).trim_start_matches("MSG#").to_owned();
+                    for report in self
+                        .query_prefix(pk_of(&key).to_owned(), &format!("REPORT#{id}#"))
+                        .await?
+                    {
+                        self.update_existing(
+                            keys_of(&report),
+                            "SET authorId = :erased",
+                            vec![(":erased", s(erased_author().as_str()))],
+                            None,
+                        )
+                        .await?;
+                    }
+                }
+                self.update_existing(key, "REMOVE owPk, owSk", Vec::new(), None)
+                    .await
+            }
+            Work::Decision(key) => {
+                self.update_existing(
+                    key,
+                    "SET subjectHash = :h REMOVE subjectId, reason, owPk, owSk",
+                    vec![(":h", s(subject))],
+                    None,
+                )
+                .await
+            }
+            Work::Review(key) => {
+                self.update_existing(
+                    key,
+                    "SET #text = :empty, authorId = :erased",
+                    vec![(":empty", s("")), (":erased", s(erased_author().as_str()))],
+                    Some(("#text", "text")),
+                )
+                .await
+            }
+            Work::Connection { id, entry } => {
+                let connection = keys::connection(tenant, &id);
+                let mut doomed = Vec::new();
+                if let Some(item) = self.get(connection.clone()).await? {
+                    if let Some(AttributeValue::Ss(rooms)) = item.get("rooms") {
+                        for room in rooms.iter().filter_map(|r| RoomId::parse(r).ok()) {
+                            doomed.push(keys::member(tenant, &room, &id));
+                        }
+                    }
+                }
+                doomed.push(connection);
+                doomed.push(entry);
+                self.delete_keys(doomed).await
+            }
+            Work::Delete(_, key) => self.delete_keys(vec![key]).await,
+        }
+    }
+
+    /// Removes `key` and applies `update` to the message it counts on, at once;
+    /// the removal alone if the message (or its count) is gone.
+    async fn delete_with(&self, key: Item, update: Update) -> Result<(), BackendError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key.clone()))
+            .build()
+            .map_err(build_error)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .transact_items(TransactWriteItem::builder().update(update).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => match cancelled_conditions(&err) {
+                Some(reasons) if reasons.get(1) == Some(&true) => self.delete_keys(vec![key]).await,
+                _ => Err(unavailable(err)),
+            },
+        }
+    }
+
+    async fn update_existing(
+        &self,
+        key: Item,
+        expression: &str,
+        values: Vec<(&str, AttributeValue)>,
+        name: Option<(&str, &str)>,
+    ) -> Result<(), BackendError> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression(expression)
+            .condition_expression("attribute_exists(PK)");
+        for (placeholder, value) in values {
+            request = request.expression_attribute_values(placeholder, value);
+        }
+        if let Some((placeholder, attr)) = name {
+            request = request.expression_attribute_names(placeholder, attr);
+        }
+        match request.send().await {
+            Ok(_) => Ok(()),
+            Err(err) if is_conditional_failure(&err) => Ok(()),
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
+    fn request_item(request: &ErasureRequest) -> Result<Item, BackendError> {
+        let doc = serde_json::to_string(request)
+            .map_err(|e| BackendError::Corrupt(format!("erasure request: {e}")))?;
+        let mut item = keys::erasure_request(&request.tenant, &request.request_id);
+        item.insert("kind".into(), s("erasure"));
+        item.insert("doc".into(), s(doc));
+        item.insert("status".into(), s(request.status.as_str()));
+        item.insert("version".into(), n(request.version));
+        Ok(item)
+    }
+
+    fn put_versioned(request: &ErasureRequest, table: &str) -> Result<Put, BackendError> {
+        let builder = Put::builder()
+            .table_name(table)
+            .set_item(Some(Self::request_item(request)?));
+        let builder = if request.version == 0 {
+            builder.condition_expression("attribute_not_exists(PK)")
+        } else {
+            builder
+                .condition_expression("version = :v")
+                .expression_attribute_values(":v", n(request.version - 1))
+        };
+        builder.build().map_err(build_error)
+    }
+}
+
+fn put_item(table: &str, item: Item) -> Result<TransactWriteItem, BackendError> {
+    Ok(TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .build()
+                .map_err(build_error)?,
+        )
+        .build())
+}
+
+fn delete_item(table: &str, key: Item) -> Result<TransactWriteItem, BackendError> {
+    Ok(TransactWriteItem::builder()
+        .delete(
+            Delete::builder()
+                .table_name(table)
+                .set_key(Some(key))
+                .build()
+                .map_err(build_error)?,
+        )
+        .build())
+}
+
+impl Erasure for DynamoStore {
+    async fn tenant_secret(
+        &self,
+        tenant: &TenantId,
+        candidate: &[u8],
+    ) -> Result<Vec<u8>, ErasureError> {
+        let key = keys::tenant_secret(tenant);
+        if let Some(item) = self.get(key.clone()).await? {
+            if let Some(AttributeValue::B(secret)) = item.get("secret") {
+                return Ok(secret.clone().into_inner());
+            }
+            return Err(BackendError::Corrupt("tenant secret unreadable".into()).into());
+        }
+        let mut item = key.clone();
+        item.insert(
+            "secret".into(),
+            AttributeValue::B(candidate.to_vec().into()),
+        );
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(candidate.to_vec()),
+            // Another process stored one first: theirs stands.
+            Err(err) if is_put_conditional_failure(&err) => match self.get(key).await? {
+                Some(item) => match item.get("secret") {
+                    Some(AttributeValue::B(secret)) => Ok(secret.clone().into_inner()),
+                    _ => Err(BackendError::Corrupt("tenant secret unreadable".into()).into()),
+                },
+                None => Err(BackendError::Unavailable("tenant secret vanished".into()).into()),
+            },
+            Err(err) => Err(unavailable(err).into()),
+        }
+    }
+
+    async fn erasure_request(
+        &self,
+        tenant: &TenantId,
+        request_id: &str,
+    ) -> Result<Option<ErasureRequest>, ErasureError> {
+        let Some(item) = self.get(keys::erasure_request(tenant, request_id)).await? else {
+            return Ok(None);
+        };
+        let attrs = Attrs(&item);
+        let doc = attrs.str("doc")?;
+        Ok(Some(serde_json::from_str(doc).map_err(|e| {
+            BackendError::Corrupt(format!("erasure request: {e}"))
+        })?))
+    }
+
+    async fn open_erasure(&self, request: &ErasureRequest) -> Result<(), ErasureError> {
+        let tenant = &request.tenant;
+        let mut tx = self
+            .client
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(Self::put_versioned(request, &self.table)?)
+                    .build(),
+            )
+            .transact_items(put_item(
+                &self.table,
+                keys::erasure_due(tenant, &request.request_id),
+            )?);
+        if let Some(user) = &request.user {
+            let mut mark = keys::erasing(tenant, user);
+            mark.insert("kind".into(), s("erasing"));
+            tx = tx.transact_items(put_item(&self.table, mark)?);
+        }
+        match tx.send().await {
+            Ok(_) => Ok(()),
+            Err(err) => match cancelled_conditions(&err) {
+                Some(reasons) if reasons.first() == Some(&true) => Err(ErasureError::Conflict),
+                _ => Err(unavailable(err).into()),
+            },
+        }
+    }
+
+    async fn save_erasure(&self, request: &ErasureRequest) -> Result<(), ErasureError> {
+        let mut tx = self.client.transact_write_items().transact_items(
+            TransactWriteItem::builder()
+                .put(Self::put_versioned(request, &self.table)?)
+                .build(),
+        );
+        if !request.status.is_open() && request.rechecked_at_ms.is_some() {
+            tx = tx.transact_items(delete_item(
+                &self.table,
+                keys::erasure_due(&request.tenant, &request.request_id),
+            )?);
+        }
+        match tx.send().await {
+            Ok(_) => Ok(()),
+            Err(err) => match cancelled_conditions(&err) {
+                Some(reasons) if reasons.first() == Some(&true) => Err(ErasureError::Conflict),
+                _ => Err(unavailable(err).into()),
+            },
+        }
+    }
+
+    async fn due_erasures(&self, limit: usize) -> Result<Vec<(TenantId, String)>, ErasureError> {
+        let mut due = Vec::new();
+        for item in self.query_partition("ERASURES".to_owned()).await? {
+            if due.len() >= limit {
+                break;
+            }
+            let sk = sk_of(&item);
+            if let Some((tenant, id)) = sk.split_once('#') {
+                if let Ok(tenant) = TenantId::parse(tenant) {
+                    due.push((tenant, id.to_owned()));
+                }
+            }
+        }
+        Ok(due)
+    }
+
+    async fn erasure_inventory(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<(BTreeMap<String, u64>, Vec<RoomId>), ErasureError> {
+        let (work, rooms) = self.erasure_work(tenant, user, &[]).await?;
+        let mut counts = BTreeMap::new();
+        for piece in &work {
+            *counts.entry(piece.kind().to_owned()).or_insert(0) += 1;
+        }
+        Ok((counts, rooms.into_iter().collect()))
+    }
+
+    async fn erase_items(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        subject: &str,
+        rooms: &[RoomId],
+        limit: usize,
+    ) -> Result<Erased, ErasureError> {
+        let (work, _) = self.erasure_work(tenant, user, rooms).await?;
+        let mut erased = Erased {
+            more: work.len() > limit,
+            ..Erased::default()
+        };
+        for piece in work.into_iter().take(limit) {
+            let kind = piece.kind();
+            match self.erase_one(tenant, subject, piece).await {
+                Ok(()) => *erased.counts.entry(kind.to_owned()).or_insert(0) += 1,
+                Err(err) => {
+                    tracing::warn!(%tenant, kind, error = %err, "an item could not be erased; the next run tries again");
+                    erased.failed += 1;
+                }
+            }
+        }
+        Ok(erased)
+    }
+
+    async fn chain_head(&self, tenant: &TenantId) -> Result<Option<ChainHead>, ErasureError> {
+        let Some(item) = self.get(keys::receipt_head(tenant)).await? else {
+            return Ok(None);
+        };
+        let a = Attrs(&item);
+        Ok(Some(ChainHead {
+            seq: u64::try_from(a.num("seq")?).unwrap_or(0),
+            hash: a.str("hash")?.to_owned(),
+        }))
+    }
+
+    async fn complete_erasure(
+        &self,
+        request: &ErasureRequest,
+        user: &UserId,
+        previous: Option<&ChainHead>,
+    ) -> Result<(), ErasureError> {
+        let tenant = &request.tenant;
+        let receipt = request
+            .receipt
+            .as_ref()
+            .ok_or_else(|| BackendError::Corrupt("completing without a receipt".into()))?;
+        let mut head = keys::receipt_head(tenant);
+        head.insert("seq".into(), n(receipt.seq));
+        head.insert("hash".into(), s(&receipt.hash));
+        let head_put = Put::builder().table_name(&self.table).set_item(Some(head));
+        let head_put = match previous {
+            None => head_put.condition_expression("attribute_not_exists(PK)"),
+            Some(prev) => head_put
+                .condition_expression("#h = :h")
+                .expression_attribute_names("#h", "hash")
+                .expression_attribute_values(":h", s(&prev.hash)),
+        }
+        .build()
+        .map_err(build_error)?;
+        let mut ledger = keys::ledger(tenant, &request.subject);
+        ledger.insert(
+            "erasedAt".into(),
+            n(request.completed_at_ms.unwrap_or(request.requested_at_ms)),
+        );
+        ledger.insert("requestId".into(), s(&request.request_id));
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(Self::put_versioned(request, &self.table)?)
+                    .build(),
+            )
+            .transact_items(TransactWriteItem::builder().put(head_put).build())
+            .transact_items(put_item(&self.table, ledger)?)
+            .transact_items(delete_item(&self.table, keys::erasing(tenant, user))?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => match cancelled_conditions(&err) {
+                Some(reasons) if reasons.iter().any(|r| *r) => Err(ErasureError::Conflict),
+                _ => Err(unavailable(err).into()),
+            },
+        }
+    }
+
+    async fn erased_at(
+        &self,
+        tenant: &TenantId,
+        subject: &str,
+    ) -> Result<Option<i64>, ErasureError> {
+        match self.get(keys::ledger(tenant, subject)).await? {
+            Some(item) => Ok(Some(Attrs(&item).num("erasedAt")?)),
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! Right to erasure (GDPR Art. 17): a request's life, what it erases, and the
+//! receipt it leaves.
+//!
+//! A request is named by its tenant and the user's keyed hash, so asking twice is
+//! the same request. It names the user (`user`) only while it is open; once
+//! completed it holds the keyed hash alone, as the moderation record and the
+//! erasure ledger do. Its [`Receipt`] counts what was erased per kind, with times,
+//! and is chained: each receipt holds the hash of the tenant's previous one, so a
+//! receipt removed or altered shows.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{derived_uuid, TenantId, UserId};
+
+/// Where a request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErasureStatus {
+    /// Accepted; the next retention run starts it.
+    Pending,
+    /// Connections closed and refused; items being erased.
+    Running,
+    /// Everything erased; the receipt is written.
+    Completed,
+    /// A legal hold names the tenant or the user: waits until it is lifted.
+    Blocked,
+    /// Items kept failing after [`MAX_ATTEMPTS`] runs; the request stays open and
+    /// is retried by every run, so it is never left half-done.
+    Failed,
+}
+
+impl ErasureStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErasureStatus::Pending => "pending",
+            ErasureStatus::Running => "running",
+            ErasureStatus::Completed => "completed",
+            ErasureStatus::Blocked => "blocked",
+            ErasureStatus::Failed => "failed",
+        }
+    }
+
+    /// Whether retention runs still have work on it.
+    pub fn is_open(self) -> bool {
+        self != ErasureStatus::Completed
+    }
+}
+
+/// Runs with failures after which a request reads `failed` (it keeps being
+/// retried).
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// How long after completion a request is checked again for anything that came
+/// back (a late write, a replay).
+pub const RECHECK_AFTER_MS: i64 = 24 * 3_600_000;
+
+/// What erasure counts, per kind of item.
+pub mod kinds {
+    /// Messages turned into tombstones (text, author and name gone).
+    pub const MESSAGES: &str = "messages";
+    /// The user's reactions removed (the messages' counts corrected).
+    pub const REACTIONS: &str = "reactions";
+    /// Reports the user made, removed.
+    pub const REPORTS: &str = "reports";
+    /// Moderation decisions about the user, whose subject became the keyed hash
+    /// and whose reason went.
+    pub const DECISIONS: &str = "decisionsPseudonymised";
+    /// Review items about the user's messages, whose text went.
+    pub const REVIEWS: &str = "reviewItemsScrubbed";
+    /// Profile, recent-message list, pseudonym.
+    pub const PROFILE: &str = "profile";
+    /// Connections and room memberships.
+    pub const CONNECTIONS: &str = "connections";
+    /// Sanctions in force or ended.
+    pub const SANCTIONS: &str = "sanctions";
+    /// Rate, violation and slow-mode counters, client message ids.
+    pub const COUNTERS: &str = "counters";
+    /// Scores, room scores (leaderboard entries), tier record, score buckets.
+    pub const SCORES: &str = "scores";
+}
+
+/// The id of `user`'s erasure in `tenant`, from the user's keyed hash.
+pub fn erasure_id(tenant: &TenantId, subject: &str) -> String {
+    derived_uuid(&format!("erasure\u{1f}{tenant}\u{1f}{subject}"))
+        .as_hyphenated()
+        .to_string()
+}
+
+/// Whether `raw` is shaped as an erasure id (a hyphenated UUID).
+pub fn is_erasure_id(raw: &str) -> bool {
+    raw.len() == 36 && uuid::Uuid::parse_str(raw).is_ok()
+}
+
+/// The author of a message whose author was erased: no user.
+pub fn erased_author() -> UserId {
+    // 32 zero digits: never the output of `UserId::derive` in practice, and
+    // parses as a user id so a tombstone reads as a message.
+    UserId::parse("u_00000000000000000000000000000000").unwrap_or_else(|_| unreachable!())
+}
+
+/// An erasure request as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErasureRequest {
+    pub request_id: String,
+    pub tenant: TenantId,
+    /// The user, while the request is open; `None` once completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserId>,
+    /// The user, sealed under the tenant's key, from completion until the
+    /// re-check (which needs to find them) drops it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_user: Option<String>,
+    /// The user's keyed hash (`h_…`): what the ledger and the audit keep.
+    pub subject: String,
+    pub status: ErasureStatus,
+    /// Why it is blocked or failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub requested_at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at_ms: Option<i64>,
+    /// What the run that started it found to erase, per kind (see [`kinds`]);
+    /// later finds (a write that raced the start) are added.
+    #[serde(default)]
+    pub counts: BTreeMap<String, u64>,
+    /// Rooms the user's items were in (for the per-room keys).
+    #[serde(default)]
+    pub rooms: Vec<String>,
+    /// Runs that ended with items failing.
+    #[serde(default)]
+    pub attempts: u32,
+    /// Items that failed in the last run.
+    #[serde(default)]
+    pub failed: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<Receipt>,
+    /// The check a day after completion: when, and what it found (and erased).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rechecked_at_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recheck_found: Option<u64>,
+    /// Optimistic-lock version: every save expects the one it read.
+    #[serde(default)]
+    pub version: u64,
+}
+
+impl ErasureRequest {
+    /// A new request for `user`, pending (or blocked when `hold` says why).
+    pub fn new(
+        tenant: TenantId,
+        user: UserId,
+        subject: String,
+        now_ms: i64,
+        hold: Option<String>,
+    ) -> Self {
+        Self {
+            request_id: erasure_id(&tenant, &subject),
+            tenant,
+            user: Some(user),
+            sealed_user: None,
+            subject,
+            status: if hold.is_some() {
+                ErasureStatus::Blocked
+            } else {
+                ErasureStatus::Pending
+            },
+            reason: hold,
+            requested_at_ms: now_ms,
+            started_at_ms: None,
+            completed_at_ms: None,
+            counts: BTreeMap::new(),
+            rooms: Vec::new(),
+            attempts: 0,
+            failed: 0,
+            receipt: None,
+            rechecked_at_ms: None,
+            recheck_found: None,
+            version: 0,
+        }
+    }
+
+    /// Whether a run has work on it at `now_ms`: open, or completed and due for
+    /// its re-check.
+    pub fn due(&self, now_ms: i64) -> bool {
+        self.status.is_open()
+            || (self.rechecked_at_ms.is_none()
+                && self
+                    .completed_at_ms
+                    .is_some_and(|at| now_ms >= at + RECHECK_AFTER_MS))
+    }
+}
+
+/// A completed erasure's proof: counts and times, nothing that names the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Receipt {
+    pub request_id: String,
+    pub tenant_id: String,
+    /// Its place in the tenant's chain, from 1.
+    pub seq: u64,
+    pub requested_at: String,
+    pub started_at: String,
+    pub completed_at: String,
+    pub counts: BTreeMap<String, u64>,
+    /// The previous receipt's `hash` (64 zeros for the first).
+    pub previous_hash: String,
+    /// SHA-256 (hex) of [`Receipt::canonical`].
+    pub hash: String,
+}
+
+/// The `previous_hash` of a tenant's first receipt.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+impl Receipt {
+    /// The bytes the hash covers: every field but `hash`, in a fixed order.
+    pub fn canonical(&self) -> Vec<u8> {
+        let counts: Vec<String> = self
+            .counts
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!(
+            "sideline.erasure-receipt/1\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
+            self.request_id,
+            self.tenant_id,
+            self.seq,
+            self.requested_at,
+            self.started_at,
+            self.completed_at,
+            counts.join(","),
+            self.previous_hash
+        )
+        .into_bytes()
+    }
+}
+
+/// The head of a tenant's receipt chain: the last receipt's place and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    pub seq: u64,
+    pub hash: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_request_per_tenant_and_subject() {
+        let a = TenantId::parse("a").unwrap();
+        let b = TenantId::parse("b").unwrap();
+        assert_eq!(erasure_id(&a, "h_1"), erasure_id(&a, "h_1"));
+        assert_ne!(erasure_id(&a, "h_1"), erasure_id(&a, "h_2"));
+        assert_ne!(erasure_id(&a, "h_1"), erasure_id(&b, "h_1"));
+        assert!(is_erasure_id(&erasure_id(&a, "h_1")));
+        assert!(!is_erasure_id("nope"));
+        assert!(!is_erasure_id("../../etc/passwd-0000-0000-0000-0000000"));
+    }
+
+    #[test]
+    fn due_while_open_and_once_for_the_recheck() {
+        let t = TenantId::parse("a").unwrap();
+        let u = UserId::derive(&t, "x");
+        let mut r = ErasureRequest::new(t, u, "h_1".into(), 0, None);
+        assert!(r.due(0));
+        r.status = ErasureStatus::Completed;
+        r.completed_at_ms = Some(10);
+        assert!(!r.due(10));
+        assert!(r.due(10 + RECHECK_AFTER_MS));
+        r.rechecked_at_ms = Some(10 + RECHECK_AFTER_MS);
+        assert!(!r.due(20 + RECHECK_AFTER_MS));
+    }
+
+    #[test]
+    fn the_canonical_form_covers_every_field_but_the_hash() {
+        let mut r = Receipt {
+            request_id: "r".into(),
+            tenant_id: "t".into(),
+            seq: 1,
+            requested_at: "a".into(),
+            started_at: "b".into(),
+            completed_at: "c".into(),
+            counts: BTreeMap::from([("messages".into(), 3)]),
+            previous_hash: GENESIS_HASH.into(),
+            hash: String::new(),
+        };
+        let first = r.canonical();
+        r.hash = "x".into();
+        assert_eq!(first, r.canonical());
+        r.counts.insert("messages".into(), 4);
+        assert_ne!(first, r.canonical());
+        r.counts.insert("messages".into(), 3);
+        r.seq = 2;
+        assert_ne!(first, r.canonical());
+    }
+}
