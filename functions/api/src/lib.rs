@@ -13,7 +13,9 @@
 //! | `GET /v1/tenants/{tenant}/config[?version=N]` | the settings document in force (version 0: the defaults), or an old version |
 //! | `PUT /v1/tenants/{tenant}/config` | stores a new version; `If-Match: <version read>`; 409 if stale, 400 with the field's path if bad |
 //! | `POST /v1/tenants/{tenant}/users/{user}/export` | everything held about the user, one JSON document (`docs/user-export.schema.json`) |
-//! | `POST /v1/tenants/{tenant}/retention/run` | runs retention for the tenant now (one invocation's budget); what it removed |
+//! | `POST /v1/tenants/{tenant}/users/{user}/erasure` | `202 {requestId, status}`: erasure requested (the same request when asked again); 404 for a user of whom nothing is held |
+//! | `GET /v1/tenants/{tenant}/erasures/{requestId}` | `pending` / `running` / `completed` / `blocked` / `failed`, counts, and on completion the chained receipt |
+//! | `POST /v1/tenants/{tenant}/retention/run` | runs retention for the tenant now (one invocation's budget), and erasure requests due; what it removed |
 //!
 //! `{user}` is the host's user id (`sub`, percent-encoded) or a canonical id
 //! (`u_…`).
@@ -23,9 +25,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use sideline_app::erasure::{public_view, request_erasure, run_erasures, Requested};
 use sideline_app::export::export_user;
 use sideline_app::retention::{sweep_tenant, Budget, RetentionReport};
 use sideline_app::standing::{leaderboard, read_score, BoardError, StandingError, TenantSettings};
+use sideline_domain::erasure::is_erasure_id;
 use sideline_domain::ids::{RoomId, TenantId, UserId};
 use sideline_domain::scoring::{breakdown, Tier, Window};
 use sideline_domain::tenant::{ConfigDocError, TenantConfig, MAX_DOCUMENT_BYTES};
@@ -33,8 +37,8 @@ use sideline_domain::time::format_time;
 use sideline_inline::policy::{PolicyError, PolicyPatch};
 use sideline_inline::ModerationConfig;
 use sideline_ports::{
-    Board, Clock, ConfigStoreError, ConnectionRegistry, Ports, Retention, ScoreStore, SeenEvents,
-    TenantConfigs,
+    Board, Clock, ConfigStoreError, ConnectionRegistry, Erasure, Ports, Retention, ScoreStore,
+    SeenEvents, TenantConfigs,
 };
 use sideline_protocol::{DEFAULT_BOARD_PAGE, MAX_BOARD_PAGE};
 use sideline_token::signing::{self, Scheme};
@@ -292,13 +296,17 @@ pub async fn handle<P: Ports>(request: ApiRequest, deps: &ApiDeps<P>) -> ApiResp
         ("PUT", ["config"]) => put_config(deps, &tenant, &request, &body, now_ms).await,
         ("POST", ["retention", "run"]) => run_retention(deps, &tenant, now_ms).await,
         ("POST", ["users", user, "export"]) => export(deps, &tenant, user, now_ms).await,
+        ("POST", ["users", user, "erasure"]) => erase(deps, &tenant, user, now_ms).await,
+        ("GET", ["erasures", id]) => erasure_status(deps, &tenant, id).await,
         (
             _,
             ["users", _, "score"]
             | ["config"]
             | ["leaderboard"]
             | ["retention", "run"]
-            | ["users", _, "export"],
+            | ["users", _, "export"]
+            | ["users", _, "erasure"]
+            | ["erasures", _],
         ) => ApiResponse::error(405, "method not allowed"),
         _ => ApiResponse::error(404, "no such route"),
     };
@@ -338,9 +346,29 @@ async fn run_retention<P: Ports>(deps: &ApiDeps<P>, tenant: &TenantId, now_ms: i
     )
     .await
     {
-        Ok(()) => ApiResponse::json(200, &serde_json::to_value(&report).unwrap_or(Value::Null)),
-        Err(err) => backend(&err),
+        Ok(()) => {}
+        Err(err) => return backend(&err),
     }
+    // Erasure requests due (of any tenant: they are few) go on too.
+    let erasures = match run_erasures(
+        store,
+        deps.ports.connections(),
+        now_ms,
+        ON_DEMAND_BUDGET.items,
+    )
+    .await
+    {
+        Ok(erasures) => erasures,
+        Err(err) => return backend(&err),
+    };
+    let mut body = serde_json::to_value(&report).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut body {
+        map.insert(
+            "erasures".into(),
+            serde_json::to_value(&erasures).unwrap_or(Value::Null),
+        );
+    }
+    ApiResponse::json(200, &body)
 }
 
 /// Everything held about a user, as one JSON document (`sideline.user-export`).
@@ -357,6 +385,39 @@ async fn export<P: Ports>(
     match export_user(deps.ports.store(), tenant, &user, now_ms).await {
         Ok(Some(document)) => ApiResponse::json(200, &document),
         Ok(None) => ApiResponse::error(404, "no such user"),
+        Err(err) => backend(&err),
+    }
+}
+
+/// Takes an erasure request: 202 with its id and status (the same request,
+/// asked again, answers the same); 404 for a user of whom nothing is held.
+async fn erase<P: Ports>(
+    deps: &ApiDeps<P>,
+    tenant: &TenantId,
+    user_raw: &str,
+    now_ms: i64,
+) -> ApiResponse {
+    let Some(user) = user_of(tenant, user_raw) else {
+        return ApiResponse::error(400, "malformed user id");
+    };
+    match request_erasure(deps.ports.store(), tenant, &user, now_ms).await {
+        Ok(Requested::Created(request) | Requested::Existing(request)) => ApiResponse::json(
+            202,
+            &json!({"requestId": request.request_id, "status": request.status.as_str()}),
+        ),
+        Ok(Requested::UnknownUser) => ApiResponse::error(404, "no such user"),
+        Err(err) => backend(&err),
+    }
+}
+
+/// An erasure request's status, and its receipt once completed.
+async fn erasure_status<P: Ports>(deps: &ApiDeps<P>, tenant: &TenantId, id: &str) -> ApiResponse {
+    if !is_erasure_id(id) {
+        return ApiResponse::error(400, "malformed request id");
+    }
+    match deps.ports.store().erasure_request(tenant, id).await {
+        Ok(Some(request)) => ApiResponse::json(200, &public_view(&request)),
+        Ok(None) => ApiResponse::error(404, "no such erasure request"),
         Err(err) => backend(&err),
     }
 }

@@ -39,6 +39,9 @@ use std::time::Duration;
 
 use axum::routing::get;
 use axum::Router;
+use sideline_app::erasure::{
+    run_erasures_until, ErasureReport, ErasureRunError, Interrupt, DEFAULT_RUN_ITEMS,
+};
 use sideline_app::publish::RetryPolicy;
 use sideline_app::retention::{retention_pass, Budget, RetentionReport};
 use sideline_app::standing::{demotion_pass, PassReport, StandingError, PASS_LIMIT};
@@ -284,6 +287,15 @@ trait Control: Send + Sync {
     ) -> std::pin::Pin<
         Box<dyn std::future::Future<Output = Result<RetentionReport, RetentionError>> + Send + '_>,
     >;
+    /// The retention function's erasure run, once (stopping where `interrupt`
+    /// says, as a crash would).
+    fn erasure_run(
+        &self,
+        items: usize,
+        interrupt: Interrupt,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<ErasureReport, ErasureRunError>> + Send + '_>,
+    >;
 }
 
 impl<S: Store + 'static> Control for App<S> {
@@ -309,6 +321,22 @@ impl<S: Store + 'static> Control for App<S> {
             &self.message.settings,
             self.message.ports.clock.now_ms(),
             Budget::default(),
+        ))
+    }
+
+    fn erasure_run(
+        &self,
+        items: usize,
+        interrupt: Interrupt,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<ErasureReport, ErasureRunError>> + Send + '_>,
+    > {
+        Box::pin(run_erasures_until(
+            &self.message.ports.store,
+            &self.message.ports.connections,
+            self.message.ports.clock.now_ms(),
+            items,
+            interrupt,
         ))
     }
 
@@ -503,6 +531,14 @@ impl Devstack {
                     Ok(_) => {}
                     Err(err) => tracing::warn!(error = %err, "retention pass failed"),
                 }
+                match control
+                    .erasure_run(DEFAULT_RUN_ITEMS, Interrupt::None)
+                    .await
+                {
+                    Ok(report) if report.requests > 0 => tracing::info!(?report, "erasure run"),
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "erasure run failed"),
+                }
             }
         });
         let router = Router::new()
@@ -587,6 +623,17 @@ impl Devstack {
     /// `DevstackConfig::retention_every`).
     pub async fn retention_pass(&self) -> Result<RetentionReport, RetentionError> {
         self.control.retention_pass().await
+    }
+
+    /// Runs the retention function's erasure run now (devstack also runs it
+    /// after each scheduled pass), erasing at most `items`; `interrupt` stops it
+    /// part-way as a crash would.
+    pub async fn erasure_run(
+        &self,
+        items: usize,
+        interrupt: Interrupt,
+    ) -> Result<ErasureReport, ErasureRunError> {
+        self.control.erasure_run(items, interrupt).await
     }
 
     /// Hands a rule match to its targets again (a duplicate delivery, as SQS may

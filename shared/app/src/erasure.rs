@@ -553,3 +553,268 @@ pub fn public_view(request: &ErasureRequest) -> serde_json::Value {
     }
     view
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use sideline_domain::connection::ConnectionRecord;
+    use sideline_domain::identity::Role;
+    use sideline_domain::ids::{ConnectionId, RoomId};
+    use sideline_domain::message::{Author, ClientMsgId, MessageId, MessageText, StoredMessage};
+    use sideline_domain::tenant::TenantConfig;
+    use sideline_memory::{MemoryStore, RecordingConnections};
+    use sideline_ports::{MessageStore, UserData};
+
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000_000;
+
+    fn connect(tenant: &TenantId, sub: &str, id: &str) -> ConnectionRecord {
+        ConnectionRecord {
+            tenant: tenant.clone(),
+            connection_id: ConnectionId::parse(id).expect("id"),
+            user: UserId::derive(tenant, sub),
+            name: sub.to_owned(),
+            role: Role::Member,
+            connected_at_ms: NOW,
+            expires_at_s: NOW / 1000 + 7800,
+            rooms: BTreeSet::new(),
+        }
+    }
+
+    /// A tenant where `ada` wrote `n` messages in two rooms and `bob` one.
+    async fn seeded(n: usize) -> (MemoryStore, TenantId, UserId, UserId) {
+        let store = MemoryStore::new();
+        let t = TenantId::parse("acme").expect("tenant");
+        // One secret for every seeded store, so their requests compare.
+        store.tenant_secret(&t, &[9; 32]).await.expect("secret");
+        let ada = connect(&t, "ada", "ada-1");
+        let bob = connect(&t, "bob", "bob-1");
+        store.put_connection(&ada).await.expect("ada");
+        store.put_connection(&bob).await.expect("bob");
+        for i in 0..=n {
+            let author = if i == n { &bob } else { &ada };
+            let room = RoomId::parse(if i % 2 == 0 { "a" } else { "b" }).expect("room");
+            let message = StoredMessage {
+                tenant: t.clone(),
+                room,
+                id: MessageId::at(NOW + i as i64),
+                author: Author {
+                    id: author.user.clone(),
+                    name: author.name.clone(),
+                    role: Role::Member,
+                    tier: sideline_domain::scoring::Tier::None,
+                },
+                text: MessageText::parse(&format!("text {i}"), 2000).expect("text"),
+                created_at_ms: NOW + i as i64,
+                reply_to: None,
+                client_msg_id: ClientMsgId::parse(&format!("c{i}")).expect("cmid"),
+                correlation_id: None,
+                reactions: Default::default(),
+                visibility: Default::default(),
+            };
+            store.put_message(&message).await.expect("put");
+        }
+        (store, t, ada.user, bob.user)
+    }
+
+    async fn run_to_end(store: &MemoryStore, items: usize, interrupt: Interrupt) -> u32 {
+        let gateway = RecordingConnections::new();
+        let mut runs = 0;
+        loop {
+            runs += 1;
+            let report = run_erasures_until(store, &gateway, NOW + 1_000, items, interrupt)
+                .await
+                .expect("run");
+            if report.completed > 0 || report.requests == 0 {
+                return runs;
+            }
+            assert!(runs < 100, "erasure does not finish");
+        }
+    }
+
+    fn id_of(requested: Requested) -> String {
+        match requested {
+            Requested::Created(r) | Requested::Existing(r) => r.request_id,
+            Requested::UnknownUser => panic!("unknown user"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_is_taken_once_and_unknown_users_are_refused() {
+        let (store, t, ada, _) = seeded(3).await;
+        let first = request_erasure(&store, &t, &ada, NOW)
+            .await
+            .expect("request");
+        assert!(matches!(first, Requested::Created(ref r) if r.status == ErasureStatus::Pending));
+        let again = request_erasure(&store, &t, &ada, NOW + 5)
+            .await
+            .expect("again");
+        assert!(matches!(again, Requested::Existing(_)));
+        assert_eq!(id_of(first), id_of(again));
+        let nobody = UserId::derive(&t, "nobody");
+        assert_eq!(
+            request_erasure(&store, &t, &nobody, NOW)
+                .await
+                .expect("unknown"),
+            Requested::UnknownUser
+        );
+        assert_eq!(store.due_erasures(10).await.expect("due").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_crash_half_way_is_finished_by_the_next_run_with_the_same_receipt() {
+        let (clean, t, ada, bob) = seeded(40).await;
+        let id = id_of(
+            request_erasure(&clean, &t, &ada, NOW)
+                .await
+                .expect("request"),
+        );
+        let clean_runs = run_to_end(&clean, 15, Interrupt::None).await;
+        assert!(clean_runs > 2, "a budget of 15 takes several runs");
+        let done = clean
+            .erasure_request(&t, &id)
+            .await
+            .expect("read")
+            .expect("kept");
+        assert_eq!(done.status, ErasureStatus::Completed);
+        assert_eq!(done.user, None);
+        let receipt = done.receipt.clone().expect("receipt");
+        assert_eq!(receipt.counts.get("messages"), Some(&40));
+        assert_eq!(receipt.seq, 1);
+        assert_eq!(receipt.previous_hash, GENESIS_HASH);
+        assert!(verify_chain(std::slice::from_ref(&receipt)).is_ok());
+        assert!(!serde_json::to_string(&public_view(&done))
+            .expect("json")
+            .contains(ada.as_str()));
+        assert!(clean.owned_by(&t, &ada).await.expect("ada").is_empty());
+        assert_eq!(clean.owned_by(&t, &bob).await.expect("bob").len(), 1);
+
+        // The same, with every run dying after 7 items.
+        let (crashy, t2, ada2, _) = seeded(40).await;
+        let id2 = id_of(
+            request_erasure(&crashy, &t2, &ada2, NOW)
+                .await
+                .expect("request"),
+        );
+        assert_eq!(id2, id);
+        run_to_end(&crashy, 15, Interrupt::AfterItems(7)).await;
+        let crashed = crashy
+            .erasure_request(&t2, &id2)
+            .await
+            .expect("read")
+            .expect("kept");
+        assert_eq!(
+            crashed.receipt,
+            Some(receipt),
+            "same receipt despite the crashes"
+        );
+    }
+
+    #[tokio::test]
+    async fn receipts_chain_and_a_changed_one_shows() {
+        let (store, t, ada, bob) = seeded(2).await;
+        let first = id_of(request_erasure(&store, &t, &ada, NOW).await.expect("ada"));
+        run_to_end(&store, 100, Interrupt::None).await;
+        let second = id_of(request_erasure(&store, &t, &bob, NOW).await.expect("bob"));
+        run_to_end(&store, 100, Interrupt::None).await;
+        let mut receipts = Vec::new();
+        for id in [&first, &second] {
+            receipts.push(
+                store
+                    .erasure_request(&t, id)
+                    .await
+                    .expect("read")
+                    .and_then(|r| r.receipt)
+                    .expect("receipt"),
+            );
+        }
+        assert_eq!(receipts[1].previous_hash, receipts[0].hash);
+        assert_eq!(verify_chain(&receipts), Ok(()));
+        let mut altered = receipts.clone();
+        altered[0].counts.insert("messages".into(), 0);
+        assert_eq!(verify_chain(&altered), Err(1));
+        assert_eq!(
+            verify_chain(&receipts[1..]),
+            Err(1),
+            "a removed receipt shows"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_hold_blocks_until_lifted_and_the_recheck_comes_a_day_later() {
+        let (store, t, ada, _) = seeded(2).await;
+        let mut config = TenantConfig::default();
+        config
+            .retention
+            .legal_hold
+            .users
+            .insert(ada.as_str().into());
+        store
+            .put_tenant_config(&t, 0, &config, NOW)
+            .await
+            .expect("hold");
+        let id = match request_erasure(&store, &t, &ada, NOW)
+            .await
+            .expect("request")
+        {
+            Requested::Created(r) => {
+                assert_eq!(r.status, ErasureStatus::Blocked);
+                assert_eq!(r.reason.as_deref(), Some("legal hold on the user"));
+                r.request_id
+            }
+            other => panic!("{other:?}"),
+        };
+        let gateway = RecordingConnections::new();
+        gateway.open(&ConnectionId::parse("ada-1").expect("id"));
+        let report = run_erasures(&store, &gateway, NOW + 10, 100)
+            .await
+            .expect("run");
+        assert_eq!(report.blocked, 1);
+        assert_eq!(store.owned_by(&t, &ada).await.expect("kept").len(), 2);
+        config.retention.legal_hold.users.clear();
+        store
+            .put_tenant_config(&t, 1, &config, NOW + 20)
+            .await
+            .expect("lift");
+        let report = run_erasures(&store, &gateway, NOW + 30, 100)
+            .await
+            .expect("run");
+        assert_eq!(report.completed, 1, "{report:?}");
+        assert_eq!(gateway.closed().len(), 1, "ada's live connection closed");
+        // Not re-checked before the day is out; then once.
+        let early = run_erasures(&store, &gateway, NOW + 40, 100)
+            .await
+            .expect("run");
+        assert_eq!(early.rechecked, 0);
+        let later = run_erasures(&store, &gateway, NOW + 30 + 86_400_000, 100)
+            .await
+            .expect("run");
+        assert_eq!(later.rechecked, 1);
+        let stored = store
+            .erasure_request(&t, &id)
+            .await
+            .expect("read")
+            .expect("kept");
+        assert_eq!(stored.recheck_found, Some(0));
+        assert_eq!(
+            stored.sealed_user, None,
+            "the sealed id goes with the re-check"
+        );
+        assert!(store.due_erasures(10).await.expect("due").is_empty());
+    }
+
+    #[test]
+    fn sealing_round_trips_and_needs_the_secret() {
+        let t = TenantId::parse("acme").expect("tenant");
+        let user = UserId::derive(&t, "ada");
+        let sealed = seal(&[7; 32], &user).expect("seal");
+        assert!(!sealed.contains(user.as_str()));
+        assert_eq!(unseal(&[7; 32], &sealed), Some(user.clone()));
+        assert_eq!(unseal(&[8; 32], &sealed), None);
+        assert_eq!(unseal(&[7; 32], "zz"), None);
+        assert_ne!(subject_of(&[7; 32], &user), subject_of(&[8; 32], &user));
+        assert!(subject_of(&[7; 32], &user).starts_with("h_"));
+    }
+}
