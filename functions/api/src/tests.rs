@@ -242,3 +242,96 @@ async fn unknown_routes_tenants_and_methods_are_refused() {
         404
     );
 }
+
+#[tokio::test]
+async fn erasure_requests_are_taken_once_and_read_back_without_the_user() {
+    let deps = deps();
+    let tenant = TenantId::parse("acme").unwrap();
+    let ada = UserId::derive(&tenant, "ada");
+    deps.ports
+        .store
+        .put_connection(&sideline_domain::connection::ConnectionRecord {
+            tenant: tenant.clone(),
+            connection_id: sideline_domain::ids::ConnectionId::parse("ada-1").unwrap(),
+            user: ada.clone(),
+            name: "Ada".into(),
+            role: sideline_domain::identity::Role::Member,
+            connected_at_ms: NOW_MS,
+            expires_at_s: NOW_MS / 1000 + 7800,
+            rooms: Default::default(),
+        })
+        .await
+        .unwrap();
+
+    let first = call(&deps, "POST", "/v1/tenants/acme/users/ada/erasure", "", &[]).await;
+    assert_eq!(first.status_code, 202, "{}", first.body);
+    let body: Value = serde_json::from_str(&first.body).unwrap();
+    assert_eq!(body["status"], "pending");
+    let id = body["requestId"].as_str().unwrap().to_owned();
+    // The host's id or the canonical one: the same request.
+    let again = call(
+        &deps,
+        "POST",
+        &format!("/v1/tenants/acme/users/{ada}/erasure"),
+        "",
+        &[],
+    )
+    .await;
+    assert_eq!(again.status_code, 202);
+    assert!(again.body.contains(&id));
+
+    let status = call(
+        &deps,
+        "GET",
+        &format!("/v1/tenants/acme/erasures/{id}"),
+        "",
+        &[],
+    )
+    .await;
+    assert_eq!(status.status_code, 200, "{}", status.body);
+    assert!(status.body.contains("\"pending\""));
+    assert!(!status.body.contains(ada.as_str()));
+
+    // The on-demand run takes it to completion; the receipt names nobody.
+    let run = call(&deps, "POST", "/v1/tenants/acme/retention/run", "", &[]).await;
+    assert_eq!(run.status_code, 200, "{}", run.body);
+    let status = call(
+        &deps,
+        "GET",
+        &format!("/v1/tenants/acme/erasures/{id}"),
+        "",
+        &[],
+    )
+    .await;
+    let view: Value = serde_json::from_str(&status.body).unwrap();
+    assert_eq!(view["status"], "completed", "{view}");
+    assert_eq!(view["receipt"]["seq"], 1);
+    assert_eq!(view["receipt"]["counts"]["profile"], 1);
+    assert!(!status.body.contains(ada.as_str()));
+    assert!(!status.body.contains("Ada"));
+
+    for (method, path, want) in [
+        ("POST", "/v1/tenants/acme/users/nobody/erasure", 404),
+        ("POST", "/v1/tenants/acme/users/%ZZ/erasure", 400),
+        ("GET", "/v1/tenants/acme/erasures/not-an-id", 400),
+        (
+            "GET",
+            "/v1/tenants/acme/erasures/00000000-0000-4000-8000-000000000000",
+            404,
+        ),
+        ("DELETE", "/v1/tenants/acme/erasures/x", 405),
+        ("GET", "/v1/tenants/acme/users/ada/erasure", 405),
+    ] {
+        let response = call(&deps, method, path, "", &[]).await;
+        assert_eq!(
+            response.status_code, want,
+            "{method} {path}: {}",
+            response.body
+        );
+    }
+    assert_eq!(
+        deps.ports.store.due_erasures(10).await.unwrap().len(),
+        1,
+        "unknown users leave no request (the one due is ada's re-check)"
+    );
+}
