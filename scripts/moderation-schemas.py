@@ -10,7 +10,8 @@ import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "events" / "schemas"
 UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-USER = "^u_[0-9a-f]{32}$"
+USER = "^p_[0-9a-f]{32}$"
+AUTHOR = "^(p_[0-9a-f]{32}|erased)$"
 
 KINDS = {
     "message_masked": ("The inline stage masked personal data or profanity in a message.", ["messageId", "subjectId"]),
@@ -48,7 +49,7 @@ def reported():
         "required": ["messageId", "authorId", "reason"],
         "properties": {
             "messageId": {"type": "string", "pattern": UUID},
-            "authorId": {"type": "string", "pattern": USER},
+            "authorId": {"type": "string", "pattern": AUTHOR, "description": "The message's author (their pseudonym; `erased` once the author was erased)."},
             "reason": {"type": "string", "minLength": 1, "maxLength": 500},
         },
     }
@@ -67,8 +68,8 @@ def moderation(kind, description, extra_required):
     actor = s["properties"]["actor"]["properties"]
     actor["canonicalId"] = {
         "type": "string",
-        "pattern": "^(u_[0-9a-f]{32}|system)$",
-        "description": "The moderator, or `system` for automatic decisions.",
+        "pattern": "^(p_[0-9a-f]{32}|system)$",
+        "description": "The moderator (their pseudonym), or `system` for automatic decisions.",
     }
     actor["role"] = {"enum": ["system", "viewer", "member", "speaker", "moderator", "admin"]}
     s["properties"]["data"] = {
@@ -78,7 +79,7 @@ def moderation(kind, description, extra_required):
         "properties": {
             "decisionId": {"type": "string", "pattern": UUID},
             "stage": {"enum": ["inline", "async", "reports", "escalation", "human"]},
-            "subjectId": {"type": "string", "pattern": USER, "description": "The user the decision is about."},
+            "subjectId": {"type": "string", "pattern": USER, "description": "The user the decision is about (their pseudonym)."},
             "messageId": {"type": "string", "pattern": UUID},
             "reason": {"type": "string"},
             "categories": {"type": "array", "items": {"type": "string"}},

@@ -110,7 +110,14 @@ async fn a_scripted_session_yields_exactly_the_expected_events_in_events_out() {
         )
         .to_string()
     };
+    // Events name users by pseudonym: one per user, never their id.
+    let mut pseudonyms: std::collections::BTreeMap<&str, String> = Default::default();
     for (line, (detail_type, who, correlation)) in lines.iter().zip(expected) {
+        let text = line.to_string();
+        assert!(
+            !text.contains(&user("ada")) && !text.contains(&user("bob")),
+            "a user id in an event: {text}"
+        );
         assert_eq!(line["Source"], "sideline");
         assert_eq!(line["DetailType"], detail_type, "{line}");
         assert!(line["EventBusName"].is_string());
@@ -121,9 +128,19 @@ async fn a_scripted_session_yields_exactly_the_expected_events_in_events_out() {
         assert_eq!(detail["type"], detail_type);
         assert_eq!(detail["tenantId"], "acme");
         assert_eq!(detail["roomId"], "match:1");
-        assert_eq!(detail["actor"]["canonicalId"], user(who), "{detail}");
+        let named = detail["actor"]["canonicalId"]
+            .as_str()
+            .expect("actor")
+            .to_owned();
+        assert!(named.starts_with("p_") && named.len() == 34, "{detail}");
+        assert_eq!(
+            pseudonyms.entry(who).or_insert_with(|| named.clone()),
+            &named,
+            "{who} has one pseudonym"
+        );
         assert_eq!(detail["correlationId"], correlation, "{detail}");
     }
+    assert_ne!(pseudonyms.get("ada"), pseudonyms.get("bob"));
     // The sent message goes to moderation; it and the reaction go to scoring.
     let deliveries: Vec<(String, String)> = stack
         .devstack
@@ -247,7 +264,7 @@ fn samples() -> Vec<(String, Value)> {
             let entry = PutEntry {
                 source: "sideline".into(),
                 detail_type: t.detail_type().into(),
-                detail: json!({"type": t.detail_type(), "tenantId": "acme", "roomId": "r", "actor": {"canonicalId": "u_0", "role": "member"}, "data": {}}).to_string(),
+                detail: json!({"type": t.detail_type(), "tenantId": "acme", "roomId": "r", "actor": {"canonicalId": "p_0", "role": "member"}, "data": {}}).to_string(),
                 event_bus_name: "bus".into(),
             };
             (t.detail_type().to_owned(), eventbridge_event(&entry, 1_800_000_000_000))
@@ -256,7 +273,7 @@ fn samples() -> Vec<(String, Value)> {
     let product = PutEntry {
         source: "sideline".into(),
         detail_type: "product.video_watched".into(),
-        detail: json!({"type": "product.video_watched", "tenantId": "acme", "actor": {"canonicalId": "u_0", "role": "host"}, "data": {}}).to_string(),
+        detail: json!({"type": "product.video_watched", "tenantId": "acme", "actor": {"canonicalId": "p_0", "role": "host"}, "data": {}}).to_string(),
         event_bus_name: "bus".into(),
     };
     out.push((
@@ -314,8 +331,8 @@ fn expected_matches(rule: &str) -> Vec<&'static str> {
             scored.sort();
             scored
         }
-        // Analytics routing takes every Sideline event, and nobody else's.
-        "AllEventsRule" | "SegmentRule" | "MixpanelRule" | "AmplitudeRule" | "Ga4Rule" => {
+        // The data lake takes every Sideline event, and nobody else's.
+        "AllEventsRule" => {
             let mut all: Vec<&'static str> = EventType::ALL
                 .iter()
                 .map(|t| t.detail_type())
@@ -324,6 +341,19 @@ fn expected_matches(rule: &str) -> Vec<&'static str> {
             all.sort();
             all
         }
+        // Analytics tools track every Sideline event but erasures, which go to
+        // their deletion APIs instead.
+        "SegmentRule" | "MixpanelRule" | "AmplitudeRule" | "Ga4Rule" => {
+            let mut all: Vec<&'static str> = EventType::ALL
+                .iter()
+                .map(|t| t.detail_type())
+                .filter(|t| *t != "community.user.erased")
+                .chain(["product.video_watched"])
+                .collect();
+            all.sort();
+            all
+        }
+        "EraseRule" => vec!["community.user.erased"],
         other => panic!("rule {other} has no expectation in this test; add one"),
     }
 }
@@ -347,7 +377,7 @@ async fn check_templates(moto: Option<String>) {
         checked += rules.rules().len();
         check_rules(&rules, moto.as_deref()).await;
     }
-    assert_eq!(checked, 7, "every rule of every template was checked");
+    assert_eq!(checked, 8, "every rule of every template was checked");
 }
 
 /// Checks each rule with devstack's matcher and, given moto, with moto's.
@@ -472,10 +502,7 @@ fn data_samples(kind: EventType) -> (EventData, EventData) {
     use sideline_domain::message::{Emoji, MessageId, Visibility};
     use sideline_domain::moderation::Stage;
     let message = MessageId::at(1_800_000_000_000);
-    let user = sideline_domain::ids::UserId::derive(
-        &sideline_domain::ids::TenantId::parse("acme").unwrap(),
-        "ada",
-    );
+    let user = "p_fdbc64e5d1225f8e913a96e2dab1a7bc".to_owned();
     let connection = ConnectionId::parse("abc").unwrap();
     let same = |d: EventData| (d.clone(), d);
     match kind {
@@ -510,7 +537,7 @@ fn data_samples(kind: EventType) -> (EventData, EventData) {
         })),
         EventType::MessageReported => same(EventData::MessageReported(MessageReported {
             message_id: message,
-            author_id: user,
+            author_id: user.clone(),
             reason: "spam".into(),
         })),
         EventType::ReactionAdded => same(EventData::ReactionAdded(ReactionChanged {
@@ -523,10 +550,13 @@ fn data_samples(kind: EventType) -> (EventData, EventData) {
             added_at: 1_800_000_000_000,
         })),
         EventType::TierChanged => same(EventData::TierChanged(TierChanged {
-            user_id: user,
+            user_id: user.clone(),
             from: sideline_domain::scoring::Tier::None,
             to: sideline_domain::scoring::Tier::Silver,
             score: 151.25,
+        })),
+        EventType::UserErased => same(EventData::UserErased(UserErased {
+            request_id: "5b0f1c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e".into(),
         })),
         EventType::Moderation(decision) => {
             let full = DecisionMade {
@@ -615,7 +645,7 @@ fn every_schema_describes_exactly_the_fields_of_its_typed_data() {
                 meta.insert("messageType".into(), json!("text"));
             }
             // A tier change belongs to no room and is the system's doing.
-            let tenant_wide = kind == EventType::TierChanged;
+            let tenant_wide = matches!(kind, EventType::TierChanged | EventType::UserErased);
             let envelope = Envelope {
                 event_id: "5b0f1c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e".into(),
                 event_type: kind.detail_type().into(),
@@ -625,14 +655,19 @@ fn every_schema_describes_exactly_the_fields_of_its_typed_data() {
                 correlation_id: "req-1".into(),
                 tenant_id: "acme".into(),
                 room_id: (!tenant_wide).then(|| "match:1".into()),
-                actor: if tenant_wide {
+                actor: if kind == EventType::UserErased {
+                    Actor {
+                        canonical_id: "p_8471e689ffe65508ab4204cd2a5f1a42".into(),
+                        role: "system".into(),
+                    }
+                } else if tenant_wide {
                     Actor {
                         canonical_id: "system".into(),
                         role: "system".into(),
                     }
                 } else {
                     Actor {
-                        canonical_id: "u_8471e689ffe65508ab4204cd2a5f1a42".into(),
+                        canonical_id: "p_8471e689ffe65508ab4204cd2a5f1a42".into(),
                         role: "moderator".into(),
                     }
                 },

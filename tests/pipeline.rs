@@ -269,7 +269,7 @@ async fn stored_changes_reach_an_sqs_target_through_ingest_and_eventbridge_on_mo
         );
         assert_eq!(
             event["detail"]["schemaVersion"],
-            if message_event { 2 } else { 1 }
+            if message_event { 3 } else { 2 }
         );
         assert!(event["detail"]["data"].get("text").is_none(), "{event}");
     }

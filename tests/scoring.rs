@@ -72,6 +72,23 @@ impl Run {
         .await
     }
 
+    /// The pseudonym events name a user by (the server API's score read says).
+    async fn pseudonym(&self, sub: &str) -> String {
+        let (status, body) = self
+            .api(
+                "GET",
+                &format!("/v1/tenants/acme/users/{sub}/score"),
+                "",
+                &[],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["pseudonym"]
+            .as_str()
+            .expect("a user with events has a pseudonym")
+            .to_owned()
+    }
+
     /// A user's score through the server API, checked against what the same
     /// user reads over their WebSocket at the same instant.
     async fn score(&self, sub: &str, client: &mut Client) -> f64 {
@@ -346,7 +363,7 @@ async fn scores_move_by_the_weights_and_tiers_unlock_privileges() {
         .map(|e| serde_json::from_str(&e.detail).expect("detail"))
         .collect();
     assert_eq!(changed.len(), 1, "{changed:?}");
-    assert_eq!(changed[0]["data"]["userId"], uid("ada"));
+    assert_eq!(changed[0]["data"]["userId"], run.pseudonym("ada").await);
     assert_eq!(changed[0]["data"]["to"], "silver");
     sideline_tests::assert_valid_event("community.user.tier_changed", &changed[0]);
     let expected_ada = decayed(10.0, t1, t4)
@@ -486,7 +503,8 @@ async fn a_rebuild_from_the_events_equals_the_live_scores() {
     let ledger = replay.ledgers().get(&tenant).expect("acme rebuilt");
     for (name, client) in ["ada", "bob", "cat"].into_iter().zip(users.iter_mut()) {
         let live = run.score(name, client).await;
-        let user = UserId::derive(&tenant, name);
+        // The replay knows users by the pseudonym their events carry.
+        let user = scoring::replay::stand_in(&run.pseudonym(name).await).expect("pseudonym");
         let rebuilt = ledger.score(&user, now);
         assert!(live > 0.0, "{name} scored");
         assert!(
@@ -627,6 +645,10 @@ async fn an_experiment_scores_each_arm_by_its_settings_and_marks_its_events() {
 
     // Every message event names its author's arm, and only enrolled authors';
     // every event, stamped or not, is valid against its schema.
+    let mut pseudonyms = Vec::new();
+    for (sub, _, _) in &expected {
+        pseudonyms.push(run.pseudonym(sub).await);
+    }
     let mut seen = 0;
     for entry in run.stack.devstack.published() {
         let detail: Value = serde_json::from_str(&entry.detail).expect("detail");
@@ -637,7 +659,9 @@ async fn an_experiment_scores_each_arm_by_its_settings_and_marks_its_events() {
         let author = detail["actor"]["canonicalId"].as_str().expect("actor");
         let (_, _, arm) = expected
             .iter()
-            .find(|(sub, _, _)| uid(sub) == author)
+            .zip(&pseudonyms)
+            .find(|(_, named)| named.as_str() == author)
+            .map(|(e, _)| e)
             .expect("one of the three");
         assert_eq!(detail["meta"]["variant"].as_str(), *arm, "{detail}");
         assert_eq!(

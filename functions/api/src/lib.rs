@@ -8,7 +8,7 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /v1/tenants/{tenant}/users/{user}/score` | score, tier, points to the next tier, privileges, breakdown, last activity, experiment variant |
+//! | `GET /v1/tenants/{tenant}/users/{user}/score` | score, tier, points to the next tier, privileges, breakdown, last activity, experiment variant, the pseudonym events name the user by |
 //! | `GET /v1/tenants/{tenant}/leaderboard?room=&window=&period=&limit=&cursor=&user=` | a page of the tenant's board (no `room`), a room's, or a week's / month's points, and `user`'s place |
 //! | `GET /v1/tenants/{tenant}/config[?version=N]` | the settings document in force (version 0: the defaults), or an old version |
 //! | `PUT /v1/tenants/{tenant}/config` | stores a new version; `If-Match: <version read>`; 409 if stale, 400 with the field's path if bad |
@@ -37,8 +37,8 @@ use sideline_domain::time::format_time;
 use sideline_inline::policy::{PolicyError, PolicyPatch};
 use sideline_inline::ModerationConfig;
 use sideline_ports::{
-    Board, Clock, ConfigStoreError, ConnectionRegistry, Erasure, Ports, Retention, ScoreStore,
-    SeenEvents, TenantConfigs,
+    Board, Clock, ConfigStoreError, ConnectionRegistry, Erasure, Ports, Pseudonyms, Retention,
+    ScoreStore, SeenEvents, TenantConfigs,
 };
 use sideline_protocol::{DEFAULT_BOARD_PAGE, MAX_BOARD_PAGE};
 use sideline_token::signing::{self, Scheme};
@@ -475,6 +475,13 @@ async fn score<P: Ports>(
             json!(standing.map(|s| format_time(s.score.at_ms))),
         );
         map.insert("configVersion".into(), json!(current.version));
+        // What the user's events (and so the analytics tools) name them by.
+        match store.stored_pseudonym(tenant, &user).await {
+            Ok(found) => {
+                map.insert("pseudonym".into(), json!(found.map(|p| p.pseudonym)));
+            }
+            Err(err) => return backend(&err),
+        }
         let enrolment = config.enrolment(&user);
         map.insert(
             "experiment".into(),

@@ -222,9 +222,14 @@ pub async fn handle_host_events<E: EventSink>(
     for (index, raw) in events.iter().enumerate() {
         let mut made = envelope(raw, now_ms);
         if let Ok(env) = &mut made {
-            if let Err(err) = stamp.stamp(env).await {
-                error!(error = %err, "could not read the tenant's experiment");
-                return refuse(503, "settings unavailable; send the batch again");
+            match stamp.stamp(env).await {
+                Ok(true) => {}
+                // Accepted and dropped: an erased user's events go nowhere.
+                Ok(false) => continue,
+                Err(err) => {
+                    error!(error = %err, "could not read the tenant's experiment or a pseudonym");
+                    return refuse(503, "settings unavailable; send the batch again");
+                }
             }
         }
         match made.and_then(|env| {

@@ -13,16 +13,22 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use serde_json::Value;
+use sideline_app::erasure::event_pseudonym;
 use sideline_app::publish::{publish, RetryPolicy};
 use sideline_app::standing::TenantSettings;
 use sideline_aws::stream::{decode, StreamEvent};
 use sideline_domain::config::{ConfigError, Env};
+use sideline_domain::erasure::erased_author;
 use sideline_domain::events::Envelope;
 use sideline_domain::ids::{TenantId, UserId};
 use sideline_domain::outbox::{event_for, ChangeKind, OutboxRecord, Stored};
 use sideline_domain::retention::{Class, RetentionConfig};
+use sideline_domain::time::parse_time;
 use sideline_lambda::{BatchItemFailure, BatchResponse};
-use sideline_ports::{BackendError, Clock, ConfigStoreError, EventSink, PutEntry, TenantConfigs};
+use sideline_ports::{
+    BackendError, Clock, ConfigStoreError, Erasure, ErasureError, EventSink, Pseudonyms, PutEntry,
+    StoredPseudonym, TenantConfigs,
+};
 use tracing::{error, info, info_span, Instrument};
 
 pub mod host;
@@ -66,12 +72,15 @@ impl IngestConfig {
 }
 
 /// Marks the events of users enrolled in their tenant's experiment with
-/// `meta.experiment` and `meta.variant`, so analytics can compare the arms.
+/// `meta.experiment` and `meta.variant`, so analytics can compare the arms, and
+/// puts each user's pseudonym in place of their id.
 pub trait Stamp: Send + Sync {
+    /// Stamps `envelope`; false when it must not go out (a user in it is being
+    /// erased, or was erased after it happened).
     fn stamp(
         &self,
         envelope: &mut Envelope,
-    ) -> impl Future<Output = Result<(), ConfigStoreError>> + Send;
+    ) -> impl Future<Output = Result<bool, ConfigStoreError>> + Send;
 
     /// The tenant's retention windows, to tell retention's removals of messages,
     /// reactions and reports from users' own.
@@ -81,12 +90,23 @@ pub trait Stamp: Send + Sync {
     ) -> impl Future<Output = Result<RetentionConfig, ConfigStoreError>> + Send;
 }
 
-/// Stamps nothing (the event mapping alone, in tests); default retention windows.
+/// No store (the event mapping alone, in tests): no experiment arms, default
+/// retention windows, and each user named by [`stand_in`] of their id.
 pub struct Unstamped;
 
+/// The pseudonym a store-less stamp gives a user: `p_` and their id's digits.
+/// Tests only; deployed, pseudonyms are random and kept in the table.
+pub fn stand_in(user: &UserId) -> String {
+    format!("p_{}", &user.as_str()[2..])
+}
+
 impl Stamp for Unstamped {
-    async fn stamp(&self, _: &mut Envelope) -> Result<(), ConfigStoreError> {
-        Ok(())
+    async fn stamp(&self, envelope: &mut Envelope) -> Result<bool, ConfigStoreError> {
+        rename_users(envelope, |user, _| {
+            let named = stand_in(user);
+            async move { Ok::<_, ConfigStoreError>(Some(named)) }
+        })
+        .await
     }
 
     async fn retention(&self, _: &TenantId) -> Result<RetentionConfig, ConfigStoreError> {
@@ -94,16 +114,90 @@ impl Stamp for Unstamped {
     }
 }
 
+/// The users an event names, by their place in the envelope: the actor and the
+/// user ids `data` may hold. Each is replaced by what `name` answers; `None`
+/// from it drops the event (false). The erased author of a tombstone is no one.
+async fn rename_users<F, Fut, E>(envelope: &mut Envelope, mut name: F) -> Result<bool, E>
+where
+    F: FnMut(&UserId, i64) -> Fut,
+    Fut: Future<Output = Result<Option<String>, E>>,
+{
+    let at_ms = parse_time(&envelope.occurred_at).unwrap_or(0);
+    let erased = erased_author();
+    if let Ok(user) = UserId::parse(&envelope.actor.canonical_id) {
+        match name(&user, at_ms).await? {
+            Some(named) => envelope.actor.canonical_id = named,
+            None => return Ok(false),
+        }
+    }
+    for field in ["authorId", "userId", "subjectId"] {
+        let Some(user) = envelope
+            .data
+            .get(field)
+            .and_then(Value::as_str)
+            .and_then(|raw| UserId::parse(raw).ok())
+        else {
+            continue;
+        };
+        let named = if user == erased {
+            Some("erased".to_owned())
+        } else {
+            name(&user, at_ms).await?
+        };
+        match (named, envelope.data.as_object_mut()) {
+            (Some(named), Some(data)) => {
+                data.insert(field.to_owned(), Value::String(named));
+            }
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+/// Pseudonyms read within the last minute, so a busy user costs one read a
+/// minute, not one an event; an erasure stops their events within that minute
+/// (the mark refuses new pseudonyms at once).
+#[derive(Default)]
+pub struct PseudonymCache {
+    entries: std::sync::Mutex<HashMap<(TenantId, UserId), (StoredPseudonym, i64)>>,
+}
+
+/// How long a pseudonym is used without reading it again.
+const PSEUDONYM_CACHE_MS: i64 = 60_000;
+/// Entries kept before the cache starts afresh.
+const PSEUDONYM_CACHE_MAX: usize = 10_000;
+
+impl PseudonymCache {
+    fn get(&self, key: &(TenantId, UserId), now_ms: i64) -> Option<StoredPseudonym> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|(_, at)| now_ms - at < PSEUDONYM_CACHE_MS)
+            .map(|(stored, _)| stored.clone())
+    }
+
+    fn put(&self, key: (TenantId, UserId), stored: StoredPseudonym, now_ms: i64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= PSEUDONYM_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(key, (stored, now_ms));
+    }
+}
+
 /// Stamps from each tenant's settings document, read as the other functions read
-/// it (cached, re-read within a minute of a change).
+/// it (cached, re-read within a minute of a change), and names users by the
+/// pseudonyms the store keeps.
 pub struct Experiments<'a, S, K> {
     pub store: &'a S,
     pub settings: &'a TenantSettings,
     pub clock: &'a K,
+    pub pseudonyms: &'a PseudonymCache,
 }
 
-impl<S: TenantConfigs, K: Clock> Stamp for Experiments<'_, S, K> {
-    async fn stamp(&self, envelope: &mut Envelope) -> Result<(), ConfigStoreError> {
+impl<S: TenantConfigs + Erasure + Pseudonyms, K: Clock> Experiments<'_, S, K> {
+    /// `meta.experiment` and `meta.variant` for a user enrolled in an arm.
+    async fn stamp_arm(&self, envelope: &mut Envelope) -> Result<(), ConfigStoreError> {
         // Events by the system or a moderator's tool name no user.
         let (Ok(tenant), Ok(user)) = (
             TenantId::parse(&envelope.tenant_id),
@@ -134,6 +228,51 @@ impl<S: TenantConfigs, K: Clock> Stamp for Experiments<'_, S, K> {
                 .insert("variant".into(), variant.name.clone().into());
         }
         Ok(())
+    }
+
+    async fn pseudonym(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        at_ms: i64,
+    ) -> Result<Option<String>, ConfigStoreError> {
+        let now_ms = self.clock.now_ms();
+        let key = (tenant.clone(), user.clone());
+        let stored = match self.pseudonyms.get(&key, now_ms) {
+            Some(stored) => Some(stored),
+            None => {
+                let found = event_pseudonym(self.store, tenant, user, at_ms)
+                    .await
+                    .map_err(|err| match err {
+                        ErasureError::Backend(b) => ConfigStoreError::Backend(b),
+                        ErasureError::Conflict => ConfigStoreError::Backend(
+                            BackendError::Unavailable("pseudonym changed meanwhile".into()),
+                        ),
+                    })?;
+                if let Some(stored) = &found {
+                    self.pseudonyms.put(key, stored.clone(), now_ms);
+                }
+                found
+            }
+        };
+        Ok(stored
+            .filter(|s| at_ms >= s.not_before_ms)
+            .map(|s| s.pseudonym))
+    }
+}
+
+impl<S: TenantConfigs + Erasure + Pseudonyms, K: Clock> Stamp for Experiments<'_, S, K> {
+    async fn stamp(&self, envelope: &mut Envelope) -> Result<bool, ConfigStoreError> {
+        self.stamp_arm(envelope).await?;
+        let Ok(tenant) = TenantId::parse(&envelope.tenant_id) else {
+            return Ok(true);
+        };
+        rename_users(envelope, |user, at_ms| {
+            let user = user.clone();
+            let tenant = &tenant;
+            async move { self.pseudonym(tenant, &user, at_ms).await }
+        })
+        .await
     }
 
     async fn retention(&self, tenant: &TenantId) -> Result<RetentionConfig, ConfigStoreError> {
@@ -254,11 +393,17 @@ pub async fn handle_stream<E: EventSink>(
             };
             match decoded {
                 Ok(Some(mut envelope)) => {
-                    if let Err(err) = stamp.stamp(&mut envelope).await {
-                        // Retried: an event is not sent without its arm.
-                        error!(%sequence, error = %err, "could not read the tenant's experiment");
-                        failed_records.push(index);
-                        continue;
+                    match stamp.stamp(&mut envelope).await {
+                        Ok(true) => {}
+                        // A user in it is being (or was) erased: it never goes out.
+                        Ok(false) => continue,
+                        Err(err) => {
+                            // Retried: an event is not sent without its arm and
+                            // pseudonyms.
+                            error!(%sequence, error = %err, "could not read the tenant's experiment or a pseudonym");
+                            failed_records.push(index);
+                            continue;
+                        }
                     }
                     match serde_json::to_string(&envelope) {
                         Ok(detail) => {

@@ -24,6 +24,7 @@ async fn main() -> Result<(), Error> {
         store: &store,
         settings: &settings,
         clock: &SystemClock,
+        pseudonyms: &ingest::PseudonymCache::default(),
     };
     serve_fallible(|payload| ingest::handle(payload, &sink, &config, &SystemClock, &stamp)).await
 }

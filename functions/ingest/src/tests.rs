@@ -73,7 +73,7 @@ async fn interactions_become_events_and_the_rest_is_skipped() {
         None,
         "events carry no message text (read it from the table)"
     );
-    assert_eq!(sent.schema_version, 2);
+    assert_eq!(sent.schema_version, 3);
     assert_eq!(sent.data["textLength"], 12);
     assert_eq!(sent.meta["messageType"], "text");
     assert_eq!(events[2].data["emoji"], "🔥");
@@ -319,7 +319,9 @@ mod experiments {
 
     const NOW_MS: i64 = 1_764_000_000_000;
 
-    async fn stamped(store: &impl TenantConfigs) -> (Vec<Envelope>, usize) {
+    async fn stamped(
+        store: &(impl TenantConfigs + sideline_ports::Erasure + sideline_ports::Pseudonyms),
+    ) -> (Vec<Envelope>, usize) {
         let sink = RecordingSink::new();
         let settings = TenantSettings::default();
         let clock = ManualClock::at(NOW_MS);
@@ -327,6 +329,7 @@ mod experiments {
             store,
             settings: &settings,
             clock: &clock,
+            pseudonyms: &crate::PseudonymCache::default(),
         };
         let response = handle_stream(batch(), &sink, &config(), &stamp).await;
         (envelopes(&sink), response.batch_item_failures.len())
@@ -350,9 +353,16 @@ mod experiments {
         assert_eq!(failed, 1, "only the unreadable record");
         let mut users = 0;
         for event in &events {
-            let arm = doc
-                .enrolment(&UserId::parse(&event.actor.canonical_id).unwrap())
-                .map(|(_, v)| v.name.as_str());
+            // Events name the user by pseudonym; the store maps it back.
+            let user =
+                sideline_ports::Pseudonyms::user_behind(&store, &tenant, &event.actor.canonical_id)
+                    .await
+                    .unwrap()
+                    .expect("a pseudonym the store knows");
+            assert!(!serde_json::to_string(event)
+                .unwrap()
+                .contains(user.as_str()));
+            let arm = doc.enrolment(&user).map(|(_, v)| v.name.as_str());
             assert_eq!(
                 event.meta.get("variant").and_then(|v| v.as_str()),
                 arm,
@@ -372,8 +382,132 @@ mod experiments {
         assert!(events.iter().all(|e| !e.meta.contains_key("variant")));
     }
 
-    /// Settings whose every read and write fails with the error `fail` makes.
-    struct Failing(fn() -> BackendError);
+    /// Settings whose every read and write fails with the error `fail` makes
+    /// (pseudonyms come from a store of their own).
+    struct Failing(fn() -> BackendError, MemoryStore);
+
+    impl sideline_ports::Pseudonyms for Failing {
+        async fn stored_pseudonym(
+            &self,
+            tenant: &TenantId,
+            user: &UserId,
+        ) -> Result<Option<sideline_ports::StoredPseudonym>, sideline_ports::ErasureError> {
+            self.1.stored_pseudonym(tenant, user).await
+        }
+
+        async fn create_pseudonym(
+            &self,
+            tenant: &TenantId,
+            user: &UserId,
+            subject: &str,
+            candidate: &str,
+            at_ms: i64,
+        ) -> Result<Option<sideline_ports::StoredPseudonym>, sideline_ports::ErasureError> {
+            self.1
+                .create_pseudonym(tenant, user, subject, candidate, at_ms)
+                .await
+        }
+
+        async fn user_behind(
+            &self,
+            tenant: &TenantId,
+            pseudonym: &str,
+        ) -> Result<Option<UserId>, sideline_ports::ErasureError> {
+            self.1.user_behind(tenant, pseudonym).await
+        }
+    }
+
+    /// Only the secret is asked of erasure's storage by a stamp.
+    impl sideline_ports::Erasure for Failing {
+        async fn tenant_secret(
+            &self,
+            tenant: &TenantId,
+            candidate: &[u8],
+        ) -> Result<Vec<u8>, sideline_ports::ErasureError> {
+            self.1.tenant_secret(tenant, candidate).await
+        }
+
+        async fn erasure_request(
+            &self,
+            _: &TenantId,
+            _: &str,
+        ) -> Result<Option<sideline_domain::erasure::ErasureRequest>, sideline_ports::ErasureError>
+        {
+            unreachable!("not asked by a stamp")
+        }
+
+        async fn open_erasure(
+            &self,
+            _: &sideline_domain::erasure::ErasureRequest,
+        ) -> Result<sideline_domain::erasure::ErasureRequest, sideline_ports::ErasureError>
+        {
+            unreachable!("not asked by a stamp")
+        }
+
+        async fn save_erasure(
+            &self,
+            _: &sideline_domain::erasure::ErasureRequest,
+        ) -> Result<(), sideline_ports::ErasureError> {
+            unreachable!("not asked by a stamp")
+        }
+
+        async fn due_erasures(
+            &self,
+            _: usize,
+        ) -> Result<Vec<(TenantId, String)>, sideline_ports::ErasureError> {
+            unreachable!("not asked by a stamp")
+        }
+
+        async fn erasure_inventory(
+            &self,
+            _: &TenantId,
+            _: &UserId,
+        ) -> Result<
+            (
+                std::collections::BTreeMap<String, u64>,
+                Vec<sideline_domain::ids::RoomId>,
+            ),
+            sideline_ports::ErasureError,
+        > {
+            unreachable!("not asked by a stamp")
+        }
+
+        async fn erase_items(
+            &self,
+            _: &TenantId,
+            _: &UserId,
+            _: &str,
+            _: &[sideline_domain::ids::RoomId],
+            _: usize,
+        ) -> Result<sideline_ports::Erased, sideline_ports::ErasureError> {
+            unreachable!("not asked by a stamp")
+        }
+
+        async fn chain_head(
+            &self,
+            _: &TenantId,
+        ) -> Result<Option<sideline_domain::erasure::ChainHead>, sideline_ports::ErasureError>
+        {
+            unreachable!("not asked by a stamp")
+        }
+
+        async fn complete_erasure(
+            &self,
+            _: &sideline_domain::erasure::ErasureRequest,
+            _: &UserId,
+            _: Option<&sideline_domain::erasure::ChainHead>,
+        ) -> Result<(), sideline_ports::ErasureError> {
+            unreachable!("not asked by a stamp")
+        }
+
+        async fn erased_at(
+            &self,
+            _: &TenantId,
+            _: &str,
+        ) -> Result<Option<i64>, sideline_ports::ErasureError> {
+            unreachable!("not asked by a stamp")
+        }
+    }
 
     fn down() -> BackendError {
         BackendError::unavailable(std::io::Error::other("table down"))
@@ -417,7 +551,7 @@ mod experiments {
 
     #[tokio::test]
     async fn a_document_that_cannot_be_read_does_not_stall_the_stream() {
-        let (events, failed) = stamped(&Failing(corrupt)).await;
+        let (events, failed) = stamped(&Failing(corrupt, MemoryStore::new())).await;
         assert_eq!(failed, 1, "only the unreadable record");
         assert_eq!(events.len(), 5);
         assert!(events.iter().all(|e| !e.meta.contains_key("variant")));
@@ -425,7 +559,7 @@ mod experiments {
 
     #[tokio::test]
     async fn an_event_is_not_sent_without_its_arm() {
-        let (events, failed) = stamped(&Failing(down)).await;
+        let (events, failed) = stamped(&Failing(down, MemoryStore::new())).await;
         // Every user's event is retried (with the unreadable one); none is sent bare.
         assert!(events.is_empty(), "{events:?}");
         assert_eq!(failed, 6);

@@ -144,7 +144,7 @@ fn event(kind: &str, w: &World, message: &StoredMessage) -> Value {
         }),
         "community.message.reported" => EventData::MessageReported(MessageReported {
             message_id: message.id,
-            author_id: message.author.id.clone(),
+            author_id: message.author.id.to_string(),
             reason: "spam".into(),
         }),
         _ => EventData::RoomJoined(RoomJoined {

@@ -29,7 +29,8 @@ use sideline_domain::scoring::{contributions_for, Activity, Parent};
 use sideline_domain::time::parse_time;
 use sideline_lambda::{BatchItemFailure, BatchResponse, SqsEvent};
 use sideline_ports::{
-    Clock, ConfigStoreError, MessageError, MessageStore, Ports, ScoreError, ScoreStore, Scored,
+    Clock, ConfigStoreError, MessageError, MessageStore, Ports, Pseudonyms, ScoreError, ScoreStore,
+    Scored,
 };
 use tracing::Instrument;
 
@@ -65,6 +66,8 @@ pub enum ScoringError {
     Score(#[from] ScoreError),
     #[error("tenant settings")]
     Config(#[from] ConfigStoreError),
+    #[error("pseudonyms")]
+    Pseudonym(#[from] sideline_ports::ErasureError),
 }
 
 fn bad(e: impl std::fmt::Display) -> ScoringError {
@@ -96,6 +99,13 @@ pub trait Messages: Sync {
         &self,
         id: &MessageId,
     ) -> impl std::future::Future<Output = Result<Option<MessageFacts>, ScoringError>> + Send;
+
+    /// The user an event names (its pseudonym, or a user id in events from
+    /// before pseudonyms); `None` for `system` and for users since erased.
+    fn user(
+        &self,
+        named: &str,
+    ) -> impl std::future::Future<Output = Result<Option<UserId>, ScoringError>> + Send;
 }
 
 /// What a message replies to, for credit.
@@ -131,6 +141,22 @@ impl<P: Ports> Messages for Lookup<'_, P> {
             .await?
             .map(MessageFacts::from))
     }
+
+    async fn user(&self, named: &str) -> Result<Option<UserId>, ScoringError> {
+        if named.starts_with("p_") {
+            return Ok(self.ports.store().user_behind(self.tenant, named).await?);
+        }
+        legacy_user(named)
+    }
+}
+
+/// A user named otherwise than by pseudonym: `system` (no one), or the user id
+/// of an event from before pseudonyms; anything else is a bad event.
+fn legacy_user(named: &str) -> Result<Option<UserId>, ScoringError> {
+    match named {
+        "system" | "erased" => Ok(None),
+        _ => UserId::parse(named).map(Some).map_err(bad),
+    }
 }
 
 /// The activities one event is, at the times they count from.
@@ -141,15 +167,29 @@ async fn activities<M: Messages>(
     let detail = &event.detail;
     let at = parse_time(&detail.occurred_at)
         .ok_or_else(|| bad(format!("occurredAt `{}` is not a time", detail.occurred_at)))?;
-    let actor = || UserId::parse(&detail.actor.canonical_id).map_err(bad);
+    let named = lookup.user(&detail.actor.canonical_id).await?;
+    // An erased user's events (late, or replayed from the archive) name nobody.
+    let actor = || named.clone().ok_or("the user is erased or unknown");
     if let Some(name) = event.detail_type.strip_prefix("product.") {
+        let user = match actor() {
+            Ok(user) => user,
+            Err(why) => return Ok(Err(why)),
+        };
         return Ok(Ok(vec![(
             Activity::Product {
-                user: actor()?,
+                user,
                 name: name.to_owned(),
             },
             at,
         )]));
+    }
+    macro_rules! actor {
+        () => {
+            match actor() {
+                Ok(user) => user,
+                Err(why) => return Ok(Err(why)),
+            }
+        };
     }
     let data = match detail.typed_data() {
         Ok(data) => data,
@@ -167,7 +207,7 @@ async fn activities<M: Messages>(
             }
             out.push((
                 Activity::MessageSent {
-                    author: actor()?,
+                    author: actor!(),
                     parent: parent_of(lookup, sent.reply_to.as_ref()).await?,
                 },
                 at,
@@ -179,7 +219,7 @@ async fn activities<M: Messages>(
             };
             out.push((
                 Activity::ReactionAdded {
-                    reactor: actor()?,
+                    reactor: actor!(),
                     author: message.author.clone(),
                 },
                 at,
@@ -191,7 +231,7 @@ async fn activities<M: Messages>(
             };
             out.push((
                 Activity::ReactionRemoved {
-                    reactor: actor()?,
+                    reactor: actor!(),
                     author: message.author.clone(),
                     added_at_ms: r.added_at,
                 },
@@ -200,7 +240,7 @@ async fn activities<M: Messages>(
         }
         EventData::Moderation(kind, decision) => {
             if decision.stage == Stage::Human {
-                if let Ok(moderator) = actor() {
+                if let Some(moderator) = named.clone() {
                     out.push((Activity::ModeratorDecision { moderator }, at));
                 }
             }
@@ -208,7 +248,11 @@ async fn activities<M: Messages>(
                 Some(id) => lookup.message(id).await?,
                 None => None,
             };
-            match (kind, message, decision.subject_id) {
+            let subject = match decision.subject_id.as_deref() {
+                Some(named) => lookup.user(named).await?,
+                None => None,
+            };
+            match (kind, message, subject) {
                 (DecisionKind::MessageApproved, Some(m), _) => out.push((
                     Activity::MessageSent {
                         parent: parent_of(lookup, m.reply_to.as_ref()).await?,

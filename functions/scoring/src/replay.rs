@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 use sideline_domain::events::{BusEvent, EventData};
-use sideline_domain::ids::TenantId;
+use sideline_domain::ids::{TenantId, UserId};
 use sideline_domain::message::MessageId;
 use sideline_domain::scoring::{contributions_for, Ledger};
 use sideline_domain::tenant::TenantConfig;
@@ -50,6 +50,25 @@ impl Messages for Seen<'_> {
     async fn message(&self, id: &MessageId) -> Result<Option<MessageFacts>, ScoringError> {
         Ok(self.messages.get(&(self.tenant.clone(), *id)).cloned())
     }
+
+    async fn user(&self, named: &str) -> Result<Option<UserId>, ScoringError> {
+        match stand_in(named) {
+            Some(user) => Ok(Some(user)),
+            None => crate::legacy_user(named),
+        }
+    }
+}
+
+/// The key a replay's ledgers hold a user under. Events name users by their
+/// pseudonym (`p_` and 32 hex digits), which a replay cannot resolve without the
+/// table: it scores the pseudonym itself, under `u_` and the same digits (map
+/// back with the table's pseudonyms; an erased user's map nowhere). Ids of
+/// events from before pseudonyms are kept.
+pub fn stand_in(named: &str) -> Option<UserId> {
+    match named.strip_prefix("p_") {
+        Some(digits) => UserId::parse(&format!("u_{digits}")).ok(),
+        None => UserId::parse(named).ok(),
+    }
 }
 
 /// What one fed event did.
@@ -83,8 +102,8 @@ impl Replay {
         let detail = &event.detail;
         let tenant = TenantId::parse(&detail.tenant_id).map_err(bad)?;
         if let Ok(EventData::MessageSent(sent)) = detail.typed_data() {
-            let author =
-                sideline_domain::ids::UserId::parse(&detail.actor.canonical_id).map_err(bad)?;
+            let author = stand_in(&detail.actor.canonical_id)
+                .ok_or_else(|| bad(format!("actor `{}`", detail.actor.canonical_id)))?;
             let at = parse_time(&detail.occurred_at)
                 .ok_or_else(|| bad(format!("occurredAt `{}`", detail.occurred_at)))?;
             self.messages.insert(

@@ -727,6 +727,7 @@ async fn pump_stream<S: Store + 'static>(mut outbox: Outbox, app: Arc<App<S>>) {
         store: &app.message.ports.store,
         settings: &app.message.settings,
         clock: &app.message.ports.clock,
+        pseudonyms: &ingest::PseudonymCache::default(),
     };
     let mut sequence = 0u64;
     while let Some(first) = outbox.changes.recv().await {

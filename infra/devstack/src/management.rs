@@ -203,6 +203,7 @@ async fn host_events<S: Store>(
         store: &app.message.ports.store,
         settings: &app.message.settings,
         clock: &app.message.ports.clock,
+        pseudonyms: &ingest::PseudonymCache::default(),
     };
     let response = ingest::host::handle_host_events(
         request,

@@ -90,6 +90,7 @@ pub(crate) async fn pump<S: Store + 'static>(
         store: &app.message.ports.store,
         settings: &app.message.settings,
         clock: &app.message.ports.clock,
+        pseudonyms: &ingest::PseudonymCache::default(),
     };
     let mut shards: HashMap<String, Next> = HashMap::new();
     // The last sequence number read from each shard.

@@ -22,7 +22,7 @@ use sideline_domain::ids::{TenantId, UserId};
 use sideline_domain::time::format_time;
 use sideline_ports::{
     ConfigStoreError, ConnectionRegistry, Connections, Erasure, ErasureError, PostError,
-    RegistryError, TenantConfigs,
+    Pseudonyms, RegistryError, StoredPseudonym, TenantConfigs,
 };
 use tracing::{info, warn};
 
@@ -134,6 +134,33 @@ async fn user_of<S: Erasure>(
         .ok_or(ErasureRunError::Seal)
 }
 
+/// The pseudonym events name `user` by, made on first use (for an event at
+/// `at_ms`); `None` when the event must not be published — the user's erasure
+/// is under way, or completed after the event happened (a late or replayed
+/// record). An event before the answer's `not_before_ms` is not published
+/// either (a returning user's new pseudonym does not reach back).
+pub async fn event_pseudonym<S: Erasure + Pseudonyms>(
+    store: &S,
+    tenant: &TenantId,
+    user: &UserId,
+    at_ms: i64,
+) -> Result<Option<StoredPseudonym>, ErasureError> {
+    let stored = match store.stored_pseudonym(tenant, user).await? {
+        Some(stored) => Some(stored),
+        None => {
+            let secret = tenant_secret(store, tenant).await?;
+            let mut fresh = [0u8; 16];
+            rand::fill(&mut fresh)
+                .map_err(|_| sideline_ports::BackendError::Unavailable("no randomness".into()))?;
+            let candidate = format!("p_{}", hex(&fresh));
+            store
+                .create_pseudonym(tenant, user, &subject_of(&secret, user), &candidate, at_ms)
+                .await?
+        }
+    };
+    Ok(stored)
+}
+
 /// What [`request_erasure`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Requested {
@@ -189,9 +216,9 @@ where
     let hold = hold_on(store, tenant, user).await?;
     let request = ErasureRequest::new(tenant.clone(), user.clone(), subject, now_ms, hold);
     match store.open_erasure(&request).await {
-        Ok(()) => {
-            info!(%tenant, request_id = %request.request_id, status = request.status.as_str(), "erasure requested");
-            Ok(Requested::Created(request))
+        Ok(stored) => {
+            info!(%tenant, request_id = %stored.request_id, status = stored.status.as_str(), "erasure requested");
+            Ok(Requested::Created(stored))
         }
         Err(ErasureError::Conflict) => Ok(store
             .erasure_request(tenant, &id)
@@ -485,6 +512,7 @@ async fn recheck<S: Erasure>(
     done.rechecked_at_ms = Some(now_ms);
     done.recheck_found = Some(total);
     done.sealed_user = None;
+    done.pseudonym = None;
     store.save_erasure(&done).await?;
     report.rechecked += 1;
     Ok(())

@@ -113,6 +113,10 @@ pub struct ErasureRequest {
     /// re-check (which needs to find them) drops it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sealed_user: Option<String>,
+    /// The pseudonym the user's events carried, for `community.user.erased`
+    /// (analytics tools know them by it); dropped at the re-check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pseudonym: Option<String>,
     /// The user's keyed hash (`h_…`): what the ledger and the audit keep.
     pub subject: String,
     pub status: ErasureStatus,
@@ -163,6 +167,7 @@ impl ErasureRequest {
             tenant,
             user: Some(user),
             sealed_user: None,
+            pseudonym: None,
             subject,
             status: if hold.is_some() {
                 ErasureStatus::Blocked

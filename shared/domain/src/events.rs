@@ -11,13 +11,14 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::ids::{derived_uuid, ConnectionId, DecisionId, UserId};
+use crate::ids::{derived_uuid, ConnectionId, DecisionId};
 use crate::message::{Emoji, MessageId, Visibility};
 use crate::moderation::{DecisionKind, Stage};
 use crate::scoring::Tier;
 
 /// Version of every envelope and `data` shape below; bumped on breaking changes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: users are named by their pseudonym (`p_…`), not the table's user id.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Every event type Sideline publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,12 +33,14 @@ pub enum EventType {
     ReactionRemoved,
     /// A user's reputation tier went up or down.
     TierChanged,
+    /// A user's erasure completed.
+    UserErased,
     /// A moderation decision (`community.moderation.*`), from the decision record.
     Moderation(DecisionKind),
 }
 
 impl EventType {
-    pub const ALL: [EventType; 24] = [
+    pub const ALL: [EventType; 25] = [
         EventType::RoomJoined,
         EventType::RoomLeft,
         EventType::MessageSent,
@@ -47,6 +50,7 @@ impl EventType {
         EventType::ReactionAdded,
         EventType::ReactionRemoved,
         EventType::TierChanged,
+        EventType::UserErased,
         EventType::Moderation(DecisionKind::MessageMasked),
         EventType::Moderation(DecisionKind::MessageShadowed),
         EventType::Moderation(DecisionKind::MessageHeld),
@@ -64,13 +68,13 @@ impl EventType {
         EventType::Moderation(DecisionKind::RoomModeSet),
     ];
 
-    /// The envelope's `schemaVersion`. Messages' events are at 2: they no longer
-    /// carry the text (consumers read it from the table by `messageId` while the
-    /// message is kept), so no event copy outlives the message's window or its
-    /// author's erasure.
+    /// The envelope's `schemaVersion`. Messages' events are one ahead: they no
+    /// longer carry the text (consumers read it from the table by `messageId`
+    /// while the message is kept), so no event copy outlives the message's
+    /// window or its author's erasure.
     pub fn schema_version(self) -> u32 {
         match self {
-            EventType::MessageSent | EventType::MessageEdited => 2,
+            EventType::MessageSent | EventType::MessageEdited => SCHEMA_VERSION + 1,
             _ => SCHEMA_VERSION,
         }
     }
@@ -87,6 +91,7 @@ impl EventType {
             EventType::ReactionAdded => "community.reaction.added",
             EventType::ReactionRemoved => "community.reaction.removed",
             EventType::TierChanged => "community.user.tier_changed",
+            EventType::UserErased => "community.user.erased",
             EventType::Moderation(kind) => kind.detail_type(),
         }
     }
@@ -103,6 +108,7 @@ impl EventType {
             EventType::ReactionAdded => "reaction_added",
             EventType::ReactionRemoved => "reaction_removed",
             EventType::TierChanged => "user_tier_changed",
+            EventType::UserErased => "user_erased",
             // `user_muted`, `user_banned`, `message_blocked`, …
             EventType::Moderation(kind) => kind.as_str(),
         }
@@ -114,6 +120,13 @@ impl EventType {
 }
 
 /// Who caused an event.
+///
+/// Events name users by their **pseudonym** (`p_` and 32 hex digits): a random
+/// id per user and tenant, mapped to the user in the table until their erasure
+/// removes the mapping, after which nothing links the events (in the archive,
+/// the data lake or an analytics tool) to them. `ingest` puts it in place of the
+/// table's user id here and in `data` (`authorId`, `userId`, `subjectId`);
+/// `system` names no user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Actor {
@@ -214,7 +227,8 @@ pub struct MessageDeleted {
 #[serde(rename_all = "camelCase")]
 pub struct MessageReported {
     pub message_id: MessageId,
-    pub author_id: UserId,
+    /// The message's author, as events name users (see [`Actor`]).
+    pub author_id: String,
     pub reason: String,
 }
 
@@ -244,11 +258,21 @@ pub struct ReactionRemoved {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TierChanged {
-    pub user_id: UserId,
+    /// As events name users (see [`Actor`]).
+    pub user_id: String,
     pub from: Tier,
     pub to: Tier,
     /// The tenant-wide score at the change, to three decimals.
     pub score: f64,
+}
+
+/// `community.user.erased`: the erasure of the user `actor.canonicalId` names
+/// (by the pseudonym their events carried, now linked to nobody) completed, so
+/// analytics tools can delete what they hold under it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserErased {
+    pub request_id: String,
 }
 
 /// `community.moderation.*`: the decision record as kept.
@@ -257,8 +281,9 @@ pub struct TierChanged {
 pub struct DecisionMade {
     pub decision_id: DecisionId,
     pub stage: Stage,
+    /// As events name users (see [`Actor`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject_id: Option<UserId>,
+    pub subject_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<MessageId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -284,6 +309,7 @@ pub enum EventData {
     ReactionAdded(ReactionChanged),
     ReactionRemoved(ReactionRemoved),
     TierChanged(TierChanged),
+    UserErased(UserErased),
     Moderation(DecisionKind, DecisionMade),
 }
 
@@ -312,6 +338,7 @@ impl EventData {
             EventData::ReactionAdded(_) => EventType::ReactionAdded,
             EventData::ReactionRemoved(_) => EventType::ReactionRemoved,
             EventData::TierChanged(_) => EventType::TierChanged,
+            EventData::UserErased(_) => EventType::UserErased,
             EventData::Moderation(kind, _) => EventType::Moderation(*kind),
         }
     }
@@ -328,6 +355,7 @@ impl EventData {
             EventData::ReactionAdded(d) => serde_json::to_value(d),
             EventData::ReactionRemoved(d) => serde_json::to_value(d),
             EventData::TierChanged(d) => serde_json::to_value(d),
+            EventData::UserErased(d) => serde_json::to_value(d),
             EventData::Moderation(_, d) => serde_json::to_value(d),
         };
         // These structs hold strings, numbers and string-keyed maps only.
@@ -355,6 +383,7 @@ impl EventData {
             EventType::ReactionAdded => EventData::ReactionAdded(read(data).map_err(shape)?),
             EventType::ReactionRemoved => EventData::ReactionRemoved(read(data).map_err(shape)?),
             EventType::TierChanged => EventData::TierChanged(read(data).map_err(shape)?),
+            EventType::UserErased => EventData::UserErased(read(data).map_err(shape)?),
             EventType::Moderation(kind) => EventData::Moderation(kind, read(data).map_err(shape)?),
         })
     }

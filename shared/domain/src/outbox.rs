@@ -10,10 +10,11 @@
 use serde_json::Map;
 
 use crate::connection::Member;
+use crate::erasure::{erased_author, ErasureRequest, ErasureStatus};
 use crate::events::{
     event_id, Actor, DecisionMade, Envelope, EventData, EventType, LeftReason, MessageDeleted,
     MessageEdited, MessageReported, MessageSent, ReactionChanged, ReactionRemoved, RoomJoined,
-    RoomLeft, TierChanged,
+    RoomLeft, TierChanged, UserErased,
 };
 use crate::ids::{RoomId, TenantId};
 use crate::message::{Reaction, StoredMessage};
@@ -35,6 +36,8 @@ pub enum Stored {
     Decision(Decision),
     /// A user's tier changed (the scores store's record of it).
     TierChange(TierChange),
+    /// An erasure request (its completion is an event).
+    Erasure(Box<ErasureRequest>),
     /// Anything else the table holds (connections, counters, idempotency keys):
     /// no event.
     Other,
@@ -197,6 +200,28 @@ pub fn event_for(record: &OutboxRecord) -> Option<Envelope> {
             occurred_ms: at(member.joined_at_ms),
             correlation: member.correlation_id.as_deref(),
         },
+        // Erasure's tombstones are not edits: no event.
+        (Stored::Message(m), _) if m.author.id == erased_author() => return None,
+        (Stored::Erasure(after), ChangeKind::Modify | ChangeKind::Insert)
+            if after.status == ErasureStatus::Completed
+                && !matches!(&change.old, Some(Stored::Erasure(before)) if before.status == ErasureStatus::Completed) =>
+        {
+            Draft {
+                data: EventData::UserErased(UserErased {
+                    request_id: after.request_id.clone(),
+                }),
+                discriminator: String::new(),
+                tenant: &after.tenant,
+                room: None,
+                actor: after
+                    .pseudonym
+                    .clone()
+                    .unwrap_or_else(|| "erased".to_owned()),
+                role: "system".to_owned(),
+                occurred_ms: after.completed_at_ms.unwrap_or(after.requested_at_ms),
+                correlation: None,
+            }
+        }
         (Stored::Message(m), kind) => {
             let data = match kind {
                 ChangeKind::Insert => EventData::MessageSent(MessageSent {
@@ -244,7 +269,7 @@ pub fn event_for(record: &OutboxRecord) -> Option<Envelope> {
         (Stored::Report(r), ChangeKind::Insert) => Draft {
             data: EventData::MessageReported(MessageReported {
                 message_id: r.message,
-                author_id: r.author.clone(),
+                author_id: r.author.to_string(),
                 reason: r.reason.clone(),
             }),
             discriminator: String::new(),
@@ -295,7 +320,7 @@ pub fn event_for(record: &OutboxRecord) -> Option<Envelope> {
         (Stored::TierChange(t), ChangeKind::Insert | ChangeKind::Modify) if t.from != t.to => {
             Draft {
                 data: EventData::TierChanged(TierChanged {
-                    user_id: t.user.clone(),
+                    user_id: t.user.to_string(),
                     from: t.from,
                     to: t.to,
                     score: (t.score * 1000.0).round() / 1000.0,
@@ -318,7 +343,7 @@ fn decision_made(d: &Decision) -> DecisionMade {
     DecisionMade {
         decision_id: d.id,
         stage: d.stage,
-        subject_id: d.subject.clone(),
+        subject_id: d.subject.as_ref().map(ToString::to_string),
         message_id: d.message,
         reason: d.reason.clone(),
         categories: d.categories.clone(),

@@ -28,11 +28,11 @@ use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 use sideline_ports::{
     Board, BoardEntry, Clock, ConfigStoreError, ConnectionRegistry, CounterError, Counters,
     DecisionError, DecisionLog, DueDemotion, Erased, Erasure, ErasureError, HistoryPage,
-    KnownTenant, MessageError, MessageStore, PutMessage, Rank, ReactionChange, ReactionRequest,
-    RecentError, RecentMessages, RegistryError, Retention, RetentionError, ReviewError,
-    ReviewQueue, RoomError, RoomStore, SanctionError, Sanctions, ScoreChange, ScoreError,
-    ScoreStore, Scored, SeenError, SeenEvents, Swept, TenantConfigs, UserData, UserDataError,
-    DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
+    KnownTenant, MessageError, MessageStore, Pseudonyms, PutMessage, Rank, ReactionChange,
+    ReactionRequest, RecentError, RecentMessages, RegistryError, Retention, RetentionError,
+    ReviewError, ReviewQueue, RoomError, RoomStore, SanctionError, Sanctions, ScoreChange,
+    ScoreError, ScoreStore, Scored, SeenError, SeenEvents, StoredPseudonym, Swept, TenantConfigs,
+    UserData, UserDataError, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
 };
 use tokio::sync::mpsc;
 
@@ -94,6 +94,8 @@ struct Inner {
     receipt_chains: HashMap<TenantId, ChainHead>,
     /// The erasure ledger: keyed hash -> when erased.
     ledger: HashMap<(TenantId, String), i64>,
+    pseudonyms: HashMap<(TenantId, UserId), StoredPseudonym>,
+    pseudonym_users: HashMap<(TenantId, String), UserId>,
     /// Decisions whose subject was erased: the keyed hash that replaced it.
     decision_subjects: HashMap<(TenantId, sideline_domain::ids::DecisionId), String>,
 }
@@ -2104,18 +2106,26 @@ impl Erasure for MemoryStore {
             .cloned())
     }
 
-    async fn open_erasure(&self, request: &ErasureRequest) -> Result<(), ErasureError> {
+    async fn open_erasure(&self, request: &ErasureRequest) -> Result<ErasureRequest, ErasureError> {
         let mut inner = self.lock();
         let key = (request.tenant.clone(), request.request_id.clone());
         if inner.erasures.contains_key(&key) {
             return Err(ErasureError::Conflict);
         }
+        let mut stored = request.clone();
         if let Some(user) = &request.user {
-            inner.erasing.insert((request.tenant.clone(), user.clone()));
+            let tu = (request.tenant.clone(), user.clone());
+            inner.erasing.insert(tu.clone());
+            if let Some(dropped) = inner.pseudonyms.remove(&tu) {
+                inner
+                    .pseudonym_users
+                    .remove(&(request.tenant.clone(), dropped.pseudonym.clone()));
+                stored.pseudonym = Some(dropped.pseudonym);
+            }
         }
         inner.erasures_due.insert(key.clone());
-        inner.erasures.insert(key, request.clone());
-        Ok(())
+        inner.erasures.insert(key, stored.clone());
+        Ok(stored)
     }
 
     async fn save_erasure(&self, request: &ErasureRequest) -> Result<(), ErasureError> {
@@ -2215,7 +2225,12 @@ impl Erasure for MemoryStore {
             .ledger
             .insert((tenant.clone(), request.subject.clone()), at);
         inner.erasing.remove(&(tenant.clone(), user.clone()));
-        inner.erasures.insert(key, request.clone());
+        if let Some(before) = inner.erasures.insert(key, request.clone()) {
+            self.emit(Change::modify(
+                Stored::Erasure(Box::new(before)),
+                Stored::Erasure(Box::new(request.clone())),
+            ));
+        }
         Ok(())
     }
 
@@ -2229,5 +2244,65 @@ impl Erasure for MemoryStore {
             .ledger
             .get(&(tenant.clone(), subject.to_owned()))
             .copied())
+    }
+}
+
+impl Pseudonyms for MemoryStore {
+    async fn stored_pseudonym(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Option<StoredPseudonym>, ErasureError> {
+        Ok(self
+            .lock()
+            .pseudonyms
+            .get(&(tenant.clone(), user.clone()))
+            .cloned())
+    }
+
+    async fn create_pseudonym(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        subject: &str,
+        candidate: &str,
+        at_ms: i64,
+    ) -> Result<Option<StoredPseudonym>, ErasureError> {
+        let mut inner = self.lock();
+        let tu = (tenant.clone(), user.clone());
+        if let Some(existing) = inner.pseudonyms.get(&tu) {
+            return Ok(Some(existing.clone()));
+        }
+        if inner.erasing.contains(&tu) {
+            return Ok(None);
+        }
+        let erased_at = inner
+            .ledger
+            .get(&(tenant.clone(), subject.to_owned()))
+            .copied();
+        if erased_at.is_some_and(|erased| erased >= at_ms) {
+            return Ok(None);
+        }
+        let stored = StoredPseudonym {
+            pseudonym: candidate.to_owned(),
+            not_before_ms: erased_at.map_or(0, |erased| erased + 1),
+        };
+        inner.pseudonyms.insert(tu, stored.clone());
+        inner
+            .pseudonym_users
+            .insert((tenant.clone(), candidate.to_owned()), user.clone());
+        Ok(Some(stored))
+    }
+
+    async fn user_behind(
+        &self,
+        tenant: &TenantId,
+        pseudonym: &str,
+    ) -> Result<Option<UserId>, ErasureError> {
+        Ok(self
+            .lock()
+            .pseudonym_users
+            .get(&(tenant.clone(), pseudonym.to_owned()))
+            .cloned())
     }
 }

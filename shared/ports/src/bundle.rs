@@ -4,8 +4,8 @@
 
 use crate::{
     Clock, ConnectionRegistry, Connections, Counters, DecisionLog, Erasure, MessageStore,
-    RecentMessages, Retention, ReviewQueue, RoomStore, Sanctions, ScoreStore, SeenEvents,
-    TenantConfigs, UserData,
+    Pseudonyms, RecentMessages, Retention, ReviewQueue, RoomStore, Sanctions, ScoreStore,
+    SeenEvents, TenantConfigs, UserData,
 };
 
 /// Every storage port at once: what one table (DynamoDB) or one in-memory store is.
@@ -24,6 +24,7 @@ pub trait Store:
     + Retention
     + UserData
     + Erasure
+    + Pseudonyms
 {
 }
 
@@ -42,6 +43,7 @@ impl<T> Store for T where
         + Retention
         + UserData
         + Erasure
+        + Pseudonyms
 {
 }
 

@@ -55,13 +55,14 @@ pub trait Erasure: Send + Sync {
     ) -> impl Future<Output = Result<Option<ErasureRequest>, ErasureError>> + Send;
 
     /// Stores a new request (`Conflict` if one with its id exists): with it, the
-    /// mark that refuses the user's connections and their events' pseudonym,
-    /// and the request's entry in the open list runs take work from. The user's
-    /// pseudonym is dropped at once, so consumers stop resolving it.
+    /// mark that refuses the user's connections and a new pseudonym, and the
+    /// request's entry in the list runs take work from. The user's pseudonym is
+    /// dropped at once, so consumers stop resolving it; the request as stored
+    /// keeps it (`pseudonym`) for `community.user.erased`.
     fn open_erasure(
         &self,
         request: &ErasureRequest,
-    ) -> impl Future<Output = Result<(), ErasureError>> + Send;
+    ) -> impl Future<Output = Result<ErasureRequest, ErasureError>> + Send;
 
     /// Saves a request's progress; `Conflict` unless the stored version is
     /// `request.version - 1`.
@@ -121,4 +122,43 @@ pub trait Erasure: Send + Sync {
         tenant: &TenantId,
         subject: &str,
     ) -> impl Future<Output = Result<Option<i64>, ErasureError>> + Send;
+}
+
+/// A user's pseudonym as stored: the id their events carry, and the time before
+/// which events are not theirs (a returning user's erasure; 0 if none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPseudonym {
+    pub pseudonym: String,
+    pub not_before_ms: i64,
+}
+
+/// The pseudonyms events name users by (`p_…`), mapped both ways until the
+/// user's erasure drops the mapping.
+pub trait Pseudonyms: Send + Sync {
+    /// The pseudonym stored for `user`.
+    fn stored_pseudonym(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Option<StoredPseudonym>, ErasureError>> + Send;
+
+    /// Stores `candidate` as `user`'s pseudonym (or returns the one another
+    /// writer stored first) — unless their erasure is under way, or the ledger
+    /// records `subject` erased at or after `at_ms` (an event from before the
+    /// erasure, arriving late): `None`.
+    fn create_pseudonym(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        subject: &str,
+        candidate: &str,
+        at_ms: i64,
+    ) -> impl Future<Output = Result<Option<StoredPseudonym>, ErasureError>> + Send;
+
+    /// The user behind `pseudonym`; `None` once erased (or never made).
+    fn user_behind(
+        &self,
+        tenant: &TenantId,
+        pseudonym: &str,
+    ) -> impl Future<Output = Result<Option<UserId>, ErasureError>> + Send;
 }

@@ -39,7 +39,7 @@ pub mod user_data;
 pub use bundle::{Adapters, Ports, Store};
 pub use bus::{EventSink, PutEntry, SinkError, MAX_CALL_BYTES, MAX_ENTRIES_PER_CALL};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use erasure::{Erased, Erasure, ErasureError};
+pub use erasure::{Erased, Erasure, ErasureError, Pseudonyms, StoredPseudonym};
 pub use gateway::{Connections, PostError};
 pub use retention::{KnownTenant, Retention, RetentionError, Swept};
 pub use scores::{

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use sideline_domain::connection::{ConnectionRecord, Member};
+use sideline_domain::erasure::ErasureRequest;
 use sideline_domain::identity::Role;
 use sideline_domain::ids::{ConnectionId, DecisionId, RoomId, TenantId, UserId};
 use sideline_domain::message::{
@@ -693,6 +694,7 @@ pub fn stored_from(item: &Item) -> Result<Stored, BackendError> {
         Some("report") => Stored::Report(report_from(item)?),
         Some("moderation") => Stored::Decision(decision_from(item)?),
         Some("tier") => Stored::TierChange(tier_change_from(item)?),
+        Some("erasure") => Stored::Erasure(Box::new(erasure_from(item)?)),
         _ => Stored::Other,
     })
 }
@@ -710,6 +712,24 @@ pub fn item_of(stored: &Stored) -> Option<Item> {
         Stored::Report(r) => report_item(r),
         Stored::Decision(d) => decision_item(d),
         Stored::TierChange(t) => tier_change_item(t),
+        Stored::Erasure(r) => erasure_item(r).ok()?,
         Stored::Other => return None,
     })
+}
+
+/// An erasure request: the request as a JSON document, its status and version.
+pub fn erasure_item(request: &ErasureRequest) -> Result<Item, BackendError> {
+    let doc =
+        serde_json::to_string(request).map_err(|e| corrupt(format!("erasure request: {e}")))?;
+    let mut item = keys::erasure_request(&request.tenant, &request.request_id);
+    item.insert("kind".into(), s("erasure"));
+    item.insert("doc".into(), s(doc));
+    item.insert("status".into(), s(request.status.as_str()));
+    item.insert("version".into(), n(request.version));
+    Ok(item)
+}
+
+pub fn erasure_from(item: &Item) -> Result<ErasureRequest, BackendError> {
+    let attrs = Attrs(item);
+    serde_json::from_str(attrs.str("doc")?).map_err(|e| corrupt(format!("erasure request: {e}")))
 }

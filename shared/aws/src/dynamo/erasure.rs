@@ -15,13 +15,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem, Update,
 };
 use sideline_domain::erasure::{erased_author, kinds, ChainHead, ErasureRequest};
 use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
-use sideline_ports::{BackendError, Erased, Erasure, ErasureError};
+use sideline_ports::{BackendError, Erased, Erasure, ErasureError, Pseudonyms, StoredPseudonym};
 
-use super::codec::{owner_pk, s, Attrs};
+use super::codec::{erasure_from, erasure_item, owner_pk, s, Attrs};
 use super::schema::OWNER_INDEX;
 use super::{
     build_error, cancelled_conditions, is_conditional_failure, is_put_conditional_failure, keys, n,
@@ -407,21 +407,10 @@ impl DynamoStore {
         }
     }
 
-    fn request_item(request: &ErasureRequest) -> Result<Item, BackendError> {
-        let doc = serde_json::to_string(request)
-            .map_err(|e| BackendError::Corrupt(format!("erasure request: {e}")))?;
-        let mut item = keys::erasure_request(&request.tenant, &request.request_id);
-        item.insert("kind".into(), s("erasure"));
-        item.insert("doc".into(), s(doc));
-        item.insert("status".into(), s(request.status.as_str()));
-        item.insert("version".into(), n(request.version));
-        Ok(item)
-    }
-
     fn put_versioned(request: &ErasureRequest, table: &str) -> Result<Put, BackendError> {
         let builder = Put::builder()
             .table_name(table)
-            .set_item(Some(Self::request_item(request)?));
+            .set_item(Some(erasure_item(request)?));
         let builder = if request.version == 0 {
             builder.condition_expression("attribute_not_exists(PK)")
         } else {
@@ -502,42 +491,78 @@ impl Erasure for DynamoStore {
         tenant: &TenantId,
         request_id: &str,
     ) -> Result<Option<ErasureRequest>, ErasureError> {
-        let Some(item) = self.get(keys::erasure_request(tenant, request_id)).await? else {
-            return Ok(None);
-        };
-        let attrs = Attrs(&item);
-        let doc = attrs.str("doc")?;
-        Ok(Some(serde_json::from_str(doc).map_err(|e| {
-            BackendError::Corrupt(format!("erasure request: {e}"))
-        })?))
+        match self.get(keys::erasure_request(tenant, request_id)).await? {
+            Some(item) => Ok(Some(erasure_from(&item)?)),
+            None => Ok(None),
+        }
     }
 
-    async fn open_erasure(&self, request: &ErasureRequest) -> Result<(), ErasureError> {
+    async fn open_erasure(&self, request: &ErasureRequest) -> Result<ErasureRequest, ErasureError> {
         let tenant = &request.tenant;
-        let mut tx = self
-            .client
-            .transact_write_items()
-            .transact_items(
-                TransactWriteItem::builder()
-                    .put(Self::put_versioned(request, &self.table)?)
-                    .build(),
-            )
-            .transact_items(put_item(
+        // The pseudonym is dropped in the same transaction; one made meanwhile
+        // fails its check and the whole is tried again.
+        for _ in 0..3 {
+            let mut stored = request.clone();
+            let mut tx = self.client.transact_write_items().transact_items(put_item(
                 &self.table,
                 keys::erasure_due(tenant, &request.request_id),
             )?);
-        if let Some(user) = &request.user {
-            let mut mark = keys::erasing(tenant, user);
-            mark.insert("kind".into(), s("erasing"));
-            tx = tx.transact_items(put_item(&self.table, mark)?);
+            if let Some(user) = &request.user {
+                let mut mark = keys::erasing(tenant, user);
+                mark.insert("kind".into(), s("erasing"));
+                tx = tx.transact_items(put_item(&self.table, mark)?);
+                let forward = keys::pseudonym(tenant, user);
+                match self.get(forward.clone()).await? {
+                    Some(item) => {
+                        let pseudonym = Attrs(&item).str("pseudonym")?.to_owned();
+                        let drop_forward = Delete::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(forward))
+                            .condition_expression("pseudonym = :p")
+                            .expression_attribute_values(":p", s(&pseudonym))
+                            .build()
+                            .map_err(build_error)?;
+                        tx = tx
+                            .transact_items(
+                                TransactWriteItem::builder().delete(drop_forward).build(),
+                            )
+                            .transact_items(delete_item(
+                                &self.table,
+                                keys::pseudonym_user(tenant, &pseudonym),
+                            )?);
+                        stored.pseudonym = Some(pseudonym);
+                    }
+                    None => {
+                        let absent = ConditionCheck::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(forward))
+                            .condition_expression("attribute_not_exists(PK)")
+                            .build()
+                            .map_err(build_error)?;
+                        tx = tx.transact_items(
+                            TransactWriteItem::builder().condition_check(absent).build(),
+                        );
+                    }
+                }
+            }
+            // The request last: its condition's place is known.
+            tx = tx.transact_items(
+                TransactWriteItem::builder()
+                    .put(Self::put_versioned(&stored, &self.table)?)
+                    .build(),
+            );
+            match tx.send().await {
+                Ok(_) => return Ok(stored),
+                Err(err) => match cancelled_conditions(&err) {
+                    Some(reasons) if reasons.last() == Some(&true) => {
+                        return Err(ErasureError::Conflict)
+                    }
+                    Some(reasons) if reasons.iter().any(|r| *r) => continue,
+                    _ => return Err(unavailable(err).into()),
+                },
+            }
         }
-        match tx.send().await {
-            Ok(_) => Ok(()),
-            Err(err) => match cancelled_conditions(&err) {
-                Some(reasons) if reasons.first() == Some(&true) => Err(ErasureError::Conflict),
-                _ => Err(unavailable(err).into()),
-            },
-        }
+        Err(ErasureError::Conflict)
     }
 
     async fn save_erasure(&self, request: &ErasureRequest) -> Result<(), ErasureError> {
@@ -686,6 +711,120 @@ impl Erasure for DynamoStore {
     ) -> Result<Option<i64>, ErasureError> {
         match self.get(keys::ledger(tenant, subject)).await? {
             Some(item) => Ok(Some(Attrs(&item).num("erasedAt")?)),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Pseudonyms for DynamoStore {
+    async fn stored_pseudonym(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Option<StoredPseudonym>, ErasureError> {
+        match self.get(keys::pseudonym(tenant, user)).await? {
+            Some(item) => {
+                let a = Attrs(&item);
+                Ok(Some(StoredPseudonym {
+                    pseudonym: a.str("pseudonym")?.to_owned(),
+                    not_before_ms: a.opt_num("notBefore")?.unwrap_or(0),
+                }))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn create_pseudonym(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        subject: &str,
+        candidate: &str,
+        at_ms: i64,
+    ) -> Result<Option<StoredPseudonym>, ErasureError> {
+        let ledger_key = keys::ledger(tenant, subject);
+        let erased_at = match self.get(ledger_key.clone()).await? {
+            Some(item) => Some(Attrs(&item).num("erasedAt")?),
+            None => None,
+        };
+        if erased_at.is_some_and(|erased| erased >= at_ms) {
+            return Ok(None);
+        }
+        let stored = StoredPseudonym {
+            pseudonym: candidate.to_owned(),
+            not_before_ms: erased_at.map_or(0, |erased| erased + 1),
+        };
+        let mut forward = keys::pseudonym(tenant, user);
+        forward.insert("kind".into(), s("pseudonym"));
+        forward.insert("pseudonym".into(), s(candidate));
+        forward.insert("notBefore".into(), n(stored.not_before_ms));
+        let mut reverse = keys::pseudonym_user(tenant, candidate);
+        reverse.insert("kind".into(), s("pseudonym_user"));
+        reverse.insert("userId".into(), s(user.as_str()));
+        let new_put = |item: Item| -> Result<TransactWriteItem, BackendError> {
+            Ok(TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .condition_expression("attribute_not_exists(PK)")
+                        .build()
+                        .map_err(build_error)?,
+                )
+                .build())
+        };
+        let check = |key: Item, condition: &str, value: Option<AttributeValue>| {
+            let builder = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .condition_expression(condition);
+            let builder = match value {
+                Some(v) => builder.expression_attribute_values(":e", v),
+                None => builder,
+            };
+            builder
+                .build()
+                .map(|c| TransactWriteItem::builder().condition_check(c).build())
+                .map_err(build_error)
+        };
+        let ledger_check = match erased_at {
+            None => check(ledger_key, "attribute_not_exists(PK)", None)?,
+            Some(erased) => check(ledger_key, "erasedAt = :e", Some(n(erased)))?,
+        };
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(new_put(forward)?)
+            .transact_items(new_put(reverse)?)
+            .transact_items(check(
+                keys::erasing(tenant, user),
+                "attribute_not_exists(PK)",
+                None,
+            )?)
+            .transact_items(ledger_check)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Some(stored)),
+            Err(err) => match cancelled_conditions(&err) {
+                // Another writer's stands.
+                Some(reasons) if reasons.first() == Some(&true) => {
+                    self.stored_pseudonym(tenant, user).await
+                }
+                // Being erased, or erased meanwhile.
+                Some(reasons) if reasons.iter().any(|r| *r) => Ok(None),
+                _ => Err(unavailable(err).into()),
+            },
+        }
+    }
+
+    async fn user_behind(
+        &self,
+        tenant: &TenantId,
+        pseudonym: &str,
+    ) -> Result<Option<UserId>, ErasureError> {
+        match self.get(keys::pseudonym_user(tenant, pseudonym)).await? {
+            Some(item) => Ok(Some(Attrs(&item).user("userId")?)),
             None => Ok(None),
         }
     }

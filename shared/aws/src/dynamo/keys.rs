@@ -18,6 +18,8 @@
 //! | recent messages | `T#{tenant}#U#{userId}` | `RECENT` |
 //! | decision (audit) | `T#{tenant}#MODLOG` | `D#{decisionId}` |
 //! | review item | `T#{tenant}#REVIEW` | `ITEM#{messageId}` |
+//! | pseudonym | `T#{tenant}#U#{userId}` | `PSEUDO` |
+//! | pseudonym's user | `T#{tenant}#P#{pseudonym}` | `USER` |
 //! | erasure mark | `T#{tenant}#U#{userId}` | `ERASING` |
 //! | erasure request | `T#{tenant}#ERASURE` | `REQ#{requestId}` |
 //! | receipt chain head | `T#{tenant}#ERASURE` | `HEAD` |
@@ -180,4 +182,12 @@ pub fn tenant_secret(tenant: &TenantId) -> Item {
 
 pub fn score_pk(tenant: &TenantId, user: &UserId) -> String {
     format!("T#{tenant}#S#{user}")
+}
+
+pub fn pseudonym(tenant: &TenantId, user: &UserId) -> Item {
+    key(user_pk(tenant, user), "PSEUDO")
+}
+
+pub fn pseudonym_user(tenant: &TenantId, pseudonym: &str) -> Item {
+    key(format!("T#{tenant}#P#{pseudonym}"), "USER")
 }
