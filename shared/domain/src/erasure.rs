@@ -200,6 +200,20 @@ impl ErasureRequest {
     }
 }
 
+/// The note a completion leaves for the outbox (`community.user.erased`): the
+/// request and the pseudonym the user's events carried. Kept a week (its TTL),
+/// so a replayed stream still finds it, then gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasureDone {
+    pub tenant: TenantId,
+    pub request_id: String,
+    pub pseudonym: Option<String>,
+    pub at_ms: i64,
+}
+
+/// How long a completion's note is kept.
+pub const DONE_NOTE_TTL_S: i64 = 7 * 86_400;
+
 /// A completed erasure's proof: counts and times, nothing that names the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

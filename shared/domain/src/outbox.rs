@@ -10,7 +10,7 @@
 use serde_json::Map;
 
 use crate::connection::Member;
-use crate::erasure::{erased_author, ErasureRequest, ErasureStatus};
+use crate::erasure::{erased_author, ErasureDone};
 use crate::events::{
     event_id, Actor, DecisionMade, Envelope, EventData, EventType, LeftReason, MessageDeleted,
     MessageEdited, MessageReported, MessageSent, ReactionChanged, ReactionRemoved, RoomJoined,
@@ -36,8 +36,8 @@ pub enum Stored {
     Decision(Decision),
     /// A user's tier changed (the scores store's record of it).
     TierChange(TierChange),
-    /// An erasure request (its completion is an event).
-    Erasure(Box<ErasureRequest>),
+    /// An erasure's completion.
+    ErasureDone(ErasureDone),
     /// Anything else the table holds (connections, counters, idempotency keys):
     /// no event.
     Other,
@@ -202,26 +202,21 @@ pub fn event_for(record: &OutboxRecord) -> Option<Envelope> {
         },
         // Erasure's tombstones are not edits: no event.
         (Stored::Message(m), _) if m.author.id == erased_author() => return None,
-        (Stored::Erasure(after), ChangeKind::Modify | ChangeKind::Insert)
-            if after.status == ErasureStatus::Completed
-                && !matches!(&change.old, Some(Stored::Erasure(before)) if before.status == ErasureStatus::Completed) =>
-        {
-            Draft {
-                data: EventData::UserErased(UserErased {
-                    request_id: after.request_id.clone(),
-                }),
-                discriminator: String::new(),
-                tenant: &after.tenant,
-                room: None,
-                actor: after
-                    .pseudonym
-                    .clone()
-                    .unwrap_or_else(|| "erased".to_owned()),
-                role: "system".to_owned(),
-                occurred_ms: after.completed_at_ms.unwrap_or(after.requested_at_ms),
-                correlation: None,
-            }
-        }
+        (Stored::ErasureDone(done), ChangeKind::Insert) => Draft {
+            data: EventData::UserErased(UserErased {
+                request_id: done.request_id.clone(),
+            }),
+            discriminator: String::new(),
+            tenant: &done.tenant,
+            room: None,
+            actor: done
+                .pseudonym
+                .clone()
+                .unwrap_or_else(|| "erased".to_owned()),
+            role: "system".to_owned(),
+            occurred_ms: done.at_ms,
+            correlation: None,
+        },
         (Stored::Message(m), kind) => {
             let data = match kind {
                 ChangeKind::Insert => EventData::MessageSent(MessageSent {
@@ -433,6 +428,36 @@ mod tests {
             reactions: BTreeMap::new(),
             visibility: Visibility::Public,
         }
+    }
+
+    #[test]
+    fn an_erasure_is_an_event_once_completed_and_tombstones_are_none() {
+        let done = ErasureDone {
+            tenant: TenantId::parse("acme").unwrap(),
+            request_id: "5b0f1c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e".into(),
+            pseudonym: Some("p_0123456789abcdef0123456789abcdef".into()),
+            at_ms: 1_800_000_001_000,
+        };
+        let event = event_for(&record(Change::insert(Stored::ErasureDone(done.clone()))))
+            .expect("completion is an event");
+        assert_eq!(event.event_type, "community.user.erased");
+        assert_eq!(
+            event.actor.canonical_id,
+            "p_0123456789abcdef0123456789abcdef"
+        );
+        assert_eq!(event.data["requestId"], done.request_id.as_str());
+        // The note's removal (its TTL) is no second event.
+        assert!(event_for(&record(Change::remove(Stored::ErasureDone(done)))).is_none());
+        // An erasure's tombstone is no edit.
+        let before = message("hello");
+        let mut tomb = before.clone();
+        tomb.author.id = crate::erasure::erased_author();
+        tomb.text = crate::message::MessageText::from_stored(String::new());
+        assert!(event_for(&record(Change::modify(
+            Stored::Message(before),
+            Stored::Message(tomb)
+        )))
+        .is_none());
     }
 
     #[test]

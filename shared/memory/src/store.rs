@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use sideline_domain::connection::{ConnectionRecord, Member};
-use sideline_domain::erasure::{erased_author, kinds, ChainHead, ErasureRequest};
+use sideline_domain::erasure::{erased_author, kinds, ChainHead, ErasureDone, ErasureRequest};
 use sideline_domain::identity::Role;
 use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
 use sideline_domain::message::{
@@ -2225,12 +2225,13 @@ impl Erasure for MemoryStore {
             .ledger
             .insert((tenant.clone(), request.subject.clone()), at);
         inner.erasing.remove(&(tenant.clone(), user.clone()));
-        if let Some(before) = inner.erasures.insert(key, request.clone()) {
-            self.emit(Change::modify(
-                Stored::Erasure(Box::new(before)),
-                Stored::Erasure(Box::new(request.clone())),
-            ));
-        }
+        inner.erasures.insert(key, request.clone());
+        self.emit(Change::insert(Stored::ErasureDone(ErasureDone {
+            tenant: tenant.clone(),
+            request_id: request.request_id.clone(),
+            pseudonym: request.pseudonym.clone(),
+            at_ms: at,
+        })));
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use sideline_domain::connection::{ConnectionRecord, Member};
-use sideline_domain::erasure::ErasureRequest;
+use sideline_domain::erasure::{ErasureDone, ErasureRequest, DONE_NOTE_TTL_S};
 use sideline_domain::identity::Role;
 use sideline_domain::ids::{ConnectionId, DecisionId, RoomId, TenantId, UserId};
 use sideline_domain::message::{
@@ -694,7 +694,7 @@ pub fn stored_from(item: &Item) -> Result<Stored, BackendError> {
         Some("report") => Stored::Report(report_from(item)?),
         Some("moderation") => Stored::Decision(decision_from(item)?),
         Some("tier") => Stored::TierChange(tier_change_from(item)?),
-        Some("erasure") => Stored::Erasure(Box::new(erasure_from(item)?)),
+        Some("erasure_done") => Stored::ErasureDone(erasure_done_from(item)?),
         _ => Stored::Other,
     })
 }
@@ -712,7 +712,7 @@ pub fn item_of(stored: &Stored) -> Option<Item> {
         Stored::Report(r) => report_item(r),
         Stored::Decision(d) => decision_item(d),
         Stored::TierChange(t) => tier_change_item(t),
-        Stored::Erasure(r) => erasure_item(r).ok()?,
+        Stored::ErasureDone(d) => erasure_done_item(d),
         Stored::Other => return None,
     })
 }
@@ -732,4 +732,28 @@ pub fn erasure_item(request: &ErasureRequest) -> Result<Item, BackendError> {
 pub fn erasure_from(item: &Item) -> Result<ErasureRequest, BackendError> {
     let attrs = Attrs(item);
     serde_json::from_str(attrs.str("doc")?).map_err(|e| corrupt(format!("erasure request: {e}")))
+}
+
+/// A completion's note for the outbox.
+pub fn erasure_done_item(done: &ErasureDone) -> Item {
+    let mut item = keys::erasure_done(&done.tenant, &done.request_id);
+    item.insert("kind".into(), s("erasure_done"));
+    item.insert("tenant".into(), s(done.tenant.as_str()));
+    item.insert("requestId".into(), s(&done.request_id));
+    if let Some(p) = &done.pseudonym {
+        item.insert("pseudonym".into(), s(p));
+    }
+    item.insert("at".into(), n(done.at_ms));
+    item.insert("ttl".into(), n(done.at_ms / 1000 + DONE_NOTE_TTL_S));
+    item
+}
+
+pub fn erasure_done_from(item: &Item) -> Result<ErasureDone, BackendError> {
+    let a = Attrs(item);
+    Ok(ErasureDone {
+        tenant: a.tenant()?,
+        request_id: a.str("requestId")?.to_owned(),
+        pseudonym: a.opt_str("pseudonym").map(str::to_owned),
+        at_ms: a.num("at")?,
+    })
 }

@@ -17,11 +17,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem, Update,
 };
-use sideline_domain::erasure::{erased_author, kinds, ChainHead, ErasureRequest};
+use sideline_domain::erasure::{erased_author, kinds, ChainHead, ErasureDone, ErasureRequest};
 use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
 use sideline_ports::{BackendError, Erased, Erasure, ErasureError, Pseudonyms, StoredPseudonym};
 
-use super::codec::{erasure_from, erasure_item, owner_pk, s, Attrs};
+use super::codec::{erasure_done_item, erasure_from, erasure_item, owner_pk, s, Attrs};
 use super::schema::OWNER_INDEX;
 use super::{
     build_error, cancelled_conditions, is_conditional_failure, is_put_conditional_failure, keys, n,
@@ -47,8 +47,8 @@ enum Work {
     Review(Item),
     /// A connection: its memberships, itself and the user's entry for it.
     Connection { id: ConnectionId, entry: Item },
-    /// Remove an item outright.
-    Delete(&'static str, Item),
+    /// Remove items outright (an item and what names it elsewhere).
+    Delete(&'static str, Vec<Item>),
 }
 
 impl Work {
@@ -209,13 +209,13 @@ impl DynamoStore {
             let key = keys_of(&item);
             work.push(match sk.as_str() {
                 "ERASING" => continue,
-                "PROFILE" | "RECENT" | "PSEUDO" => Work::Delete(kinds::PROFILE, key),
+                "PROFILE" | "RECENT" | "PSEUDO" => Work::Delete(kinds::PROFILE, vec![key]),
                 _ if sk.starts_with("CONN#") => match ConnectionId::parse(&sk[5..]) {
                     Some(id) => Work::Connection { id, entry: key },
-                    None => Work::Delete(kinds::CONNECTIONS, key),
+                    None => Work::Delete(kinds::CONNECTIONS, vec![key]),
                 },
-                _ if sk.starts_with("SANCTION#") => Work::Delete(kinds::SANCTIONS, key),
-                _ => Work::Delete(kinds::COUNTERS, key),
+                _ if sk.starts_with("SANCTION#") => Work::Delete(kinds::SANCTIONS, vec![key]),
+                _ => Work::Delete(kinds::COUNTERS, vec![key]),
             });
         }
         let every_room: BTreeSet<RoomId> = found_rooms.iter().chain(rooms).cloned().collect();
@@ -227,12 +227,38 @@ impl DynamoStore {
                 format!("SLOW#{user}"),
             ] {
                 for item in self.query_prefix(pk.clone(), &prefix).await? {
-                    work.push(Work::Delete(kinds::COUNTERS, keys_of(&item)));
+                    work.push(Work::Delete(kinds::COUNTERS, vec![keys_of(&item)]));
                 }
             }
         }
         for item in self.query_partition(keys::score_pk(tenant, user)).await? {
-            work.push(Work::Delete(kinds::SCORES, keys_of(&item)));
+            let sk = sk_of(&item).to_owned();
+            let mut doomed = vec![keys_of(&item)];
+            // Each side of a credit given names the other: both go.
+            if let Some(rest) = sk.strip_prefix("GAVE#") {
+                if let Some((author, day)) = rest.split_once('#') {
+                    doomed.push(keys::key(
+                        format!("T#{tenant}#S#{author}"),
+                        format!("B#G#{user}#{day}"),
+                    ));
+                }
+            } else if let Some(rest) = sk.strip_prefix("B#G#") {
+                if let Some((giver, day)) = rest.split_once('#') {
+                    doomed.push(keys::key(
+                        format!("T#{tenant}#S#{giver}"),
+                        format!("GAVE#{user}#{day}"),
+                    ));
+                }
+            } else if let Some(due) = sk.strip_prefix("DEMOTE#") {
+                // The filed check itself, in its hour's partition.
+                if let Ok(due_ms) = due.parse::<i64>() {
+                    doomed.push(keys::key(
+                        format!("DEMOTE#{}", due_ms.div_euclid(3_600_000)),
+                        format!("{due_ms:013}#{tenant}#{user}"),
+                    ));
+                }
+            }
+            work.push(Work::Delete(kinds::SCORES, doomed));
         }
         Ok((work, found_rooms))
     }
@@ -352,7 +378,7 @@ impl DynamoStore {
                 doomed.push(entry);
                 self.delete_keys(doomed).await
             }
-            Work::Delete(_, key) => self.delete_keys(vec![key]).await,
+            Work::Delete(_, keys) => self.delete_keys(keys).await,
         }
     }
 
@@ -692,6 +718,15 @@ impl Erasure for DynamoStore {
             )
             .transact_items(TransactWriteItem::builder().put(head_put).build())
             .transact_items(put_item(&self.table, ledger)?)
+            .transact_items(put_item(
+                &self.table,
+                erasure_done_item(&ErasureDone {
+                    tenant: tenant.clone(),
+                    request_id: request.request_id.clone(),
+                    pseudonym: request.pseudonym.clone(),
+                    at_ms: request.completed_at_ms.unwrap_or(request.requested_at_ms),
+                }),
+            )?)
             .transact_items(delete_item(&self.table, keys::erasing(tenant, user))?)
             .send()
             .await;

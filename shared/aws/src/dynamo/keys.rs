@@ -22,6 +22,7 @@
 //! | pseudonym's user | `T#{tenant}#P#{pseudonym}` | `USER` |
 //! | erasure mark | `T#{tenant}#U#{userId}` | `ERASING` |
 //! | erasure request | `T#{tenant}#ERASURE` | `REQ#{requestId}` |
+//! | erasure's completion note | `T#{tenant}#ERASURE` | `DONE#{requestId}` |
 //! | receipt chain head | `T#{tenant}#ERASURE` | `HEAD` |
 //! | erasure ledger | `T#{tenant}#ERASED` | `H#{keyed hash}` |
 //! | erasures due | `ERASURES` | `{tenant}#{requestId}` |
@@ -190,4 +191,8 @@ pub fn pseudonym(tenant: &TenantId, user: &UserId) -> Item {
 
 pub fn pseudonym_user(tenant: &TenantId, pseudonym: &str) -> Item {
     key(format!("T#{tenant}#P#{pseudonym}"), "USER")
+}
+
+pub fn erasure_done(tenant: &TenantId, id: &str) -> Item {
+    key(format!("T#{tenant}#ERASURE"), format!("DONE#{id}"))
 }

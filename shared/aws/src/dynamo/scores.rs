@@ -10,6 +10,8 @@
 //! | last tier change (the outbox's) | `T#{tenant}#S#{userId}` | `TIER` |
 //! | bucket (own) | `T#{tenant}#S#{userId}` | `B#O#{kind}#{day}` |
 //! | bucket (given) | `T#{tenant}#S#{author}` | `B#G#{giver}#{day}` |
+//! | credit given (the giver's note of it) | `T#{tenant}#S#{giver}` | `GAVE#{author}#{day}` |
+//! | a filed tier check (the user's note of it) | `T#{tenant}#S#{user}` | `DEMOTE#{due}` |
 //! | bucket (uncapped) | `T#{tenant}#S#{userId}` | `B#U` |
 //! | scored event | `T#{tenant}#SCORED#{eventId}` | `SCORED` |
 
@@ -276,6 +278,25 @@ fn demotion_key(due: &DueDemotion) -> Item {
     )
 }
 
+/// The user's own record of a filed check (`T#{tenant}#S#{user}` /
+/// `DEMOTE#{due}`), so erasure finds the check through the user.
+fn demotion_pointer(due: &DueDemotion) -> Item {
+    let mut item = keys_of_pointer(due);
+    item.insert("kind".into(), s("demotion_ref"));
+    item.insert(
+        "ttl".into(),
+        n(due.due_ms / 1000 + DEMOTION_LOOKBACK_MS / 1000 + 86_400),
+    );
+    item
+}
+
+fn keys_of_pointer(due: &DueDemotion) -> Item {
+    key(
+        score_pk(&due.tenant, &due.user),
+        format!("DEMOTE#{:013}", due.due_ms),
+    )
+}
+
 fn demotion_item(due: &DueDemotion) -> Item {
     let mut item = demotion_key(due);
     item.insert("kind".into(), s("demotion"));
@@ -394,6 +415,26 @@ impl ScoreStore for DynamoStore {
                         n((day + 1).saturating_mul(DAY_MS) / 1000 + BUCKET_TTL_SECS),
                     );
                 }
+                // A new bucket of credit given is noted in the giver's partition
+                // too (`GAVE#{author}#{day}`), so erasing the giver finds it.
+                if let (BucketKey::Given { author, giver, day }, None) = (bucket, version) {
+                    let mut gave = key(score_pk(tenant, giver), format!("GAVE#{author}#{day}"));
+                    gave.insert("kind".into(), s("gave"));
+                    if let Some(ttl) = item.get("ttl") {
+                        gave.insert("ttl".into(), ttl.clone());
+                    }
+                    request = request.transact_items(
+                        TransactWriteItem::builder()
+                            .put(
+                                Put::builder()
+                                    .table_name(&self.table)
+                                    .set_item(Some(gave))
+                                    .build()
+                                    .map_err(build_error)?,
+                            )
+                            .build(),
+                    );
+                }
                 request = request.transact_items(put_versioned(&self.table, item, version)?);
             }
             let standings = standings_after(
@@ -456,17 +497,19 @@ impl ScoreStore for DynamoStore {
                             user: user.clone(),
                             due_ms,
                         };
-                        request = request.transact_items(
-                            TransactWriteItem::builder()
-                                .put(
-                                    Put::builder()
-                                        .table_name(&self.table)
-                                        .set_item(Some(demotion_item(&due)))
-                                        .build()
-                                        .map_err(build_error)?,
-                                )
-                                .build(),
-                        );
+                        for item in [demotion_item(&due), demotion_pointer(&due)] {
+                            request = request.transact_items(
+                                TransactWriteItem::builder()
+                                    .put(
+                                        Put::builder()
+                                            .table_name(&self.table)
+                                            .set_item(Some(item))
+                                            .build()
+                                            .map_err(build_error)?,
+                                    )
+                                    .build(),
+                            );
+                        }
                     }
                 }
                 if previous != standing.tier.tier {
@@ -697,6 +740,9 @@ impl ScoreStore for DynamoStore {
     }
 
     async fn file_demotion(&self, due: &DueDemotion) -> Result<(), ScoreError> {
+        // The user's record first: a check is never filed where erasure cannot
+        // find it.
+        self.put(demotion_pointer(due)).await?;
         Ok(self.put(demotion_item(due)).await?)
     }
 
@@ -730,13 +776,15 @@ impl ScoreStore for DynamoStore {
     }
 
     async fn clear_demotion(&self, due: &DueDemotion) -> Result<(), ScoreError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(demotion_key(due)))
-            .send()
-            .await
-            .map_err(unavailable)?;
+        for key in [demotion_key(due), keys_of_pointer(due)] {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .send()
+                .await
+                .map_err(unavailable)?;
+        }
         Ok(())
     }
 
