@@ -29,6 +29,9 @@ KINDS = {
     "sanction_lifted": ("A mute, ban or shadow-ban was lifted early.", ["subjectId"]),
     "room_slow_mode_set": ("A room's slow mode was set (durationS seconds between messages, 0 for off).", ["durationS"]),
     "room_mode_set": ("A room's mode was set.", []),
+    "user_erased": ("A user's erasure completed; `reason` names the erasure request. No subject: the user is gone.", ["reason"]),
+    "legal_hold_set": ("A legal hold was put on the tenant, a room (`roomId`) or a user (`subjectId`): retention and erasure leave what it names.", ["reason"]),
+    "legal_hold_lifted": ("A legal hold on the tenant, a room (`roomId`) or a user (`subjectId`) was lifted.", ["reason"]),
 }
 
 
@@ -71,7 +74,7 @@ def moderation(kind, description, extra_required):
         "pattern": "^(p_[0-9a-f]{32}|system)$",
         "description": "The moderator (their pseudonym), or `system` for automatic decisions.",
     }
-    actor["role"] = {"enum": ["system", "viewer", "member", "speaker", "moderator", "admin"]}
+    actor["role"] = {"enum": ["system", "host", "viewer", "member", "speaker", "moderator", "admin"], "description": "`host`: the host's backend, through the server API (erasures, legal holds)."}
     s["properties"]["data"] = {
         "type": "object",
         "additionalProperties": False,

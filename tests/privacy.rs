@@ -718,12 +718,96 @@ async fn an_erasure_survives_crashes_and_refuses_the_user_meanwhile() {
         "the receipt counts what was found first"
     );
     run.drain().await;
-    // Nothing about ada was published while her erasure ran but its completion.
+    // Nothing about ada was published while her erasure ran but its completion
+    // (and its decision in the moderation record).
     let during: Vec<String> = run.stack.devstack.published()[published_before..]
         .iter()
         .map(|e| e.detail_type.clone())
         .collect();
-    assert_eq!(during, ["community.user.erased"], "{during:?}");
+    assert_eq!(
+        during,
+        ["community.moderation.user_erased", "community.user.erased"],
+        "{during:?}"
+    );
+    let audit = run
+        .stack
+        .devstack
+        .published()
+        .into_iter()
+        .find(|e| e.detail_type == "community.moderation.user_erased")
+        .expect("the decision");
+    let audit: Value = serde_json::from_str(&audit.detail).expect("detail");
+    sideline_tests::assert_valid_event("community.moderation.user_erased", &audit);
+    assert_eq!(audit["actor"]["role"], "host");
+    assert_eq!(audit["data"]["reason"], format!("erasure request {id}"));
+    assert!(audit["data"].get("subjectId").is_none(), "{audit}");
     // Once completed, ada may come back, as someone new.
     assert_eq!(sideline_tests::handshake_status(&ws).await, 101);
+}
+
+/// A legal hold on a user blocks their erasure until it is lifted; putting it on
+/// and lifting it are decisions in the moderation record.
+#[tokio::test]
+async fn a_hold_blocks_an_erasure_and_holds_are_audit_decisions() {
+    use sideline_app::erasure::Interrupt;
+    let run = start().await;
+    let mut ada = run.stack.connect("acme", "ada", "member").await;
+    ada.join("a").await;
+    acked(&mut ada, send("a", "ada's words", "a1")).await;
+    run.drain().await;
+    let ada_id = UserId::derive(&TenantId::parse("acme").expect("tenant"), "ada").to_string();
+    let held = format!(r#"{{"retention": {{"legalHold": {{"users": ["{ada_id}"]}}}}}}"#);
+    let (status, body) = run
+        .api("PUT", "/v1/tenants/acme/config", &held, &[("If-Match", "0")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, taken) = run
+        .api("POST", "/v1/tenants/acme/users/ada/erasure", "", &[])
+        .await;
+    assert_eq!(status, 202);
+    assert_eq!(taken["status"], "blocked", "{taken}");
+    let path = format!("/v1/tenants/acme/erasures/{}", taken["requestId"].as_str().expect("id"));
+    let report = run
+        .stack
+        .devstack
+        .erasure_run(100, Interrupt::None)
+        .await
+        .expect("run");
+    assert_eq!(report.blocked, 1, "{report:?}");
+    assert_eq!(run.api("GET", &path, "", &[]).await.1["status"], "blocked");
+    let (status, body) = run
+        .api("PUT", "/v1/tenants/acme/config", "{}", &[("If-Match", "1")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    run.stack
+        .devstack
+        .erasure_run(100, Interrupt::None)
+        .await
+        .expect("run");
+    assert_eq!(run.api("GET", &path, "", &[]).await.1["status"], "completed");
+    run.drain().await;
+    let holds: Vec<Value> = run
+        .stack
+        .devstack
+        .published()
+        .into_iter()
+        .filter(|e| e.detail_type.starts_with("community.moderation.legal_hold"))
+        .map(|e| {
+            let detail: Value = serde_json::from_str(&e.detail).expect("detail");
+            sideline_tests::assert_valid_event(&e.detail_type, &detail);
+            detail
+        })
+        .collect();
+    let types: Vec<&str> = holds.iter().map(|h| h["type"].as_str().unwrap_or("")).collect();
+    assert_eq!(
+        types,
+        [
+            "community.moderation.legal_hold_set",
+            "community.moderation.legal_hold_lifted"
+        ]
+    );
+    assert!(holds[0]["data"]["subjectId"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("p_")));
+    assert_eq!(holds[0]["actor"]["role"], "host");
 }

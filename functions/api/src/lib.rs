@@ -15,7 +15,7 @@
 //! | `POST /v1/tenants/{tenant}/users/{user}/export` | everything held about the user, one JSON document (`docs/user-export.schema.json`) |
 //! | `POST /v1/tenants/{tenant}/users/{user}/erasure` | `202 {requestId, status}`: erasure requested (the same request when asked again); 404 for a user of whom nothing is held |
 //! | `GET /v1/tenants/{tenant}/erasures/{requestId}` | `pending` / `running` / `completed` / `blocked` / `failed`, counts, and on completion the chained receipt |
-//! | `POST /v1/tenants/{tenant}/retention/run` | runs retention for the tenant now (one invocation's budget), and erasure requests due; what it removed |
+//! | `POST /v1/tenants/{tenant}/retention/run` | runs retention for the tenant now (one invocation's budget), and its erasure requests due; what it removed |
 //!
 //! `{user}` is the host's user id (`sub`, percent-encoded) or a canonical id
 //! (`u_…`).
@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use sideline_app::audit::{self, hold_changes};
 use sideline_app::erasure::{public_view, request_erasure, run_erasures, Requested};
 use sideline_app::export::export_user;
 use sideline_app::retention::{sweep_tenant, Budget, RetentionReport};
@@ -349,12 +350,13 @@ async fn run_retention<P: Ports>(deps: &ApiDeps<P>, tenant: &TenantId, now_ms: i
         Ok(()) => {}
         Err(err) => return backend(&err),
     }
-    // Erasure requests due (of any tenant: they are few) go on too.
+    // The tenant's erasure requests due go on too.
     let erasures = match run_erasures(
         store,
         deps.ports.connections(),
         now_ms,
         ON_DEMAND_BUDGET.items,
+        Some(tenant),
     )
     .await
     {
@@ -661,6 +663,25 @@ async fn put_config<P: Ports>(
         Ok(version) => {
             deps.settings.forget(tenant);
             info!(tenant = %tenant, version, "tenant settings stored");
+            // Legal holds put on or lifted are decisions in the moderation record.
+            let store = deps.ports.store();
+            let before = match store.tenant_config(tenant, Some(expected)).await {
+                Ok(previous) => previous
+                    .map(|p| p.config.retention.legal_hold.clone())
+                    .unwrap_or_default(),
+                Err(err) => return backend(&err),
+            };
+            for decision in hold_changes(
+                tenant,
+                &before,
+                &config.retention.legal_hold,
+                version,
+                now_ms,
+            ) {
+                if let Err(err) = audit::record(store, &decision).await {
+                    return backend(&err);
+                }
+            }
             ApiResponse::json(200, &config_body(version, &config, Some(now_ms)))
         }
         Err(ConfigStoreError::Stale { current }) => ApiResponse::json(

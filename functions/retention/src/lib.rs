@@ -35,8 +35,14 @@ pub async fn handle<P: Ports>(_payload: Value, deps: &RetentionDeps<P>) -> Value
             json!({ "failed": err.to_string() })
         }
     };
-    let erasures = match run_erasures(store, deps.ports.connections(), now_ms, deps.erasure_items)
-        .await
+    let erasures = match run_erasures(
+        store,
+        deps.ports.connections(),
+        now_ms,
+        deps.erasure_items,
+        None,
+    )
+    .await
     {
         Ok(report) => serde_json::to_value(&report).unwrap_or(Value::Null),
         Err(err) => {

@@ -139,6 +139,8 @@ impl<P: Ports> Messages for Lookup<'_, P> {
             .store()
             .message(self.tenant, room, id)
             .await?
+            // An erased author's tombstone credits nobody.
+            .filter(|m| m.author.id != sideline_domain::erasure::erased_author())
             .map(MessageFacts::from))
     }
 

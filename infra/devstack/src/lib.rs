@@ -336,6 +336,7 @@ impl<S: Store + 'static> Control for App<S> {
             &self.message.ports.connections,
             self.message.ports.clock.now_ms(),
             items,
+            None,
             interrupt,
         ))
     }

@@ -16,21 +16,26 @@
 use aws_lc_rs::{aead, digest, hmac, rand};
 use serde::Serialize;
 use sideline_domain::erasure::{
-    ErasureRequest, ErasureStatus, Receipt, GENESIS_HASH, MAX_ATTEMPTS,
+    erasure_id, ErasureRequest, ErasureStatus, Receipt, GENESIS_HASH, MAX_ATTEMPTS, MAX_GENERATIONS,
 };
 use sideline_domain::ids::{TenantId, UserId};
+use sideline_domain::moderation::DecisionKind;
+use sideline_domain::outbox::Stored;
 use sideline_domain::time::format_time;
 use sideline_ports::{
-    ConfigStoreError, ConnectionRegistry, Connections, Erasure, ErasureError, PostError,
-    Pseudonyms, RegistryError, StoredPseudonym, TenantConfigs,
+    ConfigStoreError, ConnectionRegistry, Connections, DecisionLog, Erasure, ErasureError,
+    PostError, Pseudonyms, RegistryError, StoredPseudonym, TenantConfigs, UserData,
 };
 use tracing::{info, warn};
+
+use crate::audit::{self, host_decision};
 
 /// What one run may erase (items), across requests. A user with 10,000
 /// messages takes a few runs.
 pub const DEFAULT_RUN_ITEMS: usize = 4_000;
-/// Requests one run looks at.
-const REQUESTS_PER_RUN: usize = 100;
+/// Requests one run lists (those blocked or waiting for their re-check are
+/// passed over quickly).
+const REQUESTS_LISTED: usize = 1_000;
 
 /// Why erasure could not go on.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +48,10 @@ pub enum ErasureRunError {
     Registry(#[from] RegistryError),
     #[error("the sealed user id cannot be opened")]
     Seal,
+    #[error("the moderation record")]
+    Audit(#[from] sideline_ports::DecisionError),
+    #[error("the user's items")]
+    Items(#[from] sideline_ports::UserDataError),
 }
 
 /// The keyed hash of a user id that the ledger, the audit and the request keep:
@@ -205,23 +214,56 @@ where
 {
     let secret = tenant_secret(store, tenant).await?;
     let subject = subject_of(&secret, user);
-    let id = sideline_domain::erasure::erasure_id(tenant, &subject);
-    if let Some(existing) = store.erasure_request(tenant, &id).await? {
-        return Ok(Requested::Existing(existing));
+    // Asked again while open, or after completion with nothing new held: the
+    // same request. A user who came back since gets a new one.
+    let mut generation = 0;
+    let mut holds_data = None;
+    loop {
+        let id = erasure_id(tenant, &subject, generation);
+        let Some(existing) = store.erasure_request(tenant, &id).await? else {
+            break;
+        };
+        if existing.status.is_open() || generation + 1 >= MAX_GENERATIONS {
+            return Ok(Requested::Existing(existing));
+        }
+        let held = match holds_data {
+            Some(held) => held,
+            None => {
+                let (inventory, _) = store.erasure_inventory(tenant, user).await?;
+                *holds_data.insert(inventory.values().any(|&n| n > 0))
+            }
+        };
+        if !held {
+            return Ok(Requested::Existing(existing));
+        }
+        generation += 1;
     }
-    let (inventory, _) = store.erasure_inventory(tenant, user).await?;
-    if inventory.values().all(|&n| n == 0) {
+    let held = match holds_data {
+        Some(held) => held,
+        None => {
+            let (inventory, _) = store.erasure_inventory(tenant, user).await?;
+            inventory.values().any(|&n| n > 0)
+        }
+    };
+    if !held {
         return Ok(Requested::UnknownUser);
     }
     let hold = hold_on(store, tenant, user).await?;
-    let request = ErasureRequest::new(tenant.clone(), user.clone(), subject, now_ms, hold);
+    let request = ErasureRequest::new(
+        tenant.clone(),
+        user.clone(),
+        subject,
+        generation,
+        now_ms,
+        hold,
+    );
     match store.open_erasure(&request).await {
         Ok(stored) => {
             info!(%tenant, request_id = %stored.request_id, status = stored.status.as_str(), "erasure requested");
             Ok(Requested::Created(stored))
         }
         Err(ErasureError::Conflict) => Ok(store
-            .erasure_request(tenant, &id)
+            .erasure_request(tenant, &request.request_id)
             .await?
             .map_or(Requested::UnknownUser, Requested::Existing)),
         Err(err) => Err(err.into()),
@@ -251,18 +293,20 @@ pub enum Interrupt {
     AfterItems(usize),
 }
 
-/// Runs due erasure requests within `items` erased in all.
+/// Runs due erasure requests (of `only` that tenant, if given) within `items`
+/// erased in all.
 pub async fn run_erasures<S, C>(
     store: &S,
     connections: &C,
     now_ms: i64,
     items: usize,
+    only: Option<&TenantId>,
 ) -> Result<ErasureReport, ErasureRunError>
 where
-    S: Erasure + ConnectionRegistry + TenantConfigs,
+    S: Erasure + ConnectionRegistry + TenantConfigs + DecisionLog + UserData,
     C: Connections,
 {
-    run_erasures_until(store, connections, now_ms, items, Interrupt::None).await
+    run_erasures_until(store, connections, now_ms, items, only, Interrupt::None).await
 }
 
 /// [`run_erasures`], stopping where `interrupt` says (for crash tests).
@@ -271,15 +315,19 @@ pub async fn run_erasures_until<S, C>(
     connections: &C,
     now_ms: i64,
     items: usize,
+    only: Option<&TenantId>,
     interrupt: Interrupt,
 ) -> Result<ErasureReport, ErasureRunError>
 where
-    S: Erasure + ConnectionRegistry + TenantConfigs,
+    S: Erasure + ConnectionRegistry + TenantConfigs + DecisionLog + UserData,
     C: Connections,
 {
     let mut report = ErasureReport::default();
     let mut left = items;
-    for (tenant, id) in store.due_erasures(REQUESTS_PER_RUN).await? {
+    for (tenant, id) in store.due_erasures(REQUESTS_LISTED).await? {
+        if only.is_some_and(|only| only != &tenant) {
+            continue;
+        }
         let Some(request) = store.erasure_request(&tenant, &id).await? else {
             continue;
         };
@@ -325,24 +373,43 @@ async fn advance<S, C>(
     report: &mut ErasureReport,
 ) -> Result<(), ErasureRunError>
 where
-    S: Erasure + ConnectionRegistry + TenantConfigs,
+    S: Erasure + ConnectionRegistry + TenantConfigs + DecisionLog + UserData,
     C: Connections,
 {
     let tenant = request.tenant.clone();
     let Some(user) = user_of(store, &request).await? else {
+        // Completed without a sealed id to re-check by: nothing to look for.
+        if request.status == ErasureStatus::Completed {
+            let mut done = next(request);
+            done.rechecked_at_ms = Some(now_ms);
+            done.pseudonym = None;
+            store.save_erasure(&done).await?;
+            report.rechecked += 1;
+        }
         return Ok(());
     };
     let mut request = request;
     if request.status == ErasureStatus::Completed {
-        return recheck(store, request, &user, now_ms, left, report).await;
+        return recheck(store, request, &user, now_ms, report).await;
+    }
+    // A hold put on since the request (or still on) stops it where it is.
+    if let Some(reason) = hold_on(store, &tenant, &user).await? {
+        report.blocked += 1;
+        if request.status != ErasureStatus::Blocked {
+            request = next(request);
+            request.status = ErasureStatus::Blocked;
+            request.reason = Some(reason);
+            store.save_erasure(&request).await?;
+        }
+        return Ok(());
     }
     if request.status == ErasureStatus::Blocked {
-        if hold_on(store, &tenant, &user).await?.is_some() {
-            report.blocked += 1;
-            return Ok(());
-        }
         request = next(request);
-        request.status = ErasureStatus::Pending;
+        request.status = if request.started_at_ms.is_some() {
+            ErasureStatus::Running
+        } else {
+            ErasureStatus::Pending
+        };
         request.reason = None;
         store.save_erasure(&request).await?;
     }
@@ -415,9 +482,12 @@ where
         // raced the mark) is counted and erased before completing.
         let (late, _) = store.erasure_inventory(&tenant, &user).await?;
         if late.values().any(|&n| n > 0) {
+            // Saved before any of it goes, so a crash keeps the receipt's counts.
+            request = next(request);
             for (kind, n) in late {
                 *request.counts.entry(kind).or_insert(0) += n;
             }
+            store.save_erasure(&request).await?;
             continue;
         }
         break;
@@ -428,13 +498,23 @@ where
 }
 
 /// Seals the receipt onto the tenant's chain and completes the request.
-async fn complete<S: Erasure>(
+async fn complete<S: Erasure + DecisionLog>(
     store: &S,
     request: ErasureRequest,
     user: &UserId,
     now_ms: i64,
 ) -> Result<(), ErasureRunError> {
     let secret = tenant_secret(store, &request.tenant).await?;
+    // The audit keeps the fact (before completing: a retry records it again,
+    // under the same id, as a no-op).
+    let decision = host_decision(
+        &request.tenant,
+        DecisionKind::UserErased,
+        &format!("erasure\u{1f}{}", request.request_id),
+        now_ms,
+        format!("erasure request {}", request.request_id),
+    );
+    audit::record(store, &decision).await?;
     // The chain head may move under a concurrent completion: read it again.
     for _ in 0..5 {
         let head = store.chain_head(&request.tenant).await?;
@@ -480,42 +560,46 @@ async fn complete<S: Erasure>(
     Err(ErasureError::Conflict.into())
 }
 
-/// The check a day after completion: anything found again is erased and counted.
-async fn recheck<S: Erasure>(
+/// The check a day after completion: what of the user's, from before the
+/// completion, is found again (a late write, a restore) — counted and logged,
+/// not erased here: a user who came back since has new data that is theirs, and
+/// a finding is for an operator (or a new request) to act on.
+async fn recheck<S: Erasure + UserData>(
     store: &S,
     request: ErasureRequest,
     user: &UserId,
     now_ms: i64,
-    left: &mut usize,
     report: &mut ErasureReport,
 ) -> Result<(), ErasureRunError> {
-    let (found, rooms) = store.erasure_inventory(&request.tenant, user).await?;
-    let total: u64 = found.values().sum();
-    if total > 0 {
-        let step = store
-            .erase_items(
-                &request.tenant,
-                user,
-                &request.subject,
-                &rooms,
-                (*left).max(1),
-            )
-            .await?;
-        *left = left.saturating_sub(usize::try_from(step.total()).unwrap_or(usize::MAX));
-        if step.more || step.failed > 0 {
-            report.unfinished += 1;
-            return Ok(());
-        }
-        warn!(tenant = %request.tenant, request_id = %request.request_id, found = total, "the re-check found items of an erased user again, and erased them");
+    let completed = request.completed_at_ms.unwrap_or(now_ms);
+    let found = store
+        .owned_by(&request.tenant, user)
+        .await?
+        .iter()
+        .filter(|item| stored_time(item).is_some_and(|at| at < completed))
+        .count() as u64;
+    if found > 0 {
+        warn!(tenant = %request.tenant, request_id = %request.request_id, found, "the re-check found items of an erased user from before the erasure");
     }
     let mut done = next(request);
     done.rechecked_at_ms = Some(now_ms);
-    done.recheck_found = Some(total);
+    done.recheck_found = Some(found);
     done.sealed_user = None;
     done.pseudonym = None;
     store.save_erasure(&done).await?;
     report.rechecked += 1;
     Ok(())
+}
+
+/// When a stored record was made.
+fn stored_time(item: &Stored) -> Option<i64> {
+    match item {
+        Stored::Message(m) => Some(m.created_at_ms),
+        Stored::Reaction(r) => Some(r.at_ms),
+        Stored::Report(r) => Some(r.at_ms),
+        Stored::Decision(d) => Some(d.at_ms),
+        _ => None,
+    }
 }
 
 /// SHA-256 (hex) of a receipt's canonical form.
@@ -652,7 +736,7 @@ mod tests {
         let mut runs = 0;
         loop {
             runs += 1;
-            let report = run_erasures_until(store, &gateway, NOW + 1_000, items, interrupt)
+            let report = run_erasures_until(store, &gateway, NOW + 1_000, items, None, interrupt)
                 .await
                 .expect("run");
             if report.completed > 0 || report.requests == 0 {
@@ -796,7 +880,7 @@ mod tests {
         };
         let gateway = RecordingConnections::new();
         gateway.open(&ConnectionId::parse("ada-1").expect("id"));
-        let report = run_erasures(&store, &gateway, NOW + 10, 100)
+        let report = run_erasures(&store, &gateway, NOW + 10, 100, None)
             .await
             .expect("run");
         assert_eq!(report.blocked, 1);
@@ -806,17 +890,17 @@ mod tests {
             .put_tenant_config(&t, 1, &config, NOW + 20)
             .await
             .expect("lift");
-        let report = run_erasures(&store, &gateway, NOW + 30, 100)
+        let report = run_erasures(&store, &gateway, NOW + 30, 100, None)
             .await
             .expect("run");
         assert_eq!(report.completed, 1, "{report:?}");
         assert_eq!(gateway.closed().len(), 1, "ada's live connection closed");
         // Not re-checked before the day is out; then once.
-        let early = run_erasures(&store, &gateway, NOW + 40, 100)
+        let early = run_erasures(&store, &gateway, NOW + 40, 100, None)
             .await
             .expect("run");
         assert_eq!(early.rechecked, 0);
-        let later = run_erasures(&store, &gateway, NOW + 30 + 86_400_000, 100)
+        let later = run_erasures(&store, &gateway, NOW + 30 + 86_400_000, 100, None)
             .await
             .expect("run");
         assert_eq!(later.rechecked, 1);

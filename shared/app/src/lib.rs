@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //!
+//! - [`audit`]: the host's acts (erasures, legal holds) as moderation decisions.
 //! - [`erasure`]: erasure requests run to chained receipts, in bounded steps.
 //! - [`export`]: everything held about one user as one JSON document.
 //! - [`fanout`]: one frame to a room with bounded concurrency, forgetting
@@ -15,6 +16,7 @@
 //! - [`standing`]: tenants' settings documents (re-read within a minute), scores
 //!   and tiers as views, demotions by decay on read, `tier` frames.
 
+pub mod audit;
 pub mod enforce;
 pub mod erasure;
 pub mod export;

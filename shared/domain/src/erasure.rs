@@ -81,12 +81,18 @@ pub mod kinds {
     pub const SCORES: &str = "scores";
 }
 
-/// The id of `user`'s erasure in `tenant`, from the user's keyed hash.
-pub fn erasure_id(tenant: &TenantId, subject: &str) -> String {
-    derived_uuid(&format!("erasure\u{1f}{tenant}\u{1f}{subject}"))
-        .as_hyphenated()
-        .to_string()
+/// The id of a user's `generation`th erasure in `tenant` (from 0), from the
+/// user's keyed hash: a user who came back after an erasure can be erased again.
+pub fn erasure_id(tenant: &TenantId, subject: &str, generation: u32) -> String {
+    let name = match generation {
+        0 => format!("erasure\u{1f}{tenant}\u{1f}{subject}"),
+        n => format!("erasure\u{1f}{tenant}\u{1f}{subject}\u{1f}{n}"),
+    };
+    derived_uuid(&name).as_hyphenated().to_string()
 }
+
+/// Erasures of one user a tenant may ask for.
+pub const MAX_GENERATIONS: u32 = 1_000;
 
 /// Whether `raw` is shaped as an erasure id (a hyphenated UUID).
 pub fn is_erasure_id(raw: &str) -> bool {
@@ -159,11 +165,12 @@ impl ErasureRequest {
         tenant: TenantId,
         user: UserId,
         subject: String,
+        generation: u32,
         now_ms: i64,
         hold: Option<String>,
     ) -> Self {
         Self {
-            request_id: erasure_id(&tenant, &subject),
+            request_id: erasure_id(&tenant, &subject, generation),
             tenant,
             user: Some(user),
             sealed_user: None,
@@ -273,10 +280,11 @@ mod tests {
     fn one_request_per_tenant_and_subject() {
         let a = TenantId::parse("a").unwrap();
         let b = TenantId::parse("b").unwrap();
-        assert_eq!(erasure_id(&a, "h_1"), erasure_id(&a, "h_1"));
-        assert_ne!(erasure_id(&a, "h_1"), erasure_id(&a, "h_2"));
-        assert_ne!(erasure_id(&a, "h_1"), erasure_id(&b, "h_1"));
-        assert!(is_erasure_id(&erasure_id(&a, "h_1")));
+        assert_eq!(erasure_id(&a, "h_1", 0), erasure_id(&a, "h_1", 0));
+        assert_ne!(erasure_id(&a, "h_1", 0), erasure_id(&a, "h_2", 0));
+        assert_ne!(erasure_id(&a, "h_1", 0), erasure_id(&b, "h_1", 0));
+        assert_ne!(erasure_id(&a, "h_1", 0), erasure_id(&a, "h_1", 1));
+        assert!(is_erasure_id(&erasure_id(&a, "h_1", 0)));
         assert!(!is_erasure_id("nope"));
         assert!(!is_erasure_id("../../etc/passwd-0000-0000-0000-0000000"));
     }
@@ -285,7 +293,7 @@ mod tests {
     fn due_while_open_and_once_for_the_recheck() {
         let t = TenantId::parse("a").unwrap();
         let u = UserId::derive(&t, "x");
-        let mut r = ErasureRequest::new(t, u, "h_1".into(), 0, None);
+        let mut r = ErasureRequest::new(t, u, "h_1".into(), 0, 0, None);
         assert!(r.due(0));
         r.status = ErasureStatus::Completed;
         r.completed_at_ms = Some(10);

@@ -40,7 +40,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 25] = [
+    pub const ALL: [EventType; 28] = [
         EventType::RoomJoined,
         EventType::RoomLeft,
         EventType::MessageSent,
@@ -66,6 +66,9 @@ impl EventType {
         EventType::Moderation(DecisionKind::SanctionLifted),
         EventType::Moderation(DecisionKind::RoomSlowModeSet),
         EventType::Moderation(DecisionKind::RoomModeSet),
+        EventType::Moderation(DecisionKind::UserErased),
+        EventType::Moderation(DecisionKind::LegalHoldSet),
+        EventType::Moderation(DecisionKind::LegalHoldLifted),
     ];
 
     /// The envelope's `schemaVersion`. Messages' events are one ahead: they no

@@ -48,10 +48,16 @@ pub enum DecisionKind {
     SanctionLifted,
     RoomSlowModeSet,
     RoomModeSet,
+    /// A user's erasure completed (the subject is gone: the request names it).
+    UserErased,
+    /// A legal hold was put on the tenant, a room or a user.
+    LegalHoldSet,
+    /// A legal hold was lifted.
+    LegalHoldLifted,
 }
 
 impl DecisionKind {
-    pub const ALL: [DecisionKind; 15] = [
+    pub const ALL: [DecisionKind; 18] = [
         DecisionKind::MessageMasked,
         DecisionKind::MessageShadowed,
         DecisionKind::MessageHeld,
@@ -67,6 +73,9 @@ impl DecisionKind {
         DecisionKind::SanctionLifted,
         DecisionKind::RoomSlowModeSet,
         DecisionKind::RoomModeSet,
+        DecisionKind::UserErased,
+        DecisionKind::LegalHoldSet,
+        DecisionKind::LegalHoldLifted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +95,9 @@ impl DecisionKind {
             DecisionKind::SanctionLifted => "sanction_lifted",
             DecisionKind::RoomSlowModeSet => "room_slow_mode_set",
             DecisionKind::RoomModeSet => "room_mode_set",
+            DecisionKind::UserErased => "user_erased",
+            DecisionKind::LegalHoldSet => "legal_hold_set",
+            DecisionKind::LegalHoldLifted => "legal_hold_lifted",
         }
     }
 
@@ -111,6 +123,9 @@ impl DecisionKind {
             DecisionKind::SanctionLifted => "community.moderation.sanction_lifted",
             DecisionKind::RoomSlowModeSet => "community.moderation.room_slow_mode_set",
             DecisionKind::RoomModeSet => "community.moderation.room_mode_set",
+            DecisionKind::UserErased => "community.moderation.user_erased",
+            DecisionKind::LegalHoldSet => "community.moderation.legal_hold_set",
+            DecisionKind::LegalHoldLifted => "community.moderation.legal_hold_lifted",
         }
     }
 }

@@ -759,7 +759,9 @@ impl ReviewQueue for MemoryStore {
         let exists = inner
             .rooms
             .get(&(report.tenant.clone(), report.room.clone()))
-            .is_some_and(|state| state.messages.contains_key(&report.message));
+            .and_then(|state| state.messages.get(&report.message))
+            // A message whose author changed (erased) is not the one reported.
+            .is_some_and(|m| m.author.id == report.author);
         if !exists {
             return Err(ReviewError::MessageNotFound);
         }

@@ -14,6 +14,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use futures_util::{stream, StreamExt};
+
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem, Update,
 };
@@ -51,7 +53,18 @@ enum Work {
     Delete(&'static str, Vec<Item>),
 }
 
+/// Pieces of work in flight at once.
+const CONCURRENCY: usize = 16;
+
 impl Work {
+    /// Writes only items no other piece writes.
+    fn stands_alone(&self) -> bool {
+        !matches!(
+            self,
+            Work::Reaction { .. } | Work::Report { .. } | Work::Connection { .. }
+        )
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Work::Reaction { .. } => kinds::REACTIONS,
@@ -209,7 +222,15 @@ impl DynamoStore {
             let key = keys_of(&item);
             work.push(match sk.as_str() {
                 "ERASING" => continue,
-                "PROFILE" | "RECENT" | "PSEUDO" => Work::Delete(kinds::PROFILE, vec![key]),
+                "PROFILE" | "RECENT" => Work::Delete(kinds::PROFILE, vec![key]),
+                // A pseudonym made in a race with the request: both sides go.
+                "PSEUDO" => {
+                    let mut doomed = vec![key];
+                    if let Some(AttributeValue::S(p)) = item.get("pseudonym") {
+                        doomed.push(keys::pseudonym_user(tenant, p));
+                    }
+                    Work::Delete(kinds::PROFILE, doomed)
+                }
                 _ if sk.starts_with("CONN#") => match ConnectionId::parse(&sk[5..]) {
                     Some(id) => Work::Connection { id, entry: key },
                     None => Work::Delete(kinds::CONNECTIONS, vec![key]),
@@ -300,9 +321,39 @@ impl DynamoStore {
                 self.delete_with(key, update).await
             }
             Work::Message(key) => {
-                // The tombstone first, still listed by the owner index; then the
-                // author's id goes from reports others made of it; then the
-                // message leaves the index. A crash between finds it again.
+                // A message nobody reported: tombstone and out of the owner index
+                // in one call.
+                let unreported = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key.clone()))
+                    .update_expression(
+                        "SET #text = :empty, authorName = :empty, authorId = :erased, \
+                         visibility = :removed, clientMsgId = :cmid, erased = :yes \
+                         REMOVE correlationId, authorTier, owPk, owSk",
+                    )
+                    .condition_expression(
+                        "attribute_exists(PK) AND (attribute_not_exists(reports) OR reports = :zero)",
+                    )
+                    .expression_attribute_names("#text", "text")
+                    .expression_attribute_values(":empty", s(""))
+                    .expression_attribute_values(":erased", s(erased_author().as_str()))
+                    .expression_attribute_values(":removed", s("removed"))
+                    .expression_attribute_values(":cmid", s("erased"))
+                    .expression_attribute_values(":yes", AttributeValue::Bool(true))
+                    .expression_attribute_values(":zero", n(0))
+                    .send()
+                    .await;
+                match unreported {
+                    Ok(_) => return Ok(()),
+                    Err(err) if is_conditional_failure(&err) => {}
+                    Err(err) => return Err(unavailable(err)),
+                }
+                // Reported (or gone): the tombstone first, still listed by the
+                // owner index; then the author's id goes from reports others made
+                // of it; then the message leaves the index. A crash between finds
+                // it again.
                 let old = self
                     .client
                     .update_item()
@@ -385,9 +436,12 @@ impl DynamoStore {
     /// Removes `key` and applies `update` to the message it counts on, at once;
     /// the removal alone if the message (or its count) is gone.
     async fn delete_with(&self, key: Item, update: Update) -> Result<(), BackendError> {
+        // Only if still there: a run that raced this one took it (and the count)
+        // already.
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(key.clone()))
+            .condition_expression("attribute_exists(PK)")
             .build()
             .map_err(build_error)?;
         let result = self
@@ -400,6 +454,7 @@ impl DynamoStore {
         match result {
             Ok(_) => Ok(()),
             Err(err) => match cancelled_conditions(&err) {
+                Some(reasons) if reasons.first() == Some(&true) => Ok(()),
                 Some(reasons) if reasons.get(1) == Some(&true) => self.delete_keys(vec![key]).await,
                 _ => Err(unavailable(err)),
             },
@@ -654,13 +709,33 @@ impl Erasure for DynamoStore {
             more: work.len() > limit,
             ..Erased::default()
         };
-        for piece in work.into_iter().take(limit) {
-            let kind = piece.kind();
-            match self.erase_one(tenant, subject, piece).await {
-                Ok(()) => *erased.counts.entry(kind.to_owned()).or_insert(0) += 1,
-                Err(err) => {
-                    tracing::warn!(%tenant, kind, error = %err, "an item could not be erased; the next run tries again");
-                    erased.failed += 1;
+        // Pieces that write one item of their own go CONCURRENCY at a time;
+        // reactions and reports (a transaction with their message, which
+        // another may touch) and connections one by one, in order.
+        let mut pieces = work.into_iter().take(limit).peekable();
+        while pieces.peek().is_some() {
+            let mut batch = Vec::new();
+            while let Some(piece) = pieces.next_if(|p| p.stands_alone()) {
+                batch.push(piece);
+            }
+            if batch.is_empty() {
+                batch.extend(pieces.next());
+            }
+            let outcomes: Vec<(&'static str, Result<(), BackendError>)> = stream::iter(batch)
+                .map(|piece| async move {
+                    let kind = piece.kind();
+                    (kind, self.erase_one(tenant, subject, piece).await)
+                })
+                .buffer_unordered(CONCURRENCY)
+                .collect()
+                .await;
+            for (kind, outcome) in outcomes {
+                match outcome {
+                    Ok(()) => *erased.counts.entry(kind.to_owned()).or_insert(0) += 1,
+                    Err(err) => {
+                        tracing::warn!(%tenant, kind, error = %err, "an item could not be erased; the next run tries again");
+                        erased.failed += 1;
+                    }
                 }
             }
         }

@@ -31,8 +31,11 @@ impl ReviewQueue for DynamoStore {
             .table_name(&self.table)
             .set_key(Some(message_key.clone()))
             .update_expression("ADD reports :one")
-            .condition_expression("attribute_exists(PK)")
+            // The message as read: an author erased meanwhile fails it, so no
+            // report keeps their id.
+            .condition_expression("attribute_exists(PK) AND authorId = :author")
             .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":author", s(report.author.as_str()))
             .build()
             .map_err(build_error)?;
         let (new, message) = self

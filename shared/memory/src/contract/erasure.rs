@@ -124,7 +124,7 @@ pub async fn a_user_is_erased_in_bounded_steps<S: Store>(store: &S) {
     let bob_before = store.owned_by(&t, &bob.user).await.expect("bob's").len();
 
     // The request: stored once, listed as due, and the mark refuses ada.
-    let request = ErasureRequest::new(t.clone(), ada.user.clone(), "h_ada".into(), NOW_MS, None);
+    let request = ErasureRequest::new(t.clone(), ada.user.clone(), "h_ada".into(), 0, NOW_MS, None);
     store.open_erasure(&request).await.expect("open");
     assert!(matches!(
         store.open_erasure(&request).await,
