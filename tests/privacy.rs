@@ -758,7 +758,12 @@ async fn a_hold_blocks_an_erasure_and_holds_are_audit_decisions() {
     let ada_id = UserId::derive(&TenantId::parse("acme").expect("tenant"), "ada").to_string();
     let held = format!(r#"{{"retention": {{"legalHold": {{"users": ["{ada_id}"]}}}}}}"#);
     let (status, body) = run
-        .api("PUT", "/v1/tenants/acme/config", &held, &[("If-Match", "0")])
+        .api(
+            "PUT",
+            "/v1/tenants/acme/config",
+            &held,
+            &[("If-Match", "0")],
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, taken) = run
@@ -766,7 +771,10 @@ async fn a_hold_blocks_an_erasure_and_holds_are_audit_decisions() {
         .await;
     assert_eq!(status, 202);
     assert_eq!(taken["status"], "blocked", "{taken}");
-    let path = format!("/v1/tenants/acme/erasures/{}", taken["requestId"].as_str().expect("id"));
+    let path = format!(
+        "/v1/tenants/acme/erasures/{}",
+        taken["requestId"].as_str().expect("id")
+    );
     let report = run
         .stack
         .devstack
@@ -784,7 +792,10 @@ async fn a_hold_blocks_an_erasure_and_holds_are_audit_decisions() {
         .erasure_run(100, Interrupt::None)
         .await
         .expect("run");
-    assert_eq!(run.api("GET", &path, "", &[]).await.1["status"], "completed");
+    assert_eq!(
+        run.api("GET", &path, "", &[]).await.1["status"],
+        "completed"
+    );
     run.drain().await;
     let holds: Vec<Value> = run
         .stack
@@ -798,7 +809,10 @@ async fn a_hold_blocks_an_erasure_and_holds_are_audit_decisions() {
             detail
         })
         .collect();
-    let types: Vec<&str> = holds.iter().map(|h| h["type"].as_str().unwrap_or("")).collect();
+    let types: Vec<&str> = holds
+        .iter()
+        .map(|h| h["type"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(
         types,
         [

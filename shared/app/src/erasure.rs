@@ -181,11 +181,13 @@ pub enum Requested {
     UnknownUser,
 }
 
-/// The legal hold that blocks erasing `user`, if any.
+/// The legal hold that blocks erasing `user` (whose items are in `rooms`), if
+/// any: on the tenant, the user, or one of the rooms.
 async fn hold_on<S: TenantConfigs>(
     store: &S,
     tenant: &TenantId,
     user: &UserId,
+    rooms: &[String],
 ) -> Result<Option<String>, ConfigStoreError> {
     let hold = store
         .tenant_config(tenant, None)
@@ -197,8 +199,30 @@ async fn hold_on<S: TenantConfigs>(
     } else if hold.users.contains(user.as_str()) {
         Some("legal hold on the user".to_owned())
     } else {
-        None
+        rooms
+            .iter()
+            .find(|room| hold.rooms.contains(room.as_str()))
+            .map(|room| format!("legal hold on room {room}"))
     })
+}
+
+/// Whether the store holds anything of `user`, and the rooms of their items
+/// (counted once, on first need).
+async fn held_of<S: Erasure>(
+    store: &S,
+    tenant: &TenantId,
+    user: &UserId,
+    found: &mut Option<(bool, Vec<String>)>,
+) -> Result<(bool, Vec<String>), ErasureError> {
+    if let Some(found) = found {
+        return Ok(found.clone());
+    }
+    let (counts, rooms) = store.erasure_inventory(tenant, user).await?;
+    let made = (
+        counts.values().any(|&n| n > 0),
+        rooms.iter().map(|r| r.as_str().to_owned()).collect(),
+    );
+    Ok(found.insert(made).clone())
 }
 
 /// Takes an erasure request for `user`: the same request if one was made, none
@@ -217,7 +241,7 @@ where
     // Asked again while open, or after completion with nothing new held: the
     // same request. A user who came back since gets a new one.
     let mut generation = 0;
-    let mut holds_data = None;
+    let mut found: Option<(bool, Vec<String>)> = None;
     loop {
         let id = erasure_id(tenant, &subject, generation);
         let Some(existing) = store.erasure_request(tenant, &id).await? else {
@@ -226,29 +250,16 @@ where
         if existing.status.is_open() || generation + 1 >= MAX_GENERATIONS {
             return Ok(Requested::Existing(existing));
         }
-        let held = match holds_data {
-            Some(held) => held,
-            None => {
-                let (inventory, _) = store.erasure_inventory(tenant, user).await?;
-                *holds_data.insert(inventory.values().any(|&n| n > 0))
-            }
-        };
-        if !held {
+        if !held_of(store, tenant, user, &mut found).await?.0 {
             return Ok(Requested::Existing(existing));
         }
         generation += 1;
     }
-    let held = match holds_data {
-        Some(held) => held,
-        None => {
-            let (inventory, _) = store.erasure_inventory(tenant, user).await?;
-            inventory.values().any(|&n| n > 0)
-        }
-    };
+    let (held, rooms) = held_of(store, tenant, user, &mut found).await?;
     if !held {
         return Ok(Requested::UnknownUser);
     }
-    let hold = hold_on(store, tenant, user).await?;
+    let hold = hold_on(store, tenant, user, &rooms).await?;
     let request = ErasureRequest::new(
         tenant.clone(),
         user.clone(),
@@ -393,7 +404,7 @@ where
         return recheck(store, request, &user, now_ms, report).await;
     }
     // A hold put on since the request (or still on) stops it where it is.
-    if let Some(reason) = hold_on(store, &tenant, &user).await? {
+    if let Some(reason) = hold_on(store, &tenant, &user, &request.rooms).await? {
         report.blocked += 1;
         if request.status != ErasureStatus::Blocked {
             request = next(request);
@@ -426,10 +437,18 @@ where
         }
         let (counts, rooms) = store.erasure_inventory(&tenant, &user).await?;
         request = next(request);
+        request.rooms = rooms.iter().map(|r| r.as_str().to_owned()).collect();
+        // Items in a held room keep the whole erasure waiting (before any goes).
+        if let Some(reason) = hold_on(store, &tenant, &user, &request.rooms).await? {
+            request.status = ErasureStatus::Blocked;
+            request.reason = Some(reason);
+            store.save_erasure(&request).await?;
+            report.blocked += 1;
+            return Ok(());
+        }
         request.status = ErasureStatus::Running;
         request.started_at_ms = Some(now_ms);
         request.counts = counts;
-        request.rooms = rooms.iter().map(|r| r.as_str().to_owned()).collect();
         store.save_erasure(&request).await?;
         report.started += 1;
     }
@@ -628,42 +647,42 @@ pub fn verify_chain(receipts: &[Receipt]) -> Result<(), u64> {
 
 /// A request as the server API shows it: no user id, sealed or not.
 pub fn public_view(request: &ErasureRequest) -> serde_json::Value {
-    let mut view = serde_json::json!({
-        "requestId": request.request_id,
-        "status": request.status.as_str(),
-        "requestedAt": format_time(request.requested_at_ms),
-    });
-    let insert = |view: &mut serde_json::Value, key: &str, value: serde_json::Value| {
-        if let Some(map) = view.as_object_mut() {
-            map.insert(key.to_owned(), value);
+    use serde_json::{json, Map, Value};
+    let mut view = Map::new();
+    view.insert("requestId".into(), json!(request.request_id));
+    view.insert("status".into(), json!(request.status.as_str()));
+    view.insert(
+        "requestedAt".into(),
+        json!(format_time(request.requested_at_ms)),
+    );
+    let times = [
+        ("startedAt", request.started_at_ms),
+        ("completedAt", request.completed_at_ms),
+    ];
+    for (key, at) in times {
+        if let Some(at) = at {
+            view.insert(key.into(), json!(format_time(at)));
         }
-    };
+    }
     if let Some(reason) = &request.reason {
-        insert(&mut view, "reason", reason.clone().into());
-    }
-    if let Some(at) = request.started_at_ms {
-        insert(&mut view, "startedAt", format_time(at).into());
-    }
-    if let Some(at) = request.completed_at_ms {
-        insert(&mut view, "completedAt", format_time(at).into());
+        view.insert("reason".into(), json!(reason));
     }
     if request.status.is_open() && !request.counts.is_empty() {
-        insert(&mut view, "counts", serde_json::json!(request.counts));
+        view.insert("counts".into(), json!(request.counts));
     }
     if request.failed > 0 {
-        insert(&mut view, "failedItems", request.failed.into());
+        view.insert("failedItems".into(), json!(request.failed));
     }
     if let Some(receipt) = &request.receipt {
-        insert(&mut view, "receipt", serde_json::json!(receipt));
+        view.insert("receipt".into(), json!(receipt));
     }
     if let Some(at) = request.rechecked_at_ms {
-        insert(
-            &mut view,
-            "recheck",
-            serde_json::json!({"at": format_time(at), "found": request.recheck_found.unwrap_or(0)}),
+        view.insert(
+            "recheck".into(),
+            json!({"at": format_time(at), "found": request.recheck_found.unwrap_or(0)}),
         );
     }
-    view
+    Value::Object(view)
 }
 
 #[cfg(test)]
@@ -915,6 +934,42 @@ mod tests {
             "the sealed id goes with the re-check"
         );
         assert!(store.due_erasures(10).await.expect("due").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_held_room_the_user_wrote_in_blocks_the_erasure() {
+        let (store, t, ada, bob) = seeded(2).await;
+        let mut config = TenantConfig::default();
+        // Ada wrote in rooms a and b (bob in a); b is held.
+        config.retention.legal_hold.rooms.insert("b".into());
+        store
+            .put_tenant_config(&t, 0, &config, NOW)
+            .await
+            .expect("hold");
+        match request_erasure(&store, &t, &ada, NOW)
+            .await
+            .expect("request")
+        {
+            Requested::Created(r) => {
+                assert_eq!(r.status, ErasureStatus::Blocked);
+                assert_eq!(r.reason.as_deref(), Some("legal hold on room b"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Bob wrote only in room a: his goes on.
+        match request_erasure(&store, &t, &bob, NOW)
+            .await
+            .expect("request")
+        {
+            Requested::Created(r) => assert_eq!(r.status, ErasureStatus::Pending),
+            other => panic!("{other:?}"),
+        }
+        let gateway = RecordingConnections::new();
+        let report = run_erasures(&store, &gateway, NOW + 10, 100, None)
+            .await
+            .expect("run");
+        assert_eq!((report.blocked, report.completed), (1, 1), "{report:?}");
+        assert_eq!(store.owned_by(&t, &ada).await.expect("kept").len(), 2);
     }
 
     #[test]
