@@ -370,6 +370,21 @@ async fn an_export_holds_everything_seeded_about_the_user_and_validates() {
         export["score"]["value"].as_f64().unwrap_or(0.0) > 0.0,
         "{export}"
     );
+    assert!(
+        export["pseudonym"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("p_")),
+        "{export}"
+    );
+    assert_eq!(export["connections"].as_array().map(Vec::len), Some(1));
+    assert_eq!(export["connections"][0]["rooms"][0], "match:1");
+    let kinds: Vec<&str> = export["scoreBuckets"]
+        .as_array()
+        .expect("buckets")
+        .iter()
+        .map(|b| b["kind"].as_str().unwrap_or_default())
+        .collect();
+    assert!(kinds.contains(&"thread_start"), "{kinds:?}");
     // Nothing of anyone else's: Bob's text and Bob's reaction are not in it.
     let whole = export.to_string();
     assert!(!whole.contains("bob says hi"));

@@ -6,10 +6,11 @@ use serde_json::{json, Map, Value};
 use sideline_domain::ids::{TenantId, UserId};
 use sideline_domain::moderation::Scope;
 use sideline_domain::outbox::Stored;
+use sideline_domain::scoring::BucketKey;
 use sideline_domain::time::format_time;
 use sideline_ports::{
-    ConnectionRegistry, RegistryError, SanctionError, Sanctions, ScoreError, ScoreStore, UserData,
-    UserDataError,
+    ConnectionRegistry, ErasureError, Pseudonyms, RegistryError, SanctionError, Sanctions,
+    ScoreError, ScoreStore, UserData, UserDataError,
 };
 
 /// The document's `format`.
@@ -28,6 +29,8 @@ pub enum ExportError {
     Sanctions(#[from] SanctionError),
     #[error("score")]
     Score(#[from] ScoreError),
+    #[error("pseudonym")]
+    Pseudonym(#[from] ErasureError),
 }
 
 fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
@@ -46,9 +49,40 @@ pub async fn export_user<S>(
     now_ms: i64,
 ) -> Result<Option<Value>, ExportError>
 where
-    S: ConnectionRegistry + UserData + Sanctions + ScoreStore,
+    S: ConnectionRegistry + UserData + Sanctions + ScoreStore + Pseudonyms,
 {
     let profile = store.user_profile(tenant, user).await?;
+    let pseudonym = store.stored_pseudonym(tenant, user).await?;
+    let mut connections = Vec::new();
+    for id in store.user_connections(tenant, user).await? {
+        if let Some(c) = store.connection(tenant, &id).await? {
+            connections.push(json!({
+                "connectionId": c.connection_id.as_str(),
+                "connectedAt": format_time(c.connected_at_ms),
+                "rooms": c.rooms.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+            }));
+        }
+    }
+    // What each day's contributions of each kind were (credit given to others,
+    // which caps what one user may give another, names them, and is left out).
+    let mut buckets: Vec<Value> = store
+        .buckets(tenant, user)
+        .await?
+        .into_iter()
+        .filter_map(|(key, bucket)| match key {
+            BucketKey::Own { kind, day, .. } => Some(json!({
+                "kind": kind.as_str(),
+                "day": day,
+                "points": bucket.raw,
+            })),
+            BucketKey::Uncapped { .. } => Some(json!({
+                "kind": "penalties_and_reversals",
+                "points": bucket.raw,
+            })),
+            BucketKey::Given { .. } => None,
+        })
+        .collect();
+    buckets.sort_by_key(|b| (b["day"].as_i64().unwrap_or(i64::MAX), b["kind"].to_string()));
     let owned = store.owned_by(tenant, user).await?;
     let standing = store.user_score(tenant, user).await?;
     let sanctions = store.sanctions(tenant, user, now_ms).await?;
@@ -147,6 +181,9 @@ where
         "reports": reports,
         "decisions": decisions,
         "sanctions": sanctions,
+        "pseudonym": pseudonym.map(|p| p.pseudonym),
+        "connections": connections,
+        "scoreBuckets": buckets,
         "score": standing.map(|s| json!({
             "value": s.score.value,
             "at": format_time(s.score.at_ms),
