@@ -67,6 +67,10 @@ pub mod kinds {
     /// Moderation decisions about the user, whose subject became the keyed hash
     /// and whose reason went.
     pub const DECISIONS: &str = "decisionsPseudonymised";
+    /// What the user did as a moderator: decisions they made (the actor
+    /// becomes the keyed hash), with the sanction they imposed and the review
+    /// item they decided.
+    pub const ACTS: &str = "actsPseudonymised";
     /// Review items about the user's messages, whose text went.
     pub const REVIEWS: &str = "reviewItemsScrubbed";
     /// Profile, recent-message list, pseudonym.

@@ -1786,6 +1786,7 @@ enum Work {
     Report(RoomId, MessageId),
     Message(RoomId, MessageId),
     Decision(sideline_domain::ids::DecisionId),
+    Acted(sideline_domain::ids::DecisionId),
     Review(MessageId),
     Profile,
     Recent,
@@ -1809,6 +1810,7 @@ impl Work {
             Work::Report(..) => kinds::REPORTS,
             Work::Message(..) => kinds::MESSAGES,
             Work::Decision(_) => kinds::DECISIONS,
+            Work::Acted(_) => kinds::ACTS,
             Work::Review(_) => kinds::REVIEWS,
             Work::Profile | Work::Recent => kinds::PROFILE,
             Work::Connection(_) => kinds::CONNECTIONS,
@@ -1875,6 +1877,12 @@ impl Inner {
                 .iter()
                 .filter(|((dt, _), d)| dt == tenant && d.subject.as_ref() == Some(user))
                 .map(|((_, id), _)| Work::Decision(*id)),
+        );
+        work.extend(
+            self.decisions
+                .iter()
+                .filter(|((dt, _), d)| dt == tenant && d.actor.as_ref() == Some(user))
+                .map(|((_, id), _)| Work::Acted(*id)),
         );
         work.extend(
             self.reviews
@@ -2021,6 +2029,31 @@ impl Inner {
                     d.subject = None;
                     d.reason = None;
                     self.decision_subjects.insert((t, *id), subject.to_owned());
+                }
+            }
+            Work::Acted(id) => {
+                let Some(decision) = self.decisions.get_mut(&(t.clone(), *id)) else {
+                    return;
+                };
+                decision.actor = None;
+                let (target, message) = (decision.subject.clone(), decision.message);
+                // What the decision wrote in the user's name.
+                if let Some(target) = target {
+                    for sanction in self
+                        .sanctions
+                        .get_mut(&(t.clone(), target))
+                        .into_iter()
+                        .flatten()
+                    {
+                        if sanction.by == user.as_str() {
+                            sanction.by = subject.to_owned();
+                        }
+                    }
+                }
+                if let Some(review) = message.and_then(|m| self.reviews.get_mut(&(t.clone(), m))) {
+                    if review.decided_by.as_deref() == Some(user.as_str()) {
+                        review.decided_by = Some(subject.to_owned());
+                    }
                 }
             }
             Work::Review(message) => {

@@ -47,6 +47,9 @@ enum Work {
     Decision(Item),
     /// Drop the text of a review item about the user's message.
     Review(Item),
+    /// A decision the user made (their note of it): the actor becomes the
+    /// keyed hash, in it and in the sanction or review item it wrote.
+    Acted { note: Item, decision: Item },
     /// A connection: its memberships, itself and the user's entry for it.
     Connection { id: ConnectionId, entry: Item },
     /// Remove items outright (an item and what names it elsewhere).
@@ -73,6 +76,7 @@ impl Work {
             Work::Decision(_) => kinds::DECISIONS,
             Work::Review(_) => kinds::REVIEWS,
             Work::Connection { .. } => kinds::CONNECTIONS,
+            Work::Acted { .. } => kinds::ACTS,
             Work::Delete(kind, _) => kind,
         }
     }
@@ -236,6 +240,10 @@ impl DynamoStore {
                     None => Work::Delete(kinds::CONNECTIONS, vec![key]),
                 },
                 _ if sk.starts_with("SANCTION#") => Work::Delete(kinds::SANCTIONS, vec![key]),
+                _ if sk.starts_with("ACTED#") => Work::Acted {
+                    decision: keys::key(format!("T#{tenant}#MODLOG"), format!("D#{}", &sk[6..])),
+                    note: key,
+                },
                 _ => Work::Delete(kinds::COUNTERS, vec![key]),
             });
         }
@@ -430,6 +438,61 @@ impl DynamoStore {
                 self.delete_keys(doomed).await
             }
             Work::Delete(_, keys) => self.delete_keys(keys).await,
+            Work::Acted { note, decision } => {
+                if let Some(item) = self.get(decision.clone()).await? {
+                    let attrs = Attrs(&item);
+                    let user = attrs.opt_str("actorId").map(str::to_owned);
+                    if let Some(user) = user {
+                        let hash = vec![(":h", s(subject)), (":u", s(&user))];
+                        // What the decision wrote in the user's name: the
+                        // sanction it imposed, the review item it closed.
+                        if let (Some(target), Some(kind)) = (
+                            attrs.opt_str("subjectId"),
+                            match attrs.opt_str("decision") {
+                                Some("user_muted") => Some("mute"),
+                                Some("user_banned") => Some("ban"),
+                                Some("user_shadow_banned") => Some("shadow_ban"),
+                                _ => None,
+                            },
+                        ) {
+                            let pk = format!("T#{tenant}#U#{target}");
+                            let mut scopes = vec![format!("SANCTION#{kind}#TENANT")];
+                            if let Some(room) = attrs.opt_str("room") {
+                                scopes.push(format!("SANCTION#{kind}#R#{room}"));
+                            }
+                            for sk in scopes {
+                                self.update_if(
+                                    keys::key(pk.clone(), sk),
+                                    "SET #by = :h",
+                                    "#by = :u",
+                                    ("#by", "by"),
+                                    &hash,
+                                )
+                                .await?;
+                            }
+                        }
+                        if let Some(message) = attrs.opt_str("messageId") {
+                            self.update_if(
+                                keys::key(keys::review_pk(tenant), format!("ITEM#{message}")),
+                                "SET #by = :h",
+                                "#by = :u",
+                                ("#by", "decidedBy"),
+                                &hash,
+                            )
+                            .await?;
+                        }
+                        self.update_if(
+                            decision,
+                            "SET actorHash = :h REMOVE actorId",
+                            "actorId = :u",
+                            ("#unused", "actorId"),
+                            &hash,
+                        )
+                        .await?;
+                    }
+                }
+                self.delete_keys(vec![note]).await
+            }
         }
     }
 
@@ -458,6 +521,37 @@ impl DynamoStore {
                 Some(reasons) if reasons.get(1) == Some(&true) => self.delete_keys(vec![key]).await,
                 _ => Err(unavailable(err)),
             },
+        }
+    }
+
+    /// An update made only when `condition` holds (else nothing happens).
+    async fn update_if(
+        &self,
+        key: Item,
+        expression: &str,
+        condition: &str,
+        name: (&str, &str),
+        values: &[(&str, AttributeValue)],
+    ) -> Result<(), BackendError> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression(expression)
+            .condition_expression(condition);
+        if expression.contains(name.0) || condition.contains(name.0) {
+            request = request.expression_attribute_names(name.0, name.1);
+        }
+        for (placeholder, value) in values {
+            if expression.contains(placeholder) || condition.contains(placeholder) {
+                request = request.expression_attribute_values(*placeholder, value.clone());
+            }
+        }
+        match request.send().await {
+            Ok(_) => Ok(()),
+            Err(err) if is_conditional_failure(&err) => Ok(()),
+            Err(err) => Err(unavailable(err)),
         }
     }
 

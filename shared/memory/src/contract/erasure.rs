@@ -121,6 +121,59 @@ pub async fn a_user_is_erased_in_bounded_steps<S: Store>(store: &S) {
         })
         .await
         .expect("review");
+    // Ada, as a moderator, muted Bob in the lobby over his reply and closed its
+    // review item.
+    let mut by_ada = Decision::automatic(&t, DecisionKind::UserMuted, Stage::Human, NOW_MS + 5);
+    by_ada.actor = Some(ada.user.clone());
+    by_ada.actor_role = "moderator".into();
+    by_ada.subject = Some(bob.user.clone());
+    by_ada.room = Some(lobby.clone());
+    by_ada.message = Some(bob_reply.id);
+    store.record_decision(&by_ada).await.expect("decision");
+    store
+        .put_sanction(
+            &t,
+            &Sanction {
+                user: bob.user.clone(),
+                kind: SanctionKind::Mute,
+                scope: Scope::Room(lobby.clone()),
+                until_ms: None,
+                reason: None,
+                by: ada.user.to_string(),
+                by_role: Some(Role::Moderator),
+                at_ms: NOW_MS + 5,
+            },
+        )
+        .await
+        .expect("sanction by ada");
+    store
+        .put_review(&ReviewItem {
+            tenant: t.clone(),
+            room: lobby.clone(),
+            message_id: bob_reply.id,
+            author_id: bob.user.clone(),
+            text: "bob replies".into(),
+            status: ReviewStatus::Pending,
+            priority: Priority::Normal,
+            reason: "reported".into(),
+            categories: vec![],
+            reports: 1,
+            due_at_ms: NOW_MS + 100,
+            created_at_ms: NOW_MS,
+            decided_by: None,
+        })
+        .await
+        .expect("review");
+    store
+        .close_review(
+            &t,
+            &bob_reply.id,
+            ReviewStatus::Approved,
+            ada.user.as_str(),
+            NOW_MS + 6,
+        )
+        .await
+        .expect("closed by ada");
     let bob_before = store.owned_by(&t, &bob.user).await.expect("bob's").len();
 
     // The request: stored once, listed as due, and the mark refuses ada.
@@ -169,6 +222,7 @@ pub async fn a_user_is_erased_in_bounded_steps<S: Store>(store: &S) {
     assert_eq!(counts.get(kinds::REACTIONS), Some(&1), "{counts:?}");
     assert_eq!(counts.get(kinds::REPORTS), Some(&1), "{counts:?}");
     assert_eq!(counts.get(kinds::DECISIONS), Some(&1), "{counts:?}");
+    assert_eq!(counts.get(kinds::ACTS), Some(&1), "{counts:?}");
     assert_eq!(counts.get(kinds::REVIEWS), Some(&1), "{counts:?}");
     assert_eq!(counts.get(kinds::SANCTIONS), Some(&1), "{counts:?}");
     assert_eq!(counts.get(kinds::CONNECTIONS), Some(&1), "{counts:?}");
@@ -250,14 +304,33 @@ pub async fn a_user_is_erased_in_bounded_steps<S: Store>(store: &S) {
     assert_eq!(review.text, "");
     assert_ne!(review.author_id, ada.user);
 
-    // Bob's data is intact; his report of ada's message no longer names her.
+    // Bob's data is intact; his report of ada's message no longer names her,
+    // nor does what she did to him as a moderator.
     let bobs = store.owned_by(&t, &bob.user).await.expect("bob's");
     assert_eq!(bobs.len(), bob_before);
     for stored in &bobs {
-        if let sideline_domain::outbox::Stored::Report(r) = stored {
-            assert_eq!(r.author, erased_author());
+        match stored {
+            sideline_domain::outbox::Stored::Report(r) => assert_eq!(r.author, erased_author()),
+            sideline_domain::outbox::Stored::Decision(d) => assert_eq!(d.actor, None),
+            _ => {}
         }
     }
+    let bobs_sanctions = store
+        .sanctions(&t, &bob.user, NOW_MS)
+        .await
+        .expect("sanctions");
+    assert_eq!(bobs_sanctions.len(), 1, "bob's mute stands");
+    assert_eq!(bobs_sanctions[0].by, "h_ada");
+    let closed = store
+        .review_item(&t, &bob_reply.id)
+        .await
+        .expect("review")
+        .expect("kept");
+    assert_eq!(closed.decided_by.as_deref(), Some("h_ada"));
+    assert_eq!(
+        closed.text, "bob replies",
+        "bob's review item keeps its text"
+    );
     assert!(store
         .user_profile(&t, &bob.user)
         .await
