@@ -14,7 +14,6 @@ use std::time::Instant;
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
 use aws_sdk_dynamodb::error::BoxError;
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use sideline_app::erasure::{request_erasure, run_erasures, Requested, DEFAULT_RUN_ITEMS};
 use sideline_aws::dynamo::codec::{message_item, reaction_item};
 use sideline_aws::sdk::local as local_sdk_config;
@@ -28,7 +27,7 @@ use sideline_domain::message::{
 use sideline_domain::scoring::Tier;
 use sideline_memory::RecordingConnections;
 use sideline_ports::{ConnectionRegistry, Erasure, MessageStore, UserData};
-use sideline_tests::{fresh_table, moto_endpoint};
+use sideline_tests::{batch_put, fresh_table, moto_endpoint};
 
 const T0: i64 = 1_800_000_000_000;
 const ROOMS: usize = 50;
@@ -117,38 +116,6 @@ fn message(tenant: &TenantId, author: &str, n: usize) -> StoredMessage {
     }
 }
 
-async fn put_all(store: &DynamoStore, items: Vec<sideline_aws::dynamo::Item>) {
-    let requests: Vec<WriteRequest> = items
-        .into_iter()
-        .map(|item| {
-            WriteRequest::builder()
-                .put_request(
-                    PutRequest::builder()
-                        .set_item(Some(item))
-                        .build()
-                        .expect("put"),
-                )
-                .build()
-        })
-        .collect();
-    for chunk in requests.chunks(25) {
-        let mut left = chunk.to_vec();
-        while !left.is_empty() {
-            let out = store
-                .client()
-                .batch_write_item()
-                .request_items(store.table(), left)
-                .send()
-                .await
-                .expect("seed");
-            left = out
-                .unprocessed_items
-                .and_then(|mut m| m.remove(store.table()))
-                .unwrap_or_default();
-        }
-    }
-}
-
 #[tokio::main]
 async fn main() {
     let count: usize = std::env::var("SIDELINE_BENCH_ERASURE_MESSAGES")
@@ -208,9 +175,9 @@ async fn main() {
             correlation_id: None,
         }));
     }
-    put_all(&store, adas.iter().map(message_item).collect()).await;
-    put_all(&store, bobs.iter().map(message_item).collect()).await;
-    put_all(&store, reactions).await;
+    batch_put(&store, adas.iter().map(message_item).collect()).await;
+    batch_put(&store, bobs.iter().map(message_item).collect()).await;
+    batch_put(&store, reactions).await;
     println!(
         "seeded {count} + {OTHERS} messages and {reactions_count} reactions in {:.1} s",
         seeding.elapsed().as_secs_f64()

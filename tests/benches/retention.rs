@@ -11,7 +11,6 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use sideline_app::retention::{retention_pass, Budget};
 use sideline_app::standing::TenantSettings;
 use sideline_aws::dynamo::codec::message_item;
@@ -24,7 +23,7 @@ use sideline_domain::message::{Author, ClientMsgId, MessageId, MessageText, Stor
 use sideline_domain::retention::{quarter_of, Class, RetentionConfig};
 use sideline_domain::scoring::Tier;
 use sideline_ports::{ConnectionRegistry, Retention};
-use sideline_tests::{fresh_table, moto_endpoint};
+use sideline_tests::{batch_put, fresh_table, moto_endpoint};
 
 const T0: i64 = 1_800_000_000_000;
 const DAY: i64 = 86_400_000;
@@ -50,37 +49,6 @@ fn message(tenant: &TenantId, n: usize, at_ms: i64) -> StoredMessage {
         correlation_id: None,
         reactions: Default::default(),
         visibility: Default::default(),
-    }
-}
-
-async fn put_all(store: &DynamoStore, messages: impl Iterator<Item = StoredMessage>) {
-    let requests: Vec<WriteRequest> = messages
-        .map(|m| {
-            WriteRequest::builder()
-                .put_request(
-                    PutRequest::builder()
-                        .set_item(Some(message_item(&m)))
-                        .build()
-                        .expect("put"),
-                )
-                .build()
-        })
-        .collect();
-    for chunk in requests.chunks(25) {
-        let mut left = chunk.to_vec();
-        while !left.is_empty() {
-            let out = store
-                .client()
-                .batch_write_item()
-                .request_items(store.table(), left)
-                .send()
-                .await
-                .expect("seed");
-            left = out
-                .unprocessed_items
-                .and_then(|mut m| m.remove(store.table()))
-                .unwrap_or_default();
-        }
     }
 }
 
@@ -110,14 +78,24 @@ async fn main() {
     let seeding = Instant::now();
     // Expired: spread over the tenant's first 30 days; kept: 60 to 90 days on.
     let spread = |n: usize, of: usize, from: i64| from + (n as i64) * (30 * DAY) / of as i64;
-    put_all(
+    batch_put(
         &store,
-        (0..expired).map(|n| message(&tenant, n, spread(n, expired, T0))),
+        (0..expired)
+            .map(|n| message_item(&message(&tenant, n, spread(n, expired, T0))))
+            .collect(),
     )
     .await;
-    put_all(
+    batch_put(
         &store,
-        (0..KEPT).map(|n| message(&tenant, expired + n, spread(n, KEPT, T0 + 60 * DAY))),
+        (0..KEPT)
+            .map(|n| {
+                message_item(&message(
+                    &tenant,
+                    expired + n,
+                    spread(n, KEPT, T0 + 60 * DAY),
+                ))
+            })
+            .collect(),
     )
     .await;
     println!(

@@ -506,3 +506,37 @@ pub async fn api_call(
     );
     http(addr, method, path, &headers, body).await
 }
+
+/// Writes items straight to the table (`BatchWriteItem`, 25 a call, unprocessed
+/// ones again), as months of traffic would have left them: benchmarks' seeding.
+pub async fn batch_put(store: &sideline_aws::DynamoStore, items: Vec<sideline_aws::dynamo::Item>) {
+    let requests: Vec<aws_sdk_dynamodb::types::WriteRequest> = items
+        .into_iter()
+        .map(|item| {
+            aws_sdk_dynamodb::types::WriteRequest::builder()
+                .put_request(
+                    aws_sdk_dynamodb::types::PutRequest::builder()
+                        .set_item(Some(item))
+                        .build()
+                        .expect("put"),
+                )
+                .build()
+        })
+        .collect();
+    for chunk in requests.chunks(25) {
+        let mut left = chunk.to_vec();
+        while !left.is_empty() {
+            let out = store
+                .client()
+                .batch_write_item()
+                .request_items(store.table(), left)
+                .send()
+                .await
+                .expect("seed");
+            left = out
+                .unprocessed_items
+                .and_then(|mut m| m.remove(store.table()))
+                .unwrap_or_default();
+        }
+    }
+}

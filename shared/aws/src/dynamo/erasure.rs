@@ -23,8 +23,7 @@ use sideline_domain::erasure::{erased_author, kinds, ChainHead, ErasureDone, Era
 use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
 use sideline_ports::{BackendError, Erased, Erasure, ErasureError, Pseudonyms, StoredPseudonym};
 
-use super::codec::{erasure_done_item, erasure_from, erasure_item, owner_pk, s, Attrs};
-use super::schema::OWNER_INDEX;
+use super::codec::{erasure_done_item, erasure_from, erasure_item, s, Attrs};
 use super::{
     build_error, cancelled_conditions, is_conditional_failure, is_put_conditional_failure, keys, n,
     unavailable, DynamoStore, Item,
@@ -111,34 +110,6 @@ fn room_of(tenant: &TenantId, pk: &str) -> Option<RoomId> {
 }
 
 impl DynamoStore {
-    /// The user's entries in the `owner` index, oldest first (keys only).
-    async fn owner_entries(
-        &self,
-        tenant: &TenantId,
-        user: &UserId,
-    ) -> Result<Vec<Item>, BackendError> {
-        let mut entries = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(OWNER_INDEX)
-                .key_condition_expression("owPk = :pk")
-                .expression_attribute_values(":pk", s(owner_pk(tenant, user)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            entries.extend(out.items.unwrap_or_default().iter().map(keys_of));
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(entries);
-            }
-        }
-    }
-
     /// The review items about `user`'s messages that still hold text.
     async fn reviews_about(
         &self,
@@ -628,11 +599,12 @@ impl Erasure for DynamoStore {
         candidate: &[u8],
     ) -> Result<Vec<u8>, ErasureError> {
         let key = keys::tenant_secret(tenant);
+        let read = |item: Item| match item.get("secret") {
+            Some(AttributeValue::B(secret)) => Ok(secret.clone().into_inner()),
+            _ => Err(BackendError::Corrupt("tenant secret unreadable".into())),
+        };
         if let Some(item) = self.get(key.clone()).await? {
-            if let Some(AttributeValue::B(secret)) = item.get("secret") {
-                return Ok(secret.clone().into_inner());
-            }
-            return Err(BackendError::Corrupt("tenant secret unreadable".into()).into());
+            return Ok(read(item)?);
         }
         let mut item = key.clone();
         item.insert(
@@ -651,10 +623,7 @@ impl Erasure for DynamoStore {
             Ok(_) => Ok(candidate.to_vec()),
             // Another process stored one first: theirs stands.
             Err(err) if is_put_conditional_failure(&err) => match self.get(key).await? {
-                Some(item) => match item.get("secret") {
-                    Some(AttributeValue::B(secret)) => Ok(secret.clone().into_inner()),
-                    _ => Err(BackendError::Corrupt("tenant secret unreadable".into()).into()),
-                },
+                Some(item) => Ok(read(item)?),
                 None => Err(BackendError::Unavailable("tenant secret vanished".into()).into()),
             },
             Err(err) => Err(unavailable(err).into()),

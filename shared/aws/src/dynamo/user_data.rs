@@ -9,7 +9,7 @@ use sideline_domain::ids::{TenantId, UserId};
 use sideline_domain::outbox::Stored;
 use sideline_ports::{UserData, UserDataError};
 
-use super::codec::{owner_pk, s, stored_from, Attrs};
+use super::codec::{owner_pk, s, stored_from};
 use super::schema::OWNER_INDEX;
 use sideline_ports::BackendError;
 
@@ -26,38 +26,12 @@ impl UserData for DynamoStore {
         tenant: &TenantId,
         user: &UserId,
     ) -> Result<Vec<Stored>, UserDataError> {
-        // The index, oldest first: each entry's keys and time.
-        let mut listed: Vec<(Item, i64)> = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(OWNER_INDEX)
-                .key_condition_expression("owPk = :pk")
-                .expression_attribute_values(":pk", s(owner_pk(tenant, user)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items.unwrap_or_default() {
-                let at = Attrs(&item).num("owSk")?;
-                let keys: Item = item
-                    .into_iter()
-                    .filter(|(k, _)| k == "PK" || k == "SK")
-                    .collect();
-                listed.push((keys, at));
-            }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                break;
-            }
-        }
+        // The index, oldest first: each entry's keys.
+        let listed = self.owner_entries(tenant, user).await?;
         let mut found: HashMap<String, Item> = HashMap::new();
         for chunk in listed.chunks(BATCH_GET_MAX) {
             let mut wanted = KeysAndAttributes::builder()
-                .set_keys(Some(chunk.iter().map(|(k, _)| k.clone()).collect()))
+                .set_keys(Some(chunk.to_vec()))
                 .consistent_read(true)
                 .build()
                 .map_err(build_error)?;
@@ -100,7 +74,7 @@ impl UserData for DynamoStore {
             }
         }
         let mut owned = Vec::with_capacity(listed.len());
-        for (key, _) in &listed {
+        for key in &listed {
             // An item the index still lists but the table no longer holds (removed
             // meanwhile) is left out.
             if let Some(item) = keys::item_key(key).and_then(|k| found.get(&k)) {
@@ -108,5 +82,39 @@ impl UserData for DynamoStore {
             }
         }
         Ok(owned)
+    }
+}
+
+impl DynamoStore {
+    /// The user's entries in the `owner` index, oldest first (keys only).
+    pub(super) async fn owner_entries(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Vec<Item>, BackendError> {
+        let mut entries = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(OWNER_INDEX)
+                .key_condition_expression("owPk = :pk")
+                .expression_attribute_values(":pk", s(owner_pk(tenant, user)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            entries.extend(out.items.unwrap_or_default().into_iter().map(|item| {
+                item.into_iter()
+                    .filter(|(k, _)| k == "PK" || k == "SK")
+                    .collect::<Item>()
+            }));
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                return Ok(entries);
+            }
+        }
     }
 }
