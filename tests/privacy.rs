@@ -291,6 +291,16 @@ fn export_schema() -> Value {
 #[tokio::test]
 async fn an_export_holds_everything_seeded_about_the_user_and_validates() {
     let run = start().await;
+    // A low first tier, so Ada's thread promotes her and her tier has a history.
+    let (status, body) = run
+        .api(
+            "PUT",
+            "/v1/tenants/acme/config",
+            r#"{"tiers": {"silver": 5}}"#,
+            &[("If-Match", "0")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     let mut ada = run.stack.connect("acme", "ada", "member").await;
     let mut bob = run.stack.connect("acme", "bob", "member").await;
     let mut mo = run.stack.connect("acme", "mo", "moderator").await;
@@ -318,6 +328,9 @@ async fn an_export_holds_everything_seeded_about_the_user_and_validates() {
         )
         .await;
     assert_eq!(reported["type"], "reported", "{reported}");
+    // A message held for review: the review item about it is Ada's too.
+    let held = acked(&mut ada, send("match:1", "shut up you stupid bitch", "a3")).await;
+    assert_eq!(held["status"], "held", "{held}");
     let ada_id = UserId::derive(&TenantId::parse("acme").expect("tenant"), "ada").to_string();
     let muted = mo
         .request(
@@ -327,6 +340,8 @@ async fn an_export_holds_everything_seeded_about_the_user_and_validates() {
         .await;
     assert_eq!(muted["op"], "mute", "{muted}");
     run.drain().await;
+    // The mute (10 minutes) ends: an ended sanction is still exported, marked so.
+    run.clock.advance_ms(11 * MINUTE);
 
     let (status, export) = run
         .api("POST", "/v1/tenants/acme/users/ada/export", "", &[])
@@ -348,7 +363,10 @@ async fn an_export_holds_everything_seeded_about_the_user_and_validates() {
         .iter()
         .map(|m| m["text"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(texts, ["ada's thread", "ada replies"]);
+    assert_eq!(
+        texts,
+        ["ada's thread", "ada replies", "shut up you stupid bitch"]
+    );
     assert_eq!(export["messages"][1]["replyTo"], bobs["messageId"]);
     assert_eq!(
         export["messages"][0]["reactions"]["👍"], 1,
@@ -366,6 +384,35 @@ async fn an_export_holds_everything_seeded_about_the_user_and_validates() {
     assert!(decisions.contains(&"user_muted"), "{decisions:?}");
     assert_eq!(export["sanctions"][0]["sanction"], "mute");
     assert_eq!(export["sanctions"][0]["reason"], "cool off");
+    assert_eq!(export["sanctions"][0]["inForce"], false, "{export}");
+    assert_eq!(
+        export["reviews"].as_array().map(Vec::len),
+        Some(1),
+        "{export}"
+    );
+    assert_eq!(export["reviews"][0]["messageId"], held["messageId"]);
+    assert_eq!(export["reviews"][0]["status"], "pending");
+    assert_eq!(export["roomScores"][0]["roomId"], "match:1", "{export}");
+    assert!(export["roomScores"][0]["value"].as_f64().unwrap_or(0.0) > 0.0);
+    let tiers: Vec<(&str, &str)> = export["tierHistory"]
+        .as_array()
+        .expect("tier history")
+        .iter()
+        .map(|c| {
+            (
+                c["from"].as_str().unwrap_or(""),
+                c["to"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(tiers, [("none", "silver")], "{export}");
+    let windows: Vec<&str> = export["windowPoints"]
+        .as_array()
+        .expect("window points")
+        .iter()
+        .map(|w| w["window"].as_str().unwrap_or_default())
+        .collect();
+    assert!(windows.contains(&"week"), "{windows:?}");
     assert!(
         export["score"]["value"].as_f64().unwrap_or(0.0) > 0.0,
         "{export}"

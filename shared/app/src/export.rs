@@ -9,8 +9,8 @@ use sideline_domain::outbox::Stored;
 use sideline_domain::scoring::BucketKey;
 use sideline_domain::time::format_time;
 use sideline_ports::{
-    ConnectionRegistry, ErasureError, Pseudonyms, RegistryError, SanctionError, Sanctions,
-    ScoreError, ScoreStore, UserData, UserDataError,
+    ConnectionRegistry, ErasureError, Pseudonyms, RegistryError, ReviewError, ReviewQueue,
+    SanctionError, Sanctions, ScoreError, ScoreStore, UserData, UserDataError,
 };
 
 /// The document's `format`.
@@ -31,6 +31,8 @@ pub enum ExportError {
     Score(#[from] ScoreError),
     #[error("pseudonym")]
     Pseudonym(#[from] ErasureError),
+    #[error("review items")]
+    Reviews(#[from] ReviewError),
 }
 
 fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
@@ -40,8 +42,7 @@ fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
 }
 
 /// The export of `user` at `now_ms`; `None` when the store holds nothing of them
-/// (no profile, no score, no sanction in force, nothing they made or that is
-/// about them).
+/// (no profile, no score, no sanction, nothing they made or that is about them).
 pub async fn export_user<S>(
     store: &S,
     tenant: &TenantId,
@@ -49,7 +50,7 @@ pub async fn export_user<S>(
     now_ms: i64,
 ) -> Result<Option<Value>, ExportError>
 where
-    S: ConnectionRegistry + UserData + Sanctions + ScoreStore + Pseudonyms,
+    S: ConnectionRegistry + UserData + Sanctions + ScoreStore + Pseudonyms + ReviewQueue,
 {
     let profile = store.user_profile(tenant, user).await?;
     let pseudonym = store.stored_pseudonym(tenant, user).await?;
@@ -85,8 +86,16 @@ where
     buckets.sort_by_key(|b| (b["day"].as_i64().unwrap_or(i64::MAX), b["kind"].to_string()));
     let owned = store.owned_by(tenant, user).await?;
     let standing = store.user_score(tenant, user).await?;
-    let sanctions = store.sanctions(tenant, user, now_ms).await?;
-    if profile.is_none() && standing.is_none() && owned.is_empty() && sanctions.is_empty() {
+    // Every sanction still stored, ended or not (their decisions say the rest).
+    let sanctions = store.sanctions(tenant, user, i64::MIN).await?;
+    let records = store.score_records(tenant, user).await?;
+    let reviews = store.reviews_about(tenant, user).await?;
+    if profile.is_none()
+        && standing.is_none()
+        && owned.is_empty()
+        && sanctions.is_empty()
+        && reviews.is_empty()
+    {
         return Ok(None);
     }
 
@@ -160,9 +169,57 @@ where
                 "until",
                 s.until_ms.map(|u| json!(format_time(u))),
             );
-            insert_some(&mut entry, "reason", s.reason.map(|r| json!(r)));
+            insert_some(&mut entry, "reason", s.reason.clone().map(|r| json!(r)));
             entry.insert("at".into(), json!(format_time(s.at_ms)));
+            entry.insert("inForce".into(), json!(s.in_force(now_ms)));
             Value::Object(entry)
+        })
+        .collect();
+    // What moderators were asked to review of theirs (who decided is left out:
+    // another person).
+    let reviews: Vec<Value> = reviews
+        .into_iter()
+        .map(|r| {
+            json!({
+                "roomId": r.room.as_str(),
+                "messageId": r.message_id.to_string(),
+                "text": r.text,
+                "status": r.status.as_str(),
+                "reason": r.reason,
+                "categories": r.categories,
+                "reports": r.reports,
+                "createdAt": format_time(r.created_at_ms),
+            })
+        })
+        .collect();
+    let room_scores: Vec<Value> = records
+        .rooms
+        .iter()
+        .map(|(room, score)| {
+            json!({
+                "roomId": room.as_str(),
+                "value": score.value,
+                "at": format_time(score.at_ms),
+            })
+        })
+        .collect();
+    let windows: Vec<Value> = records
+        .windows
+        .iter()
+        .map(|(window, period, points)| {
+            json!({"window": window.as_str(), "period": period, "points": points})
+        })
+        .collect();
+    let tier_history: Vec<Value> = records
+        .tier_changes
+        .iter()
+        .map(|c| {
+            json!({
+                "from": c.from.as_str(),
+                "to": c.to.as_str(),
+                "score": c.score,
+                "at": format_time(c.at_ms),
+            })
         })
         .collect();
     Ok(Some(json!({
@@ -184,6 +241,10 @@ where
         "pseudonym": pseudonym.map(|p| p.pseudonym),
         "connections": connections,
         "scoreBuckets": buckets,
+        "roomScores": room_scores,
+        "windowPoints": windows,
+        "tierHistory": tier_history,
+        "reviews": reviews,
         "score": standing.map(|s| json!({
             "value": s.score.value,
             "at": format_time(s.score.at_ms),

@@ -31,8 +31,8 @@ use sideline_ports::{
     KnownTenant, MessageError, MessageStore, Pseudonyms, PutMessage, Rank, ReactionChange,
     ReactionRequest, RecentError, RecentMessages, RegistryError, Retention, RetentionError,
     ReviewError, ReviewQueue, RoomError, RoomStore, SanctionError, Sanctions, ScoreChange,
-    ScoreError, ScoreStore, Scored, SeenError, SeenEvents, StoredPseudonym, Swept, TenantConfigs,
-    UserData, UserDataError, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
+    ScoreError, ScoreRecords, ScoreStore, Scored, SeenError, SeenEvents, StoredPseudonym, Swept,
+    TenantConfigs, UserData, UserDataError, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
 };
 use tokio::sync::mpsc;
 
@@ -72,6 +72,8 @@ struct Inner {
     boards: HashMap<(TenantId, Board), HashMap<UserId, (f64, Decayed)>>,
     configs: HashMap<TenantId, Vec<VersionedConfig>>,
     cuts: HashMap<TenantId, TierCuts>,
+    /// Each user's tier changes, oldest first.
+    tier_changes: HashMap<(TenantId, UserId), Vec<TierChange>>,
     /// The period of each window whose board a user is on.
     window_periods: HashMap<(TenantId, UserId, Window), String>,
     /// Tenants that have had a document on percentiles.
@@ -837,6 +839,20 @@ impl ReviewQueue for MemoryStore {
             .cloned())
     }
 
+    async fn reviews_about(
+        &self,
+        tenant: &TenantId,
+        author: &UserId,
+    ) -> Result<Vec<ReviewItem>, ReviewError> {
+        Ok(self
+            .lock()
+            .reviews
+            .iter()
+            .filter(|((t, _), item)| t == tenant && &item.author_id == author)
+            .map(|(_, item)| item.clone())
+            .collect())
+    }
+
     async fn review_queue(
         &self,
         tenant: &TenantId,
@@ -973,14 +989,20 @@ impl MemoryStore {
             .standings
             .insert((tenant.clone(), change.user.clone()), change.standing);
         if change.tier_changed() {
-            self.emit(Change::insert(Stored::TierChange(TierChange {
+            let record = TierChange {
                 tenant: tenant.clone(),
                 user: change.user.clone(),
                 from: change.previous,
                 to: change.standing.tier.tier,
                 score: score_now,
                 at_ms: now_ms,
-            })));
+            };
+            inner
+                .tier_changes
+                .entry((tenant.clone(), change.user.clone()))
+                .or_default()
+                .push(record.clone());
+            self.emit(Change::insert(Stored::TierChange(record)));
         }
     }
 }
@@ -1236,6 +1258,45 @@ impl ScoreStore for MemoryStore {
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
+    }
+
+    async fn score_records(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<ScoreRecords, ScoreError> {
+        let inner = self.lock();
+        let mut records = ScoreRecords::default();
+        for ((t, board), entries) in &inner.boards {
+            if t != tenant {
+                continue;
+            }
+            if let (Board::Room(room), Some((_, score))) = (board, entries.get(user)) {
+                records.rooms.push((room.clone(), *score));
+            }
+        }
+        records.rooms.sort_by(|a, b| a.0.cmp(&b.0));
+        for window in Window::ALL {
+            let key = (tenant.clone(), user.clone(), window);
+            if let Some(period) = inner.window_periods.get(&key) {
+                let board = Board::Window {
+                    window,
+                    period: period.clone(),
+                };
+                let points = inner
+                    .boards
+                    .get(&(tenant.clone(), board))
+                    .and_then(|entries| entries.get(user))
+                    .map_or(0.0, |(_, score)| score.value);
+                records.windows.push((window, period.clone(), points));
+            }
+        }
+        records.tier_changes = inner
+            .tier_changes
+            .get(&(tenant.clone(), user.clone()))
+            .cloned()
+            .unwrap_or_default();
+        Ok(records)
     }
 
     async fn settle_tier(
@@ -1503,6 +1564,28 @@ impl MemoryStore {
             }
             if let Some(entries) = inner.boards.get_mut(&(tenant.clone(), board)) {
                 entries.remove(&user);
+            }
+        }
+        let changes: Vec<(UserId, i64)> = inner
+            .tier_changes
+            .iter()
+            .filter(|((t, _), _)| t == tenant)
+            .flat_map(|((_, user), changes)| {
+                changes
+                    .iter()
+                    .filter(|c| quarters.contains(&quarter_of(c.at_ms)))
+                    .map(move |c| (user.clone(), c.at_ms))
+            })
+            .collect();
+        for (user, at_ms) in changes {
+            if tally.keeps(None, &[&user]) {
+                continue;
+            }
+            if !tally.take("tier") {
+                return;
+            }
+            if let Some(kept) = inner.tier_changes.get_mut(&(tenant.clone(), user)) {
+                kept.retain(|c| c.at_ms != at_ms);
             }
         }
         let profiles: Vec<UserId> = inner
@@ -1801,6 +1884,7 @@ enum Work {
     Period(Window),
     Bucket(BucketKey),
     Demotion(i64),
+    TierChange(i64),
 }
 
 impl Work {
@@ -1822,7 +1906,8 @@ impl Work {
             | Work::Board(_)
             | Work::Period(_)
             | Work::Bucket(_)
-            | Work::Demotion(_) => kinds::SCORES,
+            | Work::Demotion(_)
+            | Work::TierChange(_) => kinds::SCORES,
         }
     }
 }
@@ -1972,6 +2057,13 @@ impl Inner {
                 .filter(|(_, dt, who)| dt == tenant && who == user)
                 .map(|(due, _, _)| Work::Demotion(*due)),
         );
+        work.extend(
+            self.tier_changes
+                .get(&tu)
+                .into_iter()
+                .flatten()
+                .map(|change| Work::TierChange(change.at_ms)),
+        );
         work
     }
 
@@ -2110,6 +2202,14 @@ impl Inner {
             }
             Work::Demotion(due) => {
                 self.demotions.remove(&(*due, t, user.clone()));
+            }
+            Work::TierChange(at_ms) => {
+                if let Some(changes) = self.tier_changes.get_mut(&tu) {
+                    changes.retain(|change| change.at_ms != *at_ms);
+                    if changes.is_empty() {
+                        self.tier_changes.remove(&tu);
+                    }
+                }
             }
         }
     }

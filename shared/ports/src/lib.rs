@@ -43,8 +43,8 @@ pub use erasure::{Erased, Erasure, ErasureError, Pseudonyms, StoredPseudonym};
 pub use gateway::{Connections, PostError};
 pub use retention::{KnownTenant, Retention, RetentionError, Swept};
 pub use scores::{
-    Board, BoardEntry, ConfigStoreError, DueDemotion, Rank, ScoreChange, ScoreError, ScoreStore,
-    Scored, TenantConfigs, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
+    Board, BoardEntry, ConfigStoreError, DueDemotion, Rank, ScoreChange, ScoreError, ScoreRecords,
+    ScoreStore, Scored, TenantConfigs, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
 };
 pub use store::*;
 pub use user_data::{UserData, UserDataError};

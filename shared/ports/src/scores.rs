@@ -6,7 +6,8 @@ use std::future::Future;
 
 use sideline_domain::ids::{RoomId, TenantId, UserId};
 use sideline_domain::scoring::{
-    Bucket, BucketKey, Contribution, Decayed, Standing, Tier, TierCuts, TierState, Window,
+    Bucket, BucketKey, Contribution, Decayed, Standing, Tier, TierChange, TierCuts, TierState,
+    Window,
 };
 use sideline_domain::tenant::{TenantConfig, VersionedConfig};
 
@@ -87,6 +88,18 @@ pub enum Rank {
 pub const EXACT_RANKS: u32 = 1000;
 /// Deepest a board may be paged (offset + limit).
 pub const MAX_BOARD_DEPTH: u32 = EXACT_RANKS + 100;
+
+/// What the store holds of one user's scores besides their tenant-wide standing
+/// and buckets (an export's view of them).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScoreRecords {
+    /// Their score in each room they earned points in (as of the time it refers to).
+    pub rooms: Vec<(RoomId, Decayed)>,
+    /// Their points in each window's current period.
+    pub windows: Vec<(Window, String, f64)>,
+    /// Their tier changes still kept, oldest first.
+    pub tier_changes: Vec<TierChange>,
+}
 
 /// A check of a user's tier filed for when decay may take it down.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,6 +195,13 @@ pub trait ScoreStore: Send + Sync {
         tenant: &TenantId,
         user: &UserId,
     ) -> impl Future<Output = Result<Vec<(BucketKey, Bucket)>, ScoreError>> + Send;
+
+    /// A user's room scores, window points and tier history.
+    fn score_records(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> impl Future<Output = Result<ScoreRecords, ScoreError>> + Send;
 
     /// Writes a tier that moved without an event (a demotion by decay, found on
     /// read or by the scheduled pass) if the standing is still `seen`; false if it

@@ -380,7 +380,8 @@ pub trait Sanctions: Send + Sync {
         scope: &Scope,
     ) -> impl Future<Output = Result<bool, SanctionError>> + Send;
 
-    /// Every sanction on `user` still in force at `now_ms`, in every scope.
+    /// Every sanction on `user` still in force at `now_ms`, in every scope
+    /// (`i64::MIN`: every one still stored, ended or not).
     fn sanctions(
         &self,
         tenant: &TenantId,
@@ -443,6 +444,13 @@ pub trait ReviewQueue: Send + Sync {
         tenant: &TenantId,
         message: &MessageId,
     ) -> impl Future<Output = Result<Option<ReviewItem>, ReviewError>> + Send;
+
+    /// Every review item, pending or decided, about a message `author` wrote.
+    fn reviews_about(
+        &self,
+        tenant: &TenantId,
+        author: &UserId,
+    ) -> impl Future<Output = Result<Vec<ReviewItem>, ReviewError>> + Send;
 
     /// The review queue, oldest first, after `after`, at most `limit` items.
     fn review_queue(

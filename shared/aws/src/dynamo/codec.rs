@@ -646,10 +646,13 @@ pub fn recent_value(r: &RecentMessage) -> AttributeValue {
     ]))
 }
 
-/// A user's last tier change (`T#{tenant}#S#{userId}` / `TIER`): rewritten at each
-/// change, so the stream carries every one.
+/// A user's tier change (`T#{tenant}#S#{userId}` / `TIER#{at}`): one item per
+/// change, their tier history, kept as long as the read models.
 pub fn tier_change_item(t: &TierChange) -> Item {
-    let mut item = keys::key(format!("T#{}#S#{}", t.tenant, t.user), "TIER");
+    let mut item = keys::key(
+        format!("T#{}#S#{}", t.tenant, t.user),
+        format!("TIER#{:013}", t.at_ms.max(0)),
+    );
     expiry::stamp(&mut item, &t.tenant, Class::ReadModels, t.at_ms);
     item.insert("kind".into(), s("tier"));
     item.insert("tenant".into(), s(t.tenant.as_str()));

@@ -110,37 +110,6 @@ fn room_of(tenant: &TenantId, pk: &str) -> Option<RoomId> {
 }
 
 impl DynamoStore {
-    /// The review items about `user`'s messages that still hold text.
-    async fn reviews_about(
-        &self,
-        tenant: &TenantId,
-        user: &UserId,
-    ) -> Result<Vec<Item>, BackendError> {
-        let mut found = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk")
-                .filter_expression("authorId = :u")
-                .expression_attribute_values(":pk", s(keys::review_pk(tenant)))
-                .expression_attribute_values(":u", s(user.as_str()))
-                .projection_expression("PK, SK")
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            found.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
-    }
-
     /// Everything left to erase of `user`, in the order it is erased, and the
     /// rooms of their items.
     async fn erasure_work(
@@ -187,7 +156,7 @@ impl DynamoStore {
         work.append(&mut messages);
         work.append(&mut decisions);
         work.extend(
-            self.reviews_about(tenant, user)
+            self.review_items_about(tenant, user)
                 .await?
                 .iter()
                 .map(|item| Work::Review(keys_of(item))),

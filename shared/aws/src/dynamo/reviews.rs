@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
-use sideline_domain::ids::TenantId;
+use sideline_domain::ids::{TenantId, UserId};
 use sideline_domain::message::MessageId;
 use sideline_domain::moderation::{
     Report, ReportOutcome, ReviewFilter, ReviewItem, ReviewPage, ReviewStatus,
@@ -17,6 +17,39 @@ use super::{
     build_error, is_conditional_failure, is_put_conditional_failure, keys, unavailable,
     DynamoStore, Item,
 };
+
+impl DynamoStore {
+    /// The review items about messages `author` wrote, as stored (the tenant's
+    /// review partition, filtered).
+    pub(super) async fn review_items_about(
+        &self,
+        tenant: &TenantId,
+        author: &UserId,
+    ) -> Result<Vec<Item>, BackendError> {
+        let mut found = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .filter_expression("authorId = :u")
+                .expression_attribute_values(":pk", s(keys::review_pk(tenant)))
+                .expression_attribute_values(":u", s(author.as_str()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            found.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+}
 
 impl ReviewQueue for DynamoStore {
     async fn report(&self, report: &Report) -> Result<ReportOutcome, ReviewError> {
@@ -137,6 +170,15 @@ impl ReviewQueue for DynamoStore {
             .map(review_from)
             .transpose()
             .map_err(Into::into)
+    }
+
+    async fn reviews_about(
+        &self,
+        tenant: &TenantId,
+        author: &UserId,
+    ) -> Result<Vec<ReviewItem>, ReviewError> {
+        let items = self.review_items_about(tenant, author).await?;
+        Ok(items.iter().map(review_from).collect::<Result<_, _>>()?)
     }
 
     async fn review_queue(

@@ -7,7 +7,7 @@
 //! | item | PK | SK |
 //! |---|---|---|
 //! | score and tier | `T#{tenant}#S#{userId}` | `SCORE` |
-//! | last tier change (the outbox's) | `T#{tenant}#S#{userId}` | `TIER` |
+//! | tier change (the outbox's; the tier history) | `T#{tenant}#S#{userId}` | `TIER#{at}` |
 //! | bucket (own) | `T#{tenant}#S#{userId}` | `B#O#{kind}#{day}` |
 //! | bucket (given) | `T#{tenant}#S#{author}` | `B#G#{giver}#{day}` |
 //! | credit given (the giver's note of it) | `T#{tenant}#S#{giver}` | `GAVE#{author}#{day}` |
@@ -25,13 +25,13 @@ use sideline_domain::scoring::{
 };
 use sideline_domain::tenant::TenantConfig;
 use sideline_ports::{
-    BackendError, Board, BoardEntry, DueDemotion, Rank, ScoreChange, ScoreError, ScoreStore,
-    Scored, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
+    BackendError, Board, BoardEntry, DueDemotion, Rank, ScoreChange, ScoreError, ScoreRecords,
+    ScoreStore, Scored, DEMOTION_LOOKBACK_MS, EXACT_RANKS, MAX_BOARD_DEPTH,
 };
 
 use super::schema::{window_index, LEADERBOARD_INDEX};
 
-use super::codec::{n, s, tier_change_item, Attrs};
+use super::codec::{n, s, tier_change_from, tier_change_item, Attrs};
 use super::{
     build_error, cancelled_conditions,
     keys::{self, key},
@@ -806,6 +806,30 @@ impl ScoreStore for DynamoStore {
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
+    }
+
+    async fn score_records(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<ScoreRecords, ScoreError> {
+        let mut records = ScoreRecords::default();
+        for item in self.query_partition(score_pk(tenant, user)).await? {
+            let a = Attrs(&item);
+            let sk = a.str("SK")?;
+            if sk == "SCORE" {
+                records.windows = windows_from(&a)?;
+            } else if let Some(raw) = sk.strip_prefix("R#") {
+                let room = RoomId::parse(raw)
+                    .map_err(|_| BackendError::corrupt(format!("room score key `{sk}`")))?;
+                if let Some(score) = decayed_from(&a)? {
+                    records.rooms.push((room, score));
+                }
+            } else if sk.starts_with("TIER#") {
+                records.tier_changes.push(tier_change_from(&item)?);
+            }
+        }
+        Ok(records)
     }
 
     async fn settle_tier(

@@ -141,6 +141,25 @@ pub async fn review_queue_filters_pages_and_closes<
         .expect("read")
         .expect("kept");
     assert_eq!(decided.status, ReviewStatus::Approved);
+    // Everything about the author's messages, decided or not; nothing of another's.
+    let mut about: Vec<(MessageId, ReviewStatus)> = store
+        .reviews_about(&t, &author)
+        .await
+        .expect("about")
+        .iter()
+        .map(|i| (i.message_id, i.status))
+        .collect();
+    about.sort_by_key(|(m, _)| *m);
+    let mut expected: Vec<(MessageId, ReviewStatus)> =
+        items.iter().map(|i| (i.message_id, i.status)).collect();
+    expected[0].1 = ReviewStatus::Approved;
+    expected.sort_by_key(|(m, _)| *m);
+    assert_eq!(about, expected);
+    assert!(store
+        .reviews_about(&t, &UserId::derive(&t, "bob"))
+        .await
+        .expect("none")
+        .is_empty());
     assert!(store
         .review_item(&t, &MessageId::at(NOW_MS))
         .await

@@ -7,7 +7,8 @@ use sideline_domain::scoring::{
 use sideline_domain::scoring::{Standing, Tier, TierCuts, TierState};
 use sideline_domain::tenant::TenantConfig;
 use sideline_ports::{
-    Board, ConfigStoreError, DueDemotion, Rank, ScoreChange, ScoreStore, Scored, TenantConfigs,
+    Board, ConfigStoreError, DueDemotion, Rank, ScoreChange, ScoreRecords, ScoreStore, Scored,
+    TenantConfigs,
 };
 
 use super::*;
@@ -247,6 +248,56 @@ pub async fn tiers_move_with_the_score<S: ScoreStore>(store: &S) {
         .expect("kept");
     assert_eq!(after.tier.tier, Tier::None);
     assert_eq!(after.score, kept.score);
+
+    // What export reads: the tier history, the room's score, the windows.
+    let room = RoomId::parse("r1").expect("room");
+    let sent_later = contributions(
+        &Activity::MessageSent {
+            author: ada.clone(),
+            parent: Parent::None,
+        },
+        later,
+        &config.scoring,
+    );
+    store
+        .score_event(&t, "t3", Some(&room), &sent_later, &config, later)
+        .await
+        .expect("in a room");
+    let records = store.score_records(&t, &ada).await.expect("records");
+    let moves: Vec<(Tier, Tier, i64)> = records
+        .tier_changes
+        .iter()
+        .map(|c| (c.from, c.to, c.at_ms))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (Tier::None, Tier::Silver, NOW_MS),
+            (Tier::Silver, Tier::None, later)
+        ]
+    );
+    assert_eq!(records.rooms.len(), 1, "{records:?}");
+    assert_eq!(records.rooms[0].0, room);
+    let (then, lambda) = (100.0, config.scoring.decay_per_day);
+    assert!(
+        close(records.rooms[0].1.at(later, lambda), then),
+        "{records:?}"
+    );
+    let week = config
+        .period(Window::Week, later)
+        .expect("weeks by default");
+    assert!(
+        records
+            .windows
+            .iter()
+            .any(|(w, p, points)| *w == Window::Week && *p == week && close(*points, then)),
+        "{records:?}"
+    );
+    let other = UserId::derive(&t, "nobody");
+    assert_eq!(
+        store.score_records(&t, &other).await.expect("none"),
+        ScoreRecords::default()
+    );
 }
 
 /// Every version kept; a writer that read an old version is refused.
