@@ -385,6 +385,8 @@ async fn every_sample_event_runs_through_its_handler() {
                     },
                     settings: Default::default(),
                     secret: Some(FIXTURE_SECRET.to_vec()),
+                    files: None::<sideline_memory::RecordingExportFiles>,
+                    export_inline_bytes: api::DEFAULT_EXPORT_INLINE_BYTES,
                 };
                 let fake: WebSocketEvent = load(&path.with_file_name("../ws-message/join.json"));
                 seeded(&deps.ports.store, &fake).await;

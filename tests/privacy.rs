@@ -487,6 +487,12 @@ async fn an_erased_user_leaves_no_readable_trace_on_moto() {
     config.events_out = Some(events_out.clone());
     config.host_events_secret = Some(SECRET.to_owned());
     config.retention_every = None;
+    // Exports over a kilobyte are kept in a bucket (moto's S3) behind a link.
+    config.export_bucket = Some(devstack::ExportBucket {
+        endpoint: endpoint.clone(),
+        bucket: format!("exports-{}", table.to_ascii_lowercase()),
+    });
+    config.export_inline_bytes = 1024;
     let stack = devstack::Devstack::start_with_dynamodb(config, &endpoint, &table)
         .await
         .expect("devstack on moto");
@@ -584,6 +590,20 @@ async fn an_erased_user_leaves_no_readable_trace_on_moto() {
         "the scan sees ada before"
     );
 
+    // Her export is too large to answer: kept in the bucket, answered by a link.
+    let (status, link) = api("POST", format!("/v1/tenants/acme/users/{host_id}/export")).await;
+    assert_eq!(status, 200, "{link}");
+    assert_eq!(link["format"], "sideline.user-export-link", "{link}");
+    let link_url = link["url"].as_str().expect("url").to_owned();
+    assert!(link_url.contains("X-Amz-Signature="), "{link_url}");
+    assert!(!link_url.contains(&ada_id), "the file's name holds no id");
+    let (status, file) = sideline_tests::get_url(&link_url).await;
+    assert_eq!(status, 200, "{file}");
+    assert_eq!(Some(file.len() as u64), link["bytes"].as_u64());
+    let document: Value = serde_json::from_str(&file).expect("the export document");
+    assert_eq!(document["userId"], ada_id);
+    assert!(file.contains(&ada_texts[0]));
+
     // The request, taken once.
     let (status, taken) = api("POST", format!("/v1/tenants/acme/users/{host_id}/erasure")).await;
     assert_eq!(status, 202, "{taken}");
@@ -633,6 +653,9 @@ async fn an_erased_user_leaves_no_readable_trace_on_moto() {
             );
         }
     }
+    // ...nor in the bucket: the export file is gone...
+    let (status, gone) = sideline_tests::get_url(&link_url).await;
+    assert_eq!(status, 404, "{gone}");
     // ...nor in any event written.
     let events = std::fs::read_to_string(&events_out).expect("events-out");
     let _ = std::fs::remove_file(&events_out);

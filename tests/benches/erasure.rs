@@ -197,9 +197,16 @@ async fn main() {
     let mut runs = 0;
     loop {
         runs += 1;
-        let report = run_erasures(&store, &gateway, now, DEFAULT_RUN_ITEMS, None)
-            .await
-            .expect("run");
+        let report = run_erasures(
+            &store,
+            &gateway,
+            &None::<sideline_memory::RecordingExportFiles>,
+            now,
+            DEFAULT_RUN_ITEMS,
+            None,
+        )
+        .await
+        .expect("run");
         assert_eq!(report.failed, 0, "{report:?}");
         if report.completed == 1 {
             break;

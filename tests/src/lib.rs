@@ -445,6 +445,31 @@ pub async fn http(
     headers: &[(String, String)],
     body: &str,
 ) -> (u16, Value) {
+    let (status, body) = http_text(addr, method, path, headers, body).await;
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// A GET of an `http://host:port/…` URL (a presigned link to moto): its status
+/// and body.
+pub async fn get_url(url: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let addr = tokio::net::lookup_host(host)
+        .await
+        .expect("resolve")
+        .next()
+        .expect("an address");
+    http_text(addr, "GET", path, &[], "").await
+}
+
+/// One HTTP/1.1 request (the connection closed after it): the status and body.
+pub async fn http_text(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: &str,
+) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tcp = TcpStream::connect(addr).await.expect("connect");
     let mut request = format!(
@@ -466,7 +491,31 @@ pub async fn http(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .expect("status");
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        unchunk(body)
+    } else {
+        body.to_owned()
+    };
+    (status, body)
+}
+
+/// A chunked body, joined.
+fn unchunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || after.len() < n {
+            break;
+        }
+        out.push_str(&after[..n]);
+        rest = after[n..].trim_start_matches("\r\n");
+    }
+    out
 }
 
 /// Calls devstack's server API as a host's backend does: signed (v2) with

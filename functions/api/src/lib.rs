@@ -12,7 +12,7 @@
 //! | `GET /v1/tenants/{tenant}/leaderboard?room=&window=&period=&limit=&cursor=&user=` | a page of the tenant's board (no `room`), a room's, or a week's / month's points, and `user`'s place |
 //! | `GET /v1/tenants/{tenant}/config[?version=N]` | the settings document in force (version 0: the defaults), or an old version |
 //! | `PUT /v1/tenants/{tenant}/config` | stores a new version; `If-Match: <version read>`; 409 if stale, 400 with the field's path if bad |
-//! | `POST /v1/tenants/{tenant}/users/{user}/export` | everything held about the user, one JSON document (`docs/user-export.schema.json`) |
+//! | `POST /v1/tenants/{tenant}/users/{user}/export` | everything held about the user, one JSON document (`docs/user-export.schema.json`); over `EXPORT_INLINE_BYTES`, kept in the export bucket and answered with a presigned link |
 //! | `POST /v1/tenants/{tenant}/users/{user}/erasure` | `202 {requestId, status}`: erasure requested (the same request when asked again); 404 for a user of whom nothing is held |
 //! | `GET /v1/tenants/{tenant}/erasures/{requestId}` | `pending` / `running` / `completed` / `blocked` / `failed`, counts, and on completion the chained receipt |
 //! | `POST /v1/tenants/{tenant}/retention/run` | runs retention for the tenant now (one invocation's budget), and its erasure requests due; what it removed |
@@ -26,8 +26,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sideline_app::audit::{self, hold_changes};
-use sideline_app::erasure::{public_view, request_erasure, run_erasures, Requested};
-use sideline_app::export::export_user;
+use sideline_app::erasure::{
+    public_view, request_erasure, run_erasures, subject_of, tenant_secret, Requested,
+};
+use sideline_app::export::{export_user, EXPORT_LINK_FORMAT, EXPORT_VERSION};
 use sideline_app::retention::{sweep_tenant, Budget, RetentionReport};
 use sideline_app::standing::{leaderboard, read_score, BoardError, StandingError, TenantSettings};
 use sideline_domain::erasure::is_erasure_id;
@@ -38,8 +40,8 @@ use sideline_domain::time::format_time;
 use sideline_inline::policy::{PolicyError, PolicyPatch};
 use sideline_inline::ModerationConfig;
 use sideline_ports::{
-    Board, Clock, ConfigStoreError, ConnectionRegistry, Erasure, Ports, Pseudonyms, Retention,
-    ScoreStore, SeenEvents, TenantConfigs,
+    Board, Clock, ConfigStoreError, ConnectionRegistry, Erasure, ExportFileError, ExportFiles,
+    Ports, Pseudonyms, Retention, ScoreStore, SeenEvents, TenantConfigs,
 };
 use sideline_protocol::{DEFAULT_BOARD_PAGE, MAX_BOARD_PAGE};
 use sideline_token::signing::{self, Scheme};
@@ -149,6 +151,15 @@ impl ApiResponse {
         }
     }
 
+    /// A body already serialised.
+    fn raw_json(status_code: u16, body: String) -> Self {
+        Self {
+            status_code,
+            headers: HashMap::from([("content-type".to_owned(), "application/json".to_owned())]),
+            body,
+        }
+    }
+
     fn error(status_code: u16, message: &str) -> Self {
         Self::json(status_code, &json!({ "error": message }))
     }
@@ -185,14 +196,22 @@ fn percent_decode(raw: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// Exports up to this size are answered whole; larger ones are kept as a file
+/// and answered with a link (Lambda answers at most 6 MB).
+pub const DEFAULT_EXPORT_INLINE_BYTES: usize = 1 << 20;
+
 /// The function's parts.
-pub struct ApiDeps<P> {
+pub struct ApiDeps<P, F> {
     pub ports: P,
     /// Shared with the process's other readers of tenant settings, so a change
     /// stored here is in force at once in this process (elsewhere within a minute).
     pub settings: Arc<TenantSettings>,
     /// The host-events secret; without it every request is refused (403).
     pub secret: Option<Vec<u8>>,
+    /// Where exports larger than `export_inline_bytes` are kept (none: every
+    /// export is answered whole).
+    pub files: F,
+    pub export_inline_bytes: usize,
 }
 
 /// Checks a document's `moderation` section as the inline stage will read it.
@@ -232,7 +251,10 @@ fn backend(err: &dyn std::error::Error) -> ApiResponse {
 
 /// Handles one request. Never panics on input: every refusal is a status and a
 /// JSON `{"error"}` body.
-pub async fn handle<P: Ports>(request: ApiRequest, deps: &ApiDeps<P>) -> ApiResponse {
+pub async fn handle<P: Ports, F: ExportFiles>(
+    request: ApiRequest,
+    deps: &ApiDeps<P, F>,
+) -> ApiResponse {
     let method = request.request_context.http.method.to_ascii_uppercase();
     let Some(secret) = deps.secret.as_deref() else {
         return ApiResponse::error(403, "the server API is not enabled (no secret configured)");
@@ -325,7 +347,11 @@ const ON_DEMAND_BUDGET: Budget = Budget {
 
 /// Runs retention for one tenant now, within [`ON_DEMAND_BUDGET`] (the schedule
 /// runs it for every tenant). 404 for a tenant that holds nothing.
-async fn run_retention<P: Ports>(deps: &ApiDeps<P>, tenant: &TenantId, now_ms: i64) -> ApiResponse {
+async fn run_retention<P: Ports, F: ExportFiles>(
+    deps: &ApiDeps<P, F>,
+    tenant: &TenantId,
+    now_ms: i64,
+) -> ApiResponse {
     let store = deps.ports.store();
     let known = match store.known_tenant(tenant).await {
         Ok(Some(known)) => known,
@@ -354,6 +380,7 @@ async fn run_retention<P: Ports>(deps: &ApiDeps<P>, tenant: &TenantId, now_ms: i
     let erasures = match run_erasures(
         store,
         deps.ports.connections(),
+        &deps.files,
         now_ms,
         ON_DEMAND_BUDGET.items,
         Some(tenant),
@@ -373,10 +400,11 @@ async fn run_retention<P: Ports>(deps: &ApiDeps<P>, tenant: &TenantId, now_ms: i
     ApiResponse::json(200, &body)
 }
 
-/// Everything held about a user, as one JSON document (`sideline.user-export`).
-/// 404 for a user of whom nothing is held.
-async fn export<P: Ports>(
-    deps: &ApiDeps<P>,
+/// Everything held about a user, as one JSON document (`sideline.user-export`);
+/// one too large to answer is kept as a file and answered with a link
+/// (`sideline.user-export-link`). 404 for a user of whom nothing is held.
+async fn export<P: Ports, F: ExportFiles>(
+    deps: &ApiDeps<P, F>,
     tenant: &TenantId,
     user_raw: &str,
     now_ms: i64,
@@ -384,17 +412,46 @@ async fn export<P: Ports>(
     let Some(user) = user_of(tenant, user_raw) else {
         return ApiResponse::error(400, "malformed user id");
     };
-    match export_user(deps.ports.store(), tenant, &user, now_ms).await {
-        Ok(Some(document)) => ApiResponse::json(200, &document),
-        Ok(None) => ApiResponse::error(404, "no such user"),
+    let store = deps.ports.store();
+    let document = match export_user(store, tenant, &user, now_ms).await {
+        Ok(Some(document)) => document.to_string(),
+        Ok(None) => return ApiResponse::error(404, "no such user"),
+        Err(err) => return backend(&err),
+    };
+    if document.len() <= deps.export_inline_bytes {
+        return ApiResponse::raw_json(200, document);
+    }
+    // Kept under the user's keyed hash, so the file's name holds no id and
+    // their erasure finds it.
+    let subject = match tenant_secret(store, tenant).await {
+        Ok(secret) => subject_of(&secret, &user),
+        Err(err) => return backend(&err),
+    };
+    match deps
+        .files
+        .keep(tenant, &subject, document.as_bytes(), now_ms)
+        .await
+    {
+        Ok(kept) => ApiResponse::json(
+            200,
+            &json!({
+                "format": EXPORT_LINK_FORMAT,
+                "version": EXPORT_VERSION,
+                "url": kept.url,
+                "expiresAt": format_time(kept.expires_at_ms),
+                "bytes": document.len(),
+            }),
+        ),
+        // Nowhere to keep it (devstack without a bucket): answered whole.
+        Err(ExportFileError::NotConfigured) => ApiResponse::raw_json(200, document),
         Err(err) => backend(&err),
     }
 }
 
 /// Takes an erasure request: 202 with its id and status (the same request,
 /// asked again, answers the same); 404 for a user of whom nothing is held.
-async fn erase<P: Ports>(
-    deps: &ApiDeps<P>,
+async fn erase<P: Ports, F: ExportFiles>(
+    deps: &ApiDeps<P, F>,
     tenant: &TenantId,
     user_raw: &str,
     now_ms: i64,
@@ -413,7 +470,11 @@ async fn erase<P: Ports>(
 }
 
 /// An erasure request's status, and its receipt once completed.
-async fn erasure_status<P: Ports>(deps: &ApiDeps<P>, tenant: &TenantId, id: &str) -> ApiResponse {
+async fn erasure_status<P: Ports, F: ExportFiles>(
+    deps: &ApiDeps<P, F>,
+    tenant: &TenantId,
+    id: &str,
+) -> ApiResponse {
     if !is_erasure_id(id) {
         return ApiResponse::error(400, "malformed request id");
     }
@@ -433,8 +494,8 @@ fn user_of(tenant: &TenantId, raw: &str) -> Option<UserId> {
     Some(UserId::parse(&decoded).unwrap_or_else(|_| UserId::derive(tenant, &decoded)))
 }
 
-async fn score<P: Ports>(
-    deps: &ApiDeps<P>,
+async fn score<P: Ports, F: ExportFiles>(
+    deps: &ApiDeps<P, F>,
     tenant: &TenantId,
     user_raw: &str,
     now_ms: i64,
@@ -497,8 +558,8 @@ async fn score<P: Ports>(
     ApiResponse::json(200, &body)
 }
 
-async fn board<P: Ports>(
-    deps: &ApiDeps<P>,
+async fn board<P: Ports, F: ExportFiles>(
+    deps: &ApiDeps<P, F>,
     tenant: &TenantId,
     request: &ApiRequest,
 ) -> ApiResponse {
@@ -586,8 +647,8 @@ fn config_body(version: u64, config: &TenantConfig, updated_at_ms: Option<i64>) 
     })
 }
 
-async fn get_config<P: Ports>(
-    deps: &ApiDeps<P>,
+async fn get_config<P: Ports, F: ExportFiles>(
+    deps: &ApiDeps<P, F>,
     tenant: &TenantId,
     request: &ApiRequest,
 ) -> ApiResponse {
@@ -632,8 +693,8 @@ async fn get_config<P: Ports>(
     }
 }
 
-async fn put_config<P: Ports>(
-    deps: &ApiDeps<P>,
+async fn put_config<P: Ports, F: ExportFiles>(
+    deps: &ApiDeps<P, F>,
     tenant: &TenantId,
     request: &ApiRequest,
     body: &str,

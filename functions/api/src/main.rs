@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use api::{handle, ApiDeps};
+use api::{handle, ApiDeps, DEFAULT_EXPORT_INLINE_BYTES};
 use sideline_app::standing::TenantSettings;
-use sideline_aws::sdk;
+use sideline_aws::{sdk, S3ExportFiles};
 use sideline_domain::config::Env;
 use sideline_lambda::{boot, serve, Error};
 
@@ -18,6 +18,8 @@ async fn main() -> Result<(), Error> {
             .text("SIDELINE_HOST_EVENTS_SECRET")
             .filter(|s| !s.is_empty())
             .map(String::into_bytes),
+        files: S3ExportFiles::from_env(&env)?,
+        export_inline_bytes: env.number("EXPORT_INLINE_BYTES", DEFAULT_EXPORT_INLINE_BYTES, 1)?,
     };
     serve(|request| async { handle(request, &deps).await }).await
 }

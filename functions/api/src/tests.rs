@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use sideline_domain::scoring::{contributions, Activity, Parent};
-use sideline_memory::{MemoryStore, RecordingConnections};
+use sideline_memory::{MemoryStore, RecordingConnections, RecordingExportFiles};
 use sideline_ports::{Adapters, ManualClock};
 
 use super::*;
@@ -9,7 +9,7 @@ use super::*;
 const NOW_MS: i64 = 1_800_000_000_000;
 const SECRET: &[u8] = b"host-secret-for-tests";
 
-type Deps = ApiDeps<Adapters<MemoryStore, RecordingConnections, ManualClock>>;
+type Deps = ApiDeps<Adapters<MemoryStore, RecordingConnections, ManualClock>, RecordingExportFiles>;
 
 fn deps() -> Deps {
     ApiDeps {
@@ -20,6 +20,8 @@ fn deps() -> Deps {
         },
         settings: Arc::new(TenantSettings::default()),
         secret: Some(SECRET.to_vec()),
+        files: RecordingExportFiles::new(),
+        export_inline_bytes: DEFAULT_EXPORT_INLINE_BYTES,
     }
 }
 
@@ -334,4 +336,73 @@ async fn erasure_requests_are_taken_once_and_read_back_without_the_user() {
         1,
         "unknown users leave no request (the one due is ada's re-check)"
     );
+}
+
+#[tokio::test]
+async fn a_large_export_is_kept_as_a_file_and_answered_with_a_link() {
+    let deps = Deps {
+        export_inline_bytes: 64,
+        ..deps()
+    };
+    let tenant = TenantId::parse("acme").unwrap();
+    let ada = UserId::derive(&tenant, "ada");
+    deps.ports
+        .store
+        .put_connection(&sideline_domain::connection::ConnectionRecord {
+            tenant: tenant.clone(),
+            connection_id: sideline_domain::ids::ConnectionId::parse("ada-1").unwrap(),
+            user: ada.clone(),
+            name: "Ada".into(),
+            role: sideline_domain::identity::Role::Member,
+            connected_at_ms: NOW_MS,
+            expires_at_s: NOW_MS / 1000 + 7800,
+            rooms: Default::default(),
+        })
+        .await
+        .unwrap();
+    let response = call(&deps, "POST", "/v1/tenants/acme/users/ada/export", "", &[]).await;
+    assert_eq!(response.status_code, 200, "{}", response.body);
+    let link = response.value();
+    assert_eq!(link["format"], "sideline.user-export-link", "{link}");
+    assert_eq!(link["expiresAt"], format_time(NOW_MS + 3_600_000));
+    assert!(
+        !response.body.contains(ada.as_str()),
+        "the link names nobody"
+    );
+    let url = link["url"].as_str().unwrap();
+    let subject = url
+        .strip_prefix("memory://exports/acme/")
+        .and_then(|rest| rest.strip_suffix(".json"))
+        .unwrap();
+    assert!(subject.starts_with("h_"), "{url}");
+    let kept = deps.files.kept(&tenant, subject).unwrap();
+    assert_eq!(link["bytes"], kept.len());
+    let document: Value = serde_json::from_slice(&kept).unwrap();
+    assert_eq!(document["format"], "sideline.user-export");
+    assert_eq!(document["userId"], ada.as_str());
+    assert_eq!(document["profile"]["name"], "Ada");
+
+    // Small enough: answered whole, nothing more kept.
+    let whole = Deps {
+        export_inline_bytes: DEFAULT_EXPORT_INLINE_BYTES,
+        ..deps
+    };
+    let response = call(&whole, "POST", "/v1/tenants/acme/users/ada/export", "", &[]).await;
+    assert_eq!(response.value()["format"], "sideline.user-export");
+    assert_eq!(whole.files.len(), 1);
+
+    // Erasing the user removes the file with the rest.
+    let erase = call(
+        &whole,
+        "POST",
+        "/v1/tenants/acme/users/ada/erasure",
+        "",
+        &[],
+    )
+    .await;
+    assert_eq!(erase.status_code, 202, "{}", erase.body);
+    let run = call(&whole, "POST", "/v1/tenants/acme/retention/run", "", &[]).await;
+    assert_eq!(run.status_code, 200, "{}", run.body);
+    assert_eq!(run.value()["erasures"]["completed"], 1, "{}", run.body);
+    assert!(whole.files.is_empty());
 }

@@ -12,11 +12,13 @@ use serde_json::{json, Value};
 use sideline_app::erasure::run_erasures;
 use sideline_app::retention::{retention_pass, Budget};
 use sideline_app::standing::TenantSettings;
-use sideline_ports::{Clock, Ports};
+use sideline_ports::{Clock, ExportFiles, Ports};
 
 /// The function's parts.
-pub struct RetentionDeps<P> {
+pub struct RetentionDeps<P, F> {
     pub ports: P,
+    /// Where exports are kept as files (an erased user's goes too).
+    pub files: F,
     pub settings: TenantSettings,
     pub budget: Budget,
     /// Items erasure may erase in one run.
@@ -25,7 +27,10 @@ pub struct RetentionDeps<P> {
 
 /// Runs one pass and one erasure run; a part that cannot start answers with why
 /// (the next scheduled run tries again) and the other still runs.
-pub async fn handle<P: Ports>(_payload: Value, deps: &RetentionDeps<P>) -> Value {
+pub async fn handle<P: Ports, F: ExportFiles>(
+    _payload: Value,
+    deps: &RetentionDeps<P, F>,
+) -> Value {
     let store = deps.ports.store();
     let now_ms = deps.ports.clock().now_ms();
     let pass = match retention_pass(store, &deps.settings, now_ms, deps.budget).await {
@@ -38,6 +43,7 @@ pub async fn handle<P: Ports>(_payload: Value, deps: &RetentionDeps<P>) -> Value
     let erasures = match run_erasures(
         store,
         deps.ports.connections(),
+        &deps.files,
         now_ms,
         deps.erasure_items,
         None,

@@ -46,7 +46,7 @@ use sideline_app::publish::RetryPolicy;
 use sideline_app::retention::{retention_pass, Budget, RetentionReport};
 use sideline_app::standing::{demotion_pass, PassReport, StandingError, PASS_LIMIT};
 use sideline_aws::stream::{encode, StreamEvent};
-use sideline_aws::{sdk, ApiGatewayConnections, DynamoStore};
+use sideline_aws::{sdk, ApiGatewayConnections, DynamoStore, S3ExportFiles};
 use sideline_domain::config::Limits;
 use sideline_inline::policy::Policies;
 use sideline_memory::{MemoryStore, Outbox};
@@ -97,6 +97,18 @@ pub struct DevstackConfig {
     /// [`Devstack::retention_pass`] is called). In AWS a schedule runs it (every
     /// 15 minutes by default).
     pub retention_every: Option<Duration>,
+    /// A bucket behind a local S3 endpoint (moto) where exports larger than
+    /// `export_inline_bytes` are kept and linked to; without one every export
+    /// is answered whole.
+    pub export_bucket: Option<ExportBucket>,
+    pub export_inline_bytes: usize,
+}
+
+/// An S3 bucket behind a local endpoint.
+#[derive(Debug, Clone)]
+pub struct ExportBucket {
+    pub endpoint: String,
+    pub bucket: String,
 }
 
 /// A clock devstack and a test can share.
@@ -145,6 +157,8 @@ impl DevstackConfig {
             clock: SharedClock::new(SystemClock),
             demotion_pass_every: Some(Duration::from_secs(60)),
             retention_every: Some(Duration::from_secs(60)),
+            export_bucket: None,
+            export_inline_bytes: api::DEFAULT_EXPORT_INLINE_BYTES,
         }
     }
 
@@ -171,6 +185,8 @@ pub enum DevstackError {
     Rules(#[from] bus::RulesError),
     #[error("cannot open --events-out")]
     EventsOut(#[source] std::io::Error),
+    #[error("cannot prepare the export bucket")]
+    ExportBucket(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// What devstack sends a socket.
@@ -207,6 +223,8 @@ struct App<S> {
     registry: Registry,
     addr: SocketAddr,
     pipeline: Arc<Pipeline>,
+    /// Where large exports are kept (`config.export_bucket`).
+    files: Option<S3ExportFiles>,
 }
 
 /// A running devstack. Dropping it stops the server.
@@ -334,6 +352,7 @@ impl<S: Store + 'static> Control for App<S> {
         Box::pin(run_erasures_until(
             &self.message.ports.store,
             &self.message.ports.connections,
+            &self.files,
             self.message.ports.clock.now_ms(),
             items,
             None,
@@ -480,7 +499,20 @@ impl Devstack {
             config.limits.clone(),
         );
         message.policies = config.moderation.clone();
+        let files = match &config.export_bucket {
+            Some(at) => {
+                let files = S3ExportFiles::local(&at.endpoint, &at.bucket)
+                    .map_err(|e| DevstackError::ExportBucket(Box::new(e)))?;
+                files
+                    .create_local_bucket()
+                    .await
+                    .map_err(|e| DevstackError::ExportBucket(Box::new(e)))?;
+                Some(files)
+            }
+            None => None,
+        };
         let app = Arc::new(App {
+            files,
             config,
             bus: bus.clone(),
             ingest,

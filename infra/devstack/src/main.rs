@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use devstack::{Devstack, DevstackConfig};
+use devstack::{Devstack, DevstackConfig, ExportBucket};
 use sideline_domain::config::{Limits, ProcessEnv};
 use sideline_inline::policy::Policies;
 use sideline_lambda::telemetry;
@@ -41,6 +41,17 @@ struct Args {
     /// Secret host events (POST /events) are signed with; default: the JWT secret.
     #[arg(long, env = "SIDELINE_HOST_EVENTS_SECRET", hide_env_values = true)]
     host_events_secret: Option<String>,
+    /// Keep exports larger than --export-inline-bytes in this bucket behind an S3
+    /// endpoint (e.g. moto server; created if missing) and answer with a link.
+    /// Without it every export is answered whole.
+    #[arg(long, requires = "export_bucket")]
+    s3_endpoint: Option<String>,
+    /// The bucket for --s3-endpoint.
+    #[arg(long, requires = "s3_endpoint")]
+    export_bucket: Option<String>,
+    /// Exports up to this size are answered whole (as in AWS).
+    #[arg(long, default_value_t = api::DEFAULT_EXPORT_INLINE_BYTES)]
+    export_inline_bytes: usize,
     /// Close sockets idle this long (API Gateway: 600).
     #[arg(long, default_value_t = 600)]
     idle_timeout_secs: u64,
@@ -86,6 +97,13 @@ async fn main() -> ExitCode {
             .unwrap_or_else(|| secret.clone()),
     );
     config.idle_timeout = Duration::from_secs(args.idle_timeout_secs.max(1));
+    if let (Some(endpoint), Some(bucket)) = (&args.s3_endpoint, &args.export_bucket) {
+        config.export_bucket = Some(ExportBucket {
+            endpoint: endpoint.clone(),
+            bucket: bucket.clone(),
+        });
+    }
+    config.export_inline_bytes = args.export_inline_bytes.max(1);
     config.max_connection_age = Duration::from_secs(args.max_connection_secs.max(1));
     let started = match &args.dynamodb_endpoint {
         Some(endpoint) => Devstack::start_with_dynamodb(config, endpoint, &args.table).await,
@@ -108,6 +126,15 @@ async fn main() -> ExitCode {
     println!("  @connections  http://{addr}/@connections/{{connectionId}}");
     println!("  state         {store}");
     println!("  host events   POST http://{addr}/events  (HMAC-signed; see docs/events.md)");
+    match &args.export_bucket {
+        Some(bucket) => println!(
+            "  exports       over {} bytes: s3://{bucket} (a link in the answer)",
+            args.export_inline_bytes
+        ),
+        None => println!(
+            "  exports       answered whole (--s3-endpoint and --export-bucket keep large ones)"
+        ),
+    }
     match &args.events_out {
         Some(path) => println!("  events out    {}", path.display()),
         None => println!("  events out    (none; --events-out FILE writes every event)"),

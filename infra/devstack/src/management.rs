@@ -254,6 +254,8 @@ async fn server_api<S: Store>(
             .host_events_secret
             .as_ref()
             .map(|s| s.as_bytes().to_vec()),
+        files: app.files.as_ref(),
+        export_inline_bytes: app.config.export_inline_bytes,
     };
     let response = api::handle(request, &deps).await;
     let status =

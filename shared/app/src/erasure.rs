@@ -24,7 +24,7 @@ use sideline_domain::outbox::Stored;
 use sideline_domain::time::format_time;
 use sideline_ports::{
     ConfigStoreError, ConnectionRegistry, Connections, DecisionLog, Erasure, ErasureError,
-    PostError, Pseudonyms, RegistryError, StoredPseudonym, TenantConfigs, UserData,
+    ExportFiles, PostError, Pseudonyms, RegistryError, StoredPseudonym, TenantConfigs, UserData,
 };
 use tracing::{info, warn};
 
@@ -52,6 +52,8 @@ pub enum ErasureRunError {
     Audit(#[from] sideline_ports::DecisionError),
     #[error("the user's items")]
     Items(#[from] sideline_ports::UserDataError),
+    #[error("export files")]
+    Files(#[from] sideline_ports::ExportFileError),
 }
 
 /// The keyed hash of a user id that the ledger, the audit and the request keep:
@@ -305,10 +307,11 @@ pub enum Interrupt {
 }
 
 /// Runs due erasure requests (of `only` that tenant, if given) within `items`
-/// erased in all.
-pub async fn run_erasures<S, C>(
+/// erased in all; a user's kept export file goes with the rest.
+pub async fn run_erasures<S, C, F>(
     store: &S,
     connections: &C,
+    files: &F,
     now_ms: i64,
     items: usize,
     only: Option<&TenantId>,
@@ -316,14 +319,25 @@ pub async fn run_erasures<S, C>(
 where
     S: Erasure + ConnectionRegistry + TenantConfigs + DecisionLog + UserData,
     C: Connections,
+    F: ExportFiles,
 {
-    run_erasures_until(store, connections, now_ms, items, only, Interrupt::None).await
+    run_erasures_until(
+        store,
+        connections,
+        files,
+        now_ms,
+        items,
+        only,
+        Interrupt::None,
+    )
+    .await
 }
 
 /// [`run_erasures`], stopping where `interrupt` says (for crash tests).
-pub async fn run_erasures_until<S, C>(
+pub async fn run_erasures_until<S, C, F>(
     store: &S,
     connections: &C,
+    files: &F,
     now_ms: i64,
     items: usize,
     only: Option<&TenantId>,
@@ -332,9 +346,13 @@ pub async fn run_erasures_until<S, C>(
 where
     S: Erasure + ConnectionRegistry + TenantConfigs + DecisionLog + UserData,
     C: Connections,
+    F: ExportFiles,
 {
     let mut report = ErasureReport::default();
-    let mut left = items;
+    let mut budget = RunBudget {
+        left: items,
+        interrupt,
+    };
     for (tenant, id) in store.due_erasures(REQUESTS_LISTED).await? {
         if only.is_some_and(|only| only != &tenant) {
             continue;
@@ -349,10 +367,10 @@ where
         match advance(
             store,
             connections,
+            files,
             request,
             now_ms,
-            &mut left,
-            interrupt,
+            &mut budget,
             &mut report,
         )
         .await
@@ -369,25 +387,36 @@ where
     Ok(report)
 }
 
+/// What a run may still erase, and where a crash test stops it.
+struct RunBudget {
+    left: usize,
+    interrupt: Interrupt,
+}
+
 fn next(mut request: ErasureRequest) -> ErasureRequest {
     request.version += 1;
     request
 }
 
-async fn advance<S, C>(
+async fn advance<S, C, F>(
     store: &S,
     connections: &C,
+    files: &F,
     request: ErasureRequest,
     now_ms: i64,
-    left: &mut usize,
-    interrupt: Interrupt,
+    budget: &mut RunBudget,
     report: &mut ErasureReport,
 ) -> Result<(), ErasureRunError>
 where
     S: Erasure + ConnectionRegistry + TenantConfigs + DecisionLog + UserData,
     C: Connections,
+    F: ExportFiles,
 {
     let tenant = request.tenant.clone();
+    if request.status == ErasureStatus::Completed {
+        // An export file written while the erasure ran goes by the re-check.
+        files.forget(&tenant, &request.subject).await?;
+    }
     let Some(user) = user_of(store, &request).await? else {
         // Completed without a sealed id to re-check by: nothing to look for.
         if request.status == ErasureStatus::Completed {
@@ -459,12 +488,12 @@ where
         .collect();
     let mut erased_here = 0usize;
     loop {
-        if *left == 0 {
+        if budget.left == 0 {
             report.unfinished += 1;
             return Ok(());
         }
-        let mut limit = *left;
-        if let Interrupt::AfterItems(n) = interrupt {
+        let mut limit = budget.left;
+        if let Interrupt::AfterItems(n) = budget.interrupt {
             if erased_here >= n {
                 report.unfinished += 1;
                 return Ok(());
@@ -476,7 +505,7 @@ where
             .await?;
         let done = usize::try_from(step.total()).unwrap_or(usize::MAX);
         erased_here += done;
-        *left = left.saturating_sub(done);
+        budget.left = budget.left.saturating_sub(done);
         report.items += step.total();
         if step.failed > 0 {
             report.failed += step.failed;
@@ -511,6 +540,8 @@ where
         }
         break;
     }
+    // The user's export file, if one was kept, before the receipt says done.
+    files.forget(&tenant, &request.subject).await?;
     complete(store, request, &user, now_ms).await?;
     report.completed += 1;
     Ok(())
@@ -694,7 +725,7 @@ mod tests {
     use sideline_domain::ids::{ConnectionId, RoomId};
     use sideline_domain::message::{Author, ClientMsgId, MessageId, MessageText, StoredMessage};
     use sideline_domain::tenant::TenantConfig;
-    use sideline_memory::{MemoryStore, RecordingConnections};
+    use sideline_memory::{MemoryStore, RecordingConnections, RecordingExportFiles};
     use sideline_ports::{MessageStore, UserData};
 
     use super::*;
@@ -755,9 +786,17 @@ mod tests {
         let mut runs = 0;
         loop {
             runs += 1;
-            let report = run_erasures_until(store, &gateway, NOW + 1_000, items, None, interrupt)
-                .await
-                .expect("run");
+            let report = run_erasures_until(
+                store,
+                &gateway,
+                &None::<RecordingExportFiles>,
+                NOW + 1_000,
+                items,
+                None,
+                interrupt,
+            )
+            .await
+            .expect("run");
             if report.completed > 0 || report.requests == 0 {
                 return runs;
             }
@@ -899,7 +938,11 @@ mod tests {
         };
         let gateway = RecordingConnections::new();
         gateway.open(&ConnectionId::parse("ada-1").expect("id"));
-        let report = run_erasures(&store, &gateway, NOW + 10, 100, None)
+        // An export of Ada's kept as a file (too large to answer whole).
+        let files = RecordingExportFiles::new();
+        let subject = subject_of(&[9; 32], &ada);
+        files.keep(&t, &subject, b"{}", NOW).await.expect("kept");
+        let report = run_erasures(&store, &gateway, &files, NOW + 10, 100, None)
             .await
             .expect("run");
         assert_eq!(report.blocked, 1);
@@ -909,20 +952,28 @@ mod tests {
             .put_tenant_config(&t, 1, &config, NOW + 20)
             .await
             .expect("lift");
-        let report = run_erasures(&store, &gateway, NOW + 30, 100, None)
+        assert!(files.kept(&t, &subject).is_some(), "kept while blocked");
+        let report = run_erasures(&store, &gateway, &files, NOW + 30, 100, None)
             .await
             .expect("run");
         assert_eq!(report.completed, 1, "{report:?}");
         assert_eq!(gateway.closed().len(), 1, "ada's live connection closed");
+        assert!(files.is_empty(), "the export file goes with the rest");
+        // One written in a race with the completion goes by the re-check.
+        files
+            .keep(&t, &subject, b"{}", NOW + 35)
+            .await
+            .expect("kept");
         // Not re-checked before the day is out; then once.
-        let early = run_erasures(&store, &gateway, NOW + 40, 100, None)
+        let early = run_erasures(&store, &gateway, &files, NOW + 40, 100, None)
             .await
             .expect("run");
         assert_eq!(early.rechecked, 0);
-        let later = run_erasures(&store, &gateway, NOW + 30 + 86_400_000, 100, None)
+        let later = run_erasures(&store, &gateway, &files, NOW + 30 + 86_400_000, 100, None)
             .await
             .expect("run");
         assert_eq!(later.rechecked, 1);
+        assert!(files.is_empty());
         let stored = store
             .erasure_request(&t, &id)
             .await
@@ -965,9 +1016,16 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let gateway = RecordingConnections::new();
-        let report = run_erasures(&store, &gateway, NOW + 10, 100, None)
-            .await
-            .expect("run");
+        let report = run_erasures(
+            &store,
+            &gateway,
+            &None::<RecordingExportFiles>,
+            NOW + 10,
+            100,
+            None,
+        )
+        .await
+        .expect("run");
         assert_eq!((report.blocked, report.completed), (1, 1), "{report:?}");
         assert_eq!(store.owned_by(&t, &ada).await.expect("kept").len(), 2);
     }

@@ -17,6 +17,8 @@ use sideline_ports::{
 pub const EXPORT_FORMAT: &str = "sideline.user-export";
 /// The document's `version`.
 pub const EXPORT_VERSION: u32 = 1;
+/// The `format` of the answer that links to an export kept as a file.
+pub const EXPORT_LINK_FORMAT: &str = "sideline.user-export-link";
 
 /// Why an export could not be made.
 #[derive(Debug, thiserror::Error)]

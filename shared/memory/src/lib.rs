@@ -16,5 +16,5 @@ pub mod contract;
 mod recording;
 mod store;
 
-pub use recording::{RecordingConnections, RecordingSink};
+pub use recording::{RecordingConnections, RecordingExportFiles, RecordingSink};
 pub use store::{MemoryStore, Outbox};

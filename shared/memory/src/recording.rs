@@ -1,11 +1,15 @@
-//! Recording doubles for the ports that reach outside: `@connections` and the bus.
+//! Recording doubles for the ports that reach outside: `@connections`, the bus
+//! and export files.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::Value;
-use sideline_domain::ids::ConnectionId;
-use sideline_ports::{Connections, EventSink, PostError, PutEntry, SinkError};
+use sideline_domain::ids::{ConnectionId, TenantId};
+use sideline_ports::{
+    Connections, EventSink, ExportFileError, ExportFiles, KeptExport, PostError, PutEntry,
+    SinkError,
+};
 
 /// A [`Connections`] that records every frame, for handler tests. Posting to a
 /// connection that was never opened, or was killed, is `Gone`.
@@ -128,5 +132,60 @@ impl EventSink for RecordingSink {
                 }
             })
             .collect())
+    }
+}
+
+/// An [`ExportFiles`] that keeps documents in memory (links `memory://…`, valid
+/// an hour), for tests.
+#[derive(Default)]
+pub struct RecordingExportFiles {
+    kept: Mutex<HashMap<(TenantId, String), Vec<u8>>>,
+}
+
+impl RecordingExportFiles {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<(TenantId, String), Vec<u8>>> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The document kept for `subject`.
+    pub fn kept(&self, tenant: &TenantId, subject: &str) -> Option<Vec<u8>> {
+        self.lock()
+            .get(&(tenant.clone(), subject.to_owned()))
+            .cloned()
+    }
+
+    /// How many documents are kept.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+}
+
+impl ExportFiles for RecordingExportFiles {
+    async fn keep(
+        &self,
+        tenant: &TenantId,
+        subject: &str,
+        document: &[u8],
+        now_ms: i64,
+    ) -> Result<KeptExport, ExportFileError> {
+        self.lock()
+            .insert((tenant.clone(), subject.to_owned()), document.to_vec());
+        Ok(KeptExport {
+            url: format!("memory://exports/{tenant}/{subject}.json"),
+            expires_at_ms: now_ms + 3_600_000,
+        })
+    }
+
+    async fn forget(&self, tenant: &TenantId, subject: &str) -> Result<(), ExportFileError> {
+        self.lock().remove(&(tenant.clone(), subject.to_owned()));
+        Ok(())
     }
 }

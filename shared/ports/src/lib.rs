@@ -13,6 +13,7 @@
 //! - [`retention`]: [`Retention`], the expiry index retention sweeps.
 //! - [`erasure`]: [`Erasure`], erasure requests and the erasing itself.
 //! - [`user_data`]: [`UserData`], what the store holds of one user (export, erasure).
+//! - [`exports`]: [`ExportFiles`], exports kept outside the table with a link.
 //! - [`gateway`]: [`Connections`], API Gateway's `@connections`.
 //! - [`bus`]: [`EventSink`], the event bus.
 //! - [`clock`]: [`Clock`], the system's and a manual one.
@@ -30,6 +31,7 @@ pub mod bundle;
 pub mod bus;
 pub mod clock;
 pub mod erasure;
+pub mod exports;
 pub mod gateway;
 pub mod retention;
 pub mod scores;
@@ -40,6 +42,7 @@ pub use bundle::{Adapters, Ports, Store};
 pub use bus::{EventSink, PutEntry, SinkError, MAX_CALL_BYTES, MAX_ENTRIES_PER_CALL};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use erasure::{Erased, Erasure, ErasureError, Pseudonyms, StoredPseudonym};
+pub use exports::{ExportFileError, ExportFiles, KeptExport};
 pub use gateway::{Connections, PostError};
 pub use retention::{KnownTenant, Retention, RetentionError, Swept};
 pub use scores::{
