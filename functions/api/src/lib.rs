@@ -32,6 +32,7 @@ use sideline_app::erasure::{
 use sideline_app::export::{export_user, EXPORT_LINK_FORMAT, EXPORT_VERSION};
 use sideline_app::retention::{sweep_tenant, Budget, RetentionReport};
 use sideline_app::standing::{leaderboard, read_score, BoardError, StandingError, TenantSettings};
+use sideline_domain::config::{ConfigError, Env};
 use sideline_domain::erasure::is_erasure_id;
 use sideline_domain::ids::{RoomId, TenantId, UserId};
 use sideline_domain::scoring::{breakdown, Tier, Window};
@@ -199,6 +200,21 @@ fn percent_decode(raw: &str) -> Option<String> {
 /// Exports up to this size are answered whole; larger ones are kept as a file
 /// and answered with a link (Lambda answers at most 6 MB).
 pub const DEFAULT_EXPORT_INLINE_BYTES: usize = 1 << 20;
+/// The most `EXPORT_INLINE_BYTES` may be: under Lambda's 6 MB response.
+pub const MAX_EXPORT_INLINE_BYTES: usize = 5 << 20;
+
+/// `EXPORT_INLINE_BYTES`: 1 to [`MAX_EXPORT_INLINE_BYTES`], default
+/// [`DEFAULT_EXPORT_INLINE_BYTES`].
+pub fn export_inline_bytes(env: &impl Env) -> Result<usize, ConfigError> {
+    let bytes = env.number("EXPORT_INLINE_BYTES", DEFAULT_EXPORT_INLINE_BYTES, 1)?;
+    if bytes > MAX_EXPORT_INLINE_BYTES {
+        return Err(ConfigError::invalid(
+            "EXPORT_INLINE_BYTES",
+            format!("at most {MAX_EXPORT_INLINE_BYTES} (Lambda answers at most 6 MB)"),
+        ));
+    }
+    Ok(bytes)
+}
 
 /// The function's parts.
 pub struct ApiDeps<P, F> {
@@ -724,36 +740,76 @@ async fn put_config<P: Ports, F: ExportFiles>(
         Ok(version) => {
             deps.settings.forget(tenant);
             info!(tenant = %tenant, version, "tenant settings stored");
-            // Legal holds put on or lifted are decisions in the moderation record.
-            let store = deps.ports.store();
-            let before = match store.tenant_config(tenant, Some(expected)).await {
-                Ok(previous) => previous
-                    .map(|p| p.config.retention.legal_hold.clone())
-                    .unwrap_or_default(),
-                Err(err) => return backend(&err),
-            };
-            for decision in hold_changes(
-                tenant,
-                &before,
-                &config.retention.legal_hold,
-                version,
-                now_ms,
-            ) {
-                if let Err(err) = audit::record(store, &decision).await {
-                    return backend(&err);
-                }
-            }
-            ApiResponse::json(200, &config_body(version, &config, Some(now_ms)))
+            stored_config(deps, tenant, expected, version, &config, now_ms).await
         }
-        Err(ConfigStoreError::Stale { current }) => ApiResponse::json(
-            409,
-            &json!({
-                "error": format!("the current version is {current}; read it and apply the change to it"),
-                "currentVersion": current,
-            }),
-        ),
+        // The same change, stored by a try whose answer was lost or whose
+        // decisions failed (503): answered as then, the decisions recorded now.
+        Err(ConfigStoreError::Stale { current }) if current == expected + 1 => {
+            match deps
+                .ports
+                .store()
+                .tenant_config(tenant, Some(current))
+                .await
+            {
+                Ok(Some(stored)) if stored.config == config => {
+                    stored_config(
+                        deps,
+                        tenant,
+                        expected,
+                        current,
+                        &config,
+                        stored.updated_at_ms,
+                    )
+                    .await
+                }
+                Ok(_) => stale(current),
+                Err(err) => backend(&err),
+            }
+        }
+        Err(ConfigStoreError::Stale { current }) => stale(current),
         Err(err @ ConfigStoreError::Backend(_)) => backend(&err),
     }
+}
+
+/// Answers a stored settings version once the legal holds it put on or lifted
+/// are decisions in the moderation record (recorded once each, whoever asks).
+async fn stored_config<P: Ports, F: ExportFiles>(
+    deps: &ApiDeps<P, F>,
+    tenant: &TenantId,
+    expected: u64,
+    version: u64,
+    config: &TenantConfig,
+    at_ms: i64,
+) -> ApiResponse {
+    let store = deps.ports.store();
+    let before = match store.tenant_config(tenant, Some(expected)).await {
+        Ok(previous) => previous
+            .map(|p| p.config.retention.legal_hold.clone())
+            .unwrap_or_default(),
+        Err(err) => return backend(&err),
+    };
+    for decision in hold_changes(
+        tenant,
+        &before,
+        &config.retention.legal_hold,
+        version,
+        at_ms,
+    ) {
+        if let Err(err) = audit::record(store, &decision).await {
+            return backend(&err);
+        }
+    }
+    ApiResponse::json(200, &config_body(version, config, Some(at_ms)))
+}
+
+fn stale(current: u64) -> ApiResponse {
+    ApiResponse::json(
+        409,
+        &json!({
+            "error": format!("the current version is {current}; read it and apply the change to it"),
+            "currentVersion": current,
+        }),
+    )
 }
 
 #[cfg(test)]

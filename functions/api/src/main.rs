@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use api::{handle, ApiDeps, DEFAULT_EXPORT_INLINE_BYTES};
+use api::{export_inline_bytes, handle, ApiDeps};
 use sideline_app::standing::TenantSettings;
 use sideline_aws::{sdk, S3ExportFiles};
 use sideline_domain::config::Env;
@@ -19,7 +19,7 @@ async fn main() -> Result<(), Error> {
             .filter(|s| !s.is_empty())
             .map(String::into_bytes),
         files: S3ExportFiles::from_env(&env)?,
-        export_inline_bytes: env.number("EXPORT_INLINE_BYTES", DEFAULT_EXPORT_INLINE_BYTES, 1)?,
+        export_inline_bytes: export_inline_bytes(&env)?,
     };
     serve(|request| async { handle(request, &deps).await }).await
 }

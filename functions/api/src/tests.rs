@@ -149,6 +149,12 @@ async fn config_changes_are_versioned_checked_and_refused_when_stale() {
         .unwrap();
     assert_eq!(now.config.scoring.thread_start, 12.0);
 
+    // The same change again (its answer lost, say): the same answer, stored once.
+    let retried = call(&deps, "PUT", path, doc, &[("If-Match", "0")]).await;
+    assert_eq!(retried.status_code, 200, "{}", retried.body);
+    assert_eq!(retried.value()["version"], 1);
+    assert_eq!(retried.value()["updatedAt"], put.value()["updatedAt"]);
+
     // Stale, bad, and unconditional writes store nothing.
     let stale = call(&deps, "PUT", path, "{}", &[("If-Match", "0")]).await;
     assert_eq!(stale.status_code, 409);
@@ -405,4 +411,30 @@ async fn a_large_export_is_kept_as_a_file_and_answered_with_a_link() {
     assert_eq!(run.status_code, 200, "{}", run.body);
     assert_eq!(run.value()["erasures"]["completed"], 1, "{}", run.body);
     assert!(whole.files.is_empty());
+}
+
+#[tokio::test]
+async fn a_retried_settings_change_records_its_holds_once() {
+    let deps = deps();
+    let tenant = TenantId::parse("acme").unwrap();
+    let ada = UserId::derive(&tenant, "ada");
+    let path = "/v1/tenants/acme/config";
+    let doc = format!(r#"{{"retention": {{"legalHold": {{"users": ["{ada}"]}}}}}}"#);
+    for _ in 0..2 {
+        let put = call(&deps, "PUT", path, &doc, &[("If-Match", "0")]).await;
+        assert_eq!(put.status_code, 200, "{}", put.body);
+        assert_eq!(put.value()["version"], 1);
+    }
+    let holds: Vec<_> = deps
+        .ports
+        .store
+        .decisions()
+        .into_iter()
+        .filter(|d| d.kind == sideline_domain::moderation::DecisionKind::LegalHoldSet)
+        .collect();
+    assert_eq!(holds.len(), 1, "{holds:?}");
+    assert_eq!(holds[0].subject.as_ref(), Some(&ada));
+    // Another document on the same base is still a conflict.
+    let other = call(&deps, "PUT", path, "{}", &[("If-Match", "0")]).await;
+    assert_eq!(other.status_code, 409);
 }

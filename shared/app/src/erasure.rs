@@ -508,20 +508,8 @@ where
         budget.left = budget.left.saturating_sub(done);
         report.items += step.total();
         if step.failed > 0 {
-            report.failed += step.failed;
-            report.unfinished += 1;
-            request = next(request);
-            request.attempts += 1;
-            request.failed = step.failed;
-            if request.attempts >= MAX_ATTEMPTS {
-                request.status = ErasureStatus::Failed;
-                request.reason = Some(format!(
-                    "{} items kept failing; retried by every run",
-                    step.failed
-                ));
-            }
-            store.save_erasure(&request).await?;
-            return Ok(());
+            let reason = format!("{} items kept failing; retried by every run", step.failed);
+            return failing(store, request, step.failed, reason, report).await;
         }
         if step.more {
             continue;
@@ -541,9 +529,35 @@ where
         break;
     }
     // The user's export file, if one was kept, before the receipt says done.
-    files.forget(&tenant, &request.subject).await?;
+    if let Err(err) = files.forget(&tenant, &request.subject).await {
+        warn!(%tenant, request_id = %request.request_id, error = %err, cause = ?std::error::Error::source(&err), "could not remove an erased user's export file; the next run tries again");
+        let reason = "the user's export file could not be removed; retried by every run";
+        return failing(store, request, 1, reason.to_owned(), report).await;
+    }
     complete(store, request, &user, now_ms).await?;
     report.completed += 1;
+    Ok(())
+}
+
+/// Records a step that left `failed` items behind: retried by the next run, and
+/// marked `failed` (with `reason`) once it has failed [`MAX_ATTEMPTS`] times.
+async fn failing<S: Erasure>(
+    store: &S,
+    request: ErasureRequest,
+    failed: u64,
+    reason: String,
+    report: &mut ErasureReport,
+) -> Result<(), ErasureRunError> {
+    report.failed += failed;
+    report.unfinished += 1;
+    let mut request = next(request);
+    request.attempts += 1;
+    request.failed = failed;
+    if request.attempts >= MAX_ATTEMPTS {
+        request.status = ErasureStatus::Failed;
+        request.reason = Some(reason);
+    }
+    store.save_erasure(&request).await?;
     Ok(())
 }
 

@@ -4,13 +4,13 @@
 
 use serde_json::{json, Map, Value};
 use sideline_domain::ids::{TenantId, UserId};
-use sideline_domain::moderation::Scope;
+use sideline_domain::moderation::{Scope, SANCTION_KEPT_AFTER_END_SECS};
 use sideline_domain::outbox::Stored;
 use sideline_domain::scoring::BucketKey;
 use sideline_domain::time::format_time;
 use sideline_ports::{
     ConnectionRegistry, ErasureError, Pseudonyms, RegistryError, ReviewError, ReviewQueue,
-    SanctionError, Sanctions, ScoreError, ScoreStore, UserData, UserDataError,
+    SanctionError, Sanctions, ScoreError, ScoreRecords, ScoreStore, UserData, UserDataError,
 };
 
 /// The document's `format`.
@@ -88,15 +88,22 @@ where
     buckets.sort_by_key(|b| (b["day"].as_i64().unwrap_or(i64::MAX), b["kind"].to_string()));
     let owned = store.owned_by(tenant, user).await?;
     let standing = store.user_score(tenant, user).await?;
-    // Every sanction still stored, ended or not (their decisions say the rest).
-    let sanctions = store.sanctions(tenant, user, i64::MIN).await?;
+    // Sanctions in force and those ended within the day they are kept after
+    // (their decisions say the rest).
+    let kept_since = now_ms.saturating_sub(SANCTION_KEPT_AFTER_END_SECS * 1000);
+    let sanctions = store.sanctions(tenant, user, kept_since).await?;
     let records = store.score_records(tenant, user).await?;
-    let reviews = store.reviews_about(tenant, user).await?;
+    let mut reviews = store.reviews_about(tenant, user).await?;
+    reviews.sort_by_key(|r| (r.created_at_ms, r.message_id));
     if profile.is_none()
         && standing.is_none()
+        && pseudonym.is_none()
+        && connections.is_empty()
+        && buckets.is_empty()
         && owned.is_empty()
         && sanctions.is_empty()
         && reviews.is_empty()
+        && records == ScoreRecords::default()
     {
         return Ok(None);
     }

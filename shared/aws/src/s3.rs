@@ -27,6 +27,8 @@ type Https = hyper_rustls::HttpsConnector<HttpConnector>;
 
 /// How long a link to an export works, unless configured (`EXPORT_LINK_TTL_S`).
 pub const DEFAULT_LINK_TTL: Duration = Duration::from_secs(3600);
+/// How long one call to S3 may take (the API function has 10 s in all).
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest a presigned link may last (SigV4's limit).
 const MAX_LINK_TTL: Duration = Duration::from_secs(7 * 86_400);
 
@@ -221,7 +223,10 @@ impl S3ExportFiles {
             .body(Full::new(Bytes::copy_from_slice(body)))
             .map_err(unavailable)?;
         instructions.apply_to_request_http1x(&mut request);
-        let response = self.client.request(request).await.map_err(unavailable)?;
+        let response = tokio::time::timeout(CALL_TIMEOUT, self.client.request(request))
+            .await
+            .map_err(unavailable)?
+            .map_err(unavailable)?;
         let status = response.status();
         if status.is_success() || also_fine == Some(status.as_u16()) {
             return Ok(());

@@ -83,6 +83,9 @@ pub mod kinds {
     pub const COUNTERS: &str = "counters";
     /// Scores, room scores (leaderboard entries), tier record, score buckets.
     pub const SCORES: &str = "scores";
+    /// Old versions of the tenant's settings whose legal hold named the user
+    /// (the name taken out; the hold's decisions keep the keyed hash).
+    pub const SETTINGS: &str = "settingsVersions";
 }
 
 /// The id of a user's `generation`th erasure in `tenant` (from 0), from the

@@ -547,6 +547,9 @@ pub struct UserProfile {
 /// of the tenant's `retention.reviewDays`, at most 365).
 pub const REVIEW_DECIDED_TTL_SECS: i64 = 366 * 24 * 3600;
 
+/// How long a sanction that ended is kept (DynamoDB's TTL removes it then).
+pub const SANCTION_KEPT_AFTER_END_SECS: i64 = 24 * 3600;
+
 /// A user's sanctions in force and recent violations: what `send` reads of its
 /// author in one go.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1874,17 +1874,19 @@ enum Work {
     Profile,
     Recent,
     Connection(ConnectionId),
-    Sanctions,
+    Sanction(SanctionKind, Scope),
     Violations(i64),
     Sends(RoomId, i64),
     Slow(RoomId),
     ClientId(RoomId, ClientMsgId),
     Standing,
-    Board(Board),
-    Period(Window),
+    /// The user's entry on a room's board.
+    RoomBoard(RoomId),
     Bucket(BucketKey),
     Demotion(i64),
     TierChange(i64),
+    /// An old settings version (its index) whose legal hold names the user.
+    Settings(usize),
 }
 
 impl Work {
@@ -1898,16 +1900,16 @@ impl Work {
             Work::Review(_) => kinds::REVIEWS,
             Work::Profile | Work::Recent => kinds::PROFILE,
             Work::Connection(_) => kinds::CONNECTIONS,
-            Work::Sanctions => kinds::SANCTIONS,
+            Work::Sanction(..) => kinds::SANCTIONS,
             Work::Violations(_) | Work::Sends(..) | Work::Slow(_) | Work::ClientId(..) => {
                 kinds::COUNTERS
             }
             Work::Standing
-            | Work::Board(_)
-            | Work::Period(_)
+            | Work::RoomBoard(_)
             | Work::Bucket(_)
             | Work::Demotion(_)
             | Work::TierChange(_) => kinds::SCORES,
+            Work::Settings(_) => kinds::SETTINGS,
         }
     }
 }
@@ -1990,9 +1992,14 @@ impl Inner {
             .collect();
         connections.sort();
         work.extend(connections.into_iter().map(Work::Connection));
-        if self.sanctions.get(&tu).is_some_and(|s| !s.is_empty()) {
-            work.push(Work::Sanctions);
-        }
+        // One piece per sanction, as the table keeps them.
+        work.extend(
+            self.sanctions
+                .get(&tu)
+                .into_iter()
+                .flatten()
+                .map(|s| Work::Sanction(s.kind, s.scope.clone())),
+        );
         work.extend(
             self.violations
                 .keys()
@@ -2020,21 +2027,28 @@ impl Inner {
                     .map(|(_, c)| Work::ClientId((*room).clone(), c.clone())),
             );
         }
-        if self.standings.contains_key(&tu) {
+        // The score with its tenant and window board entries (one item in the
+        // table); each room's entry on its own.
+        let on_boards = |room: bool| {
+            self.boards.iter().filter(move |((bt, board), entries)| {
+                bt == tenant
+                    && matches!(board, Board::Room(_)) == room
+                    && entries.contains_key(user)
+            })
+        };
+        if self.standings.contains_key(&tu)
+            || on_boards(false).next().is_some()
+            || self
+                .window_periods
+                .keys()
+                .any(|(wt, who, _)| wt == tenant && who == user)
+        {
             work.push(Work::Standing);
         }
-        work.extend(
-            self.boards
-                .iter()
-                .filter(|((bt, _), entries)| bt == tenant && entries.contains_key(user))
-                .map(|((_, board), _)| Work::Board(board.clone())),
-        );
-        work.extend(
-            self.window_periods
-                .keys()
-                .filter(|(wt, who, _)| wt == tenant && who == user)
-                .map(|(_, _, w)| Work::Period(*w)),
-        );
+        work.extend(on_boards(true).filter_map(|((_, board), _)| match board {
+            Board::Room(room) => Some(Work::RoomBoard(room.clone())),
+            _ => None,
+        }));
         work.extend(
             self.score_buckets
                 .keys()
@@ -2064,6 +2078,18 @@ impl Inner {
                 .flatten()
                 .map(|change| Work::TierChange(change.at_ms)),
         );
+        // Old settings versions only: a current one naming them keeps the
+        // erasure waiting.
+        if let Some(versions) = self.configs.get(tenant) {
+            let old = versions.len().saturating_sub(1);
+            work.extend(
+                versions[..old]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.config.retention.legal_hold.users.contains(user.as_str()))
+                    .map(|(i, _)| Work::Settings(i)),
+            );
+        }
         work
     }
 
@@ -2169,8 +2195,13 @@ impl Inner {
                     }
                 }
             }
-            Work::Sanctions => {
-                self.sanctions.remove(&tu);
+            Work::Sanction(kind, scope) => {
+                if let Some(list) = self.sanctions.get_mut(&tu) {
+                    list.retain(|s| !(s.kind == *kind && &s.scope == scope));
+                    if list.is_empty() {
+                        self.sanctions.remove(&tu);
+                    }
+                }
             }
             Work::Violations(window) => {
                 self.violations.remove(&(t, user.clone(), *window));
@@ -2188,20 +2219,40 @@ impl Inner {
             }
             Work::Standing => {
                 self.standings.remove(&tu);
-            }
-            Work::Board(board) => {
-                if let Some(entries) = self.boards.get_mut(&(t, board.clone())) {
-                    entries.remove(user);
+                for ((bt, board), entries) in self.boards.iter_mut() {
+                    if bt == tenant && !matches!(board, Board::Room(_)) {
+                        entries.remove(user);
+                    }
+                }
+                for window in Window::ALL {
+                    self.window_periods
+                        .remove(&(t.clone(), user.clone(), window));
                 }
             }
-            Work::Period(window) => {
-                self.window_periods.remove(&(t, user.clone(), *window));
+            Work::RoomBoard(room) => {
+                if let Some(entries) = self.boards.get_mut(&(t, Board::Room(room.clone()))) {
+                    entries.remove(user);
+                }
             }
             Work::Bucket(key) => {
                 self.score_buckets.remove(&(t, key.clone()));
             }
             Work::Demotion(due) => {
                 self.demotions.remove(&(*due, t, user.clone()));
+            }
+            Work::Settings(index) => {
+                if let Some(version) = self
+                    .configs
+                    .get_mut(tenant)
+                    .and_then(|versions| versions.get_mut(*index))
+                {
+                    version
+                        .config
+                        .retention
+                        .legal_hold
+                        .users
+                        .remove(user.as_str());
+                }
             }
             Work::TierChange(at_ms) => {
                 if let Some(changes) = self.tier_changes.get_mut(&tu) {

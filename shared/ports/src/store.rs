@@ -380,8 +380,7 @@ pub trait Sanctions: Send + Sync {
         scope: &Scope,
     ) -> impl Future<Output = Result<bool, SanctionError>> + Send;
 
-    /// Every sanction on `user` still in force at `now_ms`, in every scope
-    /// (`i64::MIN`: every one still stored, ended or not).
+    /// Every sanction on `user` still in force at `now_ms`, in every scope.
     fn sanctions(
         &self,
         tenant: &TenantId,

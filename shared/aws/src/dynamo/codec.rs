@@ -26,9 +26,6 @@ use sideline_ports::BackendError;
 
 use super::{expiry, keys, Item};
 
-/// Slack after a sanction ends before DynamoDB's TTL may delete it.
-const SANCTION_TTL_GRACE_S: i64 = 24 * 3600;
-
 /// The partition of the `owner` index listing what a user made or what is about
 /// them: their messages, reactions and reports, and decisions about them.
 pub fn owner_pk(tenant: &TenantId, user: &UserId) -> String {
@@ -404,7 +401,8 @@ pub fn sanction_item(tenant: &TenantId, x: &Sanction) -> Item {
         item.insert("until".into(), n(until));
         item.insert(
             "ttl".into(),
-            n((until / 1000).saturating_add(SANCTION_TTL_GRACE_S)),
+            n((until / 1000)
+                .saturating_add(sideline_domain::moderation::SANCTION_KEPT_AFTER_END_SECS)),
         );
     }
     if let Some(reason) = &x.reason {
@@ -646,12 +644,19 @@ pub fn recent_value(r: &RecentMessage) -> AttributeValue {
     ]))
 }
 
-/// A user's tier change (`T#{tenant}#S#{userId}` / `TIER#{at}`): one item per
+/// A user's tier change (`T#{tenant}#S#{userId}` / `TIER#{at}#{from}#{to}`): one item per
 /// change, their tier history, kept as long as the read models.
 pub fn tier_change_item(t: &TierChange) -> Item {
     let mut item = keys::key(
         format!("T#{}#S#{}", t.tenant, t.user),
-        format!("TIER#{:013}", t.at_ms.max(0)),
+        // Two changes in one millisecond (a settle and an event) differ in
+        // their tiers.
+        format!(
+            "TIER#{:013}#{}#{}",
+            t.at_ms.max(0),
+            t.from.as_str(),
+            t.to.as_str()
+        ),
     );
     expiry::stamp(&mut item, &t.tenant, Class::ReadModels, t.at_ms);
     item.insert("kind".into(), s("tier"));

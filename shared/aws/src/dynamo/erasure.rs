@@ -21,6 +21,7 @@ use aws_sdk_dynamodb::types::{
 };
 use sideline_domain::erasure::{erased_author, kinds, ChainHead, ErasureDone, ErasureRequest};
 use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
+use sideline_domain::tenant::TenantConfig;
 use sideline_ports::{BackendError, Erased, Erasure, ErasureError, Pseudonyms, StoredPseudonym};
 
 use super::codec::{erasure_done_item, erasure_from, erasure_item, s, Attrs};
@@ -53,6 +54,8 @@ enum Work {
     Connection { id: ConnectionId, entry: Item },
     /// Remove items outright (an item and what names it elsewhere).
     Delete(&'static str, Vec<Item>),
+    /// Take the user out of the legal hold of a kept settings version.
+    Settings { key: Item, user: String },
 }
 
 /// Pieces of work in flight at once.
@@ -77,6 +80,7 @@ impl Work {
             Work::Connection { .. } => kinds::CONNECTIONS,
             Work::Acted { .. } => kinds::ACTS,
             Work::Delete(kind, _) => kind,
+            Work::Settings { .. } => kinds::SETTINGS,
         }
     }
 }
@@ -101,6 +105,13 @@ fn sk_of(item: &Item) -> &str {
 
 fn pk_of(item: &Item) -> &str {
     text_of(item, "PK")
+}
+
+/// A stored settings version whose legal hold names `user`, read.
+fn settings_naming(item: &Item, user: &str) -> Option<TenantConfig> {
+    TenantConfig::from_stored(text_of(item, "doc"))
+        .ok()
+        .filter(|c| c.retention.legal_hold.users.contains(user))
 }
 
 /// The room of a room partition key `T#{tenant}#R#{room}`.
@@ -228,6 +239,20 @@ impl DynamoStore {
                 }
             }
             work.push(Work::Delete(kinds::SCORES, doomed));
+        }
+        // Old settings versions whose hold named them (the current one, the
+        // last, is left alone: naming them, it keeps the erasure waiting).
+        let mut versions = self
+            .query_prefix(format!("T#{tenant}#CONFIG"), "V#")
+            .await?;
+        versions.pop();
+        for item in versions {
+            if settings_naming(&item, user.as_str()).is_some() {
+                work.push(Work::Settings {
+                    key: keys_of(&item),
+                    user: user.as_str().to_owned(),
+                });
+            }
         }
         Ok((work, found_rooms))
     }
@@ -378,6 +403,24 @@ impl DynamoStore {
                 self.delete_keys(doomed).await
             }
             Work::Delete(_, keys) => self.delete_keys(keys).await,
+            Work::Settings { key, user } => {
+                let Some(item) = self.get(key.clone()).await? else {
+                    return Ok(());
+                };
+                let Some(mut config) = settings_naming(&item, &user) else {
+                    return Ok(());
+                };
+                config.retention.legal_hold.users.remove(&user);
+                let old = text_of(&item, "doc").to_owned();
+                self.update_if(
+                    key,
+                    "SET #doc = :new",
+                    "#doc = :old",
+                    ("#doc", "doc"),
+                    &[(":new", s(config.to_value().to_string())), (":old", s(old))],
+                )
+                .await
+            }
             Work::Acted { note, decision } => {
                 if let Some(item) = self.get(decision.clone()).await? {
                     let attrs = Attrs(&item);

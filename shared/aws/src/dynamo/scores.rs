@@ -7,7 +7,7 @@
 //! | item | PK | SK |
 //! |---|---|---|
 //! | score and tier | `T#{tenant}#S#{userId}` | `SCORE` |
-//! | tier change (the outbox's; the tier history) | `T#{tenant}#S#{userId}` | `TIER#{at}` |
+//! | tier change (the outbox's; the tier history) | `T#{tenant}#S#{userId}` | `TIER#{at}#{from}#{to}` |
 //! | bucket (own) | `T#{tenant}#S#{userId}` | `B#O#{kind}#{day}` |
 //! | bucket (given) | `T#{tenant}#S#{author}` | `B#G#{giver}#{day}` |
 //! | credit given (the giver's note of it) | `T#{tenant}#S#{giver}` | `GAVE#{author}#{day}` |
@@ -825,7 +825,8 @@ impl ScoreStore for DynamoStore {
                 if let Some(score) = decayed_from(&a)? {
                     records.rooms.push((room, score));
                 }
-            } else if sk.starts_with("TIER#") {
+            } else if sk == "TIER" || sk.starts_with("TIER#") {
+                // (`TIER`: the one record kept before the history was.)
                 records.tier_changes.push(tier_change_from(&item)?);
             }
         }
