@@ -475,6 +475,36 @@ async fn history_pages_back_with_a_cursor_and_hides_others_held_messages() {
     let rest = of_type(&rest, "history")[0];
     assert_eq!(rest["messages"][0]["text"], "hello all");
     assert!(rest["next"].is_null());
+    // Catching up after the first message: the rest, oldest first, in pages.
+    let first = rest["messages"][0]["id"].clone();
+    frame(
+        &deps,
+        &cm,
+        &mo,
+        json!({"action": "history", "room": "r", "after": first, "limit": 2}),
+    )
+    .await;
+    let newer = deps.connections.take(&cm);
+    let newer = of_type(&newer, "history")[0];
+    let texts: Vec<&str> = newer["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert_eq!(texts, ["message 2", "message 3"]);
+    let next = newer["next"].clone();
+    frame(
+        &deps,
+        &cm,
+        &mo,
+        json!({"action": "history", "room": "r", "after": next}),
+    )
+    .await;
+    let last = deps.connections.take(&cm);
+    let last = of_type(&last, "history")[0];
+    assert_eq!(last["messages"][0]["text"], "message 4");
+    assert!(last["next"].is_null(), "caught up");
     // Not in the room: forbidden.
     let eve = identity("acme", "eve", "member");
     let ce = connect(&deps, "ce", &eve).await;

@@ -512,6 +512,36 @@ impl MessageStore for MemoryStore {
         Ok(HistoryPage { messages, next })
     }
 
+    async fn history_after(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        after: &MessageId,
+        limit: usize,
+    ) -> Result<HistoryPage, MessageError> {
+        let inner = self.lock();
+        let Some(state) = inner.rooms.get(&(tenant.clone(), room.clone())) else {
+            return Ok(HistoryPage {
+                messages: Vec::new(),
+                next: None,
+            });
+        };
+        let mut newer = state
+            .messages
+            .range((
+                std::ops::Bound::Excluded(*after),
+                std::ops::Bound::Unbounded,
+            ))
+            .map(|(_, m)| m);
+        let messages: Vec<StoredMessage> = newer.by_ref().take(limit).cloned().collect();
+        let next = if newer.next().is_some() {
+            messages.last().map(|m| m.id)
+        } else {
+            None
+        };
+        Ok(HistoryPage { messages, next })
+    }
+
     async fn set_reaction(
         &self,
         tenant: &TenantId,

@@ -139,11 +139,13 @@ pub enum PutMessage {
     },
 }
 
-/// One page of history, newest first.
+/// One page of history: newest first (`history`), or oldest first
+/// (`history_after`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryPage {
     pub messages: Vec<StoredMessage>,
-    /// Pass as `before` to get the next (older) page; `None` when there is none.
+    /// Where the next page starts (as `before` for older, `after` for newer);
+    /// `None` when there is none.
     pub next: Option<MessageId>,
 }
 
@@ -304,6 +306,17 @@ pub trait MessageStore: Send + Sync {
         tenant: &TenantId,
         room: &RoomId,
         before: Option<&MessageId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<HistoryPage, MessageError>> + Send;
+
+    /// The room's messages after `after` (not itself), oldest first, at most
+    /// `limit`: what a client that last saw `after` missed. `next` (the page's
+    /// last message) asks for the rest; `None` when caught up.
+    fn history_after(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        after: &MessageId,
         limit: usize,
     ) -> impl Future<Output = Result<HistoryPage, MessageError>> + Send;
 

@@ -72,11 +72,13 @@ pub struct Typing {
     pub room: RoomId,
 }
 
-/// `history`: a page of older messages.
+/// `history`: a page of older messages (`before`, or the latest), or of the
+/// messages after one the client saw (`after`: catching up).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct History {
     pub room: RoomId,
     pub before: Option<MessageId>,
+    pub after: Option<MessageId>,
     pub limit: Option<usize>,
 }
 
@@ -294,6 +296,8 @@ struct HistoryDto {
     room: String,
     #[serde(default)]
     before: Option<String>,
+    #[serde(default)]
+    after: Option<String>,
     #[serde(default)]
     limit: Option<i64>,
 }
@@ -622,9 +626,15 @@ fn parse_command(
                     )))
                 }
             };
+            if d.before.is_some() && d.after.is_some() {
+                return Err(FrameError::bad_request(
+                    "give `before` (older messages) or `after` (newer ones), not both",
+                ));
+            }
             Command::History(History {
                 room: room(&d.room)?,
                 before: d.before.as_deref().map(MessageId::parse).transpose()?,
+                after: d.after.as_deref().map(MessageId::parse).transpose()?,
                 limit,
             })
         }

@@ -53,6 +53,7 @@ mod tests {
             format!(r#"{{"action":"react","room":"m","messageId":"{id}","emoji":"👍","on":true}}"#),
             r#"{"action":"typing","room":"m"}"#.to_owned(),
             format!(r#"{{"action":"history","room":"m","before":"{id}","limit":10}}"#),
+            format!(r#"{{"action":"history","room":"m","after":"{id}","limit":10}}"#),
             r#"{"action":"presence","room":"m"}"#.to_owned(),
             r#"{"action":"ping"}"#.to_owned(),
             r#"{"action":"configure","room":"m","mode":"stage"}"#.to_owned(),
@@ -105,6 +106,16 @@ mod tests {
 
         let e = parse(r#"{"action":"history","room":"m","limit":101}"#).unwrap_err();
         assert!(e.message.contains("limit"));
+
+        let both = format!(
+            r#"{{"action":"history","room":"m","before":"{0}","after":"{0}"}}"#,
+            MessageId::at(1_800_000_000_000)
+        );
+        let e = parse(&both).unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadRequest);
+        assert!(e.message.contains("not both"), "{}", e.message);
+        let e = parse(r#"{"action":"history","room":"m","after":"nope"}"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadRequest);
 
         let e = parse(r#"{"action":"ping","requestId":7}"#).unwrap_err();
         assert!(e.message.contains("requestId"));

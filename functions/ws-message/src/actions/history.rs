@@ -1,4 +1,5 @@
-//! `history`: a page of older messages, newest first; `next` is the cursor for the
+//! `history`: a page of older messages, newest first, or with `after` the
+//! messages after one the client saw, oldest first; `next` is the cursor for the
 //! page after it.
 
 use sideline_domain::room::Capability;
@@ -13,16 +14,22 @@ impl Action for History {
         let History {
             room,
             before,
+            after,
             limit,
         } = self;
 
         ctx.member_may(&room, Capability::Read).await?;
         let limit = limit.unwrap_or(ctx.deps.limits.history_default);
-        let page = ctx
-            .store()
-            .history(&ctx.identity.tenant, &room, before.as_ref(), limit)
-            .await
-            .map_err(client_error)?;
+        let tenant = &ctx.identity.tenant;
+        let page = match &after {
+            Some(after) => ctx.store().history_after(tenant, &room, after, limit).await,
+            None => {
+                ctx.store()
+                    .history(tenant, &room, before.as_ref(), limit)
+                    .await
+            }
+        }
+        .map_err(client_error)?;
         ctx.reply(&ServerFrame::History {
             room,
             messages: page

@@ -18,6 +18,62 @@ use super::{
 /// How long a `clientMsgId` is remembered: retries later than this post again.
 pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 3600;
 
+impl DynamoStore {
+    /// A page of a room's messages with sort keys in `range` (inclusive; `skip`,
+    /// the cursor itself, is dropped), newest first or, `forward`, oldest first.
+    async fn message_page(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        range: (String, String),
+        forward: bool,
+        skip: Option<&MessageId>,
+        limit: usize,
+    ) -> Result<HistoryPage, MessageError> {
+        let mut messages = Vec::new();
+        let mut start: Option<Item> = None;
+        let mut more = false;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND SK BETWEEN :lo AND :hi")
+                .expression_attribute_values(":pk", s(keys::room_pk(tenant, room)))
+                .expression_attribute_values(":lo", s(range.0.clone()))
+                .expression_attribute_values(":hi", s(range.1.clone()))
+                .scan_index_forward(forward)
+                .consistent_read(true)
+                .limit(i32::try_from(limit.saturating_add(2)).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                let message = message_from(item)?;
+                if Some(&message.id) == skip {
+                    continue;
+                }
+                if messages.len() == limit {
+                    more = true;
+                    break;
+                }
+                messages.push(message);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !more && !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        let next = if more {
+            messages.last().map(|m| m.id)
+        } else {
+            None
+        };
+        Ok(HistoryPage { messages, next })
+    }
+}
+
 impl MessageStore for DynamoStore {
     async fn put_message(&self, message: &StoredMessage) -> Result<PutMessage, MessageError> {
         let id_key = keys::client_msg_id(
@@ -128,52 +184,38 @@ impl MessageStore for DynamoStore {
         before: Option<&MessageId>,
         limit: usize,
     ) -> Result<HistoryPage, MessageError> {
-        // BETWEEN is inclusive, so `before` itself may come back and is dropped.
         let upper = match before {
             Some(b) => format!("MSG#{b}"),
             None => "MSG#~".to_owned(),
         };
-        let mut messages = Vec::new();
-        let mut start: Option<Item> = None;
-        let mut more = false;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND SK BETWEEN :lo AND :hi")
-                .expression_attribute_values(":pk", s(keys::room_pk(tenant, room)))
-                .expression_attribute_values(":lo", s("MSG#"))
-                .expression_attribute_values(":hi", s(upper.clone()))
-                .scan_index_forward(false)
-                .consistent_read(true)
-                .limit(i32::try_from(limit.saturating_add(2)).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items() {
-                let message = message_from(item)?;
-                if Some(&message.id) == before {
-                    continue;
-                }
-                if messages.len() == limit {
-                    more = true;
-                    break;
-                }
-                messages.push(message);
-            }
-            match out.last_evaluated_key {
-                Some(k) if !more && !k.is_empty() => start = Some(k),
-                _ => break,
-            }
-        }
-        let next = if more {
-            messages.last().map(|m| m.id)
-        } else {
-            None
-        };
-        Ok(HistoryPage { messages, next })
+        self.message_page(
+            tenant,
+            room,
+            ("MSG#".to_owned(), upper),
+            false,
+            before,
+            limit,
+        )
+        .await
+    }
+
+    async fn history_after(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        after: &MessageId,
+        limit: usize,
+    ) -> Result<HistoryPage, MessageError> {
+        let lower = format!("MSG#{after}");
+        self.message_page(
+            tenant,
+            room,
+            (lower, "MSG#~".to_owned()),
+            true,
+            Some(after),
+            limit,
+        )
+        .await
     }
 
     async fn set_reaction(

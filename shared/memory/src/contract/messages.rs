@@ -92,6 +92,46 @@ pub async fn history_pages_newest_first<S: ConnectionRegistry + RoomStore + Mess
     assert_eq!(exact.next, None, "no next page when everything fit");
 }
 
+/// Catching up: the messages after one a client saw, oldest first, in pages.
+pub async fn history_after_catches_up_oldest_first<
+    S: ConnectionRegistry + RoomStore + MessageStore,
+>(
+    store: &S,
+) {
+    let t = fresh_tenant("after");
+    let r = room("chat");
+    let a = connection(&t, "ca", "ada");
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        let m = message(&t, &r, &a, &format!("c{i}"), &format!("m{i}"));
+        ids.push(m.id);
+        store.put_message(&m).await.expect("put");
+    }
+    // Seen up to the third: the five after it, in two pages.
+    let p1 = store.history_after(&t, &r, &ids[2], 3).await.expect("p1");
+    assert_eq!(
+        p1.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids[3..6]
+    );
+    assert_eq!(p1.next, Some(ids[5]));
+    let p2 = store.history_after(&t, &r, &ids[5], 3).await.expect("p2");
+    assert_eq!(
+        p2.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids[6..8]
+    );
+    assert_eq!(p2.next, None, "caught up");
+    let none = store
+        .history_after(&t, &r, &ids[7], 3)
+        .await
+        .expect("nothing after the last");
+    assert!(none.messages.is_empty() && none.next.is_none());
+    let elsewhere = store
+        .history_after(&t, &room("other"), &ids[0], 3)
+        .await
+        .expect("another room");
+    assert!(elsewhere.messages.is_empty());
+}
+
 pub async fn reactions_count_once_per_user<S: ConnectionRegistry + RoomStore + MessageStore>(
     store: &S,
 ) {

@@ -133,6 +133,7 @@ pub async fn run_all<S: Store>(store: &S) {
     rooms::room_mode_changes_only_existing_rooms(store).await;
     messages::messages_are_idempotent_per_author_and_client_id(store).await;
     messages::history_pages_newest_first(store).await;
+    messages::history_after_catches_up_oldest_first(store).await;
     messages::reactions_count_once_per_user(store).await;
     counters::send_counter_counts_per_window(store).await;
     tenants::tenants_never_meet(store).await;
