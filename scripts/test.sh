@@ -9,7 +9,9 @@
 #   4. cargo test --workspace --include-ignored: the tests that need moto are
 #      #[ignore]d for a plain `cargo test` and run here against the moto started
 #      above (a missing endpoint fails them); the layering check is among them;
-#   5. templates: cfn-lint (template.yaml and infra/analytics/), sam validate --lint,
+#   5. the TypeScript client (clients/js): npm ci with its cache under the cache
+#      folder, tsc, and node's test runner against a devstack it starts;
+#   6. templates: cfn-lint (template.yaml and infra/analytics/), sam validate --lint,
 #      and sam build with
 #      cargo-lambda (skip it with SIDELINE_SKIP_SAM_BUILD=1 for quick local runs).
 #
@@ -66,6 +68,16 @@ echo "moto server on http://127.0.0.1:$port (pid $moto_pid)"
 step "cargo test --workspace, moto tests included"
 SIDELINE_MOTO_ENDPOINT="http://127.0.0.1:$port" \
     cargo test --workspace -- --include-ignored
+
+step "client (clients/js): npm install from the cache, type-check, tests against devstack"
+cargo build -p devstack --quiet
+export npm_config_cache="$cache/npm"
+(
+    cd clients/js
+    npm ci --prefer-offline --no-audit --no-fund --loglevel=error
+    npx tsc -p tsconfig.json
+    SIDELINE_DEVSTACK_BIN="$CARGO_TARGET_DIR/debug/devstack" npm test
+)
 
 step "templates: cfn-lint (main and analytics) and sam validate --lint"
 cfn-lint template.yaml infra/analytics/*.yaml

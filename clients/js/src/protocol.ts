@@ -1,0 +1,138 @@
+// The wire protocol's frames as the client reads them (docs/protocol.md). Written
+// by hand for now; generating them from the Rust protocol types is still to come.
+
+export type Role = "viewer" | "member" | "speaker" | "moderator" | "admin";
+export type Tier = "none" | "silver" | "gold" | "platinum";
+export type AckStatus = "delivered" | "masked" | "shadowed" | "held" | "blocked";
+
+export interface UserView {
+  id: string;
+  name: string;
+  role: Role;
+  tier?: Tier;
+}
+
+export interface MessageView {
+  id: string;
+  room: string;
+  author: UserView;
+  text: string;
+  createdAt: string;
+  replyTo?: string;
+  reactions?: Record<string, number>;
+  pending?: boolean;
+}
+
+export interface PresenceView {
+  count: number;
+  users?: UserView[];
+}
+
+export interface JoinedFrame {
+  type: "joined";
+  room: string;
+  role: Role;
+  mode: string;
+  slowModeS: number;
+  capabilities: string[];
+  presence: PresenceView;
+  history: MessageView[];
+  next: string | null;
+  requestId?: string;
+}
+
+export interface AckFrame {
+  type: "ack";
+  clientMsgId: string;
+  messageId?: string;
+  status: AckStatus;
+  reason?: string;
+  duplicate?: boolean;
+  requestId?: string;
+}
+
+export interface MessageFrame extends MessageView {
+  type: "message";
+}
+
+export interface HistoryFrame {
+  type: "history";
+  room: string;
+  messages: MessageView[];
+  next: string | null;
+  requestId?: string;
+}
+
+export interface ReactionFrame {
+  type: "reaction";
+  room: string;
+  messageId: string;
+  emoji: string;
+  count: number;
+  on: boolean;
+  user: UserView;
+  requestId?: string;
+}
+
+export interface PresenceFrame extends PresenceView {
+  type: "presence";
+  room: string;
+  requestId?: string;
+}
+
+export interface TypingFrame {
+  type: "typing";
+  room: string;
+  user: UserView;
+}
+
+export interface MessageRemovedFrame {
+  type: "message_removed";
+  room: string;
+  messageId: string;
+}
+
+export interface PongFrame {
+  type: "pong";
+  connectionId: string;
+  serverTime: string;
+  requestId?: string;
+}
+
+export interface ErrorFrame {
+  type: "error";
+  code: string;
+  message: string;
+  action?: string;
+  requestId?: string;
+  clientMsgId?: string;
+  retryAfterMs?: number;
+}
+
+export interface LeftFrame {
+  type: "left";
+  room: string;
+  requestId?: string;
+}
+
+/** Every frame the client knows by shape; others arrive as `OtherFrame`. */
+export type KnownFrame =
+  | JoinedFrame
+  | LeftFrame
+  | AckFrame
+  | MessageFrame
+  | HistoryFrame
+  | ReactionFrame
+  | PresenceFrame
+  | TypingFrame
+  | MessageRemovedFrame
+  | PongFrame
+  | ErrorFrame;
+
+export interface OtherFrame {
+  type: string;
+  requestId?: string;
+  [field: string]: unknown;
+}
+
+export type ServerFrame = KnownFrame | OtherFrame;
