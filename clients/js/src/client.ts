@@ -89,7 +89,9 @@ interface Pending {
 }
 
 interface Outgoing {
+  room: string;
   frame: Record<string, unknown>;
+  promise: Promise<AckFrame>;
   resolve: (ack: AckFrame) => void;
   reject: (error: Error) => void;
 }
@@ -97,9 +99,19 @@ interface Outgoing {
 interface Room {
   state: RoomState;
   byId: Map<string, MessageView>;
-  /** The newest message id seen: where catching up starts. */
+  /** The newest message id seen with nothing missing before it: where
+   * catching up starts. Moved only once a catch-up has finished. */
   lastSeen: string | undefined;
-  joined: boolean;
+  /** A catch-up is under way (live messages then do not move `lastSeen`). */
+  catchingUp: boolean;
+}
+
+/** One socket and what belongs to it. */
+interface Link {
+  socket: WebSocketLike;
+  pending: Map<string, Pending>;
+  timers: Set<ReturnType<typeof setTimeout>>;
+  heartbeat: ReturnType<typeof setInterval> | undefined;
 }
 
 const OPEN = 1;
@@ -108,6 +120,10 @@ function randomId(prefix: string): string {
   const bytes = new Uint8Array(8);
   globalThis.crypto.getRandomValues(bytes);
   return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function checkUrl(url: unknown): string {
@@ -129,18 +145,19 @@ function checkUrl(url: unknown): string {
 export class SidelineClient {
   #options: Required<Omit<ConnectOptions, "WebSocket">>;
   #WebSocket: WebSocketConstructor;
-  #socket: WebSocketLike | undefined;
+  /** The socket requests and sends go to: open, with every room caught up. */
+  #current: Link | undefined;
+  /** Every socket not yet closed (the current one, one opening, one retiring). */
+  #links = new Set<Link>();
   #status: Status = "connecting";
   #attempt = 0;
-  #pending = new Map<string, Pending>();
   #outbox = new Map<string, Outgoing>();
   #rooms = new Map<string, Room>();
   #listeners = new Map<keyof ClientEvents, Set<(value: never) => void>>();
   #timers = new Set<ReturnType<typeof setTimeout>>();
-  #heartbeat: ReturnType<typeof setInterval> | undefined;
   #nextRequest = 0;
   #opened: Promise<void>;
-  #markOpened: () => void = () => {};
+  #settleOpened: (error?: Error) => void = () => {};
 
   constructor(options: ConnectOptions) {
     checkUrl(options?.url);
@@ -159,18 +176,19 @@ export class SidelineClient {
       getToken: options.getToken,
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       heartbeatMs: options.heartbeatMs ?? 5 * 60_000,
-      renewAfterMs: options.renewAfterMs ?? (115 * 60_000),
+      renewAfterMs: options.renewAfterMs ?? 115 * 60_000,
       backoffInitialMs: options.backoffInitialMs ?? 500,
       backoffMaxMs: options.backoffMaxMs ?? 30_000,
       catchUpPageSize: options.catchUpPageSize ?? 100,
     };
-    this.#opened = new Promise((resolve) => {
-      this.#markOpened = resolve;
+    this.#opened = new Promise((resolve, reject) => {
+      this.#settleOpened = (error) => (error ? reject(error) : resolve());
     });
+    this.#opened.catch(() => {});
     void this.#open();
   }
 
-  /** Resolves once the first socket is open. */
+  /** Resolves once the first socket is open (rejects if closed before). */
   get ready(): Promise<void> {
     return this.#opened;
   }
@@ -194,58 +212,67 @@ export class SidelineClient {
     return () => set.delete(listener as (value: never) => void);
   }
 
-  /** Joins a room (and rejoins it after every reconnect). */
+  /** Joins a room (and rejoins it after every reconnect). A refused join
+   * rejects and leaves nothing behind. */
   async join(room: string): Promise<RoomState> {
-    let entry = this.#rooms.get(room);
-    if (!entry) {
-      entry = {
-        state: { room, messages: [], presence: { count: 0 }, role: undefined, capabilities: [] },
-        byId: new Map(),
-        lastSeen: undefined,
-        joined: true,
-      };
-      this.#rooms.set(room, entry);
+    const existing = this.#rooms.get(room);
+    if (existing) return existing.state;
+    const entry: Room = {
+      state: { room, messages: [], presence: { count: 0 }, role: undefined, capabilities: [] },
+      byId: new Map(),
+      lastSeen: undefined,
+      catchingUp: false,
+    };
+    this.#rooms.set(room, entry);
+    try {
+      const link = await this.#live();
+      await this.#enter(link, room);
+    } catch (error) {
+      if (this.#rooms.get(room) === entry) this.#rooms.delete(room);
+      throw error;
     }
-    entry.joined = true;
-    await this.#ready();
-    await this.#enter(room);
     return entry.state;
   }
 
+  /** Leaves a room; its unsent messages are rejected. */
   async leave(room: string): Promise<void> {
-    const entry = this.#rooms.get(room);
-    if (entry) entry.joined = false;
-    this.#rooms.delete(room);
     await this.request({ action: "leave", room });
+    this.#rooms.delete(room);
+    for (const [id, out] of this.#outbox) {
+      if (out.room === room) {
+        this.#outbox.delete(id);
+        out.reject(new Error(`left ${room} before the message was acknowledged`));
+      }
+    }
   }
 
   /** Sends a message; resolves with its `ack`. Sent again with the same
-   * `clientMsgId` after a reconnect until acknowledged. */
+   * `clientMsgId` after a reconnect until acknowledged (a send waits while the
+   * client is disconnected). The same `clientMsgId` again is the same send. */
   send(room: string, text: string, options: { replyTo?: string; clientMsgId?: string } = {}): Promise<AckFrame> {
     const clientMsgId = options.clientMsgId ?? randomId("c-");
+    const waiting = this.#outbox.get(clientMsgId);
+    if (waiting) return waiting.promise;
     const frame: Record<string, unknown> = { action: "send", room, text, clientMsgId, requestId: `send:${clientMsgId}` };
     if (options.replyTo !== undefined) frame.replyTo = options.replyTo;
-    return new Promise((resolve, reject) => {
-      this.#outbox.set(clientMsgId, { frame, resolve, reject });
-      this.#transmit(frame);
+    let resolve: (ack: AckFrame) => void = () => {};
+    let reject: (error: Error) => void = () => {};
+    const promise = new Promise<AckFrame>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
+    this.#outbox.set(clientMsgId, { room, frame, promise, resolve, reject });
+    if (this.#current) this.#transmit(this.#current, frame);
+    return promise;
   }
 
-  /** Any action, answered by the frame carrying its `requestId`. */
-  request(frame: Record<string, unknown>): Promise<ServerFrame> {
-    const requestId = `r${++this.#nextRequest}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(requestId);
-        reject(new Error(`${String(frame.action)}: no answer within ${this.#options.requestTimeoutMs} ms`));
-      }, this.#options.requestTimeoutMs);
-      this.#pending.set(requestId, { resolve, reject, timer });
-      if (!this.#transmit({ ...frame, requestId })) {
-        clearTimeout(timer);
-        this.#pending.delete(requestId);
-        reject(new Error(`${String(frame.action)}: not connected`));
-      }
-    });
+  /** Any action, answered by the frame carrying its `requestId`; an `error`
+   * frame rejects with a `SidelineError`. Waits while reconnecting. */
+  async request(frame: Record<string, unknown>): Promise<ServerFrame> {
+    const link = await this.#live();
+    const answer = await this.#ask(link, frame);
+    if (answer.type === "error") throw new SidelineError(answer as ErrorFrame);
+    return answer;
   }
 
   /** The server's id for the current socket (from `ping`). */
@@ -254,33 +281,30 @@ export class SidelineClient {
     return String((pong as { connectionId?: unknown }).connectionId ?? "");
   }
 
-  /** Closes for good: no reconnect; unsent messages are rejected. */
+  /** Closes for good: no reconnect; pending requests and unsent messages are
+   * rejected. */
   close(): void {
+    if (this.#status === "closed") return;
     this.#setStatus("closed");
+    this.#settleOpened(new Error("client closed"));
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    if (this.#heartbeat) clearInterval(this.#heartbeat);
-    this.#socket?.close(1000, "client closed");
-    this.#socket = undefined;
-    for (const [id, pending] of this.#pending) {
-      clearTimeout(pending.timer);
-      pending.reject(new Error("client closed"));
-      this.#pending.delete(id);
-    }
+    for (const link of [...this.#links]) this.#retire(link, "client closed");
+    this.#current = undefined;
     for (const [id, out] of this.#outbox) {
-      out.reject(new Error("client closed before the message was acknowledged"));
       this.#outbox.delete(id);
+      out.reject(new Error("client closed before the message was acknowledged"));
     }
   }
 
-  // -- sockets ---------------------------------------------------------------
+  // -- events and timers -----------------------------------------------------
 
   #emit<K extends keyof ClientEvents>(event: K, value: ClientEvents[K]): void {
     for (const listener of this.#listeners.get(event) ?? []) {
       try {
         (listener as (v: ClientEvents[K]) => void)(value);
       } catch (error) {
-        if (event !== "error") this.#emit("error", error instanceof Error ? error : new Error(String(error)));
+        if (event !== "error") this.#emit("error", asError(error));
       }
     }
   }
@@ -295,17 +319,18 @@ export class SidelineClient {
     this.#emit("status", status);
   }
 
-  #later(ms: number, run: () => void): void {
+  #later(ms: number, run: () => void, timers: Set<ReturnType<typeof setTimeout>> = this.#timers): void {
     const timer = setTimeout(() => {
-      this.#timers.delete(timer);
+      timers.delete(timer);
       run();
     }, ms);
-    this.#timers.add(timer);
+    timers.add(timer);
   }
 
-  async #ready(): Promise<void> {
-    if (this.#socket?.readyState === OPEN) return;
-    if (this.#status === "closed") throw new Error("client closed");
+  /** The current socket, once there is one. */
+  async #live(): Promise<Link> {
+    if (this.#current) return this.#current;
+    if (this.#isClosed()) throw new Error("client closed");
     const reached = await new Promise<Status>((resolve) => {
       const off = this.on("status", (s) => {
         if (s === "open" || s === "closed") {
@@ -314,141 +339,219 @@ export class SidelineClient {
         }
       });
     });
-    if (reached === "closed") throw new Error("client closed");
+    if (reached === "closed" || !this.#current) throw new Error("client closed");
+    return this.#current;
   }
 
-  /** Opens a socket; resolves once it is open and every room is caught up on
-   * it (true), or it failed (false). With `replacing`, the old socket serves
-   * until then and is closed after. */
-  async #open(replacing?: WebSocketLike): Promise<boolean> {
-    if (this.#status === "closed") return false;
+  // -- sockets ---------------------------------------------------------------
+
+  /** Opens a socket, rejoins and catches up every room on it, and only then
+   * makes it current (retiring `replacing`, the socket it renews). */
+  async #open(replacing?: Link): Promise<void> {
+    if (this.#isClosed()) return;
     let token: string;
     try {
       token = await this.#options.getToken();
     } catch (error) {
       this.#emit("error", new Error(`getToken failed: ${String(error)}`));
-      if (!replacing) this.#retry();
-      return false;
+      this.#openFailed(replacing);
+      return;
     }
-    if (this.#isClosed()) return false;
+    if (this.#isClosed()) return;
     const url = new URL(this.#options.url);
     url.searchParams.set("token", token);
-    const socket = new this.#WebSocket(url.toString());
-    return new Promise<boolean>((settle) => {
-      let opened = false;
-      socket.onopen = () => {
-        opened = true;
-        this.#attempt = 0;
-        this.#socket = socket;
-        this.#setStatus("open");
-        this.#markOpened();
-        this.#startHeartbeat();
-        this.#later(this.#options.renewAfterMs, () => void this.#renew(socket));
-        void this.#resume().then(() => {
-          replacing?.close(1000, "renewed");
-          settle(true);
-        });
-      };
-      socket.onmessage = (event) => this.#receive(event.data);
-      socket.onerror = () => {};
-      socket.onclose = () => {
-        if (this.#status === "closed") return settle(false);
-        if (this.#socket !== socket) {
-          // A replaced socket closes quietly; a replacement that never opened
-          // leaves the old one serving, and renewal is tried again.
-          if (!opened && replacing && this.#socket === replacing) {
-            this.#later(this.#options.backoffMaxMs, () => void this.#renew(replacing));
-          } else if (!opened && !replacing) {
-            this.#retry();
-          }
-          return settle(false);
-        }
-        this.#socket = undefined;
-        this.#failPending();
-        this.#retry();
-        settle(false);
-      };
-    });
+    const link: Link = {
+      socket: new this.#WebSocket(url.toString()),
+      pending: new Map(),
+      timers: new Set(),
+      heartbeat: undefined,
+    };
+    this.#links.add(link);
+    link.socket.onmessage = (event) => this.#receive(link, event.data);
+    link.socket.onerror = () => {};
+    link.socket.onclose = () => {
+      const wasCurrent = this.#current === link;
+      this.#retire(link, "connection lost before the answer");
+      if (this.#isClosed()) return;
+      if (wasCurrent) {
+        this.#current = undefined;
+        // A renewal under way takes over; otherwise reconnect.
+        if (this.#links.size === 0) this.#retry();
+        else this.#setStatus("reconnecting");
+      } else {
+        this.#openFailed(replacing);
+      }
+    };
+    link.socket.onopen = async () => {
+      if (this.#isClosed()) {
+        this.#retire(link, "client closed");
+        return;
+      }
+      const resumed = await this.#resume(link);
+      if (this.#isClosed() || !this.#links.has(link)) return;
+      if (!resumed && replacing && this.#current === replacing) {
+        // The old socket still serves; try renewing later.
+        this.#retire(link, "renewal failed");
+        this.#later(this.#options.backoffMaxMs, () => void this.#renew(replacing));
+        return;
+      }
+      this.#attempt = 0;
+      const old = this.#current;
+      this.#current = link;
+      this.#setStatus("open");
+      this.#settleOpened();
+      this.#startHeartbeat(link);
+      this.#later(this.#options.renewAfterMs, () => void this.#renew(link), link.timers);
+      for (const out of this.#outbox.values()) this.#transmit(link, out.frame);
+      if (old && old !== link) this.#retire(old, "renewed");
+    };
   }
 
-  /** Before the connection's age limit: a new socket is opened and caught up
-   * while the old one still serves, then the old one closes. */
-  async #renew(old: WebSocketLike): Promise<void> {
-    if (this.#status === "closed" || this.#socket !== old) return;
+  /** A socket that did not become current: retry the connection, or (for a
+   * renewal while the old socket still serves) the renewal. */
+  #openFailed(replacing: Link | undefined): void {
+    if (this.#isClosed()) return;
+    if (replacing && this.#current === replacing) {
+      this.#later(this.#options.backoffMaxMs, () => void this.#renew(replacing));
+    } else if (!this.#current && [...this.#links].every((l) => l.socket.readyState > OPEN)) {
+      this.#retry();
+    }
+  }
+
+  /** Closes a socket and drops what belongs to it: its handlers, timers and
+   * the requests waiting on it. */
+  #retire(link: Link, why: string): void {
+    this.#links.delete(link);
+    if (this.#current === link) this.#current = undefined;
+    link.socket.onmessage = null;
+    link.socket.onopen = null;
+    link.socket.onclose = null;
+    if (link.heartbeat) clearInterval(link.heartbeat);
+    for (const timer of link.timers) clearTimeout(timer);
+    link.timers.clear();
+    for (const [id, pending] of link.pending) {
+      clearTimeout(pending.timer);
+      link.pending.delete(id);
+      pending.reject(new Error(why));
+    }
+    if (link.socket.readyState <= OPEN) link.socket.close(1000, why);
+  }
+
+  /** Before the connection's age limit: a new socket opens and catches up
+   * while the old one still serves. */
+  async #renew(old: Link): Promise<void> {
+    if (this.#isClosed() || this.#current !== old) return;
     await this.#open(old);
   }
 
   #retry(): void {
-    if (this.#status === "closed") return;
+    if (this.#isClosed()) return;
     this.#setStatus("reconnecting");
     const ceiling = Math.min(this.#options.backoffMaxMs, this.#options.backoffInitialMs * 2 ** this.#attempt);
     this.#attempt += 1;
     this.#later(Math.random() * ceiling, () => void this.#open());
   }
 
-  #failPending(): void {
-    for (const [id, pending] of this.#pending) {
-      clearTimeout(pending.timer);
-      pending.reject(new Error("connection lost before the answer"));
-      this.#pending.delete(id);
-    }
-  }
-
-  #startHeartbeat(): void {
-    if (this.#heartbeat) clearInterval(this.#heartbeat);
-    this.#heartbeat = setInterval(() => {
-      this.#transmit({ action: "ping" });
+  /** A `ping` every `heartbeatMs`; one unanswered closes the socket (a
+   * half-open socket is noticed and replaced). */
+  #startHeartbeat(link: Link): void {
+    link.heartbeat = setInterval(() => {
+      this.#ask(link, { action: "ping" }).catch(() => {
+        if (this.#links.has(link)) link.socket.close(4000, "no pong");
+      });
     }, this.#options.heartbeatMs);
   }
 
-  #transmit(frame: Record<string, unknown>): boolean {
-    const socket = this.#socket;
-    if (!socket || socket.readyState !== OPEN) return false;
-    socket.send(JSON.stringify(frame));
+  #transmit(link: Link, frame: Record<string, unknown>): boolean {
+    if (link.socket.readyState !== OPEN) return false;
+    link.socket.send(JSON.stringify(frame));
     return true;
   }
 
-  /** After a (re)connect: every room rejoined and caught up, then every
-   * unacknowledged send sent again. */
-  async #resume(): Promise<void> {
-    try {
-      for (const [room, entry] of this.#rooms) {
-        if (entry.joined) await this.#enter(room);
+  /** A request on one socket, answered by its `requestId`. */
+  #ask(link: Link, frame: Record<string, unknown>): Promise<ServerFrame> {
+    const requestId = `r${++this.#nextRequest}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        link.pending.delete(requestId);
+        reject(new Error(`${String(frame.action)}: no answer within ${this.#options.requestTimeoutMs} ms`));
+      }, this.#options.requestTimeoutMs);
+      link.pending.set(requestId, { resolve, reject, timer });
+      if (!this.#transmit(link, { ...frame, requestId })) {
+        clearTimeout(timer);
+        link.pending.delete(requestId);
+        reject(new Error(`${String(frame.action)}: not connected`));
       }
-    } catch (error) {
-      this.#emit("error", error instanceof Error ? error : new Error(String(error)));
-    }
-    for (const out of this.#outbox.values()) this.#transmit(out.frame);
+    });
   }
 
-  /** Joins `room` on the current socket and fills the gap since the last
-   * message seen there. */
-  async #enter(room: string): Promise<void> {
+  /** Every room rejoined and caught up on `link`; false if one could not be
+   * (each failure is an `error` event naming the room). A room the server
+   * refuses outright (a ban, say) is dropped. */
+  async #resume(link: Link): Promise<boolean> {
+    let all = true;
+    for (const room of [...this.#rooms.keys()]) {
+      try {
+        await this.#enter(link, room);
+      } catch (error) {
+        if (error instanceof SidelineError) {
+          this.#rooms.delete(room);
+          this.#emit("error", new Error(`could not rejoin ${room}: ${error.message}`));
+        } else {
+          all = false;
+          this.#emit("error", new Error(`could not catch up ${room}: ${asError(error).message}`));
+        }
+      }
+      if (!this.#links.has(link)) return false;
+    }
+    return all;
+  }
+
+  /** Joins `room` on `link` and fills the gap since the last message seen
+   * there: the `joined` answer's latest messages, then every page after. */
+  async #enter(link: Link, room: string): Promise<void> {
     const entry = this.#rooms.get(room);
     if (!entry) return;
     const since = entry.lastSeen;
-    const joined = await this.request({ action: "join", room });
-    if (joined.type === "error") throw new SidelineError(joined as ErrorFrame);
-    const frame = joined as JoinedFrame;
-    entry.state.role = frame.role;
-    entry.state.capabilities = frame.capabilities;
-    entry.state.presence = frame.presence;
-    for (const m of frame.history) this.#keep(room, m, false);
-    let after = since;
-    while (after !== undefined) {
-      const page = await this.request({ action: "history", room, after, limit: this.#options.catchUpPageSize });
-      if (page.type === "error") throw new SidelineError(page as ErrorFrame);
-      const history = page as HistoryFrame;
-      for (const m of history.messages) this.#keep(room, m, true);
-      after = history.next ?? undefined;
+    entry.catchingUp = true;
+    try {
+      const joined = await this.#ask(link, { action: "join", room });
+      if (joined.type === "error") throw new SidelineError(joined as ErrorFrame);
+      const frame = joined as JoinedFrame;
+      entry.state.role = frame.role;
+      entry.state.capabilities = frame.capabilities;
+      entry.state.presence = frame.presence;
+      // Messages new to the client are announced once caught up, in order
+      // (on a rejoin; a first join's history is state, not news).
+      const fresh: MessageView[] = [];
+      for (const m of frame.history) if (this.#keep(room, m, false)) fresh.push(m);
+      let after = since;
+      while (after !== undefined) {
+        const page = await this.#ask(link, { action: "history", room, after, limit: this.#options.catchUpPageSize });
+        if (page.type === "error") throw new SidelineError(page as ErrorFrame);
+        const history = page as HistoryFrame;
+        for (const m of history.messages) if (this.#keep(room, m, false)) fresh.push(m);
+        after = history.next ?? undefined;
+      }
+      entry.catchingUp = false;
+      if (since !== undefined) {
+        fresh.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        for (const m of fresh) this.#emit("message", m);
+      }
+      // Caught up: everything up to the newest message is here.
+      const newest = entry.state.messages.filter((m) => !m.pending).at(-1);
+      if (newest && (entry.lastSeen === undefined || newest.id > entry.lastSeen)) entry.lastSeen = newest.id;
+    } finally {
+      entry.catchingUp = false;
     }
     this.#emit("room", entry.state);
   }
 
-  /** Adds or updates a message in its room, in id order, once. */
-  #keep(room: string, message: MessageView, announce: boolean): void {
+  /** Adds or updates a message in its room, in id order, once; true if it was
+   * new. */
+  #keep(room: string, message: MessageView, announce: boolean): boolean {
     const entry = this.#rooms.get(room);
-    if (!entry) return;
+    if (!entry) return false;
     const known = entry.byId.get(message.id);
     entry.byId.set(message.id, message);
     const list = entry.state.messages;
@@ -461,12 +564,17 @@ export class SidelineClient {
       list.splice(at, 0, message);
       if (announce) this.#emit("message", message);
     }
-    if (!message.pending && (entry.lastSeen === undefined || message.id > entry.lastSeen)) {
+    if (
+      !entry.catchingUp &&
+      !message.pending &&
+      (entry.lastSeen === undefined || message.id > entry.lastSeen)
+    ) {
       entry.lastSeen = message.id;
     }
+    return !known;
   }
 
-  #receive(data: unknown): void {
+  #receive(link: Link, data: unknown): void {
     let frame: ServerFrame;
     try {
       frame = JSON.parse(String(data)) as ServerFrame;
@@ -480,25 +588,34 @@ export class SidelineClient {
     }
     this.#emit("frame", frame);
     const f = frame as ServerFrame & Record<string, unknown>;
-    if (f.type === "ack" || (f.type === "error" && typeof f.clientMsgId === "string")) {
-      const id = String(f.clientMsgId);
-      const out = this.#outbox.get(id);
+    const requestId = typeof f.requestId === "string" ? f.requestId : undefined;
+    // A send's answer: by its clientMsgId, or by its requestId (`send:…`).
+    const sendId =
+      f.type === "ack" || f.type === "error"
+        ? typeof f.clientMsgId === "string"
+          ? f.clientMsgId
+          : requestId?.startsWith("send:")
+            ? requestId.slice(5)
+            : undefined
+        : undefined;
+    if (sendId !== undefined) {
+      const out = this.#outbox.get(sendId);
       if (out) {
-        this.#outbox.delete(id);
+        this.#outbox.delete(sendId);
         if (f.type === "ack") out.resolve(f as unknown as AckFrame);
         else out.reject(new SidelineError(f as unknown as ErrorFrame));
       }
       return;
     }
-    if (typeof f.requestId === "string") {
-      const pending = this.#pending.get(f.requestId);
+    if (requestId !== undefined) {
+      const pending = link.pending.get(requestId);
       if (pending) {
-        this.#pending.delete(f.requestId);
+        link.pending.delete(requestId);
         clearTimeout(pending.timer);
         pending.resolve(frame);
-        return;
       }
     }
+    // Answers change room state as broadcasts do.
     switch (f.type) {
       case "message": {
         const { type: _type, ...message } = f;

@@ -24,29 +24,47 @@ test("connect refuses a malformed URL or a missing token provider", () => {
 
 test("after the server drops the socket, the room is rejoined and the gap filled, each message once", async () => {
   const room = `gap-${Date.now()}`;
+  // Ada's token provider waits while `held` is set: she stays away until released.
+  let held;
   let tokens = 0;
-  const ada = connect({ url: stack.url, getToken: () => { tokens += 1; return stack.token("ada"); }, ...fast });
+  const ada = connect({
+    url: stack.url,
+    getToken: async () => {
+      tokens += 1;
+      if (held) await held.promise;
+      return stack.token("ada");
+    },
+    catchUpPageSize: 20,
+    ...fast,
+  });
   const bob = connect({ url: stack.url, getToken: () => stack.token("bob"), ...fast });
   try {
     await ada.join(room);
     await bob.join(room);
     await bob.send(room, "before the drop");
     await until(() => ada.room(room).messages.length === 1, 5_000, "ada sees the first message");
+    const announced = [];
+    ada.on("message", (m) => announced.push(m.text));
 
-    const statuses = [];
-    ada.on("status", (s) => statuses.push(s));
+    let release;
+    held = { promise: new Promise((r) => { release = r; }) };
+    const asked = tokens;
     await stack.drop(await ada.connectionId());
-    await until(() => statuses.includes("reconnecting"), 5_000, "ada notices the drop");
-    // Sent while Ada is away.
-    for (let i = 0; i < 5; i += 1) await bob.send(room, `while away ${i}`);
-    await until(() => ada.status === "open" && ada.room(room).messages.length === 6, 10_000, "ada catches up");
+    await until(() => tokens > asked, 5_000, "ada is away, asking for a token");
+    assert.equal(ada.status, "reconnecting");
+    // More than `joined` carries (50) are sent while she is away.
+    const away = Array.from({ length: 75 }, (_, i) => `while away ${i}`);
+    for (const text of away) await bob.send(room, text);
+    held = undefined;
+    release();
+    await until(() => ada.status === "open" && ada.room(room).messages.length === 76, 10_000, "ada catches up");
 
     const texts = ada.room(room).messages.map((m) => m.text);
-    assert.deepEqual(texts, ["before the drop", ...[0, 1, 2, 3, 4].map((i) => `while away ${i}`)]);
+    assert.deepEqual(texts, ["before the drop", ...away]);
     const ids = ada.room(room).messages.map((m) => m.id);
     assert.equal(new Set(ids).size, ids.length, "no message twice");
     assert.deepEqual([...ids].sort(), ids, "in order");
-    assert.ok(tokens >= 2, "a fresh token for the new socket");
+    assert.deepEqual(announced, away, "each missed message announced once, in order");
   } finally {
     ada.close();
     bob.close();
@@ -125,7 +143,7 @@ test("before the age limit a new socket takes over, caught up, without a reconne
   const ada = connect({
     url: stack.url,
     getToken: () => { tokens += 1; return stack.token("ada4"); },
-    renewAfterMs: 400,
+    renewAfterMs: 300,
     ...fast,
   });
   const bob = connect({ url: stack.url, getToken: () => stack.token("bob4"), ...fast });
@@ -135,18 +153,31 @@ test("before the age limit a new socket takes over, caught up, without a reconne
     await ada.join(room);
     await bob.join(room);
     const first = await ada.connectionId();
-    // Bob talks throughout the renewal.
-    for (let i = 0; i < 8; i += 1) {
-      await bob.send(room, `talk ${i}`);
+    // Both talk throughout a few renewals.
+    const sends = [];
+    for (let i = 0; i < 10; i += 1) {
+      await bob.send(room, `bob ${i}`);
+      sends.push(ada.send(room, `ada ${i}`));
       await new Promise((r) => setTimeout(r, 100));
     }
-    await until(() => ada.room(room).messages.length === 8, 5_000, "ada has every message");
+    const acks = await Promise.all(sends);
+    assert.ok(acks.every((a) => a.status === "delivered"));
+    await until(() => bob.room(room).messages.length === 20, 5_000, "bob has every message");
+    await until(() => ada.room(room).messages.length === 20, 5_000, "ada has every message");
     const second = await ada.connectionId();
     assert.notEqual(second, first, "a new socket");
-    assert.ok(tokens >= 2, "with a fresh token");
+    assert.ok(tokens >= 3, `a fresh token each renewal: ${tokens}`);
     assert.ok(!statuses.includes("reconnecting"), `no reconnect: ${statuses}`);
-    const texts = ada.room(room).messages.map((m) => m.text);
-    assert.deepEqual(texts, [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `talk ${i}`));
+    for (const client of [ada, bob]) {
+      const texts = client.room(room).messages.map((m) => m.text);
+      for (let i = 0; i < 10; i += 1) {
+        assert.equal(texts.filter((t) => t === `ada ${i}`).length, 1, `ada ${i} once`);
+        assert.equal(texts.filter((t) => t === `bob ${i}`).length, 1, `bob ${i} once`);
+      }
+    }
+    // The old socket is gone: the server no longer knows it.
+    const res = await fetch(`${stack.http}/@connections/${first}`);
+    assert.equal(res.status, 410);
   } finally {
     ada.close();
     bob.close();
