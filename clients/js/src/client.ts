@@ -14,6 +14,7 @@ import type {
   PresenceView,
   Role,
   ServerFrame,
+  UserView,
 } from "./protocol.js";
 
 /** The standard WebSocket's constructor (browsers, Node 22+, Node 20 with
@@ -60,7 +61,13 @@ export interface RoomState {
   presence: PresenceView;
   role: Role | undefined;
   capabilities: string[];
+  /** Who is typing now (a `typing` frame counts for `TYPING_SHOWN_MS`). */
+  typing: UserView[];
 }
+
+/** How long one `typing` frame shows its user as typing (the server sends at
+ * most one per user every 2 s while they type). */
+export const TYPING_SHOWN_MS = 3_000;
 
 export interface ClientEvents {
   status: Status;
@@ -104,6 +111,8 @@ interface Room {
   lastSeen: string | undefined;
   /** A catch-up is under way (live messages then do not move `lastSeen`). */
   catchingUp: boolean;
+  /** When each typing user's last `typing` frame came. */
+  typingSince: Map<string, number>;
 }
 
 /** One socket and what belongs to it. */
@@ -218,10 +227,11 @@ export class SidelineClient {
     const existing = this.#rooms.get(room);
     if (existing) return existing.state;
     const entry: Room = {
-      state: { room, messages: [], presence: { count: 0 }, role: undefined, capabilities: [] },
+      state: { room, messages: [], presence: { count: 0 }, role: undefined, capabilities: [], typing: [] },
       byId: new Map(),
       lastSeen: undefined,
       catchingUp: false,
+      typingSince: new Map(),
     };
     this.#rooms.set(room, entry);
     try {
@@ -264,6 +274,18 @@ export class SidelineClient {
     this.#outbox.set(clientMsgId, { room, frame, promise, resolve, reject });
     if (this.#current) this.#transmit(this.#current, frame);
     return promise;
+  }
+
+  /** Tells the room this user is typing (the server throttles; nothing is
+   * answered). */
+  typing(room: string): void {
+    if (this.#current) this.#transmit(this.#current, { action: "typing", room });
+  }
+
+  /** Turns this user's reaction on or off; resolves with the `reaction` frame
+   * (the room state follows it). */
+  react(room: string, messageId: string, emoji: string, on = true): Promise<ServerFrame> {
+    return this.request({ action: "react", room, messageId, emoji, on });
   }
 
   /** Any action, answered by the frame carrying its `requestId`; an `error`
@@ -619,7 +641,12 @@ export class SidelineClient {
     switch (f.type) {
       case "message": {
         const { type: _type, ...message } = f;
-        this.#keep(String(f.room), message as unknown as MessageView, true);
+        const view = message as unknown as MessageView;
+        const entry = this.#rooms.get(String(f.room));
+        if (entry?.typingSince.delete(view.author?.id)) {
+          entry.state.typing = entry.state.typing.filter((u) => u.id !== view.author.id);
+        }
+        this.#keep(String(f.room), view, true);
         break;
       }
       case "message_removed": {
@@ -637,6 +664,25 @@ export class SidelineClient {
           const users = f.users as PresenceView["users"];
           entry.state.presence = users === undefined ? { count: Number(f.count) } : { count: Number(f.count), users };
           this.#emit("room", entry.state);
+        }
+        break;
+      }
+      case "typing": {
+        const entry = this.#rooms.get(String(f.room));
+        const user = f.user as UserView | undefined;
+        if (entry && user && typeof user.id === "string") {
+          entry.state.typing = [...entry.state.typing.filter((u) => u.id !== user.id), user];
+          this.#emit("room", entry.state);
+          this.#later(TYPING_SHOWN_MS, () => {
+            // Unless a later frame (or a message) refreshed them meanwhile.
+            const seen = entry.typingSince.get(user.id);
+            if (seen !== undefined && Date.now() - seen >= TYPING_SHOWN_MS - 5) {
+              entry.typingSince.delete(user.id);
+              entry.state.typing = entry.state.typing.filter((u) => u.id !== user.id);
+              this.#emit("room", entry.state);
+            }
+          });
+          entry.typingSince.set(user.id, Date.now());
         }
         break;
       }

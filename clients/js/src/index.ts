@@ -1,4 +1,4 @@
-export { connect, SidelineClient, SidelineError } from "./client.js";
+export { connect, SidelineClient, SidelineError, TYPING_SHOWN_MS } from "./client.js";
 export type {
   ClientEvents,
   ConnectOptions,

@@ -183,3 +183,31 @@ test("before the age limit a new socket takes over, caught up, without a reconne
     bob.close();
   }
 });
+
+test("reactions and typing reach the room state, the reactor's own included", async () => {
+  const room = `state-${Date.now()}`;
+  const ada = connect({ url: stack.url, getToken: () => stack.token("ada5"), ...fast });
+  const bob = connect({ url: stack.url, getToken: () => stack.token("bob5"), ...fast });
+  try {
+    await ada.join(room);
+    await bob.join(room);
+    const ack = await ada.send(room, "react to me");
+    await until(() => bob.room(room).messages.length === 1, 5_000, "bob has the message");
+    await bob.react(room, ack.messageId, "🔥");
+    const fire = (c) => c.room(room).messages[0]?.reactions?.["🔥"];
+    await until(() => fire(ada) === 1, 5_000, "ada sees the reaction");
+    assert.equal(fire(bob), 1, "the reactor's own state follows its answer");
+    await bob.react(room, ack.messageId, "🔥", false);
+    await until(() => fire(ada) === 0 && fire(bob) === 0, 5_000, "taken back on both sides");
+
+    bob.typing(room);
+    await until(() => ada.room(room).typing.some((u) => u.name === "bob5"), 5_000, "ada sees bob typing");
+    // A message from him ends it at once.
+    await bob.send(room, "done typing");
+    await until(() => ada.room(room).typing.length === 0, 1_000, "typing ends with his message");
+    await assert.rejects(bob.react(room, "not-an-id", "🔥"), /bad_request/);
+  } finally {
+    ada.close();
+    bob.close();
+  }
+});
