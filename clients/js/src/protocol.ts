@@ -9,7 +9,7 @@ export interface UserView {
   id: string;
   name: string;
   role: Role;
-  tier?: Tier;
+  tier: Tier;
 }
 
 export interface MessageView {
@@ -35,6 +35,8 @@ export interface JoinedFrame {
   mode: string;
   slowModeS: number;
   capabilities: string[];
+  /** The caller's reputation tier. */
+  tier: Tier;
   presence: PresenceView;
   history: MessageView[];
   next: string | null;
@@ -109,6 +111,80 @@ export interface ErrorFrame {
   retryAfterMs?: number;
 }
 
+export interface ModeratedFrame {
+  type: "moderated";
+  room: string;
+  op: string;
+  messageId?: string;
+  userId?: string;
+  until?: string;
+  requestId?: string;
+}
+
+export interface ReviewQueueFrame {
+  type: "review_queue";
+  room: string;
+  items: Record<string, unknown>[];
+  next: string | null;
+  requestId?: string;
+}
+
+export interface ReportedFrame {
+  type: "reported";
+  room: string;
+  messageId: string;
+  duplicate?: boolean;
+  requestId?: string;
+}
+
+export interface SanctionedFrame {
+  type: "sanctioned";
+  room?: string;
+  sanction: "mute" | "ban" | "shadow_ban";
+  until?: string;
+  reason?: string;
+}
+
+export interface RoomFrame {
+  type: "room";
+  room: string;
+  mode: string;
+  slowModeS: number;
+  requestId?: string;
+}
+
+export interface ScoreFrame {
+  type: "score";
+  userId: string;
+  score: number;
+  tier: Tier;
+  nextTier?: Tier;
+  pointsToNext?: number;
+  privileges: Record<string, unknown>;
+  at: string;
+  requestId?: string;
+}
+
+export interface LeaderboardFrame {
+  type: "leaderboard";
+  room?: string;
+  window?: string;
+  period?: string;
+  entries: { rank: number; userId: string; score: number }[];
+  next?: string;
+  me?: { rank?: number; rankBeyond?: number; score: number };
+  at: string;
+  requestId?: string;
+}
+
+export interface TierFrame {
+  type: "tier";
+  tier: Tier;
+  previous: Tier;
+  score: number;
+  privileges: Record<string, unknown>;
+}
+
 export interface LeftFrame {
   type: "left";
   room: string;
@@ -127,6 +203,14 @@ export type KnownFrame =
   | TypingFrame
   | MessageRemovedFrame
   | PongFrame
+  | ModeratedFrame
+  | ReviewQueueFrame
+  | ReportedFrame
+  | SanctionedFrame
+  | RoomFrame
+  | ScoreFrame
+  | LeaderboardFrame
+  | TierFrame
   | ErrorFrame;
 
 export interface OtherFrame {
