@@ -5,7 +5,7 @@
 //
 //   SIDELINE_DEVSTACK_BIN=…/debug/devstack node --experimental-websocket bench/catchup.mjs
 import { connect } from "../dist/index.js";
-import { startDevstack, until } from "../test/devstack.mjs";
+import { holdableTokens, startDevstack, until } from "../test/devstack.mjs";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
 const MISSED = 200;
@@ -14,32 +14,17 @@ const times = [];
 try {
   for (let round = 0; round < ROUNDS; round += 1) {
     const room = `catchup-${round}-${Date.now()}`;
-    let held;
-    let asked = 0;
-    const ada = connect({
-      url: stack.url,
-      getToken: async () => {
-        asked += 1;
-        if (held) await held.promise;
-        return stack.token("ada");
-      },
-      backoffInitialMs: 10,
-      backoffMaxMs: 20,
-    });
+    const tokens = holdableTokens(stack, "ada");
+    const ada = connect({ url: stack.url, getToken: tokens.getToken, backoffInitialMs: 10, backoffMaxMs: 20 });
     const bob = connect({ url: stack.url, getToken: () => stack.token("bob") });
     await ada.join(room);
     await bob.join(room);
     await bob.send(room, "seen");
     await until(() => ada.room(room).messages.length === 1, 5_000, "the first message");
-    let release;
-    held = { promise: new Promise((r) => { release = r; }) };
-    const before = asked;
-    await stack.drop(await ada.connectionId());
-    await until(() => asked > before, 5_000, "ada away");
+    await tokens.away(ada);
     await Promise.all(Array.from({ length: MISSED }, (_, i) => bob.send(room, `missed ${i}`)));
     const start = performance.now();
-    held = undefined;
-    release();
+    tokens.back();
     await until(() => ada.status === "open" && ada.room(room).messages.length === MISSED + 1, 30_000, "caught up");
     times.push(performance.now() - start);
     ada.close();

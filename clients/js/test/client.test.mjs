@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "../dist/index.js";
-import { startDevstack, until } from "./devstack.mjs";
+import { holdableTokens, startDevstack, until } from "./devstack.mjs";
 
 let stack;
 before(async () => {
@@ -24,19 +24,9 @@ test("connect refuses a malformed URL or a missing token provider", () => {
 
 test("after the server drops the socket, the room is rejoined and the gap filled, each message once", async () => {
   const room = `gap-${Date.now()}`;
-  // Ada's token provider waits while `held` is set: she stays away until released.
-  let held;
-  let tokens = 0;
-  const ada = connect({
-    url: stack.url,
-    getToken: async () => {
-      tokens += 1;
-      if (held) await held.promise;
-      return stack.token("ada");
-    },
-    catchUpPageSize: 20,
-    ...fast,
-  });
+  // Ada's token provider can keep her away until released.
+  const tokens = holdableTokens(stack, "ada");
+  const ada = connect({ url: stack.url, getToken: tokens.getToken, catchUpPageSize: 20, ...fast });
   const bob = connect({ url: stack.url, getToken: () => stack.token("bob"), ...fast });
   try {
     await ada.join(room);
@@ -46,17 +36,12 @@ test("after the server drops the socket, the room is rejoined and the gap filled
     const announced = [];
     ada.on("message", (m) => announced.push(m.text));
 
-    let release;
-    held = { promise: new Promise((r) => { release = r; }) };
-    const asked = tokens;
-    await stack.drop(await ada.connectionId());
-    await until(() => tokens > asked, 5_000, "ada is away, asking for a token");
+    await tokens.away(ada);
     assert.equal(ada.status, "reconnecting");
     // More than `joined` carries (50) are sent while she is away.
     const away = Array.from({ length: 75 }, (_, i) => `while away ${i}`);
     for (const text of away) await bob.send(room, text);
-    held = undefined;
-    release();
+    tokens.back();
     await until(() => ada.status === "open" && ada.room(room).messages.length === 76, 10_000, "ada catches up");
 
     const texts = ada.room(room).messages.map((m) => m.text);
@@ -73,31 +58,16 @@ test("after the server drops the socket, the room is rejoined and the gap filled
 
 test("a send made while disconnected is delivered once, with the same clientMsgId", async () => {
   const room = `once-${Date.now()}`;
-  // The token provider waits while `held` is set: Ada stays away until released.
-  let held;
-  let asked = 0;
-  const ada = connect({
-    url: stack.url,
-    getToken: async () => {
-      asked += 1;
-      if (held) await held.promise;
-      return stack.token("ada2");
-    },
-    ...fast,
-  });
+  const tokens = holdableTokens(stack, "ada2");
+  const ada = connect({ url: stack.url, getToken: tokens.getToken, ...fast });
   const bob = connect({ url: stack.url, getToken: () => stack.token("bob2"), ...fast });
   try {
     await ada.join(room);
     await bob.join(room);
-    let release;
-    held = { promise: new Promise((r) => { release = r; }) };
-    const before = asked;
-    await stack.drop(await ada.connectionId());
-    await until(() => asked > before, 5_000, "ada is away, asking for a token");
+    await tokens.away(ada);
     assert.equal(ada.status, "reconnecting");
     const sent = ada.send(room, "queued while away", { clientMsgId: "fixed-1" });
-    held = undefined;
-    release();
+    tokens.back();
     const ack = await sent;
     assert.equal(ack.status, "delivered");
     assert.equal(ack.clientMsgId, "fixed-1");

@@ -60,3 +60,31 @@ export async function until(check, ms = 5_000, what = "condition") {
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** A token provider for `sub` that can keep its client away: `away(client)`
+ * drops the client's socket and returns once the client asks for a new token,
+ * which then waits until `back()`. */
+export function holdableTokens(stack, sub) {
+  let held;
+  let asked = 0;
+  return {
+    getToken: async () => {
+      asked += 1;
+      if (held) await held.promise;
+      return stack.token(sub);
+    },
+    async away(client) {
+      let release;
+      held = { promise: new Promise((r) => { release = r; }) };
+      held.release = release;
+      const before = asked;
+      await stack.drop(await client.connectionId());
+      await until(() => asked > before, 5_000, `${sub} away, asking for a token`);
+    },
+    back() {
+      const was = held;
+      held = undefined;
+      was?.release();
+    },
+  };
+}

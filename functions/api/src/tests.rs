@@ -46,6 +46,27 @@ fn signed(method: &str, path: &str, body: &str, extra: &[(&str, &str)], at_s: i6
     ApiRequest::new(method, path, headers, body.to_owned())
 }
 
+/// Ada (`acme`), known by a live connection `ada-1`.
+async fn ada_connected(deps: &Deps) -> (TenantId, UserId) {
+    let tenant = TenantId::parse("acme").unwrap();
+    let ada = UserId::derive(&tenant, "ada");
+    deps.ports
+        .store
+        .put_connection(&sideline_domain::connection::ConnectionRecord {
+            tenant: tenant.clone(),
+            connection_id: sideline_domain::ids::ConnectionId::parse("ada-1").unwrap(),
+            user: ada.clone(),
+            name: "Ada".into(),
+            role: sideline_domain::identity::Role::Member,
+            connected_at_ms: NOW_MS,
+            expires_at_s: NOW_MS / 1000 + 7800,
+            rooms: Default::default(),
+        })
+        .await
+        .unwrap();
+    (tenant, ada)
+}
+
 /// Each call signs at a second of its own: the same request signed in the same
 /// second is the same signature, which the API takes for a replay.
 async fn call(
@@ -254,22 +275,7 @@ async fn unknown_routes_tenants_and_methods_are_refused() {
 #[tokio::test]
 async fn erasure_requests_are_taken_once_and_read_back_without_the_user() {
     let deps = deps();
-    let tenant = TenantId::parse("acme").unwrap();
-    let ada = UserId::derive(&tenant, "ada");
-    deps.ports
-        .store
-        .put_connection(&sideline_domain::connection::ConnectionRecord {
-            tenant: tenant.clone(),
-            connection_id: sideline_domain::ids::ConnectionId::parse("ada-1").unwrap(),
-            user: ada.clone(),
-            name: "Ada".into(),
-            role: sideline_domain::identity::Role::Member,
-            connected_at_ms: NOW_MS,
-            expires_at_s: NOW_MS / 1000 + 7800,
-            rooms: Default::default(),
-        })
-        .await
-        .unwrap();
+    let (_, ada) = ada_connected(&deps).await;
 
     let first = call(&deps, "POST", "/v1/tenants/acme/users/ada/erasure", "", &[]).await;
     assert_eq!(first.status_code, 202, "{}", first.body);
@@ -350,22 +356,7 @@ async fn a_large_export_is_kept_as_a_file_and_answered_with_a_link() {
         export_inline_bytes: 64,
         ..deps()
     };
-    let tenant = TenantId::parse("acme").unwrap();
-    let ada = UserId::derive(&tenant, "ada");
-    deps.ports
-        .store
-        .put_connection(&sideline_domain::connection::ConnectionRecord {
-            tenant: tenant.clone(),
-            connection_id: sideline_domain::ids::ConnectionId::parse("ada-1").unwrap(),
-            user: ada.clone(),
-            name: "Ada".into(),
-            role: sideline_domain::identity::Role::Member,
-            connected_at_ms: NOW_MS,
-            expires_at_s: NOW_MS / 1000 + 7800,
-            rooms: Default::default(),
-        })
-        .await
-        .unwrap();
+    let (tenant, ada) = ada_connected(&deps).await;
     let response = call(&deps, "POST", "/v1/tenants/acme/users/ada/export", "", &[]).await;
     assert_eq!(response.status_code, 200, "{}", response.body);
     let link = response.value();

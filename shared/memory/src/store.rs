@@ -421,6 +421,21 @@ impl RoomStore for MemoryStore {
     }
 }
 
+/// The first `limit` messages in `messages`' order, and the last of them as the
+/// cursor when more follow.
+fn page<'a>(mut messages: impl Iterator<Item = &'a StoredMessage>, limit: usize) -> HistoryPage {
+    let taken: Vec<StoredMessage> = messages.by_ref().take(limit).cloned().collect();
+    let next = if messages.next().is_some() {
+        taken.last().map(|m| m.id)
+    } else {
+        None
+    };
+    HistoryPage {
+        messages: taken,
+        next,
+    }
+}
+
 impl MessageStore for MemoryStore {
     async fn put_message(&self, message: &StoredMessage) -> Result<PutMessage, MessageError> {
         let mut inner = self.lock();
@@ -492,24 +507,14 @@ impl MessageStore for MemoryStore {
     ) -> Result<HistoryPage, MessageError> {
         let inner = self.lock();
         let Some(state) = inner.rooms.get(&(tenant.clone(), room.clone())) else {
-            return Ok(HistoryPage {
-                messages: Vec::new(),
-                next: None,
-            });
+            return Ok(page(std::iter::empty(), limit));
         };
-        let mut older = state
+        let older = state
             .messages
             .values()
             .rev()
             .filter(|m| before.is_none_or(|b| m.id < *b));
-        let messages: Vec<StoredMessage> = older.by_ref().take(limit).cloned().collect();
-        let more = older.next().is_some();
-        let next = if more {
-            messages.last().map(|m| m.id)
-        } else {
-            None
-        };
-        Ok(HistoryPage { messages, next })
+        Ok(page(older, limit))
     }
 
     async fn history_after(
@@ -521,25 +526,16 @@ impl MessageStore for MemoryStore {
     ) -> Result<HistoryPage, MessageError> {
         let inner = self.lock();
         let Some(state) = inner.rooms.get(&(tenant.clone(), room.clone())) else {
-            return Ok(HistoryPage {
-                messages: Vec::new(),
-                next: None,
-            });
+            return Ok(page(std::iter::empty(), limit));
         };
-        let mut newer = state
+        let newer = state
             .messages
             .range((
                 std::ops::Bound::Excluded(*after),
                 std::ops::Bound::Unbounded,
             ))
             .map(|(_, m)| m);
-        let messages: Vec<StoredMessage> = newer.by_ref().take(limit).cloned().collect();
-        let next = if newer.next().is_some() {
-            messages.last().map(|m| m.id)
-        } else {
-            None
-        };
-        Ok(HistoryPage { messages, next })
+        Ok(page(newer, limit))
     }
 
     async fn set_reaction(

@@ -310,21 +310,29 @@ impl DynamoStore {
         a: AttributeValue,
         b: Option<AttributeValue>,
     ) -> Result<Vec<Item>, BackendError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(format!("PK = :pk AND {condition}"))
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":a", a);
+        if let Some(b) = b {
+            query = query.expression_attribute_values(":b", b);
+        }
+        self.all_pages(query.consistent_read(true)).await
+    }
+
+    /// Every item a query finds, all pages.
+    async fn all_pages(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> Result<Vec<Item>, BackendError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression(format!("PK = :pk AND {condition}"))
-                .expression_attribute_values(":pk", s(&pk))
-                .expression_attribute_values(":a", a.clone());
-            if let Some(b) = &b {
-                query = query.expression_attribute_values(":b", b.clone());
-            }
             let out = query
-                .consistent_read(true)
+                .clone()
                 .set_exclusive_start_key(start)
                 .send()
                 .await

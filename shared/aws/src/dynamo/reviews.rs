@@ -26,28 +26,16 @@ impl DynamoStore {
         tenant: &TenantId,
         author: &UserId,
     ) -> Result<Vec<Item>, BackendError> {
-        let mut found = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk")
-                .filter_expression("authorId = :u")
-                .expression_attribute_values(":pk", s(keys::review_pk(tenant)))
-                .expression_attribute_values(":u", s(author.as_str()))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            found.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .filter_expression("authorId = :u")
+            .expression_attribute_values(":pk", s(keys::review_pk(tenant)))
+            .expression_attribute_values(":u", s(author.as_str()))
+            .consistent_read(true);
+        self.all_pages(query).await
     }
 }
 

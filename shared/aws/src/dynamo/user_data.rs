@@ -92,29 +92,21 @@ impl DynamoStore {
         tenant: &TenantId,
         user: &UserId,
     ) -> Result<Vec<Item>, BackendError> {
-        let mut entries = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(OWNER_INDEX)
-                .key_condition_expression("owPk = :pk")
-                .expression_attribute_values(":pk", s(owner_pk(tenant, user)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            entries.extend(out.items.unwrap_or_default().into_iter().map(|item| {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(OWNER_INDEX)
+            .key_condition_expression("owPk = :pk")
+            .expression_attribute_values(":pk", s(owner_pk(tenant, user)));
+        let entries = self.all_pages(query).await?;
+        Ok(entries
+            .into_iter()
+            .map(|item| {
                 item.into_iter()
                     .filter(|(k, _)| k == "PK" || k == "SK")
                     .collect::<Item>()
-            }));
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(entries);
-            }
-        }
+            })
+            .collect())
     }
 }
