@@ -612,10 +612,12 @@ impl Devstack {
         let deadline = tokio::time::Instant::now() + patience;
         let started = self.pipeline.rounds.load(Ordering::SeqCst);
         // On DynamoDB the stream's records are not known until read: quiet means
-        // two polling rounds begun since the call found nothing.
+        // the last two polling rounds found nothing, both begun after the call
+        // (the round under way when it came may have read before the last write,
+        // so three must end).
         let quiet = || {
             !self.pipeline.polled
-                || (self.pipeline.rounds.load(Ordering::SeqCst) >= started + 2
+                || (self.pipeline.rounds.load(Ordering::SeqCst) >= started + 3
                     && self.pipeline.quiet_rounds.load(Ordering::SeqCst) >= 2)
         };
         loop {
