@@ -558,6 +558,63 @@ fn data_samples(kind: EventType) -> (EventData, EventData) {
         EventType::UserErased => same(EventData::UserErased(UserErased {
             request_id: "5b0f1c2e-3d4a-5b6c-8d7e-9f0a1b2c3d4e".into(),
         })),
+        EventType::PollCreated => {
+            let full = PollCreated {
+                poll_id: sideline_domain::poll::PollId::at(1_800_000_000_000),
+                question: "Who scores next?".into(),
+                options: vec!["Home".into(), "Away".into()],
+                multiple: true,
+                results: sideline_domain::poll::ResultsShown::Closed,
+                closes_at: Some("2027-01-15T08:00:00.000Z".into()),
+                context: Some(sideline_domain::poll::Moment {
+                    object: Some("video:9".into()),
+                    at: Some("67:12".into()),
+                    position_ms: Some(754_200),
+                }),
+            };
+            (
+                EventData::PollCreated(full.clone()),
+                EventData::PollCreated(PollCreated {
+                    closes_at: None,
+                    context: None,
+                    ..full
+                }),
+            )
+        }
+        EventType::PollVoted => {
+            let full = PollVoted {
+                poll_id: sideline_domain::poll::PollId::at(1_800_000_000_000),
+                choices: vec![0, 1],
+                previous: Some(vec![1]),
+            };
+            (
+                EventData::PollVoted(full.clone()),
+                EventData::PollVoted(PollVoted {
+                    previous: None,
+                    ..full
+                }),
+            )
+        }
+        EventType::PollClosed => {
+            let full = PollClosed {
+                poll_id: sideline_domain::poll::PollId::at(1_800_000_000_000),
+                counts: vec![3, 4],
+                voters: 6,
+                closed_by: "hand".into(),
+                context: Some(sideline_domain::poll::Moment {
+                    object: Some("match:123".into()),
+                    at: None,
+                    position_ms: None,
+                }),
+            };
+            (
+                EventData::PollClosed(full.clone()),
+                EventData::PollClosed(PollClosed {
+                    context: None,
+                    ..full
+                }),
+            )
+        }
         EventType::Moderation(decision) => {
             let full = DecisionMade {
                 decision_id: DecisionId::at(1_800_000_000_000),

@@ -3,10 +3,11 @@
 //! the log, never to the client.
 
 use sideline_app::enforce::EnforceError;
+use sideline_app::polls::AnnounceError;
 use sideline_app::standing::StandingError;
 use sideline_ports::{
-    BackendError, ConfigStoreError, CounterError, DecisionError, MessageError, RecentError,
-    RegistryError, ReviewError, RoomError, SanctionError, ScoreError,
+    BackendError, ConfigStoreError, CounterError, DecisionError, MessageError, PollError,
+    RecentError, RegistryError, ReviewError, RoomError, SanctionError, ScoreError,
 };
 use sideline_protocol::{ErrorCode, FrameError};
 use tracing::error;
@@ -34,6 +35,10 @@ pub enum PortFailure {
     Enforce(#[from] EnforceError),
     #[error(transparent)]
     Standing(#[from] StandingError),
+    #[error(transparent)]
+    Poll(#[from] PollError),
+    #[error(transparent)]
+    Announce(#[from] AnnounceError),
 }
 
 /// The error frame for a port failure: what the client can act on, or a generic
@@ -47,7 +52,24 @@ pub fn client_error(err: impl Into<PortFailure>) -> FrameError {
         | PortFailure::Sanction(SanctionError::Backend(b))
         | PortFailure::Decision(DecisionError::Backend(b))
         | PortFailure::Review(ReviewError::Backend(b))
-        | PortFailure::Recent(RecentError::Backend(b)) => internal(&b),
+        | PortFailure::Recent(RecentError::Backend(b))
+        | PortFailure::Poll(PollError::Backend(b)) => internal(&b),
+        PortFailure::Poll(PollError::NotFound) => {
+            FrameError::new(ErrorCode::NotFound, "poll not found")
+        }
+        PortFailure::Poll(PollError::Closed) => {
+            FrameError::new(ErrorCode::Conflict, "the poll is closed")
+        }
+        PortFailure::Poll(PollError::TooMany { max }) => FrameError::new(
+            ErrorCode::Conflict,
+            format!("the room already has {max} open polls; close one first"),
+        ),
+        PortFailure::Poll(PollError::Contended) => FrameError::new(
+            ErrorCode::Conflict,
+            "your vote changed meanwhile; try again",
+        ),
+        PortFailure::Announce(AnnounceError::Poll(e)) => client_error(e),
+        PortFailure::Announce(AnnounceError::Room(e)) => client_error(e),
         PortFailure::Registry(RegistryError::Erasing) => {
             FrameError::new(ErrorCode::Forbidden, "the user is being erased")
         }

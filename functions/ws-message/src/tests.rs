@@ -664,3 +664,279 @@ async fn reports_are_taken_once_and_enough_of_them_hide_the_message() {
         .collect();
     assert_eq!(kinds, ["message_hidden"]);
 }
+
+/// A moderator and `n` members in room `match:9`, joined, their frames taken.
+async fn poll_room(
+    deps: &Deps,
+    n: usize,
+) -> (Identity, ConnectionId, Vec<(Identity, ConnectionId)>) {
+    let mo = identity("acme", "mo", "moderator");
+    let cm = connect(deps, "cm", &mo).await;
+    frame(deps, &cm, &mo, json!({"action": "join", "room": "match:9"})).await;
+    let mut members = Vec::new();
+    for i in 0..n {
+        let who = identity("acme", &format!("fan{i}"), "member");
+        let c = connect(deps, &format!("c{i}"), &who).await;
+        frame(deps, &c, &who, json!({"action": "join", "room": "match:9"})).await;
+        members.push((who, c));
+    }
+    deps.connections.take(&cm);
+    for (_, c) in &members {
+        deps.connections.take(c);
+    }
+    (mo, cm, members)
+}
+
+fn created_poll_id(frames: &[Value]) -> String {
+    of_type(frames, "poll")[0]["poll"]["id"]
+        .as_str()
+        .expect("poll id")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_poll_is_created_voted_with_coalesced_results_and_closed() {
+    let deps = deps();
+    let (mo, cm, members) = poll_room(&deps, 20).await;
+    frame(
+        &deps,
+        &cm,
+        &mo,
+        json!({"action": "poll", "room": "match:9", "op": "create", "requestId": "p1",
+               "question": "Who scores next?", "options": ["Home", "Away", "Nobody"],
+               "closesInS": 300, "context": {"object": "match:9", "at": "67:12"}}),
+    )
+    .await;
+    let to_mo = deps.connections.take(&cm);
+    assert_eq!(to_mo[0]["requestId"], "p1");
+    assert_eq!(to_mo[0]["poll"]["status"], "open");
+    assert_eq!(
+        to_mo[0]["poll"]["context"],
+        json!({"object": "match:9", "at": "67:12"})
+    );
+    let id = created_poll_id(&to_mo);
+    let seen = deps.connections.take(&members[0].1);
+    assert_eq!(
+        of_type(&seen, "poll")[0]["poll"]["counts"],
+        json!([0, 0, 0])
+    );
+
+    // Twenty votes at once: each voter gets their own answer at once, and the
+    // room one update with all of them, half a second later.
+    let votes = members.iter().enumerate().map(|(i, (who, c))| {
+        let body = json!({"action": "poll", "room": "match:9", "op": "vote",
+                          "pollId": id, "choice": i % 2, "requestId": format!("v{i}")});
+        let deps = &deps;
+        async move { frame(deps, c, who, body).await }
+    });
+    futures_util::future::join_all(votes).await;
+    let first = deps.connections.take(&members[0].1);
+    let answer = first
+        .iter()
+        .find(|f| f["requestId"] == "v0")
+        .expect("answer");
+    assert_eq!(answer["poll"]["mine"], json!([0]));
+    let updates: Vec<&Value> = of_type(&first, "poll")
+        .into_iter()
+        .filter(|f| f.get("requestId").is_none())
+        .collect();
+    assert_eq!(updates.len(), 1, "one coalesced update: {first:?}");
+    assert_eq!(updates[0]["poll"]["counts"], json!([10, 10, 0]));
+    assert_eq!(updates[0]["poll"]["voters"], 20);
+    assert!(
+        updates[0]["poll"].get("mine").is_none(),
+        "no one's vote in a room frame"
+    );
+    let to_mo = deps.connections.take(&cm);
+    assert_eq!(of_type(&to_mo, "poll").len(), 1);
+
+    // A change of mind moves the count; a repeat changes nothing and sends no update.
+    deps.clock.advance_ms(1_000);
+    let (ada, ca) = &members[0];
+    let vote = |choice: u8| json!({"action": "poll", "room": "match:9", "op": "vote", "pollId": id, "choices": [choice]});
+    frame(&deps, ca, ada, vote(2)).await;
+    let after = deps.connections.take(&cm);
+    assert_eq!(
+        of_type(&after, "poll")[0]["poll"]["counts"],
+        json!([9, 10, 1])
+    );
+    deps.clock.advance_ms(1_000);
+    frame(&deps, ca, ada, vote(2)).await;
+    assert!(
+        deps.connections.take(&cm).is_empty(),
+        "a repeated vote sends nothing"
+    );
+    let to_ada = deps.connections.take(ca);
+    assert_eq!(
+        to_ada.len(),
+        3,
+        "the change's answer, the update, the repeat's answer"
+    );
+
+    // Closing: members may not; the moderator does, and everyone sees the turnout.
+    let close = json!({"action": "poll", "room": "match:9", "op": "close", "pollId": id});
+    frame(&deps, ca, ada, close.clone()).await;
+    assert_eq!(deps.connections.take(ca)[0]["code"], "forbidden");
+    frame(&deps, &cm, &mo, close.clone()).await;
+    let to_fan = deps.connections.take(&members[5].1);
+    let closed = to_fan.last().expect("the close");
+    assert_eq!(closed["poll"]["status"], "closed");
+    assert_eq!(closed["poll"]["voters"], 20);
+    assert_eq!(closed["poll"]["counts"], json!([9, 10, 1]));
+    deps.connections.take(ca);
+    frame(&deps, ca, ada, vote(1)).await;
+    let refused = deps.connections.take(ca);
+    assert_eq!(refused[0]["code"], "conflict");
+    assert_eq!(refused[0]["message"], "the poll is closed");
+    assert_eq!(
+        of_type(&deps.connections.take(&cm), "poll")[0]["poll"]["status"],
+        "closed"
+    );
+    frame(&deps, &cm, &mo, close).await;
+    assert_eq!(deps.connections.take(&cm)[0]["code"], "conflict");
+}
+
+#[tokio::test]
+async fn bad_polls_and_votes_get_clear_errors_and_store_nothing() {
+    let deps = deps();
+    let (mo, cm, members) = poll_room(&deps, 1).await;
+    let (fan, cf) = &members[0];
+    let create = |options: Value| json!({"action": "poll", "room": "match:9", "op": "create", "question": "Q?", "options": options});
+    let eleven: Vec<String> = (0..11).map(|i| format!("o{i}")).collect();
+    for (body, code, says) in [
+        (create(json!(["only"])), "bad_request", "2 to 10 options"),
+        (create(json!(eleven)), "bad_request", "2 to 10 options"),
+        (create(json!(["a", " "])), "bad_request", "option 1"),
+        (create(json!(["a", "A"])), "bad_request", "repeats"),
+        (
+            json!({"action": "poll", "room": "match:9", "op": "create", "question": "Q?", "options": ["a", "b"], "closesInS": 0}),
+            "bad_request",
+            "closesInS",
+        ),
+        (
+            json!({"action": "poll", "room": "match:9", "op": "create", "question": "Q?", "options": ["a", "b"], "context": {"where": 1}}),
+            "bad_request",
+            "context",
+        ),
+        (
+            json!({"action": "poll", "room": "match:9", "op": "spin"}),
+            "bad_request",
+            "op must be",
+        ),
+    ] {
+        frame(&deps, &cm, &mo, body.clone()).await;
+        let err = deps.connections.take(&cm);
+        assert_eq!(err[0]["code"], code, "{body}: {err:?}");
+        assert!(
+            err[0]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(says),
+            "{err:?}"
+        );
+    }
+    // A member without the tier privilege may not create one.
+    frame(&deps, cf, fan, create(json!(["a", "b"]))).await;
+    assert_eq!(deps.connections.take(cf)[0]["code"], "forbidden");
+    let tenant = &mo.tenant;
+    let room = sideline_domain::ids::RoomId::parse("match:9").expect("room");
+    assert!(
+        sideline_ports::PollStore::unclosed_polls(&deps.store, tenant, &room)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+
+    frame(&deps, &cm, &mo, create(json!(["a", "b"]))).await;
+    let id = created_poll_id(&deps.connections.take(&cm));
+    deps.connections.take(cf);
+    for (body, code) in [
+        (
+            json!({"action": "poll", "room": "match:9", "op": "vote", "pollId": id, "choice": 2}),
+            "bad_request",
+        ),
+        (
+            json!({"action": "poll", "room": "match:9", "op": "vote", "pollId": id, "choices": [0, 1]}),
+            "bad_request",
+        ),
+        (
+            json!({"action": "poll", "room": "match:9", "op": "vote", "pollId": id}),
+            "bad_request",
+        ),
+        (
+            json!({"action": "poll", "room": "match:9", "op": "vote", "pollId": "01a1fd1e-9833-7c11-9d4e-0a1b2c3d4e5f", "choice": 0}),
+            "not_found",
+        ),
+        (
+            json!({"action": "poll", "room": "match:9", "op": "close", "pollId": id}),
+            "forbidden",
+        ),
+    ] {
+        frame(&deps, cf, fan, body.clone()).await;
+        let err = deps.connections.take(cf);
+        assert_eq!(err[0]["code"], code, "{body}: {err:?}");
+    }
+    let stored = sideline_ports::PollStore::unclosed_polls(&deps.store, tenant, &room)
+        .await
+        .expect("list");
+    assert_eq!(
+        (stored[0].voters, stored[0].counts.clone()),
+        (0, vec![0, 0])
+    );
+}
+
+#[tokio::test]
+async fn joining_shows_open_polls_with_my_vote_and_closes_lapsed_ones() {
+    let deps = deps();
+    let (mo, cm, members) = poll_room(&deps, 1).await;
+    let (fan, cf) = &members[0];
+    let create = |closes: i64| json!({"action": "poll", "room": "match:9", "op": "create", "question": "Q?", "options": ["a", "b"], "closesInS": closes, "results": "closed"});
+    frame(&deps, &cm, &mo, create(60)).await;
+    let short = created_poll_id(&deps.connections.take(&cm));
+    frame(&deps, &cm, &mo, create(3600)).await;
+    let long = created_poll_id(&deps.connections.take(&cm));
+    frame(
+        &deps,
+        cf,
+        fan,
+        json!({"action": "poll", "room": "match:9", "op": "vote", "pollId": long, "choice": 1}),
+    )
+    .await;
+    let answer = deps.connections.take(cf);
+    let mine = answer
+        .iter()
+        .find(|f| f["poll"]["mine"].is_array())
+        .expect("answer");
+    assert!(
+        mine["poll"].get("counts").is_none(),
+        "results at close: no counts while open"
+    );
+    assert_eq!(mine["poll"]["voters"], 1);
+    let update = deps.connections.take(&cm);
+    assert_eq!(
+        of_type(&update, "poll")[0]["poll"]["voters"],
+        1,
+        "turnout shows"
+    );
+
+    deps.clock.advance_ms(61_000);
+    let c2 = connect(&deps, "cf2", fan).await;
+    frame(
+        &deps,
+        &c2,
+        fan,
+        json!({"action": "join", "room": "match:9"}),
+    )
+    .await;
+    let joined = deps.connections.take(&c2);
+    let polls = &of_type(&joined, "joined")[0]["polls"];
+    assert_eq!(polls.as_array().map(Vec::len), Some(1), "{polls}");
+    assert_eq!(polls[0]["id"], long);
+    assert_eq!(polls[0]["mine"], json!([1]));
+    // The lapsed poll was closed and the room told, with its results.
+    let told = deps.connections.take(&cm);
+    let closed = of_type(&told, "poll");
+    assert_eq!(closed[0]["poll"]["id"], short);
+    assert_eq!(closed[0]["poll"]["status"], "closed");
+    assert_eq!(closed[0]["poll"]["counts"], json!([0, 0]));
+}

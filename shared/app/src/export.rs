@@ -108,8 +108,8 @@ where
         return Ok(None);
     }
 
-    let (mut messages, mut reactions, mut reports, mut decisions) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut messages, mut reactions, mut reports, mut decisions, mut votes) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for stored in owned {
         match stored {
             Stored::Message(m) => {
@@ -138,6 +138,12 @@ where
                 "messageId": r.message.to_string(),
                 "reason": r.reason,
                 "at": format_time(r.at_ms),
+            })),
+            Stored::Vote(v) => votes.push(json!({
+                "roomId": v.room.as_str(),
+                "pollId": v.poll.to_string(),
+                "choices": v.choices,
+                "at": format_time(v.at_ms),
             })),
             Stored::Decision(d) => {
                 let mut entry = Map::new();
@@ -245,6 +251,7 @@ where
         "messages": messages,
         "reactions": reactions,
         "reports": reports,
+        "votes": votes,
         "decisions": decisions,
         "sanctions": sanctions,
         "pseudonym": pseudonym.map(|p| p.pseudonym),

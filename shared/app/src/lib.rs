@@ -8,6 +8,8 @@
 //! - [`export`]: everything held about one user as one JSON document.
 //! - [`fanout`]: one frame to a room with bounded concurrency, forgetting
 //!   connections that are gone and telling their rooms.
+//! - [`polls`]: polls announced to their rooms, lapsed ones closed, result
+//!   updates coalesced to two a second.
 //! - [`enforce`]: imposing sanctions (record, then act) and automatic escalation.
 //! - [`publish`]: putting events on the bus within PutEvents' limits, retrying
 //!   only the entries that failed.
@@ -21,6 +23,7 @@ pub mod enforce;
 pub mod erasure;
 pub mod export;
 pub mod fanout;
+pub mod polls;
 pub mod publish;
 pub mod retention;
 pub mod standing;

@@ -64,6 +64,8 @@ pub mod kinds {
     pub const REACTIONS: &str = "reactions";
     /// Reports the user made, removed.
     pub const REPORTS: &str = "reports";
+    /// The user's poll votes, removed (the polls' tallies keep their counts).
+    pub const VOTES: &str = "votes";
     /// Moderation decisions about the user, whose subject became the keyed hash
     /// and whose reason went.
     pub const DECISIONS: &str = "decisionsPseudonymised";

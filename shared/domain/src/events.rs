@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::ids::{derived_uuid, ConnectionId, DecisionId};
 use crate::message::{Emoji, MessageId, Visibility};
 use crate::moderation::{DecisionKind, Stage};
+use crate::poll::{Moment, PollId, ResultsShown};
 use crate::scoring::Tier;
 
 /// Version of every envelope and `data` shape below; bumped on breaking changes.
@@ -35,12 +36,18 @@ pub enum EventType {
     TierChanged,
     /// A user's erasure completed.
     UserErased,
+    /// A poll was put to a room.
+    PollCreated,
+    /// A user voted in a poll, or changed their vote.
+    PollVoted,
+    /// A poll closed, by hand or at its time, with its final tally.
+    PollClosed,
     /// A moderation decision (`community.moderation.*`), from the decision record.
     Moderation(DecisionKind),
 }
 
 impl EventType {
-    pub const ALL: [EventType; 28] = [
+    pub const ALL: [EventType; 31] = [
         EventType::RoomJoined,
         EventType::RoomLeft,
         EventType::MessageSent,
@@ -51,6 +58,9 @@ impl EventType {
         EventType::ReactionRemoved,
         EventType::TierChanged,
         EventType::UserErased,
+        EventType::PollCreated,
+        EventType::PollVoted,
+        EventType::PollClosed,
         EventType::Moderation(DecisionKind::MessageMasked),
         EventType::Moderation(DecisionKind::MessageShadowed),
         EventType::Moderation(DecisionKind::MessageHeld),
@@ -95,6 +105,9 @@ impl EventType {
             EventType::ReactionRemoved => "community.reaction.removed",
             EventType::TierChanged => "community.user.tier_changed",
             EventType::UserErased => "community.user.erased",
+            EventType::PollCreated => "community.poll.created",
+            EventType::PollVoted => "community.poll.voted",
+            EventType::PollClosed => "community.poll.closed",
             EventType::Moderation(kind) => kind.detail_type(),
         }
     }
@@ -112,6 +125,9 @@ impl EventType {
             EventType::ReactionRemoved => "reaction_removed",
             EventType::TierChanged => "user_tier_changed",
             EventType::UserErased => "user_erased",
+            EventType::PollCreated => "poll_created",
+            EventType::PollVoted => "poll_voted",
+            EventType::PollClosed => "poll_closed",
             // `user_muted`, `user_banned`, `message_blocked`, …
             EventType::Moderation(kind) => kind.as_str(),
         }
@@ -300,6 +316,47 @@ pub struct DecisionMade {
     pub duration_s: Option<i64>,
 }
 
+/// `community.poll.created`: a poll was put to the room (by a member, or by the
+/// host's backend: actor `system`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollCreated {
+    pub poll_id: PollId,
+    pub question: String,
+    pub options: Vec<String>,
+    pub multiple: bool,
+    pub results: ResultsShown,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closes_at: Option<String>,
+    /// The moment on the host's screen the poll is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Moment>,
+}
+
+/// `community.poll.voted`: the actor voted (`previous` absent) or changed their
+/// vote. Choices are indexes into the poll's options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollVoted {
+    pub poll_id: PollId,
+    pub choices: Vec<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Vec<u8>>,
+}
+
+/// `community.poll.closed`: the final tally and turnout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollClosed {
+    pub poll_id: PollId,
+    pub counts: Vec<u64>,
+    pub voters: u64,
+    /// `hand` (a moderator or the backend closed it) or `schedule` (its time came).
+    pub closed_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Moment>,
+}
+
 /// The `data` of an event, typed by its type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventData {
@@ -313,6 +370,9 @@ pub enum EventData {
     ReactionRemoved(ReactionRemoved),
     TierChanged(TierChanged),
     UserErased(UserErased),
+    PollCreated(PollCreated),
+    PollVoted(PollVoted),
+    PollClosed(PollClosed),
     Moderation(DecisionKind, DecisionMade),
 }
 
@@ -342,6 +402,9 @@ impl EventData {
             EventData::ReactionRemoved(_) => EventType::ReactionRemoved,
             EventData::TierChanged(_) => EventType::TierChanged,
             EventData::UserErased(_) => EventType::UserErased,
+            EventData::PollCreated(_) => EventType::PollCreated,
+            EventData::PollVoted(_) => EventType::PollVoted,
+            EventData::PollClosed(_) => EventType::PollClosed,
             EventData::Moderation(kind, _) => EventType::Moderation(*kind),
         }
     }
@@ -359,6 +422,9 @@ impl EventData {
             EventData::ReactionRemoved(d) => serde_json::to_value(d),
             EventData::TierChanged(d) => serde_json::to_value(d),
             EventData::UserErased(d) => serde_json::to_value(d),
+            EventData::PollCreated(d) => serde_json::to_value(d),
+            EventData::PollVoted(d) => serde_json::to_value(d),
+            EventData::PollClosed(d) => serde_json::to_value(d),
             EventData::Moderation(_, d) => serde_json::to_value(d),
         };
         // These structs hold strings, numbers and string-keyed maps only.
@@ -387,6 +453,9 @@ impl EventData {
             EventType::ReactionRemoved => EventData::ReactionRemoved(read(data).map_err(shape)?),
             EventType::TierChanged => EventData::TierChanged(read(data).map_err(shape)?),
             EventType::UserErased => EventData::UserErased(read(data).map_err(shape)?),
+            EventType::PollCreated => EventData::PollCreated(read(data).map_err(shape)?),
+            EventType::PollVoted => EventData::PollVoted(read(data).map_err(shape)?),
+            EventType::PollClosed => EventData::PollClosed(read(data).map_err(shape)?),
             EventType::Moderation(kind) => EventData::Moderation(kind, read(data).map_err(shape)?),
         })
     }

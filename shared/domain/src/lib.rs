@@ -11,6 +11,7 @@
 //! - [`message`]: message values, stored messages, reactions.
 //! - [`moderation`]: sanctions, the decision record, the review queue, reports, and
 //!   the pure rules behind escalation and flood detection.
+//! - [`poll`]: polls, votes, and the moment on screen a poll or message is about.
 //! - [`events`]: the event catalogue and envelope, deterministic event ids.
 //! - [`outbox`]: what a store's changes are, as the stream carries them.
 //! - [`scoring`]: engagement scoring's pure part — exact decay, order-independent
@@ -30,6 +31,7 @@ pub mod ids;
 pub mod message;
 pub mod moderation;
 pub mod outbox;
+pub mod poll;
 pub mod retention;
 pub mod room;
 pub mod scoring;

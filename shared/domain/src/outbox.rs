@@ -13,12 +13,13 @@ use crate::connection::Member;
 use crate::erasure::{erased_author, ErasureDone};
 use crate::events::{
     event_id, Actor, DecisionMade, Envelope, EventData, EventType, LeftReason, MessageDeleted,
-    MessageEdited, MessageReported, MessageSent, ReactionChanged, ReactionRemoved, RoomJoined,
-    RoomLeft, TierChanged, UserErased,
+    MessageEdited, MessageReported, MessageSent, PollClosed, PollCreated, PollVoted,
+    ReactionChanged, ReactionRemoved, RoomJoined, RoomLeft, TierChanged, UserErased,
 };
 use crate::ids::{RoomId, TenantId};
 use crate::message::{Reaction, StoredMessage};
 use crate::moderation::{Decision, Report};
+use crate::poll::{Poll, Vote};
 use crate::scoring::TierChange;
 use crate::time::format_time;
 
@@ -34,6 +35,10 @@ pub enum Stored {
     Reaction(Reaction),
     Report(Report),
     Decision(Decision),
+    /// A poll: created, its tally moved, closed.
+    Poll(Poll),
+    /// A user's vote in a poll.
+    Vote(Vote),
     /// A user's tier changed (the scores store's record of it).
     TierChange(TierChange),
     /// An erasure's completion.
@@ -312,6 +317,81 @@ pub fn event_for(record: &OutboxRecord) -> Option<Envelope> {
                 correlation: r.correlation_id.as_deref(),
             }
         }
+        (Stored::Poll(p), ChangeKind::Insert) => Draft {
+            data: EventData::PollCreated(PollCreated {
+                poll_id: p.id,
+                question: p.question.clone(),
+                options: p.options.clone(),
+                multiple: p.multiple,
+                results: p.results,
+                closes_at: p.closes_at_ms.map(format_time),
+                context: p.context.clone(),
+            }),
+            discriminator: String::new(),
+            tenant: &p.tenant,
+            room: Some(&p.room),
+            actor: p.created_by.id(),
+            role: p.created_by.role().to_owned(),
+            occurred_ms: p.created_at_ms,
+            correlation: p.correlation_id.as_deref(),
+        },
+        // A tally moving is no event (its votes are); the close is.
+        (Stored::Poll(p), ChangeKind::Modify) => {
+            let was_closed =
+                matches!(&change.old, Some(Stored::Poll(old)) if old.closed_at_ms.is_some());
+            let closed_at = p.closed_at_ms.filter(|_| !was_closed)?;
+            Draft {
+                data: EventData::PollClosed(PollClosed {
+                    poll_id: p.id,
+                    counts: p.counts.clone(),
+                    voters: p.voters,
+                    closed_by: if p.closed_by.is_some() {
+                        "hand"
+                    } else {
+                        "schedule"
+                    }
+                    .to_owned(),
+                    context: p.context.clone(),
+                }),
+                discriminator: "closed".to_owned(),
+                tenant: &p.tenant,
+                room: Some(&p.room),
+                actor: p
+                    .closed_by
+                    .as_ref()
+                    .map_or_else(|| "system".to_owned(), |a| a.id()),
+                role: p
+                    .closed_by
+                    .as_ref()
+                    .map_or("system", |a| a.role())
+                    .to_owned(),
+                occurred_ms: closed_at,
+                correlation: None,
+            }
+        }
+        (Stored::Vote(v), ChangeKind::Insert | ChangeKind::Modify) => {
+            let previous = match &change.old {
+                Some(Stored::Vote(old)) => Some(old.choices.clone()),
+                _ => None,
+            };
+            if previous.as_ref() == Some(&v.choices) {
+                return None;
+            }
+            Draft {
+                data: EventData::PollVoted(PollVoted {
+                    poll_id: v.poll,
+                    choices: v.choices.clone(),
+                    previous,
+                }),
+                discriminator: v.at_ms.to_string(),
+                tenant: &v.tenant,
+                room: Some(&v.room),
+                actor: v.user.to_string(),
+                role: v.role.as_str().to_owned(),
+                occurred_ms: v.at_ms,
+                correlation: v.correlation_id.as_deref(),
+            }
+        }
         (Stored::TierChange(t), ChangeKind::Insert | ChangeKind::Modify) if t.from != t.to => {
             Draft {
                 data: EventData::TierChanged(TierChanged {
@@ -529,5 +609,88 @@ mod tests {
             Ok(EventData::ReactionRemoved(data)) => assert_eq!(data.added_at, 1_800_000_000_250),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn polls_make_created_voted_and_closed_events_and_nothing_else() {
+        use crate::poll::{Poll, PollActor, PollId, ResultsShown, Vote};
+        let tenant = TenantId::parse("acme").unwrap();
+        let ada = UserId::derive(&tenant, "ada");
+        let poll = Poll {
+            tenant: tenant.clone(),
+            room: RoomId::parse("match:1").unwrap(),
+            id: PollId::at(1_800_000_000_000),
+            question: "Who scores next?".into(),
+            options: vec!["Home".into(), "Away".into()],
+            multiple: false,
+            results: ResultsShown::Live,
+            closes_at_ms: None,
+            created_by: PollActor::System,
+            created_at_ms: 1_800_000_000_000,
+            context: None,
+            counts: vec![0, 0],
+            voters: 0,
+            closed_at_ms: None,
+            closed_by: None,
+            correlation_id: None,
+        };
+        let created = event_for(&record(Change::insert(Stored::Poll(poll.clone())))).unwrap();
+        assert_eq!(created.event_type, "community.poll.created");
+        assert_eq!(created.actor.canonical_id, "system");
+        let vote = Vote {
+            tenant: tenant.clone(),
+            room: poll.room.clone(),
+            poll: poll.id,
+            user: ada.clone(),
+            role: Role::Member,
+            choices: vec![1],
+            at_ms: 1_800_000_000_100,
+            correlation_id: Some("v1".into()),
+        };
+        let voted = event_for(&record(Change::insert(Stored::Vote(vote.clone())))).unwrap();
+        assert_eq!(voted.event_type, "community.poll.voted");
+        assert_eq!(voted.actor.canonical_id, ada.to_string());
+        assert_eq!(voted.data["choices"], serde_json::json!([1]));
+        let same = Change::modify(Stored::Vote(vote.clone()), Stored::Vote(vote.clone()));
+        assert!(event_for(&record(same)).is_none(), "a repeat is no event");
+        let changed = Vote {
+            choices: vec![0],
+            ..vote.clone()
+        };
+        let moved = event_for(&record(Change::modify(
+            Stored::Vote(vote),
+            Stored::Vote(changed),
+        )))
+        .unwrap();
+        assert_eq!(moved.data["previous"], serde_json::json!([1]));
+        let tallied = Poll {
+            counts: vec![0, 1],
+            voters: 1,
+            ..poll.clone()
+        };
+        let tally = Change::modify(Stored::Poll(poll.clone()), Stored::Poll(tallied.clone()));
+        assert!(
+            event_for(&record(tally)).is_none(),
+            "a tally moving is no event"
+        );
+        let closed = Poll {
+            closed_at_ms: Some(1_800_000_060_000),
+            closed_by: Some(PollActor::User {
+                id: ada.clone(),
+                role: Role::Moderator,
+            }),
+            ..tallied.clone()
+        };
+        let event = event_for(&record(Change::modify(
+            Stored::Poll(tallied),
+            Stored::Poll(closed.clone()),
+        )))
+        .unwrap();
+        assert_eq!(event.event_type, "community.poll.closed");
+        assert_eq!(event.data["closedBy"], "hand");
+        assert_eq!(event.data["counts"], serde_json::json!([0, 1]));
+        assert_eq!(event.occurred_at, "2027-01-15T08:01:00.000Z");
+        let again = Change::modify(Stored::Poll(closed.clone()), Stored::Poll(closed));
+        assert!(event_for(&record(again)).is_none(), "closed once");
     }
 }

@@ -36,6 +36,8 @@ use sideline_ports::{
 };
 use tokio::sync::mpsc;
 
+mod polls;
+
 #[derive(Default)]
 struct RoomState {
     info: Option<RoomInfo>,
@@ -100,6 +102,8 @@ struct Inner {
     pseudonym_users: HashMap<(TenantId, String), UserId>,
     /// Decisions whose subject was erased: the keyed hash that replaced it.
     decision_subjects: HashMap<(TenantId, sideline_domain::ids::DecisionId), String>,
+    /// Polls by room, each with its votes and the last result slot claimed.
+    polls: BTreeMap<(TenantId, RoomId, sideline_domain::poll::PollId), polls::PollState>,
 }
 
 impl Inner {
@@ -1879,6 +1883,11 @@ impl UserData for MemoryStore {
                 owned.push((report.at_ms, Stored::Report(report.clone())));
             }
         }
+        for ((t, _, _), state) in &inner.polls {
+            if let Some(vote) = state.votes.get(user).filter(|_| t == tenant) {
+                owned.push((vote.at_ms, Stored::Vote(vote.clone())));
+            }
+        }
         for ((t, _), decision) in &inner.decisions {
             if t == tenant && decision.subject.as_ref() == Some(user) {
                 owned.push((decision.at_ms, Stored::Decision(decision.clone())));
@@ -1893,6 +1902,7 @@ impl UserData for MemoryStore {
 enum Work {
     Reaction(RoomId, MessageId, Emoji),
     Report(RoomId, MessageId),
+    Vote(RoomId, sideline_domain::poll::PollId),
     Message(RoomId, MessageId),
     Decision(sideline_domain::ids::DecisionId),
     Acted(sideline_domain::ids::DecisionId),
@@ -1920,6 +1930,7 @@ impl Work {
         match self {
             Work::Reaction(..) => kinds::REACTIONS,
             Work::Report(..) => kinds::REPORTS,
+            Work::Vote(..) => kinds::VOTES,
             Work::Message(..) => kinds::MESSAGES,
             Work::Decision(_) => kinds::DECISIONS,
             Work::Acted(_) => kinds::ACTS,
@@ -1976,6 +1987,12 @@ impl Inner {
             _ => unreachable!(),
         });
         work.extend(reports);
+        work.extend(
+            self.polls
+                .iter()
+                .filter(|((pt, _, _), state)| pt == tenant && state.votes.contains_key(user))
+                .map(|((_, room, poll), _)| Work::Vote(room.clone(), *poll)),
+        );
         for (room, state) in &rooms {
             work.extend(
                 state
@@ -2124,6 +2141,11 @@ impl Inner {
         let t = tenant.clone();
         let tu = (t.clone(), user.clone());
         match work {
+            Work::Vote(room, poll) => {
+                if let Some(state) = self.polls.get_mut(&(t.clone(), room.clone(), *poll)) {
+                    state.votes.remove(user);
+                }
+            }
             Work::Reaction(room, message, emoji) => {
                 if let Some(state) = self.rooms.get_mut(&(t.clone(), room.clone())) {
                     state

@@ -4,8 +4,8 @@
 
 use crate::{
     Clock, ConnectionRegistry, Connections, Counters, DecisionLog, Erasure, MessageStore,
-    Pseudonyms, RecentMessages, Retention, ReviewQueue, RoomStore, Sanctions, ScoreStore,
-    SeenEvents, TenantConfigs, UserData,
+    PollStore, Pseudonyms, RecentMessages, Retention, ReviewQueue, RoomStore, Sanctions,
+    ScoreStore, SeenEvents, TenantConfigs, UserData,
 };
 
 /// Every storage port at once: what one table (DynamoDB) or one in-memory store is.
@@ -25,6 +25,7 @@ pub trait Store:
     + UserData
     + Erasure
     + Pseudonyms
+    + PollStore
 {
 }
 
@@ -44,6 +45,7 @@ impl<T> Store for T where
         + UserData
         + Erasure
         + Pseudonyms
+        + PollStore
 {
 }
 

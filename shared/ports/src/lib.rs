@@ -10,6 +10,7 @@
 //!   [`ReviewQueue`], [`RecentMessages`], [`SeenEvents`] — and their errors.
 //! - [`scores`]: [`ScoreStore`], engagement scores with their capped buckets and
 //!   tiers; [`TenantConfigs`], tenants' versioned settings.
+//! - [`polls`]: [`PollStore`], rooms' polls, tallies and votes.
 //! - [`retention`]: [`Retention`], the expiry index retention sweeps.
 //! - [`erasure`]: [`Erasure`], erasure requests and the erasing itself.
 //! - [`user_data`]: [`UserData`], what the store holds of one user (export, erasure).
@@ -33,6 +34,7 @@ pub mod clock;
 pub mod erasure;
 pub mod exports;
 pub mod gateway;
+pub mod polls;
 pub mod retention;
 pub mod scores;
 pub mod store;
@@ -44,6 +46,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use erasure::{Erased, Erasure, ErasureError, Pseudonyms, StoredPseudonym};
 pub use exports::{ExportFileError, ExportFiles, KeptExport};
 pub use gateway::{Connections, PostError};
+pub use polls::{PollError, PollStore};
 pub use retention::{KnownTenant, Retention, RetentionError, Swept};
 pub use scores::{
     Board, BoardEntry, ConfigStoreError, DueDemotion, Rank, ScoreChange, ScoreError, ScoreRecords,

@@ -9,8 +9,10 @@ use sideline_domain::config::Limits;
 use sideline_domain::ids::{RoomId, UserId};
 use sideline_domain::message::{ClientMsgId, Emoji, MessageId, MessageText, MAX_CLIENT_MSG_ID_LEN};
 use sideline_domain::moderation::{Priority, ReviewStatus, SanctionKind};
+use sideline_domain::poll::{check_poll, Moment, PollId, ResultsShown, MAX_OPTIONS, MAX_POLL_MS};
 use sideline_domain::room::RoomMode;
 use sideline_domain::scoring::Window;
+use sideline_domain::time::parse_time;
 
 use crate::error::{FrameError, MAX_REQUEST_ID_LEN};
 
@@ -34,6 +36,8 @@ pub enum Command {
     Score(Score),
     /// A page of a leaderboard.
     Leaderboard(Leaderboard),
+    /// Create, vote in or close a poll.
+    Poll(Poll),
 }
 
 /// `join`: enter a room (created on first join).
@@ -131,6 +135,72 @@ pub struct Leaderboard {
     pub limit: u32,
     pub cursor: Option<String>,
 }
+
+/// `poll`: create a poll in a room, vote in one, or close one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Poll {
+    pub room: RoomId,
+    pub op: PollOp,
+}
+
+/// What a `poll` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollOp {
+    Create {
+        question: String,
+        options: Vec<String>,
+        multiple: bool,
+        results: ResultsShown,
+        /// When it closes by itself; `None`: closed by hand.
+        closes: Option<PollClose>,
+        context: Option<Moment>,
+    },
+    /// Indexes of the chosen options (checked against the poll when applied).
+    Vote {
+        poll_id: PollId,
+        choices: Vec<i64>,
+    },
+    Close {
+        poll_id: PollId,
+    },
+}
+
+/// When a new poll closes by itself: after a while, or at a time (checked
+/// against the clock when applied: in the future, at most a week ahead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollClose {
+    AfterMs(i64),
+    AtMs(i64),
+}
+
+impl PollClose {
+    /// The closing time for a poll created at `now_ms`, or why it is refused.
+    pub fn at(self, now_ms: i64) -> Result<i64, FrameError> {
+        let at = match self {
+            PollClose::AfterMs(ms) => now_ms + ms,
+            PollClose::AtMs(at) => at,
+        };
+        if at <= now_ms || at - now_ms > MAX_POLL_MS {
+            return Err(FrameError::bad_request(
+                "closesAt must be in the future, at most a week ahead",
+            ));
+        }
+        Ok(at)
+    }
+}
+
+impl PollOp {
+    pub fn name(&self) -> &'static str {
+        match self {
+            PollOp::Create { .. } => "create",
+            PollOp::Vote { .. } => "vote",
+            PollOp::Close { .. } => "close",
+        }
+    }
+}
+
+/// Longest a poll may stay open by itself, in seconds (a week).
+pub const MAX_POLL_SECS: i64 = MAX_POLL_MS / 1000;
 
 /// Most entries in one page of a leaderboard; and the default.
 pub const MAX_BOARD_PAGE: u32 = 100;
@@ -234,6 +304,7 @@ impl Command {
             Command::Report(_) => "report",
             Command::Score(_) => "score",
             Command::Leaderboard(_) => "leaderboard",
+            Command::Poll(_) => "poll",
         }
     }
 
@@ -469,6 +540,120 @@ fn parse_moderate_op(d: ModerateDto) -> Result<ModerateOp, FrameError> {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PollDto {
+    room: String,
+    op: String,
+    #[serde(default)]
+    question: Option<String>,
+    #[serde(default)]
+    options: Option<Vec<String>>,
+    #[serde(default)]
+    multiple: Option<bool>,
+    #[serde(default)]
+    results: Option<String>,
+    #[serde(default)]
+    closes_in_s: Option<i64>,
+    #[serde(default)]
+    closes_at: Option<String>,
+    #[serde(default)]
+    context: Option<Value>,
+    #[serde(default)]
+    poll_id: Option<String>,
+    #[serde(default)]
+    choices: Option<Vec<i64>>,
+    #[serde(default)]
+    choice: Option<i64>,
+}
+
+/// Reads a `poll` frame.
+fn parse_poll_op(d: PollDto) -> Result<PollOp, FrameError> {
+    let op = d.op.as_str();
+    let need = |field: &str| FrameError::bad_request(format!("op `{op}` needs `{field}`"));
+    let poll_id = || -> Result<PollId, FrameError> {
+        PollId::parse(d.poll_id.as_deref().ok_or_else(|| need("pollId"))?)
+            .map_err(|e| FrameError::bad_request(e.to_string()))
+    };
+    Ok(match op {
+        "create" => {
+            let options = d.options.clone().ok_or_else(|| need("options"))?;
+            let (question, options) = check_poll(
+                d.question.as_deref().ok_or_else(|| need("question"))?,
+                &options,
+            )
+            .map_err(|e| FrameError::bad_request(e.to_string()))?;
+            let closes = match (d.closes_in_s, d.closes_at.as_deref()) {
+                (Some(_), Some(_)) => {
+                    return Err(FrameError::bad_request(
+                        "give `closesInS` or `closesAt`, not both",
+                    ))
+                }
+                (Some(secs), None) if (1..=MAX_POLL_SECS).contains(&secs) => {
+                    Some(PollClose::AfterMs(secs * 1000))
+                }
+                (Some(_), None) => {
+                    return Err(FrameError::bad_request(format!(
+                        "closesInS must be 1 to {MAX_POLL_SECS} seconds (leave it out to close by hand)"
+                    )))
+                }
+                (None, Some(raw)) => match parse_time(raw) {
+                    Some(at) => Some(PollClose::AtMs(at)),
+                    None => {
+                        return Err(FrameError::bad_request(
+                            "closesAt must be a time like 2026-12-03T20:45:00Z",
+                        ))
+                    }
+                },
+                (None, None) => None,
+            };
+            PollOp::Create {
+                question,
+                options,
+                multiple: d.multiple.unwrap_or(false),
+                results: match d.results.as_deref() {
+                    None => ResultsShown::Live,
+                    Some(raw) => ResultsShown::parse(raw)
+                        .ok_or_else(|| FrameError::bad_request("results must be live or closed"))?,
+                },
+                closes,
+                context: d
+                    .context
+                    .as_ref()
+                    .map(Moment::parse)
+                    .transpose()
+                    .map_err(|e| FrameError::bad_request(e.to_string()))?,
+            }
+        }
+        "vote" => PollOp::Vote {
+            poll_id: poll_id()?,
+            choices: match (d.choices.clone(), d.choice) {
+                (Some(_), Some(_)) => {
+                    return Err(FrameError::bad_request(
+                        "give `choice` or `choices`, not both",
+                    ))
+                }
+                (Some(list), None) if list.len() <= MAX_OPTIONS => list,
+                (Some(_), None) => {
+                    return Err(FrameError::bad_request(format!(
+                        "at most {MAX_OPTIONS} choices"
+                    )))
+                }
+                (None, Some(one)) => vec![one],
+                (None, None) => return Err(need("choice")),
+            },
+        },
+        "close" => PollOp::Close {
+            poll_id: poll_id()?,
+        },
+        _ => {
+            return Err(FrameError::bad_request(
+                "op must be one of create, vote, close",
+            ))
+        }
+    })
+}
+
+#[derive(Deserialize)]
 struct ConfigureDto {
     room: String,
     mode: String,
@@ -652,6 +837,13 @@ fn parse_command(
             Command::Moderate(Moderate {
                 room: room(&d.room)?,
                 op: parse_moderate_op(d)?,
+            })
+        }
+        "poll" => {
+            let d: PollDto = dto(map)?;
+            Command::Poll(Poll {
+                room: room(&d.room)?,
+                op: parse_poll_op(d)?,
             })
         }
         "report" => {

@@ -16,14 +16,14 @@ pub mod server;
 
 pub use client::{
     parse_frame, ClientFrame, Command, Configure, History, Join, Leaderboard, Leave, Moderate,
-    ModerateOp, Ping, Presence, React, Report, SanctionScope, Score, Send, Typing,
-    DEFAULT_BOARD_PAGE, MAX_BOARD_PAGE, MAX_REASON_CHARS, MAX_REVIEW_PAGE, MAX_SANCTION_SECS,
-    MAX_SLOW_MODE_SECS,
+    ModerateOp, Ping, Poll, PollClose, PollOp, Presence, React, Report, SanctionScope, Score, Send,
+    Typing, DEFAULT_BOARD_PAGE, MAX_BOARD_PAGE, MAX_POLL_SECS, MAX_REASON_CHARS, MAX_REVIEW_PAGE,
+    MAX_SANCTION_SECS, MAX_SLOW_MODE_SECS,
 };
 pub use error::{ErrorCode, FrameError, MAX_REQUEST_ID_LEN};
 pub use server::{
-    AckStatus, BoardEntryView, LeaderboardView, MessageView, OwnPlace, PresenceView, ScoreView,
-    ServerFrame, UserView,
+    AckStatus, BoardEntryView, LeaderboardView, MessageView, OwnPlace, PollView, PresenceView,
+    ScoreView, ServerFrame, UserView,
 };
 
 #[cfg(test)]

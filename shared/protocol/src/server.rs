@@ -8,6 +8,7 @@ use sideline_domain::identity::Role;
 use sideline_domain::ids::{ConnectionId, RoomId, UserId};
 use sideline_domain::message::{Author, ClientMsgId, Emoji, MessageId, StoredMessage, Visibility};
 use sideline_domain::moderation::{ReviewItem, SanctionKind};
+use sideline_domain::poll::{Moment, Poll, PollId, ResultsShown};
 use sideline_domain::room::{Capability, RoomMode};
 use sideline_domain::scoring::Tier;
 use sideline_domain::tenant::Privilege;
@@ -49,6 +50,62 @@ impl From<&StoredMessage> for MessageView {
                 .filter(|(_, n)| **n > 0)
                 .map(|(k, v)| (k.clone(), *v))
                 .collect(),
+        }
+    }
+}
+
+/// A poll as clients see it. `counts` is absent while a poll whose results show
+/// at close is open; `voters` (the turnout) always shows. `mine` (the choices of
+/// the user it is sent to) only in frames to one user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollView {
+    pub id: PollId,
+    pub room: RoomId,
+    pub question: String,
+    pub options: Vec<String>,
+    pub multiple: bool,
+    pub results: ResultsShown,
+    /// `open` or `closed`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counts: Option<Vec<u64>>,
+    pub voters: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closes_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<Moment>,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mine: Option<Vec<u8>>,
+}
+
+impl PollView {
+    /// The poll as of `now_ms`, with `mine` for the one user it goes to.
+    pub fn of(poll: &Poll, now_ms: i64, mine: Option<Vec<u8>>) -> Self {
+        let closed_at = poll.closed_at(now_ms);
+        let shown = closed_at.is_some() || poll.results == ResultsShown::Live;
+        Self {
+            id: poll.id,
+            room: poll.room.clone(),
+            question: poll.question.clone(),
+            options: poll.options.clone(),
+            multiple: poll.multiple,
+            results: poll.results,
+            status: if closed_at.is_some() {
+                "closed"
+            } else {
+                "open"
+            },
+            counts: shown.then(|| poll.counts.clone()),
+            voters: poll.voters,
+            closes_at: poll.closes_at_ms.map(format_time),
+            closed_at: closed_at.map(format_time),
+            context: poll.context.clone(),
+            created_at: format_time(poll.created_at_ms),
+            mine,
         }
     }
 }
@@ -166,6 +223,8 @@ pub enum ServerFrame {
         presence: PresenceView,
         history: Vec<MessageView>,
         next: Option<MessageId>,
+        /// The room's open polls, with the joiner's own votes.
+        polls: Vec<PollView>,
         #[serde(skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
@@ -292,6 +351,13 @@ pub enum ServerFrame {
     Leaderboard {
         #[serde(flatten)]
         board: LeaderboardView,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// A poll was created, its results moved (at most twice a second) or it
+    /// closed (to the room); or the answer to the caller's `poll` (with `mine`).
+    Poll {
+        poll: PollView,
         #[serde(skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },

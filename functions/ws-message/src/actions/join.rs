@@ -1,13 +1,15 @@
 //! `join`: enter a room (created on first join). The joiner gets `joined` with its
-//! role, capabilities, presence and the latest messages; the others get `presence`.
+//! role, capabilities, presence, the latest messages and the open polls (with the
+//! joiner's votes); the others get `presence`.
 //! A user banned from the room (or the tenant) is refused.
 
 use sideline_app::fanout::presence_view;
+use sideline_app::polls::PollRoom;
 use sideline_domain::connection::{Member, CONNECTION_TTL_SECS};
 use sideline_domain::moderation::SanctionKind;
 use sideline_domain::room::capabilities;
-use sideline_ports::{MessageStore, Ports, RoomStore};
-use sideline_protocol::{FrameError, Join, MessageView, ServerFrame};
+use sideline_ports::{MessageStore, PollStore, Ports, RoomStore};
+use sideline_protocol::{FrameError, Join, MessageView, PollView, ServerFrame};
 
 use crate::actions::Action;
 use crate::{client_error, Context};
@@ -63,6 +65,22 @@ impl Action for Join {
         } else {
             (Vec::new(), None)
         };
+        let open = PollRoom {
+            ports: &ctx.deps.ports,
+            limits: &ctx.deps.limits,
+            tenant,
+        }
+        .open_polls(&room)
+        .await
+        .map_err(client_error)?;
+        let mut polls = Vec::with_capacity(open.len());
+        for poll in &open {
+            let mine = store
+                .user_vote(tenant, &room, &poll.id, &ctx.identity.user)
+                .await
+                .map_err(client_error)?;
+            polls.push(PollView::of(poll, ctx.now_ms, mine.map(|v| v.choices)));
+        }
         ctx.reply(&ServerFrame::Joined {
             room: room.clone(),
             role,
@@ -73,6 +91,7 @@ impl Action for Join {
             presence: presence_view(&members, ctx.deps.limits.presence_list_max),
             history,
             next,
+            polls,
             request_id: ctx.request_id.clone(),
         })
         .await;

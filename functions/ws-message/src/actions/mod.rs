@@ -15,6 +15,7 @@ pub mod leaderboard;
 pub mod leave;
 pub mod moderate;
 pub mod ping;
+pub mod poll;
 pub mod presence;
 pub mod react;
 pub mod report;
@@ -47,5 +48,6 @@ pub async fn apply<P: Ports>(ctx: &Context<'_, P>, command: Command) -> Result<(
         Command::Report(c) => c.apply(ctx).await,
         Command::Score(c) => c.apply(ctx).await,
         Command::Leaderboard(c) => c.apply(ctx).await,
+        Command::Poll(c) => c.apply(ctx).await,
     }
 }

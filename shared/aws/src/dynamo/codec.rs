@@ -19,6 +19,7 @@ use sideline_domain::moderation::{
     SanctionKind, Scope, Stage, UserProfile,
 };
 use sideline_domain::outbox::Stored;
+use sideline_domain::poll::{Moment, Poll, PollActor, PollId, ResultsShown, Vote};
 use sideline_domain::retention::Class;
 use sideline_domain::room::{RoomInfo, RoomMode};
 use sideline_domain::scoring::{Tier, TierChange};
@@ -702,6 +703,8 @@ pub fn stored_from(item: &Item) -> Result<Stored, BackendError> {
         Some("report") => Stored::Report(report_from(item)?),
         Some("moderation") => Stored::Decision(decision_from(item)?),
         Some("tier") => Stored::TierChange(tier_change_from(item)?),
+        Some("poll") => Stored::Poll(poll_from(item)?),
+        Some("vote") => Stored::Vote(vote_from(item)?),
         Some("erasure_done") => Stored::ErasureDone(erasure_done_from(item)?),
         _ => Stored::Other,
     })
@@ -720,6 +723,8 @@ pub fn item_of(stored: &Stored) -> Option<Item> {
         Stored::Report(r) => report_item(r),
         Stored::Decision(d) => decision_item(d),
         Stored::TierChange(t) => tier_change_item(t),
+        Stored::Poll(p) => poll_item(p),
+        Stored::Vote(v) => vote_item(v),
         Stored::ErasureDone(d) => erasure_done_item(d),
         Stored::Other => return None,
     })
@@ -763,5 +768,154 @@ pub fn erasure_done_from(item: &Item) -> Result<ErasureDone, BackendError> {
         request_id: a.str("requestId")?.to_owned(),
         pseudonym: a.opt_str("pseudonym").map(str::to_owned),
         at_ms: a.num("at")?,
+    })
+}
+
+/// The attribute of option `i`'s count on a poll item (`c0` … `c9`): top-level
+/// numbers, so a vote moves them with `ADD`.
+pub fn count_attr(i: usize) -> String {
+    format!("c{i}")
+}
+
+fn actor_attrs(item: &mut Item, prefix: &str, actor: &PollActor) {
+    item.insert(format!("{prefix}By"), s(actor.id()));
+    item.insert(format!("{prefix}Role"), s(actor.role()));
+}
+
+fn actor_from(a: &Attrs<'_>, prefix: &str) -> Result<Option<PollActor>, BackendError> {
+    let Some(id) = a.opt_str(&format!("{prefix}By")) else {
+        return Ok(None);
+    };
+    if id == "system" {
+        return Ok(Some(PollActor::System));
+    }
+    Ok(Some(PollActor::User {
+        id: UserId::parse(id).map_err(corrupt)?,
+        role: a.role(&format!("{prefix}Role"))?,
+    }))
+}
+
+/// The item a poll is stored as, tally included; kept as long as messages.
+pub fn poll_item(p: &Poll) -> Item {
+    let mut item = keys::poll(&p.tenant, &p.room, &p.id);
+    expiry::stamp(&mut item, &p.tenant, Class::Messages, p.created_at_ms);
+    item.insert("kind".into(), s("poll"));
+    item.insert("tenant".into(), s(p.tenant.as_str()));
+    item.insert("room".into(), s(p.room.as_str()));
+    item.insert("pollId".into(), s(p.id.to_string()));
+    item.insert("question".into(), s(&p.question));
+    item.insert("options".into(), string_list(&p.options));
+    item.insert("multiple".into(), AttributeValue::Bool(p.multiple));
+    item.insert("results".into(), s(p.results.as_str()));
+    if let Some(at) = p.closes_at_ms {
+        item.insert("closesAt".into(), n(at));
+    }
+    actor_attrs(&mut item, "created", &p.created_by);
+    item.insert("createdAt".into(), n(p.created_at_ms));
+    if let Some(context) = &p.context {
+        item.insert("context".into(), s(context.to_value().to_string()));
+    }
+    for i in 0..p.options.len() {
+        item.insert(count_attr(i), n(p.counts.get(i).copied().unwrap_or(0)));
+    }
+    item.insert("voters".into(), n(p.voters));
+    if let Some(at) = p.closed_at_ms {
+        item.insert("closedAt".into(), n(at));
+    }
+    if let Some(by) = &p.closed_by {
+        actor_attrs(&mut item, "closed", by);
+    }
+    if let Some(correlation) = &p.correlation_id {
+        item.insert("correlationId".into(), s(correlation));
+    }
+    item
+}
+
+pub fn poll_from(item: &Item) -> Result<Poll, BackendError> {
+    let a = Attrs(item);
+    let options = a.strings("options");
+    let results = a.str("results")?;
+    let context = a
+        .opt_str("context")
+        .map(|raw| {
+            serde_json::from_str::<serde_json::Value>(raw)
+                .map_err(corrupt)
+                .and_then(|v| Moment::parse(&v).map_err(corrupt))
+        })
+        .transpose()?;
+    let counts = (0..options.len())
+        .map(|i| {
+            a.opt_num(&count_attr(i))
+                .map(|c| c.unwrap_or(0).max(0) as u64)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Poll {
+        tenant: a.tenant()?,
+        room: a.room("room")?,
+        id: PollId::parse(a.str("pollId")?).map_err(corrupt)?,
+        question: a.str("question")?.to_owned(),
+        multiple: matches!(item.get("multiple"), Some(AttributeValue::Bool(true))),
+        results: ResultsShown::parse(results)
+            .ok_or_else(|| corrupt(format!("bad results `{results}`")))?,
+        closes_at_ms: a.opt_num("closesAt")?,
+        created_by: actor_from(&a, "created")?.ok_or_else(|| corrupt("poll without creator"))?,
+        created_at_ms: a.num("createdAt")?,
+        context,
+        counts,
+        options,
+        voters: a.opt_num("voters")?.unwrap_or(0).max(0) as u64,
+        closed_at_ms: a.opt_num("closedAt")?,
+        closed_by: actor_from(&a, "closed")?,
+        correlation_id: a.opt_str("correlationId").map(str::to_owned),
+    })
+}
+
+/// The item a vote is stored as: listed under its voter (export, erasure), kept
+/// as long as the poll.
+pub fn vote_item(v: &Vote) -> Item {
+    let mut item = keys::vote(&v.tenant, &v.room, &v.poll, &v.user);
+    let poll_ms = v.poll.time_ms().unwrap_or(v.at_ms);
+    expiry::stamp(&mut item, &v.tenant, Class::Messages, poll_ms);
+    owned_by(&mut item, &v.tenant, &v.user, v.at_ms);
+    item.insert("kind".into(), s("vote"));
+    item.insert("tenant".into(), s(v.tenant.as_str()));
+    item.insert("room".into(), s(v.room.as_str()));
+    item.insert("pollId".into(), s(v.poll.to_string()));
+    item.insert("userId".into(), s(v.user.as_str()));
+    item.insert("role".into(), s(v.role.as_str()));
+    item.insert(
+        "choices".into(),
+        AttributeValue::L(v.choices.iter().map(n).collect()),
+    );
+    item.insert("at".into(), n(v.at_ms));
+    if let Some(correlation) = &v.correlation_id {
+        item.insert("correlationId".into(), s(correlation));
+    }
+    item
+}
+
+pub fn vote_from(item: &Item) -> Result<Vote, BackendError> {
+    let a = Attrs(item);
+    let choices = match item.get("choices") {
+        Some(AttributeValue::L(list)) => list
+            .iter()
+            .map(|v| {
+                v.as_n()
+                    .ok()
+                    .and_then(|raw| raw.parse::<u8>().ok())
+                    .ok_or_else(|| corrupt("bad vote choice"))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => return Err(corrupt("missing list `choices`")),
+    };
+    Ok(Vote {
+        tenant: a.tenant()?,
+        room: a.room("room")?,
+        poll: PollId::parse(a.str("pollId")?).map_err(corrupt)?,
+        user: a.user("userId")?,
+        role: a.role("role")?,
+        choices,
+        at_ms: a.num("at")?,
+        correlation_id: a.opt_str("correlationId").map(str::to_owned),
     })
 }

@@ -156,6 +156,9 @@ impl DynamoStore {
                         key: entry,
                     });
                 }
+            } else if sk.starts_with("VOTE#") {
+                // The tally keeps its count: only who voted what goes.
+                reports.push(Work::Delete(kinds::VOTES, vec![keys_of(&entry)]));
             } else if sk.starts_with("MSG#") {
                 messages.push(Work::Message(entry));
             } else if sk.starts_with("D#") {

@@ -11,6 +11,8 @@
 //! | rate counter | `T#{tenant}#R#{room}` | `RL#{userId}#{windowStart}` |
 //! | report | `T#{tenant}#R#{room}` | `REPORT#{messageId}#{userId}` |
 //! | slow-mode slot | `T#{tenant}#R#{room}` | `SLOW#{userId}` |
+//! | poll (and its tally) | `T#{tenant}#R#{room}` | `POLL#{pollId}` |
+//! | vote | `T#{tenant}#R#{room}` | `VOTE#{pollId}#{userId}` |
 //! | user profile | `T#{tenant}#U#{userId}` | `PROFILE` |
 //! | user's connection | `T#{tenant}#U#{userId}` | `CONN#{connectionId}` |
 //! | sanction | `T#{tenant}#U#{userId}` | `SANCTION#{kind}#TENANT` or `SANCTION#{kind}#R#{room}` |
@@ -35,6 +37,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use sideline_domain::ids::{ConnectionId, DecisionId, RoomId, TenantId, UserId};
 use sideline_domain::message::{Emoji, MessageId};
 use sideline_domain::moderation::{SanctionKind, Scope};
+use sideline_domain::poll::PollId;
 
 use super::codec::s;
 use super::Item;
@@ -97,6 +100,14 @@ pub fn report(tenant: &TenantId, room: &RoomId, message: &MessageId, reporter: &
 
 pub fn slow_slot(tenant: &TenantId, room: &RoomId, user: &UserId) -> Item {
     key(room_pk(tenant, room), format!("SLOW#{user}"))
+}
+
+pub fn poll(tenant: &TenantId, room: &RoomId, id: &PollId) -> Item {
+    key(room_pk(tenant, room), format!("POLL#{id}"))
+}
+
+pub fn vote(tenant: &TenantId, room: &RoomId, poll: &PollId, user: &UserId) -> Item {
+    key(room_pk(tenant, room), format!("VOTE#{poll}#{user}"))
 }
 
 pub fn user_pk(tenant: &TenantId, user: &UserId) -> String {

@@ -34,6 +34,7 @@ mod decisions;
 mod erasure;
 pub mod expiry;
 mod messages;
+mod polls;
 mod recent;
 mod registry;
 mod reviews;

@@ -9,6 +9,7 @@ pub mod counters;
 pub mod decisions;
 pub mod erasure;
 pub mod messages;
+pub mod polls;
 pub mod recent;
 pub mod registry;
 pub mod retention;
@@ -149,4 +150,6 @@ pub async fn run_all<S: Store>(store: &S) {
     registry::users_connections_and_profiles_follow_connect(store).await;
     recent::recent_messages_keep_the_latest(store).await;
     user_data::a_users_data_is_found_through_them(store).await;
+    polls::run_all(store).await;
+    polls::votes_are_exported_and_erased_tallies_kept(store).await;
 }

@@ -1,0 +1,179 @@
+//! `poll`: create a poll in a room (speakers, moderators, admins, and members
+//! whose tier's privileges include `poll`), vote in one (whoever may react; one
+//! vote per user, changed until close, a repeat changes nothing), or close one
+//! (moderators, admins, its creator). The caller gets a `poll` frame with their
+//! own choices; the room gets `poll` frames on create and close, and the results
+//! at most twice a second. Muted and banned users may not create or vote; a
+//! shadow-banned user's vote is shown to them and counts for nothing.
+
+use sideline_app::polls::PollRoom;
+use sideline_domain::identity::Role;
+use sideline_domain::moderation::{strongest, SanctionKind};
+use sideline_domain::poll::{
+    check_choices, Poll as StoredPoll, PollActor, PollId, Vote, MAX_OPEN_POLLS,
+};
+use sideline_domain::room::{can, Capability};
+use sideline_ports::{PollStore, Ports};
+use sideline_protocol::{ErrorCode, FrameError, Poll, PollOp, PollView, ServerFrame};
+
+use crate::actions::Action;
+use crate::{client_error, require, Context};
+
+impl Action for Poll {
+    async fn apply<P: Ports>(self, ctx: &Context<'_, P>) -> Result<(), FrameError> {
+        let Poll { room, op } = self;
+        let store = ctx.store();
+        let tenant = &ctx.identity.tenant;
+        let (joined, sanctions) = tokio::join!(ctx.joined(&room), ctx.sanctions());
+        let (member, info) = joined?;
+        let sanctions = sanctions?;
+        let polls = PollRoom {
+            ports: &ctx.deps.ports,
+            limits: &ctx.deps.limits,
+            tenant,
+        };
+        let me = PollActor::User {
+            id: ctx.identity.user.clone(),
+            role: member.role,
+        };
+        let reply = |poll: &StoredPoll, mine: Option<Vec<u8>>| ServerFrame::Poll {
+            poll: PollView::of(poll, ctx.now_ms, mine),
+            request_id: ctx.request_id.clone(),
+        };
+        match op {
+            PollOp::Create {
+                question,
+                options,
+                multiple,
+                results,
+                closes,
+                context,
+            } => {
+                ctx.refuse_if_sanctioned(
+                    &sanctions,
+                    &room,
+                    &[SanctionKind::Ban, SanctionKind::Mute],
+                )?;
+                require(&member, &info, Capability::Write)?;
+                if member.role < Role::Speaker {
+                    let (tier, current) = ctx.tier().await?;
+                    if !current
+                        .config
+                        .privileges
+                        .of(tier)
+                        .capabilities
+                        .contains("poll")
+                    {
+                        return Err(FrameError::new(
+                            ErrorCode::Forbidden,
+                            "polls are created by speakers, moderators, admins and members whose tier allows it",
+                        ));
+                    }
+                }
+                let poll = StoredPoll {
+                    tenant: tenant.clone(),
+                    room: room.clone(),
+                    id: PollId::at(ctx.now_ms),
+                    question,
+                    counts: vec![0; options.len()],
+                    options,
+                    multiple,
+                    results,
+                    closes_at_ms: closes.map(|c| c.at(ctx.now_ms)).transpose()?,
+                    created_by: me,
+                    created_at_ms: ctx.now_ms,
+                    context,
+                    voters: 0,
+                    closed_at_ms: None,
+                    closed_by: None,
+                    correlation_id: ctx.request_id.clone(),
+                };
+                // Lapsed polls free their places first.
+                polls.open_polls(&room).await.map_err(client_error)?;
+                store
+                    .create_poll(&poll, MAX_OPEN_POLLS, ctx.now_ms)
+                    .await
+                    .map_err(client_error)?;
+                tracing::info!(poll = %poll.id, options = poll.options.len(), "poll created");
+                ctx.reply(&reply(&poll, None)).await;
+                polls
+                    .announce(&poll, Some(ctx.connection))
+                    .await
+                    .map_err(client_error)
+            }
+            PollOp::Vote { poll_id, choices } => {
+                ctx.refuse_if_sanctioned(
+                    &sanctions,
+                    &room,
+                    &[SanctionKind::Ban, SanctionKind::Mute],
+                )?;
+                require(&member, &info, Capability::React)?;
+                let poll = store
+                    .poll(tenant, &room, &poll_id)
+                    .await
+                    .map_err(client_error)?
+                    .ok_or_else(|| FrameError::new(ErrorCode::NotFound, "poll not found"))?;
+                if poll.lapsed(ctx.now_ms) {
+                    polls.close_lapsed(&poll).await.map_err(client_error)?;
+                }
+                if !poll.is_open(ctx.now_ms) {
+                    return Err(FrameError::new(ErrorCode::Conflict, "the poll is closed"));
+                }
+                let choices = check_choices(&poll, &choices)?;
+                if strongest(&sanctions, SanctionKind::ShadowBan, &room, ctx.now_ms).is_some() {
+                    ctx.reply(&reply(&poll, Some(choices))).await;
+                    return Ok(());
+                }
+                let outcome = store
+                    .vote(&Vote {
+                        tenant: tenant.clone(),
+                        room: room.clone(),
+                        poll: poll_id,
+                        user: ctx.identity.user.clone(),
+                        role: member.role,
+                        choices: choices.clone(),
+                        at_ms: ctx.now_ms,
+                        correlation_id: ctx.request_id.clone(),
+                    })
+                    .await
+                    .map_err(client_error)?;
+                ctx.reply(&reply(&outcome.poll, Some(choices))).await;
+                if outcome.changed {
+                    polls
+                        .results_after_vote(&outcome.poll)
+                        .await
+                        .map_err(client_error)?;
+                }
+                Ok(())
+            }
+            PollOp::Close { poll_id } => {
+                let poll = store
+                    .poll(tenant, &room, &poll_id)
+                    .await
+                    .map_err(client_error)?
+                    .ok_or_else(|| FrameError::new(ErrorCode::NotFound, "poll not found"))?;
+                let creator = poll.created_by == me;
+                if !(creator || can(member.role, info.mode, Capability::Moderate)) {
+                    return Err(FrameError::new(
+                        ErrorCode::Forbidden,
+                        "a poll is closed by moderators, admins or its creator",
+                    ));
+                }
+                if poll.lapsed(ctx.now_ms) {
+                    polls.close_lapsed(&poll).await.map_err(client_error)?;
+                    return Err(FrameError::new(ErrorCode::Conflict, "the poll is closed"));
+                }
+                let closed = store
+                    .close_poll(tenant, &room, &poll_id, Some(&me), ctx.now_ms)
+                    .await
+                    .map_err(client_error)?;
+                tracing::info!(poll = %closed.id, voters = closed.voters, "poll closed");
+                ctx.reply(&reply(&closed, None)).await;
+                polls
+                    .announce(&closed, Some(ctx.connection))
+                    .await
+                    .map_err(client_error)
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! [`PollStore`] in memory: each poll with its votes beside it.
+
+use std::collections::HashMap;
+
+use sideline_domain::ids::{RoomId, TenantId, UserId};
+use sideline_domain::outbox::{Change, Stored};
+use sideline_domain::poll::{retally, Poll, PollActor, PollId, Vote, VoteOutcome};
+use sideline_ports::{PollError, PollStore};
+
+use super::MemoryStore;
+
+/// A poll, its votes by user, and the latest result slot claimed.
+#[derive(Debug, Clone)]
+pub(super) struct PollState {
+    pub(super) poll: Poll,
+    pub(super) votes: HashMap<UserId, Vote>,
+    slot_ms: i64,
+}
+
+fn key(tenant: &TenantId, room: &RoomId, id: &PollId) -> (TenantId, RoomId, PollId) {
+    (tenant.clone(), room.clone(), *id)
+}
+
+impl PollStore for MemoryStore {
+    async fn create_poll(
+        &self,
+        poll: &Poll,
+        max_open: usize,
+        now_ms: i64,
+    ) -> Result<(), PollError> {
+        let mut inner = self.lock();
+        let open = inner
+            .polls
+            .values()
+            .filter(|s| s.poll.tenant == poll.tenant && s.poll.room == poll.room)
+            .filter(|s| s.poll.is_open(now_ms))
+            .count();
+        if open >= max_open {
+            return Err(PollError::TooMany { max: max_open });
+        }
+        let k = key(&poll.tenant, &poll.room, &poll.id);
+        if inner.polls.contains_key(&k) {
+            return Ok(());
+        }
+        inner.polls.insert(
+            k,
+            PollState {
+                poll: poll.clone(),
+                votes: HashMap::new(),
+                slot_ms: 0,
+            },
+        );
+        self.emit(Change::insert(Stored::Poll(poll.clone())));
+        Ok(())
+    }
+
+    async fn poll(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        id: &PollId,
+    ) -> Result<Option<Poll>, PollError> {
+        Ok(self
+            .lock()
+            .polls
+            .get(&key(tenant, room, id))
+            .map(|s| s.poll.clone()))
+    }
+
+    async fn unclosed_polls(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+    ) -> Result<Vec<Poll>, PollError> {
+        Ok(self
+            .lock()
+            .polls
+            .values()
+            .filter(|s| &s.poll.tenant == tenant && &s.poll.room == room)
+            .filter(|s| s.poll.closed_at_ms.is_none())
+            .map(|s| s.poll.clone())
+            .collect())
+    }
+
+    async fn vote(&self, vote: &Vote) -> Result<VoteOutcome, PollError> {
+        let mut inner = self.lock();
+        let state = inner
+            .polls
+            .get_mut(&key(&vote.tenant, &vote.room, &vote.poll))
+            .ok_or(PollError::NotFound)?;
+        if !state.poll.is_open(vote.at_ms) {
+            return Err(PollError::Closed);
+        }
+        let previous = state.votes.get(&vote.user).cloned();
+        if previous.as_ref().is_some_and(|p| p.choices == vote.choices) {
+            return Ok(VoteOutcome {
+                poll: state.poll.clone(),
+                previous: previous.map(|p| p.choices),
+                changed: false,
+            });
+        }
+        let old_poll = state.poll.clone();
+        state.poll.counts = retally(
+            &state.poll.counts,
+            previous.as_ref().map(|p| p.choices.as_slice()),
+            &vote.choices,
+        );
+        if previous.is_none() {
+            state.poll.voters += 1;
+        }
+        state.votes.insert(vote.user.clone(), vote.clone());
+        let poll = state.poll.clone();
+        self.emit(match &previous {
+            None => Change::insert(Stored::Vote(vote.clone())),
+            Some(old) => Change::modify(Stored::Vote(old.clone()), Stored::Vote(vote.clone())),
+        });
+        self.emit(Change::modify(
+            Stored::Poll(old_poll),
+            Stored::Poll(poll.clone()),
+        ));
+        Ok(VoteOutcome {
+            poll,
+            previous: previous.map(|p| p.choices),
+            changed: true,
+        })
+    }
+
+    async fn user_vote(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        poll: &PollId,
+        user: &UserId,
+    ) -> Result<Option<Vote>, PollError> {
+        Ok(self
+            .lock()
+            .polls
+            .get(&key(tenant, room, poll))
+            .and_then(|s| s.votes.get(user).cloned()))
+    }
+
+    async fn close_poll(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        id: &PollId,
+        by: Option<&PollActor>,
+        at_ms: i64,
+    ) -> Result<Poll, PollError> {
+        let mut inner = self.lock();
+        let state = inner
+            .polls
+            .get_mut(&key(tenant, room, id))
+            .ok_or(PollError::NotFound)?;
+        if state.poll.closed_at_ms.is_some() {
+            return Err(PollError::Closed);
+        }
+        let old = state.poll.clone();
+        state.poll.closed_at_ms = Some(match (by, state.poll.closes_at_ms) {
+            // A lapsed poll closed when its time came, whenever that is recorded.
+            (None, Some(due)) => due.min(at_ms),
+            _ => at_ms,
+        });
+        state.poll.closed_by = by.cloned();
+        let poll = state.poll.clone();
+        self.emit(Change::modify(
+            Stored::Poll(old),
+            Stored::Poll(poll.clone()),
+        ));
+        Ok(poll)
+    }
+
+    async fn claim_results_slot(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        id: &PollId,
+        slot_ms: i64,
+    ) -> Result<bool, PollError> {
+        let mut inner = self.lock();
+        let state = inner
+            .polls
+            .get_mut(&key(tenant, room, id))
+            .ok_or(PollError::NotFound)?;
+        if state.slot_ms >= slot_ms {
+            return Ok(false);
+        }
+        state.slot_ms = slot_ms;
+        Ok(true)
+    }
+}
