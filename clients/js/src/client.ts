@@ -11,6 +11,9 @@ import type {
   HistoryFrame,
   JoinedFrame,
   MessageView,
+  Moment,
+  PollFrame,
+  PollView,
   PresenceView,
   Role,
   ServerFrame,
@@ -63,6 +66,21 @@ export interface RoomState {
   capabilities: string[];
   /** Who is typing now (a `typing` frame counts for `TYPING_SHOWN_MS`). */
   typing: UserView[];
+  /** Polls seen in the room, oldest first: open ones from `joined`, and every
+   * poll created, updated or closed since (each with `mine`, this user's
+   * choices, once they voted). */
+  polls: PollView[];
+}
+
+/** A new poll's question and settings (`poll` `create`). */
+export interface NewPoll {
+  question: string;
+  options: string[];
+  multiple?: boolean;
+  results?: "live" | "closed";
+  closesInS?: number;
+  closesAt?: string;
+  context?: Moment;
 }
 
 /** How long one `typing` frame shows its user as typing (the server sends at
@@ -227,7 +245,7 @@ export class SidelineClient {
     const existing = this.#rooms.get(room);
     if (existing) return existing.state;
     const entry: Room = {
-      state: { room, messages: [], presence: { count: 0 }, role: undefined, capabilities: [], typing: [] },
+      state: { room, messages: [], presence: { count: 0 }, role: undefined, capabilities: [], typing: [], polls: [] },
       byId: new Map(),
       lastSeen: undefined,
       catchingUp: false,
@@ -286,6 +304,28 @@ export class SidelineClient {
    * (the room state follows it). */
   react(room: string, messageId: string, emoji: string, on = true): Promise<ServerFrame> {
     return this.request({ action: "react", room, messageId, emoji, on });
+  }
+
+  /** Creates a poll in a room; resolves with it (the room state follows). */
+  async createPoll(room: string, poll: NewPoll): Promise<PollView> {
+    const answer = await this.request({ action: "poll", room, op: "create", ...poll });
+    return (answer as PollFrame).poll;
+  }
+
+  /** Votes (or changes this user's vote) in a poll: one option's index, or
+   * several for a multiple-choice poll. Resolves with the poll as the server
+   * answered (with `mine`). */
+  async vote(room: string, pollId: string, choices: number | number[]): Promise<PollView> {
+    const pick = Array.isArray(choices) ? { choices } : { choice: choices };
+    const answer = await this.request({ action: "poll", room, op: "vote", pollId, ...pick });
+    return (answer as PollFrame).poll;
+  }
+
+  /** Closes a poll (moderators, admins, its creator); resolves with the final
+   * tally. */
+  async closePoll(room: string, pollId: string): Promise<PollView> {
+    const answer = await this.request({ action: "poll", room, op: "close", pollId });
+    return (answer as PollFrame).poll;
   }
 
   /** Any action, answered by the frame carrying its `requestId`; an `error`
@@ -543,6 +583,7 @@ export class SidelineClient {
       entry.state.role = frame.role;
       entry.state.capabilities = frame.capabilities;
       entry.state.presence = frame.presence;
+      for (const poll of frame.polls ?? []) this.#keepPoll(entry, poll);
       // Messages new to the client are announced once caught up, in order
       // (on a rejoin; a first join's history is state, not news).
       const fresh: MessageView[] = [];
@@ -594,6 +635,24 @@ export class SidelineClient {
       entry.lastSeen = message.id;
     }
     return !known;
+  }
+
+  /** Adds or updates a poll in its room's state. A room frame carries nobody's
+   * `mine`: this user's choices are kept from their own answer. */
+  #keepPoll(entry: Room, poll: PollView): void {
+    const polls = entry.state.polls;
+    const at = polls.findIndex((p) => p.id === poll.id);
+    if (at < 0) {
+      polls.push(poll);
+      polls.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return;
+    }
+    const known = polls[at] as PollView;
+    // An update sent before a later one may arrive after it: a closed poll stays
+    // closed, and the turnout never goes back.
+    if (known.status === "closed" && poll.status === "open") return;
+    if (poll.status === known.status && poll.voters < known.voters && poll.mine === undefined) return;
+    polls[at] = poll.mine === undefined && known.mine !== undefined ? { ...poll, mine: known.mine } : poll;
   }
 
   #receive(link: Link, data: unknown): void {
@@ -683,6 +742,15 @@ export class SidelineClient {
             }
           });
           entry.typingSince.set(user.id, Date.now());
+        }
+        break;
+      }
+      case "poll": {
+        const poll = (f as unknown as PollFrame).poll;
+        const entry = poll ? this.#rooms.get(String(poll.room)) : undefined;
+        if (entry) {
+          this.#keepPoll(entry, poll);
+          this.#emit("room", entry.state);
         }
         break;
       }

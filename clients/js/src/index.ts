@@ -2,6 +2,7 @@ export { connect, SidelineClient, SidelineError, TYPING_SHOWN_MS } from "./clien
 export type {
   ClientEvents,
   ConnectOptions,
+  NewPoll,
   RoomState,
   Status,
   WebSocketConstructor,

@@ -23,6 +23,40 @@ export interface MessageView {
   pending?: boolean;
 }
 
+/** The moment on the host's screen a poll is about. */
+export interface Moment {
+  object?: string;
+  at?: string;
+  positionS?: number;
+}
+
+export interface PollView {
+  id: string;
+  room: string;
+  question: string;
+  options: string[];
+  multiple: boolean;
+  /** `closed`: counts only once the poll is closed. */
+  results: "live" | "closed";
+  status: "open" | "closed";
+  /** Votes per option; absent while a `results: "closed"` poll is open. */
+  counts?: number[];
+  /** Users who voted (the turnout). */
+  voters: number;
+  closesAt?: string;
+  closedAt?: string;
+  context?: Moment;
+  createdAt: string;
+  /** The receiver's own choices (only in answers to them and in `joined`). */
+  mine?: number[];
+}
+
+export interface PollFrame {
+  type: "poll";
+  poll: PollView;
+  requestId?: string;
+}
+
 export interface PresenceView {
   count: number;
   users?: UserView[];
@@ -40,6 +74,8 @@ export interface JoinedFrame {
   presence: PresenceView;
   history: MessageView[];
   next: string | null;
+  /** The room's open polls, with the joiner's own votes. */
+  polls: PollView[];
   requestId?: string;
 }
 
@@ -211,6 +247,7 @@ export type KnownFrame =
   | ScoreFrame
   | LeaderboardFrame
   | TierFrame
+  | PollFrame
   | ErrorFrame;
 
 export interface OtherFrame {

@@ -181,3 +181,57 @@ test("reactions and typing reach the room state, the reactor's own included", as
     bob.close();
   }
 });
+
+test("a poll is created, voted on from two clients, kept in room state with each one's vote, and closed", async () => {
+  const room = `poll-${Date.now()}`;
+  const mo = connect({ url: stack.url, getToken: () => stack.token("mo", "moderator"), ...fast });
+  const ada = connect({ url: stack.url, getToken: () => stack.token("ada"), ...fast });
+  const bob = connect({ url: stack.url, getToken: () => stack.token("bob"), ...fast });
+  try {
+    await mo.join(room);
+    await ada.join(room);
+    const created = await mo.createPoll(room, {
+      question: "Who scores next?",
+      options: ["Home", "Away", "Nobody"],
+      closesInS: 600,
+      context: { object: "match:123", at: "67:12" },
+    });
+    assert.equal(created.status, "open");
+    assert.deepEqual(created.context, { object: "match:123", at: "67:12" });
+    await until(() => ada.room(room).polls.length === 1, 5_000, "ada sees the poll");
+    // A late joiner gets the open poll with `joined`.
+    await bob.join(room);
+    assert.equal(bob.room(room).polls[0].id, created.id);
+
+    const mine = await ada.vote(room, created.id, 0);
+    assert.deepEqual(mine.mine, [0]);
+    await bob.vote(room, created.id, 1);
+    await until(
+      () => mo.room(room).polls[0].voters === 2 && ada.room(room).polls[0].voters === 2,
+      5_000,
+      "the coalesced results reach the room",
+    );
+    assert.deepEqual(mo.room(room).polls[0].counts, [1, 1, 0]);
+    assert.deepEqual(ada.room(room).polls[0].mine, [0], "a room update keeps ada's own vote");
+    assert.equal(mo.room(room).polls[0].mine, undefined);
+
+    // Bad input is refused with a clear code and changes nothing.
+    await assert.rejects(ada.vote(room, created.id, 7), (e) => e.code === "bad_request");
+    await assert.rejects(ada.closePoll(room, created.id), (e) => e.code === "forbidden");
+    await assert.rejects(
+      mo.createPoll(room, { question: "One?", options: ["only"] }),
+      (e) => e.code === "bad_request" && /2 to 10 options/.test(e.message),
+    );
+
+    const closed = await mo.closePoll(room, created.id);
+    assert.equal(closed.status, "closed");
+    assert.deepEqual(closed.counts, [1, 1, 0]);
+    await until(() => bob.room(room).polls[0].status === "closed", 5_000, "bob sees it closed");
+    await assert.rejects(bob.vote(room, created.id, 2), (e) => e.code === "conflict");
+    assert.deepEqual(bob.room(room).polls[0].counts, [1, 1, 0]);
+  } finally {
+    mo.close();
+    ada.close();
+    bob.close();
+  }
+});
