@@ -742,3 +742,25 @@ fn every_schema_describes_exactly_the_fields_of_its_typed_data() {
         }
     }
 }
+
+/// Every kind of item that makes an event must pass the table stream's filter
+/// in template.yaml, or its events never leave a deployment (devstack and the
+/// in-memory store have no filter, so nothing else would notice).
+#[test]
+fn the_stream_filter_lets_every_event_kind_through() {
+    let template = include_str!("../template.yaml");
+    let patterns: Vec<&str> = template
+        .lines()
+        .filter(|l| l.trim_start().starts_with("- Pattern:"))
+        .collect();
+    assert!(
+        patterns.len() <= 5,
+        "Lambda takes at most 5 filters per source"
+    );
+    for kind in sideline_aws::dynamo::codec::EVENT_KINDS {
+        assert!(
+            patterns.iter().any(|p| p.contains(&format!("\"{kind}\""))),
+            "items of kind `{kind}` make events but the stream filter drops them"
+        );
+    }
+}

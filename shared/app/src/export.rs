@@ -108,8 +108,9 @@ where
         return Ok(None);
     }
 
-    let (mut messages, mut reactions, mut reports, mut decisions, mut votes) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut messages, mut reactions, mut reports, mut decisions) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut votes, mut polls) = (Vec::new(), Vec::new());
     for stored in owned {
         match stored {
             Stored::Message(m) => {
@@ -138,6 +139,13 @@ where
                 "messageId": r.message.to_string(),
                 "reason": r.reason,
                 "at": format_time(r.at_ms),
+            })),
+            Stored::Poll(p) => polls.push(json!({
+                "roomId": p.room.as_str(),
+                "pollId": p.id.to_string(),
+                "question": p.question,
+                "options": p.options,
+                "createdAt": format_time(p.created_at_ms),
             })),
             Stored::Vote(v) => votes.push(json!({
                 "roomId": v.room.as_str(),
@@ -252,6 +260,7 @@ where
         "reactions": reactions,
         "reports": reports,
         "votes": votes,
+        "polls": polls,
         "decisions": decisions,
         "sanctions": sanctions,
         "pseudonym": pseudonym.map(|p| p.pseudonym),

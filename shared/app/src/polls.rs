@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use sideline_domain::config::Limits;
 use sideline_domain::ids::{ConnectionId, RoomId, TenantId};
-use sideline_domain::poll::{Poll, RESULTS_EVERY_MS};
+use sideline_domain::poll::{Poll, PollActor, MAX_OPEN_POLLS, RESULTS_EVERY_MS};
 use sideline_ports::{Clock, PollError, PollStore, Ports, RoomError, RoomStore};
 use sideline_protocol::{PollView, ServerFrame};
-use tracing::debug;
+use tracing::{debug, warn};
 
 use crate::fanout::Broadcaster;
 
@@ -65,6 +65,57 @@ impl<P: Ports> PollRoom<'_, P> {
         Ok(())
     }
 
+    /// Stores a new poll — after recording the close of lapsed ones, which frees
+    /// their places — and tells its room, but `except`.
+    pub async fn create(
+        &self,
+        poll: &Poll,
+        except: Option<&ConnectionId>,
+    ) -> Result<(), AnnounceError> {
+        self.open_polls(&poll.room).await?;
+        let now_ms = self.ports.clock().now_ms();
+        self.ports
+            .store()
+            .create_poll(poll, MAX_OPEN_POLLS, now_ms)
+            .await?;
+        tracing::info!(poll = %poll.id, options = poll.options.len(), "poll created");
+        self.tell(poll, except).await;
+        Ok(())
+    }
+
+    /// [`PollRoom::announce`] after the change is stored: a failure is logged,
+    /// since the change stands (members see it on their next `join`).
+    async fn tell(&self, poll: &Poll, except: Option<&ConnectionId>) {
+        if let Err(err) = self.announce(poll, except).await {
+            warn!(error = %err, poll = %poll.id, "could not tell the room of a poll");
+        }
+    }
+
+    /// Closes a poll by hand and tells its room, but `except`. The close names
+    /// `by` if they created the poll, else only their role. A poll whose time
+    /// came is closed at that time instead, and `Closed` returned.
+    pub async fn close(
+        &self,
+        poll: &Poll,
+        by: &PollActor,
+        except: Option<&ConnectionId>,
+    ) -> Result<Poll, AnnounceError> {
+        let now_ms = self.ports.clock().now_ms();
+        if poll.lapsed(now_ms) {
+            self.close_lapsed(poll).await?;
+            return Err(PollError::Closed.into());
+        }
+        let by = by.clone().closing(poll);
+        let closed = self
+            .ports
+            .store()
+            .close_poll(self.tenant, &poll.room, &poll.id, Some(&by), now_ms)
+            .await?;
+        tracing::info!(poll = %closed.id, voters = closed.voters, "poll closed");
+        self.tell(&closed, except).await;
+        Ok(closed)
+    }
+
     /// The room's open polls, after recording the close of those whose time
     /// came (each announced to the room).
     pub async fn open_polls(&self, room: &RoomId) -> Result<Vec<Poll>, AnnounceError> {
@@ -91,7 +142,10 @@ impl<P: Ports> PollRoom<'_, P> {
             .close_poll(self.tenant, &poll.room, &poll.id, None, now_ms)
             .await
         {
-            Ok(closed) => self.announce(&closed, None).await,
+            Ok(closed) => {
+                self.tell(&closed, None).await;
+                Ok(())
+            }
             Err(PollError::Closed) => Ok(()),
             Err(err) => Err(err.into()),
         }

@@ -64,8 +64,11 @@ pub mod kinds {
     pub const REACTIONS: &str = "reactions";
     /// Reports the user made, removed.
     pub const REPORTS: &str = "reports";
-    /// The user's poll votes, removed (the polls' tallies keep their counts).
+    /// The user's poll votes, removed (and taken out of the tallies of polls
+    /// still open; a closed poll's result stands).
     pub const VOTES: &str = "votes";
+    /// Polls the user created, whose creator became the erased author.
+    pub const POLLS: &str = "pollsCreated";
     /// Moderation decisions about the user, whose subject became the keyed hash
     /// and whose reason went.
     pub const DECISIONS: &str = "decisionsPseudonymised";

@@ -383,7 +383,7 @@ pub fn event_for(record: &OutboxRecord) -> Option<Envelope> {
                     choices: v.choices.clone(),
                     previous,
                 }),
-                discriminator: v.at_ms.to_string(),
+                discriminator: v.version.to_string(),
                 tenant: &v.tenant,
                 room: Some(&v.room),
                 actor: v.user.to_string(),
@@ -645,6 +645,7 @@ mod tests {
             role: Role::Member,
             choices: vec![1],
             at_ms: 1_800_000_000_100,
+            version: 1,
             correlation_id: Some("v1".into()),
         };
         let voted = event_for(&record(Change::insert(Stored::Vote(vote.clone())))).unwrap();
@@ -655,6 +656,7 @@ mod tests {
         assert!(event_for(&record(same)).is_none(), "a repeat is no event");
         let changed = Vote {
             choices: vec![0],
+            version: 2,
             ..vote.clone()
         };
         let moved = event_for(&record(Change::modify(

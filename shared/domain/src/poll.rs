@@ -197,30 +197,48 @@ impl<'de> Deserialize<'de> for Moment {
     }
 }
 
-/// Who created or closed a poll: a member of the room, or the host's backend.
+/// Who created or closed a poll: a member of the room, a moderator or admin
+/// closing someone else's poll (kept by role only), or the host's backend.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PollActor {
     User {
         id: UserId,
         role: Role,
     },
-    /// The host's backend (the server API), or the poll's own closing time.
+    /// A moderator or admin who closed a poll they did not create: their role
+    /// only, so the poll names nobody but its creator.
+    Staff(Role),
+    /// The host's backend (the server API).
     System,
 }
 
 impl PollActor {
-    /// The id events name them by (`system` for the backend).
+    /// The id events name them by (`system` for the backend and for staff).
     pub fn id(&self) -> String {
         match self {
             PollActor::User { id, .. } => id.to_string(),
-            PollActor::System => "system".to_owned(),
+            PollActor::Staff(_) | PollActor::System => "system".to_owned(),
         }
     }
 
     pub fn role(&self) -> &'static str {
         match self {
-            PollActor::User { role, .. } => role.as_str(),
+            PollActor::User { role, .. } | PollActor::Staff(role) => role.as_str(),
             PollActor::System => "system",
+        }
+    }
+
+    /// Whether this is the user `user`.
+    pub fn is(&self, user: &UserId) -> bool {
+        matches!(self, PollActor::User { id, .. } if id == user)
+    }
+
+    /// The actor as a poll's close records them: its creator as themselves,
+    /// anyone else by role.
+    pub fn closing(self, poll: &Poll) -> PollActor {
+        match self {
+            PollActor::User { id, role } if !poll.created_by.is(&id) => PollActor::Staff(role),
+            other => other,
         }
     }
 }
@@ -281,6 +299,9 @@ pub struct Vote {
     /// Indexes into the poll's options, ascending, at least one.
     pub choices: Vec<u8>,
     pub at_ms: i64,
+    /// 1 for a first vote, one more for each change: what a change is
+    /// conditioned on, and what tells two changes apart.
+    pub version: u32,
     pub correlation_id: Option<String>,
 }
 

@@ -1883,9 +1883,12 @@ impl UserData for MemoryStore {
                 owned.push((report.at_ms, Stored::Report(report.clone())));
             }
         }
-        for ((t, _, _), state) in &inner.polls {
-            if let Some(vote) = state.votes.get(user).filter(|_| t == tenant) {
+        for (_, state) in inner.polls.iter().filter(|((t, _, _), _)| t == tenant) {
+            if let Some(vote) = state.votes.get(user) {
                 owned.push((vote.at_ms, Stored::Vote(vote.clone())));
+            }
+            if state.poll.created_by.is(user) {
+                owned.push((state.poll.created_at_ms, Stored::Poll(state.poll.clone())));
             }
         }
         for ((t, _), decision) in &inner.decisions {
@@ -1903,6 +1906,7 @@ enum Work {
     Reaction(RoomId, MessageId, Emoji),
     Report(RoomId, MessageId),
     Vote(RoomId, sideline_domain::poll::PollId),
+    PollCreator(RoomId, sideline_domain::poll::PollId),
     Message(RoomId, MessageId),
     Decision(sideline_domain::ids::DecisionId),
     Acted(sideline_domain::ids::DecisionId),
@@ -1931,6 +1935,7 @@ impl Work {
             Work::Reaction(..) => kinds::REACTIONS,
             Work::Report(..) => kinds::REPORTS,
             Work::Vote(..) => kinds::VOTES,
+            Work::PollCreator(..) => kinds::POLLS,
             Work::Message(..) => kinds::MESSAGES,
             Work::Decision(_) => kinds::DECISIONS,
             Work::Acted(_) => kinds::ACTS,
@@ -1992,6 +1997,12 @@ impl Inner {
                 .iter()
                 .filter(|((pt, _, _), state)| pt == tenant && state.votes.contains_key(user))
                 .map(|((_, room, poll), _)| Work::Vote(room.clone(), *poll)),
+        );
+        work.extend(
+            self.polls
+                .iter()
+                .filter(|((pt, _, _), state)| pt == tenant && state.poll.created_by.is(user))
+                .map(|((_, room, poll), _)| Work::PollCreator(room.clone(), *poll)),
         );
         for (room, state) in &rooms {
             work.extend(
@@ -2143,7 +2154,16 @@ impl Inner {
         match work {
             Work::Vote(room, poll) => {
                 if let Some(state) = self.polls.get_mut(&(t.clone(), room.clone(), *poll)) {
-                    state.votes.remove(user);
+                    state.forget_vote(user);
+                }
+            }
+            Work::PollCreator(room, poll) => {
+                if let Some(state) = self.polls.get_mut(&(t.clone(), room.clone(), *poll)) {
+                    if let sideline_domain::poll::PollActor::User { id, .. } =
+                        &mut state.poll.created_by
+                    {
+                        *id = erased_author();
+                    }
                 }
             }
             Work::Reaction(room, message, emoji) => {
@@ -2396,7 +2416,11 @@ impl Erasure for MemoryStore {
         let mut rooms = BTreeSet::new();
         for work in inner.erasure_work(tenant, user) {
             *counts.entry(work.kind().to_owned()).or_insert(0) += 1;
-            if let Work::Message(room, _) | Work::Reaction(room, ..) | Work::Report(room, _) = &work
+            if let Work::Message(room, _)
+            | Work::Reaction(room, ..)
+            | Work::Report(room, _)
+            | Work::Vote(room, _)
+            | Work::PollCreator(room, _) = &work
             {
                 rooms.insert(room.clone());
             }

@@ -57,6 +57,8 @@ pub trait PollStore: Send + Sync {
     /// Records `vote` (replacing the user's earlier one) and moves the tally, if
     /// the poll is open at `vote.at_ms`: `Closed` otherwise, `NotFound` if there
     /// is no such poll. The same choices again change nothing (`changed` false).
+    /// The store numbers the vote (`version`: 1, then one more per change); the
+    /// caller's `version` is not read.
     fn vote(&self, vote: &Vote) -> impl Future<Output = Result<VoteOutcome, PollError>> + Send;
 
     /// A user's vote in a poll.

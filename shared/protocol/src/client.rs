@@ -6,10 +6,13 @@ use serde::Deserialize;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sideline_domain::config::Limits;
-use sideline_domain::ids::{RoomId, UserId};
+use sideline_domain::ids::{RoomId, TenantId, UserId};
 use sideline_domain::message::{ClientMsgId, Emoji, MessageId, MessageText, MAX_CLIENT_MSG_ID_LEN};
 use sideline_domain::moderation::{Priority, ReviewStatus, SanctionKind};
-use sideline_domain::poll::{check_poll, Moment, PollId, ResultsShown, MAX_OPTIONS, MAX_POLL_MS};
+use sideline_domain::poll::{
+    check_poll, Moment, Poll as StoredPoll, PollActor, PollId, ResultsShown, MAX_OPTIONS,
+    MAX_POLL_MS,
+};
 use sideline_domain::room::RoomMode;
 use sideline_domain::scoring::Window;
 use sideline_domain::time::parse_time;
@@ -190,6 +193,47 @@ impl PollClose {
 }
 
 impl PollOp {
+    /// The poll a `create` makes in `room` at `now_ms`, by `by`; `bad_request`
+    /// for another op or a closing time out of range.
+    pub fn new_poll(
+        self,
+        tenant: &TenantId,
+        room: &RoomId,
+        by: PollActor,
+        now_ms: i64,
+        correlation_id: Option<String>,
+    ) -> Result<StoredPoll, FrameError> {
+        let PollOp::Create {
+            question,
+            options,
+            multiple,
+            results,
+            closes,
+            context,
+        } = self
+        else {
+            return Err(FrameError::bad_request("not a poll to create"));
+        };
+        Ok(StoredPoll {
+            tenant: tenant.clone(),
+            room: room.clone(),
+            id: PollId::at(now_ms),
+            question,
+            counts: vec![0; options.len()],
+            options,
+            multiple,
+            results,
+            closes_at_ms: closes.map(|c| c.at(now_ms)).transpose()?,
+            created_by: by,
+            created_at_ms: now_ms,
+            context,
+            voters: 0,
+            closed_at_ms: None,
+            closed_by: None,
+            correlation_id,
+        })
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             PollOp::Create { .. } => "create",
@@ -564,6 +608,15 @@ struct PollDto {
     choices: Option<Vec<i64>>,
     #[serde(default)]
     choice: Option<i64>,
+}
+
+/// Reads a new poll as the server API takes it: the fields of a `poll` `create`
+/// as one JSON object (no `action`, `room` or `op`).
+pub fn parse_new_poll(body: &Map<String, Value>) -> Result<PollOp, FrameError> {
+    let mut map = body.clone();
+    map.insert("room".into(), "-".into());
+    map.insert("op".into(), "create".into());
+    parse_poll_op(dto(&map)?)
 }
 
 /// Reads a `poll` frame.

@@ -15,10 +15,10 @@ pub mod error;
 pub mod server;
 
 pub use client::{
-    parse_frame, ClientFrame, Command, Configure, History, Join, Leaderboard, Leave, Moderate,
-    ModerateOp, Ping, Poll, PollClose, PollOp, Presence, React, Report, SanctionScope, Score, Send,
-    Typing, DEFAULT_BOARD_PAGE, MAX_BOARD_PAGE, MAX_POLL_SECS, MAX_REASON_CHARS, MAX_REVIEW_PAGE,
-    MAX_SANCTION_SECS, MAX_SLOW_MODE_SECS,
+    parse_frame, parse_new_poll, ClientFrame, Command, Configure, History, Join, Leaderboard,
+    Leave, Moderate, ModerateOp, Ping, Poll, PollClose, PollOp, Presence, React, Report,
+    SanctionScope, Score, Send, Typing, DEFAULT_BOARD_PAGE, MAX_BOARD_PAGE, MAX_POLL_SECS,
+    MAX_REASON_CHARS, MAX_REVIEW_PAGE, MAX_SANCTION_SECS, MAX_SLOW_MODE_SECS,
 };
 pub use error::{ErrorCode, FrameError, MAX_REQUEST_ID_LEN};
 pub use server::{

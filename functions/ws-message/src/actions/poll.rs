@@ -9,9 +9,7 @@
 use sideline_app::polls::PollRoom;
 use sideline_domain::identity::Role;
 use sideline_domain::moderation::{strongest, SanctionKind};
-use sideline_domain::poll::{
-    check_choices, Poll as StoredPoll, PollActor, PollId, Vote, MAX_OPEN_POLLS,
-};
+use sideline_domain::poll::{check_choices, Poll as StoredPoll, PollActor, Vote};
 use sideline_domain::room::{can, Capability};
 use sideline_ports::{PollStore, Ports};
 use sideline_protocol::{ErrorCode, FrameError, Poll, PollOp, PollView, ServerFrame};
@@ -41,14 +39,7 @@ impl Action for Poll {
             request_id: ctx.request_id.clone(),
         };
         match op {
-            PollOp::Create {
-                question,
-                options,
-                multiple,
-                results,
-                closes,
-                context,
-            } => {
+            create @ PollOp::Create { .. } => {
                 ctx.refuse_if_sanctioned(
                     &sanctions,
                     &room,
@@ -70,36 +61,14 @@ impl Action for Poll {
                         ));
                     }
                 }
-                let poll = StoredPoll {
-                    tenant: tenant.clone(),
-                    room: room.clone(),
-                    id: PollId::at(ctx.now_ms),
-                    question,
-                    counts: vec![0; options.len()],
-                    options,
-                    multiple,
-                    results,
-                    closes_at_ms: closes.map(|c| c.at(ctx.now_ms)).transpose()?,
-                    created_by: me,
-                    created_at_ms: ctx.now_ms,
-                    context,
-                    voters: 0,
-                    closed_at_ms: None,
-                    closed_by: None,
-                    correlation_id: ctx.request_id.clone(),
-                };
-                // Lapsed polls free their places first.
-                polls.open_polls(&room).await.map_err(client_error)?;
-                store
-                    .create_poll(&poll, MAX_OPEN_POLLS, ctx.now_ms)
+                let poll =
+                    create.new_poll(tenant, &room, me, ctx.now_ms, ctx.request_id.clone())?;
+                polls
+                    .create(&poll, Some(ctx.connection))
                     .await
                     .map_err(client_error)?;
-                tracing::info!(poll = %poll.id, options = poll.options.len(), "poll created");
                 ctx.reply(&reply(&poll, None)).await;
-                polls
-                    .announce(&poll, Some(ctx.connection))
-                    .await
-                    .map_err(client_error)
+                Ok(())
             }
             PollOp::Vote { poll_id, choices } => {
                 ctx.refuse_if_sanctioned(
@@ -133,16 +102,18 @@ impl Action for Poll {
                         role: member.role,
                         choices: choices.clone(),
                         at_ms: ctx.now_ms,
+                        version: 0,
                         correlation_id: ctx.request_id.clone(),
                     })
                     .await
                     .map_err(client_error)?;
                 ctx.reply(&reply(&outcome.poll, Some(choices))).await;
                 if outcome.changed {
-                    polls
-                        .results_after_vote(&outcome.poll)
-                        .await
-                        .map_err(client_error)?;
+                    // The vote is answered: a failed update is logged (the next
+                    // vote's update, or the close, shows it), never a second answer.
+                    if let Err(err) = polls.results_after_vote(&outcome.poll).await {
+                        tracing::warn!(error = %err, poll = %poll_id, "results update failed");
+                    }
                 }
                 Ok(())
             }
@@ -152,27 +123,19 @@ impl Action for Poll {
                     .await
                     .map_err(client_error)?
                     .ok_or_else(|| FrameError::new(ErrorCode::NotFound, "poll not found"))?;
-                let creator = poll.created_by == me;
+                let creator = poll.created_by.is(&ctx.identity.user);
                 if !(creator || can(member.role, info.mode, Capability::Moderate)) {
                     return Err(FrameError::new(
                         ErrorCode::Forbidden,
                         "a poll is closed by moderators, admins or its creator",
                     ));
                 }
-                if poll.lapsed(ctx.now_ms) {
-                    polls.close_lapsed(&poll).await.map_err(client_error)?;
-                    return Err(FrameError::new(ErrorCode::Conflict, "the poll is closed"));
-                }
-                let closed = store
-                    .close_poll(tenant, &room, &poll_id, Some(&me), ctx.now_ms)
+                let closed = polls
+                    .close(&poll, &me, Some(ctx.connection))
                     .await
                     .map_err(client_error)?;
-                tracing::info!(poll = %closed.id, voters = closed.voters, "poll closed");
                 ctx.reply(&reply(&closed, None)).await;
-                polls
-                    .announce(&closed, Some(ctx.connection))
-                    .await
-                    .map_err(client_error)
+                Ok(())
             }
         }
     }

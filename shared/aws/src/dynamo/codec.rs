@@ -710,6 +710,20 @@ pub fn stored_from(item: &Item) -> Result<Stored, BackendError> {
     })
 }
 
+/// Every `kind` [`stored_from`] reads as a record that can make an event: the
+/// table stream's filter (template.yaml) must let each through.
+pub const EVENT_KINDS: [&str; 9] = [
+    "member",
+    "message",
+    "reaction",
+    "report",
+    "moderation",
+    "tier",
+    "erasure_done",
+    "poll",
+    "vote",
+];
+
 /// The item a stored record is written as (the inverse of [`stored_from`]).
 pub fn item_of(stored: &Stored) -> Option<Item> {
     Some(match stored {
@@ -787,7 +801,10 @@ fn actor_from(a: &Attrs<'_>, prefix: &str) -> Result<Option<PollActor>, BackendE
         return Ok(None);
     };
     if id == "system" {
-        return Ok(Some(PollActor::System));
+        return Ok(Some(match a.opt_str(&format!("{prefix}Role")) {
+            None | Some("system") => PollActor::System,
+            Some(_) => PollActor::Staff(a.role(&format!("{prefix}Role"))?),
+        }));
     }
     Ok(Some(PollActor::User {
         id: UserId::parse(id).map_err(corrupt)?,
@@ -799,6 +816,10 @@ fn actor_from(a: &Attrs<'_>, prefix: &str) -> Result<Option<PollActor>, BackendE
 pub fn poll_item(p: &Poll) -> Item {
     let mut item = keys::poll(&p.tenant, &p.room, &p.id);
     expiry::stamp(&mut item, &p.tenant, Class::Messages, p.created_at_ms);
+    // Listed under its creator: their export shows it, their erasure finds it.
+    if let PollActor::User { id, .. } = &p.created_by {
+        owned_by(&mut item, &p.tenant, id, p.created_at_ms);
+    }
     item.insert("kind".into(), s("poll"));
     item.insert("tenant".into(), s(p.tenant.as_str()));
     item.insert("room".into(), s(p.room.as_str()));
@@ -888,6 +909,7 @@ pub fn vote_item(v: &Vote) -> Item {
         AttributeValue::L(v.choices.iter().map(n).collect()),
     );
     item.insert("at".into(), n(v.at_ms));
+    item.insert("ver".into(), n(v.version));
     if let Some(correlation) = &v.correlation_id {
         item.insert("correlationId".into(), s(correlation));
     }
@@ -916,6 +938,7 @@ pub fn vote_from(item: &Item) -> Result<Vote, BackendError> {
         role: a.role("role")?,
         choices,
         at_ms: a.num("at")?,
+        version: u32::try_from(a.num("ver")?).map_err(corrupt)?,
         correlation_id: a.opt_str("correlationId").map(str::to_owned),
     })
 }

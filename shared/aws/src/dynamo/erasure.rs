@@ -24,7 +24,9 @@ use sideline_domain::ids::{ConnectionId, RoomId, TenantId, UserId};
 use sideline_domain::tenant::TenantConfig;
 use sideline_ports::{BackendError, Erased, Erasure, ErasureError, Pseudonyms, StoredPseudonym};
 
-use super::codec::{erasure_done_item, erasure_from, erasure_item, s, Attrs};
+use super::codec::{
+    count_attr, erasure_done_item, erasure_from, erasure_item, s, vote_from, Attrs,
+};
 use super::{
     build_error, cancelled_conditions, is_conditional_failure, is_put_conditional_failure, keys, n,
     unavailable, DynamoStore, Item,
@@ -56,6 +58,11 @@ enum Work {
     Delete(&'static str, Vec<Item>),
     /// Take the user out of the legal hold of a kept settings version.
     Settings { key: Item, user: String },
+    /// Remove a vote, and take it out of its poll's tally while the poll is open
+    /// (a closed poll's published result stands).
+    Vote(Item),
+    /// A poll the user created: its creator becomes the erased author.
+    PollCreator(Item),
 }
 
 /// Pieces of work in flight at once.
@@ -66,7 +73,11 @@ impl Work {
     fn stands_alone(&self) -> bool {
         !matches!(
             self,
-            Work::Reaction { .. } | Work::Report { .. } | Work::Connection { .. }
+            Work::Reaction { .. }
+                | Work::Report { .. }
+                | Work::Connection { .. }
+                | Work::Vote(_)
+                | Work::PollCreator(_)
         )
     }
 
@@ -81,6 +92,8 @@ impl Work {
             Work::Acted { .. } => kinds::ACTS,
             Work::Delete(kind, _) => kind,
             Work::Settings { .. } => kinds::SETTINGS,
+            Work::Vote(_) => kinds::VOTES,
+            Work::PollCreator(_) => kinds::POLLS,
         }
     }
 }
@@ -157,8 +170,9 @@ impl DynamoStore {
                     });
                 }
             } else if sk.starts_with("VOTE#") {
-                // The tally keeps its count: only who voted what goes.
-                reports.push(Work::Delete(kinds::VOTES, vec![keys_of(&entry)]));
+                reports.push(Work::Vote(entry));
+            } else if sk.starts_with("POLL#") {
+                reports.push(Work::PollCreator(entry));
             } else if sk.starts_with("MSG#") {
                 messages.push(Work::Message(entry));
             } else if sk.starts_with("D#") {
@@ -283,6 +297,38 @@ impl DynamoStore {
                     .build()
                     .map_err(build_error)?;
                 self.delete_with(key, update).await
+            }
+            Work::Vote(key) => {
+                let Some(item) = self.get(key.clone()).await? else {
+                    return Ok(());
+                };
+                let vote = vote_from(&item)?;
+                let mut adds = vec!["voters :minus".to_owned()];
+                let mut update = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(keys::poll(tenant, &vote.room, &vote.poll)))
+                    .condition_expression("attribute_exists(PK) AND attribute_not_exists(closedAt)")
+                    .expression_attribute_values(":minus", n(-1));
+                for c in &vote.choices {
+                    adds.push(format!("#c{c} :minus"));
+                    update = update
+                        .expression_attribute_names(format!("#c{c}"), count_attr(usize::from(*c)));
+                }
+                let update = update
+                    .update_expression(format!("ADD {}", adds.join(", ")))
+                    .build()
+                    .map_err(build_error)?;
+                self.delete_with(key, update).await
+            }
+            Work::PollCreator(key) => {
+                self.update_if(
+                    key,
+                    "SET createdBy = :who REMOVE owPk, owSk",
+                    "attribute_exists(PK)",
+                    ("#unused", "unused"),
+                    &[(":who", s(erased_author().as_str()))],
+                )
+                .await
             }
             Work::Report { key, message } => {
                 let update = Update::builder()

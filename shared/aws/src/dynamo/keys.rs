@@ -13,6 +13,7 @@
 //! | slow-mode slot | `T#{tenant}#R#{room}` | `SLOW#{userId}` |
 //! | poll (and its tally) | `T#{tenant}#R#{room}` | `POLL#{pollId}` |
 //! | vote | `T#{tenant}#R#{room}` | `VOTE#{pollId}#{userId}` |
+//! | poll's last result update | `T#{tenant}#R#{room}` | `POLLSLOT#{pollId}` |
 //! | user profile | `T#{tenant}#U#{userId}` | `PROFILE` |
 //! | user's connection | `T#{tenant}#U#{userId}` | `CONN#{connectionId}` |
 //! | sanction | `T#{tenant}#U#{userId}` | `SANCTION#{kind}#TENANT` or `SANCTION#{kind}#R#{room}` |
@@ -104,6 +105,10 @@ pub fn slow_slot(tenant: &TenantId, room: &RoomId, user: &UserId) -> Item {
 
 pub fn poll(tenant: &TenantId, room: &RoomId, id: &PollId) -> Item {
     key(room_pk(tenant, room), format!("POLL#{id}"))
+}
+
+pub fn poll_slot(tenant: &TenantId, room: &RoomId, id: &PollId) -> Item {
+    key(room_pk(tenant, room), format!("POLLSLOT#{id}"))
 }
 
 pub fn vote(tenant: &TenantId, room: &RoomId, poll: &PollId, user: &UserId) -> Item {

@@ -1,7 +1,10 @@
 //! [`PollStore`] on the table: the poll (with its tally as `c0`…`c9` and
 //! `voters`) and each vote in the room's partition. A vote is one transaction —
-//! the vote, conditional on the one read before it, and the tally, conditional on
-//! the poll being open — so counts always equal the votes stored.
+//! the vote, conditional on the version read before it, and the tally,
+//! conditional on the poll being open — so counts always equal the votes stored.
+//! Transactions on one poll that collide (`TransactionConflict`) are tried again
+//! after a short jittered wait. The result-update slot is an item of its own, so
+//! claiming it never collides with votes.
 
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem, Update};
 use sideline_domain::ids::{RoomId, TenantId, UserId};
@@ -14,8 +17,11 @@ use super::{
     unavailable, DynamoStore,
 };
 
-/// Tries of a vote whose earlier vote changed under it.
-const VOTE_TRIES: usize = 3;
+/// Tries of a vote whose earlier vote changed under it, or whose transaction
+/// collided with another on the poll.
+const VOTE_TRIES: u32 = 6;
+/// How long a result-update slot item is kept (it only matters for a second).
+const SLOT_TTL_S: i64 = 3_600;
 
 impl DynamoStore {
     async fn read_poll(
@@ -49,15 +55,18 @@ impl DynamoStore {
                 changed: false,
             }));
         }
+        let stored = Vote {
+            version: previous.as_ref().map_or(1, |p| p.version + 1),
+            ..vote.clone()
+        };
         let mut put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(vote_item(vote)));
+            .set_item(Some(vote_item(&stored)));
         put = match &previous {
             None => put.condition_expression("attribute_not_exists(PK)"),
             Some(p) => put
-                .condition_expression("#at = :prev")
-                .expression_attribute_names("#at", "at")
-                .expression_attribute_values(":prev", n(p.at_ms)),
+                .condition_expression("ver = :prev")
+                .expression_attribute_values(":prev", n(p.version)),
         };
         let mut deltas = vec![0i64; poll.options.len()];
         for &c in previous.iter().flat_map(|p| p.choices.iter()) {
@@ -108,8 +117,10 @@ impl DynamoStore {
                         Some(_) => Err(PollError::Closed),
                     }
                 }
-                Some(reasons) if reasons.first() == Some(&true) => Ok(None),
-                _ => Err(PollError::Backend(unavailable(err))),
+                // The vote changed meanwhile, or another transaction on the
+                // poll collided with this one: try again.
+                Some(_) => Ok(None),
+                None => Err(PollError::Backend(unavailable(err))),
             };
         }
         let poll = self
@@ -188,7 +199,20 @@ impl PollStore for DynamoStore {
     }
 
     async fn vote(&self, vote: &Vote) -> Result<VoteOutcome, PollError> {
-        for _ in 0..VOTE_TRIES {
+        for attempt in 0..VOTE_TRIES {
+            if attempt > 0 {
+                // Spread colliding retries apart (any varying bits will do).
+                let jitter = u64::from(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.subsec_nanos())
+                        % 20,
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(
+                    (5 << attempt.min(4)) + jitter,
+                ))
+                .await;
+            }
             if let Some(outcome) = self.try_vote(vote).await? {
                 return Ok(outcome);
             }
@@ -259,12 +283,13 @@ impl PollStore for DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(keys::poll(tenant, room, id)))
-            .update_expression("SET slot = :slot")
-            .condition_expression(
-                "attribute_exists(PK) AND (attribute_not_exists(slot) OR slot < :slot)",
-            )
+            .set_key(Some(keys::poll_slot(tenant, room, id)))
+            .update_expression("SET slot = :slot, kind = :kind, #ttl = :ttl")
+            .condition_expression("attribute_not_exists(slot) OR slot < :slot")
+            .expression_attribute_names("#ttl", "ttl")
             .expression_attribute_values(":slot", n(slot_ms))
+            .expression_attribute_values(":kind", s("poll_slot"))
+            .expression_attribute_values(":ttl", n(slot_ms / 1000 + SLOT_TTL_S))
             .send()
             .await;
         match result {

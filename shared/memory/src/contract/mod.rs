@@ -151,5 +151,5 @@ pub async fn run_all<S: Store>(store: &S) {
     recent::recent_messages_keep_the_latest(store).await;
     user_data::a_users_data_is_found_through_them(store).await;
     polls::run_all(store).await;
-    polls::votes_are_exported_and_erased_tallies_kept(store).await;
+    polls::votes_and_polls_are_exported_and_erased(store).await;
 }

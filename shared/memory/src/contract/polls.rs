@@ -45,6 +45,7 @@ fn vote(p: &Poll, who: &str, choices: &[u8], at_ms: i64) -> Vote {
         role: Role::Member,
         choices: choices.to_vec(),
         at_ms,
+        version: 0,
         correlation_id: None,
     }
 }
@@ -105,6 +106,10 @@ pub async fn polls_tally_one_vote_per_user<S: PollStore>(store: &S) {
         .expect("read vote")
         .expect("voted");
     assert_eq!(mine.choices, vec![2]);
+    assert_eq!(
+        mine.version, 2,
+        "numbered by the store: a first vote, then a change"
+    );
 
     let unknown = Vote {
         poll: PollId::at(NOW_MS + 5),
@@ -232,53 +237,101 @@ pub async fn one_result_update_per_slot<S: PollStore>(store: &S) {
     assert_eq!(stored, p);
 }
 
-/// A user's votes are theirs: exported, and erased (one item each) while the
-/// tallies keep their counts.
-pub async fn votes_are_exported_and_erased_tallies_kept<S: PollStore + Erasure + UserData>(
-    store: &S,
-) {
+/// A user's votes and polls are theirs: exported, and erased — a vote in an open
+/// poll leaves its tally, one in a closed poll leaves the published result as it
+/// was, and a poll they created no longer names them.
+pub async fn votes_and_polls_are_exported_and_erased<S: PollStore + Erasure + UserData>(store: &S) {
     let t = fresh_tenant("pollerase");
     let r = room("match:5");
-    let p = poll(&t, &r, NOW_MS, false);
-    store.create_poll(&p, 10, NOW_MS).await.expect("create");
-    store
-        .vote(&vote(&p, "ada", &[1], NOW_MS + 1))
-        .await
-        .expect("ada");
-    store
-        .vote(&vote(&p, "bob", &[1], NOW_MS + 2))
-        .await
-        .expect("bob");
     let ada = UserId::derive(&t, "ada");
+    let open = Poll {
+        created_by: PollActor::User {
+            id: ada.clone(),
+            role: Role::Speaker,
+        },
+        ..poll(&t, &r, NOW_MS, false)
+    };
+    let closed = poll(&t, &r, NOW_MS + 1, false);
+    for p in [&open, &closed] {
+        store.create_poll(p, 10, NOW_MS).await.expect("create");
+        store
+            .vote(&vote(p, "ada", &[1], NOW_MS + 2))
+            .await
+            .expect("ada");
+        store
+            .vote(&vote(p, "bob", &[1], NOW_MS + 3))
+            .await
+            .expect("bob");
+    }
+    store
+        .close_poll(
+            &t,
+            &r,
+            &closed.id,
+            Some(&PollActor::Staff(Role::Moderator)),
+            NOW_MS + 4,
+        )
+        .await
+        .expect("close");
     let owned = store.owned_by(&t, &ada).await.expect("owned");
-    assert!(
-        matches!(owned.as_slice(), [Stored::Vote(v)] if v.choices == vec![1]),
-        "{owned:?}"
-    );
-    let (counts, _) = store.erasure_inventory(&t, &ada).await.expect("inventory");
-    assert_eq!(counts.get(kinds::VOTES), Some(&1), "{counts:?}");
+    let votes = owned
+        .iter()
+        .filter(|s| matches!(s, Stored::Vote(_)))
+        .count();
+    let polls = owned
+        .iter()
+        .filter(|s| matches!(s, Stored::Poll(_)))
+        .count();
+    assert_eq!((votes, polls), (2, 1), "{owned:?}");
+    let (counts, rooms) = store.erasure_inventory(&t, &ada).await.expect("inventory");
+    assert_eq!(counts.get(kinds::VOTES), Some(&2), "{counts:?}");
+    assert_eq!(counts.get(kinds::POLLS), Some(&1), "{counts:?}");
+    assert_eq!(rooms, vec![r.clone()]);
     let step = store
-        .erase_items(&t, &ada, "h_ada", std::slice::from_ref(&r), 100)
+        .erase_items(&t, &ada, "h_ada", &rooms, 100)
         .await
         .expect("erase");
-    assert_eq!(step.counts.get(kinds::VOTES), Some(&1), "{step:?}");
-    assert_eq!(
-        store.user_vote(&t, &r, &p.id, &ada).await.expect("read"),
-        None
-    );
+    assert_eq!(step.counts.get(kinds::VOTES), Some(&2), "{step:?}");
+    assert_eq!(step.failed, 0);
     assert!(store.owned_by(&t, &ada).await.expect("owned").is_empty());
-    let bob = UserId::derive(&t, "bob");
-    assert!(store
-        .user_vote(&t, &r, &p.id, &bob)
-        .await
-        .expect("read")
-        .is_some());
-    let tally = store
-        .poll(&t, &r, &p.id)
+    let (left, _) = store.erasure_inventory(&t, &ada).await.expect("inventory");
+    assert!(left.is_empty(), "{left:?}");
+    for p in [&open, &closed] {
+        assert_eq!(
+            store.user_vote(&t, &r, &p.id, &ada).await.expect("read"),
+            None
+        );
+        let bob = UserId::derive(&t, "bob");
+        assert!(store
+            .user_vote(&t, &r, &p.id, &bob)
+            .await
+            .expect("read")
+            .is_some());
+    }
+    let open_now = store
+        .poll(&t, &r, &open.id)
         .await
         .expect("read")
         .expect("there");
-    assert_eq!((tally.counts, tally.voters), (vec![0, 2, 0], 2));
+    assert_eq!(
+        (open_now.counts.clone(), open_now.voters),
+        (vec![0, 1, 0], 1)
+    );
+    assert!(!open_now.created_by.is(&ada), "{:?}", open_now.created_by);
+    let closed_now = store
+        .poll(&t, &r, &closed.id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(
+        (closed_now.counts, closed_now.voters),
+        (vec![0, 2, 0], 2),
+        "a result stands"
+    );
+    assert_eq!(
+        closed_now.closed_by,
+        Some(PollActor::Staff(Role::Moderator))
+    );
 }
 
 pub async fn run_all<S: PollStore>(store: &S) {

@@ -17,6 +17,24 @@ pub(super) struct PollState {
     slot_ms: i64,
 }
 
+impl PollState {
+    /// Drops a user's vote (their erasure), taking it out of the tally while the
+    /// poll is open.
+    pub(super) fn forget_vote(&mut self, user: &UserId) {
+        let Some(vote) = self.votes.remove(user) else {
+            return;
+        };
+        if self.poll.closed_at_ms.is_none() {
+            for &c in &vote.choices {
+                if let Some(n) = self.poll.counts.get_mut(usize::from(c)) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            self.poll.voters = self.poll.voters.saturating_sub(1);
+        }
+    }
+}
+
 fn key(tenant: &TenantId, room: &RoomId, id: &PollId) -> (TenantId, RoomId, PollId) {
     (tenant.clone(), room.clone(), *id)
 }
@@ -108,11 +126,15 @@ impl PollStore for MemoryStore {
         if previous.is_none() {
             state.poll.voters += 1;
         }
-        state.votes.insert(vote.user.clone(), vote.clone());
+        let stored = Vote {
+            version: previous.as_ref().map_or(1, |p| p.version + 1),
+            ..vote.clone()
+        };
+        state.votes.insert(vote.user.clone(), stored.clone());
         let poll = state.poll.clone();
         self.emit(match &previous {
-            None => Change::insert(Stored::Vote(vote.clone())),
-            Some(old) => Change::modify(Stored::Vote(old.clone()), Stored::Vote(vote.clone())),
+            None => Change::insert(Stored::Vote(stored)),
+            Some(old) => Change::modify(Stored::Vote(old.clone()), Stored::Vote(stored)),
         });
         self.emit(Change::modify(
             Stored::Poll(old_poll),
@@ -178,10 +200,10 @@ impl PollStore for MemoryStore {
         slot_ms: i64,
     ) -> Result<bool, PollError> {
         let mut inner = self.lock();
-        let state = inner
-            .polls
-            .get_mut(&key(tenant, room, id))
-            .ok_or(PollError::NotFound)?;
+        // As on the table, the slot stands apart from the poll.
+        let Some(state) = inner.polls.get_mut(&key(tenant, room, id)) else {
+            return Ok(false);
+        };
         if state.slot_ms >= slot_ms {
             return Ok(false);
         }
