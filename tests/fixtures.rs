@@ -387,6 +387,7 @@ async fn every_sample_event_runs_through_its_handler() {
                     secret: Some(FIXTURE_SECRET.to_vec()),
                     files: None::<sideline_memory::RecordingExportFiles>,
                     export_inline_bytes: api::DEFAULT_EXPORT_INLINE_BYTES,
+                    limits: Default::default(),
                 };
                 let fake: WebSocketEvent = load(&path.with_file_name("../ws-message/join.json"));
                 seeded(&deps.ports.store, &fake).await;

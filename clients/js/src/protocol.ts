@@ -21,6 +21,8 @@ export interface MessageView {
   replyTo?: string;
   reactions?: Record<string, number>;
   pending?: boolean;
+  /** The host's own message (posted through the server API). */
+  system?: boolean;
 }
 
 /** The moment on the host's screen a poll is about. */
@@ -69,6 +71,11 @@ export interface JoinedFrame {
   mode: string;
   slowModeS: number;
   capabilities: string[];
+  /** What the host set on the room (its schedule: read-only outside it). */
+  title?: string;
+  object?: string;
+  opensAt?: string;
+  closesAt?: string;
   /** The caller's reputation tier. */
   tier: Tier;
   presence: PresenceView;

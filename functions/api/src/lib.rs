@@ -16,6 +16,11 @@
 //! | `POST /v1/tenants/{tenant}/users/{user}/erasure` | `202 {requestId, status}`: erasure requested (the same request when asked again); 404 for a user of whom nothing is held |
 //! | `GET /v1/tenants/{tenant}/erasures/{requestId}` | `pending` / `running` / `completed` / `blocked` / `failed`, counts, and on completion the chained receipt |
 //! | `POST /v1/tenants/{tenant}/retention/run` | runs retention for the tenant now (one invocation's budget), and its erasure requests due; what it removed |
+//! | `PUT /v1/tenants/{tenant}/rooms/{room}` | sets the room up ahead of time: `title`, `object`, `opensAt` / `closesAt` (read-only outside) |
+//! | `GET /v1/tenants/{tenant}/rooms/{room}` | what was set, with the mode and slow mode |
+//! | `POST /v1/tenants/{tenant}/rooms/{room}/messages` | a system message to the room now (`text`, `name`?, `clientMsgId`?) |
+//! | `POST /v1/tenants/{tenant}/rooms/{room}/polls` | a poll from the backend (the protocol's `create` fields) |
+//! | `POST /v1/tenants/{tenant}/rooms/{room}/polls/{pollId}/close` | closes it; the final tally |
 //!
 //! `{user}` is the host's user id (`sub`, percent-encoded) or a canonical id
 //! (`u_…`).
@@ -32,7 +37,7 @@ use sideline_app::erasure::{
 use sideline_app::export::{export_user, EXPORT_LINK_FORMAT, EXPORT_VERSION};
 use sideline_app::retention::{sweep_tenant, Budget, RetentionReport};
 use sideline_app::standing::{leaderboard, read_score, BoardError, StandingError, TenantSettings};
-use sideline_domain::config::{ConfigError, Env};
+use sideline_domain::config::{ConfigError, Env, Limits};
 use sideline_domain::erasure::is_erasure_id;
 use sideline_domain::ids::{RoomId, TenantId, UserId};
 use sideline_domain::scoring::{breakdown, Tier, Window};
@@ -47,6 +52,8 @@ use sideline_ports::{
 use sideline_protocol::{DEFAULT_BOARD_PAGE, MAX_BOARD_PAGE};
 use sideline_token::signing::{self, Scheme};
 use tracing::{info, warn};
+
+mod rooms;
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = MAX_DOCUMENT_BYTES;
@@ -173,7 +180,7 @@ impl ApiResponse {
 
 /// `%XX` decoding of one path segment or query value; `None` if malformed or not
 /// UTF-8.
-fn percent_decode(raw: &str) -> Option<String> {
+pub(crate) fn percent_decode(raw: &str) -> Option<String> {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -228,6 +235,8 @@ pub struct ApiDeps<P, F> {
     /// export is answered whole).
     pub files: F,
     pub export_inline_bytes: usize,
+    /// Message length and fan-out limits, as `ws-message` has them.
+    pub limits: Limits,
 }
 
 /// Checks a document's `moderation` section as the inline stage will read it.
@@ -260,7 +269,7 @@ pub fn parse_config(text: &str) -> Result<TenantConfig, ConfigDocError> {
     Ok(config)
 }
 
-fn backend(err: &dyn std::error::Error) -> ApiResponse {
+pub(crate) fn backend(err: &dyn std::error::Error) -> ApiResponse {
     warn!(error = %err, cause = ?err.source(), "server API request failed");
     ApiResponse::error(503, "the store is unavailable; try again")
 }
@@ -337,6 +346,24 @@ pub async fn handle<P: Ports, F: ExportFiles>(
         ("POST", ["users", user, "export"]) => export(deps, &tenant, user, now_ms).await,
         ("POST", ["users", user, "erasure"]) => erase(deps, &tenant, user, now_ms).await,
         ("GET", ["erasures", id]) => erasure_status(deps, &tenant, id).await,
+        (method, ["rooms", room, rest @ ..]) => match rooms::room_of(room) {
+            Err(refusal) => refusal,
+            Ok(room) => match (method, rest) {
+                ("PUT", []) => rooms::put_room(deps, &tenant, &room, &body, now_ms).await,
+                ("GET", []) => rooms::get_room(deps, &tenant, &room).await,
+                ("POST", ["messages"]) => {
+                    rooms::post_message(deps, &tenant, &room, &body, now_ms).await
+                }
+                ("POST", ["polls"]) => rooms::post_poll(deps, &tenant, &room, &body, now_ms).await,
+                ("POST", ["polls", id, "close"]) => {
+                    rooms::close_poll(deps, &tenant, &room, id, now_ms).await
+                }
+                (_, [] | ["messages"] | ["polls"] | ["polls", _, "close"]) => {
+                    ApiResponse::error(405, "method not allowed")
+                }
+                _ => ApiResponse::error(404, "no such route"),
+            },
+        },
         (
             _,
             ["users", _, "score"]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use api::{export_inline_bytes, handle, ApiDeps};
 use sideline_app::standing::TenantSettings;
 use sideline_aws::{sdk, S3ExportFiles};
-use sideline_domain::config::Env;
+use sideline_domain::config::{Env, Limits};
 use sideline_lambda::{boot, serve, Error};
 
 #[tokio::main]
@@ -20,6 +20,7 @@ async fn main() -> Result<(), Error> {
             .map(String::into_bytes),
         files: S3ExportFiles::from_env(&env)?,
         export_inline_bytes: export_inline_bytes(&env)?,
+        limits: Limits::from_env(&env)?,
     };
     serve(|request| async { handle(request, &deps).await }).await
 }

@@ -22,6 +22,7 @@ fn deps() -> Deps {
         secret: Some(SECRET.to_vec()),
         files: RecordingExportFiles::new(),
         export_inline_bytes: DEFAULT_EXPORT_INLINE_BYTES,
+        limits: Default::default(),
     }
 }
 
@@ -382,6 +383,7 @@ async fn a_large_export_is_kept_as_a_file_and_answered_with_a_link() {
     // Small enough: answered whole, nothing more kept.
     let whole = Deps {
         export_inline_bytes: DEFAULT_EXPORT_INLINE_BYTES,
+        limits: Default::default(),
         ..deps
     };
     let response = call(&whole, "POST", "/v1/tenants/acme/users/ada/export", "", &[]).await;
@@ -428,4 +430,151 @@ async fn a_retried_settings_change_records_its_holds_once() {
     // Another document on the same base is still a conflict.
     let other = call(&deps, "PUT", path, "{}", &[("If-Match", "0")]).await;
     assert_eq!(other.status_code, 409);
+}
+
+fn body_of(response: &ApiResponse) -> Value {
+    serde_json::from_str(&response.body).unwrap_or(Value::Null)
+}
+
+/// Ada connected and in `match:9`, her frames so far taken.
+async fn ada_in_the_room(deps: &Deps) -> sideline_domain::ids::ConnectionId {
+    let (tenant, ada) = ada_connected(deps).await;
+    let id = sideline_domain::ids::ConnectionId::parse("ada-1").unwrap();
+    deps.ports.connections.open(&id);
+    sideline_ports::RoomStore::join_room(
+        &deps.ports.store,
+        &tenant,
+        &RoomId::parse("match:9").unwrap(),
+        &sideline_domain::connection::Member {
+            connection_id: id.clone(),
+            user: ada,
+            name: "Ada".into(),
+            role: sideline_domain::identity::Role::Member,
+            joined_at_ms: NOW_MS,
+            expires_at_s: NOW_MS / 1000 + 7800,
+            correlation_id: None,
+            tier: Tier::None,
+        },
+        50,
+    )
+    .await
+    .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn the_host_sets_up_a_room_and_bad_settings_change_nothing() {
+    let deps = deps();
+    let path = "/v1/tenants/acme/rooms/match:9";
+    assert_eq!(call(&deps, "GET", path, "", &[]).await.status_code, 404);
+    let good = r#"{"title":"Ajax – PSV","object":"match:9","opensAt":"2027-01-15T08:00:00Z","closesAt":"2027-01-15T10:00:00Z"}"#;
+    let set = call(&deps, "PUT", path, good, &[]).await;
+    assert_eq!(set.status_code, 200, "{}", set.body);
+    let room = body_of(&set);
+    assert_eq!(room["title"], "Ajax – PSV");
+    assert_eq!(room["opensAt"], "2027-01-15T08:00:00.000Z");
+    assert_eq!(room["mode"], "open");
+    for (bad, says) in [
+        (r#"{"title":""}"#, "title"),
+        (r#"{"opensAt":"tomorrow"}"#, "opensAt"),
+        (
+            r#"{"opensAt":"2027-01-15T10:00:00Z","closesAt":"2027-01-15T08:00:00Z"}"#,
+            "after",
+        ),
+        (r#"{"colour":"red"}"#, "unknown field"),
+        ("[1]", "invalid type"),
+    ] {
+        let refused = call(&deps, "PUT", path, bad, &[]).await;
+        assert_eq!(refused.status_code, 400, "{bad}");
+        assert!(refused.body.contains(says), "{bad}: {}", refused.body);
+    }
+    let read = call(&deps, "GET", path, "", &[]).await;
+    assert_eq!(body_of(&read), room, "the refusals changed nothing");
+    let bad_room = call(&deps, "GET", "/v1/tenants/acme/rooms/bad%20room", "", &[]).await;
+    assert_eq!(bad_room.status_code, 400);
+    assert_eq!(call(&deps, "DELETE", path, "", &[]).await.status_code, 405);
+}
+
+#[tokio::test]
+async fn a_system_message_reaches_the_room_and_a_retry_is_the_same_message() {
+    let deps = deps();
+    let ada = ada_in_the_room(&deps).await;
+    let path = "/v1/tenants/acme/rooms/match:9/messages";
+    let body = r#"{"text":"GOAL! 2–1","name":"Match centre","clientMsgId":"goal-67"}"#;
+    let posted = call(&deps, "POST", path, body, &[]).await;
+    assert_eq!(posted.status_code, 201, "{}", posted.body);
+    let frames = deps.ports.connections.take(&ada);
+    assert_eq!(frames[0]["type"], "message");
+    assert_eq!(frames[0]["text"], "GOAL! 2–1");
+    assert_eq!(frames[0]["system"], true);
+    assert_eq!(frames[0]["author"]["name"], "Match centre");
+    let again = call(&deps, "POST", path, body, &[]).await;
+    assert_eq!(again.status_code, 200);
+    assert_eq!(body_of(&again)["duplicate"], true);
+    assert_eq!(body_of(&again)["messageId"], body_of(&posted)["messageId"]);
+    assert!(
+        deps.ports.connections.take(&ada).is_empty(),
+        "a retry is not sent twice"
+    );
+    for bad in [
+        r#"{"text":"  "}"#,
+        r#"{"text":"hi","name":""}"#,
+        r#"{}"#,
+        r#"{"text":"hi","replyTo":"x"}"#,
+    ] {
+        assert_eq!(
+            call(&deps, "POST", path, bad, &[]).await.status_code,
+            400,
+            "{bad}"
+        );
+    }
+    assert_eq!(deps.ports.store.message_count(), 1);
+}
+
+#[tokio::test]
+async fn the_backend_creates_and_closes_polls_the_room_sees() {
+    let deps = deps();
+    let ada = ada_in_the_room(&deps).await;
+    let path = "/v1/tenants/acme/rooms/match:9/polls";
+    let created = call(
+        &deps,
+        "POST",
+        path,
+        r#"{"question":"Man of the match?","options":["De Jong","Tadić"],"closesInS":600,"context":{"object":"match:9","at":"90:00"}}"#,
+        &[],
+    )
+    .await;
+    assert_eq!(created.status_code, 201, "{}", created.body);
+    let poll = body_of(&created)["poll"].clone();
+    assert_eq!(poll["status"], "open");
+    let frames = deps.ports.connections.take(&ada);
+    assert_eq!(frames[0]["type"], "poll");
+    assert_eq!(frames[0]["poll"]["id"], poll["id"]);
+    for bad in [
+        r#"{"question":"Q?","options":["one"]}"#,
+        r#"{"question":"Q?","options":["a","b"],"closesInS":-1}"#,
+        r#"{"question":"Q?"}"#,
+        r#"not json"#,
+    ] {
+        assert_eq!(
+            call(&deps, "POST", path, bad, &[]).await.status_code,
+            400,
+            "{bad}"
+        );
+    }
+    let id = poll["id"].as_str().unwrap();
+    let close = format!("{path}/{id}/close");
+    let closed = call(&deps, "POST", &close, "", &[]).await;
+    assert_eq!(closed.status_code, 200, "{}", closed.body);
+    assert_eq!(body_of(&closed)["poll"]["status"], "closed");
+    assert_eq!(
+        deps.ports.connections.take(&ada)[0]["poll"]["status"],
+        "closed"
+    );
+    assert_eq!(call(&deps, "POST", &close, "", &[]).await.status_code, 409);
+    let unknown = format!("{path}/01a1fd1e-9833-7c11-9d4e-0a1b2c3d4e5f/close");
+    assert_eq!(
+        call(&deps, "POST", &unknown, "", &[]).await.status_code,
+        404
+    );
 }

@@ -171,15 +171,25 @@ impl<P: Ports> Context<'_, P> {
         Ok((tier, current.clone()))
     }
 
-    /// This connection's membership of `room`, or `forbidden` if it has not joined.
+    /// This connection's membership of `room`, or `forbidden` if it has not
+    /// joined. The room's mode is the one in force now: `readonly` outside the
+    /// host's schedule.
     pub async fn joined(&self, room: &RoomId) -> Result<(Member, RoomInfo), FrameError> {
-        self.store()
+        let (member, info) = self
+            .store()
             .membership(&self.identity.tenant, room, self.connection)
             .await
             .map_err(client_error)?
             .ok_or_else(|| {
                 FrameError::new(ErrorCode::Forbidden, format!("join room `{room}` first"))
-            })
+            })?;
+        Ok((
+            member,
+            RoomInfo {
+                mode: info.mode_at(self.now_ms),
+                ..info
+            },
+        ))
     }
 
     /// This connection's membership of `room`, if its role may do `capability`

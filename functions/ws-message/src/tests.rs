@@ -940,3 +940,48 @@ async fn joining_shows_open_polls_with_my_vote_and_closes_lapsed_ones() {
     assert_eq!(closed[0]["poll"]["status"], "closed");
     assert_eq!(closed[0]["poll"]["counts"], json!([0, 0]));
 }
+
+#[tokio::test]
+async fn a_scheduled_room_is_read_only_outside_its_hours() {
+    let deps = deps();
+    let ada = identity("acme", "ada", "member");
+    let ca = connect(&deps, "ca", &ada).await;
+    let room = sideline_domain::ids::RoomId::parse("match:10").expect("room");
+    RoomStore::put_room_profile(
+        &deps.store,
+        &ada.tenant,
+        &room,
+        &sideline_domain::room::RoomProfile {
+            title: Some("Ajax – PSV".into()),
+            object: Some("match:10".into()),
+            opens_at_ms: Some(T0 + 60_000),
+            closes_at_ms: Some(T0 + 120_000),
+        },
+        T0,
+    )
+    .await
+    .expect("set up");
+    frame(
+        &deps,
+        &ca,
+        &ada,
+        json!({"action": "join", "room": "match:10"}),
+    )
+    .await;
+    let joined = deps.connections.take(&ca);
+    assert_eq!(joined[0]["mode"], "readonly");
+    assert_eq!(joined[0]["capabilities"], json!(["read"]));
+    assert_eq!(joined[0]["title"], "Ajax – PSV");
+    assert_eq!(joined[0]["opensAt"], "2027-01-15T08:01:00.000Z");
+    let send =
+        |id: &str| json!({"action": "send", "room": "match:10", "text": "hi", "clientMsgId": id});
+    frame(&deps, &ca, &ada, send("early")).await;
+    assert_eq!(deps.connections.take(&ca)[0]["code"], "forbidden");
+    deps.clock.advance_ms(60_000);
+    frame(&deps, &ca, &ada, send("on-time")).await;
+    assert_eq!(deps.connections.take(&ca)[0]["status"], "delivered");
+    deps.clock.advance_ms(60_000);
+    frame(&deps, &ca, &ada, send("late")).await;
+    assert_eq!(deps.connections.take(&ca)[0]["code"], "forbidden");
+    assert_eq!(deps.store.message_count(), 1);
+}

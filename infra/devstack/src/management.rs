@@ -256,6 +256,7 @@ async fn server_api<S: Store>(
             .map(|s| s.as_bytes().to_vec()),
         files: app.files.as_ref(),
         export_inline_bytes: app.config.export_inline_bytes,
+        limits: app.message.limits.clone(),
     };
     let response = api::handle(request, &deps).await;
     let status =

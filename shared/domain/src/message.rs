@@ -194,6 +194,12 @@ pub struct Author {
     pub tier: Tier,
 }
 
+/// The author of the host's own messages (the server API's system messages):
+/// `u_` and 32 `f`s, never the output of `UserId::derive` in practice.
+pub fn system_author() -> UserId {
+    UserId::parse("u_ffffffffffffffffffffffffffffffff").unwrap_or_else(|_| unreachable!())
+}
+
 /// Who may see a stored message.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

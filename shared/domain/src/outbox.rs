@@ -17,7 +17,7 @@ use crate::events::{
     ReactionChanged, ReactionRemoved, RoomJoined, RoomLeft, TierChanged, UserErased,
 };
 use crate::ids::{RoomId, TenantId};
-use crate::message::{Reaction, StoredMessage};
+use crate::message::{system_author, Reaction, StoredMessage};
 use crate::moderation::{Decision, Report};
 use crate::poll::{Poll, Vote};
 use crate::scoring::TierChange;
@@ -256,8 +256,18 @@ pub fn event_for(record: &OutboxRecord) -> Option<Envelope> {
                 data,
                 tenant: &m.tenant,
                 room: Some(&m.room),
-                actor: m.author.id.to_string(),
-                role: m.author.role.as_str().to_owned(),
+                // The host's own messages are by nobody.
+                actor: if m.author.id == system_author() {
+                    "system".to_owned()
+                } else {
+                    m.author.id.to_string()
+                },
+                role: if m.author.id == system_author() {
+                    "system"
+                } else {
+                    m.author.role.as_str()
+                }
+                .to_owned(),
                 occurred_ms: if kind == ChangeKind::Insert {
                     m.created_at_ms
                 } else {

@@ -67,6 +67,51 @@ pub struct RoomInfo {
     /// Least time between two messages of one member (0: off). Moderators and
     /// admins are exempt.
     pub slow_mode_s: u32,
+    /// The host's schedule: outside it the room is read-only.
+    pub opens_at_ms: Option<i64>,
+    pub closes_at_ms: Option<i64>,
+}
+
+impl RoomInfo {
+    /// A room created now, open, with no schedule.
+    pub fn new(created_at_ms: i64) -> Self {
+        Self {
+            mode: RoomMode::Open,
+            created_at_ms,
+            slow_mode_s: 0,
+            opens_at_ms: None,
+            closes_at_ms: None,
+        }
+    }
+
+    /// Whether `now_ms` is inside the room's schedule.
+    pub fn in_schedule(&self, now_ms: i64) -> bool {
+        self.opens_at_ms.is_none_or(|at| now_ms >= at)
+            && self.closes_at_ms.is_none_or(|at| now_ms < at)
+    }
+
+    /// The mode in force at `now_ms`: `readonly` outside the schedule.
+    pub fn mode_at(&self, now_ms: i64) -> RoomMode {
+        if self.in_schedule(now_ms) {
+            self.mode
+        } else {
+            RoomMode::Readonly
+        }
+    }
+}
+
+/// Longest room title and host object id, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_OBJECT_CHARS: usize = 128;
+
+/// What the host's backend sets on a room ahead of time: a title, the host
+/// object it belongs to (`match:123`), and a schedule.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoomProfile {
+    pub title: Option<String>,
+    pub object: Option<String>,
+    pub opens_at_ms: Option<i64>,
+    pub closes_at_ms: Option<i64>,
 }
 
 /// The capability table of the architecture document, role × room mode.

@@ -55,6 +55,15 @@ pub fn parse_date(text: &str) -> Option<i64> {
     Some(days_from_civil(year, month, day) * 86_400_000)
 }
 
+/// A UTC time as people write it in requests: `2026-12-03T20:45:00Z`, or with
+/// milliseconds as [`format_time`] writes it; `None` for anything else.
+pub fn parse_instant(text: &str) -> Option<i64> {
+    match text.strip_suffix('Z') {
+        Some(seconds) if text.len() == 20 => parse_time(&format!("{seconds}.000Z")),
+        _ => parse_time(text),
+    }
+}
+
 /// Reads back what [`format_time`] writes; `None` for anything else.
 pub fn parse_time(text: &str) -> Option<i64> {
     let b = text.as_bytes();
@@ -133,6 +142,16 @@ mod tests {
         );
         assert_eq!(parse_time("2026-02-29T00:00:00.000Z"), None);
         assert_eq!(parse_time("2026-11-21T08:00:00Z"), None);
+        assert_eq!(
+            parse_instant("2026-11-21T08:00:00Z"),
+            Some(1_795_248_000_000)
+        );
+        assert_eq!(
+            parse_instant("2026-11-21T08:00:00.120Z"),
+            Some(1_795_248_000_120)
+        );
+        assert_eq!(parse_instant("2026-11-21T08:00Z"), None);
+        assert_eq!(parse_instant("2026-11-21 08:00:00Z"), None);
         assert_eq!(parse_date("2026-08-01"), Some(1_785_542_400_000));
         // Dates come from settings documents: any text is answered, none panics.
         for bad in [

@@ -19,7 +19,7 @@ use sideline_domain::moderation::{
 };
 use sideline_domain::outbox::{Change, Stored};
 use sideline_domain::retention::{day_of_quarter, quarter_of, Class, LegalHold, QUARTERS_PER_DAY};
-use sideline_domain::room::{RoomInfo, RoomMode};
+use sideline_domain::room::{RoomInfo, RoomMode, RoomProfile};
 use sideline_domain::scoring::{
     board_key, standings_after, Bucket, BucketKey, Contribution, Decayed, Standing, TierChange,
     TierCuts, TierState, Touched, Window,
@@ -41,6 +41,8 @@ mod polls;
 #[derive(Default)]
 struct RoomState {
     info: Option<RoomInfo>,
+    /// What the host gave the room (its schedule is in `info` too).
+    profile: RoomProfile,
     members: BTreeMap<ConnectionId, Member>,
     messages: BTreeMap<MessageId, StoredMessage>,
     client_ids: HashMap<(UserId, ClientMsgId), MessageId>,
@@ -337,11 +339,7 @@ impl RoomStore for MemoryStore {
             .rooms
             .entry((tenant.clone(), room.clone()))
             .or_default();
-        let info = *state.info.get_or_insert(RoomInfo {
-            mode: RoomMode::Open,
-            created_at_ms: member.joined_at_ms,
-            slow_mode_s: 0,
-        });
+        let info = *state.info.get_or_insert(RoomInfo::new(member.joined_at_ms));
         let old = state
             .members
             .insert(member.connection_id.clone(), member.clone());
@@ -422,6 +420,38 @@ impl RoomStore for MemoryStore {
     ) -> Result<(), RoomError> {
         self.lock().room_info(tenant, room)?.slow_mode_s = seconds;
         Ok(())
+    }
+
+    async fn put_room_profile(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        profile: &RoomProfile,
+        now_ms: i64,
+    ) -> Result<RoomInfo, RoomError> {
+        let mut inner = self.lock();
+        let state = inner
+            .rooms
+            .entry((tenant.clone(), room.clone()))
+            .or_default();
+        let info = state.info.get_or_insert(RoomInfo::new(now_ms));
+        info.opens_at_ms = profile.opens_at_ms;
+        info.closes_at_ms = profile.closes_at_ms;
+        let info = *info;
+        state.profile = profile.clone();
+        Ok(info)
+    }
+
+    async fn room_profile(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+    ) -> Result<Option<(RoomInfo, RoomProfile)>, RoomError> {
+        let inner = self.lock();
+        Ok(inner
+            .rooms
+            .get(&(tenant.clone(), room.clone()))
+            .and_then(|state| state.info.map(|info| (info, state.profile.clone()))))
     }
 }
 

@@ -12,7 +12,7 @@ use sideline_domain::moderation::{
     Decision, RecentMessage, Report, ReportOutcome, ReviewFilter, ReviewItem, ReviewPage,
     ReviewStatus, Sanction, SanctionKind, Scope, UserProfile, UserStanding,
 };
-use sideline_domain::room::{RoomInfo, RoomMode};
+use sideline_domain::room::{RoomInfo, RoomMode, RoomProfile};
 
 use crate::BoxError;
 
@@ -269,6 +269,25 @@ pub trait RoomStore: Send + Sync {
         room: &RoomId,
         seconds: u32,
     ) -> impl Future<Output = Result<(), RoomError>> + Send;
+
+    /// Sets what the host gives a room ahead of time (title, object, schedule),
+    /// creating the room (mode `open`, at `now_ms`) if nobody joined it yet;
+    /// the mode and slow mode stay as they are. Returns the room's settings.
+    fn put_room_profile(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        profile: &RoomProfile,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<RoomInfo, RoomError>> + Send;
+
+    /// A room's settings and what the host gave it; `None` if the room was never
+    /// made (joined or set up).
+    fn room_profile(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+    ) -> impl Future<Output = Result<Option<(RoomInfo, RoomProfile)>, RoomError>> + Send;
 }
 
 /// Messages, their visibility and their reactions.

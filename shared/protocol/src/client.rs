@@ -15,7 +15,7 @@ use sideline_domain::poll::{
 };
 use sideline_domain::room::RoomMode;
 use sideline_domain::scoring::Window;
-use sideline_domain::time::parse_time;
+use sideline_domain::time::parse_instant;
 
 use crate::error::{FrameError, MAX_REQUEST_ID_LEN};
 
@@ -649,7 +649,7 @@ fn parse_poll_op(d: PollDto) -> Result<PollOp, FrameError> {
                         "closesInS must be 1 to {MAX_POLL_SECS} seconds (leave it out to close by hand)"
                     )))
                 }
-                (None, Some(raw)) => match parse_time(raw) {
+                (None, Some(raw)) => match parse_instant(raw) {
                     Some(at) => Some(PollClose::AtMs(at)),
                     None => {
                         return Err(FrameError::bad_request(

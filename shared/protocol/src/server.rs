@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sideline_domain::identity::Role;
 use sideline_domain::ids::{ConnectionId, RoomId, UserId};
-use sideline_domain::message::{Author, ClientMsgId, Emoji, MessageId, StoredMessage, Visibility};
+use sideline_domain::message::{
+    system_author, Author, ClientMsgId, Emoji, MessageId, StoredMessage, Visibility,
+};
 use sideline_domain::moderation::{ReviewItem, SanctionKind};
 use sideline_domain::poll::{Moment, Poll, PollId, ResultsShown};
 use sideline_domain::room::{Capability, RoomMode};
@@ -32,6 +34,9 @@ pub struct MessageView {
     /// Only the author sees a held message, marked pending until a moderator decides.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub pending: bool,
+    /// The host's own message (the server API's), not a member's.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub system: bool,
 }
 
 impl From<&StoredMessage> for MessageView {
@@ -44,6 +49,7 @@ impl From<&StoredMessage> for MessageView {
             created_at: format_time(m.created_at_ms),
             reply_to: m.reply_to,
             pending: m.visibility == Visibility::Held,
+            system: m.author.id == system_author(),
             reactions: m
                 .reactions
                 .iter()
@@ -218,6 +224,16 @@ pub enum ServerFrame {
         /// Seconds between two messages of one member (0: off).
         slow_mode_s: u32,
         capabilities: Vec<Capability>,
+        /// What the host set on the room: its title, the object it belongs to,
+        /// and its schedule (outside it the room is read-only: `mode` says so).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        object: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        opens_at: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        closes_at: Option<String>,
         /// The caller's reputation tier.
         tier: Tier,
         presence: PresenceView,

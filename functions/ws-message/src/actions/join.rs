@@ -8,6 +8,7 @@ use sideline_app::polls::PollRoom;
 use sideline_domain::connection::{Member, CONNECTION_TTL_SECS};
 use sideline_domain::moderation::SanctionKind;
 use sideline_domain::room::capabilities;
+use sideline_domain::time::format_time;
 use sideline_ports::{MessageStore, PollStore, Ports, RoomStore};
 use sideline_protocol::{FrameError, Join, MessageView, PollView, ServerFrame};
 
@@ -81,12 +82,23 @@ impl Action for Join {
                 .map_err(client_error)?;
             polls.push(PollView::of(poll, ctx.now_ms, mine.map(|v| v.choices)));
         }
+        let profile = store
+            .room_profile(tenant, &room)
+            .await
+            .map_err(client_error)?
+            .map(|(_, profile)| profile)
+            .unwrap_or_default();
+        let mode = info.mode_at(ctx.now_ms);
         ctx.reply(&ServerFrame::Joined {
             room: room.clone(),
             role,
-            mode: info.mode,
+            mode,
             slow_mode_s: info.slow_mode_s,
-            capabilities: capabilities(role, info.mode),
+            capabilities: capabilities(role, mode),
+            title: profile.title,
+            object: profile.object,
+            opens_at: info.opens_at_ms.map(format_time),
+            closes_at: info.closes_at_ms.map(format_time),
             tier,
             presence: presence_view(&members, ctx.deps.limits.presence_list_max),
             history,

@@ -21,7 +21,7 @@ use sideline_domain::moderation::{
 use sideline_domain::outbox::Stored;
 use sideline_domain::poll::{Moment, Poll, PollActor, PollId, ResultsShown, Vote};
 use sideline_domain::retention::Class;
-use sideline_domain::room::{RoomInfo, RoomMode};
+use sideline_domain::room::{RoomInfo, RoomMode, RoomProfile};
 use sideline_domain::scoring::{Tier, TierChange};
 use sideline_ports::BackendError;
 
@@ -267,6 +267,19 @@ pub fn room_info(item: &Item) -> Result<RoomInfo, BackendError> {
         mode: RoomMode::parse(raw).ok_or_else(|| corrupt(format!("bad mode `{raw}`")))?,
         created_at_ms: a.num("createdAt")?,
         slow_mode_s: a.opt_count("slowModeS")?,
+        opens_at_ms: a.opt_num("opensAt")?,
+        closes_at_ms: a.opt_num("closesAt")?,
+    })
+}
+
+/// What the host gave a room, from its `META` item.
+pub fn room_profile(item: &Item) -> Result<RoomProfile, BackendError> {
+    let a = Attrs(item);
+    Ok(RoomProfile {
+        title: a.opt_str("title").map(str::to_owned),
+        object: a.opt_str("object").map(str::to_owned),
+        opens_at_ms: a.opt_num("opensAt")?,
+        closes_at_ms: a.opt_num("closesAt")?,
     })
 }
 

@@ -4,10 +4,10 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 use sideline_domain::connection::Member;
 use sideline_domain::ids::{ConnectionId, RoomId, TenantId};
-use sideline_domain::room::{RoomInfo, RoomMode};
+use sideline_domain::room::{RoomInfo, RoomMode, RoomProfile};
 use sideline_ports::{BackendError, RoomError, RoomStore};
 
-use super::codec::{member_from, member_item, n, room_info, s};
+use super::codec::{member_from, member_item, n, room_info, room_profile, s};
 use super::{
     build_error, cancelled_conditions, is_conditional_failure, keys, unavailable, DynamoStore,
 };
@@ -175,6 +175,87 @@ impl RoomStore for DynamoStore {
     ) -> Result<(), RoomError> {
         self.set_room_setting(tenant, room, "slowModeS", n(seconds))
             .await
+    }
+
+    async fn put_room_profile(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        profile: &RoomProfile,
+        now_ms: i64,
+    ) -> Result<RoomInfo, RoomError> {
+        let mut sets = vec![
+            "#mode = if_not_exists(#mode, :open)",
+            "createdAt = if_not_exists(createdAt, :now)",
+            "kind = :kind",
+            "tenant = :tenant",
+            "room = :room",
+        ];
+        let mut removes = Vec::new();
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::room_meta(tenant, room)))
+            .expression_attribute_names("#mode", "mode")
+            .expression_attribute_values(":open", s(RoomMode::Open.as_str()))
+            .expression_attribute_values(":now", n(now_ms))
+            .expression_attribute_values(":kind", s("room"))
+            .expression_attribute_values(":tenant", s(tenant.as_str()))
+            .expression_attribute_values(":room", s(room.as_str()));
+        let fields = [
+            ("#title", "title", ":title", profile.title.clone().map(s)),
+            (
+                "#object",
+                "object",
+                ":object",
+                profile.object.clone().map(s),
+            ),
+            ("#opens", "opensAt", ":opens", profile.opens_at_ms.map(n)),
+            (
+                "#closes",
+                "closesAt",
+                ":closes",
+                profile.closes_at_ms.map(n),
+            ),
+        ];
+        for (name, attr, placeholder, value) in fields {
+            update = update.expression_attribute_names(name, attr);
+            match value {
+                Some(v) => {
+                    sets.push(match name {
+                        "#title" => "#title = :title",
+                        "#object" => "#object = :object",
+                        "#opens" => "#opens = :opens",
+                        _ => "#closes = :closes",
+                    });
+                    update = update.expression_attribute_values(placeholder, v);
+                }
+                None => removes.push(name),
+            }
+        }
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        let out = update
+            .update_expression(expression)
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(room_info(&out.attributes.unwrap_or_default())?)
+    }
+
+    async fn room_profile(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+    ) -> Result<Option<(RoomInfo, RoomProfile)>, RoomError> {
+        let Some(item) = self.get(keys::room_meta(tenant, room)).await? else {
+            return Ok(None);
+        };
+        Ok(Some((room_info(&item)?, room_profile(&item)?)))
     }
 }
 

@@ -179,3 +179,64 @@ pub async fn room_mode_changes_only_existing_rooms<S: ConnectionRegistry + RoomS
         .expect("rejoin");
     assert_eq!(info.mode, RoomMode::Stage);
 }
+
+pub async fn the_host_sets_a_room_up_ahead_and_joins_keep_it<S: ConnectionRegistry + RoomStore>(
+    store: &S,
+) {
+    use sideline_domain::room::RoomProfile;
+    let t = fresh_tenant("roomprofile");
+    let r = room("match:77");
+    assert_eq!(store.room_profile(&t, &r).await.expect("read"), None);
+    let profile = RoomProfile {
+        title: Some("Ajax – PSV".into()),
+        object: Some("match:77".into()),
+        opens_at_ms: Some(NOW_MS + 60_000),
+        closes_at_ms: Some(NOW_MS + 7_200_000),
+    };
+    let info = store
+        .put_room_profile(&t, &r, &profile, NOW_MS)
+        .await
+        .expect("set up");
+    assert_eq!(info.mode, RoomMode::Open);
+    assert_eq!(
+        (info.opens_at_ms, info.closes_at_ms),
+        (profile.opens_at_ms, profile.closes_at_ms)
+    );
+    assert!(!info.in_schedule(NOW_MS));
+    assert!(info.in_schedule(NOW_MS + 60_000));
+    assert_eq!(info.mode_at(NOW_MS), RoomMode::Readonly);
+
+    let ada = connection(&t, "ada-1", "ada");
+    store.put_connection(&ada).await.expect("ada");
+    let joined = store
+        .join_room(&t, &r, &member_of(&ada), 10)
+        .await
+        .expect("join");
+    assert_eq!(
+        joined.opens_at_ms, profile.opens_at_ms,
+        "a join keeps the schedule"
+    );
+    store
+        .set_room_mode(&t, &r, RoomMode::Stage)
+        .await
+        .expect("mode");
+
+    // An update replaces the profile; what it leaves out is gone, the mode stays.
+    let later = RoomProfile {
+        title: Some("Ajax – PSV (2nd half)".into()),
+        ..RoomProfile::default()
+    };
+    let info = store
+        .put_room_profile(&t, &r, &later, NOW_MS + 1)
+        .await
+        .expect("update");
+    assert_eq!(info.mode, RoomMode::Stage);
+    assert_eq!(info.created_at_ms, NOW_MS);
+    let (info, stored) = store
+        .room_profile(&t, &r)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(stored, later);
+    assert_eq!((info.opens_at_ms, info.closes_at_ms), (None, None));
+}
