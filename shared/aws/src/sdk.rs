@@ -5,7 +5,10 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_sdk_dynamodb::config::BehaviorVersion;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use std::time::Duration;
+
 use aws_types::region::Region;
+use aws_types::sdk_config::TimeoutConfig;
 use aws_types::SdkConfig;
 use sideline_domain::config::{ConfigError, Env};
 
@@ -15,6 +18,18 @@ fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https()
+}
+
+/// How long a connection may take to open before the attempt fails (and is
+/// retried): `aws-config`'s default, which a configuration built by hand lacks. An
+/// endpoint that drops the handshake would otherwise hold a call for the kernel's
+/// two minutes of SYN retries.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(3_100);
+
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .build()
 }
 
 /// The SDK configuration inside Lambda: the region and the execution role's
@@ -42,6 +57,7 @@ pub fn from_env(env: &impl Env) -> Result<SdkConfig, ConfigError> {
     Ok(SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .http_client(https_client())
+        .timeout_config(timeouts())
         .region(Region::new(region))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
         .build())
@@ -53,6 +69,7 @@ pub fn local(endpoint: &str) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .http_client(https_client())
+        .timeout_config(timeouts())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
