@@ -9,8 +9,10 @@
 #   4. cargo test --workspace --include-ignored: the tests that need moto are
 #      #[ignore]d for a plain `cargo test` and run here against the moto started
 #      above (a missing endpoint fails them); the layering check is among them;
-#   5. the TypeScript client (clients/js): npm ci with its cache under the cache
-#      folder, tsc, and node's test runner against a devstack it starts;
+#   5. the TypeScript client and the room panel (clients/js): Debian's chromium
+#      (apt-get, only when missing), npm ci with its cache under the cache
+#      folder, tsc and the panel bundle, and node's test runner against a
+#      devstack it starts (the panel's tests drive headless Chromium);
 #   6. templates: cfn-lint (template.yaml and infra/analytics/), sam validate --lint,
 #      and sam build with
 #      cargo-lambda (skip it with SIDELINE_SKIP_SAM_BUILD=1 for quick local runs).
@@ -69,14 +71,21 @@ step "cargo test --workspace, moto tests included"
 SIDELINE_MOTO_ENDPOINT="http://127.0.0.1:$port" \
     cargo test --workspace -- --include-ignored
 
-step "client (clients/js): npm install from the cache, type-check, tests against devstack"
+step "client and panel (clients/js): Chromium, npm install from the cache, build, tests against devstack"
+if ! command -v chromium >/dev/null 2>&1; then
+    # Debian's Chromium drives the panel tests (no browser downloads).
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends chromium \
+        || { apt-get update && apt-get install -y --no-install-recommends chromium; }
+fi
 cargo build -p devstack --quiet
 export npm_config_cache="$cache/npm"
 (
     cd clients/js
     npm ci --prefer-offline --no-audit --no-fund --loglevel=error
-    npx tsc -p tsconfig.json
-    SIDELINE_DEVSTACK_BIN="$CARGO_TARGET_DIR/debug/devstack" npm test
+    npm run build
+    SIDELINE_DEVSTACK_BIN="$CARGO_TARGET_DIR/debug/devstack" \
+        SIDELINE_CHROMIUM="$(command -v chromium)" npm test
 )
 
 step "templates: cfn-lint (main and analytics) and sam validate --lint"

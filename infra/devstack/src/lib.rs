@@ -9,6 +9,8 @@
 //! - `POST`/`GET`/`DELETE /@connections/{id}` (also under `/{stage}/`) is the
 //!   management API. The handlers reach it through the real AWS SDK client, and an
 //!   unknown id is 410 `GoneException`, as in AWS.
+//! - `GET /demo` serves the demo page (a simulated live match with the room
+//!   panel beside it) and `GET /demo/{file}` the built panel, from `clients/js`.
 //! - `GET /dev/token?tenant=&sub=&role=&name=` mints a dev token with the
 //!   configured secret.
 //! - The stream: the in-memory store reports its changes (the outbox), a pump
@@ -28,6 +30,7 @@
 //! - [`DevstackConfig`], [`Devstack`]: configure, start, stop.
 //! - `gateway`: the WebSocket side (authorize, connect, frames, limits, disconnect).
 //! - `management`: the `@connections` API, the dev token and host events endpoints.
+//! - `demo`: the demo page and the panel's files.
 //! - [`bus`]: rules, matching, `--events-out`.
 
 use std::collections::HashMap;
@@ -56,6 +59,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 use ws_message::MessageDeps;
 
 pub mod bus;
+mod demo;
 mod gateway;
 mod management;
 mod streams;
@@ -102,6 +106,9 @@ pub struct DevstackConfig {
     /// is answered whole.
     pub export_bucket: Option<ExportBucket>,
     pub export_inline_bytes: usize,
+    /// The client package (`clients/js`) `/demo` serves the demo page and the
+    /// built panel from (`None`: no demo).
+    pub web_dir: Option<PathBuf>,
 }
 
 /// An S3 bucket behind a local endpoint.
@@ -159,6 +166,7 @@ impl DevstackConfig {
             retention_every: Some(Duration::from_secs(60)),
             export_bucket: None,
             export_inline_bytes: api::DEFAULT_EXPORT_INLINE_BYTES,
+            web_dir: Some(demo::default_web_dir()),
         }
     }
 
@@ -577,6 +585,7 @@ impl Devstack {
         let router = Router::new()
             .route("/", get(gateway::upgrade::<S>))
             .merge(management::routes::<S>())
+            .merge(demo::routes::<S>())
             .with_state(app.clone());
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
         let control: Arc<dyn Control> = app.clone();

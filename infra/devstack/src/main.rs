@@ -18,6 +18,9 @@ struct Args {
     /// Port to listen on.
     #[arg(long, default_value_t = 3001)]
     port: u16,
+    /// The client package `/demo` serves from (default: clients/js of this checkout).
+    #[arg(long)]
+    web_dir: Option<std::path::PathBuf>,
     /// Address to listen on. Keep it on loopback unless you mean to share it.
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
@@ -91,6 +94,9 @@ async fn main() -> ExitCode {
     config.moderation = policies;
     config.jwt_audience = args.jwt_audience.clone();
     config.events_out = args.events_out.clone();
+    if let Some(dir) = &args.web_dir {
+        config.web_dir = Some(dir.clone());
+    }
     config.host_events_secret = Some(
         args.host_events_secret
             .clone()
@@ -123,6 +129,9 @@ async fn main() -> ExitCode {
     };
     println!("Sideline devstack is running.");
     println!("  WebSocket     ws://{addr}/?token=<JWT>");
+    println!(
+        "  demo          http://{addr}/demo  (a live match with the room panel; open two windows)"
+    );
     println!("  @connections  http://{addr}/@connections/{{connectionId}}");
     println!("  state         {store}");
     println!("  host events   POST http://{addr}/events  (HMAC-signed; see docs/events.md)");
