@@ -38,8 +38,9 @@ use sideline_app::export::{export_user, EXPORT_LINK_FORMAT, EXPORT_VERSION};
 use sideline_app::retention::{sweep_tenant, Budget, RetentionReport};
 use sideline_app::standing::{leaderboard, read_score, BoardError, StandingError, TenantSettings};
 use sideline_domain::config::{ConfigError, Env, Limits};
-use sideline_domain::erasure::is_erasure_id;
+use sideline_domain::erasure::{erased_author, is_erasure_id};
 use sideline_domain::ids::{RoomId, TenantId, UserId};
+use sideline_domain::message::system_author;
 use sideline_domain::scoring::{breakdown, Tier, Window};
 use sideline_domain::tenant::{ConfigDocError, TenantConfig, MAX_DOCUMENT_BYTES};
 use sideline_domain::time::format_time;
@@ -535,6 +536,8 @@ fn user_of(tenant: &TenantId, raw: &str) -> Option<UserId> {
         return None;
     }
     Some(UserId::parse(&decoded).unwrap_or_else(|_| UserId::derive(tenant, &decoded)))
+        // The host's own author and erasure's tombstone author are nobody.
+        .filter(|u| *u != system_author() && *u != erased_author())
 }
 
 async fn score<P: Ports, F: ExportFiles>(

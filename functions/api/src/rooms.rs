@@ -1,6 +1,8 @@
 //! The host's room routes: set a room up ahead of time (title, object,
 //! schedule), post a system message into it, create and close polls from the
-//! backend. Each change reaches the room's live members at once.
+//! backend. Members present get each change at once (a `room` frame with the mode
+//! in force, the message, the `poll` frame); clients switch the mode themselves
+//! when the schedule's times pass (`joined` carries them).
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -93,8 +95,7 @@ struct RoomBody {
 
 /// `PUT /rooms/{room}`: the room's title, object and schedule, replacing what
 /// was set before (a field left out is cleared); the room is made if nobody
-/// joined it yet. Members in the room get a `room` frame when its mode in force
-/// changes with the schedule on their next action.
+/// joined it yet. Members present get a `room` frame with the mode in force.
 pub(crate) async fn put_room<P: Ports, F: ExportFiles>(
     deps: &ApiDeps<P, F>,
     tenant: &TenantId,
@@ -130,6 +131,20 @@ pub(crate) async fn put_room<P: Ports, F: ExportFiles>(
     {
         Ok(info) => {
             info!(room = %room, "room set up");
+            match deps.ports.store().room_members(tenant, room).await {
+                Ok(members) => {
+                    let frame = ServerFrame::Room {
+                        room: room.clone(),
+                        mode: info.mode_at(now_ms),
+                        slow_mode_s: info.slow_mode_s,
+                        request_id: None,
+                    };
+                    Broadcaster::of(&deps.ports, &deps.limits, tenant)
+                        .to_members(&members, &frame, None)
+                        .await;
+                }
+                Err(err) => warn!(error = %err, room = %room, "room settings not broadcast"),
+            }
             ApiResponse::json(200, &room_json(room, &info, &profile))
         }
         Err(err) => backend(&err),

@@ -529,6 +529,9 @@ async fn a_system_message_reaches_the_room_and_a_retry_is_the_same_message() {
         );
     }
     assert_eq!(deps.ports.store.message_count(), 1);
+    // The system author is no user of the API's.
+    let system = format!("/v1/tenants/acme/users/{}/score", system_author());
+    assert_eq!(call(&deps, "GET", &system, "", &[]).await.status_code, 404);
 }
 
 #[tokio::test]
@@ -554,6 +557,7 @@ async fn the_backend_creates_and_closes_polls_the_room_sees() {
         r#"{"question":"Q?","options":["one"]}"#,
         r#"{"question":"Q?","options":["a","b"],"closesInS":-1}"#,
         r#"{"question":"Q?"}"#,
+        r#"{"question":"Q?","options":["a","b"],"closesIn":60}"#,
         r#"not json"#,
     ] {
         assert_eq!(

@@ -21,6 +21,7 @@ use sideline_domain::config::{ConfigError, Env};
 use sideline_domain::erasure::erased_author;
 use sideline_domain::events::Envelope;
 use sideline_domain::ids::{TenantId, UserId};
+use sideline_domain::message::system_author;
 use sideline_domain::outbox::{event_for, ChangeKind, OutboxRecord, Stored};
 use sideline_domain::retention::{Class, RetentionConfig};
 use sideline_domain::time::parse_time;
@@ -141,6 +142,8 @@ where
         };
         let named = if user == erased {
             Some("erased".to_owned())
+        } else if user == system_author() {
+            Some("system".to_owned())
         } else {
             name(&user, at_ms).await?
         };

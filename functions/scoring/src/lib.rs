@@ -139,8 +139,12 @@ impl<P: Ports> Messages for Lookup<'_, P> {
             .store()
             .message(self.tenant, room, id)
             .await?
-            // An erased author's tombstone credits nobody.
-            .filter(|m| m.author.id != sideline_domain::erasure::erased_author())
+            // An erased author's tombstone, and the host's own message, credit
+            // nobody.
+            .filter(|m| {
+                m.author.id != sideline_domain::erasure::erased_author()
+                    && m.author.id != sideline_domain::message::system_author()
+            })
             .map(MessageFacts::from))
     }
 

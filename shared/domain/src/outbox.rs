@@ -393,7 +393,9 @@ pub fn event_for(record: &OutboxRecord) -> Option<Envelope> {
                     choices: v.choices.clone(),
                     previous,
                 }),
-                discriminator: v.version.to_string(),
+                // A returning user's vote after an erasure starts at version 1
+                // again: the time tells it from the erased one.
+                discriminator: format!("{}@{}", v.version, v.at_ms),
                 tenant: &v.tenant,
                 room: Some(&v.room),
                 actor: v.user.to_string(),

@@ -613,6 +613,23 @@ struct PollDto {
 /// Reads a new poll as the server API takes it: the fields of a `poll` `create`
 /// as one JSON object (no `action`, `room` or `op`).
 pub fn parse_new_poll(body: &Map<String, Value>) -> Result<PollOp, FrameError> {
+    const FIELDS: [&str; 8] = [
+        "question",
+        "options",
+        "multiple",
+        "results",
+        "closesInS",
+        "closesAt",
+        "context",
+        "requestId",
+    ];
+    if let Some(key) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(FrameError::bad_request(format!(
+            "unknown field `{:.32}` (expected one of {})",
+            key,
+            FIELDS[..7].join(", ")
+        )));
+    }
     let mut map = body.clone();
     map.insert("room".into(), "-".into());
     map.insert("op".into(), "create".into());

@@ -52,12 +52,17 @@ pub async fn set_mode<P: Ports>(
 }
 
 /// Sends the room's settings to the requester (with its `requestId`) and to
-/// everyone else in the room.
+/// everyone else in the room: the mode in force (`readonly` outside the host's
+/// schedule, whatever mode is set).
 pub async fn announce<P: Ports>(
     ctx: &Context<'_, P>,
     room: RoomId,
     info: RoomInfo,
 ) -> Result<(), FrameError> {
+    let info = RoomInfo {
+        mode: info.mode_at(ctx.now_ms),
+        ..info
+    };
     ctx.reply(&ServerFrame::Room {
         room: room.clone(),
         mode: info.mode,
