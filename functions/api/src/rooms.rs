@@ -68,6 +68,22 @@ fn time_field(name: &str, raw: Option<String>) -> Result<Option<i64>, ApiRespons
     .transpose()
 }
 
+/// Sends a change already stored to the room's members present; a failure is
+/// logged (they see it in history and on their next join).
+async fn tell_room<P: Ports, F: ExportFiles>(
+    deps: &ApiDeps<P, F>,
+    tenant: &TenantId,
+    room: &RoomId,
+    frame: &ServerFrame,
+) {
+    if let Err(err) = Broadcaster::of(&deps.ports, &deps.limits, tenant)
+        .to_room(room, frame, None)
+        .await
+    {
+        warn!(error = %err, room = %room, "change not sent to the room");
+    }
+}
+
 fn room_json(room: &RoomId, info: &RoomInfo, profile: &RoomProfile) -> Value {
     json!({
         "room": room.as_str(),
@@ -131,20 +147,13 @@ pub(crate) async fn put_room<P: Ports, F: ExportFiles>(
     {
         Ok(info) => {
             info!(room = %room, "room set up");
-            match deps.ports.store().room_members(tenant, room).await {
-                Ok(members) => {
-                    let frame = ServerFrame::Room {
-                        room: room.clone(),
-                        mode: info.mode_at(now_ms),
-                        slow_mode_s: info.slow_mode_s,
-                        request_id: None,
-                    };
-                    Broadcaster::of(&deps.ports, &deps.limits, tenant)
-                        .to_members(&members, &frame, None)
-                        .await;
-                }
-                Err(err) => warn!(error = %err, room = %room, "room settings not broadcast"),
-            }
+            let frame = ServerFrame::Room {
+                room: room.clone(),
+                mode: info.mode_at(now_ms),
+                slow_mode_s: info.slow_mode_s,
+                request_id: None,
+            };
+            tell_room(deps, tenant, room, &frame).await;
             ApiResponse::json(200, &room_json(room, &info, &profile))
         }
         Err(err) => backend(&err),
@@ -237,18 +246,10 @@ pub(crate) async fn post_message<P: Ports, F: ExportFiles>(
             &json!({"messageId": existing.to_string(), "duplicate": true}),
         ),
         Ok(PutMessage::Created) => {
-            match store.room_members(tenant, room).await {
-                Ok(members) => {
-                    let frame = ServerFrame::Message {
-                        message: MessageView::from(&message),
-                    };
-                    Broadcaster::of(&deps.ports, &deps.limits, tenant)
-                        .to_members(&members, &frame, None)
-                        .await;
-                }
-                // Stored: members see it in history and on their next join.
-                Err(err) => warn!(error = %err, room = %room, "system message not broadcast"),
-            }
+            let frame = ServerFrame::Message {
+                message: MessageView::from(&message),
+            };
+            tell_room(deps, tenant, room, &frame).await;
             info!(room = %room, message_id = %id, "system message posted");
             ApiResponse::json(
                 201,

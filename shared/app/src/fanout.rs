@@ -7,7 +7,7 @@ use tracing::{debug, warn};
 use sideline_domain::config::Limits;
 use sideline_domain::connection::Member;
 use sideline_domain::ids::{ConnectionId, RoomId, TenantId};
-use sideline_ports::{ConnectionRegistry, Connections, Ports, PostError, RoomStore};
+use sideline_ports::{ConnectionRegistry, Connections, Ports, PostError, RoomError, RoomStore};
 use sideline_protocol::{PresenceView, ServerFrame, UserView};
 
 /// What one fan-out achieved.
@@ -144,6 +144,18 @@ impl<R: RoomStore, G: ConnectionRegistry, C: Connections> Broadcaster<'_, R, G, 
             self.forget_and_announce(&report.gone).await;
         }
         report
+    }
+
+    /// Sends `frame` to every member of `room` but `except` (one read of the
+    /// members, then [`Broadcaster::to_members`]).
+    pub async fn to_room(
+        &self,
+        room: &RoomId,
+        frame: &ServerFrame,
+        except: Option<&ConnectionId>,
+    ) -> Result<FanOutReport, RoomError> {
+        let members = self.rooms.room_members(self.tenant, room).await?;
+        Ok(self.to_members(&members, frame, except).await)
     }
 
     /// Sends the room's presence to its members (except `except`), unless the room is

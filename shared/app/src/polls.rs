@@ -15,7 +15,7 @@ use std::time::Duration;
 use sideline_domain::config::Limits;
 use sideline_domain::ids::{ConnectionId, RoomId, TenantId};
 use sideline_domain::poll::{Poll, PollActor, MAX_OPEN_POLLS, RESULTS_EVERY_MS};
-use sideline_ports::{Clock, PollError, PollStore, Ports, RoomError, RoomStore};
+use sideline_ports::{Clock, PollError, PollStore, Ports, RoomError};
 use sideline_protocol::{PollView, ServerFrame};
 use tracing::{debug, warn};
 
@@ -49,19 +49,13 @@ impl<P: Ports> PollRoom<'_, P> {
         poll: &Poll,
         except: Option<&ConnectionId>,
     ) -> Result<(), AnnounceError> {
-        let now_ms = self.ports.clock().now_ms();
-        let members = self
-            .ports
-            .store()
-            .room_members(self.tenant, &poll.room)
-            .await?;
         let frame = ServerFrame::Poll {
-            poll: PollView::of(poll, now_ms, None),
+            poll: PollView::of(poll, self.ports.clock().now_ms(), None),
             request_id: None,
         };
         Broadcaster::of(self.ports, self.limits, self.tenant)
-            .to_members(&members, &frame, except)
-            .await;
+            .to_room(&poll.room, &frame, except)
+            .await?;
         Ok(())
     }
 

@@ -282,6 +282,15 @@ impl Poll {
         self.closed_at(now_ms).is_none()
     }
 
+    /// When a close recorded at `at_ms` by `by` takes effect: then, or for a
+    /// lapsed poll closed by nobody, when its time came.
+    pub fn closing_at(&self, by: Option<&PollActor>, at_ms: i64) -> i64 {
+        match (by, self.closes_at_ms) {
+            (None, Some(due)) => due.min(at_ms),
+            _ => at_ms,
+        }
+    }
+
     /// Whether its closing time passed but the close is not recorded yet.
     pub fn lapsed(&self, now_ms: i64) -> bool {
         self.closed_at_ms.is_none() && self.closes_at_ms.is_some_and(|at| at <= now_ms)

@@ -246,10 +246,7 @@ impl PollStore for DynamoStore {
             .read_poll(tenant, room, id)
             .await?
             .ok_or(PollError::NotFound)?;
-        let closed_at = match (by, poll.closes_at_ms) {
-            (None, Some(due)) => due.min(at_ms),
-            _ => at_ms,
-        };
+        let closed_at = poll.closing_at(by, at_ms);
         let mut update = self
             .client
             .update_item()

@@ -178,11 +178,7 @@ impl PollStore for MemoryStore {
             return Err(PollError::Closed);
         }
         let old = state.poll.clone();
-        state.poll.closed_at_ms = Some(match (by, state.poll.closes_at_ms) {
-            // A lapsed poll closed when its time came, whenever that is recorded.
-            (None, Some(due)) => due.min(at_ms),
-            _ => at_ms,
-        });
+        state.poll.closed_at_ms = Some(state.poll.closing_at(by, at_ms));
         state.poll.closed_by = by.cloned();
         let poll = state.poll.clone();
         self.emit(Change::modify(
