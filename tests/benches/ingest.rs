@@ -36,7 +36,7 @@ impl EventSink for Counting {
         let mut index = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             let n = self.seen.fetch_add(1, Ordering::Relaxed);
-            if self.fail_every > 0 && n % self.fail_every == 0 {
+            if self.fail_every > 0 && n.is_multiple_of(self.fail_every) {
                 results[i] = Some("ThrottlingException".into());
             } else {
                 forward.push(e.clone());

@@ -1,262 +1,47 @@
-// The wire protocol's frames as the client reads them (docs/protocol.md). Written
-// by hand for now; generating them from the Rust protocol types is still to come.
+// The wire protocol's frames as the client reads them (docs/protocol.md). The
+// types themselves are generated from the Rust protocol types into
+// protocol.gen.ts (a Rust test fails when they drift); this module names each
+// frame and adds the frames this client does not know yet.
 
-export type Role = "viewer" | "member" | "speaker" | "moderator" | "admin";
-export type Tier = "none" | "silver" | "gold" | "platinum";
-export type AckStatus = "delivered" | "masked" | "shadowed" | "held" | "blocked";
+import type { KnownFrame } from "./protocol.gen.js";
 
-export interface UserView {
-  id: string;
-  name: string;
-  role: Role;
-  tier: Tier;
-}
+export type * from "./protocol.gen.js";
 
-export interface MessageView {
-  id: string;
-  room: string;
-  author: UserView;
-  text: string;
-  createdAt: string;
-  replyTo?: string;
-  reactions?: Record<string, number>;
-  pending?: boolean;
-  /** The host's own message (posted through the server API). */
-  system?: boolean;
-}
+/** The frame whose `type` is `T`. */
+export type FrameOf<T extends KnownFrame["type"]> = Extract<KnownFrame, { type: T }>;
 
-/** The moment on the host's screen a poll is about. */
-export interface Moment {
-  object?: string;
-  at?: string;
-  positionS?: number;
-}
+export type JoinedFrame = FrameOf<"joined">;
+export type LeftFrame = FrameOf<"left">;
+export type AckFrame = FrameOf<"ack">;
+export type MessageFrame = FrameOf<"message">;
+export type ReactionFrame = FrameOf<"reaction">;
+export type TypingFrame = FrameOf<"typing">;
+export type HistoryFrame = FrameOf<"history">;
+export type PresenceFrame = FrameOf<"presence">;
+export type PongFrame = FrameOf<"pong">;
+/** A moderator's action took effect (to the moderator). */
+export type ModeratedFrame = FrameOf<"moderated">;
+/** A page of the review queue (to the moderator). */
+export type ReviewQueueFrame = FrameOf<"review_queue">;
+/** A report was taken (to the reporter). */
+export type ReportedFrame = FrameOf<"reported">;
+/** The user was muted, banned or shadow-banned (to their connections). */
+export type SanctionedFrame = FrameOf<"sanctioned">;
+/** A message the client may have shown is gone (rejected or removed). */
+export type MessageRemovedFrame = FrameOf<"message_removed">;
+/** A room's settings changed. */
+export type RoomFrame = FrameOf<"room">;
+/** The caller's score and tier (to a `score` request). */
+export type ScoreFrame = FrameOf<"score">;
+/** A page of a leaderboard (to a `leaderboard` request). */
+export type LeaderboardFrame = FrameOf<"leaderboard">;
+/** A poll was created, its results moved or it closed; or the answer to `poll`. */
+export type PollFrame = FrameOf<"poll">;
+/** The user's tier changed (to each of their connections). */
+export type TierFrame = FrameOf<"tier">;
+export type ErrorFrame = FrameOf<"error">;
 
-export interface PollView {
-  id: string;
-  room: string;
-  question: string;
-  options: string[];
-  multiple: boolean;
-  /** `closed`: counts only once the poll is closed. */
-  results: "live" | "closed";
-  status: "open" | "closed";
-  /** Votes per option; absent while a `results: "closed"` poll is open. */
-  counts?: number[];
-  /** Users who voted (the turnout). */
-  voters: number;
-  closesAt?: string;
-  closedAt?: string;
-  context?: Moment;
-  createdAt: string;
-  /** The receiver's own choices (only in answers to them and in `joined`). */
-  mine?: number[];
-}
-
-export interface PollFrame {
-  type: "poll";
-  poll: PollView;
-  requestId?: string;
-}
-
-export interface PresenceView {
-  count: number;
-  users?: UserView[];
-}
-
-export interface JoinedFrame {
-  type: "joined";
-  room: string;
-  role: Role;
-  mode: string;
-  slowModeS: number;
-  capabilities: string[];
-  /** What the host set on the room (its schedule: read-only outside it). */
-  title?: string;
-  object?: string;
-  opensAt?: string;
-  closesAt?: string;
-  /** The caller's reputation tier. */
-  tier: Tier;
-  presence: PresenceView;
-  history: MessageView[];
-  next: string | null;
-  /** The room's open polls, with the joiner's own votes. */
-  polls: PollView[];
-  requestId?: string;
-}
-
-export interface AckFrame {
-  type: "ack";
-  clientMsgId: string;
-  messageId?: string;
-  status: AckStatus;
-  reason?: string;
-  duplicate?: boolean;
-  requestId?: string;
-}
-
-export interface MessageFrame extends MessageView {
-  type: "message";
-}
-
-export interface HistoryFrame {
-  type: "history";
-  room: string;
-  messages: MessageView[];
-  next: string | null;
-  requestId?: string;
-}
-
-export interface ReactionFrame {
-  type: "reaction";
-  room: string;
-  messageId: string;
-  emoji: string;
-  count: number;
-  on: boolean;
-  user: UserView;
-  requestId?: string;
-}
-
-export interface PresenceFrame extends PresenceView {
-  type: "presence";
-  room: string;
-  requestId?: string;
-}
-
-export interface TypingFrame {
-  type: "typing";
-  room: string;
-  user: UserView;
-}
-
-export interface MessageRemovedFrame {
-  type: "message_removed";
-  room: string;
-  messageId: string;
-}
-
-export interface PongFrame {
-  type: "pong";
-  connectionId: string;
-  serverTime: string;
-  requestId?: string;
-}
-
-export interface ErrorFrame {
-  type: "error";
-  code: string;
-  message: string;
-  action?: string;
-  requestId?: string;
-  clientMsgId?: string;
-  retryAfterMs?: number;
-}
-
-export interface ModeratedFrame {
-  type: "moderated";
-  room: string;
-  op: string;
-  messageId?: string;
-  userId?: string;
-  until?: string;
-  requestId?: string;
-}
-
-export interface ReviewQueueFrame {
-  type: "review_queue";
-  room: string;
-  items: Record<string, unknown>[];
-  next: string | null;
-  requestId?: string;
-}
-
-export interface ReportedFrame {
-  type: "reported";
-  room: string;
-  messageId: string;
-  duplicate?: boolean;
-  requestId?: string;
-}
-
-export interface SanctionedFrame {
-  type: "sanctioned";
-  room?: string;
-  sanction: "mute" | "ban" | "shadow_ban";
-  until?: string;
-  reason?: string;
-}
-
-export interface RoomFrame {
-  type: "room";
-  room: string;
-  mode: string;
-  slowModeS: number;
-  requestId?: string;
-}
-
-export interface ScoreFrame {
-  type: "score";
-  userId: string;
-  score: number;
-  tier: Tier;
-  nextTier?: Tier;
-  pointsToNext?: number;
-  privileges: Record<string, unknown>;
-  at: string;
-  requestId?: string;
-}
-
-export interface LeaderboardFrame {
-  type: "leaderboard";
-  room?: string;
-  window?: string;
-  period?: string;
-  entries: { rank: number; userId: string; score: number }[];
-  next?: string;
-  me?: { rank?: number; rankBeyond?: number; score: number };
-  at: string;
-  requestId?: string;
-}
-
-export interface TierFrame {
-  type: "tier";
-  tier: Tier;
-  previous: Tier;
-  score: number;
-  privileges: Record<string, unknown>;
-}
-
-export interface LeftFrame {
-  type: "left";
-  room: string;
-  requestId?: string;
-}
-
-/** Every frame the client knows by shape; others arrive as `OtherFrame`. */
-export type KnownFrame =
-  | JoinedFrame
-  | LeftFrame
-  | AckFrame
-  | MessageFrame
-  | HistoryFrame
-  | ReactionFrame
-  | PresenceFrame
-  | TypingFrame
-  | MessageRemovedFrame
-  | PongFrame
-  | ModeratedFrame
-  | ReviewQueueFrame
-  | ReportedFrame
-  | SanctionedFrame
-  | RoomFrame
-  | ScoreFrame
-  | LeaderboardFrame
-  | TierFrame
-  | PollFrame
-  | ErrorFrame;
-
+/** A frame of a kind newer than this client; passed through untyped. */
 export interface OtherFrame {
   type: string;
   requestId?: string;

@@ -69,7 +69,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(raw: &str) -> Option<Vec<u8>> {
-    if raw.len() % 2 != 0 {
+    if !raw.len().is_multiple_of(2) {
         return None;
     }
     (0..raw.len())

@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use ts_rs::TS;
 
 use crate::ids::{RoomId, TenantId, UserId};
 
@@ -17,7 +18,7 @@ use crate::ids::{RoomId, TenantId, UserId};
 pub const MAX_NAME_CHARS: usize = 64;
 
 /// Roles, lowest to highest. The order is used for "may act on" checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Viewer,

@@ -8,6 +8,7 @@ use std::fmt;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use uuid::{Builder, NoContext, Timestamp, Uuid};
 
 /// Namespace for canonical user ids (UUIDv5). Changing it would split every user.
@@ -78,8 +79,9 @@ impl TenantId {
 }
 
 /// The canonical user id: `u_` and 32 hex digits, derived from (tenant, host user id).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(try_from = "String", into = "String")]
+#[ts(type = "string")]
 pub struct UserId(String);
 
 impl UserId {
@@ -119,8 +121,9 @@ impl UserId {
 
 /// A room, named by the host after the object on screen (`match:123`, `report:q3`).
 /// Always scoped to a tenant by the keys that store it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(try_from = "String", into = "String")]
+#[ts(type = "string")]
 pub struct RoomId(String);
 
 impl RoomId {
@@ -154,8 +157,9 @@ impl RoomId {
 }
 
 /// An API Gateway connection id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(try_from = "String", into = "String")]
+#[ts(type = "string")]
 pub struct ConnectionId(String);
 
 impl ConnectionId {

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::identity::Role;
@@ -17,7 +18,8 @@ pub const MAX_EMOJI_CHARS: usize = 16;
 
 /// A time-ordered message id (UUIDv7); its text form sorts like its time, so it is
 /// also the history cursor and the storage sort key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, TS)]
+#[ts(type = "string")]
 pub struct MessageId(Uuid);
 
 /// Why a value in a frame was refused.
@@ -116,8 +118,9 @@ impl MessageText {
 }
 
 /// The client's idempotency key for a send: printable ASCII, no spaces.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, TS)]
 #[serde(transparent)]
+#[ts(type = "string")]
 pub struct ClientMsgId(String);
 
 impl ClientMsgId {
@@ -142,8 +145,9 @@ impl ClientMsgId {
 
 /// A reaction: a short run of non-space, non-control characters (an emoji, or a
 /// `:shortcode:`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(try_from = "String", into = "String")]
+#[ts(type = "string")]
 pub struct Emoji(String);
 
 impl TryFrom<String> for Emoji {
@@ -185,7 +189,7 @@ impl Emoji {
 }
 
 /// Who wrote a message, as others see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Author {
     pub id: UserId,
     pub name: String,

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::config::Limits;
 use crate::identity::Role;
@@ -246,7 +247,7 @@ impl Decision {
 }
 
 /// What a sanction stops.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SanctionKind {
     /// May read but not send or react.
@@ -371,7 +372,7 @@ pub fn human_duration(ms: i64) -> String {
 }
 
 /// Where a review item stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ReviewStatus {
     Pending,
@@ -402,7 +403,7 @@ impl ReviewStatus {
 }
 
 /// How soon a moderator should look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
     Low,
@@ -430,7 +431,7 @@ impl Priority {
 }
 
 /// A message waiting for (or decided by) a moderator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewItem {
     #[serde(skip)]
@@ -447,10 +448,13 @@ pub struct ReviewItem {
     pub reports: u32,
     /// `createdAt` + the review SLA (default 4 h).
     #[serde(rename = "dueAt", serialize_with = "crate::time::serialize_time")]
+    #[ts(type = "string")]
     pub due_at_ms: i64,
     #[serde(rename = "createdAt", serialize_with = "crate::time::serialize_time")]
+    #[ts(type = "string")]
     pub created_at_ms: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub decided_by: Option<String>,
 }
 

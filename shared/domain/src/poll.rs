@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::identity::Role;
@@ -26,7 +27,8 @@ pub const MAX_POLL_MS: i64 = 7 * 86_400_000;
 pub const RESULTS_EVERY_MS: i64 = 500;
 
 /// A time-ordered poll id (UUIDv7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, TS)]
+#[ts(type = "string")]
 pub struct PollId(Uuid);
 
 impl PollId {
@@ -67,7 +69,7 @@ impl<'de> Deserialize<'de> for PollId {
 }
 
 /// When the room sees a poll's counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ResultsShown {
     /// As votes arrive.
@@ -104,10 +106,14 @@ pub const MAX_POSITION_S: f64 = 1.0e7;
 /// a clock (`"67:12"`), or a media position in seconds (`positionS`, kept to the
 /// millisecond). On the wire `{"object":"match:123","at":"67:12"}` or
 /// `{"object":"video:9","positionS":754.2}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, TS)]
 pub struct Moment {
+    #[ts(optional)]
     pub object: Option<String>,
+    #[ts(optional)]
     pub at: Option<String>,
+    /// On the wire `positionS`, in seconds.
+    #[ts(rename = "positionS", as = "Option<f64>", optional)]
     pub position_ms: Option<i64>,
 }
 

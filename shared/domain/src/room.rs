@@ -1,11 +1,12 @@
 //! Room modes, a room's settings, and what each role may do in a room.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::identity::Role;
 
 /// Who may talk in a room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum RoomMode {
     /// Members and above write.
@@ -37,7 +38,7 @@ impl RoomMode {
 }
 
 /// One thing a connection may do in a room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Capability {
     Read,

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use ts_rs::TS;
 
 use crate::ids::{derived_uuid, UserId};
 use crate::retention::RetentionConfig;
@@ -22,7 +23,7 @@ use crate::scoring::{
 use crate::time::parse_date;
 
 /// What a tier may do.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Privilege {
     /// Links are posted without being held for review (the inline stage's

@@ -2,12 +2,13 @@
 
 use serde::Serialize;
 use sideline_domain::message::ValueError;
+use ts_rs::TS;
 
 /// Longest `requestId` accepted.
 pub const MAX_REQUEST_ID_LEN: usize = 128;
 
 /// The error codes of error frames.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadRequest,

@@ -22,8 +22,8 @@ pub use client::{
 };
 pub use error::{ErrorCode, FrameError, MAX_REQUEST_ID_LEN};
 pub use server::{
-    AckStatus, BoardEntryView, LeaderboardView, MessageView, OwnPlace, PollView, PresenceView,
-    ScoreView, ServerFrame, UserView,
+    AckStatus, BoardEntryView, LeaderboardView, MessageView, OwnPlace, PollStatus, PollView,
+    PresenceView, ScoreView, ServerFrame, UserView,
 };
 
 #[cfg(test)]

@@ -15,11 +15,12 @@ use sideline_domain::room::{Capability, RoomMode};
 use sideline_domain::scoring::Tier;
 use sideline_domain::tenant::Privilege;
 use sideline_domain::time::format_time;
+use ts_rs::TS;
 
 use crate::error::{ErrorCode, FrameError};
 
 /// A message as clients see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageView {
     pub id: MessageId,
@@ -28,14 +29,18 @@ pub struct MessageView {
     pub text: String,
     pub created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub reply_to: Option<MessageId>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub reactions: BTreeMap<String, u64>,
     /// Only the author sees a held message, marked pending until a moderator decides.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
     pub pending: bool,
     /// The host's own message (the server API's), not a member's.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
     pub system: bool,
 }
 
@@ -63,7 +68,7 @@ impl From<&StoredMessage> for MessageView {
 /// A poll as clients see it. `counts` is absent while a poll whose results show
 /// at close is open; `voters` (the turnout) always shows. `mine` (the choices of
 /// the user it is sent to) only in frames to one user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PollView {
     pub id: PollId,
@@ -72,19 +77,23 @@ pub struct PollView {
     pub options: Vec<String>,
     pub multiple: bool,
     pub results: ResultsShown,
-    /// `open` or `closed`.
-    pub status: &'static str,
+    pub status: PollStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub counts: Option<Vec<u64>>,
     pub voters: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub closes_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub closed_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub context: Option<Moment>,
     pub created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub mine: Option<Vec<u8>>,
 }
 
@@ -101,9 +110,9 @@ impl PollView {
             multiple: poll.multiple,
             results: poll.results,
             status: if closed_at.is_some() {
-                "closed"
+                PollStatus::Closed
             } else {
-                "open"
+                PollStatus::Open
             },
             counts: shown.then(|| poll.counts.clone()),
             voters: poll.voters,
@@ -116,8 +125,16 @@ impl PollView {
     }
 }
 
+/// Whether a poll still takes votes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum PollStatus {
+    Open,
+    Closed,
+}
+
 /// A user as presence lists show them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct UserView {
     pub id: UserId,
     pub name: String,
@@ -128,15 +145,16 @@ pub struct UserView {
 
 /// Who is in a room: a count of users (not connections), and the users themselves
 /// unless the room is large.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct PresenceView {
     pub count: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub users: Option<Vec<UserView>>,
 }
 
 /// The outcome of a send, in `ack.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum AckStatus {
     Delivered,
@@ -147,7 +165,7 @@ pub enum AckStatus {
 }
 
 /// A user's engagement score and tier as of `at`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ScoreView {
     pub user_id: UserId,
@@ -156,8 +174,10 @@ pub struct ScoreView {
     pub tier: Tier,
     /// The tier above, and the points still needed to reach it; absent at the top.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub next_tier: Option<Tier>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub points_to_next: Option<f64>,
     /// What the tier allows: `linksWithoutReview`, `slowModeExempt`,
     /// `rateMultiplier`, `capabilities`.
@@ -166,7 +186,7 @@ pub struct ScoreView {
 }
 
 /// One place on a leaderboard.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct BoardEntryView {
     pub rank: u32,
@@ -176,46 +196,54 @@ pub struct BoardEntryView {
 }
 
 /// Where the caller (or the user asked about) stands on a board.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct OwnPlace {
     /// Absent when below the first `rankBeyond` places (not counted further).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub rank: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub rank_beyond: Option<u32>,
     pub score: f64,
 }
 
 /// A page of a leaderboard.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LeaderboardView {
     /// The room whose board it is; absent for the tenant's.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub room: Option<RoomId>,
     /// For a windowed board: `week` or `month`, and the period (`2026-W49`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub window: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub period: Option<String>,
     pub entries: Vec<BoardEntryView>,
     /// Pass as `cursor` for the next page; absent on the last.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub next: Option<String>,
     /// The caller's place; absent when they are not on the board.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub me: Option<OwnPlace>,
     pub at: String,
 }
 
 /// Every frame the server sends. Serialised with `type` and camelCase fields.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(
     tag = "type",
     rename_all = "snake_case",
     rename_all_fields = "camelCase"
 )]
+#[ts(rename = "KnownFrame")]
 pub enum ServerFrame {
     Joined {
         room: RoomId,
@@ -227,12 +255,16 @@ pub enum ServerFrame {
         /// What the host set on the room: its title, the object it belongs to,
         /// and its schedule (outside it the room is read-only: `mode` says so).
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         title: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         object: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         opens_at: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         closes_at: Option<String>,
         /// The caller's reputation tier.
         tier: Tier,
@@ -242,24 +274,30 @@ pub enum ServerFrame {
         /// The room's open polls, with the joiner's own votes.
         polls: Vec<PollView>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
     },
     Left {
         room: RoomId,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
     },
     Ack {
         client_msg_id: ClientMsgId,
         /// Absent when the message was blocked (nothing was stored).
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         message_id: Option<MessageId>,
         status: AckStatus,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
+        #[ts(as = "Option<bool>", optional)]
         duplicate: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         reason: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
     },
     Message {
@@ -274,6 +312,7 @@ pub enum ServerFrame {
         on: bool,
         user: UserView,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
     },
     Typing {
@@ -285,6 +324,7 @@ pub enum ServerFrame {
         messages: Vec<MessageView>,
         next: Option<MessageId>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
     },
     Presence {
@@ -292,12 +332,14 @@ pub enum ServerFrame {
         #[serde(flatten)]
         presence: PresenceView,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
     },
     Pong {
         connection_id: ConnectionId,
         server_time: String,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
     },
     /// A moderator's action took effect (to the moderator).
@@ -305,13 +347,17 @@ pub enum ServerFrame {
         room: RoomId,
         op: &'static str,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         message_id: Option<MessageId>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         user_id: Option<UserId>,
         /// When a sanction ends; absent when it lasts until lifted.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         until: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
     },
     /// A page of the review queue (to the moderator).
@@ -320,6 +366,7 @@ pub enum ServerFrame {
         items: Vec<ReviewItem>,
         next: Option<MessageId>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
     },
     /// A report was taken (to the reporter). `duplicate` when they had already
@@ -328,19 +375,24 @@ pub enum ServerFrame {
         room: RoomId,
         message_id: MessageId,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
+        #[ts(as = "Option<bool>", optional)]
         duplicate: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
     },
     /// The user was muted (to their connections).
     Sanctioned {
         /// Absent for a tenant-wide sanction.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         room: Option<RoomId>,
         sanction: SanctionKind,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         until: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         reason: Option<String>,
     },
     /// A message the client may have shown is gone (rejected or removed).
@@ -354,6 +406,7 @@ pub enum ServerFrame {
         mode: RoomMode,
         slow_mode_s: u32,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
     },
     /// The caller's score and tier (to a `score` request).
@@ -361,6 +414,7 @@ pub enum ServerFrame {
         #[serde(flatten)]
         score: ScoreView,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
     },
     /// A page of a leaderboard (to a `leaderboard` request).
@@ -368,6 +422,7 @@ pub enum ServerFrame {
         #[serde(flatten)]
         board: LeaderboardView,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
     },
     /// A poll was created, its results moved (at most twice a second) or it
@@ -375,6 +430,7 @@ pub enum ServerFrame {
     Poll {
         poll: PollView,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
     },
     /// The user's tier changed (to each of their connections).
@@ -389,12 +445,16 @@ pub enum ServerFrame {
         code: ErrorCode,
         message: String,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         action: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         request_id: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         client_msg_id: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         retry_after_ms: Option<u64>,
     },
 }
