@@ -14,11 +14,13 @@ import type {
   Moment,
   PollFrame,
   PollView,
+  PongFrame,
   PresenceView,
   Role,
   ServerFrame,
   UserView,
 } from "./protocol.js";
+import { isKnown } from "./protocol.js";
 
 /** The standard WebSocket's constructor (browsers, Node 22+, Node 20 with
  * `--experimental-websocket`). */
@@ -340,7 +342,7 @@ export class SidelineClient {
   /** The server's id for the current socket (from `ping`). */
   async connectionId(): Promise<string> {
     const pong = await this.request({ action: "ping" });
-    return String((pong as { connectionId?: unknown }).connectionId ?? "");
+    return pong.type === "pong" ? String((pong as PongFrame).connectionId ?? "") : "";
   }
 
   /** Closes for good: no reconnect; pending requests and unsent messages are
@@ -655,6 +657,17 @@ export class SidelineClient {
     polls[at] = poll.mine === undefined && known.mine !== undefined ? { ...poll, mine: known.mine } : poll;
   }
 
+  /** Settles the request a frame answers, if any. */
+  #answer(link: Link, requestId: string | undefined, frame: ServerFrame): void {
+    if (requestId === undefined) return;
+    const pending = link.pending.get(requestId);
+    if (pending) {
+      link.pending.delete(requestId);
+      clearTimeout(pending.timer);
+      pending.resolve(frame);
+    }
+  }
+
   #receive(link: Link, data: unknown): void {
     let frame: ServerFrame;
     try {
@@ -668,39 +681,36 @@ export class SidelineClient {
       return;
     }
     this.#emit("frame", frame);
-    const f = frame as ServerFrame & Record<string, unknown>;
-    const requestId = typeof f.requestId === "string" ? f.requestId : undefined;
+    const said = (frame as { requestId?: unknown }).requestId;
+    const requestId = typeof said === "string" ? said : undefined;
+    if (!isKnown(frame)) {
+      this.#answer(link, requestId, frame);
+      return;
+    }
+    const f = frame;
     // A send's answer: by its clientMsgId, or by its requestId (`send:…`).
-    const sendId =
-      f.type === "ack" || f.type === "error"
-        ? typeof f.clientMsgId === "string"
+    if (f.type === "ack" || f.type === "error") {
+      const sendId =
+        typeof f.clientMsgId === "string"
           ? f.clientMsgId
           : requestId?.startsWith("send:")
             ? requestId.slice(5)
-            : undefined
-        : undefined;
-    if (sendId !== undefined) {
-      const out = this.#outbox.get(sendId);
-      if (out) {
-        this.#outbox.delete(sendId);
-        if (f.type === "ack") out.resolve(f as unknown as AckFrame);
-        else out.reject(new SidelineError(f as unknown as ErrorFrame));
-      }
-      return;
-    }
-    if (requestId !== undefined) {
-      const pending = link.pending.get(requestId);
-      if (pending) {
-        link.pending.delete(requestId);
-        clearTimeout(pending.timer);
-        pending.resolve(frame);
+            : undefined;
+      if (sendId !== undefined) {
+        const out = this.#outbox.get(sendId);
+        if (out) {
+          this.#outbox.delete(sendId);
+          if (f.type === "ack") out.resolve(f);
+          else out.reject(new SidelineError(f));
+        }
+        return;
       }
     }
+    this.#answer(link, requestId, frame);
     // Answers change room state as broadcasts do.
     switch (f.type) {
       case "message": {
-        const { type: _type, ...message } = f;
-        const view = message as unknown as MessageView;
+        const { type: _type, ...view } = f;
         const entry = this.#rooms.get(String(f.room));
         if (entry?.typingSince.delete(view.author?.id)) {
           entry.state.typing = entry.state.typing.filter((u) => u.id !== view.author.id);
@@ -720,7 +730,7 @@ export class SidelineClient {
       case "presence": {
         const entry = this.#rooms.get(String(f.room));
         if (entry) {
-          const users = f.users as PresenceView["users"];
+          const users = f.users;
           entry.state.presence = users === undefined ? { count: Number(f.count) } : { count: Number(f.count), users };
           this.#emit("room", entry.state);
         }
@@ -728,7 +738,7 @@ export class SidelineClient {
       }
       case "typing": {
         const entry = this.#rooms.get(String(f.room));
-        const user = f.user as UserView | undefined;
+        const user: UserView | undefined = f.user;
         if (entry && user && typeof user.id === "string") {
           entry.state.typing = [...entry.state.typing.filter((u) => u.id !== user.id), user];
           this.#emit("room", entry.state);
@@ -746,7 +756,7 @@ export class SidelineClient {
         break;
       }
       case "poll": {
-        const poll = (f as unknown as PollFrame).poll;
+        const poll: PollView | undefined = f.poll;
         const entry = poll ? this.#rooms.get(String(poll.room)) : undefined;
         if (entry) {
           this.#keepPoll(entry, poll);

@@ -27,7 +27,8 @@
 
 import { connect, SidelineClient, SidelineError } from "./client.js";
 import type { RoomState } from "./client.js";
-import type { AckFrame, MessageView, PollView, ReactionFrame, ServerFrame, UserView } from "./protocol.js";
+import type { AckFrame, MessageView, PollView, ReactionFrame, ReviewItem, ServerFrame, UserView } from "./protocol.js";
+import { isKnown } from "./protocol.js";
 
 const QUICK = ["👍", "🔥", "😂"];
 const RANK: Record<string, number> = { viewer: 0, member: 1, speaker: 2, moderator: 3, admin: 4 };
@@ -421,21 +422,22 @@ export class SidelineRoom extends Base {
     return (this.#caps ?? this.#state()?.capabilities ?? []).includes(capability);
   }
 
-  #frame(f: ServerFrame): void {
-    const r = f as Record<string, unknown>;
-    if (r.room !== undefined && r.room !== this.#room) return;
+  #frame(frame: ServerFrame): void {
+    if (!isKnown(frame)) return;
+    const f = frame;
+    if ("room" in f && f.room !== undefined && f.room !== this.#room) return;
     if (f.type === "joined" || f.type === "room") {
-      if (r.mode === "open" || r.mode === "stage" || r.mode === "readonly") this.#mode = r.mode;
-      this.#slowS = Math.max(0, Number(r.slowModeS) || 0);
-      if (f.type === "joined" && typeof r.title === "string" && r.title) this.#title.textContent = r.title;
+      if (f.mode === "open" || f.mode === "stage" || f.mode === "readonly") this.#mode = f.mode;
+      this.#slowS = Math.max(0, Number(f.slowModeS) || 0);
+      if (f.type === "joined" && typeof f.title === "string" && f.title) this.#title.textContent = f.title;
       this.#caps = f.type === "room" ? capabilities(this.#state()?.role, this.#mode) : undefined;
     } else if (f.type === "sanctioned") {
-      if (r.sanction === "shadow_ban") return;
-      const until = clock(r.until) && ` until ${clock(r.until)}`;
-      this.#note(`You are ${r.sanction === "ban" ? "banned" : "muted"}${until}${r.reason ? ` (${text(r.reason)})` : ""}`, "error");
+      if (f.sanction === "shadow_ban") return;
+      const until = clock(f.until) && ` until ${clock(f.until)}`;
+      this.#note(`You are ${f.sanction === "ban" ? "banned" : "muted"}${until}${f.reason ? ` (${text(f.reason)})` : ""}`, "error");
     } else if (f.type === "reaction") {
-      const user = r.user as Partial<UserView> | undefined;
-      if (this.#me && user?.id === this.#me) this.#markReaction(f as ReactionFrame);
+      const user: Partial<UserView> | undefined = f.user;
+      if (this.#me && user?.id === this.#me) this.#markReaction(f);
     }
     // The client has applied the frame by the time the render runs (an
     // approved held message, say, changes no other event).
@@ -566,9 +568,8 @@ export class SidelineRoom extends Base {
   async #loadQueue(): Promise<void> {
     this.#review.replaceChildren(h("li", { class: "c" }, "Loading…"));
     const answer = await this.#moderate({ op: "review_queue" });
-    const items = Array.isArray((answer as { items?: unknown } | undefined)?.items)
-      ? ((answer as { items: Record<string, unknown>[] }).items)
-      : [];
+    const items: Partial<ReviewItem>[] =
+      answer && isKnown(answer) && answer.type === "review_queue" && Array.isArray(answer.items) ? answer.items : [];
     this.#review.replaceChildren(
       ...(items.length ? [] : [h("li", { class: "c" }, answer ? "Nothing to review." : "Could not load the queue.")]),
       ...items.map((item) => {

@@ -241,7 +241,8 @@ export type KnownFrame = {
    */
   room?: RoomId,
   /**
-   * For a windowed board: `week` or `month`, and the period (`2026-W49`).
+   * For a windowed board: `week`, `month` or `season`, and the period
+   * (`2026-W49`, `2026-12`, `2026-Q4` or a season's name).
    */
   window?: string,
   period?: string,
@@ -290,7 +291,8 @@ export type LeaderboardView = {
    */
   room?: RoomId,
   /**
-   * For a windowed board: `week` or `month`, and the period (`2026-W49`).
+   * For a windowed board: `week`, `month` or `season`, and the period
+   * (`2026-W49`, `2026-12`, `2026-Q4` or a season's name).
    */
   window?: string,
   period?: string,

@@ -25,7 +25,7 @@ export type ModeratedFrame = FrameOf<"moderated">;
 export type ReviewQueueFrame = FrameOf<"review_queue">;
 /** A report was taken (to the reporter). */
 export type ReportedFrame = FrameOf<"reported">;
-/** The user was muted, banned or shadow-banned (to their connections). */
+/** The user was muted or banned (to their connections; a shadow ban is never told). */
 export type SanctionedFrame = FrameOf<"sanctioned">;
 /** A message the client may have shown is gone (rejected or removed). */
 export type MessageRemovedFrame = FrameOf<"message_removed">;
@@ -40,6 +40,37 @@ export type PollFrame = FrameOf<"poll">;
 /** The user's tier changed (to each of their connections). */
 export type TierFrame = FrameOf<"tier">;
 export type ErrorFrame = FrameOf<"error">;
+
+/** Every kind of frame this client knows (a new kind in the generated types
+ * does not compile until it is listed here). */
+const KNOWN_KINDS: Record<KnownFrame["type"], true> = {
+  joined: true,
+  left: true,
+  ack: true,
+  message: true,
+  reaction: true,
+  typing: true,
+  history: true,
+  presence: true,
+  pong: true,
+  moderated: true,
+  review_queue: true,
+  reported: true,
+  sanctioned: true,
+  message_removed: true,
+  room: true,
+  score: true,
+  leaderboard: true,
+  poll: true,
+  tier: true,
+  error: true,
+};
+
+/** Whether a frame is of a kind this client knows, typed as that kind. (Its
+ * fields are as the server sent them: read them defensively.) */
+export function isKnown(frame: { type: string }): frame is KnownFrame {
+  return Object.prototype.hasOwnProperty.call(KNOWN_KINDS, frame.type);
+}
 
 /** A frame of a kind newer than this client; passed through untyped. */
 export interface OtherFrame {

@@ -217,7 +217,8 @@ pub struct LeaderboardView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub room: Option<RoomId>,
-    /// For a windowed board: `week` or `month`, and the period (`2026-W49`).
+    /// For a windowed board: `week`, `month` or `season`, and the period
+    /// (`2026-W49`, `2026-12`, `2026-Q4` or a season's name).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub window: Option<&'static str>,

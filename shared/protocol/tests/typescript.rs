@@ -223,9 +223,9 @@ fn message(full: bool) -> MessageView {
 
 fn moment(full: bool) -> Moment {
     Moment {
-        object: Some("match:123".into()),
+        object: full.then(|| "match:123".into()),
         at: full.then(|| "67:12".into()),
-        position_ms: full.then_some(754_200),
+        position_ms: Some(754_200),
     }
 }
 
@@ -475,14 +475,17 @@ fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).unwrap()
 }
 
-/// The samples file: each frame kind full (typed `Required<…>`, so a declared
-/// optional field serde never writes fails) and bare, the nested views full, and
-/// a check that every kind of frame has a sample.
+/// The samples file: each frame kind full (typed `DeepRequired<…>`, so a declared
+/// optional field serde never writes fails, at any depth) and bare, the views
+/// with optional fields of their own bare, and a check that every kind of frame
+/// has a sample.
 fn samples() -> String {
     let mut out = String::from(HEADER);
     out.push_str(
-        "\nimport type { KnownFrame, Moment, OwnPlace, PollView, ReviewItem, MessageView } from \"../../src/protocol.gen.js\";\n\
-         \ntype Of<T extends KnownFrame[\"type\"]> = Extract<KnownFrame, { type: T }>;\n",
+        "\nimport type { KnownFrame, Moment, OwnPlace } from \"../../src/protocol.gen.js\";\n\
+         \ntype Of<T extends KnownFrame[\"type\"]> = Extract<KnownFrame, { type: T }>;\n\
+         // Every optional field made required, however deep.\n\
+         type DeepRequired<T> = T extends (infer U)[]\n  ? DeepRequired<U>[]\n  : T extends object\n    ? { [K in keyof T]-?: DeepRequired<T[K]> }\n    : T;\n",
     );
     let mut names = Vec::new();
     for kind in 0.. {
@@ -492,7 +495,7 @@ fn samples() -> String {
         let value = serde_json::to_value(&full).unwrap();
         let tag = value["type"].as_str().unwrap().to_owned();
         for (suffix, frame, ty) in [
-            ("full", &full, format!("Required<Of<\"{tag}\">>")),
+            ("full", &full, format!("DeepRequired<Of<\"{tag}\">>")),
             ("bare", &bare, format!("Of<\"{tag}\">")),
         ] {
             let name = format!("{tag}_{suffix}");
@@ -500,16 +503,18 @@ fn samples() -> String {
             names.push(name);
         }
     }
+    // Views whose optional fields the bare frames do not reach (a bare frame
+    // leaves them out whole).
+    let bare_place = OwnPlace {
+        rank: None,
+        rank_beyond: Some(1000),
+        score: 12.0,
+    };
     for (name, ty, value) in [
-        ("message_view", "MessageView", json(&message(true))),
-        ("poll_view", "PollView", json(&poll(true))),
-        ("review_item", "ReviewItem", json(&review_item(true))),
-        ("moment", "Moment", json(&moment(true))),
-        ("own_place", "OwnPlace", json(&board(true).me)),
+        ("moment_bare", "Moment", json(&moment(false))),
+        ("own_place_bare", "OwnPlace", json(&bare_place)),
     ] {
-        out.push_str(&format!(
-            "\nexport const {name}: Required<{ty}> = {value};\n"
-        ));
+        out.push_str(&format!("\nexport const {name}: {ty} = {value};\n"));
     }
     out.push_str(&format!(
         "\nconst all = [{}] as const;\n\
@@ -567,4 +572,39 @@ fn the_layout_keeps_comments_and_strings_and_breaks_objects() {
         pretty("type T = \"none\" | \"silver\";"),
         "type T = \"none\" | \"silver\";"
     );
+}
+
+/// ts-rs reads `skip_serializing_if` only with `#[serde(default)]`: every field
+/// serde may leave out must say so to ts-rs itself, on the next line.
+#[test]
+fn every_field_serde_may_leave_out_is_optional_in_typescript() {
+    let mut missing = Vec::new();
+    for dir in ["shared/protocol/src", "shared/domain/src"] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            if !text.contains("derive(") || !text.contains(" TS") {
+                continue;
+            }
+            let lines: Vec<&str> = text.lines().collect();
+            for (n, line) in lines.iter().enumerate() {
+                let derives_ts = |line: &str| line.contains("derive(") && line.contains(" TS)");
+                // Only in types that derive TS: the nearest derive above says.
+                let in_ts_type = lines[..n]
+                    .iter()
+                    .rev()
+                    .find(|l| l.trim_start().starts_with("#[derive("))
+                    .is_some_and(|l| derives_ts(l));
+                if in_ts_type
+                    && line.contains("skip_serializing_if")
+                    && !lines
+                        .get(n + 1)
+                        .is_some_and(|next| next.trim_start().starts_with("#[ts("))
+                {
+                    missing.push(format!("{}:{}", path.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no #[ts(optional)] after: {missing:?}");
 }

@@ -2,11 +2,17 @@
 // `cargo test -p sideline-protocol --test typescript`. Do not edit: change the
 // Rust types, then run that with SIDELINE_WRITE_TS=1 and commit the result.
 
-import type { KnownFrame, Moment, OwnPlace, PollView, ReviewItem, MessageView } from "../../src/protocol.gen.js";
+import type { KnownFrame, Moment, OwnPlace } from "../../src/protocol.gen.js";
 
 type Of<T extends KnownFrame["type"]> = Extract<KnownFrame, { type: T }>;
+// Every optional field made required, however deep.
+type DeepRequired<T> = T extends (infer U)[]
+  ? DeepRequired<U>[]
+  : T extends object
+    ? { [K in keyof T]-?: DeepRequired<T[K]> }
+    : T;
 
-export const joined_full: Required<Of<"joined">> = {
+export const joined_full: DeepRequired<Of<"joined">> = {
   "type": "joined",
   "room": "match:123",
   "role": "member",
@@ -135,7 +141,7 @@ export const joined_bare: Of<"joined"> = {
   ]
 };
 
-export const left_full: Required<Of<"left">> = {
+export const left_full: DeepRequired<Of<"left">> = {
   "type": "left",
   "room": "match:123",
   "requestId": "r1"
@@ -146,7 +152,7 @@ export const left_bare: Of<"left"> = {
   "room": "match:123"
 };
 
-export const ack_full: Required<Of<"ack">> = {
+export const ack_full: DeepRequired<Of<"ack">> = {
   "type": "ack",
   "clientMsgId": "c1",
   "messageId": "01a23c6b-6180-7000-8000-000000000001",
@@ -162,7 +168,7 @@ export const ack_bare: Of<"ack"> = {
   "status": "masked"
 };
 
-export const message_full: Required<Of<"message">> = {
+export const message_full: DeepRequired<Of<"message">> = {
   "type": "message",
   "id": "01a23c6b-6180-7000-8000-000000000001",
   "room": "match:123",
@@ -196,7 +202,7 @@ export const message_bare: Of<"message"> = {
   "createdAt": "2026-12-03T15:00:00.000Z"
 };
 
-export const reaction_full: Required<Of<"reaction">> = {
+export const reaction_full: DeepRequired<Of<"reaction">> = {
   "type": "reaction",
   "room": "match:123",
   "messageId": "01a23c6b-6180-7000-8000-000000000001",
@@ -227,7 +233,7 @@ export const reaction_bare: Of<"reaction"> = {
   }
 };
 
-export const typing_full: Required<Of<"typing">> = {
+export const typing_full: DeepRequired<Of<"typing">> = {
   "type": "typing",
   "room": "match:123",
   "user": {
@@ -249,7 +255,7 @@ export const typing_bare: Of<"typing"> = {
   }
 };
 
-export const history_full: Required<Of<"history">> = {
+export const history_full: DeepRequired<Of<"history">> = {
   "type": "history",
   "room": "match:123",
   "messages": [
@@ -296,7 +302,7 @@ export const history_bare: Of<"history"> = {
   "next": null
 };
 
-export const presence_full: Required<Of<"presence">> = {
+export const presence_full: DeepRequired<Of<"presence">> = {
   "type": "presence",
   "room": "match:123",
   "count": 1,
@@ -317,7 +323,7 @@ export const presence_bare: Of<"presence"> = {
   "count": 1
 };
 
-export const pong_full: Required<Of<"pong">> = {
+export const pong_full: DeepRequired<Of<"pong">> = {
   "type": "pong",
   "connectionId": "abc=",
   "serverTime": "2026-12-03T15:00:00.000Z",
@@ -330,7 +336,7 @@ export const pong_bare: Of<"pong"> = {
   "serverTime": "2026-12-03T15:00:00.000Z"
 };
 
-export const moderated_full: Required<Of<"moderated">> = {
+export const moderated_full: DeepRequired<Of<"moderated">> = {
   "type": "moderated",
   "room": "match:123",
   "op": "mute",
@@ -346,7 +352,7 @@ export const moderated_bare: Of<"moderated"> = {
   "op": "mute"
 };
 
-export const review_queue_full: Required<Of<"review_queue">> = {
+export const review_queue_full: DeepRequired<Of<"review_queue">> = {
   "type": "review_queue",
   "room": "match:123",
   "items": [
@@ -394,7 +400,7 @@ export const review_queue_bare: Of<"review_queue"> = {
   "next": null
 };
 
-export const reported_full: Required<Of<"reported">> = {
+export const reported_full: DeepRequired<Of<"reported">> = {
   "type": "reported",
   "room": "match:123",
   "messageId": "01a23c6b-6180-7000-8000-000000000001",
@@ -408,7 +414,7 @@ export const reported_bare: Of<"reported"> = {
   "messageId": "01a23c6b-6180-7000-8000-000000000001"
 };
 
-export const sanctioned_full: Required<Of<"sanctioned">> = {
+export const sanctioned_full: DeepRequired<Of<"sanctioned">> = {
   "type": "sanctioned",
   "room": "match:123",
   "sanction": "mute",
@@ -421,7 +427,7 @@ export const sanctioned_bare: Of<"sanctioned"> = {
   "sanction": "mute"
 };
 
-export const message_removed_full: Required<Of<"message_removed">> = {
+export const message_removed_full: DeepRequired<Of<"message_removed">> = {
   "type": "message_removed",
   "room": "match:123",
   "messageId": "01a23c6b-6180-7000-8000-000000000001"
@@ -433,7 +439,7 @@ export const message_removed_bare: Of<"message_removed"> = {
   "messageId": "01a23c6b-6180-7000-8000-000000000001"
 };
 
-export const room_full: Required<Of<"room">> = {
+export const room_full: DeepRequired<Of<"room">> = {
   "type": "room",
   "room": "match:123",
   "mode": "readonly",
@@ -448,7 +454,7 @@ export const room_bare: Of<"room"> = {
   "slowModeS": 10
 };
 
-export const score_full: Required<Of<"score">> = {
+export const score_full: DeepRequired<Of<"score">> = {
   "type": "score",
   "userId": "u_0123456789abcdef0123456789abcdef",
   "score": 212.5,
@@ -479,7 +485,7 @@ export const score_bare: Of<"score"> = {
   "at": "2026-12-03T15:00:00.000Z"
 };
 
-export const leaderboard_full: Required<Of<"leaderboard">> = {
+export const leaderboard_full: DeepRequired<Of<"leaderboard">> = {
   "type": "leaderboard",
   "room": "match:123",
   "window": "week",
@@ -513,7 +519,7 @@ export const leaderboard_bare: Of<"leaderboard"> = {
   "at": "2026-12-03T15:00:00.000Z"
 };
 
-export const poll_full: Required<Of<"poll">> = {
+export const poll_full: DeepRequired<Of<"poll">> = {
   "type": "poll",
   "poll": {
     "id": "01a23c6b-6180-7000-8000-000000000003",
@@ -564,7 +570,7 @@ export const poll_bare: Of<"poll"> = {
   }
 };
 
-export const tier_full: Required<Of<"tier">> = {
+export const tier_full: DeepRequired<Of<"tier">> = {
   "type": "tier",
   "tier": "gold",
   "previous": "silver",
@@ -590,7 +596,7 @@ export const tier_bare: Of<"tier"> = {
   }
 };
 
-export const error_full: Required<Of<"error">> = {
+export const error_full: DeepRequired<Of<"error">> = {
   "type": "error",
   "code": "rate_limited",
   "message": "slow down",
@@ -606,79 +612,11 @@ export const error_bare: Of<"error"> = {
   "message": "slow down"
 };
 
-export const message_view: Required<MessageView> = {
-  "id": "01a23c6b-6180-7000-8000-000000000001",
-  "room": "match:123",
-  "author": {
-    "id": "u_0123456789abcdef0123456789abcdef",
-    "name": "Ana",
-    "role": "member",
-    "tier": "gold"
-  },
-  "text": "what a goal",
-  "createdAt": "2026-12-03T15:00:00.000Z",
-  "replyTo": "01a23c6b-3a70-7000-8000-000000000002",
-  "reactions": {
-    "👍": 3
-  },
-  "pending": true,
-  "system": true
-};
-
-export const poll_view: Required<PollView> = {
-  "id": "01a23c6b-6180-7000-8000-000000000003",
-  "room": "match:123",
-  "question": "Who scores next?",
-  "options": [
-    "Home",
-    "Away"
-  ],
-  "multiple": false,
-  "results": "live",
-  "status": "closed",
-  "counts": [
-    4,
-    2
-  ],
-  "voters": 6,
-  "closesAt": "2026-12-03T15:00:00.000Z",
-  "closedAt": "2026-12-03T15:00:00.000Z",
-  "context": {
-    "at": "67:12",
-    "object": "match:123",
-    "positionS": 754.2
-  },
-  "createdAt": "2026-12-03T15:00:00.000Z",
-  "mine": [
-    0
-  ]
-};
-
-export const review_item: Required<ReviewItem> = {
-  "room": "match:123",
-  "messageId": "01a23c6b-6180-7000-8000-000000000001",
-  "authorId": "u_0123456789abcdef0123456789abcdef",
-  "text": "call me on [phone]",
-  "status": "pending",
-  "priority": "high",
-  "reason": "personal data",
-  "categories": [
-    "pii"
-  ],
-  "reports": 1,
-  "dueAt": "2026-12-03T19:00:00.000Z",
-  "createdAt": "2026-12-03T15:00:00.000Z",
-  "decidedBy": "u_fedcba9876543210fedcba9876543210"
-};
-
-export const moment: Required<Moment> = {
-  "at": "67:12",
-  "object": "match:123",
+export const moment_bare: Moment = {
   "positionS": 754.2
 };
 
-export const own_place: Required<OwnPlace> = {
-  "rank": 7,
+export const own_place_bare: OwnPlace = {
   "rankBeyond": 1000,
   "score": 12.0
 };
