@@ -35,6 +35,50 @@ pub struct EvalInput {
     pub label: Option<String>,
     #[serde(default)]
     pub pii: Vec<String>,
+    /// The evaluation set's finer label (one of [`CATEGORIES`]) and language.
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// The evaluation set's categories, each with the coarse label it counts under.
+pub const CATEGORIES: [(&str, &str); 7] = [
+    ("clean", "clean"),
+    ("profanity", "abuse"),
+    ("obfuscated", "abuse"),
+    ("threat", "abuse"),
+    ("harassment", "abuse"),
+    ("pii", "pii"),
+    ("scam", "spam"),
+];
+
+impl EvalInput {
+    /// The coarse label: `label` if given, else the one of `category`.
+    pub fn label(&self) -> Option<&str> {
+        self.label.as_deref().or_else(|| {
+            let category = self.category.as_deref()?;
+            CATEGORIES
+                .iter()
+                .find(|(c, _)| *c == category)
+                .map(|(_, label)| *label)
+        })
+    }
+
+    /// Whether `delivered` (what the room sees; `None`: nothing) is the right
+    /// outcome for this line: a clean line delivered unchanged, a line with
+    /// personal data without any of it, any other line not as written.
+    pub fn handled(&self, delivered: Option<&str>) -> bool {
+        let leaks = |text: &str| self.pii.iter().any(|secret| text.contains(secret.as_str()));
+        if delivered.is_some_and(leaks) {
+            return false;
+        }
+        match self.label() {
+            Some("clean") => delivered == Some(self.text.as_str()),
+            Some("pii") => true,
+            _ => delivered != Some(self.text.as_str()),
+        }
+    }
 }
 
 /// One output line: what other room members would see (`text`, `null` for
@@ -115,7 +159,7 @@ impl Report {
         for label in labels {
             let (mut tp, mut fp, mut fn_, mut count) = (0.0, 0.0, 0.0, 0);
             for (input, out) in pairs {
-                let Some(actual) = input.label.as_deref() else {
+                let Some(actual) = input.label() else {
                     continue;
                 };
                 let is = actual == label;
@@ -141,7 +185,7 @@ impl Report {
         let share = |label: &str, hit: &dyn Fn(&EvalInput, &EvalOutput) -> bool| {
             let of: Vec<_> = pairs
                 .iter()
-                .filter(|(i, _)| i.label.as_deref() == Some(label))
+                .filter(|(i, _)| i.label() == Some(label))
                 .collect();
             if of.is_empty() {
                 return 0.0;
@@ -161,6 +205,176 @@ impl Report {
         }
         report
     }
+}
+
+/// The share of lines handled right ([`EvalInput::handled`]) per category and
+/// per language and category, and the acceptance figures, for one half of the
+/// evaluation set.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Scorecard {
+    /// category → (lines, handled right).
+    pub per_category: BTreeMap<String, (usize, usize)>,
+    /// language → category → (lines, handled right).
+    pub per_language: BTreeMap<String, BTreeMap<String, (usize, usize)>>,
+    /// Lines whose personal data reached the room, by id.
+    pub pii_leaks: Vec<String>,
+    /// Abusive lines (profanity, obfuscated, threat, harassment) not delivered as written.
+    pub abuse_caught: f64,
+    /// Clean lines altered or withheld.
+    pub clean_altered: f64,
+    /// Scams delivered as written.
+    pub scam_through: f64,
+}
+
+impl Scorecard {
+    /// Scores `(line, what the room saw)` pairs.
+    pub fn new<'a>(lines: impl IntoIterator<Item = (&'a EvalInput, Option<&'a str>)>) -> Self {
+        let mut card = Scorecard::default();
+        let (mut abuse, mut clean, mut scam) = ((0, 0), (0, 0), (0, 0));
+        for (input, delivered) in lines {
+            let category = input
+                .category
+                .clone()
+                .or_else(|| input.label().map(str::to_owned))
+                .unwrap_or_else(|| "unlabelled".into());
+            let right = input.handled(delivered);
+            let bump = |cell: &mut (usize, usize)| {
+                cell.0 += 1;
+                cell.1 += usize::from(right);
+            };
+            bump(card.per_category.entry(category.clone()).or_default());
+            let lang = input.lang.clone().unwrap_or_else(|| "?".into());
+            bump(
+                card.per_language
+                    .entry(lang)
+                    .or_default()
+                    .entry(category)
+                    .or_default(),
+            );
+            if delivered.is_some_and(|text| input.pii.iter().any(|p| text.contains(p.as_str()))) {
+                card.pii_leaks.push(input.id.clone());
+            }
+            match input.label() {
+                Some("abuse") => bump(&mut abuse),
+                Some("clean") => bump(&mut clean),
+                Some("spam") => bump(&mut scam),
+                _ => {}
+            }
+        }
+        let share = |(n, k): (usize, usize)| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+        card.abuse_caught = share(abuse);
+        card.clean_altered = 1.0 - share(clean);
+        card.scam_through = 1.0 - share(scam);
+        if clean.0 == 0 {
+            card.clean_altered = 0.0;
+        }
+        if scam.0 == 0 {
+            card.scam_through = 0.0;
+        }
+        card
+    }
+
+    /// The tables as text: per category, then language × category (handled
+    /// right, %), then the acceptance figures.
+    pub fn table(&self) -> String {
+        let pct = |(n, k): (usize, usize)| {
+            if n == 0 {
+                "    -".to_owned()
+            } else {
+                format!("{:>5.1}", k as f64 * 100.0 / n as f64)
+            }
+        };
+        let mut out = String::from("category      lines  right %\n");
+        for (category, cell) in &self.per_category {
+            out.push_str(&format!(
+                "  {category:<11} {:>5}    {}\n",
+                cell.0,
+                pct(*cell)
+            ));
+        }
+        let categories: Vec<&str> = CATEGORIES.iter().map(|(c, _)| *c).collect();
+        out.push_str(&format!(
+            "\nright %  {}\n",
+            categories
+                .iter()
+                .map(|c| format!("{:>12}", c))
+                .collect::<String>()
+        ));
+        for (lang, cells) in &self.per_language {
+            out.push_str(&format!("  {lang:<6} "));
+            for c in &categories {
+                out.push_str(&format!(
+                    "{:>12}",
+                    pct(cells.get(*c).copied().unwrap_or_default())
+                ));
+            }
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "\npersonal data delivered:     {} (target 0)\n\
+             abusive not delivered as-is: {:.1}% (target ≥ 95%)\n\
+             clean lines altered:         {:.1}% (target ≤ 1%)\n\
+             scams let through:           {:.1}% (target ≤ 10%)\n",
+            self.pii_leaks.len(),
+            self.abuse_caught * 100.0,
+            self.clean_altered * 100.0,
+            self.scam_through * 100.0,
+        ));
+        out
+    }
+}
+
+impl Scorecard {
+    /// Several filters' scorecards side by side: handled right (%) per category,
+    /// then the acceptance figures, one column per filter.
+    pub fn side_by_side(cards: &[(String, Scorecard)]) -> String {
+        let mut out = format!("{:<28}", "right %");
+        for (name, _) in cards {
+            out.push_str(&format!("{name:>20}"));
+        }
+        out.push('\n');
+        for (category, _) in CATEGORIES {
+            out.push_str(&format!("  {category:<26}"));
+            for (_, card) in cards {
+                let cell = match card.per_category.get(category) {
+                    Some((n, k)) if *n > 0 => format!("{:.1}", *k as f64 * 100.0 / *n as f64),
+                    _ => "-".into(),
+                };
+                out.push_str(&format!("{cell:>20}"));
+            }
+            out.push('\n');
+        }
+        type Figure = fn(&Scorecard) -> String;
+        let rows: [(&str, Figure); 4] = [
+            ("personal data delivered", |c| c.pii_leaks.len().to_string()),
+            ("abusive not as-is %", |c| {
+                format!("{:.1}", c.abuse_caught * 100.0)
+            }),
+            ("clean altered %", |c| {
+                format!("{:.1}", c.clean_altered * 100.0)
+            }),
+            ("scams let through %", |c| {
+                format!("{:.1}", c.scam_through * 100.0)
+            }),
+        ];
+        for (name, value) in rows {
+            out.push_str(&format!("  {name:<26}"));
+            for (_, card) in cards {
+                out.push_str(&format!("{:>20}", value(card)));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Reads the JSON lines of an evaluation file.
+pub fn read_lines(text: &str) -> Result<Vec<EvalInput>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", n + 1)))
+        .collect()
 }
 
 /// What became of one message of an SQS batch.

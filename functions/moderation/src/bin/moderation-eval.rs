@@ -4,15 +4,34 @@
 //! stderr: counts per action, messages per second, and — for labelled input
 //! (`label`, `pii`) — precision and recall per label and the targets.
 //! Runs the same inline stage as `ws-message`.
+//!
+//! `moderation-eval --corpus DIR [--half dev|test] [--peer NAME=FILE]…` scores the
+//! evaluation set instead (`DIR/dev/*.jsonl`, `DIR/test/*.jsonl`, lines with
+//! `category` and `lang`): per half, the share of lines handled right per
+//! category and per language, and the acceptance figures. Each `--peer` adds a
+//! column scored the same way from what another filter would let the room see
+//! (FILE: `{"id","text"}` lines, `text` null for nothing).
 
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use moderation::{evaluate, EvalInput, Report};
+use moderation::{evaluate, read_lines, EvalInput, Report, Scorecard};
 use sideline_inline::InlineModerator;
 
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.is_empty() {
+        return match corpus(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("moderation-eval: {err}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let moderator = InlineModerator::default();
     // Load the lazy tables (phone metadata, word lists) before anything is timed.
     let _ = moderator.moderate(
@@ -93,4 +112,104 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+const USAGE: &str = "usage: moderation-eval [--corpus DIR [--half dev|test] [--peer NAME=FILE]...] (no arguments: JSON lines on stdin)";
+
+/// What a peer let the room see, by line id.
+type Seen = HashMap<String, Option<String>>;
+
+fn read_seen(path: &str) -> Result<Seen, String> {
+    #[derive(serde::Deserialize)]
+    struct Line {
+        id: String,
+        text: Option<String>,
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut seen = HashMap::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let line: Line =
+            serde_json::from_str(line).map_err(|e| format!("{path}: line {}: {e}", n + 1))?;
+        seen.insert(line.id, line.text);
+    }
+    Ok(seen)
+}
+
+/// `--corpus`: scores each half of the evaluation set, beside any peers.
+fn corpus(args: &[String]) -> Result<(), String> {
+    let (mut dir, mut half, mut peers) = (None, None, Vec::new());
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = || {
+            args.next()
+                .cloned()
+                .ok_or_else(|| format!("{arg} needs a value; {USAGE}"))
+        };
+        match arg.as_str() {
+            "--corpus" => dir = Some(PathBuf::from(value()?)),
+            "--half" => half = Some(value()?),
+            "--peer" => {
+                let spec = value()?;
+                let (name, path) = spec
+                    .split_once('=')
+                    .ok_or_else(|| format!("--peer takes NAME=FILE, not `{spec}`"))?;
+                peers.push((name.to_owned(), read_seen(path)?));
+            }
+            other => return Err(format!("unknown argument `{other}`; {USAGE}")),
+        }
+    }
+    let dir = dir.ok_or_else(|| USAGE.to_owned())?;
+    let halves: Vec<&str> = match half.as_deref() {
+        None => vec!["dev", "test"],
+        Some(h @ ("dev" | "test")) => vec![h],
+        Some(other) => return Err(format!("--half must be dev or test, not `{other}`")),
+    };
+    let moderator = InlineModerator::default();
+    for half in halves {
+        let lines = read_half(&dir.join(half))?;
+        let ours: Vec<Option<String>> = lines
+            .iter()
+            .map(|line| evaluate(&moderator, line).text)
+            .collect();
+        let card = Scorecard::new(lines.iter().zip(ours.iter().map(Option::as_deref)));
+        println!("== {half} half: {} lines ==\n{}", lines.len(), card.table());
+        if peers.is_empty() {
+            continue;
+        }
+        let mut cards = vec![("sideline".to_owned(), card)];
+        for (name, seen) in &peers {
+            let theirs: Vec<Option<&str>> = lines
+                .iter()
+                .map(|line| {
+                    seen.get(&line.id)
+                        .map(Option::as_deref)
+                        .ok_or_else(|| format!("{name} has no line `{}`", line.id))
+                })
+                .collect::<Result<_, _>>()?;
+            cards.push((name.clone(), Scorecard::new(lines.iter().zip(theirs))));
+        }
+        println!("{}", Scorecard::side_by_side(&cards));
+    }
+    Ok(())
+}
+
+/// Every line of the `*.jsonl` files of one half, files in name order.
+fn read_half(dir: &Path) -> Result<Vec<EvalInput>, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    let mut lines = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        lines.extend(read_lines(&text).map_err(|e| format!("{}: {e}", file.display()))?);
+    }
+    Ok(lines)
 }
