@@ -255,7 +255,9 @@ fn check_moderation(section: &Map<String, Value>) -> Result<(), ConfigDocError> 
         .map_err(|e| {
             let field = match &e {
                 PolicyError::NotAUnit { field, .. } => *field,
-                PolicyError::Region(_) => "phoneRegion",
+                PolicyError::Region(field, _) => *field,
+                PolicyError::BothRegions => "phoneRegions",
+                PolicyError::RegionCount(_) => "phoneRegions",
             };
             ConfigDocError::at(format!("moderation.{field}"), e.to_string())
         })

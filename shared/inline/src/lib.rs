@@ -59,6 +59,16 @@ impl Action {
     }
 }
 
+/// Where phone numbers without a country code are read as national numbers by
+/// default: the countries of the launch languages (English, German, Dutch,
+/// French, Spanish, Portuguese), most populous first.
+pub const DEFAULT_PHONE_REGIONS: [phonenumber::country::Id; 21] = {
+    use phonenumber::country::Id::*;
+    [
+        US, GB, CA, AU, IE, DE, AT, CH, NL, BE, FR, ES, MX, AR, CO, CL, PE, PT, BR, AO, MZ,
+    ]
+};
+
 /// Per-tenant settings. The defaults are the documented ones.
 #[derive(Debug, Clone)]
 pub struct ModerationConfig {
@@ -68,8 +78,10 @@ pub struct ModerationConfig {
     pub spam_threshold: f32,
     /// Confidence at which the asynchronous stage approves held messages (0.92).
     pub auto_approve_confidence: f32,
-    /// Region for phone numbers written without a country code.
-    pub phone_region: phonenumber::country::Id,
+    /// Regions whose national formats phone numbers written without a country
+    /// code are read in (default [`DEFAULT_PHONE_REGIONS`]: the countries of the
+    /// launch languages).
+    pub phone_regions: Vec<phonenumber::country::Id>,
     /// Words (lower case) that block a message outright.
     pub blocked_words: Vec<String>,
     /// Words (lower case) never taken for abuse, e.g. place names that contain a
@@ -90,7 +102,7 @@ impl Default for ModerationConfig {
             toxicity_threshold: 0.85,
             spam_threshold: 0.75,
             auto_approve_confidence: 0.92,
-            phone_region: phonenumber::country::Id::US,
+            phone_regions: DEFAULT_PHONE_REGIONS.to_vec(),
             blocked_words: Vec::new(),
             allowed_words: DEFAULT_ALLOWED_WORDS
                 .iter()
@@ -590,7 +602,7 @@ impl InlineModerator {
         let mut categories: Vec<String> = Vec::new();
         let mut scores = BTreeMap::new();
 
-        let findings = pii::find(text, config.phone_region);
+        let findings = pii::find(text, &config.phone_regions);
         for f in &findings {
             let name = format!("pii.{}", f.kind.as_str());
             if !categories.contains(&name) {

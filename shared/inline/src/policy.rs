@@ -25,8 +25,11 @@ pub struct PolicyPatch {
     pub toxicity_threshold: Option<f32>,
     pub spam_threshold: Option<f32>,
     pub auto_approve_confidence: Option<f32>,
-    /// ISO 3166 region for national phone numbers, e.g. `GB`.
+    /// ISO 3166 region for national phone numbers, e.g. `GB` (one region; the
+    /// same as `phoneRegions: ["GB"]`).
     pub phone_region: Option<String>,
+    /// ISO 3166 regions whose national phone numbers are read, e.g. `["NL", "BE"]`.
+    pub phone_regions: Option<Vec<String>>,
     pub blocked_words: Option<Vec<String>>,
     /// Added to the built-in allowed words (place names and the like).
     pub allowed_words: Option<Vec<String>>,
@@ -44,6 +47,10 @@ struct PoliciesFile {
     tenants: HashMap<String, PolicyPatch>,
 }
 
+/// Most regions a policy may read phone numbers in (each costs a parse of a
+/// long digit run).
+pub const MAX_PHONE_REGIONS: usize = 30;
+
 /// The variable policies are read from.
 pub const VAR: &str = "SIDELINE_MODERATION_CONFIG";
 
@@ -52,8 +59,12 @@ pub const VAR: &str = "SIDELINE_MODERATION_CONFIG";
 pub enum PolicyError {
     #[error("{field} must be between 0 and 1, got {value}")]
     NotAUnit { field: &'static str, value: f32 },
-    #[error("phoneRegion `{0}` is not a region")]
-    Region(String),
+    #[error("{0} `{1}` is not a region")]
+    Region(&'static str, String),
+    #[error("give phoneRegion or phoneRegions, not both")]
+    BothRegions,
+    #[error("phoneRegions must list 1 to {MAX_PHONE_REGIONS} regions, got {0}")]
+    RegionCount(usize),
 }
 
 fn unit(field: &'static str, value: Option<f32>) -> Result<Option<f32>, PolicyError> {
@@ -78,9 +89,29 @@ impl PolicyPatch {
         if let Some(v) = unit("autoApproveConfidence", self.auto_approve_confidence)? {
             c.auto_approve_confidence = v;
         }
-        if let Some(region) = &self.phone_region {
-            c.phone_region = phonenumber::country::Id::from_str(&region.to_uppercase())
-                .map_err(|_| PolicyError::Region(region.clone()))?;
+        let region = |field: &'static str, raw: &String| {
+            phonenumber::country::Id::from_str(&raw.trim().to_uppercase())
+                .map_err(|_| PolicyError::Region(field, raw.clone()))
+        };
+        match (&self.phone_region, &self.phone_regions) {
+            (Some(_), Some(_)) => return Err(PolicyError::BothRegions),
+            (Some(one), None) => c.phone_regions = vec![region("phoneRegion", one)?],
+            (None, Some(list)) if list.is_empty() || list.len() > MAX_PHONE_REGIONS => {
+                return Err(PolicyError::RegionCount(list.len()))
+            }
+            (None, Some(list)) => {
+                c.phone_regions = list
+                    .iter()
+                    .map(|r| region("phoneRegions", r))
+                    .collect::<Result<_, _>>()?;
+                let mut seen = Vec::new();
+                c.phone_regions.retain(|r| {
+                    let first = !seen.contains(r);
+                    seen.push(*r);
+                    first
+                });
+            }
+            (None, None) => {}
         }
         let lower = |words: &[String]| -> Vec<String> {
             words
@@ -206,12 +237,22 @@ mod tests {
         assert_eq!(acme.toxicity_threshold, 0.8);
         assert_eq!(acme.blocked_words, ["spoiler"]);
         assert_eq!(acme.shadow_rule_sets, [RuleSet::Spam]);
-        assert_eq!(acme.phone_region, phonenumber::country::Id::GB);
+        assert_eq!(acme.phone_regions, [phonenumber::country::Id::GB]);
         let other = &policies
             .for_tenant(&TenantId::parse("other").unwrap())
             .config;
         assert!(other.blocked_words.is_empty());
-        assert_eq!(other.phone_region, phonenumber::country::Id::US);
+        assert_eq!(other.phone_regions, crate::DEFAULT_PHONE_REGIONS);
+        let lowlands =
+            Policies::from_json(r#"{"tenants": {"acme": {"phoneRegions": ["nl", " BE", "NL"]}}}"#)
+                .unwrap();
+        assert_eq!(
+            lowlands
+                .for_tenant(&TenantId::parse("acme").unwrap())
+                .config
+                .phone_regions,
+            [phonenumber::country::Id::NL, phonenumber::country::Id::BE]
+        );
     }
 
     #[test]
@@ -226,6 +267,18 @@ mod tests {
             (
                 r#"{"tenants": {"acme": {"phoneRegion": "XX"}}}"#,
                 "phoneRegion",
+            ),
+            (
+                r#"{"tenants": {"acme": {"phoneRegions": ["NL", "XX"]}}}"#,
+                "phoneRegions `XX`",
+            ),
+            (
+                r#"{"tenants": {"acme": {"phoneRegions": []}}}"#,
+                "1 to 30 regions",
+            ),
+            (
+                r#"{"tenants": {"acme": {"phoneRegion": "NL", "phoneRegions": ["BE"]}}}"#,
+                "not both",
             ),
             (
                 r#"{"default": {"shadowRuleSets": ["pii"]}}"#,
