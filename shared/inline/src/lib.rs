@@ -25,6 +25,7 @@
 
 pub mod pii;
 pub mod policy;
+pub mod scam;
 
 use std::collections::BTreeMap;
 
@@ -89,6 +90,9 @@ pub struct ModerationConfig {
     pub allowed_words: Vec<String>,
     /// Link domains that block a message outright.
     pub blocked_domains: Vec<String>,
+    /// The tenant's own link domains (and their subdomains): never taken for a
+    /// scam's link.
+    pub allowed_domains: Vec<String>,
     /// Links are held for authors below this reputation (`None`: links allowed).
     pub links_min_reputation: Option<f32>,
     /// Rule sets that only record what they would have done (personal data is
@@ -109,6 +113,7 @@ impl Default for ModerationConfig {
                 .map(|w| (*w).to_owned())
                 .collect(),
             blocked_domains: Vec::new(),
+            allowed_domains: Vec::new(),
             links_min_reputation: None,
             shadow_rule_sets: Vec::new(),
         }
@@ -244,14 +249,16 @@ const BAIT: [&str; 14] = [
 /// Top-level domains a bare `name.tld` (no scheme, no `www.`, no path) is taken
 /// for a link with; anything with a scheme, `www.` or a path counts whatever its
 /// top-level domain.
-const BARE_LINK_TLDS: [&str; 24] = [
+const BARE_LINK_TLDS: [&str; 51] = [
     "com", "net", "org", "io", "co", "me", "gg", "tv", "xyz", "ru", "uk", "de", "app", "dev",
-    "info", "biz", "link", "club", "site", "online", "ly", "to", "cc", "us",
+    "info", "biz", "link", "club", "site", "online", "ly", "to", "cc", "us", "top", "click",
+    "live", "shop", "icu", "buzz", "monster", "rest", "tk", "ml", "cf", "ga", "gq", "work",
+    "vip", "win", "nl", "fr", "es", "pt", "br", "be", "ch", "at", "it", "eu", "mx",
 ];
 
 /// The host of every link in `lower`: `https://x.example/…`, `www.x.example`,
 /// `(https://u@x.example)`, `x.example/path`, `x.com`. Email addresses are not links.
-fn link_hosts(lower: &str) -> Vec<&str> {
+pub(crate) fn link_hosts(lower: &str) -> Vec<&str> {
     let mut hosts = Vec::new();
     for token in lower.split_whitespace() {
         let token = token.trim_matches(|c: char| {
@@ -667,6 +674,12 @@ impl InlineModerator {
         let analysis = self.confirmed_analysis(&without_numbers(&masked));
         let (tox, tox_categories) = toxicity(analysis);
         let (spam, scam) = spam_score(text, &lower, analysis);
+        // Scams without the usual keywords: links by their look, lures together.
+        let (scam_score, scam_signals) =
+            scam::assess(&lower, &link_hosts(&lower), &config.allowed_domains);
+        let scam = scam || scam_score >= 0.5;
+        let spam = spam.max(scam_score);
+        scores.insert("scam".to_owned(), scam_score);
         scores.insert("toxicity".to_owned(), tox);
         scores.insert("spam".to_owned(), spam);
         if privileged {
@@ -722,11 +735,12 @@ impl InlineModerator {
                 Some(RuleSet::Toxicity),
             )
         } else if spam_on && spam >= spam_threshold * 2.0 / 3.0 {
-            (
-                Action::Hold,
-                Some("held for review".to_owned()),
-                Some(RuleSet::Spam),
-            )
+            let reason = if scam_signals.is_empty() {
+                "held for review".to_owned()
+            } else {
+                format!("held for review (scam signs: {})", scam_signals.join(", "))
+            };
+            (Action::Hold, Some(reason), Some(RuleSet::Spam))
         } else if links_on
             && !author.trusted_links
             && config

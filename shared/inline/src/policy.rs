@@ -34,6 +34,8 @@ pub struct PolicyPatch {
     /// Added to the built-in allowed words (place names and the like).
     pub allowed_words: Option<Vec<String>>,
     pub blocked_domains: Option<Vec<String>>,
+    /// The tenant's own link domains, never taken for a scam's.
+    pub allowed_domains: Option<Vec<String>>,
     pub links_min_reputation: Option<f32>,
     pub shadow_rule_sets: Option<Vec<RuleSet>>,
 }
@@ -128,6 +130,9 @@ impl PolicyPatch {
         }
         if let Some(domains) = &self.blocked_domains {
             c.blocked_domains = lower(domains);
+        }
+        if let Some(domains) = &self.allowed_domains {
+            c.allowed_domains = lower(domains);
         }
         if let Some(v) = unit("linksMinReputation", self.links_min_reputation)? {
             c.links_min_reputation = Some(v);

@@ -1,0 +1,285 @@
+//! Scams without the usual keywords: where a line's links go (shorteners,
+//! throwaway top-level domains, look-alike and punycode domains, brands in
+//! someone else's domain) and what it lures to (a prize, something free,
+//! followers or views for sale, money made or doubled, a move off the platform,
+//! a deadline, a login), in the launch languages. No single word decides: each
+//! kind of lure counts once, and links count by how they look.
+
+/// Link shorteners: where the link goes is hidden.
+const SHORTENERS: [&str; 16] = [
+    "bit.ly", "tinyurl.com", "t.co", "goo.gl", "is.gd", "cutt.ly", "rebrand.ly", "ow.ly",
+    "shorturl.at", "rb.gy", "t.ly", "tiny.cc", "buff.ly", "s.id", "v.gd", "shorte.st",
+];
+
+/// Top-level domains that cost next to nothing and that throwaway scam sites use
+/// most (the abuse reports of registries and blocklists name the same few).
+const THROWAWAY_TLDS: [&str; 20] = [
+    "xyz", "top", "click", "live", "shop", "online", "site", "icu", "buzz", "monster", "rest",
+    "tk", "ml", "cf", "ga", "gq", "work", "link", "vip", "win",
+];
+
+/// Brands scams imitate in domains, with their own registrable names.
+const BRANDS: [&str; 24] = [
+    "paypal", "steamcommunity", "steampowered", "twitch", "discord", "binance", "coinbase",
+    "roblox", "netflix", "amazon", "apple", "microsoft", "google", "instagram", "tiktok",
+    "youtube", "nubank", "rabobank", "revolut", "dazn", "laliga", "bundesliga", "epicgames",
+    "metamask",
+];
+
+/// Kinds of lure, each a list of words or phrases (lower case); a one-word entry
+/// matches a whole word, a longer one a phrase.
+const LURES: [(&str, &[&str]); 8] = [
+    (
+        "offplatform",
+        &[
+            "dm", "pm", "pv", "snap", "snapchat", "telegram", "whatsapp", "wsp", "zap", "insta",
+            "bio", "profile", "perfil", "profil", "profiel", "add me", "agrégame", "agregame",
+            "voeg me toe", "ajoute moi", "ajoute-moi", "schreib mir", "escríbeme", "chama no",
+            "message me", "text me", "link in", "link na", "lien dans",
+        ],
+    ),
+    (
+        "prize",
+        &[
+            "congrats", "congratulations", "selected", "picked", "winner", "won", "prize",
+            "glückwunsch", "ausgewählt", "gewonnen", "preis", "gewinner", "verlost",
+            "felicidades", "seleccionada", "seleccionado", "ganador", "premio", "sorteo",
+            "parabéns", "selecionado", "selecionada", "prêmio", "ganhou", "félicitations",
+            "tiré au sort", "gagné", "gagne", "gagnant", "prix", "gefeliciteerd", "winnaar",
+            "prijs", "claim", "reclama", "reclámala", "réclame", "resgate", "hol dir",
+        ],
+    ),
+    (
+        "free",
+        &[
+            "gratis", "geschenkt", "kostenlos", "sin costo", "de graça", "grátis", "offert",
+            "offerts", "offerte", "cadeau", "regalo", "brinde", "te geef", "giveaway", "gift",
+            "gifts", "for everyone", "für alle", "para todos", "pour tous", "voor iedereen",
+        ],
+    ),
+    (
+        "audience",
+        &[
+            "followers", "follower", "seguidores", "volgers", "abonnés", "abonnes", "viewer",
+            "viewers", "views", "zuschauer", "likes", "subs", "subscribers", "inscritos",
+        ],
+    ),
+    (
+        "money",
+        &[
+            "double", "doppelte", "doble", "dobro", "dubbel", "x2", "x5", "x10", "terug",
+            "de volta", "te devolvemos", "get back", "a day", "per day", "pro tag", "por día",
+            "por dia", "par jour", "per dag", "/jour", "/day", "diarios", "daily", "mentor",
+            "signal", "signals", "signale", "signalgruppe", "señales", "sinais", "tips",
+            "método", "méthode", "methode", "bijverdienen", "bônus", "bonus", "bono",
+        ],
+    ),
+    (
+        "crypto",
+        &["btc", "eth", "usdt", "sol", "wallet", "carteira", "adresse", "adres", "crypto"],
+    ),
+    (
+        "urgency",
+        &[
+            "today only", "only today", "nur heute", "solo hoy", "só hoje", "alleen vandaag",
+            "vandaag nog", "avant minuit", "before midnight", "antes de las", "innerhalb 24h",
+            "within 24h", "sous 24h", "24h", "48h", "within the hour", "limited", "first 100",
+            "ersten 100", "primeros", "primeiros", "premiers", "nur noch", "últimos", "derniers",
+            "geht nur heute", "valable", "valid until", "válido",
+        ],
+    ),
+    (
+        "login",
+        &[
+            "log in", "login", "einloggen", "iniciar sesión", "inicia sesión", "connecte",
+            "logar", "bevestig", "bestätigen", "confirma", "confirm", "vérifie", "verifica",
+            "atualize", "gegevens", "datos", "dados", "details", "registrieren", "cadastra",
+            "conta", "konto", "compte", "account", "pas verloopt",
+        ],
+    ),
+];
+
+/// How scam-like a line is, 0–1, and the signals seen (`link.shortener`,
+/// `lure.prize`, …). `lower` is the line in lower case, `hosts` the hosts of its
+/// links; hosts on `allowed` (and their subdomains) are the tenant's own.
+pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'static str>) {
+    let mut signals = Vec::new();
+    let mut link: f32 = 0.0;
+    for host in hosts {
+        let on = |list: &[String]| {
+            list.iter()
+                .any(|d| *host == d.as_str() || host.ends_with(&format!(".{d}")))
+        };
+        if on(allowed) {
+            continue;
+        }
+        let mut seen = |name: &'static str, weight: f32| {
+            if !signals.contains(&name) {
+                signals.push(name);
+            }
+            link = link.max(weight);
+        };
+        if SHORTENERS
+            .iter()
+            .any(|s| *host == *s || host.ends_with(&format!(".{s}")))
+        {
+            seen("link.shortener", 0.5);
+        }
+        let tld = host.rsplit('.').next().unwrap_or_default();
+        if THROWAWAY_TLDS.contains(&tld) {
+            seen("link.tld", 0.5);
+        }
+        if !host.is_ascii() || host.split('.').any(|l| l.starts_with("xn--")) {
+            seen("link.lookalike", 0.75);
+        }
+        if imitated_brand(host).is_some() {
+            seen("link.brand", 0.75);
+        }
+    }
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '/' | '-')))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut kinds = 0;
+    for (name, entries) in LURES {
+        let hit = entries.iter().any(|entry| {
+            if entry.contains(' ') || entry.contains('/') {
+                lower.contains(entry)
+            } else {
+                words.contains(entry)
+            }
+        });
+        if hit {
+            kinds += 1;
+            signals.push(match name {
+                "offplatform" => "lure.offplatform",
+                "prize" => "lure.prize",
+                "free" => "lure.free",
+                "audience" => "lure.audience",
+                "money" => "lure.money",
+                "crypto" => "lure.crypto",
+                "urgency" => "lure.urgency",
+                _ => "lure.login",
+            });
+        }
+    }
+    // A link that looks wrong is half the way; each kind of lure a quarter. A
+    // lure needs a way to act on it — a link, a contact off the platform, a
+    // wallet, a login — or it stays below review ("if we win, drinks are free").
+    let channel = link > 0.0
+        || signals
+            .iter()
+            .any(|s| matches!(*s, "lure.offplatform" | "lure.crypto" | "lure.login"));
+    let mut score = (link + 0.25 * kinds as f32).min(1.0);
+    if !channel {
+        score = score.min(0.45);
+    }
+    (score, signals)
+}
+
+/// The brand a host imitates: a brand's name inside someone else's domain
+/// (`paypal-sicherheit.xyz`, `laliga-tickets.xyz`), or a name one or two letters
+/// from a brand's after look-alike letters are folded (`steamcommunlty`,
+/// `twltch`, `nubamk`, `robiox`). A brand's own domains (`paypal.com`,
+/// `help.steampowered.com`) imitate nothing.
+fn imitated_brand(host: &str) -> Option<&'static str> {
+    let labels: Vec<&str> = host.split('.').collect();
+    let registrable = labels.len().checked_sub(2).map(|i| labels[i])?;
+    for brand in BRANDS {
+        if registrable == brand {
+            return None;
+        }
+    }
+    let folded = fold(registrable);
+    for brand in BRANDS {
+        if registrable.contains(brand) || folded.contains(brand) {
+            return Some(brand);
+        }
+        for part in folded.split('-') {
+            if part.len() >= 5 && part != brand && within_two(part, brand) {
+                return Some(brand);
+            }
+        }
+    }
+    None
+}
+
+/// Look-alike letters folded to the ones they imitate: `1`/`l` → `i`, `rn` → `m`,
+/// `0` → `o`, `vv` → `w`.
+fn fold(label: &str) -> String {
+    label
+        .replace("rn", "m")
+        .replace("vv", "w")
+        .chars()
+        .map(|c| match c {
+            '1' | 'l' => 'i',
+            '0' => 'o',
+            c => c,
+        })
+        .collect::<String>()
+}
+
+/// Whether `a` and `b` are at most two edits apart (after folding `b` the same
+/// way, so `steamcommunity` meets `steamcommuniiy`).
+fn within_two(a: &str, b: &str) -> bool {
+    let b = fold(b);
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > 2 {
+        return false;
+    }
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            let next = (row[j + 1] + 1).min(row[j] + 1).min(prev + cost);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()] <= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn score(line: &str) -> f32 {
+        let lower = line.to_lowercase();
+        let hosts = crate::link_hosts(&lower);
+        assess(&lower, &hosts, &[]).0
+    }
+
+    #[test]
+    fn look_alike_and_borrowed_brands() {
+        for host in [
+            "steamcommunlty.com",
+            "twltch-rewards.live",
+            "nubamk-seguro.click",
+            "paypal-sicherheit.xyz",
+            "robiox-premios.top",
+        ] {
+            assert!(imitated_brand(host).is_some(), "{host}");
+        }
+        for host in ["paypal.com", "help.steampowered.com", "twitch.tv", "bbc.co.uk", "sky.com"] {
+            assert_eq!(imitated_brand(host), None, "{host}");
+        }
+    }
+
+    #[test]
+    fn lures_count_together_and_links_by_their_look() {
+        assert!(score("congrats! you were picked, claim at bit.ly/3xPs5Win") >= 0.75);
+        assert!(score("send 0.1 ETH to the wallet in my bio and get double back") >= 0.5);
+        assert!(score("1000 echte volgers voor maar €4,99, stuur me een dm") >= 0.5);
+        for clean in [
+            "what a free kick, top corner",
+            "si on gagne le cocktail du bar est offert",
+            "highlights on bbc.co.uk/sport tonight",
+            "the stream has 20k viewers right now",
+            "bitcoin at 64k, chart looks heavy",
+        ] {
+            assert!(score(clean) < 0.5, "{clean}: {}", score(clean));
+        }
+    }
+}
