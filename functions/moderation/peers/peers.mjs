@@ -3,7 +3,8 @@
 // `moderation-eval --peer`. Each is set up as its documentation recommends:
 //   obscenity  — RegExpMatcher over englishDataset with the recommended
 //                transformers, matches censored by the default TextCensor;
-//   bad-words  — the default Filter, `clean()` (profane words replaced by `*`).
+//   bad-words  — the default Filter, `clean()` (profane words replaced by `*`;
+//                a line counts as acted on only when a word was replaced).
 // Usage: node peers.mjs CORPUS_DIR HALF OUT_DIR
 
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
@@ -29,12 +30,14 @@ const lines = readdirSync(dir)
 
 const matcher = new RegExpMatcher({ ...englishDataset.build(), ...englishRecommendedTransformers });
 const censor = new TextCensor();
-const filter = new Filter();
 const peers = {
   obscenity: (text) => censor.applyTo(text, matcher.getAllMatches(text)),
+  // `clean()` also drops every `_` and can mangle a line it censors nothing in;
+  // only a line with a word replaced by its `*` placeholder counts as acted on.
   "bad-words": (text) => {
     try {
-      return filter.clean(text);
+      const cleaned = new Filter().clean(text);
+      return /\*{2,}/.test(cleaned) && !/\*{2,}/.test(text) ? cleaned : text;
     } catch {
       return text; // bad-words throws on some inputs; the line goes through as written
     }

@@ -2,8 +2,8 @@
 # The moderation comparison: the inline stage beside the filters a team would pick
 # instead — npm `obscenity` and `bad-words`, PyPI `alt-profanity-check` — over one
 # half of the evaluation set (default: test), all scored by moderation-eval the
-# same way, in one table. Installs the peers under the cache folder (npm cache and
-# a venv of their own), reused when present.
+# same way, in one table. Installs the peers with npm's cache and a venv under the
+# cache folder (node_modules in this folder), reused when present.
 #
 #   functions/moderation/peers/run.sh [dev|test]
 set -euo pipefail
@@ -28,7 +28,7 @@ fi
 node "$here/peers.mjs" "$corpus" "$half" "$out"
 "$venv/bin/python" "$here/run_profanity_check.py" "$corpus" "$half" "$out/alt-profanity-check.jsonl"
 
-cargo build --quiet --release -p moderation --bin moderation-eval
+(cd "$root" && cargo build --quiet --release -p moderation --bin moderation-eval)
 "$CARGO_TARGET_DIR/release/moderation-eval" --corpus "$corpus" --half "$half" \
     --peer "obscenity=$out/obscenity.jsonl" \
     --peer "bad-words=$out/bad-words.jsonl" \

@@ -249,11 +249,16 @@ const BAIT: [&str; 14] = [
 /// Top-level domains a bare `name.tld` (no scheme, no `www.`, no path) is taken
 /// for a link with; anything with a scheme, `www.` or a path counts whatever its
 /// top-level domain.
-const BARE_LINK_TLDS: [&str; 51] = [
+const BARE_LINK_TLDS: [&str; 24] = [
     "com", "net", "org", "io", "co", "me", "gg", "tv", "xyz", "ru", "uk", "de", "app", "dev",
-    "info", "biz", "link", "club", "site", "online", "ly", "to", "cc", "us", "top", "click",
-    "live", "shop", "icu", "buzz", "monster", "rest", "tk", "ml", "cf", "ga", "gq", "work",
-    "vip", "win", "nl", "fr", "es", "pt", "br", "be", "ch", "at", "it", "eu", "mx",
+    "info", "biz", "link", "club", "site", "online", "ly", "to", "cc", "us",
+];
+/// Throwaway top-level domains, read as a bare link only when the name before
+/// looks made (a hyphen, a digit, eight letters or more: `dazn-aktion.click`,
+/// `viewboost.top`) — "we needed that win.Top of the league" is a sentence.
+const BARE_RISKY_TLDS: [&str; 17] = [
+    "top", "click", "live", "shop", "icu", "buzz", "monster", "rest", "tk", "ml", "cf", "ga", "gq",
+    "work", "vip", "win", "xyz",
 ];
 
 /// The host of every link in `lower`: `https://x.example/…`, `www.x.example`,
@@ -285,7 +290,12 @@ pub(crate) fn link_hosts(lower: &str) -> Vec<&str> {
         }) && tld.len() >= 2
             && tld.chars().all(char::is_alphabetic);
         let explicit = schemed || host.starts_with("www.") || rest.len() > authority.len();
-        if well_formed && (explicit || BARE_LINK_TLDS.contains(&tld)) {
+        let made = |host: &str| {
+            let name = host.rsplit('.').nth(1).unwrap_or_default();
+            name.contains(|c: char| c == '-' || c.is_ascii_digit()) || name.chars().count() >= 8
+        };
+        let bare_ok = BARE_LINK_TLDS.contains(&tld) || BARE_RISKY_TLDS.contains(&tld) && made(host);
+        if well_formed && (explicit || bare_ok) {
             hosts.push(host.trim_start_matches("www."));
         }
     }

@@ -354,12 +354,14 @@ fn spelled_emails(text: &str, out: &mut Vec<Pii>) {
         }
         let local = &text[span(first).start..span(i - 1).end];
         let provider = one_of(&text[span(i + 1)], &MAIL_PROVIDERS);
-        // A bare `at` makes an address only with a spelled dot, a known provider,
-        // or a local part no word has (`ana.silva`, `tb77`, `marie_schulz`).
-        let sure = strong
-            || spelled_dot
-            || provider
-            || local.contains(|c: char| c.is_ascii_digit() || matches!(c, '.' | '_'));
+        let handle = local.contains(|c: char| c.is_ascii_digit() || matches!(c, '.' | '_'));
+        let tld = last.map(|l| text[span(l)].replace(' ', "").to_ascii_lowercase());
+        let generic = tld.as_deref().is_some_and(|t| GENERIC_TLDS.contains(&t));
+        // A bare `at` makes an address only with a known provider, a local part
+        // no word has (`ana.silva`, `tb77`, `marie_schulz`), or a spelled dot
+        // before a generic top-level domain (`ada at example dot com`) — not
+        // "at that point in the game", "bei diesem Punkt so".
+        let sure = strong || provider || handle || spelled_dot && generic;
         match last.and_then(|l| tld_end(text, span(l)).map(|end| (l, end))) {
             Some((last, end)) if labels >= 2 && sure => {
                 out.push(Pii {
@@ -466,7 +468,7 @@ fn phones_and_cards(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
 fn is_phone(raw: &str, digits: &str, regions: &[Id]) -> bool {
     // A phone number has at least 7 digits; a time (19:45), score (2-1), price or
     // year has fewer, and the ones with more must still be valid numbers.
-    if digits.len() < 7 || digits.len() > 15 || thousands(raw) {
+    if digits.len() < 7 || digits.len() > 15 || thousands(raw) || not_a_number_shape(raw) {
         return false;
     }
     let valid = |region: Option<Id>, number: &str| {
@@ -499,13 +501,35 @@ fn plausible_in(region: Id, digits: &str) -> bool {
             .is_some_and(|p| digits.starts_with(p) && fits(digits.len() - p.len()))
 }
 
-/// A count with thousands separators: `1.250.000`, `3,000,000`.
+/// A count with thousands separators: `1.250.000`, `3,000,000`, `1 250 000`,
+/// `12 000 000` — but not a number written in threes (`612.345.678`, `951 237
+/// 864`): a count's first group has one or two digits, or its groups end in 000.
 fn thousands(raw: &str) -> bool {
-    let groups: Vec<&str> = raw.split(['.', ',']).collect();
+    let groups: Vec<&str> = raw.split(['.', ',', ' ']).collect();
     groups.len() >= 2
         && (1..=3).contains(&groups[0].len())
         && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
         && groups[1..].iter().all(|g| g.len() == 3)
+        && (groups[0].len() <= 2 || groups.last().is_some_and(|g| *g == "000"))
+}
+
+/// Digit runs shaped like something else: a date (`14.07.2026`, `19/07/2026`,
+/// `2026-12-03`), years (`2025-2026`, `2010 2014 2018`), odds (`2.50/3.40/2.90`),
+/// scores or formations in one-digit groups (`1-1 2-2 0-0`, `4-3-3 4-2-3-1`).
+fn not_a_number_shape(raw: &str) -> bool {
+    let groups: Vec<&str> = raw
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let year = |g: &str| g.len() == 4 && (g.starts_with("19") || g.starts_with("20"));
+    let small = |g: &str| (1..=2).contains(&g.len());
+    let date = groups.len() == 3
+        && (small(groups[0]) && small(groups[1]) && year(groups[2])
+            || year(groups[0]) && small(groups[1]) && small(groups[2]));
+    let years = groups.len() >= 2 && groups.iter().all(|g| year(g));
+    let odds = raw.contains('/') && raw.contains('.');
+    let one_digit_groups = groups.len() >= 3 && groups.iter().all(|g| g.len() == 1);
+    date || years || odds || one_digit_groups
 }
 
 /// Regions a line names besides its number: a region code in brackets (`(NL)`,
@@ -517,11 +541,16 @@ fn region_hints(text: &str) -> Vec<Id> {
         return hints;
     }
     for (i, b) in bytes.iter().enumerate() {
+        if hints.len() >= MAX_HINTED_REGIONS * 8 {
+            break;
+        }
         if *b == b'(' && bytes.get(i + 3) == Some(&b')') {
             let code = &text[i + 1..i + 3];
             if code.bytes().all(|c| c.is_ascii_uppercase()) {
                 if let Ok(id) = Id::from_str(code) {
-                    hints.push(id);
+                    if !hints.contains(&id) {
+                        hints.push(id);
+                    }
                 }
             }
         }
@@ -536,18 +565,27 @@ fn region_hints(text: &str) -> Vec<Id> {
                     .ok()
                     .and_then(|n| phonenumber::metadata::DATABASE.region(&n))
                 {
-                    hints.extend(ids.into_iter().filter_map(|id| Id::from_str(id).ok()));
+                    for id in ids.into_iter().filter_map(|id| Id::from_str(id).ok()) {
+                        if !hints.contains(&id) {
+                            hints.push(id);
+                        }
+                    }
                 }
             }
         }
     }
+    // A line may name a region or two; more is noise (`+1+1+1…`).
+    hints.truncate(MAX_HINTED_REGIONS);
     hints
 }
+
+/// Most regions a line's own hints add to the tenant's.
+const MAX_HINTED_REGIONS: usize = 3;
 
 /// Number words for digits in the launch languages. The words that are also an
 /// article (`un`, `een`, `ein`, `um`, `una`) are left out: they would join a
 /// digit to the number after them.
-const DIGIT_WORDS: [(&str, char); 44] = [
+const DIGIT_WORDS: [(&str, char); 43] = [
     ("zero", '0'),
     ("oh", '0'),
     ("one", '1'),
@@ -582,7 +620,6 @@ const DIGIT_WORDS: [(&str, char); 44] = [
     ("trois", '3'),
     ("quatre", '4'),
     ("cinq", '5'),
-    ("sept", '7'),
     ("huit", '8'),
     ("neuf", '9'),
     ("cero", '0'),
@@ -776,11 +813,9 @@ fn ibans(text: &str, out: &mut Vec<Pii>) {
 
 /// Street words that stand apart from the name (`Linden Grove`, `rue des
 /// Tanneurs`, `Calle Mayor`, `Rua Doutor Almeida Lima`), lower case.
-const STREET_WORDS: [&str; 38] = [
+const STREET_WORDS: [&str; 35] = [
     "street",
-    "st",
     "road",
-    "rd",
     "lane",
     "avenue",
     "ave",
@@ -795,7 +830,6 @@ const STREET_WORDS: [&str; 38] = [
     "allée",
     "impasse",
     "quai",
-    "place",
     "calle",
     "c/",
     "avenida",
@@ -818,9 +852,9 @@ const STREET_WORDS: [&str; 38] = [
 ];
 /// Endings of street names written as one word (`Schillerstraße`, `Kastanienweg`,
 /// `Lindelaan`, `Keizersgracht`), lower case.
-const STREET_ENDINGS: [&str; 17] = [
-    "straße", "strasse", "str.", "weg", "gasse", "allee", "platz", "damm", "ufer", "ring",
-    "straat", "laan", "plein", "gracht", "kade", "singel", "steeg",
+const STREET_ENDINGS: [&str; 15] = [
+    "straße", "strasse", "str.", "weg", "gasse", "allee", "damm", "ufer", "straat", "laan",
+    "plein", "gracht", "kade", "singel", "steeg",
 ];
 
 /// The small words inside street names (`Rua da Praia`, `rue des Tanneurs`).
@@ -831,7 +865,7 @@ const NAME_LINKS: [&str; 16] = [
 
 /// A house number: 1 to 4 digits, maybe a letter (`12a`), maybe a comma after.
 fn house_number(word: &str) -> bool {
-    let word = word.trim_end_matches(',');
+    let word = word.trim_end_matches([',', '.']);
     let digits = word.bytes().take_while(u8::is_ascii_digit).count();
     (1..=4).contains(&digits)
         && word.len() - digits <= 1
@@ -894,12 +928,8 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             if j < words.len() && named && house_number(words[j].1) {
                 found = Some((i, j));
             } else if i > 0 && house_number(words[i - 1].1) && j > i + 1 {
-                // `14 rue des Tanneurs`: the number before, the name after.
-                let mut k = i + 1;
-                while k + 1 < words.len() && k < i + 3 && !words[k].1.ends_with(',') {
-                    k += 1;
-                }
-                found = Some((i - 1, k));
+                // `14 rue des Tanneurs`: the number before, the name words after.
+                found = Some((i - 1, j - 1));
             }
         } else if house_number(w) && !w.ends_with(',') {
             // `27 Linden Grove`: the number, capitalised name words, a street word.
@@ -951,7 +981,11 @@ pub fn find(text: &str, regions: &[Id]) -> Vec<Pii> {
     let regions: std::borrow::Cow<'_, [Id]> = if hinted.is_empty() {
         regions.into()
     } else {
-        hinted.into_iter().chain(regions.iter().copied()).collect()
+        hinted
+            .into_iter()
+            .filter(|id| !regions.contains(id))
+            .chain(regions.iter().copied())
+            .collect()
     };
     phones_and_cards(text, &regions, &mut found);
     spelled_phones(text, &regions, &mut found);
@@ -1109,6 +1143,48 @@ mod tests {
         ] {
             let found = find(text, &crate::DEFAULT_PHONE_REGIONS);
             assert!(found.is_empty(), "{text}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn match_chat_is_not_personal_data() {
+        for text in [
+            "Finale am 19/07/2026 in Berlin",
+            "Finale am 14.07.2026",
+            "kick-off 2026-12-03 at 20:00",
+            "temporada 2025-2026, la mejor",
+            "Saison 2025/2026 wird hart",
+            "World Cups 2010 2014 2018",
+            "odds 2.50/3.40/2.90 for the draw",
+            "results so far 1-1 2-2 0-0 3-1",
+            "we play 4-3-3 4-2-3-1 in the second half",
+            "1 250 000 spectateurs devant la télé",
+            "12 000 000 views already",
+            "le 12 sept. 2026 au stade",
+            "He was at his best at that point in the game",
+            "Honestly at this point it's over",
+            "Der Schiri lag bei diesem Punkt so falsch",
+            "Marseille est solide chez lui point de vue défense",
+            "St Pauli 2 Hamburg 1",
+            "Wir sind auf Tabellenplatz 3",
+            "on finit à la 3e place du classement",
+            "Scoring 2 in a final is special",
+        ] {
+            let found = find(text, &crate::DEFAULT_PHONE_REGIONS);
+            assert!(found.is_empty(), "{text}: {found:?}");
+        }
+        // Numbers in threes are still phone numbers; a hint list stays short.
+        masked_everywhere("cel 612.345.678 ya", "612.345.678", "phone");
+        let noisy = format!("{} 2000000000, 2000000001", "+1".repeat(500));
+        assert!(region_hints(&noisy).len() <= MAX_HINTED_REGIONS);
+        for (text, secret) in [
+            (
+                "au 12 rue du Faubourg Saint Antoine ce soir",
+                "12 rue du Faubourg Saint Antoine",
+            ),
+            ("vivo en Calle Mayor 27.", "Calle Mayor 27"),
+        ] {
+            masked_everywhere(text, secret, "address");
         }
     }
 

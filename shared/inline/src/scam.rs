@@ -7,8 +7,22 @@
 
 /// Link shorteners: where the link goes is hidden.
 const SHORTENERS: [&str; 16] = [
-    "bit.ly", "tinyurl.com", "t.co", "goo.gl", "is.gd", "cutt.ly", "rebrand.ly", "ow.ly",
-    "shorturl.at", "rb.gy", "t.ly", "tiny.cc", "buff.ly", "s.id", "v.gd", "shorte.st",
+    "bit.ly",
+    "tinyurl.com",
+    "t.co",
+    "goo.gl",
+    "is.gd",
+    "cutt.ly",
+    "rebrand.ly",
+    "ow.ly",
+    "shorturl.at",
+    "rb.gy",
+    "t.ly",
+    "tiny.cc",
+    "buff.ly",
+    "s.id",
+    "v.gd",
+    "shorte.st",
 ];
 
 /// Top-level domains that cost next to nothing and that throwaway scam sites use
@@ -20,10 +34,62 @@ const THROWAWAY_TLDS: [&str; 20] = [
 
 /// Brands scams imitate in domains, with their own registrable names.
 const BRANDS: [&str; 24] = [
-    "paypal", "steamcommunity", "steampowered", "twitch", "discord", "binance", "coinbase",
-    "roblox", "netflix", "amazon", "apple", "microsoft", "google", "instagram", "tiktok",
-    "youtube", "nubank", "rabobank", "revolut", "dazn", "laliga", "bundesliga", "epicgames",
+    "paypal",
+    "steamcommunity",
+    "steampowered",
+    "twitch",
+    "discord",
+    "binance",
+    "coinbase",
+    "roblox",
+    "netflix",
+    "amazon",
+    "apple",
+    "microsoft",
+    "google",
+    "instagram",
+    "tiktok",
+    "youtube",
+    "nubank",
+    "rabobank",
+    "revolut",
+    "dazn",
+    "laliga",
+    "bundesliga",
+    "epicgames",
     "metamask",
+];
+
+/// Brands' own domains (and their subdomains): never an imitation.
+const OFFICIAL_DOMAINS: [&str; 28] = [
+    "youtu.be",
+    "youtube.com",
+    "discord.com",
+    "discord.gg",
+    "discordapp.com",
+    "discordapp.net",
+    "google.com",
+    "googleusercontent.com",
+    "googleapis.com",
+    "amazon.com",
+    "amazonaws.com",
+    "instagr.am",
+    "instagram.com",
+    "twitch.tv",
+    "steampowered.com",
+    "steamcommunity.com",
+    "paypal.com",
+    "netflix.com",
+    "apple.com",
+    "microsoft.com",
+    "tiktok.com",
+    "roblox.com",
+    "binance.com",
+    "coinbase.com",
+    "dazn.com",
+    "laliga.com",
+    "bundesliga.com",
+    "epicgames.com",
 ];
 
 /// Kinds of lure, each a list of words or phrases (lower case); a one-word entry
@@ -32,72 +98,222 @@ const LURES: [(&str, &[&str]); 8] = [
     (
         "offplatform",
         &[
-            "dm", "pm", "pv", "snap", "snapchat", "telegram", "whatsapp", "wsp", "zap", "insta",
-            "bio", "profile", "perfil", "profil", "profiel", "add me", "agrégame", "agregame",
-            "voeg me toe", "ajoute moi", "ajoute-moi", "schreib mir", "escríbeme", "chama no",
-            "message me", "text me", "link in", "link na", "lien dans",
+            "dm",
+            "pv",
+            "snap",
+            "snapchat",
+            "telegram",
+            "whatsapp",
+            "wsp",
+            "zap",
+            "insta",
+            "bio",
+            "profile",
+            "perfil",
+            "profiel",
+            "add me",
+            "agrégame",
+            "agregame",
+            "voeg me toe",
+            "ajoute moi",
+            "ajoute-moi",
+            "schreib mir",
+            "escríbeme",
+            "chama no",
+            "message me",
+            "text me",
+            "link in",
+            "link na",
+            "lien dans",
         ],
     ),
     (
         "prize",
         &[
-            "congrats", "congratulations", "selected", "picked", "winner", "won", "prize",
-            "glückwunsch", "ausgewählt", "gewonnen", "preis", "gewinner", "verlost",
-            "felicidades", "seleccionada", "seleccionado", "ganador", "premio", "sorteo",
-            "parabéns", "selecionado", "selecionada", "prêmio", "ganhou", "félicitations",
-            "tiré au sort", "gagné", "gagne", "gagnant", "prix", "gefeliciteerd", "winnaar",
-            "prijs", "claim", "reclama", "reclámala", "réclame", "resgate", "hol dir",
+            "congrats",
+            "congratulations",
+            "selected",
+            "picked",
+            "winner",
+            "prize",
+            "glückwunsch",
+            "ausgewählt",
+            "gewonnen",
+            "preis",
+            "gewinner",
+            "verlost",
+            "felicidades",
+            "seleccionada",
+            "seleccionado",
+            "ganador",
+            "premio",
+            "sorteo",
+            "parabéns",
+            "selecionado",
+            "selecionada",
+            "prêmio",
+            "félicitations",
+            "tiré au sort",
+            "gagnant",
+            "prix",
+            "gefeliciteerd",
+            "winnaar",
+            "prijs",
+            "claim",
+            "reclama",
+            "reclámala",
+            "réclame",
+            "resgate",
+            "hol dir",
         ],
     ),
     (
         "free",
         &[
-            "gratis", "geschenkt", "kostenlos", "sin costo", "de graça", "grátis", "offert",
-            "offerts", "offerte", "cadeau", "regalo", "brinde", "te geef", "giveaway", "gift",
-            "gifts", "for everyone", "für alle", "para todos", "pour tous", "voor iedereen",
+            "gratis",
+            "geschenkt",
+            "kostenlos",
+            "sin costo",
+            "de graça",
+            "grátis",
+            "offert",
+            "offerts",
+            "offerte",
+            "cadeau",
+            "regalo",
+            "brinde",
+            "te geef",
+            "giveaway",
+            "gift",
+            "gifts",
+            "for everyone",
+            "für alle",
+            "para todos",
+            "pour tous",
+            "voor iedereen",
         ],
     ),
     (
         "audience",
         &[
-            "followers", "follower", "seguidores", "volgers", "abonnés", "abonnes", "viewer",
-            "viewers", "views", "zuschauer", "likes", "subs", "subscribers", "inscritos",
+            "followers",
+            "follower",
+            "seguidores",
+            "volgers",
+            "abonnés",
+            "abonnes",
+            "viewer",
+            "viewers",
+            "views",
+            "zuschauer",
+            "likes",
+            "subscribers",
+            "inscritos",
         ],
     ),
     (
         "money",
         &[
-            "double", "doppelte", "doble", "dobro", "dubbel", "x2", "x5", "x10", "terug",
-            "de volta", "te devolvemos", "get back", "a day", "per day", "pro tag", "por día",
-            "por dia", "par jour", "per dag", "/jour", "/day", "diarios", "daily", "mentor",
-            "signal", "signals", "signale", "signalgruppe", "señales", "sinais", "tips",
-            "método", "méthode", "methode", "bijverdienen", "bônus", "bonus", "bono",
+            "doppelte",
+            "doble",
+            "dobro",
+            "dubbel",
+            "x2",
+            "x5",
+            "x10",
+            "de volta",
+            "te devolvemos",
+            "get back",
+            "per day",
+            "pro tag",
+            "por día",
+            "por dia",
+            "par jour",
+            "per dag",
+            "/jour",
+            "/day",
+            "diarios",
+            "daily",
+            "mentor",
+            "signale",
+            "signalgruppe",
+            "señales",
+            "sinais",
+            "método",
+            "méthode",
+            "methode",
+            "bijverdienen",
+            "bônus",
+            "bono",
         ],
     ),
     (
         "crypto",
-        &["btc", "eth", "usdt", "sol", "wallet", "carteira", "adresse", "adres", "crypto"],
+        &["btc", "eth", "usdt", "wallet", "carteira", "crypto"],
     ),
     (
         "urgency",
         &[
-            "today only", "only today", "nur heute", "solo hoy", "só hoje", "alleen vandaag",
-            "vandaag nog", "avant minuit", "before midnight", "antes de las", "innerhalb 24h",
-            "within 24h", "sous 24h", "24h", "48h", "within the hour", "limited", "first 100",
-            "ersten 100", "primeros", "primeiros", "premiers", "nur noch", "últimos", "derniers",
-            "geht nur heute", "valable", "valid until", "válido",
+            "today only",
+            "only today",
+            "nur heute",
+            "solo hoy",
+            "só hoje",
+            "alleen vandaag",
+            "vandaag nog",
+            "avant minuit",
+            "before midnight",
+            "antes de las",
+            "innerhalb 24h",
+            "within 24h",
+            "sous 24h",
+            "within the hour",
+            "first 100",
+            "ersten 100",
+            "geht nur heute",
+            "valid until",
         ],
     ),
     (
         "login",
         &[
-            "log in", "login", "einloggen", "iniciar sesión", "inicia sesión", "connecte",
-            "logar", "bevestig", "bestätigen", "confirma", "confirm", "vérifie", "verifica",
-            "atualize", "gegevens", "datos", "dados", "details", "registrieren", "cadastra",
-            "conta", "konto", "compte", "account", "pas verloopt",
+            "log in",
+            "login",
+            "einloggen",
+            "iniciar sesión",
+            "inicia sesión",
+            "connecte",
+            "logar",
+            "bevestig",
+            "bestätigen",
+            "vérifie",
+            "atualize",
+            "registrieren",
+            "cadastra",
+            "pas verloopt",
         ],
     ),
 ];
+
+/// One automaton over every lure entry, and for each entry its kind and whether
+/// it is one word (matched whole) or a phrase: one pass over a line finds them.
+fn lure_finder() -> &'static (aho_corasick::AhoCorasick, Vec<(usize, bool)>) {
+    static FINDER: std::sync::OnceLock<(aho_corasick::AhoCorasick, Vec<(usize, bool)>)> =
+        std::sync::OnceLock::new();
+    FINDER.get_or_init(|| {
+        let mut patterns = Vec::new();
+        let mut entries = Vec::new();
+        for (kind, (_, words)) in LURES.iter().enumerate() {
+            for word in words.iter() {
+                patterns.push(*word);
+                entries.push((kind, !word.contains(' ') && !word.contains('/')));
+            }
+        }
+        let finder = aho_corasick::AhoCorasick::new(patterns)
+            .unwrap_or_else(|_| unreachable!("the lure entries are a few hundred bytes"));
+        (finder, entries)
+    })
+}
 
 /// How scam-like a line is, 0–1, and the signals seen (`link.shortener`,
 /// `lure.prize`, …). `lower` is the line in lower case, `hosts` the hosts of its
@@ -106,10 +322,9 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
     let mut signals = Vec::new();
     let mut link: f32 = 0.0;
     for host in hosts {
-        let on = |list: &[String]| {
-            list.iter()
-                .any(|d| *host == d.as_str() || host.ends_with(&format!(".{d}")))
-        };
+        let under =
+            |d: &str| *host == d || host.strip_suffix(d).is_some_and(|rest| rest.ends_with('.'));
+        let on = |list: &[String]| list.iter().any(|d| under(d));
         if on(allowed) {
             continue;
         }
@@ -119,10 +334,7 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
             }
             link = link.max(weight);
         };
-        if SHORTENERS
-            .iter()
-            .any(|s| *host == *s || host.ends_with(&format!(".{s}")))
-        {
+        if SHORTENERS.iter().any(|s| under(s)) {
             seen("link.shortener", 0.5);
         }
         let tld = host.rsplit('.').next().unwrap_or_default();
@@ -136,22 +348,25 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
             seen("link.brand", 0.75);
         }
     }
-    let words: Vec<&str> = lower
-        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '/' | '-')))
-        .filter(|w| !w.is_empty())
-        .collect();
+    let (finder, entries) = lure_finder();
+    let mut hit = [false; LURES.len()];
+    let bytes = lower.as_bytes();
+    let word_char = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b >= 0x80);
+    for m in finder.find_overlapping_iter(lower) {
+        let (kind, whole_word) = entries[m.pattern().as_usize()];
+        // A one-word entry is a whole word (`dm`, not the `dm` of `admin`).
+        let bounded = !whole_word
+            || !word_char(m.start().checked_sub(1).and_then(|i| bytes.get(i)))
+                && !word_char(bytes.get(m.end()));
+        if bounded {
+            hit[kind] = true;
+        }
+    }
     let mut kinds = 0;
-    for (name, entries) in LURES {
-        let hit = entries.iter().any(|entry| {
-            if entry.contains(' ') || entry.contains('/') {
-                lower.contains(entry)
-            } else {
-                words.contains(entry)
-            }
-        });
-        if hit {
+    for (kind, (name, _)) in LURES.iter().enumerate() {
+        if hit[kind] {
             kinds += 1;
-            signals.push(match name {
+            signals.push(match *name {
                 "offplatform" => "lure.offplatform",
                 "prize" => "lure.prize",
                 "free" => "lure.free",
@@ -172,7 +387,7 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
             .any(|s| matches!(*s, "lure.offplatform" | "lure.crypto" | "lure.login"));
     let mut score = (link + 0.25 * kinds as f32).min(1.0);
     if !channel {
-        score = score.min(0.45);
+        score = score.min(0.4);
     }
     (score, signals)
 }
@@ -183,8 +398,22 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
 /// `twltch`, `nubamk`, `robiox`). A brand's own domains (`paypal.com`,
 /// `help.steampowered.com`) imitate nothing.
 fn imitated_brand(host: &str) -> Option<&'static str> {
+    if OFFICIAL_DOMAINS
+        .iter()
+        .any(|d| host == *d || host.strip_suffix(d).is_some_and(|rest| rest.ends_with('.')))
+    {
+        return None;
+    }
     let labels: Vec<&str> = host.split('.').collect();
-    let registrable = labels.len().checked_sub(2).map(|i| labels[i])?;
+    // `nubank-seguro.com.br`, `paypal-login.co.uk`: the name before a
+    // second-level domain.
+    let second_level = |l: &str| matches!(l, "co" | "com" | "org" | "net" | "gov" | "ac" | "edu");
+    let back = if labels.len() >= 3 && second_level(labels[labels.len() - 2]) {
+        3
+    } else {
+        2
+    };
+    let registrable = labels.len().checked_sub(back).map(|i| labels[i])?;
     for brand in BRANDS {
         if registrable == brand {
             return None;
@@ -196,7 +425,8 @@ fn imitated_brand(host: &str) -> Option<&'static str> {
             return Some(brand);
         }
         for part in folded.split('-') {
-            if part.len() >= 5 && part != brand && within_two(part, brand) {
+            let near = if brand.len() >= 8 { 2 } else { 1 };
+            if part.len() >= 5 && part != brand && within(part, brand, near) {
                 return Some(brand);
             }
         }
@@ -219,12 +449,12 @@ fn fold(label: &str) -> String {
         .collect::<String>()
 }
 
-/// Whether `a` and `b` are at most two edits apart (after folding `b` the same
-/// way, so `steamcommunity` meets `steamcommuniiy`).
-fn within_two(a: &str, b: &str) -> bool {
+/// Whether `a` and `b` are at most `edits` edits apart (after folding `b` the
+/// same way, so `steamcommunity` meets `steamcommuniiy`).
+fn within(a: &str, b: &str, edits: usize) -> bool {
     let b = fold(b);
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    if a.len().abs_diff(b.len()) > 2 {
+    if a.len().abs_diff(b.len()) > edits {
         return false;
     }
     let mut row: Vec<usize> = (0..=b.len()).collect();
@@ -238,7 +468,7 @@ fn within_two(a: &str, b: &str) -> bool {
             row[j + 1] = next;
         }
     }
-    row[b.len()] <= 2
+    row[b.len()] <= edits
 }
 
 #[cfg(test)]
@@ -262,7 +492,13 @@ mod tests {
         ] {
             assert!(imitated_brand(host).is_some(), "{host}");
         }
-        for host in ["paypal.com", "help.steampowered.com", "twitch.tv", "bbc.co.uk", "sky.com"] {
+        for host in [
+            "paypal.com",
+            "help.steampowered.com",
+            "twitch.tv",
+            "bbc.co.uk",
+            "sky.com",
+        ] {
             assert_eq!(imitated_brand(host), None, "{host}");
         }
     }
@@ -275,6 +511,18 @@ mod tests {
         for clean in [
             "what a free kick, top corner",
             "si on gagne le cocktail du bar est offert",
+            "El VAR confirma que el gol es válido",
+            "Ganhou o Benfica, o que conta são os três pontos",
+            "Le but compte, on a gagné ! cadeau du gardien",
+            "We won! Next game Saturday 3 pm",
+            "Nur noch 5 Minuten, der VAR muss das Tor bestätigen",
+            "Qué sol hace, los primeros 20 minutos fueron nuestros",
+            "Los datos no mienten: en los últimos 5 partidos",
+            "PSV heeft gewonnen en is terug bovenaan, wie weet het adres van de kroeg?",
+            "We needed that win.Top of the league!",
+            "What a goal by Mbappé.It was offside",
+            "großartig.Es war laut",
+            "buy signal on the 4h chart, tips welcome",
             "highlights on bbc.co.uk/sport tonight",
             "the stream has 20k viewers right now",
             "bitcoin at 64k, chart looks heavy",

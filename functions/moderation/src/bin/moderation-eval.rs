@@ -120,10 +120,16 @@ const USAGE: &str = "usage: moderation-eval [--corpus DIR [--half dev|test] [--p
 type Seen = HashMap<String, Option<String>>;
 
 fn read_seen(path: &str) -> Result<Seen, String> {
+    // `text` must be there (null for nothing): a line without it is an error,
+    // not a withheld line.
     #[derive(serde::Deserialize)]
     struct Line {
         id: String,
+        #[serde(deserialize_with = "present")]
         text: Option<String>,
+    }
+    fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        serde::Deserialize::deserialize(d)
     }
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let mut seen = HashMap::new();
