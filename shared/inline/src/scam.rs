@@ -295,23 +295,24 @@ const LURES: [(&str, &[&str]); 8] = [
     ),
 ];
 
-/// One automaton over every lure entry, and for each entry its kind and whether
-/// it is one word (matched whole) or a phrase: one pass over a line finds them.
-fn lure_finder() -> &'static (aho_corasick::AhoCorasick, Vec<(usize, bool)>) {
-    static FINDER: std::sync::OnceLock<(aho_corasick::AhoCorasick, Vec<(usize, bool)>)> =
+/// Whether a lure entry is one word (matched as a whole word of the line) rather
+/// than a phrase (matched as written).
+fn one_word(entry: &str) -> bool {
+    entry.chars().all(char::is_alphanumeric)
+}
+
+/// The one-word lure entries and their kinds, for one lookup per word of a line.
+fn lure_words() -> &'static rustc_hash::FxHashMap<&'static str, usize> {
+    static WORDS: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, usize>> =
         std::sync::OnceLock::new();
-    FINDER.get_or_init(|| {
-        let mut patterns = Vec::new();
-        let mut entries = Vec::new();
-        for (kind, (_, words)) in LURES.iter().enumerate() {
-            for word in words.iter() {
-                patterns.push(*word);
-                entries.push((kind, !word.contains(' ') && !word.contains('/')));
+    WORDS.get_or_init(|| {
+        let mut words = rustc_hash::FxHashMap::default();
+        for (kind, (_, entries)) in LURES.iter().enumerate() {
+            for entry in entries.iter().filter(|e| one_word(e)) {
+                words.insert(*entry, kind);
             }
         }
-        let finder = aho_corasick::AhoCorasick::new(patterns)
-            .unwrap_or_else(|_| unreachable!("the lure entries are a few hundred bytes"));
-        (finder, entries)
+        words
     })
 }
 
@@ -348,18 +349,18 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
             seen("link.brand", 0.75);
         }
     }
-    let (finder, entries) = lure_finder();
+    let words = lure_words();
     let mut hit = [false; LURES.len()];
-    let bytes = lower.as_bytes();
-    let word_char = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b >= 0x80);
-    for m in finder.find_overlapping_iter(lower) {
-        let (kind, whole_word) = entries[m.pattern().as_usize()];
-        // A one-word entry is a whole word (`dm`, not the `dm` of `admin`).
-        let bounded = !whole_word
-            || !word_char(m.start().checked_sub(1).and_then(|i| bytes.get(i)))
-                && !word_char(bytes.get(m.end()));
-        if bounded {
-            hit[kind] = true;
+    for word in lower.split(|c: char| !c.is_alphanumeric()) {
+        if let Some(kind) = words.get(word) {
+            hit[*kind] = true;
+        }
+    }
+    for (kind, (_, entries)) in LURES.iter().enumerate() {
+        if !hit[kind] {
+            hit[kind] = entries
+                .iter()
+                .any(|entry| !one_word(entry) && lower.contains(entry));
         }
     }
     let mut kinds = 0;
