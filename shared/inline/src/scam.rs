@@ -92,11 +92,11 @@ const OFFICIAL_DOMAINS: [&str; 28] = [
     "epicgames.com",
 ];
 
-/// Kinds of lure, each a list of words or phrases (lower case); a one-word entry
-/// matches a whole word, a longer one a phrase.
+/// Kinds of lure, by the signal they give, each a list of words or phrases (lower
+/// case); a one-word entry matches a whole word, a longer one a phrase.
 const LURES: [(&str, &[&str]); 8] = [
     (
-        "offplatform",
+        "lure.offplatform",
         &[
             "dm",
             "pv",
@@ -128,7 +128,7 @@ const LURES: [(&str, &[&str]); 8] = [
         ],
     ),
     (
-        "prize",
+        "lure.prize",
         &[
             "congrats",
             "congratulations",
@@ -168,7 +168,7 @@ const LURES: [(&str, &[&str]); 8] = [
         ],
     ),
     (
-        "free",
+        "lure.free",
         &[
             "gratis",
             "geschenkt",
@@ -194,7 +194,7 @@ const LURES: [(&str, &[&str]); 8] = [
         ],
     ),
     (
-        "audience",
+        "lure.audience",
         &[
             "followers",
             "follower",
@@ -212,7 +212,7 @@ const LURES: [(&str, &[&str]); 8] = [
         ],
     ),
     (
-        "money",
+        "lure.money",
         &[
             "doppelte",
             "doble",
@@ -248,11 +248,11 @@ const LURES: [(&str, &[&str]); 8] = [
         ],
     ),
     (
-        "crypto",
+        "lure.crypto",
         &["btc", "eth", "usdt", "wallet", "carteira", "crypto"],
     ),
     (
-        "urgency",
+        "lure.urgency",
         &[
             "today only",
             "only today",
@@ -275,7 +275,7 @@ const LURES: [(&str, &[&str]); 8] = [
         ],
     ),
     (
-        "login",
+        "lure.login",
         &[
             "log in",
             "login",
@@ -367,16 +367,7 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
     for (kind, (name, _)) in LURES.iter().enumerate() {
         if hit[kind] {
             kinds += 1;
-            signals.push(match *name {
-                "offplatform" => "lure.offplatform",
-                "prize" => "lure.prize",
-                "free" => "lure.free",
-                "audience" => "lure.audience",
-                "money" => "lure.money",
-                "crypto" => "lure.crypto",
-                "urgency" => "lure.urgency",
-                _ => "lure.login",
-            });
+            signals.push(*name);
         }
     }
     // A link that looks wrong is half the way; each kind of lure a quarter. A
