@@ -14,6 +14,7 @@
 pub mod dynamo;
 pub mod eventbridge;
 pub mod gateway;
+pub mod http;
 pub mod s3;
 pub mod sdk;
 pub mod stream;

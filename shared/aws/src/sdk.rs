@@ -4,7 +4,6 @@
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_sdk_dynamodb::config::BehaviorVersion;
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use std::time::Duration;
 
 use aws_types::region::Region;
@@ -12,12 +11,11 @@ use aws_types::sdk_config::TimeoutConfig;
 use aws_types::SdkConfig;
 use sideline_domain::config::{ConfigError, Env};
 
-/// The HTTP(S) client every SDK client uses: rustls with ring. The SDK's default
-/// client brings aws-lc, which made each bootstrap about a megabyte larger.
+/// The HTTP(S) client every SDK client uses: HTTP/1.1 over rustls with ring
+/// ([`crate::http`]). The SDK's default client brings aws-lc (about a megabyte
+/// per bootstrap) and HTTP/2 (about 200 KB).
 fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
+    crate::http::client()
 }
 
 /// How long a connection may take to open before the attempt fails (and is
