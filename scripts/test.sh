@@ -6,14 +6,17 @@
 #      under the cache folder and reused when present;
 #   2. fmt and clippy (-D warnings);
 #   3. moto server on a free loopback port, stopped on exit;
-#   4. cargo test --workspace --include-ignored: the tests that need moto are
+#   4. the sources of the inline moderation stage's host-word set (Debian word
+#      lists via apt-get when missing, two npm packages under the cache folder),
+#      so its test can rebuild the set and compare it with the committed one;
+#   5. cargo test --workspace --include-ignored: the tests that need moto are
 #      #[ignore]d for a plain `cargo test` and run here against the moto started
 #      above (a missing endpoint fails them); the layering check is among them;
-#   5. the TypeScript client and the room panel (clients/js): Debian's chromium
+#   6. the TypeScript client and the room panel (clients/js): Debian's chromium
 #      (apt-get, only when missing), npm ci with its cache under the cache
 #      folder, tsc and the panel bundle, and node's test runner against a
 #      devstack it starts (the panel's tests drive headless Chromium);
-#   6. templates: cfn-lint (template.yaml and infra/analytics/), sam validate --lint,
+#   7. templates: cfn-lint (template.yaml and infra/analytics/), sam validate --lint,
 #      and sam build with
 #      cargo-lambda (skip it with SIDELINE_SKIP_SAM_BUILD=1 for quick local runs).
 #
@@ -67,8 +70,12 @@ for _ in $(seq 1 100); do
 done
 echo "moto server on http://127.0.0.1:$port (pid $moto_pid)"
 
+step "host-word sources (word lists and gazetteer, for the set's drift check)"
+host_words=$(bash scripts/host-words.sh)
+echo "$host_words"
+
 step "cargo test --workspace, moto tests included"
-SIDELINE_MOTO_ENDPOINT="http://127.0.0.1:$port" \
+SIDELINE_MOTO_ENDPOINT="http://127.0.0.1:$port" SIDELINE_HOST_WORD_SOURCES="$host_words" \
     cargo test --workspace -- --include-ignored
 
 step "client and panel (clients/js): Chromium, npm install from the cache, build, tests against devstack"

@@ -123,7 +123,14 @@ fn predicted(output: &EvalOutput, label: &str) -> bool {
     match label {
         "clean" => output.action == Action::Allow.as_str(),
         "pii" => output.categories.iter().any(|c| c.starts_with("pii.")),
-        "abuse" => has(&["profanity", "hate", "sexual", "harassment", "blocked_word"]),
+        "abuse" => has(&[
+            "profanity",
+            "hate",
+            "sexual",
+            "harassment",
+            "threat",
+            "blocked_word",
+        ]),
         "spam" => has(&["spam", "scam"]) || output.action == Action::Shadow.as_str(),
         _ => false,
     }

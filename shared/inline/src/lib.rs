@@ -23,6 +23,8 @@
 //! - [`pii`]: finding and masking personal data.
 //! - [`policy`]: per-tenant settings from `SIDELINE_MODERATION_CONFIG`.
 
+pub mod hosts;
+pub mod intent;
 pub mod pii;
 pub mod policy;
 pub mod scam;
@@ -431,6 +433,23 @@ fn single_letter_runs(words: &[&str]) -> Vec<String> {
     runs
 }
 
+/// One letter written four times or more (`kkkkkk`, Portuguese laughter): no word,
+/// though rustrict reads three `k` as the Klan.
+fn stretched_letter(bare: &str) -> bool {
+    let mut chars = bare.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    first.is_alphabetic() && bare.chars().count() >= 4 && chars.all(|c| c == first)
+}
+
+/// Two words of five letters or more: a phrase of real words, not a rude word
+/// split in two to hide it (`fu ck`, `bast ards`), which leaves a short part.
+fn both_long(a: &str, b: &str) -> bool {
+    let letters = |w: &str| w.chars().filter(|c| c.is_alphabetic()).count();
+    letters(a) >= 5 && letters(b) >= 5
+}
+
 /// Toxicity 0–1 by rustrict's severity, and the categories found.
 fn toxicity(analysis: Type) -> (f32, Vec<&'static str>) {
     let categories: Vec<&'static str> = [
@@ -515,6 +534,8 @@ impl InlineModerator {
         Self { config }
     }
 
+    /// Words never read as abuse: the tenant's allowed words, and real words and
+    /// names that only carry a rude word inside them ([`hosts`]).
     fn allowed(&self, word: &str) -> bool {
         let bare: String = word
             .chars()
@@ -522,6 +543,8 @@ impl InlineModerator {
             .collect::<String>()
             .to_lowercase();
         self.config.allowed_words.contains(&bare)
+            || hosts::is_host_word(word)
+            || stretched_letter(&bare)
     }
 
     /// rustrict reads across word boundaries to catch `f u c k`, which also makes it
@@ -530,7 +553,9 @@ impl InlineModerator {
     /// allowed words are left out.
     fn confirmed_analysis(&self, text: &str) -> Type {
         let whole = analyze(text);
-        if whole.isnt(Type::INAPPROPRIATE | (Type::SPAM & Type::MODERATE_OR_HIGHER)) {
+        let acted_on = (Type::PROFANE | Type::OFFENSIVE | Type::SEXUAL | Type::MEAN | Type::SPAM)
+            & Type::MODERATE_OR_HIGHER;
+        if whole.isnt(acted_on) {
             return whole;
         }
         let words: Vec<&str> = text
@@ -540,7 +565,7 @@ impl InlineModerator {
         let mut confirmed = Type::NONE;
         for (i, word) in words.iter().enumerate() {
             confirmed |= analyze(word);
-            if let Some(next) = words.get(i + 1) {
+            if let Some(next) = words.get(i + 1).filter(|next| !both_long(word, next)) {
                 confirmed |= analyze(&format!("{word} {next}"));
             }
         }
@@ -682,7 +707,16 @@ impl InlineModerator {
         // costs it most of its time on scores, prices and times and reads some of them
         // as abuse ("88", "69"). Tenants block coded numbers with `blockedWords`.
         let analysis = self.confirmed_analysis(&without_numbers(&masked));
-        let (tox, tox_categories) = toxicity(analysis);
+        let (mut tox, mut tox_categories) = toxicity(analysis);
+        // Threats and harassment without a swear word: held, blocked when severe.
+        if !privileged {
+            if let Some(found) = intent::assess(&masked) {
+                tox = tox.max(if found.severity >= 3 { 1.0 } else { 0.7 });
+                if !tox_categories.contains(&found.kind.as_str()) {
+                    tox_categories.push(found.kind.as_str());
+                }
+            }
+        }
         let (spam, scam) = spam_score(text, &lower, analysis);
         // Scams without the usual keywords: links by their look, lures together.
         let (scam_score, scam_signals) =
@@ -767,7 +801,7 @@ impl InlineModerator {
             && tox >= 0.5
             && tox_categories
                 .iter()
-                .any(|c| matches!(*c, "harassment" | "hate"))
+                .any(|c| matches!(*c, "harassment" | "hate" | "threat"))
         {
             // Swearing may be masked; abuse aimed at people waits for a moderator.
             (

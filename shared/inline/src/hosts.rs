@@ -1,0 +1,141 @@
+//! Real words and names with a rude word inside them: `Scunthorpe`, `analista`,
+//! `bitcoin`, `Cuntis`, `Sexton`.
+//!
+//! rustrict finds rude words inside longer ones (that is how it catches `fuckface`),
+//! and knows English words that only look rude. It does not know the other
+//! languages' words, nor places and family names. A word it flags is still let
+//! through when both hold:
+//!
+//! - the match covers only part of it, and what is left is more than an
+//!   inflection (`bitches`, `cunts`, `fucker` stay flagged; see [`embedded`]);
+//! - it is a real word or name: one of the words of the host-word set, made from
+//!   Debian's word lists (English, Spanish, Portuguese, French, German, Dutch) and
+//!   a gazetteer (GeoNames' places of 1,000 people or more, and the family, given,
+//!   street and place names of Faker's locales), keeping only the words rustrict
+//!   flags in part. `scripts/host-words.sh` fetches the sources and
+//!   `shared/inline/tests/host_words.rs` rebuilds the set from them (it fails when
+//!   the committed set differs).
+//!
+//! The set is stored as the sorted 32-bit FNV-1a hashes of the words (lower case,
+//! letters only): about 4 bytes a word. Two words sharing a hash would only
+//! matter for a word that rustrict flags in part and is not in the set; the
+//! chance is about one in 150,000 for such a word.
+
+use rustrict::{Censor, Type};
+
+/// The host-word set: little-endian u32 hashes, sorted, without repeats.
+static HOST_WORDS: &[u8] = include_bytes!("../data/host_words.bin");
+
+/// What is left of a word after the match that is only an inflection of the
+/// rude word (in any of the six languages), not another word.
+const INFLECTIONS: &[&str] = &[
+    "s", "es", "ed", "er", "ers", "ing", "ings", "in", "y", "ie", "ies", "ier", "iest", "est",
+    "en", "ern", "em", "e", "a", "o", "as", "os", "ish", "ão", "ões", "ona", "ones", "ote",
+];
+
+/// FNV-1a, 32 bits, of `word`'s UTF-8.
+pub fn word_hash(word: &str) -> u32 {
+    word.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// `word` in lower case, letters only (`Bitcoin,` → `bitcoin`); `None` when
+/// fewer than four letters are left.
+pub fn letters(word: &str) -> Option<String> {
+    let out: String = word
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect();
+    (out.chars().count() >= 4).then_some(out)
+}
+
+/// Whether rustrict flags `word` as the inline stage acts on it (moderate or
+/// worse abuse).
+pub fn flagged(word: &str) -> bool {
+    let harmful = Type::PROFANE | Type::OFFENSIVE | Type::SEXUAL | Type::MEAN;
+    Censor::from_str(word)
+        .analyze()
+        .is(harmful & Type::MODERATE_OR_HIGHER)
+}
+
+/// Whether rustrict's match in `word` (lower case, letters only) covers only
+/// part of it, leaving more than an inflection: the match is taken from the
+/// letter before its first masked one (rustrict keeps a match's first letter) to
+/// its last; something must be left and, when it all follows the match, not be
+/// one of [`INFLECTIONS`] (after a doubled last letter too): `kijken` (Dutch, to
+/// watch) is a host of `kike`, `cunts` is not one of `cunt`.
+pub fn embedded(word: &str) -> bool {
+    let censored: Vec<char> = Censor::from_str(word).censor().chars().collect();
+    let (Some(first), Some(last)) = (
+        censored.iter().position(|&c| c == '*'),
+        censored.iter().rposition(|&c| c == '*'),
+    ) else {
+        return false;
+    };
+    let before = first.saturating_sub(1);
+    let after: String = censored[last + 1..].iter().collect();
+    if before + after.chars().count() == 0 {
+        return false;
+    }
+    if before > 0 {
+        return true;
+    }
+    // An inflection may double the match's last letter (`shit` → `shitty`).
+    let original: Vec<char> = word.chars().collect();
+    let doubled = original.len() == censored.len()
+        && censored.get(last + 1).is_some_and(|&c| c == original[last]);
+    let inflection = |rest: &str| INFLECTIONS.contains(&rest);
+    !(inflection(&after)
+        || doubled && inflection(&after[after.chars().next().map_or(0, char::len_utf8)..]))
+}
+
+fn in_set(hash: u32) -> bool {
+    let count = HOST_WORDS.len() / 4;
+    let at = |i: usize| {
+        let b = &HOST_WORDS[i * 4..i * 4 + 4];
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    };
+    let (mut lo, mut hi) = (0, count);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match at(mid).cmp(&hash) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
+/// Whether a real word (lower case, letters only) may be a host: rustrict's match
+/// is [`embedded`] in it, or the word has letters outside ASCII and rustrict
+/// masks nothing in it — its rude reading comes from dropping the accent
+/// (French `hâte`, haste, read as `hate`).
+pub fn qualifies(word: &str) -> bool {
+    embedded(word) || (!word.is_ascii() && !Censor::from_str(word).censor().contains('*'))
+}
+
+/// Whether `word` (as written, punctuation and case included) is a real word or
+/// name that rustrict flags only for a rude word inside it.
+pub fn is_host_word(word: &str) -> bool {
+    let Some(bare) = letters(word) else {
+        return false;
+    };
+    in_set(word_hash(&bare)) && qualifies(&bare)
+}
+
+/// The number of words in the set.
+pub fn set_len() -> usize {
+    HOST_WORDS.len() / 4
+}
+
+/// The set as stored: the hashes of `words` (each given lower case, letters
+/// only), sorted, without repeats, little-endian.
+pub fn encode(words: impl IntoIterator<Item = String>) -> Vec<u8> {
+    let mut hashes: Vec<u32> = words.into_iter().map(|w| word_hash(&w)).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes.iter().flat_map(|h| h.to_le_bytes()).collect()
+}

@@ -1,0 +1,489 @@
+//! Threats and targeted harassment without a swear word in them, by a small
+//! grammar of intent in the launch languages (`data/intent.json`):
+//!
+//! - a **threat** is an opener of intent (`i'll`, `te voy a`, `je vais`, `ich
+//!   werde`, `ik ga`, `someone should`) followed, within a few words, by a violent
+//!   act (`kill`, `matar`, `umbring*`) *and* a person as its target (`you`, `te`,
+//!   `dich`, `je`, `your family`, `the ref`) — or one of the threatening idioms
+//!   (`i know where you live`, `watch your back`);
+//! - **harassment** is a second-person frame (`you're`, `eres`, `t'es`, `du bist`,
+//!   `je bent`) followed within three words by an insult (`worthless`, `inútil`,
+//!   `nul`), or telling someone to harm themselves (`kill yourself`).
+//!
+//! Each finding has a severity from 1 to 3: the act's or the insult's. The stage
+//! holds a line with a finding for review and blocks it at severity 3. Entries are
+//! matched on the line lower-cased, without accents, every character other than a
+//! letter, a digit or an apostrophe a space; an entry ending in `*` matches any
+//! word it begins.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use serde::Deserialize;
+
+/// How many words after an opener of intent the act and its target may be.
+const THREAT_WINDOW: usize = 7;
+/// How many words after the act its target may begin (`kill you`, `hurt your
+/// whole family`, `find u`), or end with a word between (`break both your legs`).
+const TARGET_AFTER: usize = 3;
+/// How many words after a second-person frame the insult may be.
+const INSULT_WINDOW: usize = 3;
+
+/// What the grammar found in a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finding {
+    pub kind: Kind,
+    /// 1 (menacing) to 3 (serious violence, self-harm).
+    pub severity: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Threat,
+    Harassment,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Threat => "threat",
+            Kind::Harassment => "harassment",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLanguage {
+    intent: Vec<String>,
+    acts: HashMap<String, u8>,
+    targets: Vec<String>,
+    threats: HashMap<String, u8>,
+    frames: Vec<String>,
+    insults: HashMap<String, u8>,
+    selfharm: HashMap<String, u8>,
+    #[serde(default)]
+    pairs: Vec<RawPair>,
+}
+
+/// Two parts of a threat that need no opener (`we know where … lives`): an entry
+/// of `first`, then one of `then` beginning within `within` words after it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPair {
+    first: Vec<String>,
+    then: Vec<String>,
+    within: usize,
+    severity: u8,
+}
+
+/// One word of an entry: whole, or a beginning (`stab*`).
+#[derive(Debug, Clone)]
+enum Word {
+    Exact(String),
+    Prefix(String),
+}
+
+impl Word {
+    fn matches(&self, token: &str) -> bool {
+        match self {
+            Word::Exact(w) => w == token,
+            Word::Prefix(p) => token.starts_with(p.as_str()),
+        }
+    }
+}
+
+type Entry = Vec<Word>;
+
+/// Entries with a severity, indexed by their first word: whole first words by
+/// the word, beginnings by their first four letters (a beginning has at least
+/// four), so a line's words are looked up, not compared with every entry.
+#[derive(Debug, Default)]
+struct List {
+    entries: Vec<(Entry, u8)>,
+    by_word: FxHashMap<String, Vec<usize>>,
+    by_stem: FxHashMap<String, Vec<usize>>,
+}
+
+fn stem_key(word: &str) -> Option<&str> {
+    word.char_indices()
+        .nth(4)
+        .map(|(i, _)| &word[..i])
+        .or_else(|| (word.chars().count() == 4).then_some(word))
+}
+
+impl List {
+    /// Every word of every entry (`Exact`) and every beginning's first four
+    /// letters, into `words` and `stems`.
+    fn keys(&self, words: &mut FxHashSet<String>, stems: &mut FxHashSet<String>) {
+        for (entry, _) in &self.entries {
+            for word in entry {
+                match word {
+                    Word::Exact(w) => {
+                        words.insert(w.clone());
+                    }
+                    Word::Prefix(p) => {
+                        if let Some(k) = stem_key(p) {
+                            stems.insert(k.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, raw: &str, severity: u8) {
+        let entry: Entry = raw
+            .split_whitespace()
+            .map(|w| match w.strip_suffix('*') {
+                Some(prefix) => Word::Prefix(prefix.to_owned()),
+                None => Word::Exact(w.to_owned()),
+            })
+            .collect();
+        let index = self.entries.len();
+        match entry.first() {
+            Some(Word::Exact(w)) => self.by_word.entry(w.clone()).or_default().push(index),
+            Some(Word::Prefix(p)) => match stem_key(p) {
+                Some(key) => self.by_stem.entry(key.to_owned()).or_default().push(index),
+                // A beginning shorter than four letters would match too much.
+                None => return,
+            },
+            None => return,
+        }
+        self.entries.push((entry, severity.clamp(1, 3)));
+    }
+
+    /// The (length, severity) of each entry matching the words at `at`.
+    fn at<'a>(&'a self, words: &'a [String], at: usize) -> impl Iterator<Item = (usize, u8)> + 'a {
+        // A word in no entry of any list was blanked by `assess`; it finds nothing.
+        let token = words.get(at).map_or("", String::as_str);
+        let exact = self.by_word.get(token).into_iter().flatten();
+        let stem = stem_key(token)
+            .and_then(|k| self.by_stem.get(k))
+            .into_iter()
+            .flatten();
+        exact.chain(stem).filter_map(move |&i| {
+            let (entry, severity) = &self.entries[i];
+            let slice = words.get(at..at + entry.len())?;
+            entry
+                .iter()
+                .zip(slice)
+                .all(|(w, t)| w.matches(t))
+                .then_some((entry.len(), *severity))
+        })
+    }
+
+    /// Every (position, length, severity) of an entry lying wholly in `words[from..to]`.
+    fn all_in<'a>(
+        &'a self,
+        words: &'a [String],
+        from: usize,
+        to: usize,
+    ) -> impl Iterator<Item = (usize, usize, u8)> + 'a {
+        let to = to.min(words.len());
+        (from..to).flat_map(move |i| {
+            self.at(words, i)
+                .filter(move |(n, _)| i + n <= to)
+                .map(move |(n, s)| (i, n, s))
+        })
+    }
+
+    /// The highest severity of an entry lying wholly in `words[from..to]`.
+    fn best_in(&self, words: &[String], from: usize, to: usize) -> Option<u8> {
+        let to = to.min(words.len());
+        (from..to)
+            .flat_map(|i| {
+                self.at(words, i)
+                    .filter(move |(n, _)| i + n <= to)
+                    .map(|(_, s)| s)
+            })
+            .max()
+    }
+}
+
+/// One language's grammar. A line's language is not known: it is read with each
+/// in turn, never with parts of two (French `nul` after German `du` is no insult).
+#[derive(Debug, Default)]
+struct Grammar {
+    intent: List,
+    acts: List,
+    targets: List,
+    threats: List,
+    frames: List,
+    insults: List,
+    selfharm: List,
+    pairs: Vec<Pair>,
+}
+
+#[derive(Debug, Default)]
+struct Pair {
+    first: List,
+    then: List,
+    within: usize,
+    severity: u8,
+}
+
+/// Every language's grammar, and the words and beginnings any entry has.
+struct Grammars {
+    languages: Vec<Grammar>,
+    words: FxHashSet<String>,
+    stems: FxHashSet<String>,
+}
+
+fn grammars() -> &'static Grammars {
+    static GRAMMARS: OnceLock<Grammars> = OnceLock::new();
+    GRAMMARS.get_or_init(|| {
+        let languages = load();
+        let (mut words, mut stems) = (FxHashSet::default(), FxHashSet::default());
+        for g in &languages {
+            let lists = [
+                &g.intent,
+                &g.acts,
+                &g.targets,
+                &g.threats,
+                &g.frames,
+                &g.insults,
+                &g.selfharm,
+            ];
+            for list in lists
+                .into_iter()
+                .chain(g.pairs.iter().flat_map(|p| [&p.first, &p.then]))
+            {
+                list.keys(&mut words, &mut stems);
+            }
+        }
+        Grammars {
+            languages,
+            words,
+            stems,
+        }
+    })
+}
+
+fn load() -> Vec<Grammar> {
+    {
+        let raw: HashMap<String, RawLanguage> =
+            match serde_json::from_str(include_str!("../data/intent.json")) {
+                Ok(raw) => raw,
+                Err(err) => {
+                    // The file is checked by the tests; a broken one finds nothing.
+                    tracing::error!(error = %err, "data/intent.json does not parse");
+                    HashMap::new()
+                }
+            };
+        let mut languages: Vec<_> = raw.into_iter().collect();
+        languages.sort_by(|a, b| a.0.cmp(&b.0));
+        languages
+            .iter()
+            .map(|(_, l)| {
+                let mut g = Grammar::default();
+                l.intent.iter().for_each(|r| g.intent.add(r, 1));
+                l.acts.iter().for_each(|(r, s)| g.acts.add(r, *s));
+                l.targets.iter().for_each(|r| g.targets.add(r, 1));
+                l.threats.iter().for_each(|(r, s)| g.threats.add(r, *s));
+                l.frames.iter().for_each(|r| g.frames.add(r, 1));
+                l.insults.iter().for_each(|(r, s)| g.insults.add(r, *s));
+                l.selfharm.iter().for_each(|(r, s)| g.selfharm.add(r, *s));
+                for raw in &l.pairs {
+                    let mut pair = Pair {
+                        within: raw.within.clamp(1, 8),
+                        severity: raw.severity.clamp(1, 3),
+                        ..Pair::default()
+                    };
+                    raw.first.iter().for_each(|r| pair.first.add(r, 1));
+                    raw.then.iter().for_each(|r| pair.then.add(r, 1));
+                    g.pairs.push(pair);
+                }
+                g
+            })
+            .collect()
+    }
+}
+
+/// `c` without its accent, lower case (the Latin letters of the launch languages).
+fn fold(c: char, out: &mut String) {
+    let plain = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+        'ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' => 'u',
+        'ý' | 'ÿ' => 'y',
+        'ß' => {
+            out.push_str("ss");
+            return;
+        }
+        'œ' => {
+            out.push_str("oe");
+            return;
+        }
+        'æ' => {
+            out.push_str("ae");
+            return;
+        }
+        '’' | '‘' | '`' | '´' => '\'',
+        c => c,
+    };
+    out.push(plain);
+}
+
+/// The line's words as the grammar reads them.
+pub fn tokens(text: &str) -> Vec<String> {
+    let mut folded = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        fold(c, &mut folded);
+    }
+    folded
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .map(|t| t.trim_matches('\''))
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The most severe threat or harassment in `text`, if any.
+pub fn assess(text: &str) -> Option<Finding> {
+    let all = grammars();
+    // Words no entry has are blanked, so that most lookups end at once.
+    let mut hot = false;
+    let words: Vec<String> = tokens(text)
+        .into_iter()
+        .map(|w| {
+            if all.words.contains(&w) || stem_key(&w).is_some_and(|k| all.stems.contains(k)) {
+                hot = true;
+                w
+            } else {
+                String::new()
+            }
+        })
+        .collect();
+    if !hot {
+        return None;
+    }
+    let mut best: Option<Finding> = None;
+    let mut note = |kind: Kind, severity: u8| {
+        if best.is_none_or(|b| severity > b.severity) {
+            best = Some(Finding { kind, severity });
+        }
+    };
+    for g in &all.languages {
+        if let Some(s) = g.threats.best_in(&words, 0, words.len()) {
+            note(Kind::Threat, s);
+        }
+        if let Some(s) = g.selfharm.best_in(&words, 0, words.len()) {
+            note(Kind::Harassment, s);
+        }
+        for pair in &g.pairs {
+            for (at, len, _) in pair.first.all_in(&words, 0, words.len()) {
+                let from = at + len;
+                // `then` begins within `within` words; it may end beyond them.
+                if (from..(from + pair.within).min(words.len()))
+                    .any(|i| pair.then.at(&words, i).next().is_some())
+                {
+                    note(Kind::Threat, pair.severity);
+                }
+            }
+        }
+        for start in 0..words.len() {
+            for (n, _) in g.intent.at(&words, start) {
+                // The person is named before the act (`te voy a matar`, `ich werde
+                // dich umbringen`) or right after it (`kill you`, `find your family`).
+                for (at, len, s) in g.acts.all_in(&words, start + n, start + n + THREAT_WINDOW) {
+                    let after = at + len;
+                    if g.targets.best_in(&words, start, at).is_some()
+                        || g.targets
+                            .best_in(&words, after, after + TARGET_AFTER)
+                            .is_some()
+                    {
+                        note(Kind::Threat, s);
+                    }
+                }
+            }
+            for (n, _) in g.frames.at(&words, start) {
+                let from = start + n;
+                if let Some(s) = g.insults.best_in(&words, from, from + INSULT_WINDOW) {
+                    note(Kind::Harassment, s);
+                }
+            }
+        }
+    }
+    best
+}
+
+/// Whether the grammar's data parsed (checked by the tests).
+pub fn loaded() -> bool {
+    let gs = &grammars().languages;
+    gs.len() >= 6
+        && gs.iter().all(|g| {
+            !g.intent.entries.is_empty()
+                && !g.acts.entries.is_empty()
+                && !g.insults.entries.is_empty()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(text: &str) -> Option<(&'static str, u8)> {
+        assess(text).map(|f| (f.kind.as_str(), f.severity))
+    }
+
+    #[test]
+    fn the_grammar_loads() {
+        assert!(loaded(), "data/intent.json did not parse or is empty");
+    }
+
+    #[test]
+    fn words_are_read_without_case_accents_or_punctuation() {
+        assert_eq!(
+            tokens("Je VAIS te défoncer!!! T’es MORT."),
+            ["je", "vais", "te", "defoncer", "t'es", "mort"]
+        );
+        assert_eq!(tokens("Straße…"), ["strasse"]);
+        assert!(tokens("  ...  ").is_empty());
+    }
+
+    #[test]
+    fn threats_need_intent_an_act_and_a_person() {
+        for line in [
+            "i'm going to kill you after the match",
+            "I will find you and hurt you",
+            "te voy a matar cuando salgas",
+            "vou te matar seu lixo",
+            "je vais te tuer",
+            "ich werde dich umbringen",
+            "ik ga je vermoorden",
+        ] {
+            assert_eq!(assess(line).map(|f| f.kind), Some(Kind::Threat), "{line}");
+        }
+        // Sports talk: an act without a person, or a person without intent.
+        for line in [
+            "we're going to kill it tonight",
+            "they will destroy them in the second half",
+            "that shot could kill a goalkeeper lol",
+            "i will find the stream link for you",
+        ] {
+            assert_eq!(kind(line).map(|k| k.0), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn idioms_and_self_harm_are_found_anywhere() {
+        assert_eq!(kind("i know where you live").map(|k| k.0), Some("threat"));
+        assert_eq!(kind("just kys already"), Some(("harassment", 3)));
+    }
+
+    #[test]
+    fn insults_need_a_second_person_frame() {
+        assert_eq!(kind("you are worthless").map(|k| k.0), Some("harassment"));
+        assert_eq!(kind("what a worthless pass").map(|k| k.0), None);
+        assert_eq!(kind("you are the best, thanks"), None);
+        // Never a frame of one language with an insult of another.
+        assert_eq!(kind("la cote du nul était à 3,40"), None);
+    }
+}

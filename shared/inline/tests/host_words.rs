@@ -1,0 +1,122 @@
+//! The host-word set (`data/host_words.bin`, see `src/hosts.rs`) rebuilt from its
+//! sources: the word lists and the gazetteer that `scripts/host-words.sh` puts in
+//! `$SIDELINE_HOST_WORD_SOURCES` (one word or name per line, any text files). The
+//! test fails when the committed set differs from the rebuilt one;
+//! `SIDELINE_WRITE_HOST_WORDS=1` writes it instead. Without the variable (a
+//! plain `cargo test`) only the committed set's own checks run.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use sideline_inline::hosts;
+
+fn committed() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/host_words.bin")
+}
+
+#[test]
+fn the_committed_set_matches_its_sources() {
+    let Some(dir) = std::env::var_os("SIDELINE_HOST_WORD_SOURCES") else {
+        eprintln!(
+            "SIDELINE_HOST_WORD_SOURCES unset: the set is not rebuilt (scripts/host-words.sh)"
+        );
+        return;
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", PathBuf::from(&dir).display()))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 7,
+        "expected the six languages' word lists and the gazetteer in {}",
+        PathBuf::from(&dir).display()
+    );
+    let mut words = BTreeSet::new();
+    for file in &files {
+        let bytes =
+            std::fs::read(file).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+        // Some of Debian's lists are Latin-1; they are read as such.
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(err) => err.into_bytes().iter().map(|&b| char::from(b)).collect(),
+        };
+        for token in text.split(|c: char| !c.is_alphabetic()) {
+            if let Some(word) = hosts::letters(token) {
+                words.insert(word);
+            }
+        }
+    }
+    let kept: Vec<String> = words
+        .into_iter()
+        .filter(|w| hosts::flagged(w) && hosts::qualifies(w))
+        .collect();
+    let built = hosts::encode(kept.iter().cloned());
+    eprintln!(
+        "{} files, {} host words, {} bytes",
+        files.len(),
+        kept.len(),
+        built.len()
+    );
+    if std::env::var_os("SIDELINE_WRITE_HOST_WORDS").is_some() {
+        std::fs::write(committed(), &built).expect("write the set");
+        return;
+    }
+    let current = std::fs::read(committed()).expect("the committed set");
+    assert!(
+        current == built,
+        "data/host_words.bin differs from the set rebuilt from its sources ({} vs {} words); \
+         rewrite it with SIDELINE_WRITE_HOST_WORDS=1 scripts/host-words.sh",
+        current.len() / 4,
+        built.len() / 4
+    );
+}
+
+#[test]
+fn the_committed_set_is_sorted_hashes() {
+    let bytes = std::fs::read(committed()).expect("the committed set");
+    assert_eq!(bytes.len() % 4, 0);
+    let hashes: Vec<u32> = bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    assert!(hashes.len() > 10_000, "only {} words", hashes.len());
+    assert!(
+        hashes.windows(2).all(|w| w[0] < w[1]),
+        "not sorted without repeats"
+    );
+}
+
+#[test]
+fn real_words_and_places_are_hosts_and_rude_words_are_not() {
+    for word in [
+        "bitcoin",
+        "Analista",
+        "Fokkema",
+        "Cuntis,",
+        "Sexton",
+        "Pantanal",
+        "Rapenburg",
+    ] {
+        assert!(hosts::is_host_word(word), "{word} should be a host word");
+    }
+    // Rude words and their inflections stay flagged, whatever the dictionaries hold.
+    for word in [
+        "bitch",
+        "bitches",
+        "fucker",
+        "fucking",
+        "cunts",
+        "assholes",
+        "bastards",
+        "cock",
+        "dick",
+        "shitty",
+        "shitting",
+        "bullshitting",
+        "sluttish",
+    ] {
+        assert!(!hosts::is_host_word(word), "{word} must not be a host word");
+    }
+}
