@@ -157,11 +157,17 @@ impl List {
 
     /// The (length, severity) of each entry matching the words at `at`.
     fn at<'a>(&'a self, words: &'a [String], at: usize) -> impl Iterator<Item = (usize, u8)> + 'a {
-        // A word in no entry of any list was blanked by `assess`; it finds nothing.
+        // A word in no entry of any list was blanked by `assess`: no lookup.
         let token = words.get(at).map_or("", String::as_str);
-        let exact = self.by_word.get(token).into_iter().flatten();
-        let stem = stem_key(token)
-            .and_then(|k| self.by_stem.get(k))
+        let live = !token.is_empty();
+        let exact = live
+            .then(|| self.by_word.get(token))
+            .flatten()
+            .into_iter()
+            .flatten();
+        let stem = live
+            .then(|| stem_key(token).and_then(|k| self.by_stem.get(k)))
+            .flatten()
             .into_iter()
             .flatten();
         exact.chain(stem).filter_map(move |&i| {
