@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use serde::Deserialize;
 
@@ -102,6 +102,8 @@ type Entry = Vec<Word>;
 /// four), so a line's words are looked up, not compared with every entry.
 #[derive(Debug, Default)]
 struct List {
+    /// This list's bit in a word's mask of the lists it begins an entry of.
+    bit: u64,
     entries: Vec<(Entry, u8)>,
     by_word: FxHashMap<String, Vec<usize>>,
     by_stem: FxHashMap<String, Vec<usize>>,
@@ -116,17 +118,17 @@ fn stem_key(word: &str) -> Option<&str> {
 
 impl List {
     /// Every word of every entry (`Exact`) and every beginning's first four
-    /// letters, into `words` and `stems`.
-    fn keys(&self, words: &mut FxHashSet<String>, stems: &mut FxHashSet<String>) {
+    /// letters into `words` and `stems`, with this list's bit added to the
+    /// masks of those that begin an entry.
+    fn keys(&self, words: &mut FxHashMap<String, u64>, stems: &mut FxHashMap<String, u64>) {
         for (entry, _) in &self.entries {
-            for word in entry {
+            for (i, word) in entry.iter().enumerate() {
+                let bit = if i == 0 { self.bit } else { 0 };
                 match word {
-                    Word::Exact(w) => {
-                        words.insert(w.clone());
-                    }
+                    Word::Exact(w) => *words.entry(w.clone()).or_default() |= bit,
                     Word::Prefix(p) => {
                         if let Some(k) = stem_key(p) {
-                            stems.insert(k.to_owned());
+                            *stems.entry(k.to_owned()).or_default() |= bit;
                         }
                     }
                 }
@@ -135,6 +137,11 @@ impl List {
     }
 
     fn add(&mut self, raw: &str, severity: u8) {
+        self.add_tagged(raw, severity.clamp(1, 3));
+    }
+
+    /// Adds an entry with `tag` in place of a severity.
+    fn add_tagged(&mut self, raw: &str, tag: u8) {
         let entry: Entry = raw
             .split_whitespace()
             .map(|w| match w.strip_suffix('*') {
@@ -152,60 +159,85 @@ impl List {
             },
             None => return,
         }
-        self.entries.push((entry, severity.clamp(1, 3)));
+        self.entries.push((entry, tag));
     }
 
-    /// The (length, severity) of each entry matching the words at `at`.
-    fn at<'a>(&'a self, words: &'a [String], at: usize) -> impl Iterator<Item = (usize, u8)> + 'a {
-        // A word in no entry of any list was blanked by `assess`: no lookup.
-        let token = words.get(at).map_or("", String::as_str);
-        let live = !token.is_empty();
-        let exact = live
-            .then(|| self.by_word.get(token))
-            .flatten()
-            .into_iter()
-            .flatten();
-        let stem = live
-            .then(|| stem_key(token).and_then(|k| self.by_stem.get(k)))
-            .flatten()
-            .into_iter()
-            .flatten();
-        exact.chain(stem).filter_map(move |&i| {
+    /// Calls `found(length, severity)` for each entry matching the words at `at`.
+    fn each_at(&self, line: &Line, at: usize, found: &mut impl FnMut(usize, u8)) {
+        // Only a word whose mask has this list's bit begins one of its entries.
+        if line.masks.get(at).is_none_or(|m| m & self.bit == 0) {
+            return;
+        }
+        let token = line.words[at].as_str();
+        let mut check = |i: usize| {
             let (entry, severity) = &self.entries[i];
-            let slice = words.get(at..at + entry.len())?;
-            entry
-                .iter()
-                .zip(slice)
-                .all(|(w, t)| w.matches(t))
-                .then_some((entry.len(), *severity))
-        })
+            if let Some(slice) = line.words.get(at..at + entry.len()) {
+                if entry.iter().zip(slice).all(|(w, t)| w.matches(t)) {
+                    found(entry.len(), *severity);
+                }
+            }
+        };
+        for &i in self.by_word.get(token).into_iter().flatten() {
+            check(i);
+        }
+        let stem = stem_key(token).and_then(|k| self.by_stem.get(k));
+        for &i in stem.into_iter().flatten() {
+            check(i);
+        }
     }
 
-    /// Every (position, length, severity) of an entry lying wholly in `words[from..to]`.
-    fn all_in<'a>(
-        &'a self,
-        words: &'a [String],
+    /// Whether an entry begins at `at`.
+    fn starts_at(&self, line: &Line, at: usize) -> bool {
+        let mut any = false;
+        self.each_at(line, at, &mut |_, _| any = true);
+        any
+    }
+
+    /// Calls `found(position, length, severity)` for each entry lying wholly in
+    /// `words[from..to]`.
+    fn each_in(
+        &self,
+        line: &Line,
         from: usize,
         to: usize,
-    ) -> impl Iterator<Item = (usize, usize, u8)> + 'a {
-        let to = to.min(words.len());
-        (from..to).flat_map(move |i| {
-            self.at(words, i)
-                .filter(move |(n, _)| i + n <= to)
-                .map(move |(n, s)| (i, n, s))
-        })
+        found: &mut impl FnMut(usize, usize, u8),
+    ) {
+        let to = to.min(line.words.len());
+        for i in line.hot_in(from, to) {
+            self.each_at(line, i, &mut |n, s| {
+                if i + n <= to {
+                    found(i, n, s);
+                }
+            });
+        }
     }
 
     /// The highest severity of an entry lying wholly in `words[from..to]`.
-    fn best_in(&self, words: &[String], from: usize, to: usize) -> Option<u8> {
-        let to = to.min(words.len());
-        (from..to)
-            .flat_map(|i| {
-                self.at(words, i)
-                    .filter(move |(n, _)| i + n <= to)
-                    .map(|(_, s)| s)
-            })
-            .max()
+    fn best_in(&self, line: &Line, from: usize, to: usize) -> Option<u8> {
+        let mut best = None;
+        self.each_in(line, from, to, &mut |_, _, s| best = best.max(Some(s)));
+        best
+    }
+}
+
+/// A line's words as the grammar reads them, those in no entry blanked, and
+/// where the others are.
+struct Line {
+    words: Vec<String>,
+    /// Per word, the lists it begins an entry of (a bit each).
+    masks: Vec<u64>,
+    /// The words that begin an entry somewhere.
+    hot: Vec<usize>,
+}
+
+impl Line {
+    /// The positions of words that some entry has, from `from` to before `to`.
+    fn hot_in(&self, from: usize, to: usize) -> impl Iterator<Item = usize> + '_ {
+        let start = self.hot.partition_point(|&i| i < from);
+        self.hot[start..]
+            .iter()
+            .copied()
+            .take_while(move |&i| i < to)
     }
 }
 
@@ -220,44 +252,53 @@ struct Grammar {
     frames: List,
     insults: List,
     selfharm: List,
+    /// Every pair's `first` entries in one list, tagged with the pair's index.
+    pair_firsts: List,
     pairs: Vec<Pair>,
 }
 
 #[derive(Debug, Default)]
 struct Pair {
-    first: List,
     then: List,
     within: usize,
     severity: u8,
 }
 
-/// Every language's grammar, and the words and beginnings any entry has.
+/// Every language's grammar, and the words and beginnings any entry has, each
+/// with the mask of the lists it begins an entry of.
 struct Grammars {
     languages: Vec<Grammar>,
-    words: FxHashSet<String>,
-    stems: FxHashSet<String>,
+    words: FxHashMap<String, u64>,
+    stems: FxHashMap<String, u64>,
 }
 
 fn grammars() -> &'static Grammars {
     static GRAMMARS: OnceLock<Grammars> = OnceLock::new();
     GRAMMARS.get_or_init(|| {
-        let languages = load();
-        let (mut words, mut stems) = (FxHashSet::default(), FxHashSet::default());
-        for g in &languages {
+        let mut languages = load();
+        let (mut words, mut stems) = (FxHashMap::default(), FxHashMap::default());
+        // Nine bits a language (seven lists, the pairs' first and second parts):
+        // at most seven languages in a u64.
+        languages.truncate(7);
+        for (li, g) in languages.iter_mut().enumerate() {
+            let base = li * 9;
             let lists = [
-                &g.intent,
-                &g.acts,
-                &g.targets,
-                &g.threats,
-                &g.frames,
-                &g.insults,
-                &g.selfharm,
+                &mut g.intent,
+                &mut g.acts,
+                &mut g.targets,
+                &mut g.threats,
+                &mut g.frames,
+                &mut g.insults,
+                &mut g.selfharm,
+                &mut g.pair_firsts,
             ];
-            for list in lists
-                .into_iter()
-                .chain(g.pairs.iter().flat_map(|p| [&p.first, &p.then]))
-            {
+            for (k, list) in lists.into_iter().enumerate() {
+                list.bit = 1 << (base + k);
                 list.keys(&mut words, &mut stems);
+            }
+            for pair in &mut g.pairs {
+                pair.then.bit = 1 << (base + 8);
+                pair.then.keys(&mut words, &mut stems);
             }
         }
         Grammars {
@@ -292,13 +333,17 @@ fn load() -> Vec<Grammar> {
                 l.frames.iter().for_each(|r| g.frames.add(r, 1));
                 l.insults.iter().for_each(|(r, s)| g.insults.add(r, *s));
                 l.selfharm.iter().for_each(|(r, s)| g.selfharm.add(r, *s));
-                for raw in &l.pairs {
+                // At most 256 pairs a language (the tag is a byte).
+                for (index, raw) in l.pairs.iter().take(256).enumerate() {
                     let mut pair = Pair {
                         within: raw.within.clamp(1, 8),
                         severity: raw.severity.clamp(1, 3),
                         ..Pair::default()
                     };
-                    raw.first.iter().for_each(|r| pair.first.add(r, 1));
+                    let tag = u8::try_from(index).unwrap_or(u8::MAX);
+                    raw.first
+                        .iter()
+                        .for_each(|r| g.pair_firsts.add_tagged(r, tag));
                     raw.then.iter().for_each(|r| pair.then.add(r, 1));
                     g.pairs.push(pair);
                 }
@@ -355,21 +400,31 @@ pub fn tokens(text: &str) -> Vec<String> {
 pub fn assess(text: &str) -> Option<Finding> {
     let all = grammars();
     // Words no entry has are blanked, so that most lookups end at once.
-    let mut hot = false;
+    let mut hot = Vec::new();
+    let mut masks = Vec::new();
     let words: Vec<String> = tokens(text)
         .into_iter()
-        .map(|w| {
-            if all.words.contains(&w) || stem_key(&w).is_some_and(|k| all.stems.contains(k)) {
-                hot = true;
+        .enumerate()
+        .map(|(i, w)| {
+            let word = all.words.get(&w);
+            let stem = stem_key(&w).and_then(|k| all.stems.get(k));
+            let mask = word.copied().unwrap_or(0) | stem.copied().unwrap_or(0);
+            masks.push(mask);
+            if mask != 0 {
+                hot.push(i);
+            }
+            if word.is_some() || stem.is_some() {
                 w
             } else {
                 String::new()
             }
         })
         .collect();
-    if !hot {
+    if hot.is_empty() {
         return None;
     }
+    let line = Line { words, masks, hot };
+    let n_words = line.words.len();
     let mut best: Option<Finding> = None;
     let mut note = |kind: Kind, severity: u8| {
         if best.is_none_or(|b| severity > b.severity) {
@@ -377,41 +432,57 @@ pub fn assess(text: &str) -> Option<Finding> {
         }
     };
     for g in &all.languages {
-        if let Some(s) = g.threats.best_in(&words, 0, words.len()) {
+        if let Some(s) = g.threats.best_in(&line, 0, n_words) {
             note(Kind::Threat, s);
         }
-        if let Some(s) = g.selfharm.best_in(&words, 0, words.len()) {
+        if let Some(s) = g.selfharm.best_in(&line, 0, n_words) {
             note(Kind::Harassment, s);
         }
-        for pair in &g.pairs {
-            for (at, len, _) in pair.first.all_in(&words, 0, words.len()) {
+        g.pair_firsts
+            .each_in(&line, 0, n_words, &mut |at, len, index| {
+                let Some(pair) = g.pairs.get(usize::from(index)) else {
+                    return;
+                };
                 let from = at + len;
                 // `then` begins within `within` words; it may end beyond them.
-                if (from..(from + pair.within).min(words.len()))
-                    .any(|i| pair.then.at(&words, i).next().is_some())
+                if line
+                    .hot_in(from, from + pair.within)
+                    .any(|i| pair.then.starts_at(&line, i))
                 {
                     note(Kind::Threat, pair.severity);
                 }
-            }
-        }
-        for start in 0..words.len() {
-            for (n, _) in g.intent.at(&words, start) {
+            });
+        for &start in &line.hot {
+            let mut openers = Vec::new();
+            g.intent.each_at(&line, start, &mut |n, _| openers.push(n));
+            for n in openers {
                 // The person is named before the act (`te voy a matar`, `ich werde
                 // dich umbringen`) or right after it (`kill you`, `find your family`).
-                for (at, len, s) in g.acts.all_in(&words, start + n, start + n + THREAT_WINDOW) {
+                let mut acts = Vec::new();
+                g.acts.each_in(
+                    &line,
+                    start + n,
+                    start + n + THREAT_WINDOW,
+                    &mut |at, len, s| {
+                        acts.push((at, len, s));
+                    },
+                );
+                for (at, len, s) in acts {
                     let after = at + len;
-                    if g.targets.best_in(&words, start, at).is_some()
+                    if g.targets.best_in(&line, start, at).is_some()
                         || g.targets
-                            .best_in(&words, after, after + TARGET_AFTER)
+                            .best_in(&line, after, after + TARGET_AFTER)
                             .is_some()
                     {
                         note(Kind::Threat, s);
                     }
                 }
             }
-            for (n, _) in g.frames.at(&words, start) {
+            let mut frames = Vec::new();
+            g.frames.each_at(&line, start, &mut |n, _| frames.push(n));
+            for n in frames {
                 let from = start + n;
-                if let Some(s) = g.insults.best_in(&words, from, from + INSULT_WINDOW) {
+                if let Some(s) = g.insults.best_in(&line, from, from + INSULT_WINDOW) {
                     note(Kind::Harassment, s);
                 }
             }
