@@ -8,7 +8,10 @@
 //!   (`i know where you live`, `watch your back`);
 //! - **harassment** is a second-person frame (`you're`, `eres`, `t'es`, `du bist`,
 //!   `je bent`) followed within three words by an insult (`worthless`, `inútil`,
-//!   `nul`), or telling someone to harm themselves (`kill yourself`).
+//!   `nul`), or telling someone to harm themselves (`kill yourself`);
+//! - **pairs**: two parts that need no opener, a threat (`we know where` …
+//!   `lives`) or harassment (`go back to` … `country`), the second beginning
+//!   within a few words of the first.
 //!
 //! Each finding has a severity from 1 to 3: the act's or the insult's. The stage
 //! holds a line with a finding for review and blocks it at severity 3. Entries are
@@ -39,8 +42,9 @@ pub struct Finding {
     pub severity: u8,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Kind {
+    #[default]
     Threat,
     Harassment,
 }
@@ -77,6 +81,16 @@ struct RawPair {
     then: Vec<String>,
     within: usize,
     severity: u8,
+    #[serde(default)]
+    kind: RawKind,
+}
+
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum RawKind {
+    #[default]
+    Threat,
+    Harassment,
 }
 
 /// One word of an entry: whole, or a beginning (`stab*`).
@@ -262,6 +276,7 @@ struct Pair {
     then: List,
     within: usize,
     severity: u8,
+    kind: Kind,
 }
 
 /// Every language's grammar, and the words and beginnings any entry has, each
@@ -338,6 +353,10 @@ fn load() -> Vec<Grammar> {
                     let mut pair = Pair {
                         within: raw.within.clamp(1, 8),
                         severity: raw.severity.clamp(1, 3),
+                        kind: match raw.kind {
+                            RawKind::Threat => Kind::Threat,
+                            RawKind::Harassment => Kind::Harassment,
+                        },
                         ..Pair::default()
                     };
                     let tag = u8::try_from(index).unwrap_or(u8::MAX);
@@ -449,7 +468,7 @@ pub fn assess(text: &str) -> Option<Finding> {
                     .hot_in(from, from + pair.within)
                     .any(|i| pair.then.starts_at(&line, i))
                 {
-                    note(Kind::Threat, pair.severity);
+                    note(pair.kind, pair.severity);
                 }
             });
         for &start in &line.hot {
