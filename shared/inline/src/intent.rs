@@ -488,10 +488,15 @@ pub fn assess(text: &str) -> Option<Finding> {
                 );
                 for (at, len, s) in acts {
                     let after = at + len;
-                    if g.targets.best_in(&line, start, at).is_some()
-                        || g.targets
-                            .best_in(&line, after, after + TARGET_AFTER)
-                            .is_some()
+                    // A mild act (`find`, `get`, `visit`) needs its person right
+                    // beside it: "we will get a new striker" is transfer talk.
+                    let (before, behind) = if s == 1 {
+                        (at.saturating_sub(1), 1)
+                    } else {
+                        (start, TARGET_AFTER)
+                    };
+                    if g.targets.best_in(&line, before, at).is_some()
+                        || g.targets.best_in(&line, after, after + behind).is_some()
                     {
                         note(Kind::Threat, s);
                     }
@@ -563,6 +568,7 @@ mod tests {
             "they will destroy them in the second half",
             "that shot could kill a goalkeeper lol",
             "i will find the stream link for you",
+            "we will get a new striker in january",
         ] {
             assert_eq!(kind(line).map(|k| k.0), None, "{line}");
         }
