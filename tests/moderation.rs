@@ -665,14 +665,14 @@ async fn a_rule_set_in_shadow_mode_records_without_acting() {
     let mut ada = stack.connect("trial", "ada", "member").await;
     ada.join("r").await;
     let ack = ada
-        .request(send("r", "go die you retard", "t1"), "ack")
+        .request(send("r", "you are worthless", "t1"), "ack")
         .await;
     assert_eq!(ack["status"], "delivered", "not enforced in shadow: {ack}");
     // The enforced policy of another tenant holds it.
     let mut bob = stack.connect("acme", "bob", "member").await;
     bob.join("r").await;
     let held = bob
-        .request(send("r", "go die you retard", "b1"), "ack")
+        .request(send("r", "you are worthless", "b1"), "ack")
         .await;
     assert_eq!(held["status"], "held");
     let events = wait_for(&stack, |types| {
@@ -751,7 +751,7 @@ async fn every_decision_is_an_event_in_events_out() {
     )
     .await;
     let held2 = bob
-        .request(send("r", "go die you retard", "b1"), "ack")
+        .request(send("r", "you are worthless", "b1"), "ack")
         .await;
     mo.request(
         moderate("r", "reject", json!({"messageId": held2["messageId"]})),
