@@ -581,6 +581,20 @@ mod tests {
     }
 
     #[test]
+    fn pairs_need_both_parts() {
+        assert_eq!(
+            kind("we know where the ref lives").map(|k| k.0),
+            Some("threat")
+        );
+        assert_eq!(
+            kind("go back to your own country mate").map(|k| k.0),
+            Some("harassment")
+        );
+        assert_eq!(kind("where does the ref live these days?"), None);
+        assert_eq!(kind("we go back to the hotel after the game"), None);
+    }
+
+    #[test]
     fn insults_need_a_second_person_frame() {
         assert_eq!(kind("you are worthless").map(|k| k.0), Some("harassment"));
         assert_eq!(kind("what a worthless pass").map(|k| k.0), None);
