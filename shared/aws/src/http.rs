@@ -23,6 +23,52 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 type Https = hyper_rustls::HttpsConnector<TcpConnector>;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The HTTPS connector with one time limit over the whole connection set-up —
+/// name lookup, TCP and the TLS handshake — as the SDK's own client has it (the
+/// TCP connector's own limit covers the TCP connect alone).
+#[derive(Debug, Clone)]
+struct Timed {
+    inner: Https,
+    limit: Option<Duration>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("connecting took longer than {0:?}")]
+struct ConnectTimedOut(Duration);
+
+impl tower_service::Service<http::Uri> for Timed {
+    type Response = <Https as tower_service::Service<http::Uri>>::Response;
+    type Error = BoxError;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Self::Response, BoxError>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: http::Uri) -> Self::Future {
+        let connecting = self.inner.call(uri);
+        let limit = self.limit;
+        Box::pin(async move {
+            match limit {
+                Some(limit) => match tokio::time::timeout(limit, connecting).await {
+                    Ok(connected) => connected,
+                    Err(_) => Err(Box::new(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        ConnectTimedOut(limit),
+                    )) as BoxError),
+                },
+                None => connecting.await,
+            }
+        })
+    }
+}
 
 /// An [`HttpClient`] for the SDK: one pooled connector per distinct timeout
 /// settings (in practice one per process).
@@ -42,10 +88,9 @@ pub fn client() -> SharedHttpClient {
     SharedHttpClient::new(Http1Client::default())
 }
 
-fn https(connect_timeout: Option<Duration>) -> Https {
+fn https(connect_timeout: Option<Duration>) -> Timed {
     let mut tcp = TcpConnector::new();
     tcp.enforce_http(false);
-    tcp.set_connect_timeout(connect_timeout);
     tcp.set_nodelay(true);
     let provider = rustls::crypto::ring::default_provider();
     let builder = match hyper_rustls::HttpsConnectorBuilder::new()
@@ -64,7 +109,10 @@ fn https(connect_timeout: Option<Duration>) -> Https {
             hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
         }
     };
-    builder.https_or_http().enable_http1().wrap_connector(tcp)
+    Timed {
+        inner: builder.https_or_http().enable_http1().wrap_connector(tcp),
+        limit: connect_timeout,
+    }
 }
 
 impl HttpClient for Http1Client {
@@ -86,6 +134,7 @@ impl HttpClient for Http1Client {
         }
         let connector = SharedHttpConnector::new(Http1Connector {
             client: Client::builder(TokioExecutor::new())
+                .pool_timer(hyper_util::rt::TokioTimer::new())
                 .pool_idle_timeout(Duration::from_secs(60))
                 .build(https(key.connect)),
             read_timeout: key.read,
@@ -97,7 +146,7 @@ impl HttpClient for Http1Client {
 
 #[derive(Debug, Clone)]
 struct Http1Connector {
-    client: Client<Https, SdkBody>,
+    client: Client<Timed, SdkBody>,
     read_timeout: Option<Duration>,
 }
 
@@ -147,5 +196,44 @@ impl HttpConnector for Http1Connector {
             let response = response.map(SdkBody::from_body_1_x);
             HttpResponse::try_from(response).map_err(|err| ConnectorError::other(err.into(), None))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower_service::Service;
+
+    /// A server that accepts the connection and never answers the TLS handshake:
+    /// the connect limit covers the handshake, not only TCP.
+    #[tokio::test]
+    async fn the_connect_limit_covers_the_tls_handshake() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let _held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                open.push(socket);
+            }
+        });
+        let mut connector = https(Some(Duration::from_millis(200)));
+        let started = std::time::Instant::now();
+        std::future::poll_fn(|cx| connector.poll_ready(cx))
+            .await
+            .expect("ready");
+        let uri: http::Uri = format!("https://127.0.0.1:{port}/").parse().expect("uri");
+        let result = tokio::time::timeout(Duration::from_secs(5), connector.call(uri))
+            .await
+            .expect("the connector gave up by itself");
+        let Err(err) = result else {
+            panic!("no TLS answer, yet a connection");
+        };
+        let io = err
+            .downcast_ref::<std::io::Error>()
+            .expect("an I/O error, so the SDK retries it");
+        assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
+        assert!(started.elapsed() < Duration::from_secs(2));
     }
 }

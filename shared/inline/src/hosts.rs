@@ -16,14 +16,16 @@
 //!   `shared/inline/tests/host_words.rs` rebuilds the set from them (it fails when
 //!   the committed set differs).
 //!
-//! The set is stored as the sorted 32-bit FNV-1a hashes of the words (lower case,
-//! letters only): about 4 bytes a word. Two words sharing a hash would only
-//! matter for a word that rustrict flags in part and is not in the set; the
-//! chance is about one in 150,000 for such a word.
+//! Slurs and severe abuse are never host words, however real the word (dictionaries
+//! hold compounds of them).
+//!
+//! The set is stored as the sorted 64-bit FNV-1a hashes of the words (lower case,
+//! letters only): 8 bytes a word. A made-up word only passes if its hash is one
+//! of the set's, which no search finds in practice (about 2^50 tries for one).
 
 use rustrict::{Censor, Type};
 
-/// The host-word set: little-endian u32 hashes, sorted, without repeats.
+/// The host-word set: little-endian u64 hashes, sorted, without repeats.
 static HOST_WORDS: &[u8] = include_bytes!("../data/host_words.bin");
 
 /// What is left of a word after the match that is only an inflection of the
@@ -33,10 +35,10 @@ const INFLECTIONS: &[&str] = &[
     "en", "ern", "em", "e", "a", "o", "as", "os", "ish", "ão", "ões", "ona", "ones", "ote",
 ];
 
-/// FNV-1a, 32 bits, of `word`'s UTF-8.
-pub fn word_hash(word: &str) -> u32 {
-    word.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
-        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+/// FNV-1a, 64 bits, of `word`'s UTF-8.
+pub fn word_hash(word: &str) -> u64 {
+    word.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
 
@@ -64,8 +66,8 @@ pub fn flagged(word: &str) -> bool {
 /// part of it, leaving more than an inflection: the match is taken from the
 /// letter before its first masked one (rustrict keeps a match's first letter) to
 /// its last; something must be left and, when it all follows the match, not be
-/// one of [`INFLECTIONS`] (after a doubled last letter too): `kijken` (Dutch, to
-/// watch) is a host of `kike`, `cunts` is not one of `cunt`.
+/// one of [`INFLECTIONS`] (after a doubled last letter too): `analista` is a
+/// host of `anal`, `cunts` is not one of `cunt`.
 pub fn embedded(word: &str) -> bool {
     let censored: Vec<char> = Censor::from_str(word).censor().chars().collect();
     let (Some(first), Some(last)) = (
@@ -91,11 +93,12 @@ pub fn embedded(word: &str) -> bool {
         || doubled && inflection(&after[after.chars().next().map_or(0, char::len_utf8)..]))
 }
 
-fn in_set(hash: u32) -> bool {
-    let count = HOST_WORDS.len() / 4;
+fn in_set(hash: u64) -> bool {
+    let count = HOST_WORDS.len() / 8;
     let at = |i: usize| {
-        let b = &HOST_WORDS[i * 4..i * 4 + 4];
-        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&HOST_WORDS[i * 8..i * 8 + 8]);
+        u64::from_le_bytes(bytes)
     };
     let (mut lo, mut hi) = (0, count);
     while lo < hi {
@@ -112,9 +115,23 @@ fn in_set(hash: u32) -> bool {
 /// Whether a real word (lower case, letters only) may be a host: rustrict's match
 /// is [`embedded`] in it, or the word has letters outside ASCII and rustrict
 /// masks nothing in it — its rude reading comes from dropping the accent
-/// (French `hâte`, haste, read as `hate`).
+/// (French `hâte`, haste, read as `hate`). Never a slur or severe abuse.
 pub fn qualifies(word: &str) -> bool {
+    if hateful_or_severe(word) {
+        return false;
+    }
     embedded(word) || (!word.is_ascii() && !Censor::from_str(word).censor().contains('*'))
+}
+
+/// Slurs and severe abuse are never let through as a host word, however real the
+/// word: dictionaries hold compounds of them (Dutch `kankerneger`, `negertje`, read
+/// as severe) and slurs used as insults (Spanish `retardado`, offensive and mean).
+fn hateful_or_severe(word: &str) -> bool {
+    let harmful = Type::PROFANE | Type::OFFENSIVE | Type::SEXUAL | Type::MEAN;
+    let found = Censor::from_str(word).analyze();
+    found.is(harmful & Type::SEVERE)
+        || (found.is(Type::OFFENSIVE & Type::MODERATE_OR_HIGHER)
+            && found.is(Type::MEAN & Type::MODERATE_OR_HIGHER))
 }
 
 /// Whether `word` (as written, punctuation and case included) is a real word or
@@ -128,13 +145,13 @@ pub fn is_host_word(word: &str) -> bool {
 
 /// The number of words in the set.
 pub fn set_len() -> usize {
-    HOST_WORDS.len() / 4
+    HOST_WORDS.len() / 8
 }
 
 /// The set as stored: the hashes of `words` (each given lower case, letters
 /// only), sorted, without repeats, little-endian.
 pub fn encode(words: impl IntoIterator<Item = String>) -> Vec<u8> {
-    let mut hashes: Vec<u32> = words.into_iter().map(|w| word_hash(&w)).collect();
+    let mut hashes: Vec<u64> = words.into_iter().map(|w| word_hash(&w)).collect();
     hashes.sort_unstable();
     hashes.dedup();
     hashes.iter().flat_map(|h| h.to_le_bytes()).collect()

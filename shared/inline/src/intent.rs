@@ -70,6 +70,11 @@ struct RawLanguage {
     selfharm: HashMap<String, u8>,
     #[serde(default)]
     pairs: Vec<RawPair>,
+    /// Phrases that look like an act or an idiom and are not one (`shoot you a
+    /// message`, `you're dead right`): a finding where one of them begins is
+    /// dropped.
+    #[serde(default)]
+    except: Vec<String>,
 }
 
 /// Two parts of a threat that need no opener (`we know where … lives`): an entry
@@ -268,6 +273,7 @@ struct Grammar {
     selfharm: List,
     /// Every pair's `first` entries in one list, tagged with the pair's index.
     pair_firsts: List,
+    except: List,
     pairs: Vec<Pair>,
 }
 
@@ -292,11 +298,11 @@ fn grammars() -> &'static Grammars {
     GRAMMARS.get_or_init(|| {
         let mut languages = load();
         let (mut words, mut stems) = (FxHashMap::default(), FxHashMap::default());
-        // Nine bits a language (seven lists, the pairs' first and second parts):
-        // at most seven languages in a u64.
-        languages.truncate(7);
+        // Ten bits a language (seven lists, the exceptions, the pairs' first and
+        // second parts): at most six languages in a u64.
+        languages.truncate(6);
         for (li, g) in languages.iter_mut().enumerate() {
-            let base = li * 9;
+            let base = li * 10;
             let lists = [
                 &mut g.intent,
                 &mut g.acts,
@@ -306,13 +312,14 @@ fn grammars() -> &'static Grammars {
                 &mut g.insults,
                 &mut g.selfharm,
                 &mut g.pair_firsts,
+                &mut g.except,
             ];
             for (k, list) in lists.into_iter().enumerate() {
                 list.bit = 1 << (base + k);
                 list.keys(&mut words, &mut stems);
             }
             for pair in &mut g.pairs {
-                pair.then.bit = 1 << (base + 8);
+                pair.then.bit = 1 << (base + 9);
                 pair.then.keys(&mut words, &mut stems);
             }
         }
@@ -348,6 +355,7 @@ fn load() -> Vec<Grammar> {
                 l.frames.iter().for_each(|r| g.frames.add(r, 1));
                 l.insults.iter().for_each(|(r, s)| g.insults.add(r, *s));
                 l.selfharm.iter().for_each(|(r, s)| g.selfharm.add(r, *s));
+                l.except.iter().for_each(|r| g.except.add(r, 1));
                 // At most 256 pairs a language (the tag is a byte).
                 for (index, raw) in l.pairs.iter().take(256).enumerate() {
                     let mut pair = Pair {
@@ -451,9 +459,11 @@ pub fn assess(text: &str) -> Option<Finding> {
         }
     };
     for g in &all.languages {
-        if let Some(s) = g.threats.best_in(&line, 0, n_words) {
-            note(Kind::Threat, s);
-        }
+        g.threats.each_in(&line, 0, n_words, &mut |at, _, s| {
+            if !g.except.starts_at(&line, at) {
+                note(Kind::Threat, s);
+            }
+        });
         if let Some(s) = g.selfharm.best_in(&line, 0, n_words) {
             note(Kind::Harassment, s);
         }
@@ -487,6 +497,9 @@ pub fn assess(text: &str) -> Option<Finding> {
                     },
                 );
                 for (at, len, s) in acts {
+                    if g.except.starts_at(&line, at) {
+                        continue;
+                    }
                     let after = at + len;
                     // A mild act (`find`, `get`, `visit`) needs its person right
                     // beside it: "we will get a new striker" is transfer talk.
@@ -569,6 +582,9 @@ mod tests {
             "that shot could kill a goalkeeper lol",
             "i will find the stream link for you",
             "we will get a new striker in january",
+            "i'll shoot you a dm after the game",
+            "you're dead right about the keeper",
+            "not sure we'll get out of this group alive",
         ] {
             assert_eq!(kind(line).map(|k| k.0), None, "{line}");
         }
@@ -599,6 +615,7 @@ mod tests {
         assert_eq!(kind("you are worthless").map(|k| k.0), Some("harassment"));
         assert_eq!(kind("what a worthless pass").map(|k| k.0), None);
         assert_eq!(kind("you are the best, thanks"), None);
+        assert_eq!(kind("you have nothing to worry about"), None);
         // Never a frame of one language with an insult of another.
         assert_eq!(kind("la cote du nul était à 3,40"), None);
     }

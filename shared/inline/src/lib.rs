@@ -450,6 +450,15 @@ fn both_long(a: &str, b: &str) -> bool {
     letters(a) >= 5 && letters(b) >= 5
 }
 
+/// Whether rustrict masks every letter of `phrase` but the first.
+fn whole_phrase_matched(phrase: &str) -> bool {
+    Censor::from_str(phrase)
+        .censor()
+        .chars()
+        .skip(1)
+        .all(|c| c == '*' || c.is_whitespace())
+}
+
 /// Toxicity 0–1 by rustrict's severity, and the categories found.
 fn toxicity(analysis: Type) -> (f32, Vec<&'static str>) {
     let categories: Vec<&'static str> = [
@@ -565,8 +574,16 @@ impl InlineModerator {
         let mut confirmed = Type::NONE;
         for (i, word) in words.iter().enumerate() {
             confirmed |= analyze(word);
-            if let Some(next) = words.get(i + 1).filter(|next| !both_long(word, next)) {
-                confirmed |= analyze(&format!("{word} {next}"));
+            if let Some(next) = words.get(i + 1) {
+                // Two long words joined count only when rustrict's match is the
+                // whole phrase (its own phrases, such as `shoot school`), not a
+                // fragment across the space (`bonne décision` read as `boned`).
+                let joined = format!("{word} {next}");
+                let phrase = analyze(&joined);
+                if !both_long(word, next) || (phrase != Type::NONE && whole_phrase_matched(&joined))
+                {
+                    confirmed |= phrase;
+                }
             }
         }
         for run in single_letter_runs(&words) {
