@@ -56,10 +56,9 @@ pub fn letters(word: &str) -> Option<String> {
 /// Whether rustrict flags `word` as the inline stage acts on it (moderate or
 /// worse abuse).
 pub fn flagged(word: &str) -> bool {
-    let harmful = Type::PROFANE | Type::OFFENSIVE | Type::SEXUAL | Type::MEAN;
     Censor::from_str(word)
         .analyze()
-        .is(harmful & Type::MODERATE_OR_HIGHER)
+        .is(crate::harmful() & Type::MODERATE_OR_HIGHER)
 }
 
 /// Whether rustrict's match in `word` (lower case, letters only) covers only
@@ -127,9 +126,8 @@ pub fn qualifies(word: &str) -> bool {
 /// word: dictionaries hold compounds of them (Dutch `kankerneger`, `negertje`, read
 /// as severe) and slurs used as insults (Spanish `retardado`, offensive and mean).
 fn hateful_or_severe(word: &str) -> bool {
-    let harmful = Type::PROFANE | Type::OFFENSIVE | Type::SEXUAL | Type::MEAN;
     let found = Censor::from_str(word).analyze();
-    found.is(harmful & Type::SEVERE)
+    found.is(crate::harmful() & Type::SEVERE)
         || (found.is(Type::OFFENSIVE & Type::MODERATE_OR_HIGHER)
             && found.is(Type::MEAN & Type::MODERATE_OR_HIGHER))
 }
@@ -141,11 +139,6 @@ pub fn is_host_word(word: &str) -> bool {
         return false;
     };
     in_set(word_hash(&bare)) && qualifies(&bare)
-}
-
-/// The number of words in the set.
-pub fn set_len() -> usize {
-    HOST_WORDS.len() / 8
 }
 
 /// The set as stored: the hashes of `words` (each given lower case, letters

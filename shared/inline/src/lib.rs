@@ -459,6 +459,11 @@ fn whole_phrase_matched(phrase: &str) -> bool {
         .all(|c| c == '*' || c.is_whitespace())
 }
 
+/// The kinds of abuse the stage scores (rustrict's), at any severity.
+pub(crate) fn harmful() -> Type {
+    Type::PROFANE | Type::OFFENSIVE | Type::SEXUAL | Type::MEAN
+}
+
 /// Toxicity 0–1 by rustrict's severity, and the categories found.
 fn toxicity(analysis: Type) -> (f32, Vec<&'static str>) {
     let categories: Vec<&'static str> = [
@@ -471,7 +476,7 @@ fn toxicity(analysis: Type) -> (f32, Vec<&'static str>) {
     .filter(|(t, _)| analysis.is(*t & Type::MODERATE_OR_HIGHER))
     .map(|(_, name)| name)
     .collect();
-    let harmful = Type::PROFANE | Type::OFFENSIVE | Type::SEXUAL | Type::MEAN;
+    let harmful = harmful();
     let score = if analysis.is(harmful & Type::SEVERE) {
         1.0
     } else if analysis.is(harmful & Type::MODERATE) {
@@ -562,8 +567,7 @@ impl InlineModerator {
     /// allowed words are left out.
     fn confirmed_analysis(&self, text: &str) -> Type {
         let whole = analyze(text);
-        let acted_on = (Type::PROFANE | Type::OFFENSIVE | Type::SEXUAL | Type::MEAN | Type::SPAM)
-            & Type::MODERATE_OR_HIGHER;
+        let acted_on = (harmful() | Type::SPAM) & Type::MODERATE_OR_HIGHER;
         if whole.isnt(acted_on) {
             return whole;
         }
