@@ -7,6 +7,7 @@
 //!   very same inline stage as `ws-message` on a corpus and measures it.
 
 pub mod classifier;
+pub mod learning;
 pub mod stage;
 
 use std::collections::BTreeMap;

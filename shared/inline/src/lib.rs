@@ -25,6 +25,7 @@
 
 pub mod hosts;
 pub mod intent;
+pub mod learned;
 pub mod pii;
 pub mod policy;
 pub mod scam;
@@ -177,6 +178,8 @@ pub enum RuleSet {
     Spam,
     /// Links held for authors below a reputation.
     Links,
+    /// The learned second opinion ([`learned`]).
+    Learned,
 }
 
 impl RuleSet {
@@ -186,6 +189,7 @@ impl RuleSet {
             RuleSet::Toxicity => "toxicity",
             RuleSet::Spam => "spam",
             RuleSet::Links => "links",
+            RuleSet::Learned => "learned",
         }
     }
 }
@@ -459,6 +463,26 @@ fn whole_phrase_matched(phrase: &str) -> bool {
         .all(|c| c == '*' || c.is_whitespace())
 }
 
+/// Whether rustrict's match in `a b` takes in the whole of whichever of the two
+/// is a word of five letters or more (all of it masked but its first letter): a
+/// rude word split to hide it leaves fragments (`motherf ucker`), whereas a
+/// match across the end of a real word and a short one (`Utrecht, wat` read as
+/// `twat`) takes only the long word's tail.
+fn long_words_matched(a: &str, b: &str) -> bool {
+    let letters = |w: &str| w.chars().filter(|c| c.is_alphabetic()).count();
+    let censored: Vec<char> = Censor::from_str(&format!("{a} {b}"))
+        .censor()
+        .chars()
+        .collect();
+    let a_len = a.chars().count();
+    let (first, second) = (
+        censored.get(..a_len).unwrap_or_default(),
+        censored.get(a_len + 1..).unwrap_or_default(),
+    );
+    let wholly = |part: &[char]| part.iter().filter(|c| c.is_alphabetic()).count() <= 1;
+    (letters(a) < 5 || wholly(first)) && (letters(b) < 5 || wholly(second))
+}
+
 /// The kinds of abuse the stage scores (rustrict's), at any severity.
 pub(crate) fn harmful() -> Type {
     Type::PROFANE | Type::OFFENSIVE | Type::SEXUAL | Type::MEAN
@@ -584,7 +608,12 @@ impl InlineModerator {
                 // fragment across the space (`bonne décision` read as `boned`).
                 let joined = format!("{word} {next}");
                 let phrase = analyze(&joined);
-                if !both_long(word, next) || (phrase != Type::NONE && whole_phrase_matched(&joined))
+                if phrase != Type::NONE
+                    && (if both_long(word, next) {
+                        whole_phrase_matched(&joined)
+                    } else {
+                        long_words_matched(word, next)
+                    })
                 {
                     confirmed |= phrase;
                 }
@@ -630,6 +659,18 @@ impl InlineModerator {
             i += 1;
         }
         changed.then(|| out.join(" "))
+    }
+
+    /// The learned model's strongest head over its threshold (unless the rule set
+    /// is in shadow mode for this pass).
+    fn second_opinion(&self, text: &str, skip: &[RuleSet]) -> Option<(&'static str, f32)> {
+        if skip.contains(&RuleSet::Learned) {
+            return None;
+        }
+        let model = learned::model()?;
+        let (head, p) = model.strongest(&model.opinion(text))?;
+        let head = learned::HEADS.into_iter().find(|h| *h == head.name)?;
+        Some((head, p))
     }
 
     /// Decides what happens to `text` written by `author`. Rule sets in shadow
@@ -844,6 +885,27 @@ impl InlineModerator {
         } else {
             (Action::Allow, None, None)
         };
+        // The learned second opinion, on what the rules would deliver as written
+        // (or with only personal data masked): held for review when a head is sure.
+        let (action, reason, rule) =
+            if action == Action::Allow || (action == Action::Mask && rule.is_none()) {
+                match self.second_opinion(text, skip) {
+                    Some((head, p)) => {
+                        if !categories.iter().any(|c| c == head) {
+                            categories.push(head.to_owned());
+                        }
+                        scores.insert(format!("learned.{head}"), p);
+                        (
+                            Action::Hold,
+                            Some(format!("held for review (second opinion: {head}, {p:.2})")),
+                            Some(RuleSet::Learned),
+                        )
+                    }
+                    None => (action, reason, rule),
+                }
+            } else {
+                (action, reason, rule)
+            };
         let text = match action {
             Action::Allow => Some(text.to_owned()),
             Action::Mask if rule == Some(RuleSet::Toxicity) => censored,
@@ -958,6 +1020,27 @@ mod tests {
     }
 
     #[test]
+    fn a_rude_word_split_in_two_is_found_but_not_one_across_real_words() {
+        // The rules alone: the learned second opinion only watches.
+        let rules = InlineModerator::new(ModerationConfig {
+            shadow_rule_sets: vec![RuleSet::Learned],
+            ..ModerationConfig::default()
+        });
+        let standing = AuthorStanding::default();
+        for text in ["motherf ucker ref", "what a fu cking mess", "sh it ref"] {
+            let v = rules.moderate(text, &standing);
+            assert_ne!(v.text.as_deref(), Some(text), "{text}: {v:?}");
+        }
+        for text in [
+            "ik kijk vanuit Utrecht, wat een wedstrijd",
+            "gisteravond wat gegeten in Maastricht, wat een stad",
+        ] {
+            let v = rules.moderate(text, &standing);
+            assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
+        }
+    }
+
+    #[test]
     fn scams_are_shadowed() {
         let v = check("FREE BTC giveaway!!! dm me on telegram to claim your prize");
         assert_eq!(v.action, Action::Shadow, "{v:?}");
@@ -1009,6 +1092,54 @@ mod tests {
             },
         );
         assert_eq!(repeat.action, Action::Hold, "{repeat:?}");
+    }
+
+    #[test]
+    fn the_learned_second_opinion_holds_what_the_rules_would_deliver() {
+        // Portuguese abuse that no English word list knows.
+        let text = "vai tomar no cu seu arrombado";
+        let v = check(text);
+        assert_eq!(v.action, Action::Hold, "{v:?}");
+        assert_eq!(v.rule, Some(RuleSet::Learned));
+        assert!(v.categories.contains(&"profanity".to_owned()), "{v:?}");
+        assert!(v.scores["learned.profanity"] >= 0.5, "{v:?}");
+        assert!(
+            v.reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with("held for review (second opinion: profanity")),
+            "{v:?}"
+        );
+        assert_eq!(v.text, None);
+
+        // In shadow mode it only says what it would have done.
+        let shadowed = InlineModerator::new(ModerationConfig {
+            shadow_rule_sets: vec![RuleSet::Learned],
+            ..ModerationConfig::default()
+        })
+        .moderate(text, &AuthorStanding::default());
+        assert_eq!(shadowed.action, Action::Allow);
+        assert_eq!(shadowed.text.as_deref(), Some(text));
+        assert_eq!(shadowed.would_have.len(), 1);
+        assert_eq!(shadowed.would_have[0].rule_set, RuleSet::Learned);
+        assert_eq!(shadowed.would_have[0].action, Action::Hold);
+
+        // Moderators are not second-guessed; ordinary chat is left alone.
+        let moderator = InlineModerator::default().moderate(
+            text,
+            &AuthorStanding {
+                role: Role::Moderator,
+                ..AuthorStanding::default()
+            },
+        );
+        assert_eq!(moderator.action, Action::Allow);
+        for clean in [
+            "que golazo de Messi",
+            "nice save by the keeper",
+            "ik kijk vanuit Utrecht, wat een wedstrijd",
+            "der Schiri hat heute einen schlechten Tag",
+        ] {
+            assert_eq!(check(clean).action, Action::Allow, "{clean}");
+        }
     }
 
     #[test]

@@ -1,0 +1,767 @@
+//! The learned second opinion: a small linear model over hashed word and character
+//! n-grams, one logistic-regression head per kind of abuse the rules can miss
+//! (`profanity`, `threat`, `harassment`, `scam`). It is trained from the
+//! development side of the evaluation set (`moderation-train`, never from the test
+//! half) and shipped as a compact weight file, `data/learned.bin`, that a test
+//! rebuilds and compares byte for byte.
+//!
+//! A line's features are its words, its word pairs and the 3- to 5-letter pieces
+//! of each word (with the word's edges marked), read the way filters are dodged:
+//! lower case, without accents, look-alike and leetspeak letters read as letters,
+//! symbols inside a word dropped (`f*ck`, `s.h.i.t`), letters written three times
+//! or more read twice, and runs of single letters (`f u c k`) joined. Each feature
+//! is hashed (FNV-1a) into one of `2^bits` buckets; a head's score is its bias plus
+//! the weights of the line's buckets, `p = 1 / (1 + e^−score)`. Weights are stored as
+//! `i8` with one scale per head, buckets row by row (every head's weight of a bucket
+//! side by side), so scoring a line is one pass over its features.
+//!
+//! The model is inspectable: `moderation-train --top N` prints each head's
+//! heaviest features by name, and docs/moderation.md shows them.
+//!
+//! # The weight file
+//!
+//! `SLM1`, then `bits: u8`, `heads: u8`, then per head `name_len: u8`, the name,
+//! `bias: f32`, `scale: f32`, `threshold: f32` (little-endian), then
+//! `2^bits × heads` weights as `i8`.
+
+use std::sync::OnceLock;
+
+static WEIGHTS: &[u8] = include_bytes!("../data/learned.bin");
+
+const MAGIC: &[u8; 4] = b"SLM1";
+
+/// At most this many heads in a weight file.
+const MAX_HEADS: usize = 8;
+
+/// The heads, in the order the trainer writes them.
+pub const HEADS: [&str; 4] = ["profanity", "threat", "harassment", "scam"];
+
+/// One head of a loaded model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Head {
+    pub name: String,
+    pub bias: f32,
+    pub scale: f32,
+    /// Probability at or above which the head's opinion counts.
+    pub threshold: f32,
+}
+
+/// A loaded model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub bits: u8,
+    pub heads: Vec<Head>,
+    /// `2^bits × heads.len()`, bucket-major.
+    pub weights: Vec<i8>,
+}
+
+/// One head's reading of a line ([`Model::explain`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explained {
+    pub head: String,
+    pub probability: f32,
+    /// Every feature of the line by name, with its bucket's weight, heaviest first.
+    pub weights: Vec<(String, i8)>,
+}
+
+impl Model {
+    /// Reads a weight file.
+    pub fn parse(bytes: &[u8]) -> Result<Model, String> {
+        let mut cursor = Cursor { bytes, at: 0 };
+        if cursor.take(4)? != MAGIC {
+            return Err("not a weight file (no SLM1 header)".into());
+        }
+        let bits = cursor.take(1)?[0];
+        if !(8..=20).contains(&bits) {
+            return Err(format!("bucket bits {bits} outside 8..=20"));
+        }
+        let count = usize::from(cursor.take(1)?[0]);
+        if count == 0 || count > MAX_HEADS {
+            return Err(format!("{count} heads (1 to {MAX_HEADS})"));
+        }
+        let mut heads = Vec::with_capacity(count);
+        for _ in 0..count {
+            let len = usize::from(cursor.take(1)?[0]);
+            let name = std::str::from_utf8(cursor.take(len)?)
+                .map_err(|_| "a head's name is not UTF-8".to_owned())?
+                .to_owned();
+            let (bias, scale, threshold) = (cursor.f32()?, cursor.f32()?, cursor.f32()?);
+            if ![bias, scale, threshold].iter().all(|v| v.is_finite()) {
+                return Err(format!("head `{name}` has a value that is not finite"));
+            }
+            heads.push(Head {
+                name,
+                bias,
+                scale,
+                threshold,
+            });
+        }
+        let n = (1usize << bits) * count;
+        let weights = cursor.take(n)?.iter().map(|b| *b as i8).collect();
+        if cursor.at != bytes.len() {
+            return Err(format!(
+                "{} bytes after the weights",
+                bytes.len() - cursor.at
+            ));
+        }
+        Ok(Model {
+            bits,
+            heads,
+            weights,
+        })
+    }
+
+    /// The weight file's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.weights.len() + 64);
+        out.extend_from_slice(MAGIC);
+        out.push(self.bits);
+        out.push(self.heads.len() as u8);
+        for head in &self.heads {
+            out.push(head.name.len() as u8);
+            out.extend_from_slice(head.name.as_bytes());
+            for v in [head.bias, head.scale, head.threshold] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        out.extend(self.weights.iter().map(|w| *w as u8));
+        out
+    }
+
+    /// Per head (in order), the probability that `text` is of its kind.
+    pub fn opinion(&self, text: &str) -> Vec<f32> {
+        let heads = self.heads.len();
+        let mut sums = [0i32; MAX_HEADS];
+        let mask = (1u64 << self.bits) - 1;
+        let mut count = 0usize;
+        each_feature(text, |hash| {
+            count += 1;
+            let row = bucket_of(hash, mask) * heads;
+            for (sum, w) in sums.iter_mut().zip(&self.weights[row..row + heads]) {
+                *sum += i32::from(*w);
+            }
+        });
+        let norm = feature_value(count) as f32;
+        self.heads
+            .iter()
+            .zip(sums)
+            .map(|(head, sum)| sigmoid(head.bias + head.scale * sum as f32 * norm))
+            .collect()
+    }
+
+    /// Why the model thinks what it does of `text`: per head, the probability and
+    /// every feature with its weight, heaviest first.
+    pub fn explain(&self, text: &str) -> Vec<Explained> {
+        let heads = self.heads.len();
+        let mask = (1u64 << self.bits) - 1;
+        let features = feature_names(text);
+        let opinion = self.opinion(text);
+        self.heads
+            .iter()
+            .enumerate()
+            .map(|(h, head)| {
+                let mut weights: Vec<(String, i8)> = features
+                    .iter()
+                    .map(|(hash, name)| {
+                        (
+                            name.clone(),
+                            self.weights[bucket_of(*hash, mask) * heads + h],
+                        )
+                    })
+                    .collect();
+                weights.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                Explained {
+                    head: head.name.clone(),
+                    probability: opinion[h],
+                    weights,
+                }
+            })
+            .collect()
+    }
+
+    /// The most probable head at or above its threshold in `opinion`, with its
+    /// probability.
+    pub fn strongest(&self, opinion: &[f32]) -> Option<(&Head, f32)> {
+        self.heads
+            .iter()
+            .zip(opinion)
+            .filter(|(head, p)| **p >= head.threshold)
+            .max_by(|(_, a), (_, b)| a.total_cmp(b))
+            .map(|(head, p)| (head, *p))
+    }
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|end| *end <= self.bytes.len())
+            .ok_or_else(|| format!("the weight file ends early (at byte {})", self.at))?;
+        let out = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(out)
+    }
+
+    fn f32(&mut self) -> Result<f32, String> {
+        let b = self.take(4)?;
+        Ok(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+/// The shipped model; `None` if its file does not load (a test makes sure it does).
+pub fn model() -> Option<&'static Model> {
+    static MODEL: OnceLock<Option<Model>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| match Model::parse(WEIGHTS) {
+            Ok(model) => Some(model),
+            Err(error) => {
+                tracing::error!(%error, "the learned moderation model did not load");
+                None
+            }
+        })
+        .as_ref()
+}
+
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Every feature of a line counts `1/√n` (n: the line's features), so that long
+/// lines do not outweigh short ones.
+pub fn feature_value(count: usize) -> f64 {
+    if count == 0 {
+        0.0
+    } else {
+        1.0 / (count as f64).sqrt()
+    }
+}
+
+/// The bucket of a feature's hash, `mask` being `2^bits − 1`.
+pub fn bucket_of(hash: u64, mask: u64) -> usize {
+    ((hash ^ (hash >> 29)) & mask) as usize
+}
+
+/// FNV-1a, 64 bits, of a tag byte and `parts` one after another.
+fn hash(tag: u8, parts: &[&[u8]]) -> u64 {
+    parts
+        .iter()
+        .fold(fnv(FNV_OFFSET, &[tag]), |h, part| fnv(h, part))
+}
+
+/// A character as the model reads it: lower case, no accent, look-alikes and
+/// leetspeak as the letter they stand for; `None` for anything else (dropped
+/// inside a word).
+fn letter(c: char, in_word: bool) -> Option<char> {
+    let c = match c {
+        'A'..='Z' => c.to_ascii_lowercase(),
+        'a'..='z' => c,
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
+        'ç' | 'Ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
+        'ñ' | 'Ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'ø' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
+        'ý' | 'ÿ' => 'y',
+        // Cyrillic and Greek look-alikes.
+        'а' | 'А' | 'α' => 'a',
+        'е' | 'Е' | 'ε' => 'e',
+        'о' | 'О' | 'ο' => 'o',
+        'р' | 'Р' | 'ρ' => 'p',
+        'с' | 'С' => 'c',
+        'у' | 'У' => 'y',
+        'х' | 'Х' | 'χ' => 'x',
+        'і' | 'І' | 'ι' => 'i',
+        'к' | 'К' | 'κ' => 'k',
+        'т' | 'Т' | 'τ' => 't',
+        'в' | 'В' => 'b',
+        'н' | 'Н' => 'h',
+        'м' | 'М' => 'm',
+        // Leetspeak, inside a word that has letters.
+        '0' if in_word => 'o',
+        '1' | '!' | '|' if in_word => 'i',
+        '3' if in_word => 'e',
+        '4' | '@' if in_word => 'a',
+        '5' | '$' if in_word => 's',
+        '7' if in_word => 't',
+        '8' if in_word => 'b',
+        '0'..='9' => c,
+        c if c.is_alphabetic() => c.to_lowercase().next().unwrap_or(c),
+        _ => return None,
+    };
+    Some(c)
+}
+
+/// The line's words as the model reads them.
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    each_word(text, |w| out.push(w.to_owned()));
+    out
+}
+
+/// Calls `found` with each word of `text` as the model reads it, in order.
+fn each_word(text: &str, mut found: impl FnMut(&str)) {
+    let mut word = String::with_capacity(32);
+    // Single letters in a row (`f u c k`), joined when three or more.
+    let mut run = String::new();
+    let mut run_letters = 0usize;
+    let flush_run = |run: &mut String, run_letters: &mut usize, found: &mut dyn FnMut(&str)| {
+        if *run_letters >= 3 {
+            found(run);
+        } else {
+            let mut buf = [0u8; 4];
+            for c in run.chars() {
+                found(c.encode_utf8(&mut buf));
+            }
+        }
+        run.clear();
+        *run_letters = 0;
+    };
+    for raw in text.split_whitespace() {
+        let has_letter = raw.chars().any(char::is_alphabetic);
+        word.clear();
+        let mut letters = 0usize;
+        let mut last = None;
+        let mut repeats = 0;
+        for c in raw.chars() {
+            let Some(l) = letter(c, has_letter) else {
+                continue;
+            };
+            if Some(l) == last {
+                repeats += 1;
+                if repeats >= 2 {
+                    continue;
+                }
+            } else {
+                repeats = 0;
+            }
+            last = Some(l);
+            word.push(l);
+            letters += 1;
+        }
+        if letters == 0 {
+            continue;
+        }
+        if letters == 1 && has_letter {
+            run.push_str(&word);
+            run_letters += 1;
+            continue;
+        }
+        flush_run(&mut run, &mut run_letters, &mut found);
+        found(&word);
+    }
+    flush_run(&mut run, &mut run_letters, &mut found);
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+fn fnv(hash: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(hash, |h, b| (h ^ u64::from(*b)).wrapping_mul(FNV_PRIME))
+}
+
+/// Where each character of `edged` (`<word>`) starts.
+fn char_starts(word: &str, edged_len: usize, starts: &mut Vec<usize>) {
+    starts.clear();
+    if word.is_ascii() {
+        starts.extend(0..edged_len);
+    } else {
+        starts.push(0);
+        starts.extend(word.char_indices().map(|(i, _)| i + 1));
+        starts.push(edged_len - 1);
+    }
+}
+
+/// Calls `found` with the hash of every feature of `text`, in the order of
+/// [`feature_names`]. The pieces of a word that start at one character are hashed
+/// in one pass (FNV reads left to right, so the 3-piece's hash is on the way to
+/// the 4-piece's).
+pub fn each_feature(text: &str, mut found: impl FnMut(u64)) {
+    let mut previous = String::with_capacity(32);
+    let mut edged: Vec<u8> = Vec::with_capacity(34);
+    let mut starts: Vec<usize> = Vec::with_capacity(34);
+    let tagged = |tag: u8| fnv(FNV_OFFSET, &[tag]);
+    let (w, b, c) = (tagged(b'w'), tagged(b'b'), tagged(b'c'));
+    each_word(text, |word| {
+        found(fnv(w, word.as_bytes()));
+        if !previous.is_empty() {
+            found(fnv(fnv(fnv(b, previous.as_bytes()), b" "), word.as_bytes()));
+        }
+        previous.clear();
+        previous.push_str(word);
+        edged.clear();
+        edged.push(b'<');
+        edged.extend_from_slice(word.as_bytes());
+        edged.push(b'>');
+        char_starts(word, edged.len(), &mut starts);
+        for first in 0..starts.len() {
+            let mut h = c;
+            for n in 1..=5 {
+                let Some(&from) = starts.get(first + n - 1) else {
+                    break;
+                };
+                let to = starts.get(first + n).copied().unwrap_or(edged.len());
+                h = fnv(h, &edged[from..to]);
+                if n >= 3 {
+                    found(h);
+                }
+            }
+        }
+    });
+}
+
+/// Calls `found` with every feature of `text` as (tag, parts): `w` a word, `b` a
+/// word and the one before it, `c` a piece of a word.
+fn each_named_feature(text: &str, mut found: impl FnMut(u8, &[&[u8]])) {
+    let mut previous = String::with_capacity(32);
+    let mut edged: Vec<u8> = Vec::with_capacity(34);
+    let mut starts: Vec<usize> = Vec::with_capacity(34);
+    each_word(text, |word| {
+        found(b'w', &[word.as_bytes()]);
+        if !previous.is_empty() {
+            found(b'b', &[previous.as_bytes(), b" ", word.as_bytes()]);
+        }
+        previous.clear();
+        previous.push_str(word);
+        edged.clear();
+        edged.push(b'<');
+        edged.extend_from_slice(word.as_bytes());
+        edged.push(b'>');
+        // Pieces by characters, not bytes: from each character, 3, 4 and 5 long.
+        char_starts(word, edged.len(), &mut starts);
+        for first in 0..starts.len() {
+            for n in 3..=5 {
+                if first + n > starts.len() {
+                    break;
+                }
+                let end = starts.get(first + n).copied().unwrap_or(edged.len());
+                found(b'c', &[&edged[starts[first]..end]]);
+            }
+        }
+    });
+}
+
+/// Every feature of `text` by name, with its hash, as `moderation-train --top`
+/// prints them.
+pub fn feature_names(text: &str) -> Vec<(u64, String)> {
+    let mut out = Vec::new();
+    each_named_feature(text, |tag, parts| {
+        let mut name = String::new();
+        name.push(tag as char);
+        name.push(':');
+        for p in parts {
+            name.push_str(&String::from_utf8_lossy(p));
+        }
+        out.push((hash(tag, parts), name));
+    });
+    out
+}
+
+/// One labelled line to learn from: `labels[h]` is whether it is of head `h`'s kind.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub text: String,
+    pub labels: Vec<bool>,
+}
+
+/// How a model is trained.
+#[derive(Debug, Clone, Copy)]
+pub struct Training {
+    pub bits: u8,
+    pub epochs: usize,
+    pub learning_rate: f64,
+    /// L2 penalty per update.
+    pub l2: f64,
+    /// Buckets seen in fewer training lines than this keep no weight: what only
+    /// one line says is that line's, not its kind's.
+    pub min_lines: usize,
+}
+
+impl Default for Training {
+    fn default() -> Self {
+        Self {
+            bits: 14,
+            epochs: 30,
+            learning_rate: 0.5,
+            l2: 1e-3,
+            min_lines: 2,
+        }
+    }
+}
+
+/// Weights before quantisation.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    pub bits: u8,
+    pub heads: Vec<String>,
+    pub bias: Vec<f64>,
+    /// `2^bits × heads`, bucket-major.
+    pub weights: Vec<f64>,
+}
+
+impl Trained {
+    /// Per head, the probability for `text` (unquantised).
+    pub fn probabilities(&self, text: &str) -> Vec<f64> {
+        let heads = self.heads.len();
+        let mask = (1u64 << self.bits) - 1;
+        let mut sums = vec![0f64; heads];
+        let mut count = 0usize;
+        each_feature(text, |h| {
+            count += 1;
+            let row = bucket_of(h, mask) * heads;
+            for (s, w) in sums.iter_mut().zip(&self.weights[row..row + heads]) {
+                *s += w;
+            }
+        });
+        let norm = feature_value(count);
+        for (s, b) in sums.iter_mut().zip(&self.bias) {
+            *s = b + *s * norm;
+        }
+        sums.into_iter().map(|s| 1.0 / (1.0 + (-s).exp())).collect()
+    }
+
+    /// The shipped form: weights as `i8` with one scale per head, and the
+    /// thresholds.
+    pub fn quantise(&self, thresholds: &[f32]) -> Model {
+        let heads = self.heads.len();
+        let mut scales = vec![0f64; heads];
+        for row in self.weights.chunks(heads) {
+            for (s, w) in scales.iter_mut().zip(row) {
+                *s = s.max(w.abs());
+            }
+        }
+        let scales: Vec<f64> = scales
+            .into_iter()
+            .map(|m| if m > 0.0 { m / 127.0 } else { 1.0 })
+            .collect();
+        let weights = self
+            .weights
+            .chunks(heads)
+            .flat_map(|row| {
+                row.iter()
+                    .zip(&scales)
+                    .map(|(w, s)| (w / s).round().clamp(-127.0, 127.0) as i8)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        Model {
+            bits: self.bits,
+            heads: self
+                .heads
+                .iter()
+                .enumerate()
+                .map(|(h, name)| Head {
+                    name: name.clone(),
+                    bias: self.bias[h] as f32,
+                    scale: scales[h] as f32,
+                    threshold: thresholds.get(h).copied().unwrap_or(0.5),
+                })
+                .collect(),
+            weights,
+        }
+    }
+}
+
+/// Trains one logistic-regression head per entry of `heads` by stochastic
+/// gradient descent (AdaGrad steps, a fixed shuffle): the same samples always give
+/// the same weights.
+pub fn train(heads: &[&str], samples: &[Sample], training: Training) -> Trained {
+    let n_heads = heads.len();
+    let mask = (1u64 << training.bits) - 1;
+    let mut rows: Vec<Vec<usize>> = samples
+        .iter()
+        .map(|s| {
+            let mut row = Vec::new();
+            each_feature(&s.text, |h| row.push(bucket_of(h, mask)));
+            row
+        })
+        .collect();
+    // Lines per bucket; rare buckets leave the rows (each line keeps its count of
+    // features, so its feature value is as at inference).
+    let mut lines_per_bucket = vec![0usize; 1 << training.bits];
+    for row in &rows {
+        let mut seen = row.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        for b in seen {
+            lines_per_bucket[b] += 1;
+        }
+    }
+    let values: Vec<f64> = rows.iter().map(|r| feature_value(r.len())).collect();
+    for row in &mut rows {
+        row.retain(|b| lines_per_bucket[*b] >= training.min_lines);
+    }
+    let size = (1usize << training.bits) * n_heads;
+    let mut weights = vec![0f64; size];
+    let mut grad_sq = vec![1e-8f64; size];
+    let mut bias = vec![0f64; n_heads];
+    let mut bias_sq = vec![1e-8f64; n_heads];
+    // Positives are few: each head weighs them by how rare they are.
+    let positive_weight: Vec<f64> = (0..n_heads)
+        .map(|h| {
+            let pos = samples
+                .iter()
+                .filter(|s| s.labels.get(h) == Some(&true))
+                .count();
+            let neg = samples.len() - pos;
+            if pos == 0 {
+                1.0
+            } else {
+                (neg as f64 / pos as f64).sqrt()
+            }
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..samples.len()).collect();
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    for _ in 0..training.epochs {
+        // Fisher–Yates with a fixed linear congruential sequence.
+        for i in (1..order.len()).rev() {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let j = ((seed >> 33) as usize) % (i + 1);
+            order.swap(i, j);
+        }
+        for &i in &order {
+            let row = &rows[i];
+            let x = values[i];
+            for h in 0..n_heads {
+                let mut score = 0.0;
+                for &b in row {
+                    score += weights[b * n_heads + h];
+                }
+                let score = bias[h] + score * x;
+                let p = 1.0 / (1.0 + (-score).exp());
+                let label = samples[i].labels.get(h) == Some(&true);
+                let y = if label { 1.0 } else { 0.0 };
+                let g = (p - y) * if label { positive_weight[h] } else { 1.0 };
+                for &b in row {
+                    let k = b * n_heads + h;
+                    let grad = g * x + training.l2 * weights[k];
+                    grad_sq[k] += grad * grad;
+                    weights[k] -= training.learning_rate * grad / grad_sq[k].sqrt();
+                }
+                bias_sq[h] += g * g;
+                bias[h] -= training.learning_rate * g / bias_sq[h].sqrt();
+            }
+        }
+    }
+    Trained {
+        bits: training.bits,
+        heads: heads.iter().map(|h| (*h).to_owned()).collect(),
+        bias,
+        weights,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_model_loads_with_every_head() {
+        let model = model().expect("data/learned.bin loads");
+        let names: Vec<&str> = model.heads.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, HEADS);
+        assert_eq!(model.weights.len(), (1 << model.bits) * HEADS.len());
+        for head in &model.heads {
+            assert!(head.threshold >= 0.5 && head.threshold < 1.0, "{head:?}");
+        }
+    }
+
+    #[test]
+    fn words_are_read_the_way_filters_are_dodged() {
+        assert_eq!(words("F*CK you"), ["fck", "you"]);
+        assert_eq!(words("s.h.i.t"), ["shit"]);
+        assert_eq!(words("sh1t 2-1"), ["shit", "21"]);
+        assert_eq!(words("f u c k off"), ["fuck", "off"]);
+        assert_eq!(words("a b go"), ["a", "b", "go"]);
+        assert_eq!(words("Scheiße noooooo"), ["scheiße", "noo"]);
+        assert_eq!(words("Éric ça"), ["eric", "ca"]);
+        // Cyrillic look-alikes.
+        assert_eq!(words("\u{0441}\u{043e}\u{043a}"), ["cok"]);
+        assert!(words("   !!! ... ").is_empty());
+    }
+
+    #[test]
+    fn features_are_words_pairs_and_pieces() {
+        let names: Vec<String> = feature_names("ab cd").into_iter().map(|(_, n)| n).collect();
+        assert_eq!(
+            names,
+            ["w:ab", "c:<ab", "c:<ab>", "c:ab>", "w:cd", "b:ab cd", "c:<cd", "c:<cd>", "c:cd>"]
+        );
+        // The hashed features are the named ones, in the same order.
+        for text in ["ab cd", "Fußball über alles!!", "f u c k", "sh1t 2-1 wéé", "", "🔥 ok"] {
+            let mut hashes = Vec::new();
+            each_feature(text, |h| hashes.push(h));
+            let named: Vec<u64> = feature_names(text).into_iter().map(|(h, _)| h).collect();
+            assert_eq!(hashes, named, "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_weight_files_are_refused() {
+        assert!(Model::parse(b"").is_err());
+        assert!(Model::parse(b"XXXX\x0e\x04").is_err());
+        assert!(Model::parse(b"SLM1\x03\x01").is_err());
+        assert!(Model::parse(b"SLM1\x08\x00").is_err());
+        let model = Model {
+            bits: 8,
+            heads: vec![Head {
+                name: "x".into(),
+                bias: 0.5,
+                scale: 0.01,
+                threshold: 0.9,
+            }],
+            weights: vec![3; 256],
+        };
+        let bytes = model.encode();
+        assert_eq!(Model::parse(&bytes), Ok(model));
+        assert!(Model::parse(&bytes[..bytes.len() - 1]).is_err());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(Model::parse(&longer).is_err());
+        let mut nan = bytes;
+        nan[8..12].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert!(Model::parse(&nan).is_err());
+    }
+
+    #[test]
+    fn training_learns_a_separable_set_and_repeats_itself() {
+        let samples: Vec<Sample> = (0..40)
+            .map(|i| Sample {
+                text: if i % 2 == 0 {
+                    format!("you are a zorglub number {i}")
+                } else {
+                    format!("nice goal number {i}")
+                },
+                labels: vec![i % 2 == 0],
+            })
+            .collect();
+        let training = Training {
+            bits: 10,
+            ..Training::default()
+        };
+        let a = train(&["x"], &samples, training);
+        let b = train(&["x"], &samples, training);
+        assert_eq!(a.weights, b.weights);
+        assert!(a.probabilities("what a zorglub")[0] > 0.8);
+        assert!(a.probabilities("what a goal")[0] < 0.2);
+        let model = a.quantise(&[0.7]);
+        let opinion = model.opinion("zorglub again");
+        assert!(opinion[0] > 0.8, "{opinion:?}");
+        assert_eq!(
+            model.strongest(&opinion).map(|(h, _)| h.name.as_str()),
+            Some("x")
+        );
+        assert_eq!(model.strongest(&model.opinion("lovely goal")), None);
+    }
+}
