@@ -699,7 +699,14 @@ mod tests {
             ["w:ab", "c:<ab", "c:<ab>", "c:ab>", "w:cd", "b:ab cd", "c:<cd", "c:<cd>", "c:cd>"]
         );
         // The hashed features are the named ones, in the same order.
-        for text in ["ab cd", "Fußball über alles!!", "f u c k", "sh1t 2-1 wéé", "", "🔥 ok"] {
+        for text in [
+            "ab cd",
+            "Fußball über alles!!",
+            "f u c k",
+            "sh1t 2-1 wéé",
+            "",
+            "🔥 ok",
+        ] {
             let mut hashes = Vec::new();
             each_feature(text, |h| hashes.push(h));
             let named: Vec<u64> = feature_names(text).into_iter().map(|(h, _)| h).collect();

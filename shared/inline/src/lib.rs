@@ -1,6 +1,6 @@
 //! The inline moderation stage: what `ws-message` runs on every `send` before anyone
 //! else sees the text, and what `moderation-eval` runs on a corpus. Pure and cheap
-//! (well under a millisecond per message): no I/O, no model.
+//! (well under a millisecond per message): no I/O.
 //!
 //! - personal data ([`pii`]) is masked in what others see;
 //! - toxicity and profanity come from `rustrict`, which undoes evasions (confusable
@@ -8,7 +8,9 @@
 //!   false positives, and grades them by severity;
 //! - spam and scams are scored from cheap signals: contact lures, crypto and
 //!   giveaway bait, link density, shouting, repetition;
-//! - tenant lists block words and link domains.
+//! - tenant lists block words and link domains;
+//! - a small learned model ([`learned`]) gives a second opinion on what the rules
+//!   would deliver, and holds it for review when it is sure.
 //!
 //! The outcome is one [`Action`]; thresholds come from [`ModerationConfig`] and move
 //! with the author's reputation, and moderators and admins are only PII-masked.

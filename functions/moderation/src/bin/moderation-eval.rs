@@ -5,12 +5,14 @@
 //! (`label`, `pii`) — precision and recall per label and the targets.
 //! Runs the same inline stage as `ws-message`.
 //!
-//! `moderation-eval --corpus DIR [--half dev|test] [--peer NAME=FILE]…` scores the
+//! `moderation-eval --corpus DIR [--half dev|test] [--shadow RULE_SET]… [--peer NAME=FILE]…` scores the
 //! evaluation set instead (`DIR/dev/*.jsonl`, `DIR/test/*.jsonl`, lines with
 //! `category` and `lang`): per half, the share of lines handled right per
 //! category and per language, and the acceptance figures. Each `--peer` adds a
 //! column scored the same way from what another filter would let the room see
-//! (FILE: `{"id","text"}` lines, `text` null for nothing).
+//! (FILE: `{"id","text"}` lines, `text` null for nothing), beside a column for the
+//! rules alone (the learned second opinion in shadow mode). `--shadow` puts a rule
+//! set in shadow mode, as a tenant's `shadowRuleSets` does.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -19,7 +21,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use moderation::{evaluate, read_lines, EvalInput, Report, Scorecard};
-use sideline_inline::InlineModerator;
+use sideline_inline::{InlineModerator, ModerationConfig, RuleSet};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -114,7 +116,7 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-const USAGE: &str = "usage: moderation-eval [--corpus DIR [--half dev|test] [--peer NAME=FILE]...] (no arguments: JSON lines on stdin)";
+const USAGE: &str = "usage: moderation-eval [--corpus DIR [--half dev|test] [--shadow RULE_SET]... [--peer NAME=FILE]...] (no arguments: JSON lines on stdin)";
 
 /// What a peer let the room see, by line id.
 type Seen = HashMap<String, Option<String>>;
@@ -148,6 +150,7 @@ fn read_seen(path: &str) -> Result<Seen, String> {
 /// `--corpus`: scores each half of the evaluation set, beside any peers.
 fn corpus(args: &[String]) -> Result<(), String> {
     let (mut dir, mut half, mut peers) = (None, None, Vec::new());
+    let mut shadow: Vec<RuleSet> = Vec::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         let mut value = || {
@@ -158,6 +161,13 @@ fn corpus(args: &[String]) -> Result<(), String> {
         match arg.as_str() {
             "--corpus" => dir = Some(PathBuf::from(value()?)),
             "--half" => half = Some(value()?),
+            "--shadow" => {
+                let name = value()?;
+                shadow.push(
+                    serde_json::from_value(serde_json::Value::String(name.clone()))
+                        .map_err(|_| format!("--shadow takes a rule set (lists, toxicity, spam, links, learned), not `{name}`"))?,
+                );
+            }
             "--peer" => {
                 let spec = value()?;
                 let (name, path) = spec
@@ -174,7 +184,15 @@ fn corpus(args: &[String]) -> Result<(), String> {
         Some(h @ ("dev" | "test")) => vec![h],
         Some(other) => return Err(format!("--half must be dev or test, not `{other}`")),
     };
-    let moderator = InlineModerator::default();
+    let moderator = InlineModerator::new(ModerationConfig {
+        shadow_rule_sets: shadow.clone(),
+        ..ModerationConfig::default()
+    });
+    // Beside peers, the rules alone too: what the learned second opinion adds.
+    let rules_only = InlineModerator::new(ModerationConfig {
+        shadow_rule_sets: [shadow.as_slice(), &[RuleSet::Learned]].concat(),
+        ..ModerationConfig::default()
+    });
     for half in halves {
         let lines = read_half(&dir.join(half))?;
         let ours: Vec<Option<String>> = lines
@@ -186,7 +204,15 @@ fn corpus(args: &[String]) -> Result<(), String> {
         if peers.is_empty() {
             continue;
         }
-        let mut cards = vec![("sideline".to_owned(), card)];
+        let rules: Vec<Option<String>> = lines
+            .iter()
+            .map(|line| evaluate(&rules_only, line).text)
+            .collect();
+        let rules_card = Scorecard::new(lines.iter().zip(rules.iter().map(Option::as_deref)));
+        let mut cards = vec![
+            ("sideline".to_owned(), card),
+            ("rules only".to_owned(), rules_card),
+        ];
         for (name, seen) in &peers {
             let theirs: Vec<Option<&str>> = lines
                 .iter()
