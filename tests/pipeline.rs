@@ -381,7 +381,11 @@ async fn devstack_on_dynamodb_runs_the_whole_pipeline_on_moto() {
     for (i, room) in ["r1", "r2", "r3"].iter().enumerate() {
         let ack = spammer
             .request(
-                send(room, "Join my fan club, link in bio", &format!("f{i}")),
+                send(
+                    room,
+                    "come and join our supporters club meetup tonight",
+                    &format!("f{i}"),
+                ),
                 "ack",
             )
             .await;

@@ -232,14 +232,15 @@ pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// Every feature of a line counts `1/√n` (n: the line's features), so that long
-/// lines do not outweigh short ones.
+/// Lines with fewer features than this count as having this many.
+pub const FEW_FEATURES: usize = 48;
+
+/// Every feature of a line counts `1/√n` (n: the line's features, at least
+/// [`FEW_FEATURES`]), so that long lines do not outweigh short ones, and the few
+/// features of a very short line ("once", "message 2") do not each weigh as much
+/// as a whole line's.
 pub fn feature_value(count: usize) -> f64 {
-    if count == 0 {
-        0.0
-    } else {
-        1.0 / (count as f64).sqrt()
-    }
+    1.0 / (count.max(FEW_FEATURES) as f64).sqrt()
 }
 
 /// The bucket of a feature's hash, `mask` being `2^bits − 1`.

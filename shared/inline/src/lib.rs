@@ -1139,6 +1139,12 @@ mod tests {
             "nice save by the keeper",
             "ik kijk vanuit Utrecht, wat een wedstrijd",
             "der Schiri hat heute einen schlechten Tag",
+            // Short lines: few features, each weighs as in a line of 48.
+            "once",
+            "message 2",
+            "Nobody",
+            "wat een wedstrijd",
+            "het is niet wat ik dacht",
         ] {
             assert_eq!(check(clean).action, Action::Allow, "{clean}");
         }
