@@ -684,6 +684,192 @@ fn digit_word(word: &str) -> Option<char> {
         .map(|(_, d)| *d)
 }
 
+/// Tens and the numbers from ten to nineteen (and Spanish's one-word twenties) in
+/// the launch languages: phone numbers are read out in pairs (`zéro six, trente-neuf,
+/// cinquante-deux`). `once` (Spanish 11) is left out: it is an English word.
+const TENS_WORDS: [(&str, u32); 98] = [
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("thirteen", 13),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("seventeen", 17),
+    ("eighteen", 18),
+    ("nineteen", 19),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fifty", 50),
+    ("sixty", 60),
+    ("seventy", 70),
+    ("eighty", 80),
+    ("ninety", 90),
+    ("zehn", 10),
+    ("elf", 11),
+    ("zwölf", 12),
+    ("dreizehn", 13),
+    ("vierzehn", 14),
+    ("fünfzehn", 15),
+    ("sechzehn", 16),
+    ("siebzehn", 17),
+    ("achtzehn", 18),
+    ("neunzehn", 19),
+    ("zwanzig", 20),
+    ("dreißig", 30),
+    ("vierzig", 40),
+    ("fünfzig", 50),
+    ("sechzig", 60),
+    ("siebzig", 70),
+    ("achtzig", 80),
+    ("neunzig", 90),
+    ("tien", 10),
+    ("twaalf", 12),
+    ("dertien", 13),
+    ("veertien", 14),
+    ("vijftien", 15),
+    ("zestien", 16),
+    ("zeventien", 17),
+    ("achttien", 18),
+    ("negentien", 19),
+    ("twintig", 20),
+    ("dertig", 30),
+    ("veertig", 40),
+    ("vijftig", 50),
+    ("zestig", 60),
+    ("zeventig", 70),
+    ("tachtig", 80),
+    ("negentig", 90),
+    ("dix", 10),
+    ("onze", 11),
+    ("douze", 12),
+    ("treize", 13),
+    ("quatorze", 14),
+    ("quinze", 15),
+    ("seize", 16),
+    ("vingt", 20),
+    ("trente", 30),
+    ("quarante", 40),
+    ("cinquante", 50),
+    ("soixante", 60),
+    ("septante", 70),
+    ("huitante", 80),
+    ("nonante", 90),
+    ("diez", 10),
+    ("doce", 12),
+    ("trece", 13),
+    ("catorce", 14),
+    ("quince", 15),
+    ("dieciséis", 16),
+    ("diecisiete", 17),
+    ("dieciocho", 18),
+    ("diecinueve", 19),
+    ("veinte", 20),
+    ("veintiuno", 21),
+    ("veintidós", 22),
+    ("veintitrés", 23),
+    ("veinticuatro", 24),
+    ("veinticinco", 25),
+    ("veintiséis", 26),
+    ("veintisiete", 27),
+    ("veintiocho", 28),
+    ("veintinueve", 29),
+    ("treinta", 30),
+    ("cuarenta", 40),
+    ("cincuenta", 50),
+    ("sesenta", 60),
+    ("setenta", 70),
+    ("ochenta", 80),
+    ("noventa", 90),
+    ("dez", 10),
+    ("doze", 12),
+    ("treze", 13),
+    ("vinte", 20),
+];
+/// More of them (Portuguese; split only to keep the table readable).
+const MORE_TENS_WORDS: [(&str, u32); 14] = [
+    ("catorze", 14),
+    ("dezasseis", 16),
+    ("dezesseis", 16),
+    ("dezassete", 17),
+    ("dezessete", 17),
+    ("dezoito", 18),
+    ("dezanove", 19),
+    ("dezenove", 19),
+    ("trinta", 30),
+    ("quarenta", 40),
+    ("cinquenta", 50),
+    ("sessenta", 60),
+    ("oitenta", 80),
+    ("noventa", 90),
+];
+
+/// Words that join tens and a unit written apart (`cincuenta y dos`,
+/// `cinquenta e dois`).
+const TENS_JOINERS: [&str; 2] = ["y", "e"];
+
+fn tens_word(word: &str) -> Option<u32> {
+    if !(3..=14).contains(&word.len()) {
+        return None;
+    }
+    TENS_WORDS
+        .iter()
+        .chain(MORE_TENS_WORDS.iter())
+        .find(|(w, _)| one_of(word, &[w]))
+        .map(|(_, v)| *v)
+}
+
+/// A digit inside a compound: the digit words, and the ones that are also an
+/// article on their own (`vingt-et-un`, `einundzwanzig`, `eenentwintig`).
+fn unit_in_compound(part: &str) -> Option<u32> {
+    digit_word(part)
+        .map(|d| u32::from(d as u8 - b'0'))
+        .or_else(|| one_of(part, &["un", "une", "ein", "een", "one", "uno", "um"]).then_some(1))
+}
+
+/// The value (0–99) of a number written as one word or a hyphenated compound:
+/// `sept`, `dix-huit`, `cinquante-deux`, `quatre-vingt-dix-huit`, `vingt-et-un`,
+/// `fifty-two`, `zweiundfünfzig`, `tweeënvijftig`, `veintidós`.
+fn number_value(word: &str) -> Option<u32> {
+    if let Some(d) = digit_word(word) {
+        return Some(u32::from(d as u8 - b'0'));
+    }
+    if let Some(v) = tens_word(word) {
+        return Some(v);
+    }
+    let lower = word.to_lowercase();
+    if lower.contains('-') {
+        let mut total = 0;
+        let mut previous = "";
+        for part in lower.split('-') {
+            if part == "et" {
+                continue;
+            }
+            if matches!(part, "vingt" | "vingts") && previous == "quatre" {
+                // quatre-vingt: 4 × 20.
+                total += 76;
+            } else {
+                total += tens_word(part).or_else(|| unit_in_compound(part))?;
+            }
+            previous = part;
+        }
+        return (total < 100).then_some(total);
+    }
+    // German and Dutch put the unit first: zwei-und-fünfzig, twee-ën-vijftig.
+    for joiner in ["und", "ën", "en"] {
+        for (at, _) in lower.match_indices(joiner) {
+            let (unit, tens) = (&lower[..at], &lower[at + joiner.len()..]);
+            if let (Some(u), Some(t)) = (unit_in_compound(unit), tens_word(tens)) {
+                if t >= 20 && t % 10 == 0 && u < 10 {
+                    return Some(t + u);
+                }
+            }
+        }
+    }
+    None
+}
+
 /// `text` with number words written as digits (`null eins sieben` → `0 1 7`),
 /// and for each byte of it the span of `text` it came from; `None` when the text
 /// has no number word.
@@ -692,16 +878,30 @@ fn with_spelled_digits(text: &str) -> Option<(String, Vec<Range<usize>>)> {
     let mut from: Vec<Range<usize>> = Vec::with_capacity(text.len());
     let mut any = false;
     let mut repeat = 1;
+    // The last thing read was a number word.
+    let mut spelled_before = false;
     let mut i = 0;
     while i < text.len() {
         let rest = &text[i..];
-        let word_len: usize = rest
-            .chars()
-            .take_while(|c| c.is_alphabetic())
-            .map(char::len_utf8)
-            .sum();
+        // A word, with the hyphens inside it (`cinquante-deux`).
+        let mut word_len = 0;
+        let mut chars = rest.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            let inner_hyphen =
+                c == '-' && at > 0 && chars.peek().is_some_and(|(_, next)| next.is_alphabetic());
+            if c.is_alphabetic() || inner_hyphen {
+                word_len = at + c.len_utf8();
+            } else {
+                break;
+            }
+        }
         if word_len == 0 {
-            let c = rest.chars().next().unwrap_or(' ');
+            let mut c = rest.chars().next().unwrap_or(' ');
+            // A pause after a spoken digit (`nove três sete, 410 285`) is a space.
+            if c == ',' && spelled_before {
+                c = ' ';
+            }
+            spelled_before = false;
             out.push(c);
             from.extend(std::iter::repeat_n(i..i + c.len_utf8(), c.len_utf8()));
             i += c.len_utf8();
@@ -715,16 +915,54 @@ fn with_spelled_digits(text: &str) -> Option<(String, Vec<Range<usize>>)> {
             }
             any = true;
             repeat = 1;
+            spelled_before = true;
+        } else if let Some(mut value) = number_value(word) {
+            // Tens and a unit written apart: `cincuenta y dos`, `cinquenta e dois`.
+            let mut end = i + word_len;
+            if value >= 20 && value % 10 == 0 {
+                if let Some((unit, unit_end)) = joined_unit(text, end) {
+                    value += unit;
+                    end = unit_end;
+                }
+            }
+            for d in format!("{value:02}").chars() {
+                out.push(d);
+                from.push(i..end);
+            }
+            any = true;
+            repeat = 1;
+            spelled_before = true;
+            i = end;
+            continue;
         } else if let Some((_, n)) = REPEAT_WORDS.iter().find(|(w, _)| one_of(word, &[w])) {
             repeat = *n;
         } else {
             out.push_str(&rest[..word_len]);
             from.extend(std::iter::repeat_n(i..i + word_len, word_len));
             repeat = 1;
+            spelled_before = false;
         }
         i += word_len;
     }
     any.then_some((out, from))
+}
+
+/// After tens ending at `at`: a joiner and a unit (` y dos`), as the unit and
+/// where it ends.
+fn joined_unit(text: &str, at: usize) -> Option<(u32, usize)> {
+    let rest = text.get(at..)?;
+    let mut words = rest.split(' ').filter(|w| !w.is_empty());
+    let joiner = words.next()?;
+    let unit = words.next()?;
+    if !one_of(joiner, &TENS_JOINERS) {
+        return None;
+    }
+    let unit_word: &str = unit.trim_end_matches(|c: char| !c.is_alphabetic());
+    let value = digit_word(unit_word)
+        .map(|d| u32::from(d as u8 - b'0'))
+        .or_else(|| one_of(unit_word, &["um", "uno"]).then_some(1))?;
+    let offset = rest.find(unit)? + unit_word.len();
+    Some((value, at + offset))
 }
 
 /// Phone numbers written partly in words (`oh seven seven double oh 900 552`,
@@ -734,7 +972,7 @@ fn spelled_phones(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
     if text.bytes().filter(u8::is_ascii_digit).count() < 3
         || !text
             .split(|c: char| !c.is_alphabetic())
-            .any(|w| !w.is_empty() && digit_word(w).is_some())
+            .any(|w| !w.is_empty() && (digit_word(w).is_some() || tens_word(w).is_some()))
     {
         return;
     }
@@ -1162,6 +1400,35 @@ mod tests {
                 "mi número es tres cero cero 482 9157, soy de Bogotá (+57)",
                 "tres cero cero 482 9157",
             ),
+            // Read out in pairs, tens spelled.
+            (
+                "mon numéro : zéro six 39 98 cinquante-deux 18, envoie un sms",
+                "zéro six 39 98 cinquante-deux 18",
+            ),
+            (
+                "appelle le 06 quatre-vingt-dix-huit 47 vingt-et-un 33",
+                "06 quatre-vingt-dix-huit 47 vingt-et-un 33",
+            ),
+            (
+                "llámame al 612 cincuenta y dos 48 31, después del partido",
+                "612 cincuenta y dos 48 31",
+            ),
+            (
+                "bel me: nul zes 12 tweeënvijftig 88 40",
+                "nul zes 12 tweeënvijftig 88 40",
+            ),
+            (
+                "o meu número (PT) é nove três sete, 410 285, manda mensagem",
+                "nove três sete, 410 285",
+            ),
+            (
+                "mijn 06: nul zes 12 negenennegentig 88 40",
+                "nul zes 12 negenennegentig 88 40",
+            ),
+            (
+                "ruf an: null eins fünf zwei 33 zweiundfünfzig 18 90",
+                "null eins fünf zwei 33 zweiundfünfzig 18 90",
+            ),
         ] {
             masked_everywhere(text, secret, "phone");
         }
@@ -1171,6 +1438,9 @@ mod tests {
             "one two three four five six seven: the countdown",
             "version 1.12.3 of the app",
             "odds 2.50 / 3.40 / 2.90",
+            "onze spits scoorde 2 keer in 11 minuten",
+            "fifty-fifty ball, 1-1 after 90 minutes",
+            "vingt-deux minutes, 2-0, quel match",
         ] {
             nothing_found(text);
         }
