@@ -676,12 +676,33 @@ fn digit_word(word: &str) -> Option<char> {
     if word.len() > 7 {
         return None;
     }
-    DIGIT_WORDS
-        .iter()
-        .chain(MORE_DIGIT_WORDS.iter())
-        .chain([("nove", '9')].iter())
-        .find(|(w, _)| one_of(word, &[w]))
-        .map(|(_, d)| *d)
+    number_words()
+        .get(lower_key(word).as_ref())
+        .and_then(|v| char::from_digit(*v, 10).filter(|_| *v < 10))
+}
+
+/// `word` in lower case, borrowed when it already is.
+fn lower_key(word: &str) -> std::borrow::Cow<'_, str> {
+    if word.chars().all(|c| !c.is_uppercase()) {
+        std::borrow::Cow::Borrowed(word)
+    } else {
+        std::borrow::Cow::Owned(word.to_lowercase())
+    }
+}
+
+/// Every digit and tens word by its lower-case spelling, for one lookup a word.
+fn number_words() -> &'static rustc_hash::FxHashMap<&'static str, u32> {
+    static WORDS: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, u32>> =
+        std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
+        DIGIT_WORDS
+            .iter()
+            .chain(MORE_DIGIT_WORDS.iter())
+            .chain([("nove", '9')].iter())
+            .map(|(w, d)| (*w, d.to_digit(10).unwrap_or(0)))
+            .chain(TENS_WORDS.iter().chain(MORE_TENS_WORDS.iter()).copied())
+            .collect()
+    })
 }
 
 /// Tens and the numbers from ten to nineteen (and Spanish's one-word twenties) in
@@ -813,11 +834,10 @@ fn tens_word(word: &str) -> Option<u32> {
     if !(3..=14).contains(&word.len()) {
         return None;
     }
-    TENS_WORDS
-        .iter()
-        .chain(MORE_TENS_WORDS.iter())
-        .find(|(w, _)| one_of(word, &[w]))
-        .map(|(_, v)| *v)
+    number_words()
+        .get(lower_key(word).as_ref())
+        .copied()
+        .filter(|v| *v >= 10)
 }
 
 /// A digit inside a compound: the digit words, and the ones that are also an
