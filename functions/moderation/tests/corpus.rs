@@ -1,11 +1,15 @@
 //! The labelled corpus through the inline stage: the targets of the moderation issue.
 
 use moderation::{evaluate, EvalInput, Report};
-use sideline_inline::InlineModerator;
+use sideline_inline::{InlineModerator, ModerationConfig, RuleSet};
 
 #[test]
 fn the_labelled_corpus_meets_the_targets() {
-    let moderator = InlineModerator::default();
+    // The rules alone: the learned second opinion has learnt from these lines.
+    let moderator = InlineModerator::new(ModerationConfig {
+        shadow_rule_sets: vec![RuleSet::Learned],
+        ..ModerationConfig::default()
+    });
     let pairs: Vec<_> = include_str!("../corpus/labelled.jsonl")
         .lines()
         .filter(|l| !l.trim().is_empty())

@@ -827,8 +827,8 @@ const MORE_TENS_WORDS: [(&str, u32); 14] = [
 ];
 
 /// Words that join tens and a unit written apart (`cincuenta y dos`,
-/// `cinquenta e dois`).
-const TENS_JOINERS: [&str; 2] = ["y", "e"];
+/// `cinquenta e dois`, `trente et un`).
+const TENS_JOINERS: [&str; 3] = ["y", "e", "et"];
 
 fn tens_word(word: &str) -> Option<u32> {
     if !(3..=14).contains(&word.len()) {
@@ -846,6 +846,29 @@ fn unit_in_compound(part: &str) -> Option<u32> {
     digit_word(part)
         .map(|d| u32::from(d as u8 - b'0'))
         .or_else(|| one_of(part, &["un", "une", "ein", "een", "one", "uno", "um"]).then_some(1))
+        .or_else(|| one_of(part, &["sept"]).then_some(7))
+}
+
+/// A hyphenated compound: tens (`quatre-vingt` too), then a unit, a teen, or
+/// `dix` and a unit (`fifty-two`, `vingt-et-un`, `soixante-douze`,
+/// `quatre-vingt-dix-huit`), or `dix` and a unit (`dix-sept`). Anything else
+/// (`one-two`, `oh-seven`) is no compound: its parts are read one by one.
+fn hyphenated(lower: &str) -> Option<u32> {
+    let parts: Vec<&str> = lower.split('-').filter(|p| *p != "et").collect();
+    let (tens, rest) = match parts.as_slice() {
+        ["quatre", "vingt" | "vingts", rest @ ..] => (80, rest),
+        [first, rest @ ..] => (tens_word(first)?, rest),
+        [] => return None,
+    };
+    let value = |p: &str| tens_word(p).or_else(|| unit_in_compound(p));
+    let tail = match rest {
+        [] => 0,
+        [one] => value(one).filter(|v| *v < 20)?,
+        [ten, unit] if one_of(ten, &["dix"]) => 10 + unit_in_compound(unit).filter(|u| *u < 10)?,
+        _ => return None,
+    };
+    let ok_head = (tens >= 20 && tens % 10 == 0) || (tens == 10 && tail < 10 && !rest.is_empty());
+    (ok_head && tens + tail < 100).then_some(tens + tail)
 }
 
 /// The value (0–99) of a number written as one word or a hyphenated compound:
@@ -860,21 +883,7 @@ fn number_value(word: &str) -> Option<u32> {
     }
     let lower = word.to_lowercase();
     if lower.contains('-') {
-        let mut total = 0;
-        let mut previous = "";
-        for part in lower.split('-') {
-            if part == "et" {
-                continue;
-            }
-            if matches!(part, "vingt" | "vingts") && previous == "quatre" {
-                // quatre-vingt: 4 × 20.
-                total += 76;
-            } else {
-                total += tens_word(part).or_else(|| unit_in_compound(part))?;
-            }
-            previous = part;
-        }
-        return (total < 100).then_some(total);
+        return hyphenated(&lower);
     }
     // German and Dutch put the unit first: zwei-und-fünfzig, twee-ën-vijftig.
     for joiner in ["und", "ën", "en"] {
@@ -914,6 +923,11 @@ fn with_spelled_digits(text: &str) -> Option<(String, Vec<Range<usize>>)> {
             } else {
                 break;
             }
+        }
+        // A hyphenated word that is no number compound is read part by part
+        // (`oh-seven-seven`), as words split at the hyphen.
+        if rest[..word_len].contains('-') && number_value(&rest[..word_len]).is_none() {
+            word_len = rest.find('-').unwrap_or(word_len);
         }
         if word_len == 0 {
             let mut c = rest.chars().next().unwrap_or(' ');
@@ -980,7 +994,7 @@ fn joined_unit(text: &str, at: usize) -> Option<(u32, usize)> {
     let unit_word: &str = unit.trim_end_matches(|c: char| !c.is_alphabetic());
     let value = digit_word(unit_word)
         .map(|d| u32::from(d as u8 - b'0'))
-        .or_else(|| one_of(unit_word, &["um", "uno"]).then_some(1))?;
+        .or_else(|| one_of(unit_word, &["um", "uno", "un", "une"]).then_some(1))?;
     let offset = rest.find(unit)? + unit_word.len();
     Some((value, at + offset))
 }
@@ -990,9 +1004,12 @@ fn joined_unit(text: &str, at: usize) -> Option<(u32, usize)> {
 fn spelled_phones(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
     // At least three digits and a number word, or nothing to read.
     if text.bytes().filter(u8::is_ascii_digit).count() < 3
-        || !text
-            .split(|c: char| !c.is_alphabetic())
-            .any(|w| !w.is_empty() && (digit_word(w).is_some() || tens_word(w).is_some()))
+        || !text.split(|c: char| !c.is_alphabetic()).any(|w| {
+            !w.is_empty()
+                && (digit_word(w).is_some()
+                    || tens_word(w).is_some()
+                    || (w.len() > 8 && number_value(w).is_some()))
+        })
     {
         return;
     }
@@ -1442,6 +1459,18 @@ mod tests {
                 "nove três sete, 410 285",
             ),
             (
+                "ruf an: 0151 23 zweiundfünfzig 18 90",
+                "0151 23 zweiundfünfzig 18 90",
+            ),
+            (
+                "mon 06 : zéro six 12 dix-sept 48 trente et un",
+                "zéro six 12 dix-sept 48 trente et un",
+            ),
+            (
+                "call oh-seven-seven double-oh 900 552 tonight",
+                "oh-seven-seven double-oh 900 552",
+            ),
+            (
                 "mijn 06: nul zes 12 negenennegentig 88 40",
                 "nul zes 12 negenennegentig 88 40",
             ),
@@ -1459,6 +1488,9 @@ mod tests {
             "version 1.12.3 of the app",
             "odds 2.50 / 3.40 / 2.90",
             "onze spits scoorde 2 keer in 11 minuten",
+            "dertig 21 12, wat een uitslag",
+            "one-two 3-1 at the break",
+            "quinze 15 15 au tennis",
             "fifty-fifty ball, 1-1 after 90 minutes",
             "vingt-deux minutes, 2-0, quel match",
         ] {
