@@ -16,11 +16,11 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use moderation::{evaluate, read_lines, EvalInput, Report, Scorecard};
+use moderation::{evaluate, EvalInput, Report, Scorecard};
 use sideline_inline::{InlineModerator, ModerationConfig, RuleSet};
 
 fn main() -> ExitCode {
@@ -194,7 +194,7 @@ fn corpus(args: &[String]) -> Result<(), String> {
         ..ModerationConfig::default()
     });
     for half in halves {
-        let lines = read_half(&dir.join(half))?;
+        let lines = moderation::learning::read_dir(&dir.join(half))?;
         let ours: Vec<Option<String>> = lines
             .iter()
             .map(|line| evaluate(&moderator, line).text)
@@ -227,21 +227,4 @@ fn corpus(args: &[String]) -> Result<(), String> {
         println!("{}", Scorecard::side_by_side(&cards));
     }
     Ok(())
-}
-
-/// Every line of the `*.jsonl` files of one half, files in name order.
-fn read_half(dir: &Path) -> Result<Vec<EvalInput>, String> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
-    let mut lines = Vec::new();
-    for file in &files {
-        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-        lines.extend(read_lines(&text).map_err(|e| format!("{}: {e}", file.display()))?);
-    }
-    Ok(lines)
 }
