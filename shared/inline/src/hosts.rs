@@ -28,6 +28,15 @@ use rustrict::{Censor, Type};
 /// The host-word set: little-endian u64 hashes, sorted, without repeats.
 static HOST_WORDS: &[u8] = include_bytes!("../data/host_words.bin");
 
+/// Names that rustrict reads as a rude word whole or inflected (`Bitche`,
+/// `Condom`, `Kilian`, `Dick`), slurs and severe abuse left out: the gazetteer's,
+/// and the proper nouns of the word lists (entries written with a capital, in
+/// every list but German's, which capitalises all nouns) not read as hate: stored as the
+/// host-word set is. They are no host words (the word alone is the rude one); the
+/// inline stage lets them through only where the line writes them as a name
+/// (see `named_in_context` in the crate root).
+static HOST_NAMES: &[u8] = include_bytes!("../data/host_names.bin");
+
 /// What is left of a word after the match that is only an inflection of the
 /// rude word (in any of the six languages), not another word.
 const INFLECTIONS: &[&str] = &[
@@ -92,11 +101,11 @@ pub fn embedded(word: &str) -> bool {
         || doubled && inflection(&after[after.chars().next().map_or(0, char::len_utf8)..]))
 }
 
-fn in_set(hash: u64) -> bool {
-    let count = HOST_WORDS.len() / 8;
+fn in_set(set: &[u8], hash: u64) -> bool {
+    let count = set.len() / 8;
     let at = |i: usize| {
         let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(&HOST_WORDS[i * 8..i * 8 + 8]);
+        bytes.copy_from_slice(&set[i * 8..i * 8 + 8]);
         u64::from_le_bytes(bytes)
     };
     let (mut lo, mut hi) = (0, count);
@@ -122,10 +131,17 @@ pub fn qualifies(word: &str) -> bool {
     embedded(word) || (!word.is_ascii() && !Censor::from_str(word).censor().contains('*'))
 }
 
+/// Whether rustrict reads `word` as hate (moderate or worse).
+pub fn hateful(word: &str) -> bool {
+    Censor::from_str(word)
+        .analyze()
+        .is(Type::OFFENSIVE & Type::MODERATE_OR_HIGHER)
+}
+
 /// Slurs and severe abuse are never let through as a host word, however real the
 /// word: dictionaries hold compounds of them (Dutch `kankerneger`, `negertje`, read
 /// as severe) and slurs used as insults (Spanish `retardado`, offensive and mean).
-fn hateful_or_severe(word: &str) -> bool {
+pub fn hateful_or_severe(word: &str) -> bool {
     let found = Censor::from_str(word).analyze();
     found.is(crate::harmful() & Type::SEVERE)
         || (found.is(Type::OFFENSIVE & Type::MODERATE_OR_HIGHER)
@@ -138,7 +154,20 @@ pub fn is_host_word(word: &str) -> bool {
     let Some(bare) = letters(word) else {
         return false;
     };
-    in_set(word_hash(&bare)) && qualifies(&bare)
+    in_set(HOST_WORDS, word_hash(&bare)) && qualifies(&bare)
+}
+
+/// Whether a name (lower case, letters only) is one rustrict reads as
+/// rude whole or inflected: kept by [`name_qualifies`] when the set was made.
+pub fn is_host_name(bare: &str) -> bool {
+    in_set(HOST_NAMES, word_hash(bare)) && name_qualifies(bare)
+}
+
+/// Whether a flagged name (lower case, letters only) may be let through where a
+/// line writes it as a name: not a host word already, and never a slur or severe
+/// abuse.
+pub fn name_qualifies(bare: &str) -> bool {
+    !qualifies(bare) && !hateful_or_severe(bare)
 }
 
 /// The set as stored: the hashes of `words` (each given lower case, letters

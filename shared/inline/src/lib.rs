@@ -449,6 +449,96 @@ fn stretched_letter(bare: &str) -> bool {
     first.is_alphabetic() && bare.chars().count() >= 4 && chars.all(|c| c == first)
 }
 
+/// Words after which a place is named, in the six languages (`from`, `aus`,
+/// `depuis`, `desde`, `uit`…), and the articles that may stand between (`aan het
+/// Rapenburg`, `im Wankdorf`).
+const PLACE_WORDS: &[&str] = &[
+    "in", "at", "from", "to", "near", "into", "around", "via", "aus", "nach", "bei", "von", "im",
+    "am", "zum", "zur", "vom", "ab", "à", "au", "de", "depuis", "près", "vers", "en", "dans",
+    "pour", "em", "no", "na", "do", "da", "desde", "para", "pra", "perto", "hacia", "cerca", "del",
+    "uit", "naar", "bij", "te", "van", "aan", "op", "rond",
+];
+const ARTICLES: &[&str] = &[
+    "the", "der", "die", "das", "dem", "den", "le", "la", "les", "l'", "el", "los", "las", "o",
+    "a", "os", "as", "het", "de",
+];
+
+/// Particles between a given name and a family name (`van`, `von`, `de`, `dos`).
+const NAME_PARTICLES: &[&str] = &[
+    "van", "von", "de", "der", "den", "ten", "ter", "da", "das", "do", "dos", "del", "di", "le",
+    "la", "du", "zu",
+];
+
+/// Written as a name: a capital, then three letters or more, all lower case
+/// (`Kilian`, `Wankdorf`; not `KILIAN`, not `kilian`). Trailing punctuation is
+/// left out.
+fn title_case(word: &str) -> bool {
+    let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+    let mut chars = word.chars();
+    chars.next().is_some_and(char::is_uppercase)
+        && word.chars().count() >= 4
+        && chars.all(|c| c.is_lowercase() || c == '-')
+}
+
+/// Whether the words before `i` name a place there: a place word, maybe followed
+/// by an article (`à bitche`, `aan het Rapenburg`).
+fn after_place_word(tokens: &[&str], i: usize) -> bool {
+    let word = |j: usize| {
+        tokens.get(j).map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                .to_lowercase()
+        })
+    };
+    let is = |j: usize, list: &[&str]| word(j).is_some_and(|w| list.contains(&w.as_str()));
+    (i >= 1 && is(i - 1, PLACE_WORDS)) || (i >= 2 && is(i - 1, ARTICLES) && is(i - 2, PLACE_WORDS))
+}
+
+/// Whether the line writes `tokens[i]` as a name, so that a rude word inside it is
+/// not read: a gazetteer name rude whole or inflected (`Bitche`, `Kilian`,
+/// [`hosts::is_host_name`]) or an unknown word with a rude part inside
+/// (`Shittu`, `Cockfosters`: rustrict's match [`hosts::embedded`]), when it
+/// - follows a place word (`depuis condom`, `back to Cockfosters`; a name may be
+///   written in lower case there unless it reads as profanity or an insult), or
+/// - is written as a name beside another word written as one that carries no
+///   rude word itself (`Danny Shittu`, `Stefan Kuntz`, `Dick van Burik`).
+///
+/// Slurs are never read as names, nor a word a line writes in lower case or
+/// shouts in capitals (`you dickhead`, `DICKHEAD`).
+fn named_in_context(tokens: &[&str], i: usize) -> bool {
+    let Some(word) = tokens.get(i) else {
+        return false;
+    };
+    let Some(bare) = hosts::letters(word) else {
+        return false;
+    };
+    let gazetteer = hosts::is_host_name(&bare);
+    let written_as_name = title_case(word);
+    if !(gazetteer || written_as_name && hosts::embedded(&bare)) {
+        return false;
+    }
+    if analyze(&bare).is(Type::OFFENSIVE & Type::SEVERE) {
+        return false;
+    }
+    // After a place word a name may be written in lower case, unless it reads as
+    // profanity or an insult (`to dick` is not a town).
+    let lower_case_ok =
+        || analyze(&bare).isnt((Type::PROFANE | Type::MEAN) & Type::MODERATE_OR_HIGHER);
+    if after_place_word(tokens, i) && (written_as_name || gazetteer && lower_case_ok()) {
+        return true;
+    }
+    let clean_name = |j: usize| {
+        tokens
+            .get(j)
+            .is_some_and(|w| title_case(w) && analyze(w).isnt(harmful() & Type::MODERATE_OR_HIGHER))
+    };
+    // A family name may follow its particles (`Dick van Burik`).
+    let mut next = i + 1;
+    while tokens.get(next).is_some_and(|w| NAME_PARTICLES.contains(w)) && next < i + 3 {
+        next += 1;
+    }
+    written_as_name && ((i >= 1 && clean_name(i - 1)) || clean_name(next))
+}
+
 /// Two words of five letters or more: a phrase of real words, not a rude word
 /// split in two to hide it (`fu ck`, `bast ards`), which leaves a short part.
 fn both_long(a: &str, b: &str) -> bool {
@@ -592,6 +682,14 @@ impl InlineModerator {
             || stretched_letter(&bare)
     }
 
+    /// Whether `tokens[i]` is never read as abuse: an allowed word, or one the
+    /// line writes as a name ([`named_in_context`]).
+    fn allowed_at(&self, tokens: &[&str], i: usize) -> bool {
+        tokens
+            .get(i)
+            .is_some_and(|w| self.allowed(w) || named_in_context(tokens, i))
+    }
+
     /// rustrict reads across word boundaries to catch `f u c k`, which also makes it
     /// see words that are not there ("never a pe…"). A whole-text finding counts only
     /// if a single word, a two-word phrase or a run of single letters carries it;
@@ -602,9 +700,10 @@ impl InlineModerator {
         if whole.isnt(acted_on) {
             return whole;
         }
-        let words: Vec<&str> = text
-            .split_whitespace()
-            .filter(|w| !self.allowed(w))
+        let tokens: Vec<&str> = text.split_whitespace().collect();
+        let words: Vec<&str> = (0..tokens.len())
+            .filter(|&i| !self.allowed_at(&tokens, i))
+            .map(|i| tokens[i])
             .collect();
         let mut confirmed = Type::NONE;
         for (i, word) in words.iter().enumerate() {
@@ -657,7 +756,7 @@ impl InlineModerator {
                 continue;
             }
             let token = tokens[i];
-            if self.allowed(token) || analyze(token).isnt(Type::INAPPROPRIATE) {
+            if self.allowed_at(&tokens, i) || analyze(token).isnt(Type::INAPPROPRIATE) {
                 out.push(token.to_owned());
             } else {
                 out.push(Censor::from_str(token).censor());
@@ -972,6 +1071,37 @@ mod tests {
             let v = check(text);
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
             assert_eq!(v.text.as_deref(), Some(text));
+        }
+    }
+
+    #[test]
+    fn names_with_a_rude_word_inside_pass_where_the_line_writes_them_as_names() {
+        for text in [
+            "Danny Shittu at the back for QPR was an absolute unit",
+            "Paul Dickov scoring against Gillingham in '99",
+            "Dick van Burik war so ein solider Verteidiger",
+            "Luca Kilian mit dem Kopfball geklärt",
+            "getting the Piccadilly line back to Cockfosters after the game",
+            "YB spielt heute im Wankdorf, die Stimmung wird brutal",
+            "ik woon praktisch aan het Rapenburg",
+            "mon oncle suit le stream depuis condom dans le gers",
+        ] {
+            let v = check(text);
+            assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
+            assert_eq!(v.text.as_deref(), Some(text));
+        }
+        // The same words, not written as names, are still read.
+        for text in [
+            "shut up you dickhead",
+            "YOU ARE A DICKHEAD",
+            "Dickhead",
+            "go back to dick",
+            "Shittu is what you are",
+            "Heil Hitler",
+            "Stupid Faggot",
+        ] {
+            let v = check(text);
+            assert_ne!(v.action, Action::Allow, "{text}: {v:?}");
         }
     }
 

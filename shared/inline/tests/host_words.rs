@@ -14,6 +14,10 @@ fn committed() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/host_words.bin")
 }
 
+fn names_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/host_names.bin")
+}
+
 #[test]
 fn the_committed_set_matches_its_sources() {
     let Some(dir) = std::env::var_os("SIDELINE_HOST_WORD_SOURCES") else {
@@ -51,6 +55,7 @@ fn the_committed_set_matches_its_sources() {
         PathBuf::from(&dir).display()
     );
     let mut words = BTreeSet::new();
+    let mut names = BTreeSet::new();
     for file in &files {
         let bytes =
             std::fs::read(file).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
@@ -59,12 +64,34 @@ fn the_committed_set_matches_its_sources() {
             Ok(text) => text,
             Err(err) => err.into_bytes().iter().map(|&b| char::from(b)).collect(),
         };
+        // Names: all of the gazetteer, and the proper nouns of the word lists (their
+        // entries written with a capital; not German's, which capitalises nouns)
+        // that rustrict does not read as hate (the lists name `Hitler` and `Nazi`).
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let gazetteer = name == "gazetteer.txt";
+        let capitals_are_names = !gazetteer && !name.contains("german");
         for token in text.split(|c: char| !c.is_alphabetic()) {
             if let Some(word) = hosts::letters(token) {
+                let proper_noun = capitals_are_names
+                    && token.starts_with(char::is_uppercase)
+                    && !hosts::hateful(&word);
+                if gazetteer || proper_noun {
+                    names.insert(word.clone());
+                }
                 words.insert(word);
             }
         }
     }
+    assert!(!names.is_empty(), "no gazetteer.txt among the sources");
+    let rude_names: Vec<String> = names
+        .into_iter()
+        .filter(|w| hosts::flagged(w) && hosts::name_qualifies(w))
+        .collect();
+    let built_names = hosts::encode(rude_names.iter().cloned());
+    eprintln!("{} rude names", rude_names.len());
     let kept: Vec<String> = words
         .into_iter()
         .filter(|w| hosts::flagged(w) && hosts::qualifies(w))
@@ -78,6 +105,7 @@ fn the_committed_set_matches_its_sources() {
     );
     if writing {
         std::fs::write(committed(), &built).expect("write the set");
+        std::fs::write(names_file(), &built_names).expect("write the names");
         std::fs::write(&manifest, &versions).expect("write the sources' versions");
         return;
     }
@@ -88,6 +116,14 @@ fn the_committed_set_matches_its_sources() {
          rewrite it with SIDELINE_WRITE_HOST_WORDS=1 scripts/host-words.sh",
         current.len() / 8,
         built.len() / 8
+    );
+    let current = std::fs::read(names_file()).expect("the committed names");
+    assert!(
+        current == built_names,
+        "data/host_names.bin differs from the names rebuilt from the sources ({} vs {}); \
+         rewrite it with SIDELINE_WRITE_HOST_WORDS=1 scripts/host-words.sh",
+        current.len() / 8,
+        built_names.len() / 8
     );
 }
 
