@@ -125,6 +125,24 @@ const LURES: [(&str, &[&str]); 8] = [
             "link in",
             "link na",
             "lien dans",
+            "link im",
+            "link en",
+            "lien en",
+            "profil",
+            "pm me",
+            "pm for",
+            "pm voor",
+            "stuur pm",
+            "stuur me",
+            "in pm",
+            "en mp",
+            "par mp",
+            "em mp",
+            "por md",
+            "manda md",
+            "al md",
+            "no pv",
+            "inbox",
         ],
     ),
     (
@@ -209,6 +227,14 @@ const LURES: [(&str, &[&str]); 8] = [
             "likes",
             "subscribers",
             "inscritos",
+            "abonnenten",
+            "abos",
+            "subs",
+            "vues",
+            "visualizações",
+            "visualizaciones",
+            "weergaven",
+            "aufrufe",
         ],
     ),
     (
@@ -218,6 +244,17 @@ const LURES: [(&str, &[&str]); 8] = [
             "doble",
             "dobro",
             "dubbel",
+            "le double",
+            "double your",
+            "double it",
+            "get double",
+            "receive double",
+            "verdoppelt",
+            "verdoppeln",
+            "verdubbeld",
+            "verdubbelen",
+            "duplicar",
+            "dupliquer",
             "x2",
             "x5",
             "x10",
@@ -233,7 +270,6 @@ const LURES: [(&str, &[&str]); 8] = [
             "/jour",
             "/day",
             "diarios",
-            "daily",
             "mentor",
             "signale",
             "signalgruppe",
@@ -294,6 +330,68 @@ const LURES: [(&str, &[&str]); 8] = [
         ],
     ),
 ];
+
+/// The writer's own profile (`my bio`, `mi perfil`, `mon profil`, `mijn profiel`).
+const OWN_PROFILE: &[&str] = &[
+    "my profile",
+    "my bio",
+    "my page",
+    "mi perfil",
+    "mi bio",
+    "meu perfil",
+    "minha bio",
+    "mon profil",
+    "ma bio",
+    "mijn profiel",
+    "mijn bio",
+    "mein profil",
+    "meinem profil",
+    "meine bio",
+    "meiner bio",
+];
+
+/// Words that send the reader somewhere (`check`, `mira`, `regarde`, `kijk`).
+const INVITES: &[&str] = &[
+    "check", "see", "look", "visit", "go", "click", "peep", "mira", "mirá", "ve", "visita",
+    "revisa", "checa", "chequea", "entra", "ver", "vê", "olha", "confere", "passa", "regarde",
+    "voir", "passe", "jette", "clique", "kijk", "bekijk", "ga", "schau", "guck", "besuch", "sieh",
+    "klick", "in", "im", "na", "en", "dans", "op", "auf",
+];
+
+/// Links placed in a profile (`link in bio`, `link im Profil`).
+const LINK_IN_PROFILE: &[&str] = &[
+    "link in bio",
+    "link in my bio",
+    "link in de bio",
+    "link in mijn bio",
+    "link im profil",
+    "link in meiner bio",
+    "link na bio",
+    "link na minha bio",
+    "link en bio",
+    "link en mi perfil",
+    "lien en bio",
+    "lien dans ma bio",
+    "lien dans mon profil",
+];
+
+/// Whether the line sends the room to the writer's own profile: a link placed in
+/// it, or an invitation (`check`, `mira`, `regarde`, `kijk`…) before a mention of
+/// it. Saying something about one's profile (`my profile pic`) is no lure.
+fn own_profile_lure(lower: &str) -> bool {
+    if LINK_IN_PROFILE.iter().any(|p| lower.contains(p)) {
+        return true;
+    }
+    OWN_PROFILE.iter().any(|phrase| {
+        lower.match_indices(phrase).any(|(at, _)| {
+            let words: Vec<&str> = lower[..at]
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            words.iter().rev().take(3).any(|w| INVITES.contains(w))
+        })
+    })
+}
 
 /// Whether a lure entry is one word (matched as a whole word of the line) rather
 /// than a phrase (matched as written).
@@ -369,6 +467,12 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
             kinds += 1;
             signals.push(*name);
         }
+    }
+    // A stranger sending the room to their own profile: a lure of its own beside
+    // the move off the platform it also is.
+    if own_profile_lure(lower) {
+        kinds += 1;
+        signals.push("lure.profile");
     }
     // A link that looks wrong is half the way; each kind of lure a quarter. A
     // lure needs a way to act on it — a link, a contact off the platform, a
@@ -500,7 +604,20 @@ mod tests {
         assert!(score("congrats! you were picked, claim at bit.ly/3xPs5Win") >= 0.75);
         assert!(score("send 0.1 ETH to the wallet in my bio and get double back") >= 0.5);
         assert!(score("1000 echte volgers voor maar €4,99, stuur me een dm") >= 0.5);
+        // One lure is enough when it sends the room to the writer's own profile.
+        for lure in [
+            "check out my profile, you won't regret it",
+            "kijk even op mijn profiel 😘",
+            "envoie 0,2 ETH et tu reçois le double",
+            "10k views op je stream, pm me",
+            "link im Profil, nur noch 5 Plätze",
+        ] {
+            assert!(score(lure) >= 0.5, "{lure}: {}", score(lure));
+        }
         for clean in [
+            "my profile pic is the old crest lol",
+            "BTC forming a double top on the daily",
+            "kick-off moved to 8 pm",
             "what a free kick, top corner",
             "si on gagne le cocktail du bar est offert",
             "El VAR confirma que el gol es válido",
