@@ -439,14 +439,19 @@ fn single_letter_runs(words: &[&str]) -> Vec<String> {
     runs
 }
 
-/// One letter written four times or more (`kkkkkk`, Portuguese laughter): no word,
-/// though rustrict reads three `k` as the Klan.
-fn stretched_letter(bare: &str) -> bool {
-    let mut chars = bare.chars();
-    let Some(first) = chars.next() else {
+/// One letter written four times or more (`kkkkkk`, Portuguese laughter), or
+/// three times in lower case (`kkk`, the same laughter, short): no word, though
+/// rustrict reads three `k` as the Klan. Written in capitals, `KKK` still is one.
+fn stretched_letter(word: &str) -> bool {
+    let bare: Vec<char> = word.chars().filter(|c| c.is_alphanumeric()).collect();
+    let Some(&first) = bare.first() else {
         return false;
     };
-    first.is_alphabetic() && bare.chars().count() >= 4 && chars.all(|c| c == first)
+    let lower = first.is_lowercase();
+    let same = bare
+        .iter()
+        .all(|c| c.to_lowercase().eq(first.to_lowercase()));
+    first.is_alphabetic() && same && (bare.len() >= 4 || bare.len() == 3 && lower)
 }
 
 /// Words after which a place is named, in the six languages (`from`, `aus`,
@@ -679,7 +684,7 @@ impl InlineModerator {
             .to_lowercase();
         self.config.allowed_words.contains(&bare)
             || hosts::is_host_word(word)
-            || stretched_letter(&bare)
+            || stretched_letter(word)
     }
 
     /// Whether `tokens[i]` is never read as abuse: an allowed word, or one the
@@ -1072,6 +1077,19 @@ mod tests {
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
             assert_eq!(v.text.as_deref(), Some(text));
         }
+    }
+
+    #[test]
+    fn laughter_is_no_klan() {
+        for text in [
+            "ez demais kkk",
+            "perdeu o pênalti kkkkkk",
+            "KKKKKK que isso",
+        ] {
+            let v = check(text);
+            assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
+        }
+        assert_ne!(check("join the KKK").action, Action::Allow);
     }
 
     #[test]
