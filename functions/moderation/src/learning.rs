@@ -15,9 +15,9 @@ use sideline_inline::learned::{self, Model, Sample, Trained, Training, HEADS};
 use crate::{read_lines, EvalInput};
 
 /// The share of clean lines (out of fold) a head may reach.
-pub const CLEAN_FLAGGED: f64 = 0.005;
+pub const CLEAN_FLAGGED: f64 = 0.003;
 /// No head's threshold is below this.
-pub const MIN_THRESHOLD: f64 = 0.5;
+pub const MIN_THRESHOLD: f64 = 0.4;
 /// Folds of the cross-validation.
 pub const FOLDS: usize = 5;
 
