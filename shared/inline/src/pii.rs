@@ -93,21 +93,32 @@ fn plain_emails(text: &str, out: &mut Vec<Pii>) {
 /// top-level domain, as every spelled form must). The names of the sign itself
 /// (Spanish and Portuguese `arroba`, French `arobase`, Dutch `apenstaartje`,
 /// German `Klammeraffe`) are strong: they mean nothing else.
-const AT_WORDS: [&str; 8] = [
+const AT_WORDS: [&str; 15] = [
     "at",
+    "ät",
     "arroba",
     "arobase",
     "arrobase",
+    "arob",
     "apenstaartje",
+    "apestaartje",
+    "apestaart",
     "klammeraffe",
     "bei",
     "chez",
+    // `at` in Spanish, Portuguese and Dutch: as weak as `bei`.
+    "en",
+    "em",
+    "bij",
 ];
-const AT_SIGN_NAMES: [&str; 5] = [
+const AT_SIGN_NAMES: [&str; 8] = [
+    "ät",
     "arroba",
     "arobase",
     "arrobase",
     "apenstaartje",
+    "apestaartje",
+    "apestaart",
     "klammeraffe",
 ];
 /// The words written for `.`.
@@ -127,6 +138,42 @@ fn one_of(word: &str, list: &[&str]) -> bool {
     } else {
         let lower = word.to_lowercase();
         list.contains(&lower.as_str())
+    }
+}
+
+/// [`one_of`], with digits written for letters undone (`arr0ba`, `punt0`).
+fn one_of_leet(word: &str, list: &[&str]) -> bool {
+    if one_of(word, list) {
+        return true;
+    }
+    if !word.bytes().any(|b| b.is_ascii_digit()) || !word.bytes().any(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    let plain: String = word
+        .chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' => 'i',
+            '3' => 'e',
+            '4' => 'a',
+            '5' => 's',
+            c => c,
+        })
+        .collect();
+    one_of(&plain, list)
+}
+
+/// What an address word is: an at (strong when it names the sign), a dot, or a
+/// label.
+fn word_part(word: &str) -> Part {
+    if one_of_leet(word, &AT_WORDS) {
+        Part::At {
+            strong: one_of_leet(word, &AT_SIGN_NAMES),
+        }
+    } else if one_of_leet(word, &DOT_WORDS) {
+        Part::Dot { spelled: true }
+    } else {
+        Part::Label
     }
 }
 
@@ -150,6 +197,10 @@ enum Part {
     Dot {
         spelled: bool,
     },
+    /// Symbols or emoji standing for an at or a dot (`ana 📧 gmail ⚫ com`,
+    /// `bram 🐒 hotmail 🔹 nl`): an at only before a mail provider, a dot only
+    /// inside a domain.
+    Symbol,
 }
 
 /// Mail providers people name in chat: a bare `at` before one of them is an
@@ -181,6 +232,70 @@ const MAIL_PROVIDERS: [&str; 24] = [
     "sapo",
 ];
 
+/// A symbol or emoji that may stand for an at or a dot: not a letter, digit,
+/// space or ASCII punctuation.
+fn is_disguise(c: char) -> bool {
+    !c.is_alphanumeric()
+        && !c.is_whitespace()
+        && !c.is_ascii()
+        && !matches!(c, '–' | '—' | '…' | '«' | '»' | '¿' | '¡' | '·')
+}
+
+/// A word wrapped to hide it at byte `i`: brackets (`(at)`, `[ dot ]`, `{arroba}`,
+/// `<punkt>`, also `(a)` and `(.)`), or the same mark on both sides (`~at~`,
+/// `'at'`, `"dot"`, `-ät-`, `*at*`). The part it stands for (`None`: another
+/// word in brackets, which ends a run) and where it ends; `None` when nothing
+/// wrapped starts there.
+fn wrapped_word(text: &str, i: usize) -> Option<(Option<Part>, usize)> {
+    let opener = text[i..].chars().next()?;
+    let closer = match opener {
+        '(' => ')',
+        '[' => ']',
+        '{' => '}',
+        '<' => '>',
+        '~' | '\'' | '"' | '-' | '*' => opener,
+        _ => return None,
+    };
+    let bracket = opener != closer;
+    let mut j = i + 1;
+    let rest = |j: usize| text[j..].chars().next();
+    while rest(j) == Some(' ') && bracket {
+        j += 1;
+    }
+    let word_start = j;
+    if rest(j) == Some('.') {
+        j += 1;
+    } else {
+        while let Some(c) = rest(j).filter(|c| c.is_alphanumeric()) {
+            j += c.len_utf8();
+        }
+    }
+    let word = &text[word_start..j];
+    while rest(j) == Some(' ') && bracket {
+        j += 1;
+    }
+    if word.is_empty() || rest(j) != Some(closer) {
+        return None;
+    }
+    let end = j + closer.len_utf8();
+    let part = if word == "." {
+        Some(Part::Dot { spelled: true })
+    } else if word.eq_ignore_ascii_case("a") && bracket {
+        Some(Part::At { strong: true })
+    } else {
+        match word_part(word) {
+            Part::At { .. } => Some(Part::At { strong: true }),
+            Part::Dot { .. } => Some(Part::Dot { spelled: true }),
+            _ => None,
+        }
+    };
+    // Quotes, tildes and dashes around another word are no brackets: not a part.
+    if part.is_none() && !bracket {
+        return None;
+    }
+    Some((part, end))
+}
+
 /// The text cut into address parts with their byte spans; anything else ends a
 /// run (`None`). Bracketed words — `(at)`, `[dot]`, `{arroba}`, `<punkt>` — and a
 /// word between two brackets split by spaces — `( at )` — are one part; letters
@@ -191,7 +306,6 @@ fn address_parts(text: &str) -> Vec<Option<(Part, Range<usize>)>> {
     let mut parts: Vec<Option<(Part, Range<usize>)>> = Vec::new();
     let mut i = 0;
     let open = |b: u8| matches!(b, b'(' | b'[' | b'{' | b'<');
-    let close = |b: u8| matches!(b, b')' | b']' | b'}' | b'>');
     while i < bytes.len() {
         let b = bytes[i];
         if b == b' ' || b == b'\t' {
@@ -212,40 +326,49 @@ fn address_parts(text: &str) -> Vec<Option<(Part, Range<usize>)>> {
             i += 1;
             continue;
         }
-        // A bracketed word: `(at)`, `[ dot ]`.
+        // A wrapped word: `(at)`, `[ dot ]`, `(a)`, `(.)`, `[ät]`, `~at~`, `'at'`,
+        // `-punkt-`.
+        if let Some((part, end)) = wrapped_word(text, i) {
+            parts.push(part.map(|p| (p, i..end)));
+            i = end;
+            continue;
+        }
         if open(b) {
-            let mut j = i + 1;
-            while j < bytes.len() && bytes[j] == b' ' {
-                j += 1;
-            }
-            let word_start = j;
-            while j < bytes.len() && bytes[j].is_ascii_alphabetic() {
-                j += 1;
-            }
-            let word = &text[word_start..j];
-            while j < bytes.len() && bytes[j] == b' ' {
-                j += 1;
-            }
-            if j < bytes.len() && close(bytes[j]) && !word.is_empty() {
-                let part = if one_of(word, &AT_WORDS) {
-                    Some(Part::At { strong: true })
-                } else if one_of(word, &DOT_WORDS) {
-                    Some(Part::Dot { spelled: true })
-                } else {
-                    None
-                };
-                parts.push(part.map(|p| (p, i..j + 1)));
-                i = j + 1;
-                continue;
-            }
             parts.push(None);
             i += 1;
             continue;
         }
         let c = text[i..].chars().next().unwrap_or(' ');
-        if !is_label(c) {
-            parts.push(None);
+        // A dash standing alone between the parts (`nacho - arroba - proton`).
+        if matches!(c, '-' | '–' | '—')
+            && (i == 0 || bytes[i - 1] == b' ')
+            && text[i + c.len_utf8()..].starts_with(' ')
+        {
             i += c.len_utf8();
+            continue;
+        }
+        // Symbols and emoji (a run of them): maybe an at or a dot in disguise.
+        if is_disguise(c) {
+            let mut j = i;
+            while let Some(d) = text[j..].chars().next().filter(|d| is_disguise(*d)) {
+                j += d.len_utf8();
+            }
+            parts.push(Some((Part::Symbol, i..j)));
+            i = j;
+            continue;
+        }
+        if !is_label(c) {
+            // A word with letters outside ASCII is no label, but may be an at or a
+            // dot (`ät`).
+            let mut j = i;
+            while let Some(d) = text[j..].chars().next().filter(|d| d.is_alphanumeric()) {
+                j += d.len_utf8();
+            }
+            let part = (j > i)
+                .then(|| word_part(&text[i..j]))
+                .filter(|p| *p != Part::Label);
+            parts.push(part.map(|p| (p, i..j)));
+            i = j.max(i + c.len_utf8());
             continue;
         }
         let mut j = i;
@@ -263,16 +386,20 @@ fn address_parts(text: &str) -> Vec<Option<(Part, Range<usize>)>> {
             continue;
         }
         let word = &text[i..j];
-        let part = if one_of(word, &AT_WORDS) {
-            Part::At {
-                strong: one_of(word, &AT_SIGN_NAMES),
+        // Words joined by hyphens, some of them an at or a dot
+        // (`tom-dot-reeves-at-protonmail-dot-com`): one part each.
+        if word.contains('-') && word.split('-').any(|w| word_part(w) != Part::Label) {
+            let mut at = i;
+            for piece in word.split('-') {
+                if !piece.is_empty() {
+                    parts.push(Some((word_part(piece), at..at + piece.len())));
+                }
+                at += piece.len() + 1;
             }
-        } else if one_of(word, &DOT_WORDS) {
-            Part::Dot { spelled: true }
-        } else {
-            Part::Label
-        };
-        parts.push(Some((part, i..j)));
+            i = j;
+            continue;
+        }
+        parts.push(Some((word_part(word), i..j)));
         i = j;
     }
     // Letters spaced out, `k e v i n`: one-character labels one space apart are
@@ -328,7 +455,12 @@ fn is_tld(label: &str) -> bool {
 /// a domain of two labels or more ending in a known top-level domain.
 fn spelled_emails(text: &str, out: &mut Vec<Pii>) {
     // Most lines have no at of any kind: nothing to cut up.
-    if !text.contains('@') && !has_word(text, &AT_WORDS) {
+    if !text.contains('@')
+        && !has_word(text, &AT_WORDS)
+        && !text.contains(['(', '[', '~', '\''])
+        && text.is_ascii()
+        && !text.bytes().any(|b| b.is_ascii_digit())
+    {
         return;
     }
     let parts = address_parts(text);
@@ -342,11 +474,21 @@ fn spelled_emails(text: &str, out: &mut Vec<Pii>) {
             .and_then(|p| p.as_ref().map(|(_, r)| r.clone()))
             .unwrap_or(0..0)
     };
+    let provider_at = |i: usize| {
+        parts.get(i).and_then(|p| p.as_ref()).is_some_and(|(k, r)| {
+            *k == Part::Label && one_of(&text[r.clone()].replace(' ', ""), &MAIL_PROVIDERS)
+        })
+    };
     let mut i = 1;
     while i < parts.len() {
-        let Some(Part::At { strong }) = kind(i) else {
-            i += 1;
-            continue;
+        let strong = match kind(i) {
+            Some(Part::At { strong }) => strong,
+            // A symbol is an at only before a mail provider.
+            Some(Part::Symbol) if provider_at(i + 1) => false,
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         if !is(i - 1, label) {
             i += 1;
@@ -360,18 +502,31 @@ fn spelled_emails(text: &str, out: &mut Vec<Pii>) {
         // The domain: label (dot label)+, the last a top-level domain.
         let mut j = i + 1;
         let (mut last, mut labels, mut spelled_dot) = (None, 0, false);
-        while is(j, label) {
+        let dot_or_symbol = |p: Part| matches!(p, Part::Dot { .. } | Part::Symbol);
+        // Austria's top-level domain reads as the word `at` (`gmx punkt at`).
+        let domain_label = |k: usize| {
+            is(k, label)
+                || k > i + 1
+                    && kind(k) == Some(Part::At { strong: false })
+                    && text[span(k)].eq_ignore_ascii_case("at")
+        };
+        while domain_label(j) {
             labels += 1;
             last = Some(j);
-            if is(j + 1, dot) && is(j + 2, label) {
+            if is(j + 1, dot_or_symbol) && domain_label(j + 2) {
                 spelled_dot |= kind(j + 1) == Some(Part::Dot { spelled: true });
                 j += 2;
+            } else if provider_at(j) && is(j + 1, label) && is_tld(&text[span(j + 1)]) {
+                // A provider and its top-level domain with the dot left out
+                // (`becca at gmail com`).
+                spelled_dot = true;
+                j += 1;
             } else {
                 break;
             }
         }
         let local = &text[span(first).start..span(i - 1).end];
-        let provider = one_of(&text[span(i + 1)], &MAIL_PROVIDERS);
+        let provider = provider_at(i + 1);
         let handle = local.contains(|c: char| c.is_ascii_digit() || matches!(c, '.' | '_'));
         let tld = last.map(|l| text[span(l)].replace(' ', "").to_ascii_lowercase());
         let generic = tld.as_deref().is_some_and(|t| GENERIC_TLDS.contains(&t));
@@ -394,29 +549,44 @@ fn spelled_emails(text: &str, out: &mut Vec<Pii>) {
 }
 
 /// Runs of digits joined by the separators numbers are written with (space, `-`,
-/// `.`, `/`, parentheses, a leading `+`), at most two separator characters in a row.
+/// `.`, `/`, parentheses, a leading `+`, and symbols or emoji put between groups
+/// to dodge filters: `06 24 💥 81`), at most three separator characters in a row
+/// (`0151 - 4402`). The marks that make a digit a keycap emoji (`0️⃣6️⃣`) are
+/// part of the digit.
 fn digit_runs(text: &str) -> Vec<Range<usize>> {
-    let bytes = text.as_bytes();
-    let is_sep = |b: u8| matches!(b, b' ' | b'-' | b'.' | b'/' | b'(' | b')');
+    let is_sep = |c: char| {
+        matches!(c, ' ' | '-' | '.' | '/' | '(' | ')')
+            || !c.is_alphanumeric()
+                && !c.is_whitespace()
+                && !c.is_ascii_punctuation()
+                && !matches!(c, '\u{fe0f}' | '\u{20e3}')
+    };
+    let keycap = |c: char| matches!(c, '\u{fe0f}' | '\u{20e3}');
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut runs = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
+    while i < chars.len() {
+        let (at, c) = chars[i];
         let opens =
-            matches!(bytes[i], b'+' | b'(') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
-        if !bytes[i].is_ascii_digit() && !opens {
+            matches!(c, '+' | '(') && chars.get(i + 1).is_some_and(|(_, d)| d.is_ascii_digit());
+        if !c.is_ascii_digit() && !opens {
             i += 1;
             continue;
         }
-        let start = i;
-        let mut last_digit_end = i;
+        let start = at;
+        let mut last_digit_end = at;
         let mut seps = 0;
         let mut j = if opens { i + 1 } else { i };
-        while j < bytes.len() {
-            if bytes[j].is_ascii_digit() {
+        while j < chars.len() {
+            let (k, d) = chars[j];
+            if d.is_ascii_digit() {
                 seps = 0;
                 j += 1;
-                last_digit_end = j;
-            } else if is_sep(bytes[j]) && seps < 2 {
+                last_digit_end = k + 1;
+            } else if keycap(d) && seps == 0 && last_digit_end > start {
+                j += 1;
+                last_digit_end = k + d.len_utf8();
+            } else if is_sep(d) && seps < 3 {
                 seps += 1;
                 j += 1;
             } else {
@@ -489,6 +659,14 @@ fn is_phone(raw: &str, digits: &str, regions: &[Id]) -> bool {
     if digits.len() < 7 || digits.len() > 15 || thousands(raw) || not_a_number_shape(raw) {
         return false;
     }
+    // Symbols between the groups (`06 24 💥 81`, keycaps) are not for the parser.
+    let raw = &if raw.is_ascii() {
+        raw.to_owned()
+    } else {
+        raw.chars()
+            .map(|c| if c.is_ascii() { c } else { ' ' })
+            .collect::<String>()
+    };
     let valid = |region: Option<Id>, number: &str| {
         phonenumber::parse(region, number).is_ok_and(|n| phonenumber::is_valid(&n))
     };
@@ -546,8 +724,20 @@ fn not_a_number_shape(raw: &str) -> bool {
             || year(groups[0]) && small(groups[1]) && small(groups[2]));
     let years = groups.len() >= 2 && groups.iter().all(|g| year(g));
     let odds = raw.contains('/') && raw.contains('.');
-    let one_digit_groups = groups.len() >= 3 && groups.iter().all(|g| g.len() == 1);
-    date || years || odds || one_digit_groups
+    // One-digit groups: a formation (`4-3-3`, `4-2-3-1`: its outfield ten) or
+    // scores (`1-1 2-2 0-0`: pairs joined by `-`). A number read out digit by
+    // digit (`0 6 1 9 3 8 4 7 2 6`) is neither.
+    let one_digit = groups.len() >= 3 && groups.iter().all(|g| g.len() == 1);
+    let formation_or_score = |piece: &str| {
+        let digits: Vec<u32> = piece.split('-').filter_map(|d| d.parse().ok()).collect();
+        let dashed = digits.len() == piece.split('-').count();
+        dashed
+            && (digits.len() == 2
+                || (3..=5).contains(&digits.len()) && digits.iter().sum::<u32>() == 10)
+    };
+    let formations_or_scores =
+        one_digit && raw.contains('-') && raw.split_whitespace().all(formation_or_score);
+    date || years || odds || formations_or_scores
 }
 
 /// Regions a line names besides its number: a region code in brackets (`(NL)`,
@@ -1394,10 +1584,59 @@ mod tests {
                 "marie_schulz bei gmail punkt com",
             ),
             ("write ana at gmail.com", "ana at gmail.com"),
+            // Signs in disguise: brackets round one letter or a dot, quotes,
+            // tildes, dashes, hyphens, digits for letters, emoji, `ät`.
+            (
+                "pro bia_cruz (a) gmail (.) com",
+                "bia_cruz (a) gmail (.) com",
+            ),
+            ("sven_hsv [ät] gmx [.] de für", "sven_hsv [ät] gmx [.] de"),
+            ("k.ng 'at' outlook 'dot' com", "k.ng 'at' outlook 'dot' com"),
+            (
+                "lucy.b ~at~ hotmail ~dot~ com",
+                "lucy.b ~at~ hotmail ~dot~ com",
+            ),
+            (
+                "jan.p -ät- mailbox -punkt- org",
+                "jan.p -ät- mailbox -punkt- org",
+            ),
+            (
+                "tom-dot-reeves-at-protonmail-dot-com",
+                "tom-dot-reeves-at-protonmail-dot-com",
+            ),
+            (
+                "nacho.bets - arroba - proton - punto - me",
+                "nacho.bets - arroba - proton - punto - me",
+            ),
+            (
+                "jorge.bm arr0ba yah00 punt0 es",
+                "jorge.bm arr0ba yah00 punt0 es",
+            ),
+            ("joe_fx 📧 gmail ⚫ com for", "joe_fx 📧 gmail ⚫ com"),
+            ("enzo.l🔸free🔸fr 🔸 = @", "enzo.l🔸free🔸fr"),
+            (
+                "marco.huber ät gmx punkt at grüße",
+                "marco.huber ät gmx punkt at",
+            ),
+            (
+                "send it to becca_lfc at gmail com",
+                "becca_lfc at gmail com",
+            ),
+            (
+                "lieke.vos bij gmail punt com voor",
+                "lieke.vos bij gmail punt com",
+            ),
+            (
+                "joris.m apestaart skynet punt be",
+                "joris.m apestaart skynet punt be",
+            ),
         ] {
             masked_everywhere(text, secret, "email");
         }
         for text in [
+            "gol en casa, 2-1 🔥 top",
+            "my profile pic 📸 is new ⚽ lol",
+            "it's ~at~ least 3 goals",
             "check the score at espn.com tonight",
             "I was at Anfield. It was loud",
             "meet at the ground dot",
@@ -1583,6 +1822,22 @@ mod tests {
             "ring +33 6 12 34 56 78",
         ] {
             assert_eq!(kinds(text), ["phone"], "{text}");
+        }
+        // Read out digit by digit, split by dashes or emoji, as keycaps.
+        for text in [
+            "0 6 1 2 3 4 5 6 7 8 snel",
+            "0 1 5 1 - 4 4 0 2 - 9 3 8 7 SMS",
+            "06 12 💥 34 💥 56 💥 78 lol",
+            "0️⃣6️⃣ 1️⃣2️⃣ 3️⃣4️⃣ 5️⃣6️⃣ 7️⃣8️⃣ appen",
+        ] {
+            let found: Vec<&str> = find(text, &crate::DEFAULT_PHONE_REGIONS)
+                .iter()
+                .map(|f| f.kind.as_str())
+                .collect();
+            assert_eq!(found, ["phone"], "{text}");
+        }
+        for text in ["we play 4-3-3 4-2-3-1 later", "1-1 2-2 0-0 3-1 this week"] {
+            assert!(kinds(text).is_empty(), "{text}");
         }
     }
 
