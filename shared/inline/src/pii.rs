@@ -839,7 +839,8 @@ const DIGIT_WORDS: [(&str, char); 43] = [
     ("cinco", '5'),
 ];
 /// More of them (split only to keep the table readable).
-const MORE_DIGIT_WORDS: [(&str, char); 9] = [
+const MORE_DIGIT_WORDS: [(&str, char); 10] = [
+    ("sept", '7'),
     ("seis", '6'),
     ("siete", '7'),
     ("ocho", '8'),
@@ -1099,6 +1100,8 @@ fn with_spelled_digits(text: &str) -> Option<(String, Vec<Range<usize>>)> {
     let mut repeat = 1;
     // The last thing read was a number word.
     let mut spelled_before = false;
+    // The last word read was a number word (whatever came between).
+    let mut number_before = false;
     let mut i = 0;
     while i < text.len() {
         let rest = &text[i..];
@@ -1121,8 +1124,10 @@ fn with_spelled_digits(text: &str) -> Option<(String, Vec<Range<usize>>)> {
         }
         if word_len == 0 {
             let mut c = rest.chars().next().unwrap_or(' ');
-            // A pause after a spoken digit (`nove três sete, 410 285`) is a space.
-            if c == ',' && spelled_before {
+            // A pause after a spoken digit (`nove três sete, 410 285`), or after
+            // digits among number words (`soixante-quinze, 31, 08`), is a space.
+            let after_digits = out.ends_with(|d: char| d.is_ascii_digit()) && any;
+            if c == ',' && (spelled_before || after_digits) {
                 c = ' ';
             }
             spelled_before = false;
@@ -1132,7 +1137,18 @@ fn with_spelled_digits(text: &str) -> Option<(String, Vec<Range<usize>>)> {
             continue;
         }
         let word = &rest[..word_len];
-        if let Some(d) = digit_word(word) {
+        // `one` in Portuguese, French and Dutch is also `a`: a digit only between
+        // two number words (`acht een nul`, `nove um seis`).
+        let between_numbers = || {
+            number_before
+                && one_of(word, &ONE_WORDS)
+                && next_word(text, i + word_len).is_some_and(|w| {
+                    w.starts_with(|c: char| c.is_ascii_digit())
+                        || digit_word(w).is_some()
+                        || number_value(w).is_some()
+                })
+        };
+        if let Some(d) = digit_word(word).or_else(|| between_numbers().then_some('1')) {
             for _ in 0..repeat {
                 out.push(d);
                 from.push(i..i + word_len);
@@ -1140,6 +1156,7 @@ fn with_spelled_digits(text: &str) -> Option<(String, Vec<Range<usize>>)> {
             any = true;
             repeat = 1;
             spelled_before = true;
+            number_before = true;
         } else if let Some(mut value) = number_value(word) {
             // Tens and a unit written apart: `cincuenta y dos`, `cinquenta e dois`.
             let mut end = i + word_len;
@@ -1156,6 +1173,7 @@ fn with_spelled_digits(text: &str) -> Option<(String, Vec<Range<usize>>)> {
             any = true;
             repeat = 1;
             spelled_before = true;
+            number_before = true;
             i = end;
             continue;
         } else if let Some((_, n)) = REPEAT_WORDS.iter().find(|(w, _)| one_of(word, &[w])) {
@@ -1165,10 +1183,23 @@ fn with_spelled_digits(text: &str) -> Option<(String, Vec<Range<usize>>)> {
             from.extend(std::iter::repeat_n(i..i + word_len, word_len));
             repeat = 1;
             spelled_before = false;
+            number_before = false;
         }
         i += word_len;
     }
     any.then_some((out, from))
+}
+
+/// The words for one that are also an article (Portuguese, French, Dutch).
+const ONE_WORDS: [&str; 5] = ["um", "uma", "un", "une", "een"];
+
+/// The next word after byte `at`, past spaces and commas.
+fn next_word(text: &str, at: usize) -> Option<&str> {
+    let rest = text.get(at..)?.trim_start_matches([' ', ',', '-']);
+    let end = rest
+        .find(|c: char| !c.is_alphanumeric() && c != '-')
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
 }
 
 /// After tens ending at `at`: a joiner and a unit (` y dos`), as the unit and
@@ -1192,15 +1223,20 @@ fn joined_unit(text: &str, at: usize) -> Option<(u32, usize)> {
 /// Phone numbers written partly in words (`oh seven seven double oh 900 552`,
 /// `null eins sieben zwei 99 80 752`), as spans of the original text.
 fn spelled_phones(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
-    // At least three digits and a number word, or nothing to read.
-    if text.bytes().filter(u8::is_ascii_digit).count() < 3
-        || !text.split(|c: char| !c.is_alphabetic()).any(|w| {
+    // At least three digits and a number word, or four number words, or nothing
+    // to read.
+    let number_words = text
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| {
             !w.is_empty()
                 && (digit_word(w).is_some()
                     || tens_word(w).is_some()
                     || (w.len() > 8 && number_value(w).is_some()))
         })
-    {
+        .take(4)
+        .count();
+    let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    if number_words == 0 || digits < 3 && number_words < 4 {
         return;
     }
     let Some((digits_text, from)) = with_spelled_digits(text) else {
@@ -1212,11 +1248,11 @@ fn spelled_phones(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
         let (Some(first), Some(last)) = (from.get(run.start), from.get(run.end - 1)) else {
             continue;
         };
-        // Partly in words, partly in digits (a number all in words is more
-        // often a count than a phone number).
+        // Partly in words and partly in digits, or read out in words at length
+        // (eight digits or more: a count in words is shorter).
         let written = &text[first.start..last.end];
         let spelled = written.chars().any(char::is_alphabetic)
-            && written.bytes().filter(u8::is_ascii_digit).count() >= 3;
+            && (written.bytes().filter(u8::is_ascii_digit).count() >= 3 || digits.len() >= 8);
         if spelled && is_phone(raw, &digits, regions) {
             out.push(Pii {
                 kind: PiiKind::Phone,
@@ -1675,6 +1711,20 @@ mod tests {
             (
                 "mi número es tres cero cero 482 9157, soy de Bogotá (+57)",
                 "tres cero cero 482 9157",
+            ),
+            // All in words, at length; `um`/`een` as one between number words;
+            // commas between digits read out.
+            (
+                "bel nul zes, vijfenvijftig, twaalf, drieëntachtig, zeventig",
+                "nul zes, vijfenvijftig, twaalf, drieëntachtig, zeventig",
+            ),
+            (
+                "mandem sms: nove, um, seis, dois, três, quatro, cinco, sete, oito",
+                "nove, um, seis, dois, três, quatro, cinco, sete, oito",
+            ),
+            (
+                "tel zero six soixante-quinze, 31, 08, quatre-vingt-huit ok",
+                "zero six soixante-quinze, 31, 08, quatre-vingt-huit",
             ),
             // Read out in pairs, tens spelled.
             (
