@@ -177,12 +177,6 @@ fn word_part(word: &str) -> Part {
     }
 }
 
-/// Whether any run of letters in `text` is one of `list`.
-fn has_word(text: &str, list: &[&str]) -> bool {
-    text.split(|c: char| !c.is_alphabetic())
-        .any(|w| !w.is_empty() && w.len() <= 12 && one_of(w, list))
-}
-
 /// A piece of an address as written: a label (`ada`, `gmail`), an `@` (the sign
 /// or a word for it, bracketed or not), or a `.` (likewise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,6 +288,44 @@ fn wrapped_word(text: &str, i: usize) -> Option<(Option<Part>, usize)> {
         return None;
     }
     Some((part, end))
+}
+
+/// The mail providers that are no everyday word (`me`, `web`, `live`, `free`
+/// and `orange` are): a line naming one is cut into address parts.
+const GATE_PROVIDERS: [&str; 19] = [
+    "gmail",
+    "googlemail",
+    "yahoo",
+    "hotmail",
+    "outlook",
+    "icloud",
+    "aol",
+    "proton",
+    "protonmail",
+    "gmx",
+    "laposte",
+    "wanadoo",
+    "skynet",
+    "telenet",
+    "ziggo",
+    "kpnmail",
+    "bluewin",
+    "sapo",
+    "online",
+];
+
+/// The words that make a line worth cutting into address parts: the words for
+/// the at but `en`, `em` and `bij`, and [`GATE_PROVIDERS`].
+fn gate_words() -> &'static rustc_hash::FxHashSet<&'static str> {
+    static WORDS: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
+        AT_WORDS[..AT_WORDS.len() - 3]
+            .iter()
+            .chain(GATE_PROVIDERS.iter())
+            .copied()
+            .collect()
+    })
 }
 
 /// The text cut into address parts with their byte spans; anything else ends a
@@ -454,13 +486,21 @@ fn is_tld(label: &str) -> bool {
 /// `ana @ outlook . com . br`: labels joined by dots (signs or words), one at, and
 /// a domain of two labels or more ending in a known top-level domain.
 fn spelled_emails(text: &str, out: &mut Vec<Pii>) {
-    // Most lines have no at of any kind: nothing to cut up.
-    if !text.contains('@')
-        && !has_word(text, &AT_WORDS)
-        && !text.contains(['(', '[', '~', '\''])
-        && text.is_ascii()
-        && !text.bytes().any(|b| b.is_ascii_digit())
-    {
+    // Most lines have no at of any kind, nor a mail provider for a symbol to
+    // stand before: nothing to cut up. (`en`, `em` and `bij` are too common to
+    // look further for; an address with them names its provider, and so do the
+    // ones with symbols for signs.) One pass over the words, one lookup each.
+    let worth_a_look = text.contains('@')
+        || ["(a)", "[a]", "{a}", "<a>"]
+            .iter()
+            .any(|a| text.contains(a))
+        || text.split(|c: char| !c.is_alphanumeric()).any(|w| {
+            !w.is_empty()
+                && w.len() <= 12
+                && (gate_words().contains(lower_key(w).as_ref())
+                    || w.bytes().any(|b| b.is_ascii_digit()) && one_of_leet(w, &AT_WORDS))
+        });
+    if !worth_a_look {
         return;
     }
     let parts = address_parts(text);
@@ -562,33 +602,33 @@ fn digit_runs(text: &str) -> Vec<Range<usize>> {
                 && !matches!(c, '\u{fe0f}' | '\u{20e3}')
     };
     let keycap = |c: char| matches!(c, '\u{fe0f}' | '\u{20e3}');
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut runs = Vec::new();
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return runs;
+    }
+    let char_at = |i: usize| text.get(i..).and_then(|r| r.chars().next());
     let mut i = 0;
-    while i < chars.len() {
-        let (at, c) = chars[i];
-        let opens =
-            matches!(c, '+' | '(') && chars.get(i + 1).is_some_and(|(_, d)| d.is_ascii_digit());
+    while let Some(c) = char_at(i) {
+        let opens = matches!(c, '+' | '(') && char_at(i + 1).is_some_and(|d| d.is_ascii_digit());
         if !c.is_ascii_digit() && !opens {
-            i += 1;
+            i += c.len_utf8();
             continue;
         }
-        let start = at;
-        let mut last_digit_end = at;
+        let start = i;
+        let mut last_digit_end = i;
         let mut seps = 0;
         let mut j = if opens { i + 1 } else { i };
-        while j < chars.len() {
-            let (k, d) = chars[j];
+        while let Some(d) = char_at(j) {
             if d.is_ascii_digit() {
                 seps = 0;
                 j += 1;
-                last_digit_end = k + 1;
+                last_digit_end = j;
             } else if keycap(d) && seps == 0 && last_digit_end > start {
-                j += 1;
-                last_digit_end = k + d.len_utf8();
+                j += d.len_utf8();
+                last_digit_end = j;
             } else if is_sep(d) && seps < 3 {
                 seps += 1;
-                j += 1;
+                j += d.len_utf8();
             } else {
                 break;
             }
@@ -596,7 +636,7 @@ fn digit_runs(text: &str) -> Vec<Range<usize>> {
         if last_digit_end > start {
             runs.push(start..last_digit_end);
         }
-        i = j.max(i + 1);
+        i = j.max(i + c.len_utf8());
     }
     runs
 }
@@ -1225,6 +1265,8 @@ fn joined_unit(text: &str, at: usize) -> Option<(u32, usize)> {
 fn spelled_phones(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
     // At least three digits and a number word, or four number words, or nothing
     // to read.
+    let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    let needed = if digits < 3 { 4 } else { 1 };
     let number_words = text
         .split(|c: char| !c.is_alphabetic())
         .filter(|w| {
@@ -1233,10 +1275,9 @@ fn spelled_phones(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
                     || tens_word(w).is_some()
                     || (w.len() > 8 && number_value(w).is_some()))
         })
-        .take(4)
+        .take(needed)
         .count();
-    let digits = text.bytes().filter(u8::is_ascii_digit).count();
-    if number_words == 0 || digits < 3 && number_words < 4 {
+    if number_words < needed {
         return;
     }
     let Some((digits_text, from)) = with_spelled_digits(text) else {
