@@ -8,6 +8,7 @@
 #   scripts/host-words.sh            prints the folder (for SIDELINE_HOST_WORD_SOURCES)
 #   SIDELINE_WRITE_HOST_WORDS=1 scripts/host-words.sh --write
 #                                    also rebuilds shared/inline/data/host_words.bin
+#                                    (and host_names.bin), and data/lexicon.txt
 #
 # Cache folder as in scripts/test.sh.
 set -euo pipefail
@@ -57,6 +58,24 @@ if ! [ -s "$dir/sources/gazetteer.txt" ] || [ "$stamp" -nt "$dir/sources/gazette
     mv "$dir/sources/gazetteer.txt.new" "$dir/sources/gazetteer.txt"
 fi
 
+# The swear-word lists of the profanity lexicon (shared/inline/src/lexicon.rs):
+# the List of Dirty, Naughty, Obscene and Otherwise Bad Words (CC BY 4.0) as the
+# npm package `naughty-words`, its five launch languages besides English (rustrict
+# reads English) and Québec French, in sources/lexicon/.
+lexicon=(naughty-words@1.2.0)
+lexicon_stamp="$dir/npm-lexicon/.packages"
+if ! [ -f "$lexicon_stamp" ] || [ "$(cat "$lexicon_stamp")" != "${lexicon[*]}" ]; then
+    mkdir -p "$dir/npm-lexicon"
+    npm_config_cache="$cache/npm" npm install --prefix "$dir/npm-lexicon" --prefer-offline \
+        --no-audit --no-fund --loglevel=error --no-save "${lexicon[@]}" >&2
+    echo "${lexicon[*]}" >"$lexicon_stamp"
+fi
+mkdir -p "$dir/sources/lexicon"
+for lang in de es fr fr-CA-u-sd-caqc nl pt; do
+    cp "$dir/npm-lexicon/node_modules/naughty-words/$lang.json" "$dir/sources/lexicon/$lang.json"
+done
+echo "${lexicon[*]}" >"$dir/sources/lexicon/VERSION"
+
 # The versions the set depends on: the test compares them with the ones the
 # committed set was made from (shared/inline/data/host_words.sources).
 {
@@ -69,5 +88,7 @@ fi
 if [ "${1:-}" = "--write" ]; then
     SIDELINE_HOST_WORD_SOURCES="$dir/sources" SIDELINE_WRITE_HOST_WORDS=1 \
         cargo test -p sideline-inline --test host_words -- --nocapture >&2
+    SIDELINE_HOST_WORD_SOURCES="$dir/sources" SIDELINE_WRITE_HOST_WORDS=1 \
+        cargo test -p moderation --test lexicon -- --nocapture >&2
 fi
 echo "$dir/sources"

@@ -28,6 +28,7 @@
 pub mod hosts;
 pub mod intent;
 pub mod learned;
+pub mod lexicon;
 pub mod pii;
 pub mod policy;
 pub mod scam;
@@ -894,6 +895,14 @@ impl InlineModerator {
         // as abuse ("88", "69"). Tenants block coded numbers with `blockedWords`.
         let analysis = self.confirmed_analysis(&without_numbers(&masked));
         let (mut tox, mut tox_categories) = toxicity(analysis);
+        // Swearing in the launch languages rustrict does not read: masked.
+        let sworn = lexicon::find(&masked);
+        if !sworn.is_empty() {
+            tox = tox.max(0.7);
+            if !tox_categories.contains(&"profanity") {
+                tox_categories.push("profanity");
+            }
+        }
         // Threats and harassment without a swear word: held, blocked when severe.
         if !privileged {
             if let Some(found) = intent::assess(&masked) {
@@ -940,7 +949,15 @@ impl InlineModerator {
         let spam_threshold = (config.spam_threshold + shift).min(1.0);
 
         let censored = if tox >= 0.5 {
-            self.censor_words(&masked)
+            let by_rustrict = self.censor_words(&masked);
+            if sworn.is_empty() {
+                by_rustrict
+            } else {
+                // The lexicon's words masked too (found again in rustrict's
+                // censored text, whose lengths may differ).
+                let base = by_rustrict.unwrap_or_else(|| masked.clone());
+                Some(lexicon::mask(&base, &lexicon::find(&base)))
+            }
         } else {
             None
         };
@@ -1076,6 +1093,24 @@ mod tests {
             let v = check(text);
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
             assert_eq!(v.text.as_deref(), Some(text));
+        }
+    }
+
+    #[test]
+    fn swearing_in_the_other_launch_languages_is_masked() {
+        for (text, shown) in [
+            ("que porra de passe foi esse", "que p**** de passe foi esse"),
+            ("Schiri = W1chs3r 🤡", "Schiri = W****** 🤡"),
+            ("k.u.t. VAR weer", "k****. VAR weer"),
+            ("árbitro hijo de puta, roja", "árbitro h*** d* p***, roja"),
+        ] {
+            let v = check(text);
+            assert_eq!(v.action, Action::Mask, "{text}: {v:?}");
+            assert_eq!(v.text.as_deref(), Some(shown), "{text}");
+            assert!(v.categories.contains(&"profanity".to_owned()), "{v:?}");
+        }
+        for text in ["que passe bonito", "die Kutsche kommt", "hijo de Carlos"] {
+            assert_eq!(check(text).action, Action::Allow, "{text}");
         }
     }
 
@@ -1264,8 +1299,8 @@ mod tests {
 
     #[test]
     fn the_learned_second_opinion_holds_what_the_rules_would_deliver() {
-        // Portuguese abuse that no English word list knows.
-        let text = "vai tomar no cu seu arrombado";
+        // Portuguese abuse that neither rustrict nor the lexicon knows.
+        let text = "cala a boca seu arrombado";
         let v = check(text);
         assert_eq!(v.action, Action::Hold, "{v:?}");
         assert_eq!(v.rule, Some(RuleSet::Learned));

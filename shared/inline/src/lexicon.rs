@@ -1,0 +1,345 @@
+//! Swearing in the launch languages rustrict does not read (Spanish, Portuguese,
+//! German, French, Dutch): `hijo de puta`, `caralho`, `Wichser`, `connard`,
+//! `klootzak`, however it is dodged (`c@r@lh0`, `p u t a`, `W1chs3r`,
+//! `k.u.t.`, `schw*chtel`, `scheiiiisse`).
+//!
+//! The entries come from the List of Dirty, Naughty, Obscene and Otherwise Bad
+//! Words (the npm package `naughty-words`, CC BY 4.0), kept only where the
+//! development side of the corpus confirms them: an entry stays when at least one
+//! development line of swearing uses it and no clean one does (the list is made for
+//! search filters and also names topics — beer, drugs, identities — that chat uses
+//! cleanly). `functions/moderation/tests/lexicon.rs` rebuilds `data/lexicon.txt`
+//! from the list and the corpus and fails when the committed file differs.
+//!
+//! Words are compared as the filters are dodged: lower case, accents and the
+//! digits and signs written for letters undone (`0`→`o`, `@`→`a`, `$`→`s`), dots,
+//! dashes and underscores inside a word dropped, a letter written several times
+//! read once, and `*` standing for any one letter. Letters spaced out (`p u t a`)
+//! are read as one word.
+
+use std::ops::Range;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// `lang<TAB>entry` lines, entries as written in the list.
+static LEXICON: &str = include_str!("../data/lexicon.txt");
+
+/// Entries ready to match: single words, and phrases by their first word.
+#[derive(Debug, Default)]
+pub struct Lexicon {
+    words: FxHashMap<String, usize>,
+    phrases: FxHashMap<String, Vec<(Vec<String>, usize)>>,
+    /// Single words with a letter run by their length, for `*` in a word.
+    by_len: FxHashMap<usize, Vec<(Vec<char>, usize)>>,
+    /// Phrases with the spaces taken out, for letters spaced out across words.
+    joined: FxHashMap<String, usize>,
+}
+
+/// The shipped lexicon.
+pub fn lexicon() -> &'static Lexicon {
+    static LEX: std::sync::OnceLock<Lexicon> = std::sync::OnceLock::new();
+    LEX.get_or_init(|| {
+        Lexicon::new(
+            LEXICON
+                .lines()
+                .filter_map(|l| l.split_once('\t').map(|(_, entry)| entry)),
+        )
+    })
+}
+
+/// A word as compared: see the module's documentation. `None` when fewer than
+/// two letters are left.
+pub fn normal_word(word: &str) -> Option<String> {
+    let mut out = String::with_capacity(word.len());
+    normal_into(word, &mut out).then_some(out)
+}
+
+/// [`normal_word`] appended to `out`; false (and `out` as it was) when fewer
+/// than two letters are left.
+fn normal_into(word: &str, out: &mut String) -> bool {
+    let word = word.trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '*' | '@' | '$'));
+    let start = out.len();
+    let mut letters = 0;
+    let mut last = None;
+    let mut push = |c: char, out: &mut String| {
+        if c != '*' && last == Some(c) {
+            return;
+        }
+        if c != '*' {
+            letters += 1;
+        }
+        last = Some(c);
+        out.push(c);
+    };
+    for c in word.chars().flat_map(char::to_lowercase) {
+        match c {
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | '4' | '@' => push('a', out),
+            'é' | 'è' | 'ê' | 'ë' | '3' | '€' => push('e', out),
+            'í' | 'ì' | 'î' | 'ï' | '1' | '!' | '|' => push('i', out),
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | '0' => push('o', out),
+            'ú' | 'ù' | 'û' | 'ü' => push('u', out),
+            'ç' => push('c', out),
+            'ñ' => push('n', out),
+            'ß' => {
+                push('s', out);
+                push('s', out);
+            }
+            '5' | '$' => push('s', out),
+            '7' => push('t', out),
+            '*' => push('*', out),
+            '.' | '-' | '_' | '\'' | '’' => {}
+            c if c.is_alphabetic() => push(c, out),
+            _ => {
+                out.truncate(start);
+                return false;
+            }
+        }
+    }
+    if letters < 2 {
+        out.truncate(start);
+        return false;
+    }
+    true
+}
+
+impl Lexicon {
+    /// A lexicon of `entries` (as written in the list: words or phrases).
+    pub fn new<'a>(entries: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut lexicon = Self::default();
+        for (index, entry) in entries.into_iter().enumerate() {
+            let words: Option<Vec<String>> = entry.split_whitespace().map(normal_word).collect();
+            let Some(words) = words.filter(|w| !w.is_empty()) else {
+                continue;
+            };
+            if words.len() == 1 {
+                let word = words[0].clone();
+                lexicon
+                    .by_len
+                    .entry(word.chars().count())
+                    .or_default()
+                    .push((word.chars().collect(), index));
+                lexicon.words.entry(word).or_insert(index);
+            } else {
+                if let Some(joined) = normal_word(&words.concat()) {
+                    lexicon.joined.entry(joined).or_insert(index);
+                }
+                lexicon
+                    .phrases
+                    .entry(words[0].clone())
+                    .or_default()
+                    .push((words, index));
+            }
+        }
+        lexicon
+    }
+
+    /// Whether the lexicon has no entry.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty() && self.phrases.is_empty()
+    }
+
+    /// One word (already [`normal_word`]) against the single words, `*` as any
+    /// letter.
+    fn word(&self, word: &str) -> Option<usize> {
+        if let Some(index) = self.words.get(word) {
+            return Some(*index);
+        }
+        if !word.contains('*') {
+            return None;
+        }
+        let chars: Vec<char> = word.chars().collect();
+        let known = chars.iter().filter(|c| **c != '*').count();
+        if known < 3 || chars.first() == Some(&'*') {
+            return None;
+        }
+        self.by_len.get(&chars.len()).and_then(|candidates| {
+            candidates.iter().find_map(|(entry, index)| {
+                entry
+                    .iter()
+                    .zip(&chars)
+                    .all(|(e, c)| *c == '*' || e == c)
+                    .then_some(*index)
+            })
+        })
+    }
+
+    /// The entries found in `text`: each with the byte span of the words that
+    /// carry it and the entry's index.
+    pub fn matches(&self, text: &str) -> Vec<(Range<usize>, usize)> {
+        let mut found = Vec::new();
+        if self.is_empty() {
+            return found;
+        }
+        // Every word read once into one buffer.
+        let mut buffer = String::with_capacity(text.len());
+        let spans: Vec<(Range<usize>, Option<Range<usize>>)> = text
+            .split_whitespace()
+            .map(|t| {
+                let start = t.as_ptr() as usize - text.as_ptr() as usize;
+                let from = buffer.len();
+                let read = normal_into(t, &mut buffer).then(|| from..buffer.len());
+                (start..start + t.len(), read)
+            })
+            .collect();
+        let tokens: Vec<(Range<usize>, Option<&str>)> = spans
+            .into_iter()
+            .map(|(span, read)| (span, read.map(|r| &buffer[r])))
+            .collect();
+        let mut i = 0;
+        while i < tokens.len() {
+            // Letters spaced out: three single letters or more, read as one word.
+            let letter = |span: &Range<usize>| {
+                text[span.clone()].trim_matches(|c: char| !c.is_alphanumeric())
+            };
+            let run = tokens[i..]
+                .iter()
+                .take_while(|(span, _)| letter(span).chars().count() == 1)
+                .count();
+            if run >= 3 {
+                let joined: String = tokens[i..i + run]
+                    .iter()
+                    .map(|(span, _)| letter(span))
+                    .collect();
+                let joined = normal_word(&joined).unwrap_or_default();
+                let hit = self
+                    .word(&joined)
+                    .or_else(|| self.joined.get(&joined).copied());
+                if let Some(index) = hit {
+                    found.push((tokens[i].0.start..tokens[i + run - 1].0.end, index));
+                }
+                i += run;
+                continue;
+            }
+            let Some(word) = tokens[i].1 else {
+                i += 1;
+                continue;
+            };
+            // A phrase starting here, longest first.
+            let phrase = self.phrases.get(word).and_then(|candidates| {
+                candidates
+                    .iter()
+                    .filter(|(words, _)| {
+                        words.len() <= tokens.len() - i
+                            && words
+                                .iter()
+                                .zip(&tokens[i..])
+                                .all(|(w, (_, t))| *t == Some(w.as_str()))
+                    })
+                    .max_by_key(|(words, _)| words.len())
+            });
+            if let Some((words, index)) = phrase {
+                found.push((tokens[i].0.start..tokens[i + words.len() - 1].0.end, *index));
+                i += words.len();
+                continue;
+            }
+            if let Some(index) = self.word(word) {
+                found.push((tokens[i].0.clone(), index));
+            }
+            i += 1;
+        }
+        found
+    }
+}
+
+/// The spans of `text` that carry swearing of the shipped lexicon.
+pub fn find(text: &str) -> Vec<Range<usize>> {
+    lexicon()
+        .matches(text)
+        .into_iter()
+        .map(|(span, _)| span)
+        .collect()
+}
+
+/// `text` with the spans' letters masked (the first of each word kept).
+pub fn mask(text: &str, spans: &[Range<usize>]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for span in spans {
+        if span.start < at || span.end > text.len() {
+            continue;
+        }
+        out.push_str(&text[at..span.start]);
+        // Each word of the span: its letters masked but the first, the
+        // punctuation around it kept (`puta,` → `p***,`).
+        let mut rest = &text[span.clone()];
+        while !rest.is_empty() {
+            let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let word = &rest[..word_end];
+            let outer = |c: char| !c.is_alphanumeric() && !matches!(c, '*' | '@' | '$');
+            let core = word.trim_matches(outer);
+            let lead = word.len() - word.trim_start_matches(outer).len();
+            out.push_str(&word[..lead]);
+            for (n, c) in core.chars().enumerate() {
+                out.push(if n == 0 && c.is_alphanumeric() {
+                    c
+                } else {
+                    '*'
+                });
+            }
+            out.push_str(&word[lead + core.len()..]);
+            let spaces = rest[word_end..]
+                .find(|c: char| !c.is_whitespace())
+                .map_or(rest.len(), |n| word_end + n);
+            out.push_str(&rest[word_end..spaces]);
+            rest = &rest[spaces..];
+        }
+        at = span.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// The distinct entries' indices found in `text`.
+pub fn entries_in(lexicon: &Lexicon, text: &str) -> FxHashSet<usize> {
+    lexicon.matches(text).into_iter().map(|(_, i)| i).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_read_as_the_filters_are_dodged() {
+        assert_eq!(normal_word("C@r@lh0!").as_deref(), Some("caralho"));
+        assert_eq!(normal_word("W1chs3r").as_deref(), Some("wichser"));
+        assert_eq!(normal_word("k.u.t.").as_deref(), Some("kut"));
+        assert_eq!(
+            normal_word("scheiiiiiisssseeee").as_deref(),
+            Some("scheise")
+        );
+        assert_eq!(normal_word("Scheiße").as_deref(), Some("scheise"));
+        assert_eq!(normal_word("schw*chtel").as_deref(), Some("schw*chtel"));
+        assert_eq!(normal_word("2-1"), None);
+    }
+
+    #[test]
+    fn entries_are_found_however_written() {
+        let lex = Lexicon::new([
+            "caralho",
+            "hijo de puta",
+            "puta que pariu",
+            "schwuchtel",
+            "kut",
+        ]);
+        let hits = |t: &str| lex.matches(t).len();
+        assert_eq!(hits("c@r@lh0 que jogo"), 1);
+        assert_eq!(hits("arbitro h1j0 d3 put4 🤬"), 1);
+        assert_eq!(hits("p u t a  q u e  p a r i u, mais um"), 1);
+        assert_eq!(hits("typischer schw*chtel move"), 1);
+        assert_eq!(hits("k.u.t. VAR weer"), 1);
+        assert_eq!(hits("kutje"), 0);
+        assert_eq!(hits("que jogo bonito"), 0);
+        let spans: Vec<Range<usize>> = lex
+            .matches("c@r@lh0 que jogo")
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        let masked = mask("c@r@lh0 que jogo", &spans);
+        assert_eq!(masked, "c****** que jogo");
+    }
+
+    #[test]
+    fn the_shipped_lexicon_loads() {
+        assert!(!lexicon().is_empty());
+    }
+}
