@@ -177,7 +177,7 @@ impl Lexicon {
             .map(|t| {
                 let start = t.as_ptr() as usize - text.as_ptr() as usize;
                 let from = buffer.len();
-                let read = normal_into(t, &mut buffer).then(|| from..buffer.len());
+                let read = normal_into(t, &mut buffer).then_some(from..buffer.len());
                 (start..start + t.len(), read)
             })
             .collect();
