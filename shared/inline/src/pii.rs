@@ -315,13 +315,15 @@ const GATE_PROVIDERS: [&str; 19] = [
 ];
 
 /// The words that make a line worth cutting into address parts: the words for
-/// the at but `en`, `em` and `bij`, and [`GATE_PROVIDERS`].
+/// the at but `en`, `em` and `bij`, the words for the dot, and
+/// [`GATE_PROVIDERS`].
 fn gate_words() -> &'static rustc_hash::FxHashSet<&'static str> {
     static WORDS: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> =
         std::sync::OnceLock::new();
     WORDS.get_or_init(|| {
         AT_WORDS[..AT_WORDS.len() - 3]
             .iter()
+            .chain(DOT_WORDS.iter())
             .chain(GATE_PROVIDERS.iter())
             .copied()
             .collect()
@@ -491,7 +493,7 @@ fn spelled_emails(text: &str, out: &mut Vec<Pii>) {
     // look further for; an address with them names its provider, and so do the
     // ones with symbols for signs.) One pass over the words, one lookup each.
     let worth_a_look = text.contains('@')
-        || ["(a)", "[a]", "{a}", "<a>"]
+        || ["(a)", "[a]", "{a}", "<a>", "( a )", "[ a ]"]
             .iter()
             .any(|a| text.contains(a))
         || text.split(|c: char| !c.is_alphanumeric()).any(|w| {
@@ -499,7 +501,12 @@ fn spelled_emails(text: &str, out: &mut Vec<Pii>) {
                 && w.len() <= 12
                 && (gate_words().contains(lower_key(w).as_ref())
                     || w.bytes().any(|b| b.is_ascii_digit()) && one_of_leet(w, &AT_WORDS))
-        });
+        })
+        // Symbols for the signs beside any provider (`mila 📧 web ⚫ de`).
+        || text.chars().any(is_disguise) && {
+            text.split(|c: char| !c.is_alphanumeric() && c != '-')
+                .any(|w| !w.is_empty() && w.len() <= 12 && one_of(w, &MAIL_PROVIDERS))
+        };
     if !worth_a_look {
         return;
     }
@@ -1116,6 +1123,9 @@ fn number_value(word: &str) -> Option<u32> {
     if lower.contains('-') {
         return hyphenated(&lower);
     }
+    if lower.contains("hundert") || lower.contains("honderd") {
+        return hundreds_compound(&lower);
+    }
     // German and Dutch put the unit first: zwei-und-fünfzig, twee-ën-vijftig.
     for joiner in ["und", "ën", "en"] {
         for (at, _) in lower.match_indices(joiner) {
@@ -1142,6 +1152,9 @@ fn with_spelled_digits(text: &str) -> Option<(String, Vec<Range<usize>>)> {
     let mut spelled_before = false;
     // The last word read was a number word (whatever came between).
     let mut number_before = false;
+    // Hundreds said, waiting for their tens and units (the span of the word, and
+    // whether English, where separate digits after `hundred` are no part of it).
+    let mut hundreds: Option<(Range<usize>, bool)> = None;
     let mut i = 0;
     while i < text.len() {
         let rest = &text[i..];
@@ -1188,6 +1201,45 @@ fn with_spelled_digits(text: &str) -> Option<(String, Vec<Range<usize>>)> {
                         || number_value(w).is_some()
                 })
         };
+        let hundred_word = HUNDRED_WORDS
+            .iter()
+            .find(|(w, _)| one_of(word, &[w]))
+            .map(|(_, h)| *h);
+        let multiplier = one_of(word, &HUNDRED_MULTIPLIERS);
+        let joiner = hundreds.is_some() && one_of(word, &HUNDRED_JOINERS);
+        let number_next = digit_word(word).is_some() || number_value(word).is_some();
+        // Hundreds with nothing after them are whole: `00`.
+        if let Some((span, _)) = hundreds.as_ref().filter(|_| !number_next && !joiner) {
+            out.push_str("00");
+            from.extend([span.clone(), span.clone()]);
+            hundreds = None;
+        }
+        if joiner {
+            i += word_len;
+            continue;
+        }
+        if hundred_word.is_some() || multiplier {
+            let after_digit = number_before && out.ends_with(|c: char| c.is_ascii_digit());
+            if let Some(h) = hundred_word.or((!after_digit).then_some(1)) {
+                out.push(char::from_digit(h, 10).unwrap_or('1'));
+                from.push(i..i + word_len);
+            }
+            hundreds = Some((i..i + word_len, word.eq_ignore_ascii_case("hundred")));
+            any = true;
+            spelled_before = true;
+            number_before = true;
+            i += word_len;
+            continue;
+        }
+        // The tens and units of hundreds said (`cento e vinte`: `1` `20`; `ciento
+        // dos`: `1` `02`; English `nine hundred three four` is `900 34`).
+        if let Some((span, english)) = hundreds.take() {
+            let single = digit_word(word).is_some();
+            if single {
+                out.push_str(if english { "00" } else { "0" });
+                from.extend(std::iter::repeat_n(span, if english { 2 } else { 1 }));
+            }
+        }
         if let Some(d) = digit_word(word).or_else(|| between_numbers().then_some('1')) {
             for _ in 0..repeat {
                 out.push(d);
@@ -1227,7 +1279,65 @@ fn with_spelled_digits(text: &str) -> Option<(String, Vec<Range<usize>>)> {
         }
         i += word_len;
     }
+    if let Some((span, _)) = hundreds {
+        out.push_str("00");
+        from.extend([span.clone(), span]);
+    }
     any.then_some((out, from))
+}
+
+/// Hundreds said in one word in Spanish and Portuguese (`seiscientos`,
+/// `quatrocentos`), and their digit.
+const HUNDRED_WORDS: [(&str, u32); 20] = [
+    ("ciento", 1),
+    ("doscientos", 2),
+    ("trescientos", 3),
+    ("cuatrocientos", 4),
+    ("quinientos", 5),
+    ("seiscientos", 6),
+    ("setecientos", 7),
+    ("ochocientos", 8),
+    ("novecientos", 9),
+    ("cento", 1),
+    ("duzentos", 2),
+    ("trezentos", 3),
+    ("quatrocentos", 4),
+    ("quinhentos", 5),
+    ("seiscentos", 6),
+    ("setecentos", 7),
+    ("oitocentos", 8),
+    ("novecentos", 9),
+    ("cien", 1),
+    ("cem", 1),
+];
+
+/// Words that make the digit said before them hundreds (`nine hundred`, `quatre
+/// cent`); French `cent` alone is a hundred.
+const HUNDRED_MULTIPLIERS: [&str; 5] = ["hundred", "cent", "cents", "hundert", "honderd"];
+
+/// Words between hundreds and the rest (`cento e vinte`, `ciento y dos`).
+const HUNDRED_JOINERS: [&str; 5] = ["y", "e", "et", "and", "und"];
+
+/// German and Dutch hundreds in one word (`vierhundertzwölf`, `driehonderdtwintig`).
+fn hundreds_compound(lower: &str) -> Option<u32> {
+    for marker in ["hundert", "honderd"] {
+        let Some(at) = lower.find(marker) else {
+            continue;
+        };
+        let (head, tail) = (&lower[..at], &lower[at + marker.len()..]);
+        let hundreds = match head {
+            "" | "ein" | "een" => 1,
+            _ => u32::from(digit_word(head)? as u8 - b'0'),
+        };
+        let tail = tail.strip_prefix("und").unwrap_or(tail);
+        let rest = if tail.is_empty() {
+            0
+        } else {
+            number_value(tail)?
+        };
+        return (rest < 100).then_some(hundreds * 100 + rest);
+    }
+    None
 }
 
 /// The words for one that are also an article (Portuguese, French, Dutch).
@@ -1766,6 +1876,19 @@ mod tests {
             (
                 "tel zero six soixante-quinze, 31, 08, quatre-vingt-huit ok",
                 "zero six soixante-quinze, 31, 08, quatre-vingt-huit",
+            ),
+            // Hundreds spoken as such.
+            (
+                "nove seis dois, cento e vinte e três, quatrocentos e cinquenta manda",
+                "nove seis dois, cento e vinte e três, quatrocentos e cinquenta",
+            ),
+            (
+                "null sieben neun, vierhundertzwölf, sechsundfünfzig, dreißig (Schweiz)",
+                "null sieben neun, vierhundertzwölf, sechsundfünfzig, dreißig",
+            ),
+            (
+                "zéro septante-huit, trois cent nonante, quinze, huitante-deux Lausanne",
+                "zéro septante-huit, trois cent nonante, quinze, huitante-deux",
             ),
             // Read out in pairs, tens spelled.
             (
