@@ -28,12 +28,19 @@ static LEXICON: &str = include_str!("../data/lexicon.txt");
 #[derive(Debug, Default)]
 pub struct Lexicon {
     words: FxHashMap<String, usize>,
+    /// Single words with every run read once, for stretched words.
+    collapsed_words: FxHashMap<String, usize>,
     phrases: FxHashMap<String, Vec<(Vec<String>, usize)>>,
     /// Single words with a letter run by their length, for `*` in a word.
     by_len: FxHashMap<usize, Vec<(Vec<char>, usize)>>,
     /// Phrases with the spaces taken out, for letters spaced out across words.
     joined: FxHashMap<String, usize>,
 }
+
+/// Where a word's reading is in the buffer, and whether it was stretched.
+type Read = (Range<usize>, bool);
+/// A word's reading, and whether it was stretched.
+type ReadWord<'a> = (&'a str, bool);
 
 /// The shipped lexicon.
 pub fn lexicon() -> &'static Lexicon {
@@ -51,19 +58,44 @@ pub fn lexicon() -> &'static Lexicon {
 /// two letters are left.
 pub fn normal_word(word: &str) -> Option<String> {
     let mut out = String::with_capacity(word.len());
-    normal_into(word, &mut out).then_some(out)
+    normal_into(word, &mut out).map(|_| out)
 }
 
-/// [`normal_word`] appended to `out`; false (and `out` as it was) when fewer
-/// than two letters are left.
-fn normal_into(word: &str, out: &mut String) -> bool {
+/// `word` with every run of one letter read once (`scheisse` → `scheise`): how
+/// a stretched word (`scheiiiisssseee`) is compared.
+fn collapsed(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        if c == '*' || !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// [`normal_word`] appended to `out`, and whether the word was stretched (a
+/// letter three times or more in a row, read once); `None` (and `out` as it
+/// was) when fewer than two letters are left. Doubles stay (`lull` is no `lul`).
+fn normal_into(word: &str, out: &mut String) -> Option<bool> {
     let word = word.trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '*' | '@' | '$'));
     let start = out.len();
     let mut letters = 0;
     let mut last = None;
+    let mut run = 0;
+    let mut stretched = false;
     let mut push = |c: char, out: &mut String| {
         if c != '*' && last == Some(c) {
-            return;
+            run += 1;
+            if run == 2 {
+                // The third in a row: the run is read once.
+                out.pop();
+                stretched = true;
+            }
+            if run >= 2 {
+                return;
+            }
+        } else {
+            run = 0;
         }
         if c != '*' {
             letters += 1;
@@ -91,15 +123,15 @@ fn normal_into(word: &str, out: &mut String) -> bool {
             c if c.is_alphabetic() => push(c, out),
             _ => {
                 out.truncate(start);
-                return false;
+                return None;
             }
         }
     }
     if letters < 2 {
         out.truncate(start);
-        return false;
+        return None;
     }
-    true
+    Some(stretched)
 }
 
 impl Lexicon {
@@ -118,6 +150,10 @@ impl Lexicon {
                     .entry(word.chars().count())
                     .or_default()
                     .push((word.chars().collect(), index));
+                lexicon
+                    .collapsed_words
+                    .entry(collapsed(&word))
+                    .or_insert(index);
                 lexicon.words.entry(word).or_insert(index);
             } else {
                 if let Some(joined) = normal_word(&words.concat()) {
@@ -140,9 +176,14 @@ impl Lexicon {
 
     /// One word (already [`normal_word`]) against the single words, `*` as any
     /// letter.
-    fn word(&self, word: &str) -> Option<usize> {
+    fn word(&self, word: &str, stretched: bool) -> Option<usize> {
         if let Some(index) = self.words.get(word) {
             return Some(*index);
+        }
+        if stretched {
+            if let Some(index) = self.collapsed_words.get(&collapsed(word)) {
+                return Some(*index);
+            }
         }
         if !word.contains('*') {
             return None;
@@ -172,18 +213,26 @@ impl Lexicon {
         }
         // Every word read once into one buffer.
         let mut buffer = String::with_capacity(text.len());
-        let spans: Vec<(Range<usize>, Option<Range<usize>>)> = text
+        let spans: Vec<(Range<usize>, Option<Read>)> = text
             .split_whitespace()
             .map(|t| {
                 let start = t.as_ptr() as usize - text.as_ptr() as usize;
                 let from = buffer.len();
-                let read = normal_into(t, &mut buffer).then_some(from..buffer.len());
+                // Three capitals are an acronym or an emote (`LUL`, `OMG`).
+                let bare = t.trim_matches(|c: char| !c.is_alphanumeric());
+                let acronym = bare.chars().count() <= 3 && bare.chars().all(char::is_uppercase);
+                let read = normal_into(t, &mut buffer)
+                    .filter(|_| !acronym)
+                    .map(|stretched| (from..buffer.len(), stretched));
+                if read.is_none() {
+                    buffer.truncate(from);
+                }
                 (start..start + t.len(), read)
             })
             .collect();
-        let tokens: Vec<(Range<usize>, Option<&str>)> = spans
+        let tokens: Vec<(Range<usize>, Option<ReadWord>)> = spans
             .into_iter()
-            .map(|(span, read)| (span, read.map(|r| &buffer[r])))
+            .map(|(span, read)| (span, read.map(|(r, stretched)| (&buffer[r], stretched))))
             .collect();
         let mut i = 0;
         while i < tokens.len() {
@@ -202,15 +251,16 @@ impl Lexicon {
                     .collect();
                 let joined = normal_word(&joined).unwrap_or_default();
                 let hit = self
-                    .word(&joined)
-                    .or_else(|| self.joined.get(&joined).copied());
+                    .word(&joined, true)
+                    .or_else(|| self.joined.get(&joined).copied())
+                    .or_else(|| self.joined.get(&collapsed(&joined)).copied());
                 if let Some(index) = hit {
                     found.push((tokens[i].0.start..tokens[i + run - 1].0.end, index));
                 }
                 i += run;
                 continue;
             }
-            let Some(word) = tokens[i].1 else {
+            let Some((word, stretched)) = tokens[i].1 else {
                 i += 1;
                 continue;
             };
@@ -223,7 +273,7 @@ impl Lexicon {
                             && words
                                 .iter()
                                 .zip(&tokens[i..])
-                                .all(|(w, (_, t))| *t == Some(w.as_str()))
+                                .all(|(w, (_, t))| t.is_some_and(|(t, _)| t == w.as_str()))
                     })
                     .max_by_key(|(words, _)| words.len())
             });
@@ -232,7 +282,7 @@ impl Lexicon {
                 i += words.len();
                 continue;
             }
-            if let Some(index) = self.word(word) {
+            if let Some(index) = self.word(word, stretched) {
                 found.push((tokens[i].0.clone(), index));
             }
             i += 1;
@@ -307,7 +357,8 @@ mod tests {
             normal_word("scheiiiiiisssseeee").as_deref(),
             Some("scheise")
         );
-        assert_eq!(normal_word("Scheiße").as_deref(), Some("scheise"));
+        assert_eq!(normal_word("Scheiße").as_deref(), Some("scheisse"));
+        assert_eq!(normal_word("lull").as_deref(), Some("lull"));
         assert_eq!(normal_word("schw*chtel").as_deref(), Some("schw*chtel"));
         assert_eq!(normal_word("2-1"), None);
     }
@@ -328,6 +379,13 @@ mod tests {
         assert_eq!(hits("typischer schw*chtel move"), 1);
         assert_eq!(hits("k.u.t. VAR weer"), 1);
         assert_eq!(hits("kutje"), 0);
+        assert_eq!(hits("a lull in play, LUL"), 0);
+        let lex2 = Lexicon::new(["scheiße", "lul", "foder"]);
+        assert_eq!(lex2.matches("scheiiiiiisssseeee, verloren").len(), 1);
+        assert_eq!(
+            lex2.matches("a lull in play, LUL, relegation fodder").len(),
+            0
+        );
         assert_eq!(hits("que jogo bonito"), 0);
         let spans: Vec<Range<usize>> = lex
             .matches("c@r@lh0 que jogo")

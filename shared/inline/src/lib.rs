@@ -440,19 +440,23 @@ fn single_letter_runs(words: &[&str]) -> Vec<String> {
     runs
 }
 
-/// One letter written four times or more (`kkkkkk`, Portuguese laughter), or
-/// three times in lower case (`kkk`, the same laughter, short): no word, though
-/// rustrict reads three `k` as the Klan. Written in capitals, `KKK` still is one.
+/// One letter written four times or more (`kkkkkk`, Portuguese laughter): no
+/// word, though rustrict reads three `k` as the Klan. (`kkk` in lower case at the
+/// start or end of a line is laughter too: see `InlineModerator::allowed_at`.)
 fn stretched_letter(word: &str) -> bool {
     let bare: Vec<char> = word.chars().filter(|c| c.is_alphanumeric()).collect();
     let Some(&first) = bare.first() else {
         return false;
     };
-    let lower = first.is_lowercase();
     let same = bare
         .iter()
         .all(|c| c.to_lowercase().eq(first.to_lowercase()));
-    first.is_alphabetic() && same && (bare.len() >= 4 || bare.len() == 3 && lower)
+    first.is_alphabetic() && same && bare.len() >= 4
+}
+
+/// `kkk` in lower case, the short laughter (`ez demais kkk`).
+fn short_laughter(word: &str) -> bool {
+    word.trim_matches(|c: char| !c.is_alphanumeric()) == "kkk"
 }
 
 /// Words after which a place is named, in the six languages (`from`, `aus`,
@@ -506,10 +510,11 @@ fn after_place_word(tokens: &[&str], i: usize) -> bool {
 /// - follows a place word (`depuis condom`, `back to Cockfosters`; a name may be
 ///   written in lower case there unless it reads as profanity or an insult), or
 /// - is written as a name beside another word written as one that carries no
-///   rude word itself (`Danny Shittu`, `Stefan Kuntz`, `Dick van Burik`).
+///   rude word itself (`Danny Shittu`, `Luca Kilian`, `Dick van Burik`).
 ///
-/// Slurs are never read as names, nor a word a line writes in lower case or
-/// shouts in capitals (`you dickhead`, `DICKHEAD`).
+/// Slurs are never read as names, nor severe abuse beside another name, nor a
+/// word a line writes in lower case or shouts in capitals (`you dickhead`,
+/// `DICKHEAD`).
 fn named_in_context(tokens: &[&str], i: usize) -> bool {
     let Some(word) = tokens.get(i) else {
         return false;
@@ -522,6 +527,7 @@ fn named_in_context(tokens: &[&str], i: usize) -> bool {
     if !(gazetteer || written_as_name && hosts::embedded(&bare)) {
         return false;
     }
+    // Slurs never pass as names.
     if analyze(&bare).is(Type::OFFENSIVE & Type::SEVERE) {
         return false;
     }
@@ -542,7 +548,35 @@ fn named_in_context(tokens: &[&str], i: usize) -> bool {
     while tokens.get(next).is_some_and(|w| NAME_PARTICLES.contains(w)) && next < i + 3 {
         next += 1;
     }
-    written_as_name && ((i >= 1 && clean_name(i - 1)) || clean_name(next))
+    // Beside another name, never severe abuse, nor a rude word made an insult by
+    // its tail (`Cheers Fuckface`, `Hello Dickhead`). A name rude
+    // whole after a capitalised word passes (`Luca Kilian`, `Moby Dick`), and so
+    // would a capitalised insult (`Absolute Prick`): the learned second opinion
+    // still reads that line.
+    written_as_name
+        && !hosts::hateful_or_severe(&bare)
+        && !insult_compound(&bare)
+        && ((i >= 1 && clean_name(i - 1)) || clean_name(next))
+}
+
+/// What follows a rude word to make an insult of it in English compounds
+/// (`fuckface`, `dickhead`, `shitbag`, `cockwomble`).
+const INSULT_TAILS: [&str; 16] = [
+    "face", "head", "hole", "wad", "bag", "stain", "sucker", "licker", "nugget", "muncher",
+    "womble", "wit", "brain", "stick", "weasel", "lord",
+];
+
+/// Whether rustrict's match in `bare` (lower case, letters only) is followed by
+/// one of [`INSULT_TAILS`] and nothing else.
+fn insult_compound(bare: &str) -> bool {
+    let censored = Censor::from_str(bare).censor();
+    let Some(last) = censored.rfind('*') else {
+        return false;
+    };
+    let tail = &censored[last + 1..];
+    INSULT_TAILS
+        .iter()
+        .any(|t| tail == *t || tail.strip_suffix('s') == Some(t))
 }
 
 /// Two words of five letters or more: a phrase of real words, not a rude word
@@ -688,12 +722,30 @@ impl InlineModerator {
             || stretched_letter(word)
     }
 
+    /// The lexicon's swearing in `text`, but the tenant's allowed words.
+    fn lexicon_spans(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        let mut spans = lexicon::find(text);
+        if !self.config.allowed_words.is_empty() {
+            spans.retain(|span| {
+                let bare: String = text[span.clone()]
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect::<String>()
+                    .to_lowercase();
+                !self.config.allowed_words.contains(&bare)
+            });
+        }
+        spans
+    }
+
     /// Whether `tokens[i]` is never read as abuse: an allowed word, or one the
     /// line writes as a name ([`named_in_context`]).
     fn allowed_at(&self, tokens: &[&str], i: usize) -> bool {
-        tokens
-            .get(i)
-            .is_some_and(|w| self.allowed(w) || named_in_context(tokens, i))
+        tokens.get(i).is_some_and(|w| {
+            self.allowed(w)
+                || named_in_context(tokens, i)
+                || short_laughter(w) && (i == 0 || i + 1 == tokens.len())
+        })
     }
 
     /// rustrict reads across word boundaries to catch `f u c k`, which also makes it
@@ -896,7 +948,7 @@ impl InlineModerator {
         let analysis = self.confirmed_analysis(&without_numbers(&masked));
         let (mut tox, mut tox_categories) = toxicity(analysis);
         // Swearing in the launch languages rustrict does not read: masked.
-        let sworn = lexicon::find(&masked);
+        let sworn = self.lexicon_spans(&masked);
         if !sworn.is_empty() {
             tox = tox.max(0.7);
             if !tox_categories.contains(&"profanity") {
@@ -956,7 +1008,7 @@ impl InlineModerator {
                 // The lexicon's words masked too (found again in rustrict's
                 // censored text, whose lengths may differ).
                 let base = by_rustrict.unwrap_or_else(|| masked.clone());
-                Some(lexicon::mask(&base, &lexicon::find(&base)))
+                Some(lexicon::mask(&base, &self.lexicon_spans(&base)))
             }
         } else {
             None
@@ -1131,9 +1183,9 @@ mod tests {
     fn names_with_a_rude_word_inside_pass_where_the_line_writes_them_as_names() {
         for text in [
             "Danny Shittu at the back for QPR was an absolute unit",
+            "Luca Kilian mit dem Kopfball geklärt",
             "Paul Dickov scoring against Gillingham in '99",
             "Dick van Burik war so ein solider Verteidiger",
-            "Luca Kilian mit dem Kopfball geklärt",
             "getting the Piccadilly line back to Cockfosters after the game",
             "YB spielt heute im Wankdorf, die Stimmung wird brutal",
             "ik woon praktisch aan het Rapenburg",
@@ -1152,6 +1204,9 @@ mod tests {
             "Shittu is what you are",
             "Heil Hitler",
             "Stupid Faggot",
+            "Cheers Fuckface",
+            "Hello Dickhead",
+            "you belong in the kkk now",
         ] {
             let v = check(text);
             assert_ne!(v.action, Action::Allow, "{text}: {v:?}");

@@ -350,12 +350,13 @@ const OWN_PROFILE: &[&str] = &[
     "meiner bio",
 ];
 
-/// Words that send the reader somewhere (`check`, `mira`, `regarde`, `kijk`).
+/// Words that send the reader somewhere (`check`, `mira`, `regarde`, `kijk`):
+/// verbs only, so "the old crest in my profile pic" is no invitation.
 const INVITES: &[&str] = &[
     "check", "see", "look", "visit", "go", "click", "peep", "mira", "mirá", "ve", "visita",
     "revisa", "checa", "chequea", "entra", "ver", "vê", "olha", "confere", "passa", "regarde",
     "voir", "passe", "jette", "clique", "kijk", "bekijk", "ga", "schau", "guck", "besuch", "sieh",
-    "klick", "in", "im", "na", "en", "dans", "op", "auf",
+    "klick",
 ];
 
 /// Links placed in a profile (`link in bio`, `link im Profil`).
@@ -379,11 +380,14 @@ const LINK_IN_PROFILE: &[&str] = &[
 /// it, or an invitation (`check`, `mira`, `regarde`, `kijk`…) before a mention of
 /// it. Saying something about one's profile (`my profile pic`) is no lure.
 fn own_profile_lure(lower: &str) -> bool {
-    if LINK_IN_PROFILE.iter().any(|p| lower.contains(p)) {
+    if LINK_IN_PROFILE.iter().any(|p| contains_phrase(lower, p)) {
         return true;
     }
     OWN_PROFILE.iter().any(|phrase| {
         lower.match_indices(phrase).any(|(at, _)| {
+            if !at_word_bounds(lower, at, phrase.len()) {
+                return false;
+            }
             let words: Vec<&str> = lower[..at]
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
@@ -391,6 +395,24 @@ fn own_profile_lure(lower: &str) -> bool {
             words.iter().rev().take(3).any(|w| INVITES.contains(w))
         })
     })
+}
+
+/// Whether `phrase` is in `text` as whole words (`stuur me` is not in "stuur
+/// meer", `lien en` not in "le lien entre"); a phrase that begins or ends with
+/// no letter (`/day`, `x2`) may touch a word there.
+fn contains_phrase(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase)
+        .any(|(at, _)| at_word_bounds(text, at, phrase.len()))
+}
+
+/// Whether `text[at..at + len]` neither starts nor ends inside a word.
+fn at_word_bounds(text: &str, at: usize, len: usize) -> bool {
+    let inner = &text[at..at + len];
+    let edge_letter = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let starts = !edge_letter(inner.chars().next()) || !edge_letter(text[..at].chars().next_back());
+    let ends =
+        !edge_letter(inner.chars().next_back()) || !edge_letter(text[at + len..].chars().next());
+    starts && ends
 }
 
 /// Whether a lure entry is one word (matched as a whole word of the line) rather
@@ -458,7 +480,7 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
         if !hit[kind] {
             hit[kind] = entries
                 .iter()
-                .any(|entry| !one_word(entry) && lower.contains(entry));
+                .any(|entry| !one_word(entry) && contains_phrase(lower, entry));
         }
     }
     let mut kinds = 0;
@@ -616,6 +638,9 @@ mod tests {
         }
         for clean in [
             "my profile pic is the old crest lol",
+            "I have the old crest in my profile pic",
+            "le lien entre les deux clubs, offert par l'histoire",
+            "stuur meer spitsen naar voren, gratis advies voor de trainer",
             "BTC forming a double top on the daily",
             "kick-off moved to 8 pm",
             "what a free kick, top corner",
