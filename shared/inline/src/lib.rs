@@ -595,6 +595,21 @@ fn whole_phrase_matched(phrase: &str) -> bool {
         .all(|c| c == '*' || c.is_whitespace())
 }
 
+/// Whether rustrict's match in a phrase of two words takes in every letter of
+/// both but the first (and a plural `s` at the end): a rude word split to hide it
+/// is all match (`fu ck` → `f****`, `bast ards` → `********s`), whereas a reading
+/// across the end of one real word and the start of the next leaves letters of
+/// them (`hab ich` → `hab****`, `de goal` → `d****al`, `bit? can't`).
+fn split_wholly_matched(phrase: &str) -> bool {
+    let censored: Vec<char> = Censor::from_str(phrase).censor().chars().collect();
+    let last = censored.len().saturating_sub(1);
+    censored
+        .iter()
+        .enumerate()
+        .skip(1)
+        .all(|(i, c)| !c.is_alphanumeric() || *c == '*' || (i == last && (*c == 's' || *c == 'S')))
+}
+
 /// Whether rustrict's match in `a b` takes in the whole of whichever of the two
 /// is a word of five letters or more (all of it masked but its first letter): a
 /// rude word split to hide it leaves fragments (`motherf ucker`), whereas a
@@ -776,7 +791,7 @@ impl InlineModerator {
                     && (if both_long(word, next) {
                         whole_phrase_matched(&joined)
                     } else {
-                        long_words_matched(word, next)
+                        long_words_matched(word, next) && split_wholly_matched(&joined)
                     })
                 {
                     confirmed |= phrase;
@@ -1163,6 +1178,23 @@ mod tests {
         }
         for text in ["que passe bonito", "die Kutsche kommt", "hijo de Carlos"] {
             assert_eq!(check(text).action, Action::Allow, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_reading_across_two_real_words_is_no_abuse_but_a_split_word_is() {
+        for text in [
+            "Mahlzeit, hab ich den Anpfiff verpasst?",
+            "voordat ik de goal zag",
+            "stream hapert weer, zit vast op 480p",
+            "can you turn the music down a bit? can't hear commentary",
+            "passe le 2e match ? 21h ou 21h15 ?",
+        ] {
+            let v = check(text);
+            assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
+        }
+        for text in ["fu ck you", "what a bi tch", "you ar sehole", "bast ards"] {
+            assert_ne!(check(text).action, Action::Allow, "{text}");
         }
     }
 
