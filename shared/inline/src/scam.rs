@@ -359,8 +359,15 @@ const INVITES: &[&str] = &[
     "klick",
 ];
 
-/// Links placed in a profile (`link in bio`, `link im Profil`).
+/// Links placed in a profile (`link in bio`, `link im Profil`), and the bio as a
+/// place to look (`in my bio`, `na minha bio`).
 const LINK_IN_PROFILE: &[&str] = &[
+    "in my bio",
+    "en mi bio",
+    "na minha bio",
+    "dans ma bio",
+    "in mijn bio",
+    "in meiner bio",
     "link in bio",
     "link in my bio",
     "link in de bio",
@@ -630,6 +637,7 @@ mod tests {
         for lure in [
             "check out my profile, you won't regret it",
             "kijk even op mijn profiel 😘",
+            "full list in my bio 🔥",
             "envoie 0,2 ETH et tu reçois le double",
             "10k views op je stream, pm me",
             "link im Profil, nur noch 5 Plätze",
