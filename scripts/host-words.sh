@@ -60,8 +60,9 @@ fi
 
 # The swear-word lists of the profanity lexicon (shared/inline/src/lexicon.rs):
 # the List of Dirty, Naughty, Obscene and Otherwise Bad Words (CC BY 4.0) as the
-# npm package `naughty-words`, its five launch languages besides English (rustrict
-# reads English) and Québec French, in sources/lexicon/.
+# npm package `naughty-words`: the five launch languages besides English and Québec
+# French for the lexicon's entries, and with English's all of them to keep swear
+# words out of the everyday words of hosts.rs, in sources/lexicon/.
 lexicon=(naughty-words@1.2.0)
 lexicon_stamp="$dir/npm-lexicon/.packages"
 if ! [ -f "$lexicon_stamp" ] || [ "$(cat "$lexicon_stamp")" != "${lexicon[*]}" ]; then
@@ -71,7 +72,7 @@ if ! [ -f "$lexicon_stamp" ] || [ "$(cat "$lexicon_stamp")" != "${lexicon[*]}" ]
     echo "${lexicon[*]}" >"$lexicon_stamp"
 fi
 mkdir -p "$dir/sources/lexicon"
-for lang in de es fr fr-CA-u-sd-caqc nl pt; do
+for lang in en de es fr fr-CA-u-sd-caqc nl pt; do
     cp "$dir/npm-lexicon/node_modules/naughty-words/$lang.json" "$dir/sources/lexicon/$lang.json"
 done
 echo "${lexicon[*]}" >"$dir/sources/lexicon/VERSION"

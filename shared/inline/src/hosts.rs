@@ -37,6 +37,12 @@ static HOST_WORDS: &[u8] = include_bytes!("../data/host_words.bin");
 /// (see `named_in_context` in the crate root).
 static HOST_NAMES: &[u8] = include_bytes!("../data/host_names.bin");
 
+/// Everyday words of the launch languages besides English that rustrict reads
+/// as English abuse (Dutch `hoe`, how; `dik`, thick; Spanish `venga`), as the
+/// hashes of `lang:word`: let through only in a line of that language (see
+/// `line_language` in the crate root). Rebuilt with the host words.
+static LOCAL_WORDS: &[u8] = include_bytes!("../data/local_words.bin");
+
 /// What is left of a word after the match that is only an inflection of the
 /// rude word (in any of the six languages), not another word.
 const INFLECTIONS: &[&str] = &[
@@ -155,6 +161,12 @@ pub fn is_host_word(word: &str) -> bool {
         return false;
     };
     in_set(HOST_WORDS, word_hash(&bare)) && qualifies(&bare)
+}
+
+/// Whether `word` (lower case) is an everyday word of `lang` that rustrict
+/// reads as English abuse.
+pub fn is_local_word(lang: &str, word: &str) -> bool {
+    in_set(LOCAL_WORDS, word_hash(&format!("{lang}:{word}")))
 }
 
 /// Whether a name (lower case, letters only) is one rustrict reads as

@@ -473,6 +473,93 @@ const ARTICLES: &[&str] = &[
     "a", "os", "as", "het", "de",
 ];
 
+/// Words that mark a line's language: its commonest short words, which the
+/// other launch languages do not use (so no `de`, `en`, `a`, `is`).
+const LANGUAGE_MARKERS: [(&str, &[&str]); 6] = [
+    (
+        "en",
+        &[
+            "you", "your", "you're", "the", "and", "are", "this", "that", "what", "with", "my",
+            "he", "she", "they", "u", "ur", "i'm", "it's", "not", "just",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "het", "een", "niet", "ik", "je", "jij", "hij", "wij", "zijn", "maar", "ook", "nog",
+            "wel", "geen", "wat", "hoe", "waarom", "laat", "dat", "dit", "deze", "toch", "echt",
+            "zo", "nu", "bij", "naar", "heeft", "staat", "gaat", "kan", "moet", "weer", "zit",
+            "al", "er", "op", "met", "voor", "van",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "der", "die", "das", "und", "ist", "nicht", "ich", "du", "ein", "eine", "mit", "auf",
+            "auch", "noch", "schon", "doch", "mal", "wie", "was", "hab", "habe", "kein", "den",
+            "dem",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "el", "los", "las", "que", "y", "es", "no", "por", "para", "una", "con", "pero", "muy",
+            "esto", "eso", "qué", "como", "va", "se", "lo", "le",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "o", "os", "as", "que", "e", "é", "não", "um", "uma", "com", "para", "pra", "mas",
+            "muito", "isso", "esse", "essa", "você", "tá", "eu", "do", "da", "no", "na",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "le", "la", "les", "et", "est", "pas", "je", "tu", "il", "une", "des", "pour", "avec",
+            "mais", "c'est", "ce", "qui", "du", "au", "on", "ça",
+        ],
+    ),
+];
+
+/// The line's language when its words say so: two markers of one language or
+/// more, and none of English (whose rude words are the ones rustrict reads).
+fn line_language(tokens: &[&str]) -> Option<&'static str> {
+    let mut counts = [0usize; LANGUAGE_MARKERS.len()];
+    for token in tokens {
+        let word = token
+            .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+            .to_lowercase();
+        for (n, (_, markers)) in LANGUAGE_MARKERS.iter().enumerate() {
+            if markers.contains(&word.as_str()) {
+                counts[n] += 1;
+            }
+        }
+    }
+    if counts[0] > 0 {
+        return None;
+    }
+    let (best, count) = counts.iter().enumerate().skip(1).max_by_key(|(_, c)| **c)?;
+    (*count >= 2).then_some(LANGUAGE_MARKERS[best].0)
+}
+
+/// Whether `tokens[i]` is an everyday word of the line's language that rustrict
+/// reads as English abuse (`hoe laat?`, `dikke kans`, `venga va`).
+fn local_everyday(tokens: &[&str], i: usize) -> bool {
+    let Some(word) = tokens.get(i) else {
+        return false;
+    };
+    let bare: String = word
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    let letters = bare.chars().count();
+    if !(3..=6).contains(&letters) || !bare.chars().all(char::is_alphabetic) {
+        return false;
+    }
+    line_language(tokens).is_some_and(|lang| hosts::is_local_word(lang, &bare))
+}
+
 /// Particles between a given name and a family name (`van`, `von`, `de`, `dos`).
 const NAME_PARTICLES: &[&str] = &[
     "van", "von", "de", "der", "den", "ten", "ter", "da", "das", "do", "dos", "del", "di", "le",
@@ -760,6 +847,7 @@ impl InlineModerator {
             self.allowed(w)
                 || named_in_context(tokens, i)
                 || short_laughter(w) && (i == 0 || i + 1 == tokens.len())
+                || local_everyday(tokens, i)
         })
     }
 
@@ -1194,6 +1282,22 @@ mod tests {
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
         }
         for text in ["fu ck you", "what a bi tch", "you ar sehole", "bast ards"] {
+            assert_ne!(check(text).action, Action::Allow, "{text}");
+        }
+    }
+
+    #[test]
+    fn everyday_words_of_the_line_language_are_no_english_abuse() {
+        for text in [
+            "hoe laat begint het?",
+            "dat is een dikke kans, echt",
+            "hoe is dat geen rood",
+        ] {
+            let v = check(text);
+            assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
+        }
+        // The same words in an English line, or with no language to go by.
+        for text in ["you are a dirty hoe", "hoe"] {
             assert_ne!(check(text).action, Action::Allow, "{text}");
         }
     }
