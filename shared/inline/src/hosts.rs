@@ -166,7 +166,22 @@ pub fn is_host_word(word: &str) -> bool {
 /// Whether `word` (lower case) is an everyday word of `lang` that rustrict
 /// reads as English abuse.
 pub fn is_local_word(lang: &str, word: &str) -> bool {
-    in_set(LOCAL_WORDS, word_hash(&format!("{lang}:{word}")))
+    // The hash of `lang:word`, without building the string.
+    let hash = [lang.as_bytes(), b":", word.as_bytes()]
+        .iter()
+        .flat_map(|part| part.iter())
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    in_set(LOCAL_WORDS, hash)
+}
+
+/// Whether `word` (lower case) is an everyday word of any language of the set.
+pub fn is_local_word_anywhere(word: &str) -> bool {
+    !LOCAL_WORDS.is_empty()
+        && ["nl", "de", "es", "pt", "fr"]
+            .iter()
+            .any(|lang| is_local_word(lang, word))
 }
 
 /// Whether a name (lower case, letters only) is one rustrict reads as

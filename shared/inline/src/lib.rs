@@ -550,14 +550,15 @@ fn local_everyday(tokens: &[&str], i: usize) -> bool {
     let Some(word) = tokens.get(i) else {
         return false;
     };
-    let bare: String = word
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .to_lowercase();
-    let letters = bare.chars().count();
-    if !(3..=6).contains(&letters) || !bare.chars().all(char::is_alphabetic) {
+    let trimmed = word.trim_matches(|c: char| !c.is_alphanumeric());
+    let letters = trimmed.chars().count();
+    if !(3..=6).contains(&letters) || !trimmed.chars().all(char::is_alphabetic) {
         return false;
     }
-    line_language(tokens).is_some_and(|lang| hosts::is_local_word(lang, &bare))
+    let bare = trimmed.to_lowercase();
+    // The word first (one lookup a language), the line's language only then.
+    hosts::is_local_word_anywhere(&bare)
+        && line_language(tokens).is_some_and(|lang| hosts::is_local_word(lang, &bare))
 }
 
 /// Particles between a given name and a family name (`van`, `von`, `de`, `dos`).
