@@ -8,14 +8,17 @@
 //! development side of the corpus confirms them: an entry stays when at least one
 //! development line of swearing uses it and no clean one does (the list is made for
 //! search filters and also names topics — beer, drugs, identities — that chat uses
-//! cleanly). `functions/moderation/tests/lexicon.rs` rebuilds `data/lexicon.txt`
+//! cleanly); single words that are English words are left out (rustrict reads
+//! English). `functions/moderation/tests/lexicon.rs` rebuilds `data/lexicon.txt`
 //! from the list and the corpus and fails when the committed file differs.
 //!
 //! Words are compared as the filters are dodged: lower case, accents and the
 //! digits and signs written for letters undone (`0`→`o`, `@`→`a`, `$`→`s`), dots,
-//! dashes and underscores inside a word dropped, a letter written several times
-//! read once, and `*` standing for any one letter. Letters spaced out (`p u t a`)
-//! are read as one word.
+//! dashes and underscores inside a word dropped, a letter written three times or
+//! more read once (and then compared with the entries' runs read once; doubles
+//! stay, so `lull` is no `lul`), and `*` standing for any one letter. Letters
+//! spaced out (`p u t a`) are read as one word. Three capitals are an acronym or
+//! an emote (`LUL`), not read.
 
 use std::ops::Range;
 

@@ -473,8 +473,9 @@ const ARTICLES: &[&str] = &[
     "a", "os", "as", "het", "de",
 ];
 
-/// Words that mark a line's language: its commonest short words, which the
-/// other launch languages do not use (so no `de`, `en`, `a`, `is`).
+/// Words that mark a line's language: its commonest short words (some are
+/// shared by two languages, `que`, `la`, and count for both; the most common
+/// ones of all, `de`, `en`, `a`, `is`, are left out).
 const LANGUAGE_MARKERS: [(&str, &[&str]); 6] = [
     (
         "en",
