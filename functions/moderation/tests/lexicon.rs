@@ -20,6 +20,32 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A word list of the sources, read as UTF-8 or else as Latin-1 (some of
+/// Debian's are).
+fn word_list(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => err.into_bytes().iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+/// Writes `built` to `data/<name>` and the sources' versions beside it when
+/// `writing`; otherwise fails unless the committed file is `built`.
+fn write_or_compare(name: &str, built: &[u8], manifest: &Path, versions: &str, writing: bool) {
+    if writing {
+        std::fs::write(data(name), built).expect("write the rebuilt file");
+        std::fs::write(manifest, versions).expect("write its sources' versions");
+        return;
+    }
+    let committed = std::fs::read(data(name)).expect("the committed file");
+    assert!(
+        committed == built,
+        "data/{name} differs from the one rebuilt from its sources; rewrite it with \
+         SIDELINE_WRITE_HOST_WORDS=1 scripts/host-words.sh --write"
+    );
+}
+
 /// A line of swearing: threats and harassment do not count, as the words they
 /// use (`hammer`, `sweetheart`) are no swear words.
 fn swearing(line: &EvalInput) -> bool {
@@ -86,10 +112,8 @@ fn the_committed_lexicon_matches_its_sources() {
     let sources = dir.parent().expect("the sources folder").to_path_buf();
     let mut english = BTreeSet::new();
     for file in ["american-english.txt", "british-english.txt"] {
-        let text = std::fs::read(sources.join(file))
-            .unwrap_or_else(|e| panic!("{}: {e}", sources.join(file).display()));
         english.extend(
-            String::from_utf8_lossy(&text)
+            word_list(&sources.join(file))
                 .lines()
                 .map(str::to_lowercase),
         );
@@ -125,16 +149,12 @@ fn the_committed_lexicon_matches_its_sources() {
         kept.len(),
         in_clean.iter().filter(|c| **c > 0).count()
     );
-    if writing {
-        std::fs::write(data("lexicon.txt"), &built).expect("write the lexicon");
-        std::fs::write(&manifest, &version).expect("write its sources");
-        return;
-    }
-    let committed = std::fs::read_to_string(data("lexicon.txt")).expect("the committed lexicon");
-    assert!(
-        committed == built,
-        "data/lexicon.txt differs from the lexicon rebuilt from its sources; rewrite it with \
-         SIDELINE_WRITE_HOST_WORDS=1 scripts/host-words.sh --write"
+    write_or_compare(
+        "lexicon.txt",
+        built.as_bytes(),
+        &manifest,
+        &version,
+        writing,
     );
 }
 
@@ -219,15 +239,10 @@ fn the_committed_local_words_match_their_sources() {
     ];
     let mut kept = BTreeSet::new();
     for (lang, file) in lists {
-        let bytes = std::fs::read(dir.join(file))
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()));
-        let dictionary: BTreeSet<String> = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(err) => err.into_bytes().iter().map(|&b| char::from(b)).collect(),
-        }
-        .lines()
-        .map(str::to_lowercase)
-        .collect();
+        let dictionary: BTreeSet<String> = word_list(&dir.join(file))
+            .lines()
+            .map(str::to_lowercase)
+            .collect();
         let own = swear(lang);
         let mut in_clean: std::collections::BTreeMap<String, usize> = Default::default();
         for line in lines
@@ -254,15 +269,5 @@ fn the_committed_local_words_match_their_sources() {
     }
     eprintln!("{} local words: {kept:?}", kept.len());
     let built = sideline_inline::hosts::encode(kept.iter().cloned());
-    if writing {
-        std::fs::write(data("local_words.bin"), &built).expect("write the local words");
-        std::fs::write(&manifest, &versions).expect("write their sources");
-        return;
-    }
-    let committed = std::fs::read(data("local_words.bin")).expect("the committed local words");
-    assert!(
-        committed == built,
-        "data/local_words.bin differs from the words rebuilt from their sources; rewrite it \
-         with SIDELINE_WRITE_HOST_WORDS=1 scripts/host-words.sh --write"
-    );
+    write_or_compare("local_words.bin", &built, &manifest, &versions, writing);
 }

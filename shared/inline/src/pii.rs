@@ -290,33 +290,14 @@ fn wrapped_word(text: &str, i: usize) -> Option<(Option<Part>, usize)> {
     Some((part, end))
 }
 
-/// The mail providers that are no everyday word (`me`, `web`, `live`, `free`
-/// and `orange` are): a line naming one is cut into address parts.
-const GATE_PROVIDERS: [&str; 19] = [
-    "gmail",
-    "googlemail",
-    "yahoo",
-    "hotmail",
-    "outlook",
-    "icloud",
-    "aol",
-    "proton",
-    "protonmail",
-    "gmx",
-    "laposte",
-    "wanadoo",
-    "skynet",
-    "telenet",
-    "ziggo",
-    "kpnmail",
-    "bluewin",
-    "sapo",
-    "online",
-];
+/// The mail providers that are everyday words too: a line naming one is not cut
+/// into address parts for it (the others make it worth a look).
+const EVERYDAY_PROVIDERS: [&str; 5] = ["me", "web", "live", "free", "orange"];
 
 /// The words that make a line worth cutting into address parts: the words for
-/// the at but `en`, `em` and `bij`, the words for the dot, and
-/// [`GATE_PROVIDERS`].
+/// the at but `en`, `em` and `bij`, the words for the dot, and the mail providers
+/// but [`EVERYDAY_PROVIDERS`] (by their last part: `t-online` as `online`, as a
+/// line's words are split at hyphens).
 fn gate_words() -> &'static rustc_hash::FxHashSet<&'static str> {
     static WORDS: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> =
         std::sync::OnceLock::new();
@@ -324,8 +305,13 @@ fn gate_words() -> &'static rustc_hash::FxHashSet<&'static str> {
         AT_WORDS[..AT_WORDS.len() - 3]
             .iter()
             .chain(DOT_WORDS.iter())
-            .chain(GATE_PROVIDERS.iter())
             .copied()
+            .chain(
+                MAIL_PROVIDERS
+                    .iter()
+                    .filter(|p| !EVERYDAY_PROVIDERS.contains(p))
+                    .filter_map(|p| p.rsplit('-').next()),
+            )
             .collect()
     })
 }
