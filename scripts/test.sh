@@ -12,11 +12,13 @@
 #   5. cargo test --workspace --include-ignored: the tests that need moto are
 #      #[ignore]d for a plain `cargo test` and run here against the moto started
 #      above (a missing endpoint fails them); the layering check is among them;
-#   6. the TypeScript client and the room panel (clients/js): Debian's chromium
+#   6. the fuzz targets (fuzz/): cargo-fuzz under the cache folder, a build with
+#      the nightly toolchain and a short run of each (SIDELINE_FUZZ_SECONDS, 15);
+#   7. the TypeScript client and the room panel (clients/js): Debian's chromium
 #      (apt-get, only when missing), npm ci with its cache under the cache
 #      folder, tsc and the panel bundle, and node's test runner against a
 #      devstack it starts (the panel's tests drive headless Chromium);
-#   7. templates: cfn-lint (template.yaml and infra/analytics/), sam validate --lint,
+#   8. templates: cfn-lint (template.yaml and infra/analytics/), sam validate --lint,
 #      and sam build with
 #      cargo-lambda (skip it with SIDELINE_SKIP_SAM_BUILD=1 for quick local runs).
 #
@@ -77,6 +79,9 @@ echo "$host_words"
 step "cargo test --workspace, moto tests included"
 SIDELINE_MOTO_ENDPOINT="http://127.0.0.1:$port" SIDELINE_HOST_WORD_SOURCES="$host_words" \
     cargo test --workspace -- --include-ignored
+
+step "fuzz targets: a short run of each (cargo fuzz, nightly; scripts/fuzz.sh)"
+bash scripts/fuzz.sh "${SIDELINE_FUZZ_SECONDS:-15}"
 
 step "client and panel (clients/js): Chromium, npm install from the cache, build, tests against devstack"
 if ! command -v chromium >/dev/null 2>&1; then

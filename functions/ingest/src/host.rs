@@ -184,6 +184,20 @@ fn envelope(raw: &Value, now_ms: i64) -> Result<Envelope, String> {
     })
 }
 
+/// Reads a signed request's body: the batch's events, each an envelope or the
+/// reason it is refused; the error is the reason the whole batch is refused.
+pub fn read_batch(body: &str, now_ms: i64) -> Result<Vec<Result<Envelope, String>>, &'static str> {
+    let parsed: Value = serde_json::from_str(body).map_err(|_| "body is not valid JSON")?;
+    let events = parsed
+        .get("events")
+        .and_then(Value::as_array)
+        .ok_or("body must be {\"events\": [...]}")?;
+    if events.is_empty() || events.len() > MAX_EVENTS {
+        return Err("events must hold 1 to 100 events");
+    }
+    Ok(events.iter().map(|raw| envelope(raw, now_ms)).collect())
+}
+
 /// Handles `POST /events`.
 pub async fn handle_host_events<E: EventSink>(
     request: HttpRequest,
@@ -206,21 +220,14 @@ pub async fn handle_host_events<E: EventSink>(
         warn!(reason, "host events refused");
         return refuse(401, reason);
     }
-    let parsed: Value = match serde_json::from_str(body) {
-        Ok(v) => v,
-        Err(_) => return refuse(400, "body is not valid JSON"),
+    let events = match read_batch(body, now_ms) {
+        Ok(events) => events,
+        Err(reason) => return refuse(400, reason),
     };
-    let Some(events) = parsed.get("events").and_then(Value::as_array) else {
-        return refuse(400, "body must be {\"events\": [...]}");
-    };
-    if events.is_empty() || events.len() > MAX_EVENTS {
-        return refuse(400, "events must hold 1 to 100 events");
-    }
     let mut entries = Vec::new();
     let mut origin = Vec::new();
     let mut rejected = Vec::new();
-    for (index, raw) in events.iter().enumerate() {
-        let mut made = envelope(raw, now_ms);
+    for (index, mut made) in events.into_iter().enumerate() {
         if let Ok(env) = &mut made {
             match stamp.stamp(env).await {
                 Ok(true) => {}
