@@ -29,6 +29,7 @@ pub mod hosts;
 pub mod intent;
 pub mod learned;
 pub mod lexicon;
+pub mod phones;
 pub mod pii;
 pub mod policy;
 pub mod scam;

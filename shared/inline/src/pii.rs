@@ -700,8 +700,12 @@ fn is_phone(raw: &str, digits: &str, regions: &[Id]) -> bool {
             .map(|c| if c.is_ascii() { c } else { ' ' })
             .collect::<String>()
     };
+    let Some(database) = crate::phones::database() else {
+        return false;
+    };
     let valid = |region: Option<Id>, number: &str| {
-        phonenumber::parse(region, number).is_ok_and(|n| phonenumber::is_valid(&n))
+        phonenumber::parse_with(database, region, number)
+            .is_ok_and(|n| phonenumber::is_valid_with(database, &n))
     };
     if raw.starts_with('+') {
         return valid(None, raw);
@@ -719,7 +723,7 @@ fn is_phone(raw: &str, digits: &str, regions: &[Id]) -> bool {
 /// Whether `digits` has a length the region's numbers have (with its trunk
 /// prefix or without): a cheap test before the parse, which costs microseconds.
 fn plausible_in(region: Id, digits: &str) -> bool {
-    let Some(meta) = phonenumber::metadata::DATABASE.by_id(region.as_ref()) else {
+    let Some(meta) = crate::phones::database().and_then(|db| db.by_id(region.as_ref())) else {
         return true;
     };
     let lengths = meta.descriptors().general().possible_length();
@@ -804,7 +808,7 @@ fn region_hints(text: &str) -> Vec<Id> {
                 if let Some(ids) = code
                     .parse::<u16>()
                     .ok()
-                    .and_then(|n| phonenumber::metadata::DATABASE.region(&n))
+                    .and_then(|n| crate::phones::database()?.region(&n))
                 {
                     for id in ids.into_iter().filter_map(|id| Id::from_str(id).ok()) {
                         if !hints.contains(&id) {
