@@ -10,7 +10,6 @@ async fn main() -> Result<(), Error> {
     let limits = Limits::from_env(&env)?;
     let sdk = sdk::from_env(&env)?;
     let store = DynamoStore::from_sdk(&sdk, env.required("TABLE_NAME")?);
-    let connections =
-        ApiGatewayConnections::for_endpoint(&sdk, &env.required("CONNECTIONS_ENDPOINT")?);
+    let connections = ApiGatewayConnections::from_env(&sdk, &env)?;
     serve(|event| ws_disconnect::handle(event, &store, &connections, &limits)).await
 }

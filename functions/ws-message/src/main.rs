@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
     let sdk = sdk::from_env(&env)?;
     let mut deps = MessageDeps::new(
         DynamoStore::from_sdk(&sdk, env.required("TABLE_NAME")?),
-        ApiGatewayConnections::for_endpoint(&sdk, &env.required("CONNECTIONS_ENDPOINT")?),
+        ApiGatewayConnections::from_env(&sdk, &env)?,
         SystemClock,
         Limits::from_env(&env)?,
     );

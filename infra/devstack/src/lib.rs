@@ -49,7 +49,7 @@ use sideline_app::publish::RetryPolicy;
 use sideline_app::retention::{retention_pass, Budget, RetentionReport};
 use sideline_app::standing::{demotion_pass, PassReport, StandingError, PASS_LIMIT};
 use sideline_aws::stream::{encode, StreamEvent};
-use sideline_aws::{sdk, ApiGatewayConnections, DynamoStore, S3ExportFiles};
+use sideline_aws::{sdk, ApiGatewayConnections, DynamoStore, PostBudget, S3ExportFiles};
 use sideline_domain::config::Limits;
 use sideline_inline::policy::Policies;
 use sideline_memory::{MemoryStore, Outbox};
@@ -109,6 +109,9 @@ pub struct DevstackConfig {
     /// The client package (`clients/js`) `/demo` serves the demo page and the
     /// built panel from (`None`: no demo).
     pub web_dir: Option<PathBuf>,
+    /// Posts a second every fan-out together may make (the deployment's post
+    /// budget, kept in this process); 0: none.
+    pub post_budget_per_second: u32,
 }
 
 /// An S3 bucket behind a local endpoint.
@@ -156,6 +159,7 @@ impl DevstackConfig {
             max_connection_age: Duration::from_secs(2 * 3600),
             frame_limit: FRAME_LIMIT,
             message_limit: MESSAGE_LIMIT,
+            post_budget_per_second: sideline_aws::gateway::DEFAULT_POSTS_PER_SECOND,
             events_out: None,
             host_events_secret: None,
             template: bus::TEMPLATE.to_owned(),
@@ -499,7 +503,11 @@ impl Devstack {
         let connections = ApiGatewayConnections::for_endpoint(
             &sdk::local(&format!("http://{addr}")),
             &format!("http://{addr}"),
-        );
+        )
+        .with_budget(match config.post_budget_per_second {
+            0 => PostBudget::Unlimited,
+            rate => PostBudget::local(rate),
+        });
         let mut message = MessageDeps::new(
             store,
             connections,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use devstack::{Devstack, DevstackConfig, ExportBucket};
-use sideline_domain::config::{Limits, ProcessEnv};
+use sideline_domain::config::{Env, Limits, ProcessEnv};
 use sideline_inline::policy::Policies;
 use sideline_lambda::telemetry;
 
@@ -90,6 +90,18 @@ async fn main() -> ExitCode {
         None => (format!("dev-only-{}", uuid::Uuid::now_v7().simple()), true),
     };
     let mut config = DevstackConfig::new(SocketAddr::new(args.host, args.port), secret.clone());
+    // The same variable as the functions', with the same default.
+    config.post_budget_per_second = match env.number(
+        "SIDELINE_POST_BUDGET_PER_SECOND",
+        config.post_budget_per_second,
+        0,
+    ) {
+        Ok(rate) => rate,
+        Err(err) => {
+            eprintln!("devstack: {}", chain(&err));
+            return ExitCode::from(2);
+        }
+    };
     config.limits = limits;
     config.moderation = policies;
     config.jwt_audience = args.jwt_audience.clone();

@@ -1,6 +1,8 @@
 //! Delivering frames to a room: one member query, posts with bounded concurrency,
 //! and connections that are gone (410) forgotten without failing the delivery.
 
+use std::time::Duration;
+
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tracing::{debug, warn};
 
@@ -15,7 +17,14 @@ use sideline_protocol::{PresenceView, ServerFrame, UserView};
 pub struct FanOutReport {
     pub delivered: usize,
     pub gone: Vec<ConnectionId>,
+    /// Posts still throttled (429) after the adapter's retries: left for the
+    /// clients' catch-up.
+    pub throttled: usize,
+    /// Posts that failed otherwise.
     pub failed: usize,
+    /// Posts not sent because the deployment's post budget stayed spent for
+    /// longer than the fan-out may wait: left to the clients' catch-up.
+    pub deferred: usize,
 }
 
 /// Who is in a room, per user: two tabs of one user are one person.
@@ -48,16 +57,62 @@ pub fn presence_view(members: &[Member], list_max: usize) -> PresenceView {
     PresenceView { count, users }
 }
 
-/// Posts one payload to many connections, at most `concurrency` at a time.
+/// Posts one payload to many connections, at most `concurrency` at a time, within
+/// the deployment's post budget: each share granted is sent, and while some are
+/// left the next share is asked for when it opens — for at most `budget_wait`,
+/// after which the rest are left to the clients' catch-up and counted as
+/// `deferred`.
 pub async fn post_all<C: Connections>(
     connections: &C,
     targets: &[&ConnectionId],
     payload: &[u8],
     concurrency: usize,
+    budget_wait: Duration,
 ) -> FanOutReport {
+    let mut report = FanOutReport::default();
+    let mut waited = Duration::ZERO;
+    let mut rest = targets;
+    while !rest.is_empty() {
+        let grant = connections.reserve(rest.len()).await;
+        let (now, later) = rest.split_at(grant.granted.min(rest.len()));
+        post_some(connections, now, payload, concurrency, &mut report).await;
+        rest = later;
+        if rest.is_empty() {
+            break;
+        }
+        let pause = grant.next_in.max(Duration::from_millis(1));
+        if waited + pause > budget_wait {
+            report.deferred = rest.len();
+            warn!(
+                deferred = rest.len(),
+                sent = targets.len() - rest.len(),
+                "post budget spent; the rest are left to the clients' catch-up"
+            );
+            break;
+        }
+        tokio::time::sleep(pause).await;
+        waited += pause;
+    }
+    if report.throttled > 0 {
+        warn!(
+            throttled = report.throttled,
+            delivered = report.delivered,
+            "posts throttled after every retry; the clients' catch-up fills the gap"
+        );
+    }
+    report
+}
+
+/// Posts to `targets`, at most `concurrency` at a time, into `report`.
+async fn post_some<C: Connections>(
+    connections: &C,
+    targets: &[&ConnectionId],
+    payload: &[u8],
+    concurrency: usize,
+    report: &mut FanOutReport,
+) {
     // A plain loop over FuturesUnordered rather than stream combinators: closures
     // held across awaits defeat the compiler's `Send` proof for generic callers.
-    let mut report = FanOutReport::default();
     let mut pending = targets.iter();
     let mut in_flight = FuturesUnordered::new();
     loop {
@@ -73,13 +128,13 @@ pub async fn post_all<C: Connections>(
         match result {
             Ok(()) => report.delivered += 1,
             Err(PostError::Gone) => report.gone.push(id.clone()),
+            Err(PostError::Throttled) => report.throttled += 1,
             Err(err) => {
                 report.failed += 1;
                 warn!(connection_id = %id, error = %err, cause = ?std::error::Error::source(&err), "post to connection failed");
             }
         }
     }
-    report
 }
 
 async fn post_one<'a, C: Connections>(
@@ -138,6 +193,7 @@ impl<R: RoomStore, G: ConnectionRegistry, C: Connections> Broadcaster<'_, R, G, 
             &targets,
             &payload,
             self.limits.fanout_concurrency,
+            self.limits.fanout_budget_wait,
         )
         .await;
         if !report.gone.is_empty() {
@@ -205,6 +261,7 @@ impl<R: RoomStore, G: ConnectionRegistry, C: Connections> Broadcaster<'_, R, G, 
                 &targets,
                 &frame.to_bytes(),
                 self.limits.fanout_concurrency,
+                self.limits.fanout_budget_wait,
             )
             .await;
             self.forget(&report.gone).await;

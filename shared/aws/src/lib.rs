@@ -21,7 +21,7 @@ pub mod stream;
 
 pub use dynamo::DynamoStore;
 pub use eventbridge::EventBridgeSink;
-pub use gateway::ApiGatewayConnections;
+pub use gateway::{ApiGatewayConnections, PostBudget, PostCounts, PostRetry};
 pub use s3::S3ExportFiles;
 
 #[cfg(test)]

@@ -91,10 +91,7 @@ pub fn ports_from_env(
     let sdk = from_env(env)?;
     Ok(sideline_ports::Adapters {
         store: crate::DynamoStore::from_sdk(&sdk, env.required("TABLE_NAME")?),
-        connections: crate::ApiGatewayConnections::for_endpoint(
-            &sdk,
-            &env.required("CONNECTIONS_ENDPOINT")?,
-        ),
+        connections: crate::ApiGatewayConnections::from_env(&sdk, env)?,
         clock: sideline_ports::SystemClock,
     })
 }

@@ -146,6 +146,9 @@ pub struct Limits {
     pub typing_throttle: Duration,
     /// Posts to `@connections` in flight at once during one fan-out.
     pub fanout_concurrency: usize,
+    /// How long one fan-out waits for the deployment's post budget when a second's
+    /// share runs out; what is still unsent then is left to the clients' catch-up.
+    pub fanout_budget_wait: Duration,
     /// Rooms one connection may be in at once.
     pub max_rooms_per_connection: usize,
     /// Moderation violations (blocked, held, shadowed or removed messages) in one
@@ -174,6 +177,7 @@ impl Default for Limits {
             presence_broadcast_max: 200,
             typing_throttle: Duration::from_secs(2),
             fanout_concurrency: 64,
+            fanout_budget_wait: Duration::from_secs(1),
             max_rooms_per_connection: 50,
             escalation_violations: 3,
             escalation_window: Duration::from_secs(600),
@@ -219,6 +223,11 @@ impl Limits {
                 d.fanout_concurrency,
                 1,
             )?,
+            fanout_budget_wait: Duration::from_millis(env.number(
+                "SIDELINE_FANOUT_BUDGET_WAIT_MS",
+                d.fanout_budget_wait.as_millis() as u64,
+                0,
+            )?),
             max_rooms_per_connection: env.number(
                 "SIDELINE_MAX_ROOMS_PER_CONNECTION",
                 d.max_rooms_per_connection,

@@ -45,7 +45,7 @@ pub use bus::{EventSink, PutEntry, SinkError, MAX_CALL_BYTES, MAX_ENTRIES_PER_CA
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use erasure::{Erased, Erasure, ErasureError, Pseudonyms, StoredPseudonym};
 pub use exports::{ExportFileError, ExportFiles, KeptExport};
-pub use gateway::{Connections, PostError};
+pub use gateway::{Connections, Grant, PostError};
 pub use polls::{PollError, PollStore};
 pub use retention::{KnownTenant, Retention, RetentionError, Swept};
 pub use scores::{

@@ -31,6 +31,7 @@
 //! | erasures due | `ERASURES` | `{tenant}#{requestId}` |
 //! | tenant secret | `T#{tenant}#CONFIG` | `SECRET` |
 //! | seen event | `T#{tenant}#EVT#{consumer}#{eventId}` | `SEEN` |
+//! | post budget (deployment-wide; `gateway::TableBudget`) | `POSTBUDGET#{second}#{shard}` | `BUDGET` |
 
 use std::collections::HashMap;
 
