@@ -373,3 +373,236 @@ async fn instances_sharing_the_table_budget_never_grant_more_than_a_second_s_rat
     let next = instances[0].take_at(30, second_ms + 1_000).await;
     assert_eq!(next.granted, 30);
 }
+
+/// A TCP proxy on a free loopback port in front of `upstream`, which the test can
+/// cut: while cut, connections it holds are dropped and new ones are closed at
+/// once, as a store that has gone away looks to its clients.
+struct CuttableProxy {
+    url: String,
+    cut: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for CuttableProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl CuttableProxy {
+    async fn start(upstream: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let (cut, watch) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if *watch.borrow() {
+                    drop(inbound);
+                    continue;
+                }
+                let upstream = upstream.clone();
+                let mut watch = watch.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = watch.wait_for(|cut| *cut) => {}
+                    }
+                });
+            }
+        });
+        Self { url, cut, task }
+    }
+
+    fn set_cut(&self, cut: bool) {
+        self.cut.send_replace(cut);
+    }
+}
+
+/// How long DynamoDB is gone in the outage test.
+const OUTAGE: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+#[ignore = "needs moto server at SIDELINE_MOTO_ENDPOINT; ./scripts/test.sh starts one"]
+async fn dynamodb_gone_for_30_s_mid_conversation_loses_nothing_acknowledged() {
+    use serde_json::{json, Value};
+    use sideline_tests::{moto_endpoint, send, Stack};
+
+    let moto = moto_endpoint();
+    let upstream = moto
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let proxy = CuttableProxy::start(upstream).await;
+    let stack = Stack::start_on_dynamodb(&proxy.url).await;
+    let mut ada = stack.connect("acme", "ada", "member").await;
+    let mut bob = stack.connect("acme", "bob", "member").await;
+    // The SDK's own retries run before a store call fails.
+    ada.patience = Duration::from_secs(20);
+    bob.patience = Duration::from_secs(20);
+    ada.join("final").await;
+    bob.join("final").await;
+
+    let mut acked: Vec<(String, String)> = Vec::new(); // (messageId, text)
+    for i in 0..3 {
+        let text = format!("early message {i}");
+        let ack = ada
+            .request(send("final", &text, &format!("b{i}")), "ack")
+            .await;
+        assert_eq!(ack["status"], "delivered", "{ack}");
+        acked.push((ack["messageId"].as_str().expect("id").to_owned(), text));
+    }
+
+    // DynamoDB goes away: every send in the gap is answered with a retryable
+    // error, and none is acknowledged.
+    proxy.set_cut(true);
+    let began = tokio::time::Instant::now();
+    let mut refused = Vec::new();
+    while began.elapsed() < OUTAGE {
+        let n = refused.len();
+        let reply = ada
+            .request(
+                send("final", &format!("gap message {n}"), &format!("d{n}")),
+                "ack",
+            )
+            .await;
+        assert_eq!(
+            reply["type"], "error",
+            "a send acknowledged with the store gone: {reply}"
+        );
+        assert_eq!(reply["code"], "internal", "{reply}");
+        assert_eq!(reply["retryable"], true, "{reply}");
+        assert_eq!(reply["clientMsgId"], format!("d{n}"));
+        refused.push(n);
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    assert!(
+        refused.len() >= 3,
+        "only {} sends tried in the gap",
+        refused.len()
+    );
+    proxy.set_cut(false);
+
+    // Back: the refused sends go again with their clientMsgIds (as the client
+    // does), and the conversation goes on.
+    let mut resend = Vec::new();
+    for n in &refused {
+        resend.push((format!("gap message {n}"), format!("d{n}")));
+    }
+    resend.push(("after".to_owned(), "a0".to_owned()));
+    for (text, client_msg_id) in resend {
+        // Honouring the rate limit as a client does: a burst of resends meets it.
+        let ack = loop {
+            let reply = ada
+                .request(send("final", &text, &client_msg_id), "ack")
+                .await;
+            if reply["type"] == "ack" {
+                break reply;
+            }
+            assert_eq!(reply["code"], "rate_limited", "{reply}");
+            assert_eq!(reply["retryable"], true, "{reply}");
+            let wait = reply["retryAfterMs"].as_u64().expect("retryAfterMs");
+            tokio::time::sleep(Duration::from_millis(wait + 50)).await;
+        };
+        assert_eq!(ack["status"], "delivered", "{ack}");
+        acked.push((ack["messageId"].as_str().expect("id").to_owned(), text));
+    }
+
+    // Bob, as a client does: a number skipped (a message whose delivery to him
+    // was lost, say to the store going away in the middle of its fan-out) is
+    // caught up with `history` after the last message he has.
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut last_seq = 0;
+    let mut caught_up = 0;
+    let entry = |m: &Value| {
+        (
+            m["id"].as_str().expect("id").to_owned(),
+            m["text"].as_str().expect("text").to_owned(),
+        )
+    };
+    while seen.len() < acked.len() {
+        let frame = bob.next_of("message").await;
+        let seq = frame["seq"].as_u64().expect("public messages are numbered");
+        if seq > last_seq + 1 {
+            caught_up += 1;
+            let page = match seen.last() {
+                Some((after, _)) => bob
+                    .request(
+                        json!({"action": "history", "room": "final", "after": after, "limit": 100}),
+                        "history",
+                    )
+                    .await["messages"]
+                    .clone(),
+                None => {
+                    let mut newest_first = bob
+                        .request(
+                            json!({"action": "history", "room": "final", "limit": 100}),
+                            "history",
+                        )
+                        .await["messages"]
+                        .as_array()
+                        .expect("messages")
+                        .clone();
+                    newest_first.reverse();
+                    Value::Array(newest_first)
+                }
+            };
+            for m in page.as_array().expect("messages") {
+                if !seen.contains(&entry(m)) {
+                    seen.push(entry(m));
+                }
+            }
+        }
+        if !seen.contains(&entry(&frame)) {
+            seen.push(entry(&frame));
+        }
+        last_seq = last_seq.max(seq);
+    }
+    eprintln!("bob caught up {caught_up} time(s)");
+    assert_eq!(seen, acked);
+    // The room's history holds each once.
+    let history = bob
+        .request(
+            json!({"action": "history", "room": "final", "limit": 100}),
+            "history",
+        )
+        .await;
+    let mut stored: Vec<(String, String)> = history["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m: &Value| {
+            (
+                m["id"].as_str().expect("id").to_owned(),
+                m["text"].as_str().expect("text").to_owned(),
+            )
+        })
+        .collect();
+    stored.reverse(); // newest first
+    assert_eq!(stored, acked);
+    // And the stream, read again once DynamoDB was back, published each one's
+    // event once.
+    assert!(
+        stack.devstack.drain(Duration::from_secs(30)).await,
+        "the pipeline drains"
+    );
+    let mut sent: Vec<String> = stack
+        .devstack
+        .published()
+        .iter()
+        .filter(|e| e.detail_type == "community.message.sent")
+        .map(|e| {
+            let detail: Value = serde_json::from_str(&e.detail).expect("detail");
+            detail["data"]["messageId"]
+                .as_str()
+                .expect("messageId")
+                .to_owned()
+        })
+        .collect();
+    sent.sort();
+    let mut expected: Vec<String> = acked.iter().map(|(id, _)| id.clone()).collect();
+    expected.sort();
+    assert_eq!(sent, expected);
+}

@@ -93,6 +93,7 @@ async fn seeded(store: &MemoryStore, event: &WebSocketEvent) -> ConnectionId {
             correlation_id: None,
             reactions: BTreeMap::new(),
             visibility: Default::default(),
+            seq: None,
         })
         .await
         .expect("seed message");
@@ -129,6 +130,7 @@ async fn seeded(store: &MemoryStore, event: &WebSocketEvent) -> ConnectionId {
             correlation_id: None,
             reactions: BTreeMap::new(),
             visibility: Default::default(),
+            seq: None,
         })
         .await
         .expect("seed bob's message");

@@ -159,6 +159,7 @@ async fn scripted_session(store: &DynamoStore) {
         correlation_id: Some("req-send".into()),
         reactions: BTreeMap::new(),
         visibility: Default::default(),
+        seq: None,
     };
     store.put_message(&message).await.unwrap();
     let fire = Emoji::parse("🔥").unwrap();

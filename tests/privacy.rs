@@ -198,6 +198,7 @@ fn stored_message(tenant: &TenantId, room: &RoomId, n: usize, at_ms: i64) -> Sto
         correlation_id: None,
         reactions: Default::default(),
         visibility: Default::default(),
+        seq: None,
     }
 }
 

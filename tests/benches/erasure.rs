@@ -113,6 +113,7 @@ fn message(tenant: &TenantId, author: &str, n: usize) -> StoredMessage {
         correlation_id: None,
         reactions: Default::default(),
         visibility: Default::default(),
+        seq: None,
     }
 }
 

@@ -49,6 +49,7 @@ fn message(tenant: &TenantId, n: usize, at_ms: i64) -> StoredMessage {
         correlation_id: None,
         reactions: Default::default(),
         visibility: Default::default(),
+        seq: None,
     }
 }
 

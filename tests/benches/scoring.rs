@@ -120,6 +120,7 @@ fn workload(unique: usize, duplicates: usize) -> Workload {
                 correlation_id: None,
                 reactions: BTreeMap::new(),
                 visibility: Visibility::Public,
+                seq: None,
             };
             match &parent {
                 None => {

@@ -55,6 +55,9 @@ export interface ConnectOptions {
   backoffMaxMs?: number;
   /** Messages per `history` page when catching up (default 100). */
   catchUpPageSize?: number;
+  /** How long a skipped message number waits for its message (frames may
+   * come out of order) before the room catches up (default 1 s). */
+  gapFillDelayMs?: number;
 }
 
 export type Status = "connecting" | "open" | "reconnecting" | "closed";
@@ -133,6 +136,11 @@ interface Room {
   catchingUp: boolean;
   /** When each typing user's last `typing` frame came. */
   typingSince: Map<string, number>;
+  /** The highest public-message number (`seq`) seen in the room. */
+  lastSeq: number | undefined;
+  /** Numbers skipped by a live message and not seen since: a catch-up is
+   * scheduled while there are any. */
+  missing: Set<number>;
 }
 
 /** One socket and what belongs to it. */
@@ -209,6 +217,7 @@ export class SidelineClient {
       backoffInitialMs: options.backoffInitialMs ?? 500,
       backoffMaxMs: options.backoffMaxMs ?? 30_000,
       catchUpPageSize: options.catchUpPageSize ?? 100,
+      gapFillDelayMs: options.gapFillDelayMs ?? 1_000,
     };
     this.#opened = new Promise((resolve, reject) => {
       this.#settleOpened = (error) => (error ? reject(error) : resolve());
@@ -252,6 +261,8 @@ export class SidelineClient {
       lastSeen: undefined,
       catchingUp: false,
       typingSince: new Map(),
+      lastSeq: undefined,
+      missing: new Set(),
     };
     this.#rooms.set(room, entry);
     try {
@@ -598,6 +609,8 @@ export class SidelineClient {
         for (const m of history.messages) if (this.#keep(room, m, false)) fresh.push(m);
         after = history.next ?? undefined;
       }
+      // Whatever a live message showed missing is in what was just read.
+      entry.missing.clear();
       entry.catchingUp = false;
       if (since !== undefined) {
         fresh.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -617,6 +630,10 @@ export class SidelineClient {
   #keep(room: string, message: MessageView, announce: boolean): boolean {
     const entry = this.#rooms.get(room);
     if (!entry) return false;
+    if (message.seq !== undefined) {
+      entry.missing.delete(message.seq);
+      if (entry.lastSeq === undefined || message.seq > entry.lastSeq) entry.lastSeq = message.seq;
+    }
     const known = entry.byId.get(message.id);
     entry.byId.set(message.id, message);
     const list = entry.state.messages;
@@ -637,6 +654,50 @@ export class SidelineClient {
       entry.lastSeen = message.id;
     }
     return !known;
+  }
+
+  /** Notes a live message's number: numbers it skips are missing, and unless
+   * they come within `gapFillDelayMs` the room catches up from the last message
+   * it has with nothing missing before it (which stays put meanwhile). */
+  #watchSeq(room: string, entry: Room, seq: number | undefined): void {
+    if (seq === undefined || entry.lastSeq === undefined || seq <= entry.lastSeq + 1) return;
+    for (let n = entry.lastSeq + 1; n < seq; n += 1) entry.missing.add(n);
+    if (entry.catchingUp) return;
+    entry.catchingUp = true;
+    this.#later(this.#options.gapFillDelayMs, () => void this.#fillGap(room, entry));
+  }
+
+  /** Reads the room's messages after the last one it has with nothing missing
+   * before it, if a number is still missing; tries again later on failure. */
+  async #fillGap(room: string, entry: Room): Promise<void> {
+    if (this.#rooms.get(room) !== entry || this.#isClosed()) return;
+    try {
+      if (entry.missing.size > 0) {
+        const link = await this.#live();
+        let after = entry.lastSeen;
+        do {
+          const frame: Record<string, unknown> = { action: "history", room, limit: this.#options.catchUpPageSize };
+          if (after !== undefined) frame.after = after;
+          const page = await this.#ask(link, frame);
+          if (page.type === "error") throw new SidelineError(page as ErrorFrame);
+          const history = page as HistoryFrame;
+          // Without `after` the page is the newest, newest first.
+          const messages = after === undefined ? [...history.messages].reverse() : history.messages;
+          for (const m of messages) this.#keep(room, m, true);
+          after = after === undefined ? undefined : (history.next ?? undefined);
+        } while (after !== undefined);
+        // A number still missing was taken by a send that failed: nothing to find.
+        entry.missing.clear();
+      }
+    } catch (error) {
+      this.#emit("error", new Error(`could not catch up ${room}: ${asError(error).message}`));
+      this.#later(this.#options.gapFillDelayMs, () => void this.#fillGap(room, entry));
+      return;
+    }
+    entry.catchingUp = false;
+    const newest = entry.state.messages.filter((m) => !m.pending).at(-1);
+    if (newest && (entry.lastSeen === undefined || newest.id > entry.lastSeen)) entry.lastSeen = newest.id;
+    this.#emit("room", entry.state);
   }
 
   /** Adds or updates a poll in its room's state. A room frame carries nobody's
@@ -715,6 +776,7 @@ export class SidelineClient {
         if (entry?.typingSince.delete(view.author?.id)) {
           entry.state.typing = entry.state.typing.filter((u) => u.id !== view.author.id);
         }
+        if (entry) this.#watchSeq(String(f.room), entry, view.seq);
         this.#keep(String(f.room), view, true);
         break;
       }

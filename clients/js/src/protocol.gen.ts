@@ -128,6 +128,12 @@ export type KnownFrame = {
    * The host's own message (the server API's), not a member's.
    */
   system?: boolean,
+  /**
+   * Its number in the room's sequence of public messages: a client that sees
+   * a number skipped catches up with `history` (`after`). Absent on messages
+   * outside the sequence (held, shadowed, system, or made public later).
+   */
+  seq?: number,
 }
 | {
   "type": "reaction",
@@ -280,6 +286,10 @@ export type KnownFrame = {
   requestId?: string,
   clientMsgId?: string,
   retryAfterMs?: number,
+  /**
+   * `true` when sending the frame again may succeed; absent otherwise.
+   */
+  retryable?: boolean,
 };
 
 /**
@@ -335,6 +345,12 @@ export type MessageView = {
    * The host's own message (the server API's), not a member's.
    */
   system?: boolean,
+  /**
+   * Its number in the room's sequence of public messages: a client that sees
+   * a number skipped catches up with `history` (`after`). Absent on messages
+   * outside the sequence (held, shadowed, system, or made public later).
+   */
+  seq?: number,
 };
 
 /**

@@ -56,6 +56,40 @@ test("after the server drops the socket, the room is rejoined and the gap filled
   }
 });
 
+test("a message whose delivery was lost is found by the gap in the room's numbers and caught up", async () => {
+  const room = `lost-${Date.now()}`;
+  const ada = connect({ url: stack.url, getToken: () => stack.token("ada"), gapFillDelayMs: 200, ...fast });
+  const bob = connect({ url: stack.url, getToken: () => stack.token("bob"), ...fast });
+  try {
+    await ada.join(room);
+    await bob.join(room);
+    await bob.send(room, "first");
+    await until(() => ada.room(room).messages.length === 1, 5_000, "ada sees the first message");
+    const announced = [];
+    ada.on("message", (m) => announced.push(m.text));
+    // The next post to Ada is lost on the way, as when a fan-out dies half-way.
+    const pong = await ada.request({ action: "ping" });
+    const fault = await fetch(`${stack.http}/dev/faults/@connections/${pong.connectionId}`, {
+      method: "POST",
+      body: JSON.stringify({ dropPosts: 1 }),
+    });
+    assert.equal(fault.status, 204);
+    await bob.send(room, "lost on the way");
+    // Nothing shows it missing until the next message skips its number.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(ada.room(room).messages.map((m) => m.text), ["first"]);
+    await bob.send(room, "third");
+    await until(() => ada.room(room).messages.length === 3, 5_000, "ada catches up the lost one");
+    assert.deepEqual(ada.room(room).messages.map((m) => m.text), ["first", "lost on the way", "third"]);
+    const seqs = ada.room(room).messages.map((m) => m.seq);
+    assert.deepEqual(seqs, [seqs[0], seqs[0] + 1, seqs[0] + 2], "numbered one after another");
+    assert.deepEqual([...announced].sort(), ["lost on the way", "third"], "each announced once");
+  } finally {
+    ada.close();
+    bob.close();
+  }
+});
+
 test("a send made while disconnected is delivered once, with the same clientMsgId", async () => {
   const room = `once-${Date.now()}`;
   const tokens = holdableTokens(stack, "ada2");

@@ -238,6 +238,7 @@ pub(crate) async fn post_message<P: Ports, F: ExportFiles>(
         correlation_id: None,
         reactions: Default::default(),
         visibility: Visibility::Public,
+        seq: None,
     };
     let store = deps.ports.store();
     match store.put_message(&message).await {

@@ -600,6 +600,7 @@ mod retention_removals {
             correlation_id: None,
             reactions: Default::default(),
             visibility: Default::default(),
+            seq: None,
         }
     }
 

@@ -124,6 +124,7 @@ async fn post<C>(
         correlation_id: Some("req-1".into()),
         reactions: Default::default(),
         visibility,
+        seq: None,
     };
     deps.store.put_message(&message).await.unwrap();
     message

@@ -62,6 +62,7 @@ fn message(author: &str, at_ms: i64, reply_to: Option<MessageId>) -> StoredMessa
         correlation_id: None,
         reactions: BTreeMap::new(),
         visibility: Visibility::Public,
+        seq: None,
     }
 }
 

@@ -67,7 +67,8 @@ pub fn client_error(err: impl Into<PortFailure>) -> FrameError {
         PortFailure::Poll(PollError::Contended) => FrameError::new(
             ErrorCode::Conflict,
             "your vote changed meanwhile; try again",
-        ),
+        )
+        .retryable(),
         PortFailure::Announce(AnnounceError::Poll(e)) => client_error(e),
         PortFailure::Announce(AnnounceError::Room(e)) => client_error(e),
         PortFailure::Registry(RegistryError::Erasing) => {
@@ -104,7 +105,8 @@ pub fn client_error(err: impl Into<PortFailure>) -> FrameError {
         PortFailure::Recent(RecentError::Contended) => FrameError::new(
             ErrorCode::Conflict,
             "recent messages kept changing; try again",
-        ),
+        )
+        .retryable(),
         PortFailure::Enforce(enforce) => match enforce {
             EnforceError::Sanction(e) => client_error(e),
             EnforceError::Decision(e) => client_error(e),
@@ -118,7 +120,7 @@ pub fn client_error(err: impl Into<PortFailure>) -> FrameError {
         }
         PortFailure::Standing(StandingError::Score(ScoreError::Contended))
         | PortFailure::Standing(StandingError::Config(ConfigStoreError::Stale { .. })) => {
-            FrameError::new(ErrorCode::Conflict, "scores kept changing; try again")
+            FrameError::new(ErrorCode::Conflict, "scores kept changing; try again").retryable()
         }
     }
 }

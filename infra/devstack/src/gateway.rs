@@ -119,6 +119,7 @@ pub(crate) async fn upgrade<S: Store + 'static>(
                 .unwrap_or_default()
                 .to_owned(),
             sever: sever.clone(),
+            drop_posts: Arc::default(),
         },
     );
     info!(connection_id = %connection_id, "websocket connected");

@@ -217,6 +217,9 @@ struct Socket {
     user_agent: String,
     /// Ends the socket without `$disconnect` (a dead network path).
     sever: Arc<Notify>,
+    /// Posts still to be lost on the way (`POST /dev/faults/@connections/{id}`):
+    /// answered 200 and never delivered, as a fan-out cut short.
+    drop_posts: Arc<std::sync::atomic::AtomicU32>,
 }
 
 type Registry = Mutex<HashMap<String, Socket>>;

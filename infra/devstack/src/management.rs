@@ -16,6 +16,7 @@ use serde_json::json;
 use sideline_domain::time::format_time;
 use sideline_ports::{Clock, Store, SystemClock};
 use sideline_token::{mint_hs256, Claims};
+use tracing::info;
 
 use crate::{registry_lock, App, Outbound};
 
@@ -34,6 +35,7 @@ pub(crate) fn routes<S: Store + 'static>() -> Router<Arc<App<S>>> {
                 .delete(staged_delete::<S>),
         )
         .route("/dev/token", get(dev_token::<S>))
+        .route("/dev/faults/@connections/{id}", post(fault::<S>))
         .route("/events", post(host_events::<S>))
         .route("/v1/{*rest}", any(server_api::<S>))
 }
@@ -79,10 +81,46 @@ async fn post_to_connection<S: Store>(
     };
     let registry = registry_lock(&app.registry);
     match registry.get(&id) {
+        Some(socket) if take_one(&socket.drop_posts) => {
+            info!(connection_id = %id, "post lost on purpose (a fault asked for)");
+            StatusCode::OK.into_response()
+        }
         Some(socket) if socket.outbound.send(Outbound::Text(text)).is_ok() => {
             StatusCode::OK.into_response()
         }
         _ => gone(),
+    }
+}
+
+/// Takes one from a count above zero.
+fn take_one(count: &std::sync::atomic::AtomicU32) -> bool {
+    count
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+/// `POST /dev/faults/@connections/{id}` with `{"dropPosts": n}` (0 to 1,000): the
+/// next `n` posts to the connection are answered 200 and never delivered, as when
+/// a fan-out dies half-way, so clients' catch-up can be tried. devstack only.
+async fn fault<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let drop_posts = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("dropPosts").and_then(serde_json::Value::as_u64))
+        .filter(|n| *n <= 1000);
+    let Some(drop_posts) = drop_posts.and_then(|n| u32::try_from(n).ok()) else {
+        return (StatusCode::BAD_REQUEST, "send {\"dropPosts\": 0 to 1000}").into_response();
+    };
+    let registry = registry_lock(&app.registry);
+    match registry.get(&id) {
+        Some(socket) => {
+            socket.drop_posts.store(drop_posts, Ordering::SeqCst);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => gone(),
     }
 }
 

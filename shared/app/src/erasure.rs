@@ -789,6 +789,7 @@ mod tests {
                 correlation_id: None,
                 reactions: Default::default(),
                 visibility: Default::default(),
+                seq: None,
             };
             store.put_message(&message).await.expect("put");
         }

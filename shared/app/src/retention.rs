@@ -331,6 +331,7 @@ mod tests {
                     correlation_id: None,
                     reactions: Default::default(),
                     visibility: Default::default(),
+                    seq: None,
                 })
                 .await
                 .expect("message");

@@ -68,6 +68,7 @@ prop_compose! {
             correlation_id: correlation,
             reactions,
             visibility,
+            seq: None,
         }
     }
 }
@@ -220,6 +221,7 @@ fn the_other_image_of_a_change_may_be_unreadable() {
         correlation_id: None,
         reactions: BTreeMap::new(),
         visibility: Visibility::Public,
+        seq: None,
     };
     let change = Change::modify(
         Stored::Message(message.clone()),

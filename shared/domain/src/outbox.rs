@@ -519,6 +519,7 @@ mod tests {
             correlation_id: Some("req-1".into()),
             reactions: BTreeMap::new(),
             visibility: Visibility::Public,
+            seq: None,
         }
     }
 

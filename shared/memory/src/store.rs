@@ -48,6 +48,8 @@ struct RoomState {
     client_ids: HashMap<(UserId, ClientMsgId), MessageId>,
     /// Who reacted with what, and the role, time and request it came with.
     reactions: HashMap<(MessageId, Emoji, UserId), ReactionMeta>,
+    /// The last public-message number taken.
+    seq: u64,
 }
 
 /// What a reaction was stored with, so its removal can show the same item.
@@ -471,6 +473,16 @@ fn page<'a>(mut messages: impl Iterator<Item = &'a StoredMessage>, limit: usize)
 }
 
 impl MessageStore for MemoryStore {
+    async fn next_seq(&self, tenant: &TenantId, room: &RoomId) -> Result<u64, MessageError> {
+        let mut inner = self.lock();
+        let state = inner
+            .rooms
+            .entry((tenant.clone(), room.clone()))
+            .or_default();
+        state.seq += 1;
+        Ok(state.seq)
+    }
+
     async fn put_message(&self, message: &StoredMessage) -> Result<PutMessage, MessageError> {
         let mut inner = self.lock();
         let state = inner

@@ -299,6 +299,15 @@ pub trait MessageStore: Send + Sync {
         message: &StoredMessage,
     ) -> impl Future<Output = Result<PutMessage, MessageError>> + Send;
 
+    /// Takes the room's next number for a public message (1 for the first): one
+    /// more than any taken before in the room, whether or not its message was
+    /// stored. Clients find messages they missed by a gap in the numbers.
+    fn next_seq(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+    ) -> impl Future<Output = Result<u64, MessageError>> + Send;
+
     /// Moves a message from one visibility to another (a moderator approving or
     /// rejecting a held message); returns it as stored afterwards. `NotFound` if
     /// there is none; `VisibilityChanged` if it is not `from` any more.

@@ -30,6 +30,10 @@ pub struct FrameError {
     pub request_id: Option<String>,
     pub client_msg_id: Option<String>,
     pub retry_after_ms: Option<u64>,
+    /// Sending the same frame again may succeed (after `retry_after_ms`, if set):
+    /// the store was unavailable, a limit will reset, or the data kept changing.
+    /// A `send` sent again with its `clientMsgId` is stored at most once.
+    pub retryable: bool,
 }
 
 impl FrameError {
@@ -41,7 +45,14 @@ impl FrameError {
             request_id: None,
             client_msg_id: None,
             retry_after_ms: None,
+            retryable: matches!(code, ErrorCode::Internal | ErrorCode::RateLimited),
         }
+    }
+
+    /// The same error, marked as worth sending again.
+    pub fn retryable(mut self) -> Self {
+        self.retryable = true;
+        self
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {

@@ -42,6 +42,12 @@ pub struct MessageView {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     #[ts(as = "Option<bool>", optional)]
     pub system: bool,
+    /// Its number in the room's sequence of public messages: a client that sees
+    /// a number skipped catches up with `history` (`after`). Absent on messages
+    /// outside the sequence (held, shadowed, system, or made public later).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub seq: Option<u64>,
 }
 
 impl From<&StoredMessage> for MessageView {
@@ -55,6 +61,7 @@ impl From<&StoredMessage> for MessageView {
             reply_to: m.reply_to,
             pending: m.visibility == Visibility::Held,
             system: m.author.id == system_author(),
+            seq: m.seq,
             reactions: m
                 .reactions
                 .iter()
@@ -457,6 +464,10 @@ pub enum ServerFrame {
         #[serde(skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         retry_after_ms: Option<u64>,
+        /// `true` when sending the frame again may succeed; absent otherwise.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        retryable: Option<bool>,
     },
 }
 
@@ -478,6 +489,7 @@ impl FrameError {
             request_id: self.request_id.clone(),
             client_msg_id: self.client_msg_id.clone(),
             retry_after_ms: self.retry_after_ms,
+            retryable: self.retryable.then_some(true),
         }
     }
 }

@@ -218,6 +218,7 @@ fn message(full: bool) -> MessageView {
         },
         pending: full,
         system: full,
+        seq: full.then_some(42),
     }
 }
 
@@ -439,6 +440,7 @@ fn frame(kind: usize, full: bool) -> Option<ServerFrame> {
             request_id: request_id(full),
             client_msg_id: some("c1"),
             retry_after_ms: full.then_some(1500),
+            retryable: full.then_some(true),
         },
         _ => return None,
     })

@@ -56,7 +56,8 @@ export const joined_full: DeepRequired<Of<"joined">> = {
         "👍": 3
       },
       "pending": true,
-      "system": true
+      "system": true,
+      "seq": 42
     }
   ],
   "next": "01a23c6b-6180-7000-8000-000000000001",
@@ -185,7 +186,8 @@ export const message_full: DeepRequired<Of<"message">> = {
     "👍": 3
   },
   "pending": true,
-  "system": true
+  "system": true,
+  "seq": 42
 };
 
 export const message_bare: Of<"message"> = {
@@ -275,7 +277,8 @@ export const history_full: DeepRequired<Of<"history">> = {
         "👍": 3
       },
       "pending": true,
-      "system": true
+      "system": true,
+      "seq": 42
     }
   ],
   "next": "01a23c6b-6180-7000-8000-000000000001",
@@ -603,7 +606,8 @@ export const error_full: DeepRequired<Of<"error">> = {
   "action": "send",
   "requestId": "r1",
   "clientMsgId": "c1",
-  "retryAfterMs": 1500
+  "retryAfterMs": 1500,
+  "retryable": true
 };
 
 export const error_bare: Of<"error"> = {

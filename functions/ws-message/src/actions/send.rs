@@ -9,6 +9,7 @@
 //! shadowed messages count as violations towards automatic escalation.
 
 use std::collections::BTreeMap;
+use tracing::warn;
 
 use sideline_app::enforce::{record_violation, Violation};
 use sideline_domain::identity::Role;
@@ -208,6 +209,14 @@ impl ClientAction for sideline_protocol::Send {
             correlation_id: ctx.request_id.clone(),
             reactions: BTreeMap::new(),
             visibility,
+            // Only what every member sees is numbered (a held or shadowed one
+            // would read as a gap to everyone else).
+            seq: match visibility {
+                Visibility::Public => {
+                    Some(store.next_seq(tenant, &room).await.map_err(client_error)?)
+                }
+                _ => None,
+            },
         };
         match store.put_message(&message).await.map_err(client_error)? {
             PutMessage::Duplicate { existing } => {
@@ -265,10 +274,15 @@ impl ClientAction for sideline_protocol::Send {
                     request_id: ctx.request_id.clone(),
                 })
                 .await;
-                let mut members = store
-                    .room_members(tenant, &room)
-                    .await
-                    .map_err(client_error)?;
+                // Acknowledged and stored: from here a failure is not the sender's.
+                // Members it does not reach find the gap in the numbers and catch up.
+                let mut members = match store.room_members(tenant, &room).await {
+                    Ok(members) => members,
+                    Err(error) => {
+                        warn!(%error, room = %room, seq = ?message.seq, "members unreadable; the message reaches them by catch-up");
+                        Vec::new()
+                    }
+                };
                 // Everyone, the sender's own connections included, gets a public message;
                 // a shadowed or held one reaches the author's connections only.
                 members.retain(|m| visibility == Visibility::Public || m.user == ctx.identity.user);

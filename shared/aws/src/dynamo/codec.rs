@@ -308,6 +308,9 @@ pub fn message_item(m: &StoredMessage) -> Item {
     if let Some(correlation) = &m.correlation_id {
         item.insert("correlationId".into(), s(correlation));
     }
+    if let Some(seq) = m.seq {
+        item.insert("seq".into(), n(seq));
+    }
     item.insert(
         "reactions".into(),
         AttributeValue::M(
@@ -360,6 +363,10 @@ pub fn message_from(item: &Item) -> Result<StoredMessage, BackendError> {
         correlation_id: a.opt_str("correlationId").map(str::to_owned),
         reactions,
         visibility,
+        seq: a
+            .opt_num("seq")?
+            .map(|seq| u64::try_from(seq).map_err(|_| corrupt("bad seq")))
+            .transpose()?,
     })
 }
 

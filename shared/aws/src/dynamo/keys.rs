@@ -6,6 +6,7 @@
 //! | room | `T#{tenant}#R#{room}` | `META` |
 //! | membership | `T#{tenant}#R#{room}` | `MEMBER#{connectionId}` |
 //! | message | `T#{tenant}#R#{room}` | `MSG#{messageId}` |
+//! | public-message number | `T#{tenant}#R#{room}` | `SEQ` |
 //! | idempotency key | `T#{tenant}#R#{room}` | `CMID#{userId}#{clientMsgId}` |
 //! | reaction | `T#{tenant}#R#{room}` | `RX#{messageId}#{emoji}#{userId}` |
 //! | rate counter | `T#{tenant}#R#{room}` | `RL#{userId}#{windowStart}` |
@@ -63,6 +64,10 @@ pub fn room_meta(tenant: &TenantId, room: &RoomId) -> Item {
 
 pub fn member(tenant: &TenantId, room: &RoomId, id: &ConnectionId) -> Item {
     key(room_pk(tenant, room), format!("MEMBER#{id}"))
+}
+
+pub fn room_seq(tenant: &TenantId, room: &RoomId) -> Item {
+    key(room_pk(tenant, room), "SEQ")
 }
 
 pub fn message(tenant: &TenantId, room: &RoomId, id: &MessageId) -> Item {

@@ -75,6 +75,27 @@ impl DynamoStore {
 }
 
 impl MessageStore for DynamoStore {
+    async fn next_seq(&self, tenant: &TenantId, room: &RoomId) -> Result<u64, MessageError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::room_seq(tenant, room)))
+            .update_expression("ADD seq :one SET kind = :kind")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":kind", s("seq"))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let seq = out
+            .attributes()
+            .map(|item| Attrs(item).num("seq"))
+            .transpose()?
+            .ok_or_else(|| BackendError::corrupt("no seq in the answer"))?;
+        u64::try_from(seq).map_err(|_| BackendError::corrupt("bad seq").into())
+    }
+
     async fn put_message(&self, message: &StoredMessage) -> Result<PutMessage, MessageError> {
         let id_key = keys::client_msg_id(
             &message.tenant,

@@ -255,3 +255,29 @@ pub async fn held_messages_are_approved_or_rejected_once<
         .expect("exists");
     assert_eq!(stored.visibility, Visibility::Public);
 }
+
+pub async fn public_messages_are_numbered_per_room<S: MessageStore>(store: &S) {
+    let t = fresh_tenant("seq");
+    let other = fresh_tenant("seq");
+    let r = room("chat");
+    for expected in 1..=3 {
+        assert_eq!(store.next_seq(&t, &r).await.expect("seq"), expected);
+    }
+    // Each room, and each tenant's room of the same name, counts alone.
+    assert_eq!(store.next_seq(&t, &room("chat2")).await.expect("seq"), 1);
+    assert_eq!(store.next_seq(&other, &r).await.expect("seq"), 1);
+    assert_eq!(store.next_seq(&t, &r).await.expect("seq"), 4);
+    // A message stored with its number reads back with it.
+    let a = connection(&t, "ca", "ada");
+    let mut numbered = message(&t, &r, &a, "n1", "numbered");
+    numbered.seq = Some(5);
+    store.put_message(&numbered).await.expect("put");
+    let read = store
+        .message(&t, &r, &numbered.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(read.seq, Some(5));
+    let page = store.history(&t, &r, None, 10).await.expect("history");
+    assert_eq!(page.messages[0].seq, Some(5));
+}

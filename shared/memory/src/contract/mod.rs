@@ -104,6 +104,7 @@ pub(crate) fn message(
         correlation_id: Some(format!("req-{client_id}")),
         reactions: BTreeMap::new(),
         visibility: Default::default(),
+        seq: None,
     }
 }
 
@@ -136,6 +137,7 @@ pub async fn run_all<S: Store>(store: &S) {
     messages::messages_are_idempotent_per_author_and_client_id(store).await;
     messages::history_pages_newest_first(store).await;
     messages::history_after_catches_up_oldest_first(store).await;
+    messages::public_messages_are_numbered_per_room(store).await;
     messages::reactions_count_once_per_user(store).await;
     counters::send_counter_counts_per_window(store).await;
     tenants::tenants_never_meet(store).await;
