@@ -804,3 +804,100 @@ async fn a_held_message_reaches_the_room_only_after_a_moderator_approves_it() {
         "the rejected message is gone for its author too"
     );
 }
+
+/// Reads `bob`'s frames for up to `within`: each message he got, with whether it
+/// came in a `batch`, and how many frames carried them.
+async fn messages_until(
+    bob: &mut sideline_tests::Client,
+    want: usize,
+    got: &mut Vec<(u64, String, bool)>,
+    frames: &mut usize,
+) {
+    while got.len() < want {
+        let frame = bob.next().await;
+        match frame["type"].as_str() {
+            Some("message") => {
+                *frames += 1;
+                got.push((
+                    frame["seq"].as_u64().expect("seq"),
+                    frame["text"].as_str().expect("text").to_owned(),
+                    false,
+                ));
+            }
+            Some("batch") => {
+                *frames += 1;
+                assert_eq!(frame["room"], "hot");
+                for inner in frame["frames"].as_array().expect("frames") {
+                    assert_eq!(inner["type"], "message", "{inner}");
+                    got.push((
+                        inner["seq"].as_u64().expect("seq"),
+                        inner["text"].as_str().expect("text").to_owned(),
+                        true,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_hot_room_switches_to_batch_frames_and_back() {
+    // Three members; batched above 10 posts a second (3 members at 3.3 a
+    // second), back under 5.
+    let stack = Stack::start_with(|c| {
+        c.limits.batch_above = 10;
+        c.limits.rate_limit_messages = 1_000;
+    })
+    .await;
+    let mut ada = stack.connect("acme", "ada", "member").await;
+    let mut bob = stack.connect("acme", "bob", "member").await;
+    let mut cy = stack.connect("acme", "cy", "member").await;
+    for client in [&mut ada, &mut bob, &mut cy] {
+        client.join("hot").await;
+    }
+    let mut got = Vec::new();
+    let mut frames = 0;
+    // Ten a second for three seconds: 30 posts a second needed.
+    let mut sent = Vec::new();
+    for n in 0..30 {
+        let text = format!("fast {n}");
+        let ack = ada
+            .request(send("hot", &text, &format!("f{n}")), "ack")
+            .await;
+        assert_eq!(ack["status"], "delivered", "{ack}");
+        sent.push(text);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    messages_until(&mut bob, sent.len(), &mut got, &mut frames).await;
+    let hot_frames = frames;
+    let batched = got.iter().filter(|(_, _, in_batch)| *in_batch).count();
+    assert!(batched >= 15, "only {batched} of 30 came batched");
+    assert!(
+        hot_frames < 20,
+        "{hot_frames} frames carried 30 messages: not coalesced"
+    );
+    // Then one every 1.5 s: 2 posts a second, under half the threshold.
+    for n in 0..4 {
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        let text = format!("slow {n}");
+        ada.request(send("hot", &text, &format!("s{n}")), "ack")
+            .await;
+        sent.push(text);
+    }
+    messages_until(&mut bob, sent.len(), &mut got, &mut frames).await;
+    let last = got.last().expect("a message");
+    assert!(
+        !last.2,
+        "the room cooled but its message still came batched"
+    );
+    // Every message once, in the order sent, numbered one after another.
+    let texts: Vec<&str> = got.iter().map(|(_, t, _)| t.as_str()).collect();
+    assert_eq!(texts, sent.iter().map(String::as_str).collect::<Vec<_>>());
+    let seqs: Vec<u64> = got.iter().map(|(s, _, _)| *s).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+    eprintln!(
+        "hot room: 30 messages in {hot_frames} frames ({batched} batched); then {} frames for 4",
+        frames - hot_frames
+    );
+}

@@ -94,6 +94,7 @@ async fn seeded(store: &MemoryStore, event: &WebSocketEvent) -> ConnectionId {
             reactions: BTreeMap::new(),
             visibility: Default::default(),
             seq: None,
+            batched: false,
         })
         .await
         .expect("seed message");
@@ -131,6 +132,7 @@ async fn seeded(store: &MemoryStore, event: &WebSocketEvent) -> ConnectionId {
             reactions: BTreeMap::new(),
             visibility: Default::default(),
             seq: None,
+            batched: false,
         })
         .await
         .expect("seed bob's message");

@@ -160,6 +160,7 @@ async fn scripted_session(store: &DynamoStore) {
         reactions: BTreeMap::new(),
         visibility: Default::default(),
         seq: None,
+        batched: false,
     };
     store.put_message(&message).await.unwrap();
     let fire = Emoji::parse("🔥").unwrap();

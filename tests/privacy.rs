@@ -199,6 +199,7 @@ fn stored_message(tenant: &TenantId, room: &RoomId, n: usize, at_ms: i64) -> Sto
         reactions: Default::default(),
         visibility: Default::default(),
         seq: None,
+        batched: false,
     }
 }
 

@@ -114,6 +114,7 @@ fn message(tenant: &TenantId, author: &str, n: usize) -> StoredMessage {
         reactions: Default::default(),
         visibility: Default::default(),
         seq: None,
+        batched: false,
     }
 }
 

@@ -50,6 +50,7 @@ fn message(tenant: &TenantId, n: usize, at_ms: i64) -> StoredMessage {
         reactions: Default::default(),
         visibility: Default::default(),
         seq: None,
+        batched: false,
     }
 }
 

@@ -121,6 +121,7 @@ fn workload(unique: usize, duplicates: usize) -> Workload {
                 reactions: BTreeMap::new(),
                 visibility: Visibility::Public,
                 seq: None,
+                batched: false,
             };
             match &parent {
                 None => {

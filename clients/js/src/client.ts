@@ -742,6 +742,20 @@ export class SidelineClient {
       return;
     }
     this.#emit("frame", frame);
+    this.#dispatch(link, frame);
+  }
+
+  /** Settles what a frame answers and applies it to room state. A `batch` (a hot
+   * room's delivery window) is its frames, each in turn as if sent alone. */
+  #dispatch(link: Link, frame: ServerFrame): void {
+    if (isKnown(frame) && frame.type === "batch") {
+      for (const inner of frame.frames) {
+        if (inner !== null && typeof inner === "object" && typeof inner.type === "string") {
+          this.#dispatch(link, inner as ServerFrame);
+        }
+      }
+      return;
+    }
     const said = (frame as { requestId?: unknown }).requestId;
     const requestId = typeof said === "string" ? said : undefined;
     if (!isKnown(frame)) {

@@ -136,6 +136,11 @@ export type KnownFrame = {
   seq?: number,
 }
 | {
+  "type": "batch",
+  room: RoomId,
+  frames: Array<KnownFrame>,
+}
+| {
   "type": "reaction",
   room: RoomId,
   messageId: MessageId,

@@ -40,6 +40,8 @@ export type PollFrame = FrameOf<"poll">;
 /** The user's tier changed (to each of their connections). */
 export type TierFrame = FrameOf<"tier">;
 export type ErrorFrame = FrameOf<"error">;
+/** A hot room's frames of one delivery window, in order. */
+export type BatchFrame = FrameOf<"batch">;
 
 /** Every kind of frame this client knows (a new kind in the generated types
  * does not compile until it is listed here). */
@@ -64,6 +66,7 @@ const KNOWN_KINDS: Record<KnownFrame["type"], true> = {
   poll: true,
   tier: true,
   error: true,
+  batch: true,
 };
 
 /** Whether a frame is of a kind this client knows, typed as that kind. (Its

@@ -90,6 +90,41 @@ test("a message whose delivery was lost is found by the gap in the room's number
   }
 });
 
+test("a hot room's batch frames reach room state as their messages, in order, each once", async () => {
+  // A devstack of its own that batches rooms above 4 posts a second (two
+  // members at two messages a second).
+  const hot = await startDevstack({ SIDELINE_BATCH_ABOVE: "4" });
+  const room = `hot-${Date.now()}`;
+  const ada = connect({ url: hot.url, getToken: () => hot.token("ada"), ...fast });
+  const bob = connect({ url: hot.url, getToken: () => hot.token("bob"), ...fast });
+  try {
+    await ada.join(room);
+    await bob.join(room);
+    const batches = [];
+    bob.on("frame", (f) => {
+      if (f.type === "batch") batches.push(f.frames.length);
+    });
+    const announced = [];
+    bob.on("message", (m) => announced.push(m.text));
+    const sent = [];
+    for (let n = 0; n < 25; n += 1) {
+      const text = `fast ${n}`;
+      await ada.send(room, text);
+      sent.push(text);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+    }
+    await until(() => bob.room(room).messages.length === sent.length, 5_000, "bob has every message");
+    assert.deepEqual(bob.room(room).messages.map((m) => m.text), sent);
+    assert.deepEqual(announced, sent, "each announced once, in order");
+    assert.ok(batches.length > 0, "no batch frame came");
+    assert.ok(batches.some((n) => n > 1), `batches of ${batches}`);
+  } finally {
+    ada.close();
+    bob.close();
+    await hot.stop();
+  }
+});
+
 test("a send made while disconnected is delivered once, with the same clientMsgId", async () => {
   const room = `once-${Date.now()}`;
   const tokens = holdableTokens(stack, "ada2");

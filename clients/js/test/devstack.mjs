@@ -5,7 +5,7 @@ import { once } from "node:events";
 
 const bin = process.env.SIDELINE_DEVSTACK_BIN;
 
-export async function startDevstack() {
+export async function startDevstack(env = {}) {
   if (!bin) {
     throw new Error(
       "SIDELINE_DEVSTACK_BIN is not set: run scripts/test.sh, or `cargo build -p devstack` and point it at target/debug/devstack",
@@ -13,7 +13,7 @@ export async function startDevstack() {
   }
   const child = spawn(bin, ["--port", "0", "--jwt-secret", "client-tests-secret-0123456789"], {
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, RUST_LOG: "warn", SIDELINE_RATE_LIMIT_MESSAGES: "1000" },
+    env: { ...process.env, RUST_LOG: "warn", SIDELINE_RATE_LIMIT_MESSAGES: "1000", ...env },
   });
   let out = "";
   const addr = await new Promise((resolve, reject) => {

@@ -239,6 +239,7 @@ pub(crate) async fn post_message<P: Ports, F: ExportFiles>(
         reactions: Default::default(),
         visibility: Visibility::Public,
         seq: None,
+        batched: false,
     };
     let store = deps.ports.store();
     match store.put_message(&message).await {

@@ -601,6 +601,7 @@ mod retention_removals {
             reactions: Default::default(),
             visibility: Default::default(),
             seq: None,
+            batched: false,
         }
     }
 

@@ -125,6 +125,7 @@ async fn post<C>(
         reactions: Default::default(),
         visibility,
         seq: None,
+        batched: false,
     };
     deps.store.put_message(&message).await.unwrap();
     message

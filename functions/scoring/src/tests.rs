@@ -63,6 +63,7 @@ fn message(author: &str, at_ms: i64, reply_to: Option<MessageId>) -> StoredMessa
         reactions: BTreeMap::new(),
         visibility: Visibility::Public,
         seq: None,
+        batched: false,
     }
 }
 

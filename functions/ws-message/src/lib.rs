@@ -47,6 +47,9 @@ pub struct MessageDeps<P> {
     /// Tenants' settings documents (scoring, tiers, privileges), re-read within a
     /// minute of a change.
     pub settings: Arc<TenantSettings>,
+    /// Which rooms are hot enough for the coalesced fan-out, as this instance
+    /// sees them.
+    pub hot: sideline_app::coalesce::HotRooms,
     typing: TypingThrottle,
 }
 
@@ -71,6 +74,7 @@ impl<P> MessageDeps<P> {
             limits,
             policies: Policies::default(),
             settings: Arc::new(TenantSettings::default()),
+            hot: Default::default(),
             typing: TypingThrottle::default(),
         }
     }

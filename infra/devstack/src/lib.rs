@@ -240,6 +240,8 @@ struct App<S> {
     pipeline: Arc<Pipeline>,
     /// Where large exports are kept (`config.export_bucket`).
     files: Option<S3ExportFiles>,
+    /// The stream's batched messages, for the coalesced fan-out's windows.
+    fanout: mpsc::UnboundedSender<sideline_aws::stream::StreamRecord>,
 }
 
 /// A running devstack. Dropping it stops the server.
@@ -530,7 +532,9 @@ impl Devstack {
             }
             None => None,
         };
+        let (fanout_tx, fanout_rx) = mpsc::unbounded_channel();
         let app = Arc::new(App {
+            fanout: fanout_tx,
             files,
             config,
             bus: bus.clone(),
@@ -544,6 +548,7 @@ impl Devstack {
         if let Some(outbox) = outbox {
             tokio::spawn(pump_stream(outbox, app.clone()));
         }
+        tokio::spawn(run_fanout(app.clone(), fanout_rx));
         if let Some((streams, arn, fresh)) = stream {
             tokio::spawn(streams::pump(app.clone(), streams, arn, fresh));
         }
@@ -825,13 +830,57 @@ where
     });
 }
 
-/// Hands stream records to `ingest` as one batch. A record it fails back is
-/// logged: Lambda would retry it, devstack does not.
+/// How long the coalesced fan-out collects a hot room's messages before it
+/// delivers them (Lambda polls a stream shard about four times a second).
+pub const FANOUT_WINDOW: Duration = Duration::from_millis(250);
+
+/// The stream's fan-out consumer: the batched messages of each `FANOUT_WINDOW`,
+/// from the first that arrives, handed to the `fanout` function as one batch. A
+/// record it fails back is logged: Lambda would retry it, devstack does not.
+async fn run_fanout<S: Store + 'static>(
+    app: Arc<App<S>>,
+    mut records: mpsc::UnboundedReceiver<sideline_aws::stream::StreamRecord>,
+) {
+    while let Some(first) = records.recv().await {
+        tokio::time::sleep(FANOUT_WINDOW).await;
+        let mut batch = vec![first];
+        while let Ok(record) = records.try_recv() {
+            batch.push(record);
+        }
+        let (response, _) = fanout::handle_stream(
+            StreamEvent { records: batch },
+            &app.message.ports,
+            &app.message.limits,
+        )
+        .await;
+        for failure in response.batch_item_failures {
+            tracing::warn!(sequence = %failure.item_identifier, "batched message not delivered");
+        }
+    }
+}
+
+/// Whether the template's filter for the fan-out consumer passes `record`: a
+/// message stored `batched`.
+fn batched_message(record: &sideline_aws::stream::StreamRecord) -> bool {
+    use sideline_aws::stream::AttrValue;
+    record.event_name == "INSERT"
+        && record.dynamodb.new_image.as_ref().is_some_and(|image| {
+            image.get("kind") == Some(&AttrValue::S("message".into()))
+                && image.get("fanout") == Some(&AttrValue::S("batched".into()))
+        })
+}
+
+/// Hands stream records to `ingest` as one batch (and the batched messages among
+/// them to the fan-out consumer). A record `ingest` fails back is logged: Lambda
+/// would retry it, devstack does not.
 async fn ingest_records<S: Store + 'static>(
     app: &App<S>,
     records: Vec<sideline_aws::stream::StreamRecord>,
     stamp: &impl ingest::Stamp,
 ) {
+    for record in records.iter().filter(|r| batched_message(r)) {
+        let _ = app.fanout.send(record.clone());
+    }
     let response =
         ingest::handle_stream(StreamEvent { records }, &*app.bus, &app.ingest, stamp).await;
     for failure in response.batch_item_failures {

@@ -72,7 +72,14 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     let env = ProcessEnv;
     let limits = match Limits::from_env(&env) {
-        Ok(limits) => limits,
+        // devstack runs the stream's fan-out consumer: hot rooms are batched
+        // unless SIDELINE_BATCH_ABOVE says otherwise.
+        Ok(mut limits) => {
+            if env.text("SIDELINE_BATCH_ABOVE").is_none() {
+                limits.batch_above = sideline_app::coalesce::DEFAULT_BATCH_ABOVE;
+            }
+            limits
+        }
         Err(err) => {
             eprintln!("devstack: {}", chain(&err));
             return ExitCode::from(2);

@@ -790,6 +790,7 @@ mod tests {
                 reactions: Default::default(),
                 visibility: Default::default(),
                 seq: None,
+                batched: false,
             };
             store.put_message(&message).await.expect("put");
         }

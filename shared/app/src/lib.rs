@@ -19,6 +19,7 @@
 //!   and tiers as views, demotions by decay on read, `tier` frames.
 
 pub mod audit;
+pub mod coalesce;
 pub mod enforce;
 pub mod erasure;
 pub mod export;

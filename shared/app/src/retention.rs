@@ -332,6 +332,7 @@ mod tests {
                     reactions: Default::default(),
                     visibility: Default::default(),
                     seq: None,
+                    batched: false,
                 })
                 .await
                 .expect("message");

@@ -69,6 +69,7 @@ prop_compose! {
             reactions,
             visibility,
             seq: None,
+            batched: false,
         }
     }
 }
@@ -222,6 +223,7 @@ fn the_other_image_of_a_change_may_be_unreadable() {
         reactions: BTreeMap::new(),
         visibility: Visibility::Public,
         seq: None,
+        batched: false,
     };
     let change = Change::modify(
         Stored::Message(message.clone()),

@@ -146,6 +146,11 @@ pub struct Limits {
     pub typing_throttle: Duration,
     /// Posts to `@connections` in flight at once during one fan-out.
     pub fanout_concurrency: usize,
+    /// A room whose members × messages a second is above this has its public
+    /// messages delivered by the coalesced fan-out (`batch` frames, one per member
+    /// per window) until it falls under half of it; 0 never batches (the default:
+    /// a deployment turns it on where the stream's fan-out consumer runs).
+    pub batch_above: u64,
     /// How long one fan-out waits for the deployment's post budget when a second's
     /// share runs out; what is still unsent then is left to the clients' catch-up.
     pub fanout_budget_wait: Duration,
@@ -178,6 +183,7 @@ impl Default for Limits {
             typing_throttle: Duration::from_secs(2),
             fanout_concurrency: 64,
             fanout_budget_wait: Duration::from_secs(1),
+            batch_above: 0,
             max_rooms_per_connection: 50,
             escalation_violations: 3,
             escalation_window: Duration::from_secs(600),
@@ -223,6 +229,7 @@ impl Limits {
                 d.fanout_concurrency,
                 1,
             )?,
+            batch_above: env.number("SIDELINE_BATCH_ABOVE", d.batch_above, 0)?,
             fanout_budget_wait: Duration::from_millis(env.number(
                 "SIDELINE_FANOUT_BUDGET_WAIT_MS",
                 d.fanout_budget_wait.as_millis() as u64,

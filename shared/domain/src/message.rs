@@ -262,6 +262,9 @@ pub struct StoredMessage {
     /// was a sequence. A number may be skipped (a send that failed after taking
     /// it), never given twice.
     pub seq: Option<u64>,
+    /// Delivered by the coalesced fan-out (a hot room's message: in a `batch`
+    /// frame of its delivery window), not by the send that stored it.
+    pub batched: bool,
 }
 
 /// A user's reaction as stored: its presence is the reaction.

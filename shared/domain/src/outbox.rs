@@ -520,6 +520,7 @@ mod tests {
             reactions: BTreeMap::new(),
             visibility: Visibility::Public,
             seq: None,
+            batched: false,
         }
     }
 

@@ -312,6 +312,12 @@ pub enum ServerFrame {
         #[serde(flatten)]
         message: MessageView,
     },
+    /// A hot room's frames of one delivery window, in order, each as it would
+    /// have been sent alone (`message` frames, numbered by `seq`).
+    Batch {
+        room: RoomId,
+        frames: Vec<ServerFrame>,
+    },
     Reaction {
         room: RoomId,
         message_id: MessageId,

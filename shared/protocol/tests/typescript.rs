@@ -442,6 +442,16 @@ fn frame(kind: usize, full: bool) -> Option<ServerFrame> {
             retry_after_ms: full.then_some(1500),
             retryable: full.then_some(true),
         },
+        20 => ServerFrame::Batch {
+            room: room.clone(),
+            frames: if full {
+                vec![ServerFrame::Message {
+                    message: message(true),
+                }]
+            } else {
+                Vec::new()
+            },
+        },
         _ => return None,
     })
 }
@@ -470,6 +480,7 @@ fn kind_of(frame: &ServerFrame) -> usize {
         ServerFrame::Poll { .. } => 17,
         ServerFrame::Tier { .. } => 18,
         ServerFrame::Error { .. } => 19,
+        ServerFrame::Batch { .. } => 20,
     }
 }
 

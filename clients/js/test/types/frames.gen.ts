@@ -616,6 +616,39 @@ export const error_bare: Of<"error"> = {
   "message": "slow down"
 };
 
+export const batch_full: DeepRequired<Of<"batch">> = {
+  "type": "batch",
+  "room": "match:123",
+  "frames": [
+    {
+      "type": "message",
+      "id": "01a23c6b-6180-7000-8000-000000000001",
+      "room": "match:123",
+      "author": {
+        "id": "u_0123456789abcdef0123456789abcdef",
+        "name": "Ana",
+        "role": "member",
+        "tier": "gold"
+      },
+      "text": "what a goal",
+      "createdAt": "2026-12-03T15:00:00.000Z",
+      "replyTo": "01a23c6b-3a70-7000-8000-000000000002",
+      "reactions": {
+        "👍": 3
+      },
+      "pending": true,
+      "system": true,
+      "seq": 42
+    }
+  ]
+};
+
+export const batch_bare: Of<"batch"> = {
+  "type": "batch",
+  "room": "match:123",
+  "frames": []
+};
+
 export const moment_bare: Moment = {
   "positionS": 754.2
 };
@@ -625,7 +658,7 @@ export const own_place_bare: OwnPlace = {
   "score": 12.0
 };
 
-const all = [joined_full, joined_bare, left_full, left_bare, ack_full, ack_bare, message_full, message_bare, reaction_full, reaction_bare, typing_full, typing_bare, history_full, history_bare, presence_full, presence_bare, pong_full, pong_bare, moderated_full, moderated_bare, review_queue_full, review_queue_bare, reported_full, reported_bare, sanctioned_full, sanctioned_bare, message_removed_full, message_removed_bare, room_full, room_bare, score_full, score_bare, leaderboard_full, leaderboard_bare, poll_full, poll_bare, tier_full, tier_bare, error_full, error_bare] as const;
+const all = [joined_full, joined_bare, left_full, left_bare, ack_full, ack_bare, message_full, message_bare, reaction_full, reaction_bare, typing_full, typing_bare, history_full, history_bare, presence_full, presence_bare, pong_full, pong_bare, moderated_full, moderated_bare, review_queue_full, review_queue_bare, reported_full, reported_bare, sanctioned_full, sanctioned_bare, message_removed_full, message_removed_bare, room_full, room_bare, score_full, score_bare, leaderboard_full, leaderboard_bare, poll_full, poll_bare, tier_full, tier_bare, error_full, error_bare, batch_full, batch_bare] as const;
 type Missing = Exclude<KnownFrame["type"], (typeof all)[number]["type"]>;
 // Fails to compile, naming the kind, when a frame kind has no sample.
 export const everyKindHasASample: [Missing] extends [never] ? true : Missing = true;

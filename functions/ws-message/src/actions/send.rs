@@ -9,7 +9,6 @@
 //! shadowed messages count as violations towards automatic escalation.
 
 use std::collections::BTreeMap;
-use tracing::warn;
 
 use sideline_app::enforce::{record_violation, Violation};
 use sideline_domain::identity::Role;
@@ -192,6 +191,45 @@ impl ClientAction for sideline_protocol::Send {
         } else {
             status
         };
+        // Whom it goes to, read before it is stored: once acknowledged, delivery
+        // must not hang on another read. A public message of a hot room goes by
+        // the coalesced fan-out instead (`sideline_app::coalesce`), which reads
+        // the members once a window: a room hot at the last look, whose member
+        // count is fresh, is not read here.
+        let hot = &ctx.deps.hot;
+        let known = match visibility {
+            Visibility::Public => hot.hot_members(tenant, &room, ctx.now_ms),
+            _ => None,
+        };
+        let mut members = match known {
+            Some(_) => Vec::new(),
+            None => {
+                let members = store
+                    .room_members(tenant, &room)
+                    .await
+                    .map_err(client_error)?;
+                hot.note_members(tenant, &room, members.len(), ctx.now_ms);
+                members
+            }
+        };
+        // Only what every member sees is numbered (a held or shadowed one would
+        // read as a gap to everyone else).
+        let seq = match visibility {
+            Visibility::Public => Some(store.next_seq(tenant, &room).await.map_err(client_error)?),
+            _ => None,
+        };
+        let count = known.unwrap_or(members.len());
+        let batched = seq.is_some_and(|seq| {
+            hot.batched(tenant, &room, seq, ctx.now_ms, count, limits.batch_above)
+        });
+        if !batched && known.is_some() {
+            // It cooled: this one goes the immediate way, to members read now.
+            members = store
+                .room_members(tenant, &room)
+                .await
+                .map_err(client_error)?;
+            hot.note_members(tenant, &room, members.len(), ctx.now_ms);
+        }
         let message = StoredMessage {
             tenant: tenant.clone(),
             room: room.clone(),
@@ -209,14 +247,8 @@ impl ClientAction for sideline_protocol::Send {
             correlation_id: ctx.request_id.clone(),
             reactions: BTreeMap::new(),
             visibility,
-            // Only what every member sees is numbered (a held or shadowed one
-            // would read as a gap to everyone else).
-            seq: match visibility {
-                Visibility::Public => {
-                    Some(store.next_seq(tenant, &room).await.map_err(client_error)?)
-                }
-                _ => None,
-            },
+            seq,
+            batched,
         };
         match store.put_message(&message).await.map_err(client_error)? {
             PutMessage::Duplicate { existing } => {
@@ -274,22 +306,16 @@ impl ClientAction for sideline_protocol::Send {
                     request_id: ctx.request_id.clone(),
                 })
                 .await;
-                // Acknowledged and stored: from here a failure is not the sender's.
-                // Members it does not reach find the gap in the numbers and catch up.
-                let mut members = match store.room_members(tenant, &room).await {
-                    Ok(members) => members,
-                    Err(error) => {
-                        warn!(%error, room = %room, seq = ?message.seq, "members unreadable; the message reaches them by catch-up");
-                        Vec::new()
-                    }
-                };
                 // Everyone, the sender's own connections included, gets a public message;
                 // a shadowed or held one reaches the author's connections only.
+                // Members a delivery misses find the gap in the numbers and catch up.
                 members.retain(|m| visibility == Visibility::Public || m.user == ctx.identity.user);
-                let frame = ServerFrame::Message {
-                    message: MessageView::from(&message),
-                };
-                ctx.broadcaster().to_members(&members, &frame, None).await;
+                if !batched {
+                    let frame = ServerFrame::Message {
+                        message: MessageView::from(&message),
+                    };
+                    ctx.broadcaster().to_members(&members, &frame, None).await;
+                }
                 if matches!(verdict.action, Action::Shadow | Action::Hold) {
                     record.violation().await?;
                 }

@@ -311,6 +311,10 @@ pub fn message_item(m: &StoredMessage) -> Item {
     if let Some(seq) = m.seq {
         item.insert("seq".into(), n(seq));
     }
+    if m.batched {
+        // The stream's fan-out consumer takes these (its filter matches it).
+        item.insert("fanout".into(), s("batched"));
+    }
     item.insert(
         "reactions".into(),
         AttributeValue::M(
@@ -367,6 +371,7 @@ pub fn message_from(item: &Item) -> Result<StoredMessage, BackendError> {
             .opt_num("seq")?
             .map(|seq| u64::try_from(seq).map_err(|_| corrupt("bad seq")))
             .transpose()?,
+        batched: a.opt_str("fanout") == Some("batched"),
     })
 }
 

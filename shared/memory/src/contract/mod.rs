@@ -105,6 +105,7 @@ pub(crate) fn message(
         reactions: BTreeMap::new(),
         visibility: Default::default(),
         seq: None,
+        batched: false,
     }
 }
 
