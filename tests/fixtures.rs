@@ -281,6 +281,34 @@ async fn every_sample_event_runs_through_its_handler() {
                     "{name}: only the message without text is refused"
                 );
             }
+            "fanout" => {
+                let event: sideline_aws::stream::StreamEvent = load(path);
+                let connections = RecordingConnections::new();
+                let store = MemoryStore::new();
+                let fake: WebSocketEvent = load(&path.with_file_name("../ws-message/join.json"));
+                let member = seeded(&store, &fake).await;
+                connections.open(&member);
+                let ports = Adapters {
+                    store,
+                    connections,
+                    clock: ManualClock::at(1_795_248_003_000),
+                };
+                let (response, report) =
+                    fanout::handle_stream(event, &ports, &Limits::default()).await;
+                assert!(response.batch_item_failures.is_empty(), "{name}");
+                assert_eq!((report.rooms, report.messages), (1, 2), "{name}");
+                // One post: both messages in one batch frame, in number order.
+                let frames = ports.connections.take(&member);
+                assert_eq!(frames.len(), 1, "{name}: {frames:?}");
+                assert_eq!(frames[0]["type"], "batch");
+                let seqs: Vec<u64> = frames[0]["frames"]
+                    .as_array()
+                    .expect("frames")
+                    .iter()
+                    .map(|f| f["seq"].as_u64().expect("seq"))
+                    .collect();
+                assert_eq!(seqs, [41, 42], "{name}");
+            }
             "moderation" => {
                 let event: moderation::SqsEvent = load(path);
                 let deps = moderation::stage::StageDeps {
