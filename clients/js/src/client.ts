@@ -141,6 +141,8 @@ interface Room {
   /** Numbers skipped by a live message and not seen since: a catch-up is
    * scheduled while there are any. */
   missing: Set<number>;
+  /** A gap fill is scheduled or under way (`lastSeen` stays put meanwhile). */
+  filling: boolean;
 }
 
 /** One socket and what belongs to it. */
@@ -152,6 +154,8 @@ interface Link {
 }
 
 const OPEN = 1;
+/** How much earlier than the last message held a gap fill starts reading. */
+const GAP_MARGIN_MS = 2_000;
 
 function randomId(prefix: string): string {
   const bytes = new Uint8Array(8);
@@ -263,6 +267,7 @@ export class SidelineClient {
       typingSince: new Map(),
       lastSeq: undefined,
       missing: new Set(),
+      filling: false,
     };
     this.#rooms.set(room, entry);
     try {
@@ -609,9 +614,10 @@ export class SidelineClient {
         for (const m of history.messages) if (this.#keep(room, m, false)) fresh.push(m);
         after = history.next ?? undefined;
       }
-      // Whatever a live message showed missing is in what was just read.
-      entry.missing.clear();
       entry.catchingUp = false;
+      // Numbers still missing (skipped by a live message while this ran, after
+      // its pages were read) get a fill of their own.
+      if (entry.missing.size > 0) this.#scheduleFill(room, entry);
       if (since !== undefined) {
         fresh.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         for (const m of fresh) this.#emit("message", m);
@@ -648,6 +654,7 @@ export class SidelineClient {
     }
     if (
       !entry.catchingUp &&
+      !entry.filling &&
       !message.pending &&
       (entry.lastSeen === undefined || message.id > entry.lastSeen)
     ) {
@@ -657,24 +664,36 @@ export class SidelineClient {
   }
 
   /** Notes a live message's number: numbers it skips are missing, and unless
-   * they come within `gapFillDelayMs` the room catches up from the last message
-   * it has with nothing missing before it (which stays put meanwhile). */
+   * they come within about `gapFillDelayMs` the room catches up from before the
+   * last message it has with nothing missing before it (which stays put
+   * meanwhile). */
   #watchSeq(room: string, entry: Room, seq: number | undefined): void {
     if (seq === undefined || entry.lastSeq === undefined || seq <= entry.lastSeq + 1) return;
     for (let n = entry.lastSeq + 1; n < seq; n += 1) entry.missing.add(n);
-    if (entry.catchingUp) return;
-    entry.catchingUp = true;
-    this.#later(this.#options.gapFillDelayMs, () => void this.#fillGap(room, entry));
+    // A rejoin under way schedules a fill for what it leaves missing.
+    if (!entry.catchingUp) this.#scheduleFill(room, entry);
   }
 
-  /** Reads the room's messages after the last one it has with nothing missing
-   * before it, if a number is still missing; tries again later on failure. */
+  /** Schedules one gap fill, after `gapFillDelayMs` and up to as long again at
+   * random, so a room's members do not all read at once. */
+  #scheduleFill(room: string, entry: Room): void {
+    if (entry.filling) return;
+    entry.filling = true;
+    const delay = this.#options.gapFillDelayMs * (1 + Math.random());
+    this.#later(delay, () => void this.#fillGap(room, entry));
+  }
+
+  /** Reads the room's messages from a little before the last one it has with
+   * nothing missing before it, if a number is still missing; tries again later
+   * on failure. (Message ids are times taken when a send began, numbers a little
+   * later: of two sends at once, the later id can have the lower number, so the
+   * read starts `GAP_MARGIN_MS` earlier.) */
   async #fillGap(room: string, entry: Room): Promise<void> {
     if (this.#rooms.get(room) !== entry || this.#isClosed()) return;
     try {
       if (entry.missing.size > 0) {
         const link = await this.#live();
-        let after = entry.lastSeen;
+        let after = this.#fillFrom(entry);
         do {
           const frame: Record<string, unknown> = { action: "history", room, limit: this.#options.catchUpPageSize };
           if (after !== undefined) frame.after = after;
@@ -694,10 +713,25 @@ export class SidelineClient {
       this.#later(this.#options.gapFillDelayMs, () => void this.#fillGap(room, entry));
       return;
     }
-    entry.catchingUp = false;
+    entry.filling = false;
     const newest = entry.state.messages.filter((m) => !m.pending).at(-1);
     if (newest && (entry.lastSeen === undefined || newest.id > entry.lastSeen)) entry.lastSeen = newest.id;
     this.#emit("room", entry.state);
+  }
+
+  /** Where a gap fill reads from: the newest message held that is at least
+   * `GAP_MARGIN_MS` older than `lastSeen`, else the oldest held. */
+  #fillFrom(entry: Room): string | undefined {
+    const last = entry.lastSeen === undefined ? undefined : entry.byId.get(entry.lastSeen);
+    if (!last) return entry.lastSeen;
+    const cutoff = Date.parse(last.createdAt) - GAP_MARGIN_MS;
+    const list = entry.state.messages;
+    for (let at = list.length - 1; at >= 0; at -= 1) {
+      const m = list[at] as MessageView;
+      if (m.id <= last.id && Date.parse(m.createdAt) <= cutoff) return m.id;
+    }
+    // Nothing that old: from the oldest held (none held: the newest page).
+    return list[0]?.id;
   }
 
   /** Adds or updates a poll in its room's state. A room frame carries nobody's

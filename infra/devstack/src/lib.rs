@@ -458,11 +458,16 @@ impl Devstack {
     }
 
     async fn start_inner<S: Store + 'static>(
-        config: DevstackConfig,
+        mut config: DevstackConfig,
         store: S,
         outbox: Option<Outbox>,
         stream: Option<(aws_sdk_dynamodbstreams::Client, String, bool)>,
     ) -> Result<Self, DevstackError> {
+        if outbox.is_none() && stream.is_none() && config.limits.batch_above > 0 {
+            // Nothing would read the stream to deliver a hot room's messages.
+            tracing::warn!("a store without a stream: hot rooms are not batched");
+            config.limits.batch_above = 0;
+        }
         let rules = bus::Rules::from_template(&config.template)?;
         let bus = Arc::new(
             bus::LocalBus::new(rules, config.events_out.as_deref(), config.clock.0.clone())
@@ -512,7 +517,10 @@ impl Devstack {
         .with_budget(match config.post_budget_per_second {
             0 => PostBudget::Unlimited,
             rate => PostBudget::local(rate),
-        });
+        })
+        // Every handler here shares this client (in AWS each invocation has its
+        // own): a bound on posts in flight bounds the connections they hold.
+        .with_max_in_flight(MAX_POSTS_IN_FLIGHT);
         let mut message = MessageDeps::new(
             store,
             connections,
@@ -829,6 +837,10 @@ where
         }
     });
 }
+
+/// Posts in flight at once over all of devstack's handlers (each holds an HTTP
+/// connection to devstack's own `@connections`).
+pub const MAX_POSTS_IN_FLIGHT: usize = 512;
 
 /// How long the coalesced fan-out collects a hot room's messages before it
 /// delivers them (Lambda polls a stream shard about four times a second).

@@ -70,18 +70,20 @@ pub async fn post_all<C: Connections>(
     budget_wait: Duration,
 ) -> FanOutReport {
     let mut report = FanOutReport::default();
-    let mut waited = Duration::ZERO;
+    let started = tokio::time::Instant::now();
     let mut rest = targets;
     while !rest.is_empty() {
         let grant = connections.reserve(rest.len()).await;
+        // When the next share opens, counted from the grant, not from the end of
+        // the posting below.
+        let next_at = tokio::time::Instant::now() + grant.next_in.max(Duration::from_millis(1));
         let (now, later) = rest.split_at(grant.granted.min(rest.len()));
         post_some(connections, now, payload, concurrency, &mut report).await;
         rest = later;
         if rest.is_empty() {
             break;
         }
-        let pause = grant.next_in.max(Duration::from_millis(1));
-        if waited + pause > budget_wait {
+        if next_at.duration_since(started) > budget_wait {
             report.deferred = rest.len();
             warn!(
                 deferred = rest.len(),
@@ -90,8 +92,7 @@ pub async fn post_all<C: Connections>(
             );
             break;
         }
-        tokio::time::sleep(pause).await;
-        waited += pause;
+        tokio::time::sleep_until(next_at).await;
     }
     if report.throttled > 0 {
         warn!(

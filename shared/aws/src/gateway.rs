@@ -358,6 +358,10 @@ pub struct ApiGatewayConnections {
     retry: PostRetry,
     budget: PostBudget,
     counters: Arc<Counters>,
+    /// At most this many posts in flight at once over every fan-out of the
+    /// process (devstack, where every handler shares one client; HTTP/1.1 holds
+    /// a connection per post in flight). `None`: as many as the callers make.
+    in_flight: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl ApiGatewayConnections {
@@ -369,6 +373,7 @@ impl ApiGatewayConnections {
             retry: PostRetry::default(),
             budget: PostBudget::Unlimited,
             counters: Arc::default(),
+            in_flight: None,
         }
     }
 
@@ -393,6 +398,12 @@ impl ApiGatewayConnections {
                 .with_retry(PostRetry::from_env(env)?)
                 .with_budget(budget),
         )
+    }
+
+    /// The same client with at most `posts` posts in flight at once.
+    pub fn with_max_in_flight(mut self, posts: usize) -> Self {
+        self.in_flight = Some(Arc::new(tokio::sync::Semaphore::new(posts.max(1))));
+        self
     }
 
     /// The same client with another budget.
@@ -426,6 +437,10 @@ impl ApiGatewayConnections {
 
 impl Connections for ApiGatewayConnections {
     async fn post(&self, id: &ConnectionId, payload: &[u8]) -> Result<(), PostError> {
+        let _permit = match &self.in_flight {
+            Some(slots) => slots.acquire().await.ok(),
+            None => None,
+        };
         let mut attempt = 1;
         loop {
             let result = self

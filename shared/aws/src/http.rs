@@ -136,6 +136,9 @@ impl HttpClient for Http1Client {
             client: Client::builder(TokioExecutor::new())
                 .pool_timer(hyper_util::rt::TokioTimer::new())
                 .pool_idle_timeout(Duration::from_secs(60))
+                // A burst of posts opens a connection each; keep only so many
+                // idle afterwards rather than every one for a minute.
+                .pool_max_idle_per_host(256)
                 .build(https(key.connect)),
             read_timeout: key.read,
         });

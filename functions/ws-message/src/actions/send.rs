@@ -263,7 +263,28 @@ impl ClientAction for sideline_protocol::Send {
                 .await;
             }
             PutMessage::Created => {
-                // Recorded once per message, not again for a retry.
+                ctx.reply(&ServerFrame::Ack {
+                    client_msg_id,
+                    message_id: Some(message.id),
+                    status,
+                    duplicate: false,
+                    reason: verdict.reason.clone(),
+                    request_id: ctx.request_id.clone(),
+                })
+                .await;
+                // Everyone, the sender's own connections included, gets a public message;
+                // a shadowed or held one reaches the author's connections only.
+                // Members a delivery misses find the gap in the numbers and catch up.
+                members.retain(|m| visibility == Visibility::Public || m.user == ctx.identity.user);
+                if !batched {
+                    let frame = ServerFrame::Message {
+                        message: MessageView::from(&message),
+                    };
+                    ctx.broadcaster().to_members(&members, &frame, None).await;
+                }
+                // Recorded once per message, not again for a retry: after the
+                // delivery, so a record that fails (and a retry answered as a
+                // duplicate) cannot keep the message from the room.
                 record.shadow_findings().await?;
                 let kind = match verdict.action {
                     Action::Mask => Some(DecisionKind::MessageMasked),
@@ -296,25 +317,6 @@ impl ClientAction for sideline_protocol::Send {
                         })
                         .await
                         .map_err(client_error)?;
-                }
-                ctx.reply(&ServerFrame::Ack {
-                    client_msg_id,
-                    message_id: Some(message.id),
-                    status,
-                    duplicate: false,
-                    reason: verdict.reason.clone(),
-                    request_id: ctx.request_id.clone(),
-                })
-                .await;
-                // Everyone, the sender's own connections included, gets a public message;
-                // a shadowed or held one reaches the author's connections only.
-                // Members a delivery misses find the gap in the numbers and catch up.
-                members.retain(|m| visibility == Visibility::Public || m.user == ctx.identity.user);
-                if !batched {
-                    let frame = ServerFrame::Message {
-                        message: MessageView::from(&message),
-                    };
-                    ctx.broadcaster().to_members(&members, &frame, None).await;
                 }
                 if matches!(verdict.action, Action::Shadow | Action::Hold) {
                     record.violation().await?;
