@@ -8,28 +8,14 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
+use sideline_tests::bench::{client_config, env_usize, ms, percentile};
 use sideline_tests::{token, Stack};
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
-
-/// tungstenite zero-fills its read buffer up to capacity on every read; with the
-/// default 128 KiB, a thousand benchmark clients would spend more time clearing
-/// memory than devstack spends delivering. Browsers have no such cost.
-fn client_config() -> Option<WebSocketConfig> {
-    Some(WebSocketConfig::default().read_buffer_size(4096))
-}
 
 // The same allocator as the devstack binary, which this benchmark runs in-process.
 #[global_allocator]
 static ALLOCATOR: devstack::Allocator = devstack::Allocator {};
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The round number of a benchmark message frame. A substring test, not a JSON
 /// parse, keeps the clients' own cost low.
@@ -40,15 +26,6 @@ fn bench_round(text: &str) -> Option<usize> {
         .take_while(char::is_ascii_digit)
         .collect();
     digits.parse().ok()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 #[tokio::main]

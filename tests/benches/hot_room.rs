@@ -14,37 +14,14 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
+use sideline_tests::bench::{client_config, env_usize, ms, percentile, spell, unspell};
 use sideline_tests::{token, Stack};
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 // The same allocator as the devstack binary, which this benchmark runs in-process.
 #[global_allocator]
 static ALLOCATOR: devstack::Allocator = devstack::Allocator {};
-
-fn client_config() -> Option<WebSocketConfig> {
-    Some(WebSocketConfig::default().read_buffer_size(4096))
-}
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 /// The bench messages a frame carries: (index, seq), whether it was a `batch`.
 fn messages_of(text: &str) -> (Vec<(usize, u64)>, bool) {
@@ -66,36 +43,6 @@ fn messages_of(text: &str) -> (Vec<(usize, u64)>, bool) {
         ),
         _ => (Vec::new(), false),
     }
-}
-
-/// An index as spelled digits (`"two nine"`): bench texts the inline moderation
-/// stage leaves alone (a digit run can read as a phone number, and three
-/// moderated messages mute the sender).
-fn spell(index: usize) -> String {
-    const WORDS: [&str; 10] = [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-    ];
-    index
-        .to_string()
-        .bytes()
-        .map(|b| WORDS[usize::from(b - b'0')])
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The index a spelled text (`"two nine"`, after `prefix`) stands for.
-fn unspell(text: &str) -> Option<usize> {
-    const WORDS: [&str; 10] = [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-    ];
-    let mut n = 0usize;
-    let mut any = false;
-    for word in text.split(' ') {
-        let digit = WORDS.iter().position(|w| *w == word)?;
-        n = n.checked_mul(10)?.checked_add(digit)?;
-        any = true;
-    }
-    any.then_some(n)
 }
 
 /// What one member saw.

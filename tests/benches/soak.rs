@@ -22,23 +22,12 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
+use sideline_tests::bench::{client_config, env_usize, ms, percentile, spell, unspell};
 use sideline_token::{mint_hs256, Claims};
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 const SECRET: &str = "soak-secret-0123456789abcdef";
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn client_config() -> Option<WebSocketConfig> {
-    Some(WebSocketConfig::default().read_buffer_size(4096))
-}
 
 fn token(sub: &str, role: &str) -> String {
     let claims = Claims {
@@ -52,14 +41,6 @@ fn token(sub: &str, role: &str) -> String {
         ..Claims::default()
     };
     mint_hs256(SECRET.as_bytes(), &claims).expect("token")
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)].as_secs_f64() * 1000.0
 }
 
 /// A member's record of its room's messages: which indices it got (a bitset),
@@ -121,36 +102,6 @@ fn indices(text: &str, room: &str) -> (Vec<usize>, bool) {
         }
     }
     (found, true)
-}
-
-/// An index as spelled digits (`"two nine"`): bench texts the inline moderation
-/// stage leaves alone (a digit run can read as a phone number, and three
-/// moderated messages mute the sender).
-fn spell(index: usize) -> String {
-    const WORDS: [&str; 10] = [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-    ];
-    index
-        .to_string()
-        .bytes()
-        .map(|b| WORDS[usize::from(b - b'0')])
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The index a spelled text (`"two nine"`, after `prefix`) stands for.
-fn unspell(text: &str) -> Option<usize> {
-    const WORDS: [&str; 10] = [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-    ];
-    let mut n = 0usize;
-    let mut any = false;
-    for word in text.split(' ') {
-        let digit = WORDS.iter().position(|w| *w == word)?;
-        n = n.checked_mul(10)?.checked_add(digit)?;
-        any = true;
-    }
-    any.then_some(n)
 }
 
 async fn connect(
@@ -480,9 +431,9 @@ async fn main() {
     latencies.sort();
     println!(
         "hot room delivery latency (50 members, every message): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.99),
-        percentile(&latencies, 1.0)
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.99)),
+        ms(percentile(&latencies, 1.0))
     );
     println!(
         "devstack RSS (MB) before connections {} | {}",

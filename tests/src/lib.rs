@@ -589,3 +589,66 @@ pub async fn batch_put(store: &sideline_aws::DynamoStore, items: Vec<sideline_aw
         }
     }
 }
+
+/// Helpers the benchmarks share.
+pub mod bench {
+    use std::time::Duration;
+
+    use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+    /// A number from the environment, else `default`.
+    pub fn env_usize(name: &str, default: usize) -> usize {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+
+    /// tungstenite zero-fills its read buffer up to capacity on every read; with
+    /// the default 128 KiB, a thousand benchmark clients would spend more time
+    /// clearing memory than devstack spends delivering. Browsers have no such cost.
+    pub fn client_config() -> Option<WebSocketConfig> {
+        Some(WebSocketConfig::default().read_buffer_size(4096))
+    }
+
+    /// The `p` quantile of sorted durations (zero when there are none).
+    pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+        if sorted.is_empty() {
+            return Duration::ZERO;
+        }
+        let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted[index.min(sorted.len() - 1)]
+    }
+
+    pub fn ms(d: Duration) -> f64 {
+        d.as_secs_f64() * 1000.0
+    }
+
+    const DIGITS: [&str; 10] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+
+    /// An index as spelled digits (`"two nine"`): bench texts the inline
+    /// moderation stage leaves alone (a digit run can read as a phone number, and
+    /// three moderated messages mute the sender).
+    pub fn spell(index: usize) -> String {
+        index
+            .to_string()
+            .bytes()
+            .map(|b| DIGITS[usize::from(b - b'0')])
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The index a spelled text stands for.
+    pub fn unspell(text: &str) -> Option<usize> {
+        let mut n = 0usize;
+        let mut any = false;
+        for word in text.split(' ') {
+            let digit = DIGITS.iter().position(|w| *w == word)?;
+            n = n.checked_mul(10)?.checked_add(digit)?;
+            any = true;
+        }
+        any.then_some(n)
+    }
+}

@@ -76,11 +76,7 @@ pub async fn handle_stream<P: Ports>(
             Ok(posts) => {
                 report.rooms += 1;
                 report.messages += messages.len();
-                report.posts.delivered += posts.delivered;
-                report.posts.throttled += posts.throttled;
-                report.posts.failed += posts.failed;
-                report.posts.deferred += posts.deferred;
-                report.posts.gone.extend(posts.gone);
+                report.posts.absorb(posts);
             }
             Err(error) => {
                 warn!(%error, %room, messages = messages.len(), "room's members unreadable; its records go again");

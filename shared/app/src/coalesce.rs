@@ -189,12 +189,7 @@ pub async fn deliver_window<R: RoomStore, G: ConnectionRegistry, C: Connections>
         .await?;
     let mut total = FanOutReport::default();
     for frame in batch_frames(room, messages) {
-        let report = broadcaster.to_members(&members, &frame, None).await;
-        total.delivered += report.delivered;
-        total.gone.extend(report.gone);
-        total.throttled += report.throttled;
-        total.failed += report.failed;
-        total.deferred += report.deferred;
+        total.absorb(broadcaster.to_members(&members, &frame, None).await);
     }
     Ok(total)
 }

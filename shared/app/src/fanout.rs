@@ -27,6 +27,17 @@ pub struct FanOutReport {
     pub deferred: usize,
 }
 
+impl FanOutReport {
+    /// Adds another fan-out's outcome to this one.
+    pub fn absorb(&mut self, other: FanOutReport) {
+        self.delivered += other.delivered;
+        self.gone.extend(other.gone);
+        self.throttled += other.throttled;
+        self.failed += other.failed;
+        self.deferred += other.deferred;
+    }
+}
+
 /// Who is in a room, per user: two tabs of one user are one person.
 pub fn presence_view(members: &[Member], list_max: usize) -> PresenceView {
     let mut users: Vec<UserView> = Vec::new();
