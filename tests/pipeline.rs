@@ -5,11 +5,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use aws_sdk_dynamodbstreams::types::{AttributeValue as StreamValue, ShardIteratorType};
+use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use serde_json::Value;
 use sideline_app::publish::RetryPolicy;
 use sideline_aws::sdk::local as local_sdk_config;
-use sideline_aws::stream::{AttrValue, StreamChange, StreamEvent, StreamRecord};
+use sideline_aws::stream::{StreamEvent, StreamRecord};
 use sideline_aws::{DynamoStore, EventBridgeSink};
 use sideline_domain::connection::{ConnectionRecord, Member};
 use sideline_domain::identity::Role;
@@ -21,26 +21,21 @@ use sideline_ports::{
 
 use sideline_tests::{fresh_table, moto_endpoint, receive, receive_nothing};
 
-fn to_attr(value: &StreamValue) -> AttrValue {
-    match value {
-        StreamValue::S(s) => AttrValue::S(s.clone()),
-        StreamValue::N(n) => AttrValue::N(n.clone()),
-        StreamValue::Bool(b) => AttrValue::Bool(*b),
-        StreamValue::Null(b) => AttrValue::Null(*b),
-        StreamValue::Ss(v) => AttrValue::Ss(v.clone()),
-        StreamValue::Ns(v) => AttrValue::Ns(v.clone()),
-        StreamValue::M(m) => AttrValue::M(m.iter().map(|(k, v)| (k.clone(), to_attr(v))).collect()),
-        StreamValue::L(l) => AttrValue::L(l.iter().map(to_attr).collect()),
-        other => panic!("unexpected attribute {other:?}"),
+/// Everything on the table's stream so far, shaped as Lambda delivers it.
+async fn read_stream(store: &DynamoStore, endpoint: &str) -> StreamEvent {
+    StreamEvent {
+        records: read_shards(store, endpoint).await.records,
     }
 }
 
-fn image(map: Option<&HashMap<String, StreamValue>>) -> Option<HashMap<String, AttrValue>> {
-    map.map(|m| m.iter().map(|(k, v)| (k.clone(), to_attr(v))).collect())
+/// The table's stream: its ARN, its last shard, and every record so far.
+struct Shards {
+    arn: String,
+    shard: String,
+    records: Vec<StreamRecord>,
 }
 
-/// Everything on the table's stream so far, shaped as Lambda delivers it.
-async fn read_stream(store: &DynamoStore, endpoint: &str) -> StreamEvent {
+async fn read_shards(store: &DynamoStore, endpoint: &str) -> Shards {
     let table = store
         .client()
         .describe_table()
@@ -61,6 +56,7 @@ async fn read_stream(store: &DynamoStore, endpoint: &str) -> StreamEvent {
         .await
         .expect("describe stream");
     let mut records = Vec::new();
+    let mut last_shard = String::new();
     for shard in description
         .stream_description()
         .map(|d| d.shards())
@@ -80,28 +76,18 @@ async fn read_stream(store: &DynamoStore, endpoint: &str) -> StreamEvent {
             .send()
             .await
             .expect("records");
-        for r in out.records() {
-            let change = r.dynamodb().expect("change");
-            records.push(StreamRecord {
-                event_id: r.event_id().map(str::to_owned),
-                event_name: r
-                    .event_name()
-                    .map(|n| n.as_str().to_owned())
-                    .unwrap_or_default(),
-                dynamodb: StreamChange {
-                    approximate_creation_date_time: change
-                        .approximate_creation_date_time()
-                        .map(|t| t.as_secs_f64()),
-                    keys: image(change.keys.as_ref()).unwrap_or_default(),
-                    new_image: image(change.new_image.as_ref()),
-                    old_image: image(change.old_image.as_ref()),
-                    sequence_number: change.sequence_number().unwrap_or_default().to_owned(),
-                },
-                user_identity: None,
-            });
-        }
+        last_shard = shard.shard_id().unwrap_or_default().to_owned();
+        records.extend(
+            out.records()
+                .iter()
+                .filter_map(|r| ingest::redrive::stream_record(r, None)),
+        );
     }
-    StreamEvent { records }
+    Shards {
+        arn,
+        shard: last_shard,
+        records,
+    }
 }
 
 /// A bus with a rule that sends every community event to a fresh SQS queue.
@@ -429,4 +415,320 @@ async fn devstack_on_dynamodb_runs_the_whole_pipeline_on_moto() {
     );
     let report = stack.devstack.retention_pass().await.expect("retention");
     assert_eq!(report.failed, 0, "{report:?}");
+}
+
+/// Everything on a queue, received and deleted until a receive finds nothing.
+async fn drain(sqs: &aws_sdk_sqs::Client, queue: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(queue)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive");
+        if out.messages().is_empty() {
+            return all;
+        }
+        for m in out.messages() {
+            all.push(serde_json::from_str(m.body().unwrap_or_default()).expect("JSON"));
+            sqs.delete_message()
+                .queue_url(queue)
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete");
+        }
+    }
+}
+
+/// Ada joins and sends `messages` messages (correlation ids `req-send-{i}`).
+async fn conversation(store: &DynamoStore, messages: usize) {
+    let tenant = TenantId::parse("acme").unwrap();
+    let room = RoomId::parse("match:9").unwrap();
+    let user = UserId::derive(&tenant, "ada");
+    store
+        .put_connection(&ConnectionRecord {
+            tenant: tenant.clone(),
+            connection_id: ConnectionId::parse("conn-ada").unwrap(),
+            user: user.clone(),
+            name: "Ada".into(),
+            role: Role::Member,
+            connected_at_ms: 1_800_000_000_000,
+            expires_at_s: 1_800_007_800,
+            rooms: Default::default(),
+        })
+        .await
+        .unwrap();
+    let member = Member {
+        connection_id: ConnectionId::parse("conn-ada").unwrap(),
+        user: user.clone(),
+        name: "Ada".into(),
+        role: Role::Member,
+        joined_at_ms: 1_800_000_000_000,
+        expires_at_s: 1_800_007_800,
+        correlation_id: Some("req-join".into()),
+        tier: sideline_domain::scoring::Tier::None,
+    };
+    store.join_room(&tenant, &room, &member, 10).await.unwrap();
+    for i in 0..messages {
+        let at_ms = 1_800_000_001_000 + i as i64 * 1000;
+        let message = StoredMessage {
+            tenant: tenant.clone(),
+            room: room.clone(),
+            id: MessageId::at(at_ms),
+            author: Author {
+                id: user.clone(),
+                name: "Ada".into(),
+                role: Role::Member,
+                tier: sideline_domain::scoring::Tier::None,
+            },
+            text: MessageText::parse(&format!("message {i}"), 100).unwrap(),
+            created_at_ms: at_ms,
+            reply_to: None,
+            client_msg_id: ClientMsgId::parse(&format!("c{i}")).unwrap(),
+            correlation_id: Some(format!("req-send-{i}")),
+            reactions: BTreeMap::new(),
+            visibility: Default::default(),
+            seq: Some(i as u64 + 1),
+            batched: false,
+        };
+        store.put_message(&message).await.unwrap();
+    }
+}
+
+/// The bus as a stream consumer meets it in a bad hour: the entries of one
+/// request (`poisoned`) fail for as long as it is set, and the entries of others
+/// fail a given number of times first.
+struct TroubledBus {
+    inner: EventBridgeSink,
+    poisoned: std::sync::Mutex<Option<String>>,
+    flaky: std::sync::Mutex<HashMap<String, u32>>,
+}
+
+impl EventSink for TroubledBus {
+    async fn put_events(&self, entries: &[PutEntry]) -> Result<Vec<Option<String>>, SinkError> {
+        let mut results = vec![None; entries.len()];
+        let (mut forward, mut index) = (Vec::new(), Vec::new());
+        {
+            let poisoned = self.poisoned.lock().unwrap();
+            let mut flaky = self.flaky.lock().unwrap();
+            for (i, entry) in entries.iter().enumerate() {
+                let detail: Value = serde_json::from_str(&entry.detail).unwrap();
+                let request = detail["correlationId"].as_str().unwrap_or_default();
+                let fails = poisoned.as_deref() == Some(request)
+                    || flaky.get_mut(request).is_some_and(|left| {
+                        let fail = *left > 0;
+                        *left = left.saturating_sub(1);
+                        fail
+                    });
+                if fails {
+                    results[i] = Some("InternalFailure".to_owned());
+                } else {
+                    forward.push(entry.clone());
+                    index.push(i);
+                }
+            }
+        }
+        if !forward.is_empty() {
+            for (i, r) in index
+                .into_iter()
+                .zip(self.inner.put_events(&forward).await?)
+            {
+                results[i] = r;
+            }
+        }
+        Ok(results)
+    }
+}
+
+/// `ingest` driven by the template's own event source mapping through a bad
+/// hour, on moto's stream, bus and queues: its first invocation times out after
+/// publishing (the batch is bisected and both halves retried), one event fails
+/// three times (retried from its record), and one fails every time (retried
+/// five times, then the rest of its batch is skipped and named on the failure
+/// queue). Once the cause is gone, `ingest-redrive`'s redrive reads the skipped
+/// range back from the stream. In the end every record's event reached the
+/// bus's target, under the one `eventId` it always has, and nothing else did.
+#[tokio::test]
+#[ignore = "needs moto server at SIDELINE_MOTO_ENDPOINT; ./scripts/test.sh starts one"]
+async fn a_failing_stream_batch_is_bisected_retried_skipped_and_redriven_without_loss_on_moto() {
+    const MESSAGES: usize = 30;
+    let endpoint = moto_endpoint();
+    let sdk = local_sdk_config(&endpoint);
+    let store = DynamoStore::from_sdk(&sdk, fresh_table());
+    store.ensure_table().await.expect("table");
+    conversation(&store, MESSAGES).await;
+    let stream = read_shards(&store, &endpoint).await;
+    let records = stream.records;
+    assert!(records.len() > MESSAGES, "{}", records.len());
+
+    // The events the records make, with nothing failing: the ids to find.
+    let clean = sideline_memory::RecordingSink::new();
+    let mut config = config("unused");
+    ingest::handle_stream(
+        StreamEvent {
+            records: records.clone(),
+        },
+        &clean,
+        &config,
+        &ingest::Unstamped,
+    )
+    .await;
+    let expected: std::collections::BTreeSet<String> = clean
+        .accepted()
+        .iter()
+        .map(|e| {
+            serde_json::from_str::<Value>(&e.detail).unwrap()["eventId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(expected.len(), MESSAGES + 1, "a join and the messages");
+
+    let mapping = sideline_tests::mapping::Mapping::from_template(
+        include_str!("../template.yaml"),
+        "IngestFunction",
+    )
+    .expect("the template's ingest mapping");
+    assert!(mapping.bisect && mapping.item_failures && mapping.on_failure);
+    let (bus, sqs, queue) = bus_to_queue(&endpoint).await;
+    config.bus = bus;
+    // One attempt of its own, so each failure reaches the mapping.
+    config.retry.attempts = 1;
+    let failure_queue = sqs
+        .create_queue()
+        .queue_name(fresh_table())
+        .send()
+        .await
+        .expect("failure queue")
+        .queue_url
+        .expect("url");
+    let bus = TroubledBus {
+        inner: EventBridgeSink::from_sdk(&sdk),
+        poisoned: std::sync::Mutex::new(Some("req-send-20".into())),
+        flaky: std::sync::Mutex::new([("req-send-5".to_owned(), 3)].into()),
+    };
+    let invocations = std::sync::atomic::AtomicUsize::new(0);
+    let run = mapping
+        .run(&records, |batch| {
+            let first = invocations.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+            let (bus, config) = (&bus, &config);
+            async move {
+                let answer = ingest::handle_stream(batch, bus, config, &ingest::Unstamped).await;
+                if first {
+                    return Err("Task timed out after 60.00 seconds".to_owned());
+                }
+                Ok(answer)
+            }
+        })
+        .await;
+    assert!(run.bisections >= 1, "{run:?}");
+    assert_eq!(run.skipped.len(), 1, "{run:?}");
+    let skipped = &run.skipped[0];
+    let poison = records
+        .iter()
+        .find(|r| {
+            r.dynamodb
+                .new_image
+                .as_ref()
+                .and_then(|i| i.get("correlationId"))
+                .is_some_and(
+                    |c| matches!(c, sideline_aws::stream::AttrValue::S(s) if s == "req-send-20"),
+                )
+        })
+        .expect("the poisoned record");
+    assert_eq!(
+        skipped.first, poison.dynamodb.sequence_number,
+        "skipped from the poisoned record"
+    );
+    assert_eq!(skipped.invokes, mapping.max_retries + 1);
+    sqs.send_message()
+        .queue_url(&failure_queue)
+        .message_body(
+            skipped
+                .on_failure_record(&stream.shard, &stream.arn)
+                .to_string(),
+        )
+        .send()
+        .await
+        .expect("on-failure record");
+
+    let ids = |events: &[Value]| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| {
+                e["detail"]["eventId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let mut delivered = drain(&sqs, &queue).await;
+    let before: std::collections::BTreeSet<String> = ids(&delivered).into_iter().collect();
+    assert_eq!(
+        expected.difference(&before).count(),
+        1,
+        "all but the poisoned record's event were published"
+    );
+
+    // The cause is fixed; the operator redrives the failure queue.
+    *bus.poisoned.lock().unwrap() = None;
+    let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
+    let report = ingest::redrive::redrive(
+        &sqs,
+        &failure_queue,
+        &streams,
+        &bus,
+        &config,
+        &ingest::Unstamped,
+    )
+    .await
+    .expect("redrive");
+    assert_eq!(report.redriven, 1, "{report:?}");
+    assert_eq!(report.left, 0, "{report:?}");
+    assert_eq!(report.records, skipped.size, "{report:?}");
+    assert!(
+        drain(&sqs, &failure_queue).await.is_empty(),
+        "the failure queue is empty"
+    );
+
+    delivered.extend(drain(&sqs, &queue).await);
+    let all: std::collections::BTreeSet<String> = ids(&delivered).into_iter().collect();
+    assert_eq!(
+        all, expected,
+        "every record's event, under its one id, and no other"
+    );
+    // Repeats are whole copies, which consumers drop by `eventId`.
+    let mut by_id: HashMap<String, Vec<&Value>> = HashMap::new();
+    for event in &delivered {
+        by_id
+            .entry(
+                event["detail"]["eventId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+            .or_default()
+            .push(&event["detail"]);
+    }
+    for (id, copies) in &by_id {
+        assert!(
+            copies.windows(2).all(|w| w[0] == w[1]),
+            "{id}: copies differ"
+        );
+    }
+    println!(
+        "invocations {}, retries {}, bisections {}, skipped {} records, {} events delivered {} times",
+        run.invocations,
+        run.retries,
+        run.bisections,
+        skipped.size,
+        all.len(),
+        delivered.len()
+    );
 }

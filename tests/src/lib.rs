@@ -7,6 +7,7 @@
 //! - [`Stack`]: an in-process devstack on a free loopback port, stopped on drop.
 //! - [`ClockedStack`]: the same on a manual clock, with signed server API calls.
 //! - [`Client`]: a WebSocket client that reads frames with a timeout.
+//! - [`mapping`]: Lambda's stream event source mapping, to drive consumers through failures.
 
 use std::time::Duration;
 
@@ -18,6 +19,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub use devstack::{Devstack, DevstackConfig};
+
+pub mod mapping;
 
 /// The secret every test stack uses.
 pub const SECRET: &str = "integration-test-secret-0123456789";

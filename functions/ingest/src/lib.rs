@@ -33,6 +33,8 @@ use sideline_ports::{
 use tracing::{error, info, info_span, Instrument};
 
 pub mod host;
+#[cfg(feature = "streams")]
+pub mod redrive;
 
 /// Shortest host events secret accepted (bytes).
 pub const MIN_HOST_SECRET_LEN: usize = 16;
@@ -361,6 +363,10 @@ pub async fn handle<E: EventSink, K: Clock>(
 }
 
 /// Handles one stream batch.
+///
+/// The mapping retries a batch from its lowest failed record, so the records after
+/// a record that could not be made into an event are not worked on now: they come
+/// again with it, and publishing them now would only send their events twice.
 pub async fn handle_stream<E: EventSink>(
     event: StreamEvent,
     sink: &E,
@@ -374,6 +380,9 @@ pub async fn handle_stream<E: EventSink>(
         let mut failed_records = Vec::new();
         let mut windows = HashMap::new();
         for (index, record) in event.records.iter().enumerate() {
+            if !failed_records.is_empty() {
+                break;
+            }
             let sequence = &record.dynamodb.sequence_number;
             let decoded = match decode(record) {
                 Ok(Some(mut decoded)) => match removed_by_retention(&decoded, stamp, &mut windows)

@@ -8,9 +8,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_dynamodbstreams::types::{AttributeValue as StreamValue, ShardIteratorType};
+use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use aws_sdk_dynamodbstreams::Client;
-use sideline_aws::stream::{AttrValue, StreamChange, StreamRecord};
 use sideline_ports::{Clock, Store};
 
 use crate::App;
@@ -21,47 +20,6 @@ const RECORDS_PER_CALL: i32 = 100;
 const IDLE_WAIT: Duration = Duration::from_millis(50);
 /// How often the stream is described again for new shards.
 const DESCRIBE_EVERY: Duration = Duration::from_secs(1);
-
-/// An attribute as the Lambda event carries it; `None` for binary ones, which no
-/// item of ours holds.
-fn to_attr(value: &StreamValue) -> Option<AttrValue> {
-    Some(match value {
-        StreamValue::S(s) => AttrValue::S(s.clone()),
-        StreamValue::N(n) => AttrValue::N(n.clone()),
-        StreamValue::Bool(b) => AttrValue::Bool(*b),
-        StreamValue::Null(b) => AttrValue::Null(*b),
-        StreamValue::Ss(v) => AttrValue::Ss(v.clone()),
-        StreamValue::Ns(v) => AttrValue::Ns(v.clone()),
-        StreamValue::M(m) => AttrValue::M(image(m)),
-        StreamValue::L(l) => AttrValue::L(l.iter().filter_map(to_attr).collect()),
-        _ => return None,
-    })
-}
-
-fn image(map: &HashMap<String, StreamValue>) -> HashMap<String, AttrValue> {
-    map.iter()
-        .filter_map(|(k, v)| Some((k.clone(), to_attr(v)?)))
-        .collect()
-}
-
-/// One SDK record in the shape Lambda delivers, stamped with devstack's clock
-/// (`at_s`) as the in-memory stream is, so a test that moves the clock sees the
-/// same record times either way (the record is read within moments of the write).
-fn record(r: &aws_sdk_dynamodbstreams::types::Record, at_s: f64) -> Option<StreamRecord> {
-    let change = r.dynamodb()?;
-    Some(StreamRecord {
-        event_id: r.event_id().map(str::to_owned),
-        event_name: r.event_name().map(|n| n.as_str().to_owned())?,
-        dynamodb: StreamChange {
-            approximate_creation_date_time: Some(at_s),
-            keys: change.keys.as_ref().map(image).unwrap_or_default(),
-            new_image: change.new_image.as_ref().map(image),
-            old_image: change.old_image.as_ref().map(image),
-            sequence_number: change.sequence_number().unwrap_or_default().to_owned(),
-        },
-        user_identity: None,
-    })
-}
 
 /// Where a shard is read from next.
 enum Next {
@@ -159,7 +117,9 @@ pub(crate) async fn pump<S: Store + 'static>(
                         if let Some(seq) = r.dynamodb().and_then(|d| d.sequence_number()) {
                             last_read.insert(id.clone(), seq.to_owned());
                         }
-                        records.extend(record(r, at_s));
+                        // Stamped with devstack's clock, as the in-memory stream is, so a
+                        // test that moves the clock sees the same record times either way.
+                        records.extend(ingest::redrive::stream_record(r, Some(at_s)));
                     }
                     *next = match out.next_shard_iterator() {
                         Some(i) => Next::Iterator(i.to_owned()),
