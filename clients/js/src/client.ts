@@ -42,7 +42,8 @@ export interface ConnectOptions {
    * before the two-hour limit): a fresh token each time. */
   getToken: () => string | Promise<string>;
   WebSocket?: WebSocketConstructor;
-  /** How long a request waits for its answer (default 10 s). */
+  /** How long a request waits for its answer (default 10 s). A send not
+   * acknowledged in this time is sent again, with the same `clientMsgId`. */
   requestTimeoutMs?: number;
   /** A `ping` this often keeps the socket under the 10-minute idle limit
    * (default 5 minutes). */
@@ -293,8 +294,10 @@ export class SidelineClient {
   }
 
   /** Sends a message; resolves with its `ack`. Sent again with the same
-   * `clientMsgId` after a reconnect until acknowledged (a send waits while the
-   * client is disconnected). The same `clientMsgId` again is the same send. */
+   * `clientMsgId` after a reconnect, and every `requestTimeoutMs` without an
+   * answer (a function that died before answering), until acknowledged (a send
+   * waits while the client is disconnected). The same `clientMsgId` again is
+   * the same send. */
   send(room: string, text: string, options: { replyTo?: string; clientMsgId?: string } = {}): Promise<AckFrame> {
     const clientMsgId = options.clientMsgId ?? randomId("c-");
     const waiting = this.#outbox.get(clientMsgId);
@@ -309,7 +312,18 @@ export class SidelineClient {
     });
     this.#outbox.set(clientMsgId, { room, frame, promise, resolve, reject });
     if (this.#current) this.#transmit(this.#current, frame);
+    this.#resendUnanswered(clientMsgId);
     return promise;
+  }
+
+  /** Sends a send again while it goes unanswered. */
+  #resendUnanswered(clientMsgId: string): void {
+    this.#later(this.#options.requestTimeoutMs, () => {
+      const out = this.#outbox.get(clientMsgId);
+      if (!out) return;
+      if (this.#current) this.#transmit(this.#current, out.frame);
+      this.#resendUnanswered(clientMsgId);
+    });
   }
 
   /** Tells the room this user is typing (the server throttles; nothing is

@@ -90,6 +90,40 @@ test("a message whose delivery was lost is found by the gap in the room's number
   }
 });
 
+test("a send whose function times out half-way through its fan-out reaches every member", async () => {
+  const room = `cut-${Date.now()}`;
+  const options = { ...fast, requestTimeoutMs: 1_000 };
+  const ada = connect({ url: stack.url, getToken: () => stack.token("ada4"), ...options });
+  const bob = connect({ url: stack.url, getToken: () => stack.token("bob4"), ...options });
+  const cy = connect({ url: stack.url, getToken: () => stack.token("cy4"), ...options });
+  const all = [ada, bob, cy];
+  const texts = (c) => c.room(room).messages.map((m) => m.text);
+  try {
+    for (const c of all) await c.join(room);
+    await ada.send(room, "first");
+    await until(() => all.every((c) => texts(c).length === 1), 5_000, "everyone has the first");
+    // The next invocation stops after two posts (the sender's ack and one of
+    // the three deliveries), as a function that reaches its timeout does: the
+    // message is stored and acknowledged, and reaches at most one member.
+    const fault = await fetch(`${stack.http}/dev/faults/invocations`, {
+      method: "POST",
+      body: JSON.stringify({ timeoutAfterPosts: 2 }),
+    });
+    assert.equal(fault.status, 204);
+    const ack = await ada.send(room, "cut short");
+    assert.ok(!ack.duplicate, "acknowledged before the cut, the first time");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const missed = all.filter((c) => !texts(c).includes("cut short")).length;
+    assert.ok(missed >= 1, "the cut stopped deliveries");
+    // The next message skips a number for the other two, who catch up.
+    await bob.send(room, "after");
+    await until(() => all.every((c) => texts(c).length === 3), 5_000, "everyone catches up");
+    for (const c of all) assert.deepEqual(texts(c), ["first", "cut short", "after"]);
+  } finally {
+    for (const c of all) c.close();
+  }
+});
+
 test("a hot room's batch frames reach room state as their messages, in order, each once", async () => {
   // A devstack of its own that batches rooms above 4 posts a second (two
   // members at two messages a second).

@@ -242,6 +242,57 @@ struct App<S> {
     files: Option<S3ExportFiles>,
     /// The stream's batched messages, for the coalesced fan-out's windows.
     fanout: mpsc::UnboundedSender<sideline_aws::stream::StreamRecord>,
+    /// A function timeout asked for (`POST /dev/faults/invocations`).
+    timeout: TimeoutFault,
+}
+
+/// `ws-message` invocations cut short, as a Lambda function that reaches its
+/// timeout is: once `after_posts` more posts have been delivered, the
+/// invocations running are dropped where they are, and the posts they still had
+/// in flight are lost.
+#[derive(Default)]
+struct TimeoutFault {
+    /// Posts still to be delivered before the cut; 0 when none is armed.
+    after_posts: std::sync::atomic::AtomicU32,
+    /// Set at the cut, until the invocations it stopped have ended.
+    cut: std::sync::atomic::AtomicBool,
+    /// Wakes the invocations to stop.
+    now: Notify,
+}
+
+impl TimeoutFault {
+    /// Whether a post may go out: false once the cut is made. The post that
+    /// makes it (the last before it) goes out; [`Self::stop`] then stops the
+    /// invocations.
+    fn admit(&self) -> Admit {
+        if self.cut.load(Ordering::SeqCst) {
+            return Admit::Lost;
+        }
+        match self
+            .after_posts
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        {
+            Ok(1) => {
+                self.cut.store(true, Ordering::SeqCst);
+                Admit::Last
+            }
+            _ => Admit::Go,
+        }
+    }
+
+    fn stop(&self) {
+        self.now.notify_waiters();
+    }
+}
+
+/// What [`TimeoutFault::admit`] says of a post.
+#[derive(PartialEq, Eq)]
+enum Admit {
+    Go,
+    /// The last post before the cut.
+    Last,
+    /// Past the cut: lost.
+    Lost,
 }
 
 /// A running devstack. Dropping it stops the server.
@@ -543,6 +594,7 @@ impl Devstack {
         let (fanout_tx, fanout_rx) = mpsc::unbounded_channel();
         let app = Arc::new(App {
             fanout: fanout_tx,
+            timeout: TimeoutFault::default(),
             files,
             config,
             bus: bus.clone(),

@@ -18,7 +18,7 @@ use sideline_ports::{Clock, Store, SystemClock};
 use sideline_token::{mint_hs256, Claims};
 use tracing::info;
 
-use crate::{registry_lock, App, Outbound};
+use crate::{registry_lock, Admit, App, Outbound};
 
 pub(crate) fn routes<S: Store + 'static>() -> Router<Arc<App<S>>> {
     Router::new()
@@ -36,6 +36,7 @@ pub(crate) fn routes<S: Store + 'static>() -> Router<Arc<App<S>>> {
         )
         .route("/dev/token", get(dev_token::<S>))
         .route("/dev/faults/@connections/{id}", post(fault::<S>))
+        .route("/dev/faults/invocations", post(timeout_fault::<S>))
         .route("/events", post(host_events::<S>))
         .route("/v1/{*rest}", any(server_api::<S>))
 }
@@ -79,8 +80,13 @@ async fn post_to_connection<S: Store>(
             )
         }
     };
+    let admitted = app.timeout.admit();
+    if admitted == Admit::Lost {
+        info!(connection_id = %id, "post lost: its invocation timed out (a fault asked for)");
+        return StatusCode::GATEWAY_TIMEOUT.into_response();
+    }
     let registry = registry_lock(&app.registry);
-    match registry.get(&id) {
+    let delivered = match registry.get(&id) {
         Some(socket) if take_one(&socket.drop_posts) => {
             info!(connection_id = %id, "post lost on purpose (a fault asked for)");
             StatusCode::OK.into_response()
@@ -89,7 +95,11 @@ async fn post_to_connection<S: Store>(
             StatusCode::OK.into_response()
         }
         _ => gone(),
+    };
+    if admitted == Admit::Last {
+        app.timeout.stop();
     }
+    delivered
 }
 
 /// Takes one from a count above zero.
@@ -122,6 +132,33 @@ async fn fault<S: Store>(
         }
         None => gone(),
     }
+}
+
+/// `POST /dev/faults/invocations` with `{"timeoutAfterPosts": n}` (1 to 1,000):
+/// after the next `n` posts any function delivers, the `ws-message` invocations
+/// running are stopped where they are, as at a Lambda timeout; posts they still
+/// had in flight (any post in the next 200 ms) are lost (answered 504). A send cut short this way has its
+/// message stored and, past the cut, delivered to no one: clients find the gap
+/// in the numbers. devstack only.
+async fn timeout_fault<S: Store>(State(app): State<Arc<App<S>>>, body: Bytes) -> Response {
+    let after = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| {
+            v.get("timeoutAfterPosts")
+                .and_then(serde_json::Value::as_u64)
+        })
+        .filter(|n| (1..=1000).contains(n))
+        .and_then(|n| u32::try_from(n).ok());
+    let Some(after) = after else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "send {\"timeoutAfterPosts\": 1 to 1000}",
+        )
+            .into_response();
+    };
+    app.timeout.cut.store(false, Ordering::SeqCst);
+    app.timeout.after_posts.store(after, Ordering::SeqCst);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn get_connection<S: Store>(
