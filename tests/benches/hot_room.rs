@@ -1,10 +1,13 @@
-//! Hot-room benchmark: one room of N members (default 1,000) and a sender at R
-//! messages a second (default 100) for S seconds (default 10), through devstack
-//! with the coalesced fan-out on at its default threshold. Every member checks it
-//! got every message once, in order; the benchmark prints the posts (frames) per
-//! delivered message and the delivery latency, before the room turned hot and
-//! after. Prints numbers; asserts nothing about them. Run: `cargo bench -p
-//! sideline-tests --bench hot_room` (env `HOT_MEMBERS`, `HOT_RATE`, `HOT_SECONDS`).
+//! Hot-room benchmark: one room of N members (default 1,000) and a sender, first
+//! at one message a second for W seconds (default 5: under the threshold, so each
+//! message is fanned out on its own, the reference), then at R messages a second
+//! (default 100) for S seconds (default 10), through devstack with the coalesced
+//! fan-out on at its default threshold. Every member checks it got every message
+//! once, in order; the benchmark prints the posts (frames) per delivered message
+//! and the delivery latency of each phase, and what batching adds to the
+//! reference. Prints numbers; asserts nothing about them. Run: `cargo bench -p
+//! sideline-tests --bench hot_room` (env `HOT_MEMBERS`, `HOT_RATE`,
+//! `HOT_SECONDS`, `HOT_WARM_SECONDS`).
 //! Needs about 2.2 file descriptors per member (`ulimit -n`).
 
 use std::collections::HashMap;
@@ -50,6 +53,8 @@ fn messages_of(text: &str) -> (Vec<(usize, u64)>, bool) {
 struct Member {
     /// Frames that carried bench messages (each one post).
     frames: usize,
+    /// Of them, frames of the fast phase.
+    fast_frames: usize,
     batches: usize,
     /// Every bench message index received, in arrival order.
     got: Vec<usize>,
@@ -62,7 +67,8 @@ async fn main() {
     let members = env_usize("HOT_MEMBERS", 1000);
     let rate = env_usize("HOT_RATE", 100);
     let seconds = env_usize("HOT_SECONDS", 10);
-    let total = rate * seconds;
+    let warm = env_usize("HOT_WARM_SECONDS", 5);
+    let total = warm + rate * seconds;
     let stack = Stack::start_with(|c| {
         c.limits.rate_limit_messages = 1_000_000;
         c.limits.join_history = 0;
@@ -106,6 +112,7 @@ async fn main() {
                 let at = Instant::now();
                 let mut m = member.lock().expect("lock");
                 m.frames += 1;
+                m.fast_frames += usize::from(messages.iter().any(|(i, _)| *i >= warm));
                 m.batches += usize::from(batch);
                 for (index, seq) in messages {
                     if seq < last_seq {
@@ -148,11 +155,21 @@ async fn main() {
     // The sender keeps its pace whatever the acks do.
     let sent_at: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let started = Instant::now();
+    let mut slow = tokio::time::interval(Duration::from_secs(1));
     let mut tick = tokio::time::interval(Duration::from_secs(1) / rate as u32);
     let mut latencies: HashMap<usize, Vec<Duration>> = HashMap::new();
     let mut arrivals = 0usize;
     for index in 0..total {
-        tick.tick().await;
+        if index < warm {
+            slow.tick().await;
+        } else {
+            if index == warm {
+                // The last slow message's second runs out first.
+                slow.tick().await;
+                tick.reset();
+            }
+            tick.tick().await;
+        }
         sent_at.lock().expect("lock").push(Instant::now());
         let frame = json!({"action": "send", "room": "hot:1", "text": format!("hot {}", spell(index)), "clientMsgId": format!("h{index}")});
         sink.send(Message::text(frame.to_string()))
@@ -183,6 +200,7 @@ async fn main() {
     let mut duplicates = 0;
     let mut inversions = 0;
     let mut frames = 0;
+    let mut fast_frames = 0;
     let mut batches = 0;
     for member in &seen_by {
         let m = member.lock().expect("lock");
@@ -195,9 +213,11 @@ async fn main() {
         complete += usize::from(got.len() == total);
         inversions += m.inversions;
         frames += m.frames;
+        fast_frames += m.fast_frames;
         batches += m.batches;
     }
-    // Before the room turned hot (its first second) and after (from the third).
+    // The slow phase (each message on its own), the fast phase's first second
+    // (before the room is found hot) and the rest of it (hot).
     let phase = |from: usize, to: usize| {
         let mut all: Vec<Duration> = (from..to.min(total))
             .flat_map(|i| latencies.get(&i).cloned().unwrap_or_default())
@@ -205,15 +225,17 @@ async fn main() {
         all.sort();
         all
     };
-    let quiet = phase(0, rate);
-    let hot = phase(2 * rate, total);
+    let reference = phase(0, warm);
+    let quiet = phase(warm, warm + rate);
+    let hot = phase(warm + 2 * rate, total);
     println!("hot room through devstack (in-memory store, real WebSocket clients, SDK @connections posts)");
     println!(
         "  members                 {members} (+ sender), batched above {} posts/s",
         sideline_app::coalesce::DEFAULT_BATCH_ABOVE
     );
     println!(
-        "  messages                {total} at {rate}/s (sent in {:.1} s), acked {}",
+        "  messages                {warm} at 1/s, then {} at {rate}/s (sent in {:.1} s), acked {}",
+        total - warm,
         sending.as_secs_f64(),
         acked.load(Ordering::SeqCst)
     );
@@ -230,13 +252,27 @@ async fn main() {
         frames as f64 / (total * members).max(1) as f64
     );
     println!(
-        "  latency, first second (not yet hot)  p50 {:.1} ms   p99 {:.1} ms",
+        "  of them at {rate}/s                {fast_frames}: {:.3} posts per delivered message",
+        fast_frames as f64 / ((total - warm) * members).max(1) as f64
+    );
+    println!(
+        "  latency, 1/s (each on its own)            p50 {:.1} ms   p99 {:.1} ms",
+        ms(percentile(&reference, 0.5)),
+        ms(percentile(&reference, 0.99))
+    );
+    println!(
+        "  latency, {rate}/s first second (not yet hot) p50 {:.1} ms   p99 {:.1} ms",
         ms(percentile(&quiet, 0.5)),
         ms(percentile(&quiet, 0.99))
     );
     println!(
-        "  latency, from the third second (hot) p50 {:.1} ms   p99 {:.1} ms",
+        "  latency, {rate}/s from the third second (hot) p50 {:.1} ms   p99 {:.1} ms",
         ms(percentile(&hot, 0.5)),
         ms(percentile(&hot, 0.99))
+    );
+    println!(
+        "  added by batching (hot - each on its own)  p50 {:+.1} ms   p99 {:+.1} ms",
+        ms(percentile(&hot, 0.5)) - ms(percentile(&reference, 0.5)),
+        ms(percentile(&hot, 0.99)) - ms(percentile(&reference, 0.99))
     );
 }

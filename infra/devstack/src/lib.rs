@@ -241,7 +241,8 @@ struct App<S> {
     /// Where large exports are kept (`config.export_bucket`).
     files: Option<S3ExportFiles>,
     /// The stream's batched messages, for the coalesced fan-out's windows.
-    fanout: mpsc::UnboundedSender<sideline_aws::stream::StreamRecord>,
+    /// Each with when it came off the stream.
+    fanout: mpsc::UnboundedSender<(tokio::time::Instant, sideline_aws::stream::StreamRecord)>,
     /// A function timeout asked for (`POST /dev/faults/invocations`).
     timeout: TimeoutFault,
 }
@@ -899,16 +900,23 @@ pub const MAX_POSTS_IN_FLIGHT: usize = 512;
 pub const FANOUT_WINDOW: Duration = Duration::from_millis(250);
 
 /// The stream's fan-out consumer: the batched messages of each `FANOUT_WINDOW`,
-/// from the first that arrives, handed to the `fanout` function as one batch. A
-/// record it fails back is logged: Lambda would retry it, devstack does not.
+/// from when the first came off the stream, handed to the `fanout` function as
+/// one batch. A window is timed from its first record's arrival, not from the
+/// end of the last delivery, so a delivery that takes long does not push the
+/// next window's messages later (Lambda, too, starts a shard's next invocation
+/// as soon as the last ends, with what arrived meanwhile). A record it fails
+/// back is logged: Lambda would retry it, devstack does not.
 async fn run_fanout<S: Store + 'static>(
     app: Arc<App<S>>,
-    mut records: mpsc::UnboundedReceiver<sideline_aws::stream::StreamRecord>,
+    mut records: mpsc::UnboundedReceiver<(
+        tokio::time::Instant,
+        sideline_aws::stream::StreamRecord,
+    )>,
 ) {
-    while let Some(first) = records.recv().await {
-        tokio::time::sleep(FANOUT_WINDOW).await;
+    while let Some((arrived, first)) = records.recv().await {
+        tokio::time::sleep_until(arrived + FANOUT_WINDOW).await;
         let mut batch = vec![first];
-        while let Ok(record) = records.try_recv() {
+        while let Ok((_, record)) = records.try_recv() {
             batch.push(record);
         }
         let (response, _) = fanout::handle_stream(
@@ -943,7 +951,9 @@ async fn ingest_records<S: Store + 'static>(
     stamp: &impl ingest::Stamp,
 ) {
     for record in records.iter().filter(|r| batched_message(r)) {
-        let _ = app.fanout.send(record.clone());
+        let _ = app
+            .fanout
+            .send((tokio::time::Instant::now(), record.clone()));
     }
     let response =
         ingest::handle_stream(StreamEvent { records }, &*app.bus, &app.ingest, stamp).await;
