@@ -277,7 +277,7 @@ async fn every_sample_event_runs_through_its_handler() {
                     .collect();
                 assert_eq!(
                     failed,
-                    ["108000000000000000000001"],
+                    ["109000000000000000000001"],
                     "{name}: only the message without text is refused"
                 );
             }
