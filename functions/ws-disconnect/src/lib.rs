@@ -6,7 +6,7 @@
 use sideline_app::fanout::Broadcaster;
 use sideline_domain::config::Limits;
 use sideline_lambda::{ProxyResponse, WebSocketEvent};
-use sideline_ports::{ConnectionRegistry, Connections, RoomStore};
+use sideline_ports::{Clock, ConnectionRegistry, Connections, RoomStore, SystemClock};
 use tracing::{error, info, warn};
 
 pub async fn handle<S: ConnectionRegistry + RoomStore, C: Connections>(
@@ -16,6 +16,10 @@ pub async fn handle<S: ConnectionRegistry + RoomStore, C: Connections>(
     limits: &Limits,
 ) -> ProxyResponse {
     let ctx = event.request_context;
+    // When API Gateway took the disconnect (it always says; the clock otherwise).
+    let now_ms = ctx
+        .request_time_epoch
+        .unwrap_or_else(|| SystemClock.now_ms());
     // Without an identity there is nothing to forget here; the TTL cleans up.
     let (connection_id, identity) = match ctx.caller(ProxyResponse::ok()) {
         Ok(caller) => caller,
@@ -45,7 +49,7 @@ pub async fn handle<S: ConnectionRegistry + RoomStore, C: Connections>(
             // Another tab of the same user keeps them present.
             Ok(members) if members.iter().any(|m| m.user == record.user) => {}
             Ok(members) => {
-                broadcaster.presence(room, &members, None).await;
+                broadcaster.presence(room, &members, None, now_ms).await;
             }
             Err(err) => warn!(room = %room, error = %err, "presence after disconnect skipped"),
         }

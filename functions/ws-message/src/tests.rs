@@ -985,3 +985,67 @@ async fn a_scheduled_room_is_read_only_outside_its_hours() {
     assert_eq!(deps.connections.take(&ca)[0]["code"], "forbidden");
     assert_eq!(deps.store.message_count(), 1);
 }
+
+#[tokio::test]
+async fn a_big_room_gets_its_presence_as_a_count_at_most_once_per_interval() {
+    let deps = MessageDeps::new(
+        MemoryStore::new(),
+        RecordingConnections::new(),
+        ManualClock::at(T0),
+        Limits {
+            presence_broadcast_max: 2,
+            presence_list_max: 1,
+            ..Limits::default()
+        },
+    );
+    let mut members = Vec::new();
+    for n in 0..6 {
+        let who = identity("acme", &format!("fan{n}"), "member");
+        let c = connect(&deps, &format!("c{n}"), &who).await;
+        members.push((who, c));
+    }
+    let join = json!({"action": "join", "room": "big"});
+    let presences = |deps: &Deps, c: &ConnectionId| -> Vec<Value> {
+        deps.connections
+            .take(c)
+            .into_iter()
+            .filter(|f| f["type"] == "presence")
+            .collect()
+    };
+    // Up to 2 connections, each join is broadcast (as before).
+    for (who, c) in &members[..2] {
+        frame(&deps, c, who, join.clone()).await;
+    }
+    assert_eq!(presences(&deps, &members[0].1).len(), 1, "fan1's join");
+    // The third join makes the room big: one count, no users, to everyone.
+    let (who, c) = &members[2];
+    frame(&deps, c, who, join.clone()).await;
+    let seen = presences(&deps, &members[0].1);
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0]["count"], 3);
+    assert!(seen[0].get("users").is_none(), "{seen:?}");
+    assert_eq!(presences(&deps, &members[1].1).len(), 1);
+    // Joins within the interval send nothing more.
+    for (who, c) in &members[3..5] {
+        deps.clock.advance_ms(1_000);
+        frame(&deps, c, who, join.clone()).await;
+    }
+    assert!(presences(&deps, &members[0].1).is_empty());
+    // After it, the next change sends the count as it is then.
+    deps.clock.advance_ms(3_000);
+    let (who, c) = &members[5];
+    frame(&deps, c, who, join.clone()).await;
+    let seen = presences(&deps, &members[0].1);
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0]["count"], 6);
+    // A leave within the next interval sends nothing; one after it does.
+    let (who, c) = &members[1];
+    frame(&deps, c, who, json!({"action": "leave", "room": "big"})).await;
+    assert!(presences(&deps, &members[0].1).is_empty());
+    deps.clock.advance_ms(5_000);
+    let (who, c) = &members[2];
+    frame(&deps, c, who, json!({"action": "leave", "room": "big"})).await;
+    let seen = presences(&deps, &members[0].1);
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0]["count"], 4);
+}

@@ -226,17 +226,35 @@ impl<R: RoomStore, G: ConnectionRegistry, C: Connections> Broadcaster<'_, R, G, 
         Ok(self.to_members(&members, frame, except).await)
     }
 
-    /// Sends the room's presence to its members (except `except`), unless the room is
-    /// too large for per-join broadcasts.
+    /// Sends the room's presence to its members (except `except`) after a join or
+    /// a leave at `now_ms`. A room too large for a broadcast on every change gets
+    /// its count instead, at most once per `presence_count_every` across the
+    /// deployment (the change that claims it sends it; the ones after wait for
+    /// the next change after that time).
     pub async fn presence(
         &self,
         room: &RoomId,
         members: &[Member],
         except: Option<&ConnectionId>,
+        now_ms: i64,
     ) -> FanOutReport {
         if members.len() > self.limits.presence_broadcast_max {
-            debug!(room = %room, members = members.len(), "room too large for presence broadcast");
-            return FanOutReport::default();
+            let every_ms = self.limits.presence_count_every.as_millis() as i64;
+            match self
+                .rooms
+                .claim_presence_count(self.tenant, room, now_ms, every_ms)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    debug!(room = %room, members = members.len(), "presence count sent lately");
+                    return FanOutReport::default();
+                }
+                Err(err) => {
+                    warn!(room = %room, error = %err, "presence count skipped");
+                    return FanOutReport::default();
+                }
+            }
         }
         let frame = ServerFrame::Presence {
             room: room.clone(),

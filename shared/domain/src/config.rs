@@ -140,8 +140,11 @@ pub struct Limits {
     /// Rooms with more users than this get counts, not user lists, in `presence`.
     pub presence_list_max: usize,
     /// Rooms with more connections than this get no presence broadcast on every
-    /// join and leave (it would be quadratic); clients ask with `presence`.
+    /// join and leave (it would be quadratic): a count instead, at most once per
+    /// `presence_count_every`; clients ask with `presence` for more.
     pub presence_broadcast_max: usize,
+    /// Least time between two presence counts of a big room (deployment-wide).
+    pub presence_count_every: Duration,
     /// Least time between two `typing` frames of one connection in one room.
     pub typing_throttle: Duration,
     /// Posts to `@connections` in flight at once during one fan-out.
@@ -180,6 +183,7 @@ impl Default for Limits {
             history_max: 100,
             presence_list_max: 100,
             presence_broadcast_max: 200,
+            presence_count_every: Duration::from_secs(5),
             typing_throttle: Duration::from_secs(2),
             fanout_concurrency: 64,
             fanout_budget_wait: Duration::from_secs(1),
@@ -219,6 +223,11 @@ impl Limits {
                 d.presence_broadcast_max,
                 0,
             )?,
+            presence_count_every: Duration::from_millis(env.number(
+                "SIDELINE_PRESENCE_COUNT_EVERY_MS",
+                d.presence_count_every.as_millis() as u64,
+                100,
+            )?),
             typing_throttle: Duration::from_millis(env.number(
                 "SIDELINE_TYPING_THROTTLE_MS",
                 d.typing_throttle.as_millis() as u64,

@@ -50,6 +50,8 @@ struct RoomState {
     reactions: HashMap<(MessageId, Emoji, UserId), ReactionMeta>,
     /// The last public-message number taken.
     seq: u64,
+    /// When the room's presence count was last claimed.
+    presence_count_at: Option<i64>,
 }
 
 /// What a reaction was stored with, so its removal can show the same item.
@@ -351,6 +353,28 @@ impl RoomStore for MemoryStore {
             Some(old) => self.emit(Change::modify(member_of(tenant, room, old), new)),
         }
         Ok(info)
+    }
+
+    async fn claim_presence_count(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        now_ms: i64,
+        every_ms: i64,
+    ) -> Result<bool, RoomError> {
+        let mut inner = self.lock();
+        let state = inner
+            .rooms
+            .entry((tenant.clone(), room.clone()))
+            .or_default();
+        if state
+            .presence_count_at
+            .is_some_and(|at| at > now_ms.saturating_sub(every_ms))
+        {
+            return Ok(false);
+        }
+        state.presence_count_at = Some(now_ms);
+        Ok(true)
     }
 
     async fn leave_room(

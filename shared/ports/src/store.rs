@@ -253,6 +253,18 @@ pub trait RoomStore: Send + Sync {
         room: &RoomId,
     ) -> impl Future<Output = Result<Vec<Member>, RoomError>> + Send;
 
+    /// Claims the room's next presence count for `now_ms`: true, and noted, when
+    /// none was claimed in the `every_ms` before; false otherwise. Shared by every
+    /// instance, so a big room's count goes out at most once per `every_ms`
+    /// however many join or leave.
+    fn claim_presence_count(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        now_ms: i64,
+        every_ms: i64,
+    ) -> impl Future<Output = Result<bool, RoomError>> + Send;
+
     /// Changes a room's mode. `RoomNotFound` if nobody ever joined it.
     fn set_room_mode(
         &self,

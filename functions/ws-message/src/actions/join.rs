@@ -113,7 +113,7 @@ impl Action for Join {
             .any(|m| m.user == ctx.identity.user && &m.connection_id != ctx.connection);
         if !already_here {
             ctx.broadcaster()
-                .presence(&room, &members, Some(ctx.connection))
+                .presence(&room, &members, Some(ctx.connection), ctx.now_ms)
                 .await;
         }
         Ok(())

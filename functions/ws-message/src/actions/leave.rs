@@ -28,7 +28,9 @@ impl Action for Leave {
                 .await
                 .map_err(client_error)?;
             if !members.iter().any(|m| m.user == ctx.identity.user) {
-                ctx.broadcaster().presence(&room, &members, None).await;
+                ctx.broadcaster()
+                    .presence(&room, &members, None, ctx.now_ms)
+                    .await;
             }
         }
         Ok(())

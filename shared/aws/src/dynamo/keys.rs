@@ -33,6 +33,7 @@
 //! | tenant secret | `T#{tenant}#CONFIG` | `SECRET` |
 //! | seen event | `T#{tenant}#EVT#{consumer}#{eventId}` | `SEEN` |
 //! | post budget (deployment-wide; `gateway::TableBudget`) | `POSTBUDGET#{second}#{shard}` | `BUDGET` |
+//! | a big room's last presence count (expires after an hour) | `PRESENCE#{tenant}#R#{room}` | `COUNT` |
 
 use std::collections::HashMap;
 
@@ -68,6 +69,12 @@ pub fn member(tenant: &TenantId, room: &RoomId, id: &ConnectionId) -> Item {
 
 pub fn room_seq(tenant: &TenantId, room: &RoomId) -> Item {
     key(room_pk(tenant, room), "SEQ")
+}
+
+/// Under a prefix of its own, so `ws-disconnect` may write it and nothing else of
+/// the tenant's.
+pub fn room_presence(tenant: &TenantId, room: &RoomId) -> Item {
+    key(format!("PRESENCE#{tenant}#R#{room}"), "COUNT")
 }
 
 pub fn message(tenant: &TenantId, room: &RoomId, id: &MessageId) -> Item {

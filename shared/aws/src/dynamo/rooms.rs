@@ -13,6 +13,34 @@ use super::{
 };
 
 impl RoomStore for DynamoStore {
+    async fn claim_presence_count(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        now_ms: i64,
+        every_ms: i64,
+    ) -> Result<bool, RoomError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::room_presence(tenant, room)))
+            .update_expression("SET sentAt = :now, #ttl = :ttl, kind = :kind")
+            .condition_expression("attribute_not_exists(sentAt) OR sentAt <= :due")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":now", n(now_ms))
+            .expression_attribute_values(":due", n(now_ms.saturating_sub(every_ms)))
+            .expression_attribute_values(":ttl", n(now_ms / 1000 + 3600))
+            .expression_attribute_values(":kind", s("presence_count"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if is_conditional_failure(&err) => Ok(false),
+            Err(err) => Err(unavailable(err).into()),
+        }
+    }
+
     async fn join_room(
         &self,
         tenant: &TenantId,

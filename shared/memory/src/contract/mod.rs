@@ -135,6 +135,7 @@ pub async fn run_all<S: Store>(store: &S) {
     rooms::leave_and_remove_connection_clear_memberships(store).await;
     rooms::room_mode_changes_only_existing_rooms(store).await;
     rooms::the_host_sets_a_room_up_ahead_and_joins_keep_it(store).await;
+    rooms::a_presence_count_is_claimed_once_per_interval(store).await;
     messages::messages_are_idempotent_per_author_and_client_id(store).await;
     messages::history_pages_newest_first(store).await;
     messages::history_after_catches_up_oldest_first(store).await;

@@ -2,6 +2,39 @@
 
 use super::*;
 
+pub async fn a_presence_count_is_claimed_once_per_interval<S: RoomStore>(store: &S) {
+    let t = fresh_tenant("presence");
+    let (r, other) = (room("match:1"), room("match:2"));
+    let every = 5_000;
+    assert!(store
+        .claim_presence_count(&t, &r, NOW_MS, every)
+        .await
+        .expect("first claim"));
+    assert!(!store
+        .claim_presence_count(&t, &r, NOW_MS + 1, every)
+        .await
+        .expect("second claim"));
+    assert!(!store
+        .claim_presence_count(&t, &r, NOW_MS + every - 1, every)
+        .await
+        .expect("just before"));
+    assert!(
+        store
+            .claim_presence_count(&t, &other, NOW_MS + 1, every)
+            .await
+            .expect("another room"),
+        "each room has its own"
+    );
+    assert!(store
+        .claim_presence_count(&t, &r, NOW_MS + every, every)
+        .await
+        .expect("due again"));
+    assert!(!store
+        .claim_presence_count(&t, &r, NOW_MS + every + 10, every)
+        .await
+        .expect("claimed again"));
+}
+
 pub async fn join_creates_room_and_lists_members<S: ConnectionRegistry + RoomStore>(store: &S) {
     let t = fresh_tenant("join");
     let r = room("match:1");
