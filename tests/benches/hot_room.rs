@@ -226,7 +226,7 @@ async fn main() {
         all
     };
     let reference = phase(0, warm);
-    let quiet = phase(warm, warm + rate);
+    let warming = phase(warm, warm + rate);
     let hot = phase(warm + 2 * rate, total);
     println!("hot room through devstack (in-memory store, real WebSocket clients, SDK @connections posts)");
     println!(
@@ -262,8 +262,8 @@ async fn main() {
     );
     println!(
         "  latency, {rate}/s first second (not yet hot) p50 {:.1} ms   p99 {:.1} ms",
-        ms(percentile(&quiet, 0.5)),
-        ms(percentile(&quiet, 0.99))
+        ms(percentile(&warming, 0.5)),
+        ms(percentile(&warming, 0.99))
     );
     println!(
         "  latency, {rate}/s from the third second (hot) p50 {:.1} ms   p99 {:.1} ms",

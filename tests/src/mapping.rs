@@ -10,12 +10,16 @@
 //! - a function error (a crash, a timeout) fails the whole batch; with
 //!   `BisectBatchOnFunctionError` the batch is split in two and each half retried
 //!   on its own;
-//! - each retry counts against `MaximumRetryAttempts` (halves inherit their
-//!   batch's count); past it, the rest of the batch is skipped and the
-//!   `OnFailure` destination gets a record naming the skipped range.
+//! - each retry counts against `MaximumRetryAttempts`; past it, the rest of the
+//!   batch is skipped and the `OnFailure` destination gets a record naming the
+//!   skipped range.
 //!
-//! Not modelled: `MaximumRecordAgeInSeconds`, parallelization, batching windows
-//! and filters (the tests hand over records the filter would pass).
+//! Assumed where AWS does not say: halves of a bisected batch inherit its retry
+//! count; a retry holds the failed batch's records only (Lambda re-reads from
+//! the checkpoint and may add later records); each skipped range is its own
+//! on-failure record. Not modelled: `MaximumRecordAgeInSeconds`,
+//! parallelization, batching windows and filters (the tests hand over records
+//! the filter would pass).
 
 use std::future::Future;
 
@@ -100,18 +104,19 @@ impl Mapping {
             .find(|e| e.get("Type").and_then(Yaml::as_str) == Some("DynamoDB"))
             .and_then(|e| e.get("Properties"))
             .ok_or_else(|| format!("{function} reads no DynamoDB stream"))?;
-        let number = |key: &str, default: u64| {
-            properties
-                .get(key)
-                .and_then(Yaml::as_u64)
-                .unwrap_or(default)
+        // Lambda's defaults where the template says nothing; a value that is not
+        // a number (a `!Ref`, say) is not guessed at.
+        let number = |key: &str, default: u64| match properties.get(key) {
+            None => Ok(default),
+            Some(value) => value
+                .as_u64()
+                .ok_or_else(|| format!("{function}: {key} is not a number: {value:?}")),
         };
         Ok(Self {
-            // Lambda's defaults where the template says nothing.
-            batch_size: number("BatchSize", 100) as usize,
+            batch_size: number("BatchSize", 100)? as usize,
             bisect: flag(properties.get("BisectBatchOnFunctionError")),
             // -1 (the default) is "until the record expires": not modelled.
-            max_retries: u32::try_from(number("MaximumRetryAttempts", 10_000)).unwrap_or(10_000),
+            max_retries: u32::try_from(number("MaximumRetryAttempts", 10_000)?).unwrap_or(10_000),
             item_failures: properties
                 .get("FunctionResponseTypes")
                 .and_then(Yaml::as_sequence)

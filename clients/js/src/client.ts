@@ -299,6 +299,7 @@ export class SidelineClient {
    * waits while the client is disconnected). The same `clientMsgId` again is
    * the same send. */
   send(room: string, text: string, options: { replyTo?: string; clientMsgId?: string } = {}): Promise<AckFrame> {
+    if (this.#status === "closed") return Promise.reject(new Error("client closed"));
     const clientMsgId = options.clientMsgId ?? randomId("c-");
     const waiting = this.#outbox.get(clientMsgId);
     if (waiting) return waiting.promise;
@@ -316,11 +317,12 @@ export class SidelineClient {
     return promise;
   }
 
-  /** Sends a send again while it goes unanswered. */
+  /** Sends a send again while it goes unanswered (the timer ends with the
+   * answer, or with `close`, which clears every timer). */
   #resendUnanswered(clientMsgId: string): void {
     this.#later(this.#options.requestTimeoutMs, () => {
       const out = this.#outbox.get(clientMsgId);
-      if (!out) return;
+      if (!out || this.#status === "closed") return;
       if (this.#current) this.#transmit(this.#current, out.frame);
       this.#resendUnanswered(clientMsgId);
     });

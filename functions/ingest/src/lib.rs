@@ -362,11 +362,10 @@ pub async fn handle<E: EventSink, K: Clock>(
     })
 }
 
-/// Handles one stream batch.
-///
-/// The mapping retries a batch from its lowest failed record, so the records after
-/// a record that could not be made into an event are not worked on now: they come
-/// again with it, and publishing them now would only send their events twice.
+/// Handles one stream batch. Every record is worked on, whatever failed before it
+/// in the batch: a record that can never be read must not keep the ones after it
+/// from going out (the mapping retries from the lowest failure, so they may go
+/// again; consumers drop the repeats by `eventId`).
 pub async fn handle_stream<E: EventSink>(
     event: StreamEvent,
     sink: &E,
@@ -380,9 +379,6 @@ pub async fn handle_stream<E: EventSink>(
         let mut failed_records = Vec::new();
         let mut windows = HashMap::new();
         for (index, record) in event.records.iter().enumerate() {
-            if !failed_records.is_empty() {
-                break;
-            }
             let sequence = &record.dynamodb.sequence_number;
             let decoded = match decode(record) {
                 Ok(Some(mut decoded)) => match removed_by_retention(&decoded, stamp, &mut windows)

@@ -67,6 +67,9 @@ pub fn stream_record(
     })
 }
 
+/// Empty pages in a row after which a range's end is taken as not coming.
+const MAX_EMPTY_PAGES: usize = 20;
+
 /// Orders two stream sequence numbers (decimal strings of up to 40 digits).
 pub fn sequence_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     let (a, b) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
@@ -130,8 +133,9 @@ pub async fn read_range(
         .map_err(|e| stream(&DisplayErrorContext(&e)))?;
     let mut iterator = start.shard_iterator().map(str::to_owned);
     let mut records = Vec::new();
-    // Empty pages can come before the end of an open shard; a range is never
-    // longer than a batch, so a few empty pages in a row mean it is all read.
+    // An open shard can answer empty pages before the records it holds; the
+    // range is read when its last record is, and a shard that closes or keeps
+    // answering nothing before that is an error, not a shorter range.
     let mut empty_pages = 0;
     while let Some(it) = iterator.take() {
         let page = streams
@@ -143,9 +147,11 @@ pub async fn read_range(
             .map_err(|e| stream(&DisplayErrorContext(&e)))?;
         if page.records().is_empty() {
             empty_pages += 1;
-            if empty_pages >= 3 {
+            if empty_pages >= MAX_EMPTY_PAGES {
                 break;
             }
+        } else {
+            empty_pages = 0;
         }
         for r in page.records() {
             let Some(seq) = r.dynamodb().and_then(|d| d.sequence_number()) else {
@@ -159,14 +165,22 @@ pub async fn read_range(
                     first: seq.to_owned(),
                 });
             }
-            if sequence_cmp(seq, &range.end_sequence_number) == std::cmp::Ordering::Greater {
-                return Ok(records);
+            match sequence_cmp(seq, &range.end_sequence_number) {
+                std::cmp::Ordering::Greater => return Ok(records),
+                std::cmp::Ordering::Equal => {
+                    records.extend(stream_record(r, None));
+                    return Ok(records);
+                }
+                std::cmp::Ordering::Less => records.extend(stream_record(r, None)),
             }
-            records.extend(stream_record(r, None));
         }
         iterator = page.next_shard_iterator().map(str::to_owned);
     }
-    Ok(records)
+    Err(RedriveError::Stream(format!(
+        "the range's last record ({}) was not reached: {} records read",
+        range.end_sequence_number,
+        records.len()
+    )))
 }
 
 /// What a redrive did.
@@ -192,14 +206,16 @@ pub async fn redrive<E: EventSink>(
 ) -> Result<RedriveReport, RedriveError> {
     let mut report = RedriveReport::default();
     let queue = |e: &dyn std::fmt::Display| RedriveError::Queue(e.to_string());
-    // Messages left on the queue stay invisible for the visibility timeout, so
-    // each is seen once in a pass.
+    // Each message once: one left on the queue comes back after its visibility
+    // timeout, and then the pass is over.
+    let mut seen = std::collections::HashSet::new();
     loop {
         let received = sqs
             .receive_message()
             .queue_url(queue_url)
             .max_number_of_messages(10)
             .visibility_timeout(300)
+            .wait_time_seconds(1)
             .send()
             .await
             .map_err(|e| queue(&aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
@@ -208,6 +224,10 @@ pub async fn redrive<E: EventSink>(
             return Ok(report);
         }
         for message in messages {
+            let id = message.message_id().unwrap_or_default().to_owned();
+            if !seen.insert(id.clone()) {
+                return Ok(report);
+            }
             let body = message.body().unwrap_or_default();
             let outcome = match BatchInfo::parse(body) {
                 Ok(range) => match read_range(streams, &range).await {
@@ -228,19 +248,31 @@ pub async fn redrive<E: EventSink>(
             };
             match outcome {
                 Ok(range) => {
-                    if let Some(handle) = message.receipt_handle() {
-                        sqs.delete_message()
+                    let deleted = match message.receipt_handle() {
+                        Some(handle) => sqs
+                            .delete_message()
                             .queue_url(queue_url)
                             .receipt_handle(handle)
                             .send()
                             .await
-                            .map_err(|e| queue(&aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
+                            .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(&e).to_string()),
+                        None => Err("no receipt handle".to_owned()),
+                    };
+                    match deleted {
+                        Ok(_) => {
+                            info!(shard = %range.shard_id, from = %range.start_sequence_number, to = %range.end_sequence_number, "range redriven");
+                            report.redriven += 1;
+                        }
+                        Err(why) => {
+                            // Published, but still queued: a later pass publishes
+                            // it again, which consumers drop as repeats.
+                            warn!(message = %id, %why, "range redriven but its message could not be deleted");
+                            report.left += 1;
+                        }
                     }
-                    info!(shard = %range.shard_id, from = %range.start_sequence_number, to = %range.end_sequence_number, "range redriven");
-                    report.redriven += 1;
                 }
                 Err(why) => {
-                    warn!(message = message.message_id().unwrap_or_default(), %why, "range left on the failure queue");
+                    warn!(message = %id, %why, "range left on the failure queue");
                     report.left += 1;
                 }
             }

@@ -310,20 +310,11 @@ async fn serve_socket<S: Store + 'static>(
 
 /// Runs `ws-message` on one frame, unless a timeout fault cuts it short.
 async fn invoke_message<S: Store + 'static>(app: &Arc<App<S>>, frame: WebSocketEvent) {
-    let cut = app.timeout.now.notified();
+    let cut = app.timeout.stop_invocations.notified();
     tokio::pin!(cut);
     cut.as_mut().enable();
     tokio::select! {
         _ = ws_message::handle(frame, &app.message) => {}
-        _ = cut => {
-            warn!("ws-message invocation timed out half-way (a fault asked for)");
-            // It is over. Posts it had already put on the wire still arrive for
-            // a moment and are lost with it; then posts go through again.
-            let app = app.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                app.timeout.cut.store(false, Ordering::SeqCst);
-            });
-        }
+        _ = cut => warn!("ws-message invocation timed out half-way (a fault asked for)"),
     }
 }

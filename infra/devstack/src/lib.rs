@@ -244,25 +244,39 @@ struct App<S> {
     /// Each with when it came off the stream.
     fanout: mpsc::UnboundedSender<(tokio::time::Instant, sideline_aws::stream::StreamRecord)>,
     /// A function timeout asked for (`POST /dev/faults/invocations`).
-    timeout: TimeoutFault,
+    timeout: Arc<TimeoutFault>,
 }
 
 /// `ws-message` invocations cut short, as a Lambda function that reaches its
 /// timeout is: once `after_posts` more posts have been delivered, the
 /// invocations running are dropped where they are, and the posts they still had
-/// in flight are lost.
+/// in flight (any post in the next [`CUT_LASTS`]) are lost.
 #[derive(Default)]
 struct TimeoutFault {
     /// Posts still to be delivered before the cut; 0 when none is armed.
     after_posts: std::sync::atomic::AtomicU32,
-    /// Set at the cut, until the invocations it stopped have ended.
+    /// Set at the cut, for [`CUT_LASTS`].
     cut: std::sync::atomic::AtomicBool,
+    /// Which arming the cut belongs to, so an old cut's end leaves a new one be.
+    armed: std::sync::atomic::AtomicU64,
     /// Wakes the invocations to stop.
-    now: Notify,
+    stop_invocations: Notify,
 }
 
+/// How long posts are lost after a cut: those the stopped invocations had on
+/// the wire arrive within it.
+const CUT_LASTS: Duration = Duration::from_millis(200);
+
 impl TimeoutFault {
-    /// Whether a post may go out: false once the cut is made. The post that
+    /// Arms the fault: the invocations running when `after_posts` more posts
+    /// have gone out are stopped.
+    fn arm(&self, after_posts: u32) {
+        self.armed.fetch_add(1, Ordering::SeqCst);
+        self.cut.store(false, Ordering::SeqCst);
+        self.after_posts.store(after_posts, Ordering::SeqCst);
+    }
+
+    /// Whether a post may go out: `Lost` once the cut is made. The post that
     /// makes it (the last before it) goes out; [`Self::stop`] then stops the
     /// invocations.
     fn admit(&self) -> Admit {
@@ -281,8 +295,18 @@ impl TimeoutFault {
         }
     }
 
-    fn stop(&self) {
-        self.now.notify_waiters();
+    /// Stops the running invocations, and lets posts through again after
+    /// [`CUT_LASTS`] (whichever function made the last post).
+    fn stop(self: &Arc<Self>) {
+        self.stop_invocations.notify_waiters();
+        let armed = self.armed.load(Ordering::SeqCst);
+        let fault = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(CUT_LASTS).await;
+            if fault.armed.load(Ordering::SeqCst) == armed {
+                fault.cut.store(false, Ordering::SeqCst);
+            }
+        });
     }
 }
 
@@ -595,7 +619,7 @@ impl Devstack {
         let (fanout_tx, fanout_rx) = mpsc::unbounded_channel();
         let app = Arc::new(App {
             fanout: fanout_tx,
-            timeout: TimeoutFault::default(),
+            timeout: Arc::default(),
             files,
             config,
             bus: bus.clone(),

@@ -156,8 +156,7 @@ async fn timeout_fault<S: Store>(State(app): State<Arc<App<S>>>, body: Bytes) ->
         )
             .into_response();
     };
-    app.timeout.cut.store(false, Ordering::SeqCst);
-    app.timeout.after_posts.store(after, Ordering::SeqCst);
+    app.timeout.arm(after);
     StatusCode::NO_CONTENT.into_response()
 }
 
