@@ -46,8 +46,11 @@ for target in "${targets[@]}"; do
     corpus="$cache/fuzz-corpus/$target"
     artifacts="$cache/fuzz-artifacts/$target"
     mkdir -p "$corpus" "$artifacts"
+    # The seeds and any crash once found (kept in regressions/) start each run.
+    inputs=("$corpus" "seeds/$target")
+    if [ -d "regressions/$target" ]; then inputs+=("regressions/$target"); fi
     echo "fuzzing $target for ${seconds}s"
-    if ! cargo +nightly fuzz run --sanitizer none "$target" "$corpus" "seeds/$target" -- \
+    if ! cargo +nightly fuzz run --sanitizer none "$target" "${inputs[@]}" -- \
         -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=10 -max_len=65536 \
         -artifact_prefix="$artifacts/" -print_final_stats=1 2>"$cache/fuzz-$target.log"; then
         tail -n 40 "$cache/fuzz-$target.log" >&2
