@@ -7,7 +7,7 @@ use sideline_domain::identity::{Identity, Role};
 use sideline_domain::ids::ConnectionId;
 use sideline_lambda::WebSocketEvent;
 use sideline_memory::{MemoryStore, RecordingConnections};
-use sideline_ports::{Adapters, ConnectionRegistry, ManualClock, RoomStore};
+use sideline_ports::{Adapters, ConnectionRegistry, ManualClock, MessageStore, RoomStore};
 use sideline_token::Claims;
 
 use crate::{handle, MessageDeps};
@@ -182,6 +182,36 @@ async fn rate_limit_resets_with_the_window() {
     assert_eq!(frames[0]["code"], "rate_limited");
     let retry = frames[0]["retryAfterMs"].as_u64().expect("retryAfterMs");
     assert!(retry > 0 && retry <= 10_000, "{retry}");
+    assert_eq!(deps.store.message_count(), 5);
+
+    // A repeat of a stored send (its first answer lost) is not a new send: it is
+    // answered as the first, over the limit or not.
+    let first = deps
+        .store
+        .history(
+            &ada.tenant,
+            &sideline_domain::ids::RoomId::parse("r").expect("room"),
+            None,
+            10,
+        )
+        .await
+        .expect("history")
+        .messages
+        .into_iter()
+        .find(|m| m.client_msg_id.as_str() == "c2")
+        .expect("c2 stored");
+    frame(
+        &deps,
+        &ca,
+        &ada,
+        json!({"action": "send", "room": "r", "text": "x", "clientMsgId": "c2"}),
+    )
+    .await;
+    let frames = deps.connections.take(&ca);
+    assert_eq!(types(&frames), ["ack"], "{frames:?}");
+    assert_eq!(frames[0]["duplicate"], true);
+    assert_eq!(frames[0]["messageId"], first.id.to_string());
+    assert_eq!(frames[0]["status"], "delivered");
     assert_eq!(deps.store.message_count(), 5);
 
     deps.clock.advance_ms(retry as i64);

@@ -555,6 +555,25 @@ impl MessageStore for MemoryStore {
         Ok(updated)
     }
 
+    async fn stored_client_msg(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        author: &UserId,
+        client_msg_id: &ClientMsgId,
+    ) -> Result<Option<MessageId>, MessageError> {
+        Ok(self
+            .lock()
+            .rooms
+            .get(&(tenant.clone(), room.clone()))
+            .and_then(|state| {
+                state
+                    .client_ids
+                    .get(&(author.clone(), client_msg_id.clone()))
+                    .copied()
+            }))
+    }
+
     async fn message(
         &self,
         tenant: &TenantId,

@@ -7,7 +7,7 @@ use std::future::Future;
 use sideline_domain::connection::{ConnectionRecord, Member};
 use sideline_domain::identity::Role;
 use sideline_domain::ids::{ConnectionId, DecisionId, RoomId, TenantId, UserId};
-use sideline_domain::message::{Emoji, MessageId, StoredMessage, Visibility};
+use sideline_domain::message::{ClientMsgId, Emoji, MessageId, StoredMessage, Visibility};
 use sideline_domain::moderation::{
     Decision, RecentMessage, Report, ReportOutcome, ReviewFilter, ReviewItem, ReviewPage,
     ReviewStatus, Sanction, SanctionKind, Scope, UserProfile, UserStanding,
@@ -310,6 +310,16 @@ pub trait MessageStore: Send + Sync {
         &self,
         message: &StoredMessage,
     ) -> impl Future<Output = Result<PutMessage, MessageError>> + Send;
+
+    /// The message an author's `clientMsgId` was stored as in a room, if it was
+    /// (kept as long as the idempotency key is).
+    fn stored_client_msg(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        author: &UserId,
+        client_msg_id: &ClientMsgId,
+    ) -> impl Future<Output = Result<Option<MessageId>, MessageError>> + Send;
 
     /// Takes the room's next number for a public message (1 for the first): one
     /// more than any taken before in the room, whether or not its message was

@@ -102,7 +102,7 @@ impl ClientAction for sideline_protocol::Send {
                     ),
                 );
                 err.retry_after_ms = Some(wait_ms as u64);
-                return Err(err);
+                return refuse_unless_repeat(ctx, &room, &client_msg_id, shadow_banned, err).await;
             }
         }
 
@@ -132,7 +132,7 @@ impl ClientAction for sideline_protocol::Send {
                 ),
             );
             err.retry_after_ms = Some((window_end - ctx.now_ms).max(0) as u64);
-            return Err(err);
+            return refuse_unless_repeat(ctx, &room, &client_msg_id, shadow_banned, err).await;
         }
 
         let moderator = ctx
@@ -329,6 +329,50 @@ impl ClientAction for sideline_protocol::Send {
 
 /// Review priority of a held message: abuse aimed at people (threats, harassment,
 /// hate) and high toxicity first.
+/// Refuses a send by a limit (slow mode, the rate limit) with `refusal`, unless
+/// it repeats one already stored: a client that had no answer the first time (its
+/// invocation timed out) sends it again with the same `clientMsgId`, and the
+/// limits count sends, which a repeat is not. A repeat is answered as `put_message`
+/// answers one: the first id, `duplicate`. Two reads, on refusals only.
+async fn refuse_unless_repeat<P: Ports>(
+    ctx: &Context<'_, P>,
+    room: &RoomId,
+    client_msg_id: &ClientMsgId,
+    shadow_banned: bool,
+    refusal: FrameError,
+) -> Result<(), FrameError> {
+    let store = ctx.store();
+    let tenant = &ctx.identity.tenant;
+    let Some(id) = store
+        .stored_client_msg(tenant, room, &ctx.identity.user, client_msg_id)
+        .await
+        .map_err(client_error)?
+    else {
+        return Err(refusal);
+    };
+    let stored = store
+        .message(tenant, room, &id)
+        .await
+        .map_err(client_error)?;
+    // As the first answer said: a shadow-banned author's messages read as delivered.
+    let status = match stored.map(|m| m.visibility) {
+        _ if shadow_banned => AckStatus::Delivered,
+        Some(Visibility::Held) => AckStatus::Held,
+        Some(Visibility::Shadowed) => AckStatus::Shadowed,
+        _ => AckStatus::Delivered,
+    };
+    ctx.reply(&ServerFrame::Ack {
+        client_msg_id: client_msg_id.clone(),
+        message_id: Some(id),
+        status,
+        duplicate: true,
+        reason: None,
+        request_id: ctx.request_id.clone(),
+    })
+    .await;
+    Ok(())
+}
+
 fn review_priority(verdict: &Verdict) -> Priority {
     let toxicity = verdict.scores.get("toxicity").copied().unwrap_or(0.0);
     if toxicity >= 0.7

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem, Update};
-use sideline_domain::ids::{RoomId, TenantId};
-use sideline_domain::message::{MessageId, Reaction, StoredMessage, Visibility};
+use sideline_domain::ids::{RoomId, TenantId, UserId};
+use sideline_domain::message::{ClientMsgId, MessageId, Reaction, StoredMessage, Visibility};
 use sideline_ports::{
     BackendError, HistoryPage, MessageError, MessageStore, PutMessage, ReactionChange,
     ReactionRequest,
@@ -142,6 +142,20 @@ impl MessageStore for DynamoStore {
                 }
                 _ => Err(unavailable(err).into()),
             },
+        }
+    }
+
+    async fn stored_client_msg(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        author: &UserId,
+        client_msg_id: &ClientMsgId,
+    ) -> Result<Option<MessageId>, MessageError> {
+        let key = keys::client_msg_id(tenant, room, author, client_msg_id.as_str());
+        match self.get(key).await? {
+            Some(item) => Ok(Some(Attrs(&item).message_id("messageId")?)),
+            None => Ok(None),
         }
     }
 

@@ -45,6 +45,22 @@ pub async fn messages_are_idempotent_per_author_and_client_id<
         None,
         "the retry stored nothing"
     );
+    let c1 = ClientMsgId::parse("c1").expect("id");
+    assert_eq!(
+        store
+            .stored_client_msg(&t, &r, &a.user, &c1)
+            .await
+            .expect("look up"),
+        Some(first.id),
+        "a client id names the message it was stored as"
+    );
+    assert_eq!(
+        store
+            .stored_client_msg(&t, &room("chat3"), &a.user, &c1)
+            .await
+            .expect("look up elsewhere"),
+        None
+    );
     let page = store.history(&t, &r, None, 10).await.expect("history");
     assert_eq!(page.messages.len(), 2);
 }
