@@ -19,7 +19,7 @@ use sideline_ports::{
     ConnectionRegistry, EventSink, MessageStore, PutEntry, ReactionRequest, RoomStore, SinkError,
 };
 
-use sideline_tests::{fresh_table, moto_endpoint, receive, receive_nothing};
+use sideline_tests::{fresh_table, moto_endpoint, put_except, receive, receive_nothing};
 
 /// Everything on the table's stream so far, shaped as Lambda delivers it.
 async fn read_stream(store: &DynamoStore, endpoint: &str) -> StreamEvent {
@@ -289,30 +289,20 @@ struct FlakyBus {
 
 impl EventSink for FlakyBus {
     async fn put_events(&self, entries: &[PutEntry]) -> Result<Vec<Option<String>>, SinkError> {
-        let mut results = vec![None; entries.len()];
-        let mut forward = Vec::new();
-        let mut index = Vec::new();
-        {
+        let refusals: Vec<Option<String>> = {
             let mut fail_once = self.fail_once.lock().unwrap();
-            for (i, e) in entries.iter().enumerate() {
-                if fail_once.remove(&e.detail_type) {
-                    results[i] = Some("ThrottlingException".to_owned());
-                } else {
-                    forward.push(e.clone());
-                    index.push(i);
-                }
-            }
-        }
-        self.sent.lock().unwrap().push(forward.len());
-        if !forward.is_empty() {
-            for (i, r) in index
-                .into_iter()
-                .zip(self.inner.put_events(&forward).await?)
-            {
-                results[i] = r;
-            }
-        }
-        Ok(results)
+            entries
+                .iter()
+                .map(|e| {
+                    fail_once
+                        .remove(&e.detail_type)
+                        .then(|| "ThrottlingException".to_owned())
+                })
+                .collect()
+        };
+        let forwarded = refusals.iter().filter(|r| r.is_none()).count();
+        self.sent.lock().unwrap().push(forwarded);
+        put_except(&self.inner, entries, refusals).await
     }
 }
 
@@ -510,37 +500,25 @@ struct TroubledBus {
 
 impl EventSink for TroubledBus {
     async fn put_events(&self, entries: &[PutEntry]) -> Result<Vec<Option<String>>, SinkError> {
-        let mut results = vec![None; entries.len()];
-        let (mut forward, mut index) = (Vec::new(), Vec::new());
-        {
+        let refusals: Vec<Option<String>> = {
             let poisoned = self.poisoned.lock().unwrap();
             let mut flaky = self.flaky.lock().unwrap();
-            for (i, entry) in entries.iter().enumerate() {
-                let detail: Value = serde_json::from_str(&entry.detail).unwrap();
-                let request = detail["correlationId"].as_str().unwrap_or_default();
-                let fails = poisoned.as_deref() == Some(request)
-                    || flaky.get_mut(request).is_some_and(|left| {
-                        let fail = *left > 0;
-                        *left = left.saturating_sub(1);
-                        fail
-                    });
-                if fails {
-                    results[i] = Some("InternalFailure".to_owned());
-                } else {
-                    forward.push(entry.clone());
-                    index.push(i);
-                }
-            }
-        }
-        if !forward.is_empty() {
-            for (i, r) in index
-                .into_iter()
-                .zip(self.inner.put_events(&forward).await?)
-            {
-                results[i] = r;
-            }
-        }
-        Ok(results)
+            entries
+                .iter()
+                .map(|entry| {
+                    let detail: Value = serde_json::from_str(&entry.detail).unwrap();
+                    let request = detail["correlationId"].as_str().unwrap_or_default();
+                    let fails = poisoned.as_deref() == Some(request)
+                        || flaky.get_mut(request).is_some_and(|left| {
+                            let fail = *left > 0;
+                            *left = left.saturating_sub(1);
+                            fail
+                        });
+                    fails.then(|| "InternalFailure".to_owned())
+                })
+                .collect()
+        };
+        put_except(&self.inner, entries, refusals).await
     }
 }
 

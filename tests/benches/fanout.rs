@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
-use sideline_tests::bench::{client_config, env_usize, ms, percentile};
+use sideline_tests::bench::{client_config, env_usize, joined, ms, percentile};
 use sideline_tests::{token, Stack};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -49,23 +49,7 @@ async fn main() {
     let setup = Instant::now();
     for i in 0..connections {
         let url = stack.ws_url(&token("bench", &format!("user{i}"), "member"));
-        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, client_config(), false)
-            .await
-            .expect("connect");
-        ws.send(Message::text(
-            json!({"action": "join", "room": "bench:1"}).to_string(),
-        ))
-        .await
-        .expect("join");
-        loop {
-            let frame = ws.next().await.expect("open").expect("frame");
-            if frame
-                .to_text()
-                .is_ok_and(|t| t.contains("\"type\":\"joined\""))
-            {
-                break;
-            }
-        }
+        let mut ws = joined(&url, "bench:1").await;
         let seen = seen_tx.clone();
         tokio::spawn(async move {
             while let Some(Ok(frame)) = ws.next().await {

@@ -14,6 +14,7 @@ use sideline_aws::stream::{AttrValue, StreamChange, StreamEvent, StreamRecord};
 use sideline_aws::EventBridgeSink;
 use sideline_domain::ids::{TenantId, UserId};
 use sideline_ports::{EventSink, PutEntry, SinkError};
+use sideline_tests::put_except;
 
 const RECORDS: usize = 10_000;
 const BATCH: usize = 100;
@@ -31,27 +32,15 @@ impl EventSink for Counting {
     async fn put_events(&self, entries: &[PutEntry]) -> Result<Vec<Option<String>>, SinkError> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         self.entries.fetch_add(entries.len(), Ordering::Relaxed);
-        let mut results = vec![None; entries.len()];
-        let mut forward = Vec::new();
-        let mut index = Vec::new();
-        for (i, e) in entries.iter().enumerate() {
-            let n = self.seen.fetch_add(1, Ordering::Relaxed);
-            if self.fail_every > 0 && n.is_multiple_of(self.fail_every) {
-                results[i] = Some("ThrottlingException".into());
-            } else {
-                forward.push(e.clone());
-                index.push(i);
-            }
-        }
-        if !forward.is_empty() {
-            for (i, r) in index
-                .into_iter()
-                .zip(self.inner.put_events(&forward).await?)
-            {
-                results[i] = r;
-            }
-        }
-        Ok(results)
+        let refusals = entries
+            .iter()
+            .map(|_| {
+                let n = self.seen.fetch_add(1, Ordering::Relaxed);
+                (self.fail_every > 0 && n.is_multiple_of(self.fail_every))
+                    .then(|| "ThrottlingException".to_owned())
+            })
+            .collect();
+        put_except(&self.inner, entries, refusals).await
     }
 }
 

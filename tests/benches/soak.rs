@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use sideline_tests::bench::{client_config, env_usize, ms, percentile, spell, unspell};
+use sideline_tests::bench::{env_usize, joined, ms, percentile, spell, unspell, Socket};
 use sideline_token::{mint_hs256, Claims};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_tungstenite::tungstenite::Message;
@@ -104,33 +104,8 @@ fn indices(text: &str, room: &str) -> (Vec<usize>, bool) {
     (found, true)
 }
 
-async fn connect(
-    url: &str,
-    sub: &str,
-    role: &str,
-    room: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(
-        format!("{url}/?token={}", token(sub, role)),
-        client_config(),
-        false,
-    )
-    .await
-    .expect("connect");
-    ws.send(Message::text(
-        json!({"action": "join", "room": room}).to_string(),
-    ))
-    .await
-    .expect("join");
-    loop {
-        let frame = ws.next().await.expect("open").expect("frame");
-        if frame
-            .to_text()
-            .is_ok_and(|t| t.contains("\"type\":\"joined\""))
-        {
-            return ws;
-        }
-    }
+async fn connect(url: &str, sub: &str, role: &str, room: &str) -> Socket {
+    joined(&format!("{url}/?token={}", token(sub, role)), room).await
 }
 
 fn rss_kb(pid: u32) -> u64 {

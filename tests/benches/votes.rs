@@ -8,48 +8,16 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
+use sideline_tests::bench::{env_usize, joined, Socket};
 use sideline_tests::{token, Stack};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 // The same allocator as the devstack binary, which this benchmark runs in-process.
 #[global_allocator]
 static ALLOCATOR: devstack::Allocator = devstack::Allocator {};
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn client_config() -> Option<WebSocketConfig> {
-    Some(WebSocketConfig::default().read_buffer_size(4096))
-}
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 async fn join(stack: &Stack, sub: &str, role: &str, room: &str) -> Socket {
-    let url = stack.ws_url(&token("bench", sub, role));
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, client_config(), false)
-        .await
-        .expect("connect");
-    ws.send(Message::text(
-        json!({"action": "join", "room": room}).to_string(),
-    ))
-    .await
-    .expect("join");
-    loop {
-        let frame = ws.next().await.expect("open").expect("frame");
-        if frame
-            .to_text()
-            .unwrap_or_default()
-            .contains("\"type\":\"joined\"")
-        {
-            return ws;
-        }
-    }
+    joined(&stack.ws_url(&token("bench", sub, role)), room).await
 }
 
 #[tokio::main]

@@ -593,11 +593,62 @@ pub async fn batch_put(store: &sideline_aws::DynamoStore, items: Vec<sideline_aw
     }
 }
 
+/// A bus that turns some entries down, for tests: `refusals` holds, per entry, the
+/// error code it fails with (`None`: it goes on to `bus`). Answers in the
+/// entries' order, as `PutEvents` does.
+pub async fn put_except<E: sideline_ports::EventSink>(
+    bus: &E,
+    entries: &[sideline_ports::PutEntry],
+    refusals: Vec<Option<String>>,
+) -> Result<Vec<Option<String>>, sideline_ports::SinkError> {
+    let (forward, index): (Vec<_>, Vec<_>) = entries
+        .iter()
+        .zip(&refusals)
+        .enumerate()
+        .filter(|(_, (_, refusal))| refusal.is_none())
+        .map(|(i, (entry, _))| (entry.clone(), i))
+        .unzip();
+    let mut results = refusals;
+    if !forward.is_empty() {
+        for (i, r) in index.into_iter().zip(bus.put_events(&forward).await?) {
+            results[i] = r;
+        }
+    }
+    Ok(results)
+}
+
 /// Helpers the benchmarks share.
 pub mod bench {
     use std::time::Duration;
 
+    use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+    use tokio_tungstenite::tungstenite::Message;
+
+    /// A benchmark client's socket.
+    pub type Socket = super::WebSocketStream<super::MaybeTlsStream<super::TcpStream>>;
+
+    /// A benchmark client connected at `url` (token included) with
+    /// [`client_config`], joined to `room`: its `joined` answer has been read.
+    pub async fn joined(url: &str, room: &str) -> Socket {
+        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, client_config(), false)
+            .await
+            .expect("connect");
+        ws.send(Message::text(
+            serde_json::json!({"action": "join", "room": room}).to_string(),
+        ))
+        .await
+        .expect("join");
+        loop {
+            let frame = ws.next().await.expect("open").expect("frame");
+            if frame
+                .to_text()
+                .is_ok_and(|t| t.contains("\"type\":\"joined\""))
+            {
+                return ws;
+            }
+        }
+    }
 
     /// A number from the environment, else `default`.
     pub fn env_usize(name: &str, default: usize) -> usize {
