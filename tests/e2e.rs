@@ -901,3 +901,108 @@ async fn a_hot_room_switches_to_batch_frames_and_back() {
         frames - hot_frames
     );
 }
+
+#[tokio::test]
+async fn reactions_and_poll_tallies_in_a_hot_room_ride_its_batch_frames() {
+    // Four members; batched above 10 posts a second.
+    let stack = Stack::start_with(|c| {
+        c.limits.batch_above = 10;
+        c.limits.rate_limit_messages = 1_000;
+    })
+    .await;
+    let mut ada = stack.connect("acme", "ada", "member").await;
+    let mut bob = stack.connect("acme", "bob", "member").await;
+    let mut cy = stack.connect("acme", "cy", "member").await;
+    let mut dee = stack.connect("acme", "dee", "member").await;
+    let mut mo = stack.connect("acme", "mo", "moderator").await;
+    for client in [&mut ada, &mut bob, &mut cy, &mut dee, &mut mo] {
+        client.join("hot").await;
+    }
+    // A poll, opened while the room is quiet, reaches dee alone.
+    let created = mo
+        .request(
+            json!({"action": "poll", "room": "hot", "op": "create",
+                   "question": "Who scores next?", "options": ["Home", "Away"]}),
+            "poll",
+        )
+        .await;
+    let poll = created["poll"]["id"].clone();
+    assert_eq!(dee.next_of("poll").await["poll"]["id"], poll);
+    // Ten a second for two seconds: hot.
+    let mut first = None;
+    for n in 0..20 {
+        let ack = ada
+            .request(send("hot", &format!("fast {n}"), &format!("f{n}")), "ack")
+            .await;
+        first.get_or_insert(ack["messageId"].clone());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let first = first.expect("a message");
+    let react = |on: bool| json!({"action": "react", "room": "hot", "messageId": first, "emoji": "🔥", "on": on});
+    // Each reactor is answered at once, with the count as it stands.
+    let by_bob = bob.request(react(true), "reaction").await;
+    assert_eq!(by_bob["count"], 1, "{by_bob}");
+    let by_cy = cy.request(react(true), "reaction").await;
+    assert_eq!(by_cy["count"], 2, "{by_cy}");
+    // And each voter, with the tally.
+    let vote = |choice: u8| json!({"action": "poll", "room": "hot", "op": "vote", "pollId": poll, "choice": choice});
+    let by_bob = bob.request(vote(0), "poll").await;
+    assert_eq!(by_bob["poll"]["mine"], json!([0]), "{by_bob}");
+    let by_cy = cy.request(vote(1), "poll").await;
+    assert_eq!(by_cy["poll"]["counts"], json!([1, 1]), "{by_cy}");
+
+    // Dee, who only watches, gets both reactions in a batch, after the
+    // messages, with the count read when the window went out and each user as
+    // the room shows them; and the tally in a batch, last.
+    let mut batched = Vec::new();
+    let mut tally = json!(null);
+    let mut messages = 0;
+    while batched.len() < 2 || tally["voters"] != 2 {
+        let frame = dee.next().await;
+        match frame["type"].as_str() {
+            Some("batch") => {
+                let mut seen = "message";
+                for inner in frame["frames"].as_array().expect("frames") {
+                    let kind = inner["type"].as_str().expect("type");
+                    let order =
+                        |k: &str| ["message", "reaction", "poll"].iter().position(|o| *o == k);
+                    assert!(order(kind) >= order(seen), "{kind} after {seen}: {frame}");
+                    seen = kind;
+                    match kind {
+                        "message" => messages += 1,
+                        "reaction" => batched.push(inner.clone()),
+                        "poll" => tally = inner["poll"].clone(),
+                        _ => panic!("unexpected inner frame {inner}"),
+                    }
+                }
+            }
+            Some("message") => messages += 1,
+            Some("reaction" | "poll") => panic!("a hot room's update came alone: {frame}"),
+            _ => {}
+        }
+    }
+    assert_eq!(tally["id"], poll);
+    assert_eq!(tally["counts"], json!([1, 1]), "{tally}");
+    assert!(tally.get("mine").is_none(), "{tally}");
+    assert_eq!(messages, 20, "every message reached dee");
+    let users: Vec<&str> = batched
+        .iter()
+        .map(|r| r["user"]["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(users, ["bob", "cy"]);
+    for reaction in &batched {
+        assert_eq!(reaction["messageId"], first);
+        assert_eq!(reaction["emoji"], "🔥");
+        assert_eq!(reaction["on"], true);
+        assert_eq!(reaction["count"], 2, "{reaction}");
+        assert!(reaction.get("requestId").is_none(), "{reaction}");
+    }
+
+    // A reaction taken back goes the immediate way, hot or not.
+    let off = bob.request(react(false), "reaction").await;
+    assert_eq!(off["count"], 1, "{off}");
+    let alone = dee.next_of("reaction").await;
+    assert_eq!(alone["on"], false, "{alone}");
+    assert_eq!(alone["count"], 1, "{alone}");
+    assert_eq!(alone["user"]["name"], "bob");
+}

@@ -749,14 +749,28 @@ fn every_schema_describes_exactly_the_fields_of_its_typed_data() {
 #[test]
 fn the_stream_filter_lets_every_event_kind_through() {
     let template = include_str!("../template.yaml");
-    let patterns: Vec<&str> = template
-        .lines()
-        .filter(|l| l.trim_start().starts_with("- Pattern:"))
-        .collect();
-    assert!(
-        patterns.len() <= 5,
-        "Lambda takes at most 5 filters per source"
-    );
+    // Each resource's filter patterns (a resource: a line indented by two).
+    let mut by_resource: Vec<(&str, Vec<&str>)> = Vec::new();
+    for line in template.lines() {
+        let indent = line.len() - line.trim_start().len();
+        if indent == 2 && line.trim_end().ends_with(':') {
+            by_resource.push((line.trim().trim_end_matches(':'), Vec::new()));
+        } else if line.trim_start().starts_with("- Pattern:") {
+            if let Some((_, patterns)) = by_resource.last_mut() {
+                patterns.push(line);
+            }
+        }
+    }
+    for (resource, patterns) in &by_resource {
+        assert!(
+            patterns.len() <= 5,
+            "{resource}: Lambda takes at most 5 filters per source"
+        );
+    }
+    let (_, patterns) = by_resource
+        .iter()
+        .find(|(resource, _)| *resource == "IngestFunction")
+        .expect("IngestFunction in the template");
     for kind in sideline_aws::dynamo::codec::EVENT_KINDS {
         assert!(
             patterns.iter().any(|p| p.contains(&format!("\"{kind}\""))),

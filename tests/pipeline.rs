@@ -162,6 +162,7 @@ async fn scripted_session(store: &DynamoStore) {
                 on: true,
                 at_ms: 1_800_000_000_300,
                 correlation_id: Some("req-react"),
+                batched: false,
             },
         )
         .await

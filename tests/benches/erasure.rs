@@ -175,6 +175,7 @@ async fn main() {
             role: Role::Member,
             at_ms: T0,
             correlation_id: None,
+            batched: false,
         }));
     }
     batch_put(&store, adas.iter().map(message_item).collect()).await;

@@ -2,12 +2,14 @@
 //! at one message a second for W seconds (default 5: under the threshold, so each
 //! message is fanned out on its own, the reference), then at R messages a second
 //! (default 100) for S seconds (default 10), through devstack with the coalesced
-//! fan-out on at its default threshold. Every member checks it got every message
-//! once, in order; the benchmark prints the posts (frames) per delivered message
-//! and the delivery latency of each phase, and what batching adds to the
-//! reference. Prints numbers; asserts nothing about them. Run: `cargo bench -p
-//! sideline-tests --bench hot_room` (env `HOT_MEMBERS`, `HOT_RATE`,
-//! `HOT_SECONDS`, `HOT_WARM_SECONDS`).
+//! fan-out on at its default threshold. During the fast phase, 50 more members
+//! react to the latest message, X reactions a second in all (default 50). Every
+//! member checks it got every message once, in order, and counts the reactions
+//! it was told of; the benchmark prints the posts (frames) per delivered message
+//! and reaction and the delivery latency of each phase, and what batching adds
+//! to the reference. Prints numbers; asserts nothing about them. Run: `cargo
+//! bench -p sideline-tests --bench hot_room` (env `HOT_MEMBERS`, `HOT_RATE`,
+//! `HOT_SECONDS`, `HOT_WARM_SECONDS`, `HOT_REACTIONS`).
 //! Needs about 2.2 file descriptors per member (`ulimit -n`).
 
 use std::collections::HashMap;
@@ -26,27 +28,35 @@ use tokio_tungstenite::tungstenite::Message;
 #[global_allocator]
 static ALLOCATOR: devstack::Allocator = devstack::Allocator {};
 
-/// The bench messages a frame carries: (index, seq), whether it was a `batch`.
-fn messages_of(text: &str) -> (Vec<(usize, u64)>, bool) {
+/// What a frame carries: the bench messages (index, seq), the reactions turned
+/// on, and whether it was a `batch`.
+fn carried(text: &str) -> (Vec<(usize, u64)>, usize, bool) {
     let Ok(frame) = serde_json::from_str::<Value>(text) else {
-        return (Vec::new(), false);
+        return (Vec::new(), 0, false);
     };
     let one = |m: &Value| -> Option<(usize, u64)> {
         let index = unspell(m["text"].as_str()?.strip_prefix("hot ")?)?;
         Some((index, m["seq"].as_u64()?))
     };
+    let reaction = |r: &Value| r["type"] == "reaction" && r["on"] == true;
     match frame["type"].as_str() {
-        Some("message") => (one(&frame).into_iter().collect(), false),
-        Some("batch") => (
-            frame["frames"]
-                .as_array()
-                .map(|frames| frames.iter().filter_map(one).collect())
-                .unwrap_or_default(),
-            true,
-        ),
-        _ => (Vec::new(), false),
+        Some("message") => (one(&frame).into_iter().collect(), 0, false),
+        Some("reaction") => (Vec::new(), usize::from(reaction(&frame)), false),
+        Some("batch") => {
+            let frames = frame["frames"].as_array().cloned().unwrap_or_default();
+            (
+                frames.iter().filter_map(one).collect(),
+                frames.iter().filter(|f| reaction(f)).count(),
+                true,
+            )
+        }
+        _ => (Vec::new(), 0, false),
     }
 }
+
+/// Reacting members: each reacts at most once a second, so never twice to one
+/// message at 100 messages a second.
+const REACTORS: usize = 50;
 
 /// What one member saw.
 #[derive(Default)]
@@ -60,6 +70,10 @@ struct Member {
     got: Vec<usize>,
     /// Arrivals out of `seq` order.
     inversions: usize,
+    /// Reactions turned on it was told of.
+    reactions: usize,
+    /// Of them, those that came alone (not in a `batch`).
+    lone_reactions: usize,
 }
 
 #[tokio::main]
@@ -68,6 +82,7 @@ async fn main() {
     let rate = env_usize("HOT_RATE", 100);
     let seconds = env_usize("HOT_SECONDS", 10);
     let warm = env_usize("HOT_WARM_SECONDS", 5);
+    let reaction_rate = env_usize("HOT_REACTIONS", 50);
     let total = warm + rate * seconds;
     let stack = Stack::start_with(|c| {
         c.limits.rate_limit_messages = 1_000_000;
@@ -89,15 +104,21 @@ async fn main() {
             let mut last_seq = 0;
             while let Some(Ok(frame)) = ws.next().await {
                 let Ok(text) = frame.to_text() else { continue };
-                let (messages, batch) = messages_of(text);
-                if messages.is_empty() {
+                let (messages, reactions, batch) = carried(text);
+                if messages.is_empty() && reactions == 0 {
                     continue;
                 }
                 let at = Instant::now();
                 let mut m = member.lock().expect("lock");
                 m.frames += 1;
-                m.fast_frames += usize::from(messages.iter().any(|(i, _)| *i >= warm));
+                // Reactions only come in the fast phase.
+                m.fast_frames +=
+                    usize::from(reactions > 0 || messages.iter().any(|(i, _)| *i >= warm));
                 m.batches += usize::from(batch);
+                m.reactions += reactions;
+                if !batch {
+                    m.lone_reactions += reactions;
+                }
                 for (index, seq) in messages {
                     if seq < last_seq {
                         m.inversions += 1;
@@ -123,18 +144,48 @@ async fn main() {
         .await
         .expect("join");
     let acked = Arc::new(AtomicUsize::new(0));
+    let latest: Arc<Mutex<Option<String>>> = Arc::default();
     let (mut sink, mut stream) = sender.split();
     let counter = acked.clone();
+    let newest = latest.clone();
     tokio::spawn(async move {
         while let Some(Ok(frame)) = stream.next().await {
-            if frame
-                .to_text()
-                .is_ok_and(|t| t.contains("\"type\":\"ack\""))
-            {
+            let Ok(text) = frame.to_text() else { continue };
+            let Ok(frame) = serde_json::from_str::<Value>(text) else {
+                continue;
+            };
+            if frame["type"] == "ack" {
                 counter.fetch_add(1, Ordering::SeqCst);
+                if let Some(id) = frame["messageId"].as_str() {
+                    *newest.lock().expect("lock") = Some(id.to_owned());
+                }
             }
         }
     });
+
+    // The reacting members: each one's answers are counted, the rest read and
+    // dropped.
+    let reacted = Arc::new(AtomicUsize::new(0));
+    let mut reactors = Vec::new();
+    for r in 0..REACTORS {
+        let url = stack.ws_url(&token("bench", &format!("react{r}"), "member"));
+        let (sink, mut stream) = joined(&url, "hot:1").await.split();
+        let answered = reacted.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(frame)) = stream.next().await {
+                if frame.to_text().is_ok_and(|t| {
+                    t.contains("\"type\":\"reaction\"") && t.contains("\"requestId\"")
+                }) {
+                    answered.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        reactors.push(sink);
+    }
+    let reacting = reaction_rate > 0;
+    let mut react_tick =
+        tokio::time::interval(Duration::from_secs(1) / reaction_rate.max(1) as u32);
+    let mut reactions_sent = 0usize;
 
     // The sender keeps its pace whatever the acks do.
     let sent_at: Arc<Mutex<Vec<Instant>>> = Arc::default();
@@ -151,8 +202,26 @@ async fn main() {
                 // The last slow message's second runs out first.
                 slow.tick().await;
                 tick.reset();
+                react_tick.reset();
             }
-            tick.tick().await;
+            // Reactions due before this message go first.
+            loop {
+                tokio::select! {
+                    biased;
+                    _ = tick.tick() => break,
+                    _ = react_tick.tick(), if reacting => {
+                        let target = latest.lock().expect("lock").clone();
+                        if let Some(id) = target {
+                            let frame = json!({"action": "react", "room": "hot:1", "messageId": id, "emoji": "🔥", "on": true, "requestId": format!("r{reactions_sent}")});
+                            reactors[reactions_sent % REACTORS]
+                                .send(Message::text(frame.to_string()))
+                                .await
+                                .expect("react");
+                            reactions_sent += 1;
+                        }
+                    }
+                }
+            }
         }
         sent_at.lock().expect("lock").push(Instant::now());
         let frame = json!({"action": "send", "room": "hot:1", "text": format!("hot {}", spell(index)), "clientMsgId": format!("h{index}")});
@@ -178,6 +247,8 @@ async fn main() {
             _ => break,
         }
     }
+    // The last window's reactions may trail its messages.
+    tokio::time::sleep(Duration::from_secs(1)).await;
 
     let mut complete = 0;
     let mut missing = 0;
@@ -186,6 +257,8 @@ async fn main() {
     let mut frames = 0;
     let mut fast_frames = 0;
     let mut batches = 0;
+    let mut reactions_seen = 0;
+    let mut lone_reactions = 0;
     for member in &seen_by {
         let m = member.lock().expect("lock");
         let mut got = m.got.clone();
@@ -199,6 +272,8 @@ async fn main() {
         frames += m.frames;
         fast_frames += m.fast_frames;
         batches += m.batches;
+        reactions_seen += m.reactions;
+        lone_reactions += m.lone_reactions;
     }
     // The slow phase (each message on its own), the fast phase's first second
     // (before the room is found hot) and the rest of it (hot).
@@ -231,13 +306,19 @@ async fn main() {
         "  every message to every member: {} ({complete} of {members} members complete, {missing} missing, {duplicates} twice, {inversions} out of order)",
         if missing == 0 && duplicates == 0 { "yes" } else { "NO" }
     );
+    let answered = reacted.load(Ordering::SeqCst);
     println!(
-        "  frames (posts) received {frames}, of them batch {batches}: {:.3} posts per delivered message",
-        frames as f64 / (total * members).max(1) as f64
+        "  reactions               {reactions_sent} sent at {reaction_rate}/s by {REACTORS} members while fast, {answered} answered; members told of {reactions_seen} of {} ({}), {lone_reactions} of them alone",
+        answered * members,
+        if reactions_seen == answered * members { "all" } else { "NOT all" }
     );
     println!(
-        "  of them at {rate}/s                {fast_frames}: {:.3} posts per delivered message",
-        fast_frames as f64 / ((total - warm) * members).max(1) as f64
+        "  frames (posts) received {frames}, of them batch {batches}: {:.3} posts per delivered message or reaction",
+        frames as f64 / (total * members + reactions_seen).max(1) as f64
+    );
+    println!(
+        "  of them at {rate}/s                {fast_frames}: {:.3} posts per delivered message or reaction",
+        fast_frames as f64 / ((total - warm) * members + reactions_seen).max(1) as f64
     );
     println!(
         "  latency, 1/s (each on its own)            p50 {:.1} ms   p99 {:.1} ms",

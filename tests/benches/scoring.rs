@@ -158,6 +158,7 @@ fn workload(unique: usize, duplicates: usize) -> Workload {
                 role: Role::Member,
                 at_ms: at,
                 correlation_id: None,
+                batched: false,
             };
             if r.user != target.author.id {
                 w.points.push((r.user.clone(), 1.0, at));

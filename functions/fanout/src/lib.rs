@@ -1,26 +1,35 @@
 //! The coalesced fan-out consumer (`sideline_app::coalesce`): the table's stream,
-//! filtered to the messages `ws-message` stored as `batched`, invokes it with each
-//! delivery window's records (the event source's batching, or devstack's 250 ms
-//! windows); it delivers each room's messages of the window in `batch` frames,
-//! one read of the room's members per window.
+//! filtered to the messages, reactions and votes `ws-message` stored as
+//! `batched`, invokes it with each delivery window's records (the event source's
+//! batching, or devstack's 250 ms windows); it delivers each room's messages,
+//! reactions and polls' tallies of the window in `batch` frames, one read of the
+//! room's members per window and one of each message reacted to or poll voted in.
 //!
-//! A room whose members cannot be read has its records reported as failed, so
-//! the stream delivers them again (members who got a frame already get it twice:
-//! clients keep messages by id). Posts that still fail after the adapter's
+//! A room whose members, reacted-to messages or polls cannot be read has its records
+//! reported as failed, so the stream delivers them again (members who got a
+//! frame already get it twice: clients keep messages by id, and a reaction's
+//! count is the count, not a step). Posts that still fail after the adapter's
 //! retries are counted and left to the clients' catch-up, as for any fan-out.
 
 use std::collections::BTreeMap;
 
-use sideline_app::coalesce::deliver_window;
+use sideline_app::coalesce::{deliver_window, Window};
 use sideline_app::fanout::{Broadcaster, FanOutReport};
 use sideline_aws::stream::{decode, StreamEvent};
 use sideline_domain::config::Limits;
 use sideline_domain::ids::{RoomId, TenantId};
-use sideline_domain::message::{StoredMessage, Visibility};
+use sideline_domain::message::Visibility;
 use sideline_domain::outbox::{ChangeKind, Stored};
 use sideline_lambda::{BatchItemFailure, BatchResponse};
-use sideline_ports::Ports;
+use sideline_ports::{Clock, Ports};
 use tracing::{info, warn};
+
+/// A record the consumer delivers.
+enum Batched {
+    Message(sideline_domain::message::StoredMessage),
+    Reaction(sideline_domain::message::Reaction),
+    Vote(sideline_domain::poll::Vote),
+}
 
 /// What one invocation delivered.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -29,20 +38,23 @@ pub struct WindowReport {
     pub rooms: usize,
     /// Messages delivered (in however many frames).
     pub messages: usize,
+    /// Reactions delivered.
+    pub reactions: usize,
+    /// Votes whose polls' tallies were delivered.
+    pub votes: usize,
     /// Posts made, and what became of them.
     pub posts: FanOutReport,
 }
 
-/// Delivers the batched messages among `event`'s records; the records of rooms
-/// that could not be delivered are the failures.
+/// Delivers the batched messages and reactions among `event`'s records; the
+/// records of rooms that could not be delivered are the failures.
 pub async fn handle_stream<P: Ports>(
     event: StreamEvent,
     ports: &P,
     limits: &Limits,
 ) -> (BatchResponse, WindowReport) {
-    // Per room, its messages and the records they came in.
-    let mut rooms: BTreeMap<(TenantId, RoomId), (Vec<StoredMessage>, Vec<String>)> =
-        BTreeMap::new();
+    // Per room, its window and the records it came in.
+    let mut rooms: BTreeMap<(TenantId, RoomId), (Window, Vec<String>)> = BTreeMap::new();
     for record in &event.records {
         let decoded = match decode(record) {
             Ok(Some(decoded)) => decoded,
@@ -53,33 +65,51 @@ pub async fn handle_stream<P: Ports>(
                 continue;
             }
         };
-        if decoded.change.kind != ChangeKind::Insert {
-            continue;
-        }
-        let Some(Stored::Message(message)) = decoded.change.new else {
-            continue;
+        let kind = decoded.change.kind;
+        let ((tenant, room), batched) = match decoded.change.new {
+            // A vote changed is as good as one cast: the poll's tally moved.
+            Some(Stored::Vote(vote)) if vote.batched && kind != ChangeKind::Remove => (
+                (vote.tenant.clone(), vote.room.clone()),
+                Batched::Vote(vote),
+            ),
+            _ if kind != ChangeKind::Insert => continue,
+            Some(Stored::Message(message))
+                if message.batched && message.visibility == Visibility::Public =>
+            {
+                (
+                    (message.tenant.clone(), message.room.clone()),
+                    Batched::Message(message),
+                )
+            }
+            Some(Stored::Reaction(reaction)) if reaction.batched => (
+                (reaction.tenant.clone(), reaction.room.clone()),
+                Batched::Reaction(reaction),
+            ),
+            _ => continue,
         };
-        if !message.batched || message.visibility != Visibility::Public {
-            continue;
+        let (window, sequences) = rooms.entry((tenant, room)).or_default();
+        sequences.push(decoded.sequence.clone());
+        match batched {
+            Batched::Message(message) => window.messages.push(message),
+            Batched::Reaction(reaction) => window.reactions.push(reaction),
+            Batched::Vote(vote) => window.votes.push(vote),
         }
-        let entry = rooms
-            .entry((message.tenant.clone(), message.room.clone()))
-            .or_default();
-        entry.1.push(decoded.sequence.clone());
-        entry.0.push(message);
     }
     let mut response = BatchResponse::default();
     let mut report = WindowReport::default();
-    for ((tenant, room), (messages, sequences)) in rooms {
+    for ((tenant, room), (window, sequences)) in rooms {
         let broadcaster = Broadcaster::of(ports, limits, &tenant);
-        match deliver_window(&broadcaster, &room, &messages).await {
+        let now_ms = ports.clock().now_ms();
+        match deliver_window(&broadcaster, ports.store(), &room, &window, now_ms).await {
             Ok(posts) => {
                 report.rooms += 1;
-                report.messages += messages.len();
+                report.messages += window.messages.len();
+                report.reactions += window.reactions.len();
+                report.votes += window.votes.len();
                 report.posts.absorb(posts);
             }
             Err(error) => {
-                warn!(%error, %room, messages = messages.len(), "room's members unreadable; its records go again");
+                warn!(%error, %room, records = sequences.len(), "room's window not delivered; its records go again");
                 response.batch_item_failures.extend(
                     sequences
                         .into_iter()
@@ -92,6 +122,8 @@ pub async fn handle_stream<P: Ports>(
         info!(
             rooms = report.rooms,
             messages = report.messages,
+            reactions = report.reactions,
+            votes = report.votes,
             posts = report.posts.delivered,
             throttled = report.posts.throttled,
             deferred = report.posts.deferred,

@@ -615,6 +615,7 @@ mod retention_removals {
             role: Role::Member,
             at_ms,
             correlation_id: None,
+            batched: false,
         }
     }
 

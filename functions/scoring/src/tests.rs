@@ -90,6 +90,7 @@ fn reaction(by: &str, on: &StoredMessage, at_ms: i64) -> Reaction {
         role: Role::Member,
         at_ms,
         correlation_id: None,
+        batched: false,
     }
 }
 

@@ -923,7 +923,7 @@ pub const MAX_POSTS_IN_FLIGHT: usize = 512;
 /// delivers them (Lambda polls a stream shard about four times a second).
 pub const FANOUT_WINDOW: Duration = Duration::from_millis(250);
 
-/// The stream's fan-out consumer: the batched messages of each `FANOUT_WINDOW`,
+/// The stream's fan-out consumer: the batched records of each `FANOUT_WINDOW`,
 /// from when the first came off the stream, handed to the `fanout` function as
 /// one batch. A window is timed from its first record's arrival, not from the
 /// end of the last delivery, so a delivery that takes long does not push the
@@ -955,26 +955,35 @@ async fn run_fanout<S: Store + 'static>(
     }
 }
 
-/// Whether the template's filter for the fan-out consumer passes `record`: a
-/// message stored `batched`.
-fn batched_message(record: &sideline_aws::stream::StreamRecord) -> bool {
+/// Whether the template's filters for the fan-out consumer pass `record`: a
+/// message or reaction stored `batched`, or a vote cast or changed so.
+fn batched_record(record: &sideline_aws::stream::StreamRecord) -> bool {
     use sideline_aws::stream::AttrValue;
-    record.event_name == "INSERT"
-        && record.dynamodb.new_image.as_ref().is_some_and(|image| {
-            image.get("kind") == Some(&AttrValue::S("message".into()))
-                && image.get("fanout") == Some(&AttrValue::S("batched".into()))
-        })
+    let Some(image) = record.dynamodb.new_image.as_ref() else {
+        return false;
+    };
+    let kind = match image.get("kind") {
+        Some(AttrValue::S(kind)) => kind.as_str(),
+        _ => return false,
+    };
+    let events: &[&str] = match kind {
+        "message" | "reaction" => &["INSERT"],
+        "vote" => &["INSERT", "MODIFY"],
+        _ => return false,
+    };
+    events.contains(&record.event_name.as_str())
+        && image.get("fanout") == Some(&AttrValue::S("batched".into()))
 }
 
-/// Hands stream records to `ingest` as one batch (and the batched messages among
-/// them to the fan-out consumer). A record `ingest` fails back is logged: Lambda
+/// Hands stream records to `ingest` as one batch (and the batched messages,
+/// reactions and votes among them to the fan-out consumer). A record `ingest` fails back is logged: Lambda
 /// would retry it, devstack does not.
 async fn ingest_records<S: Store + 'static>(
     app: &App<S>,
     records: Vec<sideline_aws::stream::StreamRecord>,
     stamp: &impl ingest::Stamp,
 ) {
-    for record in records.iter().filter(|r| batched_message(r)) {
+    for record in records.iter().filter(|r| batched_record(r)) {
         let _ = app
             .fanout
             .send((tokio::time::Instant::now(), record.clone()));

@@ -10,6 +10,16 @@
 //! one `batch` frame holding them in order — a few posts per member a second
 //! whatever the message rate. Quiet rooms keep the immediate path.
 //!
+//! Reactions turned on in a room hot at the `react` are stored `batched` the
+//! same way and ride the same frames, after the window's messages, each with its
+//! emoji's count as read when the window is delivered (one read per message
+//! reacted to). A reaction turned off goes the immediate way: the stream shows a
+//! removal as the item was stored, so its filter could not tell a removal made
+//! in a hot room from one made in a quiet room. Votes cast in a hot room are
+//! stored `batched` too: a window with votes in a poll carries the poll's `poll`
+//! frame, read at delivery, after its reactions — at most one update per poll a
+//! window, in place of the vote's own update (at most two a second).
+//!
 //! Whether a room is hot is estimated where the sends are, without storing
 //! anything more: the room's message numbers (`seq`) count every public message of
 //! the room whichever instance stored it, so two numbers an instance has seen, and
@@ -18,10 +28,17 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use futures_util::stream::{self, StreamExt};
+use sideline_domain::connection::Member;
 use sideline_domain::ids::{RoomId, TenantId};
-use sideline_domain::message::StoredMessage;
-use sideline_ports::{ConnectionRegistry, Connections, RoomError, RoomStore};
-use sideline_protocol::{MessageView, ServerFrame};
+use sideline_domain::message::{MessageId, Reaction, StoredMessage, Visibility};
+use sideline_domain::poll::{Poll, PollId, Vote};
+use sideline_domain::scoring::Tier;
+use sideline_ports::{
+    ConnectionRegistry, Connections, MessageError, MessageStore, PollError, PollStore, RoomError,
+    RoomStore,
+};
+use sideline_protocol::{MessageView, PollView, ServerFrame, UserView};
 
 use crate::fanout::{Broadcaster, FanOutReport};
 
@@ -39,13 +56,31 @@ const MAX_ROOMS: usize = 4_096;
 const MIN_SPAN_MS: i64 = 1_000;
 
 /// How long a hot room's member count is used without reading the members again
-/// (a hot room's send reads no members: its consumer reads them once a window).
+/// (a hot room's send reads no members: its consumer reads them once a window),
+/// and how long a room found hot counts as hot for a `react` with no send since.
 const MEMBERS_FRESH_MS: i64 = 10_000;
+
+/// Messages (for their counts) or polls (for their tallies) one window reads at once.
+const READS_IN_FLIGHT: usize = 16;
 
 /// Rooms whose load calls for batching, as one instance sees them.
 #[derive(Debug, Default)]
 pub struct HotRooms {
     rooms: Mutex<HashMap<(TenantId, RoomId), Seen>>,
+    /// Reactions and votes this instance took, per room.
+    interactions: Mutex<HashMap<(TenantId, RoomId), Interactions>>,
+}
+
+/// A room's reactions and votes as one instance counts them, by the second.
+#[derive(Debug, Clone, Copy)]
+struct Interactions {
+    /// The second being counted, and its count so far.
+    second_ms: i64,
+    count: u64,
+    /// The count of the second before it.
+    last: u64,
+    /// The room's member count as last read for a reaction or vote (0: not read).
+    members: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -130,6 +165,84 @@ impl HotRooms {
             .map(|seen| seen.members)
     }
 
+    /// Whether the room was hot when last looked at, within the last ten
+    /// seconds: a reaction turned on in it now goes by the coalesced fan-out.
+    /// An instance that has seen no send to the room says no (the immediate way
+    /// is always correct, only dearer).
+    pub fn is_hot(&self, tenant: &TenantId, room: &RoomId, now_ms: i64) -> bool {
+        let rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        rooms
+            .get(&(tenant.clone(), room.clone()))
+            .is_some_and(|seen| seen.hot && now_ms.saturating_sub(seen.last_ms) < MEMBERS_FRESH_MS)
+    }
+
+    /// Whether a reaction or vote taken at `now_ms` goes by the coalesced
+    /// fan-out: when the room is hot ([`HotRooms::is_hot`]), or when members ×
+    /// the reactions and votes a second this instance takes in it is above
+    /// `above` on its own — a burst of reactions with few messages would
+    /// otherwise post members × its rate. The rate is this instance's count
+    /// over the last second (or the current one, if higher): with several
+    /// instances it is a share of the room's. `above` 0 never batches.
+    pub fn interaction_batched(
+        &self,
+        tenant: &TenantId,
+        room: &RoomId,
+        now_ms: i64,
+        above: u64,
+    ) -> bool {
+        if above == 0 {
+            return false;
+        }
+        if self.is_hot(tenant, room, now_ms) {
+            return true;
+        }
+        let known = {
+            let rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+            rooms
+                .get(&(tenant.clone(), room.clone()))
+                .map_or(0, |seen| seen.members)
+        };
+        let mut counts = self.interactions.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (tenant.clone(), room.clone());
+        if counts.len() >= MAX_ROOMS && !counts.contains_key(&key) {
+            // Forget the room counted longest ago.
+            if let Some(oldest) = counts
+                .iter()
+                .min_by_key(|(_, c)| c.second_ms)
+                .map(|(key, _)| key.clone())
+            {
+                counts.remove(&oldest);
+            }
+        }
+        let second_ms = now_ms - now_ms.rem_euclid(1_000);
+        let c = counts.entry(key).or_insert(Interactions {
+            second_ms,
+            count: 0,
+            last: 0,
+            members: 0,
+        });
+        if second_ms > c.second_ms {
+            c.last = if second_ms - c.second_ms == 1_000 {
+                c.count
+            } else {
+                0
+            };
+            c.second_ms = second_ms;
+            c.count = 0;
+        }
+        c.count += 1;
+        let members = if c.members > 0 { c.members } else { known };
+        c.last.max(c.count) as f64 * members as f64 > above as f64
+    }
+
+    /// Notes a room's member count, read for a reaction or vote.
+    pub fn note_interaction_members(&self, tenant: &TenantId, room: &RoomId, members: usize) {
+        let mut counts = self.interactions.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = counts.get_mut(&(tenant.clone(), room.clone())) {
+            c.members = members;
+        }
+    }
+
     /// Notes a room's member count, just read.
     pub fn note_members(&self, tenant: &TenantId, room: &RoomId, members: usize, now_ms: i64) {
         let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
@@ -140,25 +253,120 @@ impl HotRooms {
     }
 }
 
-/// The `batch` frames for one room's messages of a window, in `seq` order (then
-/// by id), each at most [`MAX_BATCH_BYTES`] serialised (one message larger than
-/// that goes alone).
-pub fn batch_frames(room: &RoomId, messages: &[StoredMessage]) -> Vec<ServerFrame> {
-    let mut ordered: Vec<&StoredMessage> = messages.iter().collect();
-    ordered.sort_by_key(|m| (m.seq.unwrap_or(u64::MAX), m.id));
-    ordered.dedup_by_key(|m| m.id);
+/// One room's records of a delivery window: the messages, the reactions turned
+/// on and the votes that were stored `batched`.
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    pub messages: Vec<StoredMessage>,
+    pub reactions: Vec<Reaction>,
+    pub votes: Vec<Vote>,
+}
+
+/// What a window's frames are made of, read at delivery: the messages reacted
+/// to (their counts) and the polls voted in (their tallies), with the room's
+/// members.
+#[derive(Debug, Clone, Default)]
+pub struct Read {
+    pub messages: HashMap<MessageId, StoredMessage>,
+    pub polls: Vec<Poll>,
+    pub members: Vec<Member>,
+    pub now_ms: i64,
+}
+
+/// Why a window could not be delivered (its records go again).
+#[derive(Debug, thiserror::Error)]
+pub enum WindowError {
+    #[error("the room's members could not be read: {0}")]
+    Members(#[from] RoomError),
+    #[error("a reacted-to message could not be read: {0}")]
+    Counts(#[from] MessageError),
+    #[error("a voted-in poll could not be read: {0}")]
+    Tally(#[from] PollError),
+}
+
+/// A window's inner frames, in order: its messages by `seq` (then by id), then
+/// its reactions by time, each record once (a stream batch delivered again
+/// repeats records), then the polls voted in. A reaction carries its emoji's
+/// count as `read` (a message not there, or not public, has its reactions left
+/// out) and its user as the room's members show them (the id for a name, for a
+/// user gone since).
+pub fn window_frames(window: &Window, read: &Read) -> Vec<ServerFrame> {
+    let (counts, members) = (&read.messages, &read.members);
+    let mut messages: Vec<&StoredMessage> = window.messages.iter().collect();
+    messages.sort_by_key(|m| (m.seq.unwrap_or(u64::MAX), m.id));
+    messages.dedup_by_key(|m| m.id);
+    let mut reactions: Vec<&Reaction> = window.reactions.iter().collect();
+    reactions.sort_by(|a, b| {
+        (a.at_ms, a.message, a.emoji.as_str(), a.user.as_str()).cmp(&(
+            b.at_ms,
+            b.message,
+            b.emoji.as_str(),
+            b.user.as_str(),
+        ))
+    });
+    reactions.dedup_by(|a, b| {
+        (a.at_ms, a.message, &a.emoji, &a.user) == (b.at_ms, b.message, &b.emoji, &b.user)
+    });
+    let mut frames: Vec<ServerFrame> = messages
+        .into_iter()
+        .map(|message| ServerFrame::Message {
+            message: MessageView::from(message),
+        })
+        .collect();
+    for reaction in reactions {
+        let Some(message) = counts
+            .get(&reaction.message)
+            .filter(|m| m.visibility == Visibility::Public)
+        else {
+            continue;
+        };
+        let user = match members.iter().find(|m| m.user == reaction.user) {
+            Some(member) => UserView {
+                id: member.user.clone(),
+                name: member.name.clone(),
+                role: member.role,
+                tier: member.tier,
+            },
+            None => UserView {
+                id: reaction.user.clone(),
+                name: reaction.user.as_str().to_owned(),
+                role: reaction.role,
+                tier: Tier::None,
+            },
+        };
+        frames.push(ServerFrame::Reaction {
+            room: reaction.room.clone(),
+            message_id: reaction.message,
+            emoji: reaction.emoji.clone(),
+            count: message
+                .reactions
+                .get(reaction.emoji.as_str())
+                .copied()
+                .unwrap_or(0),
+            on: true,
+            user,
+            request_id: None,
+        });
+    }
+    frames.extend(read.polls.iter().map(|poll| ServerFrame::Poll {
+        poll: PollView::of(poll, read.now_ms, None),
+        request_id: None,
+    }));
+    frames
+}
+
+/// `frames` in `batch` frames, in order, each at most [`MAX_BATCH_BYTES`]
+/// serialised (one inner frame larger than that goes alone).
+pub fn batch_frames(room: &RoomId, frames: Vec<ServerFrame>) -> Vec<ServerFrame> {
     // `{"type":"batch","room":"…","frames":[…]}` around the inner frames.
     let envelope = 40 + room.as_str().len();
-    let mut frames = Vec::new();
+    let mut batches = Vec::new();
     let mut current: Vec<ServerFrame> = Vec::new();
     let mut bytes = envelope;
-    for message in ordered {
-        let frame = ServerFrame::Message {
-            message: MessageView::from(message),
-        };
+    for frame in frames {
         let size = frame.to_bytes().len() + 1;
         if !current.is_empty() && bytes + size > MAX_BATCH_BYTES {
-            frames.push(ServerFrame::Batch {
+            batches.push(ServerFrame::Batch {
                 room: room.clone(),
                 frames: std::mem::take(&mut current),
             });
@@ -168,28 +376,65 @@ pub fn batch_frames(room: &RoomId, messages: &[StoredMessage]) -> Vec<ServerFram
         current.push(frame);
     }
     if !current.is_empty() {
-        frames.push(ServerFrame::Batch {
+        batches.push(ServerFrame::Batch {
             room: room.clone(),
             frames: current,
         });
     }
-    frames
+    batches
 }
 
-/// Delivers one room's window of batched messages: one read of the members, then
-/// each `batch` frame to each of them.
-pub async fn deliver_window<R: RoomStore, G: ConnectionRegistry, C: Connections>(
+/// Delivers one room's window: one read of the members, one of each message
+/// reacted to and each poll voted in, then each `batch` frame to each member.
+pub async fn deliver_window<R, G, C, S>(
     broadcaster: &Broadcaster<'_, R, G, C>,
+    store: &S,
     room: &RoomId,
-    messages: &[StoredMessage],
-) -> Result<FanOutReport, RoomError> {
-    let members = broadcaster
-        .rooms
-        .room_members(broadcaster.tenant, room)
-        .await?;
+    window: &Window,
+    now_ms: i64,
+) -> Result<FanOutReport, WindowError>
+where
+    R: RoomStore,
+    G: ConnectionRegistry,
+    C: Connections,
+    S: MessageStore + PollStore,
+{
+    let tenant = broadcaster.tenant;
+    let mut reacted: Vec<MessageId> = window.reactions.iter().map(|r| r.message).collect();
+    reacted.sort();
+    reacted.dedup();
+    let mut voted: Vec<PollId> = window.votes.iter().map(|v| v.poll).collect();
+    voted.sort();
+    voted.dedup();
+    let messages = stream::iter(reacted)
+        .map(|id| async move { (id, store.message(tenant, room, &id).await) })
+        .buffer_unordered(READS_IN_FLIGHT)
+        .collect::<Vec<_>>();
+    let polls = stream::iter(voted)
+        .map(|id| async move { store.poll(tenant, room, &id).await })
+        .buffered(READS_IN_FLIGHT)
+        .collect::<Vec<_>>();
+    let (members, messages, polls) = tokio::join!(
+        broadcaster.rooms.room_members(tenant, room),
+        messages,
+        polls
+    );
+    let mut read = Read {
+        members: members?,
+        now_ms,
+        ..Read::default()
+    };
+    for (id, message) in messages {
+        if let Some(message) = message? {
+            read.messages.insert(id, message);
+        }
+    }
+    for poll in polls {
+        read.polls.extend(poll?);
+    }
     let mut total = FanOutReport::default();
-    for frame in batch_frames(room, messages) {
-        total.absorb(broadcaster.to_members(&members, &frame, None).await);
+    for frame in batch_frames(room, window_frames(window, &read)) {
+        total.absorb(broadcaster.to_members(&read.members, &frame, None).await);
     }
     Ok(total)
 }
@@ -226,6 +471,14 @@ mod tests {
         }
     }
 
+    fn only_messages(messages: Vec<StoredMessage>) -> Vec<ServerFrame> {
+        let window = Window {
+            messages,
+            ..Window::default()
+        };
+        window_frames(&window, &Read::default())
+    }
+
     fn seqs(frame: &ServerFrame) -> Vec<u64> {
         let ServerFrame::Batch { frames, .. } = frame else {
             panic!("not a batch: {frame:?}");
@@ -246,7 +499,7 @@ mod tests {
         let first = message(1, "a");
         let frames = batch_frames(
             &room,
-            &[message(3, "c"), first.clone(), message(2, "b"), first],
+            only_messages(vec![message(3, "c"), first.clone(), message(2, "b"), first]),
         );
         assert_eq!(frames.len(), 1);
         assert_eq!(seqs(&frames[0]), [1, 2, 3]);
@@ -257,7 +510,7 @@ mod tests {
         let room = RoomId::parse("hot").expect("room");
         let long = "x".repeat(1_900);
         let messages: Vec<StoredMessage> = (1..=60).map(|n| message(n, &long)).collect();
-        let frames = batch_frames(&room, &messages);
+        let frames = batch_frames(&room, only_messages(messages));
         assert!(frames.len() >= 4, "{} frames", frames.len());
         for frame in &frames {
             assert!(
@@ -268,6 +521,89 @@ mod tests {
         }
         let all: Vec<u64> = frames.iter().flat_map(seqs).collect();
         assert_eq!(all, (1..=60).collect::<Vec<_>>());
+    }
+
+    fn reaction(on: &StoredMessage, by: &str, emoji: &str, at_ms: i64) -> Reaction {
+        Reaction {
+            tenant: on.tenant.clone(),
+            room: on.room.clone(),
+            message: on.id,
+            emoji: sideline_domain::message::Emoji::parse(emoji).expect("emoji"),
+            user: UserId::derive(&on.tenant, by),
+            role: Role::Member,
+            at_ms,
+            correlation_id: None,
+            batched: true,
+        }
+    }
+
+    #[test]
+    fn reactions_follow_the_messages_with_the_counts_read_at_delivery() {
+        let first = message(1, "a");
+        let second = message(2, "b");
+        let mut read = second.clone();
+        read.reactions = [("🔥".to_owned(), 7)].into();
+        let mut removed = first.clone();
+        removed.visibility = Visibility::Removed;
+        let cy = Member {
+            connection_id: sideline_domain::ids::ConnectionId::parse("c-cy").expect("id"),
+            user: UserId::derive(&first.tenant, "cy"),
+            name: "Cy".into(),
+            role: Role::Moderator,
+            joined_at_ms: 0,
+            expires_at_s: 0,
+            correlation_id: None,
+            tier: Tier::Gold,
+        };
+        let late = reaction(&second, "cy", "🔥", 20);
+        let window = Window {
+            messages: vec![second.clone(), first.clone()],
+            // Out of time order, one repeated, one by a user gone since, one to
+            // a message removed since.
+            reactions: vec![
+                late.clone(),
+                reaction(&second, "dee", "🔥", 10),
+                late,
+                reaction(&first, "cy", "👍", 15),
+            ],
+            ..Window::default()
+        };
+        let read = Read {
+            messages: HashMap::from([(second.id, read), (first.id, removed)]),
+            members: vec![cy],
+            ..Read::default()
+        };
+        let frames = window_frames(&window, &read);
+        let shown: Vec<String> = frames
+            .iter()
+            .map(|f| match f {
+                ServerFrame::Message { message } => format!("message {}", message.text),
+                ServerFrame::Reaction {
+                    emoji,
+                    count,
+                    on,
+                    user,
+                    ..
+                } => format!(
+                    "{} {} {count} {on} {} {:?}",
+                    user.name,
+                    emoji.as_str(),
+                    user.role,
+                    user.tier
+                ),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        let dee = UserId::derive(&first.tenant, "dee");
+        assert_eq!(
+            shown,
+            [
+                "message a".to_owned(),
+                "message b".to_owned(),
+                format!("{dee} 🔥 7 true member None"),
+                "Cy 🔥 7 true moderator Gold".to_owned(),
+            ]
+        );
     }
 
     #[test]
@@ -289,6 +625,36 @@ mod tests {
         assert!(!look(15, 5_000, 1_000));
         // Never, with 0.
         assert!(!hot.batched(&tenant, &room, 1_000, 6_000, 1_000_000, 0));
+    }
+
+    #[test]
+    fn a_burst_of_reactions_is_batched_on_its_own_and_a_hot_room_s_always() {
+        let hot = HotRooms::default();
+        let tenant = TenantId::parse("acme").expect("tenant");
+        let room = RoomId::parse("match").expect("room");
+        let above = 2_000;
+        // Members unknown: the first reactions go the immediate way, and their
+        // read tells the count.
+        assert!(!hot.interaction_batched(&tenant, &room, 0, above));
+        hot.note_interaction_members(&tenant, &room, 1_000);
+        assert!(!hot.interaction_batched(&tenant, &room, 10, above));
+        // The third in one second: 3 × 1,000 posts a second is above.
+        assert!(hot.interaction_batched(&tenant, &room, 20, above));
+        // The next second is judged by this one's three until it has more.
+        assert!(hot.interaction_batched(&tenant, &room, 1_500, above));
+        // A second with none between: quiet again.
+        assert!(!hot.interaction_batched(&tenant, &room, 3_000, above));
+        // Never, with 0.
+        assert!(!hot.interaction_batched(&tenant, &room, 3_001, 0));
+        // A room hot by its messages batches every reaction.
+        let busy = RoomId::parse("busy").expect("room");
+        assert!(!hot.batched(&tenant, &busy, 1, 10_000, 1_000, above));
+        assert!(hot.batched(&tenant, &busy, 21, 11_000, 1_000, above));
+        assert!(hot.interaction_batched(&tenant, &busy, 11_001, above));
+        assert!(
+            !hot.interaction_batched(&tenant, &busy, 21_001, above),
+            "hot no longer: no send for 10 s"
+        );
     }
 
     #[test]

@@ -120,18 +120,26 @@ fn stored() -> impl Strategy<Value = Stored> {
                 },
             }
         ),
-        (ids(), "[a-z:]{1,8}", role(), 0i64..4_000_000_000_000).prop_map(
-            |((tenant, room, user), emoji, role, at)| Stored::Reaction(Reaction {
-                tenant,
-                room,
-                message: MessageId::at(at),
-                emoji: Emoji::parse(&emoji).unwrap(),
-                user,
-                role,
-                at_ms: at,
-                correlation_id: None,
-            })
-        ),
+        (
+            ids(),
+            "[a-z:]{1,8}",
+            role(),
+            0i64..4_000_000_000_000,
+            any::<bool>()
+        )
+            .prop_map(
+                |((tenant, room, user), emoji, role, at, batched)| Stored::Reaction(Reaction {
+                    tenant,
+                    room,
+                    message: MessageId::at(at),
+                    emoji: Emoji::parse(&emoji).unwrap(),
+                    user,
+                    role,
+                    at_ms: at,
+                    correlation_id: None,
+                    batched,
+                })
+            ),
         (ids(), "\\PC{1,40}", role(), 0i64..4_000_000_000_000).prop_map(
             |((tenant, room, user), reason, role, at)| Stored::Report(Report {
                 tenant: tenant.clone(),

@@ -280,6 +280,9 @@ pub struct Reaction {
     pub at_ms: i64,
     /// The `requestId` of the `react`, carried into the event.
     pub correlation_id: Option<String>,
+    /// Delivered by the coalesced fan-out (turned on in a hot room: in a `batch`
+    /// frame of its delivery window), not by the `react` that stored it.
+    pub batched: bool,
 }
 
 impl StoredMessage {

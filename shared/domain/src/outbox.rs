@@ -610,6 +610,7 @@ mod tests {
             role: Role::Member,
             at_ms: 1_800_000_000_250,
             correlation_id: Some("req-react".into()),
+            batched: false,
         };
         let removed =
             event_for(&record(Change::remove(Stored::Reaction(reaction)))).expect("an event");
@@ -661,6 +662,7 @@ mod tests {
             at_ms: 1_800_000_000_100,
             version: 1,
             correlation_id: Some("v1".into()),
+            batched: false,
         };
         let voted = event_for(&record(Change::insert(Stored::Vote(vote.clone())))).unwrap();
         assert_eq!(voted.event_type, "community.poll.voted");

@@ -318,6 +318,9 @@ pub struct Vote {
     /// conditioned on, and what tells two changes apart.
     pub version: u32,
     pub correlation_id: Option<String>,
+    /// Cast in a hot room: the coalesced fan-out shows the room the poll's
+    /// tally in its next `batch` frame, instead of the vote's own update.
+    pub batched: bool,
 }
 
 /// How a vote changed the tally: the vote as stored before, if any, and whether

@@ -54,8 +54,9 @@ struct RoomState {
     presence_count_at: Option<i64>,
 }
 
-/// What a reaction was stored with, so its removal can show the same item.
-type ReactionMeta = (Role, i64, Option<String>);
+/// What a reaction was stored with (role, time, request, batched), so its
+/// removal can show the same item.
+type ReactionMeta = (Role, i64, Option<String>, bool);
 
 #[derive(Default)]
 struct Inner {
@@ -642,7 +643,7 @@ impl MessageStore for MemoryStore {
             .filter(|s| s.messages.contains_key(message))
             .ok_or(MessageError::NotFound)?;
         let key = (*message, emoji.clone(), user.clone());
-        let stored = |role: Role, at_ms: i64, correlation_id: Option<String>| {
+        let stored = |(role, at_ms, correlation_id, batched): ReactionMeta| {
             Stored::Reaction(Reaction {
                 tenant: tenant.clone(),
                 room: room.clone(),
@@ -652,27 +653,29 @@ impl MessageStore for MemoryStore {
                 role,
                 at_ms,
                 correlation_id,
+                batched,
             })
         };
         let changed = if on {
             match state.reactions.entry(key) {
                 std::collections::hash_map::Entry::Occupied(_) => false,
                 std::collections::hash_map::Entry::Vacant(slot) => {
-                    let correlation = reaction.correlation_id.map(str::to_owned);
-                    slot.insert((reaction.role, reaction.at_ms, correlation.clone()));
-                    self.emit(Change::insert(stored(
+                    let meta = (
                         reaction.role,
                         reaction.at_ms,
-                        correlation,
-                    )));
+                        reaction.correlation_id.map(str::to_owned),
+                        reaction.batched,
+                    );
+                    slot.insert(meta.clone());
+                    self.emit(Change::insert(stored(meta)));
                     true
                 }
             }
         } else {
             match state.reactions.remove(&key) {
                 // The removal shows the reaction as it was stored.
-                Some((role, at_ms, correlation)) => {
-                    self.emit(Change::remove(stored(role, at_ms, correlation)));
+                Some(meta) => {
+                    self.emit(Change::remove(stored(meta)));
                     true
                 }
                 None => false,
@@ -1567,7 +1570,7 @@ impl MemoryStore {
             let reactions: Vec<(MessageId, Emoji, UserId)> = state
                 .reactions
                 .iter()
-                .filter(|((m, _, _), (_, at, _))| in_quarter(message_time(m, *at)))
+                .filter(|((m, _, _), (_, at, _, _))| in_quarter(message_time(m, *at)))
                 .map(|(k, _)| k.clone())
                 .collect();
             for key in reactions {
@@ -1577,7 +1580,7 @@ impl MemoryStore {
                 if !tally.take("reaction") {
                     return;
                 }
-                if let Some((role, at_ms, correlation_id)) = state.reactions.remove(&key) {
+                if let Some((role, at_ms, correlation_id, batched)) = state.reactions.remove(&key) {
                     let (message, emoji, user) = key;
                     self.emit(Change::remove(Stored::Reaction(Reaction {
                         tenant: tenant.clone(),
@@ -1588,6 +1591,7 @@ impl MemoryStore {
                         role,
                         at_ms,
                         correlation_id,
+                        batched,
                     })));
                 }
             }
@@ -1945,7 +1949,8 @@ impl UserData for MemoryStore {
             for m in state.messages.values().filter(|m| &m.author.id == user) {
                 owned.push((m.created_at_ms, Stored::Message(m.clone())));
             }
-            for ((message, emoji, who), (role, at_ms, correlation_id)) in &state.reactions {
+            for ((message, emoji, who), (role, at_ms, correlation_id, batched)) in &state.reactions
+            {
                 if who == user {
                     owned.push((
                         *at_ms,
@@ -1958,6 +1963,7 @@ impl UserData for MemoryStore {
                             role: *role,
                             at_ms: *at_ms,
                             correlation_id: correlation_id.clone(),
+                            batched: *batched,
                         }),
                     ));
                 }

@@ -161,6 +161,9 @@ pub struct ReactionRequest<'a> {
     pub at_ms: i64,
     /// The `requestId` of the `react`, carried into the event.
     pub correlation_id: Option<&'a str>,
+    /// Stored for the coalesced fan-out (`Reaction::batched`): the caller does
+    /// not tell the room itself. Only a reaction turned on is batched.
+    pub batched: bool,
 }
 
 /// The result of setting a reaction.

@@ -3,7 +3,8 @@
 //! vote per user, changed until close, a repeat changes nothing), or close one
 //! (moderators, admins, its creator). The caller gets a `poll` frame with their
 //! own choices; the room gets `poll` frames on create and close, and the results
-//! at most twice a second. Muted and banned users may not create or vote; a
+//! at most twice a second (a hot room: in its `batch` frames, at most once a
+//! window). Muted and banned users may not create or vote; a
 //! shadow-banned user's vote is shown to them and counts for nothing.
 
 use sideline_app::polls::PollRoom;
@@ -93,6 +94,14 @@ impl Action for Poll {
                     ctx.reply(&reply(&poll, Some(choices))).await;
                     return Ok(());
                 }
+                // In a hot room the tally reaches the room in the coalesced
+                // fan-out's next `batch` frame (`sideline_app::coalesce`).
+                let batched = ctx.deps.hot.interaction_batched(
+                    tenant,
+                    &room,
+                    ctx.now_ms,
+                    ctx.deps.limits.batch_above,
+                );
                 let outcome = store
                     .vote(&Vote {
                         tenant: tenant.clone(),
@@ -104,11 +113,12 @@ impl Action for Poll {
                         at_ms: ctx.now_ms,
                         version: 0,
                         correlation_id: ctx.request_id.clone(),
+                        batched,
                     })
                     .await
                     .map_err(client_error)?;
                 ctx.reply(&reply(&outcome.poll, Some(choices))).await;
-                if outcome.changed {
+                if outcome.changed && !batched {
                     // The vote is answered: a failed update is logged (the next
                     // vote's update, or the close, shows it), never a second answer.
                     if let Err(err) = polls.results_after_vote(&outcome.poll).await {

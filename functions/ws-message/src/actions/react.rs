@@ -1,6 +1,8 @@
 //! `react`: turn a reaction on or off. One per user per emoji; the room hears of a
 //! change, a repeat only tells the sender the current count. Muted users may not react;
-//! a shadow-banned user's reactions are shown to them only and not stored.
+//! a shadow-banned user's reactions are shown to them only and not stored. A
+//! reaction turned on in a hot room is stored `batched` and reaches the room in
+//! the coalesced fan-out's `batch` frames (`sideline_app::coalesce`).
 
 use sideline_domain::moderation::{strongest, SanctionKind};
 use sideline_domain::room::Capability;
@@ -52,6 +54,11 @@ impl Action for React {
             .await;
             return Ok(());
         }
+        // The sender is answered here either way; the room hears of a batched
+        // reaction from the fan-out consumer.
+        let hot = &ctx.deps.hot;
+        let batched =
+            on && hot.interaction_batched(tenant, &room, ctx.now_ms, ctx.deps.limits.batch_above);
         let change = store
             .set_reaction(
                 tenant,
@@ -64,6 +71,7 @@ impl Action for React {
                     on,
                     at_ms: ctx.now_ms,
                     correlation_id: ctx.request_id.as_deref(),
+                    batched,
                 },
             )
             .await
@@ -87,11 +95,12 @@ impl Action for React {
             request_id.clone_from(&ctx.request_id);
         }
         ctx.reply(&for_sender).await;
-        if change.changed {
+        if change.changed && !batched {
             let members = store
                 .room_members(tenant, &room)
                 .await
                 .map_err(client_error)?;
+            hot.note_interaction_members(tenant, &room, members.len());
             ctx.broadcaster()
                 .to_members(&members, &for_room, Some(ctx.connection))
                 .await;

@@ -397,6 +397,10 @@ pub fn reaction_item(r: &Reaction) -> Item {
     if let Some(correlation) = &r.correlation_id {
         item.insert("correlationId".into(), s(correlation));
     }
+    if r.batched {
+        // What the fan-out consumer's stream filter picks out, as for messages.
+        item.insert("fanout".into(), s("batched"));
+    }
     item
 }
 
@@ -411,6 +415,7 @@ pub fn reaction_from(item: &Item) -> Result<Reaction, BackendError> {
         role: a.role("role")?,
         at_ms: a.num("createdAt")?,
         correlation_id: a.opt_str("correlationId").map(str::to_owned),
+        batched: a.opt_str("fanout") == Some("batched"),
     })
 }
 
@@ -938,6 +943,9 @@ pub fn vote_item(v: &Vote) -> Item {
     if let Some(correlation) = &v.correlation_id {
         item.insert("correlationId".into(), s(correlation));
     }
+    if v.batched {
+        item.insert("fanout".into(), s("batched"));
+    }
     item
 }
 
@@ -965,5 +973,6 @@ pub fn vote_from(item: &Item) -> Result<Vote, BackendError> {
         at_ms: a.num("at")?,
         version: u32::try_from(a.num("ver")?).map_err(corrupt)?,
         correlation_id: a.opt_str("correlationId").map(str::to_owned),
+        batched: a.opt_str("fanout") == Some("batched"),
     })
 }

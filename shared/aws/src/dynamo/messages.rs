@@ -273,6 +273,7 @@ impl MessageStore for DynamoStore {
                 role: reaction.role,
                 at_ms: reaction.at_ms,
                 correlation_id: reaction.correlation_id.map(str::to_owned),
+                batched: reaction.batched,
             });
             TransactWriteItem::builder()
                 .put(

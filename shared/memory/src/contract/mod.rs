@@ -123,6 +123,7 @@ pub(crate) fn react<'a>(
         on,
         at_ms: NOW_MS,
         correlation_id: Some("react-1"),
+        batched: false,
     }
 }
 

@@ -47,6 +47,7 @@ fn vote(p: &Poll, who: &str, choices: &[u8], at_ms: i64) -> Vote {
         at_ms,
         version: 0,
         correlation_id: None,
+        batched: false,
     }
 }
 
