@@ -828,6 +828,10 @@ async fn messages_until(
                 *frames += 1;
                 assert_eq!(frame["room"], "hot");
                 for inner in frame["frames"].as_array().expect("frames") {
+                    if inner["type"] == "presence" {
+                        // The room's presence rides a window when it changed.
+                        continue;
+                    }
                     assert_eq!(inner["type"], "message", "{inner}");
                     got.push((
                         inner["seq"].as_u64().expect("seq"),
@@ -930,7 +934,14 @@ async fn reactions_and_poll_tallies_in_a_hot_room_ride_its_batch_frames() {
     assert_eq!(dee.next_of("poll").await["poll"]["id"], poll);
     // Ten a second for two seconds: hot.
     let mut first = None;
+    let mut eve = None;
     for n in 0..20 {
+        if n == 15 {
+            // Someone joins while it is hot.
+            let mut joiner = stack.connect("acme", "eve", "member").await;
+            joiner.join("hot").await;
+            eve = Some(joiner);
+        }
         let ack = ada
             .request(send("hot", &format!("fast {n}"), &format!("f{n}")), "ack")
             .await;
@@ -956,6 +967,7 @@ async fn reactions_and_poll_tallies_in_a_hot_room_ride_its_batch_frames() {
     // the room shows them; and the tally in a batch, last.
     let mut batched = Vec::new();
     let mut tally = json!(null);
+    let mut presence = Vec::new();
     let mut messages = 0;
     while batched.len() < 2 || tally["voters"] != 2 {
         let frame = dee.next().await;
@@ -964,14 +976,18 @@ async fn reactions_and_poll_tallies_in_a_hot_room_ride_its_batch_frames() {
                 let mut seen = "message";
                 for inner in frame["frames"].as_array().expect("frames") {
                     let kind = inner["type"].as_str().expect("type");
-                    let order =
-                        |k: &str| ["message", "reaction", "poll"].iter().position(|o| *o == k);
+                    let order = |k: &str| {
+                        ["message", "reaction", "poll", "presence"]
+                            .iter()
+                            .position(|o| *o == k)
+                    };
                     assert!(order(kind) >= order(seen), "{kind} after {seen}: {frame}");
                     seen = kind;
                     match kind {
                         "message" => messages += 1,
                         "reaction" => batched.push(inner.clone()),
                         "poll" => tally = inner["poll"].clone(),
+                        "presence" => presence.push(inner["count"].clone()),
                         _ => panic!("unexpected inner frame {inner}"),
                     }
                 }
@@ -981,6 +997,11 @@ async fn reactions_and_poll_tallies_in_a_hot_room_ride_its_batch_frames() {
             _ => {}
         }
     }
+    // The room's presence rode its windows when it changed: five, then six
+    // once eve joined (only six if the room was found hot after that).
+    assert!(eve.is_some());
+    assert_eq!(presence.last(), Some(&json!(6)), "{presence:?}");
+    assert!(presence.windows(2).all(|w| w[0] != w[1]), "{presence:?}");
     assert_eq!(tally["id"], poll);
     assert_eq!(tally["counts"], json!([1, 1]), "{tally}");
     assert!(tally.get("mine").is_none(), "{tally}");

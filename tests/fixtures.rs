@@ -294,20 +294,25 @@ async fn every_sample_event_runs_through_its_handler() {
                     clock: ManualClock::at(1_795_248_003_000),
                 };
                 let (response, report) =
-                    fanout::handle_stream(event, &ports, &Limits::default()).await;
+                    fanout::handle_stream(event, &ports, &Limits::default(), &Default::default())
+                        .await;
                 assert!(response.batch_item_failures.is_empty(), "{name}");
                 assert_eq!((report.rooms, report.messages), (1, 2), "{name}");
                 // One post: both messages in one batch frame, in number order.
                 let frames = ports.connections.take(&member);
                 assert_eq!(frames.len(), 1, "{name}: {frames:?}");
                 assert_eq!(frames[0]["type"], "batch");
-                let seqs: Vec<u64> = frames[0]["frames"]
-                    .as_array()
-                    .expect("frames")
+                let inner = frames[0]["frames"].as_array().expect("frames");
+                let seqs: Vec<u64> = inner
                     .iter()
+                    .filter(|f| f["type"] == "message")
                     .map(|f| f["seq"].as_u64().expect("seq"))
                     .collect();
                 assert_eq!(seqs, [41, 42], "{name}");
+                // Then the room's presence, which this consumer had not sent.
+                assert_eq!(inner.len(), 3, "{name}: {inner:?}");
+                assert_eq!(inner[2]["type"], "presence", "{name}");
+                assert_eq!(inner[2]["count"], 1, "{name}");
             }
             "moderation" => {
                 let event: moderation::SqsEvent = load(path);

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use sideline_app::coalesce::{deliver_window, Window};
+use sideline_app::coalesce::{deliver_window, PresenceSent, Window};
 use sideline_app::fanout::{Broadcaster, FanOutReport};
 use sideline_aws::stream::{decode, StreamEvent};
 use sideline_domain::config::Limits;
@@ -46,12 +46,14 @@ pub struct WindowReport {
     pub posts: FanOutReport,
 }
 
-/// Delivers the batched messages and reactions among `event`'s records; the
-/// records of rooms that could not be delivered are the failures.
+/// Delivers the batched messages, reactions and votes among `event`'s records
+/// (with each room's presence when it changed since `sent`); the records of
+/// rooms that could not be delivered are the failures.
 pub async fn handle_stream<P: Ports>(
     event: StreamEvent,
     ports: &P,
     limits: &Limits,
+    sent: &PresenceSent,
 ) -> (BatchResponse, WindowReport) {
     // Per room, its window and the records it came in.
     let mut rooms: BTreeMap<(TenantId, RoomId), (Window, Vec<String>)> = BTreeMap::new();
@@ -100,7 +102,7 @@ pub async fn handle_stream<P: Ports>(
     for ((tenant, room), (window, sequences)) in rooms {
         let broadcaster = Broadcaster::of(ports, limits, &tenant);
         let now_ms = ports.clock().now_ms();
-        match deliver_window(&broadcaster, ports.store(), &room, &window, now_ms).await {
+        match deliver_window(&broadcaster, ports.store(), sent, &room, &window, now_ms).await {
             Ok(posts) => {
                 report.rooms += 1;
                 report.messages += window.messages.len();

@@ -1,9 +1,10 @@
 //! Lambda bootstrap for `fanout`: the table's stream, filtered to batched
-//! messages, invokes it with each window's records.
+//! messages, reactions and votes, invokes it with each window's records.
 
 // The SDK clients' futures nest deeper than the default limit allows.
 #![recursion_limit = "256"]
 
+use sideline_app::coalesce::PresenceSent;
 use sideline_aws::sdk;
 use sideline_aws::stream::StreamEvent;
 use sideline_domain::config::Limits;
@@ -14,6 +15,10 @@ async fn main() -> Result<(), Error> {
     let env = boot();
     let ports = sdk::ports_from_env(&env)?;
     let limits = Limits::from_env(&env)?;
-    serve(|event: StreamEvent| async { fanout::handle_stream(event, &ports, &limits).await.0 })
-        .await
+    // What presence each room was last sent, for the instance's life.
+    let sent = PresenceSent::default();
+    serve(|event: StreamEvent| async {
+        fanout::handle_stream(event, &ports, &limits, &sent).await.0
+    })
+    .await
 }

@@ -937,6 +937,7 @@ async fn run_fanout<S: Store + 'static>(
         sideline_aws::stream::StreamRecord,
     )>,
 ) {
+    let sent = sideline_app::coalesce::PresenceSent::default();
     while let Some((arrived, first)) = records.recv().await {
         tokio::time::sleep_until(arrived + FANOUT_WINDOW).await;
         let mut batch = vec![first];
@@ -947,6 +948,7 @@ async fn run_fanout<S: Store + 'static>(
             StreamEvent { records: batch },
             &app.message.ports,
             &app.message.limits,
+            &sent,
         )
         .await;
         for failure in response.batch_item_failures {

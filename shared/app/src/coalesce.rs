@@ -18,7 +18,10 @@
 //! in a hot room from one made in a quiet room. Votes cast in a hot room are
 //! stored `batched` too: a window with votes in a poll carries the poll's `poll`
 //! frame, read at delivery, after its reactions — at most one update per poll a
-//! window, in place of the vote's own update (at most two a second).
+//! window, in place of the vote's own update (at most two a second). And a
+//! window whose room's presence (the member read it makes anyway) differs from
+//! what this consumer last sent the room carries a `presence` frame, last: a
+//! hot room hears of joins and leaves within a window, at no extra post.
 //!
 //! Whether a room is hot is estimated where the sends are, without storing
 //! anything more: the room's message numbers (`seq`) count every public message of
@@ -40,7 +43,7 @@ use sideline_ports::{
 };
 use sideline_protocol::{MessageView, PollView, ServerFrame, UserView};
 
-use crate::fanout::{Broadcaster, FanOutReport};
+use crate::fanout::{presence_view, Broadcaster, FanOutReport};
 
 /// The load above which a deployment with the fan-out consumer batches a room:
 /// 2,000 posts a second (1,000 members at two messages a second).
@@ -262,6 +265,37 @@ pub struct Window {
     pub votes: Vec<Vote>,
 }
 
+/// The presence a consumer last sent each room in a `batch` (a digest of the
+/// frame), so a window carries it only when it changed. Per process: a new
+/// consumer instance sends each room's once more.
+#[derive(Debug, Default)]
+pub struct PresenceSent {
+    rooms: Mutex<HashMap<(TenantId, RoomId), u64>>,
+}
+
+impl PresenceSent {
+    /// Whether `frame` differs from what the room was last sent, noting it.
+    fn changed(&self, tenant: &TenantId, room: &RoomId, frame: &ServerFrame) -> bool {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        frame.to_bytes().hash(&mut hasher);
+        let digest = hasher.finish();
+        let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (tenant.clone(), room.clone());
+        if rooms.get(&key) == Some(&digest) {
+            return false;
+        }
+        if rooms.len() >= MAX_ROOMS && !rooms.contains_key(&key) {
+            // Any room will do: one forgotten only hears its presence again.
+            if let Some(any) = rooms.keys().next().cloned() {
+                rooms.remove(&any);
+            }
+        }
+        rooms.insert(key, digest);
+        true
+    }
+}
+
 /// What a window's frames are made of, read at delivery: the messages reacted
 /// to (their counts) and the polls voted in (their tallies), with the room's
 /// members.
@@ -271,6 +305,8 @@ pub struct Read {
     pub polls: Vec<Poll>,
     pub members: Vec<Member>,
     pub now_ms: i64,
+    /// The room's presence, when it changed since this consumer last sent it.
+    pub presence: Option<ServerFrame>,
 }
 
 /// Why a window could not be delivered (its records go again).
@@ -286,7 +322,8 @@ pub enum WindowError {
 
 /// A window's inner frames, in order: its messages by `seq` (then by id), then
 /// its reactions by time, each record once (a stream batch delivered again
-/// repeats records), then the polls voted in. A reaction carries its emoji's
+/// repeats records), then the polls voted in, then the presence if it changed.
+/// A reaction carries its emoji's
 /// count as `read` (a message not there, or not public, has its reactions left
 /// out) and its user as the room's members show them (the id for a name, for a
 /// user gone since).
@@ -352,6 +389,7 @@ pub fn window_frames(window: &Window, read: &Read) -> Vec<ServerFrame> {
         poll: PollView::of(poll, read.now_ms, None),
         request_id: None,
     }));
+    frames.extend(read.presence.clone());
     frames
 }
 
@@ -386,9 +424,11 @@ pub fn batch_frames(room: &RoomId, frames: Vec<ServerFrame>) -> Vec<ServerFrame>
 
 /// Delivers one room's window: one read of the members, one of each message
 /// reacted to and each poll voted in, then each `batch` frame to each member.
+/// `sent` is what presence this consumer last sent each room.
 pub async fn deliver_window<R, G, C, S>(
     broadcaster: &Broadcaster<'_, R, G, C>,
     store: &S,
+    sent: &PresenceSent,
     room: &RoomId,
     window: &Window,
     now_ms: i64,
@@ -431,6 +471,17 @@ where
     }
     for poll in polls {
         read.polls.extend(poll?);
+    }
+    let presence = ServerFrame::Presence {
+        room: room.clone(),
+        presence: presence_view(&read.members, broadcaster.limits.presence_list_max),
+        request_id: None,
+    };
+    // Only a window that has something to deliver: its presence rides along.
+    if !(window.messages.is_empty() && window.reactions.is_empty() && window.votes.is_empty())
+        && sent.changed(tenant, room, &presence)
+    {
+        read.presence = Some(presence);
     }
     let mut total = FanOutReport::default();
     for frame in batch_frames(room, window_frames(window, &read)) {
@@ -604,6 +655,26 @@ mod tests {
                 "Cy 🔥 7 true moderator Gold".to_owned(),
             ]
         );
+    }
+
+    #[test]
+    fn a_room_s_presence_is_sent_again_only_when_it_changed() {
+        let sent = PresenceSent::default();
+        let tenant = TenantId::parse("acme").expect("tenant");
+        let (a, b) = (
+            RoomId::parse("a").expect("room"),
+            RoomId::parse("b").expect("room"),
+        );
+        let count = |room: &RoomId, count: usize| ServerFrame::Presence {
+            room: room.clone(),
+            presence: sideline_protocol::PresenceView { count, users: None },
+            request_id: None,
+        };
+        assert!(sent.changed(&tenant, &a, &count(&a, 1_000)));
+        assert!(!sent.changed(&tenant, &a, &count(&a, 1_000)));
+        assert!(sent.changed(&tenant, &b, &count(&b, 1_000)), "per room");
+        assert!(sent.changed(&tenant, &a, &count(&a, 1_001)));
+        assert!(sent.changed(&tenant, &a, &count(&a, 1_000)));
     }
 
     #[test]
