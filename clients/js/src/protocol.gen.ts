@@ -131,7 +131,7 @@ export type KnownFrame = {
   /**
    * Its number in the room's sequence of public messages: a client that sees
    * a number skipped catches up with `history` (`after`). Absent on messages
-   * outside the sequence (held, shadowed, system, or made public later).
+   * outside the sequence (held, shadowed, or made public later).
    */
   seq?: number,
 }
@@ -353,7 +353,7 @@ export type MessageView = {
   /**
    * Its number in the room's sequence of public messages: a client that sees
    * a number skipped catches up with `history` (`after`). Absent on messages
-   * outside the sequence (held, shadowed, system, or made public later).
+   * outside the sequence (held, shadowed, or made public later).
    */
   seq?: number,
 };

@@ -221,6 +221,30 @@ pub(crate) async fn post_message<P: Ports, F: ExportFiles>(
         Ok(r) => r,
         Err(e) => return ApiResponse::error(400, &format!("replyTo: {e}")),
     };
+    let store = deps.ports.store();
+    // A retry is answered before it takes a number (one it took would show as
+    // a gap clients wait out; two retries at once may still burn one).
+    if parsed.client_msg_id.is_some() {
+        match store
+            .stored_client_msg(tenant, room, &system_author(), &client_msg_id)
+            .await
+        {
+            Ok(Some(existing)) => {
+                return ApiResponse::json(
+                    200,
+                    &json!({"messageId": existing.to_string(), "duplicate": true}),
+                )
+            }
+            Ok(None) => {}
+            Err(err) => return backend(&err),
+        }
+    }
+    // Numbered like members' public messages, so a client that misses its
+    // delivery finds the gap and catches up.
+    let seq = match store.next_seq(tenant, room).await {
+        Ok(seq) => seq,
+        Err(err) => return backend(&err),
+    };
     let message = StoredMessage {
         tenant: tenant.clone(),
         room: room.clone(),
@@ -238,10 +262,9 @@ pub(crate) async fn post_message<P: Ports, F: ExportFiles>(
         correlation_id: None,
         reactions: Default::default(),
         visibility: Visibility::Public,
-        seq: None,
+        seq: Some(seq),
         batched: false,
     };
-    let store = deps.ports.store();
     match store.put_message(&message).await {
         Ok(PutMessage::Duplicate { existing }) => ApiResponse::json(
             200,

@@ -508,6 +508,7 @@ async fn a_system_message_reaches_the_room_and_a_retry_is_the_same_message() {
     assert_eq!(frames[0]["text"], "GOAL! 2–1");
     assert_eq!(frames[0]["system"], true);
     assert_eq!(frames[0]["author"]["name"], "Match centre");
+    assert_eq!(frames[0]["seq"], 1, "numbered like members' messages");
     let again = call(&deps, "POST", path, body, &[]).await;
     assert_eq!(again.status_code, 200);
     assert_eq!(body_of(&again)["duplicate"], true);
@@ -516,6 +517,10 @@ async fn a_system_message_reaches_the_room_and_a_retry_is_the_same_message() {
         deps.ports.connections.take(&ada).is_empty(),
         "a retry is not sent twice"
     );
+    // The retry took no number: the next message is the next one.
+    let next = call(&deps, "POST", path, r#"{"text":"Half time"}"#, &[]).await;
+    assert_eq!(next.status_code, 201, "{}", next.body);
+    assert_eq!(deps.ports.connections.take(&ada)[0]["seq"], 2);
     for bad in [
         r#"{"text":"  "}"#,
         r#"{"text":"hi","name":""}"#,
@@ -528,7 +533,7 @@ async fn a_system_message_reaches_the_room_and_a_retry_is_the_same_message() {
             "{bad}"
         );
     }
-    assert_eq!(deps.ports.store.message_count(), 1);
+    assert_eq!(deps.ports.store.message_count(), 2);
     // The system author is no user of the API's.
     let system = format!("/v1/tenants/acme/users/{}/score", system_author());
     assert_eq!(call(&deps, "GET", &system, "", &[]).await.status_code, 404);

@@ -257,9 +257,9 @@ pub struct StoredMessage {
     pub reactions: BTreeMap<String, u64>,
     pub visibility: Visibility,
     /// Its place in the room's sequence of public messages (1, 2, …), taken when
-    /// it was stored public; `None` for held and shadowed messages, messages made
-    /// public later, the host's system messages and messages stored before there
-    /// was a sequence. A number may be skipped (a send that failed after taking
+    /// it was stored public (the host's system messages too); `None` for held and
+    /// shadowed messages, messages made public later and messages stored before
+    /// there was a sequence. A number may be skipped (a send that failed after taking
     /// it), never given twice.
     pub seq: Option<u64>,
     /// Delivered by the coalesced fan-out (a hot room's message: in a `batch`

@@ -44,7 +44,7 @@ pub struct MessageView {
     pub system: bool,
     /// Its number in the room's sequence of public messages: a client that sees
     /// a number skipped catches up with `history` (`after`). Absent on messages
-    /// outside the sequence (held, shadowed, system, or made public later).
+    /// outside the sequence (held, shadowed, or made public later).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub seq: Option<u64>,
