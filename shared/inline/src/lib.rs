@@ -312,11 +312,28 @@ pub(crate) fn link_hosts(lower: &str) -> Vec<&str> {
     hosts
 }
 
+/// Where `needle` occurs in `hay`, left to right (overlapping): a scan for its
+/// first byte, then a compare. For chat lines and the short needles of the
+/// stage's lists this beats `str::contains`, whose two-way searcher costs more
+/// to set up than a line takes to scan (`perf`: a fifth of the stage's time,
+/// when every list entry set one up for every line). On UTF-8 a match found
+/// byte by byte starts on a character boundary. An empty needle is nowhere.
+pub(crate) fn occurrences<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let first = n.first().copied();
+    (0..h.len()).filter(move |&i| Some(h[i]) == first && h[i..].starts_with(n))
+}
+
+/// Whether `needle` is in `hay` ([`occurrences`]).
+pub(crate) fn holds(hay: &str, needle: &str) -> bool {
+    occurrences(hay, needle).next().is_some()
+}
+
 /// Spam signals, 0–1, and whether the message is a scam (lure or bait).
 fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
     let mut score: f32 = 0.0;
-    let lure = LURES.iter().any(|l| lower.contains(l));
-    let bait = BAIT.iter().any(|b| lower.contains(b));
+    let lure = LURES.iter().any(|l| holds(lower, l));
+    let bait = BAIT.iter().any(|b| holds(lower, b));
     if lure {
         score += 0.5;
     }
@@ -1231,6 +1248,34 @@ impl InlineModerator {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn occurrences_are_where_the_standard_search_finds_them() {
+        for (hay, needle) in [
+            ("dm me now, dm me", "dm me"),
+            ("aaaa", "aa"),
+            ("ünïcödé wörds", "wö"),
+            ("é", "\u{301}"),
+            ("", "x"),
+            ("abc", ""),
+            ("lien en bio", "en bio"),
+        ] {
+            let mine: Vec<usize> = super::occurrences(hay, needle).collect();
+            // The standard search's, overlapping: from every start.
+            let theirs: Vec<usize> = if needle.is_empty() {
+                Vec::new()
+            } else {
+                (0..hay.len())
+                    .filter(|&i| hay.is_char_boundary(i) && hay[i..].starts_with(needle))
+                    .collect()
+            };
+            assert_eq!(mine, theirs, "{needle:?} in {hay:?}");
+            assert_eq!(
+                super::holds(hay, needle),
+                !needle.is_empty() && hay.contains(needle)
+            );
+        }
+    }
+
     use super::*;
 
     fn check(text: &str) -> Verdict {

@@ -391,7 +391,7 @@ fn own_profile_lure(lower: &str) -> bool {
         return true;
     }
     OWN_PROFILE.iter().any(|phrase| {
-        lower.match_indices(phrase).any(|(at, _)| {
+        crate::occurrences(lower, phrase).any(|at| {
             if !at_word_bounds(lower, at, phrase.len()) {
                 return false;
             }
@@ -408,8 +408,7 @@ fn own_profile_lure(lower: &str) -> bool {
 /// meer", `lien en` not in "le lien entre"); a phrase that begins or ends with
 /// no letter (`/day`, `x2`) may touch a word there.
 fn contains_phrase(text: &str, phrase: &str) -> bool {
-    text.match_indices(phrase)
-        .any(|(at, _)| at_word_bounds(text, at, phrase.len()))
+    crate::occurrences(text, phrase).any(|at| at_word_bounds(text, at, phrase.len()))
 }
 
 /// Whether `text[at..at + len]` neither starts nor ends inside a word.
@@ -441,6 +440,74 @@ fn lure_words() -> &'static rustc_hash::FxHashMap<&'static str, usize> {
         }
         words
     })
+}
+
+/// The lure entries of more than one word, by their first word (a line's word
+/// there is looked up once), and those that begin with no letter (`/day`),
+/// searched for as written.
+struct LurePhrases {
+    by_first: rustc_hash::FxHashMap<&'static str, Vec<(usize, &'static str)>>,
+    loose: Vec<(usize, &'static str)>,
+}
+
+fn lure_phrases() -> &'static LurePhrases {
+    static PHRASES: std::sync::OnceLock<LurePhrases> = std::sync::OnceLock::new();
+    PHRASES.get_or_init(|| {
+        let mut phrases = LurePhrases {
+            by_first: rustc_hash::FxHashMap::default(),
+            loose: Vec::new(),
+        };
+        for (kind, (_, entries)) in LURES.iter().enumerate() {
+            for entry in entries.iter().filter(|e| !one_word(e)) {
+                let first = entry.split(|c: char| !c.is_alphanumeric()).next();
+                match first.filter(|w| !w.is_empty()) {
+                    Some(first) => phrases
+                        .by_first
+                        .entry(first)
+                        .or_default()
+                        .push((kind, *entry)),
+                    None => phrases.loose.push((kind, *entry)),
+                }
+            }
+        }
+        phrases
+    })
+}
+
+/// The kinds of lure a line holds: its words looked up once each, for the
+/// one-word entries and the first words of the phrases (a phrase that begins
+/// with a letter can only begin where a word of the line does, and its first
+/// word is then the line's word there, since a non-letter follows it).
+fn lure_kinds(lower: &str) -> [bool; LURES.len()] {
+    let words = lure_words();
+    let phrases = lure_phrases();
+    let mut hit = [false; LURES.len()];
+    for word in lower.split(|c: char| !c.is_alphanumeric()) {
+        if word.is_empty() {
+            continue;
+        }
+        if let Some(kind) = words.get(word) {
+            hit[*kind] = true;
+        }
+        if let Some(list) = phrases.by_first.get(word) {
+            // `word` is a slice of `lower`: where it starts.
+            let start = word.as_ptr() as usize - lower.as_ptr() as usize;
+            for (kind, phrase) in list {
+                if !hit[*kind]
+                    && lower[start..].starts_with(phrase)
+                    && at_word_bounds(lower, start, phrase.len())
+                {
+                    hit[*kind] = true;
+                }
+            }
+        }
+    }
+    for (kind, phrase) in &phrases.loose {
+        if !hit[*kind] && contains_phrase(lower, phrase) {
+            hit[*kind] = true;
+        }
+    }
+    hit
 }
 
 /// How scam-like a line is, 0–1, and the signals seen (`link.shortener`,
@@ -476,20 +543,7 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
             seen("link.brand", 0.75);
         }
     }
-    let words = lure_words();
-    let mut hit = [false; LURES.len()];
-    for word in lower.split(|c: char| !c.is_alphanumeric()) {
-        if let Some(kind) = words.get(word) {
-            hit[*kind] = true;
-        }
-    }
-    for (kind, (_, entries)) in LURES.iter().enumerate() {
-        if !hit[kind] {
-            hit[kind] = entries
-                .iter()
-                .any(|entry| !one_word(entry) && contains_phrase(lower, entry));
-        }
-    }
+    let hit = lure_kinds(lower);
     let mut kinds = 0;
     for (kind, (name, _)) in LURES.iter().enumerate() {
         if hit[kind] {
@@ -599,6 +653,62 @@ fn within(a: &str, b: &str, edits: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lure kinds as found before the index: every entry searched for.
+    fn lure_kinds_searched(lower: &str) -> [bool; LURES.len()] {
+        let words = lure_words();
+        let mut hit = [false; LURES.len()];
+        for word in lower.split(|c: char| !c.is_alphanumeric()) {
+            if let Some(kind) = words.get(word) {
+                hit[*kind] = true;
+            }
+        }
+        for (kind, (_, entries)) in LURES.iter().enumerate() {
+            if !hit[kind] {
+                hit[kind] = entries
+                    .iter()
+                    .any(|entry| !one_word(entry) && contains_phrase(lower, entry));
+            }
+        }
+        hit
+    }
+
+    #[test]
+    fn the_phrase_index_finds_what_searching_finds() {
+        let mut lines = vec![
+            "free skins at bit.ly/x dm me".to_owned(),
+            "le lien entre les deux".to_owned(),
+            "stuur meer".to_owned(),
+            "100 followers/day €5".to_owned(),
+            "".to_owned(),
+            "ünïcödé wörds and ß".to_owned(),
+        ];
+        for (_, entries) in LURES {
+            for entry in entries {
+                for line in [
+                    entry.to_string(),
+                    format!("ok {entry} now"),
+                    format!("x{entry}"),
+                    format!("{entry}s and more"),
+                    format!("{entry}{entry}"),
+                    format!("({entry})"),
+                    format!("é{entry} {entry}é"),
+                ] {
+                    lines.push(line);
+                }
+            }
+        }
+        for line in &lines {
+            assert_eq!(lure_kinds(line), lure_kinds_searched(line), "{line:?}");
+        }
+        // And each entry is found, as itself and inside a line.
+        for (kind, (_, entries)) in LURES.iter().enumerate() {
+            for entry in *entries {
+                assert!(lure_kinds(entry)[kind], "{entry}");
+                assert!(lure_kinds(&format!("ok {entry} now"))[kind], "{entry}");
+            }
+        }
+    }
 
     fn score(line: &str) -> f32 {
         let lower = line.to_lowercase();
