@@ -27,7 +27,8 @@ use tracing::{info, warn};
 /// A record the consumer delivers.
 enum Batched {
     Message(sideline_domain::message::StoredMessage),
-    Reaction(sideline_domain::message::Reaction),
+    /// Turned on (`true`) or taken back.
+    Reaction(sideline_domain::message::Reaction, bool),
     Vote(sideline_domain::poll::Vote),
 }
 
@@ -67,15 +68,18 @@ pub async fn handle_stream<P: Ports>(
                 continue;
             }
         };
-        let kind = decoded.change.kind;
-        let ((tenant, room), batched) = match decoded.change.new {
+        let change = decoded.change;
+        let ((tenant, room), batched) = match (change.kind, change.new, change.old) {
             // A vote changed is as good as one cast: the poll's tally moved.
-            Some(Stored::Vote(vote)) if vote.batched && kind != ChangeKind::Remove => (
-                (vote.tenant.clone(), vote.room.clone()),
-                Batched::Vote(vote),
-            ),
-            _ if kind != ChangeKind::Insert => continue,
-            Some(Stored::Message(message))
+            (ChangeKind::Insert | ChangeKind::Modify, Some(Stored::Vote(vote)), _)
+                if vote.batched =>
+            {
+                (
+                    (vote.tenant.clone(), vote.room.clone()),
+                    Batched::Vote(vote),
+                )
+            }
+            (ChangeKind::Insert, Some(Stored::Message(message)), _)
                 if message.batched && message.visibility == Visibility::Public =>
             {
                 (
@@ -83,9 +87,14 @@ pub async fn handle_stream<P: Ports>(
                     Batched::Message(message),
                 )
             }
-            Some(Stored::Reaction(reaction)) if reaction.batched => (
+            (ChangeKind::Insert, Some(Stored::Reaction(reaction)), _) if reaction.batched => (
                 (reaction.tenant.clone(), reaction.room.clone()),
-                Batched::Reaction(reaction),
+                Batched::Reaction(reaction, true),
+            ),
+            // A batched reaction taken back: its `off` keeps the stream's order.
+            (ChangeKind::Remove, _, Some(Stored::Reaction(reaction))) if reaction.batched => (
+                (reaction.tenant.clone(), reaction.room.clone()),
+                Batched::Reaction(reaction, false),
             ),
             _ => continue,
         };
@@ -93,7 +102,7 @@ pub async fn handle_stream<P: Ports>(
         sequences.push(decoded.sequence.clone());
         match batched {
             Batched::Message(message) => window.messages.push(message),
-            Batched::Reaction(reaction) => window.reactions.push(reaction),
+            Batched::Reaction(reaction, on) => window.reactions.push((reaction, on)),
             Batched::Vote(vote) => window.votes.push(vote),
         }
     }

@@ -958,10 +958,16 @@ async fn run_fanout<S: Store + 'static>(
 }
 
 /// Whether the template's filters for the fan-out consumer pass `record`: a
-/// message or reaction stored `batched`, or a vote cast or changed so.
+/// message or reaction stored `batched`, a vote cast or changed so, or a
+/// batched reaction removed.
 fn batched_record(record: &sideline_aws::stream::StreamRecord) -> bool {
     use sideline_aws::stream::AttrValue;
-    let Some(image) = record.dynamodb.new_image.as_ref() else {
+    let image = if record.event_name == "REMOVE" {
+        record.dynamodb.old_image.as_ref()
+    } else {
+        record.dynamodb.new_image.as_ref()
+    };
+    let Some(image) = image else {
         return false;
     };
     let kind = match image.get("kind") {
@@ -969,7 +975,8 @@ fn batched_record(record: &sideline_aws::stream::StreamRecord) -> bool {
         _ => return false,
     };
     let events: &[&str] = match kind {
-        "message" | "reaction" => &["INSERT"],
+        "message" => &["INSERT"],
+        "reaction" => &["INSERT", "REMOVE"],
         "vote" => &["INSERT", "MODIFY"],
         _ => return false,
     };

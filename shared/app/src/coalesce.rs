@@ -13,9 +13,12 @@
 //! Reactions turned on in a room hot at the `react` are stored `batched` the
 //! same way and ride the same frames, after the window's messages, each with its
 //! emoji's count as read when the window is delivered (one read per message
-//! reacted to). A reaction turned off goes the immediate way: the stream shows a
-//! removal as the item was stored, so its filter could not tell a removal made
-//! in a hot room from one made in a quiet room. Votes cast in a hot room are
+//! reacted to). A reaction turned off goes the immediate way (the stream shows a
+//! removal as the item was stored, so it cannot tell a removal made in a hot
+//! room from one made in a quiet room); a batched one taken back within a minute
+//! also rides the window, in the stream's order, so a client that got the
+//! immediate `off` before the window's `on` ends with the `off`, and an `on`
+//! taken back within its window is left out. Votes cast in a hot room are
 //! stored `batched` too: a window with votes in a poll carries the poll's `poll`
 //! frame, read at delivery, after its reactions — at most one update per poll a
 //! window, in place of the vote's own update (at most two a second). And a
@@ -38,10 +41,10 @@ use sideline_domain::message::{MessageId, Reaction, StoredMessage, Visibility};
 use sideline_domain::poll::{Poll, PollId, Vote};
 use sideline_domain::scoring::Tier;
 use sideline_ports::{
-    ConnectionRegistry, Connections, MessageError, MessageStore, PollError, PollStore, RoomError,
-    RoomStore,
+    ConnectionRegistry, Connections, MessageStore, PollStore, RoomError, RoomStore,
 };
 use sideline_protocol::{MessageView, PollView, ServerFrame, UserView};
+use tracing::warn;
 
 use crate::fanout::{presence_view, Broadcaster, FanOutReport};
 
@@ -65,6 +68,11 @@ const MEMBERS_FRESH_MS: i64 = 10_000;
 
 /// Messages (for their counts) or polls (for their tallies) one window reads at once.
 const READS_IN_FLIGHT: usize = 16;
+
+/// How old a batched reaction taken back may be for its window to carry the
+/// `off` (older ones are long delivered; and a removal by retention or erasure
+/// is no news for the room).
+const TAKEN_BACK_WITHIN_MS: i64 = 60_000;
 
 /// Rooms whose load calls for batching, as one instance sees them.
 #[derive(Debug, Default)]
@@ -256,12 +264,13 @@ impl HotRooms {
     }
 }
 
-/// One room's records of a delivery window: the messages, the reactions turned
-/// on and the votes that were stored `batched`.
+/// One room's records of a delivery window: the messages, the reactions (turned
+/// on, or taken back: `false`) and the votes that were stored `batched`, each in
+/// the stream's order.
 #[derive(Debug, Clone, Default)]
 pub struct Window {
     pub messages: Vec<StoredMessage>,
-    pub reactions: Vec<Reaction>,
+    pub reactions: Vec<(Reaction, bool)>,
     pub votes: Vec<Vote>,
 }
 
@@ -309,21 +318,11 @@ pub struct Read {
     pub presence: Option<ServerFrame>,
 }
 
-/// Why a window could not be delivered (its records go again).
-#[derive(Debug, thiserror::Error)]
-pub enum WindowError {
-    #[error("the room's members could not be read: {0}")]
-    Members(#[from] RoomError),
-    #[error("a reacted-to message could not be read: {0}")]
-    Counts(#[from] MessageError),
-    #[error("a voted-in poll could not be read: {0}")]
-    Tally(#[from] PollError),
-}
-
 /// A window's inner frames, in order: its messages by `seq` (then by id), then
-/// its reactions by time, each record once (a stream batch delivered again
-/// repeats records), then the polls voted in, then the presence if it changed.
-/// A reaction carries its emoji's
+/// its reactions in the stream's order, each record once (a stream batch
+/// delivered again repeats records; an `on` taken back later in the window is
+/// left out, an `off` of a reaction made over a minute ago too), then the polls
+/// voted in, then the presence if it changed. A reaction carries its emoji's
 /// count as `read` (a message not there, or not public, has its reactions left
 /// out) and its user as the room's members show them (the id for a name, for a
 /// user gone since).
@@ -332,25 +331,32 @@ pub fn window_frames(window: &Window, read: &Read) -> Vec<ServerFrame> {
     let mut messages: Vec<&StoredMessage> = window.messages.iter().collect();
     messages.sort_by_key(|m| (m.seq.unwrap_or(u64::MAX), m.id));
     messages.dedup_by_key(|m| m.id);
-    let mut reactions: Vec<&Reaction> = window.reactions.iter().collect();
-    reactions.sort_by(|a, b| {
-        (a.at_ms, a.message, a.emoji.as_str(), a.user.as_str()).cmp(&(
-            b.at_ms,
-            b.message,
-            b.emoji.as_str(),
-            b.user.as_str(),
-        ))
-    });
-    reactions.dedup_by(|a, b| {
-        (a.at_ms, a.message, &a.emoji, &a.user) == (b.at_ms, b.message, &b.emoji, &b.user)
-    });
+    let key = |r: &Reaction| (r.at_ms, r.message, r.emoji.clone(), r.user.clone());
+    let mut seen = std::collections::HashSet::new();
+    let reactions: Vec<(&Reaction, bool)> = window
+        .reactions
+        .iter()
+        .enumerate()
+        .filter(|(_, (r, on))| seen.insert((key(r), *on)))
+        .filter(|(at, (r, on))| {
+            if *on {
+                // Not taken back later in the window.
+                !window.reactions[at + 1..]
+                    .iter()
+                    .any(|(later, on)| !on && key(later) == key(r))
+            } else {
+                read.now_ms.saturating_sub(r.at_ms) <= TAKEN_BACK_WITHIN_MS
+            }
+        })
+        .map(|(_, (r, on))| (r, *on))
+        .collect();
     let mut frames: Vec<ServerFrame> = messages
         .into_iter()
         .map(|message| ServerFrame::Message {
             message: MessageView::from(message),
         })
         .collect();
-    for reaction in reactions {
+    for (reaction, on) in reactions {
         let Some(message) = counts
             .get(&reaction.message)
             .filter(|m| m.visibility == Visibility::Public)
@@ -380,7 +386,7 @@ pub fn window_frames(window: &Window, read: &Read) -> Vec<ServerFrame> {
                 .get(reaction.emoji.as_str())
                 .copied()
                 .unwrap_or(0),
-            on: true,
+            on,
             user,
             request_id: None,
         });
@@ -424,7 +430,9 @@ pub fn batch_frames(room: &RoomId, frames: Vec<ServerFrame>) -> Vec<ServerFrame>
 
 /// Delivers one room's window: one read of the members, one of each message
 /// reacted to and each poll voted in, then each `batch` frame to each member.
-/// `sent` is what presence this consumer last sent each room.
+/// `sent` is what presence this consumer last sent each room. Only the members
+/// read failing fails the window (its records go again); a message or poll that
+/// cannot be read has its frames left out, logged.
 pub async fn deliver_window<R, G, C, S>(
     broadcaster: &Broadcaster<'_, R, G, C>,
     store: &S,
@@ -432,7 +440,7 @@ pub async fn deliver_window<R, G, C, S>(
     room: &RoomId,
     window: &Window,
     now_ms: i64,
-) -> Result<FanOutReport, WindowError>
+) -> Result<FanOutReport, RoomError>
 where
     R: RoomStore,
     G: ConnectionRegistry,
@@ -440,7 +448,7 @@ where
     S: MessageStore + PollStore,
 {
     let tenant = broadcaster.tenant;
-    let mut reacted: Vec<MessageId> = window.reactions.iter().map(|r| r.message).collect();
+    let mut reacted: Vec<MessageId> = window.reactions.iter().map(|(r, _)| r.message).collect();
     reacted.sort();
     reacted.dedup();
     let mut voted: Vec<PollId> = window.votes.iter().map(|v| v.poll).collect();
@@ -451,7 +459,7 @@ where
         .buffer_unordered(READS_IN_FLIGHT)
         .collect::<Vec<_>>();
     let polls = stream::iter(voted)
-        .map(|id| async move { store.poll(tenant, room, &id).await })
+        .map(|id| async move { (id, store.poll(tenant, room, &id).await) })
         .buffered(READS_IN_FLIGHT)
         .collect::<Vec<_>>();
     let (members, messages, polls) = tokio::join!(
@@ -465,12 +473,23 @@ where
         ..Read::default()
     };
     for (id, message) in messages {
-        if let Some(message) = message? {
-            read.messages.insert(id, message);
+        match message {
+            Ok(Some(message)) => {
+                read.messages.insert(id, message);
+            }
+            Ok(None) => {}
+            Err(error) => {
+                warn!(%error, %room, message = %id, "reacted-to message unreadable; its reactions left out of the window")
+            }
         }
     }
-    for poll in polls {
-        read.polls.extend(poll?);
+    for (id, poll) in polls {
+        match poll {
+            Ok(poll) => read.polls.extend(poll),
+            Err(error) => {
+                warn!(%error, %room, poll = %id, "voted-in poll unreadable; its tally left out of the window")
+            }
+        }
     }
     let presence = ServerFrame::Presence {
         room: room.clone(),
@@ -607,15 +626,20 @@ mod tests {
             tier: Tier::Gold,
         };
         let late = reaction(&second, "cy", "🔥", 20);
+        let undone = reaction(&second, "ed", "🔥", 12);
         let window = Window {
             messages: vec![second.clone(), first.clone()],
-            // Out of time order, one repeated, one by a user gone since, one to
-            // a message removed since.
+            // In the stream's order: one by a user gone since, one taken back
+            // later in the window, one to a message removed since, one
+            // repeated, one taken back long after it was made.
             reactions: vec![
-                late.clone(),
-                reaction(&second, "dee", "🔥", 10),
-                late,
-                reaction(&first, "cy", "👍", 15),
+                (reaction(&second, "dee", "🔥", 10), true),
+                (undone.clone(), true),
+                (reaction(&first, "cy", "👍", 15), true),
+                (late.clone(), true),
+                (undone, false),
+                (late, true),
+                (reaction(&second, "cy", "👍", -70_000), false),
             ],
             ..Window::default()
         };
@@ -646,6 +670,7 @@ mod tests {
             })
             .collect();
         let dee = UserId::derive(&first.tenant, "dee");
+        let ed = UserId::derive(&first.tenant, "ed");
         assert_eq!(
             shown,
             [
@@ -653,6 +678,7 @@ mod tests {
                 "message b".to_owned(),
                 format!("{dee} 🔥 7 true member None"),
                 "Cy 🔥 7 true moderator Gold".to_owned(),
+                format!("{ed} 🔥 7 false member None"),
             ]
         );
     }
