@@ -5,10 +5,11 @@
 //! reactions and polls' tallies of the window in `batch` frames, one read of the
 //! room's members per window and one of each message reacted to or poll voted in.
 //!
-//! A room whose members, reacted-to messages or polls cannot be read has its records
-//! reported as failed, so the stream delivers them again (members who got a
-//! frame already get it twice: clients keep messages by id, and a reaction's
-//! count is the count, not a step). Posts that still fail after the adapter's
+//! A room whose members cannot be read has its records reported as failed, so
+//! the stream delivers them again (members who got a frame already get it twice:
+//! clients keep messages by id, and a reaction's count is the count, not a step);
+//! a reacted-to message or poll that cannot be read only has its frames left
+//! out. Posts that still fail after the adapter's
 //! retries are counted and left to the clients' catch-up, as for any fan-out.
 
 use std::collections::BTreeMap;
