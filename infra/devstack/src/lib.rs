@@ -1014,3 +1014,80 @@ impl Drop for Devstack {
         }
     }
 }
+
+#[cfg(test)]
+mod fanout_filter {
+    use super::batched_record;
+    use quamina::Quamina;
+    use serde_json::json;
+
+    /// The `FanoutFunction`'s stream filters, as `template.yaml` has them.
+    fn template_filters() -> Quamina<String> {
+        let doc: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(include_str!("../../../template.yaml")).expect("template");
+        let filters = doc["Resources"]["FanoutFunction"]["Properties"]["Events"]["TableStream"]
+            ["Properties"]["FilterCriteria"]["Filters"]
+            .as_sequence()
+            .expect("the fan-out consumer's filters");
+        let mut matcher = Quamina::new();
+        for (n, filter) in filters.iter().enumerate() {
+            let pattern = filter["Pattern"].as_str().expect("a pattern");
+            matcher
+                .add_pattern(format!("filter {n}"), pattern)
+                .expect("a pattern Lambda would take");
+        }
+        matcher
+    }
+
+    /// devstack hands the fan-out consumer exactly the records the template's
+    /// filters let through a deployment's event source mapping.
+    #[test]
+    fn devstack_passes_the_records_the_template_s_filters_pass() {
+        let matcher = template_filters();
+        let mut passed = Vec::new();
+        for event in ["INSERT", "MODIFY", "REMOVE"] {
+            for kind in ["message", "reaction", "vote", "poll", "member"] {
+                for batched in [true, false] {
+                    let mut image =
+                        json!({"PK": {"S": "T#acme#R#r"}, "SK": {"S": "X#1"}, "kind": {"S": kind}});
+                    if batched {
+                        image["fanout"] = json!({"S": "batched"});
+                    }
+                    let mut dynamodb = json!({"Keys": {"PK": {"S": "T#acme#R#r"}, "SK": {"S": "X#1"}}, "SequenceNumber": "1"});
+                    if event != "INSERT" {
+                        dynamodb["OldImage"] = image.clone();
+                    }
+                    if event != "REMOVE" {
+                        dynamodb["NewImage"] = image;
+                    }
+                    let record: sideline_aws::stream::StreamRecord =
+                        serde_json::from_value(json!({"eventName": event, "dynamodb": dynamodb}))
+                            .expect("a stream record");
+                    let as_lambda_sees_it = serde_json::to_string(&record).expect("json");
+                    let template = !matcher
+                        .matches_for_event(as_lambda_sees_it.as_bytes())
+                        .expect("matchable")
+                        .is_empty();
+                    assert_eq!(
+                        batched_record(&record),
+                        template,
+                        "{event} {kind} batched={batched}"
+                    );
+                    if template {
+                        passed.push(format!("{event} {kind}"));
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            passed,
+            [
+                "INSERT message",
+                "INSERT reaction",
+                "INSERT vote",
+                "MODIFY vote",
+                "REMOVE reaction"
+            ]
+        );
+    }
+}
