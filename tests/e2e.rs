@@ -845,15 +845,20 @@ async fn messages_until(
     }
 }
 
+/// devstack batching above 10 posts a second, with no rate limit in the way.
+async fn hot_stack() -> Stack {
+    Stack::start_with(|c| {
+        c.limits.batch_above = 10;
+        c.limits.rate_limit_messages = 1_000;
+    })
+    .await
+}
+
 #[tokio::test]
 async fn a_hot_room_switches_to_batch_frames_and_back() {
     // Three members; batched above 10 posts a second (3 members at 3.3 a
     // second), back under 5.
-    let stack = Stack::start_with(|c| {
-        c.limits.batch_above = 10;
-        c.limits.rate_limit_messages = 1_000;
-    })
-    .await;
+    let stack = hot_stack().await;
     let mut ada = stack.connect("acme", "ada", "member").await;
     let mut bob = stack.connect("acme", "bob", "member").await;
     let mut cy = stack.connect("acme", "cy", "member").await;
@@ -908,12 +913,8 @@ async fn a_hot_room_switches_to_batch_frames_and_back() {
 
 #[tokio::test]
 async fn reactions_and_poll_tallies_in_a_hot_room_ride_its_batch_frames() {
-    // Four members; batched above 10 posts a second.
-    let stack = Stack::start_with(|c| {
-        c.limits.batch_above = 10;
-        c.limits.rate_limit_messages = 1_000;
-    })
-    .await;
+    // Five members, then six; batched above 10 posts a second.
+    let stack = hot_stack().await;
     let mut ada = stack.connect("acme", "ada", "member").await;
     let mut bob = stack.connect("acme", "bob", "member").await;
     let mut cy = stack.connect("acme", "cy", "member").await;

@@ -43,7 +43,7 @@ fn carried(text: &str) -> (Vec<(usize, u64)>, usize, bool) {
         Some("message") => (one(&frame).into_iter().collect(), 0, false),
         Some("reaction") => (Vec::new(), usize::from(reaction(&frame)), false),
         Some("batch") => {
-            let frames = frame["frames"].as_array().cloned().unwrap_or_default();
+            let frames = frame["frames"].as_array().map_or(&[][..], Vec::as_slice);
             (
                 frames.iter().filter_map(one).collect(),
                 frames.iter().filter(|f| reaction(f)).count(),

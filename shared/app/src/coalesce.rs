@@ -74,6 +74,24 @@ const READS_IN_FLIGHT: usize = 16;
 /// is no news for the room).
 const TAKEN_BACK_WITHIN_MS: i64 = 60_000;
 
+/// A room's place in a per-room map: when the map is full and the room is new,
+/// the entry `age` says is oldest goes first.
+fn make_room<V>(
+    map: &mut HashMap<(TenantId, RoomId), V>,
+    key: &(TenantId, RoomId),
+    age: impl Fn(&V) -> i64,
+) {
+    if map.len() >= MAX_ROOMS && !map.contains_key(key) {
+        if let Some(oldest) = map
+            .iter()
+            .min_by_key(|(_, v)| age(v))
+            .map(|(key, _)| key.clone())
+        {
+            map.remove(&oldest);
+        }
+    }
+}
+
 /// Rooms whose load calls for batching, as one instance sees them.
 #[derive(Debug, Default)]
 pub struct HotRooms {
@@ -108,6 +126,13 @@ struct Seen {
     members_at_ms: i64,
 }
 
+impl Seen {
+    /// Hot at the last look, within the last ten seconds.
+    fn hot_at(&self, now_ms: i64) -> bool {
+        self.hot && now_ms.saturating_sub(self.last_ms) < MEMBERS_FRESH_MS
+    }
+}
+
 impl HotRooms {
     /// Whether a public message numbered `seq`, stored at `now_ms` in a room of
     /// `members` connections, goes by the coalesced fan-out: when members × the
@@ -127,17 +152,10 @@ impl HotRooms {
         }
         let above = above as f64;
         let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-        if rooms.len() >= MAX_ROOMS && !rooms.contains_key(&(tenant.clone(), room.clone())) {
-            // Forget the room seen longest ago.
-            if let Some(oldest) = rooms
-                .iter()
-                .min_by_key(|(_, seen)| seen.last_ms)
-                .map(|(key, _)| key.clone())
-            {
-                rooms.remove(&oldest);
-            }
-        }
-        let seen = rooms.entry((tenant.clone(), room.clone())).or_insert(Seen {
+        let key = (tenant.clone(), room.clone());
+        // Forget the room seen longest ago.
+        make_room(&mut rooms, &key, |seen| seen.last_ms);
+        let seen = rooms.entry(key).or_insert(Seen {
             seq,
             at_ms: now_ms,
             hot: false,
@@ -184,7 +202,7 @@ impl HotRooms {
         let rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
         rooms
             .get(&(tenant.clone(), room.clone()))
-            .is_some_and(|seen| seen.hot && now_ms.saturating_sub(seen.last_ms) < MEMBERS_FRESH_MS)
+            .is_some_and(|seen| seen.hot_at(now_ms))
     }
 
     /// Whether a reaction or vote taken at `now_ms` goes by the coalesced
@@ -204,27 +222,19 @@ impl HotRooms {
         if above == 0 {
             return false;
         }
-        if self.is_hot(tenant, room, now_ms) {
-            return true;
-        }
+        let key = (tenant.clone(), room.clone());
+        // One look at the room's messages: hot, and the member count they read.
         let known = {
             let rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-            rooms
-                .get(&(tenant.clone(), room.clone()))
-                .map_or(0, |seen| seen.members)
+            match rooms.get(&key) {
+                Some(seen) if seen.hot_at(now_ms) => return true,
+                Some(seen) => seen.members,
+                None => 0,
+            }
         };
         let mut counts = self.interactions.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (tenant.clone(), room.clone());
-        if counts.len() >= MAX_ROOMS && !counts.contains_key(&key) {
-            // Forget the room counted longest ago.
-            if let Some(oldest) = counts
-                .iter()
-                .min_by_key(|(_, c)| c.second_ms)
-                .map(|(key, _)| key.clone())
-            {
-                counts.remove(&oldest);
-            }
-        }
+        // Forget the room counted longest ago.
+        make_room(&mut counts, &key, |c| c.second_ms);
         let second_ms = now_ms - now_ms.rem_euclid(1_000);
         let c = counts.entry(key).or_insert(Interactions {
             second_ms,
@@ -294,12 +304,8 @@ impl PresenceSent {
         if rooms.get(&key) == Some(&digest) {
             return false;
         }
-        if rooms.len() >= MAX_ROOMS && !rooms.contains_key(&key) {
-            // Any room will do: one forgotten only hears its presence again.
-            if let Some(any) = rooms.keys().next().cloned() {
-                rooms.remove(&any);
-            }
-        }
+        // Any room will do: one forgotten only hears its presence again.
+        make_room(&mut rooms, &key, |_| 0);
         rooms.insert(key, digest);
         true
     }
@@ -331,7 +337,17 @@ pub fn window_frames(window: &Window, read: &Read) -> Vec<ServerFrame> {
     let mut messages: Vec<&StoredMessage> = window.messages.iter().collect();
     messages.sort_by_key(|m| (m.seq.unwrap_or(u64::MAX), m.id));
     messages.dedup_by_key(|m| m.id);
-    let key = |r: &Reaction| (r.at_ms, r.message, r.emoji.clone(), r.user.clone());
+    fn key(r: &Reaction) -> (i64, MessageId, &str, &str) {
+        (r.at_ms, r.message, r.emoji.as_str(), r.user.as_str())
+    }
+    // Where each reaction was last taken back in the window.
+    let taken_back: HashMap<_, usize> = window
+        .reactions
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, on))| !on)
+        .map(|(at, (r, _))| (key(r), at))
+        .collect();
     let mut seen = std::collections::HashSet::new();
     let reactions: Vec<(&Reaction, bool)> = window
         .reactions
@@ -341,9 +357,7 @@ pub fn window_frames(window: &Window, read: &Read) -> Vec<ServerFrame> {
         .filter(|(at, (r, on))| {
             if *on {
                 // Not taken back later in the window.
-                !window.reactions[at + 1..]
-                    .iter()
-                    .any(|(later, on)| !on && key(later) == key(r))
+                taken_back.get(&key(r)).is_none_or(|off| off < at)
             } else {
                 read.now_ms.saturating_sub(r.at_ms) <= TAKEN_BACK_WITHIN_MS
             }
