@@ -163,6 +163,50 @@ pub fn is_host_word(word: &str) -> bool {
     in_set(HOST_WORDS, word_hash(&bare)) && qualifies(&bare)
 }
 
+/// Whether `word` (as written) is a compound with a host word inside it, and
+/// rustrict's match lies within that host word: German and Dutch write compounds
+/// as one word, so `Kanalarbeiten` (`Kanal`, canal) and `Dickdarmspiegelung`
+/// (`Dickdarm`, colon) are in no word list, though their parts are. The host
+/// word is a word of the set ([`is_host_word`]), four letters or more; what is
+/// left on either side is nothing or three letters or more, and rustrict masks
+/// no letter outside the host word (`Scunthorpecunt` is no compound of
+/// `Scunthorpe`).
+pub fn is_host_compound(word: &str) -> bool {
+    let Some(bare) = letters(word) else {
+        return false;
+    };
+    let chars: Vec<char> = bare.chars().collect();
+    // A compound is longer than a word and its inflection.
+    if chars.len() < 8 || chars.len() > 40 || hateful_or_severe(&bare) {
+        return false;
+    }
+    let censored: Vec<char> = Censor::from_str(&bare).censor().chars().collect();
+    if censored.len() != chars.len() {
+        return false;
+    }
+    let (Some(first), Some(last)) = (
+        censored.iter().position(|&c| c == '*'),
+        censored.iter().rposition(|&c| c == '*'),
+    ) else {
+        return false;
+    };
+    // rustrict keeps a match's first letter.
+    let first = first.saturating_sub(1);
+    let part_ok = |n: usize| n == 0 || n >= 3;
+    for start in (0..=first).filter(|&s| part_ok(s)) {
+        for end in (last + 1..=chars.len()).filter(|&e| part_ok(chars.len() - e)) {
+            if end - start < 4 || (start == 0 && end == chars.len()) {
+                continue;
+            }
+            let host: String = chars[start..end].iter().collect();
+            if in_set(HOST_WORDS, word_hash(&host)) && qualifies(&host) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// Whether `word` (lower case) is an everyday word of `lang` that rustrict
 /// reads as English abuse.
 pub fn is_local_word(lang: &str, word: &str) -> bool {

@@ -231,6 +231,12 @@ impl List {
         }
     }
 
+    /// Whether an entry begins in `words[from..to]` (it may end beyond).
+    fn begins_in(&self, line: &Line, from: usize, to: usize) -> bool {
+        line.hot_in(from, to.min(line.words.len()))
+            .any(|i| self.starts_at(line, i))
+    }
+
     /// The highest severity of an entry lying wholly in `words[from..to]`.
     fn best_in(&self, line: &Line, from: usize, to: usize) -> Option<u8> {
         let mut best = None;
@@ -502,15 +508,18 @@ pub fn assess(text: &str) -> Option<Finding> {
                     }
                     let after = at + len;
                     // A mild act (`find`, `get`, `visit`) needs its person right
-                    // beside it: "we will get a new striker" is transfer talk.
-                    let (before, behind) = if s == 1 {
-                        (at.saturating_sub(1), 1)
+                    // beside it: "we will get a new striker" is transfer talk. A
+                    // person right after it may be named in more than one word
+                    // (`quebrar tua cara`, `find your family`).
+                    let person_after = if s == 1 {
+                        g.targets.begins_in(&line, after, after + 1)
                     } else {
-                        (start, TARGET_AFTER)
+                        g.targets
+                            .best_in(&line, after, after + TARGET_AFTER)
+                            .is_some()
                     };
-                    if g.targets.best_in(&line, before, at).is_some()
-                        || g.targets.best_in(&line, after, after + behind).is_some()
-                    {
+                    let before = if s == 1 { at.saturating_sub(1) } else { start };
+                    if g.targets.best_in(&line, before, at).is_some() || person_after {
                         note(Kind::Threat, s);
                     }
                 }
@@ -572,6 +581,9 @@ mod tests {
             "je vais te tuer",
             "ich werde dich umbringen",
             "ik ga je vermoorden",
+            // A mild act with the person right after it, in more than one word.
+            "vou quebrar tua cara na frente de todo mundo",
+            "i'll find your family",
         ] {
             assert_eq!(assess(line).map(|f| f.kind), Some(Kind::Threat), "{line}");
         }
@@ -582,6 +594,7 @@ mod tests {
             "that shot could kill a goalkeeper lol",
             "i will find the stream link for you",
             "we will get a new striker in january",
+            "vou quebrar teu recorde hoje",
             "i'll shoot you a dm after the game",
             "you're dead right about the keeper",
             "not sure we'll get out of this group alive",

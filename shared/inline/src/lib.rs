@@ -491,6 +491,111 @@ const ARTICLES: &[&str] = &[
     "a", "os", "as", "het", "de",
 ];
 
+/// Nouns for a settlement or a place, in the six languages: a name beside
+/// them is a place's (`the village of Twatt`, `Bastardo é uma vila`, `a vila
+/// Fucking`, `Titting ist ein Dorf`).
+const PLACE_NOUNS: &[&str] = &[
+    "village",
+    "town",
+    "city",
+    "hamlet",
+    "suburb",
+    "county",
+    "borough",
+    "district",
+    "region",
+    "province",
+    "island",
+    "river",
+    "mountain",
+    "valley",
+    "station",
+    "street",
+    "dorf",
+    "stadt",
+    "ort",
+    "ortschaft",
+    "gemeinde",
+    "kreis",
+    "bezirk",
+    "insel",
+    "fluss",
+    "berg",
+    "tal",
+    "bahnhof",
+    "straße",
+    "strasse",
+    "ville",
+    "village",
+    "commune",
+    "bourg",
+    "hameau",
+    "île",
+    "rivière",
+    "fleuve",
+    "mont",
+    "vallée",
+    "gare",
+    "rue",
+    "pueblo",
+    "ciudad",
+    "aldea",
+    "municipio",
+    "provincia",
+    "isla",
+    "río",
+    "rio",
+    "monte",
+    "valle",
+    "estación",
+    "calle",
+    "vila",
+    "cidade",
+    "aldeia",
+    "município",
+    "concelho",
+    "freguesia",
+    "ilha",
+    "serra",
+    "vale",
+    "estação",
+    "rua",
+    "dorp",
+    "stad",
+    "gemeente",
+    "provincie",
+    "eiland",
+    "rivier",
+    "berg",
+    "dal",
+    "straat",
+    "wijk",
+    "plaats",
+    "plaatsje",
+];
+
+/// Words between a place noun and the name it introduces (`village called`,
+/// `town of`, `vila chamada`).
+const NAMING_WORDS: &[&str] = &[
+    "called", "named", "of", "genannt", "namens", "appelé", "appelée", "nommé", "nommée",
+    "llamado", "llamada", "chamado", "chamada", "de", "do", "da", "genaamd", "heet",
+];
+
+/// Prepositions that put a place in a region (`Dildo in Newfoundland`, `Titting
+/// im Altmühltal`, `Pussy en Savoie`, `Twatt fica nas Orkney`).
+const LOCATIVES: &[&str] = &[
+    "in", "im", "en", "na", "nas", "no", "nos", "dans", "bei", "near", "aan", "nahe", "près",
+    "cerca",
+];
+
+/// Titles and articles a name follows (`miss Fuchs`, `o Shittu`, `el Cuca`,
+/// `Herr Kuntz`): the six languages put articles before names in speech.
+const NAME_TITLES: &[&str] = &[
+    "mr", "mrs", "miss", "ms", "dr", "mister", "herr", "frau", "monsieur", "madame", "m", "mme",
+    "senhor", "senhora", "seu", "dona", "señor", "señora", "don", "doña", "sr", "sra", "meneer",
+    "mevrouw", "coach", "trainer", "o", "el", "der",
+];
+
 /// Words that mark a line's language: its commonest short words (some are
 /// shared by two languages, `que`, `la`, and count for both; the most common
 /// ones of all, `de`, `en`, `a`, `is`, are left out).
@@ -600,14 +705,54 @@ fn title_case(word: &str) -> bool {
 /// Whether the words before `i` name a place there: a place word, maybe followed
 /// by an article (`à bitche`, `aan het Rapenburg`).
 fn after_place_word(tokens: &[&str], i: usize) -> bool {
-    let word = |j: usize| {
-        tokens.get(j).map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
-                .to_lowercase()
-        })
-    };
-    let is = |j: usize, list: &[&str]| word(j).is_some_and(|w| list.contains(&w.as_str()));
+    let is = |j: usize, list: &[&str]| bare_is(tokens, j, list);
     (i >= 1 && is(i - 1, PLACE_WORDS)) || (i >= 2 && is(i - 1, ARTICLES) && is(i - 2, PLACE_WORDS))
+}
+
+/// Whether `tokens[j]`, lower case and without punctuation around it, is one
+/// of `list`.
+fn bare_is(tokens: &[&str], j: usize, list: &[&str]) -> bool {
+    tokens.get(j).is_some_and(|w| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+        if w.is_ascii() {
+            list.iter().any(|l| l.eq_ignore_ascii_case(w))
+        } else {
+            list.contains(&w.to_lowercase().as_str())
+        }
+    })
+}
+
+/// Written as a proper name: [`title_case`], or a short abbreviation in capitals
+/// (`NRW`, `UK`).
+fn proper(word: &str) -> bool {
+    let w = word.trim_matches(|c: char| !c.is_alphanumeric());
+    let count = w.chars().count();
+    let mut chars = w.chars();
+    let capital = chars.next().is_some_and(char::is_uppercase);
+    capital && count >= 3 && chars.all(|c| c.is_lowercase() || c == '-')
+        || (2..=5).contains(&count) && w.chars().all(char::is_uppercase)
+}
+
+/// Whether the words around `tokens[i]` say it names a place: a place noun just
+/// before it (maybe with `called`, `of`: `the village of Twatt`, `a vila
+/// Fucking`) or within three words after it (`Bastardo é uma vila`), or a
+/// locative and a proper name after it, a word or two later (`Dildo in
+/// Newfoundland`, `Twatt fica nas Orkney`, `Pussy en Savoie`).
+fn beside_place_noun(tokens: &[&str], i: usize) -> bool {
+    let is = |j: usize, list: &[&str]| bare_is(tokens, j, list);
+    if i >= 1 && is(i - 1, PLACE_NOUNS)
+        || i >= 2 && is(i - 1, NAMING_WORDS) && is(i - 2, PLACE_NOUNS)
+    {
+        return true;
+    }
+    if (i + 1..=i + 3).any(|j| is(j, PLACE_NOUNS)) {
+        return true;
+    }
+    (i + 1..=i + 2).any(|j| {
+        is(j, LOCATIVES)
+            && (tokens.get(j + 1).is_some_and(|w| proper(w))
+                || is(j + 1, ARTICLES) && tokens.get(j + 2).is_some_and(|w| proper(w)))
+    })
 }
 
 /// Whether the line writes `tokens[i]` as a name, so that a rude word inside it is
@@ -631,17 +776,32 @@ fn named_in_context(tokens: &[&str], i: usize) -> bool {
     };
     let gazetteer = hosts::is_host_name(&bare);
     let written_as_name = title_case(word);
-    if !(gazetteer || written_as_name && hosts::embedded(&bare)) {
-        return false;
-    }
     // Slurs never pass as names.
     if analyze(&bare).is(Type::OFFENSIVE & Type::SEVERE) {
         return false;
     }
-    // After a place word a name may be written in lower case, unless it reads as
-    // profanity or an insult (`to dick` is not a town).
+    // A word that reads as profanity or an insult is not taken for a name on
+    // the word of its neighbours alone (`to dick` is not a town).
     let lower_case_ok =
         || analyze(&bare).isnt((Type::PROFANE | Type::MEAN) & Type::MODERATE_OR_HIGHER);
+    let embedded = written_as_name && hosts::embedded(&bare);
+    // A name written as one beside a place noun or before a locative and a
+    // region (`Titz in NRW`, `Bastardo é uma vila`), or after a title or an
+    // article (`miss Fuchs`, `o Shittu`); never an insult made of a rude word,
+    // and a rude word whole only when the gazetteer knows it or it reads as
+    // neither profanity nor an insult (`Titting im Altmühltal`).
+    if written_as_name
+        && !insult_compound(&bare)
+        && (beside_place_noun(tokens, i) || i >= 1 && bare_is(tokens, i - 1, NAME_TITLES))
+        && (gazetteer || embedded && !hosts::hateful_or_severe(&bare) || lower_case_ok())
+    {
+        return true;
+    }
+    if !(gazetteer || embedded) {
+        return false;
+    }
+    // After a place word a name may be written in lower case, unless it reads as
+    // profanity or an insult.
     if after_place_word(tokens, i) && (written_as_name || gazetteer && lower_case_ok()) {
         return true;
     }
@@ -841,6 +1001,7 @@ impl InlineModerator {
             .to_lowercase();
         self.config.allowed_words.contains(&bare)
             || hosts::is_host_word(word)
+            || hosts::is_host_compound(word)
             || stretched_letter(word)
     }
 
@@ -1503,6 +1664,42 @@ mod tests {
                 "{text}: {:?}",
                 check(text)
             );
+        }
+        // Compounds of a host word, as German and Dutch write them.
+        for text in [
+            "wegen Kanalarbeiten ist die Zufahrt zum Stadion dicht",
+            "Dickdarmspiegelung morgen früh, deswegen heut nur Tee",
+            "der Hauptkanal ist gesperrt",
+        ] {
+            assert_eq!(
+                check(text).action,
+                Action::Allow,
+                "{text}: {:?}",
+                check(text)
+            );
+        }
+        // Names the words around them write as places or persons.
+        for text in [
+            "Titz in NRW has a u19 side playing tomorrow",
+            "Titting im Altmühltal, falls jemand fragt",
+            "Twatt fica nas Orkney, meu amigo jura que é real",
+            "miss Fuchs launching long throws into the box",
+            "o Shittu era zagueiro do Bolton né?",
+        ] {
+            assert_eq!(
+                check(text).action,
+                Action::Allow,
+                "{text}: {:?}",
+                check(text)
+            );
+        }
+        // Lower case, or an insult made of a rude word, is no name there.
+        for text in ["shit in London", "the town of Dickhead", "miss shitface"] {
+            assert_ne!(check(text).action, Action::Allow, "{text}");
+        }
+        // Rude words beside a host word are no compound of it.
+        for text in ["scunthorpecunt", "Kanalfucker", "cockpitbitches everywhere"] {
+            assert_ne!(check(text).action, Action::Allow, "{text}");
         }
         let v = check("Middlesex fans are fucking great");
         assert_eq!(v.action, Action::Mask, "{v:?}");

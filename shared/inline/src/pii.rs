@@ -675,13 +675,171 @@ fn phones_and_cards(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
             });
             continue;
         }
-        if is_phone(raw, &digits, regions) {
+        if is_phone(raw, &digits, regions) && !labelled_identifier(text, run.start) {
             out.push(Pii {
                 kind: PiiKind::Phone,
                 span: run,
             });
         }
     }
+}
+
+/// Nouns that label a number as an identifier of a thing, in the launch
+/// languages: an order, a ticket, a match, a parcel (`order #40018823`,
+/// `bestelnummer 5821047733`, `ID du match : 5882019347`). `number` and its
+/// translations are not among them: `my number 0612…` is a phone.
+const IDENTIFIER_LABELS: &[&str] = &[
+    "id",
+    "ids",
+    "order",
+    "ordernummer",
+    "bestelnummer",
+    "bestellnummer",
+    "bestellung",
+    "auftragsnummer",
+    "kundennummer",
+    "commande",
+    "pedido",
+    "encomenda",
+    "ticket",
+    "ticketnummer",
+    "seat",
+    "booking",
+    "boeking",
+    "reservation",
+    "réservation",
+    "reserva",
+    "reservierung",
+    "tracking",
+    "trackingnummer",
+    "sendungsnummer",
+    "suivi",
+    "colis",
+    "ref",
+    "reference",
+    "référence",
+    "referencia",
+    "referência",
+    "referentie",
+    "invoice",
+    "factura",
+    "fatura",
+    "factuur",
+    "rechnung",
+    "facture",
+    "transaction",
+    "tx",
+    "hash",
+    "serial",
+    "pedidos",
+    "artikel",
+    "article",
+    "artículo",
+    "sku",
+    "ingresso",
+    "bilhete",
+    "boleto",
+    "billet",
+    "eintrittskarte",
+    "kaartje",
+    "entrada",
+    "entradas",
+];
+
+/// Marks that stand for `number` before an identifier (`#`, `n°`, `nr.`, `no.`).
+const NUMBER_MARKS: &[&str] = &["#", "n°", "nº", "no", "nr", "n", "num", "núm", "nro"];
+
+/// Small words between a label and its number (`the match id is`, `el id de la
+/// partida es`, `ID du match`).
+const LABEL_LINKS: &[&str] = &[
+    "is",
+    "was",
+    "es",
+    "era",
+    "é",
+    "est",
+    "ist",
+    "war",
+    "the",
+    "my",
+    "of",
+    "de",
+    "du",
+    "da",
+    "do",
+    "la",
+    "le",
+    "el",
+    "van",
+    "der",
+    "des",
+    "het",
+    "die",
+    "das",
+    "mijn",
+    "mon",
+    "ma",
+    "mi",
+    "meu",
+    "minha",
+    "mein",
+    "meine",
+    "our",
+    "onze",
+    // What an identifier is of (`ID du match`, `the match id`): not labels alone,
+    // since `call me after the match: 0612…` is a phone.
+    "match",
+    "game",
+    "partida",
+    "partido",
+    "jogo",
+    "wedstrijd",
+    "spiel",
+    "lobby",
+    "server",
+    "replay",
+    "demo",
+];
+
+/// Whether the digits at `start` are labelled as an identifier rather than a
+/// phone: an [`IDENTIFIER_LABELS`] word just before them or two words before
+/// (`match id 77…`, `ID du match : 58…`, `commande n° 10…`), or `#` right
+/// against them. A number written internationally (`+…`, `00…`) is never one.
+fn labelled_identifier(text: &str, start: usize) -> bool {
+    let rest = &text[start..];
+    if rest.starts_with('+') || rest.starts_with("00") {
+        return false;
+    }
+    let before = &text[..start];
+    if before.ends_with('#') {
+        return true;
+    }
+    // The words before, punctuation around them dropped (`id:`, `(order`): a
+    // label, maybe with marks and small words between (`commande n°`, `el id de
+    // la partida es`).
+    let words = before
+        .split(|c: char| c.is_whitespace() || matches!(c, ':' | '(' | ')' | '[' | ']' | ','))
+        .filter(|w| !w.is_empty())
+        .rev()
+        .take(5);
+    for word in words {
+        let w = word
+            .trim_matches(|c: char| matches!(c, '.' | ':' | '-' | '#' | '=' | '\'' | '"'))
+            .to_lowercase();
+        let label = IDENTIFIER_LABELS.contains(&w.as_str())
+            || w.rsplit_once('-')
+                .is_some_and(|(_, last)| IDENTIFIER_LABELS.contains(&last));
+        if label {
+            return true;
+        }
+        if !(w.is_empty()
+            || NUMBER_MARKS.contains(&w.as_str())
+            || LABEL_LINKS.contains(&w.as_str()))
+        {
+            return false;
+        }
+    }
+    false
 }
 
 /// Whether a run of digits is a valid phone number: international (`+…`,
@@ -1964,9 +2122,27 @@ mod tests {
             "Wir sind auf Tabellenplatz 3",
             "on finit à la 3e place du classement",
             "Scoring 2 in a final is special",
+            "match id 7781234590 if anyone wants the demo",
+            "club shop order #40018823 still hasn't shipped",
+            "Match-ID 7748213094 falls ihr die demo anschauen wollt",
+            "bestelnummer 5821047733 van de fanshop",
+            "ID du match : 5882019347 pour revoir la partie",
+            "ma commande n° 1029384756 arrive toujours pas",
+            "pedido nº 612345678 ainda não chegou",
+            "el id de la partida es 7730192846 por si la quieren ver",
+            "ingresso 2024-88113, vale pra arquibancada norte?",
         ] {
             nothing_found(text);
         }
+        // A label does not hide a number written internationally, nor does
+        // `number` or its translations label an identifier.
+        masked_everywhere("order +31 6 12345678 whatsapp", "+31 6 12345678", "phone");
+        masked_everywhere("mijn nummer 0612345678 bel me", "0612345678", "phone");
+        masked_everywhere(
+            "liga-me depois do jogo: 912-345-678",
+            "912-345-678",
+            "phone",
+        );
         // Numbers in threes are still phone numbers; a hint list stays short.
         masked_everywhere("cel 612.345.678 ya", "612.345.678", "phone");
         let noisy = format!("{} 2000000000, 2000000001", "+1".repeat(500));
