@@ -241,6 +241,56 @@ pub fn name_qualifies(bare: &str) -> bool {
     !qualifies(bare) && !hateful_or_severe(bare)
 }
 
+/// The inflected forms of a word of Debian's Spanish list, which holds only
+/// the forms a dictionary heads its entries with (`cumplir`, not `cumplen`;
+/// `analista`, not `analistas`): the plural, the feminine and plural of an
+/// adjective in `-o`, and a verb's regular conjugation in the indicative
+/// present, preterite, imperfect and future, the present subjunctive, the
+/// participles and the gerund. Stem changes (`cuento`) and spelling changes
+/// (`busqué`) are not made; the forms made are only kept in the set when they
+/// are host words themselves. Used when the set is built.
+pub fn spanish_forms(word: &str) -> Vec<String> {
+    let mut forms = Vec::new();
+    let Some(last) = word.chars().last() else {
+        return forms;
+    };
+    if "aeiou".contains(last) {
+        forms.push(format!("{word}s"));
+    } else if last == 'z' {
+        forms.push(format!("{}ces", &word[..word.len() - 1]));
+    } else if last.is_alphabetic() && !"sxáéíóú".contains(last) {
+        forms.push(format!("{word}es"));
+    }
+    if let Some(stem) = word.strip_suffix('o') {
+        forms.extend(["a", "os", "as"].iter().map(|e| format!("{stem}{e}")));
+    }
+    let class = ["ar", "er", "ir"]
+        .into_iter()
+        .find(|e| word.ends_with(e) && word.chars().count() >= 4);
+    if let Some(class) = class {
+        let stem = &word[..word.len() - 2];
+        let endings: &[&str] = match class {
+            "ar" => &[
+                "o", "as", "a", "amos", "áis", "an", "é", "aste", "ó", "asteis", "aron", "aba",
+                "abas", "ábamos", "abais", "aban", "e", "es", "emos", "éis", "en", "ado", "ada",
+                "ados", "adas", "ando",
+            ],
+            _ => &[
+                "o", "es", "e", "emos", "imos", "éis", "ís", "en", "í", "iste", "ió", "isteis",
+                "ieron", "ía", "ías", "íamos", "íais", "ían", "a", "as", "amos", "áis", "an",
+                "ido", "ida", "idos", "idas", "iendo",
+            ],
+        };
+        forms.extend(endings.iter().map(|e| format!("{stem}{e}")));
+        forms.extend(
+            ["é", "ás", "á", "emos", "éis", "án"]
+                .iter()
+                .map(|e| format!("{word}{e}")),
+        );
+    }
+    forms
+}
+
 /// The set as stored: the hashes of `words` (each given lower case, letters
 /// only), sorted, without repeats, little-endian.
 pub fn encode(words: impl IntoIterator<Item = String>) -> Vec<u8> {
