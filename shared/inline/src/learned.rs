@@ -493,7 +493,7 @@ pub struct Training {
 impl Default for Training {
     fn default() -> Self {
         Self {
-            bits: 14,
+            bits: 16,
             epochs: 30,
             learning_rate: 0.5,
             l2: 1e-3,
