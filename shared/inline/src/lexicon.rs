@@ -313,8 +313,10 @@ pub fn mask(text: &str, spans: &[Range<usize>]) -> String {
         }
         out.push_str(&text[at..span.start]);
         // Each word of the span: its letters masked but the first, the
-        // punctuation around it kept (`puta,` → `p***,`).
+        // punctuation around it kept (`puta,` → `p***,`); a word spelt out
+        // letter by letter (`p u t a`) keeps only its first letter.
         let mut rest = &text[span.clone()];
+        let mut first_word = true;
         while !rest.is_empty() {
             let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
             let word = &rest[..word_end];
@@ -322,8 +324,12 @@ pub fn mask(text: &str, spans: &[Range<usize>]) -> String {
             let core = word.trim_matches(outer);
             let lead = word.len() - word.trim_start_matches(outer).len();
             out.push_str(&word[..lead]);
+            let spelt = core.chars().count() == 1 && !first_word;
+            if !core.is_empty() {
+                first_word = false;
+            }
             for (n, c) in core.chars().enumerate() {
-                out.push(if n == 0 && c.is_alphanumeric() {
+                out.push(if n == 0 && c.is_alphanumeric() && !spelt {
                     c
                 } else {
                     '*'

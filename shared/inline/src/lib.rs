@@ -1348,7 +1348,8 @@ impl InlineModerator {
                 Some("held for review".to_owned()),
                 Some(RuleSet::Toxicity),
             )
-        } else if tox_on && tox >= 0.5 && censored.is_some() {
+        } else if tox_on && tox >= 0.5 && censored.as_deref().is_some_and(|c| c != masked) {
+            // Masked only when the mask changes what the room sees.
             (Action::Mask, None, Some(RuleSet::Toxicity))
         } else if tox_on && tox >= 0.5 {
             // Abuse that no single word carries cannot be masked: review it.
@@ -1467,6 +1468,9 @@ mod tests {
             ("Schiri = W1chs3r 🤡", "Schiri = W****** 🤡"),
             ("k.u.t. VAR weer", "k****. VAR weer"),
             ("árbitro hijo de puta, roja", "árbitro h*** d* p***, roja"),
+            // Spelt out letter by letter: only the first letter is left.
+            ("fils de p u t e", "fils de p * * *"),
+            ("k u t scheids, fluit eens", "k * * scheids, fluit eens"),
         ] {
             let v = check(text);
             assert_eq!(v.action, Action::Mask, "{text}: {v:?}");
