@@ -429,7 +429,14 @@ fn without_numbers(text: &str) -> std::borrow::Cow<'_, str> {
         };
         let letter_before = near_letter(start.checked_sub(1), true);
         let letter_after = near_letter(Some(i), false);
-        if letter_before || letter_after {
+        // Four digits or more in a row are no letters in disguise, even inside
+        // a code (`NL837261945BR`, `AB1234`).
+        let long_run = chars[start..i]
+            .iter()
+            .filter(|c| c.is_ascii_digit())
+            .count()
+            >= 4;
+        if (letter_before || letter_after) && !long_run {
             out.extend(&chars[start..i]);
         } else {
             out.extend(std::iter::repeat_n(' ', i - start));
@@ -1601,6 +1608,10 @@ mod tests {
         );
         assert_eq!(without_numbers("sh1t b00bs 88th"), "sh1t b00bs 88th");
         assert_eq!(without_numbers("no digits"), "no digits");
+        // Four digits in a row are a code's, not letters in disguise.
+        assert_eq!(without_numbers("NL837261945BR"), "NL         BR");
+        let v = check("código de rastreio NL837261945BR e nada de chegar");
+        assert_eq!(v.action, Action::Allow, "{v:?}");
         assert_eq!(without_numbers("in the 88 minute"), "in the    minute");
         let v = check("what a finish in the 88 minute, 69 points now");
         assert_eq!(v.action, Action::Allow, "{v:?}");

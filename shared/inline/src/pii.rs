@@ -667,6 +667,11 @@ fn phones_and_cards(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
             continue;
         }
         let raw = &text[run.clone()];
+        // Digits with letters right against both ends are a code (`NL837261945BR`).
+        let glued = |c: Option<char>| c.is_some_and(char::is_alphabetic);
+        if glued(text[..run.start].chars().next_back()) && glued(text[run.end..].chars().next()) {
+            continue;
+        }
         let digits = digits_of(raw);
         if (13..=19).contains(&digits.len()) && luhn_ok(&digits) {
             out.push(Pii {
@@ -1583,6 +1588,61 @@ pub fn iban_ok(compact: &str) -> bool {
     remainder == 1
 }
 
+/// IBAN lengths by country (ISO 13616 registry): the launch languages' countries,
+/// their neighbours and the rest of SEPA, Brazil, Angola, Mozambique and Turkey.
+const IBAN_LENGTHS: &[(&str, usize)] = &[
+    ("AD", 24),
+    ("AO", 25),
+    ("AT", 20),
+    ("BE", 16),
+    ("BG", 22),
+    ("BR", 29),
+    ("CH", 21),
+    ("CY", 28),
+    ("CZ", 24),
+    ("DE", 22),
+    ("DK", 18),
+    ("EE", 20),
+    ("ES", 24),
+    ("FI", 18),
+    ("FR", 27),
+    ("GB", 22),
+    ("GR", 27),
+    ("HR", 21),
+    ("HU", 28),
+    ("IE", 22),
+    ("IS", 26),
+    ("IT", 27),
+    ("LI", 21),
+    ("LT", 20),
+    ("LU", 20),
+    ("LV", 21),
+    ("MC", 27),
+    ("MT", 31),
+    ("MZ", 25),
+    ("NL", 18),
+    ("NO", 15),
+    ("PL", 28),
+    ("PT", 25),
+    ("RO", 24),
+    ("SE", 24),
+    ("SI", 19),
+    ("SK", 24),
+    ("SM", 27),
+    ("TR", 26),
+];
+
+/// Whether `compact` has the shape of an IBAN of a known country: the country's
+/// length, and mostly digits after the check digits. A number with a wrong check
+/// digit is still someone's bank account written down (or one digit off it).
+fn iban_shaped(compact: &str) -> bool {
+    let Some(&(_, length)) = IBAN_LENGTHS.iter().find(|(cc, _)| compact.starts_with(cc)) else {
+        return false;
+    };
+    let digits = compact.bytes().skip(4).filter(u8::is_ascii_digit).count();
+    compact.len() == length && digits * 2 >= length - 4
+}
+
 fn ibans(text: &str, out: &mut Vec<Pii>) {
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -1597,27 +1657,42 @@ fn ibans(text: &str, out: &mut Vec<Pii>) {
             continue;
         }
         let mut compact = String::new();
+        // The lengths of the groups written apart (`DE27 1005 0000 …`).
+        let mut groups: Vec<usize> = vec![0];
         let mut end = i;
         let mut j = i;
+        // An IBAN whose check digits fail counts by its shape only written in one
+        // block or in groups of four (the last shorter), so that words after a
+        // code (`NL837261945BR e nada`) are not taken for its groups.
+        let shaped = |compact: &str, groups: &[usize]| {
+            let grouped = groups.len() == 1
+                || groups[..groups.len() - 1].iter().all(|g| *g == 4)
+                    && groups.last().is_some_and(|g| (1..=4).contains(g));
+            grouped && iban_shaped(compact)
+        };
         while j < bytes.len() && compact.len() < 34 {
             let b = bytes[j];
             if b.is_ascii_alphanumeric() {
                 compact.push(b.to_ascii_uppercase() as char);
+                if let Some(last) = groups.last_mut() {
+                    *last += 1;
+                }
                 j += 1;
                 end = j;
                 if compact.len() >= 15
-                    && iban_ok(&compact)
+                    && (iban_ok(&compact) || shaped(&compact, &groups))
                     && !bytes.get(j).is_some_and(u8::is_ascii_alphanumeric)
                 {
                     break;
                 }
             } else if b == b' ' && bytes.get(j + 1).is_some_and(u8::is_ascii_alphanumeric) {
+                groups.push(0);
                 j += 1;
             } else {
                 break;
             }
         }
-        if iban_ok(&compact) {
+        if iban_ok(&compact) || shaped(&compact, &groups) {
             out.push(Pii {
                 kind: PiiKind::Iban,
                 span: i..end,
@@ -1631,7 +1706,7 @@ fn ibans(text: &str, out: &mut Vec<Pii>) {
 
 /// Street words that stand apart from the name (`Linden Grove`, `rue des
 /// Tanneurs`, `Calle Mayor`, `Rua Doutor Almeida Lima`), lower case.
-const STREET_WORDS: [&str; 35] = [
+const STREET_WORDS: [&str; 39] = [
     "street",
     "road",
     "lane",
@@ -1652,6 +1727,10 @@ const STREET_WORDS: [&str; 35] = [
     "c/",
     "avenida",
     "avda",
+    "avda.",
+    "av",
+    "av.",
+    "pza.",
     "paseo",
     "plaza",
     "camino",
@@ -1670,10 +1749,13 @@ const STREET_WORDS: [&str; 35] = [
 ];
 /// Endings of street names written as one word (`Schillerstraße`, `Kastanienweg`,
 /// `Lindelaan`, `Keizersgracht`), lower case.
-const STREET_ENDINGS: [&str; 15] = [
+const STREET_ENDINGS: [&str; 17] = [
     "straße", "strasse", "str.", "weg", "gasse", "allee", "damm", "ufer", "straat", "laan",
-    "plein", "gracht", "kade", "singel", "steeg",
+    "plein", "gracht", "kade", "singel", "steeg", "dreef", "pad",
 ];
+/// Endings that also end everyday words (`Tabellenplatz 3`, `Parkplatz 2`):
+/// a street only with a postcode after its number (`Hauptplatz 7/2/14, 4020`).
+const WEAK_STREET_ENDINGS: [&str; 3] = ["platz", "ring", "markt"];
 
 /// The small words inside street names (`Rua da Praia`, `rue des Tanneurs`).
 const NAME_LINKS: [&str; 16] = [
@@ -1681,13 +1763,27 @@ const NAME_LINKS: [&str; 16] = [
     "den", "von",
 ];
 
-/// A house number: 1 to 4 digits, maybe a letter (`12a`), maybe a comma after.
+/// A house number: 1 to 4 digits, maybe a letter (`12a`) or up to three parts
+/// after a dash or a slash (`88-II`, Vienna's staircase and door `7/2/14`),
+/// maybe a comma after.
 fn house_number(word: &str) -> bool {
     let word = word.trim_end_matches([',', '.']);
     let digits = word.bytes().take_while(u8::is_ascii_digit).count();
-    (1..=4).contains(&digits)
-        && word.len() - digits <= 1
-        && word[digits..].bytes().all(|b| b.is_ascii_alphabetic())
+    if !(1..=4).contains(&digits) {
+        return false;
+    }
+    let rest = &word[digits..];
+    if rest.len() <= 1 {
+        return rest.bytes().all(|b| b.is_ascii_alphabetic());
+    }
+    let Some(parts) = rest.strip_prefix(['-', '/']) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.split(['-', '/']).collect();
+    parts.len() <= 3
+        && parts
+            .iter()
+            .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Postal addresses: a street (a street word with its name, or a one-word street
@@ -1724,11 +1820,27 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
         }
     };
     let end_of = |i: usize| words[i].0 + words[i].1.trim_end_matches([',', '.', ':', ';']).len();
+    let postcode = |i: usize| {
+        words.get(i).is_some_and(|w| {
+            let code = bare(w.1);
+            (4..=5).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit())
+        })
+    };
+    let weak_street = |w: &str| {
+        capital(w) && {
+            let b = bare(w);
+            WEAK_STREET_ENDINGS
+                .iter()
+                .any(|e| b.ends_with(e) && b.chars().count() >= e.chars().count() + 3)
+        }
+    };
     let mut i = 0;
     while i < words.len() {
         let w = words[i].1;
         let mut found: Option<(usize, usize)> = None;
-        if words.get(i + 1).is_some_and(|n| house_number(n.1)) && one_word_street(w) {
+        if words.get(i + 1).is_some_and(|n| house_number(n.1))
+            && (one_word_street(w) || weak_street(w) && postcode(i + 2))
+        {
             // `Schillerstraße 41`
             found = Some((i, i + 1));
         } else if street_word(w) && (capital(w) || i > 0 && house_number(words[i - 1].1)) {
@@ -1767,7 +1879,14 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
         if let Some(next) = words.get(last + 1) {
             let code = bare(next.1);
             let digits = code.bytes().filter(u8::is_ascii_digit).count();
-            if (4..=5).contains(&code.len()) && digits == code.len()
+            let dutch_letters = words.get(last + 2).is_some_and(|w| {
+                let w = w.1.trim_end_matches([',', '.']);
+                w.len() == 2 && w.bytes().all(|b| b.is_ascii_uppercase())
+            });
+            if code.len() == 4 && digits == 4 && dutch_letters {
+                // `1057 HN`
+                last += 2;
+            } else if (4..=5).contains(&code.len()) && digits == code.len()
                 || (2..=4).contains(&code.len())
                     && digits >= 1
                     && code.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -2179,6 +2298,18 @@ mod tests {
                 "casa: Rua Doutor Almeida Lima, 1134, apto 52",
                 "Rua Doutor Almeida Lima, 1134",
             ),
+            (
+                "schicken: Hauptplatz 7/2/14, 4020 Linz, oder",
+                "Hauptplatz 7/2/14, 4020",
+            ),
+            (
+                "mijn adres is Van Speijkstraat 88-II, 1057 HN Amsterdam",
+                "Speijkstraat 88-II, 1057 HN",
+            ),
+            (
+                "vivo en Av. Providencia 1650, depto 1204",
+                "Av. Providencia 1650",
+            ),
         ] {
             masked_everywhere(text, secret, "address");
         }
@@ -2187,6 +2318,8 @@ mod tests {
             "he plays on the wing, 27 goals this season",
             "Wankdorf 2 stands full",
             "Laan van NOI is close",
+            "Anfield Road 2-1 at the break",
+            "Wembley 3-1 Ring of Fire",
         ] {
             nothing_found(text);
         }
@@ -2237,14 +2370,21 @@ mod tests {
     }
 
     #[test]
-    fn cards_need_luhn_and_ibans_need_mod_97() {
+    fn cards_need_luhn_and_ibans_mod_97_or_their_country_s_shape() {
         assert_eq!(kinds("card 4111 1111 1111 1111 exp"), ["card"]);
         assert!(kinds("card 4111 1111 1111 1112")
             .iter()
             .all(|k| *k != "card"));
         assert_eq!(kinds("iban GB82 WEST 1234 5698 7654 32 thanks"), ["iban"]);
         assert_eq!(kinds("DE89370400440532013000"), ["iban"]);
-        assert!(kinds("GB82 WEST 1234 5698 7654 33").is_empty());
+        // One digit off is still someone's account; another length or an
+        // unknown country is no IBAN.
+        assert_eq!(kinds("GB82 WEST 1234 5698 7654 33"), ["iban"]);
+        assert_eq!(kinds("auf DE27 1005 0000 0193 8842 17, danke"), ["iban"]);
+        assert_eq!(kinds("sur FR76 3000 4028 3700 0102 4567 891 et"), ["iban"]);
+        assert!(kinds("GB82 WEST 1234 5698 7654 3").is_empty());
+        assert!(kinds("XX82 1234 5678 9012 3456 78").is_empty());
+        assert!(kinds("código de rastreio NL837261945BR e nada de chegar").is_empty());
     }
 
     #[test]
