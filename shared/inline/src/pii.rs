@@ -638,6 +638,22 @@ fn digits_of(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// Whether a card number is written as cards are: in one block, or in groups of
+/// four (a last group shorter), or 4-6-5 and 4-6-4 (American Express, Diners).
+/// An order number that passes Luhn by chance (`302-8841736-2291045`) does not.
+fn card_grouping(raw: &str) -> bool {
+    let groups: Vec<usize> = raw
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .map(str::len)
+        .collect();
+    match groups.as_slice() {
+        [] => false,
+        [_] | [4, 6, 5] | [4, 6, 4] => true,
+        [init @ .., last] => init.iter().all(|g| *g == 4) && (1..=4).contains(last),
+    }
+}
+
 /// The Luhn check of payment card numbers.
 pub fn luhn_ok(digits: &str) -> bool {
     let mut sum = 0;
@@ -673,14 +689,14 @@ fn phones_and_cards(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
             continue;
         }
         let digits = digits_of(raw);
-        if (13..=19).contains(&digits.len()) && luhn_ok(&digits) {
+        if (13..=19).contains(&digits.len()) && luhn_ok(&digits) && card_grouping(raw) {
             out.push(Pii {
                 kind: PiiKind::Card,
                 span: run,
             });
             continue;
         }
-        if is_phone(raw, &digits, regions) && !labelled_identifier(text, run.start) {
+        if is_phone(raw, &digits, regions) && !labelled_identifier(text, &run) {
             out.push(Pii {
                 kind: PiiKind::Phone,
                 span: run,
@@ -751,6 +767,16 @@ const IDENTIFIER_LABELS: &[&str] = &[
     "entradas",
 ];
 
+/// A compound naming the number of a thing (`factuurnummer`,
+/// `Rechnungsnummer`, `klantnummer`), not of a phone (`telefoonnummer`,
+/// `Handynummer`, `gsm-nummer`).
+fn numbered_thing(word: &str) -> bool {
+    const PHONES: [&str; 8] = ["tel", "handy", "mobi", "gsm", "fax", "whats", "app", "ruf"];
+    word.len() > "nummer".len() + 2
+        && word.ends_with("nummer")
+        && !PHONES.iter().any(|p| word.contains(p))
+}
+
 /// Marks that stand for `number` before an identifier (`#`, `n°`, `nr.`, `no.`).
 const NUMBER_MARKS: &[&str] = &["#", "n°", "nº", "no", "nr", "n", "num", "núm", "nro"];
 
@@ -806,17 +832,31 @@ const LABEL_LINKS: &[&str] = &[
     "demo",
 ];
 
-/// Whether the digits at `start` are labelled as an identifier rather than a
+/// Whether the digits of `run` are labelled as an identifier rather than a
 /// phone: an [`IDENTIFIER_LABELS`] word just before them or two words before
 /// (`match id 77…`, `ID du match : 58…`, `commande n° 10…`), or `#` right
 /// against them. A number written internationally (`+…`, `00…`) is never one.
-fn labelled_identifier(text: &str, start: usize) -> bool {
+fn labelled_identifier(text: &str, run: &Range<usize>) -> bool {
+    let start = run.start;
     let rest = &text[start..];
     if rest.starts_with('+') || rest.starts_with("00") {
         return false;
     }
     let before = &text[..start];
     if before.ends_with('#') {
+        return true;
+    }
+    // A code's letters right before the digits, or before a dash (`BR20458833`,
+    // `INV-2024-00318`, `#A-77319204`).
+    let mut back = before.chars().rev();
+    let prefix = match back.next() {
+        Some('-') => back.next(),
+        other => other,
+    };
+    // Written in one piece: `(0xx11) 97321-0088` is an area code and a number.
+    let one_piece =
+        !text[run.clone()].contains(|c: char| c.is_whitespace() || matches!(c, '(' | ')'));
+    if prefix.is_some_and(char::is_alphabetic) && one_piece {
         return true;
     }
     // The words before, punctuation around them dropped (`id:`, `(order`): a
@@ -833,11 +873,15 @@ fn labelled_identifier(text: &str, start: usize) -> bool {
             .to_lowercase();
         let label = IDENTIFIER_LABELS.contains(&w.as_str())
             || w.rsplit_once('-')
-                .is_some_and(|(_, last)| IDENTIFIER_LABELS.contains(&last));
+                .is_some_and(|(_, last)| IDENTIFIER_LABELS.contains(&last))
+            || numbered_thing(&w);
         if label {
             return true;
         }
+        // A series in capitals before the number (`fatura FT 2024/1187`).
+        let series = (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_uppercase());
         if !(w.is_empty()
+            || series
             || NUMBER_MARKS.contains(&w.as_str())
             || LABEL_LINKS.contains(&w.as_str()))
         {
@@ -871,7 +915,10 @@ fn is_phone(raw: &str, digits: &str, regions: &[Id]) -> bool {
             .is_ok_and(|n| phonenumber::is_valid_with(database, &n))
     };
     if raw.starts_with('+') {
-        return valid(None, raw);
+        // Written internationally with eight digits or more, it is a phone number
+        // even when the numbering plan disagrees (Mexico's old mobile `1`: `+52 1
+        // 33 1742 8856`).
+        return digits.len() >= 8 || valid(None, raw);
     }
     if let Some(rest) = digits.strip_prefix("00") {
         if valid(None, &format!("+{rest}")) {
@@ -2250,6 +2297,13 @@ mod tests {
             "pedido nº 612345678 ainda não chegou",
             "el id de la partida es 7730192846 por si la quieren ver",
             "ingresso 2024-88113, vale pra arquibancada norte?",
+            "invoice INV-2024-00318 for the cooking class came through",
+            "my order #A-77319204 still says processing",
+            "pedido BR20458833 chegou sem o molho",
+            "mon colis 6A20938475112 est bloqué",
+            "factuurnummer 2024-00317 klopt niet",
+            "fatura FT 2024/1187 ainda não apareceu",
+            "Bestellnummer 302-8841736-2291045, Hoodie seit fünf Wochen unterwegs",
         ] {
             nothing_found(text);
         }
@@ -2262,6 +2316,13 @@ mod tests {
             "912-345-678",
             "phone",
         );
+        masked_everywhere("mijn telefoonnummer 0612345678", "0612345678", "phone");
+        masked_everywhere(
+            "+52 1 33 1742 8856 mándame mensaje",
+            "+52 1 33 1742 8856",
+            "phone",
+        );
+        masked_everywhere("Handynummer: 0151 23456789", "0151 23456789", "phone");
         // Numbers in threes are still phone numbers; a hint list stays short.
         masked_everywhere("cel 612.345.678 ya", "612.345.678", "phone");
         let noisy = format!("{} 2000000000, 2000000001", "+1".repeat(500));
