@@ -16,8 +16,9 @@
 //!   `shared/inline/tests/host_words.rs` rebuilds the set from them (it fails when
 //!   the committed set differs).
 //!
-//! Slurs and severe abuse are never host words, however real the word (dictionaries
-//! hold compounds of them).
+//! Slurs are never host words, however real the word (dictionaries hold
+//! compounds of them); a real word with severe profanity or sex inside it may be
+//! one (`Wankdorf`, `terapeuta`).
 //!
 //! The set is stored as the sorted 64-bit FNV-1a hashes of the words (lower case,
 //! letters only): 8 bytes a word. A made-up word only passes if its hash is one
@@ -131,10 +132,21 @@ fn in_set(set: &[u8], hash: u64) -> bool {
 /// masks nothing in it — its rude reading comes from dropping the accent
 /// (French `hâte`, haste, read as `hate`). Never a slur or severe abuse.
 pub fn qualifies(word: &str) -> bool {
-    if hateful_or_severe(word) {
+    if slur(word) {
         return false;
     }
     embedded(word) || (!word.is_ascii() && !Censor::from_str(word).censor().contains('*'))
+}
+
+/// Whether rustrict reads `word` as a slur: severe hate, or hate used as an
+/// insult. A real word with severe profanity or sex inside it may still be a
+/// host (`Wankdorf`, `terapeuta`, `Therapeut`, `wankel`); a slur inside one never
+/// is: dictionaries hold compounds of slurs (`kankerneger`).
+pub fn slur(word: &str) -> bool {
+    let found = Censor::from_str(word).analyze();
+    found.is(Type::OFFENSIVE & Type::SEVERE)
+        || (found.is(Type::OFFENSIVE & Type::MODERATE_OR_HIGHER)
+            && found.is(Type::MEAN & Type::MODERATE_OR_HIGHER))
 }
 
 /// Whether rustrict reads `word` as hate (moderate or worse).
