@@ -16,6 +16,9 @@ pub enum PiiKind {
     Card,
     Iban,
     Address,
+    /// A person named as the holder of an account or the recipient of a
+    /// parcel, beside their IBAN or address.
+    Name,
 }
 
 impl PiiKind {
@@ -26,6 +29,7 @@ impl PiiKind {
             PiiKind::Card => "card",
             PiiKind::Iban => "iban",
             PiiKind::Address => "address",
+            PiiKind::Name => "name",
         }
     }
 
@@ -37,6 +41,7 @@ impl PiiKind {
             PiiKind::Card => "[card]",
             PiiKind::Iban => "[iban]",
             PiiKind::Address => "[address]",
+            PiiKind::Name => "[name]",
         }
     }
 }
@@ -1953,6 +1958,161 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
     }
 }
 
+/// Words that name the holder of an account or the recipient of a parcel
+/// (`tnv`, `z. Hd.`, `op naam van`, `à l'attention de`), lower case: the name
+/// follows.
+const RECIPIENT_MARKERS: &[&str] = &[
+    "tnv",
+    "t.n.v.",
+    "t.n.v",
+    "op naam van",
+    "ter attentie van",
+    "t.a.v.",
+    "t.a.v",
+    "z. hd.",
+    "z.hd.",
+    "z. hd",
+    "zhd",
+    "zu händen",
+    "zu handen",
+    "zu händen von",
+    "empfänger",
+    "empfänger:",
+    "kontoinhaber",
+    "kontoinhaber:",
+    "inhaber",
+    "inhaber:",
+    "name",
+    "name:",
+    "naam",
+    "naam:",
+    "attn",
+    "attn:",
+    "c/o",
+    "in the name of",
+    "payee",
+    "payee:",
+    "à l'attention de",
+    "a l'attention de",
+    "au nom de",
+    "titulaire",
+    "titulaire:",
+    "destinataire",
+    "destinataire:",
+    "a nombre de",
+    "titular",
+    "titular:",
+    "beneficiario",
+    "beneficiario:",
+    "em nome de",
+    "favorecido",
+    "favorecido:",
+    "destinatário",
+    "destinatario",
+];
+
+/// Whether `word` may be part of a person's name as written beside an address:
+/// `Some(true)` for a capitalised word, `Some(false)` for an initial (`J`, `K.`)
+/// or a particle (`de`, `van`), `None` for any other word.
+fn name_word(word: &str) -> Option<bool> {
+    let w = word.trim_end_matches([',', ';']);
+    let mut chars = w.chars();
+    let first = chars.next()?;
+    let rest: Vec<char> = chars.collect();
+    if first.is_uppercase()
+        && rest.len() >= 2
+        && rest
+            .iter()
+            .all(|c| c.is_lowercase() || matches!(c, '-' | '\''))
+    {
+        return Some(true);
+    }
+    if first.is_uppercase() && (rest.is_empty() || rest == ['.']) {
+        return Some(false);
+    }
+    NAME_LINKS.contains(&w).then_some(false)
+}
+
+/// Names of account holders and recipients, in a line with an address or an
+/// IBAN: after a marker (`tnv K. de Wit`, `name J Patel`, `z. Hd. Tobias
+/// Rauch`) or right before the address, a comma between (`Sandrine Perret, 14
+/// rue des Tanneurs`): up to four name words, one of them capitalised.
+fn recipient_names(text: &str, out: &mut Vec<Pii>) {
+    let anchors: Vec<usize> = out
+        .iter()
+        .filter(|f| matches!(f.kind, PiiKind::Address | PiiKind::Iban))
+        .map(|f| f.span.start)
+        .collect();
+    if anchors.is_empty() {
+        return;
+    }
+    let words: Vec<(usize, &str)> = text
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+        .collect();
+    let span_of = |from: usize, to: usize| {
+        let (at, last) = words[to];
+        words[from].0..at + last.trim_end_matches([',', ';']).len()
+    };
+    let mut names: Vec<Range<usize>> = Vec::new();
+    // After a marker.
+    let lower: Vec<String> = words.iter().map(|(_, w)| w.to_lowercase()).collect();
+    for i in 0..words.len() {
+        for marker in RECIPIENT_MARKERS {
+            let parts: Vec<&str> = marker.split(' ').collect();
+            let end = i + parts.len();
+            if end > words.len() || !parts.iter().zip(&lower[i..end]).all(|(p, w)| p == w) {
+                continue;
+            }
+            let mut j = end;
+            let mut capital = false;
+            while j < words.len() && j < end + 4 {
+                let Some(cap) = name_word(words[j].1) else {
+                    break;
+                };
+                capital |= cap;
+                j += 1;
+                if words[j - 1].1.ends_with(',') {
+                    break;
+                }
+            }
+            if capital {
+                names.push(span_of(end, j - 1));
+            }
+        }
+    }
+    // Right before the address or IBAN, a comma between.
+    for anchor in anchors {
+        let Some(k) = words.iter().position(|(at, _)| *at >= anchor) else {
+            continue;
+        };
+        if k == 0 || !words[k - 1].1.ends_with(',') {
+            continue;
+        }
+        let mut i = k;
+        let mut capital = false;
+        while i > 0 && i + 4 > k {
+            if i < k && words[i - 1].1.ends_with(',') {
+                break;
+            }
+            let Some(cap) = name_word(words[i - 1].1) else {
+                break;
+            };
+            capital |= cap;
+            i -= 1;
+        }
+        // Two words at least: one capitalised word before an address is as
+        // likely a town or a greeting.
+        if capital && k - i >= 2 {
+            names.push(span_of(i, k - 1));
+        }
+    }
+    out.extend(names.into_iter().map(|span| Pii {
+        kind: PiiKind::Name,
+        span,
+    }));
+}
+
 /// Every finding, without overlaps (earlier and longer spans win). National
 /// phone numbers are read as numbers of `regions`, and of any region the line
 /// names (`(NL)`, `+31`) first.
@@ -1974,6 +2134,7 @@ pub fn find(text: &str, regions: &[Id]) -> Vec<Pii> {
     phones_and_cards(text, &regions, &mut found);
     spelled_phones(text, &regions, &mut found);
     addresses(text, &mut found);
+    recipient_names(text, &mut found);
     found.sort_by(|a, b| {
         a.span
             .start
@@ -2374,6 +2535,27 @@ mod tests {
         ] {
             masked_everywhere(text, secret, "address");
         }
+        // The people named as recipients or account holders beside them.
+        for (text, secret) in [
+            (
+                "voor de pot: NL48 RABO 0315 4829 61 tnv K. de Wit, bedankt",
+                "K. de Wit",
+            ),
+            ("pay GB29 NWBK 6016 1331 9268 19, name J Patel", "J Patel"),
+            (
+                "livrez à Sandrine Perret, 14 rue des Tanneurs, 67000 Strasbourg",
+                "Sandrine Perret",
+            ),
+            (
+                "Paket an Lindenstraße 14a, 80331 München, z. Hd. Tobias Rauch",
+                "Tobias Rauch",
+            ),
+        ] {
+            masked_everywhere(text, secret, "name");
+        }
+        // Not without an address or an IBAN, nor a single word before one.
+        assert!(kinds("name J Patel please").is_empty());
+        assert_eq!(kinds("vivo en Madrid, Calle Mayor 27"), ["address"]);
         for text in [
             "Road to the final: 3 wins left",
             "he plays on the wing, 27 goals this season",
