@@ -9,7 +9,8 @@
 //! of each word (with the word's edges marked), read the way filters are dodged:
 //! lower case, without accents, look-alike and leetspeak letters read as letters,
 //! symbols inside a word dropped (`f*ck`, `s.h.i.t`), letters written three times
-//! or more read twice, and runs of single letters (`f u c k`) joined. Each feature
+//! or more read twice, and runs of single letters (`f u c k`) joined — and its
+//! emoji and pictographs (`🔪`, `⚰`), which chat uses as words. Each feature
 //! is hashed (FNV-1a) into one of `2^bits` buckets; a head's score is its bias plus
 //! the weights of the line's buckets, `p = 1 / (1 + e^−score)`. Weights are stored as
 //! `i8` with one scale per head, buckets row by row (every head's weight of a bucket
@@ -385,6 +386,13 @@ fn char_starts(word: &str, edged_len: usize, starts: &mut Vec<usize>) {
     }
 }
 
+/// Whether `c` is a pictograph: an emoji or a symbol of the dingbat and
+/// miscellaneous-symbol blocks (`🔪`, `⚰`, `🤡`, `🐒`), which say as much in chat
+/// as words do.
+fn pictograph(c: char) -> bool {
+    matches!(u32::from(c), 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF)
+}
+
 /// Calls `found` with the hash of every feature of `text`, in the order of
 /// [`feature_names`]. The pieces of a word that start at one character are hashed
 /// in one pass (FNV reads left to right, so the 3-piece's hash is on the way to
@@ -421,10 +429,15 @@ pub fn each_feature(text: &str, mut found: impl FnMut(u64)) {
             }
         }
     });
+    let e = tagged(b'e');
+    let mut buf = [0u8; 4];
+    for p in text.chars().filter(|c| pictograph(*c)) {
+        found(fnv(e, p.encode_utf8(&mut buf).as_bytes()));
+    }
 }
 
 /// Calls `found` with every feature of `text` as (tag, parts): `w` a word, `b` a
-/// word and the one before it, `c` a piece of a word.
+/// word and the one before it, `c` a piece of a word, `e` a pictograph.
 fn each_named_feature(text: &str, mut found: impl FnMut(u8, &[&[u8]])) {
     let mut previous = String::with_capacity(32);
     let mut edged: Vec<u8> = Vec::with_capacity(34);
@@ -452,6 +465,10 @@ fn each_named_feature(text: &str, mut found: impl FnMut(u8, &[&[u8]])) {
             }
         }
     });
+    let mut buf = [0u8; 4];
+    for p in text.chars().filter(|c| pictograph(*c)) {
+        found(b'e', &[p.encode_utf8(&mut buf).as_bytes()]);
+    }
 }
 
 /// Every feature of `text` by name, with its hash, as `moderation-train --top`
@@ -711,6 +728,7 @@ mod tests {
             "sh1t 2-1 wéé",
             "",
             "🔥 ok",
+            "⚰️ bald bist du dran 🔪",
         ] {
             let mut hashes = Vec::new();
             each_feature(text, |h| hashes.push(h));
