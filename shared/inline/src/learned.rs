@@ -10,7 +10,8 @@
 //! lower case, without accents, look-alike and leetspeak letters read as letters,
 //! symbols inside a word dropped (`f*ck`, `s.h.i.t`), letters written three times
 //! or more read twice, and runs of single letters (`f u c k`) joined — and its
-//! emoji and pictographs (`🔪`, `⚰`), which chat uses as words. Each feature
+//! emoji and pictographs of things (`🔪`, `⚰`; not faces), which chat uses as
+//! words. Each feature
 //! is hashed (FNV-1a) into one of `2^bits` buckets; a head's score is its bias plus
 //! the weights of the line's buckets, `p = 1 / (1 + e^−score)`. Weights are stored as
 //! `i8` with one scale per head, buckets row by row (every head's weight of a bucket
@@ -386,11 +387,16 @@ fn char_starts(word: &str, edged_len: usize, starts: &mut Vec<usize>) {
     }
 }
 
-/// Whether `c` is a pictograph: an emoji or a symbol of the dingbat and
-/// miscellaneous-symbol blocks (`🔪`, `⚰`, `🤡`, `🐒`), which say as much in chat
-/// as words do.
+/// Whether `c` is a pictograph of a thing: an emoji or a symbol of the dingbat
+/// and miscellaneous-symbol blocks (`🔪`, `⚰`, `🐒`, `🍆`), which say as much in
+/// chat as words do. Faces are left out (the emoticons block and the faces of
+/// the supplemental block): they carry a writer's tone, and the training lines'
+/// writers used `🙂` and `😏` as a style of their threats and taunts, which the
+/// model learnt as if they were threats.
 fn pictograph(c: char) -> bool {
-    matches!(u32::from(c), 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF)
+    let c = u32::from(c);
+    matches!(c, 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF)
+        && !matches!(c, 0x1F600..=0x1F64F | 0x1F910..=0x1F92F | 0x1F970..=0x1F97F | 0x263A | 0x2639)
 }
 
 /// Calls `found` with the hash of every feature of `text`, in the order of
