@@ -130,7 +130,7 @@ fn in_set(set: &[u8], hash: u64) -> bool {
 /// Whether a real word (lower case, letters only) may be a host: rustrict's match
 /// is [`embedded`] in it, or the word has letters outside ASCII and rustrict
 /// masks nothing in it — its rude reading comes from dropping the accent
-/// (French `hâte`, haste, read as `hate`). Never a slur or severe abuse.
+/// (French `hâte`, haste, read as `hate`). Never a [`slur`].
 pub fn qualifies(word: &str) -> bool {
     if slur(word) {
         return false;
@@ -156,9 +156,10 @@ pub fn hateful(word: &str) -> bool {
         .is(Type::OFFENSIVE & Type::MODERATE_OR_HIGHER)
 }
 
-/// Slurs and severe abuse are never let through as a host word, however real the
-/// word: dictionaries hold compounds of them (Dutch `kankerneger`, `negertje`, read
-/// as severe) and slurs used as insults (Spanish `retardado`, offensive and mean).
+/// Whether rustrict reads `word` as a slur or as severe abuse: such a word is
+/// never let through as a name or as a compound of a host word, however real
+/// (dictionaries hold compounds of slurs, Dutch `kankerneger`, and slurs used as
+/// insults, Spanish `retardado`).
 pub fn hateful_or_severe(word: &str) -> bool {
     let found = Censor::from_str(word).analyze();
     found.is(crate::harmful() & Type::SEVERE)

@@ -643,20 +643,16 @@ fn digits_of(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// Whether a card number is written as cards are: in one block, or in groups of
-/// four (a last group shorter), or 4-6-5 and 4-6-4 (American Express, Diners).
-/// An order number that passes Luhn by chance (`302-8841736-2291045`) does not.
+/// Whether a number that passes Luhn may be a card: any grouping but an
+/// online shop's order number (3-7-7, `302-8841736-2291045`), which passes Luhn
+/// one time in ten.
 fn card_grouping(raw: &str) -> bool {
     let groups: Vec<usize> = raw
         .split(|c: char| !c.is_ascii_digit())
         .filter(|g| !g.is_empty())
         .map(str::len)
         .collect();
-    match groups.as_slice() {
-        [] => false,
-        [_] | [4, 6, 5] | [4, 6, 4] => true,
-        [init @ .., last] => init.iter().all(|g| *g == 4) && (1..=4).contains(last),
-    }
+    groups != [3, 7, 7]
 }
 
 /// The Luhn check of payment card numbers.
@@ -689,12 +685,21 @@ fn phones_and_cards(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
         }
         let raw = &text[run.clone()];
         // Digits with letters right against both ends are a code (`NL837261945BR`).
-        let glued = |c: Option<char>| c.is_some_and(char::is_alphabetic);
-        if glued(text[..run.start].chars().next_back()) && glued(text[run.end..].chars().next()) {
+        // Digits between a code's prefix and letters are a code (`NL837261945BR`).
+        if code_prefix(&text[..run.start])
+            && text[run.end..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphabetic)
+        {
             continue;
         }
         let digits = digits_of(raw);
-        if (13..=19).contains(&digits.len()) && luhn_ok(&digits) && card_grouping(raw) {
+        if (13..=19).contains(&digits.len())
+            && luhn_ok(&digits)
+            && card_grouping(raw)
+            && !raw.starts_with('+')
+        {
             out.push(Pii {
                 kind: PiiKind::Card,
                 span: run,
@@ -757,6 +762,7 @@ const IDENTIFIER_LABELS: &[&str] = &[
     "tx",
     "hash",
     "serial",
+    "bestelling",
     "pedidos",
     "artikel",
     "article",
@@ -776,10 +782,59 @@ const IDENTIFIER_LABELS: &[&str] = &[
 /// `Rechnungsnummer`, `klantnummer`), not of a phone (`telefoonnummer`,
 /// `Handynummer`, `gsm-nummer`).
 fn numbered_thing(word: &str) -> bool {
-    const PHONES: [&str; 8] = ["tel", "handy", "mobi", "gsm", "fax", "whats", "app", "ruf"];
-    word.len() > "nummer".len() + 2
-        && word.ends_with("nummer")
-        && !PHONES.iter().any(|p| word.contains(p))
+    const THINGS: [&str; 24] = [
+        "bestel",
+        "bestell",
+        "factuur",
+        "rechnungs",
+        "klant",
+        "kunden",
+        "order",
+        "auftrags",
+        "ticket",
+        "tracking",
+        "sendungs",
+        "referentie",
+        "referenz",
+        "dossier",
+        "artikel",
+        "boekings",
+        "buchungs",
+        "lid",
+        "mitglieds",
+        "vertrags",
+        "polis",
+        "versicherungs",
+        "serien",
+        "zaak",
+    ];
+    word.strip_suffix("nummer")
+        .is_some_and(|thing| THINGS.contains(&thing))
+}
+
+/// Abbreviations of phones and messengers that may stand right before a number
+/// (`tel0612…`, `WA-0612…`): no code's prefix.
+const PHONE_PREFIXES: [&str; 10] = [
+    "tel", "mob", "wa", "gsm", "cel", "ph", "fon", "tlf", "nr", "no",
+];
+
+/// Whether `before` ends with a code's prefix (maybe and a dash): two letters
+/// and digits or more with a capital among them (`BR`, `INV`, `6A`), not a
+/// phone's abbreviation.
+fn code_prefix(before: &str) -> bool {
+    let before = before.strip_suffix('-').unwrap_or(before);
+    let start = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_alphanumeric())
+        .last()
+        .map_or(before.len(), |(i, _)| i);
+    let prefix = &before[start..];
+    prefix.len() >= 2
+        && prefix.bytes().any(|b| b.is_ascii_uppercase())
+        && !PHONE_PREFIXES
+            .iter()
+            .any(|p| prefix.eq_ignore_ascii_case(p))
 }
 
 /// Marks that stand for `number` before an identifier (`#`, `n°`, `nr.`, `no.`).
@@ -848,20 +903,12 @@ fn labelled_identifier(text: &str, run: &Range<usize>) -> bool {
         return false;
     }
     let before = &text[..start];
-    if before.ends_with('#') {
-        return true;
-    }
-    // A code's letters right before the digits, or before a dash (`BR20458833`,
-    // `INV-2024-00318`, `#A-77319204`).
-    let mut back = before.chars().rev();
-    let prefix = match back.next() {
-        Some('-') => back.next(),
-        other => other,
-    };
-    // Written in one piece: `(0xx11) 97321-0088` is an area code and a number.
+    // A code's prefix right before the digits, or before a dash (`BR20458833`,
+    // `INV-2024-00318`, `6A20938475112`), the digits written in one piece:
+    // `(0xx11) 97321-0088` is an area code and a number.
     let one_piece =
         !text[run.clone()].contains(|c: char| c.is_whitespace() || matches!(c, '(' | ')'));
-    if prefix.is_some_and(char::is_alphabetic) && one_piece {
+    if one_piece && code_prefix(before) {
         return true;
     }
     // The words before, punctuation around them dropped (`id:`, `(order`): a
@@ -884,7 +931,8 @@ fn labelled_identifier(text: &str, run: &Range<usize>) -> bool {
             return true;
         }
         // A series in capitals before the number (`fatura FT 2024/1187`).
-        let series = (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_uppercase());
+        let bare = word.trim_matches(|c: char| matches!(c, '.' | ':' | '-' | '#' | '='));
+        let series = (1..=4).contains(&bare.len()) && bare.bytes().all(|b| b.is_ascii_uppercase());
         if !(w.is_empty()
             || series
             || NUMBER_MARKS.contains(&w.as_str())
@@ -920,10 +968,10 @@ fn is_phone(raw: &str, digits: &str, regions: &[Id]) -> bool {
             .is_ok_and(|n| phonenumber::is_valid_with(database, &n))
     };
     if raw.starts_with('+') {
-        // Written internationally with eight digits or more, it is a phone number
+        // Written internationally with ten digits or more, it is a phone number
         // even when the numbering plan disagrees (Mexico's old mobile `1`: `+52 1
         // 33 1742 8856`).
-        return digits.len() >= 8 || valid(None, raw);
+        return digits.len() >= 10 || valid(None, raw);
     }
     if let Some(rest) = digits.strip_prefix("00") {
         if valid(None, &format!("+{rest}")) {
@@ -2016,6 +2064,14 @@ const RECIPIENT_MARKERS: &[&str] = &[
 /// or a particle (`de`, `van`), `None` for any other word.
 fn name_word(word: &str) -> Option<bool> {
     let w = word.trim_end_matches([',', ';']);
+    // A rude word is no name to hide (`name Wichser`): it is left to be read.
+    // Names rustrict reads in part (`Hoffmann`) are host words.
+    if w.chars().count() >= 3
+        && (crate::hosts::flagged(w) && !crate::hosts::is_host_word(w)
+            || !crate::lexicon::find(w).is_empty())
+    {
+        return None;
+    }
     let mut chars = w.chars();
     let first = chars.next()?;
     let rest: Vec<char> = chars.collect();
@@ -2043,6 +2099,10 @@ fn recipient_names(text: &str, out: &mut Vec<Pii>) {
         .filter(|f| matches!(f.kind, PiiKind::Address | PiiKind::Iban))
         .map(|f| f.span.start)
         .collect();
+    // A name ends where another finding begins (`t.a.v. Jan Jansen
+    // Keizersgracht 12`: the street is the address's).
+    let taken: Vec<Range<usize>> = out.iter().map(|f| f.span.clone()).collect();
+    let free = |at: usize| !taken.iter().any(|t| t.contains(&at));
     if anchors.is_empty() {
         return;
     }
@@ -2066,7 +2126,7 @@ fn recipient_names(text: &str, out: &mut Vec<Pii>) {
             }
             let mut j = end;
             let mut capital = false;
-            while j < words.len() && j < end + 4 {
+            while j < words.len() && j < end + 4 && free(words[j].0) {
                 let Some(cap) = name_word(words[j].1) else {
                     break;
                 };
@@ -2076,7 +2136,7 @@ fn recipient_names(text: &str, out: &mut Vec<Pii>) {
                     break;
                 }
             }
-            if capital {
+            if capital && j > end {
                 names.push(span_of(end, j - 1));
             }
         }
@@ -2484,6 +2544,17 @@ mod tests {
             "phone",
         );
         masked_everywhere("Handynummer: 0151 23456789", "0151 23456789", "phone");
+        // Nor do a phone's own abbreviations, a lone letter or `#` alone make a code.
+        for (text, secret) in [
+            ("tel0612345678 na de wedstrijd", "0612345678"),
+            ("WA-0612345678 bel me", "0612345678"),
+            ("x0612345678 bel me", "0612345678"),
+            ("call me #0612345678 later", "0612345678"),
+            ("mijn 06-nummer is 0612345678", "0612345678"),
+            ("Festnetznummer 030 1234567", "030 1234567"),
+        ] {
+            masked_everywhere(text, secret, "phone");
+        }
         // Numbers in threes are still phone numbers; a hint list stays short.
         masked_everywhere("cel 612.345.678 ya", "612.345.678", "phone");
         let noisy = format!("{} 2000000000, 2000000001", "+1".repeat(500));
@@ -2553,6 +2624,22 @@ mod tests {
         ] {
             masked_everywhere(text, secret, "name");
         }
+        // A name stops at the address, which stays masked.
+        let text = "t.a.v. Jan Jansen Keizersgracht 12, 1015 CX Amsterdam";
+        let masked = mask(text, &find(text, &crate::DEFAULT_PHONE_REGIONS));
+        assert!(!masked.contains("Keizersgracht 12"), "{masked}");
+        assert!(!masked.contains("Jan Jansen"), "{masked}");
+        // Names rustrict reads in part are names; swearing is not.
+        masked_everywhere(
+            "schick das trikot an Lisa Hoffmann, Gartenweg 4a, 1100 Wien",
+            "Lisa Hoffmann",
+            "name",
+        );
+        let text = "IBAN DE27 1005 0000 0193 8842 17, name Wichser Arschloch";
+        assert!(
+            !find(text, &[]).iter().any(|f| f.kind == PiiKind::Name),
+            "{text}"
+        );
         // Not without an address or an IBAN, nor a single word before one.
         assert!(kinds("name J Patel please").is_empty());
         assert_eq!(kinds("vivo en Madrid, Calle Mayor 27"), ["address"]);
@@ -2626,6 +2713,8 @@ mod tests {
         assert_eq!(kinds("auf DE27 1005 0000 0193 8842 17, danke"), ["iban"]);
         assert_eq!(kinds("sur FR76 3000 4028 3700 0102 4567 891 et"), ["iban"]);
         assert!(kinds("GB82 WEST 1234 5698 7654 3").is_empty());
+        // Cards written in other groups are still cards.
+        assert_eq!(kinds("card 4111 11 11 1111 1111"), ["card"]);
         assert!(kinds("XX82 1234 5678 9012 3456 78").is_empty());
         assert!(kinds("código de rastreio NL837261945BR e nada de chegar").is_empty());
     }
