@@ -77,6 +77,15 @@ pub fn flagged(word: &str) -> bool {
         .is(crate::harmful() & Type::MODERATE_OR_HIGHER)
 }
 
+/// `word` as rustrict censors it, with the first and last masked characters'
+/// positions; `None` when it masks nothing.
+fn masked_range(word: &str) -> Option<(Vec<char>, usize, usize)> {
+    let censored: Vec<char> = Censor::from_str(word).censor().chars().collect();
+    let first = censored.iter().position(|&c| c == '*')?;
+    let last = censored.iter().rposition(|&c| c == '*')?;
+    Some((censored, first, last))
+}
+
 /// Whether rustrict's match in `word` (lower case, letters only) covers only
 /// part of it, leaving more than an inflection: the match is taken from the
 /// letter before its first masked one (rustrict keeps a match's first letter) to
@@ -84,11 +93,7 @@ pub fn flagged(word: &str) -> bool {
 /// one of [`INFLECTIONS`] (after a doubled last letter too): `analista` is a
 /// host of `anal`, `cunts` is not one of `cunt`.
 pub fn embedded(word: &str) -> bool {
-    let censored: Vec<char> = Censor::from_str(word).censor().chars().collect();
-    let (Some(first), Some(last)) = (
-        censored.iter().position(|&c| c == '*'),
-        censored.iter().rposition(|&c| c == '*'),
-    ) else {
+    let Some((censored, first, last)) = masked_range(word) else {
         return false;
     };
     let before = first.saturating_sub(1);
@@ -190,19 +195,16 @@ pub fn is_host_compound(word: &str) -> bool {
     };
     let chars: Vec<char> = bare.chars().collect();
     // A compound is longer than a word and its inflection.
-    if chars.len() < 8 || chars.len() > 40 || hateful_or_severe(&bare) {
+    if chars.len() < 8 || chars.len() > 40 {
         return false;
     }
-    let censored: Vec<char> = Censor::from_str(&bare).censor().chars().collect();
-    if censored.len() != chars.len() {
-        return false;
-    }
-    let (Some(first), Some(last)) = (
-        censored.iter().position(|&c| c == '*'),
-        censored.iter().rposition(|&c| c == '*'),
-    ) else {
+    // Most words rustrict masks nothing in: the severity is read only after.
+    let Some((censored, first, last)) = masked_range(&bare) else {
         return false;
     };
+    if censored.len() != chars.len() || hateful_or_severe(&bare) {
+        return false;
+    }
     // rustrict keeps a match's first letter.
     let first = first.saturating_sub(1);
     let part_ok = |n: usize| n == 0 || n >= 3;

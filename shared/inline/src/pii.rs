@@ -137,7 +137,7 @@ const GENERIC_TLDS: [&str; 14] = [
 
 /// Whether `word` is one of `list` (entries in lower case), ignoring case
 /// without allocating for ASCII words.
-fn one_of(word: &str, list: &[&str]) -> bool {
+pub(crate) fn one_of(word: &str, list: &[&str]) -> bool {
     if word.is_ascii() {
         list.iter().any(|w| w.eq_ignore_ascii_case(word))
     } else {
@@ -1911,10 +1911,11 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             &STREET_WORDS,
         )
     };
-    let one_word_street = |w: &str| {
+    // A capitalised word ending in one of `endings`, three letters or more before it.
+    let street_ending = |w: &str, endings: &[&str]| {
         capital(w) && {
             let b = bare(w);
-            STREET_ENDINGS
+            endings
                 .iter()
                 .any(|e| b.ends_with(e) && b.chars().count() >= e.chars().count() + 3)
         }
@@ -1926,20 +1927,13 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             (4..=5).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit())
         })
     };
-    let weak_street = |w: &str| {
-        capital(w) && {
-            let b = bare(w);
-            WEAK_STREET_ENDINGS
-                .iter()
-                .any(|e| b.ends_with(e) && b.chars().count() >= e.chars().count() + 3)
-        }
-    };
     let mut i = 0;
     while i < words.len() {
         let w = words[i].1;
         let mut found: Option<(usize, usize)> = None;
         if words.get(i + 1).is_some_and(|n| house_number(n.1))
-            && (one_word_street(w) || weak_street(w) && postcode(i + 2))
+            && (street_ending(w, &STREET_ENDINGS)
+                || street_ending(w, &WEAK_STREET_ENDINGS) && postcode(i + 2))
         {
             // `Schillerstraße 41`
             found = Some((i, i + 1));
@@ -2117,9 +2111,12 @@ fn recipient_names(text: &str, out: &mut Vec<Pii>) {
     let mut names: Vec<Range<usize>> = Vec::new();
     // After a marker.
     let lower: Vec<String> = words.iter().map(|(_, w)| w.to_lowercase()).collect();
+    let markers: Vec<Vec<&str>> = RECIPIENT_MARKERS
+        .iter()
+        .map(|m| m.split(' ').collect())
+        .collect();
     for i in 0..words.len() {
-        for marker in RECIPIENT_MARKERS {
-            let parts: Vec<&str> = marker.split(' ').collect();
+        for parts in &markers {
             let end = i + parts.len();
             if end > words.len() || !parts.iter().zip(&lower[i..end]).all(|(p, w)| p == w) {
                 continue;
