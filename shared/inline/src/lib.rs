@@ -312,16 +312,17 @@ pub(crate) fn link_hosts(lower: &str) -> Vec<&str> {
     hosts
 }
 
-/// Where `needle` occurs in `hay`, left to right (overlapping): a scan for its
-/// first byte, then a compare. For chat lines and the short needles of the
+/// Where `needle` occurs in `hay`, left to right (overlapping): a vectorised scan
+/// for its first byte (`memchr`), then a compare. For chat lines and the short needles of the
 /// stage's lists this beats `str::contains`, whose two-way searcher costs more
 /// to set up than a line takes to scan (`perf`: a fifth of the stage's time,
 /// when every list entry set one up for every line). On UTF-8 a match found
 /// byte by byte starts on a character boundary. An empty needle is nowhere.
 pub(crate) fn occurrences<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    let first = n.first().copied();
-    (0..h.len()).filter(move |&i| Some(h[i]) == first && h[i..].starts_with(n))
+    // No needle, no start: a byte no UTF-8 text holds is never found.
+    let first = n.first().copied().unwrap_or(0xFF);
+    memchr::memchr_iter(first, h).filter(move |&i| h[i..].starts_with(n))
 }
 
 /// Whether `needle` is in `hay` ([`occurrences`]).
