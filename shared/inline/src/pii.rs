@@ -673,6 +673,12 @@ pub fn luhn_ok(digits: &str) -> bool {
     sum % 10 == 0
 }
 
+/// Whether digits are a book's number: 13 beginning 978 or 979 (ISBN-13, an
+/// EAN). Of the card schemes only Visa issued 13 digits, all beginning 4.
+fn isbn13(digits: &str) -> bool {
+    digits.len() == 13 && (digits.starts_with("978") || digits.starts_with("979"))
+}
+
 fn phones_and_cards(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
     let taken = out.len();
     for run in digit_runs(text) {
@@ -695,6 +701,9 @@ fn phones_and_cards(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
             continue;
         }
         let digits = digits_of(raw);
+        if isbn13(&digits) {
+            continue;
+        }
         if (13..=19).contains(&digits.len())
             && luhn_ok(&digits)
             && card_grouping(raw)
@@ -776,11 +785,23 @@ const IDENTIFIER_LABELS: &[&str] = &[
     "kaartje",
     "entrada",
     "entradas",
+    "isbn",
+    "issn",
+    "réf",
+    "kavel",
+    "slip",
+    "betslip",
+    "schein",
+    "wettschein",
+    "tippschein",
+    "coupon",
+    "cupom",
+    "boletim",
 ];
 
 /// A compound naming the number of a thing (`factuurnummer`,
-/// `Rechnungsnummer`, `klantnummer`), not of a phone (`telefoonnummer`,
-/// `Handynummer`, `gsm-nummer`).
+/// `Rechnungsnummer`, `klantnummer`, `bestellnr`), not of a phone
+/// (`telefoonnummer`, `Handynummer`, `gsm-nummer`, `telnr`).
 fn numbered_thing(word: &str) -> bool {
     const THINGS: [&str; 24] = [
         "bestel",
@@ -808,8 +829,10 @@ fn numbered_thing(word: &str) -> bool {
         "serien",
         "zaak",
     ];
-    word.strip_suffix("nummer")
-        .is_some_and(|thing| THINGS.contains(&thing))
+    ["nummer", "nr", "nr."]
+        .iter()
+        .filter_map(|suffix| word.strip_suffix(suffix))
+        .any(|thing| THINGS.contains(&thing))
 }
 
 /// Abbreviations of phones and messengers that may stand right before a number
@@ -890,6 +913,14 @@ const LABEL_LINKS: &[&str] = &[
     "server",
     "replay",
     "demo",
+    "bet",
+    "lot",
+    "lote",
+    "aposta",
+    "apuesta",
+    "pari",
+    "wette",
+    "weddenschap",
 ];
 
 /// Whether the digits of `run` are labelled as an identifier rather than a
@@ -1666,9 +1697,17 @@ fn spelled_phones(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
     }
 }
 
-/// The ISO 13616 mod-97 check.
+/// The ISO 13616 mod-97 check, at the country's length when the country is
+/// known (a prefix of a longer IBAN passes the check one time in 97).
 pub fn iban_ok(compact: &str) -> bool {
     if compact.len() < 15 || compact.len() > 34 {
+        return false;
+    }
+    if IBAN_LENGTHS
+        .iter()
+        .find(|(cc, _)| compact.starts_with(cc))
+        .is_some_and(|&(_, length)| compact.len() != length)
+    {
         return false;
     }
     let (head, tail) = compact.split_at(4);
@@ -1911,9 +1950,20 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             &STREET_WORDS,
         )
     };
-    // A capitalised word ending in one of `endings`, three letters or more before it.
-    let street_ending = |w: &str, endings: &[&str]| {
-        capital(w) && {
+    // Where a postcode with letters that begins at word `k` ends (`1057 hn`,
+    // `ip4 3rt`).
+    let lettered_postcode = |k: usize| {
+        postcode_words(&words, k).filter(|&end| {
+            words[k..=end]
+                .iter()
+                .any(|w| w.1.chars().any(char::is_alphabetic))
+        })
+    };
+    // A word ending in one of `endings`, three letters or more before it:
+    // capitalised, or in lower case with a lettered postcode after its number.
+    let street_ending = |i: usize, endings: &[&str]| {
+        let w = words[i].1;
+        (capital(w) || lettered_postcode(i + 2).is_some()) && {
             let b = bare(w);
             endings
                 .iter()
@@ -1932,12 +1982,16 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
         let w = words[i].1;
         let mut found: Option<(usize, usize)> = None;
         if words.get(i + 1).is_some_and(|n| house_number(n.1))
-            && (street_ending(w, &STREET_ENDINGS)
-                || street_ending(w, &WEAK_STREET_ENDINGS) && postcode(i + 2))
+            && (street_ending(i, &STREET_ENDINGS)
+                || street_ending(i, &WEAK_STREET_ENDINGS) && postcode(i + 2))
         {
             // `Schillerstraße 41`
             found = Some((i, i + 1));
-        } else if street_word(w) && (capital(w) || i > 0 && house_number(words[i - 1].1)) {
+        } else if street_word(w)
+            && (capital(w)
+                || i > 0 && house_number(words[i - 1].1)
+                || words.get(i + 1).is_some_and(|n| capital(n.1)))
+        {
             // `Calle Mayor 27`, `Rua Doutor Almeida Lima, 1134`: up to four name
             // words (capitalised, or `de`, `da`, `van`, …), then the number.
             let mut j = i + 1;
@@ -1963,6 +2017,25 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             }
             if j > i + 1 && j < words.len() && street_word(words[j].1) && capital(words[j].1) {
                 found = Some((i, j));
+            } else {
+                // `14 kingfisher close, ipswich ip4 3rt`: in lower case, the street
+                // word ends the name and a postcode with letters follows within
+                // three words (digits alone could be a count: "10 minutes drive,
+                // 15000 fans").
+                let mut j = i + 1;
+                while j < words.len()
+                    && j <= i + 3
+                    && !street_word(words[j].1)
+                    && words[j].1.chars().all(char::is_alphabetic)
+                {
+                    j += 1;
+                }
+                let postcode_end = (j + 1..=j + 3).find_map(lettered_postcode);
+                if j > i + 1 && j < words.len() && street_word(words[j].1) {
+                    if let Some(end) = postcode_end {
+                        found = Some((i, end));
+                    }
+                }
             }
         }
         let Some((first, mut last)) = found else {
@@ -1975,7 +2048,7 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             let digits = code.bytes().filter(u8::is_ascii_digit).count();
             let dutch_letters = words.get(last + 2).is_some_and(|w| {
                 let w = w.1.trim_end_matches([',', '.']);
-                w.len() == 2 && w.bytes().all(|b| b.is_ascii_uppercase())
+                w.len() == 2 && w.bytes().all(|b| b.is_ascii_alphabetic())
             });
             if code.len() == 4 && digits == 4 && dutch_letters {
                 // `1057 HN`
@@ -1997,6 +2070,39 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             span: words[first].0..end_of(last),
         });
         i = last + 1;
+    }
+}
+
+/// Where a postcode that begins at `words[k]` ends (the index of its last word):
+/// `28028`, `1057 hn`, `ip4 3rt`, `sk4 3bw`.
+fn postcode_words(words: &[(usize, &str)], k: usize) -> Option<usize> {
+    let bare = |k: usize| {
+        words
+            .get(k)
+            .map(|w| w.1.trim_end_matches([',', '.', ';', ':']).to_lowercase())
+    };
+    let code = bare(k)?;
+    let digits = code.bytes().filter(u8::is_ascii_digit).count();
+    let next = bare(k + 1).unwrap_or_default();
+    if code.len() == 4
+        && digits == 4
+        && next.len() == 2
+        && next.bytes().all(|b| b.is_ascii_lowercase())
+    {
+        Some(k + 1)
+    } else if (4..=5).contains(&code.len()) && digits == code.len() {
+        Some(k)
+    } else if (2..=4).contains(&code.len())
+        && digits >= 1
+        && code.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+        && code.bytes().all(|b| b.is_ascii_alphanumeric())
+        && next.len() == 3
+        && next.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        && next.bytes().skip(1).all(|b| b.is_ascii_lowercase())
+    {
+        Some(k + 1)
+    } else {
+        None
     }
 }
 
@@ -2522,9 +2628,18 @@ mod tests {
             "factuurnummer 2024-00317 klopt niet",
             "fatura FT 2024/1187 ainda não apareceu",
             "Bestellnummer 302-8841736-2291045, Hoodie seit fünf Wochen unterwegs",
+            "bestellnr 0172 338 91 04 steht auf der rechnung",
+            "bet slip 2271-0098-4415 cashed out at half time",
+            "réf lot 06 12 34 87 55 c'est la montre Lip ?",
+            "mijn betslip 0648-221-907, 3 van de 4 goed",
+            "meu bilhete da aposta era 9183 4420 1177",
+            "el ISBN del manual es 978-84-9104-552-3 por si acaso",
         ] {
             nothing_found(text);
         }
+        // A thing's lot is no label for a phone ("thanks a lot").
+        masked_everywhere("thanks a lot 0612345678 bel me", "0612345678", "phone");
+        masked_everywhere("mijn telnr 0612345678", "0612345678", "phone");
         // A label does not hide a number written internationally, nor does
         // `number` or its translations label an identifier.
         masked_everywhere("order +31 6 12345678 whatsapp", "+31 6 12345678", "phone");
@@ -2600,6 +2715,20 @@ mod tests {
                 "vivo en Av. Providencia 1650, depto 1204",
                 "Av. Providencia 1650",
             ),
+            // In lower case: a postcode with letters must follow.
+            (
+                "i'm at 14 kingfisher close, ipswich ip4 3rt, drop it off",
+                "14 kingfisher close",
+            ),
+            (
+                "send it to 31 mill lane, leeds ls6 2hb cheers",
+                "31 mill lane",
+            ),
+            (
+                "woon op molenstraat 27, 5261 bk vught",
+                "molenstraat 27, 5261 bk",
+            ),
+            ("vivo en calle Alcalá 214, 3ºB", "calle Alcalá 214"),
         ] {
             masked_everywhere(text, secret, "address");
         }
@@ -2647,6 +2776,8 @@ mod tests {
             "Laan van NOI is close",
             "Anfield Road 2-1 at the break",
             "Wembley 3-1 Ring of Fire",
+            "10 minutes drive, 15000 fans were there",
+            "2 laps down the road, 3 to go",
         ] {
             nothing_found(text);
         }
@@ -2714,6 +2845,16 @@ mod tests {
         assert_eq!(kinds("card 4111 11 11 1111 1111"), ["card"]);
         assert!(kinds("XX82 1234 5678 9012 3456 78").is_empty());
         assert!(kinds("código de rastreio NL837261945BR e nada de chegar").is_empty());
+        // A prefix that passes mod-97 by chance does not end the IBAN early.
+        assert!(
+            !iban_ok("GB03LOYD30963458"),
+            "16 characters is no British IBAN"
+        );
+        let text = "pay me, iban GB03 LOYD 3096 3458 2730 19, name j";
+        assert_eq!(
+            mask(text, &find(text, &[Id::GB])),
+            "pay me, iban [iban], name j"
+        );
     }
 
     #[test]
