@@ -624,6 +624,31 @@ mod tests {
     }
 
     #[test]
+    fn doxxing_wishes_of_harm_and_veiled_pity_are_threats() {
+        for text in [
+            "one more word and i'll post where your mum works",
+            "publicaré tu dirección y tu teléfono si no borras eso",
+            "vou postar o endereço desse streamer aqui",
+            "hope that rider breaks his neck on the descent",
+            "j'espère qu'une voiture le renverse pendant l'étape",
+            "hoop dat die renner zijn nek breekt in de afdaling",
+            "you have kids, right? would be a shame if something happened to them",
+            "wäre schade, wenn dir was passiert",
+        ] {
+            assert_eq!(kind(text).map(|k| k.0), Some("threat"), "{text}");
+        }
+        for text in [
+            "share your number in the dm and we'll sort tickets",
+            "voy a poner tu número en el grupo de la peña",
+            "hope nobody crashes on that descent",
+            "ich werde deine nummer speichern",
+            "what a shame, nothing happened in the second half",
+        ] {
+            assert_eq!(kind(text), None, "{text}");
+        }
+    }
+
+    #[test]
     fn insults_need_a_second_person_frame() {
         assert_eq!(kind("you are worthless").map(|k| k.0), Some("harassment"));
         assert_eq!(kind("what a worthless pass").map(|k| k.0), None);
