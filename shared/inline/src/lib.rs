@@ -485,7 +485,8 @@ fn stretched_letter(word: &str) -> bool {
     first.is_alphabetic() && same && bare.len() >= 4
 }
 
-/// `kkk` in lower case, the short laughter (`ez demais kkk`).
+/// `kkk` in lower case, the short laughter (`ez demais kkk`): let through at a
+/// line's start or end, and anywhere in a Portuguese line.
 fn short_laughter(word: &str) -> bool {
     word.trim_matches(|c: char| !c.is_alphanumeric()) == "kkk"
 }
@@ -601,13 +602,14 @@ const NAME_TITLES: &[&str] = &[
 
 /// Words that mark a line's language: its commonest short words (some are
 /// shared by two languages, `que`, `la`, and count for both; the most common
-/// ones of all, `de`, `en`, `a`, `is`, are left out).
+/// ones of all, `de`, `en`, `a`, `is`, are left out, and so is `u`, English
+/// chat's `you` and Dutch's polite one: `u kunt uw vragen stellen`).
 const LANGUAGE_MARKERS: [(&str, &[&str]); 6] = [
     (
         "en",
         &[
             "you", "your", "you're", "the", "and", "are", "this", "that", "what", "with", "my",
-            "he", "she", "they", "u", "ur", "i'm", "it's", "not", "just",
+            "he", "she", "they", "ur", "i'm", "it's", "not", "just",
         ],
     ),
     (
@@ -616,7 +618,8 @@ const LANGUAGE_MARKERS: [(&str, &[&str]); 6] = [
             "het", "een", "niet", "ik", "je", "jij", "hij", "wij", "zijn", "maar", "ook", "nog",
             "wel", "geen", "wat", "hoe", "waarom", "laat", "dat", "dit", "deze", "toch", "echt",
             "zo", "nu", "bij", "naar", "heeft", "staat", "gaat", "kan", "moet", "weer", "zit",
-            "al", "er", "op", "met", "voor", "van",
+            "al", "er", "op", "met", "voor", "van", "uw", "jullie", "hebt", "heb", "wordt",
+            "gewoon", "omdat", "graag", "alleen", "veel", "ze",
         ],
     ),
     (
@@ -1030,7 +1033,8 @@ impl InlineModerator {
         tokens.get(i).is_some_and(|w| {
             self.allowed(w)
                 || named_in_context(tokens, i)
-                || short_laughter(w) && (i == 0 || i + 1 == tokens.len())
+                || short_laughter(w)
+                    && (i == 0 || i + 1 == tokens.len() || line_language(tokens) == Some("pt"))
                 || local_everyday(tokens, i)
         })
     }
@@ -1520,6 +1524,7 @@ mod tests {
             "hoe laat begint het?",
             "dat is een dikke kans, echt",
             "hoe is dat geen rood",
+            "u kunt uw vragen stellen via de chat, ze worden beantwoord",
         ] {
             let v = check(text);
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
@@ -1536,11 +1541,13 @@ mod tests {
             "ez demais kkk",
             "perdeu o pênalti kkkkkk",
             "KKKKKK que isso",
+            "o leiloeiro fala rápido demais kkk não entendi nada",
         ] {
             let v = check(text);
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
         }
         assert_ne!(check("join the KKK").action, Action::Allow);
+        assert_ne!(check("the kkk is back in town").action, Action::Allow);
     }
 
     #[test]
