@@ -649,6 +649,32 @@ mod tests {
     }
 
     #[test]
+    fn violence_deserved_and_threat_idioms_are_threats() {
+        for text in [
+            "that ref deserves a beating",
+            "esse árbitro merece levar uma surra",
+            "die scheids verdient een pak slaag",
+            "die scheids heeft een pak slaag verdiend",
+            "der schiri hat eine tracht prügel verdient",
+            "ce mec mérite une bonne raclée",
+            "vou acabar com a tua raça",
+            "ich polier dir die fresse",
+            "ik trek je kop eraf",
+        ] {
+            assert_eq!(kind(text).map(|k| k.0), Some("threat"), "{text}");
+        }
+        // A free kick is no shot at anyone; catching a train is no beating.
+        for text in [
+            "el equipo merece un tiro libre",
+            "o time merece um tiro livre aqui",
+            "precisa apanhar o comboio das 8",
+            "we deserve a penalty here",
+        ] {
+            assert_eq!(kind(text), None, "{text}");
+        }
+    }
+
+    #[test]
     fn insults_need_a_second_person_frame() {
         assert_eq!(kind("you are worthless").map(|k| k.0), Some("harassment"));
         assert_eq!(kind("what a worthless pass").map(|k| k.0), None);
