@@ -660,6 +660,8 @@ mod tests {
             "vou acabar com a tua raça",
             "ich polier dir die fresse",
             "ik trek je kop eraf",
+            "você não sabe com quem tá mexendo",
+            "tu sais pas à qui tu parles, toi",
         ] {
             assert_eq!(kind(text).map(|k| k.0), Some("threat"), "{text}");
         }
