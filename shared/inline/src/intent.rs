@@ -677,6 +677,28 @@ mod tests {
     }
 
     #[test]
+    fn likening_to_animals_and_sending_to_a_care_home_is_harassment() {
+        for text in [
+            "parece um porco suado jogando dardos",
+            "das ist kein sportler mehr, das ist ein walross im trikot",
+            "mets-toi au régime, espèce de baleine",
+            "opa moet maar naar het bejaardenhuis",
+            "die oma im chat schon wieder, ab ins heim mit dir",
+        ] {
+            assert_eq!(kind(text).map(|k| k.0), Some("harassment"), "{text}");
+        }
+        for text in [
+            "this pitch looks like a cow field",
+            "he runs like a gazelle down the wing",
+            "el cerdo a la brasa estaba buenísimo",
+            "volta pro lar, doce lar",
+            "ik ga morgen naar het bejaardenhuis om oma te bezoeken",
+        ] {
+            assert_eq!(kind(text), None, "{text}");
+        }
+    }
+
+    #[test]
     fn insults_need_a_second_person_frame() {
         assert_eq!(kind("you are worthless").map(|k| k.0), Some("harassment"));
         assert_eq!(kind("what a worthless pass").map(|k| k.0), None);
