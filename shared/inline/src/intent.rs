@@ -623,79 +623,106 @@ mod tests {
         assert_eq!(kind("we go back to the hotel after the game"), None);
     }
 
+    /// Every text found, as `kind`.
+    fn all_found(kind_name: &str, texts: &[&str]) {
+        for text in texts {
+            assert_eq!(kind(text).map(|k| k.0), Some(kind_name), "{text}");
+        }
+    }
+
+    /// No text found.
+    fn none_found(texts: &[&str]) {
+        for text in texts {
+            assert_eq!(kind(text), None, "{text}");
+        }
+    }
+
     #[test]
     fn doxxing_wishes_of_harm_and_veiled_pity_are_threats() {
-        for text in [
-            "one more word and i'll post where your mum works",
-            "publicaré tu dirección y tu teléfono si no borras eso",
-            "vou postar o endereço desse streamer aqui",
-            "hope that rider breaks his neck on the descent",
-            "j'espère qu'une voiture le renverse pendant l'étape",
-            "hoop dat die renner zijn nek breekt in de afdaling",
-            "you have kids, right? would be a shame if something happened to them",
-            "wäre schade, wenn dir was passiert",
-        ] {
-            assert_eq!(kind(text).map(|k| k.0), Some("threat"), "{text}");
-        }
-        for text in [
+        all_found(
+            "threat",
+            &[
+                "one more word and i'll post where your mum works",
+                "publicaré tu dirección y tu teléfono si no borras eso",
+                "vou postar o endereço desse streamer aqui",
+                "hope that rider breaks his neck on the descent",
+                "j'espère qu'une voiture le renverse pendant l'étape",
+                "hoop dat die renner zijn nek breekt in de afdaling",
+                "you have kids, right? would be a shame if something happened to them",
+                "wäre schade, wenn dir was passiert",
+            ],
+        );
+        none_found(&[
             "share your number in the dm and we'll sort tickets",
+            "please don't leak your number in chat",
             "voy a poner tu número en el grupo de la peña",
             "hope nobody crashes on that descent",
             "ich werde deine nummer speichern",
             "what a shame, nothing happened in the second half",
-        ] {
-            assert_eq!(kind(text), None, "{text}");
-        }
+        ]);
     }
 
     #[test]
     fn violence_deserved_and_threat_idioms_are_threats() {
-        for text in [
-            "that ref deserves a beating",
-            "esse árbitro merece levar uma surra",
-            "die scheids verdient een pak slaag",
-            "die scheids heeft een pak slaag verdiend",
-            "der schiri hat eine tracht prügel verdient",
-            "ce mec mérite une bonne raclée",
-            "vou acabar com a tua raça",
-            "ich polier dir die fresse",
-            "ik trek je kop eraf",
-            "você não sabe com quem tá mexendo",
-            "tu sais pas à qui tu parles, toi",
-        ] {
-            assert_eq!(kind(text).map(|k| k.0), Some("threat"), "{text}");
-        }
-        // A free kick is no shot at anyone; catching a train is no beating.
-        for text in [
+        all_found(
+            "threat",
+            &[
+                "that ref deserves a beating",
+                "esse árbitro merece levar uma surra",
+                "die scheids verdient een kogel",
+                "die scheids heeft een kogel verdiend",
+                "der schiri hat eine tracht prügel verdient",
+                "ce mec mérite une bonne raclée",
+                "vou acabar com a tua raça",
+                "ich polier dir die fresse",
+                "ik trek je kop eraf",
+                "você não sabe com quem tá mexendo",
+                "tu sais pas à qui tu parles, toi",
+            ],
+        );
+        // A free kick is no shot at anyone, a thrashing on the pitch no beating.
+        none_found(&[
             "el equipo merece un tiro libre",
             "o time merece um tiro livre aqui",
             "precisa apanhar o comboio das 8",
             "we deserve a penalty here",
-        ] {
-            assert_eq!(kind(text), None, "{text}");
-        }
+            "the egg whites need a good beating",
+            "let me know when you're finished",
+            "PSV kreeg een pak slaag, dik verdiend",
+            "Nadal mérite une balle de break",
+            "minha filha merece uma bala",
+            "ik weet wie je bent, jij was die van de quiz",
+        ]);
     }
 
     #[test]
     fn likening_to_animals_and_sending_to_a_care_home_is_harassment() {
-        for text in [
-            "parece um porco suado jogando dardos",
-            "das ist kein sportler mehr, das ist ein walross im trikot",
-            "mets-toi au régime, espèce de baleine",
-            "opa moet maar naar het bejaardenhuis",
-            "die oma im chat schon wieder, ab ins heim mit dir",
-        ] {
-            assert_eq!(kind(text).map(|k| k.0), Some("harassment"), "{text}");
-        }
-        for text in [
+        all_found(
+            "harassment",
+            &[
+                "parece um porco suado jogando dardos",
+                "das ist kein sportler mehr, das ist ein walross im trikot",
+                "mets-toi au régime, espèce de baleine",
+                "opa moet maar naar het bejaardenhuis",
+                "die oma im chat schon wieder, ab ins heim mit dir",
+            ],
+        );
+        // Likening oneself or one's dog, and visiting a care home, are no abuse.
+        none_found(&[
             "this pitch looks like a cow field",
             "he runs like a gazelle down the wing",
             "el cerdo a la brasa estaba buenísimo",
             "volta pro lar, doce lar",
             "ik ga morgen naar het bejaardenhuis om oma te bezoeken",
-        ] {
-            assert_eq!(kind(text), None, "{text}");
-        }
+            "my dog eats like a pig",
+            "ich schwitze wie ein schwein",
+            "ik zweet als een varken",
+            "estoy sudando como un cerdo",
+            "off to the care home to visit nan",
+            "ma grand-mère va en ehpad",
+            "der hund musste zurück ins heim",
+            "malin comme un singe, celui-là",
+        ]);
     }
 
     #[test]

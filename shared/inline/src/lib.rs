@@ -473,7 +473,8 @@ fn single_letter_runs(words: &[&str]) -> Vec<String> {
 
 /// One letter written four times or more (`kkkkkk`, Portuguese laughter): no
 /// word, though rustrict reads three `k` as the Klan. (`kkk` in lower case at the
-/// start or end of a line is laughter too: see `InlineModerator::allowed_at`.)
+/// start or end of a line, or anywhere in a Portuguese one, is laughter too: see
+/// [`short_laughter`].)
 fn stretched_letter(word: &str) -> bool {
     let bare: Vec<char> = word.chars().filter(|c| c.is_alphanumeric()).collect();
     let Some(&first) = bare.first() else {

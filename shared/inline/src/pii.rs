@@ -794,9 +794,6 @@ const IDENTIFIER_LABELS: &[&str] = &[
     "schein",
     "wettschein",
     "tippschein",
-    "coupon",
-    "cupom",
-    "boletim",
 ];
 
 /// A compound naming the number of a thing (`factuurnummer`,
@@ -829,7 +826,7 @@ fn numbered_thing(word: &str) -> bool {
         "serien",
         "zaak",
     ];
-    ["nummer", "nr", "nr."]
+    ["nummer", "nr"]
         .iter()
         .filter_map(|suffix| word.strip_suffix(suffix))
         .any(|thing| THINGS.contains(&thing))
@@ -924,7 +921,7 @@ const LABEL_LINKS: &[&str] = &[
 ];
 
 /// Whether the digits of `run` are labelled as an identifier rather than a
-/// phone: an [`IDENTIFIER_LABELS`] word just before them or two words before
+/// phone: an [`IDENTIFIER_LABELS`] word before them, up to five words back
 /// (`match id 77…`, `ID du match : 58…`, `commande n° 10…`), or `#` right
 /// against them. A number written internationally (`+…`, `00…`) is never one.
 fn labelled_identifier(text: &str, run: &Range<usize>) -> bool {
@@ -1886,6 +1883,15 @@ const STREET_WORDS: [&str; 39] = [
     "laan",
     "weg",
 ];
+/// The [`STREET_WORDS`] that are no everyday words of a chat line ("so close
+/// Salah 2-1", "what a drive Verstappen 1 lap left"): the ones written in lower
+/// case before a capitalised name.
+const FOREIGN_STREET_WORDS: [&str; 22] = [
+    "rue", "chemin", "allée", "impasse", "quai", "calle", "c/", "avenida", "avda", "avda.", "pza.",
+    "paseo", "camino", "carrera", "rua", "travessa", "praça", "alameda", "straße", "strasse",
+    "straat", "laan",
+];
+
 /// Endings of street names written as one word (`Schillerstraße`, `Kastanienweg`,
 /// `Lindelaan`, `Keizersgracht`), lower case.
 const STREET_ENDINGS: [&str; 17] = [
@@ -1928,8 +1934,12 @@ fn house_number(word: &str) -> bool {
 /// Postal addresses: a street (a street word with its name, or a one-word street
 /// name with a street ending) next to a house number, and a postcode right after
 /// when there is one (`Schillerstraße 41, 8010 Graz`, `27 Linden Grove`, `14 rue
-/// des Tanneurs`, `Calle Mayor 27`, `Lindelaan 47, 3524 KD`). The span runs from
-/// the first of street and number to the last, and over the postcode.
+/// des Tanneurs`, `Calle Mayor 27`, `Lindelaan 47, 3524 KD`). Written in lower
+/// case, a street needs a postcode with letters after it (`14 kingfisher close,
+/// ipswich ip4 3rt`, `molenstraat 27, 5261 bk`), or, for a street word that is no
+/// everyday word (`calle`, `rua`, `rue`, not `close` or `drive`), a capitalised
+/// name after it (`calle Alcalá 214`). The span runs from the first of street and
+/// number to the last, and over the postcode.
 fn addresses(text: &str, out: &mut Vec<Pii>) {
     // No house number, no address (most lines).
     if !text.split_whitespace().any(house_number) {
@@ -1981,6 +1991,7 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
     while i < words.len() {
         let w = words[i].1;
         let mut found: Option<(usize, usize)> = None;
+        let mut postcode_taken = false;
         if words.get(i + 1).is_some_and(|n| house_number(n.1))
             && (street_ending(i, &STREET_ENDINGS)
                 || street_ending(i, &WEAK_STREET_ENDINGS) && postcode(i + 2))
@@ -1990,7 +2001,10 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
         } else if street_word(w)
             && (capital(w)
                 || i > 0 && house_number(words[i - 1].1)
-                || words.get(i + 1).is_some_and(|n| capital(n.1)))
+                || one_of(
+                    w.trim_matches(|c: char| matches!(c, ',' | ':' | ';' | '(' | ')')),
+                    &FOREIGN_STREET_WORDS,
+                ) && words.get(i + 1).is_some_and(|n| capital(n.1)))
         {
             // `Calle Mayor 27`, `Rua Doutor Almeida Lima, 1134`: up to four name
             // words (capitalised, or `de`, `da`, `van`, …), then the number.
@@ -2034,6 +2048,7 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
                 if j > i + 1 && j < words.len() && street_word(words[j].1) {
                     if let Some(end) = postcode_end {
                         found = Some((i, end));
+                        postcode_taken = true;
                     }
                 }
             }
@@ -2042,13 +2057,14 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             i += 1;
             continue;
         };
-        // A postcode right after: `8010`, `34119`, `3524 KD`, `SK4 3BW`.
-        if let Some(next) = words.get(last + 1) {
+        // A postcode right after: `8010`, `34119`, `3524 KD`, `SK4 3BW` (not a
+        // second one, which would be the start of a phone number).
+        if let Some(next) = words.get(last + 1).filter(|_| !postcode_taken) {
             let code = bare(next.1);
             let digits = code.bytes().filter(u8::is_ascii_digit).count();
             let dutch_letters = words.get(last + 2).is_some_and(|w| {
                 let w = w.1.trim_end_matches([',', '.']);
-                w.len() == 2 && w.bytes().all(|b| b.is_ascii_alphabetic())
+                dutch_postcode_letters(w)
             });
             if code.len() == 4 && digits == 4 && dutch_letters {
                 // `1057 HN`
@@ -2073,6 +2089,20 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
     }
 }
 
+/// Two-letter units after a number, which Dutch postcode letters are not
+/// (`1500 km`, `2000 kg`).
+const UNITS: [&str; 16] = [
+    "km", "kg", "cm", "mm", "ml", "mg", "kw", "mb", "gb", "pm", "am", "hp", "ps", "mi", "ft", "lb",
+];
+
+/// The two letters of a Dutch postcode: in capitals (`KD`, `KM`), or in lower
+/// case but no unit (`bk`; not `km`).
+fn dutch_postcode_letters(word: &str) -> bool {
+    word.len() == 2
+        && (word.bytes().all(|b| b.is_ascii_uppercase())
+            || word.bytes().all(|b| b.is_ascii_lowercase()) && !UNITS.contains(&word))
+}
+
 /// Where a postcode that begins at `words[k]` ends (the index of its last word):
 /// `28028`, `1057 hn`, `ip4 3rt`, `sk4 3bw`.
 fn postcode_words(words: &[(usize, &str)], k: usize) -> Option<usize> {
@@ -2086,8 +2116,9 @@ fn postcode_words(words: &[(usize, &str)], k: usize) -> Option<usize> {
     let next = bare(k + 1).unwrap_or_default();
     if code.len() == 4
         && digits == 4
-        && next.len() == 2
-        && next.bytes().all(|b| b.is_ascii_lowercase())
+        && words
+            .get(k + 1)
+            .is_some_and(|w| dutch_postcode_letters(w.1.trim_end_matches([',', '.', ';', ':'])))
     {
         Some(k + 1)
     } else if (4..=5).contains(&code.len()) && digits == code.len() {
@@ -2732,6 +2763,13 @@ mod tests {
         ] {
             masked_everywhere(text, secret, "address");
         }
+        // A phone number right after a lower-case address is no second postcode.
+        let text = "send it to 31 mill lane, leeds ls6 2hb 0113 245 6789";
+        let masked = mask(text, &find(text, &crate::DEFAULT_PHONE_REGIONS));
+        assert!(
+            !masked.contains("6789") && !masked.contains("mill lane"),
+            "{masked}"
+        );
         // The people named as recipients or account holders beside them.
         for (text, secret) in [
             (
@@ -2778,6 +2816,9 @@ mod tests {
             "Wembley 3-1 Ring of Fire",
             "10 minutes drive, 15000 fans were there",
             "2 laps down the road, 3 to go",
+            "2 laps down the road, 1500 km to go",
+            "so close Salah 2-1 now",
+            "what a drive Verstappen 1 lap left",
         ] {
             nothing_found(text);
         }
