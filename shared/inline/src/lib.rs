@@ -796,13 +796,14 @@ fn named_in_context(tokens: &[&str], i: usize) -> bool {
     // word inside a longer one passes; a title, or a rude word whole, needs the
     // gazetteer or a word that reads as neither profanity nor an insult
     // (`Titting im Altmühltal`; `Mr Dickweed` is caught).
-    let titled = i >= 1 && bare_is(tokens, i - 1, NAME_TITLES);
-    if written_as_name
-        && !insult_compound(&bare)
-        && (beside_place_noun(tokens, i) && (embedded && !hosts::hateful_or_severe(&bare))
-            || (beside_place_noun(tokens, i) || titled) && (gazetteer || lower_case_ok()))
-    {
-        return true;
+    if written_as_name && !insult_compound(&bare) {
+        let placed = beside_place_noun(tokens, i);
+        let titled = i >= 1 && bare_is(tokens, i - 1, NAME_TITLES);
+        if placed && embedded && !hosts::hateful_or_severe(&bare)
+            || (placed || titled) && (gazetteer || lower_case_ok())
+        {
+            return true;
+        }
     }
     if !(gazetteer || embedded) {
         return false;

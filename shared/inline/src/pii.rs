@@ -1954,12 +1954,13 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             .to_lowercase()
     };
     let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
-    let street_word = |w: &str| {
+    let street_word_of = |w: &str, list: &[&str]| {
         one_of(
             w.trim_matches(|c: char| matches!(c, ',' | ':' | ';' | '(' | ')')),
-            &STREET_WORDS,
+            list,
         )
     };
+    let street_word = |w: &str| street_word_of(w, &STREET_WORDS);
     // Where a postcode with letters that begins at word `k` ends (`1057 hn`,
     // `ip4 3rt`).
     let lettered_postcode = |k: usize| {
@@ -2001,10 +2002,8 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
         } else if street_word(w)
             && (capital(w)
                 || i > 0 && house_number(words[i - 1].1)
-                || one_of(
-                    w.trim_matches(|c: char| matches!(c, ',' | ':' | ';' | '(' | ')')),
-                    &FOREIGN_STREET_WORDS,
-                ) && words.get(i + 1).is_some_and(|n| capital(n.1)))
+                || street_word_of(w, &FOREIGN_STREET_WORDS)
+                    && words.get(i + 1).is_some_and(|n| capital(n.1)))
         {
             // `Calle Mayor 27`, `Rua Doutor Almeida Lima, 1134`: up to four name
             // words (capitalised, or `de`, `da`, `van`, …), then the number.
@@ -2230,13 +2229,13 @@ fn recipient_names(text: &str, out: &mut Vec<Pii>) {
         .filter(|f| matches!(f.kind, PiiKind::Address | PiiKind::Iban))
         .map(|f| f.span.start)
         .collect();
+    if anchors.is_empty() {
+        return;
+    }
     // A name ends where another finding begins (`t.a.v. Jan Jansen
     // Keizersgracht 12`: the street is the address's).
     let taken: Vec<Range<usize>> = out.iter().map(|f| f.span.clone()).collect();
     let free = |at: usize| !taken.iter().any(|t| t.contains(&at));
-    if anchors.is_empty() {
-        return;
-    }
     let words: Vec<(usize, &str)> = text
         .split_whitespace()
         .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
