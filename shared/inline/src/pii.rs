@@ -1065,7 +1065,47 @@ fn not_a_number_shape(raw: &str) -> bool {
     };
     let formations_or_scores =
         one_digit && raw.contains('-') && raw.split_whitespace().all(formation_or_score);
-    date || years || odds || formations_or_scores
+    date || years || odds || formations_or_scores || set_scores(raw) || year_reference(raw)
+}
+
+/// A number as a score is written: one or two digits, no leading zero (`0` alone).
+fn score_number(g: &str) -> bool {
+    (1..=2).contains(&g.len())
+        && g.bytes().all(|b| b.is_ascii_digit())
+        && (g.len() == 1 || !g.starts_with('0'))
+}
+
+/// Scores of sets or periods, a tie-break in brackets (`6-4 3-6 7-6(5)`, `25-21
+/// 19-25`): two of them or more, each two score numbers joined by `-`.
+fn set_scores(raw: &str) -> bool {
+    let pieces: Vec<&str> = raw.split_whitespace().collect();
+    pieces.len() >= 2
+        && pieces.iter().all(|piece| {
+            let (score, tie_break) = match piece.split_once('(') {
+                Some((score, rest)) => (score, Some(rest.trim_end_matches(')'))),
+                None => (*piece, None),
+            };
+            score
+                .split_once('-')
+                .is_some_and(|(a, b)| score_number(a) && score_number(b))
+                && tie_break.is_none_or(score_number)
+        })
+}
+
+/// A reference that starts with its year (`2024/0317`, `2024/00381-7`,
+/// `2024-06-117`): the year and a slash, or the year and a month between dashes.
+/// (A year and four digits after a dash may be a Brazilian number, `2024-5678`.)
+fn year_reference(raw: &str) -> bool {
+    let year = raw.len() > 5
+        && raw.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        && (raw.starts_with("19") || raw.starts_with("20"));
+    let rest = raw.get(4..).unwrap_or_default();
+    year && (rest.starts_with('/')
+        || rest.strip_prefix('-').is_some_and(|r| {
+            r.split_once('-').is_some_and(|(month, _)| {
+                month.len() == 2 && month.parse::<u8>().is_ok_and(|m| (1..=12).contains(&m))
+            })
+        }))
 }
 
 /// Regions a line names besides its number: a region code in brackets (`(NL)`,
@@ -2860,6 +2900,11 @@ mod tests {
             "tickets $12.99",
             "since 2024",
             "score 3 - 2 - 1",
+            "6-4 3-6 7-6(5), what a match",
+            "sets 25-21 19-25 15-13",
+            "minutes 2024/0317 are online",
+            "resolution 2024-06-117 adopted",
+            "complaint 2024/00381-7 still open",
             "ranked 1 2 3",
             "1,000,000 views",
         ] {
