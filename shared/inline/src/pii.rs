@@ -1051,7 +1051,16 @@ fn not_a_number_shape(raw: &str) -> bool {
         && (small(groups[0]) && small(groups[1]) && year(groups[2])
             || year(groups[0]) && small(groups[1]) && small(groups[2]));
     let years = groups.len() >= 2 && groups.iter().all(|g| year(g));
-    let odds = raw.contains('/') && raw.contains('.');
+    // Odds are decimals between slashes (`2.50/3.40/2.90`), not a number grouped
+    // by both (`0476/12.34.56`).
+    let odds = raw.contains('/')
+        && raw.split('/').all(|piece| {
+            piece.trim().split_once('.').is_some_and(|(a, b)| {
+                (1..=3).contains(&a.len())
+                    && (1..=2).contains(&b.len())
+                    && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit())
+            })
+        });
     // One-digit groups: a formation (`4-3-3`, `4-2-3-1`: its outfield ten) or
     // scores (`1-1 2-2 0-0`: pairs joined by `-`). A number read out digit by
     // digit (`0 6 1 9 3 8 4 7 2 6`) is neither.
@@ -2061,6 +2070,17 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             } else if i > 0 && house_number(words[i - 1].1) && j > i + 1 {
                 // `14 rue des Tanneurs`: the number before, the name words after.
                 found = Some((i - 1, j - 1));
+            } else if i > 0
+                && j == i + 1
+                && capital(w)
+                && capital(words[i - 1].1)
+                && words
+                    .get(j)
+                    .is_some_and(|n| house_number(n.1) && !n.1.contains('-'))
+            {
+                // `Ottakringer Straße 112/5`: the name before the street word (not
+                // a score after a ground: `Anfield Road 2-1`).
+                found = Some((i - 1, j));
             }
         } else if house_number(w) && !w.ends_with(',') {
             // `27 Linden Grove`: the number, capitalised name words, a street word.
@@ -2774,6 +2794,10 @@ mod tests {
                 "Rua Doutor Almeida Lima, 1134",
             ),
             (
+                "bitte an Ottakringer Straße 112/5, 1160 Wien",
+                "Ottakringer Straße 112/5, 1160",
+            ),
+            (
                 "schicken: Hauptplatz 7/2/14, 4020 Linz, oder",
                 "Hauptplatz 7/2/14, 4020",
             ),
@@ -2880,6 +2904,7 @@ mod tests {
             "0 1 5 1 - 4 4 0 2 - 9 3 8 7 SMS",
             "06 12 💥 34 💥 56 💥 78 lol",
             "0️⃣6️⃣ 1️⃣2️⃣ 3️⃣4️⃣ 5️⃣6️⃣ 7️⃣8️⃣ appen",
+            "mon gsm 0476/12.34.56 le soir",
         ] {
             let found: Vec<&str> = find(text, &crate::DEFAULT_PHONE_REGIONS)
                 .iter()
