@@ -80,7 +80,9 @@ fn collapsed(word: &str) -> String {
 /// letter three times or more in a row, read once); `None` (and `out` as it
 /// was) when fewer than two letters are left. Doubles stay (`lull` is no `lul`).
 fn normal_into(word: &str, out: &mut String) -> Option<bool> {
-    let word = word.trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '*' | '@' | '$'));
+    // Signs written for letters stay at the ends too (`sch€iß€`, `c@`).
+    let word =
+        word.trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '*' | '@' | '$' | '€'));
     let start = out.len();
     let mut letters = 0;
     let mut last = None;
@@ -367,6 +369,7 @@ mod tests {
             Some("scheise")
         );
         assert_eq!(normal_word("Scheiße").as_deref(), Some("scheisse"));
+        assert_eq!(normal_word("sch€iß€").as_deref(), Some("scheisse"));
         assert_eq!(normal_word("lull").as_deref(), Some("lull"));
         assert_eq!(normal_word("schw*chtel").as_deref(), Some("schw*chtel"));
         assert_eq!(normal_word("2-1"), None);
