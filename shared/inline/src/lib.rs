@@ -620,7 +620,8 @@ const LANGUAGE_MARKERS: [(&str, &[&str]); 6] = [
             "wel", "geen", "wat", "hoe", "waarom", "laat", "dat", "dit", "deze", "toch", "echt",
             "zo", "nu", "bij", "naar", "heeft", "staat", "gaat", "kan", "moet", "weer", "zit",
             "al", "er", "op", "met", "voor", "van", "uw", "jullie", "hebt", "heb", "wordt",
-            "gewoon", "omdat", "graag", "alleen", "veel", "ze",
+            "gewoon", "omdat", "graag", "alleen", "veel", "ze", "iets", "iedereen", "heel", "hele",
+            "tegen", "uit", "om", "dan", "mijn",
         ],
     ),
     (
@@ -628,28 +629,32 @@ const LANGUAGE_MARKERS: [(&str, &[&str]); 6] = [
         &[
             "der", "die", "das", "und", "ist", "nicht", "ich", "du", "ein", "eine", "mit", "auf",
             "auch", "noch", "schon", "doch", "mal", "wie", "was", "hab", "habe", "kein", "den",
-            "dem",
+            "dem", "hat", "einen", "einem", "sind", "bin", "wir", "ihr", "aber", "oder", "wenn",
+            "weil", "im", "vom", "zum", "zur", "beim", "sich", "sehr", "jetzt", "für", "über",
         ],
     ),
     (
         "es",
         &[
             "el", "los", "las", "que", "y", "es", "no", "por", "para", "una", "con", "pero", "muy",
-            "esto", "eso", "qué", "como", "va", "se", "lo", "le",
+            "esto", "eso", "qué", "como", "va", "se", "lo", "le", "del", "al", "más", "está",
+            "hay", "ya", "tiene", "este", "esta", "mi", "su",
         ],
     ),
     (
         "pt",
         &[
             "o", "os", "as", "que", "e", "é", "não", "um", "uma", "com", "para", "pra", "mas",
-            "muito", "isso", "esse", "essa", "você", "tá", "eu", "do", "da", "no", "na",
+            "muito", "isso", "esse", "essa", "você", "tá", "eu", "do", "da", "no", "na", "dos",
+            "das", "ao", "mais", "tem", "são", "já", "foi", "ele", "ela", "aqui",
         ],
     ),
     (
         "fr",
         &[
             "le", "la", "les", "et", "est", "pas", "je", "tu", "il", "une", "des", "pour", "avec",
-            "mais", "c'est", "ce", "qui", "du", "au", "on", "ça",
+            "mais", "c'est", "ce", "qui", "du", "au", "on", "ça", "sur", "dans", "elle", "nous",
+            "vous", "sont", "très", "tout", "aux", "ils",
         ],
     ),
 ];
