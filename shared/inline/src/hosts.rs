@@ -178,7 +178,17 @@ pub fn is_host_word(word: &str) -> bool {
     let Some(bare) = letters(word) else {
         return false;
     };
-    in_set(HOST_WORDS, word_hash(&bare)) && qualifies(&bare)
+    if in_set(HOST_WORDS, word_hash(&bare)) && qualifies(&bare) {
+        return true;
+    }
+    // A word written with an accent its list spells without (`shiitakés`).
+    if bare.is_ascii() {
+        return false;
+    }
+    let mut plain = String::with_capacity(bare.len());
+    bare.chars()
+        .for_each(|c| crate::intent::fold(c, &mut plain));
+    plain != bare && in_set(HOST_WORDS, word_hash(&plain)) && qualifies(&plain)
 }
 
 /// Whether `word` (as written) is a compound with a host word inside it, and

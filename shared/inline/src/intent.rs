@@ -387,7 +387,7 @@ fn load() -> Vec<Grammar> {
 }
 
 /// `c` without its accent, lower case (the Latin letters of the launch languages).
-fn fold(c: char, out: &mut String) {
+pub(crate) fn fold(c: char, out: &mut String) {
     let plain = match c {
         'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
         'ç' => 'c',
