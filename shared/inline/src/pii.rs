@@ -2019,11 +2019,32 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
                 .any(|w| w.1.chars().any(char::is_alphabetic))
         })
     };
+    // A postcode of digits and its town, within four words from `k`, no unit
+    // between (`8 bus 2, 3500 hasselt`, `14, 3ºB, 28012 madrid`; not `5 km,
+    // 2000 lopers`): where an address in lower case has no lettered postcode.
+    let postcode_town = |k: usize| {
+        (k..k + 4)
+            .take_while(|&m| {
+                words
+                    .get(m)
+                    .is_some_and(|w| !UNITS.contains(&bare(w.1).trim_end_matches('.')))
+            })
+            .find(|&m| {
+                let code = bare(words[m].1);
+                (4..=5).contains(&code.len())
+                    && code.bytes().all(|b| b.is_ascii_digit())
+                    && words.get(m + 1).is_some_and(|t| {
+                        let town = t.1.trim_end_matches([',', '.', '!', '?']);
+                        town.chars().count() >= 3 && town.chars().all(char::is_alphabetic)
+                    })
+            })
+    };
     // A word ending in one of `endings`, three letters or more before it:
-    // capitalised, or in lower case with a lettered postcode after its number.
+    // capitalised, or in lower case with a postcode after its number (lettered,
+    // or digits and a town).
     let street_ending = |i: usize, endings: &[&str]| {
         let w = words[i].1;
-        (capital(w) || lettered_postcode(i + 2).is_some()) && {
+        (capital(w) || lettered_postcode(i + 2).is_some() || postcode_town(i + 2).is_some()) && {
             let b = bare(w);
             endings
                 .iter()
@@ -2081,6 +2102,23 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
                 // `Ottakringer Straße 112/5`: the name before the street word (not
                 // a score after a ground: `Anfield Road 2-1`).
                 found = Some((i - 1, j));
+            }
+        } else if street_word(w) && !capital(w) {
+            // `calle de la esperanza 14, 3ºB, 28012 madrid`: in lower case, name
+            // words, the number, then a postcode of digits and its town.
+            let mut j = i + 1;
+            while j < words.len()
+                && j <= i + 4
+                && !house_number(words[j].1)
+                && words[j].1.chars().all(char::is_alphabetic)
+            {
+                j += 1;
+            }
+            if j > i + 1
+                && words.get(j).is_some_and(|n| house_number(n.1))
+                && postcode_town(j + 1).is_some()
+            {
+                found = Some((i, j));
             }
         } else if house_number(w) && !w.ends_with(',') {
             // `27 Linden Grove`: the number, capitalised name words, a street word.
@@ -2794,6 +2832,14 @@ mod tests {
                 "Rua Doutor Almeida Lima, 1134",
             ),
             (
+                "stuur naar sint-jansstraat 8 bus 2, 3500 hasselt",
+                "sint-jansstraat 8",
+            ),
+            (
+                "a calle de la esperanza 14, 3ºB, 28012 madrid",
+                "calle de la esperanza 14",
+            ),
+            (
                 "bitte an Ottakringer Straße 112/5, 1160 Wien",
                 "Ottakringer Straße 112/5, 1160",
             ),
@@ -2882,6 +2928,8 @@ mod tests {
             "2 laps down the road, 1500 km to go",
             "so close Salah 2-1 now",
             "what a drive Verstappen 1 lap left",
+            "de marathonweg 5 km, 2000 lopers op de baan",
+            "the road 2 wins from glory, 2000 fans waiting",
         ] {
             nothing_found(text);
         }
