@@ -86,6 +86,18 @@ fn masked_range(word: &str) -> Option<(Vec<char>, usize, usize)> {
     Some((censored, first, last))
 }
 
+/// Whether rustrict's match in `word` (lower case, letters only) leaves more
+/// than an inflection after it (`cockfosters`, `titlis`): the rude part begins
+/// or sits inside the word, rather than ending it as a compound insult does
+/// (`kanalfucker`, `scunthorpecunt`).
+pub fn embedded_before_a_tail(word: &str) -> bool {
+    let Some((censored, _, last)) = masked_range(word) else {
+        return false;
+    };
+    let after: String = censored[last + 1..].iter().collect();
+    after.chars().count() >= 3 && !INFLECTIONS.contains(&after.as_str()) && embedded(word)
+}
+
 /// Whether rustrict's match in `word` (lower case, letters only) covers only
 /// part of it, leaving more than an inflection: the match is taken from the
 /// letter before its first masked one (rustrict keeps a match's first letter) to

@@ -841,9 +841,9 @@ fn named_in_context(tokens: &[&str], i: usize) -> bool {
 
 /// What follows a rude word to make an insult of it in English compounds
 /// (`fuckface`, `dickhead`, `shitbag`, `cockwomble`).
-const INSULT_TAILS: [&str; 16] = [
+const INSULT_TAILS: [&str; 17] = [
     "face", "head", "hole", "wad", "bag", "stain", "sucker", "licker", "nugget", "muncher",
-    "womble", "wit", "brain", "stick", "weasel", "lord",
+    "womble", "wit", "brain", "stick", "weasel", "lord", "weed",
 ];
 
 /// Whether rustrict's match in `bare` (lower case, letters only) is followed by
@@ -944,6 +944,10 @@ fn toxicity(analysis: Type) -> (f32, Vec<&'static str>) {
     };
     (score, categories)
 }
+
+/// The learned model clears a line whose only finding is in words the rules are
+/// unsure of when each of its heads of abuse is under this.
+const CLEAR_BELOW: f32 = 0.2;
 
 /// Texts up to this many characters (words, two-word phrases, letter runs) have
 /// their analysis remembered: chat repeats its words, and the analysis of a text
@@ -1085,6 +1089,71 @@ impl InlineModerator {
             confirmed |= analyze(&run);
         }
         confirmed
+    }
+
+    /// Whether every word that carries rustrict's finding in `text` is one the
+    /// rules are unsure of, and single words carry all of it: a name of the
+    /// gazetteer (`Bitche`) or a word with the rude part at its start or inside
+    /// it (`Cockfosters`, `Wankdorf`; not at its end, as compound insults have
+    /// it: `Kanalfucker`), written in letters only; never a slur, severe
+    /// abuse or a rude word with an insult's ending. The learned second opinion
+    /// decides those lines.
+    fn doubtful_words_only(&self, text: &str, analysis: Type) -> bool {
+        let acted_on = harmful() & Type::MODERATE_OR_HIGHER;
+        let tokens: Vec<&str> = text.split_whitespace().collect();
+        let mut carried = Type::NONE;
+        let mut any = false;
+        for i in 0..tokens.len() {
+            if self.allowed_at(&tokens, i) {
+                continue;
+            }
+            let found = analyze(tokens[i]);
+            if found.isnt(acted_on) {
+                continue;
+            }
+            // A word written with digits or signs for letters is dodging a
+            // filter (`sh1tt3st`, `m*therfu*ker`), not unsure.
+            let word = tokens[i].trim_matches(|c: char| !c.is_alphanumeric());
+            let plain = word
+                .chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’'));
+            let Some(bare) = hosts::letters(word).filter(|_| plain) else {
+                return false;
+            };
+            let doubtful = (hosts::is_host_name(&bare) || hosts::embedded_before_a_tail(&bare))
+                && !hosts::hateful_or_severe(&bare)
+                && !insult_compound(&bare);
+            if !doubtful {
+                return false;
+            }
+            carried |= found;
+            any = true;
+        }
+        // Nothing read across words (`fu ck`) beyond what the words carry.
+        any && (analysis & acted_on) == (carried & acted_on)
+    }
+
+    /// Whether the learned model reads `text` as clean: every head of abuse well
+    /// under its threshold.
+    fn model_clears(&self, text: &str, skip: &[RuleSet]) -> bool {
+        // A tenant that runs the model in shadow mode has the rules alone decide.
+        if skip.contains(&RuleSet::Learned)
+            || self.config.shadow_rule_sets.contains(&RuleSet::Learned)
+        {
+            return false;
+        }
+        let Some(model) = learned::model() else {
+            return false;
+        };
+        let opinion = model.opinion(text);
+        let worst = model
+            .heads
+            .iter()
+            .zip(&opinion)
+            .filter(|(head, _)| head.name != "scam")
+            .map(|(_, p)| *p)
+            .fold(0.0_f32, f32::max);
+        worst < CLEAR_BELOW
     }
 
     /// `text` with abusive words censored, word by word (allowed words kept); `None`
@@ -1244,9 +1313,28 @@ impl InlineModerator {
         // costs it most of its time on scores, prices and times and reads some of them
         // as abuse ("88", "69"). Tenants block coded numbers with `blockedWords`.
         let analysis = self.confirmed_analysis(&without_numbers(&masked));
-        let (mut tox, mut tox_categories) = toxicity(analysis);
         // Swearing in the launch languages rustrict does not read: masked.
         let sworn = self.lexicon_spans(&masked);
+        let intent_found = if privileged {
+            None
+        } else {
+            intent::assess(&masked)
+        };
+        // A finding carried only by words the rules are unsure of (names, rude
+        // parts inside longer words) stands only if the learned model does not
+        // read the line as clean.
+        let analysis = if !privileged
+            && sworn.is_empty()
+            && intent_found.is_none()
+            && analysis.is(harmful() & Type::MODERATE_OR_HIGHER)
+            && self.doubtful_words_only(&without_numbers(&masked), analysis)
+            && self.model_clears(text, skip)
+        {
+            analysis & !(harmful() & Type::ANY)
+        } else {
+            analysis
+        };
+        let (mut tox, mut tox_categories) = toxicity(analysis);
         if !sworn.is_empty() {
             tox = tox.max(0.7);
             if !tox_categories.contains(&"profanity") {
@@ -1254,12 +1342,10 @@ impl InlineModerator {
             }
         }
         // Threats and harassment without a swear word: held, blocked when severe.
-        if !privileged {
-            if let Some(found) = intent::assess(&masked) {
-                tox = tox.max(if found.severity >= 3 { 1.0 } else { 0.7 });
-                if !tox_categories.contains(&found.kind.as_str()) {
-                    tox_categories.push(found.kind.as_str());
-                }
+        if let Some(found) = intent_found {
+            tox = tox.max(if found.severity >= 3 { 1.0 } else { 0.7 });
+            if !tox_categories.contains(&found.kind.as_str()) {
+                tox_categories.push(found.kind.as_str());
             }
         }
         let (spam, scam) = spam_score(text, &lower, analysis);
@@ -1752,6 +1838,35 @@ mod tests {
             },
         );
         assert_eq!(repeat.action, Action::Hold, "{repeat:?}");
+    }
+
+    #[test]
+    fn the_learned_second_opinion_clears_names_and_words_the_rules_are_unsure_of() {
+        // Names and words with a rude part inside, which no list holds.
+        all_allowed(&[
+            "dick advocaat back on the bench at 78, what a career",
+            "the cumbia they played at half time was a banger",
+            "we stayed in cumbria for the walking holiday",
+        ]);
+        // Not dodged words, compound insults, or a rude word beside them.
+        for text in [
+            "dick advocaat is a c0cksucker",
+            "Kanalfucker",
+            "what a dickweed",
+            "cumbria is full of dickheads",
+        ] {
+            assert_ne!(check(text).action, Action::Allow, "{text}");
+        }
+        // With the model in shadow mode the rules alone decide.
+        let shadowed = InlineModerator::new(ModerationConfig {
+            shadow_rule_sets: vec![RuleSet::Learned],
+            ..ModerationConfig::default()
+        })
+        .moderate(
+            "we stayed in cumbria for the walking holiday",
+            &AuthorStanding::default(),
+        );
+        assert_ne!(shadowed.action, Action::Allow, "{shadowed:?}");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! `functions/moderation/corpus`), prints the cross-validated figures and each
 //! head's heaviest features, and with `--write` writes the weight file
 //! (`shared/inline/data/learned.bin` is the shipped one; a test checks that it is
-//! what this writes).
+//! what this writes). `--out-of-fold FILE` writes each line's probabilities from
+//! the fold that did not learn it (JSON lines: text, category, one per head), to
+//! study the model on lines it has not seen.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +14,7 @@ use std::process::ExitCode;
 use moderation::learning::{self, CLEAN_FLAGGED, FOLDS};
 use sideline_inline::learned::Training;
 
-const USAGE: &str = "usage: moderation-train [--corpus DIR] [--write FILE] [--top N] [--explain TEXT (the shipped model on TEXT)] [--bits B --epochs E --learning-rate R --l2 L (to explore; the shipped model uses the defaults)]";
+const USAGE: &str = "usage: moderation-train [--corpus DIR] [--write FILE] [--top N] [--out-of-fold FILE] [--explain TEXT (the shipped model on TEXT)] [--bits B --epochs E --learning-rate R --l2 L (to explore; the shipped model uses the defaults)]";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
 fn run(args: Vec<String>) -> Result<(), String> {
     let mut corpus = PathBuf::from("functions/moderation/corpus");
     let mut write = None;
+    let mut out_of_fold = None;
     let mut top = 15usize;
     let mut training = Training::default();
     let mut explain = Vec::new();
@@ -37,6 +40,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
             "--corpus" => corpus = PathBuf::from(value()?),
             "--explain" => explain.push(value()?),
             "--write" => write = Some(PathBuf::from(value()?)),
+            "--out-of-fold" => out_of_fold = Some(PathBuf::from(value()?)),
             "--top" => {
                 let v = value()?;
                 top = v
@@ -119,6 +123,26 @@ fn run(args: Vec<String>) -> Result<(), String> {
                 println!("  {weight:>4}  {names}");
             }
         }
+    }
+    if let Some(path) = out_of_fold {
+        let mut out = String::new();
+        for (line, p) in lines.iter().zip(&outcome.out_of_fold) {
+            let heads: serde_json::Map<String, serde_json::Value> = outcome
+                .heads
+                .iter()
+                .zip(p)
+                .map(|(h, p)| (h.name.to_owned(), serde_json::json!(p)))
+                .collect();
+            let row = serde_json::json!({
+                "text": line.text,
+                "category": line.category.as_deref().or(line.label.as_deref()),
+                "heads": heads,
+            });
+            out.push_str(&row.to_string());
+            out.push('\n');
+        }
+        std::fs::write(&path, out).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("\nwrote {} (out-of-fold probabilities)", path.display());
     }
     if let Some(path) = write {
         let bytes = outcome.model.encode();
