@@ -794,13 +794,23 @@ const IDENTIFIER_LABELS: &[&str] = &[
     "schein",
     "wettschein",
     "tippschein",
+    "seguimiento",
+    "rastreio",
+    "rastreamento",
+    "aktenzeichen",
+    "az",
+    "causa",
+    "expediente",
+    "processo",
+    "proceso",
+    "docket",
 ];
 
 /// A compound naming the number of a thing (`factuurnummer`,
 /// `Rechnungsnummer`, `klantnummer`, `bestellnr`), not of a phone
 /// (`telefoonnummer`, `Handynummer`, `gsm-nummer`, `telnr`).
 fn numbered_thing(word: &str) -> bool {
-    const THINGS: [&str; 24] = [
+    const THINGS: [&str; 25] = [
         "bestel",
         "bestell",
         "factuur",
@@ -825,6 +835,7 @@ fn numbered_thing(word: &str) -> bool {
         "versicherungs",
         "serien",
         "zaak",
+        "parket",
     ];
     ["nummer", "nr"]
         .iter()
@@ -937,6 +948,16 @@ fn labelled_identifier(text: &str, run: &Range<usize>) -> bool {
     let one_piece =
         !text[run.clone()].contains(|c: char| c.is_whitespace() || matches!(c, '(' | ')'));
     if one_piece && code_prefix(before) {
+        return true;
+    }
+    // Digits glued to a code of capitals and digits (`1Z 4F8 327 03 9165`): the
+    // rest of a parcel or case code (`(0xx11) 97321-0088` is a trunk code).
+    let glued: String = before
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    if glued.bytes().any(|b| b.is_ascii_uppercase()) && glued.bytes().any(|b| b.is_ascii_digit()) {
         return true;
     }
     // The words before, punctuation around them dropped (`id:`, `(order`): a
@@ -1074,7 +1095,30 @@ fn not_a_number_shape(raw: &str) -> bool {
     };
     let formations_or_scores =
         one_digit && raw.contains('-') && raw.split_whitespace().all(formation_or_score);
-    date || years || odds || formations_or_scores || set_scores(raw) || year_reference(raw)
+    date || years
+        || odds
+        || formations_or_scores
+        || set_scores(raw)
+        || year_reference(raw)
+        || slash_year(raw)
+}
+
+/// A file number and its year, or a year and its number, about a slash
+/// (`17342/23`, `2387/2022`, `23/04517`): two groups, the first without a
+/// leading zero (`0171/…`, `0476/…` are phone numbers) and not of three digits
+/// (`415/…`, an area code).
+fn slash_year(raw: &str) -> bool {
+    let Some((first, second)) = raw.split_once('/') else {
+        return false;
+    };
+    let digits = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+    let year =
+        |g: &str| g.len() == 2 || g.len() == 4 && (g.starts_with("19") || g.starts_with("20"));
+    digits(first)
+        && digits(second)
+        && !first.starts_with('0')
+        && first.len() != 3
+        && (year(first) || year(second))
 }
 
 /// A number as a score is written: one or two digits, no leading zero (`0` alone).
@@ -2966,6 +3010,25 @@ mod tests {
     }
 
     #[test]
+    fn set_scores_case_numbers_and_codes_are_not_phones_in_any_region() {
+        for text in [
+            "6-4 3-6 7-6(5), what a match",
+            "sets 25-21 19-25 15-13",
+            "minutes 2024/0317 are online",
+            "resolution 2024-06-117 adopted",
+            "complaint 2024/00381-7 still open",
+            "az 2 KLs 401 Js 17342/23 für alle",
+            "causa 2387/2022 del juzgado penal 14",
+            "le dossier est enregistré sous le n° RG 23/04517",
+            "tracking says 1Z 4F8 327 03 9165 2280, still not here",
+            "la gorra viene con seguimiento LX 508 311 204 MX, llega el viernes",
+            "parketnummer 09/847312-23",
+        ] {
+            nothing_found(text);
+        }
+    }
+
+    #[test]
     fn scores_times_prices_and_years_are_not_phones() {
         for text in [
             "2-1 at half time",
@@ -2973,11 +3036,6 @@ mod tests {
             "tickets $12.99",
             "since 2024",
             "score 3 - 2 - 1",
-            "6-4 3-6 7-6(5), what a match",
-            "sets 25-21 19-25 15-13",
-            "minutes 2024/0317 are online",
-            "resolution 2024-06-117 adopted",
-            "complaint 2024/00381-7 still open",
             "ranked 1 2 3",
             "1,000,000 views",
         ] {
