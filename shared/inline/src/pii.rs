@@ -798,7 +798,6 @@ const IDENTIFIER_LABELS: &[&str] = &[
     "rastreio",
     "rastreamento",
     "aktenzeichen",
-    "az",
     "causa",
     "expediente",
     "processo",
@@ -933,8 +932,10 @@ const LABEL_LINKS: &[&str] = &[
 
 /// Whether the digits of `run` are labelled as an identifier rather than a
 /// phone: an [`IDENTIFIER_LABELS`] word before them, up to five words back
-/// (`match id 77…`, `ID du match : 58…`, `commande n° 10…`), or `#` right
-/// against them. A number written internationally (`+…`, `00…`) is never one.
+/// (`match id 77…`, `ID du match : 58…`, `commande n° 10…`), `#` right
+/// against them, a code's capitals right before digits in one piece
+/// (`BR20458833`), or a code of capitals and digits glued to them (`4F8 327…`).
+/// A number written internationally (`+…`, `00…`) is never one.
 fn labelled_identifier(text: &str, run: &Range<usize>) -> bool {
     let start = run.start;
     let rest = &text[start..];
@@ -951,13 +952,19 @@ fn labelled_identifier(text: &str, run: &Range<usize>) -> bool {
         return true;
     }
     // Digits glued to a code of capitals and digits (`1Z 4F8 327 03 9165`): the
-    // rest of a parcel or case code (`(0xx11) 97321-0088` is a trunk code).
+    // rest of a parcel or case code. Not a trunk code (`(0XX11) 97321-0088`),
+    // nor digits that start as a national number does (`1A06 12 34 56 78`).
     let glued: String = before
         .chars()
         .rev()
         .take_while(char::is_ascii_alphanumeric)
         .collect();
-    if glued.bytes().any(|b| b.is_ascii_uppercase()) && glued.bytes().any(|b| b.is_ascii_digit()) {
+    let trunk = glued.ends_with('0');
+    if !trunk
+        && !rest.starts_with('0')
+        && glued.bytes().any(|b| b.is_ascii_uppercase())
+        && glued.bytes().any(|b| b.is_ascii_digit())
+    {
         return true;
     }
     // The words before, punctuation around them dropped (`id:`, `(order`): a
@@ -1060,7 +1067,9 @@ fn thousands(raw: &str) -> bool {
 
 /// Digit runs shaped like something else: a date (`14.07.2026`, `19/07/2026`,
 /// `2026-12-03`), years (`2025-2026`, `2010 2014 2018`), odds (`2.50/3.40/2.90`),
-/// scores or formations in one-digit groups (`1-1 2-2 0-0`, `4-3-3 4-2-3-1`).
+/// scores or formations in one-digit groups (`1-1 2-2 0-0`, `4-3-3 4-2-3-1`),
+/// set scores (`6-4 3-6 7-6(5)`), references that start with their year
+/// (`2024/0317`) or carry it after a slash (`17342/23`).
 fn not_a_number_shape(raw: &str) -> bool {
     let groups: Vec<&str> = raw
         .split(|c: char| !c.is_ascii_digit())
@@ -1106,7 +1115,8 @@ fn not_a_number_shape(raw: &str) -> bool {
 /// A file number and its year, or a year and its number, about a slash
 /// (`17342/23`, `2387/2022`, `23/04517`): two groups, the first without a
 /// leading zero (`0171/…`, `0476/…` are phone numbers) and not of three digits
-/// (`415/…`, an area code).
+/// (`415/…`, an area code); after a two-digit year at most five digits, so an
+/// area code and its number stay phones (`21/987654321`, `91/5551234`).
 fn slash_year(raw: &str) -> bool {
     let Some((first, second)) = raw.split_once('/') else {
         return false;
@@ -1118,7 +1128,7 @@ fn slash_year(raw: &str) -> bool {
         && digits(second)
         && !first.starts_with('0')
         && first.len() != 3
-        && (year(first) || year(second))
+        && (year(second) && first.len() <= 6 || year(first) && second.len() <= 5)
 }
 
 /// A number as a score is written: one or two digits, no leading zero (`0` alone).
@@ -2029,10 +2039,14 @@ fn house_number(word: &str) -> bool {
 /// when there is one (`Schillerstraße 41, 8010 Graz`, `27 Linden Grove`, `14 rue
 /// des Tanneurs`, `Calle Mayor 27`, `Lindelaan 47, 3524 KD`). Written in lower
 /// case, a street needs a postcode with letters after it (`14 kingfisher close,
-/// ipswich ip4 3rt`, `molenstraat 27, 5261 bk`), or, for a street word that is no
-/// everyday word (`calle`, `rua`, `rue`, not `close` or `drive`), a capitalised
-/// name after it (`calle Alcalá 214`). The span runs from the first of street and
-/// number to the last, and over the postcode.
+/// ipswich ip4 3rt`, `molenstraat 27, 5261 bk`), or a postcode of digits and its
+/// town after the number and a comma (`sint-jansstraat 8 bus 2, 3500 hasselt`;
+/// for a street word, only one that is no everyday word: `calle de la esperanza
+/// 14, 28012 madrid`), or, for such a street word (`calle`, `rua`, `rue`, not
+/// `close` or `drive`), a capitalised name after it (`calle Alcalá 214`). Two
+/// capitalised words ending in a street word need a postcode after the number
+/// (`Ottakringer Straße 112/5, 1160 Wien`; not `Wall Street 2024`). The span runs
+/// from the first of street and number to the last, and over the postcode.
 fn addresses(text: &str, out: &mut Vec<Pii>) {
     // No house number, no address (most lines).
     if !text.split_whitespace().any(house_number) {
@@ -2063,25 +2077,34 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
                 .any(|w| w.1.chars().any(char::is_alphabetic))
         })
     };
-    // A postcode of digits and its town, within four words from `k`, no unit
-    // between (`8 bus 2, 3500 hasselt`, `14, 3ºB, 28012 madrid`; not `5 km,
-    // 2000 lopers`): where an address in lower case has no lettered postcode.
-    let postcode_town = |k: usize| {
-        (k..k + 4)
-            .take_while(|&m| {
-                words
-                    .get(m)
-                    .is_some_and(|w| !UNITS.contains(&bare(w.1).trim_end_matches('.')))
-            })
-            .find(|&m| {
-                let code = bare(words[m].1);
-                (4..=5).contains(&code.len())
-                    && code.bytes().all(|b| b.is_ascii_digit())
-                    && words.get(m + 1).is_some_and(|t| {
-                        let town = t.1.trim_end_matches([',', '.', '!', '?']);
-                        town.chars().count() >= 3 && town.chars().all(char::is_alphabetic)
-                    })
-            })
+    // A postcode of digits and its town after the house number at `k - 1` and a
+    // comma, with at most a flat or floor between (`8 bus 2, 3500 hasselt`, `14,
+    // 3ºB, 28012 madrid`; not `2 uur, 2000 fans`, `5 km, 2000 lopers`): where an
+    // address in lower case has no lettered postcode.
+    let postcode_town = |k: usize| -> Option<usize> {
+        let extension = |w: &str| {
+            let b = bare(w);
+            b.bytes().any(|c| c.is_ascii_digit()) || one_of(&b, &FLAT_WORDS)
+        };
+        for m in k.max(1)..k + 4 {
+            // Only a flat, a floor or a door between the number and the postcode.
+            if m > k && !words.get(m - 1).is_some_and(|w| extension(w.1)) {
+                return None;
+            }
+            let code = bare(words.get(m)?.1);
+            let town = words.get(m + 1).is_some_and(|t| {
+                let town = t.1.trim_end_matches([',', '.', '!', '?']);
+                town.chars().count() >= 3 && town.chars().all(char::is_alphabetic)
+            });
+            if words[m - 1].1.ends_with(',')
+                && (4..=5).contains(&code.len())
+                && code.bytes().all(|b| b.is_ascii_digit())
+                && town
+            {
+                return Some(m);
+            }
+        }
+        None
     };
     // A word ending in one of `endings`, three letters or more before it:
     // capitalised, or in lower case with a postcode after its number (lettered,
@@ -2142,12 +2165,13 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
                 && words
                     .get(j)
                     .is_some_and(|n| house_number(n.1) && !n.1.contains('-'))
+                && (postcode(j + 1) || postcode_town(j + 1).is_some())
             {
                 // `Ottakringer Straße 112/5`: the name before the street word (not
                 // a score after a ground: `Anfield Road 2-1`).
                 found = Some((i - 1, j));
             }
-        } else if street_word(w) && !capital(w) {
+        } else if street_word_of(w, &FOREIGN_STREET_WORDS) && !capital(w) {
             // `calle de la esperanza 14, 3ºB, 28012 madrid`: in lower case, name
             // words, the number, then a postcode of digits and its town.
             let mut j = i + 1;
@@ -2229,6 +2253,29 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
         i = last + 1;
     }
 }
+
+/// Words for a flat, a floor or a door between a house number and its postcode
+/// (`8 bus 2, 3500 hasselt`, `14 piso 3, 28012 madrid`).
+const FLAT_WORDS: [&str; 18] = [
+    "bus",
+    "bte",
+    "boîte",
+    "piso",
+    "apto",
+    "apt",
+    "apartamento",
+    "andar",
+    "étage",
+    "etage",
+    "flat",
+    "unit",
+    "stiege",
+    "tür",
+    "top",
+    "dpto",
+    "puerta",
+    "bloco",
+];
 
 /// Two-letter units after a number, which Dutch postcode letters are not
 /// (`1500 km`, `2000 kg`).
@@ -2974,6 +3021,12 @@ mod tests {
             "what a drive Verstappen 1 lap left",
             "de marathonweg 5 km, 2000 lopers op de baan",
             "the road 2 wins from glory, 2000 fans waiting",
+            "so close to 3 points, 2024 champions again",
+            "hij is weg na 2 minuten, 2000 fans boos",
+            "bitcoin on the road to 100k, 2025 looks bullish",
+            "al onderweg 2 uur, 2000 fans wachten",
+            "Wall Street 2024 outlook is grim",
+            "Spurs lost at White Hart Lane 3 times",
         ] {
             nothing_found(text);
         }
