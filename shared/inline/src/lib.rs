@@ -1095,11 +1095,11 @@ impl InlineModerator {
 
     /// Whether every word that carries rustrict's finding in `text` is one the
     /// rules are unsure of, and nothing else in the line is abuse without them: a
-    /// name of the gazetteer written as a name (`Bitche`) or a word with the rude part at its start or inside
-    /// it (`Cockfosters`, `Wankdorf`; not at its end, as compound insults have
-    /// it: `Kanalfucker`), written in letters only; never a slur, severe
-    /// abuse or a rude word with an insult's ending. The learned second opinion
-    /// decides those lines.
+    /// name of the gazetteer written as a name (`Bitche`), or a word with the rude
+    /// part at its start or inside it (`Cockfosters`, `Wankdorf`; not at its end,
+    /// as compound insults have it: `Kanalfucker`), written in letters only; never
+    /// a slur, severe abuse or a rude word with an insult's ending. The learned
+    /// second opinion decides those lines.
     fn doubtful_words_only(&self, text: &str, analysis: Type) -> bool {
         let acted_on = harmful() & Type::MODERATE_OR_HIGHER;
         let tokens: Vec<&str> = text.split_whitespace().collect();
@@ -1150,8 +1150,8 @@ impl InlineModerator {
         self.confirmed_analysis(&rest.join(" ")).isnt(acted_on)
     }
 
-    /// Whether the learned model reads `text` as clean: every head of abuse well
-    /// under its threshold.
+    /// Whether the learned model reads `text` as clean: every head of abuse under
+    /// [`CLEAR_BELOW`], far under its own threshold.
     fn model_clears(&self, text: &str, skip: &[RuleSet]) -> bool {
         // A tenant that runs the model in shadow mode has the rules alone decide.
         if skip.contains(&RuleSet::Learned)
@@ -1170,7 +1170,6 @@ impl InlineModerator {
             .filter(|(head, _)| head.name != "scam")
             .map(|(_, p)| *p)
             .fold(0.0_f32, f32::max);
-
         worst < CLEAR_BELOW
     }
 
@@ -1330,7 +1329,8 @@ impl InlineModerator {
         // Numbers standing alone are not words: rustrict reads digits as letters, which
         // costs it most of its time on scores, prices and times and reads some of them
         // as abuse ("88", "69"). Tenants block coded numbers with `blockedWords`.
-        let analysis = self.confirmed_analysis(&without_numbers(&masked));
+        let numberless = without_numbers(&masked);
+        let analysis = self.confirmed_analysis(&numberless);
         // Swearing in the launch languages rustrict does not read: masked.
         let sworn = self.lexicon_spans(&masked);
         let intent_found = if privileged {
@@ -1345,7 +1345,7 @@ impl InlineModerator {
             && sworn.is_empty()
             && intent_found.is_none()
             && analysis.is(harmful() & Type::MODERATE_OR_HIGHER)
-            && self.doubtful_words_only(&without_numbers(&masked), analysis)
+            && self.doubtful_words_only(&numberless, analysis)
             && self.model_clears(text, skip)
         {
             analysis & !(harmful() & Type::ANY)
