@@ -2081,6 +2081,25 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
     // comma, with at most a flat or floor between (`8 bus 2, 3500 hasselt`, `14,
     // 3ºB, 28012 madrid`; not `2 uur, 2000 fans`, `5 km, 2000 lopers`): where an
     // address in lower case has no lettered postcode.
+    let postcode = |i: usize| {
+        words.get(i).is_some_and(|w| {
+            let code = bare(w.1);
+            (4..=5).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit())
+        })
+    };
+    // The end of a run of name words in letters from `start`, up to word `last`,
+    // stopping before a word `stop` accepts.
+    let name_words_end = |start: usize, last: usize, stop: &dyn Fn(&str) -> bool| {
+        let mut j = start;
+        while j < words.len()
+            && j <= last
+            && !stop(words[j].1)
+            && words[j].1.chars().all(char::is_alphabetic)
+        {
+            j += 1;
+        }
+        j
+    };
     let postcode_town = |k: usize| -> Option<usize> {
         let extension = |w: &str| {
             let b = bare(w);
@@ -2091,16 +2110,12 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             if m > k && !words.get(m - 1).is_some_and(|w| extension(w.1)) {
                 return None;
             }
-            let code = bare(words.get(m)?.1);
+            words.get(m)?;
             let town = words.get(m + 1).is_some_and(|t| {
                 let town = t.1.trim_end_matches([',', '.', '!', '?']);
                 town.chars().count() >= 3 && town.chars().all(char::is_alphabetic)
             });
-            if words[m - 1].1.ends_with(',')
-                && (4..=5).contains(&code.len())
-                && code.bytes().all(|b| b.is_ascii_digit())
-                && town
-            {
+            if words[m - 1].1.ends_with(',') && postcode(m) && town {
                 return Some(m);
             }
         }
@@ -2119,12 +2134,6 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
         }
     };
     let end_of = |i: usize| words[i].0 + words[i].1.trim_end_matches([',', '.', ':', ';']).len();
-    let postcode = |i: usize| {
-        words.get(i).is_some_and(|w| {
-            let code = bare(w.1);
-            (4..=5).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit())
-        })
-    };
     let mut i = 0;
     while i < words.len() {
         let w = words[i].1;
@@ -2174,14 +2183,7 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
         } else if street_word_of(w, &FOREIGN_STREET_WORDS) && !capital(w) {
             // `calle de la esperanza 14, 3ºB, 28012 madrid`: in lower case, name
             // words, the number, then a postcode of digits and its town.
-            let mut j = i + 1;
-            while j < words.len()
-                && j <= i + 4
-                && !house_number(words[j].1)
-                && words[j].1.chars().all(char::is_alphabetic)
-            {
-                j += 1;
-            }
+            let j = name_words_end(i + 1, i + 4, &house_number);
             if j > i + 1
                 && words.get(j).is_some_and(|n| house_number(n.1))
                 && postcode_town(j + 1).is_some()
@@ -2201,14 +2203,7 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
                 // word ends the name and a postcode with letters follows within
                 // three words (digits alone could be a count: "10 minutes drive,
                 // 15000 fans").
-                let mut j = i + 1;
-                while j < words.len()
-                    && j <= i + 3
-                    && !street_word(words[j].1)
-                    && words[j].1.chars().all(char::is_alphabetic)
-                {
-                    j += 1;
-                }
+                let j = name_words_end(i + 1, i + 3, &street_word);
                 let postcode_end = (j + 1..=j + 3).find_map(lettered_postcode);
                 if j > i + 1 && j < words.len() && street_word(words[j].1) {
                     if let Some(end) = postcode_end {
