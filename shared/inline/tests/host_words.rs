@@ -18,6 +18,49 @@ fn names_file() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/host_names.bin")
 }
 
+fn phrases_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/host_phrases.bin")
+}
+
+/// The words of WordNet's entries of two or three words (`blue_tit`,
+/// `Parus_caeruleus`), each lower case and letters only, with every lexicographer
+/// file they are written in, from one of its data files (`data.noun`): a synset's
+/// line holds its offset, its file's number, its part of speech, the count of its
+/// words (in hex) and the words, each followed by a number.
+fn wordnet_phrases(
+    file: &std::path::Path,
+) -> std::collections::BTreeMap<Vec<String>, BTreeSet<u8>> {
+    let bytes =
+        std::fs::read(file).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+    let text: String = bytes.iter().map(|&b| char::from(b)).collect();
+    let mut phrases: std::collections::BTreeMap<Vec<String>, BTreeSet<u8>> = Default::default();
+    for line in text.lines().filter(|l| !l.starts_with(' ')) {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let (Some(lex), Some(count)) = (
+            fields.get(1).and_then(|f| f.parse::<u8>().ok()),
+            fields
+                .get(3)
+                .and_then(|f| usize::from_str_radix(f, 16).ok()),
+        ) else {
+            continue;
+        };
+        for k in 0..count {
+            let Some(entry) = fields.get(4 + 2 * k) else {
+                break;
+            };
+            let parts: Vec<String> = entry.split('_').map(|p| p.to_lowercase()).collect();
+            if (2..=3).contains(&parts.len())
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.chars().all(char::is_alphabetic))
+            {
+                phrases.entry(parts).or_default().insert(lex);
+            }
+        }
+    }
+    phrases
+}
+
 #[test]
 fn the_committed_set_matches_its_sources() {
     let Some(dir) = std::env::var_os("SIDELINE_HOST_WORD_SOURCES") else {
@@ -108,9 +151,31 @@ fn the_committed_set_matches_its_sources() {
         kept.len(),
         built.len()
     );
+    // Host phrases: WordNet's names of animals, foods and plants (every sense in
+    // those files) and its adverbs, of two or three words, and a noun's plural.
+    let wordnet = PathBuf::from(&dir).join("wordnet");
+    let nouns = wordnet_phrases(&wordnet.join("data.noun"));
+    let adverbs = wordnet_phrases(&wordnet.join("data.adv"));
+    let mut phrases: BTreeSet<String> = BTreeSet::new();
+    for (words, files) in &nouns {
+        if files.iter().all(|f| hosts::PHRASE_NOUN_FILES.contains(f))
+            && hosts::phrase_qualifies(words)
+        {
+            phrases.insert(words.join(" "));
+            phrases.insert(format!("{}s", words.join(" ")));
+        }
+    }
+    for words in adverbs.keys() {
+        if hosts::phrase_qualifies(words) {
+            phrases.insert(words.join(" "));
+        }
+    }
+    let built_phrases = hosts::encode(phrases.iter().cloned());
+    eprintln!("{} host phrases", phrases.len());
     if writing {
         std::fs::write(committed(), &built).expect("write the set");
         std::fs::write(names_file(), &built_names).expect("write the names");
+        std::fs::write(phrases_file(), &built_phrases).expect("write the phrases");
         std::fs::write(&manifest, &versions).expect("write the sources' versions");
         return;
     }
@@ -130,6 +195,48 @@ fn the_committed_set_matches_its_sources() {
         current.len() / 8,
         built_names.len() / 8
     );
+    let current = std::fs::read(phrases_file()).expect("the committed phrases");
+    assert!(
+        current == built_phrases,
+        "data/host_phrases.bin differs from the phrases rebuilt from the sources ({} vs {}); \
+         rewrite it with SIDELINE_WRITE_HOST_WORDS=1 scripts/host-words.sh",
+        current.len() / 8,
+        built_phrases.len() / 8
+    );
+}
+
+#[test]
+fn names_of_animals_foods_and_plants_are_host_phrases_and_rude_phrases_are_not() {
+    for phrase in [
+        "blue tit",
+        "Blue tits",
+        "cocker spaniel",
+        "spotted dick",
+        "pussy willow",
+        "magna cum laude",
+        "cum laude,",
+    ] {
+        let words: Vec<&str> = phrase.split(' ').collect();
+        assert!(
+            hosts::is_host_phrase(&words),
+            "{phrase} should be a host phrase"
+        );
+    }
+    for phrase in [
+        "fuck off",
+        "dog shit",
+        "nice tits",
+        "black cock",
+        "tit, spotted dick",
+        "blue",
+        "piece of ass",
+    ] {
+        let words: Vec<&str> = phrase.split(' ').collect();
+        assert!(
+            !hosts::is_host_phrase(&words),
+            "{phrase} must not be a host phrase"
+        );
+    }
 }
 
 #[test]
