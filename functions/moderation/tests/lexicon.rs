@@ -3,7 +3,8 @@
 //! that `scripts/host-words.sh` puts in `$SIDELINE_HOST_WORD_SOURCES/lexicon`,
 //! kept where the development side of the corpus confirms them (at least one
 //! line of swearing uses the entry, no clean line does), single words that are
-//! English words left out. The test fails when the
+//! English words left out; German and Dutch words also as the first parts of
+//! compounds (`scheiß-`), kept by the same rule. The test fails when the
 //! committed file differs; `SIDELINE_WRITE_HOST_WORDS=1` writes it instead.
 //! Without the variable only the committed file's own checks run.
 
@@ -119,6 +120,21 @@ fn the_committed_lexicon_matches_its_sources() {
         );
     }
     candidates.retain(|(_, entry)| entry.contains(' ') || !english.contains(entry));
+    // German and Dutch swear in compounds (`Scheißwetter`): each single word of
+    // theirs is also a candidate first part of compounds (`scheiß-`, a final `e`
+    // dropped as compounds drop it), of four letters or more.
+    let starts: Vec<(String, String)> = candidates
+        .iter()
+        .filter(|(lang, entry)| matches!(lang.as_str(), "de" | "nl") && !entry.contains(' '))
+        .filter_map(|(lang, entry)| {
+            let start = entry.strip_suffix('e').unwrap_or(entry);
+            let letters = lexicon::normal_word(start)?.chars().count();
+            (letters >= 4).then(|| (lang.clone(), format!("{start}-")))
+        })
+        .collect();
+    candidates.extend(starts);
+    candidates.sort();
+    candidates.dedup();
     let lex = Lexicon::new(candidates.iter().map(|(_, e)| e.as_str()));
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
     let lines = training_lines(&corpus).expect("the development side of the corpus");

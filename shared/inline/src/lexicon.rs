@@ -12,6 +12,11 @@
 //! English). `functions/moderation/tests/lexicon.rs` rebuilds `data/lexicon.txt`
 //! from the list and the corpus and fails when the committed file differs.
 //!
+//! German and Dutch make new words by compounding, and swear that way
+//! (`Scheißwetter`, `scheißkalt`): an entry written with a dash at its end
+//! (`scheiß-`) is the first part of such compounds, and a word that is it, or
+//! starts with it and has four letters or more after it, is read as the entry.
+//!
 //! Words are compared as the filters are dodged: lower case, accents and the
 //! digits and signs written for letters undone (`0`→`o`, `@`→`a`, `$`→`s`), dots,
 //! dashes and underscores inside a word dropped, a letter written three times or
@@ -38,7 +43,14 @@ pub struct Lexicon {
     by_len: FxHashMap<usize, Vec<(Vec<char>, usize)>>,
     /// Phrases with the spaces taken out, for letters spaced out across words.
     joined: FxHashMap<String, usize>,
+    /// First parts of compounds (entries written `scheiß-`), as compared and
+    /// with every run read once.
+    compound_starts: Vec<(String, String, usize)>,
 }
+
+/// Letters a compound has after its first part, at the least: `scheißwetter`
+/// is one; `kutter` (a boat) would not be one of a first part `kut`.
+pub const COMPOUND_REST: usize = 4;
 
 /// Where a word's reading is in the buffer, and whether it was stretched.
 type Read = (Range<usize>, bool);
@@ -144,6 +156,11 @@ impl Lexicon {
     pub fn new<'a>(entries: impl IntoIterator<Item = &'a str>) -> Self {
         let mut lexicon = Self::default();
         for (index, entry) in entries.into_iter().enumerate() {
+            if let Some(start) = entry.strip_suffix('-').and_then(normal_word) {
+                let once = collapsed(&start);
+                lexicon.compound_starts.push((start, once, index));
+                continue;
+            }
             let words: Option<Vec<String>> = entry.split_whitespace().map(normal_word).collect();
             let Some(words) = words.filter(|w| !w.is_empty()) else {
                 continue;
@@ -176,7 +193,30 @@ impl Lexicon {
 
     /// Whether the lexicon has no entry.
     pub fn is_empty(&self) -> bool {
-        self.words.is_empty() && self.phrases.is_empty()
+        self.words.is_empty() && self.phrases.is_empty() && self.compound_starts.is_empty()
+    }
+
+    /// The entry whose compound `word` (already [`normal_word`]) is: it is the
+    /// entry's first part, or starts with it and has [`COMPOUND_REST`] letters
+    /// or more after it. A stretched word is compared with every run read once
+    /// (`scheißspiel` has three `s` in a row, read as one).
+    fn compound(&self, word: &str, stretched: bool) -> Option<usize> {
+        if self.compound_starts.is_empty() {
+            return None;
+        }
+        let word: std::borrow::Cow<str> = if stretched {
+            collapsed(word).into()
+        } else {
+            word.into()
+        };
+        self.compound_starts
+            .iter()
+            .find_map(|(start, once, index)| {
+                let start = if stretched { once } else { start };
+                word.strip_prefix(start.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.chars().count() >= COMPOUND_REST)
+                    .then_some(*index)
+            })
     }
 
     /// One word (already [`normal_word`]) against the single words, `*` as any
@@ -184,6 +224,9 @@ impl Lexicon {
     fn word(&self, word: &str, stretched: bool) -> Option<usize> {
         if let Some(index) = self.words.get(word) {
             return Some(*index);
+        }
+        if let Some(index) = self.compound(word, stretched) {
+            return Some(index);
         }
         if stretched {
             if let Some(index) = self.collapsed_words.get(&collapsed(word)) {
@@ -399,6 +442,15 @@ mod tests {
             0
         );
         assert_eq!(hits("que jogo bonito"), 0);
+        let lex3 = Lexicon::new(["scheiß-", "kut-"]);
+        assert_eq!(lex3.matches("Scheißwetter heute, scheißkalt").len(), 2);
+        assert_eq!(
+            lex3.matches("sch3iss-spiel, Scheißspiel, scheiß drauf")
+                .len(),
+            3
+        );
+        // Too little after the first part.
+        assert_eq!(lex3.matches("de kutter ligt in de haven").len(), 0);
         let spans: Vec<Range<usize>> = lex
             .matches("c@r@lh0 que jogo")
             .into_iter()
