@@ -1995,6 +1995,58 @@ const FOREIGN_STREET_WORDS: [&str; 22] = [
     "straat", "laan",
 ];
 
+/// English street words that are also everyday words, and the abbreviations of
+/// street words (`Baker St`, `harbour row`, `Maple Ridge Dr`): a street only
+/// with a postcode with letters, or a US state and ZIP code, after it.
+const POSTCODE_STREET_WORDS: [&str; 32] = [
+    "st", "st.", "rd", "rd.", "dr", "dr.", "ln", "ln.", "blvd", "blvd.", "ct", "ct.", "pl", "pl.",
+    "sq", "hwy", "pkwy", "row", "way", "place", "court", "square", "hill", "park", "gardens",
+    "walk", "mews", "rise", "green", "parade", "circle", "wharf",
+];
+
+/// The two-letter codes of the US states, the District of Columbia and the
+/// territories, as an address writes them before the ZIP code.
+const US_STATES: [&str; 56] = [
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
+    "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
+    "WI", "WY", "DC", "PR", "GU", "VI", "AS", "MP",
+];
+
+/// Where a US state and ZIP code that begin at word `k` end (`OH 43215`, `TX,
+/// 75201-1234`).
+fn state_zip(words: &[(usize, &str)], k: usize) -> Option<usize> {
+    let state = words.get(k)?.1.trim_end_matches(',');
+    let zip = words
+        .get(k + 1)?
+        .1
+        .trim_end_matches([',', '.', ';', ':', '!', '?']);
+    let (five, plus) = zip.split_once('-').unwrap_or((zip, ""));
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    (US_STATES.contains(&state) && digits(five, 5) && (plus.is_empty() || digits(plus, 4)))
+        .then_some(k + 1)
+}
+
+/// The prepositions German street names start with (`Am Mühlbach`, `An der
+/// Alten Mühle`, `Zur Linde`), lower case: one word, or two with an article.
+const STREET_PREPOSITIONS: [&str; 4] = ["am", "im", "zum", "zur"];
+const STREET_PREPOSITIONS_WITH_ARTICLE: [&str; 5] = ["an", "auf", "in", "hinter", "unter"];
+const STREET_ARTICLES: [&str; 3] = ["der", "dem", "den"];
+
+/// Where the preposition a German street name starts with at word `i` ends: the
+/// index of the name's first word.
+fn street_preposition_end(words: &[(usize, &str)], i: usize) -> Option<usize> {
+    let w = words.get(i)?.1;
+    if one_of(w, &STREET_PREPOSITIONS) {
+        return Some(i + 1);
+    }
+    (one_of(w, &STREET_PREPOSITIONS_WITH_ARTICLE)
+        && words
+            .get(i + 1)
+            .is_some_and(|a| one_of(a.1, &STREET_ARTICLES)))
+    .then_some(i + 2)
+}
+
 /// Endings of street names written as one word (`Schillerstraße`, `Kastanienweg`,
 /// `Lindelaan`, `Keizersgracht`), lower case.
 const STREET_ENDINGS: [&str; 17] = [
@@ -2045,8 +2097,13 @@ fn house_number(word: &str) -> bool {
 /// 14, 28012 madrid`), or, for such a street word (`calle`, `rua`, `rue`, not
 /// `close` or `drive`), a capitalised name after it (`calle Alcalá 214`). Two
 /// capitalised words ending in a street word need a postcode after the number
-/// (`Ottakringer Straße 112/5, 1160 Wien`; not `Wall Street 2024`). The span runs
-/// from the first of street and number to the last, and over the postcode.
+/// (`Ottakringer Straße 112/5, 1160 Wien`; not `Wall Street 2024`). A street
+/// word that is an everyday word or an abbreviation, written either way, needs a
+/// postcode with letters or a US state and ZIP code after it (`221 Baker St,
+/// London NW1 6XE`, `2210 Maple Ridge Dr, Columbus OH 43215`). A German street
+/// name that starts with a preposition needs a comma and a German postcode and
+/// town after its number (`am mühlbach 5a, 35578 wetzlar`). The span runs from
+/// the first of street and number to the last, and over the postcode.
 fn addresses(text: &str, out: &mut Vec<Pii>) {
     // No house number, no address (most lines).
     if !text.split_whitespace().any(house_number) {
@@ -2180,6 +2237,27 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
                 // a score after a ground: `Anfield Road 2-1`).
                 found = Some((i - 1, j));
             }
+        } else if let Some(k) = street_preposition_end(&words, i) {
+            // `am mühlbach 5a, 35578 wetzlar`, `An der Alten Mühle 3, 35578
+            // Wetzlar`: German street names that start with a preposition have
+            // no street word; one or two name words, the number, a comma and a
+            // German postcode (five digits, not a round count: "im spiel 3, 2024
+            // tore", "am ende 2, 10000 fans") and its town.
+            let j = name_words_end(k, k + 2, &house_number);
+            let german_postcode = |m: usize| {
+                words.get(m).is_some_and(|w| {
+                    let code = bare(w.1);
+                    code.len() == 5
+                        && code.bytes().all(|b| b.is_ascii_digit())
+                        && !code.ends_with("000")
+                })
+            };
+            if j > k
+                && words.get(j).is_some_and(|n| house_number(n.1))
+                && postcode_town(j + 1).is_some_and(german_postcode)
+            {
+                found = Some((i, j));
+            }
         } else if street_word_of(w, &FOREIGN_STREET_WORDS) && !capital(w) {
             // `calle de la esperanza 14, 3ºB, 28012 madrid`: in lower case, name
             // words, the number, then a postcode of digits and its town.
@@ -2203,9 +2281,16 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
                 // word ends the name and a postcode with letters follows within
                 // three words (digits alone could be a count: "10 minutes drive,
                 // 15000 fans").
-                let j = name_words_end(i + 1, i + 3, &street_word);
-                let postcode_end = (j + 1..=j + 3).find_map(lettered_postcode);
-                if j > i + 1 && j < words.len() && street_word(words[j].1) {
+                // So too, written either way, a street word that is an everyday
+                // word or an abbreviation (`221 Baker St, London NW1 6XE`, `14
+                // harbour row, whitby YO21 3PU`), or one before a US state and
+                // ZIP code (`2210 Maple Ridge Dr, Columbus OH 43215`).
+                let any_street =
+                    |w: &str| street_word(w) || street_word_of(w, &POSTCODE_STREET_WORDS);
+                let j = name_words_end(i + 1, i + 3, &any_street);
+                let postcode_end = (j + 1..=j + 3)
+                    .find_map(|k| lettered_postcode(k).or_else(|| state_zip(&words, k)));
+                if j > i + 1 && j < words.len() && any_street(words[j].1) {
                     if let Some(end) = postcode_end {
                         found = Some((i, end));
                         postcode_taken = true;
@@ -2955,8 +3040,43 @@ mod tests {
                 "molenstraat 27, 5261 bk",
             ),
             ("vivo en calle Alcalá 214, 3ºB", "calle Alcalá 214"),
+            // A street word that is an everyday word or an abbreviation, with a
+            // postcode with letters or a US state and ZIP code after it.
+            (
+                "my address is 221 Baker St, London NW1 6XE",
+                "221 Baker St, London NW1 6XE",
+            ),
+            (
+                "parcel goes to 14 harbour row, whitby YO21 3PU please",
+                "14 harbour row, whitby YO21 3PU",
+            ),
+            (
+                "my nan's at 2210 Maple Ridge Dr, Columbus OH 43215, send the card",
+                "2210 Maple Ridge Dr, Columbus OH 43215",
+            ),
+            // German street names that start with a preposition.
+            (
+                "wohn neben der halle, am mühlbach 5a, 35578 wetzlar",
+                "am mühlbach 5a, 35578",
+            ),
+            (
+                "An der Alten Mühle 3, 35578 Wetzlar",
+                "An der Alten Mühle 3, 35578",
+            ),
         ] {
             masked_everywhere(text, secret, "address");
+        }
+        // Counts are no addresses.
+        for text in [
+            "3 in a row, what a team",
+            "10 min walk from the park",
+            "im spiel 3, 2024 tore",
+            "am ende 2, 10000 fans",
+        ] {
+            assert!(
+                find(text, &crate::DEFAULT_PHONE_REGIONS).is_empty(),
+                "{text}"
+            );
         }
         // A phone number right after a lower-case address is no second postcode.
         let text = "send it to 31 mill lane, leeds ls6 2hb 0113 245 6789";
