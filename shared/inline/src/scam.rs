@@ -1,8 +1,9 @@
 //! Scams without the usual keywords: where a line's links go (shorteners,
 //! throwaway top-level domains, look-alike and punycode domains, brands in
 //! someone else's domain) and what it lures to (a prize, something free,
-//! followers or views for sale, money made or doubled, a move off the platform,
-//! a deadline, a login), in the launch languages. No single word decides: each
+//! followers or views for sale, money made, doubled or paid back, a move off
+//! the platform, a deadline, a login, a request for passwords or bank details, a
+//! fee or a payment app, someone posing as support), in the launch languages. No single word decides: each
 //! kind of lure counts once, and links count by how they look.
 
 /// Link shorteners: where the link goes is hidden.
@@ -94,7 +95,7 @@ const OFFICIAL_DOMAINS: [&str; 28] = [
 
 /// Kinds of lure, by the signal they give, each a list of words or phrases (lower
 /// case); a one-word entry matches a whole word, a longer one a phrase.
-const LURES: [(&str, &[&str]); 8] = [
+const LURES: [(&str, &[&str]); 11] = [
     (
         "lure.offplatform",
         &[
@@ -281,6 +282,14 @@ const LURES: [(&str, &[&str]); 8] = [
             "bijverdienen",
             "bônus",
             "bono",
+            "refund",
+            "rembourse",
+            "reembolso",
+            "reembolsamos",
+            "rückerstattung",
+            "erstatten",
+            "terugbetaling",
+            "terugbetalen",
         ],
     ),
     (
@@ -327,8 +336,125 @@ const LURES: [(&str, &[&str]); 8] = [
             "registrieren",
             "cadastra",
             "pas verloopt",
+            "verify",
+            "verification",
+            "verificar",
+            "verifica",
+            "verifizieren",
+            "verifieer",
+            "verifiëren",
         ],
     ),
+    (
+        "lure.secrets",
+        &[
+            "password",
+            "passwort",
+            "kennwort",
+            "contraseña",
+            "senha",
+            "mot de passe",
+            "wachtwoord",
+            "pincode",
+            "pin code",
+            "cvv",
+            "cvc",
+            "card number",
+            "kartennummer",
+            "número de tarjeta",
+            "número do cartão",
+            "numéro de carte",
+            "kaartnummer",
+            "seed phrase",
+            "recovery phrase",
+            "2fa",
+            "verification code",
+            "sms code",
+            "bestätigungscode",
+            "código de verificación",
+            "código de verificação",
+            "code de vérification",
+            "verificatiecode",
+            "your iban",
+            "deiner iban",
+            "deine iban",
+            "tu iban",
+            "seu iban",
+            "ton iban",
+            "je iban",
+            "jouw iban",
+            "bank details",
+            "bankdaten",
+            "datos bancarios",
+            "dados bancários",
+            "coordonnées bancaires",
+            "bankgegevens",
+            "login details",
+            "zugangsdaten",
+            "identifiants",
+        ],
+    ),
+    (
+        "lure.payment",
+        &[
+            "processing fee",
+            "handling fee",
+            "small fee",
+            "release fee",
+            "pay shipping",
+            "pay for shipping",
+            "frais de dossier",
+            "petits frais",
+            "bearbeitungsgebühr",
+            "gebühr",
+            "tarifa de",
+            "taxa de",
+            "comisión de",
+            "administratiekosten",
+            "mb way",
+            "mbway",
+            "bizum",
+            "tikkie",
+            "venmo",
+            "cashapp",
+            "cash app",
+            "paypal.me",
+            "comprovativo",
+            "comprovante",
+        ],
+    ),
+    (
+        "lure.staff",
+        &[
+            "mod team",
+            "admin team",
+            "support team",
+            "staff team",
+            "admin here",
+            "mod here",
+            "staff here",
+            "tech support",
+            "customer support",
+            "official support",
+            "help desk",
+            "helpdesk",
+            "equipo de soporte",
+            "suporte oficial",
+            "équipe de modération",
+            "support officiel",
+            "supportteam",
+            "moderatorenteam",
+        ],
+    ),
+];
+
+/// Words that a handle posing as support holds (`@BBC_Stream_Support_Desk`).
+const STAFF_HANDLE_WORDS: [&str; 5] = [
+    "support",
+    "helpdesk",
+    "customerservice",
+    "customercare",
+    "admin",
 ];
 
 /// The writer's own profile (`my bio`, `mi perfil`, `mon profil`, `mijn profiel`).
@@ -401,6 +527,15 @@ fn own_profile_lure(lower: &str) -> bool {
                 .collect();
             words.iter().rev().take(3).any(|w| INVITES.contains(w))
         })
+    })
+}
+
+/// Whether the line mentions a handle posing as support (`@stream_support`,
+/// `@HelpDesk_Live`).
+fn staff_handle(lower: &str) -> bool {
+    lower.split_whitespace().any(|w| {
+        w.strip_prefix('@')
+            .is_some_and(|handle| STAFF_HANDLE_WORDS.iter().any(|s| handle.contains(s)))
     })
 }
 
@@ -551,6 +686,11 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
             signals.push(*name);
         }
     }
+    // A handle posing as support: a lure of its own kind.
+    if !signals.contains(&"lure.staff") && staff_handle(lower) {
+        kinds += 1;
+        signals.push("lure.staff");
+    }
     // A stranger sending the room to their own profile: a lure of its own beside
     // the move off the platform it also is.
     if own_profile_lure(lower) {
@@ -559,11 +699,15 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
     }
     // A link that looks wrong is half the way; each kind of lure a quarter. A
     // lure needs a way to act on it — a link, a contact off the platform, a
-    // wallet, a login — or it stays below review ("if we win, drinks are free").
+    // wallet, a login, secrets asked for, a fee or a payment app — or it stays
+    // below review ("if we win, drinks are free").
     let channel = link > 0.0
-        || signals
-            .iter()
-            .any(|s| matches!(*s, "lure.offplatform" | "lure.crypto" | "lure.login"));
+        || signals.iter().any(|s| {
+            matches!(
+                *s,
+                "lure.offplatform" | "lure.crypto" | "lure.login" | "lure.secrets" | "lure.payment"
+            )
+        });
     let mut score = (link + 0.25 * kinds as f32).min(1.0);
     if !channel {
         score = score.min(0.4);
@@ -751,6 +895,11 @@ mod tests {
             "envoie 0,2 ETH et tu reçois le double",
             "10k views op je stream, pm me",
             "link im Profil, nur noch 5 Plätze",
+            // Secrets asked for, a fee, support posed as.
+            "hi, mod team here, send your email and password so we can check you're not a bot",
+            "du hast gewonnen!! meld dich bei rtl-gewinnservice.com mit deiner iban",
+            "DM @Stream_Support_Desk if your stream keeps cutting, they fix it remotely",
+            "je rembourse ta mise perdue, juste des petits frais de dossier à régler",
         ] {
             assert!(score(lure) >= 0.5, "{lure}: {}", score(lure));
         }
@@ -778,6 +927,9 @@ mod tests {
             "highlights on bbc.co.uk/sport tonight",
             "the stream has 20k viewers right now",
             "bitcoin at 64k, chart looks heavy",
+            "forgot my password again, stream in 5 min",
+            "the ref should verify that with VAR",
+            "de tikkie voor de pot komt vanavond",
         ] {
             assert!(score(clean) < 0.5, "{clean}: {}", score(clean));
         }
