@@ -17,8 +17,9 @@
 //!   the committed set differs).
 //!
 //! Slurs are never host words, however real the word (dictionaries hold
-//! compounds of them); a real word with severe profanity or sex inside it may be
-//! one (`Wankdorf`, `terapeuta`).
+//! compounds of them), but where rustrict reads one across two parts of a word
+//! (`einiger`, `königs`: see [`straddles`]); a real word with severe profanity
+//! or sex inside it may be one (`Wankdorf`, `terapeuta`).
 //!
 //! The set is stored as the sorted 64-bit FNV-1a hashes of the words (lower case,
 //! letters only): 8 bytes a word. A made-up word only passes if its hash is one
@@ -160,6 +161,37 @@ fn in_set(set: &[u8], hash: u64) -> bool {
     false
 }
 
+/// Whether rustrict's match in `word` (lower case, letters only) starts inside
+/// a real word that begins `word` and runs past its end, and what follows that
+/// word is no slur: the match straddles two parts of a compound, so it is no
+/// part of its own (`königsklasse`: `könig` and `sklasse` read as `nigs`; not
+/// `kankerneger` nor `huisneger`, whose second part is the slur, which a real
+/// word ends just before).
+/// `is_word` says which words are real. Used when the set is built: a slur may
+/// be a host that way.
+pub fn straddles(word: &str, is_word: impl Fn(&str) -> bool) -> bool {
+    let Some((_, first, last)) = masked_range(word) else {
+        return false;
+    };
+    // rustrict may keep a match's first letter: a match masked from the second
+    // letter on may start the word.
+    if first < 2 {
+        return false;
+    }
+    let chars: Vec<char> = word.chars().collect();
+    // A real word just before the match makes the match a part of its own
+    // (`huis` + `neger`).
+    let part = |end: usize| is_word(&chars[..end].iter().collect::<String>());
+    if part(first) || part(first - 1) {
+        return false;
+    }
+    (first + 1..=last).any(|end| {
+        let prefix: String = chars[..end].iter().collect();
+        let rest: String = chars[end..].iter().collect();
+        end >= 4 && !slur(&prefix) && !hateful(&rest) && is_word(&prefix)
+    })
+}
+
 /// Whether a real word (lower case, letters only) may be a host: rustrict's match
 /// is [`embedded`] in it, or the word has letters outside ASCII and rustrict
 /// masks nothing in it — its rude reading comes from dropping the accent
@@ -206,7 +238,10 @@ pub fn is_host_word(word: &str) -> bool {
     let Some(bare) = letters(word) else {
         return false;
     };
-    if in_set(HOST_WORDS, word_hash(&bare)) && qualifies(&bare) {
+    // A slur in the set is one that straddles two parts of a word (see
+    // [`straddles`]): still embedded in it.
+    let host = |w: &str| qualifies(w) || slur(w) && embedded(w);
+    if in_set(HOST_WORDS, word_hash(&bare)) && host(&bare) {
         return true;
     }
     // A word written with an accent its list spells without (`shiitakés`).
@@ -216,7 +251,7 @@ pub fn is_host_word(word: &str) -> bool {
     let mut plain = String::with_capacity(bare.len());
     bare.chars()
         .for_each(|c| crate::intent::fold(c, &mut plain));
-    plain != bare && in_set(HOST_WORDS, word_hash(&plain)) && qualifies(&plain)
+    plain != bare && in_set(HOST_WORDS, word_hash(&plain)) && host(&plain)
 }
 
 /// Whether `word` (as written) is a compound with a host word inside it, and
@@ -226,7 +261,8 @@ pub fn is_host_word(word: &str) -> bool {
 /// word is a word of the set ([`is_host_word`]), four letters or more; what is
 /// left on either side is nothing or three letters or more, and rustrict masks
 /// no letter outside the host word (`Scunthorpecunt` is no compound of
-/// `Scunthorpe`).
+/// `Scunthorpe`). Read as a slur or severe abuse, the compound passes only in a
+/// host word whose slur straddles two parts (`Königsklasse`, in `königs`).
 pub fn is_host_compound(word: &str) -> bool {
     let Some(bare) = letters(word) else {
         return false;
@@ -240,9 +276,19 @@ pub fn is_host_compound(word: &str) -> bool {
     let Some((censored, first, last)) = masked_range(&bare) else {
         return false;
     };
-    if censored.len() != chars.len() || hateful_or_severe(&bare) {
+    if censored.len() != chars.len() {
         return false;
     }
+    // A severe reading passes only inside a host word whose slur straddles its
+    // parts (`Königsklasse`, in `königs`).
+    let severe = hateful_or_severe(&bare);
+    let host_of = |w: &str| {
+        if severe {
+            slur(w) && embedded(w)
+        } else {
+            qualifies(w)
+        }
+    };
     // rustrict keeps a match's first letter.
     let first = first.saturating_sub(1);
     let part_ok = |n: usize| n == 0 || n >= 3;
@@ -252,7 +298,7 @@ pub fn is_host_compound(word: &str) -> bool {
                 continue;
             }
             let host: String = chars[start..end].iter().collect();
-            if in_set(HOST_WORDS, word_hash(&host)) && qualifies(&host) {
+            if in_set(HOST_WORDS, word_hash(&host)) && host_of(&host) {
                 return true;
             }
         }

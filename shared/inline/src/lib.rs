@@ -1817,6 +1817,8 @@ mod tests {
             "wegen Kanalarbeiten ist die Zufahrt zum Stadion dicht",
             "Dickdarmspiegelung morgen früh, deswegen heut nur Tee",
             "der Hauptkanal ist gesperrt",
+            // A slur read across the parts of a compound.
+            "die Königsklasse ist zurück, Keymer greift am Königsflügel an",
         ]);
         // WordNet's names of animals, foods and plants, and its adverbs, written
         // in full; the rude word alone is still read.
