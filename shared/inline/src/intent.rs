@@ -10,8 +10,9 @@
 //!   `je bent`) followed within three words by an insult (`worthless`, `inútil`,
 //!   `nul`), or telling someone to harm themselves (`kill yourself`);
 //! - **pairs**: two parts that need no opener, a threat (`we know where` …
-//!   `lives`) or harassment (`go back to` … `country`), the second beginning
-//!   within a few words of the first.
+//!   `lives`; knowing someone's routine, `sé a qué hora` … `sales`; their family
+//!   where it can be found, `ta fille` … `école`) or harassment (`go back to` …
+//!   `country`), the second beginning within a few words of the first.
 //!
 //! Each finding has a severity from 1 to 3: the act's or the insult's. The stage
 //! holds a line with a finding for review and blocks it at severity 3. Entries are
@@ -659,6 +660,31 @@ mod tests {
             "hope nobody crashes on that descent",
             "ich werde deine nummer speichern",
             "what a shame, nothing happened in the second half",
+        ]);
+    }
+
+    #[test]
+    fn knowing_someone_s_routine_and_family_is_a_threat() {
+        all_found(
+            "threat",
+            &[
+                "sé a qué hora sales del pabellón, te estaré esperando",
+                "sei onde treinas às terças em Gaia",
+                "ta fille va toujours à l'école Jean-Jaurès le matin ?",
+                "how's your mum doing, still on elm road?",
+                "ich weiß wann du rausgehst",
+                "ik weet hoe laat je traint",
+                "schau dich morgen auf dem weg zur arbeit besser öfter um",
+                "hat wer lust auf nen besuch mit baseballschläger?",
+                "kijk maar goed achterom na de partij",
+            ],
+        );
+        none_found(&[
+            "sé a qué hora empieza el partido",
+            "your mum is a legend, tell her i said hi",
+            "ta fille a marqué un super but",
+            "ik weet hoe laat de wedstrijd begint",
+            "schau dich mal um im shop",
         ]);
     }
 
