@@ -9,7 +9,8 @@
 #   scripts/host-words.sh            prints the folder (for SIDELINE_HOST_WORD_SOURCES)
 #   SIDELINE_WRITE_HOST_WORDS=1 scripts/host-words.sh --write
 #                                    also rebuilds shared/inline/data/host_words.bin
-#                                    (and host_names.bin), and data/lexicon.txt
+#                                    (and host_names.bin, host_phrases.bin), and
+#                                    data/lexicon.txt and data/local_words.bin
 #
 # Cache folder as in scripts/test.sh.
 set -euo pipefail

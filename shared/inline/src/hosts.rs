@@ -175,10 +175,10 @@ pub fn straddles(word: &str, is_word: impl Fn(&str) -> bool) -> bool {
     };
     // rustrict may keep a match's first letter: a match masked from the second
     // letter on may start the word.
-    if first < 2 {
+    let chars: Vec<char> = word.chars().collect();
+    if first < 2 || last >= chars.len() {
         return false;
     }
-    let chars: Vec<char> = word.chars().collect();
     // A real word just before the match makes the match a part of its own
     // (`huis` + `neger`).
     let part = |end: usize| is_word(&chars[..end].iter().collect::<String>());
@@ -190,6 +190,15 @@ pub fn straddles(word: &str, is_word: impl Fn(&str) -> bool) -> bool {
         let rest: String = chars[end..].iter().collect();
         end >= 4 && !slur(&prefix) && !hateful(&rest) && is_word(&prefix)
     })
+}
+
+/// Whether a word of the set (lower case, letters only) reads as a host still:
+/// [`qualifies`], or a slur embedded in it, which only the words whose slur
+/// [`straddles`] two parts are (the set is built so); one censor, and the
+/// analysis only when the match is not embedded.
+pub fn may_host(word: &str) -> bool {
+    embedded(word)
+        || !word.is_ascii() && !slur(word) && !Censor::from_str(word).censor().contains('*')
 }
 
 /// Whether a real word (lower case, letters only) may be a host: rustrict's match
@@ -238,10 +247,7 @@ pub fn is_host_word(word: &str) -> bool {
     let Some(bare) = letters(word) else {
         return false;
     };
-    // A slur in the set is one that straddles two parts of a word (see
-    // [`straddles`]): still embedded in it.
-    let host = |w: &str| qualifies(w) || slur(w) && embedded(w);
-    if in_set(HOST_WORDS, word_hash(&bare)) && host(&bare) {
+    if in_set(HOST_WORDS, word_hash(&bare)) && may_host(&bare) {
         return true;
     }
     // A word written with an accent its list spells without (`shiitakés`).
@@ -251,7 +257,7 @@ pub fn is_host_word(word: &str) -> bool {
     let mut plain = String::with_capacity(bare.len());
     bare.chars()
         .for_each(|c| crate::intent::fold(c, &mut plain));
-    plain != bare && in_set(HOST_WORDS, word_hash(&plain)) && host(&plain)
+    plain != bare && in_set(HOST_WORDS, word_hash(&plain)) && may_host(&plain)
 }
 
 /// Whether `word` (as written) is a compound with a host word inside it, and
@@ -306,11 +312,14 @@ pub fn is_host_compound(word: &str) -> bool {
     false
 }
 
-/// The words of a phrase as the host phrases are stored (lower case, letters
-/// only, joined by single spaces); `None` when a word has no letters, or
-/// punctuation parts two of them (`tit, spotted`).
-pub fn phrase_key(words: &[&str]) -> Option<String> {
-    let mut key = String::new();
+/// The hash of a phrase as the host phrases are stored (its words lower case,
+/// letters only, joined by single spaces: [`word_hash`] of that), made without
+/// building the string; `None` when a word has no letters, or punctuation parts
+/// two of them (`tit, spotted`).
+pub fn phrase_hash(words: &[&str]) -> Option<u64> {
+    let step = |hash: u64, byte: u8| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    let mut utf8 = [0u8; 4];
     for (i, word) in words.iter().enumerate() {
         let inner_end = i + 1 < words.len() && !word.ends_with(char::is_alphabetic);
         let inner_start = i > 0 && !word.starts_with(char::is_alphabetic);
@@ -318,40 +327,47 @@ pub fn phrase_key(words: &[&str]) -> Option<String> {
             return None;
         }
         if i > 0 {
-            key.push(' ');
+            hash = step(hash, b' ');
         }
-        let before = key.len();
-        key.extend(
-            word.chars()
-                .filter(|c| c.is_alphabetic())
-                .flat_map(char::to_lowercase),
-        );
-        if key.len() == before {
+        let mut letters = 0;
+        for c in word
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .flat_map(char::to_lowercase)
+        {
+            letters += 1;
+            hash = c.encode_utf8(&mut utf8).bytes().fold(hash, step);
+        }
+        if letters == 0 {
             return None;
         }
     }
-    Some(key)
+    Some(hash)
 }
 
 /// Whether `words`, as a line writes them in a row, are a host phrase.
 pub fn is_host_phrase(words: &[&str]) -> bool {
-    words.len() >= 2 && phrase_key(words).is_some_and(|key| in_set(HOST_PHRASES, word_hash(&key)))
+    words.len() >= 2 && phrase_hash(words).is_some_and(|hash| in_set(HOST_PHRASES, hash))
 }
 
 /// Whether a phrase of WordNet (its words lower case, letters only) may be a
 /// host phrase: rustrict flags one of its words, none is severe abuse or a
-/// slur (`coon cat`) nor an insult that is no word of sex (`pond scum` is one
-/// aimed at a person; `pussy willow` is no insult), and it reads nothing into
-/// the whole phrase that it does not read in its words (`black cock`, a bird, is
-/// also a phrase of its own). Used when the set is built.
+/// slur (`coon cat`) nor an insult that is no word of sex (`hog sucker`), the
+/// word it ends in (the thing it names) is no insult rustrict reads as mean or
+/// offensive (`pond scum`, `brood bitch`: "the refs are pond scum" would pass;
+/// `pussy willow` ends in a tree), and it reads nothing into the whole phrase
+/// that it does not read in its words (`black cock`, a bird, is also a phrase of
+/// its own). Used when the set is built.
 pub fn phrase_qualifies(words: &[String]) -> bool {
     let severe = crate::harmful() & Type::SEVERE;
+    let insulting = (Type::MEAN | Type::OFFENSIVE) & Type::MODERATE_OR_HIGHER;
     let mut in_words = Type::NONE;
-    for word in words {
+    for (i, word) in words.iter().enumerate() {
         let found = Censor::from_str(word).analyze();
         let insult = found.is(Type::MEAN & Type::MODERATE_OR_HIGHER)
             && found.isnt(Type::SEXUAL & Type::MODERATE_OR_HIGHER);
-        if found.is(severe) || insult {
+        let head_insult = i + 1 == words.len() && found.is(insulting);
+        if found.is(severe) || insult || head_insult {
             return false;
         }
         in_words |= found;

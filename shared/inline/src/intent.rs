@@ -11,7 +11,8 @@
 //!   `nul`), or telling someone to harm themselves (`kill yourself`);
 //! - **pairs**: two parts that need no opener, a threat (`we know where` …
 //!   `lives`; knowing someone's routine, `sé a qué hora` … `sales`; their family
-//!   where it can be found, `ta fille` … `école`) or harassment (`go back to` …
+//!   alone or on their way from school, `your kids` … `alone`, `ta fille` …
+//!   `sort de l'école`) or harassment (`go back to` …
 //!   `country`), the second beginning within a few words of the first.
 //!
 //! Each finding has a severity from 1 to 3: the act's or the insult's. The stage
@@ -32,6 +33,10 @@ const THREAT_WINDOW: usize = 7;
 /// How many words after the act its target may begin (`kill you`, `hurt your
 /// whole family`, `find u`), or end with a word between (`break both your legs`).
 const TARGET_AFTER: usize = 3;
+/// Words that deny what follows them: a pair's first part after one is none
+/// (`no sé cuándo sales`, `não sei onde moras`).
+const NEGATIONS: [&str; 3] = ["no", "nao", "not"];
+
 /// How many words after a second-person frame the insult may be.
 const INSULT_WINDOW: usize = 3;
 
@@ -479,6 +484,11 @@ pub fn assess(text: &str) -> Option<Finding> {
                 let Some(pair) = g.pairs.get(usize::from(index)) else {
                     return;
                 };
+                // Not when denied: "no sé cuándo sales" (the other languages
+                // deny elsewhere: `i don't know when`, `ich weiß nicht wann`).
+                if at > 0 && NEGATIONS.contains(&line.words[at - 1].as_str()) {
+                    return;
+                }
                 let from = at + len;
                 // `then` begins within `within` words; it may end beyond them.
                 if line
@@ -670,8 +680,9 @@ mod tests {
             &[
                 "sé a qué hora sales del pabellón, te estaré esperando",
                 "sei onde treinas às terças em Gaia",
-                "ta fille va toujours à l'école Jean-Jaurès le matin ?",
-                "how's your mum doing, still on elm road?",
+                "your kids walk to school alone right? would be a shame",
+                "ta fille sort de l'école à 16h30, je l'ai vue",
+                "den abiball wirst du nicht mehr erleben",
                 "ich weiß wann du rausgehst",
                 "ik weet hoe laat je traint",
                 "schau dich morgen auf dem weg zur arbeit besser öfter um",
@@ -681,6 +692,18 @@ mod tests {
         );
         none_found(&[
             "sé a qué hora empieza el partido",
+            "no sé cuándo sales, avísame",
+            "let me know when you get home",
+            "anyone know where you park for Wembley?",
+            "is your mum still at the hospital?",
+            "do your kids go to school yet?",
+            "ta mère est toujours fan du PSG ?",
+            "I won't live to see Spurs win the league",
+            "das werde ich wohl nicht mehr erleben, Schalke als Meister",
+            "fica atento ao sorteio no fim da live",
+            "just try it and see what happens",
+            "tenho o endereço do site da loja",
+            "schau dich lieber um, bevor du kaufst",
             "your mum is a legend, tell her i said hi",
             "ta fille a marqué un super but",
             "ik weet hoe laat de wedstrijd begint",

@@ -662,6 +662,27 @@ const LANGUAGE_MARKERS: [(&str, &[&str]); 6] = [
 /// The line's language when its words say so: two markers of one language or
 /// more, and none of English (whose rude words are the ones rustrict reads).
 fn line_language(tokens: &[&str]) -> Option<&'static str> {
+    let counts = marker_counts(tokens);
+    if counts[0] > 0 {
+        return None;
+    }
+    let (best, count) = counts.iter().enumerate().skip(1).max_by_key(|(_, c)| **c)?;
+    (*count >= 2).then_some(LANGUAGE_MARKERS[best].0)
+}
+
+/// Whether the line may be in `lang`: a marker of it, and none of English.
+pub(crate) fn may_be_in(tokens: &[&str], lang: &str) -> bool {
+    let counts = marker_counts(tokens);
+    counts[0] == 0
+        && LANGUAGE_MARKERS
+            .iter()
+            .zip(counts)
+            .any(|((l, _), count)| *l == lang && count > 0)
+}
+
+/// How many of each language's markers the line has, in the order of
+/// [`LANGUAGE_MARKERS`] (English first).
+fn marker_counts(tokens: &[&str]) -> [usize; LANGUAGE_MARKERS.len()] {
     let mut counts = [0usize; LANGUAGE_MARKERS.len()];
     for token in tokens {
         let word = token
@@ -673,11 +694,7 @@ fn line_language(tokens: &[&str]) -> Option<&'static str> {
             }
         }
     }
-    if counts[0] > 0 {
-        return None;
-    }
-    let (best, count) = counts.iter().enumerate().skip(1).max_by_key(|(_, c)| **c)?;
-    (*count >= 2).then_some(LANGUAGE_MARKERS[best].0)
+    counts
 }
 
 /// Whether `tokens[i]` is an everyday word of the line's language that rustrict
@@ -841,6 +858,7 @@ fn named_in_context(tokens: &[&str], i: usize) -> bool {
 
 /// Whether `tokens[i]` is a word of a host phrase of two or three words that the
 /// line writes in full (`blue tits`, `magna cum laude`; [`hosts::is_host_phrase`]).
+/// Asked only of words rustrict flags: the others need no pass.
 fn in_host_phrase(tokens: &[&str], i: usize) -> bool {
     (2..=3).any(|len| {
         (i.saturating_sub(len - 1)..=i)
@@ -1057,10 +1075,10 @@ impl InlineModerator {
         tokens.get(i).is_some_and(|w| {
             self.allowed(w)
                 || named_in_context(tokens, i)
-                || in_host_phrase(tokens, i)
                 || short_laughter(w)
                     && (i == 0 || i + 1 == tokens.len() || line_language(tokens) == Some("pt"))
                 || local_everyday(tokens, i)
+                || analyze(w) != Type::NONE && in_host_phrase(tokens, i)
         })
     }
 

@@ -795,9 +795,6 @@ const IDENTIFIER_LABELS: &[&str] = &[
     "wettschein",
     "tippschein",
     "boletim",
-    "aposta",
-    "apuesta",
-    "coupon",
     "cupón",
     "cupom",
     "wedbon",
@@ -2108,8 +2105,8 @@ fn house_number(word: &str) -> bool {
 /// word that is an everyday word or an abbreviation, written either way, needs a
 /// postcode with letters or a US state and ZIP code after it (`221 Baker St,
 /// London NW1 6XE`, `2210 Maple Ridge Dr, Columbus OH 43215`). A German street
-/// name that starts with a preposition needs a comma and a German postcode and
-/// town after its number (`am mühlbach 5a, 35578 wetzlar`). The span runs from
+/// name that starts with a preposition needs a line that may be German, and a comma and a
+/// German postcode and town after its number (`am mühlbach 5a, 35578 wetzlar`). The span runs from
 /// the first of street and number to the last, and over the postcode.
 fn addresses(text: &str, out: &mut Vec<Pii>) {
     // No house number, no address (most lines).
@@ -2132,6 +2129,18 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
         )
     };
     let street_word = |w: &str| street_word_of(w, &STREET_WORDS);
+    // German street names that start with a preposition are read in lines that
+    // may be German, by words other than the preposition only (`am`, `im` are
+    // English chat's too: "i am rank 2", "im top 3").
+    let german_beside = |from: usize, to: usize| {
+        let tokens: Vec<&str> = words
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| !(from..to).contains(n))
+            .map(|(_, w)| w.1)
+            .collect();
+        crate::may_be_in(&tokens, "de")
+    };
     // Where a postcode with letters that begins at word `k` ends (`1057 hn`,
     // `ip4 3rt`).
     let lettered_postcode = |k: usize| {
@@ -2244,7 +2253,7 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
                 // a score after a ground: `Anfield Road 2-1`).
                 found = Some((i - 1, j));
             }
-        } else if let Some(k) = street_preposition_end(&words, i) {
+        } else if let Some(k) = street_preposition_end(&words, i).filter(|&k| german_beside(i, k)) {
             // `am mühlbach 5a, 35578 wetzlar`, `An der Alten Mühle 3, 35578
             // Wetzlar`: German street names that start with a preposition have
             // no street word; one or two name words, the number, a comma and a
@@ -2292,11 +2301,23 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
                 // word or an abbreviation (`221 Baker St, London NW1 6XE`, `14
                 // harbour row, whitby YO21 3PU`), or one before a US state and
                 // ZIP code (`2210 Maple Ridge Dr, Columbus OH 43215`).
+                // The weaker words need a UK postcode (letters first: a Dutch
+                // one, `2025 is`, may be a year and a word) or a US state and ZIP.
                 let any_street =
                     |w: &str| street_word(w) || street_word_of(w, &POSTCODE_STREET_WORDS);
                 let j = name_words_end(i + 1, i + 3, &any_street);
-                let postcode_end = (j + 1..=j + 3)
-                    .find_map(|k| lettered_postcode(k).or_else(|| state_zip(&words, k)));
+                let strong = words.get(j).is_some_and(|w| street_word(w.1));
+                let uk_postcode = |k: usize| {
+                    lettered_postcode(k)
+                        .filter(|_| words[k].1.starts_with(|c: char| c.is_ascii_alphabetic()))
+                };
+                let postcode_end = (j + 1..=j + 3).find_map(|k| {
+                    if strong {
+                        lettered_postcode(k)
+                    } else {
+                        uk_postcode(k).or_else(|| state_zip(&words, k))
+                    }
+                });
                 if j > i + 1 && j < words.len() && any_street(words[j].1) {
                     if let Some(end) = postcode_end {
                         found = Some((i, end));
@@ -3067,7 +3088,7 @@ mod tests {
                 "am mühlbach 5a, 35578",
             ),
             (
-                "An der Alten Mühle 3, 35578 Wetzlar",
+                "ich wohne An der Alten Mühle 3, 35578 Wetzlar",
                 "An der Alten Mühle 3, 35578",
             ),
         ] {
@@ -3077,8 +3098,12 @@ mod tests {
         for text in [
             "3 in a row, what a team",
             "10 min walk from the park",
+            "4 wins in a row, 2025 is our year",
+            "5 min walk, 2000 of us marched",
             "im spiel 3, 2024 tore",
             "am ende 2, 10000 fans",
+            "im top 3, 24567 viewers lol",
+            "i am rank 2, 15400 points behind",
         ] {
             assert!(
                 find(text, &crate::DEFAULT_PHONE_REGIONS).is_empty(),

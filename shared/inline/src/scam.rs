@@ -287,9 +287,7 @@ const LURES: [(&str, &[&str]); 11] = [
             "reembolso",
             "reembolsamos",
             "rückerstattung",
-            "erstatten",
             "terugbetaling",
-            "terugbetalen",
         ],
     ),
     (
@@ -337,7 +335,6 @@ const LURES: [(&str, &[&str]); 11] = [
             "cadastra",
             "pas verloopt",
             "verify",
-            "verification",
             "verificar",
             "verifica",
             "verifizieren",
@@ -348,50 +345,70 @@ const LURES: [(&str, &[&str]); 11] = [
     (
         "lure.secrets",
         &[
-            "password",
-            "passwort",
-            "kennwort",
-            "contraseña",
-            "senha",
-            "mot de passe",
-            "wachtwoord",
-            "pincode",
-            "pin code",
-            "cvv",
-            "cvc",
-            "card number",
-            "kartennummer",
-            "número de tarjeta",
-            "número do cartão",
-            "numéro de carte",
-            "kaartnummer",
-            "seed phrase",
-            "recovery phrase",
-            "2fa",
-            "verification code",
-            "sms code",
-            "bestätigungscode",
-            "código de verificación",
-            "código de verificação",
-            "code de vérification",
-            "verificatiecode",
+            "your password",
+            "ur password",
+            "email and password",
+            "username and password",
+            "login and password",
+            "e-mail und passwort",
+            "email und passwort",
+            "correo y contraseña",
+            "usuario y contraseña",
+            "email e senha",
+            "e-mail e senha",
+            "login e senha",
+            "email et mot de passe",
+            "e-mail en wachtwoord",
+            "email en wachtwoord",
+            "your pin",
+            "your card number",
+            "your cvv",
+            "your seed phrase",
+            "your recovery phrase",
+            "your 2fa",
+            "your verification code",
+            "the code we sent",
             "your iban",
-            "deiner iban",
+            "your bank details",
+            "dein passwort",
+            "deine pin",
+            "deine kartennummer",
             "deine iban",
+            "deiner iban",
+            "deine bankdaten",
+            "deine zugangsdaten",
+            "den bestätigungscode",
+            "tu contraseña",
+            "tu clave",
+            "tu pin",
+            "tu número de tarjeta",
             "tu iban",
+            "tus datos bancarios",
+            "el código que te",
+            "sua senha",
+            "tua senha",
+            "seu pin",
+            "o número do seu cartão",
             "seu iban",
+            "teu iban",
+            "seus dados bancários",
+            "teus dados bancários",
+            "o código que",
+            "ton mot de passe",
+            "votre mot de passe",
             "ton iban",
+            "votre iban",
+            "tes coordonnées bancaires",
+            "vos coordonnées bancaires",
+            "tes identifiants",
+            "vos identifiants",
+            "je wachtwoord",
+            "jouw wachtwoord",
+            "je pincode",
             "je iban",
             "jouw iban",
-            "bank details",
-            "bankdaten",
-            "datos bancarios",
-            "dados bancários",
-            "coordonnées bancaires",
-            "bankgegevens",
-            "login details",
-            "zugangsdaten",
-            "identifiants",
+            "je bankgegevens",
+            "je inloggegevens",
         ],
     ),
     (
@@ -406,15 +423,12 @@ const LURES: [(&str, &[&str]); 11] = [
             "frais de dossier",
             "petits frais",
             "bearbeitungsgebühr",
-            "gebühr",
-            "tarifa de",
-            "taxa de",
-            "comisión de",
+            "taxa de liberação",
+            "taxa de liberacao",
             "administratiekosten",
             "mb way",
             "mbway",
             "bizum",
-            "tikkie",
             "venmo",
             "cashapp",
             "cash app",
@@ -448,13 +462,14 @@ const LURES: [(&str, &[&str]); 11] = [
     ),
 ];
 
-/// Words that a handle posing as support holds (`@BBC_Stream_Support_Desk`).
-const STAFF_HANDLE_WORDS: [&str; 5] = [
-    "support",
-    "helpdesk",
-    "customerservice",
-    "customercare",
-    "admin",
+/// Words that a handle posing as support holds (`@BBC_Stream_Support_Desk`), not
+/// followed by more letters (`@LFC_Supporters` is fans).
+const STAFF_HANDLE_WORDS: [&str; 4] = ["support", "helpdesk", "customerservice", "customercare"];
+
+/// Words that say what follows is never done: a warning, not a lure ("the mods
+/// will never ask for your password").
+const NEVER: [&str; 9] = [
+    "never", "nunca", "jamás", "jamais", "nie", "niemals", "nooit", "jamas", "nimmer",
 ];
 
 /// The writer's own profile (`my bio`, `mi perfil`, `mon profil`, `mijn profiel`).
@@ -534,8 +549,16 @@ fn own_profile_lure(lower: &str) -> bool {
 /// `@HelpDesk_Live`).
 fn staff_handle(lower: &str) -> bool {
     lower.split_whitespace().any(|w| {
-        w.strip_prefix('@')
-            .is_some_and(|handle| STAFF_HANDLE_WORDS.iter().any(|s| handle.contains(s)))
+        w.strip_prefix('@').is_some_and(|handle| {
+            STAFF_HANDLE_WORDS.iter().any(|s| {
+                crate::occurrences(handle, s).any(|at| {
+                    !handle[at + s.len()..]
+                        .chars()
+                        .next()
+                        .is_some_and(char::is_alphabetic)
+                })
+            })
+        })
     })
 }
 
@@ -678,7 +701,17 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
             seen("link.brand", 0.75);
         }
     }
-    let hit = lure_kinds(lower);
+    let mut hit = lure_kinds(lower);
+    // A warning that secrets are never asked for asks for none.
+    if let Some(secrets) = LURES.iter().position(|(name, _)| *name == "lure.secrets") {
+        if hit[secrets]
+            && lower
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| NEVER.contains(&w))
+        {
+            hit[secrets] = false;
+        }
+    }
     let mut kinds = 0;
     for (kind, (name, _)) in LURES.iter().enumerate() {
         if hit[kind] {
@@ -930,6 +963,17 @@ mod tests {
             "forgot my password again, stream in 5 min",
             "the ref should verify that with VAR",
             "de tikkie voor de pot komt vanavond",
+            "anyone else not getting the twitch verification code?",
+            "forgot my login details lol",
+            "Passwort vergessen, kann mich nicht einloggen",
+            "esqueci a senha, não consigo logar",
+            "the mod team will never ask for your password",
+            "a taxa de adoção é grátis este mês?",
+            "la comisión de árbitros tiene que verificar",
+            "Ist der Stream kostenlos oder kostet das eine Gebühr?",
+            "kann das jemand bestätigen? der Verein will Anzeige erstatten",
+            "@BWFBadminton can you verify the score?",
+            "@LFC_Supporters verify the away allocation pls",
         ] {
             assert!(score(clean) < 0.5, "{clean}: {}", score(clean));
         }
