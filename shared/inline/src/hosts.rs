@@ -50,11 +50,10 @@ static LOCAL_WORDS: &[u8] = include_bytes!("../data/local_words.bin");
 /// three words (`blue tit`, `cocker spaniel`, `spotted dick`, `pussy willow`),
 /// every sense of which is one of those, and its adverbs of two or three words
 /// (`magna cum laude`), as the hashes of their words in lower case, letters
-/// only, joined by single spaces; a noun's plural (`blue tits`) with it. No
-/// word of a phrase is severe abuse, and rustrict reads nothing more into a
-/// phrase than into its words ([`phrase_qualifies`]). A word of such a phrase, where a line writes the whole phrase, is not
-/// read as abuse (see `allowed_at` in the crate root). Rebuilt with the host
-/// words.
+/// only, joined by single spaces ([`phrase_hash`]); a noun's regular plural
+/// (`blue tits`) with it. Which phrases qualify: [`phrase_qualifies`]. A word of
+/// such a phrase, where a line writes the whole phrase, is not read as abuse
+/// (see `allowed_at` in the crate root). Rebuilt with the host words.
 static HOST_PHRASES: &[u8] = include_bytes!("../data/host_phrases.bin");
 
 /// WordNet's lexicographer files of the nouns whose phrases may be host phrases:
@@ -166,9 +165,8 @@ fn in_set(set: &[u8], hash: u64) -> bool {
 /// word is no slur: the match straddles two parts of a compound, so it is no
 /// part of its own (`königsklasse`: `könig` and `sklasse` read as `nigs`; not
 /// `kankerneger` nor `huisneger`, whose second part is the slur, which a real
-/// word ends just before).
-/// `is_word` says which words are real. Used when the set is built: a slur may
-/// be a host that way.
+/// word ends just before). `is_word` says which words are real. Used when the
+/// set is built: a slur may be a host that way.
 pub fn straddles(word: &str, is_word: impl Fn(&str) -> bool) -> bool {
     let Some((_, first, last)) = masked_range(word) else {
         return false;

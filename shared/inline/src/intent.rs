@@ -12,8 +12,9 @@
 //! - **pairs**: two parts that need no opener, a threat (`we know where` …
 //!   `lives`; knowing someone's routine, `sé a qué hora` … `sales`; their family
 //!   alone or on their way from school, `your kids` … `alone`, `ta fille` …
-//!   `sort de l'école`) or harassment (`go back to` …
-//!   `country`), the second beginning within a few words of the first.
+//!   `sort de l'école`) or harassment (`go back to` … `country`), the second
+//!   beginning within a few words of the first, the first not after a denial
+//!   (`no sé cuándo sales`).
 //!
 //! Each finding has a severity from 1 to 3: the act's or the insult's. The stage
 //! holds a line with a finding for review and blocks it at severity 3. Entries are

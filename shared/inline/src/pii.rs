@@ -2001,7 +2001,7 @@ const FOREIGN_STREET_WORDS: [&str; 22] = [
 
 /// English street words that are also everyday words, and the abbreviations of
 /// street words (`Baker St`, `harbour row`, `Maple Ridge Dr`): a street only
-/// with a postcode with letters, or a US state and ZIP code, after it.
+/// with a UK postcode, or a US state and ZIP code, after it.
 const POSTCODE_STREET_WORDS: [&str; 32] = [
     "st", "st.", "rd", "rd.", "dr", "dr.", "ln", "ln.", "blvd", "blvd.", "ct", "ct.", "pl", "pl.",
     "sq", "hwy", "pkwy", "row", "way", "place", "court", "square", "hill", "park", "gardens",
@@ -2103,11 +2103,12 @@ fn house_number(word: &str) -> bool {
 /// capitalised words ending in a street word need a postcode after the number
 /// (`Ottakringer Straße 112/5, 1160 Wien`; not `Wall Street 2024`). A street
 /// word that is an everyday word or an abbreviation, written either way, needs a
-/// postcode with letters or a US state and ZIP code after it (`221 Baker St,
-/// London NW1 6XE`, `2210 Maple Ridge Dr, Columbus OH 43215`). A German street
-/// name that starts with a preposition needs a line that may be German, and a comma and a
-/// German postcode and town after its number (`am mühlbach 5a, 35578 wetzlar`). The span runs from
-/// the first of street and number to the last, and over the postcode.
+/// UK postcode or a US state and ZIP code after it (`221 Baker St, London NW1
+/// 6XE`, `2210 Maple Ridge Dr, Columbus OH 43215`). A German street name that
+/// starts with a preposition needs a line that may be German, and a comma and a
+/// German postcode and town after its number (`am mühlbach 5a, 35578 wetzlar`).
+/// The span runs from the first of street and number to the last, and over the
+/// postcode.
 fn addresses(text: &str, out: &mut Vec<Pii>) {
     // No house number, no address (most lines).
     if !text.split_whitespace().any(house_number) {
@@ -2298,11 +2299,10 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
                 // three words (digits alone could be a count: "10 minutes drive,
                 // 15000 fans").
                 // So too, written either way, a street word that is an everyday
-                // word or an abbreviation (`221 Baker St, London NW1 6XE`, `14
-                // harbour row, whitby YO21 3PU`), or one before a US state and
-                // ZIP code (`2210 Maple Ridge Dr, Columbus OH 43215`).
-                // The weaker words need a UK postcode (letters first: a Dutch
-                // one, `2025 is`, may be a year and a word) or a US state and ZIP.
+                // word or an abbreviation, before a UK postcode (letters first: a
+                // Dutch one, `2025 is`, may be a year and a word) or a US state
+                // and ZIP code (`221 Baker St, London NW1 6XE`, `14 harbour row,
+                // whitby YO21 3PU`, `2210 Maple Ridge Dr, Columbus OH 43215`).
                 let any_street =
                     |w: &str| street_word(w) || street_word_of(w, &POSTCODE_STREET_WORDS);
                 let j = name_words_end(i + 1, i + 3, &any_street);
@@ -3069,7 +3069,7 @@ mod tests {
             ),
             ("vivo en calle Alcalá 214, 3ºB", "calle Alcalá 214"),
             // A street word that is an everyday word or an abbreviation, with a
-            // postcode with letters or a US state and ZIP code after it.
+            // UK postcode or a US state and ZIP code after it.
             (
                 "my address is 221 Baker St, London NW1 6XE",
                 "221 Baker St, London NW1 6XE",

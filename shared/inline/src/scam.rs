@@ -3,8 +3,9 @@
 //! someone else's domain) and what it lures to (a prize, something free,
 //! followers or views for sale, money made, doubled or paid back, a move off
 //! the platform, a deadline, a login, a request for passwords or bank details, a
-//! fee or a payment app, someone posing as support), in the launch languages. No single word decides: each
-//! kind of lure counts once, and links count by how they look.
+//! fee or a payment app, someone posing as support), in the launch languages.
+//! No single word decides: each kind of lure counts once, and links count by
+//! how they look.
 
 /// Link shorteners: where the link goes is hidden.
 const SHORTENERS: [&str; 16] = [
@@ -548,18 +549,19 @@ fn own_profile_lure(lower: &str) -> bool {
 /// Whether the line mentions a handle posing as support (`@stream_support`,
 /// `@HelpDesk_Live`).
 fn staff_handle(lower: &str) -> bool {
-    lower.split_whitespace().any(|w| {
-        w.strip_prefix('@').is_some_and(|handle| {
-            STAFF_HANDLE_WORDS.iter().any(|s| {
-                crate::occurrences(handle, s).any(|at| {
-                    !handle[at + s.len()..]
-                        .chars()
-                        .next()
-                        .is_some_and(char::is_alphabetic)
+    lower.contains('@')
+        && lower.split_whitespace().any(|w| {
+            w.strip_prefix('@').is_some_and(|handle| {
+                STAFF_HANDLE_WORDS.iter().any(|s| {
+                    crate::occurrences(handle, s).any(|at| {
+                        !handle[at + s.len()..]
+                            .chars()
+                            .next()
+                            .is_some_and(char::is_alphabetic)
+                    })
                 })
             })
         })
-    })
 }
 
 /// Whether `phrase` is in `text` as whole words (`stuur me` is not in "stuur
