@@ -713,6 +713,33 @@ mod tests {
     }
 
     #[test]
+    fn spanish_and_portuguese_wishes_arson_and_visits_are_threats() {
+        all_found(
+            "threat",
+            &[
+                "ojalá a la tenista le rompan la rodilla antes del torneo",
+                "tomara que teu carro bata num poste na volta pra casa",
+                "le prendo fuego a tu casa con vos adentro",
+                "vou pegar fogo à tua casa",
+                "sé en qué barrio vives, el sábado te hacemos una visita",
+                "eu sei qual é teu prédio",
+                "esse centroavante não termina o ano vivo",
+                "a la salida del Monumental te estamos esperando",
+                "en el próximo torneo te rompo los dedos uno por uno",
+                "já tem um caixão com o teu nome",
+            ],
+        );
+        none_found(&[
+            "ojalá gane el Madrid esta noche",
+            "tomara que o Flamengo caia pra segunda",
+            "o museu recebe uma visita do presidente",
+            "el presidente va a hacer una visita al estadio",
+            "ojalá se rompa el récord hoy",
+            "a la salida del metro hay un bar muy bueno",
+        ]);
+    }
+
+    #[test]
     fn violence_deserved_and_threat_idioms_are_threats() {
         all_found(
             "threat",
