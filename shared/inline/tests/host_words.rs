@@ -220,29 +220,21 @@ fn the_committed_set_matches_its_sources() {
         std::fs::write(&manifest, &versions).expect("write the sources' versions");
         return;
     }
-    let current = std::fs::read(committed()).expect("the committed set");
+    compare(&committed(), &built, "set");
+    compare(&names_file(), &built_names, "names");
+    compare(&phrases_file(), &built_phrases, "phrases");
+}
+
+/// Fails unless the committed file at `path` is `built` (hashes, 8 bytes each).
+fn compare(path: &std::path::Path, built: &[u8], what: &str) {
+    let current = std::fs::read(path).unwrap_or_else(|e| panic!("the committed {what}: {e}"));
     assert!(
         current == built,
-        "data/host_words.bin differs from the set rebuilt from its sources ({} vs {} words); \
+        "{} differs from the {what} rebuilt from the sources ({} vs {}); \
          rewrite it with SIDELINE_WRITE_HOST_WORDS=1 scripts/host-words.sh",
+        path.display(),
         current.len() / 8,
         built.len() / 8
-    );
-    let current = std::fs::read(names_file()).expect("the committed names");
-    assert!(
-        current == built_names,
-        "data/host_names.bin differs from the names rebuilt from the sources ({} vs {}); \
-         rewrite it with SIDELINE_WRITE_HOST_WORDS=1 scripts/host-words.sh",
-        current.len() / 8,
-        built_names.len() / 8
-    );
-    let current = std::fs::read(phrases_file()).expect("the committed phrases");
-    assert!(
-        current == built_phrases,
-        "data/host_phrases.bin differs from the phrases rebuilt from the sources ({} vs {}); \
-         rewrite it with SIDELINE_WRITE_HOST_WORDS=1 scripts/host-words.sh",
-        current.len() / 8,
-        built_phrases.len() / 8
     );
 }
 
