@@ -740,6 +740,37 @@ mod tests {
     }
 
     #[test]
+    fn harm_with_someone_inside_lessons_and_veiled_remarks_are_threats() {
+        all_found(
+            "threat",
+            &[
+                "hope your shed burns down with you in it",
+                "j'espère que ton bateau coule avec toi dedans",
+                "ik hoop dat de bliksem op jouw huis inslaat, met jou erin",
+                "we should all wait for him outside and teach him a lesson",
+                "se te apanho levas uma tareia",
+                "tu sais ce qui arrive aux gens qui parlent trop ?",
+                "what time do you finish at the shop? asking for a friend",
+                "tu sors du studio à 23h tous les jeudis, on sera là",
+                "du arbeitest doch bei der Post, oder? ich komm mal vorbei",
+                "würd mich nicht wundern wenn dein auto mal abbrennt",
+                "¿sabes lo fácil que es cortar los frenos de tu coche?",
+                "treinas às terças, era uma pena se escorregasses",
+            ],
+        );
+        none_found(&[
+            "the van with you in it looked packed for the festival",
+            "the coach will teach them a lesson in tactics tonight",
+            "what time do you finish work? fancy a pint after",
+            "tu sors à quelle heure ? on sera là pour le concert",
+            "tous les jeudis on regarde le live, on sera là ce soir aussi",
+            "würd mich nicht wundern wenn dein team heute gewinnt",
+            "¿sabes lo fácil que es hacer pan en casa?",
+            "era uma pena se o jogo fosse adiado",
+        ]);
+    }
+
+    #[test]
     fn violence_deserved_and_threat_idioms_are_threats() {
         all_found(
             "threat",
