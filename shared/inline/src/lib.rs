@@ -621,9 +621,9 @@ const LANGUAGE_MARKERS: [(&str, &[&str]); 6] = [
             "zo", "nu", "bij", "naar", "heeft", "staat", "gaat", "kan", "moet", "weer", "zit",
             "al", "er", "op", "met", "voor", "van", "uw", "jullie", "hebt", "heb", "wordt",
             "gewoon", "omdat", "graag", "alleen", "veel", "ze", "iets", "iedereen", "hele",
-            "tegen", "uit", "om", "mijn", "jouw", "ons", "hun", "mij", "jou", "haar", "wie",
-            "waar", "wanneer", "zou", "zal", "kunnen", "heel", "beetje", "altijd", "nooit", "daar",
-            "bent", "waren", "werd", "geweest", "zij", "mensen",
+            "tegen", "uit", "om", "mijn", "jouw", "ons", "hun", "mij", "jou", "haar", "waar",
+            "wanneer", "zou", "zal", "kunnen", "heel", "beetje", "altijd", "nooit", "daar", "bent",
+            "waren", "werd", "geweest", "zij", "mensen",
         ],
     ),
     (
