@@ -2234,6 +2234,19 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
         }
     };
     let end_of = |i: usize| words[i].0 + words[i].1.trim_end_matches([',', '.', ':', ';']).len();
+    // Where the house number that ends right before word `i` starts: the word
+    // before, or the one before that when French `bis`, `ter` or `quater`
+    // follows it (`3 bis avenue Foch`).
+    let number_before = |i: usize| -> Option<usize> {
+        if i > 0 && house_number(words[i - 1].1) {
+            return Some(i - 1);
+        }
+        (i > 1
+            && matches!(bare(words[i - 1].1).as_str(), "bis" | "ter" | "quater")
+            && house_number(words[i - 2].1)
+            && !words[i - 2].1.ends_with(','))
+        .then(|| i - 2)
+    };
     let mut i = 0;
     while i < words.len() {
         let w = words[i].1;
@@ -2247,7 +2260,7 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             found = Some((i, i + 1));
         } else if street_word(w)
             && (capital(w)
-                || i > 0 && house_number(words[i - 1].1)
+                || number_before(i).is_some()
                 || street_word_of(w, &FOREIGN_STREET_WORDS)
                     && words.get(i + 1).is_some_and(|n| capital(n.1)))
         {
@@ -2264,9 +2277,10 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             let named = words[i + 1..j].iter().any(|w| capital(w.1));
             if j < words.len() && named && house_number(words[j].1) {
                 found = Some((i, j));
-            } else if i > 0 && house_number(words[i - 1].1) && j > i + 1 {
-                // `14 rue des Tanneurs`: the number before, the name words after.
-                found = Some((i - 1, j - 1));
+            } else if let Some(n) = number_before(i).filter(|_| j > i + 1) {
+                // `14 rue des Tanneurs`, `3 bis avenue Foch`: the number before,
+                // the name words after.
+                found = Some((n, j - 1));
             } else if i > 0
                 && j == i + 1
                 && capital(w)
@@ -3063,6 +3077,10 @@ mod tests {
                 "passez au 14 rue des Tanneurs, 67000 Strasbourg",
                 "14 rue des Tanneurs",
             ),
+            (
+                "j'habite 3 bis avenue Foch 13004 Marseille",
+                "3 bis avenue Foch",
+            ),
             ("vivo en Calle Mayor 27, 2º izquierda", "Calle Mayor 27"),
             ("ophalen, Lindelaan 47, 3524 KD Utrecht", "Lindelaan 47"),
             (
@@ -3213,6 +3231,8 @@ mod tests {
             "al onderweg 2 uur, 2000 fans wachten",
             "Wall Street 2024 outlook is grim",
             "Spurs lost at White Hart Lane 3 times",
+            "match 2 bis avenue, pas de buts",
+            "2, bis rue de la gare",
         ] {
             nothing_found(text);
         }
