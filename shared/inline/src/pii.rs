@@ -803,8 +803,6 @@ const IDENTIFIER_LABELS: &[&str] = &[
     "kassenbon",
     "receipt",
     "quittung",
-    "reçu",
-    "recibo",
     "talão",
     "seguimiento",
     "rastreio",
@@ -948,9 +946,7 @@ const LABEL_LINKS: &[&str] = &[
 
 /// Whether the digits of `run` are labelled as an identifier rather than a
 /// phone: an [`IDENTIFIER_LABELS`] word before them, up to five words back
-/// (`match id 77…`, `ID du match : 58…`, `commande n° 10…`), maybe with a
-/// brand's name of one or two words between (`ticket Winamax 0687…`,
-/// `commande Gamm Vert 06124…`), `#` right
+/// (`match id 77…`, `ID du match : 58…`, `commande n° 10…`), `#` right
 /// against them, a code's capitals right before digits in one piece
 /// (`BR20458833`), or a code of capitals and digits glued to them (`4F8 327…`).
 /// A number written internationally (`+…`, `00…`) is never one.
@@ -993,7 +989,6 @@ fn labelled_identifier(text: &str, run: &Range<usize>) -> bool {
         .filter(|w| !w.is_empty())
         .rev()
         .take(5);
-    let mut names = 0;
     for word in words {
         let w = word
             .trim_matches(|c: char| matches!(c, '.' | ':' | '-' | '#' | '=' | '\'' | '"'))
@@ -1008,17 +1003,6 @@ fn labelled_identifier(text: &str, run: &Range<usize>) -> bool {
         // A series in capitals before the number (`fatura FT 2024/1187`).
         let bare = word.trim_matches(|c: char| matches!(c, '.' | ':' | '-' | '#' | '='));
         let series = (1..=4).contains(&bare.len()) && bare.bytes().all(|b| b.is_ascii_uppercase());
-        // A brand's name, written with a capital and then small letters.
-        let mut letters = bare.chars();
-        let name = letters.next().is_some_and(char::is_uppercase)
-            && bare.chars().count() >= 3
-            && letters.all(char::is_lowercase);
-        if name {
-            names += 1;
-            if names <= 2 {
-                continue;
-            }
-        }
         if !(w.is_empty()
             || series
             || NUMBER_MARKS.contains(&w.as_str())
@@ -3002,21 +2986,21 @@ mod tests {
             "meu bilhete da aposta era 9183 4420 1177",
             "el ISBN del manual es 978-84-9104-552-3 por si acaso",
             "Los-Nr. 0176 3382 ist die Meißner Vase oder?",
-            "ticket Winamax 0687 4412 09 validé, cote à 6.50",
-            "numéro de commande Gamm Vert 0612457893 toujours pas livré",
             "bonnetje 7731-0612-4498 staat nog open",
             "receipt 0161 496 0732 from the club shop",
         ] {
             nothing_found(text);
         }
-        // A name between a label and the number is a brand's, at most two words
-        // of it: three, or one of small letters, and it is no label of that number.
-        masked_everywhere(
-            "ticket? Call Maria Ruiz Ortega 0612345678",
-            "0612345678",
-            "phone",
-        );
-        masked_everywhere("order first, call sophie 0612345678", "0612345678", "phone");
+        // A name or a phone's word between a label and the number ends the label's
+        // reach: a brand's name cannot be told from a person's.
+        for (text, secret) in [
+            ("booking: Tom Hardy 07911 123456", "07911 123456"),
+            ("Reservierung Tel. 030 12345678", "030 12345678"),
+            ("Bestellung: Handy 0176 12345678", "0176 12345678"),
+            ("Bien reçu, mon 06 12 34 56 78 si besoin", "06 12 34 56 78"),
+        ] {
+            masked_everywhere(text, secret, "phone");
+        }
         // A thing's lot is no label for a phone ("thanks a lot").
         masked_everywhere("thanks a lot 0612345678 bel me", "0612345678", "phone");
         masked_everywhere("mijn telnr 0612345678", "0612345678", "phone");
