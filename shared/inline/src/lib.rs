@@ -486,6 +486,36 @@ fn stretched_letter(word: &str) -> bool {
     first.is_alphabetic() && same && bare.len() >= 4
 }
 
+/// French elisions (`d'ici`, `l'Angers`, `qu'il`): the first part written with
+/// an apostrophe before a word that starts with a vowel or `h`. rustrict reads
+/// the two parts as one word (`d'ici` as `dick`).
+const ELISIONS: [&str; 12] = [
+    "c", "d", "j", "l", "m", "n", "s", "t", "qu", "jusqu", "lorsqu", "puisqu",
+];
+
+/// Whether `tokens[i]` is a French elision whose word, read alone, is no rude
+/// word (`d'ici`, `d'Angers`; not `d'enculé`), in a line that may be French.
+fn french_elision(tokens: &[&str], i: usize) -> bool {
+    let Some(token) = tokens.get(i) else {
+        return false;
+    };
+    let bare = token.trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '\'' | '’'));
+    let Some((first, rest)) = bare.split_once(['\'', '’']) else {
+        return false;
+    };
+    let vowel_start = rest
+        .chars()
+        .next()
+        .and_then(|c| c.to_lowercase().next())
+        .is_some_and(|c| "aeiouyhàâéèêëîïôûù".contains(c));
+    ELISIONS.contains(&first.to_lowercase().as_str())
+        && vowel_start
+        && rest.chars().count() >= 2
+        && rest.chars().all(char::is_alphabetic)
+        && analyze(rest).isnt(Type::INAPPROPRIATE)
+        && may_be_in(tokens, "fr")
+}
+
 /// `kkk` in lower case, the short laughter (`ez demais kkk`): let through at a
 /// line's start or end, and anywhere in a Portuguese line.
 fn short_laughter(word: &str) -> bool {
@@ -736,9 +766,33 @@ fn local_everyday(tokens: &[&str], i: usize) -> bool {
         return false;
     }
     let bare = trimmed.to_lowercase();
-    // The word first (one lookup a language), the line's language only then.
-    hosts::is_local_word_anywhere(&bare)
-        && line_language(tokens).is_some_and(|lang| hosts::is_local_word(lang, &bare))
+    // The word first (one lookup a language), the line's language only then:
+    // by the other words (`hoe` marks Dutch, but not for itself), two markers
+    // of it, or one and none of any other language (`judd trump killt heute
+    // alles`).
+    if !hosts::is_local_word_anywhere(&bare) {
+        return false;
+    }
+    let others: Vec<&str> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| *n != i)
+        .map(|(_, t)| *t)
+        .collect();
+    line_language(&others)
+        .or_else(|| sole_language(&others))
+        .is_some_and(|lang| hosts::is_local_word(lang, &bare))
+}
+
+/// The language of a line with one marker, and none of any other language or
+/// of English.
+fn sole_language(tokens: &[&str]) -> Option<&'static str> {
+    let counts = marker_counts(tokens);
+    let mut marked = counts.iter().enumerate().filter(|(_, c)| **c > 0);
+    match (marked.next(), marked.next()) {
+        (Some((n, 1)), None) if n > 0 => Some(LANGUAGE_MARKERS[n].0),
+        _ => None,
+    }
 }
 
 /// Particles between a given name and a family name (`van`, `von`, `de`, `dos`).
@@ -1096,8 +1150,8 @@ impl InlineModerator {
     }
 
     /// Whether `tokens[i]` is never read as abuse: an allowed word, one the
-    /// line writes as a name ([`named_in_context`]), or a word of a host phrase
-    /// ([`in_host_phrase`]).
+    /// line writes as a name ([`named_in_context`]), a word of a host phrase
+    /// ([`in_host_phrase`]), or a French elision ([`french_elision`]).
     fn allowed_at(&self, tokens: &[&str], i: usize) -> bool {
         tokens.get(i).is_some_and(|w| {
             self.allowed(w)
@@ -1106,6 +1160,7 @@ impl InlineModerator {
                     && (i == 0 || i + 1 == tokens.len() || line_language(tokens) == Some("pt"))
                 || local_everyday(tokens, i)
                 || analyze(w) != Type::NONE && in_host_phrase(tokens, i)
+                || analyze(w) != Type::NONE && french_elision(tokens, i)
         })
     }
 
@@ -1698,12 +1753,22 @@ mod tests {
             "minhas couves tão cheias de lagarta, alguém tem dica natural?",
             // Words German and Dutch share mark neither.
             "hoe kan die club leider blijven? werden gewoon weggespeeld",
+            // One marker, and no other language's.
+            "judd trump killt heute alles, 3 centuries in 4 frames",
+            // A French elision is two words (`d'ici` is no `dick`).
+            "c'est loin d'ici, je suis les Ducs d'Angers",
         ] {
             let v = check(text);
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
         }
         // The same words in an English line, or with no language to go by.
-        for text in ["you are a dirty hoe", "hoe"] {
+        for text in [
+            "you are a dirty hoe",
+            "hoe",
+            "dirty hoe",
+            "s'hit you",
+            "d'enculé",
+        ] {
             assert_ne!(check(text).action, Action::Allow, "{text}");
         }
     }
