@@ -2508,7 +2508,33 @@ const RECIPIENT_MARKERS: &[&str] = &[
     "favorecido:",
     "destinatário",
     "destinatario",
+    "lautend auf",
+    "ten name van",
+    "en nombre de",
 ];
+
+/// Whether `word` may be part of a person's name written in lower case after a
+/// recipient's marker: letters (maybe a hyphen or an apostrophe inside), or an
+/// initial with its dot (`m.`); no rude word.
+fn lower_name_word(word: &str) -> bool {
+    let w = word.trim_end_matches([',', ';']);
+    let mut chars = w.chars();
+    let initial = chars.next().is_some_and(char::is_lowercase) && chars.as_str() == ".";
+    let letters = w.chars().count() >= 2
+        && w.chars()
+            .all(|c| c.is_lowercase() || matches!(c, '-' | '\''))
+        && w.starts_with(char::is_alphabetic);
+    NAME_LINKS.contains(&w) || (initial || letters) && name_word(&capitalised(w)).is_some()
+}
+
+/// `word` with its first letter a capital.
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
 
 /// Whether `word` may be part of a person's name as written beside an address:
 /// `Some(true)` for a capitalised word, `Some(false)` for an initial (`J`, `K.`)
@@ -2589,6 +2615,21 @@ fn recipient_names(text: &str, out: &mut Vec<Pii>) {
                 if words[j - 1].1.ends_with(',') {
                     break;
                 }
+            }
+            // Chat writes names in lower case too: after a marker, in a line
+            // with an IBAN or an address, up to three words of letters
+            // (`t.n.v. m. jansen`, `lautend auf maria huber`).
+            if j == end {
+                while j < words.len() && j < end + 3 && free(words[j].0) {
+                    if !lower_name_word(words[j].1) {
+                        break;
+                    }
+                    j += 1;
+                    if words[j - 1].1.ends_with(',') {
+                        break;
+                    }
+                }
+                capital = j > end;
             }
             if capital && j > end {
                 names.push(span_of(end, j - 1));
@@ -3173,9 +3214,21 @@ mod tests {
                 "Paket an Lindenstraße 14a, 80331 München, z. Hd. Tobias Rauch",
                 "Tobias Rauch",
             ),
+            // In lower case, after a marker.
+            (
+                "voor de telescoop: NL77 RABO 0318 4577 20 t.n.v. m. jansen, dankjewel!!",
+                "m. jansen",
+            ),
+            (
+                "bitte auf AT86 2011 1829 1736 4501 überweisen, lautend auf maria huber",
+                "maria huber",
+            ),
+            ("NL48 RABO 0315 4829 61 tnv k. de wit", "k. de wit"),
         ] {
             masked_everywhere(text, secret, "name");
         }
+        // Without an IBAN or an address, a marker's words are left alone.
+        nothing_found("lautend auf maria huber steht der vertrag");
         // A name stops at the address, which stays masked.
         let text = "t.a.v. Jan Jansen Keizersgracht 12, 1015 CX Amsterdam";
         let masked = mask(text, &find(text, &crate::DEFAULT_PHONE_REGIONS));
