@@ -787,6 +787,42 @@ mod tests {
     }
 
     #[test]
+    fn visits_with_weapons_and_harm_promised_are_threats() {
+        all_found(
+            "threat",
+            &[
+                "people like you tend to go missing, just saying",
+                "i'll come to your house with a bat after the game",
+                "si el árbitro pita así otra vez voy a tu casa con un bate",
+                "se ele errar outra vez passo na tua casa com um taco",
+                "si le MJ tue encore mon perso, je passe chez lui avec une batte",
+                "nog één ban en ik kom langs met een knuppel",
+                "sube otra vez a ese escenario y te bajo yo a golpes",
+                "vous serez moins drôle avec quelques dents en moins",
+                "eu vou lá e parto-lhe os dedos",
+                "e se alguém cortasse os travões da tua mota?",
+                "vou publicar a tua morada aqui no chat",
+                "ik hoop dat die keeper met een gebroken nek op het ijs ligt",
+                "wie weet wat er met je bijenkasten gebeurt als je niet kijkt",
+                "hope your hives go up in flames with you inside them",
+            ],
+        );
+        none_found(&[
+            "people like you make this chat worth watching",
+            "i'll come to your house with a cake for your birthday",
+            "voy a tu casa con un bizcocho",
+            "passe chez moi avec une bouteille de vin",
+            "kom langs met een taart",
+            "te bajo el volumen un poco que suena fuerte",
+            "tu seras toujours le bienvenu ici",
+            "vou publicar o vídeo amanhã",
+            "ik hoop dat hij snel beter wordt",
+            "wie weet wat er morgen gebeurt met de transfermarkt",
+            "the old stand went up in flames in 1985",
+        ]);
+    }
+
+    #[test]
     fn violence_deserved_and_threat_idioms_are_threats() {
         all_found(
             "threat",
