@@ -38,6 +38,13 @@ const TARGET_AFTER: usize = 3;
 /// (`no sé cuándo sales`, `não sei onde moras`).
 const NEGATIONS: [&str; 3] = ["no", "nao", "not"];
 
+/// Words that deny what follows them inside a sentence, as read (accents
+/// dropped, apostrophes kept): between a pair's two parts, they deny the second.
+const DENIALS_BETWEEN: [&str; 20] = [
+    "not", "never", "don't", "doesn't", "didn't", "niet", "geen", "nooit", "nicht", "kein",
+    "keine", "keinen", "nie", "pas", "jamais", "no", "nunca", "nao", "nem", "ni",
+];
+
 /// How many words after a second-person frame the insult may be.
 const INSULT_WINDOW: usize = 3;
 
@@ -491,10 +498,17 @@ pub fn assess(text: &str) -> Option<Finding> {
                     return;
                 }
                 let from = at + len;
-                // `then` begins within `within` words; it may end beyond them.
+                // `then` begins within `within` words; it may end beyond them. A
+                // denial between the parts denies the second ("ik hoop dat hij
+                // geen gebroken nek heeft", "hope he doesn't break his neck").
+                let denied = |i: usize| {
+                    line.words[from..i]
+                        .iter()
+                        .any(|w| DENIALS_BETWEEN.contains(&w.as_str()))
+                };
                 if line
                     .hot_in(from, from + pair.within)
-                    .any(|i| pair.then.starts_at(&line, i))
+                    .any(|i| pair.then.starts_at(&line, i) && !denied(i))
                 {
                     note(pair.kind, pair.severity);
                 }
@@ -792,9 +806,9 @@ mod tests {
             "threat",
             &[
                 "people like you tend to go missing, just saying",
-                "i'll come to your house with a bat after the game",
+                "i'll come to your house with a baseball bat after the game",
                 "si el árbitro pita así otra vez voy a tu casa con un bate",
-                "se ele errar outra vez passo na tua casa com um taco",
+                "se ele errar outra vez passo na tua casa com uma faca",
                 "si le MJ tue encore mon perso, je passe chez lui avec une batte",
                 "nog één ban en ik kom langs met een knuppel",
                 "sube otra vez a ese escenario y te bajo yo a golpes",
@@ -803,6 +817,7 @@ mod tests {
                 "e se alguém cortasse os travões da tua mota?",
                 "vou publicar a tua morada aqui no chat",
                 "ik hoop dat die keeper met een gebroken nek op het ijs ligt",
+                "el próximo partido te dejo con unos dientes menos",
                 "wie weet wat er met je bijenkasten gebeurt als je niet kijkt",
                 "hope your hives go up in flames with you inside them",
             ],
@@ -819,6 +834,22 @@ mod tests {
             "ik hoop dat hij snel beter wordt",
             "wie weet wat er morgen gebeurt met de transfermarkt",
             "the old stand went up in flames in 1985",
+            "jajaja me parto, te lo juro",
+            "o parto lhe correu bem?",
+            "mi hija ya sonríe con unos dientes menos",
+            "tu vas finir avec deux dents en moins, comme tous les hockeyeurs",
+            "ik hoop dat hij geen gebroken nek heeft na die val",
+            "ik hoop dat opa niet in het ziekenhuis belandt",
+            "wie weet wat er met je gegevens gebeurt bij die app",
+            "my dad can come to your house with a hammer and fix that fence",
+            "passe chez moi avec une batte, on joue au baseball",
+            "mañana paso por tu casa con un palo de selfie",
+            "amanhã vou aí com um taco de bilhar",
+            "ik kom langs met een hamer om die plank op te hangen",
+            "we need more people like you, please don't disappear again",
+            "nos veremos a la salida del concierto",
+            "il pleut, je t'attendrai dehors",
+            "não precisa cortar os freios, é só regular o cabo",
         ]);
     }
 

@@ -493,8 +493,13 @@ const ELISIONS: [&str; 12] = [
     "c", "d", "j", "l", "m", "n", "s", "t", "qu", "jusqu", "lorsqu", "puisqu",
 ];
 
-/// Whether `tokens[i]` is a French elision whose word, read alone, is no rude
-/// word (`d'ici`, `d'Angers`; not `d'enculé`), in a line that may be French.
+/// Whether `tokens[i]` is a French elision that rustrict misreads, in a French
+/// line (by its other words: [`line_language`], or [`sole_language`]): its
+/// word, read alone, is nothing rustrict acts on (`d'ici`, `d'Angers`; not
+/// `d'enculé`, `d'imbécile`), rustrict's match in the two parts joined stops
+/// short of their end (`dici` is read as `dic…`; `c'unt`, `s'hit` and `t'its`
+/// are rude words whole, split by an apostrophe), and `c'` only stands before
+/// the words French elides it before (`c'est`, `c'était`, `c'en`).
 fn french_elision(tokens: &[&str], i: usize) -> bool {
     let Some(token) = tokens.get(i) else {
         return false;
@@ -508,12 +513,36 @@ fn french_elision(tokens: &[&str], i: usize) -> bool {
         .next()
         .and_then(|c| c.to_lowercase().next())
         .is_some_and(|c| "aeiouyhàâéèêëîïôûù".contains(c));
-    ELISIONS.contains(&first.to_lowercase().as_str())
-        && vowel_start
-        && rest.chars().count() >= 2
-        && rest.chars().all(char::is_alphabetic)
-        && analyze(rest).isnt(Type::INAPPROPRIATE)
-        && may_be_in(tokens, "fr")
+    let first = first.to_lowercase();
+    let c_before = |rest: &str| {
+        matches!(
+            rest.to_lowercase().as_str(),
+            "est" | "était" | "étaient" | "etait" | "etaient" | "en"
+        )
+    };
+    if !ELISIONS.contains(&first.as_str())
+        || !vowel_start
+        || rest.chars().count() < 2
+        || !rest.chars().all(char::is_alphabetic)
+        || first == "c" && !c_before(rest)
+    {
+        return false;
+    }
+    let read = analyze(rest);
+    if read.is(Type::INAPPROPRIATE) || read.is(harmful() & Type::MODERATE_OR_HIGHER) {
+        return false;
+    }
+    let joined = format!("{first}{}", rest.to_lowercase());
+    if Censor::from_str(&joined).censor().ends_with('*') {
+        return false;
+    }
+    let others: Vec<&str> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| *n != i)
+        .map(|(_, t)| *t)
+        .collect();
+    line_language(&others).or_else(|| sole_language(&others)) == Some("fr")
 }
 
 /// `kkk` in lower case, the short laughter (`ez demais kkk`): let through at a
@@ -725,6 +754,15 @@ fn line_language(tokens: &[&str]) -> Option<&'static str> {
     (*count >= 2 && !tied).then_some(LANGUAGE_MARKERS[best].0)
 }
 
+/// Whether `word` is one of the words that mark a language (any language,
+/// English too), in any case.
+pub(crate) fn is_language_marker(word: &str) -> bool {
+    let word = word.to_lowercase();
+    LANGUAGE_MARKERS
+        .iter()
+        .any(|(_, markers)| markers.contains(&word.as_str()))
+}
+
 /// Whether the line may be in `lang`: a marker of it, and none of English.
 pub(crate) fn may_be_in(tokens: &[&str], lang: &str) -> bool {
     let counts = marker_counts(tokens);
@@ -784,10 +822,32 @@ fn local_everyday(tokens: &[&str], i: usize) -> bool {
         .is_some_and(|lang| hosts::is_local_word(lang, &bare))
 }
 
-/// The language of a line with one marker, and none of any other language or
-/// of English.
+/// Markers English chat writes too (`wat`, `dat`, `van`, `die`, `was`, `con`,
+/// `pas`, `mon`), and all of one or two letters (`op`, `al`, `ze`, `y`, `as`):
+/// none of them marks a line alone.
+const ENGLISH_CHAT_MARKERS: [&str; 15] = [
+    "wat", "dat", "van", "hoe", "die", "was", "den", "con", "pas", "mon", "ton", "sur", "est",
+    "les", "mal",
+];
+
+/// The language of a line with a single marker, one that is no word of English
+/// chat ([`ENGLISH_CHAT_MARKERS`]), and no marker of any other language or of
+/// English.
 fn sole_language(tokens: &[&str]) -> Option<&'static str> {
-    let counts = marker_counts(tokens);
+    let long: Vec<&str> = tokens
+        .iter()
+        .copied()
+        .filter(|t| {
+            let word = t
+                .trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '\'' | '’'))
+                .to_lowercase();
+            word.chars().count() >= 3 && !ENGLISH_CHAT_MARKERS.contains(&word.as_str())
+        })
+        .collect();
+    if marker_counts(tokens) != marker_counts(&long) {
+        return None;
+    }
+    let counts = marker_counts(&long);
     let mut marked = counts.iter().enumerate().filter(|(_, c)| **c > 0);
     match (marked.next(), marked.next()) {
         (Some((n, 1)), None) if n > 0 => Some(LANGUAGE_MARKERS[n].0),
@@ -1766,8 +1826,19 @@ mod tests {
             "you are a dirty hoe",
             "hoe",
             "dirty hoe",
+            "op is a dirty hoe",
+            "wat a homo",
+            "y u such a bicho",
             "s'hit you",
             "d'enculé",
+            // Elisions that are rude words split, or a rude word elided, in
+            // French lines.
+            "c'est un d'enculé, toi",
+            "ta mère est une c'unt",
+            "c'est de la s'hit",
+            "montre tes t'its",
+            "mais quelle espèce d'imbécile ce joueur",
+            "come on c'unt",
         ] {
             assert_ne!(check(text).action, Action::Allow, "{text}");
         }

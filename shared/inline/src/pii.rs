@@ -2510,21 +2510,28 @@ const RECIPIENT_MARKERS: &[&str] = &[
     "destinatario",
     "lautend auf",
     "ten name van",
-    "en nombre de",
 ];
 
-/// Whether `word` may be part of a person's name written in lower case after a
-/// recipient's marker: letters (maybe a hyphen or an apostrophe inside), or an
-/// initial with its dot (`m.`); no rude word.
-fn lower_name_word(word: &str) -> bool {
-    let w = word.trim_end_matches([',', ';']);
-    let mut chars = w.chars();
-    let initial = chars.next().is_some_and(char::is_lowercase) && chars.as_str() == ".";
+/// Whether `word` may be part of a person's name written after a recipient's
+/// marker, in lower case or not: `Some(true)` for an initial with its dot
+/// (`m.`), `Some(false)` for a particle or a word of letters (maybe a hyphen or
+/// an apostrophe inside) that is no common word of a language and no rude
+/// word, `None` for any other word.
+fn lower_name_word(word: &str) -> Option<bool> {
+    let mut chars = word.chars();
+    if chars.next().is_some_and(char::is_alphabetic) && chars.as_str() == "." {
+        return Some(true);
+    }
+    let w = word.trim_end_matches([',', ';', '.', '!', '?', ':']);
+    if NAME_LINKS.contains(&w) {
+        return Some(false);
+    }
     let letters = w.chars().count() >= 2
         && w.chars()
-            .all(|c| c.is_lowercase() || matches!(c, '-' | '\''))
+            .all(|c| c.is_alphabetic() || matches!(c, '-' | '\''))
         && w.starts_with(char::is_alphabetic);
-    NAME_LINKS.contains(&w) || (initial || letters) && name_word(&capitalised(w)).is_some()
+    (letters && !crate::is_language_marker(w) && name_word(&capitalised(w)).is_some())
+        .then_some(false)
 }
 
 /// `word` with its first letter a capital.
@@ -2617,19 +2624,27 @@ fn recipient_names(text: &str, out: &mut Vec<Pii>) {
                 }
             }
             // Chat writes names in lower case too: after a marker, in a line
-            // with an IBAN or an address, up to three words of letters
-            // (`t.n.v. m. jansen`, `lautend auf maria huber`).
-            if j == end {
-                while j < words.len() && j < end + 3 && free(words[j].0) {
-                    if !lower_name_word(words[j].1) {
+            // with an IBAN or an address, up to four words (`t.n.v. m. jansen`,
+            // `lautend auf maria huber`, `tnv de vries`), two at least or an
+            // initial among them, not ending in a particle, none a common word
+            // of a language ("naam maakt niet uit").
+            if !capital {
+                j = end;
+                let mut initial = false;
+                while j < words.len() && j < end + 4 && free(words[j].0) {
+                    let Some(is_initial) = lower_name_word(words[j].1) else {
                         break;
-                    }
+                    };
+                    initial |= is_initial;
                     j += 1;
-                    if words[j - 1].1.ends_with(',') {
+                    if words[j - 1].1.ends_with([',', '.', '!', '?', ':']) && !is_initial {
                         break;
                     }
                 }
-                capital = j > end;
+                while j > end && NAME_LINKS.contains(&words[j - 1].1) {
+                    j -= 1;
+                }
+                capital = j > end && (j - end >= 2 || initial);
             }
             if capital && j > end {
                 names.push(span_of(end, j - 1));
@@ -3224,9 +3239,23 @@ mod tests {
                 "maria huber",
             ),
             ("NL48 RABO 0315 4829 61 tnv k. de wit", "k. de wit"),
+            ("NL48 RABO 0315 4829 61 tnv de vries", "de vries"),
+            ("NL48 RABO 0315 4829 61 t.n.v. m. Jansen", "m. Jansen"),
+            (
+                "NL48 RABO 0315 4829 61 t.n.v. j. van der berg",
+                "j. van der berg",
+            ),
         ] {
             masked_everywhere(text, secret, "name");
         }
+        // A trailing full stop is no end of the name's reading.
+        let text = "AT86 2011 1829 1736 4501, lautend auf maria huber.";
+        let masked = mask(text, &find(text, &crate::DEFAULT_PHONE_REGIONS));
+        assert!(!masked.contains("huber"), "{masked}");
+        // Common words after a marker are no name.
+        let text = "storten op NL48 RABO 0315 4829 61, naam maakt niet uit";
+        let masked = mask(text, &find(text, &crate::DEFAULT_PHONE_REGIONS));
+        assert!(masked.contains("naam maakt niet uit"), "{masked}");
         // Without an IBAN or an address, a marker's words are left alone.
         nothing_found("lautend auf maria huber steht der vertrag");
         // A name stops at the address, which stays masked.
