@@ -14,7 +14,8 @@
 //!   alone or on their way from school, `your kids` … `alone`, `ta fille` …
 //!   `sort de l'école`) or harassment (`go back to` … `country`), the second
 //!   beginning within a few words of the first, the first not after a denial
-//!   (`no sé cuándo sales`).
+//!   (`no sé cuándo sales`) and no denial between the two (`ik hoop dat hij
+//!   geen gebroken nek heeft`).
 //!
 //! Each finding has a severity from 1 to 3: the act's or the insult's. The stage
 //! holds a line with a finding for review and blocks it at severity 3. Entries are
