@@ -536,13 +536,19 @@ fn french_elision(tokens: &[&str], i: usize) -> bool {
     if Censor::from_str(&joined).censor().ends_with('*') {
         return false;
     }
-    let others: Vec<&str> = tokens
+    let others = all_but(tokens, i);
+    line_language(&others).or_else(|| sole_language(&others)) == Some("fr")
+}
+
+/// `tokens` without the one at `i`: the words a line's language is read from
+/// for one of its words.
+fn all_but<'a>(tokens: &[&'a str], i: usize) -> Vec<&'a str> {
+    tokens
         .iter()
         .enumerate()
         .filter(|(n, _)| *n != i)
         .map(|(_, t)| *t)
-        .collect();
-    line_language(&others).or_else(|| sole_language(&others)) == Some("fr")
+        .collect()
 }
 
 /// `kkk` in lower case, the short laughter (`ez demais kkk`): let through at a
@@ -663,8 +669,9 @@ const NAME_TITLES: &[&str] = &[
 /// Words that mark a line's language: its commonest words — articles,
 /// pronouns, particles, common adverbs and verbs (a few of the oldest are
 /// shared by two languages, `que`, `le`, `du`, and count for both; none added
-/// since is in another language's list or common in English chat; the most
-/// common ones of all, `de`, `en`, `a`, `is`, are left out, and so is `u`,
+/// since is in another language's list; those English chat writes too, `van`,
+/// `mon`, `ton`, count only beside another marker, see [`sole_language`]; the
+/// most common ones of all, `de`, `en`, `a`, `is`, are left out, and so is `u`,
 /// English chat's `you` and Dutch's polite one: `u kunt uw vragen stellen`).
 const LANGUAGE_MARKERS: [(&str, &[&str]); 6] = [
     (
@@ -811,12 +818,7 @@ fn local_everyday(tokens: &[&str], i: usize) -> bool {
     if !hosts::is_local_word_anywhere(&bare) {
         return false;
     }
-    let others: Vec<&str> = tokens
-        .iter()
-        .enumerate()
-        .filter(|(n, _)| *n != i)
-        .map(|(_, t)| *t)
-        .collect();
+    let others = all_but(tokens, i);
     line_language(&others)
         .or_else(|| sole_language(&others))
         .is_some_and(|lang| hosts::is_local_word(lang, &bare))
