@@ -504,7 +504,7 @@ fn french_elision(tokens: &[&str], i: usize) -> bool {
     let Some(token) = tokens.get(i) else {
         return false;
     };
-    let bare = token.trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '\'' | '’'));
+    let bare = word_with_apostrophes(token);
     let Some((first, rest)) = bare.split_once(['\'', '’']) else {
         return false;
     };
@@ -538,6 +538,11 @@ fn french_elision(tokens: &[&str], i: usize) -> bool {
     }
     let others = all_but(tokens, i);
     line_language(&others).or_else(|| sole_language(&others)) == Some("fr")
+}
+
+/// `token` without the punctuation round it, apostrophes kept (`j’ai`, `d'ici`).
+fn word_with_apostrophes(token: &str) -> &str {
+    token.trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '\'' | '’'))
 }
 
 /// `tokens` without the one at `i`: the words a line's language is read from
@@ -786,8 +791,7 @@ fn marker_counts(tokens: &[&str]) -> [usize; LANGUAGE_MARKERS.len()] {
     let mut counts = [0usize; LANGUAGE_MARKERS.len()];
     for token in tokens {
         // A typographic apostrophe, as phone keyboards write it (`j’ai`), is `'`.
-        let word = token
-            .trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '\'' | '’'))
+        let word = word_with_apostrophes(token)
             .to_lowercase()
             .replace('’', "'");
         for (n, (_, markers)) in LANGUAGE_MARKERS.iter().enumerate() {
@@ -840,16 +844,14 @@ fn sole_language(tokens: &[&str]) -> Option<&'static str> {
         .iter()
         .copied()
         .filter(|t| {
-            let word = t
-                .trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '\'' | '’'))
-                .to_lowercase();
+            let word = word_with_apostrophes(t).to_lowercase();
             word.chars().count() >= 3 && !ENGLISH_CHAT_MARKERS.contains(&word.as_str())
         })
         .collect();
-    if marker_counts(tokens) != marker_counts(&long) {
+    let counts = marker_counts(&long);
+    if marker_counts(tokens) != counts {
         return None;
     }
-    let counts = marker_counts(&long);
     let mut marked = counts.iter().enumerate().filter(|(_, c)| **c > 0);
     match (marked.next(), marked.next()) {
         (Some((n, 1)), None) if n > 0 => Some(LANGUAGE_MARKERS[n].0),

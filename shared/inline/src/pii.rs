@@ -2611,36 +2611,32 @@ fn recipient_names(text: &str, out: &mut Vec<Pii>) {
             if end > words.len() || !parts.iter().zip(&lower[i..end]).all(|(p, w)| p == w) {
                 continue;
             }
-            let mut j = end;
-            let mut capital = false;
-            while j < words.len() && j < end + 4 && free(words[j].0) {
-                let Some(cap) = name_word(words[j].1) else {
-                    break;
-                };
-                capital |= cap;
-                j += 1;
-                if words[j - 1].1.ends_with(',') {
-                    break;
+            // Up to four name words from `end`, each read by `read` (`Some(true)`:
+            // a capital, or an initial), to the first that ends in one of `stops`
+            // (an initial's stop, `m.`, ends nothing when `initials_go_on`).
+            let walk = |read: fn(&str) -> Option<bool>, stops: &[char], initials_go_on: bool| {
+                let (mut j, mut any) = (end, false);
+                while j < words.len() && j < end + 4 && free(words[j].0) {
+                    let Some(flag) = read(words[j].1) else {
+                        break;
+                    };
+                    any |= flag;
+                    j += 1;
+                    if words[j - 1].1.ends_with(stops) && !(initials_go_on && flag) {
+                        break;
+                    }
                 }
-            }
+                (j, any)
+            };
+            let (mut j, mut capital) = walk(name_word, &[','], false);
             // Chat writes names in lower case too: after a marker, in a line
             // with an IBAN or an address, up to four words (`t.n.v. m. jansen`,
             // `lautend auf maria huber`, `tnv de vries`), two at least or an
             // initial among them, not ending in a particle, none a common word
             // of a language ("naam maakt niet uit").
             if !capital {
-                j = end;
-                let mut initial = false;
-                while j < words.len() && j < end + 4 && free(words[j].0) {
-                    let Some(is_initial) = lower_name_word(words[j].1) else {
-                        break;
-                    };
-                    initial |= is_initial;
-                    j += 1;
-                    if words[j - 1].1.ends_with([',', '.', '!', '?', ':']) && !is_initial {
-                        break;
-                    }
-                }
+                let initial;
+                (j, initial) = walk(lower_name_word, &[',', '.', '!', '?', ':'], true);
                 while j > end && NAME_LINKS.contains(&words[j - 1].1) {
                     j -= 1;
                 }
