@@ -1012,6 +1012,77 @@ fn in_host_phrase(tokens: &[&str], i: usize) -> bool {
     })
 }
 
+/// Words that address the reader (`you`, `ur`, `du`, `tu`, `jij`, `vc`).
+const ADDRESS_WORDS: &[&str] = &[
+    "you", "u", "ur", "youre", "you're", "ya", "yer", "du", "dich", "dir", "tu", "toi", "t'es",
+    "jij", "jou", "je", "vc", "você", "voce", "tú", "te", "usted",
+];
+
+/// Words before a noun said of someone (`a`, `such`, `ein`, `une`, `een`, `um`).
+const PREDICATE_WORDS: &[&str] = &[
+    "a", "an", "such", "absolute", "total", "proper", "utter", "ein", "eine", "einen", "so'n",
+    "un", "une", "una", "uno", "um", "uma", "een", "'n",
+];
+
+/// Whether a rude word is said of someone: a word of address within the three
+/// words before it (`you stupid prick`, `du blöder Sack`), or a noun the line
+/// ends or closes a clause with right after `a`, `such`, `een`… (`what a dick,`,
+/// `he is such a prick.`): the insult's frame, whatever the model reads.
+fn said_of_someone(tokens: &[&str], i: usize) -> bool {
+    let addressed = (i.saturating_sub(3)..i).any(|j| bare_is(tokens, j, ADDRESS_WORDS));
+    let closes = i + 1 == tokens.len()
+        || tokens[i].ends_with([',', '.', '!', '?', ';', ':'])
+        || tokens
+            .get(i + 1)
+            .is_some_and(|next| !next.chars().any(char::is_alphanumeric));
+    addressed || closes && i >= 1 && bare_is(tokens, i - 1, PREDICATE_WORDS)
+}
+
+/// The fewest words of a line in which a rude word may have an ordinary reading.
+const ORDINARY_READING_WORDS: usize = 5;
+
+/// Whether a rude word the line writes whole may be an ordinary word in an
+/// ordinary sense (`cock pheasant`, `the bitch whelped`, `prick out the
+/// seedlings`, `le scrotum`, `anus en endeldarm`): written in plain Latin
+/// letters (not full-width or look-alike letters), not shouted in capitals, not
+/// sworn as an exclamation (`arse, my bet slip…`, `joder, otra bola…`), no slur
+/// nor an insult compound, not [`said_of_someone`], in a line of
+/// [`ORDINARY_READING_WORDS`] words or more. Only the learned second opinion reading the whole
+/// line as clean lets it through (see [`InlineModerator::doubtful_words_only`]).
+fn ordinary_reading(tokens: &[&str], i: usize, bare: &str) -> bool {
+    let Some(token) = tokens.get(i) else {
+        return false;
+    };
+    let word = token.trim_matches(|c: char| !c.is_alphanumeric());
+    let plain_latin = word.chars().all(|c| {
+        c.is_ascii_alphabetic()
+            || ('\u{c0}'..='\u{17f}').contains(&c) && c.is_alphabetic()
+            || matches!(c, '-' | '\'' | '’')
+    });
+    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    let shouted = letters > 1
+        && word
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .all(char::is_uppercase);
+    // A word standing alone, or first and set off by a comma or a bang, is sworn.
+    let exclaimed = tokens.len() == 1
+        || i == 0 && token.ends_with([',', '!', '.', '?'])
+        || token.ends_with('!');
+    if said_of_someone(tokens, i) {
+        return false;
+    }
+    // The model judges a word by the line around it: a short line is too little
+    // to tell a bird from a remark (`nice tits`, `so horny rn`).
+    tokens.len() >= ORDINARY_READING_WORDS
+        && plain_latin
+        && letters >= 3
+        && !shouted
+        && !exclaimed
+        && !hosts::slur(bare)
+        && !insult_compound(bare)
+}
+
 /// What follows a rude word to make an insult of it in English compounds
 /// (`fuckface`, `dickhead`, `shitbag`, `cockwomble`).
 const INSULT_TAILS: [&str; 21] = [
@@ -1274,8 +1345,9 @@ impl InlineModerator {
     /// name of the gazetteer written as a name (`Bitche`), or a word with the rude
     /// part at its start or inside it (`Cockfosters`, `Wankdorf`; not at its end,
     /// as compound insults have it: `Kanalfucker`), written in letters only; never
-    /// a slur, severe abuse or a rude word with an insult's ending. The learned
-    /// second opinion decides those lines.
+    /// a slur, severe abuse or a rude word with an insult's ending; or a rude word
+    /// written whole that may be an ordinary word ([`ordinary_reading`]). The
+    /// learned second opinion decides those lines.
     fn doubtful_words_only(&self, text: &str, analysis: Type) -> bool {
         let acted_on = harmful() & Type::MODERATE_OR_HIGHER;
         let tokens: Vec<&str> = text.split_whitespace().collect();
@@ -1295,17 +1367,25 @@ impl InlineModerator {
             let plain = word
                 .chars()
                 .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’'));
-            let Some(bare) = hosts::letters(word).filter(|_| plain) else {
+            if !plain {
                 return false;
-            };
+            }
+            let bare: String = word
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .flat_map(char::to_lowercase)
+                .collect();
             // A name rude whole counts only written as a name (`Dick Advocaat`,
             // not `ref is a dick`).
             let written_as_name = word.chars().next().is_some_and(char::is_uppercase)
                 && word.chars().skip(1).any(char::is_lowercase);
-            let doubtful = (hosts::is_host_name(&bare) && written_as_name
-                || hosts::embedded_before_a_tail(&bare))
+            let long = bare.chars().count() >= 4;
+            let doubtful = long
+                && (hosts::is_host_name(&bare) && written_as_name
+                    || hosts::embedded_before_a_tail(&bare))
                 && !hosts::hateful_or_severe(&bare)
-                && !insult_compound(&bare);
+                && !insult_compound(&bare)
+                || ordinary_reading(&tokens, i, &bare);
             if !doubtful {
                 return false;
             }
@@ -2116,6 +2196,41 @@ mod tests {
         })
         .moderate(
             "cumbria looks lovely in the snow today",
+            &AuthorStanding::default(),
+        );
+        assert_ne!(shadowed.action, Action::Allow, "{shadowed:?}");
+    }
+
+    #[test]
+    fn a_rude_word_with_an_ordinary_sense_passes_where_the_model_reads_the_line_as_clean() {
+        all_allowed(&[
+            "cock pheasant strutting across the stubble like he owns the place lol",
+            "prick out the seedlings once they've got their first true leaves",
+            "de penis en de prostaat, urologie hoofdstuk 4",
+            "the Nazis annexed Austria in March 1938, that's the Anschluss",
+        ]);
+        for text in [
+            // Too short a line to read the word by, sworn as an exclamation,
+            // full-width letters, shouted, or the model's reading.
+            "nice tits",
+            "arse, my bet slip just went in the bin",
+            "ｔｉｔｓ out for the lads tonight",
+            "GET YOUR TITS OUT FOR THE LADS",
+            "he is such a prick to everyone here",
+            "what a bitch that commentator is",
+            // Said of someone, whatever the model reads.
+            "you stupid prick, get off the pitch and go home",
+            "what a cock, spotted him diving again in the box",
+        ] {
+            assert_ne!(check(text).action, Action::Allow, "{text}");
+        }
+        // With the model in shadow mode the rules alone decide.
+        let shadowed = InlineModerator::new(ModerationConfig {
+            shadow_rule_sets: vec![RuleSet::Learned],
+            ..ModerationConfig::default()
+        })
+        .moderate(
+            "prick out the seedlings once they've got their first true leaves",
             &AuthorStanding::default(),
         );
         assert_ne!(shadowed.action, Action::Allow, "{shadowed:?}");
