@@ -15,7 +15,9 @@
 //!   `sort de l'école`) or harassment (`go back to` … `country`), the second
 //!   beginning within a few words of the first, the first not after a denial
 //!   (`no sé cuándo sales`) and no denial between the two (`ik hoop dat hij
-//!   geen gebroken nek heeft`).
+//!   geen gebroken nek heeft`); sexual harassment is such a pair too: asking
+//!   someone to undress, to show their body or send nudes, for a private show,
+//!   to sit on one's face (`show us` … `your tits`, `zieh` … `oberteil aus`).
 //!
 //! Each finding has a severity from 1 to 3: the act's or the insult's. The stage
 //! holds a line with a finding for review and blocks it at severity 3. Entries are
@@ -961,6 +963,34 @@ mod tests {
             "ma grand-mère va en ehpad",
             "der hund musste zurück ins heim",
             "malin comme un singe, celui-là",
+        ]);
+    }
+
+    #[test]
+    fn asking_to_undress_or_for_sex_is_harassment() {
+        all_found(
+            "harassment",
+            &[
+                "streamer show us ur tits pls",
+                "take ur top off for 100 subs",
+                "mándame fotos de tus pies guapa",
+                "abre as pernas pro chat",
+                "zieh mal dein oberteil aus",
+                "écarte les jambes pour le chat",
+                "stuur me nudes schat",
+                "how much for a private show babe",
+            ],
+        );
+        // Showing a replay, taking a corner, opening a door or sending a link.
+        none_found(&[
+            "show us the replay of that goal",
+            "take the corner short next time",
+            "abre la puerta que llego tarde",
+            "zieh dich warm an, es ist kalt im stadion",
+            "envoie moi le lien du stream",
+            "stuur me de link van de stream",
+            "how much for a ticket to the final",
+            "he showed his body feint and scored",
         ]);
     }
 
