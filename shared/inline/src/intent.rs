@@ -979,6 +979,7 @@ mod tests {
                 "écarte les jambes pour le chat",
                 "stuur me nudes schat",
                 "how much for a private show babe",
+                "tits out for the lads tonight boys",
             ],
         );
         // Showing a replay, taking a corner, opening a door or sending a link.
@@ -991,6 +992,7 @@ mod tests {
             "stuur me de link van de stream",
             "how much for a ticket to the final",
             "he showed his body feint and scored",
+            "strip the bed for us before you leave",
         ]);
     }
 
