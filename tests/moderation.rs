@@ -878,7 +878,9 @@ async fn moderator_tools_work_on_dynamodb_on_moto() {
         c.join("r").await;
     }
     // Reports hide a message and queue it; a moderator approves it.
-    let ack = ada.request(send("r", "ref is blind", "a1"), "ack").await;
+    let ack = ada
+        .request(send("r", "that was offside surely", "a1"), "ack")
+        .await;
     let report =
         json!({"action": "report", "room": "r", "messageId": ack["messageId"], "reason": "rude"});
     for c in [&mut bob, &mut cy, &mut dee] {

@@ -2237,14 +2237,16 @@ mod tests {
             assert_ne!(check(text).action, Action::Allow, "{text}");
         }
         // With the model in shadow mode the rules alone decide.
+        assert_rules_alone_alter("cumbria looks lovely in the snow today");
+    }
+
+    /// With the learned model in shadow mode, the rules alone alter `text`.
+    fn assert_rules_alone_alter(text: &str) {
         let shadowed = InlineModerator::new(ModerationConfig {
             shadow_rule_sets: vec![RuleSet::Learned],
             ..ModerationConfig::default()
         })
-        .moderate(
-            "cumbria looks lovely in the snow today",
-            &AuthorStanding::default(),
-        );
+        .moderate(text, &AuthorStanding::default());
         assert_ne!(shadowed.action, Action::Allow, "{shadowed:?}");
     }
 
@@ -2283,16 +2285,7 @@ mod tests {
         ] {
             assert_ne!(check(text).action, Action::Allow, "{text}");
         }
-        // With the model in shadow mode the rules alone decide.
-        let shadowed = InlineModerator::new(ModerationConfig {
-            shadow_rule_sets: vec![RuleSet::Learned],
-            ..ModerationConfig::default()
-        })
-        .moderate(
-            "the nude marble in hall 4 is a Roman copy of a Greek original",
-            &AuthorStanding::default(),
-        );
-        assert_ne!(shadowed.action, Action::Allow, "{shadowed:?}");
+        assert_rules_alone_alter("the nude marble in hall 4 is a Roman copy of a Greek original");
     }
 
     #[test]
