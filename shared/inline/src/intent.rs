@@ -354,17 +354,30 @@ fn grammars() -> &'static Grammars {
     })
 }
 
+/// `data/intent.json`, deflated by the build script (`build.rs`).
+static DEFLATED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/intent.json.deflate"));
+
+/// Largest inflated grammar accepted (the file is about 130 KB).
+const MAX_INFLATED: usize = 4 * 1024 * 1024;
+
+/// The grammar's JSON text, inflated.
+fn grammar_json() -> Result<Vec<u8>, String> {
+    miniz_oxide::inflate::decompress_to_vec_with_limit(DEFLATED, MAX_INFLATED)
+        .map_err(|e| format!("cannot inflate: {e}"))
+}
+
 fn load() -> Vec<Grammar> {
     {
-        let raw: HashMap<String, RawLanguage> =
-            match serde_json::from_str(include_str!("../data/intent.json")) {
-                Ok(raw) => raw,
-                Err(err) => {
-                    // The file is checked by the tests; a broken one finds nothing.
-                    tracing::error!(error = %err, "data/intent.json does not parse");
-                    HashMap::new()
-                }
-            };
+        let raw: HashMap<String, RawLanguage> = match grammar_json()
+            .and_then(|json| serde_json::from_slice(&json).map_err(|e| e.to_string()))
+        {
+            Ok(raw) => raw,
+            Err(err) => {
+                // The file is checked by the tests; a broken one finds nothing.
+                tracing::error!(error = %err, "data/intent.json does not load");
+                HashMap::new()
+            }
+        };
         let mut languages: Vec<_> = raw.into_iter().collect();
         languages.sort_by(|a, b| a.0.cmp(&b.0));
         languages
