@@ -461,7 +461,7 @@ pub fn tokens(text: &str) -> Vec<String> {
 
 /// Whether `word` (as [`tokens`] reads it) is laughter: `jajaja`, `kkkk`,
 /// `hahaha`, `rsrs`, `lol`, `xd`, `mdr` (not `kkk`, which may be the Klan).
-fn laughter(word: &str) -> bool {
+pub(crate) fn laughter(word: &str) -> bool {
     const RUNS: [&str; 8] = [
         "jaja", "jeje", "jiji", "haha", "hehe", "kkkk", "rsrs", "huehue",
     ];

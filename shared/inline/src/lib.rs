@@ -1036,11 +1036,6 @@ const PREDICATE_WORDS: &[&str] = &[
     "un", "une", "una", "uno", "um", "uma", "een", "'n",
 ];
 
-/// Laughter that may follow the end of a clause (`such a prick lol`).
-const LAUGHS: &[&str] = &[
-    "lol", "lmao", "lmfao", "haha", "hahaha", "xd", "jaja", "jajaja", "kkkk", "mdr", "ptdr", "rsrs",
-];
-
 /// Whether a rude word is said of someone: a word that speaks of a person
 /// within the three words before it or the two after (`you stupid prick`,
 /// `grab her tits`, `my cock is…`, `sex with her`), or a noun that ends the
@@ -1074,9 +1069,12 @@ fn said_of_someone(tokens: &[&str], i: usize) -> bool {
     }
     let closes = i + 1 == tokens.len()
         || tokens[i].ends_with([',', '.', '!', '?', ';', ':', '…', '"', ')', '»', '”'])
-        || tokens
-            .get(i + 1)
-            .is_some_and(|next| !next.chars().any(char::is_alphanumeric) || is(i + 1, LAUGHS));
+        || tokens.get(i + 1).is_some_and(|next| {
+            !next.chars().any(char::is_alphanumeric)
+                || intent::tokens(next)
+                    .first()
+                    .is_some_and(|w| intent::laughter(w))
+        });
     closes && (i.saturating_sub(2)..i).any(|j| is(j, PREDICATE_WORDS))
 }
 
@@ -1123,8 +1121,9 @@ fn ordinary_reading(tokens: &[&str], i: usize, bare: &str) -> bool {
         && letters >= 3
         && !shouted
         && !sworn
-        && !hosts::slur(bare)
-        && !hosts::hateful(bare)
+        // Hate, slurs included (`hosts::slur` is hate too), from the remembered
+        // analysis.
+        && analyze(bare).isnt(Type::OFFENSIVE & Type::MODERATE_OR_HIGHER)
         && !insult_compound(bare)
         && !said_of_someone(tokens, i)
 }
