@@ -28,7 +28,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use serde::Deserialize;
 
@@ -92,6 +92,22 @@ struct RawLanguage {
     /// dropped.
     #[serde(default)]
     except: Vec<String>,
+    /// Words that name a person as an insult (`loser`, `versager`, `bon a
+    /// rien`): harassment where they address someone, a clause of their own
+    /// (`nietsnut, je krijgt…`), the end of a clause not after an article or
+    /// possessive (`nice try idiot`), or right after a word of [`address`].
+    #[serde(default)]
+    vocatives: Vec<String>,
+    /// Words that address someone before a vocative (`you`, `du`, `toi`, `so`),
+    /// with at most one word between (`you brainless sheep`).
+    #[serde(default)]
+    address: Vec<String>,
+    /// Words after which a vocative names someone rather than addresses them
+    /// (`a`, `the`, `der`, `mon`, `i`): articles, determiners, possessives, the
+    /// first person. Read in every language's lines (`what a clown` has a
+    /// French `clown` after an English `a`).
+    #[serde(default)]
+    not_after: Vec<String>,
 }
 
 /// Two parts of a threat that need no opener (`we know where … lives`): an entry
@@ -139,7 +155,7 @@ type Entry = Vec<Word>;
 #[derive(Debug, Default)]
 struct List {
     /// This list's bit in a word's mask of the lists it begins an entry of.
-    bit: u64,
+    bit: u128,
     entries: Vec<(Entry, u8)>,
     by_word: FxHashMap<String, Vec<usize>>,
     by_stem: FxHashMap<String, Vec<usize>>,
@@ -156,7 +172,7 @@ impl List {
     /// Every word of every entry (`Exact`) and every beginning's first four
     /// letters into `words` and `stems`, with this list's bit added to the
     /// masks of those that begin an entry.
-    fn keys(&self, words: &mut FxHashMap<String, u64>, stems: &mut FxHashMap<String, u64>) {
+    fn keys(&self, words: &mut FxHashMap<String, u128>, stems: &mut FxHashMap<String, u128>) {
         for (entry, _) in &self.entries {
             for (i, word) in entry.iter().enumerate() {
                 let bit = if i == 0 { self.bit } else { 0 };
@@ -267,7 +283,10 @@ impl List {
 struct Line {
     words: Vec<String>,
     /// Per word, the lists it begins an entry of (a bit each).
-    masks: Vec<u64>,
+    masks: Vec<u128>,
+    /// Per word, whether a clause ends after it: a comma, a full stop, `!`,
+    /// `?`, `;`, `:`, an ellipsis or an emoji follows before the next word.
+    breaks: Vec<bool>,
     /// The words that begin an entry somewhere.
     hot: Vec<usize>,
 }
@@ -297,6 +316,8 @@ struct Grammar {
     /// Every pair's `first` entries in one list, tagged with the pair's index.
     pair_firsts: List,
     except: List,
+    vocatives: List,
+    address: Vec<String>,
     pairs: Vec<Pair>,
 }
 
@@ -312,20 +333,22 @@ struct Pair {
 /// with the mask of the lists it begins an entry of.
 struct Grammars {
     languages: Vec<Grammar>,
-    words: FxHashMap<String, u64>,
-    stems: FxHashMap<String, u64>,
+    words: FxHashMap<String, u128>,
+    stems: FxHashMap<String, u128>,
+    /// Every language's words after which a vocative names someone.
+    not_after: FxHashSet<String>,
 }
 
 fn grammars() -> &'static Grammars {
     static GRAMMARS: OnceLock<Grammars> = OnceLock::new();
     GRAMMARS.get_or_init(|| {
-        let mut languages = load();
+        let (mut languages, not_after) = load();
         let (mut words, mut stems) = (FxHashMap::default(), FxHashMap::default());
-        // Ten bits a language (seven lists, the exceptions, the pairs' first and
-        // second parts): at most six languages in a u64.
+        // Eleven bits a language (eight lists, the exceptions, the pairs' first
+        // and second parts): at most six languages in a u128.
         languages.truncate(6);
         for (li, g) in languages.iter_mut().enumerate() {
-            let base = li * 10;
+            let base = li * 11;
             let lists = [
                 &mut g.intent,
                 &mut g.acts,
@@ -336,20 +359,30 @@ fn grammars() -> &'static Grammars {
                 &mut g.selfharm,
                 &mut g.pair_firsts,
                 &mut g.except,
+                &mut g.vocatives,
             ];
             for (k, list) in lists.into_iter().enumerate() {
                 list.bit = 1 << (base + k);
                 list.keys(&mut words, &mut stems);
             }
             for pair in &mut g.pairs {
-                pair.then.bit = 1 << (base + 9);
+                pair.then.bit = 1 << (base + 10);
                 pair.then.keys(&mut words, &mut stems);
             }
+            // Read before a vocative, never first in an entry: kept as words
+            // (not blanked), with no list's bit.
+            for word in &g.address {
+                words.entry(word.clone()).or_default();
+            }
+        }
+        for word in &not_after {
+            words.entry(word.clone()).or_default();
         }
         Grammars {
             languages,
             words,
             stems,
+            not_after,
         }
     })
 }
@@ -366,7 +399,9 @@ fn grammar_json() -> Result<Vec<u8>, String> {
         .map_err(|e| format!("cannot inflate: {e}"))
 }
 
-fn load() -> Vec<Grammar> {
+/// Every language's grammar, and the words after which a vocative names
+/// someone (all languages').
+fn load() -> (Vec<Grammar>, FxHashSet<String>) {
     {
         let raw: HashMap<String, RawLanguage> = match grammar_json()
             .and_then(|json| serde_json::from_slice(&json).map_err(|e| e.to_string()))
@@ -380,7 +415,8 @@ fn load() -> Vec<Grammar> {
         };
         let mut languages: Vec<_> = raw.into_iter().collect();
         languages.sort_by(|a, b| a.0.cmp(&b.0));
-        languages
+        let mut not_after = FxHashSet::default();
+        let grammars = languages
             .iter()
             .map(|(_, l)| {
                 let mut g = Grammar::default();
@@ -392,6 +428,9 @@ fn load() -> Vec<Grammar> {
                 l.insults.iter().for_each(|(r, s)| g.insults.add(r, *s));
                 l.selfharm.iter().for_each(|(r, s)| g.selfharm.add(r, *s));
                 l.except.iter().for_each(|r| g.except.add(r, 1));
+                l.vocatives.iter().for_each(|r| g.vocatives.add(r, 1));
+                g.address.clone_from(&l.address);
+                not_after.extend(l.not_after.iter().cloned());
                 // At most 256 pairs a language (the tag is a byte).
                 for (index, raw) in l.pairs.iter().take(256).enumerate() {
                     let mut pair = Pair {
@@ -412,7 +451,8 @@ fn load() -> Vec<Grammar> {
                 }
                 g
             })
-            .collect()
+            .collect();
+        (grammars, not_after)
     }
 }
 
@@ -447,16 +487,48 @@ pub(crate) fn fold(c: char, out: &mut String) {
 
 /// The line's words as the grammar reads them.
 pub fn tokens(text: &str) -> Vec<String> {
+    tokens_and_breaks(text).0
+}
+
+/// Whether `c`, between two words, ends a clause: punctuation that ends one,
+/// or an emoji (`nice try 🤡 clown`).
+fn ends_clause(c: char) -> bool {
+    matches!(c, ',' | '.' | '!' | '?' | ';' | ':' | '…' | '¡' | '¿')
+        || ('\u{2600}'..='\u{27bf}').contains(&c)
+        || c >= '\u{1f000}'
+}
+
+/// The line's words as the grammar reads them (lower case, accents folded,
+/// every character but a letter, a digit or an apostrophe a space), and per
+/// word whether a clause ends after it (see [`ends_clause`]).
+fn tokens_and_breaks(text: &str) -> (Vec<String>, Vec<bool>) {
     let mut folded = String::with_capacity(text.len());
     for c in text.chars().flat_map(char::to_lowercase) {
         fold(c, &mut folded);
     }
-    folded
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .map(|t| t.trim_matches('\''))
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .collect()
+    let (mut words, mut breaks) = (Vec::new(), Vec::new());
+    let mut rest = folded.as_str();
+    while !rest.is_empty() {
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '\''))
+            .unwrap_or(rest.len());
+        let word = rest[..end].trim_matches('\'');
+        if !word.is_empty() {
+            words.push(word.to_owned());
+            breaks.push(false);
+        }
+        rest = &rest[end..];
+        let gap = rest
+            .find(|c: char| c.is_alphanumeric() || c == '\'')
+            .unwrap_or(rest.len());
+        if rest[..gap].chars().any(ends_clause) {
+            if let Some(last) = breaks.last_mut() {
+                *last = true;
+            }
+        }
+        rest = &rest[gap..];
+    }
+    (words, breaks)
 }
 
 /// Whether `word` (as [`tokens`] reads it) is laughter: `jajaja`, `kkkk`,
@@ -508,7 +580,8 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
     // Words no entry has are blanked, so that most lookups end at once.
     let mut hot = Vec::new();
     let mut masks = Vec::new();
-    let words: Vec<String> = tokens(text)
+    let (tokens, breaks) = tokens_and_breaks(text);
+    let words: Vec<String> = tokens
         .into_iter()
         .enumerate()
         .map(|(i, w)| {
@@ -529,7 +602,12 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
     if hot.is_empty() {
         return (None, None);
     }
-    let line = Line { words, masks, hot };
+    let line = Line {
+        words,
+        masks,
+        breaks,
+        hot,
+    };
     let n_words = line.words.len();
     let (mut threat, mut harassment): (Option<Finding>, Option<Finding>) = (None, None);
     let mut note = |kind: Kind, severity: u8| {
@@ -550,6 +628,11 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
         if let Some(s) = g.selfharm.best_in(&line, 0, n_words) {
             note(Kind::Harassment, s);
         }
+        g.vocatives.each_in(&line, 0, n_words, &mut |at, len, s| {
+            if addresses(g, &all.not_after, &line, at, len) {
+                note(Kind::Harassment, s);
+            }
+        });
         g.pair_firsts
             .each_in(&line, 0, n_words, &mut |at, len, index| {
                 let Some(pair) = g.pairs.get(usize::from(index)) else {
@@ -624,6 +707,33 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
         }
     }
     (threat, harassment)
+}
+
+/// Whether the vocative at `words[at..at + len]` addresses someone: a clause
+/// of its own (`versager, deine mama…`, `ok, loser`), the end of a clause
+/// whose two words before are no article, possessive or first person (`nice
+/// try idiot`, not `what a clown`, `the class clown`, `ich idiot`), or right
+/// after a word of address, or one word after it, in the same clause (`du
+/// penner`, `you brainless sheep`).
+fn addresses(
+    g: &Grammar,
+    not_after: &FxHashSet<String>,
+    line: &Line,
+    at: usize,
+    len: usize,
+) -> bool {
+    let word = |i: usize| line.words[i].as_str();
+    // The line's last word ends a clause too.
+    let broken = |i: usize| i + 1 >= line.words.len() || line.breaks[i];
+    let starts = at == 0 || broken(at - 1);
+    let ends = broken(at + len - 1);
+    let names = |i: usize| not_after.contains(word(i));
+    let address = |i: usize| g.address.iter().any(|w| w == word(i));
+    let ends_unnamed =
+        ends && !starts && !names(at - 1) && (at < 2 || broken(at - 2) || !names(at - 2));
+    let addressed = at >= 1 && !starts && address(at - 1)
+        || at >= 2 && !starts && !broken(at - 2) && address(at - 2);
+    starts && ends || ends_unnamed || addressed
 }
 
 /// Whether the grammar's data parsed (checked by the tests).
@@ -993,6 +1103,8 @@ mod tests {
                 "stuur me nudes schat",
                 "how much for a private show babe",
                 "tits out for the lads tonight boys",
+                "c'est combien pour une nuit avec toi, chérie ?",
+                "quanto cobras por uma noite comigo, linda?",
             ],
         );
         // Showing a replay, taking a corner, opening a door or sending a link.
@@ -1004,6 +1116,7 @@ mod tests {
             "envoie moi le lien du stream",
             "stuur me de link van de stream",
             "how much for a ticket to the final",
+            "wat kost een nacht in het hotel bij het stadion",
             "he showed his body feint and scored",
             "strip the bed for us before you leave",
         ]);
@@ -1017,6 +1130,49 @@ mod tests {
         assert_eq!(kind("you have nothing to worry about"), None);
         // Never a frame of one language with an insult of another.
         assert_eq!(kind("la cote du nul était à 3,40"), None);
+    }
+
+    #[test]
+    fn a_vocative_insults_whom_it_addresses() {
+        for line in [
+            // A clause of its own, first, last or alone.
+            "versager, deine mama zahlt immer noch dein internet",
+            "nietsnut, je krijgt nog geen tuinkers aan het groeien",
+            "bon à rien, t'es même pas capable de faire pousser du persil",
+            "ok, loser",
+            "Idiot!!",
+            // The end of a clause, not after an article or possessive.
+            "nice try idiot",
+            "you missed again muppet 🤡",
+            // After a word of address, or one word after it.
+            "du nichtsnutz kriegst nicht mal kresse zum wachsen",
+            "shut up you brainless sheep, you buy every coin",
+            "halt's maul du penner",
+        ] {
+            assert_eq!(kind(line).map(|k| k.0), Some("harassment"), "{line}");
+        }
+        for line in [
+            // Named, not addressed: after an article, a possessive, `I`.
+            "what a clown",
+            "he was always the class clown",
+            "ich idiot hab das ticket vergessen",
+            "i felt like such an idiot",
+            "dressed up as a clown for the kids",
+            // Words of another language, or an adjective after its noun.
+            "the interest rate went up again",
+            "estratégia covarde, professor",
+            "la cote du nul était à 3,40",
+        ] {
+            assert_eq!(kind(line).map(|k| k.0), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn clauses_end_at_punctuation_and_emoji() {
+        let (words, breaks) = tokens_and_breaks("ok, loser 🤡 nice try… idiot");
+        assert_eq!(words, ["ok", "loser", "nice", "try", "idiot"]);
+        assert_eq!(breaks, [true, true, false, true, false]);
+        assert_eq!(tokens_and_breaks("..."), (vec![], vec![]));
     }
 
     #[test]
