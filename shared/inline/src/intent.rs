@@ -691,7 +691,14 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
                             .is_some()
                     };
                     let before = if s == 1 { at.saturating_sub(1) } else { start };
-                    if g.targets.best_in(&line, before, at).is_some() || person_after {
+                    // A serious French act with its person elided into it (`je
+                    // vais t'égorger`, `je viens t'étrangler`; a game's `je vais
+                    // t'éclater au quiz` is no such act).
+                    let person_inside = s == 3 && line.words[at].starts_with("t'");
+                    if person_inside
+                        || g.targets.best_in(&line, before, at).is_some()
+                        || person_after
+                    {
                         note(Kind::Threat, s);
                     }
                 }
@@ -775,6 +782,8 @@ mod tests {
         for line in [
             "i'm going to kill you after the match",
             "I will find you and hurt you",
+            "je vais t'égorger",
+            "encore un mot et je viens t'étrangler",
             "te voy a matar cuando salgas",
             "vou te matar seu lixo",
             "je vais te tuer",
