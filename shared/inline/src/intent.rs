@@ -48,6 +48,19 @@ const DENIALS_BETWEEN: [&str; 20] = [
     "keine", "keinen", "nie", "pas", "jamais", "no", "nunca", "nao", "nem", "ni",
 ];
 
+/// Words that begin a place, a time or a thing after a mild act's person in one
+/// word (`find you in the lobby`, `te visitar mañana`, `hol dich morgen ab`,
+/// `get you a coffee`): the act is an errand, no threat. Articles that also
+/// begin a body part (`la gueule`, `la cara`) are not among them, nor
+/// Portuguese `um`, German's particle (`ich hau dich um`).
+const ERRANDS: [&str; 51] = [
+    "at", "in", "on", "from", "tomorrow", "tonight", "later", "a", "an", "some", "en", "al",
+    "manana", "luego", "esta", "un", "una", "no", "na", "em", "amanha", "depois", "uma", "as",
+    "morgen", "heute", "ab", "da", "im", "am", "beim", "zum", "zur", "nach", "ein", "eine",
+    "einen", "spater", "au", "demain", "ce", "une", "chez", "van", "op", "bij", "naar", "een",
+    "straks", "vanavond", "met",
+];
+
 /// How many words after a second-person frame the insult may be.
 const INSULT_WINDOW: usize = 3;
 
@@ -157,6 +170,10 @@ struct List {
     /// This list's bit in a word's mask of the lists it begins an entry of.
     bit: u128,
     entries: Vec<(Entry, u8)>,
+    /// Per entry, whether it was written with a final `$`: it matches only
+    /// where a clause ends after it (`you are nothing $`, not "you are nothing
+    /// like him").
+    anchored: Vec<bool>,
     by_word: FxHashMap<String, Vec<usize>>,
     by_stem: FxHashMap<String, Vec<usize>>,
 }
@@ -194,6 +211,10 @@ impl List {
 
     /// Adds an entry with `tag` in place of a severity.
     fn add_tagged(&mut self, raw: &str, tag: u8) {
+        let (raw, anchored) = match raw.trim_end().strip_suffix('$') {
+            Some(rest) => (rest, true),
+            None => (raw, false),
+        };
         let entry: Entry = raw
             .split_whitespace()
             .map(|w| match w.strip_suffix('*') {
@@ -212,6 +233,7 @@ impl List {
             None => return,
         }
         self.entries.push((entry, tag));
+        self.anchored.push(anchored);
     }
 
     /// Calls `found(length, severity)` for each entry matching the words at `at`.
@@ -224,7 +246,9 @@ impl List {
         let mut check = |i: usize| {
             let (entry, severity) = &self.entries[i];
             if let Some(slice) = line.words.get(at..at + entry.len()) {
-                if entry.iter().zip(slice).all(|(w, t)| w.matches(t)) {
+                if entry.iter().zip(slice).all(|(w, t)| w.matches(t))
+                    && !(self.anchored[i] && !line.ends_clause(at + entry.len() - 1))
+                {
                     found(entry.len(), *severity);
                 }
             }
@@ -264,12 +288,6 @@ impl List {
         }
     }
 
-    /// Whether an entry begins in `words[from..to]` (it may end beyond).
-    fn begins_in(&self, line: &Line, from: usize, to: usize) -> bool {
-        line.hot_in(from, to.min(line.words.len()))
-            .any(|i| self.starts_at(line, i))
-    }
-
     /// The highest severity of an entry lying wholly in `words[from..to]`.
     fn best_in(&self, line: &Line, from: usize, to: usize) -> Option<u8> {
         let mut best = None;
@@ -292,6 +310,11 @@ struct Line {
 }
 
 impl Line {
+    /// Whether a clause ends after `words[i]` (the last word ends one too).
+    fn ends_clause(&self, i: usize) -> bool {
+        i + 1 >= self.words.len() || self.breaks.get(i).copied().unwrap_or(true)
+    }
+
     /// The positions of words that some entry has, from `from` to before `to`.
     fn hot_in(&self, from: usize, to: usize) -> impl Iterator<Item = usize> + '_ {
         let start = self.hot.partition_point(|&i| i < from);
@@ -375,8 +398,8 @@ fn grammars() -> &'static Grammars {
                 words.entry(word.clone()).or_default();
             }
         }
-        for word in &not_after {
-            words.entry(word.clone()).or_default();
+        for word in not_after.iter().map(String::as_str).chain(ERRANDS) {
+            words.entry(word.to_owned()).or_default();
         }
         Grammars {
             languages,
@@ -683,8 +706,20 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
                     // beside it: "we will get a new striker" is transfer talk. A
                     // person right after it may be named in more than one word
                     // (`quebrar tua cara`, `find your family`).
+                    // A person in one word (`you`, `te`, `dich`) followed by a
+                    // place, a time or a thing is an errand's: "i'll find you in
+                    // the lobby", "vou te visitar amanhã", "we will get you a new
+                    // keyboard" are plans, "i'll find you", "i'll beat you to
+                    // death" are not; a body part or kin (`tua cara`, `ta gueule`,
+                    // `your family`) is never an errand's.
                     let person_after = if s == 1 {
-                        g.targets.begins_in(&line, after, after + 1)
+                        let mut longest = 0;
+                        g.targets
+                            .each_at(&line, after, &mut |n, _| longest = longest.max(n));
+                        let errand = line.words.get(after + 1).is_some_and(|w| {
+                            !line.ends_clause(after) && ERRANDS.contains(&w.as_str())
+                        });
+                        longest > 1 || longest == 1 && !errand
                     } else {
                         g.targets
                             .best_in(&line, after, after + TARGET_AFTER)
@@ -695,10 +730,14 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
                     // vais t'égorger`, `je viens t'étrangler`; a game's `je vais
                     // t'éclater au quiz` is no such act).
                     let person_inside = s == 3 && line.words[at].starts_with("t'");
-                    if person_inside
-                        || g.targets.best_in(&line, before, at).is_some()
-                        || person_after
-                    {
+                    // So too with the person before the act (`vou te visitar
+                    // amanhã`, `je passe te chercher à 8h`).
+                    let errand_after_act = line.words.get(after).is_some_and(|w| {
+                        !line.ends_clause(after - 1) && ERRANDS.contains(&w.as_str())
+                    });
+                    let person_before = g.targets.best_in(&line, before, at).is_some()
+                        && (s > 1 || !errand_after_act);
+                    if person_inside || person_before || person_after {
                         note(Kind::Threat, s);
                     }
                 }
@@ -730,8 +769,7 @@ fn addresses(
     len: usize,
 ) -> bool {
     let word = |i: usize| line.words[i].as_str();
-    // The line's last word ends a clause too.
-    let broken = |i: usize| i + 1 >= line.words.len() || line.breaks[i];
+    let broken = |i: usize| line.ends_clause(i);
     let starts = at == 0 || broken(at - 1);
     let ends = broken(at + len - 1);
     let names = |i: usize| not_after.contains(word(i));
@@ -792,6 +830,10 @@ mod tests {
             // A mild act with the person right after it, in more than one word.
             "vou quebrar tua cara na frente de todo mundo",
             "i'll find your family",
+            // A mild act whose person is followed by no place, time or thing.
+            "ich hau dich um",
+            "je te casse la gueule",
+            "i'll find you",
         ] {
             assert_eq!(assess(line).map(|f| f.kind), Some(Kind::Threat), "{line}");
         }
@@ -804,6 +846,13 @@ mod tests {
             "we will get a new striker in january",
             "vou quebrar teu recorde hoje",
             "i'll shoot you a dm after the game",
+            // Errands: the person followed by a place, a time or a thing.
+            "i'll find you in the lobby",
+            "vou te visitar amanhã",
+            "ich hol dich morgen ab",
+            "je passe te chercher à 8h",
+            "we will get you a new keyboard",
+            "i'll hit you up later",
             "you're dead right about the keeper",
             "not sure we'll get out of this group alive",
         ] {
