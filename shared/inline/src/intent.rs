@@ -247,7 +247,7 @@ impl List {
             let (entry, severity) = &self.entries[i];
             if let Some(slice) = line.words.get(at..at + entry.len()) {
                 if entry.iter().zip(slice).all(|(w, t)| w.matches(t))
-                    && !(self.anchored[i] && !line.ends_clause(at + entry.len() - 1))
+                    && (!self.anchored[i] || line.ends_clause(at + entry.len() - 1))
                 {
                     found(entry.len(), *severity);
                 }
@@ -830,6 +830,12 @@ mod tests {
             // A mild act with the person right after it, in more than one word.
             "vou quebrar tua cara na frente de todo mundo",
             "i'll find your family",
+            // Chat spellings, rape, a death wished on someone named.
+            "gonna kill you",
+            "ich vergewaltige dich",
+            "the ref deserves to die",
+            "o juiz merece morrer",
+            "you're so dead",
             // A mild act whose person is followed by no place, time or thing.
             "ich hau dich um",
             "je te casse la gueule",
@@ -846,6 +852,9 @@ mod tests {
             "we will get a new striker in january",
             "vou quebrar teu recorde hoje",
             "i'll shoot you a dm after the game",
+            // A death in a story, laughter.
+            "he should die in the next episode lol",
+            "you will die laughing at this",
             // Errands: the person followed by a place, a time or a thing.
             "i'll find you in the lobby",
             "vou te visitar amanhã",
@@ -1186,6 +1195,14 @@ mod tests {
         assert_eq!(kind("what a worthless pass").map(|k| k.0), None);
         assert_eq!(kind("you are the best, thanks"), None);
         assert_eq!(kind("you have nothing to worry about"), None);
+        // Worth nothing, at a clause's end.
+        assert_eq!(kind("you are nothing").map(|k| k.0), Some("harassment"));
+        assert_eq!(
+            kind("je bent niks, echt niks").map(|k| k.0),
+            Some("harassment")
+        );
+        assert_eq!(kind("you're worried about nothing"), None);
+        assert_eq!(kind("you are nothing like him, much better"), None);
         // Never a frame of one language with an insult of another.
         assert_eq!(kind("la cote du nul était à 3,40"), None);
     }
