@@ -836,6 +836,14 @@ mod tests {
             "the ref deserves to die",
             "o juiz merece morrer",
             "you're so dead",
+            // Separable verbs, the particle ending the clause; the present
+            // with the person before it or after a hyphen.
+            "wir bringen dich um",
+            "den schiri bring ich um",
+            "ik maak je af",
+            "ik steek je neer",
+            "te reviento",
+            "mato-te",
             // A mild act whose person is followed by no place, time or thing.
             "ich hau dich um",
             "je te casse la gueule",
@@ -852,6 +860,11 @@ mod tests {
             "we will get a new striker in january",
             "vou quebrar teu recorde hoje",
             "i'll shoot you a dm after the game",
+            // A particle that is a preposition, a chance finished, a game.
+            "ich bring den müll um 8 raus",
+            "maak je huiswerk af",
+            "De Bruyne met een dodelijke steekpass, Doku maakt hem af",
+            "te reviento en el fifa",
             // A death in a story, laughter.
             "he should die in the next episode lol",
             "you will die laughing at this",
