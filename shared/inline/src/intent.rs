@@ -61,6 +61,48 @@ const ERRANDS: [&str; 51] = [
     "straks", "vanavond", "met",
 ];
 
+/// Games and quizzes: an act followed by one in its clause is a contest's
+/// (`je vais te tuer au quiz`, `te voy a reventar en el 1v1`, `ich zerstör
+/// dich im ranked`). Names of a kind of play only: `match`, `game`, `partida`
+/// also name the event a threat is made about ("after the match").
+const CONTESTS: [&str; 21] = [
+    "quiz",
+    "trivia",
+    "ranked",
+    "fifa",
+    "1v1",
+    "1x1",
+    "1vs1",
+    "chess",
+    "schach",
+    "ajedrez",
+    "xadrez",
+    "echecs",
+    "dammen",
+    "kart",
+    "bowling",
+    "darts",
+    "poker",
+    "monopoly",
+    "padel",
+    "tafeltennis",
+    "pingpong",
+];
+
+/// Whether a word of [`CONTESTS`] follows `words[from]` within five words, in
+/// the same clause.
+fn in_contest(line: &Line, from: usize) -> bool {
+    for i in from..(from + 5).min(line.words.len()) {
+        if CONTESTS.contains(&line.words[i].as_str()) {
+            return true;
+        }
+        if line.ends_clause(i) {
+            return false;
+        }
+    }
+    false
+}
+
 /// How many words after a second-person frame the insult may be.
 const INSULT_WINDOW: usize = 3;
 
@@ -398,7 +440,12 @@ fn grammars() -> &'static Grammars {
                 words.entry(word.clone()).or_default();
             }
         }
-        for word in not_after.iter().map(String::as_str).chain(ERRANDS) {
+        for word in not_after
+            .iter()
+            .map(String::as_str)
+            .chain(ERRANDS)
+            .chain(CONTESTS)
+        {
             words.entry(word.to_owned()).or_default();
         }
         Grammars {
@@ -643,8 +690,8 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
         }
     };
     for g in &all.languages {
-        g.threats.each_in(&line, 0, n_words, &mut |at, _, s| {
-            if !g.except.starts_at(&line, at) {
+        g.threats.each_in(&line, 0, n_words, &mut |at, len, s| {
+            if !g.except.starts_at(&line, at) && !in_contest(&line, at + len) {
                 note(Kind::Threat, s);
             }
         });
@@ -737,7 +784,8 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
                     });
                     let person_before = g.targets.best_in(&line, before, at).is_some()
                         && (s > 1 || !errand_after_act);
-                    if person_inside || person_before || person_after {
+                    if (person_inside || person_before || person_after) && !in_contest(&line, after)
+                    {
                         note(Kind::Threat, s);
                     }
                 }
@@ -860,6 +908,10 @@ mod tests {
             "we will get a new striker in january",
             "vou quebrar teu recorde hoje",
             "i'll shoot you a dm after the game",
+            // A game or a quiz.
+            "je vais te tuer au quiz, je connais toutes les capitales",
+            "ich zerstör dich heut abend im ranked haha",
+            "te voy a reventar en el 1v1 jajaja",
             // A particle that is a preposition, a chance finished, a game.
             "ich bring den müll um 8 raus",
             "maak je huiswerk af",
