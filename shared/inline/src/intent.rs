@@ -52,14 +52,56 @@ const DENIALS_BETWEEN: [&str; 20] = [
 /// word (`find you in the lobby`, `te visitar mañana`, `hol dich morgen ab`,
 /// `get you a coffee`): the act is an errand, no threat. Articles that also
 /// begin a body part (`la gueule`, `la cara`) are not among them, nor
-/// Portuguese `um`, German's particle (`ich hau dich um`).
-const ERRANDS: [&str; 51] = [
-    "at", "in", "on", "from", "tomorrow", "tonight", "later", "a", "an", "some", "en", "al",
-    "manana", "luego", "esta", "un", "una", "no", "na", "em", "amanha", "depois", "uma", "as",
-    "morgen", "heute", "ab", "da", "im", "am", "beim", "zum", "zur", "nach", "ein", "eine",
-    "einen", "spater", "au", "demain", "ce", "une", "chez", "van", "op", "bij", "naar", "een",
-    "straks", "vanavond", "met",
+/// Portuguese `um`, German's particle (`ich hau dich um`), nor the words of
+/// place and time that also begin a threat's (`in the face`, `at your house`,
+/// `na saída`, Dutch `na`, after, `tonight`): the list holds one language's
+/// word only where it is no other's word of threat.
+const ERRANDS: [&str; 43] = [
+    "tomorrow", "later", "a", "an", "the", "some", "at", "in", "on", "al", "en", "manana", "luego",
+    "esta", "un", "una", "amanha", "depois", "uma", "as", "morgen", "ab", "beim", "zum", "zur",
+    "im", "am", "ein", "eine", "einen", "spater", "au", "demain", "ce", "une", "chez", "van",
+    "naar", "een", "straks", "met", "op", "bij",
 ];
+
+/// Where a threat is carried out, after a place word (`in the face`, `at the
+/// exit`, `à la sortie`, `bij de uitgang`): no errand's.
+const THREAT_SPOTS: [&str; 24] = [
+    "face",
+    "teeth",
+    "head",
+    "mouth",
+    "neck",
+    "nose",
+    "gueule",
+    "tete",
+    "cara",
+    "boca",
+    "fresse",
+    "maul",
+    "kop",
+    "bek",
+    "exit",
+    "saida",
+    "salida",
+    "sortie",
+    "uitgang",
+    "ausgang",
+    "parking",
+    "stationnement",
+    "parkplatz",
+    "alley",
+];
+
+/// Whether `words[at]` begins an errand's place, time or thing ([`ERRANDS`]),
+/// not a threat's spot ([`THREAT_SPOTS`]) or a person's (`at your house`, `in
+/// je gezicht`) in the three words after it.
+fn errand_at(g: &Grammar, line: &Line, at: usize) -> bool {
+    line.words
+        .get(at)
+        .is_some_and(|w| ERRANDS.contains(&w.as_str()) || g.errands.contains(w))
+        && !(at + 1..(at + 4).min(line.words.len()))
+            .any(|i| THREAT_SPOTS.contains(&line.words[i].as_str()) || g.targets.starts_at(line, i))
+}
 
 /// Games and quizzes: an act followed by one in its clause is a contest's
 /// (`je vais te tuer au quiz`, `te voy a reventar en el 1v1`, `ich zerstör
@@ -89,11 +131,50 @@ const CONTESTS: [&str; 21] = [
     "pingpong",
 ];
 
+/// Words that deny what a clause says after them (`nobody is saying the ref
+/// should die`, `ninguém acha que o juiz merece morrer`, `i don't think the
+/// ref deserves to die`); not a plain `nicht` or `not`, which veil a threat as
+/// often (`würd mich nicht wundern, wenn dein auto mal abbrennt`).
+const NOBODY: [&str; 8] = [
+    "nobody", "noone", "nadie", "ninguem", "personne", "niemand", "dont", "don't",
+];
+
+/// Whether a denial stands earlier in the clause of `words[at]`.
+fn denied_before(line: &Line, at: usize) -> bool {
+    (0..at)
+        .rev()
+        .take_while(|&i| !line.ends_clause(i))
+        .any(|i| NOBODY.contains(&line.words[i].as_str()))
+}
+
+/// Whether an exception begins anywhere in `words[at..at + len]` or right
+/// after it: `mourir de rire` inside `tu vas mourir de rire`, `de saudades`
+/// after `mato-te`.
+fn excepted(g: &Grammar, line: &Line, at: usize, len: usize) -> bool {
+    (at..=(at + len).min(line.words.len().saturating_sub(1))).any(|i| g.except.starts_at(line, i))
+}
+
+/// Words that put a game after them as the place of play (`au quiz`, `in
+/// ranked`, `en el 1v1`, `no x1`), and the articles that may stand between.
+const AT_PLAY: [&str; 18] = [
+    "at", "in", "on", "en", "au", "aux", "a", "al", "im", "beim", "bei", "no", "na", "em", "op",
+    "bij", "om", "met",
+];
+const PLAY_ARTICLES: [&str; 13] = [
+    "the", "el", "la", "le", "de", "het", "der", "die", "das", "o", "den", "dem", "een",
+];
+
 /// Whether a word of [`CONTESTS`] follows `words[from]` within five words, in
-/// the same clause.
+/// the same clause, as the place of play ([`AT_PLAY`]): "i'll stab you after
+/// chess club", "with a fire poker" are no contests.
 fn in_contest(line: &Line, from: usize) -> bool {
+    let word = |i: usize| line.words[i].as_str();
+    let at_play = |i: usize| {
+        i >= 1 && AT_PLAY.contains(&word(i - 1))
+            || i >= 2 && PLAY_ARTICLES.contains(&word(i - 1)) && AT_PLAY.contains(&word(i - 2))
+    };
     for i in from..(from + 5).min(line.words.len()) {
-        if CONTESTS.contains(&line.words[i].as_str()) {
+        if CONTESTS.contains(&word(i)) && at_play(i) {
             return true;
         }
         if line.ends_clause(i) {
@@ -163,6 +244,10 @@ struct RawLanguage {
     /// French `clown` after an English `a`).
     #[serde(default)]
     not_after: Vec<String>,
+    /// This language's own words of [`ERRANDS`], read only in its grammar
+    /// (Portuguese `no`, `na`, which are English `no` and Dutch `na`, after).
+    #[serde(default)]
+    errands: Vec<String>,
 }
 
 /// Two parts of a threat that need no opener (`we know where … lives`): an entry
@@ -212,10 +297,13 @@ struct List {
     /// This list's bit in a word's mask of the lists it begins an entry of.
     bit: u128,
     entries: Vec<(Entry, u8)>,
-    /// Per entry, whether it was written with a final `$`: it matches only
-    /// where a clause ends after it (`you are nothing $`, not "you are nothing
-    /// like him").
-    anchored: Vec<bool>,
+    /// Per entry, whether it was written with a first `^` and a final `$`: it
+    /// matches only where a clause begins (`^ gonna`, not "this sauce is gonna
+    /// kill you") and ends (`you are nothing $`, not "you are nothing like
+    /// him").
+    anchors: Vec<(bool, bool)>,
+    /// Whether an entry matches only inside one clause.
+    in_one_clause: bool,
     by_word: FxHashMap<String, Vec<usize>>,
     by_stem: FxHashMap<String, Vec<usize>>,
 }
@@ -253,17 +341,34 @@ impl List {
 
     /// Adds an entry with `tag` in place of a severity.
     fn add_tagged(&mut self, raw: &str, tag: u8) {
-        let (raw, anchored) = match raw.trim_end().strip_suffix('$') {
+        let raw = raw.trim();
+        let (raw, at_end) = match raw.strip_suffix('$') {
             Some(rest) => (rest, true),
             None => (raw, false),
         };
-        let entry: Entry = raw
-            .split_whitespace()
-            .map(|w| match w.strip_suffix('*') {
-                Some(prefix) => Word::Prefix(prefix.to_owned()),
-                None => Word::Exact(w.to_owned()),
-            })
-            .collect();
+        let (raw, at_start) = match raw.strip_prefix('^') {
+            Some(rest) => (rest, true),
+            None => (raw, false),
+        };
+        // Each word is read as a line's words are (accents folded, a hyphen a
+        // space: `vou-te` is `vou te`, `vô` is `vo`), a final `*` kept.
+        let mut entry: Entry = Vec::new();
+        for word in raw.split_whitespace() {
+            let (body, prefix) = match word.strip_suffix('*') {
+                Some(body) => (body, true),
+                None => (word, false),
+            };
+            let mut parts = tokens(body);
+            let last = parts.pop();
+            entry.extend(parts.into_iter().map(Word::Exact));
+            if let Some(last) = last {
+                entry.push(if prefix {
+                    Word::Prefix(last)
+                } else {
+                    Word::Exact(last)
+                });
+            }
+        }
         let index = self.entries.len();
         match entry.first() {
             Some(Word::Exact(w)) => self.by_word.entry(w.clone()).or_default().push(index),
@@ -275,7 +380,7 @@ impl List {
             None => return,
         }
         self.entries.push((entry, tag));
-        self.anchored.push(anchored);
+        self.anchors.push((at_start, at_end));
     }
 
     /// Calls `found(length, severity)` for each entry matching the words at `at`.
@@ -288,8 +393,14 @@ impl List {
         let mut check = |i: usize| {
             let (entry, severity) = &self.entries[i];
             if let Some(slice) = line.words.get(at..at + entry.len()) {
+                let (at_start, at_end) = self.anchors[i];
                 if entry.iter().zip(slice).all(|(w, t)| w.matches(t))
-                    && (!self.anchored[i] || line.ends_clause(at + entry.len() - 1))
+                    && (!at_start || at == 0 || line.ends_clause(at - 1))
+                    && (!at_end || line.ends_clause(at + entry.len() - 1))
+                    // Acts not across a clause's end (`go with my gut, you
+                    // guys`); idioms may be (`wäre schade, wenn dir was passiert`).
+                    && !(self.in_one_clause
+                        && (at..at + entry.len() - 1).any(|j| line.ends_clause(j)))
                 {
                     found(entry.len(), *severity);
                 }
@@ -383,6 +494,7 @@ struct Grammar {
     except: List,
     vocatives: List,
     address: Vec<String>,
+    errands: Vec<String>,
     pairs: Vec<Pair>,
 }
 
@@ -408,6 +520,9 @@ fn grammars() -> &'static Grammars {
     static GRAMMARS: OnceLock<Grammars> = OnceLock::new();
     GRAMMARS.get_or_init(|| {
         let (mut languages, not_after) = load();
+        for g in &mut languages {
+            g.acts.in_one_clause = true;
+        }
         let (mut words, mut stems) = (FxHashMap::default(), FxHashMap::default());
         // Eleven bits a language (eight lists, the exceptions, the pairs' first
         // and second parts): at most six languages in a u128.
@@ -436,14 +551,17 @@ fn grammars() -> &'static Grammars {
             }
             // Read before a vocative, never first in an entry: kept as words
             // (not blanked), with no list's bit.
-            for word in &g.address {
+            for word in g.address.iter().chain(&g.errands) {
                 words.entry(word.clone()).or_default();
             }
         }
         for word in not_after
             .iter()
             .map(String::as_str)
+            .chain(DENIALS_BETWEEN)
+            .chain(NOBODY)
             .chain(ERRANDS)
+            .chain(THREAT_SPOTS)
             .chain(CONTESTS)
         {
             words.entry(word.to_owned()).or_default();
@@ -500,6 +618,7 @@ fn load() -> (Vec<Grammar>, FxHashSet<String>) {
                 l.except.iter().for_each(|r| g.except.add(r, 1));
                 l.vocatives.iter().for_each(|r| g.vocatives.add(r, 1));
                 g.address.clone_from(&l.address);
+                g.errands.clone_from(&l.errands);
                 not_after.extend(l.not_after.iter().cloned());
                 // At most 256 pairs a language (the tag is a byte).
                 for (index, raw) in l.pairs.iter().take(256).enumerate() {
@@ -691,7 +810,10 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
     };
     for g in &all.languages {
         g.threats.each_in(&line, 0, n_words, &mut |at, len, s| {
-            if !g.except.starts_at(&line, at) && !in_contest(&line, at + len) {
+            if !excepted(g, &line, at, len)
+                && !in_contest(&line, at + len)
+                && !denied_before(&line, at)
+            {
                 note(Kind::Threat, s);
             }
         });
@@ -710,7 +832,9 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
                 };
                 // Not when denied: "no sé cuándo sales" (the other languages
                 // deny elsewhere: `i don't know when`, `ich weiß nicht wann`).
-                if at > 0 && NEGATIONS.contains(&line.words[at - 1].as_str()) {
+                if at > 0 && NEGATIONS.contains(&line.words[at - 1].as_str())
+                    || denied_before(&line, at)
+                {
                     return;
                 }
                 let from = at + len;
@@ -745,7 +869,7 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
                     },
                 );
                 for (at, len, s) in acts {
-                    if g.except.starts_at(&line, at) {
+                    if excepted(g, &line, at, len) {
                         continue;
                     }
                     let after = at + len;
@@ -763,9 +887,7 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
                         let mut longest = 0;
                         g.targets
                             .each_at(&line, after, &mut |n, _| longest = longest.max(n));
-                        let errand = line.words.get(after + 1).is_some_and(|w| {
-                            !line.ends_clause(after) && ERRANDS.contains(&w.as_str())
-                        });
+                        let errand = !line.ends_clause(after) && errand_at(g, &line, after + 1);
                         longest > 1 || longest == 1 && !errand
                     } else {
                         g.targets
@@ -776,12 +898,14 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
                     // A serious French act with its person elided into it (`je
                     // vais t'égorger`, `je viens t'étrangler`; a game's `je vais
                     // t'éclater au quiz` is no such act).
-                    let person_inside = s == 3 && line.words[at].starts_with("t'");
+                    let person_inside = s == 3 && line.words[at].starts_with("t'")
+                        // An act that names its person (`skin you alive`, `rip
+                        // your head off`).
+                        || g.targets.best_in(&line, at, after).is_some();
                     // So too with the person before the act (`vou te visitar
                     // amanhã`, `je passe te chercher à 8h`).
-                    let errand_after_act = line.words.get(after).is_some_and(|w| {
-                        !line.ends_clause(after - 1) && ERRANDS.contains(&w.as_str())
-                    });
+                    let errand_after_act =
+                        !line.ends_clause(after - 1) && errand_at(g, &line, after);
                     let person_before = g.targets.best_in(&line, before, at).is_some()
                         && (s > 1 || !errand_after_act);
                     if (person_inside || person_before || person_after) && !in_contest(&line, after)
@@ -802,6 +926,10 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
     }
     (threat, harassment)
 }
+
+/// Words of address that are also possessives (`tu`, `seu`): they address
+/// only right before the vocative.
+const POSSESSIVE_ADDRESS: [&str; 6] = ["tu", "seu", "sua", "seus", "suas", "vos"];
 
 /// Whether the vocative at `words[at..at + len]` addresses someone: a clause
 /// of its own (`versager, deine mama…`, `ok, loser`), the end of a clause
@@ -824,8 +952,19 @@ fn addresses(
     let address = |i: usize| g.address.iter().any(|w| w == word(i));
     let ends_unnamed =
         ends && !starts && !names(at - 1) && (at < 2 || broken(at - 2) || !names(at - 2));
-    let addressed = at >= 1 && !starts && address(at - 1)
-        || at >= 2 && !starts && !broken(at - 2) && address(at - 2);
+    // One word between only when it is an insult itself (`you brainless
+    // sheep`, `du dummer penner`), and never after a word of address that is
+    // also a possessive (`seu burro de estimação`, `tu payaso favorito`).
+    let addressed = at >= 1
+        && !starts
+        && address(at - 1)
+        && (ends || !POSSESSIVE_ADDRESS.contains(&word(at - 1)))
+        || at >= 2
+            && !starts
+            && !broken(at - 2)
+            && address(at - 2)
+            && !POSSESSIVE_ADDRESS.contains(&word(at - 2))
+            && g.insults.starts_at(line, at - 1);
     starts && ends || ends_unnamed || addressed
 }
 
@@ -921,7 +1060,7 @@ mod tests {
             "he should die in the next episode lol",
             "you will die laughing at this",
             // Errands: the person followed by a place, a time or a thing.
-            "i'll find you in the lobby",
+            "i'll find you tomorrow, the lobby is open",
             "vou te visitar amanhã",
             "ich hol dich morgen ab",
             "je passe te chercher à 8h",
@@ -1304,6 +1443,36 @@ mod tests {
             "la cote du nul était à 3,40",
         ] {
             assert_eq!(kind(line).map(|k| k.0), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn the_reviews_lines_read_as_meant() {
+        for line in [
+            "i'll stab you after chess club",
+            "i'll hit you in the face",
+            "vou te pegar na saída",
+            "i'll skin you alive",
+            "ill kill you",
+            "gonna kill you",
+        ] {
+            assert_eq!(kind(line).map(|k| k.0), Some("threat"), "{line}");
+        }
+        for line in [
+            "i don't think the ref deserves to die",
+            "ninguém acha que o juiz merece morrer",
+            "¿cuál es tu payaso favorito?",
+            "gonna go with my gut, you guys decide",
+            "this hot sauce is gonna kill you",
+            "mentally ill man stabbed his neighbour",
+            "vou-te visitar no domingo",
+            "tu vas mourir de rire",
+            "die Hitze bringt dich um",
+            "die Kosten legen wir einfach um",
+            "c'est naze",
+            "winner and loser",
+        ] {
+            assert_eq!(kind(line), None, "{line}");
         }
     }
 
