@@ -155,7 +155,7 @@ fn excepted(g: &Grammar, line: &Line, at: usize, len: usize) -> bool {
 }
 
 /// Words that put a game after them as the place of play (`au quiz`, `in
-/// ranked`, `en el 1v1`, `no x1`), and the articles that may stand between.
+/// ranked`, `en el 1v1`, `no xadrez`), and the articles that may stand between.
 const AT_PLAY: [&str; 18] = [
     "at", "in", "on", "en", "au", "aux", "a", "al", "im", "beim", "bei", "no", "na", "em", "op",
     "bij", "om", "met",
@@ -520,9 +520,6 @@ fn grammars() -> &'static Grammars {
     static GRAMMARS: OnceLock<Grammars> = OnceLock::new();
     GRAMMARS.get_or_init(|| {
         let (mut languages, not_after) = load();
-        for g in &mut languages {
-            g.acts.in_one_clause = true;
-        }
         let (mut words, mut stems) = (FxHashMap::default(), FxHashMap::default());
         // Eleven bits a language (eight lists, the exceptions, the pairs' first
         // and second parts): at most six languages in a u128.
@@ -610,6 +607,7 @@ fn load() -> (Vec<Grammar>, FxHashSet<String>) {
                 let mut g = Grammar::default();
                 l.intent.iter().for_each(|r| g.intent.add(r, 1));
                 l.acts.iter().for_each(|(r, s)| g.acts.add(r, *s));
+                g.acts.in_one_clause = true;
                 l.targets.iter().for_each(|r| g.targets.add(r, 1));
                 l.threats.iter().for_each(|(r, s)| g.threats.add(r, *s));
                 l.frames.iter().for_each(|r| g.frames.add(r, 1));
