@@ -511,7 +511,17 @@ pub struct Training {
     /// Buckets seen in fewer training lines than this keep no weight: what only
     /// one line says is that line's, not its kind's.
     pub min_lines: usize,
+    /// How much more a clean line's error counts than another negative's, on the
+    /// heads in [`CLEAN_WEIGHTED`]. Their thresholds are set by the few clean lines
+    /// the head rates highest, so those are the lines worth pushing down (harmless
+    /// plans in a threat's shape: "i'll walk you to your car").
+    pub clean_weight: f64,
 }
+
+/// The heads whose thresholds the clean lines set. The profanity and scam heads
+/// sit at their floors (`MIN_THRESHOLD` in training), where weighing clean lines
+/// more would only lower their probabilities under the floor.
+pub const CLEAN_WEIGHTED: [&str; 2] = ["threat", "harassment"];
 
 impl Default for Training {
     fn default() -> Self {
@@ -521,6 +531,7 @@ impl Default for Training {
             learning_rate: 0.5,
             l2: 1e-3,
             min_lines: 2,
+            clean_weight: 8.0,
         }
     }
 }
@@ -647,6 +658,17 @@ pub fn train(heads: &[&str], samples: &[Sample], training: Training) -> Trained 
             }
         })
         .collect();
+    // A clean line's error weighs more on the heads whose thresholds it sets.
+    let clean_weight: Vec<f64> = heads
+        .iter()
+        .map(|h| {
+            if CLEAN_WEIGHTED.contains(h) {
+                training.clean_weight
+            } else {
+                1.0
+            }
+        })
+        .collect();
     let mut order: Vec<usize> = (0..samples.len()).collect();
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     for _ in 0..training.epochs {
@@ -661,6 +683,7 @@ pub fn train(heads: &[&str], samples: &[Sample], training: Training) -> Trained 
         for &i in &order {
             let row = &rows[i];
             let x = values[i];
+            let clean = !samples[i].labels.contains(&true);
             for h in 0..n_heads {
                 let mut score = 0.0;
                 for &b in row {
@@ -670,7 +693,14 @@ pub fn train(heads: &[&str], samples: &[Sample], training: Training) -> Trained 
                 let p = 1.0 / (1.0 + (-score).exp());
                 let label = samples[i].labels.get(h) == Some(&true);
                 let y = if label { 1.0 } else { 0.0 };
-                let g = (p - y) * if label { positive_weight[h] } else { 1.0 };
+                let g = (p - y)
+                    * if label {
+                        positive_weight[h]
+                    } else if clean {
+                        clean_weight[h]
+                    } else {
+                        1.0
+                    };
                 for &b in row {
                     let k = b * n_heads + h;
                     let grad = g * x + training.l2 * weights[k];
@@ -768,6 +798,39 @@ mod tests {
         let mut nan = bytes;
         nan[8..12].copy_from_slice(&f32::NAN.to_le_bytes());
         assert!(Model::parse(&nan).is_err());
+    }
+
+    #[test]
+    fn clean_lines_weigh_more_only_on_the_heads_they_set() {
+        // Threats and harmless plans share `i'll … you`; plans are clean lines.
+        let samples: Vec<Sample> = (0..60)
+            .map(|i| match i % 3 {
+                0 => Sample {
+                    text: format!("i'll hurt you badly {i}"),
+                    labels: vec![true, true],
+                },
+                1 => Sample {
+                    text: format!("i'll walk you home {i}"),
+                    labels: vec![false, false],
+                },
+                _ => Sample {
+                    text: format!("nice goal number {i}"),
+                    labels: vec![false, false],
+                },
+            })
+            .collect();
+        let with = |clean_weight| {
+            let training = Training {
+                bits: 10,
+                clean_weight,
+                ..Training::default()
+            };
+            train(&["threat", "scam"], &samples, training).probabilities("i'll walk you home")
+        };
+        let (plain, weighed) = (with(1.0), with(8.0));
+        assert!(weighed[0] < plain[0], "{plain:?} {weighed:?}");
+        // The scam head is not one the clean lines set: trained as before.
+        assert_eq!(weighed[1], plain[1]);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use moderation::learning::{self, CLEAN_FLAGGED, FOLDS};
 use sideline_inline::learned::Training;
 
-const USAGE: &str = "usage: moderation-train [--corpus DIR] [--write FILE] [--top N] [--out-of-fold FILE] [--explain TEXT (the shipped model on TEXT)] [--bits B --epochs E --learning-rate R --l2 L (to explore; the shipped model uses the defaults)]";
+const USAGE: &str = "usage: moderation-train [--corpus DIR] [--write FILE] [--top N] [--out-of-fold FILE] [--explain TEXT (the shipped model on TEXT)] [--bits B --epochs E --learning-rate R --l2 L --clean-weight W (to explore; the shipped model uses the defaults)]";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -52,6 +52,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
             "--learning-rate" => training.learning_rate = number(&value()?)?,
             "--l2" => training.l2 = number(&value()?)?,
             "--min-lines" => training.min_lines = number(&value()?)?,
+            "--clean-weight" => training.clean_weight = number(&value()?)?,
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
