@@ -4,8 +4,10 @@
 //! `eval/test/`: this module has no way to name it.
 //!
 //! Thresholds come from five-fold cross-validation: each head's threshold is set
-//! so that at most [`CLEAN_FLAGGED`] of the clean lines it did not learn from
-//! reach it, and the out-of-fold figures are what `moderation-train` prints.
+//! so that at most [`CLEAN_FLAGGED`] of the clean lines reach it, counting the
+//! lines the stage asks the model about (those the rules alone deliver), each
+//! with the probability from the fold that did not learn it. The out-of-fold
+//! figures are what `moderation-train` prints.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,7 +16,8 @@ use sideline_inline::learned::{self, Model, Sample, Trained, Training, HEADS};
 
 use crate::{read_lines, EvalInput};
 
-/// The share of clean lines (out of fold) a head may reach.
+/// The share of clean lines (out of fold) a head may hold, of those the rules
+/// deliver.
 pub const CLEAN_FLAGGED: f64 = 0.003;
 /// No abuse head's threshold is below this: a short clean line the integration
 /// tests send ("while away 9") reached 0.516 on the profanity head, and the
@@ -125,17 +128,26 @@ pub fn train(lines: &[EvalInput], training: Training) -> Outcome {
     }
     let clean: Vec<usize> = (0..lines.len()).filter(|&i| is_clean(&lines[i])).collect();
     let allowed = (clean.len() as f64 * CLEAN_FLAGGED).floor() as usize;
+    // The stage asks the model only about lines the rules deliver: a clean line
+    // the rules already hold costs no part of the budget.
+    let rules = rules_alone();
+    let asked: Vec<usize> = clean
+        .iter()
+        .copied()
+        .filter(|&i| asks_model(&crate::evaluate(&rules, &lines[i])))
+        .collect();
     let mut heads = Vec::new();
     for (h, name) in HEADS.iter().enumerate() {
-        let mut clean_p: Vec<f64> = clean.iter().map(|&i| oof[i][h]).collect();
-        clean_p.sort_by(|a, b| b.total_cmp(a));
+        let mut asked_p: Vec<f64> = asked.iter().map(|&i| oof[i][h]).collect();
+        asked_p.sort_by(|a, b| b.total_cmp(a));
+        let clean_p: Vec<f64> = clean.iter().map(|&i| oof[i][h]).collect();
         // Just above the (allowed + 1)-th most probable clean line.
         let floor = if *name == "scam" {
             MIN_SCAM_THRESHOLD
         } else {
             MIN_THRESHOLD
         };
-        let threshold = clean_p
+        let threshold = asked_p
             .get(allowed)
             .map_or(floor, |p| (p + 1e-6).max(floor))
             .min(0.999);
@@ -182,16 +194,29 @@ pub fn train(lines: &[EvalInput], training: Training) -> Outcome {
     }
 }
 
+/// The inline stage with the learned rule set in shadow mode: the rules alone.
+fn rules_alone() -> sideline_inline::InlineModerator {
+    use sideline_inline::{InlineModerator, ModerationConfig, RuleSet};
+    InlineModerator::new(ModerationConfig {
+        shadow_rule_sets: vec![RuleSet::Learned],
+        ..ModerationConfig::default()
+    })
+}
+
+/// Whether the stage asks the model about a line the rules alone decided so: it
+/// does about what they would deliver as written, or with only personal data
+/// masked.
+fn asks_model(rules: &crate::EvalOutput) -> bool {
+    rules.action == "allow"
+        || rules.action == "mask" && rules.categories.iter().all(|c| c.starts_with("pii."))
+}
+
 /// On the development half: the share of lines handled right by the rules alone
 /// (the learned rule set in shadow mode), and by the rules with each line's
 /// out-of-fold opinion added as the stage adds it. Returns
 /// `(abusive not as written, clean altered, scams through)` for each, in %.
 pub fn with_rules(lines: &[EvalInput], outcome: &Outcome) -> [(f64, f64, f64); 2] {
-    use sideline_inline::{InlineModerator, ModerationConfig, RuleSet};
-    let moderator = InlineModerator::new(ModerationConfig {
-        shadow_rule_sets: vec![RuleSet::Learned],
-        ..ModerationConfig::default()
-    });
+    let moderator = rules_alone();
     let mut counts = [[0usize; 6]; 2];
     for (i, line) in lines.iter().enumerate() {
         if !line.id.contains("-dev-") {
@@ -204,10 +229,7 @@ pub fn with_rules(lines: &[EvalInput], outcome: &Outcome) -> [(f64, f64, f64); 2
             .iter()
             .enumerate()
             .any(|(h, head)| outcome.out_of_fold[i][h] >= head.threshold);
-        // The stage asks the model only about what the rules would deliver as
-        // written, or with only personal data masked.
-        let pii_only = out.action == "mask" && out.categories.iter().all(|c| c.starts_with("pii."));
-        let held = reached && (out.action == "allow" || pii_only);
+        let held = reached && asks_model(&out);
         let category = line.category.as_deref().unwrap_or("");
         let with_model_right = if held {
             category != "clean"
