@@ -769,11 +769,52 @@ fn laughed_off(text: &str, threat: Finding) -> Finding {
     }
 }
 
+/// Words of affection to the person addressed: beside them a mild insult is
+/// teasing between friends (`you absolute muppet 😂 love you bro`, `du
+/// Vollpfosten, hab dich trotzdem lieb`, `eres un bobo, pero te quiero`).
+const AFFECTION: [&[&str]; 25] = [
+    &["love", "you"],
+    &["love", "ya"],
+    &["love", "u"],
+    &["luv", "you"],
+    &["luv", "u"],
+    &["luv", "ya"],
+    &["ily"],
+    &["hab", "dich", "lieb"],
+    &["hab", "dich", "trotzdem", "lieb"],
+    &["hab", "dich", "doch", "lieb"],
+    &["ich", "liebe", "dich"],
+    &["te", "quiero"],
+    &["te", "amo"],
+    &["te", "adoro"],
+    &["gosto", "de", "ti"],
+    &["gosto", "muito", "de", "ti"],
+    &["je", "t'aime"],
+    &["je", "t'adore"],
+    &["je", "t'aime", "quand", "meme"],
+    &["hou", "van", "je"],
+    &["hou", "van", "jou"],
+    &["hou", "toch", "van", "je"],
+    &["hou", "wel", "van", "je"],
+    &["love", "je"],
+    &["ik", "hou", "van", "je"],
+];
+
+/// Whether `words` say [`AFFECTION`].
+fn fond(words: &[String]) -> bool {
+    AFFECTION.iter().any(|phrase| {
+        words
+            .windows(phrase.len())
+            .any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b))
+    })
+}
+
 /// The most severe threat or harassment in `text`, if any (a threat where
 /// both are as severe). Laughter softens a threat, never harassment or
-/// telling someone to harm themselves.
+/// telling someone to harm themselves; affection clears a mild insult.
 pub fn assess(text: &str) -> Option<Finding> {
     let (threat, harassment) = assess_as_written(text);
+    let harassment = harassment.filter(|h| h.severity > 1 || !fond(&tokens(text)));
     let threat = threat.map(|t| laughed_off(text, t));
     match (threat, harassment) {
         (Some(t), Some(h)) if h.severity > t.severity => Some(h),
@@ -1005,6 +1046,25 @@ mod tests {
 
     fn kind(text: &str) -> Option<(&'static str, u8)> {
         assess(text).map(|f| (f.kind.as_str(), f.severity))
+    }
+
+    #[test]
+    fn affection_clears_only_a_mild_insult() {
+        for line in [
+            "you absolute muppet 😂 love you bro",
+            "eres un bobo, pero te quiero hermano",
+            "du Versager, hab dich trotzdem lieb",
+            "t'es un boulet, je t'adore",
+        ] {
+            assert_eq!(kind(line), None, "{line}");
+        }
+        for line in [
+            "you absolute muppet",
+            "you're worthless, love you",
+            "love you, now kill yourself",
+        ] {
+            assert!(kind(line).is_some(), "{line}");
+        }
     }
 
     #[test]
