@@ -63,6 +63,13 @@ const ERRANDS: [&str; 43] = [
     "naar", "een", "straks", "met", "op", "bij",
 ];
 
+/// Words that begin a time only before a number ([`NUMBER`]).
+const CLOCK: [&str; 2] = ["um", "om"];
+
+/// How the grammar reads a word that begins with a digit and is no entry's
+/// (`7`, `19h`, `8pm`).
+const NUMBER: &str = "#";
+
 /// Where a threat is carried out, after a place word (`in the face`, `at the
 /// exit`, `à la sortie`, `bij de uitgang`): no errand's.
 const THREAT_SPOTS: [&str; 24] = [
@@ -96,9 +103,14 @@ const THREAT_SPOTS: [&str; 24] = [
 /// not a threat's spot ([`THREAT_SPOTS`]) or a person's (`at your house`, `in
 /// je gezicht`) in the three words after it.
 fn errand_at(g: &Grammar, line: &Line, at: usize) -> bool {
+    // German and Dutch `um`/`om` begin a time only before a number
+    // (`hol dich um 7 ab`); alone, `um` is a particle (`bring dich um`).
+    let clock = |w: &String| {
+        CLOCK.contains(&w.as_str()) && line.words.get(at + 1).is_some_and(|n| n == NUMBER)
+    };
     line.words
         .get(at)
-        .is_some_and(|w| ERRANDS.contains(&w.as_str()) || g.errands.contains(w))
+        .is_some_and(|w| ERRANDS.contains(&w.as_str()) || g.errands.contains(w) || clock(w))
         && !(at + 1..(at + 4).min(line.words.len()))
             .any(|i| THREAT_SPOTS.contains(&line.words[i].as_str()) || g.targets.starts_at(line, i))
 }
@@ -582,6 +594,7 @@ fn grammars() -> &'static Grammars {
             .chain(ERRANDS)
             .chain(THREAT_SPOTS)
             .chain(CONTESTS)
+            .chain(CLOCK)
         {
             words.entry(word.to_owned()).or_default();
         }
@@ -827,7 +840,8 @@ pub fn assess(text: &str) -> Option<Finding> {
 /// laughter is read.
 fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
     let all = grammars();
-    // Words no entry has are blanked, so that most lookups end at once.
+    // Words no entry has are blanked, so that most lookups end at once;
+    // numbers are kept as one mark.
     let mut hot = Vec::new();
     let mut masks = Vec::new();
     let (tokens, breaks) = tokens_and_breaks(text);
@@ -844,6 +858,8 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
             }
             if word.is_some() || stem.is_some() {
                 w
+            } else if w.starts_with(|c: char| c.is_ascii_digit()) {
+                NUMBER.to_owned()
             } else {
                 String::new()
             }
@@ -1150,6 +1166,8 @@ mod tests {
             "i'll find you tomorrow, the lobby is open",
             "vou te visitar amanhã",
             "ich hol dich morgen ab",
+            "ich hol dich um 7 ab, steh unten",
+            "ik haal je om 8 op bij het station",
             "je passe te chercher à 8h",
             "we will get you a new keyboard",
             "i'll hit you up later",
