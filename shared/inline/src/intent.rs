@@ -1618,6 +1618,27 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_or_a_stab_ending_a_clause_is_a_threat() {
+        for line in [
+            "i'll cut you",
+            "say that again, i'll cut you.",
+            "ik steek je",
+            "je vais te découper",
+            "te voy a cortar",
+            "ich schlitz dich auf",
+        ] {
+            assert_eq!(kind(line).map(|k| k.0), Some("threat"), "{line}");
+        }
+        none_found(&[
+            "i'll cut you a deal on the tickets",
+            "i'll cut you some slack this time",
+            "ik steek je aan met mijn verkoudheid",
+            "te voy a cortar el pelo el sábado",
+            "vou cortar o cabelo amanhã",
+        ]);
+    }
+
+    #[test]
     fn spanish_and_portuguese_threaten_in_the_present() {
         for line in [
             "sigue así y te arranco la lengua",
