@@ -1618,6 +1618,31 @@ mod tests {
     }
 
     #[test]
+    fn an_address_in_the_net_a_lone_meeting_and_numbered_days_are_threats() {
+        for line in [
+            "got ur IP kid, enjoy the visit at 3am",
+            "ik heb je ip, veel plezier straks",
+            "j'ai ton IP, profite bien",
+            "see you at gate 4 after. come alone",
+            "te espero en la puerta 3, ven solo",
+            "zie je bij de uitgang, kom alleen",
+            "I know which office you work in. count the days",
+            "sei qual é teu escritório, conta os dias",
+            "wait till you leave the ground tonight",
+            "attends que tu sortes du stade ce soir",
+        ] {
+            assert_eq!(kind(line).map(|k| k.0), Some("threat"), "{line}");
+        }
+        none_found(&[
+            "wait till you see the replay",
+            "come alone or bring friends, all welcome at the watch party",
+            "i have your ipad charger in my bag",
+            "count the days until the final with us",
+            "attends que tu sois prêt",
+        ]);
+    }
+
+    #[test]
     fn a_cut_or_a_stab_ending_a_clause_is_a_threat() {
         for line in [
             "i'll cut you",
