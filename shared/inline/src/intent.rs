@@ -1643,6 +1643,28 @@ mod tests {
     }
 
     #[test]
+    fn vanishing_unnoticed_what_is_worn_under_the_desk_and_feet_are_harassment() {
+        for line in [
+            "si desaparecieras nadie se daría cuenta",
+            "if you disappeared nobody would notice tbh",
+            "si tu disparaissais personne le remarquerait",
+            "se você sumisse ninguém ia perceber, sério",
+            "hola preciosa, ¿qué llevas debajo de la mesa?",
+            "salut ma belle, tu portes quoi sous le bureau ?",
+            "hey schatje wat draag je onder je bureau?",
+            "show feet or I unfollow",
+        ] {
+            assert_eq!(kind(line).map(|k| k.0), Some("harassment"), "{line}");
+        }
+        none_found(&[
+            "if you left early nobody would blame you, the traffic is awful",
+            "what are you wearing to the final tonight?",
+            "¿qué llevas debajo del brazo?",
+            "show your tickets at gate 4",
+        ]);
+    }
+
+    #[test]
     fn a_cut_or_a_stab_ending_a_clause_is_a_threat() {
         for line in [
             "i'll cut you",
