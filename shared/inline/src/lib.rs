@@ -689,10 +689,10 @@ const LANGUAGE_MARKERS: [(&str, &[&str]); 6] = [
     (
         "nl",
         &[
-            "het", "een", "niet", "ik", "je", "jij", "hij", "wij", "zijn", "maar", "ook", "nog",
-            "wel", "geen", "wat", "hoe", "waarom", "laat", "dat", "dit", "deze", "toch", "echt",
-            "zo", "nu", "bij", "naar", "heeft", "staat", "gaat", "kan", "moet", "weer", "zit",
-            "al", "er", "op", "met", "voor", "van", "uw", "jullie", "hebt", "heb", "wordt",
+            "het", "een", "niet", "ik", "je", "jij", "gij", "hij", "wij", "zijn", "maar", "ook",
+            "nog", "wel", "geen", "wat", "hoe", "waarom", "laat", "dat", "dit", "deze", "toch",
+            "echt", "zo", "nu", "bij", "naar", "heeft", "staat", "gaat", "kan", "moet", "weer",
+            "zit", "al", "er", "op", "met", "voor", "van", "uw", "jullie", "hebt", "heb", "wordt",
             "gewoon", "omdat", "graag", "alleen", "veel", "ze", "iets", "iedereen", "hele",
             "tegen", "uit", "om", "mijn", "jouw", "ons", "mij", "jou", "haar", "waar", "wanneer",
             "zou", "zal", "kunnen", "beetje", "altijd", "nooit", "daar", "geweest", "zij",
@@ -826,6 +826,32 @@ fn local_everyday(tokens: &[&str], i: usize) -> bool {
     line_language(&others)
         .or_else(|| sole_language(&others))
         .is_some_and(|lang| hosts::is_local_word(lang, &bare))
+}
+
+/// Verbs of the launch languages that rustrict reads as severe abuse, known by
+/// a subject beside them in a line of their language: Dutch `kunt`, can (`je
+/// kunt het`, `kunt u de link sturen`), never an English line's `u kunt`.
+const EVERYDAY_VERBS: [(&str, &str, &[&str]); 1] =
+    [("nl", "kunt", &["je", "jij", "u", "gij", "ge"])];
+
+/// Whether `tokens[i]` is one of the [`EVERYDAY_VERBS`] with its subject.
+fn everyday_verb(tokens: &[&str], i: usize) -> bool {
+    let bare = |t: &str| {
+        t.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    let Some(word) = tokens.get(i).map(|t| bare(t)) else {
+        return false;
+    };
+    EVERYDAY_VERBS.iter().any(|(lang, verb, subjects)| {
+        word == *verb
+            && [i.checked_sub(1), Some(i + 1)]
+                .into_iter()
+                .flatten()
+                .filter_map(|j| tokens.get(j))
+                .any(|t| subjects.contains(&bare(t).as_str()))
+            && may_be_in(&all_but(tokens, i), lang)
+    })
 }
 
 /// Markers English chat writes too (`wat`, `dat`, `van`, `die`, `was`, `con`,
@@ -1339,6 +1365,7 @@ impl InlineModerator {
                 || short_laughter(w)
                     && (i == 0 || i + 1 == tokens.len() || line_language(tokens) == Some("pt"))
                 || local_everyday(tokens, i)
+                || everyday_verb(tokens, i)
                 || analyze(w) != Type::NONE && in_host_phrase(tokens, i)
                 || analyze(w) != Type::NONE && french_elision(tokens, i)
         })
@@ -1938,6 +1965,9 @@ mod tests {
             "dat is een dikke kans, echt",
             "hoe is dat geen rood",
             "u kunt uw vragen stellen via de chat, ze worden beantwoord",
+            // A verb rustrict reads as severe, with its subject.
+            "je kunt vanaf de brug precies de finish zien, top plek",
+            "gij kunt da, zet door!",
             // Markers of the common words of each language, not only its articles.
             "bierfalle killt echt jede nacktschnecke, 40 stück heut morgen",
             "minhas couves tão cheias de lagarta, alguém tem dica natural?",
@@ -1954,6 +1984,8 @@ mod tests {
         // The same words in an English line, or with no language to go by.
         for text in [
             "you are a dirty hoe",
+            "u kunt",
+            "shut up u kunt",
             "hoe",
             "dirty hoe",
             "op is a dirty hoe",
