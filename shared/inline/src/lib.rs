@@ -1263,7 +1263,8 @@ fn toxicity(analysis: Type) -> (f32, Vec<&'static str>) {
 
 /// The learned model clears a line whose only finding is in words the rules are
 /// unsure of when each of its heads of abuse is under this (out of fold on the
-/// development side, 0.1 clears 26 of 31 such clean lines and neither abusive one).
+/// training lines, 0.1 clears 125 of 145 such clean lines and 5 of 124 abusive
+/// ones; 0.15 would clear 10 clean lines more and 4 abusive ones).
 const CLEAR_BELOW: f32 = 0.1;
 
 /// Texts up to this many characters (words, two-word phrases, letter runs) have
