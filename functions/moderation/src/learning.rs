@@ -16,8 +16,9 @@ use sideline_inline::learned::{self, Model, Sample, Trained, Training, HEADS};
 
 use crate::{read_lines, EvalInput};
 
-/// The share of clean lines (out of fold) a head may hold, of those the rules
-/// deliver.
+/// The share of all clean lines (out of fold) a head may hold, counted among
+/// those it is asked about: the lines the rules deliver (of two words or more
+/// for the threat and harassment heads, `learned::speaks_on`).
 pub const CLEAN_FLAGGED: f64 = 0.003;
 /// No abuse head's threshold is below this: a short clean line the integration
 /// tests send ("while away 9") reached 0.516 on the profanity head, and the
@@ -92,7 +93,8 @@ pub struct HeadReport {
     /// Positives reaching the threshold, out of fold.
     pub caught: usize,
     pub clean: usize,
-    /// Clean lines reaching the threshold, out of fold.
+    /// Clean lines reaching the threshold, out of fold: all of them, also
+    /// those the rules already hold, so this may exceed the budget.
     pub clean_flagged: usize,
 }
 
@@ -138,10 +140,15 @@ pub fn train(lines: &[EvalInput], training: Training) -> Outcome {
         .collect();
     let mut heads = Vec::new();
     for (h, name) in HEADS.iter().enumerate() {
-        let mut asked_p: Vec<f64> = asked.iter().map(|&i| oof[i][h]).collect();
+        let mut asked_p: Vec<f64> = asked
+            .iter()
+            .filter(|&&i| learned::speaks_on(name, &lines[i].text))
+            .map(|&i| oof[i][h])
+            .collect();
         asked_p.sort_by(|a, b| b.total_cmp(a));
         let clean_p: Vec<f64> = clean.iter().map(|&i| oof[i][h]).collect();
-        // Just above the (allowed + 1)-th most probable clean line.
+        // Just above the (allowed + 1)-th most probable clean line of those the
+        // head is asked about.
         let floor = if *name == "scam" {
             MIN_SCAM_THRESHOLD
         } else {
@@ -224,11 +231,9 @@ pub fn with_rules(lines: &[EvalInput], outcome: &Outcome) -> [(f64, f64, f64); 2
         }
         let out = crate::evaluate(&moderator, line);
         let rules_right = line.handled(out.text.as_deref());
-        let reached = outcome
-            .heads
-            .iter()
-            .enumerate()
-            .any(|(h, head)| outcome.out_of_fold[i][h] >= head.threshold);
+        let reached = outcome.heads.iter().enumerate().any(|(h, head)| {
+            outcome.out_of_fold[i][h] >= head.threshold && learned::speaks_on(head.name, &line.text)
+        });
         let held = reached && asks_model(&out);
         let category = line.category.as_deref().unwrap_or("");
         let with_model_right = if held {

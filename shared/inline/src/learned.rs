@@ -512,10 +512,22 @@ pub struct Training {
     /// one line says is that line's, not its kind's.
     pub min_lines: usize,
     /// How much more a clean line's error counts than another negative's, on the
-    /// heads in [`CLEAN_WEIGHTED`]. Their thresholds are set by the few clean lines
+    /// heads in [`CLEAN_WEIGHTED`] (a line of no head's kind: clean lines, and
+    /// the lines of personal data, which are as harmless to those heads). Their thresholds are set by the few clean lines
     /// the head rates highest, so those are the lines worth pushing down (harmless
     /// plans in a threat's shape: "i'll walk you to your car").
     pub clean_weight: f64,
+}
+
+/// The heads that speak only on a line of two words or more: a threat or
+/// targeted abuse with no swear word has a person and a predicate, and a line of
+/// one word the rules did not read as name-calling is a reply ("Nobody",
+/// "finally").
+pub const SENTENCE_HEADS: [&str; 2] = ["threat", "harassment"];
+
+/// Whether `head` may speak on `text` ([`SENTENCE_HEADS`]).
+pub fn speaks_on(head: &str, text: &str) -> bool {
+    !SENTENCE_HEADS.contains(&head) || text.split_whitespace().nth(1).is_some()
 }
 
 /// The heads whose thresholds the clean lines set. The profanity and scam heads

@@ -829,10 +829,15 @@ fn local_everyday(tokens: &[&str], i: usize) -> bool {
 }
 
 /// Verbs of the launch languages that rustrict reads as severe abuse, known by
-/// a subject beside them in a line of their language: Dutch `kunt`, can (`je
-/// kunt het`, `kunt u de link sturen`), never an English line's `u kunt`.
+/// a subject beside them: Dutch `kunt`, can (`je kunt het`, `gij kunt da`),
+/// in a line with no marker of English. With a subject English chat writes too
+/// (`u`), only in a line of the verb's language as [`local_everyday`] reads it
+/// (`kunt u de link nog een keer sturen`, never `wat kunt u r`).
 const EVERYDAY_VERBS: [(&str, &str, &[&str]); 1] =
     [("nl", "kunt", &["je", "jij", "u", "gij", "ge"])];
+
+/// Subjects of [`EVERYDAY_VERBS`] that English chat writes too.
+const ENGLISH_SUBJECTS: [&str; 1] = ["u"];
 
 /// Whether `tokens[i]` is one of the [`EVERYDAY_VERBS`] with its subject.
 fn everyday_verb(tokens: &[&str], i: usize) -> bool {
@@ -844,13 +849,23 @@ fn everyday_verb(tokens: &[&str], i: usize) -> bool {
         return false;
     };
     EVERYDAY_VERBS.iter().any(|(lang, verb, subjects)| {
-        word == *verb
-            && [i.checked_sub(1), Some(i + 1)]
-                .into_iter()
-                .flatten()
-                .filter_map(|j| tokens.get(j))
-                .any(|t| subjects.contains(&bare(t).as_str()))
-            && may_be_in(&all_but(tokens, i), lang)
+        if word != *verb {
+            return false;
+        }
+        let subject = [i.checked_sub(1), Some(i + 1)]
+            .into_iter()
+            .flatten()
+            .filter_map(|j| tokens.get(j))
+            .map(|t| bare(t))
+            .find(|t| subjects.contains(&t.as_str()));
+        let others = all_but(tokens, i);
+        match subject {
+            None => false,
+            Some(s) if ENGLISH_SUBJECTS.contains(&s.as_str()) => {
+                line_language(&others).or_else(|| sole_language(&others)) == Some(*lang)
+            }
+            Some(_) => marker_counts(&others)[0] == 0,
+        }
     })
 }
 
@@ -1555,7 +1570,10 @@ impl InlineModerator {
             } else {
                 RuleSet::Toxicity
             };
-            if self.config.shadow_rule_sets.contains(&set) || skip.contains(&set) {
+            if self.config.shadow_rule_sets.contains(&set)
+                || skip.contains(&set)
+                || !learned::speaks_on(&head.name, text)
+            {
                 *p = 0.0;
             }
         }
@@ -1987,6 +2005,8 @@ mod tests {
             "you are a dirty hoe",
             "u kunt",
             "shut up u kunt",
+            "wat kunt u r",
+            "omg wat a kunt u r",
             "hoe",
             "dirty hoe",
             "op is a dirty hoe",

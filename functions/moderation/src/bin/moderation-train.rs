@@ -52,7 +52,13 @@ fn run(args: Vec<String>) -> Result<(), String> {
             "--learning-rate" => training.learning_rate = number(&value()?)?,
             "--l2" => training.l2 = number(&value()?)?,
             "--min-lines" => training.min_lines = number(&value()?)?,
-            "--clean-weight" => training.clean_weight = number(&value()?)?,
+            "--clean-weight" => {
+                let v = value()?;
+                training.clean_weight = number(&v)?;
+                if !(training.clean_weight.is_finite() && training.clean_weight > 0.0) {
+                    return Err(format!("--clean-weight takes a positive number, not `{v}`"));
+                }
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
