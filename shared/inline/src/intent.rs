@@ -190,9 +190,11 @@ fn excepted(g: &Grammar, line: &Line, at: usize, len: usize) -> bool {
 
 /// Words that put a game after them as the place of play (`au quiz`, `in
 /// ranked`, `en el 1v1`, `no xadrez`), and the articles that may stand between.
-const AT_PLAY: [&str; 18] = [
-    "at", "in", "on", "en", "au", "aux", "a", "al", "im", "beim", "bei", "no", "na", "em", "op",
-    "bij", "om", "met",
+/// Not Portuguese `na`, which is Dutch for "after" (`ik ga je vermoorden na het
+/// klaverjassen`); the games of the list are masculine in Portuguese.
+const AT_PLAY: [&str; 17] = [
+    "at", "in", "on", "en", "au", "aux", "a", "al", "im", "beim", "bei", "no", "em", "op", "bij",
+    "om", "met",
 ];
 const PLAY_ARTICLES: [&str; 13] = [
     "the", "el", "la", "le", "de", "het", "der", "die", "das", "o", "den", "dem", "een",
@@ -1186,6 +1188,7 @@ mod tests {
             "vou te amassar no x1 depois",
             "ich mach dich fertig beim kicker",
             "ik maak je in bij het klaverjassen",
+            "ik maak je in met klaverjassen",
             "te voy a destrozar al truco",
             "je vais t'écraser à la belote",
             "i'll destroy you at scrabble",
@@ -1586,6 +1589,7 @@ mod tests {
             "threat",
             &[
                 "i'll stab you after chess club",
+                "ik ga je vermoorden na het klaverjassen",
                 "i'll hit you in the face",
                 "vou te pegar na saída",
                 "i'll skin you alive",
