@@ -843,11 +843,10 @@ pub fn assess(text: &str) -> Option<Finding> {
             kind: Kind::Harassment,
             severity,
         });
-    let harassment = match (harassment, insult) {
-        (Some(h), Some(i)) if i.severity > h.severity => Some(i),
-        (None, i) => i,
-        (h, _) => h,
-    };
+    let harassment = [harassment, insult]
+        .into_iter()
+        .flatten()
+        .max_by_key(|f| f.severity);
     let threat = threat.map(|t| laughed_off(text, t));
     match (threat, harassment) {
         (Some(t), Some(h)) if h.severity > t.severity => Some(h),

@@ -845,11 +845,15 @@ fn everyday_verb(tokens: &[&str], i: usize) -> bool {
         t.trim_matches(|c: char| !c.is_alphanumeric())
             .to_lowercase()
     };
-    let Some(word) = tokens.get(i).map(|t| bare(t)) else {
+    let Some(word) = tokens
+        .get(i)
+        .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()))
+    else {
         return false;
     };
     EVERYDAY_VERBS.iter().any(|(lang, verb, subjects)| {
-        if word != *verb {
+        // Most words are no verb of the list: no allocation for them.
+        if !word.eq_ignore_ascii_case(verb) {
             return false;
         }
         let subject = [i.checked_sub(1), Some(i + 1)]
