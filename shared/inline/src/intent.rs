@@ -1713,6 +1713,33 @@ mod tests {
     }
 
     #[test]
+    fn idioms_of_beating_and_burning_are_threats() {
+        for line in [
+            "I'm gonna rearrange your face, kid",
+            "you'll be eating through a straw by christmas, promise",
+            "Ich schlag dich windelweich",
+            "ich zünd dir die Bude an während du pennst",
+            "Oida, i hau di zam wennst so weiterredest",
+            "ik trap je kop in elkaar",
+            "ik geef je een lel dat je een week scheel kijkt",
+            "te bajo los dientes de una trompada, gil",
+            "ce commentateur mérite une balle entre les deux yeux",
+            "je vais te faire manger tes dents",
+            "quero ver tu falar isso na minha frente, te deixo sem andar",
+            "continua falando e tua mãe vai te buscar no IML",
+        ] {
+            assert_eq!(kind(line).map(|k| k.0), Some("threat"), "{line}");
+        }
+        none_found(&[
+            "the new kit will rearrange the whole league table",
+            "ich zünd die Kerzen an, gleich gibt's Kuchen",
+            "ik geef je een klapzoen voor die goal",
+            "je vais te faire manger des crêpes dimanche",
+            "a gente se vê na saída, te deixo em casa depois",
+        ]);
+    }
+
+    #[test]
     fn a_cut_or_a_stab_ending_a_clause_is_a_threat() {
         for line in [
             "i'll cut you",
