@@ -8,7 +8,10 @@
 //!   (`i know where you live`, `watch your back`);
 //! - **harassment** is a second-person frame (`you're`, `eres`, `t'es`, `du bist`,
 //!   `je bent`) followed within three words by an insult (`worthless`, `inútil`,
-//!   `nul`), or telling someone to harm themselves (`kill yourself`);
+//!   `nul`), or telling someone to harm themselves (`kill yourself`), or a
+//!   vocative addressing someone (`nice try idiot`); mild name-calling beside
+//!   words of **affection** to the person (`love you bro`, `te quiero`) is
+//!   teasing;
 //! - **pairs**: two parts that need no opener, a threat (`we know where` …
 //!   `lives`; knowing someone's routine, `sé a qué hora` … `sales`; their family
 //!   alone or on their way from school, `your kids` … `alone`, `ta fille` …
@@ -270,6 +273,10 @@ struct RawLanguage {
     /// possessive (`nice try idiot`), or right after a word of [`address`].
     #[serde(default)]
     vocatives: Vec<String>,
+    /// Words of affection to the person addressed (`love you`, `hab dich
+    /// lieb`, `te quiero`): beside them mild name-calling is teasing.
+    #[serde(default)]
+    affection: Vec<String>,
     /// Words that address someone before a vocative (`you`, `du`, `toi`, `so`),
     /// with at most one word between (`you brainless sheep`).
     #[serde(default)]
@@ -529,6 +536,7 @@ struct Grammar {
     pair_firsts: List,
     except: List,
     vocatives: List,
+    affection: List,
     address: Vec<String>,
     errands: Vec<String>,
     pairs: Vec<Pair>,
@@ -557,11 +565,11 @@ fn grammars() -> &'static Grammars {
     GRAMMARS.get_or_init(|| {
         let (mut languages, not_after) = load();
         let (mut words, mut stems) = (FxHashMap::default(), FxHashMap::default());
-        // Eleven bits a language (eight lists, the exceptions, the pairs' first
-        // and second parts): at most six languages in a u128.
+        // Twelve bits a language (ten lists, the exceptions, the pairs' second
+        // parts): at most six languages in a u128.
         languages.truncate(6);
         for (li, g) in languages.iter_mut().enumerate() {
-            let base = li * 11;
+            let base = li * 12;
             let lists = [
                 &mut g.intent,
                 &mut g.acts,
@@ -573,13 +581,14 @@ fn grammars() -> &'static Grammars {
                 &mut g.pair_firsts,
                 &mut g.except,
                 &mut g.vocatives,
+                &mut g.affection,
             ];
             for (k, list) in lists.into_iter().enumerate() {
                 list.bit = 1 << (base + k);
                 list.keys(&mut words, &mut stems);
             }
             for pair in &mut g.pairs {
-                pair.then.bit = 1 << (base + 10);
+                pair.then.bit = 1 << (base + 11);
                 pair.then.keys(&mut words, &mut stems);
             }
             // Read before a vocative, never first in an entry: kept as words
@@ -597,6 +606,7 @@ fn grammars() -> &'static Grammars {
             .chain(THREAT_SPOTS)
             .chain(CONTESTS)
             .chain(CLOCK)
+            .chain(NOT_FOND_BEFORE)
         {
             words.entry(word.to_owned()).or_default();
         }
@@ -652,6 +662,7 @@ fn load() -> (Vec<Grammar>, FxHashSet<String>) {
                 l.selfharm.iter().for_each(|(r, s)| g.selfharm.add(r, *s));
                 l.except.iter().for_each(|r| g.except.add(r, 1));
                 l.vocatives.iter().for_each(|r| g.vocatives.add(r, 1));
+                l.affection.iter().for_each(|r| g.affection.add(r, 1));
                 g.address.clone_from(&l.address);
                 g.errands.clone_from(&l.errands);
                 not_after.extend(l.not_after.iter().cloned());
@@ -784,65 +795,19 @@ fn laughed_off(text: &str, threat: Finding) -> Finding {
     }
 }
 
-/// Words of affection to the person addressed: beside them mild name-calling
-/// is teasing between friends (`you absolute muppet 😂 love you bro`, `du
-/// Vollpfosten, hab dich trotzdem lieb`, `eres un bobo, pero te quiero`).
-const AFFECTION: [&[&str]; 23] = [
-    &["love", "you"],
-    &["love", "ya"],
-    &["love", "u"],
-    &["luv", "you"],
-    &["luv", "u"],
-    &["luv", "ya"],
-    &["ily"],
-    &["hab", "dich", "lieb"],
-    &["hab", "dich", "trotzdem", "lieb"],
-    &["hab", "dich", "doch", "lieb"],
-    &["ich", "liebe", "dich"],
-    &["te", "quiero"],
-    &["te", "amo"],
-    &["te", "adoro"],
-    &["gosto", "de", "ti"],
-    &["gosto", "muito", "de", "ti"],
-    &["je", "t'aime"],
-    &["je", "t'adore"],
-    &["hou", "van", "je"],
-    &["hou", "van", "jou"],
-    &["hou", "toch", "van", "je"],
-    &["hou", "wel", "van", "je"],
-    &["love", "je"],
-];
-
-/// Words after [`AFFECTION`]'s that make it a wish, not affection (`i'd love
-/// you to shut up`, `te quiero fuera del canal`).
+/// Words after affection's that make it a wish, not affection (`i'd love you
+/// to shut up`, `te quiero fuera del canal`).
 const NOT_FOND_BEFORE: [&str; 7] = ["to", "fuera", "lejos", "muerto", "muerta", "out", "gone"];
-
-/// Whether `words` say [`AFFECTION`], in a line that denies nothing (`je t'aime
-/// pas`, `ich liebe dich nicht`, `não gosto de ti`).
-fn fond(words: &[String]) -> bool {
-    let denies = words.iter().any(|w| DENIALS_BETWEEN.contains(&w.as_str()));
-    !denies
-        && AFFECTION.iter().any(|phrase| {
-            words.windows(phrase.len()).enumerate().any(|(at, w)| {
-                w.iter().zip(phrase.iter()).all(|(a, b)| a == b)
-                    && words
-                        .get(at + phrase.len())
-                        .is_none_or(|next| !NOT_FOND_BEFORE.contains(&next.as_str()))
-            })
-        })
-}
 
 /// The most severe threat or harassment in `text`, if any (a threat where
 /// both are as severe). Laughter softens a threat, never harassment or
 /// telling someone to harm themselves; affection clears a mild insult.
 pub fn assess(text: &str) -> Option<Finding> {
     let (threat, harassment, insult) = assess_as_written(text);
-    let insult = insult
-        .filter(|s| *s > 1 || !fond(&tokens(text)))
-        .map(|severity| Finding {
-            kind: Kind::Harassment,
-            severity,
-        });
+    let insult = insult.map(|severity| Finding {
+        kind: Kind::Harassment,
+        severity,
+    });
     let harassment = [harassment, insult]
         .into_iter()
         .flatten()
@@ -856,8 +821,8 @@ pub fn assess(text: &str) -> Option<Finding> {
 }
 
 /// The most severe threat, the most severe harassment other than name-calling,
-/// and the most severe name-calling in `text`, before laughter and affection
-/// are read.
+/// and the most severe name-calling in `text` (mild name-calling beside
+/// affection is none), before laughter is read.
 fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8>) {
     let all = grammars();
     // Words no entry has are blanked, so that most lookups end at once;
@@ -1024,6 +989,26 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
             }
         }
     }
+    // Affection to the person clears mild name-calling (`you absolute muppet 😂
+    // love you bro`), in a line that denies nothing (`je t'aime pas, bouffon`)
+    // and not as a wish (`i'd love you to shut up, idiot`).
+    let fond = || {
+        !line
+            .words
+            .iter()
+            .any(|w| DENIALS_BETWEEN.contains(&w.as_str()))
+            && all.languages.iter().any(|g| {
+                let mut fond = false;
+                g.affection.each_in(&line, 0, n_words, &mut |at, len, _| {
+                    fond |= line
+                        .words
+                        .get(at + len)
+                        .is_none_or(|next| !NOT_FOND_BEFORE.contains(&next.as_str()));
+                });
+                fond
+            })
+    };
+    let insult = insult.filter(|s| *s > 1 || !fond());
     (threat, harassment, insult)
 }
 
