@@ -1,14 +1,82 @@
-//! Deflates the grammar of intent (`data/intent.json`, kept readable in the
-//! repository) into the build's output folder, where `src/intent.rs` embeds it:
-//! about 100 KB less in every bootstrap that carries the inline stage.
+//! Writes two tables into the build's output folder:
+//!
+//! - the grammar of intent (`data/intent.json`, kept readable in the repository),
+//!   deflated, which `src/intent.rs` embeds: about 100 KB less in every bootstrap
+//!   that carries the inline stage;
+//! - the words rustrict acts on and its replacements for ASCII characters, read
+//!   from rustrict's own dictionary (through its `serde` feature, on the build's
+//!   copy only), deflated, which `src/across.rs` embeds. They are never copied by
+//!   hand, so they follow the rustrict the stage is built with.
 
 use std::path::PathBuf;
 
 fn main() {
     println!("cargo:rerun-if-changed=data/intent.json");
-    let json = std::fs::read("data/intent.json").expect("data/intent.json is readable");
+    println!("cargo:rerun-if-changed=build.rs");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let deflated = miniz_oxide::deflate::compress_to_vec(&json, 10);
-    std::fs::write(out.join("intent.json.deflate"), deflated)
-        .expect("the output folder is writable");
+    let json = std::fs::read("data/intent.json").expect("data/intent.json is readable");
+    write_deflated(&out, "intent.json.deflate", &json);
+    write_deflated(&out, "rustrict-words.deflate", rustrict_tables().as_bytes());
+}
+
+fn write_deflated(out: &std::path::Path, name: &str, bytes: &[u8]) {
+    let deflated = miniz_oxide::deflate::compress_to_vec(bytes, 10);
+    std::fs::write(out.join(name), deflated).expect("the output folder is writable");
+}
+
+/// One line per ASCII character rustrict replaces (`R`, a tab, the character,
+/// its replacements), then one line per word of its dictionary that carries a
+/// finding (`W`, a tab, the word), sorted. Safe words and false positives are
+/// left out: they only ever take findings away.
+fn rustrict_tables() -> String {
+    let trie = serde_json::to_value(rustrict::Trie::default()).expect("the trie serialises");
+    let replacements =
+        serde_json::to_value(rustrict::Replacements::default()).expect("the table serialises");
+    let mut lines = Vec::new();
+    let table = replacements
+        .as_object()
+        .expect("replacements are a map of characters");
+    for (from, to) in table {
+        if from.is_ascii() {
+            let to = to.as_str().expect("replacements are strings");
+            lines.push(format!("R\t{from}\t{to}"));
+        }
+    }
+    let acted_on = type_bits(Some(
+        &serde_json::to_value(rustrict::Type::ANY).expect("a type serialises"),
+    ));
+    assert!(acted_on != 0, "rustrict's types are read");
+    let mut words = Vec::new();
+    let root = trie.get("root").expect("the trie has a root");
+    collect(root, &mut String::new(), acted_on, &mut words);
+    assert!(words.len() > 1000, "rustrict's dictionary is read");
+    lines.sort();
+    words.sort();
+    lines.extend(words.into_iter().map(|w| format!("W\t{w}")));
+    lines.join("\n")
+}
+
+fn collect(node: &serde_json::Value, path: &mut String, acted_on: u32, out: &mut Vec<String>) {
+    let word = node.get("word").and_then(|w| w.as_bool()).unwrap_or(false);
+    if word && type_bits(node.get("typ")) & acted_on != 0 {
+        out.push(path.clone());
+    }
+    if let Some(children) = node.get("children").and_then(|c| c.as_object()) {
+        for (c, child) in children {
+            let len = path.len();
+            path.push_str(c);
+            collect(child, path, acted_on, out);
+            path.truncate(len);
+        }
+    }
+}
+
+/// A `Type` as serde writes it: its bits, alone or inside a struct.
+fn type_bits(value: Option<&serde_json::Value>) -> u32 {
+    match value {
+        Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(0) as u32,
+        Some(serde_json::Value::Object(map)) => map.values().map(|v| type_bits(Some(v))).sum(),
+        Some(serde_json::Value::Array(items)) => items.iter().map(|v| type_bits(Some(v))).sum(),
+        _ => 0,
+    }
 }
