@@ -301,16 +301,37 @@ pub(crate) fn read(text: &str) -> Option<Reading> {
     if words.nodes.len() <= 1 {
         return None;
     }
-    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
-        Ok(mut scratch) => read_with(words, text, &mut scratch),
-        Err(_) => read_with(words, text, &mut Scratch::default()),
-    })
+    let counters = count(words, text)?;
+    let spans = SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut scratch) => spans_by_word(words, text, &mut scratch),
+        Err(_) => spans_by_word(words, text, &mut Scratch::default()),
+    })?;
+    Some(Reading { spans, counters })
+}
+
+/// rustrict's counters over the whole of `text`.
+fn count(words: &Words, text: &str) -> Option<Type> {
+    let mut counters = Counters {
+        separate: true,
+        ..Counters::default()
+    };
+    let mut pos = 0usize;
+    for c in text.chars() {
+        if let Some(raw) = plain(c)? {
+            counters.read(raw, Some(pos), &words.replacements[raw as usize & 127]);
+            pos += 1;
+        }
+    }
+    // rustrict appends a space, read at the last character's index.
+    counters.read(' ', pos.checked_sub(1), b" ");
+    Some(counters.finding())
 }
 
 /// The matches in flight, kept between lines so their room is reused.
 #[derive(Default)]
 struct Scratch {
     states: Vec<State>,
+    /// The matches after the last step: the ones in flight.
     next: Vec<State>,
     /// Per node, the step at which it was last put in `next`, and where.
     stamp: Vec<u32>,
@@ -319,6 +340,12 @@ struct Scratch {
 }
 
 impl Scratch {
+    /// No match in flight.
+    fn start(&mut self, nodes: usize) {
+        self.next.clear();
+        self.begin_step(nodes);
+    }
+
     /// Puts a match in `next`, once per node: the earliest word it started in.
     fn push(&mut self, (node, into, from): State) {
         let i = node as usize;
@@ -334,7 +361,7 @@ impl Scratch {
 
     /// Starts a character's step: the last step's matches are the ones in
     /// flight.
-    fn step(&mut self, nodes: usize) {
+    fn begin_step(&mut self, nodes: usize) {
         if self.stamp.len() != nodes || self.step == u32::MAX {
             self.stamp = vec![0; nodes];
             self.slot = vec![0; nodes];
@@ -344,68 +371,35 @@ impl Scratch {
         std::mem::swap(&mut self.states, &mut self.next);
         self.next.clear();
     }
-}
 
-thread_local! {
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
-}
-
-fn read_with(words: &Words, text: &str, scratch: &mut Scratch) -> Option<Reading> {
-    let mut counters = Counters {
-        separate: true,
-        ..Counters::default()
-    };
-    let mut spans: Vec<(usize, usize)> = Vec::new();
-    scratch.states.clear();
-    scratch.next.clear();
-    let mut previous: &[u8] = &[];
-    // Index of the current word; it moves on at the first character after
-    // whitespace.
-    let mut word = 0usize;
-    let mut started = false;
-    let mut after_space = false;
-    let mut pos = 0usize;
-    let chars = text.chars().map(Some).chain(std::iter::once(None));
-    for raw in chars {
-        // Words as `split_whitespace` finds them, in the text as written.
-        match raw {
-            Some(c) if !c.is_whitespace() => {
-                if after_space && started {
-                    word += 1;
-                }
-                started = true;
-                after_space = false;
-            }
-            _ => after_space = true,
-        }
-        // rustrict appends a space, read at the last character's index.
-        let (raw, at) = match raw {
-            Some(c) => match plain(c)? {
-                Some(c) => {
-                    pos += 1;
-                    (c, Some(pos - 1))
-                }
-                None => continue,
-            },
-            None => (' ', pos.checked_sub(1)),
-        };
+    /// Reads `raw` (after `previous`, in word `word`): the matches in flight
+    /// go on or end, and with `seed` one starts at it. A match of a word that
+    /// ends here after starting in an earlier word adds its run to `spans`.
+    fn step(
+        &mut self,
+        words: &Words,
+        raw: u8,
+        previous: &[u8],
+        (word, seed): (usize, bool),
+        spans: &mut Vec<(usize, usize)>,
+    ) {
         let replacements: &[u8] = &words.replacements[raw as usize & 127];
-        counters.read(raw, at, replacements);
-        let skippable = !raw.is_alphabetic() || raw.is_whitespace();
-        scratch.step(words.nodes.len());
+        let skippable = !raw.is_ascii_alphabetic();
+        self.begin_step(words.nodes.len());
         // rustrict keeps a match on a character it may skip, or on one read as
         // the match's last (one of the previous character's readings) or as the
         // trie's last.
         let repeated = replacements.iter().any(|c| previous.contains(c));
-        for k in 0..scratch.states.len() {
-            let (node, into, from) = scratch.states[k];
+        for k in 0..self.states.len() {
+            let (node, into, from) = self.states[k];
             if skippable || repeated || replacements.contains(&into) {
-                scratch.push((node, into, from));
+                self.push((node, into, from));
             }
         }
+        let from_here = usize::from(seed);
         for &c in replacements {
-            for k in 0..=scratch.states.len() {
-                let (node, from) = match scratch.states.get(k) {
+            for k in 0..self.states.len() + from_here {
+                let (node, from) = match self.states.get(k) {
                     Some(&(node, _, from)) => (node, from),
                     None => (0, word),
                 };
@@ -414,16 +408,157 @@ fn read_with(words: &Words, text: &str, scratch: &mut Scratch) -> Option<Reading
                     if child & WORD != 0 && from < word && !spans.contains(&(from, word)) {
                         spans.push((from, word));
                     }
-                    scratch.push((child & !WORD, c, from));
+                    self.push((child & !WORD, c, from));
                 }
             }
         }
-        previous = replacements;
     }
-    Some(Reading {
-        spans,
-        counters: counters.finding(),
+}
+
+/// The matches started in a word that are alive at its end: node and last byte.
+type Ends = Box<[(u32, u8)]>;
+
+/// Tokens remembered per thread before the memory is cleared, and the longest
+/// remembered.
+const ENDS_ENTRIES: usize = 16_384;
+const ENDS_TEXT_MAX: usize = 48;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+    /// The matches of one word read alone.
+    static ALONE: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+    /// Per word, the matches started in it that are alive at its end (`None`
+    /// for a word with a character not followed): chat repeats its words.
+    static ENDS: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Option<Ends>>> =
+        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+}
+
+/// The matches started in `token` that are alive at its end, node and last
+/// byte, or `None` for a token with a character not followed.
+fn ends_of(words: &Words, token: &str) -> Option<Ends> {
+    let read = |scratch: &mut Scratch| {
+        scratch.start(words.nodes.len());
+        let mut previous: &[u8] = &[];
+        let mut none = Vec::new();
+        for c in token.chars() {
+            if let Some(raw) = plain(c)? {
+                scratch.step(words, raw as u8, previous, (0, true), &mut none);
+                previous = &words.replacements[raw as usize & 127];
+            }
+        }
+        Some(scratch.next.iter().map(|&(n, into, _)| (n, into)).collect())
+    };
+    ALONE.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut scratch) => read(&mut scratch),
+        Err(_) => read(&mut Scratch::default()),
     })
+}
+
+/// Puts the matches started in `token` (word `word`) alive at its end among
+/// the ones in flight; `None` for a token with a character not followed.
+fn add_ends(words: &Words, token: &str, word: usize, scratch: &mut Scratch) -> Option<()> {
+    let add = |ends: &[(u32, u8)], scratch: &mut Scratch| {
+        for &(node, into) in ends {
+            scratch.push((node, into, word));
+        }
+    };
+    if token.len() > ENDS_TEXT_MAX {
+        add(&ends_of(words, token)?, scratch);
+        return Some(());
+    }
+    ENDS.with(|cache| {
+        let mut cache = cache.try_borrow_mut().ok()?;
+        if let Some(found) = cache.get(token) {
+            add(found.as_deref()?, scratch);
+            return Some(());
+        }
+        let found = ends_of(words, token);
+        if cache.len() >= ENDS_ENTRIES {
+            cache.clear();
+        }
+        if let Some(ends) = &found {
+            add(ends, scratch);
+        }
+        let followed = found.is_some();
+        cache.insert(token.into(), found);
+        followed.then_some(())
+    })
+}
+
+/// The runs of words of `text` a match could cross. Each word's own matches
+/// are remembered ([`ENDS`]); only the matches carried in from earlier words
+/// are read through it.
+fn spans_by_word(words: &Words, text: &str, scratch: &mut Scratch) -> Option<Vec<(usize, usize)>> {
+    let mut spans = Vec::new();
+    scratch.start(words.nodes.len());
+    let mut previous: &[u8] = &[];
+    let mut word = 0usize;
+    let mut rest = text;
+    let mut first = true;
+    loop {
+        let token_at = rest
+            .find(|c: char| !c.is_whitespace())
+            .unwrap_or(rest.len());
+        for c in rest[..token_at].chars() {
+            let raw = plain(c)??;
+            scratch.step(words, raw as u8, previous, (word, true), &mut spans);
+            previous = &words.replacements[raw as usize & 127];
+        }
+        rest = &rest[token_at..];
+        if rest.is_empty() {
+            break;
+        }
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let token = &rest[..end];
+        rest = &rest[end..];
+        if !first {
+            word += 1;
+        }
+        first = false;
+        for c in token.chars() {
+            if let Some(raw) = plain(c)? {
+                if !scratch.next.is_empty() {
+                    scratch.step(words, raw as u8, previous, (word, false), &mut spans);
+                }
+                previous = &words.replacements[raw as usize & 127];
+            }
+        }
+        add_ends(words, token, word, scratch)?;
+    }
+    // rustrict appends a space.
+    scratch.step(words, b' ', previous, (word, true), &mut spans);
+    Some(spans)
+}
+
+/// The runs of words a match could cross, read one character at a time:
+/// what [`spans_by_word`] must find.
+#[cfg(test)]
+pub(crate) fn spans_by_character(text: &str) -> Option<Vec<(usize, usize)>> {
+    let words = words();
+    let mut scratch = Scratch::default();
+    scratch.start(words.nodes.len());
+    let mut spans = Vec::new();
+    let mut previous: &[u8] = &[];
+    let mut word = 0usize;
+    let mut started = false;
+    let mut after_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            after_space = true;
+        } else {
+            if after_space && started {
+                word += 1;
+            }
+            started = true;
+            after_space = false;
+        }
+        if let Some(raw) = plain(c)? {
+            scratch.step(words, raw as u8, previous, (word, true), &mut spans);
+            previous = &words.replacements[raw as usize & 127];
+        }
+    }
+    scratch.step(words, b' ', previous, (word, true), &mut spans);
+    Some(spans)
 }
 
 #[cfg(test)]
@@ -442,6 +577,26 @@ mod tests {
             .iter()
             .any(|&(first, last)| first <= 4 && last >= 7));
         assert!(spans("sh it happens").contains(&(0, 1)));
+    }
+
+    #[test]
+    fn words_and_characters_agree_on_any_spacing() {
+        for text in [
+            "  wan ker  ",
+            "wan\tker",
+            "wan\n\nker off",
+            " f u c k ",
+            "",
+            " ",
+            "sh-it... hap pens!!",
+            "e\u{301} wan ker",
+        ] {
+            let mut by_word = read(text).expect("followed").spans;
+            let mut by_character = spans_by_character(text).expect("followed");
+            by_word.sort_unstable();
+            by_character.sort_unstable();
+            assert_eq!(by_word, by_character, "{text:?}");
+        }
     }
 
     #[test]

@@ -1939,6 +1939,19 @@ mod tests {
     /// Where the parts and the whole line part ways: a finding the stage acts
     /// on that the parts miss, or spam counted otherwise.
     fn parts_differ(text: &str) -> Option<String> {
+        // The runs of words read word by word are the ones read character by
+        // character.
+        let sorted = |mut spans: Vec<(usize, usize)>| {
+            spans.sort_unstable();
+            spans
+        };
+        let by_word = across::read(text).map(|r| sorted(r.spans));
+        let by_character = across::spans_by_character(text).map(sorted);
+        if by_word != by_character {
+            return Some(format!(
+                "{text:?}: {by_word:?} by word, {by_character:?} by character"
+            ));
+        }
         let tokens: Vec<&str> = text.split_whitespace().collect();
         let parts = whole_by_parts(text, &tokens)?;
         let whole = analyze(text);
