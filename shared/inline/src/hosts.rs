@@ -26,7 +26,7 @@
 //! letters only): 8 bytes a word. A made-up word only passes if its hash is one
 //! of the set's, which no search finds in practice (about 2^50 tries for one).
 
-use rustrict::{Censor, Type};
+use rustrict::Type;
 
 /// The host-word set: little-endian u64 hashes, sorted, without repeats.
 static HOST_WORDS: &[u8] = include_bytes!("../data/host_words.bin");
@@ -89,15 +89,13 @@ pub fn letters(word: &str) -> Option<String> {
 /// Whether rustrict flags `word` as the inline stage acts on it (moderate or
 /// worse abuse).
 pub fn flagged(word: &str) -> bool {
-    Censor::from_str(word)
-        .analyze()
-        .is(crate::harmful() & Type::MODERATE_OR_HIGHER)
+    crate::analyze(word).is(crate::harmful() & Type::MODERATE_OR_HIGHER)
 }
 
 /// `word` as rustrict censors it, with the first and last masked characters'
 /// positions; `None` when it masks nothing.
 fn masked_range(word: &str) -> Option<(Vec<char>, usize, usize)> {
-    let censored: Vec<char> = Censor::from_str(word).censor().chars().collect();
+    let censored: Vec<char> = crate::censored(word).chars().collect();
     let first = censored.iter().position(|&c| c == '*')?;
     let last = censored.iter().rposition(|&c| c == '*')?;
     Some((censored, first, last))
@@ -196,8 +194,7 @@ pub fn straddles(word: &str, is_word: impl Fn(&str) -> bool) -> bool {
 /// [`straddles`] two parts are (the set is built so); one censor, and the
 /// analysis only when the match is not embedded.
 pub fn may_host(word: &str) -> bool {
-    embedded(word)
-        || !word.is_ascii() && !slur(word) && !Censor::from_str(word).censor().contains('*')
+    embedded(word) || !word.is_ascii() && !slur(word) && !crate::censored(word).contains('*')
 }
 
 /// Whether a real word (lower case, letters only) may be a host: rustrict's match
@@ -208,7 +205,7 @@ pub fn qualifies(word: &str) -> bool {
     if slur(word) {
         return false;
     }
-    embedded(word) || (!word.is_ascii() && !Censor::from_str(word).censor().contains('*'))
+    embedded(word) || (!word.is_ascii() && !crate::censored(word).contains('*'))
 }
 
 /// Whether rustrict reads `word` as a slur: severe hate, or hate used as an
@@ -216,7 +213,7 @@ pub fn qualifies(word: &str) -> bool {
 /// host (`Wankdorf`, `terapeuta`, `Therapeut`, `wankel`); a slur inside one never
 /// is: dictionaries hold compounds of slurs (`kankerneger`).
 pub fn slur(word: &str) -> bool {
-    let found = Censor::from_str(word).analyze();
+    let found = crate::analyze(word);
     found.is(Type::OFFENSIVE & Type::SEVERE)
         || (found.is(Type::OFFENSIVE & Type::MODERATE_OR_HIGHER)
             && found.is(Type::MEAN & Type::MODERATE_OR_HIGHER))
@@ -224,9 +221,7 @@ pub fn slur(word: &str) -> bool {
 
 /// Whether rustrict reads `word` as hate (moderate or worse).
 pub fn hateful(word: &str) -> bool {
-    Censor::from_str(word)
-        .analyze()
-        .is(Type::OFFENSIVE & Type::MODERATE_OR_HIGHER)
+    crate::analyze(word).is(Type::OFFENSIVE & Type::MODERATE_OR_HIGHER)
 }
 
 /// Whether rustrict reads `word` as a slur or as severe abuse: such a word is
@@ -234,7 +229,7 @@ pub fn hateful(word: &str) -> bool {
 /// (dictionaries hold compounds of slurs, Dutch `kankerneger`, and slurs used as
 /// insults, Spanish `retardado`).
 pub fn hateful_or_severe(word: &str) -> bool {
-    let found = Censor::from_str(word).analyze();
+    let found = crate::analyze(word);
     found.is(crate::harmful() & Type::SEVERE)
         || (found.is(Type::OFFENSIVE & Type::MODERATE_OR_HIGHER)
             && found.is(Type::MEAN & Type::MODERATE_OR_HIGHER))
@@ -362,7 +357,7 @@ pub fn phrase_qualifies(words: &[String]) -> bool {
     let insulting = (Type::MEAN | Type::OFFENSIVE) & Type::MODERATE_OR_HIGHER;
     let mut in_words = Type::NONE;
     for (i, word) in words.iter().enumerate() {
-        let found = Censor::from_str(word).analyze();
+        let found = crate::analyze(word);
         let insult = found.is(Type::MEAN & Type::MODERATE_OR_HIGHER)
             && found.isnt(Type::SEXUAL & Type::MODERATE_OR_HIGHER);
         let head_insult = i + 1 == words.len() && found.is(insulting);
@@ -371,7 +366,7 @@ pub fn phrase_qualifies(words: &[String]) -> bool {
         }
         in_words |= found;
     }
-    let whole = Censor::from_str(&words.join(" ")).analyze();
+    let whole = crate::analyze(&words.join(" "));
     let kinds = [Type::PROFANE, Type::OFFENSIVE, Type::SEXUAL, Type::MEAN];
     words.iter().any(|w| flagged(w))
         && kinds.iter().all(|&kind| {

@@ -534,7 +534,7 @@ fn french_elision(tokens: &[&str], i: usize) -> bool {
         return false;
     }
     let joined = format!("{first}{}", rest.to_lowercase());
-    if Censor::from_str(&joined).censor().ends_with('*') {
+    if censored(&joined).ends_with('*') {
         return false;
     }
     let others = all_but(tokens, i);
@@ -1185,7 +1185,7 @@ const INSULT_TAILS: [&str; 21] = [
 /// Whether rustrict's match in `bare` (lower case, letters only) is followed by
 /// one of [`INSULT_TAILS`] and nothing else.
 fn insult_compound(bare: &str) -> bool {
-    let censored = Censor::from_str(bare).censor();
+    let censored = censored(bare);
     let Some(last) = censored.rfind('*') else {
         return false;
     };
@@ -1204,8 +1204,7 @@ fn both_long(a: &str, b: &str) -> bool {
 
 /// Whether rustrict masks every letter of `phrase` but the first.
 fn whole_phrase_matched(phrase: &str) -> bool {
-    Censor::from_str(phrase)
-        .censor()
+    censored(phrase)
         .chars()
         .skip(1)
         .all(|c| c == '*' || c.is_whitespace())
@@ -1217,7 +1216,7 @@ fn whole_phrase_matched(phrase: &str) -> bool {
 /// across the end of one real word and the start of the next leaves letters of
 /// them (`hab ich` → `hab****`, `de goal` → `d****al`, `bit? can't`).
 fn split_wholly_matched(phrase: &str) -> bool {
-    let censored: Vec<char> = Censor::from_str(phrase).censor().chars().collect();
+    let censored: Vec<char> = censored(phrase).chars().collect();
     let last = censored.len().saturating_sub(1);
     censored
         .iter()
@@ -1233,10 +1232,7 @@ fn split_wholly_matched(phrase: &str) -> bool {
 /// `twat`) takes only the long word's tail.
 fn long_words_matched(a: &str, b: &str) -> bool {
     let letters = |w: &str| w.chars().filter(|c| c.is_alphabetic()).count();
-    let censored: Vec<char> = Censor::from_str(&format!("{a} {b}"))
-        .censor()
-        .chars()
-        .collect();
+    let censored: Vec<char> = censored(&format!("{a} {b}")).chars().collect();
     let a_len = a.chars().count();
     // rustrict drops marks and zero-width characters: when the lengths differ the
     // two words cannot be told apart, and the phrase does not count.
@@ -1355,6 +1351,31 @@ fn whole_by_parts(text: &str, tokens: &[&str]) -> Option<Type> {
     }
     // Spam and self-censoring are counted over the whole line, not per word.
     Some(parts & !(Type::SPAM | Type::SAFE) | reading.counters)
+}
+
+/// rustrict's censoring of `text` (what it masks, with `*`): the same as
+/// `Censor::from_str(text).censor()`, remembered for short texts as
+/// [`analyze`] is.
+fn censored(text: &str) -> String {
+    thread_local! {
+        static CENSORED: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Box<str>>> =
+            std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+    }
+    if text.len() > CACHED_TEXT_MAX {
+        return Censor::from_str(text).censor();
+    }
+    if let Some(found) = CENSORED.with(|cache| cache.borrow().get(text).map(|c| c.to_string())) {
+        return found;
+    }
+    let result = Censor::from_str(text).censor();
+    CENSORED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(text.into(), result.as_str().into());
+    });
+    result
 }
 
 /// The inline stage, built once per cold start.
@@ -1576,7 +1597,7 @@ impl InlineModerator {
             if self.allowed_at(&tokens, i) || analyze(token).isnt(Type::INAPPROPRIATE) {
                 out.push(token.to_owned());
             } else {
-                out.push(Censor::from_str(token).censor());
+                out.push(censored(token));
                 changed = true;
             }
             i += 1;
