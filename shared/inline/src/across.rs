@@ -376,6 +376,26 @@ impl Scratch {
         self.next.clear();
     }
 
+    /// Reads a space, as [`Scratch::step`] reads it but without moving the
+    /// matches: every match in flight stays on a space (rustrict skips it),
+    /// and the few whose word goes on with a space move on too.
+    fn space(&mut self, words: &Words, word: usize, spans: &mut Vec<(usize, usize)>) {
+        let in_flight = self.next.len();
+        for k in 0..=in_flight {
+            let (node, from) = match self.next.get(k).filter(|_| k < in_flight) {
+                Some(&(node, _, from)) => (node, from),
+                None => (0, word),
+            };
+            let child = words.child(node, b' ');
+            if child != 0 {
+                if child & WORD != 0 && from < word && !spans.contains(&(from, word)) {
+                    spans.push((from, word));
+                }
+                self.push((child & !WORD, b' ', from));
+            }
+        }
+    }
+
     /// Reads `raw` (after `previous`, in word `word`): the matches in flight
     /// go on or end, and with `seed` one starts at it. A match of a word that
     /// ends here after starting in an earlier word adds its run to `spans`.
@@ -504,9 +524,10 @@ fn spans_by_word(words: &Words, text: &str, scratch: &mut Scratch) -> Option<Vec
             .find(|c: char| !c.is_whitespace())
             .unwrap_or(rest.len());
         for c in rest[..token_at].chars() {
-            let raw = plain(c)??;
-            scratch.step(words, raw as u8, previous, (word, true), &mut spans);
-            previous = &words.replacements[raw as usize & 127];
+            // Only spaces are followed (`plain`).
+            plain(c)??;
+            scratch.space(words, word, &mut spans);
+            previous = b" ";
         }
         rest = &rest[token_at..];
         if rest.is_empty() {

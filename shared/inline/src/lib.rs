@@ -1290,45 +1290,64 @@ const CACHED_TEXT_MAX: usize = 48;
 /// Entries remembered per thread before the memory is cleared.
 const CACHE_ENTRIES: usize = 16_384;
 
+/// A memo of results per short text, per thread.
+type Memo<V> = std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, V>>;
+
 thread_local! {
     /// One censor per thread, reset for each text, so its internal sets keep their
     /// capacity instead of growing from nothing every time.
     static CENSOR: std::cell::RefCell<Option<Censor<std::vec::IntoIter<char>>>> =
         const { std::cell::RefCell::new(None) };
-    static ANALYSES: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Type>> =
-        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+    static ANALYSES: Memo<Type> = Memo::default();
+    static CENSORED: Memo<Box<str>> = Memo::default();
+}
+
+/// `compute(text)`, remembered in `memo` when `text` is short
+/// ([`CACHED_TEXT_MAX`]); the memo is cleared when full.
+fn remembered<V: Clone>(
+    memo: &'static std::thread::LocalKey<Memo<V>>,
+    text: &str,
+    compute: impl FnOnce() -> V,
+) -> V {
+    if text.len() > CACHED_TEXT_MAX {
+        return compute();
+    }
+    if let Some(found) = memo.with(|cache| cache.borrow().get(text).cloned()) {
+        return found;
+    }
+    let result = compute();
+    memo.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(text.into(), result.clone());
+    });
+    result
 }
 
 /// rustrict's analysis of `text`: the same as `Censor::from_str(text).analyze()`.
 fn analyze(text: &str) -> Type {
-    let short = text.len() <= CACHED_TEXT_MAX;
-    if short {
-        if let Some(found) = ANALYSES.with(|cache| cache.borrow().get(text).copied()) {
-            return found;
-        }
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let result = CENSOR.with(|slot| match slot.try_borrow_mut() {
-        Ok(mut slot) => match slot.as_mut() {
-            Some(censor) => {
-                censor.reset(chars.into_iter());
-                censor.analyze()
-            }
-            None => slot.insert(Censor::new(chars.into_iter())).analyze(),
-        },
-        // Re-entered (cannot happen today): a fresh censor is always right.
-        Err(_) => Censor::from_str(text).analyze(),
-    });
-    if short {
-        ANALYSES.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            if cache.len() >= CACHE_ENTRIES {
-                cache.clear();
-            }
-            cache.insert(text.into(), result);
-        });
-    }
-    result
+    remembered(&ANALYSES, text, || {
+        let chars: Vec<char> = text.chars().collect();
+        CENSOR.with(|slot| match slot.try_borrow_mut() {
+            Ok(mut slot) => match slot.as_mut() {
+                Some(censor) => {
+                    censor.reset(chars.into_iter());
+                    censor.analyze()
+                }
+                None => slot.insert(Censor::new(chars.into_iter())).analyze(),
+            },
+            // Re-entered (cannot happen today): a fresh censor is always right.
+            Err(_) => Censor::from_str(text).analyze(),
+        })
+    })
+}
+
+/// rustrict's censoring of `text` (what it masks, with `*`): the same as
+/// `Censor::from_str(text).censor()`, remembered as [`analyze`] is.
+fn censored(text: &str) -> String {
+    remembered(&CENSORED, text, || Censor::from_str(text).censor().into()).into()
 }
 
 /// rustrict's reading of the whole of `text` ([`analyze`]; split into `tokens`
@@ -1357,31 +1376,6 @@ fn line_analysis(text: &str, tokens: &[&str]) -> Type {
         Some(reading.counters)
     };
     by_parts().unwrap_or_else(|| analyze(text))
-}
-
-/// rustrict's censoring of `text` (what it masks, with `*`): the same as
-/// `Censor::from_str(text).censor()`, remembered for short texts as
-/// [`analyze`] is.
-fn censored(text: &str) -> String {
-    thread_local! {
-        static CENSORED: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Box<str>>> =
-            std::cell::RefCell::new(rustc_hash::FxHashMap::default());
-    }
-    if text.len() > CACHED_TEXT_MAX {
-        return Censor::from_str(text).censor();
-    }
-    if let Some(found) = CENSORED.with(|cache| cache.borrow().get(text).map(|c| c.to_string())) {
-        return found;
-    }
-    let result = Censor::from_str(text).censor();
-    CENSORED.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.len() >= CACHE_ENTRIES {
-            cache.clear();
-        }
-        cache.insert(text.into(), result.as_str().into());
-    });
-    result
 }
 
 /// The inline stage, built once per cold start.
