@@ -12,8 +12,8 @@
 //! every replacement and every character rustrict may skip or repeat, and no
 //! match is ever ruled out by its confidence or a false positive), and rustrict's
 //! own counters, computed as rustrict computes them. The caller reads the words
-//! and those runs with rustrict, and reads the whole line only when they find
-//! something it acts on.
+//! and those runs with rustrict; when none of them finds anything, the line's
+//! reading is the counters', and otherwise rustrict reads the whole line.
 //!
 //! Lines with characters other than ASCII and Latin letters with accents (emoji,
 //! other scripts, curly quotes), or with whitespace other than spaces, get no
@@ -27,7 +27,7 @@ use rustrict::Type;
 /// rustrict's words and ASCII replacements, written by the build script.
 static DEFLATED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/rustrict-words.deflate"));
 
-/// Largest inflated table accepted (it is about 30 KB).
+/// Largest inflated table accepted (it is about 34 KB).
 const MAX_INFLATED: usize = 1024 * 1024;
 
 /// The words as a trie over the bytes they use (the words with other
