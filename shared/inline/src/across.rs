@@ -195,7 +195,7 @@ fn plain(c: char) -> Option<Option<char>> {
         // Whitespace is only ever a space here: rustrict reads tabs and line
         // breaks otherwise (skipped, not spaces), and a run of words is read
         // again as its slice of the line.
-        return (c == ' ' || !c.is_ascii_whitespace()).then_some(Some(c));
+        return (c == ' ' || !c.is_whitespace()).then_some(Some(c));
     }
     // Combining accents on their own are dropped.
     if ('\u{0300}'..='\u{036F}').contains(&c) {
@@ -637,6 +637,7 @@ mod tests {
         assert!(read("it’s over").is_none());
         assert!(read("f\ta\tg").is_none());
         assert!(read("f\na\ng").is_none());
+        assert!(read("f\u{b}a\u{b}g").is_none());
         // An accent on its own is dropped, and still part of its word.
         assert!(read("e\u{301} wan ker").is_some_and(|r| r.spans.contains(&(1, 2))));
     }
