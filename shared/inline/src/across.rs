@@ -439,13 +439,9 @@ impl Scratch {
     }
 }
 
-/// The matches started in a word that are alive at its end: node and last byte.
-type Ends = Box<[(u32, u8)]>;
-
-/// Tokens remembered per thread before the memory is cleared, and the longest
-/// remembered.
-const ENDS_ENTRIES: usize = 16_384;
-const ENDS_TEXT_MAX: usize = 48;
+/// The matches started in a word that are alive at its end: node and last
+/// byte (shared: a remembered word's are handed out without a copy).
+type Ends = std::rc::Rc<[(u32, u8)]>;
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
@@ -453,8 +449,7 @@ thread_local! {
     static ALONE: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
     /// Per word, the matches started in it that are alive at its end (`None`
     /// for a word with a character not followed): chat repeats its words.
-    static ENDS: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Option<Ends>>> =
-        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+    static ENDS: crate::Memo<Option<Ends>> = crate::Memo::default();
 }
 
 /// The matches started in `token` that are alive at its end, node and last
@@ -481,32 +476,11 @@ fn ends_of(words: &Words, token: &str) -> Option<Ends> {
 /// Puts the matches started in `token` (word `word`) alive at its end among
 /// the ones in flight; `None` for a token with a character not followed.
 fn add_ends(words: &Words, token: &str, word: usize, scratch: &mut Scratch) -> Option<()> {
-    let add = |ends: &[(u32, u8)], scratch: &mut Scratch| {
-        for &(node, into) in ends {
-            scratch.push((node, into, word));
-        }
-    };
-    if token.len() > ENDS_TEXT_MAX {
-        add(&ends_of(words, token)?, scratch);
-        return Some(());
+    let ends = crate::remembered(&ENDS, token, || ends_of(words, token))?;
+    for &(node, into) in ends.iter() {
+        scratch.push((node, into, word));
     }
-    ENDS.with(|cache| {
-        let mut cache = cache.try_borrow_mut().ok()?;
-        if let Some(found) = cache.get(token) {
-            add(found.as_deref()?, scratch);
-            return Some(());
-        }
-        let found = ends_of(words, token);
-        if cache.len() >= ENDS_ENTRIES {
-            cache.clear();
-        }
-        if let Some(ends) = &found {
-            add(ends, scratch);
-        }
-        let followed = found.is_some();
-        cache.insert(token.into(), found);
-        followed.then_some(())
-    })
+    Some(())
 }
 
 /// The runs of words of `text` a match could cross. Each word's own matches

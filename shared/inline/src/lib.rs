@@ -1291,7 +1291,7 @@ const CACHED_TEXT_MAX: usize = 48;
 const CACHE_ENTRIES: usize = 16_384;
 
 /// A memo of results per short text, per thread.
-type Memo<V> = std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, V>>;
+pub(crate) type Memo<V> = std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, V>>;
 
 thread_local! {
     /// One censor per thread, reset for each text, so its internal sets keep their
@@ -1304,7 +1304,7 @@ thread_local! {
 
 /// `compute(text)`, remembered in `memo` when `text` is short
 /// ([`CACHED_TEXT_MAX`]); the memo is cleared when full.
-fn remembered<V: Clone>(
+pub(crate) fn remembered<V: Clone>(
     memo: &'static std::thread::LocalKey<Memo<V>>,
     text: &str,
     compute: impl FnOnce() -> V,
@@ -1360,11 +1360,12 @@ fn censored(text: &str) -> String {
 /// the line's context shows (`maine coon`, `am gay`) still clears it.
 fn line_analysis(text: &str, tokens: &[&str]) -> Type {
     let by_parts = || -> Option<Type> {
-        let reading = across::read(text)?;
         let found = |part: &str| analyze(part) & !(Type::SPAM | Type::SAFE) != Type::NONE;
+        // The words first: they are remembered, and one finding settles it.
         if tokens.iter().any(|t| found(t)) {
             return None;
         }
+        let reading = across::read(text)?;
         let offset = |t: &str| (t.as_ptr() as usize).checked_sub(text.as_ptr() as usize);
         for &(first, last) in &reading.spans {
             let start = offset(tokens.get(first)?)?;
