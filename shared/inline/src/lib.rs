@@ -994,6 +994,10 @@ fn named_in_context(tokens: &[&str], i: usize) -> bool {
     };
     let gazetteer = hosts::is_host_name(&bare);
     let written_as_name = title_case(word);
+    // Neither in the gazetteer nor written as a name: nothing below holds.
+    if !gazetteer && !written_as_name {
+        return false;
+    }
     // Slurs never pass as names.
     if analyze(&bare).is(Type::OFFENSIVE & Type::SEVERE) {
         return false;
@@ -1300,6 +1304,7 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
     static ANALYSES: Memo<Type> = Memo::default();
     static CENSORED: Memo<Box<str>> = Memo::default();
+    static HOST_WORDS: Memo<bool> = Memo::default();
 }
 
 /// `compute(text)`, remembered in `memo` when `text` is short
@@ -1324,6 +1329,39 @@ pub(crate) fn remembered<V: Clone>(
         cache.insert(text.into(), result.clone());
     });
     result
+}
+
+/// Whether `word` is never read as abuse whatever the tenant allows: a real word
+/// or name that only carries a rude word inside it ([`hosts`]), or one letter
+/// stretched ([`stretched_letter`]); remembered as [`analyze`] is.
+fn host_word(word: &str) -> bool {
+    remembered(&HOST_WORDS, word, || {
+        hosts::is_host_word(word) || hosts::is_host_compound(word) || stretched_letter(word)
+    })
+}
+
+/// A line's words, split at whitespace, and which of them are never read as
+/// abuse ([`InlineModerator::allowed_at`]), worked out once, when first asked.
+struct Words<'a> {
+    tokens: Vec<&'a str>,
+    allowed: std::cell::OnceCell<Vec<bool>>,
+}
+
+impl<'a> Words<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            tokens: text.split_whitespace().collect(),
+            allowed: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn allowed(&self, moderator: &InlineModerator) -> &[bool] {
+        self.allowed.get_or_init(|| {
+            (0..self.tokens.len())
+                .map(|i| moderator.allowed_at(&self.tokens, i))
+                .collect()
+        })
+    }
 }
 
 /// rustrict's analysis of `text`: the same as `Censor::from_str(text).analyze()`.
@@ -1393,15 +1431,26 @@ impl InlineModerator {
     /// Words never read as abuse: the tenant's allowed words, and real words and
     /// names that only carry a rude word inside them ([`hosts`]).
     fn allowed(&self, word: &str) -> bool {
-        let bare: String = word
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .collect::<String>()
-            .to_lowercase();
-        self.config.allowed_words.contains(&bare)
-            || hosts::is_host_word(word)
-            || hosts::is_host_compound(word)
-            || stretched_letter(word)
+        let listed = if word.is_ascii() {
+            // No allocation for most words: the list's entries are lower case.
+            let bare = || {
+                word.bytes()
+                    .filter(u8::is_ascii_alphanumeric)
+                    .map(|b| b.to_ascii_lowercase())
+            };
+            self.config
+                .allowed_words
+                .iter()
+                .any(|w| w.bytes().eq(bare()))
+        } else {
+            let bare: String = word
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+                .to_lowercase();
+            self.config.allowed_words.contains(&bare)
+        };
+        listed || host_word(word)
     }
 
     /// The lexicon's swearing in `text`, but the tenant's allowed words.
@@ -1441,15 +1490,22 @@ impl InlineModerator {
     /// if a single word, a two-word phrase or a run of single letters carries it;
     /// allowed words are left out.
     fn confirmed_analysis(&self, text: &str) -> Type {
+        self.confirmed(text, &Words::new(text))
+    }
+
+    /// [`Self::confirmed_analysis`] of `text`, split into `line`.
+    fn confirmed(&self, text: &str, line: &Words) -> Type {
         let acted_on = (harmful() | Type::SPAM) & Type::MODERATE_OR_HIGHER;
-        let tokens: Vec<&str> = text.split_whitespace().collect();
-        let whole = line_analysis(text, &tokens);
+        let tokens = &line.tokens;
+        let whole = line_analysis(text, tokens);
         if whole.isnt(acted_on) {
             return whole;
         }
-        let words: Vec<&str> = (0..tokens.len())
-            .filter(|&i| !self.allowed_at(&tokens, i))
-            .map(|i| tokens[i])
+        let words: Vec<&str> = tokens
+            .iter()
+            .zip(line.allowed(self))
+            .filter(|(_, allowed)| !**allowed)
+            .map(|(t, _)| *t)
             .collect();
         let mut confirmed = Type::NONE;
         for (i, word) in words.iter().enumerate() {
@@ -1486,13 +1542,14 @@ impl InlineModerator {
     /// written whole that may be an ordinary word ([`ordinary_reading`]: no hate,
     /// though severe sex may be clinical, `scrotum`). The learned second opinion
     /// decides those lines.
-    fn doubtful_words_only(&self, text: &str, analysis: Type) -> bool {
+    fn doubtful_words_only(&self, line: &Words, analysis: Type) -> bool {
         let acted_on = harmful() & Type::MODERATE_OR_HIGHER;
-        let tokens: Vec<&str> = text.split_whitespace().collect();
+        let tokens = &line.tokens;
+        let allowed = line.allowed(self);
         let mut carried = Type::NONE;
         let mut doubtful_at: Vec<usize> = Vec::new();
         for i in 0..tokens.len() {
-            if self.allowed_at(&tokens, i) {
+            if allowed[i] {
                 continue;
             }
             let found = analyze(tokens[i]);
@@ -1523,7 +1580,7 @@ impl InlineModerator {
                     || hosts::embedded_before_a_tail(&bare))
                 && !hosts::hateful_or_severe(&bare)
                 && !insult_compound(&bare)
-                || ordinary_reading(&tokens, i, &bare);
+                || ordinary_reading(tokens, i, &bare);
             if !doubtful {
                 return false;
             }
@@ -1727,7 +1784,8 @@ impl InlineModerator {
         // costs it most of its time on scores, prices and times and reads some of them
         // as abuse ("88", "69"). Tenants block coded numbers with `blockedWords`.
         let numberless = without_numbers(&masked);
-        let analysis = self.confirmed_analysis(&numberless);
+        let words = Words::new(&numberless);
+        let analysis = self.confirmed(&numberless, &words);
         // Swearing in the launch languages rustrict does not read: masked.
         let sworn = self.lexicon_spans(&masked);
         let intent_found = if privileged {
@@ -1742,7 +1800,7 @@ impl InlineModerator {
             && sworn.is_empty()
             && intent_found.is_none()
             && analysis.is(harmful() & Type::MODERATE_OR_HIGHER)
-            && self.doubtful_words_only(&numberless, analysis)
+            && self.doubtful_words_only(&words, analysis)
             && self.model_clears(text, skip)
         {
             analysis & !(harmful() & Type::ANY)
