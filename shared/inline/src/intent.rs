@@ -105,17 +105,16 @@ const THREAT_SPOTS: [&str; 24] = [
 /// Whether `words[at]` begins an errand's place, time or thing ([`ERRANDS`]),
 /// not a threat's spot ([`THREAT_SPOTS`]) or a person's (`at your house`, `in
 /// je gezicht`) in the three words after it.
-fn errand_at(g: &Grammar, line: &Line, at: usize) -> bool {
+fn errand_at(g: &Grammar, line: &Line<'_>, at: usize) -> bool {
     // German and Dutch `um`/`om` begin a time only before a number
     // (`hol dich um 7 ab`); alone, `um` is a particle (`bring dich um`).
-    let clock = |w: &String| {
-        CLOCK.contains(&w.as_str()) && line.words.get(at + 1).is_some_and(|n| n == NUMBER)
-    };
+    let clock =
+        |w: &str| CLOCK.contains(&w) && line.words.get(at + 1).is_some_and(|n| *n == NUMBER);
     line.words
         .get(at)
-        .is_some_and(|w| ERRANDS.contains(&w.as_str()) || g.errands.contains(w) || clock(w))
+        .is_some_and(|&w| ERRANDS.contains(&w) || g.errands.iter().any(|e| e == w) || clock(w))
         && !(at + 1..(at + 4).min(line.words.len()))
-            .any(|i| THREAT_SPOTS.contains(&line.words[i].as_str()) || g.targets.starts_at(line, i))
+            .any(|i| THREAT_SPOTS.contains(&line.words[i]) || g.targets.starts_at(line, i))
 }
 
 /// Games and quizzes: an act followed by one in its clause is a contest's
@@ -177,17 +176,17 @@ const NOBODY: [&str; 8] = [
 ];
 
 /// Whether a denial stands earlier in the clause of `words[at]`.
-fn denied_before(line: &Line, at: usize) -> bool {
+fn denied_before(line: &Line<'_>, at: usize) -> bool {
     (0..at)
         .rev()
         .take_while(|&i| !line.ends_clause(i))
-        .any(|i| NOBODY.contains(&line.words[i].as_str()))
+        .any(|i| NOBODY.contains(&line.words[i]))
 }
 
 /// Whether an exception begins anywhere in `words[at..at + len]` or right
 /// after it: `mourir de rire` inside `tu vas mourir de rire`, `de saudades`
 /// after `mato-te`.
-fn excepted(g: &Grammar, line: &Line, at: usize, len: usize) -> bool {
+fn excepted(g: &Grammar, line: &Line<'_>, at: usize, len: usize) -> bool {
     (at..=(at + len).min(line.words.len().saturating_sub(1))).any(|i| g.except.starts_at(line, i))
 }
 
@@ -206,8 +205,8 @@ const PLAY_ARTICLES: [&str; 13] = [
 /// Whether a word of [`CONTESTS`] follows `words[from]` within five words, in
 /// the same clause, as the place of play ([`AT_PLAY`]): "i'll stab you after
 /// chess club", "with a fire poker" are no contests.
-fn in_contest(line: &Line, from: usize) -> bool {
-    let word = |i: usize| line.words[i].as_str();
+fn in_contest(line: &Line<'_>, from: usize) -> bool {
+    let word = |i: usize| line.words[i];
     let at_play = |i: usize| {
         i >= 1 && AT_PLAY.contains(&word(i - 1))
             || i >= 2 && PLAY_ARTICLES.contains(&word(i - 1)) && AT_PLAY.contains(&word(i - 2))
@@ -427,12 +426,12 @@ impl List {
     }
 
     /// Calls `found(length, severity)` for each entry matching the words at `at`.
-    fn each_at(&self, line: &Line, at: usize, found: &mut impl FnMut(usize, u8)) {
+    fn each_at(&self, line: &Line<'_>, at: usize, found: &mut impl FnMut(usize, u8)) {
         // Only a word whose mask has this list's bit begins one of its entries.
         if line.masks.get(at).is_none_or(|m| m & self.bit == 0) {
             return;
         }
-        let token = line.words[at].as_str();
+        let token = line.words[at];
         let mut check = |i: usize| {
             let (entry, severity) = &self.entries[i];
             if let Some(slice) = line.words.get(at..at + entry.len()) {
@@ -459,7 +458,7 @@ impl List {
     }
 
     /// Whether an entry begins at `at`.
-    fn starts_at(&self, line: &Line, at: usize) -> bool {
+    fn starts_at(&self, line: &Line<'_>, at: usize) -> bool {
         let mut any = false;
         self.each_at(line, at, &mut |_, _| any = true);
         any
@@ -469,7 +468,7 @@ impl List {
     /// `words[from..to]`.
     fn each_in(
         &self,
-        line: &Line,
+        line: &Line<'_>,
         from: usize,
         to: usize,
         found: &mut impl FnMut(usize, usize, u8),
@@ -485,7 +484,7 @@ impl List {
     }
 
     /// The highest severity of an entry lying wholly in `words[from..to]`.
-    fn best_in(&self, line: &Line, from: usize, to: usize) -> Option<u8> {
+    fn best_in(&self, line: &Line<'_>, from: usize, to: usize) -> Option<u8> {
         let mut best = None;
         self.each_in(line, from, to, &mut |_, _, s| best = best.max(Some(s)));
         best
@@ -494,8 +493,8 @@ impl List {
 
 /// A line's words as the grammar reads them, those in no entry blanked, and
 /// where the others are.
-struct Line {
-    words: Vec<String>,
+struct Line<'a> {
+    words: Vec<&'a str>,
     /// Per word, the lists it begins an entry of (a bit each).
     masks: Vec<u128>,
     /// Per word, whether a clause ends after it: a comma, a full stop, `!`,
@@ -505,7 +504,7 @@ struct Line {
     hot: Vec<usize>,
 }
 
-impl Line {
+impl Line<'_> {
     /// Whether a clause ends after `words[i]` (the last word ends one too).
     fn ends_clause(&self, i: usize) -> bool {
         i + 1 >= self.words.len() || self.breaks.get(i).copied().unwrap_or(true)
@@ -737,31 +736,59 @@ fn ends_clause(c: char) -> bool {
 /// every character but a letter, a digit or an apostrophe a space), and per
 /// word whether a clause ends after it (see [`ends_clause`]).
 fn tokens_and_breaks(text: &str) -> (Vec<String>, Vec<bool>) {
+    let folded = folded(text);
+    let (words, breaks) = words_and_breaks(&folded);
+    (words.into_iter().map(str::to_owned).collect(), breaks)
+}
+
+/// `text` in lower case with accents folded ([`fold`]).
+fn folded(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        fold(c, &mut folded);
+    for c in text.chars() {
+        // ASCII lower-cased directly (`char::to_lowercase`'s iterator costs
+        // more); of it [`fold`] changes only the backtick.
+        if c.is_ascii() {
+            folded.push(match c {
+                '`' => '\'',
+                c => c.to_ascii_lowercase(),
+            });
+        } else {
+            for lower in c.to_lowercase() {
+                fold(lower, &mut folded);
+            }
+        }
     }
-    let (mut words, mut breaks) = (Vec::new(), Vec::new());
-    let mut rest = folded.as_str();
-    while !rest.is_empty() {
-        let end = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '\''))
-            .unwrap_or(rest.len());
-        let word = rest[..end].trim_matches('\'');
+    folded
+}
+
+/// The words of `folded` ([`folded`]): every character but a letter, a digit
+/// or an apostrophe a space; and per word whether a clause ends after it.
+fn words_and_breaks(folded: &str) -> (Vec<&str>, Vec<bool>) {
+    fn push<'a>(word: &'a str, words: &mut Vec<&'a str>, breaks: &mut Vec<bool>) {
+        let word = word.trim_matches('\'');
         if !word.is_empty() {
-            words.push(word.to_owned());
+            words.push(word);
             breaks.push(false);
         }
-        rest = &rest[end..];
-        let gap = rest
-            .find(|c: char| c.is_alphanumeric() || c == '\'')
-            .unwrap_or(rest.len());
-        if rest[..gap].chars().any(ends_clause) {
+    }
+    let (mut words, mut breaks) = (Vec::with_capacity(24), Vec::with_capacity(24));
+    let mut start = None;
+    for (i, c) in folded.char_indices() {
+        if c.is_alphanumeric() || c == '\'' {
+            start.get_or_insert(i);
+            continue;
+        }
+        if let Some(from) = start.take() {
+            push(&folded[from..i], &mut words, &mut breaks);
+        }
+        if ends_clause(c) {
             if let Some(last) = breaks.last_mut() {
                 *last = true;
             }
         }
-        rest = &rest[gap..];
+    }
+    if let Some(from) = start {
+        push(&folded[from..], &mut words, &mut breaks);
     }
     (words, breaks)
 }
@@ -829,13 +856,14 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
     // numbers are kept as one mark.
     let mut hot = Vec::new();
     let mut masks = Vec::new();
-    let (tokens, breaks) = tokens_and_breaks(text);
-    let words: Vec<String> = tokens
+    let folded = folded(text);
+    let (tokens, breaks) = words_and_breaks(&folded);
+    let words: Vec<&str> = tokens
         .into_iter()
         .enumerate()
         .map(|(i, w)| {
-            let word = all.words.get(&w);
-            let stem = stem_key(&w).and_then(|k| all.stems.get(k));
+            let word = all.words.get(w);
+            let stem = stem_key(w).and_then(|k| all.stems.get(k));
             let mask = word.copied().unwrap_or(0) | stem.copied().unwrap_or(0);
             masks.push(mask);
             if mask != 0 {
@@ -844,9 +872,9 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
             if word.is_some() || stem.is_some() {
                 w
             } else if w.starts_with(|c: char| c.is_ascii_digit()) {
-                NUMBER.to_owned()
+                NUMBER
             } else {
-                String::new()
+                ""
             }
         })
         .collect();
@@ -897,9 +925,7 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                 };
                 // Not when denied: "no sé cuándo sales" (the other languages
                 // deny elsewhere: `i don't know when`, `ich weiß nicht wann`).
-                if at > 0 && NEGATIONS.contains(&line.words[at - 1].as_str())
-                    || denied_before(&line, at)
-                {
+                if at > 0 && NEGATIONS.contains(&line.words[at - 1]) || denied_before(&line, at) {
                     return;
                 }
                 let from = at + len;
@@ -909,7 +935,7 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                 let denied = |i: usize| {
                     line.words[from..i]
                         .iter()
-                        .any(|w| DENIALS_BETWEEN.contains(&w.as_str()))
+                        .any(|w| DENIALS_BETWEEN.contains(w))
                 };
                 if line
                     .hot_in(from, from + pair.within)
@@ -993,17 +1019,14 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
     // love you bro`), in a line that denies nothing (`je t'aime pas, bouffon`)
     // and not as a wish (`i'd love you to shut up, idiot`).
     let fond = || {
-        !line
-            .words
-            .iter()
-            .any(|w| DENIALS_BETWEEN.contains(&w.as_str()))
+        !line.words.iter().any(|w| DENIALS_BETWEEN.contains(w))
             && all.languages.iter().any(|g| {
                 let mut fond = false;
                 g.affection.each_in(&line, 0, n_words, &mut |at, len, _| {
                     fond |= line
                         .words
                         .get(at + len)
-                        .is_none_or(|next| !NOT_FOND_BEFORE.contains(&next.as_str()));
+                        .is_none_or(|next| !NOT_FOND_BEFORE.contains(next));
                 });
                 fond
             })
@@ -1025,11 +1048,11 @@ const POSSESSIVE_ADDRESS: [&str; 6] = ["tu", "seu", "sua", "seus", "suas", "vos"
 fn addresses(
     g: &Grammar,
     not_after: &FxHashSet<String>,
-    line: &Line,
+    line: &Line<'_>,
     at: usize,
     len: usize,
 ) -> bool {
-    let word = |i: usize| line.words[i].as_str();
+    let word = |i: usize| line.words[i];
     let broken = |i: usize| line.ends_clause(i);
     let starts = at == 0 || broken(at - 1);
     let ends = broken(at + len - 1);
