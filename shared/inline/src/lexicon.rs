@@ -121,7 +121,8 @@ fn normal_into(word: &str, out: &mut String) -> Option<bool> {
         last = Some(c);
         out.push(c);
     };
-    for c in word.chars().flat_map(char::to_lowercase) {
+    // One character, lower case, read; `false` for one no word of the lexicon has.
+    let mut read = |c: char, out: &mut String| -> bool {
         match c {
             'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | '4' | '@' => push('a', out),
             'é' | 'è' | 'ê' | 'ë' | '3' | '€' => push('e', out),
@@ -139,10 +140,20 @@ fn normal_into(word: &str, out: &mut String) -> Option<bool> {
             '*' => push('*', out),
             '.' | '-' | '_' | '\'' | '’' => {}
             c if c.is_alphabetic() => push(c, out),
-            _ => {
-                out.truncate(start);
-                return None;
-            }
+            _ => return false,
+        }
+        true
+    };
+    for c in word.chars() {
+        // ASCII lower-cased directly: `char::to_lowercase`'s iterator costs more.
+        let ok = if c.is_ascii() {
+            read(c.to_ascii_lowercase(), out)
+        } else {
+            c.to_lowercase().all(|c| read(c, out))
+        };
+        if !ok {
+            out.truncate(start);
+            return None;
         }
     }
     if letters < 2 {

@@ -283,6 +283,10 @@ pub(crate) fn link_hosts(lower: &str) -> Vec<&str> {
                 '(' | ')' | '[' | ']' | '<' | '>' | '"' | '\'' | ',' | '.' | '!' | '?' | ';'
             )
         });
+        // A host has a dot in it (most words have none).
+        if memchr::memchr(b'.', token.as_bytes()).is_none() {
+            continue;
+        }
         let (rest, schemed) = match token.split_once("://") {
             Some((scheme, rest)) if scheme.chars().all(|c| c.is_ascii_alphabetic()) => (rest, true),
             _ => (token, false),
@@ -371,7 +375,16 @@ fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
     if longest >= 10 {
         score += 0.3;
     }
-    if all.len() >= 8 {
+    // At least as many distinct words as distinct bits their hashes set: the
+    // sort below only for a line that may repeat itself.
+    let mut seen = [0u64; 4];
+    for word in &all {
+        let bit =
+            (std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, word) % 256) as usize;
+        seen[bit / 64] |= 1 << (bit % 64);
+    }
+    let at_least_distinct: usize = seen.iter().map(|s| s.count_ones() as usize).sum();
+    if all.len() >= 8 && at_least_distinct * 10 < all.len() * 3 {
         let mut unique = all.clone();
         unique.sort_unstable();
         unique.dedup();

@@ -1511,6 +1511,16 @@ fn hyphenated(lower: &str) -> Option<u32> {
 /// `sept`, `dix-huit`, `cinquante-deux`, `quatre-vingt-dix-huit`, `vingt-et-un`,
 /// `fifty-two`, `zweiundfünfzig`, `tweeënvijftig`, `veintidós`.
 fn number_value(word: &str) -> Option<u32> {
+    crate::remembered(&NUMBER_VALUES, word, || number_value_of(word))
+}
+
+thread_local! {
+    /// [`number_value`] per word: a line's words are each asked more than once.
+    static NUMBER_VALUES: crate::Memo<Option<u32>> = crate::Memo::default();
+}
+
+/// [`number_value`], worked out.
+fn number_value_of(word: &str) -> Option<u32> {
     if let Some(d) = digit_word(word) {
         return Some(u32::from(d as u8 - b'0'));
     }
@@ -1588,6 +1598,20 @@ fn with_spelled_digits(text: &str) -> Option<(String, Vec<Range<usize>>)> {
             continue;
         }
         let word = &rest[..word_len];
+        // Most words are none of the words read below: kept as written.
+        if !word.contains('-') && !spoken_number_word(word) {
+            if let Some((span, _)) = hundreds.take() {
+                out.push_str("00");
+                from.extend([span.clone(), span]);
+            }
+            out.push_str(word);
+            from.extend(std::iter::repeat_n(i..i + word_len, word_len));
+            repeat = 1;
+            spelled_before = false;
+            number_before = false;
+            i += word_len;
+            continue;
+        }
         // `one` in Portuguese, French and Dutch is also `a`: a digit only between
         // two number words (`acht een nul`, `nove um seis`).
         let between_numbers = || {
@@ -1682,6 +1706,24 @@ fn with_spelled_digits(text: &str) -> Option<(String, Vec<Range<usize>>)> {
         from.extend([span.clone(), span]);
     }
     any.then_some((out, from))
+}
+
+/// Whether [`with_spelled_digits`] reads `word` as more than a word: a number
+/// word ([`number_value`]), a word for one, hundreds, a word that joins them or
+/// one that repeats a digit; remembered per word.
+fn spoken_number_word(word: &str) -> bool {
+    crate::remembered(&SPOKEN_NUMBER_WORDS, word, || {
+        number_value(word).is_some()
+            || one_of(word, &ONE_WORDS)
+            || HUNDRED_WORDS.iter().any(|(w, _)| one_of(word, &[w]))
+            || one_of(word, &HUNDRED_MULTIPLIERS)
+            || one_of(word, &HUNDRED_JOINERS)
+            || REPEAT_WORDS.iter().any(|(w, _)| one_of(word, &[w]))
+    })
+}
+
+thread_local! {
+    static SPOKEN_NUMBER_WORDS: crate::Memo<bool> = crate::Memo::default();
 }
 
 /// Hundreds said in one word in Spanish and Portuguese (`seiscientos`,
