@@ -1836,18 +1836,37 @@ fn spelled_phones(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
     for run in digit_runs(&digits_text) {
         let raw = &digits_text[run.clone()];
         let digits = digits_of(raw);
+        // Where the run was written: from the word of its first character to
+        // the word of its last. Hundreds said before digits written as digits
+        // have their zeros read after those digits, from the earlier word
+        // (`cent. and. 3954`): then from the earliest word to the latest of its
+        // digits' words, so that the span is never reversed.
         let (Some(first), Some(last)) = (from.get(run.start), from.get(run.end - 1)) else {
             continue;
         };
+        let (start, end) = if first.start <= last.end {
+            (first.start, last.end)
+        } else {
+            let sources = &from[run.clone()];
+            let digit_sources = raw
+                .bytes()
+                .zip(sources)
+                .filter(|(b, _)| b.is_ascii_digit())
+                .map(|(_, s)| s.end);
+            (
+                sources.iter().map(|s| s.start).min().unwrap_or(first.start),
+                digit_sources.max().unwrap_or(last.end),
+            )
+        };
         // Partly in words and partly in digits, or read out in words at length
         // (eight digits or more: a count in words is shorter).
-        let written = &text[first.start..last.end];
+        let written = &text[start..end];
         let spelled = written.chars().any(char::is_alphabetic)
             && (written.bytes().filter(u8::is_ascii_digit).count() >= 3 || digits.len() >= 8);
         if spelled && is_phone(raw, &digits, regions) {
             out.push(Pii {
                 kind: PiiKind::Phone,
-                span: first.start..last.end,
+                span: start..end,
             });
         }
     }
@@ -2918,6 +2937,22 @@ mod tests {
                 find(text, &crate::DEFAULT_PHONE_REGIONS).is_empty(),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn hundreds_said_before_digits_written_as_digits_do_not_panic() {
+        // The hundreds' zeros are read after the digits that follow them, from
+        // an earlier word: the run's span is every word it came from.
+        for text in [
+            "From, para, fifty-two, 8847 on-le  un. con, cent. and. 3954",
+            "nine hundred 3954 271",
+            "quatre cent et 612 345 678",
+            "cento e 912 345 678",
+        ] {
+            for f in find(text, &crate::DEFAULT_PHONE_REGIONS) {
+                assert!(text.get(f.span.clone()).is_some(), "{text}: {f:?}");
+            }
         }
     }
 
