@@ -331,15 +331,91 @@ pub(crate) fn occurrences<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<It
 }
 
 /// Whether `needle` is in `hay` ([`occurrences`]).
+#[cfg(test)]
 pub(crate) fn holds(hay: &str, needle: &str) -> bool {
     occurrences(hay, needle).next().is_some()
+}
+
+/// Up to 64 phrases, searched for in one pass over a line: each phrase is
+/// indexed by its first two bytes, hashed into a small table, so each of the
+/// line's bytes is looked up once and only a phrase that may begin there is
+/// compared (a search per phrase scanned the line once for each). A phrase of
+/// one byte is compared everywhere; an empty one is nowhere.
+pub(crate) struct Phrases {
+    phrases: Vec<&'static [u8]>,
+    /// Per slot ([`pair_slot`]), the phrases (a bit each) whose first two bytes
+    /// hash there.
+    by_pair: Vec<u64>,
+    /// The phrases of one byte.
+    short: u64,
+}
+
+const PAIR_SLOTS: usize = 1024;
+
+fn pair_slot(a: u8, b: u8) -> usize {
+    (usize::from(a) * 67 + usize::from(b)) % PAIR_SLOTS
+}
+
+impl Phrases {
+    /// The set of `phrases`; phrases past the 64th are left out (the lists
+    /// given are fixed, and a test checks that they fit).
+    pub(crate) fn new<'a>(phrases: impl IntoIterator<Item = &'a &'static str>) -> Self {
+        let mut set = Phrases {
+            phrases: Vec::new(),
+            by_pair: vec![0; PAIR_SLOTS],
+            short: 0,
+        };
+        for (k, phrase) in phrases.into_iter().take(64).enumerate() {
+            let bytes = phrase.as_bytes();
+            set.phrases.push(bytes);
+            match bytes {
+                [] => {}
+                [_] => set.short |= 1 << k,
+                [a, b, ..] => set.by_pair[pair_slot(*a, *b)] |= 1 << k,
+            }
+        }
+        set
+    }
+
+    /// Calls `found(phrase, at)` for each phrase found in `hay` (its index and
+    /// byte offset), left to right, until `found` says `true`; whether it did.
+    pub(crate) fn any(&self, hay: &str, mut found: impl FnMut(usize, usize) -> bool) -> bool {
+        let h = hay.as_bytes();
+        for i in 0..h.len() {
+            let mut candidates = self.short;
+            if let Some(&next) = h.get(i + 1) {
+                candidates |= self.by_pair[pair_slot(h[i], next)];
+            }
+            while candidates != 0 {
+                let k = candidates.trailing_zeros() as usize;
+                candidates &= candidates - 1;
+                if self.phrases.get(k).is_some_and(|p| h[i..].starts_with(p)) && found(k, i) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// [`LURES`] then [`BAIT`], searched for together.
+fn lures_and_bait() -> &'static Phrases {
+    static SET: std::sync::OnceLock<Phrases> = std::sync::OnceLock::new();
+    SET.get_or_init(|| Phrases::new(LURES.iter().chain(BAIT.iter())))
 }
 
 /// Spam signals, 0–1, and whether the message is a scam (lure or bait).
 fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
     let mut score: f32 = 0.0;
-    let lure = LURES.iter().any(|l| holds(lower, l));
-    let bait = BAIT.iter().any(|b| holds(lower, b));
+    let (mut lure, mut bait) = (false, false);
+    lures_and_bait().any(lower, |k, _| {
+        if k < LURES.len() {
+            lure = true;
+        } else {
+            bait = true;
+        }
+        lure && bait
+    });
     if lure {
         score += 0.5;
     }
@@ -2022,6 +2098,40 @@ mod tests {
                 !needle.is_empty() && hay.contains(needle)
             );
         }
+    }
+
+    #[test]
+    fn phrases_are_found_where_a_search_for_each_finds_them() {
+        const LIST: [&str; 8] = ["ab", "a", "", "abc", "bca", "ü", "üb", "dm me"];
+        let set = super::Phrases::new(LIST.iter());
+        // Every line of up to five characters over a small alphabet, and a few longer.
+        let alphabet = ['a', 'b', 'c', 'ü', ' '];
+        let mut hays: Vec<String> = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = hays
+                .iter()
+                .filter(|h| h.chars().count() == hays.last().map_or(0, |l| l.chars().count()))
+                .flat_map(|h| alphabet.iter().map(move |c| format!("{h}{c}")))
+                .collect();
+            hays.extend(longer);
+        }
+        hays.push("dm me now, dm me".into());
+        for hay in &hays {
+            let mut mine = Vec::new();
+            set.any(hay, |k, at| {
+                mine.push((at, k));
+                false
+            });
+            let mut theirs: Vec<(usize, usize)> = LIST
+                .iter()
+                .enumerate()
+                .flat_map(|(k, p)| super::occurrences(hay, p).map(move |at| (at, k)))
+                .collect();
+            theirs.sort_unstable();
+            assert_eq!(mine, theirs, "in {hay:?}");
+        }
+        // The stage's own sets fit.
+        assert!(super::LURES.len() + super::BAIT.len() <= 64);
     }
 
     use super::*;

@@ -529,20 +529,24 @@ const LINK_IN_PROFILE: &[&str] = &[
 /// it, or an invitation (`check`, `mira`, `regarde`, `kijk`…) before a mention of
 /// it. Saying something about one's profile (`my profile pic`) is no lure.
 fn own_profile_lure(lower: &str) -> bool {
-    if LINK_IN_PROFILE.iter().any(|p| contains_phrase(lower, p)) {
-        return true;
-    }
-    OWN_PROFILE.iter().any(|phrase| {
-        crate::occurrences(lower, phrase).any(|at| {
-            if !at_word_bounds(lower, at, phrase.len()) {
-                return false;
-            }
-            let words: Vec<&str> = lower[..at]
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .collect();
-            words.iter().rev().take(3).any(|w| INVITES.contains(w))
-        })
+    static SET: std::sync::OnceLock<crate::Phrases> = std::sync::OnceLock::new();
+    let set = SET.get_or_init(|| crate::Phrases::new(LINK_IN_PROFILE.iter().chain(OWN_PROFILE)));
+    // A link in the profile, or the profile after an invitation.
+    set.any(lower, |k, at| {
+        let Some(phrase) = LINK_IN_PROFILE.iter().chain(OWN_PROFILE).nth(k) else {
+            return false;
+        };
+        if !at_word_bounds(lower, at, phrase.len()) {
+            return false;
+        }
+        if k < LINK_IN_PROFILE.len() {
+            return true;
+        }
+        let words: Vec<&str> = lower[..at]
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.iter().rev().take(3).any(|w| INVITES.contains(w))
     })
 }
 
@@ -832,6 +836,11 @@ fn within(a: &str, b: &str, edits: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_profile_phrases_fit_one_set() {
+        assert!(LINK_IN_PROFILE.len() + OWN_PROFILE.len() <= 64);
+    }
 
     /// The lure kinds as found before the index: every entry searched for.
     fn lure_kinds_searched(lower: &str) -> [bool; LURES.len()] {
