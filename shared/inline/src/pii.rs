@@ -1317,6 +1317,16 @@ fn digit_word(word: &str) -> Option<char> {
         .and_then(|v| char::from_digit(*v, 10).filter(|_| *v < 10))
 }
 
+/// Whether `word` is a [`digit_word`] or a [`tens_word`]: one lookup for both.
+fn digit_or_tens_word(word: &str) -> bool {
+    if word.len() > 14 {
+        return false;
+    }
+    number_words()
+        .get(lower_key(word).as_ref())
+        .is_some_and(|v| *v < 10 && word.len() <= 7 || *v >= 10 && (3..=14).contains(&word.len()))
+}
+
 /// `word` in lower case, borrowed when it already is.
 fn lower_key(word: &str) -> std::borrow::Cow<'_, str> {
     if word.chars().all(|c| !c.is_uppercase()) {
@@ -1820,10 +1830,7 @@ fn spelled_phones(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
     let number_words = text
         .split(|c: char| !c.is_alphabetic())
         .filter(|w| {
-            !w.is_empty()
-                && (digit_word(w).is_some()
-                    || tens_word(w).is_some()
-                    || (w.len() > 8 && number_value(w).is_some()))
+            !w.is_empty() && (digit_or_tens_word(w) || (w.len() > 8 && number_value(w).is_some()))
         })
         .take(needed)
         .count();
