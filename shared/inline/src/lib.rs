@@ -342,7 +342,7 @@ pub(crate) fn holds(hay: &str, needle: &str) -> bool {
 /// compared (a search per phrase scanned the line once for each). A phrase of
 /// one byte is compared everywhere; an empty one is nowhere.
 pub(crate) struct Phrases {
-    phrases: Vec<&'static [u8]>,
+    phrases: Vec<&'static str>,
     /// Per slot ([`pair_slot`]), the phrases (a bit each) whose first two bytes
     /// hash there.
     by_pair: Vec<u64>,
@@ -367,7 +367,7 @@ impl Phrases {
         };
         for (k, phrase) in phrases.into_iter().take(64).enumerate() {
             let bytes = phrase.as_bytes();
-            set.phrases.push(bytes);
+            set.phrases.push(phrase);
             match bytes {
                 [] => {}
                 [_] => set.short |= 1 << k,
@@ -377,9 +377,14 @@ impl Phrases {
         set
     }
 
-    /// Calls `found(phrase, at)` for each phrase found in `hay` (its index and
-    /// byte offset), left to right, until `found` says `true`; whether it did.
-    pub(crate) fn any(&self, hay: &str, mut found: impl FnMut(usize, usize) -> bool) -> bool {
+    /// Calls `found(index, phrase, at)` for each phrase found in `hay` (its
+    /// index in the list, the phrase, its byte offset), left to right, until
+    /// `found` says `true`; whether it did.
+    pub(crate) fn any(
+        &self,
+        hay: &str,
+        mut found: impl FnMut(usize, &'static str, usize) -> bool,
+    ) -> bool {
         let h = hay.as_bytes();
         for i in 0..h.len() {
             let mut candidates = self.short;
@@ -389,7 +394,10 @@ impl Phrases {
             while candidates != 0 {
                 let k = candidates.trailing_zeros() as usize;
                 candidates &= candidates - 1;
-                if self.phrases.get(k).is_some_and(|p| h[i..].starts_with(p)) && found(k, i) {
+                let Some(&phrase) = self.phrases.get(k) else {
+                    continue;
+                };
+                if h[i..].starts_with(phrase.as_bytes()) && found(k, phrase, i) {
                     return true;
                 }
             }
@@ -408,7 +416,7 @@ fn lures_and_bait() -> &'static Phrases {
 fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
     let mut score: f32 = 0.0;
     let (mut lure, mut bait) = (false, false);
-    lures_and_bait().any(lower, |k, _| {
+    lures_and_bait().any(lower, |k, _, _| {
         if k < LURES.len() {
             lure = true;
         } else {
@@ -453,14 +461,17 @@ fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
     }
     // At least as many distinct words as distinct bits their hashes set: the
     // sort below only for a line that may repeat itself.
-    let mut seen = [0u64; 4];
-    for word in &all {
-        let bit =
-            (std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, word) % 256) as usize;
-        seen[bit / 64] |= 1 << (bit % 64);
-    }
-    let at_least_distinct: usize = seen.iter().map(|s| s.count_ones() as usize).sum();
-    if all.len() >= 8 && at_least_distinct * 10 < all.len() * 3 {
+    let few_distinct = || {
+        let mut seen = [0u64; 4];
+        for word in &all {
+            let hash = std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, word);
+            let bit = (hash % 256) as usize;
+            seen[bit / 64] |= 1 << (bit % 64);
+        }
+        let at_least_distinct: usize = seen.iter().map(|s| s.count_ones() as usize).sum();
+        at_least_distinct * 10 < all.len() * 3
+    };
+    if all.len() >= 8 && few_distinct() {
         let mut unique = all.clone();
         unique.sort_unstable();
         unique.dedup();
@@ -2118,7 +2129,7 @@ mod tests {
         hays.push("dm me now, dm me".into());
         for hay in &hays {
             let mut mine = Vec::new();
-            set.any(hay, |k, at| {
+            set.any(hay, |k, _, at| {
                 mine.push((at, k));
                 false
             });

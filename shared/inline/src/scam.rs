@@ -532,10 +532,7 @@ fn own_profile_lure(lower: &str) -> bool {
     static SET: std::sync::OnceLock<crate::Phrases> = std::sync::OnceLock::new();
     let set = SET.get_or_init(|| crate::Phrases::new(LINK_IN_PROFILE.iter().chain(OWN_PROFILE)));
     // A link in the profile, or the profile after an invitation.
-    set.any(lower, |k, at| {
-        let Some(phrase) = LINK_IN_PROFILE.iter().chain(OWN_PROFILE).nth(k) else {
-            return false;
-        };
+    set.any(lower, |k, phrase, at| {
         if !at_word_bounds(lower, at, phrase.len()) {
             return false;
         }
