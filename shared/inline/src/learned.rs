@@ -136,13 +136,27 @@ impl Model {
         let mut sums = [0i32; MAX_HEADS];
         let mask = (1u64 << self.bits) - 1;
         let mut count = 0usize;
-        each_feature(text, |hash| {
-            count += 1;
-            let row = bucket_of(hash, mask) * heads;
-            for (sum, w) in sums.iter_mut().zip(&self.weights[row..row + heads]) {
-                *sum += i32::from(*w);
-            }
-        });
+        if heads == HEADS.len() {
+            // The shipped model's four heads: a bucket's weights as one array.
+            each_feature(text, |hash| {
+                count += 1;
+                let row = bucket_of(hash, mask) * HEADS.len();
+                let row: &[i8; HEADS.len()] = self.weights[row..row + HEADS.len()]
+                    .try_into()
+                    .unwrap_or(&[0; HEADS.len()]);
+                for (sum, w) in sums.iter_mut().zip(row) {
+                    *sum += i32::from(*w);
+                }
+            });
+        } else {
+            each_feature(text, |hash| {
+                count += 1;
+                let row = bucket_of(hash, mask) * heads;
+                for (sum, w) in sums.iter_mut().zip(&self.weights[row..row + heads]) {
+                    *sum += i32::from(*w);
+                }
+            });
+        }
         let norm = feature_value(count) as f32;
         self.heads
             .iter()
@@ -420,6 +434,19 @@ pub fn each_feature(text: &str, mut found: impl FnMut(u64)) {
         edged.push(b'<');
         edged.extend_from_slice(word.as_bytes());
         edged.push(b'>');
+        if word.is_ascii() {
+            // A character a byte: the pieces from each byte, read straight on.
+            for first in 0..edged.len() {
+                let mut h = c;
+                for (n, &byte) in edged[first..].iter().take(5).enumerate() {
+                    h = (h ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
+                    if n >= 2 {
+                        found(h);
+                    }
+                }
+            }
+            return;
+        }
         char_starts(word, edged.len(), &mut starts);
         for first in 0..starts.len() {
             let mut h = c;
@@ -777,6 +804,7 @@ mod tests {
             "",
             "🔥 ok",
             "⚰️ bald bist du dran 🔪",
+            "unbelievable finish, ABSOLUTELY class x",
         ] {
             let mut hashes = Vec::new();
             each_feature(text, |h| hashes.push(h));
