@@ -341,7 +341,14 @@ struct Scratch {
     stamp: Vec<u32>,
     slot: Vec<u32>,
     step: u32,
+    /// Whether the matches in `next` are kept in `stamp` and `slot`: only once
+    /// there are more than [`FEW`] (most steps have one or two, found quicker
+    /// in `next` itself).
+    stamped: bool,
 }
+
+/// Matches in flight looked for in `next` itself rather than by node.
+const FEW: usize = 8;
 
 impl Scratch {
     /// No match in flight.
@@ -352,6 +359,21 @@ impl Scratch {
 
     /// Puts a match in `next`, once per node: the earliest word it started in.
     fn push(&mut self, (node, into, from): State) {
+        if !self.stamped {
+            if let Some(kept) = self.next.iter_mut().find(|kept| kept.0 == node) {
+                kept.2 = kept.2.min(from);
+                return;
+            }
+            if self.next.len() < FEW {
+                self.next.push((node, into, from));
+                return;
+            }
+            for (k, kept) in self.next.iter().enumerate() {
+                self.stamp[kept.0 as usize] = self.step;
+                self.slot[kept.0 as usize] = k as u32;
+            }
+            self.stamped = true;
+        }
         let i = node as usize;
         if self.stamp[i] == self.step {
             let kept = &mut self.next[self.slot[i] as usize];
@@ -372,6 +394,7 @@ impl Scratch {
             self.step = 0;
         }
         self.step += 1;
+        self.stamped = false;
         std::mem::swap(&mut self.states, &mut self.next);
         self.next.clear();
     }
