@@ -78,6 +78,14 @@ pub fn word_hash(word: &str) -> u64 {
 /// `word` in lower case, letters only (`Bitcoin,` → `bitcoin`); `None` when
 /// fewer than four letters are left.
 pub fn letters(word: &str) -> Option<String> {
+    if word.is_ascii() {
+        let out: String = word
+            .bytes()
+            .filter(u8::is_ascii_alphabetic)
+            .map(|b| char::from(b.to_ascii_lowercase()))
+            .collect();
+        return (out.len() >= 4).then_some(out);
+    }
     let out: String = word
         .chars()
         .filter(|c| c.is_alphabetic())
@@ -324,13 +332,20 @@ pub fn phrase_hash(words: &[&str]) -> Option<u64> {
             hash = step(hash, b' ');
         }
         let mut letters = 0;
-        for c in word
-            .chars()
-            .filter(|c| c.is_alphabetic())
-            .flat_map(char::to_lowercase)
-        {
-            letters += 1;
-            hash = c.encode_utf8(&mut utf8).bytes().fold(hash, step);
+        if word.is_ascii() {
+            for b in word.bytes().filter(u8::is_ascii_alphabetic) {
+                letters += 1;
+                hash = step(hash, b.to_ascii_lowercase());
+            }
+        } else {
+            for c in word
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .flat_map(char::to_lowercase)
+            {
+                letters += 1;
+                hash = c.encode_utf8(&mut utf8).bytes().fold(hash, step);
+            }
         }
         if letters == 0 {
             return None;

@@ -1538,10 +1538,27 @@ impl InlineModerator {
                     .filter(u8::is_ascii_alphanumeric)
                     .map(|b| b.to_ascii_lowercase())
             };
-            self.config
-                .allowed_words
-                .iter()
-                .any(|w| w.bytes().eq(bare()))
+            let mut short = [0u8; 32];
+            let mut len = 0;
+            for b in bare() {
+                if let Some(slot) = short.get_mut(len) {
+                    *slot = b;
+                }
+                len += 1;
+            }
+            match short.get(..len) {
+                // Compared as slices: most entries differ in length.
+                Some(short) => self
+                    .config
+                    .allowed_words
+                    .iter()
+                    .any(|w| w.as_bytes() == short),
+                None => self
+                    .config
+                    .allowed_words
+                    .iter()
+                    .any(|w| w.bytes().eq(bare())),
+            }
         } else {
             let bare: String = word
                 .chars()
