@@ -128,6 +128,9 @@ const AT_SIGN_NAMES: [&str; 8] = [
 ];
 /// The words written for `.`.
 const DOT_WORDS: [&str; 7] = ["dot", "punkt", "punto", "ponto", "point", "punt", "dott"];
+static AT_SET: WordSet = WordSet::new(&AT_WORDS);
+static AT_SIGN_SET: WordSet = WordSet::new(&AT_SIGN_NAMES);
+static DOT_SET: WordSet = WordSet::new(&DOT_WORDS);
 /// Top-level domains a spelled address may end in: the generic ones people use,
 /// and every two-letter country code (checked by shape).
 const GENERIC_TLDS: [&str; 14] = [
@@ -146,9 +149,55 @@ pub(crate) fn one_of(word: &str, list: &[&str]) -> bool {
     }
 }
 
-/// [`one_of`], with digits written for letters undone (`arr0ba`, `punt0`).
-fn one_of_leet(word: &str, list: &[&str]) -> bool {
-    if one_of(word, list) {
+/// A word list looked up as [`one_of`] looks it up, but in one hash lookup for
+/// a word in ASCII (most of chat) instead of a scan of the list.
+pub(crate) struct WordSet {
+    list: &'static [&'static str],
+    /// The list's ASCII entries in lower case, and the longest's length.
+    lowered: std::sync::OnceLock<(rustc_hash::FxHashSet<Box<str>>, usize)>,
+}
+
+/// Longest word [`WordSet::has`] lowers on the stack.
+const WORD_SET_KEY_MAX: usize = 32;
+
+impl WordSet {
+    pub(crate) const fn new(list: &'static [&'static str]) -> Self {
+        Self {
+            list,
+            lowered: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// `one_of(word, list)`.
+    pub(crate) fn has(&self, word: &str) -> bool {
+        if !word.is_ascii() || word.len() > WORD_SET_KEY_MAX {
+            return one_of(word, self.list);
+        }
+        let (set, longest) = self.lowered.get_or_init(|| {
+            let set: rustc_hash::FxHashSet<Box<str>> = self
+                .list
+                .iter()
+                .filter(|w| w.is_ascii())
+                .map(|w| w.to_ascii_lowercase().into())
+                .collect();
+            let longest = set.iter().map(|w| w.len()).max().unwrap_or(0);
+            (set, longest)
+        });
+        if word.len() > *longest {
+            return false;
+        }
+        let mut key = [0u8; WORD_SET_KEY_MAX];
+        let key = &mut key[..word.len()];
+        key.copy_from_slice(word.as_bytes());
+        key.make_ascii_lowercase();
+        std::str::from_utf8(key).is_ok_and(|key| set.contains(key))
+    }
+}
+
+/// [`one_of`] (as a [`WordSet`]), with digits written for letters undone
+/// (`arr0ba`, `punt0`).
+fn one_of_leet(word: &str, list: &WordSet) -> bool {
+    if list.has(word) {
         return true;
     }
     if !word.bytes().any(|b| b.is_ascii_digit()) || !word.bytes().any(|b| b.is_ascii_alphabetic()) {
@@ -165,17 +214,17 @@ fn one_of_leet(word: &str, list: &[&str]) -> bool {
             c => c,
         })
         .collect();
-    one_of(&plain, list)
+    list.has(&plain)
 }
 
 /// What an address word is: an at (strong when it names the sign), a dot, or a
 /// label.
 fn word_part(word: &str) -> Part {
-    if one_of_leet(word, &AT_WORDS) {
+    if one_of_leet(word, &AT_SET) {
         Part::At {
-            strong: one_of_leet(word, &AT_SIGN_NAMES),
+            strong: one_of_leet(word, &AT_SIGN_SET),
         }
-    } else if one_of_leet(word, &DOT_WORDS) {
+    } else if one_of_leet(word, &DOT_SET) {
         Part::Dot { spelled: true }
     } else {
         Part::Label
@@ -230,6 +279,7 @@ const MAIL_PROVIDERS: [&str; 24] = [
     "bluewin",
     "sapo",
 ];
+static MAIL_PROVIDER_SET: WordSet = WordSet::new(&MAIL_PROVIDERS);
 
 /// A symbol or emoji that may stand for an at or a dot: not a letter, digit,
 /// space or ASCII punctuation.
@@ -303,8 +353,8 @@ const EVERYDAY_PROVIDERS: [&str; 5] = ["me", "web", "live", "free", "orange"];
 /// the at but `en`, `em` and `bij`, the words for the dot, and the mail providers
 /// but [`EVERYDAY_PROVIDERS`] (by their last part: `t-online` as `online`, as a
 /// line's words are split at hyphens).
-fn gate_words() -> &'static rustc_hash::FxHashSet<&'static str> {
-    static WORDS: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> =
+fn gate_words() -> &'static rustc_hash::FxHashSet<&'static [u8]> {
+    static WORDS: std::sync::OnceLock<rustc_hash::FxHashSet<&'static [u8]>> =
         std::sync::OnceLock::new();
     WORDS.get_or_init(|| {
         AT_WORDS[..AT_WORDS.len() - 3]
@@ -317,6 +367,7 @@ fn gate_words() -> &'static rustc_hash::FxHashSet<&'static str> {
                     .filter(|p| !EVERYDAY_PROVIDERS.contains(p))
                     .filter_map(|p| p.rsplit('-').next()),
             )
+            .map(str::as_bytes)
             .collect()
     })
 }
@@ -483,20 +534,35 @@ fn spelled_emails(text: &str, out: &mut Vec<Pii>) {
     // stand before: nothing to cut up. (`en`, `em` and `bij` are too common to
     // look further for; an address with them names its provider, and so do the
     // ones with symbols for signs.) One pass over the words, one lookup each.
+    let ascii = text.is_ascii();
+    let gate_word = |w: &str| {
+        if ascii {
+            // Lower-cased on the stack (the gate's words are at most 12 bytes).
+            let mut key = [0u8; 12];
+            let key = &mut key[..w.len()];
+            key.copy_from_slice(w.as_bytes());
+            key.make_ascii_lowercase();
+            gate_words().contains(&*key)
+        } else {
+            gate_words().contains(lower_key(w).as_bytes())
+        }
+    };
     let worth_a_look = text.contains('@')
-        || ["(a)", "[a]", "{a}", "<a>", "( a )", "[ a ]"]
-            .iter()
-            .any(|a| text.contains(a))
+        || text.contains(['(', '[', '{', '<'])
+            && ["(a)", "[a]", "{a}", "<a>", "( a )", "[ a ]"]
+                .iter()
+                .any(|a| text.contains(a))
         || text.split(|c: char| !c.is_alphanumeric()).any(|w| {
             !w.is_empty()
                 && w.len() <= 12
-                && (gate_words().contains(lower_key(w).as_ref())
-                    || w.bytes().any(|b| b.is_ascii_digit()) && one_of_leet(w, &AT_WORDS))
+                && (gate_word(w)
+                    || w.bytes().any(|b| b.is_ascii_digit()) && one_of_leet(w, &AT_SET))
         })
-        // Symbols for the signs beside any provider (`mila 📧 web ⚫ de`).
-        || text.chars().any(is_disguise) && {
+        // Symbols for the signs beside any provider (`mila 📧 web ⚫ de`); a
+        // disguise is never ASCII.
+        || !ascii && text.chars().any(is_disguise) && {
             text.split(|c: char| !c.is_alphanumeric() && c != '-')
-                .any(|w| !w.is_empty() && w.len() <= 12 && one_of(w, &MAIL_PROVIDERS))
+                .any(|w| !w.is_empty() && w.len() <= 12 && MAIL_PROVIDER_SET.has(w))
         };
     if !worth_a_look {
         return;
@@ -514,7 +580,7 @@ fn spelled_emails(text: &str, out: &mut Vec<Pii>) {
     };
     let provider_at = |i: usize| {
         parts.get(i).and_then(|p| p.as_ref()).is_some_and(|(k, r)| {
-            *k == Part::Label && one_of(&text[r.clone()].replace(' ', ""), &MAIL_PROVIDERS)
+            *k == Part::Label && MAIL_PROVIDER_SET.has(&text[r.clone()].replace(' ', ""))
         })
     };
     let mut i = 1;
@@ -2068,6 +2134,7 @@ const STREET_WORDS: [&str; 39] = [
     "laan",
     "weg",
 ];
+static STREET_SET: WordSet = WordSet::new(&STREET_WORDS);
 /// The [`STREET_WORDS`] that are no everyday words of a chat line ("so close
 /// Salah 2-1", "what a drive Verstappen 1 lap left"): the ones written in lower
 /// case before a capitalised name.
@@ -2076,6 +2143,7 @@ const FOREIGN_STREET_WORDS: [&str; 22] = [
     "paseo", "camino", "carrera", "rua", "travessa", "praça", "alameda", "straße", "strasse",
     "straat", "laan",
 ];
+static FOREIGN_STREET_SET: WordSet = WordSet::new(&FOREIGN_STREET_WORDS);
 
 /// English street words that are also everyday words, and the abbreviations of
 /// street words (`Baker St`, `harbour row`, `Maple Ridge Dr`): a street only
@@ -2085,6 +2153,7 @@ const POSTCODE_STREET_WORDS: [&str; 32] = [
     "sq", "hwy", "pkwy", "row", "way", "place", "court", "square", "hill", "park", "gardens",
     "walk", "mews", "rise", "green", "parade", "circle", "wharf",
 ];
+static POSTCODE_STREET_SET: WordSet = WordSet::new(&POSTCODE_STREET_WORDS);
 
 /// The two-letter codes of the US states, the District of Columbia and the
 /// territories, as an address writes them before the ZIP code.
@@ -2144,12 +2213,18 @@ const NAME_LINKS: [&str; 16] = [
     "de", "da", "do", "das", "dos", "del", "la", "las", "los", "des", "du", "le", "van", "der",
     "den", "von",
 ];
+static NAME_LINK_SET: WordSet = WordSet::new(&NAME_LINKS);
 
 /// A house number: 1 to 4 digits, maybe a letter (`12a`) or up to three parts
 /// after a dash or a slash (`88-II`, Vienna's staircase and door `7/2/14`),
 /// maybe a comma after.
 fn house_number(word: &str) -> bool {
-    let word = word.trim_end_matches([',', '.']);
+    // The marks are ASCII: trimmed as bytes.
+    let kept = word
+        .bytes()
+        .rposition(|b| !matches!(b, b',' | b'.'))
+        .map_or(0, |p| p + 1);
+    let word = &word[..kept];
     let digits = word.bytes().take_while(u8::is_ascii_digit).count();
     if !(1..=4).contains(&digits) {
         return false;
@@ -2189,7 +2264,7 @@ fn house_number(word: &str) -> bool {
 /// postcode.
 fn addresses(text: &str, out: &mut Vec<Pii>) {
     // No house number, no address (most lines).
-    if !text.split_whitespace().any(house_number) {
+    if !text.bytes().any(|b| b.is_ascii_digit()) || !text.split_whitespace().any(house_number) {
         return;
     }
     let words: Vec<(usize, &str)> = text
@@ -2201,13 +2276,10 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             .to_lowercase()
     };
     let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
-    let street_word_of = |w: &str, list: &[&str]| {
-        one_of(
-            w.trim_matches(|c: char| matches!(c, ',' | ':' | ';' | '(' | ')')),
-            list,
-        )
+    let street_word_of = |w: &str, list: &WordSet| {
+        list.has(w.trim_matches(|c: char| matches!(c, ',' | ':' | ';' | '(' | ')')))
     };
-    let street_word = |w: &str| street_word_of(w, &STREET_WORDS);
+    let street_word = |w: &str| street_word_of(w, &STREET_SET);
     // German street names that start with a preposition are read in lines that
     // may be German, by words other than the preposition only (`am`, `im` are
     // English chat's too: "i am rank 2", "im top 3").
@@ -2255,7 +2327,7 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
     let postcode_town = |k: usize| -> Option<usize> {
         let extension = |w: &str| {
             let b = bare(w);
-            b.bytes().any(|c| c.is_ascii_digit()) || one_of(&b, &FLAT_WORDS)
+            b.bytes().any(|c| c.is_ascii_digit()) || FLAT_SET.has(&b)
         };
         for m in k.max(1)..k + 4 {
             // Only a flat, a floor or a door between the number and the postcode.
@@ -2278,12 +2350,24 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
     // or digits and a town).
     let street_ending = |i: usize, endings: &[&str]| {
         let w = words[i].1;
-        (capital(w) || lettered_postcode(i + 2).is_some() || postcode_town(i + 2).is_some()) && {
+        let trimmed = w.trim_matches(|c: char| matches!(c, ',' | ':' | ';' | '(' | ')'));
+        // The ending first (no allocation for ASCII), the postcodes only then.
+        let ends = if trimmed.is_ascii() {
+            let t = trimmed.as_bytes();
+            endings.iter().any(|e| {
+                t.len() >= e.len() + 3
+                    && t[t.len() - e.len()..]
+                        .iter()
+                        .map(u8::to_ascii_lowercase)
+                        .eq(e.bytes())
+            })
+        } else {
             let b = bare(w);
             endings
                 .iter()
                 .any(|e| b.ends_with(e) && b.chars().count() >= e.chars().count() + 3)
-        }
+        };
+        ends && (capital(w) || lettered_postcode(i + 2).is_some() || postcode_town(i + 2).is_some())
     };
     let end_of = |i: usize| words[i].0 + words[i].1.trim_end_matches([',', '.', ':', ';']).len();
     // Where the house number that ends right before word `i` starts: the word
@@ -2313,7 +2397,7 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
         } else if street_word(w)
             && (capital(w)
                 || number_before(i).is_some()
-                || street_word_of(w, &FOREIGN_STREET_WORDS)
+                || street_word_of(w, &FOREIGN_STREET_SET)
                     && words.get(i + 1).is_some_and(|n| capital(n.1)))
         {
             // `Calle Mayor 27`, `Rua Doutor Almeida Lima, 1134`: up to four name
@@ -2322,7 +2406,7 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             while j < words.len()
                 && j <= i + 4
                 && !house_number(words[j].1)
-                && (capital(words[j].1) || one_of(words[j].1, &NAME_LINKS))
+                && (capital(words[j].1) || NAME_LINK_SET.has(words[j].1))
             {
                 j += 1;
             }
@@ -2367,7 +2451,7 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             {
                 found = Some((i, j));
             }
-        } else if street_word_of(w, &FOREIGN_STREET_WORDS) && !capital(w) {
+        } else if street_word_of(w, &FOREIGN_STREET_SET) && !capital(w) {
             // `calle de la esperanza 14, 3ºB, 28012 madrid`: in lower case, name
             // words, the number, then a postcode of digits and its town.
             let j = name_words_end(i + 1, i + 4, &house_number);
@@ -2396,7 +2480,7 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
                 // and ZIP code (`221 Baker St, London NW1 6XE`, `14 harbour row,
                 // whitby YO21 3PU`, `2210 Maple Ridge Dr, Columbus OH 43215`).
                 let any_street =
-                    |w: &str| street_word(w) || street_word_of(w, &POSTCODE_STREET_WORDS);
+                    |w: &str| street_word(w) || street_word_of(w, &POSTCODE_STREET_SET);
                 let j = name_words_end(i + 1, i + 3, &any_street);
                 let strong = words.get(j).is_some_and(|w| street_word(w.1));
                 let uk_postcode = |k: usize| {
@@ -2476,6 +2560,7 @@ const FLAT_WORDS: [&str; 18] = [
     "puerta",
     "bloco",
 ];
+static FLAT_SET: WordSet = WordSet::new(&FLAT_WORDS);
 
 /// Two-letter units after a number, which Dutch postcode letters are not
 /// (`1500 km`, `2000 kg`).
