@@ -47,6 +47,10 @@ struct Words {
     /// rustrict's replacements per ASCII character (the character itself
     /// when it has none).
     replacements: Vec<Box<[u8]>>,
+    /// Per ASCII character, whether rustrict counts it as replaced (outside
+    /// a run of digits): a character other than a letter with a replacement
+    /// other than itself and its lower case.
+    replaced: [bool; 128],
 }
 
 /// Nodes with more children than this look them up in a row of `dense`.
@@ -139,6 +143,14 @@ impl Words {
             });
             edges.extend_from_slice(kids);
         }
+        let mut replaced = [false; 128];
+        for (b, to) in replacements.iter().enumerate().take(128) {
+            let raw = b as u8;
+            replaced[b] = !raw.is_ascii_alphabetic()
+                && to
+                    .iter()
+                    .any(|&c| c != raw && c != raw.to_ascii_lowercase());
+        }
         Words {
             class,
             classes,
@@ -146,6 +158,7 @@ impl Words {
             edges,
             dense,
             replacements,
+            replaced,
         }
     }
 }
@@ -231,7 +244,9 @@ struct Counters {
 }
 
 impl Counters {
-    fn read(&mut self, raw: char, pos: Option<usize>, replacements: &[u8]) {
+    /// Reads `raw`; `replaced`: whether rustrict counts it as replaced when it
+    /// does not follow a digit ([`Words::replaced`]).
+    fn read(&mut self, raw: char, pos: Option<usize>, replaced: bool) {
         self.uppercase = self.uppercase.saturating_add(raw.is_uppercase() as u8);
         let skippable = !raw.is_alphabetic() || raw.is_whitespace();
         if (!self.separate || self.last == Some('*')) && raw == '*' {
@@ -247,13 +262,8 @@ impl Counters {
             }
         }
         self.separate = skippable;
-        let lower = raw.to_ascii_lowercase();
         let after_digit = raw.is_ascii_digit() && self.last.is_some_and(|l| l.is_ascii_digit());
-        let counted = replacements.iter().any(|&c| {
-            let c = c as char;
-            !(c == raw || c == lower || raw.is_ascii_alphabetic() || after_digit)
-        });
-        if counted {
+        if replaced && !after_digit {
             self.replacements = self.replacements.saturating_add(1);
         }
         self.last = Some(raw);
@@ -322,12 +332,13 @@ fn count(words: &Words, text: &str) -> Option<Type> {
     let mut pos = 0usize;
     for c in text.chars() {
         if let Some(raw) = plain(c)? {
-            counters.read(raw, Some(pos), &words.replacements[raw as usize & 127]);
+            counters.read(raw, Some(pos), words.replaced[raw as usize & 127]);
             pos += 1;
         }
     }
-    // rustrict appends a space, read at the last character's index.
-    counters.read(' ', pos.checked_sub(1), b" ");
+    // rustrict appends a space, read at the last character's index (a space
+    // replaces nothing).
+    counters.read(' ', pos.checked_sub(1), false);
     Some(counters.finding())
 }
 
