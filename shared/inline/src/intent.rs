@@ -473,6 +473,10 @@ impl List {
         to: usize,
         found: &mut impl FnMut(usize, usize, u8),
     ) {
+        // No word of the line begins an entry of this list.
+        if line.lists & self.bit == 0 {
+            return;
+        }
         let to = to.min(line.words.len());
         for i in line.hot_in(from, to) {
             self.each_at(line, i, &mut |n, s| {
@@ -502,6 +506,8 @@ struct Line<'a> {
     breaks: Vec<bool>,
     /// The words that begin an entry somewhere.
     hot: Vec<usize>,
+    /// Every list some word of the line begins an entry of (the masks' union).
+    lists: u128,
 }
 
 impl Line<'_> {
@@ -854,10 +860,10 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
     let all = grammars();
     // Words no entry has are blanked, so that most lookups end at once;
     // numbers are kept as one mark.
-    let mut hot = Vec::new();
-    let mut masks = Vec::new();
     let folded = folded(text);
     let (tokens, breaks) = words_and_breaks(&folded);
+    let mut hot = Vec::with_capacity(tokens.len());
+    let mut masks = Vec::with_capacity(tokens.len());
     let words: Vec<&str> = tokens
         .into_iter()
         .enumerate()
@@ -881,11 +887,13 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
     if hot.is_empty() {
         return (None, None, None);
     }
+    let lists = masks.iter().fold(0, |all, mask| all | mask);
     let line = Line {
         words,
         masks,
         breaks,
         hot,
+        lists,
     };
     let n_words = line.words.len();
     let (mut threat, mut harassment): (Option<Finding>, Option<Finding>) = (None, None);
