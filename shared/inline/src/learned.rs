@@ -462,6 +462,10 @@ pub fn each_feature(text: &str, mut found: impl FnMut(u64)) {
             }
         }
     });
+    // Pictographs are never ASCII.
+    if text.is_ascii() {
+        return;
+    }
     let e = tagged(b'e');
     let mut buf = [0u8; 4];
     for p in text.chars().filter(|c| pictograph(*c)) {
