@@ -273,23 +273,21 @@ impl Lexicon {
         }
         // Every word read once into one buffer.
         let mut buffer = String::with_capacity(text.len());
-        let spans: Vec<(Range<usize>, Option<Read>)> = text
-            .split_whitespace()
-            .map(|t| {
-                let start = t.as_ptr() as usize - text.as_ptr() as usize;
-                let from = buffer.len();
-                // Three capitals are an acronym or an emote (`LUL`, `OMG`).
-                let bare = t.trim_matches(|c: char| !c.is_alphanumeric());
-                let acronym = bare.chars().count() <= 3 && bare.chars().all(char::is_uppercase);
-                let read = normal_into(t, &mut buffer)
-                    .filter(|_| !acronym)
-                    .map(|stretched| (from..buffer.len(), stretched));
-                if read.is_none() {
-                    buffer.truncate(from);
-                }
-                (start..start + t.len(), read)
-            })
-            .collect();
+        let mut spans: Vec<(Range<usize>, Option<Read>)> = Vec::with_capacity(text.len() / 2 + 1);
+        spans.extend(text.split_whitespace().map(|t| {
+            let start = t.as_ptr() as usize - text.as_ptr() as usize;
+            let from = buffer.len();
+            // Three capitals are an acronym or an emote (`LUL`, `OMG`).
+            let bare = t.trim_matches(|c: char| !c.is_alphanumeric());
+            let acronym = bare.chars().count() <= 3 && bare.chars().all(char::is_uppercase);
+            let read = normal_into(t, &mut buffer)
+                .filter(|_| !acronym)
+                .map(|stretched| (from..buffer.len(), stretched));
+            if read.is_none() {
+                buffer.truncate(from);
+            }
+            (start..start + t.len(), read)
+        }));
         let tokens: Vec<(Range<usize>, Option<ReadWord>)> = spans
             .into_iter()
             .map(|(span, read)| (span, read.map(|(r, stretched)| (&buffer[r], stretched))))
