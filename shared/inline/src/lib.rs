@@ -430,7 +430,7 @@ fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
     if bait {
         score += 0.5;
     }
-    let all: Vec<&str> = lower.split_whitespace().collect();
+    let all = split_words(lower);
     let words = all.len().max(1);
     let link_count = all
         .iter()
@@ -904,25 +904,35 @@ fn marker_counts(tokens: &[&str]) -> [usize; LANGUAGE_MARKERS.len()] {
     counts
 }
 
+/// Whether `word`, of three to six letters, is an everyday word of some
+/// language that rustrict reads as English abuse ([`local_everyday`]);
+/// remembered as [`analyze`] is.
+fn local_anywhere(word: &str) -> bool {
+    remembered(&LOCAL_ANYWHERE, word, || {
+        let trimmed = word.trim_matches(|c: char| !c.is_alphanumeric());
+        let letters = trimmed.chars().count();
+        (3..=6).contains(&letters)
+            && trimmed.chars().all(char::is_alphabetic)
+            && hosts::is_local_word_anywhere(&trimmed.to_lowercase())
+    })
+}
+
 /// Whether `tokens[i]` is an everyday word of the line's language that rustrict
 /// reads as English abuse (`hoe laat?`, `dikke kans`, `venga va`).
 fn local_everyday(tokens: &[&str], i: usize) -> bool {
     let Some(word) = tokens.get(i) else {
         return false;
     };
-    let trimmed = word.trim_matches(|c: char| !c.is_alphanumeric());
-    let letters = trimmed.chars().count();
-    if !(3..=6).contains(&letters) || !trimmed.chars().all(char::is_alphabetic) {
+    // The word first (one lookup a language, remembered), the line's language
+    // only then: by the other words (`hoe` marks Dutch, but not for itself),
+    // two markers of it, or one and none of any other language (`judd trump
+    // killt heute alles`).
+    if !local_anywhere(word) {
         return false;
     }
-    let bare = trimmed.to_lowercase();
-    // The word first (one lookup a language), the line's language only then:
-    // by the other words (`hoe` marks Dutch, but not for itself), two markers
-    // of it, or one and none of any other language (`judd trump killt heute
-    // alles`).
-    if !hosts::is_local_word_anywhere(&bare) {
-        return false;
-    }
+    let bare = word
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
     let others = all_but(tokens, i);
     line_language(&others)
         .or_else(|| sole_language(&others))
@@ -1073,6 +1083,14 @@ fn beside_place_noun(tokens: &[&str], i: usize) -> bool {
     })
 }
 
+/// Whether `word` may be a name ([`named_in_context`]): four letters or more,
+/// a name of the gazetteer or written as a name; remembered as [`analyze`] is.
+fn name_like(word: &str) -> bool {
+    remembered(&NAME_LIKE, word, || {
+        hosts::letters(word).is_some_and(|bare| hosts::is_host_name(&bare) || title_case(word))
+    })
+}
+
 /// Whether the line writes `tokens[i]` as a name, so that a rude word inside it is
 /// not read: a gazetteer name rude whole or inflected (`Bitche`, `Kilian`,
 /// [`hosts::is_host_name`]) or an unknown word with a rude part inside
@@ -1089,15 +1107,15 @@ fn named_in_context(tokens: &[&str], i: usize) -> bool {
     let Some(word) = tokens.get(i) else {
         return false;
     };
+    // Neither in the gazetteer nor written as a name: nothing below holds.
+    if !name_like(word) {
+        return false;
+    }
     let Some(bare) = hosts::letters(word) else {
         return false;
     };
     let gazetteer = hosts::is_host_name(&bare);
     let written_as_name = title_case(word);
-    // Neither in the gazetteer nor written as a name: nothing below holds.
-    if !gazetteer && !written_as_name {
-        return false;
-    }
     // Slurs never pass as names.
     if analyze(&bare).is(Type::OFFENSIVE & Type::SEVERE) {
         return false;
@@ -1395,7 +1413,56 @@ const CACHED_TEXT_MAX: usize = 48;
 const CACHE_ENTRIES: usize = 16_384;
 
 /// A memo of results per short text, per thread.
-pub(crate) type Memo<V> = std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, V>>;
+pub(crate) type Memo<V> = std::cell::RefCell<rustc_hash::FxHashMap<MemoKey, V>>;
+
+/// Bytes of a text a [`MemoKey`] holds in itself.
+const SHORT_KEY: usize = 22;
+
+/// A memo's key: the text's bytes, held in the key itself when short (most
+/// words), so that a lookup compares them without reading another allocation.
+#[derive(Clone)]
+pub(crate) enum MemoKey {
+    Short { len: u8, bytes: [u8; SHORT_KEY] },
+    Long(Box<[u8]>),
+}
+
+impl MemoKey {
+    fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        match u8::try_from(bytes.len()) {
+            Ok(len) if bytes.len() <= SHORT_KEY => {
+                let mut short = [0; SHORT_KEY];
+                short[..bytes.len()].copy_from_slice(bytes);
+                MemoKey::Short { len, bytes: short }
+            }
+            _ => MemoKey::Long(bytes.into()),
+        }
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for MemoKey {
+    fn borrow(&self) -> &[u8] {
+        match self {
+            MemoKey::Short { len, bytes } => &bytes[..usize::from(*len)],
+            MemoKey::Long(bytes) => bytes,
+        }
+    }
+}
+
+// Hashed and compared as the bytes they hold, as a lookup by `&[u8]` is.
+impl std::hash::Hash for MemoKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::borrow::Borrow::<[u8]>::borrow(self).hash(state);
+    }
+}
+
+impl PartialEq for MemoKey {
+    fn eq(&self, other: &Self) -> bool {
+        std::borrow::Borrow::<[u8]>::borrow(self) == std::borrow::Borrow::<[u8]>::borrow(other)
+    }
+}
+
+impl Eq for MemoKey {}
 
 thread_local! {
     /// One censor per thread, reset for each text, so its internal sets keep their
@@ -1405,6 +1472,16 @@ thread_local! {
     static ANALYSES: Memo<Type> = Memo::default();
     static CENSORED: Memo<Box<str>> = Memo::default();
     static HOST_WORDS: Memo<bool> = Memo::default();
+    static NAME_LIKE: Memo<bool> = Memo::default();
+    static LOCAL_ANYWHERE: Memo<bool> = Memo::default();
+}
+
+/// The words of `text` between whitespace, in a vector sized once for the
+/// most a line can hold (a word and a space each), not grown word by word.
+pub(crate) fn split_words(text: &str) -> Vec<&str> {
+    let mut words = Vec::with_capacity(text.len() / 2 + 1);
+    words.extend(text.split_whitespace());
+    words
 }
 
 /// `compute(text)`, remembered in `memo` when `text` is short
@@ -1417,7 +1494,7 @@ pub(crate) fn remembered<V: Clone>(
     if text.len() > CACHED_TEXT_MAX {
         return compute();
     }
-    if let Some(found) = memo.with(|cache| cache.borrow().get(text).cloned()) {
+    if let Some(found) = memo.with(|cache| cache.borrow().get(text.as_bytes()).cloned()) {
         return found;
     }
     let result = compute();
@@ -1426,7 +1503,7 @@ pub(crate) fn remembered<V: Clone>(
         if cache.len() >= CACHE_ENTRIES {
             cache.clear();
         }
-        cache.insert(text.into(), result.clone());
+        cache.insert(MemoKey::new(text), result.clone());
     });
     result
 }
@@ -1450,7 +1527,7 @@ struct Words<'a> {
 impl<'a> Words<'a> {
     fn new(text: &'a str) -> Self {
         Self {
-            tokens: text.split_whitespace().collect(),
+            tokens: split_words(text),
             allowed: std::cell::OnceCell::new(),
         }
     }
