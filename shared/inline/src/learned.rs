@@ -344,7 +344,7 @@ fn each_word(text: &str, mut found: impl FnMut(&str)) {
         run.clear();
         *run_letters = 0;
     };
-    for raw in text.split_whitespace() {
+    for raw in crate::words_of(text) {
         let has_letter = raw.chars().any(char::is_alphabetic);
         word.clear();
         let mut letters = 0usize;

@@ -274,7 +274,7 @@ impl Lexicon {
         // Every word read once into one buffer.
         let mut buffer = String::with_capacity(text.len());
         let mut spans: Vec<(Range<usize>, Option<Read>)> = Vec::with_capacity(text.len() / 2 + 1);
-        spans.extend(text.split_whitespace().map(|t| {
+        spans.extend(crate::words_of(text).map(|t| {
             let start = t.as_ptr() as usize - text.as_ptr() as usize;
             let from = buffer.len();
             // Three capitals are an acronym or an emote (`LUL`, `OMG`).

@@ -276,7 +276,7 @@ const BARE_RISKY_TLDS: [&str; 17] = [
 /// `(https://u@x.example)`, `x.example/path`, `x.com`. Email addresses are not links.
 pub(crate) fn link_hosts(lower: &str) -> Vec<&str> {
     let mut hosts = Vec::new();
-    for token in lower.split_whitespace() {
+    for token in words_of(lower) {
         let token = token.trim_matches(|c: char| {
             matches!(
                 c,
@@ -346,6 +346,9 @@ pub(crate) struct Phrases {
     /// Per slot ([`pair_slot`]), the phrases (a bit each) whose first two bytes
     /// hash there.
     by_pair: Vec<u64>,
+    /// Per slot, a bit: whether any phrase hashes there (two cache lines,
+    /// read before the slot's own, which most bytes of a line never need).
+    used: [u64; PAIR_SLOTS / 64],
     /// The phrases of one byte.
     short: u64,
 }
@@ -363,6 +366,7 @@ impl Phrases {
         let mut set = Phrases {
             phrases: Vec::new(),
             by_pair: vec![0; PAIR_SLOTS],
+            used: [0; PAIR_SLOTS / 64],
             short: 0,
         };
         for (k, phrase) in phrases.into_iter().take(64).enumerate() {
@@ -371,7 +375,11 @@ impl Phrases {
             match bytes {
                 [] => {}
                 [_] => set.short |= 1 << k,
-                [a, b, ..] => set.by_pair[pair_slot(*a, *b)] |= 1 << k,
+                [a, b, ..] => {
+                    let slot = pair_slot(*a, *b);
+                    set.by_pair[slot] |= 1 << k;
+                    set.used[slot / 64] |= 1 << (slot % 64);
+                }
             }
         }
         set
@@ -389,7 +397,10 @@ impl Phrases {
         for i in 0..h.len() {
             let mut candidates = self.short;
             if let Some(&next) = h.get(i + 1) {
-                candidates |= self.by_pair[pair_slot(h[i], next)];
+                let slot = pair_slot(h[i], next);
+                if self.used[slot / 64] & (1 << (slot % 64)) != 0 {
+                    candidates |= self.by_pair[slot];
+                }
             }
             while candidates != 0 {
                 let k = candidates.trailing_zeros() as usize;
@@ -1480,8 +1491,37 @@ thread_local! {
 /// most a line can hold (a word and a space each), not grown word by word.
 pub(crate) fn split_words(text: &str) -> Vec<&str> {
     let mut words = Vec::with_capacity(text.len() / 2 + 1);
-    words.extend(text.split_whitespace());
+    words.extend(words_of(text));
     words
+}
+
+/// The words of `text` between whitespace, as `str::split_whitespace` finds
+/// them: split a byte at a time when the text is ASCII without a vertical tab
+/// (the one ASCII whitespace `u8::is_ascii_whitespace` leaves out), which is
+/// most chat.
+pub(crate) fn words_of(text: &str) -> WordsOf<'_> {
+    if text.is_ascii() && !text.as_bytes().contains(&0x0b) {
+        WordsOf::Ascii(text.split_ascii_whitespace())
+    } else {
+        WordsOf::Any(text.split_whitespace())
+    }
+}
+
+/// The iterator of [`words_of`].
+pub(crate) enum WordsOf<'a> {
+    Ascii(std::str::SplitAsciiWhitespace<'a>),
+    Any(std::str::SplitWhitespace<'a>),
+}
+
+impl<'a> Iterator for WordsOf<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        match self {
+            WordsOf::Ascii(words) => words.next(),
+            WordsOf::Any(words) => words.next(),
+        }
+    }
 }
 
 /// `compute(text)`, remembered in `memo` when `text` is short
@@ -2203,6 +2243,33 @@ mod tests {
                 !needle.is_empty() && hay.contains(needle)
             );
         }
+    }
+
+    #[test]
+    fn words_of_a_text_are_what_split_whitespace_finds() {
+        // Every string of up to five characters from an alphabet of ASCII and
+        // other whitespace (the vertical tab among them), letters, and
+        // controls that are no whitespace.
+        let alphabet = [
+            'a', ' ', '\t', '\n', '\u{0b}', '\u{0c}', '\r', '\u{a0}', '\u{3000}', 'é', '\u{1c}',
+        ];
+        let mut text = String::new();
+        let mut checked = 0;
+        for len in 0..=5u32 {
+            for n in 0..alphabet.len().pow(len) {
+                text.clear();
+                let mut n = n;
+                for _ in 0..len {
+                    text.push(alphabet[n % alphabet.len()]);
+                    n /= alphabet.len();
+                }
+                let ours: Vec<&str> = words_of(&text).collect();
+                let std: Vec<&str> = text.split_whitespace().collect();
+                assert_eq!(ours, std, "{text:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 170_000, "{checked}");
     }
 
     #[test]
