@@ -154,11 +154,24 @@ pub(crate) fn one_of(word: &str, list: &[&str]) -> bool {
 pub(crate) struct WordSet {
     list: &'static [&'static str],
     /// The list's ASCII entries in lower case, and the longest's length.
-    lowered: std::sync::OnceLock<(rustc_hash::FxHashSet<Box<str>>, usize)>,
+    lowered: std::sync::OnceLock<(rustc_hash::FxHashSet<Box<[u8]>>, usize)>,
 }
 
-/// Longest word [`WordSet::has`] lowers on the stack.
+/// Longest word [`ascii_lower`] lowers on the stack.
 const WORD_SET_KEY_MAX: usize = 32;
+
+/// `f` of `word` in lower case, lowered on the stack; `None` for a word not in
+/// ASCII or longer than [`WORD_SET_KEY_MAX`].
+fn ascii_lower<R>(word: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    if !word.is_ascii() || word.len() > WORD_SET_KEY_MAX {
+        return None;
+    }
+    let mut key = [0u8; WORD_SET_KEY_MAX];
+    let key = &mut key[..word.len()];
+    key.copy_from_slice(word.as_bytes());
+    key.make_ascii_lowercase();
+    Some(f(key))
+}
 
 impl WordSet {
     pub(crate) const fn new(list: &'static [&'static str]) -> Self {
@@ -170,27 +183,20 @@ impl WordSet {
 
     /// `one_of(word, list)`.
     pub(crate) fn has(&self, word: &str) -> bool {
-        if !word.is_ascii() || word.len() > WORD_SET_KEY_MAX {
-            return one_of(word, self.list);
-        }
         let (set, longest) = self.lowered.get_or_init(|| {
-            let set: rustc_hash::FxHashSet<Box<str>> = self
+            let set: rustc_hash::FxHashSet<Box<[u8]>> = self
                 .list
                 .iter()
                 .filter(|w| w.is_ascii())
-                .map(|w| w.to_ascii_lowercase().into())
+                .map(|w| w.to_ascii_lowercase().into_bytes().into())
                 .collect();
             let longest = set.iter().map(|w| w.len()).max().unwrap_or(0);
             (set, longest)
         });
-        if word.len() > *longest {
+        if word.is_ascii() && word.len() > *longest {
             return false;
         }
-        let mut key = [0u8; WORD_SET_KEY_MAX];
-        let key = &mut key[..word.len()];
-        key.copy_from_slice(word.as_bytes());
-        key.make_ascii_lowercase();
-        std::str::from_utf8(key).is_ok_and(|key| set.contains(key))
+        ascii_lower(word, |key| set.contains(key)).unwrap_or_else(|| one_of(word, self.list))
     }
 }
 
@@ -536,16 +542,8 @@ fn spelled_emails(text: &str, out: &mut Vec<Pii>) {
     // ones with symbols for signs.) One pass over the words, one lookup each.
     let ascii = text.is_ascii();
     let gate_word = |w: &str| {
-        if ascii {
-            // Lower-cased on the stack (the gate's words are at most 12 bytes).
-            let mut key = [0u8; 12];
-            let key = &mut key[..w.len()];
-            key.copy_from_slice(w.as_bytes());
-            key.make_ascii_lowercase();
-            gate_words().contains(&*key)
-        } else {
-            gate_words().contains(lower_key(w).as_bytes())
-        }
+        ascii_lower(w, |key| gate_words().contains(key))
+            .unwrap_or_else(|| gate_words().contains(lower_key(w).as_bytes()))
     };
     let worth_a_look = text.contains('@')
         || text.contains(['(', '[', '{', '<'])
