@@ -138,8 +138,7 @@ impl Model {
         let mut count = 0usize;
         if heads == HEADS.len() {
             // The shipped model's four heads: a bucket's weights as one array.
-            each_feature(text, |hash| {
-                count += 1;
+            let add = |sums: &mut [i32; HEADS.len()], hash: u64| {
                 let row = bucket_of(hash, mask) * HEADS.len();
                 let row: &[i8; HEADS.len()] = self.weights[row..row + HEADS.len()]
                     .try_into()
@@ -147,7 +146,45 @@ impl Model {
                 for (sum, w) in sums.iter_mut().zip(row) {
                     *sum += i32::from(*w);
                 }
+            };
+            // A word's own features (the word and its pieces) are the same
+            // wherever it stands: their sums are worked out once per word.
+            let own = |word: &str| {
+                let mut own = ([0; HEADS.len()], 0u32);
+                let (mut edged, mut starts) = (Vec::new(), Vec::new());
+                add(&mut own.0, fnv(WORD_TAG, word.as_bytes()));
+                each_piece(word, &mut edged, &mut starts, |hash| {
+                    own.1 += 1;
+                    add(&mut own.0, hash);
+                });
+                own.1 += 1;
+                own
+            };
+            let shipped = SHIPPED
+                .get()
+                .and_then(Option::as_ref)
+                .is_some_and(|m| std::ptr::eq(m, self));
+            let mut four = [0i32; HEADS.len()];
+            each_word_and_pair(text, |word, pair| {
+                if let Some(pair) = pair {
+                    add(&mut four, pair);
+                    count += 1;
+                }
+                let (sums, n) = if shipped {
+                    crate::remembered(&OWN_SUMS, word, || own(word))
+                } else {
+                    own(word)
+                };
+                for (sum, s) in four.iter_mut().zip(sums) {
+                    *sum += s;
+                }
+                count += n as usize;
             });
+            each_pictograph(text, |hash| {
+                add(&mut four, hash);
+                count += 1;
+            });
+            sums[..HEADS.len()].copy_from_slice(&four);
         } else {
             each_feature(text, |hash| {
                 count += 1;
@@ -230,10 +267,18 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The shipped model, once loaded.
+static SHIPPED: OnceLock<Option<Model>> = OnceLock::new();
+
+thread_local! {
+    /// Per word, the shipped model's sums of its own features' weights (the
+    /// word and its pieces) and how many there are: chat repeats its words.
+    static OWN_SUMS: crate::Memo<([i32; HEADS.len()], u32)> = crate::Memo::default();
+}
+
 /// The shipped model; `None` if its file does not load (a test makes sure it does).
 pub fn model() -> Option<&'static Model> {
-    static MODEL: OnceLock<Option<Model>> = OnceLock::new();
-    MODEL
+    SHIPPED
         .get_or_init(|| match Model::parse(WEIGHTS) {
             Ok(model) => Some(model),
             Err(error) => {
@@ -418,58 +463,97 @@ fn pictograph(c: char) -> bool {
 /// in one pass (FNV reads left to right, so the 3-piece's hash is on the way to
 /// the 4-piece's).
 pub fn each_feature(text: &str, mut found: impl FnMut(u64)) {
-    let mut previous = String::with_capacity(32);
     let mut edged: Vec<u8> = Vec::with_capacity(34);
     let mut starts: Vec<usize> = Vec::with_capacity(34);
-    let tagged = |tag: u8| fnv(FNV_OFFSET, &[tag]);
-    let (w, b, c) = (tagged(b'w'), tagged(b'b'), tagged(b'c'));
-    each_word(text, |word| {
-        found(fnv(w, word.as_bytes()));
-        if !previous.is_empty() {
-            found(fnv(fnv(fnv(b, previous.as_bytes()), b" "), word.as_bytes()));
+    each_word_and_pair(text, |word, pair| {
+        found(fnv(WORD_TAG, word.as_bytes()));
+        if let Some(pair) = pair {
+            found(pair);
         }
+        each_piece(word, &mut edged, &mut starts, &mut found);
+    });
+    each_pictograph(text, found);
+}
+
+/// The hash of the tag byte alone, where a feature's hash starts.
+const fn tag_hash(tag: u8) -> u64 {
+    (FNV_OFFSET ^ tag as u64).wrapping_mul(FNV_PRIME)
+}
+
+/// Where the hashes of a word, a word and the one before it, a piece of a
+/// word and a pictograph start.
+const WORD_TAG: u64 = tag_hash(b'w');
+const PAIR_TAG: u64 = tag_hash(b'b');
+const PIECE_TAG: u64 = tag_hash(b'c');
+const PICTOGRAPH_TAG: u64 = tag_hash(b'e');
+
+/// Calls `each` with every word of `text` ([`each_word`]) and the hash of it
+/// and the word before it (none for the first).
+fn each_word_and_pair(text: &str, mut each: impl FnMut(&str, Option<u64>)) {
+    let mut previous = String::with_capacity(32);
+    each_word(text, |word| {
+        let pair = (!previous.is_empty()).then(|| {
+            fnv(
+                fnv(fnv(PAIR_TAG, previous.as_bytes()), b" "),
+                word.as_bytes(),
+            )
+        });
+        each(word, pair);
         previous.clear();
         previous.push_str(word);
-        edged.clear();
-        edged.push(b'<');
-        edged.extend_from_slice(word.as_bytes());
-        edged.push(b'>');
-        if word.is_ascii() {
-            // A character a byte: the pieces from each byte, read straight on.
-            for first in 0..edged.len() {
-                let mut h = c;
-                for (n, &byte) in edged[first..].iter().take(5).enumerate() {
-                    h = (h ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
-                    if n >= 2 {
-                        found(h);
-                    }
-                }
-            }
-            return;
-        }
-        char_starts(word, edged.len(), &mut starts);
-        for first in 0..starts.len() {
-            let mut h = c;
-            for n in 1..=5 {
-                let Some(&from) = starts.get(first + n - 1) else {
-                    break;
-                };
-                let to = starts.get(first + n).copied().unwrap_or(edged.len());
-                h = fnv(h, &edged[from..to]);
-                if n >= 3 {
+    });
+}
+
+/// Calls `found` with the hash of every 3- to 5-character piece of `<word>`,
+/// by where it starts and then by length (`edged` and `starts`: room).
+fn each_piece(
+    word: &str,
+    edged: &mut Vec<u8>,
+    starts: &mut Vec<usize>,
+    mut found: impl FnMut(u64),
+) {
+    edged.clear();
+    edged.push(b'<');
+    edged.extend_from_slice(word.as_bytes());
+    edged.push(b'>');
+    if word.is_ascii() {
+        // A character a byte: the pieces from each byte, read straight on.
+        for first in 0..edged.len() {
+            let mut h = PIECE_TAG;
+            for (n, &byte) in edged[first..].iter().take(5).enumerate() {
+                h = (h ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
+                if n >= 2 {
                     found(h);
                 }
             }
         }
-    });
+        return;
+    }
+    char_starts(word, edged.len(), starts);
+    for first in 0..starts.len() {
+        let mut h = PIECE_TAG;
+        for n in 1..=5 {
+            let Some(&from) = starts.get(first + n - 1) else {
+                break;
+            };
+            let to = starts.get(first + n).copied().unwrap_or(edged.len());
+            h = fnv(h, &edged[from..to]);
+            if n >= 3 {
+                found(h);
+            }
+        }
+    }
+}
+
+/// Calls `found` with the hash of every pictograph of `text`.
+fn each_pictograph(text: &str, mut found: impl FnMut(u64)) {
     // Pictographs are never ASCII.
     if text.is_ascii() {
         return;
     }
-    let e = tagged(b'e');
     let mut buf = [0u8; 4];
     for p in text.chars().filter(|c| pictograph(*c)) {
-        found(fnv(e, p.encode_utf8(&mut buf).as_bytes()));
+        found(fnv(PICTOGRAPH_TAG, p.encode_utf8(&mut buf).as_bytes()));
     }
 }
 
@@ -814,6 +898,37 @@ mod tests {
             each_feature(text, |h| hashes.push(h));
             let named: Vec<u64> = feature_names(text).into_iter().map(|(h, _)| h).collect();
             assert_eq!(hashes, named, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_shipped_models_opinion_is_the_sum_over_every_feature() {
+        let shipped = model().expect("the shipped model loads");
+        let mask = (1u64 << shipped.bits) - 1;
+        let by_feature = |text: &str| {
+            let (mut sums, mut count) = ([0i32; HEADS.len()], 0);
+            each_feature(text, |hash| {
+                count += 1;
+                for (h, sum) in sums.iter_mut().enumerate() {
+                    *sum += i32::from(shipped.weights[bucket_of(hash, mask) * HEADS.len() + h]);
+                }
+            });
+            let norm = feature_value(count) as f32;
+            (shipped.heads.iter().zip(sums))
+                .map(|(head, sum)| sigmoid(head.bias + head.scale * sum as f32 * norm))
+                .collect::<Vec<f32>>()
+        };
+        for text in [
+            "what a goal, what a GOAL!!",
+            "i will find you and hurt you 🔪",
+            "f u c k off ref, sh1t call",
+            "Fußball über alles, wéé",
+            "",
+            "ok",
+        ] {
+            // Twice: the second time from its words' remembered sums.
+            assert_eq!(shipped.opinion(text), by_feature(text), "{text}");
+            assert_eq!(shipped.opinion(text), by_feature(text), "{text}");
         }
     }
 
