@@ -53,10 +53,45 @@ pub struct Lexicon {
 /// is one; `kutter` (a boat) would not be one of a first part `kut`.
 pub const COMPOUND_REST: usize = 4;
 
-/// Where a word's reading is in the buffer, and whether it was stretched.
-type Read = (Range<usize>, bool);
-/// A word's reading, and whether it was stretched.
-type ReadWord<'a> = (&'a str, bool);
+/// A word of a line as the lexicon reads it, whatever the lexicon.
+struct Token {
+    /// Its reading ([`normal_word`]) and whether it was stretched; `None` when
+    /// it has fewer than two letters or is an acronym.
+    read: Option<(Box<str>, bool)>,
+    /// Whether it is one letter or digit, signs aside (`p`, `u.`).
+    letter: bool,
+}
+
+impl Token {
+    /// Its reading and whether it was stretched, if read.
+    fn word(&self) -> Option<(&str, bool)> {
+        self.read
+            .as_ref()
+            .map(|(word, stretched)| (&**word, *stretched))
+    }
+}
+
+thread_local! {
+    /// The words' readings, per word as written: chat repeats its words.
+    static TOKENS: crate::Memo<std::rc::Rc<Token>> = crate::Memo::default();
+}
+
+/// `word` (a word of a line as written) as the lexicon reads it.
+fn token(word: &str) -> std::rc::Rc<Token> {
+    crate::remembered(&TOKENS, word, || {
+        let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+        // Three capitals are an acronym or an emote (`LUL`, `OMG`).
+        let acronym = bare.chars().count() <= 3 && bare.chars().all(char::is_uppercase);
+        let mut out = String::with_capacity(word.len());
+        let read = normal_into(word, &mut out)
+            .filter(|_| !acronym)
+            .map(|stretched| (out.into_boxed_str(), stretched));
+        std::rc::Rc::new(Token {
+            read,
+            letter: bare.chars().count() == 1,
+        })
+    })
+}
 
 /// The shipped lexicon.
 pub fn lexicon() -> &'static Lexicon {
@@ -271,27 +306,12 @@ impl Lexicon {
         if self.is_empty() {
             return found;
         }
-        // Every word read once into one buffer.
-        let mut buffer = String::with_capacity(text.len());
-        let mut spans: Vec<(Range<usize>, Option<Read>)> = Vec::with_capacity(text.len() / 2 + 1);
-        spans.extend(crate::words_of(text).map(|t| {
+        let mut tokens: Vec<(Range<usize>, std::rc::Rc<Token>)> =
+            Vec::with_capacity(text.len() / 2 + 1);
+        tokens.extend(crate::words_of(text).map(|t| {
             let start = t.as_ptr() as usize - text.as_ptr() as usize;
-            let from = buffer.len();
-            // Three capitals are an acronym or an emote (`LUL`, `OMG`).
-            let bare = t.trim_matches(|c: char| !c.is_alphanumeric());
-            let acronym = bare.chars().count() <= 3 && bare.chars().all(char::is_uppercase);
-            let read = normal_into(t, &mut buffer)
-                .filter(|_| !acronym)
-                .map(|stretched| (from..buffer.len(), stretched));
-            if read.is_none() {
-                buffer.truncate(from);
-            }
-            (start..start + t.len(), read)
+            (start..start + t.len(), token(t))
         }));
-        let tokens: Vec<(Range<usize>, Option<ReadWord>)> = spans
-            .into_iter()
-            .map(|(span, read)| (span, read.map(|(r, stretched)| (&buffer[r], stretched))))
-            .collect();
         let mut i = 0;
         while i < tokens.len() {
             // Letters spaced out: three single letters or more, read as one word.
@@ -300,7 +320,7 @@ impl Lexicon {
             };
             let run = tokens[i..]
                 .iter()
-                .take_while(|(span, _)| letter(span).chars().count() == 1)
+                .take_while(|(_, token)| token.letter)
                 .count();
             if run >= 3 {
                 let joined: String = tokens[i..i + run]
@@ -318,7 +338,7 @@ impl Lexicon {
                 i += run;
                 continue;
             }
-            let Some((word, stretched)) = tokens[i].1 else {
+            let Some((word, stretched)) = tokens[i].1.word() else {
                 i += 1;
                 continue;
             };
@@ -331,7 +351,7 @@ impl Lexicon {
                             && words
                                 .iter()
                                 .zip(&tokens[i..])
-                                .all(|(w, (_, t))| t.is_some_and(|(t, _)| t == w.as_str()))
+                                .all(|(w, (_, t))| t.word().is_some_and(|(t, _)| t == w.as_str()))
                     })
                     .max_by_key(|(words, _)| words.len())
             });
