@@ -371,27 +371,26 @@ pub fn words(text: &str) -> Vec<String> {
     out
 }
 
-/// Calls `found` with each word of `text` as the model reads it, in order.
-fn each_word(text: &str, mut found: impl FnMut(&str)) {
-    let mut word = String::with_capacity(32);
-    // Single letters in a row (`f u c k`), joined when three or more.
-    let mut run = String::new();
-    let mut run_letters = 0usize;
-    let flush_run = |run: &mut String, run_letters: &mut usize, found: &mut dyn FnMut(&str)| {
-        if *run_letters >= 3 {
-            found(run);
-        } else {
-            let mut buf = [0u8; 4];
-            for c in run.chars() {
-                found(c.encode_utf8(&mut buf));
-            }
-        }
-        run.clear();
-        *run_letters = 0;
-    };
-    for raw in crate::words_of(text) {
+/// A word of a line (as written, split at whitespace) as the model reads it.
+struct ReadWord {
+    /// Its letters ([`letter`]), a letter written three times or more twice.
+    word: Box<str>,
+    /// How many letters that is.
+    letters: usize,
+    /// Whether the word as written has a letter.
+    has_letter: bool,
+}
+
+thread_local! {
+    /// The words' readings, per word as written: chat repeats its words.
+    static READ_WORDS: crate::Memo<std::rc::Rc<ReadWord>> = crate::Memo::default();
+}
+
+/// `raw` (a word of a line as written) as the model reads it.
+fn read_word(raw: &str) -> std::rc::Rc<ReadWord> {
+    crate::remembered(&READ_WORDS, raw, || {
         let has_letter = raw.chars().any(char::is_alphabetic);
-        word.clear();
+        let mut word = String::with_capacity(raw.len());
         let mut letters = 0usize;
         let mut last = None;
         let mut repeats = 0;
@@ -411,16 +410,43 @@ fn each_word(text: &str, mut found: impl FnMut(&str)) {
             word.push(l);
             letters += 1;
         }
-        if letters == 0 {
+        std::rc::Rc::new(ReadWord {
+            word: word.into_boxed_str(),
+            letters,
+            has_letter,
+        })
+    })
+}
+
+/// Calls `found` with each word of `text` as the model reads it, in order.
+fn each_word(text: &str, mut found: impl FnMut(&str)) {
+    // Single letters in a row (`f u c k`), joined when three or more.
+    let mut run = String::new();
+    let mut run_letters = 0usize;
+    let flush_run = |run: &mut String, run_letters: &mut usize, found: &mut dyn FnMut(&str)| {
+        if *run_letters >= 3 {
+            found(run);
+        } else {
+            let mut buf = [0u8; 4];
+            for c in run.chars() {
+                found(c.encode_utf8(&mut buf));
+            }
+        }
+        run.clear();
+        *run_letters = 0;
+    };
+    for raw in crate::words_of(text) {
+        let read = read_word(raw);
+        if read.letters == 0 {
             continue;
         }
-        if letters == 1 && has_letter {
-            run.push_str(&word);
+        if read.letters == 1 && read.has_letter {
+            run.push_str(&read.word);
             run_letters += 1;
             continue;
         }
         flush_run(&mut run, &mut run_letters, &mut found);
-        found(&word);
+        found(&read.word);
     }
     flush_run(&mut run, &mut run_letters, &mut found);
 }
