@@ -447,10 +447,14 @@ impl Scratch {
         // rustrict keeps a match on a character it may skip, or on one read as
         // the match's last (one of the previous character's readings) or as the
         // trie's last.
-        let repeated = replacements.iter().any(|c| previous.contains(c));
+        // (Compared a byte at a time: the slices are a few bytes long, too
+        // short for `contains`'s search to pay.)
+        #[allow(clippy::manual_contains)]
+        let has = |bytes: &[u8], b: u8| bytes.iter().any(|&x| x == b);
+        let repeated = replacements.iter().any(|&c| has(previous, c));
         for k in 0..self.states.len() {
             let (node, into, from) = self.states[k];
-            if skippable || repeated || replacements.contains(&into) {
+            if skippable || repeated || has(replacements, into) {
                 self.push((node, into, from));
             }
         }
