@@ -749,6 +749,15 @@ fn tokens_and_breaks(text: &str) -> (Vec<String>, Vec<bool>) {
 
 /// `text` in lower case with accents folded ([`fold`]).
 fn folded(text: &str) -> String {
+    if text.is_ascii() {
+        // Of ASCII, [`fold`] changes only the backtick.
+        let folded = text.to_ascii_lowercase();
+        return if folded.contains('`') {
+            folded.replace('`', "'")
+        } else {
+            folded
+        };
+    }
     let mut folded = String::with_capacity(text.len());
     for c in text.chars() {
         // ASCII lower-cased directly (`char::to_lowercase`'s iterator costs
