@@ -13,7 +13,8 @@
 //! match is ever ruled out by its confidence or a false positive), and rustrict's
 //! own counters, computed as rustrict computes them. The caller reads the words
 //! and those runs with rustrict; when none of them finds anything, the line's
-//! reading is the counters', and otherwise rustrict reads the whole line.
+//! reading is the counters', and otherwise rustrict reads each finding with the
+//! words around it (`line_analysis`).
 //!
 //! Lines with characters other than ASCII and Latin letters with accents (emoji,
 //! other scripts, curly quotes), or with whitespace other than spaces, get no
