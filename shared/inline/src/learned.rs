@@ -28,7 +28,12 @@
 
 use std::sync::OnceLock;
 
-static WEIGHTS: &[u8] = include_bytes!("../data/learned.bin");
+/// `data/learned.bin`, deflated by the build script.
+static WEIGHTS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/learned.bin.deflate"));
+
+/// Largest inflated weight file accepted (2^20 buckets of eight heads and the
+/// heads' names).
+const MAX_WEIGHTS: usize = (1 << 20) * MAX_HEADS + 4096;
 
 const MAGIC: &[u8; 4] = b"SLM1";
 
@@ -279,11 +284,15 @@ thread_local! {
 /// The shipped model; `None` if its file does not load (a test makes sure it does).
 pub fn model() -> Option<&'static Model> {
     SHIPPED
-        .get_or_init(|| match Model::parse(WEIGHTS) {
-            Ok(model) => Some(model),
-            Err(error) => {
-                tracing::error!(%error, "the learned moderation model did not load");
-                None
+        .get_or_init(|| {
+            let weights = miniz_oxide::inflate::decompress_to_vec_with_limit(WEIGHTS, MAX_WEIGHTS)
+                .map_err(|error| format!("the weight file does not inflate: {error}"));
+            match weights.and_then(|weights| Model::parse(&weights)) {
+                Ok(model) => Some(model),
+                Err(error) => {
+                    tracing::error!(%error, "the learned moderation model did not load");
+                    None
+                }
             }
         })
         .as_ref()

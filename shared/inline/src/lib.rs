@@ -1605,11 +1605,13 @@ fn censored(text: &str) -> String {
     remembered(&CENSORED, text, || Censor::from_str(text).censor().into()).into()
 }
 
+include!(concat!(env!("OUT_DIR"), "/rustrict_context.rs"));
+
 /// Words either side of a finding that rustrict's reading of it may depend
-/// on: one of its false positives, which clears a match it contains, has at
-/// most four words (rustrict 0.7's `false_positives.txt`; the tests that
-/// compare with whole lines would find a longer one).
-const CONTEXT_WORDS: usize = 3;
+/// on: one of its false positives or safe phrases, which clears a match it
+/// contains, has at most [`FALSE_POSITIVE_WORDS`] words (five in rustrict
+/// 0.7.39: `im in restricted chat mode`).
+const CONTEXT_WORDS: usize = FALSE_POSITIVE_WORDS.saturating_sub(1);
 
 /// rustrict's reading of the whole of `text` ([`analyze`]; split into `tokens`
 /// at whitespace, slices of it), from cheaper parts ([`across::read`]):
@@ -2420,7 +2422,7 @@ mod tests {
         // Lines of 8 to 31 words, made of runs of one to five words in a row
         // of the corpus (its phrases stay together), from a fixed seed. (A
         // one-off run of 300,000 such lines, a third with findings, found no
-        // difference; with two context words instead of three it found one.)
+        // difference.)
         let lines = development_lines();
         let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
         assert!(words.len() > 100_000, "the corpus is read");
