@@ -320,9 +320,7 @@ pub fn bucket_of(hash: u64, mask: u64) -> usize {
 
 /// FNV-1a, 64 bits, of a tag byte and `parts` one after another.
 fn hash(tag: u8, parts: &[&[u8]]) -> u64 {
-    parts
-        .iter()
-        .fold(fnv(FNV_OFFSET, &[tag]), |h, part| fnv(h, part))
+    parts.iter().fold(tag_hash(tag), |h, part| fnv(h, part))
 }
 
 /// A character as the model reads it: lower case, no accent, look-alikes and
@@ -510,7 +508,7 @@ pub fn each_feature(text: &str, mut found: impl FnMut(u64)) {
     each_pictograph(text, found);
 }
 
-/// The hash of the tag byte alone, where a feature's hash starts.
+/// The hash of the tag byte alone, where a feature's hash starts ([`hash`]).
 const fn tag_hash(tag: u8) -> u64 {
     (FNV_OFFSET ^ tag as u64).wrapping_mul(FNV_PRIME)
 }
