@@ -138,71 +138,48 @@ impl Model {
     /// Per head (in order), the probability that `text` is of its kind.
     pub fn opinion(&self, text: &str) -> Vec<f32> {
         let heads = self.heads.len();
-        let mut sums = [0i32; MAX_HEADS];
         let mask = (1u64 << self.bits) - 1;
-        let mut count = 0usize;
-        if heads == HEADS.len() {
-            // The shipped model's four heads: a bucket's weights as one array.
-            let add = |sums: &mut [i32; HEADS.len()], hash: u64| {
-                let row = bucket_of(hash, mask) * HEADS.len();
-                let row: &[i8; HEADS.len()] = self.weights[row..row + HEADS.len()]
-                    .try_into()
-                    .unwrap_or(&[0; HEADS.len()]);
-                for (sum, w) in sums.iter_mut().zip(row) {
-                    *sum += i32::from(*w);
-                }
+        // A feature: its bucket's weights added, and counted.
+        let add = |(sums, count): &mut Sums, hash: u64| {
+            let row = bucket_of(hash, mask) * heads;
+            for (sum, w) in sums.iter_mut().zip(&self.weights[row..row + heads]) {
+                *sum += i32::from(*w);
+            }
+            *count += 1;
+        };
+        // A word's own features (the word and its pieces) are the same
+        // wherever it stands: the shipped model adds them up once per word.
+        let own = |word: &str| {
+            let mut own: Sums = ([0; MAX_HEADS], 0);
+            let (mut edged, mut starts) = (Vec::new(), Vec::new());
+            add(&mut own, fnv(WORD_TAG, word.as_bytes()));
+            each_piece(word, &mut edged, &mut starts, |hash| add(&mut own, hash));
+            own
+        };
+        let shipped = SHIPPED
+            .get()
+            .and_then(Option::as_ref)
+            .is_some_and(|m| std::ptr::eq(m, self));
+        let mut total: Sums = ([0; MAX_HEADS], 0);
+        each_word_and_pair(text, |word, pair| {
+            if let Some(pair) = pair {
+                add(&mut total, pair);
+            }
+            let (sums, count) = if shipped {
+                crate::remembered(&OWN_SUMS, word, || own(word))
+            } else {
+                own(word)
             };
-            // A word's own features (the word and its pieces) are the same
-            // wherever it stands: their sums are worked out once per word.
-            let own = |word: &str| {
-                let mut own = ([0; HEADS.len()], 0u32);
-                let (mut edged, mut starts) = (Vec::new(), Vec::new());
-                add(&mut own.0, fnv(WORD_TAG, word.as_bytes()));
-                each_piece(word, &mut edged, &mut starts, |hash| {
-                    own.1 += 1;
-                    add(&mut own.0, hash);
-                });
-                own.1 += 1;
-                own
-            };
-            let shipped = SHIPPED
-                .get()
-                .and_then(Option::as_ref)
-                .is_some_and(|m| std::ptr::eq(m, self));
-            let mut four = [0i32; HEADS.len()];
-            each_word_and_pair(text, |word, pair| {
-                if let Some(pair) = pair {
-                    add(&mut four, pair);
-                    count += 1;
-                }
-                let (sums, n) = if shipped {
-                    crate::remembered(&OWN_SUMS, word, || own(word))
-                } else {
-                    own(word)
-                };
-                for (sum, s) in four.iter_mut().zip(sums) {
-                    *sum += s;
-                }
-                count += n as usize;
-            });
-            each_pictograph(text, |hash| {
-                add(&mut four, hash);
-                count += 1;
-            });
-            sums[..HEADS.len()].copy_from_slice(&four);
-        } else {
-            each_feature(text, |hash| {
-                count += 1;
-                let row = bucket_of(hash, mask) * heads;
-                for (sum, w) in sums.iter_mut().zip(&self.weights[row..row + heads]) {
-                    *sum += i32::from(*w);
-                }
-            });
-        }
-        let norm = feature_value(count) as f32;
+            for (sum, s) in total.0.iter_mut().zip(sums) {
+                *sum += s;
+            }
+            total.1 += count;
+        });
+        each_pictograph(text, |hash| add(&mut total, hash));
+        let norm = feature_value(total.1 as usize) as f32;
         self.heads
             .iter()
-            .zip(sums)
+            .zip(total.0)
             .map(|(head, sum)| sigmoid(head.bias + head.scale * sum as f32 * norm))
             .collect()
     }
@@ -275,10 +252,13 @@ impl<'a> Cursor<'a> {
 /// The shipped model, once loaded.
 static SHIPPED: OnceLock<Option<Model>> = OnceLock::new();
 
+/// Per head, a sum of features' weights, and how many features.
+type Sums = ([i32; MAX_HEADS], u32);
+
 thread_local! {
     /// Per word, the shipped model's sums of its own features' weights (the
-    /// word and its pieces) and how many there are: chat repeats its words.
-    static OWN_SUMS: crate::Memo<([i32; HEADS.len()], u32)> = crate::Memo::default();
+    /// word and its pieces): chat repeats its words.
+    static OWN_SUMS: crate::Memo<Sums> = crate::Memo::default();
 }
 
 /// The shipped model; `None` if its file does not load (a test makes sure it does).
