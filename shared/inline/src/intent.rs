@@ -183,6 +183,20 @@ fn denied_before(line: &Line<'_>, at: usize) -> bool {
         .any(|i| NOBODY.contains(&line.words[i]))
 }
 
+/// Subjects and forms of "to be" after which a one-word wish of death (`sterf`,
+/// `crève`, `stirb`) is said of oneself or of a thing, no order to someone:
+/// `ik sterf hier` (I'm dying laughing), `je suis crevé` (worn out), `t'es crevé`.
+const SELF_SUBJECTS: [&str; 19] = [
+    "i", "ik", "k", "ich", "je", "j'suis", "jsuis", "chuis", "suis", "on", "il", "elle", "est",
+    "t'es", "ben", "bin", "ist", "yo", "eu",
+];
+
+/// Whether the one-word entry at `words[at]` follows a subject or a form of
+/// "to be" in its clause ([`SELF_SUBJECTS`]).
+fn said_of_oneself(line: &Line<'_>, at: usize) -> bool {
+    at > 0 && !line.ends_clause(at - 1) && SELF_SUBJECTS.contains(&line.words[at - 1])
+}
+
 /// Whether an exception begins anywhere in `words[at..at + len]` or right
 /// after it: `mourir de rire` inside `tu vas mourir de rire`, `de saudades`
 /// after `mato-te`.
@@ -612,6 +626,7 @@ fn grammars() -> &'static Grammars {
             .chain(CONTESTS)
             .chain(CLOCK)
             .chain(NOT_FOND_BEFORE)
+            .chain(SELF_SUBJECTS)
         {
             words.entry(word.to_owned()).or_default();
         }
@@ -837,6 +852,66 @@ fn laughed_off(text: &str, threat: Finding) -> Finding {
     }
 }
 
+/// Words of a present and of the day it is for.
+const GIFTS: [&str; 19] = [
+    "present",
+    "presents",
+    "gift",
+    "gifts",
+    "birthday",
+    "bday",
+    "cadeau",
+    "cadeautje",
+    "verjaardag",
+    "regalo",
+    "regalos",
+    "cumpleanos",
+    "presente",
+    "aniversario",
+    "geschenk",
+    "geschenke",
+    "geburtstag",
+    "anniversaire",
+    "prenda",
+];
+
+/// Words of where someone lives.
+const HOME: [&str; 19] = [
+    "live",
+    "lives",
+    "address",
+    "woont",
+    "woon",
+    "adres",
+    "wohnst",
+    "wohnt",
+    "adresse",
+    "vives",
+    "vive",
+    "direccion",
+    "moras",
+    "mora",
+    "endereco",
+    "habites",
+    "habite",
+    "wohnung",
+    "casa",
+];
+
+/// Knowing where someone lives in a line that brings them a present is a
+/// delivery, no threat (`ha i know where you live, dropping your birthday
+/// present off at 7`, `tengo tu dirección del amigo invisible, el regalo te
+/// llega el viernes`): a threat no worse than that (severity 2 or less) in a
+/// line with a word of a home and one of a present.
+fn bringing_a_gift(text: &str, threat: Finding) -> bool {
+    if threat.severity > 2 {
+        return false;
+    }
+    let words = tokens(text);
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    has(&GIFTS) && has(&HOME)
+}
+
 /// Words after affection's that make it a wish, not affection (`i'd love you
 /// to shut up`, `te quiero fuera del canal`).
 const NOT_FOND_BEFORE: [&str; 7] = ["to", "fuera", "lejos", "muerto", "muerta", "out", "gone"];
@@ -854,7 +929,9 @@ pub fn assess(text: &str) -> Option<Finding> {
         .into_iter()
         .flatten()
         .max_by_key(|f| f.severity);
-    let threat = threat.map(|t| laughed_off(text, t));
+    let threat = threat
+        .filter(|t| !bringing_a_gift(text, *t))
+        .map(|t| laughed_off(text, t));
     match (threat, harassment) {
         (Some(t), Some(h)) if h.severity > t.severity => Some(h),
         (Some(t), _) => Some(t),
@@ -927,9 +1004,11 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                 note(Kind::Threat, s);
             }
         });
-        if let Some(s) = g.selfharm.best_in(&line, 0, n_words) {
-            note(Kind::Harassment, s);
-        }
+        g.selfharm.each_in(&line, 0, n_words, &mut |at, len, s| {
+            if !(len == 1 && said_of_oneself(&line, at)) {
+                note(Kind::Harassment, s);
+            }
+        });
         g.vocatives.each_in(&line, 0, n_words, &mut |at, len, s| {
             if addresses(g, &all.not_after, &line, at, len) {
                 insult = insult.max(Some(s));
@@ -1643,6 +1722,90 @@ mod tests {
         assert_eq!(words, ["ok", "loser", "nice", "try", "idiot"]);
         assert_eq!(breaks, [true, true, false, true, false]);
         assert_eq!(tokens_and_breaks("..."), (vec![], vec![]));
+    }
+
+    #[test]
+    fn a_one_word_wish_of_death_after_a_subject_is_said_of_oneself() {
+        for line in [
+            "je suis crevé, je vais au lit",
+            "le pneu est crevé",
+            "t'es crevé après ce match",
+            "die clip waar hij de lava in springt, ik sterf hier 😭",
+        ] {
+            assert_eq!(kind(line), None, "{line}");
+        }
+        for line in [
+            "crève",
+            "@jan sterf maar",
+            "stirb endlich",
+            "bah crève, personne t'aime",
+        ] {
+            assert_eq!(kind(line).map(|k| k.0), Some("harassment"), "{line}");
+        }
+    }
+
+    #[test]
+    fn knowing_where_someone_lives_to_bring_a_present_is_no_threat() {
+        for line in [
+            "ha i know where you live, dropping your birthday present off at 7 🎁",
+            "tengo tu dirección del amigo invisible, el regalo te llega el viernes",
+            "eu sei onde tu mora kkk tô levando teu presente de aniversário",
+        ] {
+            assert_eq!(kind(line), None, "{line}");
+        }
+        for line in [
+            // No present: a threat, as before.
+            "i know where you live",
+            // A present, no home: the threat stands.
+            "i'll break your legs, happy birthday",
+            // A serious threat is never cleared.
+            "i know where you live, birthday present: i'll kill you",
+        ] {
+            assert_eq!(kind(line).map(|k| k.0), Some("threat"), "{line}");
+        }
+    }
+
+    #[test]
+    fn a_weapon_brought_along_and_where_a_beating_ends_are_threats() {
+        for line in [
+            "that kid lives 10 min from me. might pop by with a knife",
+            "llevo la navaja en la mochila por si el de enfrente abre la boca",
+            "levo uma arma pro jogo de domingo e o lateral vai sentir",
+            "ich komm mit dem messer zum fantreffen",
+            "you'll end up in a ditch if you keep snitching",
+            "du landest im krankenhaus, das schwör ich dir",
+            "vai levar uma surra que vai sair de maca",
+            "ik maak je koud als je nog één keer mijn stream raidt",
+            "te saqué el nombre del paypal, ya sabes lo que viene",
+        ] {
+            assert_eq!(kind(line).map(|k| k.0), Some("threat"), "{line}");
+        }
+        for line in [
+            "sharpen the knife before you carve the roast",
+            "i got a new knife skin in the case",
+            "ik neem een mes voor de taart",
+            "j'ai un couteau suisse dans le sac",
+            "vou levar a faca pro churrasco",
+            "PSV kreeg een pak slaag, dik verdiend",
+            "vou levar o bolo pra festa",
+            "ik maak je koffie koud als je zo lang wegblijft",
+            "he'll end up in the hall of fame",
+        ] {
+            assert_eq!(kind(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn everyone_laughing_at_someone_and_a_world_without_them_are_harassment() {
+        for line in [
+            "jeder in deiner klasse lacht über dich",
+            "tout ton lycée se moque de toi",
+            "wär für alle besser wenn es dich gar nicht gäbe",
+            "everything would be better if you didn't exist",
+        ] {
+            assert_eq!(kind(line).map(|k| k.0), Some("harassment"), "{line}");
+        }
+        assert_eq!(kind("everyone laughed at the ref's call"), None);
     }
 
     #[test]
