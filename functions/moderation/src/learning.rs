@@ -4,7 +4,8 @@
 //! `eval/test/`: this module has no way to name it.
 //!
 //! Thresholds come from five-fold cross-validation: each head's threshold is set
-//! so that at most [`CLEAN_FLAGGED`] of the clean lines reach it, counting the
+//! so that at most [`CLEAN_FLAGGED`] of the clean lines reach it
+//! ([`THREAT_CLEAN_FLAGGED`] for the threat head), counting the
 //! lines the stage asks the model about (those the rules alone deliver), each
 //! with the probability from the fold that did not learn it. The out-of-fold
 //! figures are what `moderation-train` prints.
@@ -20,6 +21,14 @@ use crate::{read_lines, EvalInput};
 /// those it is asked about: the lines the rules deliver (of two words or more
 /// for the threat and harassment heads, `learned::speaks_on`).
 pub const CLEAN_FLAGGED: f64 = 0.003;
+/// The threat head's share ([`CLEAN_FLAGGED`] for the others). Its clean
+/// training lines are mostly threats' look-alikes written to trap it (violent
+/// sports and gaming talk, plans to pick someone up), so a share of them
+/// overstates what it holds of chat: on the development side's read sets it
+/// was not trained on (`corpus/unseen/abuse-h`, `clean-h`, `clean-d`,
+/// `round19`), 0.3 % let 113 of their 510 abusive lines through and 0.8 %
+/// let 95 through, for 2 more of their 810 clean lines held.
+pub const THREAT_CLEAN_FLAGGED: f64 = 0.008;
 /// No abuse head's threshold is below this: a short clean line the integration
 /// tests send ("while away 9") reached 0.516 on the profanity head, and the
 /// probability of a few features moves with the build's float arithmetic.
@@ -129,7 +138,14 @@ pub fn train(lines: &[EvalInput], training: Training) -> Outcome {
         }
     }
     let clean: Vec<usize> = (0..lines.len()).filter(|&i| is_clean(&lines[i])).collect();
-    let allowed = (clean.len() as f64 * CLEAN_FLAGGED).floor() as usize;
+    let allowed = |head: &str| {
+        let share = if head == "threat" {
+            THREAT_CLEAN_FLAGGED
+        } else {
+            CLEAN_FLAGGED
+        };
+        (clean.len() as f64 * share).floor() as usize
+    };
     // The stage asks the model only about lines the rules deliver: a clean line
     // the rules already hold costs no part of the budget.
     let rules = rules_alone();
@@ -155,7 +171,7 @@ pub fn train(lines: &[EvalInput], training: Training) -> Outcome {
             MIN_THRESHOLD
         };
         let threshold = asked_p
-            .get(allowed)
+            .get(allowed(name))
             .map_or(floor, |p| (p + 1e-6).max(floor))
             .min(0.999);
         let positives: Vec<usize> = (0..lines.len()).filter(|&i| all[i].labels[h]).collect();
