@@ -2548,7 +2548,7 @@ mod tests {
     #[test]
     fn swearing_in_the_other_launch_languages_is_masked() {
         for (text, shown) in [
-            ("que porra de passe foi esse", "que p**** de passe foi esse"),
+            ("que merda de passe foi esse", "que m**** de passe foi esse"),
             ("Schiri = W1chs3r 🤡", "Schiri = W****** 🤡"),
             ("k.u.t. VAR weer", "k****. VAR weer"),
             ("árbitro hijo de puta, roja", "árbitro h*** d* p***, roja"),
