@@ -1724,88 +1724,102 @@ mod tests {
         assert_eq!(tokens_and_breaks("..."), (vec![], vec![]));
     }
 
+    /// Asserts that each line is read as `expected` (a finding's kind, or none).
+    fn read_as(expected: Option<&str>, lines: &[&str]) {
+        for line in lines {
+            assert_eq!(kind(line).map(|k| k.0), expected, "{line}");
+        }
+    }
+
     #[test]
     fn a_one_word_wish_of_death_after_a_subject_is_said_of_oneself() {
-        for line in [
-            "je suis crevé, je vais au lit",
-            "le pneu est crevé",
-            "t'es crevé après ce match",
-            "die clip waar hij de lava in springt, ik sterf hier 😭",
-        ] {
-            assert_eq!(kind(line), None, "{line}");
-        }
-        for line in [
-            "crève",
-            "@jan sterf maar",
-            "stirb endlich",
-            "bah crève, personne t'aime",
-        ] {
-            assert_eq!(kind(line).map(|k| k.0), Some("harassment"), "{line}");
-        }
+        read_as(
+            None,
+            &[
+                "je suis crevé, je vais au lit",
+                "le pneu est crevé",
+                "t'es crevé après ce match",
+                "die clip waar hij de lava in springt, ik sterf hier 😭",
+            ],
+        );
+        read_as(
+            Some("harassment"),
+            &[
+                "crève",
+                "@jan sterf maar",
+                "stirb endlich",
+                "bah crève, personne t'aime",
+            ],
+        );
     }
 
     #[test]
     fn knowing_where_someone_lives_to_bring_a_present_is_no_threat() {
-        for line in [
-            "ha i know where you live, dropping your birthday present off at 7 🎁",
-            "tengo tu dirección del amigo invisible, el regalo te llega el viernes",
-            "eu sei onde tu mora kkk tô levando teu presente de aniversário",
-        ] {
-            assert_eq!(kind(line), None, "{line}");
-        }
-        for line in [
-            // No present: a threat, as before.
-            "i know where you live",
-            // A present, no home: the threat stands.
-            "i'll break your legs, happy birthday",
-            // A serious threat is never cleared.
-            "i know where you live, birthday present: i'll kill you",
-        ] {
-            assert_eq!(kind(line).map(|k| k.0), Some("threat"), "{line}");
-        }
+        read_as(
+            None,
+            &[
+                "ha i know where you live, dropping your birthday present off at 7 🎁",
+                "tengo tu dirección del amigo invisible, el regalo te llega el viernes",
+                "eu sei onde tu mora kkk tô levando teu presente de aniversário",
+            ],
+        );
+        read_as(
+            Some("threat"),
+            &[
+                // No present: a threat, as before.
+                "i know where you live",
+                // A present, no home: the threat stands.
+                "i'll break your legs, happy birthday",
+                // A serious threat is never cleared.
+                "i know where you live, birthday present: i'll kill you",
+            ],
+        );
     }
 
     #[test]
     fn a_weapon_brought_along_and_where_a_beating_ends_are_threats() {
-        for line in [
-            "that kid lives 10 min from me. might pop by with a knife",
-            "llevo la navaja en la mochila por si el de enfrente abre la boca",
-            "levo uma arma pro jogo de domingo e o lateral vai sentir",
-            "ich komm mit dem messer zum fantreffen",
-            "you'll end up in a ditch if you keep snitching",
-            "du landest im krankenhaus, das schwör ich dir",
-            "vai levar uma surra que vai sair de maca",
-            "ik maak je koud als je nog één keer mijn stream raidt",
-            "te saqué el nombre del paypal, ya sabes lo que viene",
-        ] {
-            assert_eq!(kind(line).map(|k| k.0), Some("threat"), "{line}");
-        }
-        for line in [
-            "sharpen the knife before you carve the roast",
-            "i got a new knife skin in the case",
-            "ik neem een mes voor de taart",
-            "j'ai un couteau suisse dans le sac",
-            "vou levar a faca pro churrasco",
-            "PSV kreeg een pak slaag, dik verdiend",
-            "vou levar o bolo pra festa",
-            "ik maak je koffie koud als je zo lang wegblijft",
-            "he'll end up in the hall of fame",
-        ] {
-            assert_eq!(kind(line), None, "{line}");
-        }
+        read_as(
+            Some("threat"),
+            &[
+                "that kid lives 10 min from me. might pop by with a knife",
+                "llevo la navaja en la mochila por si el de enfrente abre la boca",
+                "levo uma arma pro jogo de domingo e o lateral vai sentir",
+                "ich komm mit dem messer zum fantreffen",
+                "you'll end up in a ditch if you keep snitching",
+                "du landest im krankenhaus, das schwör ich dir",
+                "vai levar uma surra que vai sair de maca",
+                "ik maak je koud als je nog één keer mijn stream raidt",
+                "te saqué el nombre del paypal, ya sabes lo que viene",
+            ],
+        );
+        read_as(
+            None,
+            &[
+                "sharpen the knife before you carve the roast",
+                "i got a new knife skin in the case",
+                "ik neem een mes voor de taart",
+                "j'ai un couteau suisse dans le sac",
+                "vou levar a faca pro churrasco",
+                "PSV kreeg een pak slaag, dik verdiend",
+                "vou levar o bolo pra festa",
+                "ik maak je koffie koud als je zo lang wegblijft",
+                "he'll end up in the hall of fame",
+            ],
+        );
     }
 
     #[test]
     fn everyone_laughing_at_someone_and_a_world_without_them_are_harassment() {
-        for line in [
-            "jeder in deiner klasse lacht über dich",
-            "tout ton lycée se moque de toi",
-            "wär für alle besser wenn es dich gar nicht gäbe",
-            "everything would be better if you didn't exist",
-        ] {
-            assert_eq!(kind(line).map(|k| k.0), Some("harassment"), "{line}");
-        }
-        assert_eq!(kind("everyone laughed at the ref's call"), None);
+        read_as(
+            Some("harassment"),
+            &[
+                "jeder in deiner klasse lacht über dich",
+                "tout ton lycée se moque de toi",
+                "wär für alle besser wenn es dich gar nicht gäbe",
+                "everything would be better if you didn't exist",
+            ],
+        );
+        read_as(None, &["everyone laughed at the ref's call"]);
     }
 
     #[test]
