@@ -183,16 +183,18 @@ fn denied_before(line: &Line<'_>, at: usize) -> bool {
         .any(|i| NOBODY.contains(&line.words[i]))
 }
 
-/// Subjects and forms of "to be" after which a one-word wish of death (`sterf`,
-/// `crève`, `stirb`) is said of oneself or of a thing, no order to someone:
-/// `ik sterf hier` (I'm dying laughing), `je suis crevé` (worn out), `t'es crevé`.
-const SELF_SUBJECTS: [&str; 19] = [
-    "i", "ik", "k", "ich", "je", "j'suis", "jsuis", "chuis", "suis", "on", "il", "elle", "est",
-    "t'es", "ben", "bin", "ist", "yo", "eu",
+/// Subjects and forms of "to be" and "to have" after which a one-word wish of
+/// death (`sterf`, `crève`, `stirb`) is said of oneself or of a thing, no order
+/// to someone: `ik sterf hier` (I'm dying laughing), `je suis crevé` (worn
+/// out), `mon pneu a crevé`. Not words that also greet or stand for `que`
+/// (`yo kys`, `k morra`).
+const SELF_SUBJECTS: [&str; 22] = [
+    "i", "ik", "ich", "je", "j'suis", "jsuis", "chuis", "chui", "jsui", "suis", "on", "il", "elle",
+    "est", "t'es", "j'ai", "t'as", "a", "bin", "ist", "eu", "hij",
 ];
 
 /// Whether the one-word entry at `words[at]` follows a subject or a form of
-/// "to be" in its clause ([`SELF_SUBJECTS`]).
+/// "to be" or "to have" in its clause ([`SELF_SUBJECTS`]).
 fn said_of_oneself(line: &Line<'_>, at: usize) -> bool {
     at > 0 && !line.ends_clause(at - 1) && SELF_SUBJECTS.contains(&line.words[at - 1])
 }
@@ -852,66 +854,6 @@ fn laughed_off(text: &str, threat: Finding) -> Finding {
     }
 }
 
-/// Words of a present and of the day it is for.
-const GIFTS: [&str; 19] = [
-    "present",
-    "presents",
-    "gift",
-    "gifts",
-    "birthday",
-    "bday",
-    "cadeau",
-    "cadeautje",
-    "verjaardag",
-    "regalo",
-    "regalos",
-    "cumpleanos",
-    "presente",
-    "aniversario",
-    "geschenk",
-    "geschenke",
-    "geburtstag",
-    "anniversaire",
-    "prenda",
-];
-
-/// Words of where someone lives.
-const HOME: [&str; 19] = [
-    "live",
-    "lives",
-    "address",
-    "woont",
-    "woon",
-    "adres",
-    "wohnst",
-    "wohnt",
-    "adresse",
-    "vives",
-    "vive",
-    "direccion",
-    "moras",
-    "mora",
-    "endereco",
-    "habites",
-    "habite",
-    "wohnung",
-    "casa",
-];
-
-/// Knowing where someone lives in a line that brings them a present is a
-/// delivery, no threat (`ha i know where you live, dropping your birthday
-/// present off at 7`, `tengo tu dirección del amigo invisible, el regalo te
-/// llega el viernes`): a threat no worse than that (severity 2 or less) in a
-/// line with a word of a home and one of a present.
-fn bringing_a_gift(text: &str, threat: Finding) -> bool {
-    if threat.severity > 2 {
-        return false;
-    }
-    let words = tokens(text);
-    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
-    has(&GIFTS) && has(&HOME)
-}
-
 /// Words after affection's that make it a wish, not affection (`i'd love you
 /// to shut up`, `te quiero fuera del canal`).
 const NOT_FOND_BEFORE: [&str; 7] = ["to", "fuera", "lejos", "muerto", "muerta", "out", "gone"];
@@ -929,9 +871,7 @@ pub fn assess(text: &str) -> Option<Finding> {
         .into_iter()
         .flatten()
         .max_by_key(|f| f.severity);
-    let threat = threat
-        .filter(|t| !bringing_a_gift(text, *t))
-        .map(|t| laughed_off(text, t));
+    let threat = threat.map(|t| laughed_off(text, t));
     match (threat, harassment) {
         (Some(t), Some(h)) if h.severity > t.severity => Some(h),
         (Some(t), _) => Some(t),
@@ -1738,6 +1678,7 @@ mod tests {
             &[
                 "je suis crevé, je vais au lit",
                 "le pneu est crevé",
+                "mon pneu a crevé hier",
                 "t'es crevé après ce match",
                 "die clip waar hij de lava in springt, ik sterf hier 😭",
             ],
@@ -1749,29 +1690,8 @@ mod tests {
                 "@jan sterf maar",
                 "stirb endlich",
                 "bah crève, personne t'aime",
-            ],
-        );
-    }
-
-    #[test]
-    fn knowing_where_someone_lives_to_bring_a_present_is_no_threat() {
-        read_as(
-            None,
-            &[
-                "ha i know where you live, dropping your birthday present off at 7 🎁",
-                "tengo tu dirección del amigo invisible, el regalo te llega el viernes",
-                "eu sei onde tu mora kkk tô levando teu presente de aniversário",
-            ],
-        );
-        read_as(
-            Some("threat"),
-            &[
-                // No present: a threat, as before.
-                "i know where you live",
-                // A present, no home: the threat stands.
-                "i'll break your legs, happy birthday",
-                // A serious threat is never cleared.
-                "i know where you live, birthday present: i'll kill you",
+                "yo kys",
+                "k morra",
             ],
         );
     }
@@ -1784,24 +1704,35 @@ mod tests {
                 "that kid lives 10 min from me. might pop by with a knife",
                 "llevo la navaja en la mochila por si el de enfrente abre la boca",
                 "levo uma arma pro jogo de domingo e o lateral vai sentir",
-                "ich komm mit dem messer zum fantreffen",
+                "ich bring die knarre zum fantreffen",
                 "you'll end up in a ditch if you keep snitching",
                 "du landest im krankenhaus, das schwör ich dir",
-                "vai levar uma surra que vai sair de maca",
+                "tu vai sair de maca daqui, pode escrever",
                 "ik maak je koud als je nog één keer mijn stream raidt",
-                "te saqué el nombre del paypal, ya sabes lo que viene",
+                "14 elm crescent right? be a pity if it caught fire one night",
             ],
         );
         read_as(
             None,
             &[
                 "sharpen the knife before you carve the roast",
+                "i'll bring the bread knife for the cake",
                 "i got a new knife skin in the case",
                 "ik neem een mes voor de taart",
+                "ik neem een pistool, jij de sniper",
+                "ich komm mit dem messer nicht klar",
+                "traigo la pistola de agua para la fiesta",
                 "j'ai un couteau suisse dans le sac",
                 "vou levar a faca pro churrasco",
                 "PSV kreeg een pak slaag, dik verdiend",
                 "vou levar o bolo pra festa",
+                "se comeres tanto doce vais ficar sem dentes",
+                "o neymar caiu feio, vai sair de maca",
+                "drink that much and you'll end up in hospital",
+                "meine oma verbringt die woche im krankenhaus",
+                "hoe lang lig je nog in het ziekenhuis? beterschap",
+                "would be a shame if he got hurt before the final",
+                "vim de longe só pra te encontrar ❤️",
                 "ik maak je koffie koud als je zo lang wegblijft",
                 "he'll end up in the hall of fame",
             ],
