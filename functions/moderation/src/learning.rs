@@ -27,7 +27,7 @@ pub const CLEAN_FLAGGED: f64 = 0.003;
 /// overstates what it holds of chat: on the development side's read sets it
 /// was not trained on (`corpus/unseen/abuse-h`, `clean-h`, `clean-d`,
 /// `round19`), 0.3 % let 113 of their 510 abusive lines through and 0.8 %
-/// let 95 through, for 2 more of their 810 clean lines held.
+/// let 94 through, for 2 more of their 810 clean lines held.
 pub const THREAT_CLEAN_FLAGGED: f64 = 0.008;
 /// No abuse head's threshold is below this: a short clean line the integration
 /// tests send ("while away 9") reached 0.516 on the profanity head, and the
