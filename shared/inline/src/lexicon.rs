@@ -58,6 +58,9 @@ struct Token {
     /// Its reading ([`normal_word`]) and whether it was stretched; `None` when
     /// it has fewer than two letters or is an acronym.
     read: Option<(Box<str>, bool)>,
+    /// With a picture inside the word (`cabr🐐n`, `Pi💩sser`), `read` is the
+    /// word without it and this the word with it standing for one letter.
+    one_letter: Option<Box<str>>,
     /// Whether it is one letter or digit, signs aside (`p`, `u.`).
     letter: bool,
 }
@@ -68,6 +71,19 @@ impl Token {
         self.read
             .as_ref()
             .map(|(word, stretched)| (&**word, *stretched))
+    }
+
+    /// Whether it reads as `word`, a word of a phrase (a picture standing for
+    /// one of its letters: `trou du c🍑l`).
+    fn reads_as(&self, word: &str) -> bool {
+        self.word().is_some_and(|(read, _)| read == word)
+            || self.one_letter.as_deref().is_some_and(|read| {
+                read.chars().count() == word.chars().count()
+                    && read
+                        .chars()
+                        .zip(word.chars())
+                        .all(|(r, w)| r == '*' || r == w)
+            })
     }
 }
 
@@ -83,14 +99,67 @@ fn token(word: &str) -> std::rc::Rc<Token> {
         // Three capitals are an acronym or an emote (`LUL`, `OMG`).
         let acronym = bare.chars().count() <= 3 && bare.chars().all(char::is_uppercase);
         let mut out = String::with_capacity(word.len());
-        let read = normal_into(word, &mut out)
+        let mut read = normal_into(word, &mut out)
             .filter(|_| !acronym)
             .map(|stretched| (out.into_boxed_str(), stretched));
+        let mut one_letter = None;
+        if read.is_none() && !acronym {
+            if let Some((without, with_star)) = pictures_inside(bare) {
+                let mut out = String::with_capacity(without.len());
+                read = normal_into(&without, &mut out).map(|s| (out.into_boxed_str(), s));
+                one_letter = normal_word(&with_star).map(String::into_boxed_str);
+            }
+        }
         std::rc::Rc::new(Token {
             read,
+            one_letter,
             letter: bare.chars().count() == 1,
         })
     })
+}
+
+/// Whether `c` is a picture or a sign put into a word to hide it: an emoji or
+/// another symbol (`🍑`, `★`), or `#`, `%`, `^`, `~`; not punctuation.
+fn picture(c: char) -> bool {
+    if c.is_ascii() {
+        return matches!(c, '#' | '%' | '^' | '~');
+    }
+    !c.is_alphanumeric()
+        && !c.is_whitespace()
+        && !('\u{a0}'..='\u{bf}').contains(&c)
+        && !('\u{2000}'..='\u{206f}').contains(&c)
+}
+
+/// `word` (signs around it trimmed) read two ways when pictures stand between
+/// its letters: without them (`Pi💩sser`) and with each run of them as `*`, one
+/// letter (`cabr🐐n`). `None` without a picture between two letters, or with a
+/// character neither a letter, a picture nor a sign the lexicon reads.
+fn pictures_inside(word: &str) -> Option<(String, String)> {
+    let mut without = String::with_capacity(word.len());
+    let mut with_star = String::with_capacity(word.len());
+    let mut inside = false;
+    let mut chars = word.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !picture(c) {
+            without.push(c);
+            with_star.push(c);
+            continue;
+        }
+        while chars
+            .peek()
+            .is_some_and(|&n| picture(n) || n == '\u{fe0f}' || n == '\u{200d}')
+        {
+            chars.next();
+        }
+        let between = without.chars().last().is_some_and(char::is_alphabetic)
+            && chars.peek().is_some_and(|n| n.is_alphabetic());
+        if !between {
+            return None;
+        }
+        inside = true;
+        with_star.push('*');
+    }
+    inside.then_some((without, with_star))
 }
 
 /// The shipped lexicon.
@@ -351,7 +420,7 @@ impl Lexicon {
                             && words
                                 .iter()
                                 .zip(&tokens[i..])
-                                .all(|(w, (_, t))| t.word().is_some_and(|(t, _)| t == w.as_str()))
+                                .all(|(w, (_, t))| t.reads_as(w))
                     })
                     .max_by_key(|(words, _)| words.len())
             });
@@ -360,7 +429,11 @@ impl Lexicon {
                 i += words.len();
                 continue;
             }
-            if let Some(index) = self.word(word, stretched) {
+            let hit = self.word(word, stretched).or_else(|| {
+                let one_letter = tokens[i].1.one_letter.as_deref()?;
+                self.word(one_letter, false)
+            });
+            if let Some(index) = hit {
                 found.push((tokens[i].0.clone(), index));
             }
             i += 1;
@@ -488,6 +561,31 @@ mod tests {
             .collect();
         let masked = mask("c@r@lh0 que jogo", &spans);
         assert_eq!(masked, "c****** que jogo");
+    }
+
+    #[test]
+    fn a_picture_inside_a_word_is_read_as_a_letter_or_as_nothing() {
+        let lex = Lexicon::new(["cabrón", "foda-se", "pisser", "trou du cul"]);
+        let hits = |t: &str| lex.matches(t).len();
+        // Standing for one letter, or put between two.
+        assert_eq!(hits("menudo cabr🐐n estás hecho"), 1);
+        assert_eq!(hits("f💥da-se tu"), 1);
+        assert_eq!(hits("du kleiner Pi💩sser, heul leise"), 1);
+        assert_eq!(hits("cabr#n"), 1);
+        assert_eq!(hits("p🐐sser, cabr🐐🐐on"), 2);
+        // In a phrase, one letter known on each side is enough.
+        assert_eq!(hits("t'es un vrai trou du c🍑l"), 1);
+        // Not at a word's end, not with a letter missing, not punctuation
+        // (`cabr…n`), not a picture between two words.
+        assert_eq!(hits("cabrón🐐 que golazo"), 1);
+        assert_eq!(hits("cab🐐n, c🐐🐐n"), 0);
+        assert_eq!(hits("cabr…n"), 0);
+        assert_eq!(hits("gol⚽gol, trou🕳️du cul"), 0);
+        assert_eq!(pictures_inside("⚽gol"), None);
+        assert_eq!(
+            pictures_inside("ku🤬t"),
+            Some(("kut".to_string(), "ku*t".to_string()))
+        );
     }
 
     #[test]
