@@ -22,9 +22,10 @@
 //! digits and signs written for letters undone (`0`→`o`, `@`→`a`, `$`→`s`), dots,
 //! dashes and underscores inside a word dropped, a letter written three times or
 //! more read once (and then compared with the entries' runs read once; doubles
-//! stay, so `lull` is no `lul`), and `*` standing for any one letter. Letters
-//! spaced out (`p u t a`) are read as one word. Three capitals are an acronym or
-//! an emote (`LUL`), not read.
+//! stay, so `lull` is no `lul`), and `*` standing for any one letter. A picture
+//! between two letters (`cabr🐐n`, `Pi💩sser`) is read both as one letter and as
+//! nothing. Letters spaced out (`p u t a`) are read as one word. Three capitals
+//! are an acronym or an emote (`LUL`), not read.
 
 use std::ops::Range;
 
