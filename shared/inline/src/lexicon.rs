@@ -23,9 +23,10 @@
 //! dashes and underscores inside a word dropped, a letter written three times or
 //! more read once (and then compared with the entries' runs read once; doubles
 //! stay, so `lull` is no `lul`), and `*` standing for any one letter. A picture
-//! between two letters (`cabr🐐n`, `Pi💩sser`) is read both as one letter and as
-//! nothing. Letters spaced out (`p u t a`) are read as one word. Three capitals
-//! are an acronym or an emote (`LUL`), not read.
+//! between two letters (`Pi💩sser`, `cabr🐐n`) is read as nothing and, for a
+//! single word or a phrase's later words, also as one letter. Letters spaced
+//! out (`p u t a`) are read as one word. Three capitals are an acronym or an
+//! emote (`LUL`), not read.
 
 use std::ops::Range;
 
@@ -57,10 +58,12 @@ pub const COMPOUND_REST: usize = 4;
 /// A word of a line as the lexicon reads it, whatever the lexicon.
 struct Token {
     /// Its reading ([`normal_word`]) and whether it was stretched; `None` when
-    /// it has fewer than two letters or is an acronym.
+    /// it has fewer than two letters, a character the lexicon does not read,
+    /// or is an acronym. With a picture inside the word (`Pi💩sser`), the
+    /// reading of the word without it.
     read: Option<(Box<str>, bool)>,
-    /// With a picture inside the word (`cabr🐐n`, `Pi💩sser`), `read` is the
-    /// word without it and this the word with it standing for one letter.
+    /// With a picture inside the word (`cabr🐐n`), its reading with each run
+    /// of pictures standing for one letter (`*`).
     one_letter: Option<Box<str>>,
     /// Whether it is one letter or digit, signs aside (`p`, `u.`).
     letter: bool,
@@ -74,17 +77,14 @@ impl Token {
             .map(|(word, stretched)| (&**word, *stretched))
     }
 
-    /// Whether it reads as `word`, a word of a phrase (a picture standing for
-    /// one of its letters: `trou du c🍑l`).
+    /// Whether it reads as `word`, a word of a phrase, `*` as any letter
+    /// (`trou du c*l`; a picture standing for one: `trou du c🍑l`).
     fn reads_as(&self, word: &str) -> bool {
-        self.word().is_some_and(|(read, _)| read == word)
-            || self.one_letter.as_deref().is_some_and(|read| {
-                read.chars().count() == word.chars().count()
-                    && read
-                        .chars()
-                        .zip(word.chars())
-                        .all(|(r, w)| r == '*' || r == w)
-            })
+        self.word().is_some_and(|(read, _)| fits(read, word))
+            || self
+                .one_letter
+                .as_deref()
+                .is_some_and(|read| fits(read, word))
     }
 }
 
@@ -119,22 +119,41 @@ fn token(word: &str) -> std::rc::Rc<Token> {
     })
 }
 
-/// Whether `c` is a picture or a sign put into a word to hide it: an emoji or
-/// another symbol (`🍑`, `★`), or `#`, `%`, `^`, `~`; not punctuation.
+/// Whether `read` (a reading, `*` as any one letter) is `entry`'s.
+fn fits(read: &str, entry: &str) -> bool {
+    read.chars().count() == entry.chars().count()
+        && read
+            .chars()
+            .zip(entry.chars())
+            .all(|(r, e)| r == '*' || r == e)
+}
+
+/// Whether `c` is a picture or a sign put into a word to hide it: `#`, `%`,
+/// `^`, `~`, or a character other than ASCII that is no letter, digit, space,
+/// Latin-1 sign, general punctuation, combining accent (`ho\u{308}r` is `hör`)
+/// nor the `€` read as `e`: emoji and other symbols (`🍑`, `★`).
 fn picture(c: char) -> bool {
     if c.is_ascii() {
         return matches!(c, '#' | '%' | '^' | '~');
     }
     !c.is_alphanumeric()
         && !c.is_whitespace()
-        && !('\u{a0}'..='\u{bf}').contains(&c)
-        && !('\u{2000}'..='\u{206f}').contains(&c)
+        && c != '€'
+        && !matches!(c,
+            '\u{80}'..='\u{bf}'
+            | '\u{300}'..='\u{36f}'
+            | '\u{1ab0}'..='\u{1aff}'
+            | '\u{1dc0}'..='\u{1dff}'
+            | '\u{2000}'..='\u{206f}'
+            | '\u{20d0}'..='\u{20ff}'
+            | '\u{fe20}'..='\u{fe2f}')
 }
 
 /// `word` (signs around it trimmed) read two ways when pictures stand between
-/// its letters: without them (`Pi💩sser`) and with each run of them as `*`, one
-/// letter (`cabr🐐n`). `None` without a picture between two letters, or with a
-/// character neither a letter, a picture nor a sign the lexicon reads.
+/// two of its letters or digits: without them (`Pi💩sser`, `p1💩sser`) and with
+/// each run of them as one `*` (`cabr🐐n`). `None` without a picture there or
+/// with one at either end; other characters are kept as they are, for
+/// [`normal_into`] to read or refuse.
 fn pictures_inside(word: &str) -> Option<(String, String)> {
     let mut without = String::with_capacity(word.len());
     let mut with_star = String::with_capacity(word.len());
@@ -152,8 +171,8 @@ fn pictures_inside(word: &str) -> Option<(String, String)> {
         {
             chars.next();
         }
-        let between = without.chars().last().is_some_and(char::is_alphabetic)
-            && chars.peek().is_some_and(|n| n.is_alphabetic());
+        let between = without.chars().last().is_some_and(char::is_alphanumeric)
+            && chars.peek().is_some_and(|n| n.is_alphanumeric());
         if !between {
             return None;
         }
@@ -573,14 +592,17 @@ mod tests {
         assert_eq!(hits("f💥da-se tu"), 1);
         assert_eq!(hits("du kleiner Pi💩sser, heul leise"), 1);
         assert_eq!(hits("cabr#n"), 1);
-        assert_eq!(hits("p🐐sser, cabr🐐🐐on"), 2);
+        assert_eq!(hits("p🐐sser, cabr🐐🐐on, p1💩sser"), 3);
         // In a phrase, one letter known on each side is enough.
         assert_eq!(hits("t'es un vrai trou du c🍑l"), 1);
+        assert_eq!(hits("t'es un vrai trou du c*l"), 1);
         // Not at a word's end, not with a letter missing, not punctuation
         // (`cabr…n`), not a picture between two words.
         assert_eq!(hits("cabrón🐐 que golazo"), 1);
         assert_eq!(hits("cab🐐n, c🐐🐐n"), 0);
         assert_eq!(hits("cabr…n"), 0);
+        // A combining accent is part of its letter (`hör`, not `hoer`).
+        assert_eq!(Lexicon::new(["hoer"]).matches("ho\u{308}r auf").len(), 0);
         assert_eq!(hits("gol⚽gol, trou🕳️du cul"), 0);
         assert_eq!(pictures_inside("⚽gol"), None);
         assert_eq!(
