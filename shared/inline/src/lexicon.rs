@@ -42,8 +42,8 @@ pub struct Lexicon {
     /// Single words with every run read once, for stretched words.
     collapsed_words: FxHashMap<String, usize>,
     phrases: FxHashMap<String, Vec<(Vec<String>, usize)>>,
-    /// Single words with a letter run by their length, for `*` in a word.
-    by_len: FxHashMap<usize, Vec<(Vec<char>, usize)>>,
+    /// Single words by their length in letters, for `*` in a word.
+    by_len: FxHashMap<usize, Vec<(String, usize)>>,
     /// Phrases with the spaces taken out, for letters spaced out across words.
     joined: FxHashMap<String, usize>,
     /// First parts of compounds (entries written `scheiß-`), as compared and
@@ -307,7 +307,7 @@ impl Lexicon {
                     .by_len
                     .entry(word.chars().count())
                     .or_default()
-                    .push((word.chars().collect(), index));
+                    .push((word.clone(), index));
                 lexicon
                     .collapsed_words
                     .entry(collapsed(&word))
@@ -372,20 +372,17 @@ impl Lexicon {
         if !word.contains('*') {
             return None;
         }
-        let chars: Vec<char> = word.chars().collect();
-        let known = chars.iter().filter(|c| **c != '*').count();
-        if known < 3 || chars.first() == Some(&'*') {
+        let known = word.chars().filter(|c| *c != '*').count();
+        if known < 3 || word.starts_with('*') {
             return None;
         }
-        self.by_len.get(&chars.len()).and_then(|candidates| {
-            candidates.iter().find_map(|(entry, index)| {
-                entry
+        self.by_len
+            .get(&word.chars().count())
+            .and_then(|candidates| {
+                candidates
                     .iter()
-                    .zip(&chars)
-                    .all(|(e, c)| *c == '*' || e == c)
-                    .then_some(*index)
+                    .find_map(|(entry, index)| fits(word, entry).then_some(*index))
             })
-        })
     }
 
     /// The entries found in `text`: each with the byte span of the words that
