@@ -464,7 +464,8 @@ fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
         longest = longest.max(run);
         last = Some(c);
     }
-    if letters >= 12 && upper * 10 >= letters * 8 {
+    let shouted = letters >= 12 && upper * 10 >= letters * 8;
+    if shouted {
         score += 0.3;
     }
     if longest >= 10 {
@@ -490,7 +491,9 @@ fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
             score += 0.4;
         }
     }
-    if analysis.is(Type::SPAM & Type::MODERATE_OR_HIGHER) {
+    // rustrict's spam counts capitals and repeats too: a shouted line is not
+    // counted twice for its capitals (`VAMOOOO FLAMENGOOOO` is a chant, not spam).
+    if !shouted && analysis.is(Type::SPAM & Type::MODERATE_OR_HIGHER) {
         score += 0.3;
     }
     (score.min(1.0), lure || bait)
@@ -2791,6 +2794,22 @@ mod tests {
         assert_eq!(v.action, Action::Shadow, "{v:?}");
         assert!(v.categories.contains(&"scam".to_owned()));
         assert_eq!(v.text, None);
+    }
+
+    #[test]
+    fn a_shouted_chant_is_not_spam_but_a_flood_still_is() {
+        // Capitals are counted once, not again through rustrict's own count.
+        for text in [
+            "VAMOOOO FLAMENGOOOO 🔴⚫🔴⚫",
+            "ALLEZ LES BLEUUUUS ON Y CROIT",
+        ] {
+            let v = check(text);
+            assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
+        }
+        let flood = "BUY BUY BUY BUY BUY BUY BUY BUY BUY BUY!!!!!!!!!!!!";
+        let v = check(flood);
+        assert_ne!(v.action, Action::Allow, "{v:?}");
+        assert!(v.categories.contains(&"spam".to_owned()), "{v:?}");
     }
 
     #[test]
