@@ -80,8 +80,10 @@ fi
 # French for the lexicon's entries, and with English's all of them to keep swear
 # words out of the everyday words of hosts.rs, in sources/lexicon/; and the
 # launch languages' lists of `washyourmouthoutwithsoap` (MIT) as more entries,
-# in sources/lexicon/LANG.wymows.json.
-lexicon=(naughty-words@1.2.0 washyourmouthoutwithsoap@1.0.2)
+# in sources/lexicon/LANG.wymows.json; and the Spanish, French and Portuguese
+# maps of `cuss` (MIT; words rated by how sure their rude reading is), the words
+# rated sure (2), in sources/lexicon/LANG.cuss.json.
+lexicon=(naughty-words@1.2.0 washyourmouthoutwithsoap@1.0.2 cuss@2.2.0)
 lexicon_stamp="$dir/npm-lexicon/.packages"
 if ! [ -f "$lexicon_stamp" ] || [ "$(cat "$lexicon_stamp")" != "${lexicon[*]}" ]; then
     mkdir -p "$dir/npm-lexicon"
@@ -101,6 +103,20 @@ process.stdout.write(JSON.stringify(words, null, 1));' \
         "$dir/npm-lexicon/node_modules/washyourmouthoutwithsoap/data/build.json" "$lang" \
         >"$dir/sources/lexicon/$lang.wymows.json.new"
     mv "$dir/sources/lexicon/$lang.wymows.json.new" "$dir/sources/lexicon/$lang.wymows.json"
+done
+for lang in es fr pt; do
+    # Portugal's map (pt-pt) is read with Brazil's.
+    node --input-type=module -e 'const [dir, lang] = process.argv.slice(1);
+const maps = lang === "pt" ? ["pt", "pt-pt"] : [lang];
+const words = new Set();
+for (const map of maps) {
+  const { cuss } = await import(`${dir}/${map}.js`);
+  for (const [word, sureness] of Object.entries(cuss)) if (sureness === 2) words.add(word);
+}
+if (words.size < 100) throw new Error(`only ${words.size} ${lang} words in cuss`);
+process.stdout.write(JSON.stringify([...words].sort(), null, 1));' \
+        "$dir/npm-lexicon/node_modules/cuss" "$lang" >"$dir/sources/lexicon/$lang.cuss.json.new"
+    mv "$dir/sources/lexicon/$lang.cuss.json.new" "$dir/sources/lexicon/$lang.cuss.json"
 done
 echo "${lexicon[*]}" >"$dir/sources/lexicon/VERSION"
 

@@ -2970,6 +2970,23 @@ mod tests {
     }
 
     #[test]
+    fn the_lexicon_reads_the_insults_of_its_lists_but_not_their_everyday_words() {
+        // Entries of `cuss` the development side confirms, read by the rules alone.
+        for text in [
+            "sai daqui seu viado",
+            "eres un pelotudo, no sabes ni jugar",
+            "ferme ta gueule avec tes pronos",
+        ] {
+            assert_rules_alone_alter(text);
+        }
+        // Words it rates rude that are everyday words of their language's list.
+        all_allowed(&[
+            "echa un chorro de leche a la masa y remueve",
+            "o bebê acordou pra mamar bem na hora do pênalti",
+        ]);
+    }
+
+    #[test]
     fn the_learned_second_opinion_holds_what_the_rules_would_deliver() {
         // Portuguese abuse that neither rustrict nor the lexicon knows.
         let text = "cala a boca seu arrombado";
