@@ -3,7 +3,8 @@
 //! `text` is what other room members would see (`null`: nothing). A summary goes to
 //! stderr: counts per action, messages per second, and — for labelled input
 //! (`label`, `pii`) — precision and recall per label and the targets.
-//! Runs the same inline stage as `ws-message`.
+//! Runs the same inline stage as `ws-message`; `--shadow RULE_SET` (repeatable)
+//! puts a rule set in shadow mode there too (`--shadow learned`: the rules alone).
 //!
 //! `moderation-eval --corpus DIR [--half dev|test] [--shadow RULE_SET]… [--peer NAME=FILE]…` scores the
 //! evaluation set instead (`DIR/dev/*.jsonl`, `DIR/test/*.jsonl`, lines with
@@ -25,16 +26,26 @@ use sideline_inline::{InlineModerator, ModerationConfig, RuleSet};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if !args.is_empty() {
-        return match corpus(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("moderation-eval: {err}");
-                ExitCode::from(2)
+    let shadow = match stdin_shadow(&args) {
+        Ok(Some(shadow)) => shadow,
+        Ok(None) => {
+            return match corpus(&args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("moderation-eval: {err}");
+                    ExitCode::from(2)
+                }
             }
-        };
-    }
-    let moderator = InlineModerator::default();
+        }
+        Err(err) => {
+            eprintln!("moderation-eval: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let moderator = InlineModerator::new(ModerationConfig {
+        shadow_rule_sets: shadow,
+        ..ModerationConfig::default()
+    });
     // Load the lazy tables (phone metadata, word lists) before anything is timed.
     let _ = moderator.moderate(
         "warm up: call +44 20 7946 0958 or ada@example.com, f u c k",
@@ -116,7 +127,7 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-const USAGE: &str = "usage: moderation-eval [--corpus DIR [--half dev|test] [--shadow RULE_SET]... [--peer NAME=FILE]...] (no arguments: JSON lines on stdin)";
+const USAGE: &str = "usage: moderation-eval [--shadow RULE_SET]... (JSON lines on stdin) | moderation-eval --corpus DIR [--half dev|test] [--shadow RULE_SET]... [--peer NAME=FILE]...";
 
 /// What a peer let the room see, by line id.
 type Seen = HashMap<String, Option<String>>;
@@ -148,6 +159,30 @@ fn read_seen(path: &str) -> Result<Seen, String> {
 }
 
 /// `--corpus`: scores each half of the evaluation set, beside any peers.
+/// The rule sets in shadow mode when `args` ask for the stdin mode (nothing, or
+/// only `--shadow RULE_SET` pairs); `None` when they ask for a corpus.
+fn stdin_shadow(args: &[String]) -> Result<Option<Vec<RuleSet>>, String> {
+    let mut shadow = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if arg != "--shadow" {
+            return Ok(None);
+        }
+        let name = args
+            .next()
+            .ok_or_else(|| format!("--shadow needs a value; {USAGE}"))?;
+        shadow.push(rule_set(name)?);
+    }
+    Ok(Some(shadow))
+}
+
+/// A rule set by its name in a tenant's `shadowRuleSets`.
+fn rule_set(name: &str) -> Result<RuleSet, String> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
+        format!("--shadow takes a rule set (lists, toxicity, spam, links, learned), not `{name}`")
+    })
+}
+
 fn corpus(args: &[String]) -> Result<(), String> {
     let (mut dir, mut half, mut peers) = (None, None, Vec::new());
     let mut shadow: Vec<RuleSet> = Vec::new();
@@ -161,13 +196,7 @@ fn corpus(args: &[String]) -> Result<(), String> {
         match arg.as_str() {
             "--corpus" => dir = Some(PathBuf::from(value()?)),
             "--half" => half = Some(value()?),
-            "--shadow" => {
-                let name = value()?;
-                shadow.push(
-                    serde_json::from_value(serde_json::Value::String(name.clone()))
-                        .map_err(|_| format!("--shadow takes a rule set (lists, toxicity, spam, links, learned), not `{name}`"))?,
-                );
-            }
+            "--shadow" => shadow.push(rule_set(&value()?)?),
             "--peer" => {
                 let spec = value()?;
                 let (name, path) = spec
