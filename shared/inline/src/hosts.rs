@@ -418,11 +418,10 @@ pub fn is_host_name(bare: &str) -> bool {
 }
 
 /// Whether a flagged name (lower case, letters only) may be let through where a
-/// line writes it as a name: not a host word already, and no slur or severe
-/// abuse but inside it, with more than an inflection after it (`Fagner`,
-/// `Antofagasta`, `Königsberger`; never `Nigger` nor a name that ends in one).
+/// line writes it as a name: not a host word already, and never a slur or severe
+/// abuse.
 pub fn name_qualifies(bare: &str) -> bool {
-    !qualifies(bare) && (!hateful_or_severe(bare) || embedded_before_a_tail(bare))
+    !qualifies(bare) && !hateful_or_severe(bare)
 }
 
 /// The inflected forms of a word of Debian's Spanish list, which holds only

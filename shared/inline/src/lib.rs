@@ -1114,9 +1114,9 @@ fn name_like(word: &str) -> bool {
 /// - is written as a name beside another word written as one that carries no
 ///   rude word itself (`Danny Shittu`, `Luca Kilian`, `Dick van Burik`).
 ///
-/// Slurs are never read as names, nor severe abuse beside another name, but
-/// inside a name of the gazetteer (`Fagner`, `Antofagasta`), nor a word a line
-/// writes in lower case or shouts in capitals (`you dickhead`, `DICKHEAD`).
+/// Slurs are never read as names, nor severe abuse beside another name, nor a
+/// word a line writes in lower case or shouts in capitals (`you dickhead`,
+/// `DICKHEAD`).
 fn named_in_context(tokens: &[&str], i: usize) -> bool {
     let Some(word) = tokens.get(i) else {
         return false;
@@ -1130,9 +1130,8 @@ fn named_in_context(tokens: &[&str], i: usize) -> bool {
     };
     let gazetteer = hosts::is_host_name(&bare);
     let written_as_name = title_case(word);
-    // Slurs never pass as names, but for a name of the gazetteer that has one
-    // only inside it (`Fagner`; [`hosts::name_qualifies`]).
-    if !gazetteer && analyze(&bare).is(Type::OFFENSIVE & Type::SEVERE) {
+    // Slurs never pass as names.
+    if analyze(&bare).is(Type::OFFENSIVE & Type::SEVERE) {
         return false;
     }
     // A word that reads as profanity or an insult is not taken for a name on
@@ -1149,7 +1148,7 @@ fn named_in_context(tokens: &[&str], i: usize) -> bool {
     if written_as_name && !insult_compound(&bare) {
         let placed = beside_place_noun(tokens, i);
         let titled = i >= 1 && bare_is(tokens, i - 1, NAME_TITLES);
-        if placed && embedded && (gazetteer || !hosts::hateful_or_severe(&bare))
+        if placed && embedded && !hosts::hateful_or_severe(&bare)
             || (placed || titled) && (gazetteer || lower_case_ok())
         {
             return true;
@@ -1179,7 +1178,7 @@ fn named_in_context(tokens: &[&str], i: usize) -> bool {
     // would a capitalised insult (`Absolute Prick`): the learned second opinion
     // still reads that line.
     written_as_name
-        && (gazetteer || !hosts::hateful_or_severe(&bare))
+        && !hosts::hateful_or_severe(&bare)
         && !insult_compound(&bare)
         && ((i >= 1 && clean_name(i - 1)) || clean_name(next))
 }
@@ -1860,12 +1859,10 @@ impl InlineModerator {
             let written_as_name = word.chars().next().is_some_and(char::is_uppercase)
                 && word.chars().skip(1).any(char::is_lowercase);
             let long = bare.chars().count() >= 4;
-            // A name of the gazetteer may hold a slur inside it (`Fagner`,
-            // [`hosts::name_qualifies`]); another word with a rude part inside
-            // may not.
             let doubtful = long
                 && (hosts::is_host_name(&bare) && written_as_name
-                    || hosts::embedded_before_a_tail(&bare) && !hosts::hateful_or_severe(&bare))
+                    || hosts::embedded_before_a_tail(&bare))
+                && !hosts::hateful_or_severe(&bare)
                 && !insult_compound(&bare)
                 || ordinary_reading(tokens, i, &bare);
             if !doubtful {
@@ -2680,9 +2677,6 @@ mod tests {
             "mon oncle suit le stream depuis condom dans le gers",
             // A family name of the name tables (`names-dataset`), not of Faker's.
             "Stefan Kuntz hat mit der U21 damals echt was aufgebaut",
-            // A name with a slur only inside it; the model reads the first line.
-            "Fagner cruzou na medida e o Yuri Alberto só empurrou",
-            "o Colo-Colo joga amanhã em Antofagasta",
         ] {
             let v = check(text);
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
@@ -2702,9 +2696,6 @@ mod tests {
             "you belong in the kkk now",
             "shut up you kunt",
             "Hey Wanker",
-            "Fag",
-            "Hey Faggot",
-            "Fagface Johnson",
         ] {
             let v = check(text);
             assert_ne!(v.action, Action::Allow, "{text}: {v:?}");
