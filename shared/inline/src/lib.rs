@@ -450,9 +450,12 @@ fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
     if link_count >= 3 || (link_count >= 1 && link_count * 3 >= words) {
         score += 0.3;
     }
-    // One pass: letters, capitals, and the longest run of one repeated character.
+    // One pass: letters, capitals, and the longest run of one repeated character
+    // but a letter stretched inside a word (`GOOOOOOOOOOOOL`, `NOOOOOOOOOOO`: a
+    // cry, not a flood; `AAAAAAAAAAAA` and `!!!!!!!!!!!!` are floods).
     let (mut letters, mut upper) = (0usize, 0usize);
-    let (mut run, mut longest, mut last) = (0usize, 0usize, None);
+    let (mut run, mut longest, mut last) = (0usize, 0usize, None::<char>);
+    let mut stretched = false;
     for c in text.chars() {
         if c.is_alphabetic() {
             letters += 1;
@@ -460,8 +463,15 @@ fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
                 upper += 1;
             }
         }
-        run = if Some(c) == last { run + 1 } else { 1 };
-        longest = longest.max(run);
+        if Some(c) == last {
+            run += 1;
+        } else {
+            run = 1;
+            stretched = c.is_alphabetic() && last.is_some_and(char::is_alphabetic);
+        }
+        if !stretched {
+            longest = longest.max(run);
+        }
         last = Some(c);
     }
     let shouted = letters >= 12 && upper * 10 >= letters * 8;
@@ -2806,14 +2816,21 @@ mod tests {
         for text in [
             "VAMOOOO FLAMENGOOOO 🔴⚫🔴⚫",
             "ALLEZ LES BLEUUUUS ON Y CROIT",
+            // A letter stretched inside a word is a cry, not a flood.
+            "GOOOOOOOOOOOOOOOOOL DO MENGÃO",
+            "NOOOOOOOOOOOOOOOOO not again",
         ] {
             let v = check(text);
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
         }
-        let flood = "BUY BUY BUY BUY BUY BUY BUY BUY BUY BUY!!!!!!!!!!!!";
-        let v = check(flood);
-        assert_ne!(v.action, Action::Allow, "{v:?}");
-        assert!(v.categories.contains(&"spam".to_owned()), "{v:?}");
+        for flood in [
+            "BUY BUY BUY BUY BUY BUY BUY BUY BUY BUY!!!!!!!!!!!!",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ] {
+            let v = check(flood);
+            assert_ne!(v.action, Action::Allow, "{v:?}");
+            assert!(v.categories.contains(&"spam".to_owned()), "{v:?}");
+        }
     }
 
     #[test]
