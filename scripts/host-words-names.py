@@ -3,12 +3,12 @@
 
 Reads the first- and last-name tables of the `names-dataset` wheel (PyPI,
 Apache-2.0: names with their rank of frequency per country) and prints, one per
-line and sorted, every name among the 5,000 most frequent first or last names of
-a country where a launch language is spoken, but for the names that are everyday
-words of the word lists in SOURCES (entries in lower case, and German's nouns:
-`Loser`, `Penner`) or entries of its swear-word lists (`Wanker`, `Nazi`): a name
-is only a name where no word reads the same. Only names: no
-counts, no people.
+line and sorted, every word of the 5,000 most frequent first or last names of
+each country where a launch language is spoken, but for the words that are
+everyday words of the word lists in SOURCES (entries in lower case, and German's
+nouns: `Loser`, `Penner`) or entries of its swear-word lists (`Wanker`, `Nazi`):
+a name is only a name where no word reads the same. Only names: no counts, no
+people.
 
     host-words-names.py WHEEL SOURCES > names.txt
 """
@@ -70,13 +70,13 @@ def main() -> None:
             data = pickle.load(gzip.GzipFile(fileobj=io.BytesIO(raw)))
             for name, info in data.items():
                 ranks = info.get("rank") or {}
-                name = name.strip()
-                if (
-                    name
-                    and name.lower() not in known
-                    and any((ranks.get(c) or TOP + 1) <= TOP for c in COUNTRIES)
-                ):
-                    names.add(name)
+                if not any((ranks.get(c) or TOP + 1) <= TOP for c in COUNTRIES):
+                    continue
+                # Each word of a name is a name (`De Koker`, `Von Gunten`), but
+                # for everyday words and swearing (`koker`, a case).
+                for word in re.findall(r"[^\W\d_]+", name):
+                    if word.lower() not in known:
+                        names.add(word)
     if len(names) < 50000:
         sys.exit(f"only {len(names)} names in {wheel_path}")
     sys.stdout.write("\n".join(sorted(names)) + "\n")

@@ -125,20 +125,30 @@ echo "${lexicon[*]}" >"$dir/sources/lexicon/VERSION"
 # wheel (PyPI, Apache-2.0), pinned by version and hash; names only, not words, and
 # none that is a word of the word lists or an entry of the swear-word lists above
 # (the table holds `Loser` and `Wanker` as family names).
-names_wheel="$dir/pip/names_dataset-3.3.1-py3-none-any.whl"
+names_version=3.3.1
+names_wheel="$dir/pip/names_dataset-$names_version-py3-none-any.whl"
 names_sha=9fb1b60a82de8bea004e7755b6133df0b4a029f93b9ee18bfa37f356f2b8c75e
 if ! [ -f "$names_wheel" ] || ! echo "$names_sha  $names_wheel" | sha256sum -c --quiet - 2>/dev/null; then
     rm -f "$names_wheel"
-    python3 -m pip download --quiet --disable-pip-version-check --no-deps \
-        -d "$dir/pip" names-dataset==3.3.1 >&2
+    if ! python3 -m pip --version >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+        sudo=""
+        if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends python3-pip >&2
+    fi
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+        -d "$dir/pip" "names-dataset==$names_version" >&2
     echo "$names_sha  $names_wheel" | sha256sum -c --quiet - >&2
 fi
-if ! [ -s "$dir/sources/names.txt" ] || [ "$names_wheel" -nt "$dir/sources/names.txt" ] \
-    || [ "$root/scripts/host-words-names.py" -nt "$dir/sources/names.txt" ] \
-    || [ "$lexicon_stamp" -nt "$dir/sources/names.txt" ]; then
+# Made again whenever the wheel, the script, a word list or a swear-word list
+# differs from the last time (their hashes, kept beside it).
+names_inputs=$(cat "$root/scripts/host-words-names.py" "$names_wheel" \
+    $(find -L "$dir/sources" -maxdepth 2 \( -name '*.txt' -o -name '*.json' \) \
+        ! -name names.txt ! -name gazetteer.txt ! -name communes.txt | sort) | sha256sum)
+if ! [ -s "$dir/sources/names.txt" ] || [ "$(cat "$dir/names.inputs" 2>/dev/null)" != "$names_inputs" ]; then
     python3 "$root/scripts/host-words-names.py" "$names_wheel" "$dir/sources" \
         >"$dir/sources/names.txt.new"
     mv "$dir/sources/names.txt.new" "$dir/sources/names.txt"
+    echo "$names_inputs" >"$dir/names.inputs"
 fi
 
 # The versions the set depends on: the test compares them with the ones the
@@ -147,7 +157,7 @@ fi
     for package in "${packages[@]}" wordnet-base; do
         printf '%s %s\n' "$package" "$(dpkg-query -W -f='${Version}' "$package" 2>/dev/null || echo missing)"
     done
-    printf '%s\n' "${gazetteer[@]}" names-dataset@3.3.1
+    printf '%s\n' "${gazetteer[@]}" "names-dataset@$names_version"
 } >"$dir/sources/VERSIONS"
 
 if [ "${1:-}" = "--write" ]; then
