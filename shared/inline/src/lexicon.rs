@@ -4,8 +4,10 @@
 //! `k.u.t.`, `schw*chtel`, `scheiiiisse`).
 //!
 //! The entries come from the List of Dirty, Naughty, Obscene and Otherwise Bad
-//! Words (the npm package `naughty-words`, CC BY 4.0) and the launch languages'
-//! lists of the npm package `washyourmouthoutwithsoap` (MIT), kept only where the
+//! Words (the npm package `naughty-words`, CC BY 4.0), the launch languages'
+//! lists of the npm package `washyourmouthoutwithsoap` (MIT) and the single
+//! words the npm package `cuss` (MIT) rates sure in Spanish, French and
+//! Portuguese, but its languages' everyday words, kept only where the
 //! development side of the corpus confirms them: an entry stays when at least one
 //! development line of swearing uses it and no clean one does (the list is made for
 //! search filters and also names topics — beer, drugs, identities — that chat uses
