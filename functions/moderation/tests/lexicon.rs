@@ -206,7 +206,7 @@ fn the_committed_lexicon_matches_its_sources() {
         .collect();
     candidates.sort();
     candidates.dedup();
-    let lex = Lexicon::new(candidates.iter().map(|(_, e)| e.as_str()));
+    let lex = Lexicon::with_languages(candidates.iter().map(|(l, e)| (l.as_str(), e.as_str())));
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
     let lines = training_lines(&corpus).expect("the development side of the corpus");
     let mut in_abuse = vec![0usize; candidates.len()];

@@ -43,6 +43,9 @@ pub struct Lexicon {
     words: FxHashMap<String, usize>,
     /// Single words with every run read once, for stretched words.
     collapsed_words: FxHashMap<String, usize>,
+    /// The inflected forms of single words in their language ([`inflections`]:
+    /// `pendejos`, `sletten`, `klootzakje`), read after the words themselves.
+    inflected: FxHashMap<String, usize>,
     phrases: FxHashMap<String, Vec<(Vec<String>, usize)>>,
     /// Single words by their length in letters, for `*` in a word.
     by_len: FxHashMap<usize, Vec<(String, usize)>>,
@@ -187,13 +190,7 @@ fn pictures_inside(word: &str) -> Option<(String, String)> {
 /// The shipped lexicon.
 pub fn lexicon() -> &'static Lexicon {
     static LEX: std::sync::OnceLock<Lexicon> = std::sync::OnceLock::new();
-    LEX.get_or_init(|| {
-        Lexicon::new(
-            LEXICON
-                .lines()
-                .filter_map(|l| l.split_once('\t').map(|(_, entry)| entry)),
-        )
-    })
+    LEX.get_or_init(|| Lexicon::with_languages(LEXICON.lines().filter_map(|l| l.split_once('\t'))))
 }
 
 /// A word as compared: see the module's documentation. `None` when fewer than
@@ -289,11 +286,46 @@ fn normal_into(word: &str, out: &mut String) -> Option<bool> {
     Some(stretched)
 }
 
+/// The inflected forms of `word` (a single entry, already [`normal_word`]) in
+/// its language `lang` (`es`, `pt`, `fr`, `de`, `nl`; none for another): plurals,
+/// the feminine of a word in `-o` and, in French, `-e`, and Dutch diminutives,
+/// with the doubled last letter Dutch writes after a short vowel (`slet` →
+/// `sletten`, `lul` → `lulletje`). A form may be no word of the language; it is
+/// only ever compared with what a line writes.
+pub fn inflections(lang: &str, word: &str) -> Vec<String> {
+    let endings: &[&str] = match lang {
+        "es" | "pt" => &["s", "es"],
+        "fr" => &["s", "e", "es"],
+        "de" => &["e", "en", "n", "s"],
+        "nl" => &["en", "s", "je", "jes", "tje", "tjes"],
+        _ => &[],
+    };
+    let mut forms: Vec<String> = endings.iter().map(|e| format!("{word}{e}")).collect();
+    if let (Some(stem), "es" | "pt") = (word.strip_suffix('o'), lang) {
+        forms.extend([format!("{stem}a"), format!("{stem}as")]);
+    }
+    if lang == "nl" {
+        if let Some(last) = word.chars().last().filter(|c| !"aeiouy".contains(*c)) {
+            for ending in ["en", "etje", "etjes"] {
+                forms.push(format!("{word}{last}{ending}"));
+            }
+        }
+    }
+    forms
+}
+
 impl Lexicon {
-    /// A lexicon of `entries` (as written in the list: words or phrases).
+    /// A lexicon of `entries` (as written in the list: words or phrases), read
+    /// in no language: no inflected forms.
     pub fn new<'a>(entries: impl IntoIterator<Item = &'a str>) -> Self {
+        Self::with_languages(entries.into_iter().map(|entry| ("", entry)))
+    }
+
+    /// A lexicon of `(language, entry)` pairs: a single word is also read in its
+    /// language's [`inflections`].
+    pub fn with_languages<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut lexicon = Self::default();
-        for (index, entry) in entries.into_iter().enumerate() {
+        for (index, (lang, entry)) in entries.into_iter().enumerate() {
             if let Some(start) = entry.strip_suffix('-').and_then(normal_word) {
                 let once = collapsed(&start);
                 lexicon.compound_starts.push((start, once, index));
@@ -314,6 +346,9 @@ impl Lexicon {
                     .collapsed_words
                     .entry(collapsed(&word))
                     .or_insert(index);
+                for form in inflections(lang, &word) {
+                    lexicon.inflected.entry(form).or_insert(index);
+                }
                 lexicon.words.entry(word).or_insert(index);
             } else {
                 if let Some(joined) = normal_word(&words.concat()) {
@@ -360,7 +395,7 @@ impl Lexicon {
     /// One word (already [`normal_word`]) against the single words, `*` as any
     /// letter.
     fn word(&self, word: &str, stretched: bool) -> Option<usize> {
-        if let Some(index) = self.words.get(word) {
+        if let Some(index) = self.words.get(word).or_else(|| self.inflected.get(word)) {
             return Some(*index);
         }
         if let Some(index) = self.compound(word, stretched) {
@@ -580,6 +615,38 @@ mod tests {
             .collect();
         let masked = mask("c@r@lh0 que jogo", &spans);
         assert_eq!(masked, "c****** que jogo");
+    }
+
+    #[test]
+    fn a_word_is_read_in_its_language_s_inflections() {
+        let lex = Lexicon::with_languages([
+            ("es", "pendejo"),
+            ("pt", "otário"),
+            ("fr", "connard"),
+            ("de", "schlampe"),
+            ("nl", "slet"),
+            ("nl", "lul"),
+            ("nl", "klootzak"),
+        ]);
+        let hits = |t: &str| lex.matches(t).len();
+        for text in [
+            "esos pendejos",
+            "la pendeja esa",
+            "seus otários",
+            "ces connards",
+            "diese schlampen",
+            "dat sletje weer",
+            "die sletten",
+            "jij klein lulletje",
+            "klootzakken allemaal",
+            "vuil klootzakje",
+        ] {
+            assert_eq!(hits(text), 1, "{text}");
+        }
+        // Only a word's own language's endings, and none without a language.
+        assert_eq!(hits("ces connardsen"), 0);
+        assert_eq!(hits("des pendejoje"), 0);
+        assert_eq!(Lexicon::new(["slet"]).matches("dat sletje").len(), 0);
     }
 
     #[test]
