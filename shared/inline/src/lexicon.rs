@@ -43,9 +43,6 @@ pub struct Lexicon {
     words: FxHashMap<String, usize>,
     /// Single words with every run read once, for stretched words.
     collapsed_words: FxHashMap<String, usize>,
-    /// The inflected forms of single words in their language ([`inflections`]:
-    /// `pendejos`, `sletten`, `klootzakje`), read after the words themselves.
-    inflected: FxHashMap<String, usize>,
     phrases: FxHashMap<String, Vec<(Vec<String>, usize)>>,
     /// Single words by their length in letters, for `*` in a word.
     by_len: FxHashMap<usize, Vec<(String, usize)>>,
@@ -325,6 +322,10 @@ impl Lexicon {
     /// language's [`inflections`].
     pub fn with_languages<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut lexicon = Self::default();
+        // The inflected forms of single words in their language ([`inflections`]:
+        // `pendejos`, `sletten`, `klootzakje`), among the words once every entry
+        // is in: an entry written so is itself.
+        let mut inflected: Vec<(String, usize)> = Vec::new();
         for (index, (lang, entry)) in entries.into_iter().enumerate() {
             if let Some(start) = entry.strip_suffix('-').and_then(normal_word) {
                 let once = collapsed(&start);
@@ -346,9 +347,7 @@ impl Lexicon {
                     .collapsed_words
                     .entry(collapsed(&word))
                     .or_insert(index);
-                for form in inflections(lang, &word) {
-                    lexicon.inflected.entry(form).or_insert(index);
-                }
+                inflected.extend(inflections(lang, &word).into_iter().map(|f| (f, index)));
                 lexicon.words.entry(word).or_insert(index);
             } else {
                 if let Some(joined) = normal_word(&words.concat()) {
@@ -360,6 +359,9 @@ impl Lexicon {
                     .or_default()
                     .push((words, index));
             }
+        }
+        for (form, index) in inflected {
+            lexicon.words.entry(form).or_insert(index);
         }
         lexicon
     }
@@ -395,7 +397,7 @@ impl Lexicon {
     /// One word (already [`normal_word`]) against the single words, `*` as any
     /// letter.
     fn word(&self, word: &str, stretched: bool) -> Option<usize> {
-        if let Some(index) = self.words.get(word).or_else(|| self.inflected.get(word)) {
+        if let Some(index) = self.words.get(word) {
             return Some(*index);
         }
         if let Some(index) = self.compound(word, stretched) {
