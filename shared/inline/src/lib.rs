@@ -2813,16 +2813,13 @@ mod tests {
     #[test]
     fn a_shouted_chant_is_not_spam_but_a_flood_still_is() {
         // Capitals are counted once, not again through rustrict's own count.
-        for text in [
+        all_allowed(&[
             "VAMOOOO FLAMENGOOOO 🔴⚫🔴⚫",
             "ALLEZ LES BLEUUUUS ON Y CROIT",
             // A letter stretched inside a word is a cry, not a flood.
             "GOOOOOOOOOOOOOOOOOL DO MENGÃO",
             "NOOOOOOOOOOOOOOOOO not again",
-        ] {
-            let v = check(text);
-            assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
-        }
+        ]);
         for flood in [
             "BUY BUY BUY BUY BUY BUY BUY BUY BUY BUY!!!!!!!!!!!!",
             "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
