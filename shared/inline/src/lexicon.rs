@@ -7,7 +7,9 @@
 //! Words (the npm package `naughty-words`, CC BY 4.0), the launch languages'
 //! lists of the npm package `washyourmouthoutwithsoap` (MIT) and the single
 //! words the npm package `cuss` (MIT) rates sure in Spanish, French and
-//! Portuguese, but its languages' everyday words, kept only where the
+//! Portuguese, but its languages' everyday words, and the inflected forms of
+//! the single words kept ([`inflections`]: `pendejos`, `sletten`, each kept on
+//! its own, listed in the file), kept only where the
 //! development side of the corpus confirms them: an entry stays when at least one
 //! development line of swearing uses it and no clean one does (the list is made for
 //! search filters and also names topics — beer, drugs, identities — that chat uses
@@ -27,7 +29,8 @@
 //! stay, so `lull` is no `lul`), and `*` standing for any one letter. A picture
 //! between two letters (`Pi💩sser`, `cabr🐐n`) is read as nothing and, for a
 //! single word or a phrase's later words, also as one letter. Letters spaced
-//! out (`p u t a`) are read as one word. Three capitals are an acronym or an
+//! out (`p u t a`) are read as one word. Three capitals (with a plural's `s` or
+//! not) are an acronym or an
 //! emote (`LUL`), not read.
 
 use std::ops::Range;
@@ -99,8 +102,10 @@ thread_local! {
 fn token(word: &str) -> std::rc::Rc<Token> {
     crate::remembered(&TOKENS, word, || {
         let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
-        // Three capitals are an acronym or an emote (`LUL`, `OMG`).
-        let acronym = bare.chars().count() <= 3 && bare.chars().all(char::is_uppercase);
+        // Three capitals are an acronym or an emote (`LUL`, `OMG`), and so with
+        // a plural's `s` (`LULs`).
+        let capitals = bare.strip_suffix('s').unwrap_or(bare);
+        let acronym = capitals.chars().count() <= 3 && capitals.chars().all(char::is_uppercase);
         let mut out = String::with_capacity(word.len());
         let mut read = normal_into(word, &mut out)
             .filter(|_| !acronym)
@@ -187,7 +192,13 @@ fn pictures_inside(word: &str) -> Option<(String, String)> {
 /// The shipped lexicon.
 pub fn lexicon() -> &'static Lexicon {
     static LEX: std::sync::OnceLock<Lexicon> = std::sync::OnceLock::new();
-    LEX.get_or_init(|| Lexicon::with_languages(LEXICON.lines().filter_map(|l| l.split_once('\t'))))
+    LEX.get_or_init(|| {
+        Lexicon::new(
+            LEXICON
+                .lines()
+                .filter_map(|l| l.split_once('\t').map(|(_, entry)| entry)),
+        )
+    })
 }
 
 /// A word as compared: see the module's documentation. `None` when fewer than
@@ -286,47 +297,50 @@ fn normal_into(word: &str, out: &mut String) -> Option<bool> {
 /// The inflected forms of `word` (a single entry, already [`normal_word`]) in
 /// its language `lang` (`es`, `pt`, `fr`, `de`, `nl`; none for another): plurals,
 /// the feminine of a word in `-o` and, in French, `-e`, and Dutch diminutives,
-/// with the doubled last letter Dutch writes after a short vowel (`slet` →
-/// `sletten`, `lul` → `lulletje`). A form may be no word of the language; it is
-/// only ever compared with what a line writes.
+/// the last letter doubled as Dutch doubles it after one short vowel (`slet` →
+/// `sletten`, `sletje`; `lul` → `lullen`, `lulletje`; `hoer` → `hoeren`,
+/// `hoertje`). A form may be no word of the language. Used when the lexicon is
+/// built (`functions/moderation/tests/lexicon.rs`), which keeps each form on
+/// its own: the lexicon's file lists the forms it reads.
 pub fn inflections(lang: &str, word: &str) -> Vec<String> {
-    let endings: &[&str] = match lang {
-        "es" | "pt" => &["s", "es"],
-        "fr" => &["s", "e", "es"],
-        "de" => &["e", "en", "n", "s"],
-        "nl" => &["en", "s", "je", "jes", "tje", "tjes"],
-        _ => &[],
-    };
+    let vowel = |c: char| "aeiouy".contains(c);
+    let chars: Vec<char> = word.chars().collect();
+    let mut endings: Vec<String> = match lang {
+        "es" | "pt" => vec!["s", "es"],
+        "fr" => vec!["s", "e", "es"],
+        "de" => vec!["e", "en", "n", "s"],
+        "nl" => vec!["s", "je", "jes", "tje", "tjes"],
+        _ => vec![],
+    }
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    if lang == "nl" {
+        // One short vowel before a last consonant: the consonant doubles.
+        let short = match chars.as_slice() {
+            [.., a, v, c] => !vowel(*a) && vowel(*v) && !vowel(*c),
+            [v, c] => vowel(*v) && !vowel(*c),
+            _ => false,
+        };
+        match chars.last() {
+            Some(last) if short => {
+                endings.extend(["en", "etje", "etjes"].map(|e| format!("{last}{e}")));
+            }
+            _ => endings.push("en".to_owned()),
+        }
+    }
     let mut forms: Vec<String> = endings.iter().map(|e| format!("{word}{e}")).collect();
     if let (Some(stem), "es" | "pt") = (word.strip_suffix('o'), lang) {
         forms.extend([format!("{stem}a"), format!("{stem}as")]);
-    }
-    if lang == "nl" {
-        if let Some(last) = word.chars().last().filter(|c| !"aeiouy".contains(*c)) {
-            for ending in ["en", "etje", "etjes"] {
-                forms.push(format!("{word}{last}{ending}"));
-            }
-        }
     }
     forms
 }
 
 impl Lexicon {
-    /// A lexicon of `entries` (as written in the list: words or phrases), read
-    /// in no language: no inflected forms.
+    /// A lexicon of `entries` (as written in the list: words or phrases).
     pub fn new<'a>(entries: impl IntoIterator<Item = &'a str>) -> Self {
-        Self::with_languages(entries.into_iter().map(|entry| ("", entry)))
-    }
-
-    /// A lexicon of `(language, entry)` pairs: a single word is also read in its
-    /// language's [`inflections`].
-    pub fn with_languages<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut lexicon = Self::default();
-        // The inflected forms of single words in their language ([`inflections`]:
-        // `pendejos`, `sletten`, `klootzakje`), among the words once every entry
-        // is in: an entry written so is itself.
-        let mut inflected: Vec<(String, usize)> = Vec::new();
-        for (index, (lang, entry)) in entries.into_iter().enumerate() {
+        for (index, entry) in entries.into_iter().enumerate() {
             if let Some(start) = entry.strip_suffix('-').and_then(normal_word) {
                 let once = collapsed(&start);
                 lexicon.compound_starts.push((start, once, index));
@@ -347,7 +361,6 @@ impl Lexicon {
                     .collapsed_words
                     .entry(collapsed(&word))
                     .or_insert(index);
-                inflected.extend(inflections(lang, &word).into_iter().map(|f| (f, index)));
                 lexicon.words.entry(word).or_insert(index);
             } else {
                 if let Some(joined) = normal_word(&words.concat()) {
@@ -359,9 +372,6 @@ impl Lexicon {
                     .or_default()
                     .push((words, index));
             }
-        }
-        for (form, index) in inflected {
-            lexicon.words.entry(form).or_insert(index);
         }
         lexicon
     }
@@ -594,6 +604,10 @@ mod tests {
         assert_eq!(hits("k.u.t. VAR weer"), 1);
         assert_eq!(hits("kutje"), 0);
         assert_eq!(hits("a lull in play, LUL"), 0);
+        assert_eq!(
+            Lexicon::new(["luls"]).matches("so many LULs in chat").len(),
+            0
+        );
         let lex2 = Lexicon::new(["scheiße", "lul", "foder"]);
         assert_eq!(lex2.matches("scheiiiiiisssseeee, verloren").len(), 1);
         assert_eq!(
@@ -620,35 +634,30 @@ mod tests {
     }
 
     #[test]
-    fn a_word_is_read_in_its_language_s_inflections() {
-        let lex = Lexicon::with_languages([
-            ("es", "pendejo"),
-            ("pt", "otário"),
-            ("fr", "connard"),
-            ("de", "schlampe"),
-            ("nl", "slet"),
-            ("nl", "lul"),
-            ("nl", "klootzak"),
-        ]);
-        let hits = |t: &str| lex.matches(t).len();
-        for text in [
-            "esos pendejos",
-            "la pendeja esa",
-            "seus otários",
-            "ces connards",
-            "diese schlampen",
-            "dat sletje weer",
-            "die sletten",
-            "jij klein lulletje",
-            "klootzakken allemaal",
-            "vuil klootzakje",
+    fn a_word_s_inflections_are_its_language_s() {
+        let has =
+            |lang: &str, word: &str, form: &str| inflections(lang, word).iter().any(|f| f == form);
+        for (lang, word, form) in [
+            ("es", "pendejo", "pendejos"),
+            ("es", "pendejo", "pendeja"),
+            ("pt", "otario", "otarios"),
+            ("fr", "connard", "connards"),
+            ("de", "schlampe", "schlampen"),
+            ("nl", "slet", "sletten"),
+            ("nl", "slet", "sletje"),
+            ("nl", "lul", "lulletje"),
+            ("nl", "hoer", "hoeren"),
+            ("nl", "hoer", "hoertje"),
+            ("nl", "klootzak", "klootzakken"),
+            ("nl", "klootzak", "klootzakje"),
         ] {
-            assert_eq!(hits(text), 1, "{text}");
+            assert!(has(lang, word, form), "{lang} {word}: {form}");
         }
-        // Only a word's own language's endings, and none without a language.
-        assert_eq!(hits("ces connardsen"), 0);
-        assert_eq!(hits("des pendejoje"), 0);
-        assert_eq!(Lexicon::new(["slet"]).matches("dat sletje").len(), 0);
+        // Dutch doubles after one short vowel only (`sleten` is "wore out").
+        assert!(!has("nl", "slet", "sleten"));
+        assert!(!has("nl", "hoer", "hoerren"));
+        assert!(!has("fr", "connard", "connardes "));
+        assert!(inflections("", "slet").is_empty());
     }
 
     #[test]

@@ -423,6 +423,10 @@ fn lures_and_bait() -> &'static Phrases {
     SET.get_or_init(|| Phrases::new(LURES.iter().chain(BAIT.iter())))
 }
 
+/// The most times a letter repeats inside a word as a cry (`GOOOOOOOOOOOOL`)
+/// rather than a flood.
+const STRETCH_MAX: usize = 30;
+
 /// Spam signals, 0–1, and whether the message is a scam (lure or bait).
 fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
     let mut score: f32 = 0.0;
@@ -451,8 +455,9 @@ fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
         score += 0.3;
     }
     // One pass: letters, capitals, and the longest run of one repeated character
-    // but a letter stretched inside a word (`GOOOOOOOOOOOOL`, `NOOOOOOOOOOO`: a
-    // cry, not a flood; `AAAAAAAAAAAA` and `!!!!!!!!!!!!` are floods).
+    // but a letter stretched inside a word up to STRETCH_MAX times
+    // (`GOOOOOOOOOOOOL`, `NOOOOOOOOOOO`: a cry, not a flood; `AAAAAAAAAAAA`,
+    // `!!!!!!!!!!!!` and a letter stretched further are floods).
     let (mut letters, mut upper) = (0usize, 0usize);
     let (mut run, mut longest, mut last) = (0usize, 0usize, None::<char>);
     let mut stretched = false;
@@ -469,7 +474,7 @@ fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
             run = 1;
             stretched = c.is_alphabetic() && last.is_some_and(char::is_alphabetic);
         }
-        if !stretched {
+        if !stretched || run > STRETCH_MAX {
             longest = longest.max(run);
         }
         last = Some(c);
@@ -2823,6 +2828,7 @@ mod tests {
         for flood in [
             "BUY BUY BUY BUY BUY BUY BUY BUY BUY BUY!!!!!!!!!!!!",
             "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "BUY NOWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW",
         ] {
             let v = check(flood);
             assert_ne!(v.action, Action::Allow, "{v:?}");
