@@ -296,7 +296,8 @@ fn normal_into(word: &str, out: &mut String) -> Option<bool> {
 
 /// The inflected forms of `word` (a single entry, already [`normal_word`]) in
 /// its language `lang` (`es`, `pt`, `fr`, `de`, `nl`; none for another): plurals,
-/// the feminine of a word in `-o` and, in French, `-e`, and Dutch diminutives,
+/// the feminine of a word in `-o` and, in French, `-e`, Spanish and Portuguese
+/// diminutives, Portuguese `-ão`'s plural and feminine, and Dutch diminutives,
 /// the last letter doubled as Dutch doubles it after one short vowel (`slet` →
 /// `sletten`, `sletje`; `lul` → `lullen`, `lulletje`; `hoer` → `hoeren`,
 /// `hoertje`). A form may be no word of the language. Used when the lexicon is
@@ -332,6 +333,27 @@ pub fn inflections(lang: &str, word: &str) -> Vec<String> {
     let mut forms: Vec<String> = endings.iter().map(|e| format!("{word}{e}")).collect();
     if let (Some(stem), "es" | "pt") = (word.strip_suffix('o'), lang) {
         forms.extend([format!("{stem}a"), format!("{stem}as")]);
+    }
+    // Diminutives of a word in `-o` or `-a` (`putinha`, `putita`), and
+    // Portuguese `-ão`, read `-ao`, with its plural and feminine (`cabrões`,
+    // `cabrona`).
+    let diminutive = match lang {
+        "pt" => Some("inh"),
+        "es" => Some("it"),
+        _ => None,
+    };
+    if let (Some(small), Some(stem)) = (
+        diminutive,
+        word.strip_suffix('o').or_else(|| word.strip_suffix('a')),
+    ) {
+        for end in ["o", "a", "os", "as"] {
+            forms.push(format!("{stem}{small}{end}"));
+        }
+    }
+    if let (Some(stem), "pt") = (word.strip_suffix("ao"), lang) {
+        for end in ["oes", "ona", "onas"] {
+            forms.push(format!("{stem}{end}"));
+        }
     }
     forms
 }
@@ -640,6 +662,10 @@ mod tests {
         for (lang, word, form) in [
             ("es", "pendejo", "pendejos"),
             ("es", "pendejo", "pendeja"),
+            ("es", "puta", "putitas"),
+            ("pt", "puta", "putinha"),
+            ("pt", "cabrao", "cabroes"),
+            ("pt", "cabrao", "cabrona"),
             ("pt", "otario", "otarios"),
             ("fr", "connard", "connards"),
             ("de", "schlampe", "schlampen"),
