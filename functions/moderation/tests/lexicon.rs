@@ -10,7 +10,7 @@
 //! committed file differs; `SIDELINE_WRITE_HOST_WORDS=1` writes it instead.
 //! Without the variable only the committed file's own checks run.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use moderation::learning::training_lines;
@@ -95,7 +95,8 @@ fn the_committed_lexicon_matches_its_sources() {
     // suckle, a ball, go); its phrases are not taken, as a phrase of everyday
     // words may be one (`ta mère`, your mother).
     let sources = dir.parent().expect("the sources folder").to_path_buf();
-    let everyday = |lang: &str| -> BTreeSet<String> {
+    // Each launch language's everyday words, read once.
+    let everyday_of = |lang: &str| -> BTreeSet<String> {
         let files: &[&str] = match lang {
             "es" => &["spanish.txt"],
             "pt" => &["portuguese.txt", "brazilian.txt"],
@@ -129,6 +130,11 @@ fn the_committed_lexicon_matches_its_sources() {
         }
         words
     };
+    let everyday: BTreeMap<&str, BTreeSet<String>> = ["es", "pt", "fr", "de", "nl"]
+        .into_iter()
+        .map(|lang| (lang, everyday_of(lang)))
+        .collect();
+    let no_words = BTreeSet::new();
     let mut first_list: BTreeSet<(String, String)> = BTreeSet::new();
     for file in files.iter().filter(|f| !f.ends_with("en.json")) {
         let stem = file
@@ -138,11 +144,7 @@ fn the_committed_lexicon_matches_its_sources() {
         let lang: String = stem.chars().take(2).collect();
         let cuss = stem.ends_with(".cuss");
         let second = stem.ends_with(".wymows") || cuss;
-        let dictionary = if cuss {
-            everyday(&lang)
-        } else {
-            BTreeSet::new()
-        };
+        let dictionary = everyday.get(lang.as_str()).unwrap_or(&no_words);
         let text = std::fs::read_to_string(file).expect("list");
         let entries: Vec<String> = serde_json::from_str(&text).expect("a JSON list of strings");
         for entry in entries {
@@ -279,13 +281,10 @@ fn the_committed_lexicon_matches_its_sources() {
 fn inflected_forms(
     kept: &BTreeSet<String>,
     candidates: &[(String, String)],
-    everyday: &dyn Fn(&str) -> BTreeSet<String>,
+    everyday: &BTreeMap<&str, BTreeSet<String>>,
     english: &BTreeSet<String>,
     lines: &[EvalInput],
 ) -> Vec<(String, String)> {
-    let languages = ["es", "pt", "fr", "de", "nl"];
-    let others: Vec<(&str, BTreeSet<String>)> =
-        languages.iter().map(|l| (*l, everyday(l))).collect();
     let english: BTreeSet<String> = english
         .iter()
         .filter_map(|w| lexicon::normal_word(w))
@@ -313,8 +312,8 @@ fn inflected_forms(
     let mut forms: BTreeSet<(String, String)> = BTreeSet::new();
     for (lang, form) in &made {
         let elsewhere = english.contains(form)
-            || others.iter().any(|(other, words)| {
-                other != lang
+            || everyday.iter().any(|(other, words)| {
+                *other != lang.as_str()
                     && words.contains(form)
                     && !swearing.contains(&((*other).to_owned(), form.clone()))
             });

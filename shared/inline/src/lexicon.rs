@@ -304,56 +304,47 @@ fn normal_into(word: &str, out: &mut String) -> Option<bool> {
 /// built (`functions/moderation/tests/lexicon.rs`), which keeps each form on
 /// its own: the lexicon's file lists the forms it reads.
 pub fn inflections(lang: &str, word: &str) -> Vec<String> {
-    let vowel = |c: char| "aeiouy".contains(c);
-    let chars: Vec<char> = word.chars().collect();
-    let mut endings: Vec<String> = match lang {
-        "es" | "pt" => vec!["s", "es"],
-        "fr" => vec!["s", "e", "es"],
-        "de" => vec!["e", "en", "n", "s"],
-        "nl" => vec!["s", "je", "jes", "tje", "tjes"],
-        _ => vec![],
-    }
-    .into_iter()
-    .map(str::to_owned)
-    .collect();
-    if lang == "nl" {
-        // One short vowel before a last consonant: the consonant doubles.
-        let short = match chars.as_slice() {
-            [.., a, v, c] => !vowel(*a) && vowel(*v) && !vowel(*c),
-            [v, c] => vowel(*v) && !vowel(*c),
-            _ => false,
-        };
-        match chars.last() {
-            Some(last) if short => {
-                endings.extend(["en", "etje", "etjes"].map(|e| format!("{last}{e}")));
-            }
-            _ => endings.push("en".to_owned()),
-        }
-    }
-    let mut forms: Vec<String> = endings.iter().map(|e| format!("{word}{e}")).collect();
-    if let (Some(stem), "es" | "pt") = (word.strip_suffix('o'), lang) {
-        forms.extend([format!("{stem}a"), format!("{stem}as")]);
-    }
-    // Diminutives of a word in `-o` or `-a` (`putinha`, `putita`), and
-    // Portuguese `-ão`, read `-ao`, with its plural and feminine (`cabrões`,
-    // `cabrona`).
-    let diminutive = match lang {
-        "pt" => Some("inh"),
-        "es" => Some("it"),
-        _ => None,
+    let endings: &[&str] = match lang {
+        "es" | "pt" => &["s", "es"],
+        "fr" => &["s", "e", "es"],
+        "de" => &["e", "en", "n", "s"],
+        "nl" => &["s", "je", "jes", "tje", "tjes"],
+        _ => &[],
     };
-    if let (Some(small), Some(stem)) = (
-        diminutive,
-        word.strip_suffix('o').or_else(|| word.strip_suffix('a')),
-    ) {
-        for end in ["o", "a", "os", "as"] {
-            forms.push(format!("{stem}{small}{end}"));
+    let mut forms: Vec<String> = endings.iter().map(|e| format!("{word}{e}")).collect();
+    let mut add =
+        |stem: &str, ends: &[&str]| forms.extend(ends.iter().map(|e| format!("{stem}{e}")));
+    match lang {
+        "nl" => {
+            // One short vowel before a last consonant: the consonant doubles.
+            let vowel = |c: char| "aeiouy".contains(c);
+            let chars: Vec<char> = word.chars().collect();
+            let short = match chars.as_slice() {
+                [.., a, v, c] => !vowel(*a) && vowel(*v) && !vowel(*c),
+                [v, c] => vowel(*v) && !vowel(*c),
+                _ => false,
+            };
+            match chars.last() {
+                Some(last) if short => add(&format!("{word}{last}"), &["en", "etje", "etjes"]),
+                _ => add(word, &["en"]),
+            }
         }
-    }
-    if let (Some(stem), "pt") = (word.strip_suffix("ao"), lang) {
-        for end in ["oes", "ona", "onas"] {
-            forms.push(format!("{stem}{end}"));
+        "es" | "pt" => {
+            // The feminine of a word in `-o`; diminutives of a word in `-o` or
+            // `-a` (`putinha`, `putita`); Portuguese `-ão`, read `-ao`, with its
+            // plural and feminine (`cabrões`, `cabrona`).
+            if let Some(stem) = word.strip_suffix('o') {
+                add(stem, &["a", "as"]);
+            }
+            if let Some(stem) = word.strip_suffix('o').or_else(|| word.strip_suffix('a')) {
+                let small = if lang == "pt" { "inh" } else { "it" };
+                add(&format!("{stem}{small}"), &["o", "a", "os", "as"]);
+            }
+            if let (Some(stem), "pt") = (word.strip_suffix("ao"), lang) {
+                add(stem, &["oes", "ona", "onas"]);
+            }
         }
+        _ => {}
     }
     forms
 }
