@@ -2607,6 +2607,8 @@ mod tests {
             "hoe laat begint het?",
             "dat is een dikke kans, echt",
             "hoe is dat geen rood",
+            // A word of three letters, too short to be a host word.
+            "ik hou van deze club, wat een wedstrijd",
             "u kunt uw vragen stellen via de chat, ze worden beantwoord",
             // A verb rustrict reads as severe, with its subject.
             "je kunt vanaf de brug precies de finish zien, top plek",
@@ -2627,6 +2629,7 @@ mod tests {
         // The same words in an English line, or with no language to go by.
         for text in [
             "you are a dirty hoe",
+            "you are a dirty hou",
             "u kunt",
             "shut up u kunt",
             "wat kunt u r",
