@@ -1951,4 +1951,52 @@ mod tests {
             "o Vini tá voando, ninguém aguenta ele",
         ]);
     }
+
+    #[test]
+    fn no_safe_street_a_dare_to_meet_and_a_whole_homecoming_doubted_are_threats() {
+        all_found(
+            "threat",
+            &[
+                "you won't be safe anywhere after that post",
+                "he's not safe on the streets of this city anymore",
+                "let's see how tough you are in person",
+                "say that to my face",
+                "we'll see if he gets home in one piece",
+                "du bist nirgends mehr sicher, merk dir das",
+                "mal sehen wie mutig du bist wenn wir uns gegenüberstehen",
+                "sag mir das ins Gesicht",
+                "mal sehen ob er noch heil nach hause kommt",
+                "ya no vas a poder salir a la calle tranquilo",
+                "dímelo en la cara si te atreves",
+                "a ver si sales vivo del estadio",
+                "t'es en sécurité nulle part, souviens-toi",
+                "tu feras moins le malin en face",
+                "on verra s'il rentre entier",
+                "não vais estar seguro em lugar nenhum",
+                "fala isso na minha cara",
+                "quero ver se tu sai inteiro do estádio",
+                "die spits moet niet denken dat hij nog veilig over straat kan",
+                "eens kijken hoe stoer je bent in het echt",
+                "zeg dat maar in mijn gezicht",
+                "eens kijken of hij heelhuids thuiskomt",
+            ],
+        );
+        // Safety, certainty and parcels, and telling someone else.
+        none_found(&[
+            "your coins won't be safe on that exchange",
+            "tu seras plus en sécurité avec un VPN",
+            "er ist sich nicht mehr sicher, ob er spielt",
+            "mal sehen ob das Handy heil bleibt",
+            "no vas a estar seguro de nada hasta el final",
+            "a ver si el paquete llega entero",
+            "ik denk dat je veilig bent hier",
+            "let's see how tough he is face to face with Alcaraz",
+            "say that in person at the meetup, they'd love it",
+            "dis-le en face au coach",
+            "fala isso pessoalmente pro técnico",
+            "zeg dat in het echt tegen de trainer",
+            "sag das dem Trainer ins Gesicht",
+            "quero ver se o pacote chega inteiro",
+        ]);
+    }
 }
