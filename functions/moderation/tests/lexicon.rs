@@ -253,12 +253,23 @@ fn the_committed_lexicon_matches_its_sources() {
         .collect();
     let entries = kept.len();
     let forms = inflected_forms(&kept, &candidates, &everyday, &english, &lines);
+    let single_words = kept.clone();
     kept.extend(forms.iter().map(|(lang, form)| format!("{lang}\t{form}")));
+    let inflected = forms.len();
+    let spelled = respellings(
+        &single_words,
+        &kept,
+        &candidates,
+        &everyday,
+        &english,
+        &lines,
+    );
+    kept.extend(spelled.iter().map(|(lang, form)| format!("{lang}\t{form}")));
     let built: String = kept.iter().map(|l| format!("{l}\n")).collect();
     eprintln!(
-        "{} candidates, {entries} kept, {} inflected forms; {} used cleanly",
+        "{} candidates, {entries} kept, {inflected} inflected forms, {} respellings; {} used cleanly",
         candidates.len(),
-        kept.len() - entries,
+        spelled.len(),
         in_clean.iter().filter(|c| **c > 0).count()
     );
     write_or_compare(
@@ -321,6 +332,14 @@ fn inflected_forms(
             forms.insert((lang.clone(), form.clone()));
         }
     }
+    unused_by_clean_lines(forms, lines)
+}
+
+/// `forms` but those a clean development line uses.
+fn unused_by_clean_lines(
+    forms: BTreeSet<(String, String)>,
+    lines: &[EvalInput],
+) -> Vec<(String, String)> {
     let forms: Vec<(String, String)> = forms.into_iter().collect();
     let lex = Lexicon::new(forms.iter().map(|(_, f)| f.as_str()));
     let mut used = vec![false; forms.len()];
@@ -335,6 +354,73 @@ fn inflected_forms(
         .filter(|(_, used)| !used)
         .map(|(form, _)| form)
         .collect()
+}
+
+/// The sound-alike respellings (`lexicon::spellings`: `kabron`, `wixer`,
+/// `schaisse`, `tiefus`) of the single words kept, and their inflected forms
+/// (`kabrones`), each kept on its
+/// own: no entry or form already, no word of English nor of any launch
+/// language's list — its own too: a respelling may be another everyday word
+/// (`caza` for `casa`) — unless it is a swear word there (a candidate of that
+/// language or one of its forms), and used by no clean development line.
+fn respellings(
+    single_words: &BTreeSet<String>,
+    kept: &BTreeSet<String>,
+    candidates: &[(String, String)],
+    everyday: &BTreeMap<&str, BTreeSet<String>>,
+    english: &BTreeSet<String>,
+    lines: &[EvalInput],
+) -> Vec<(String, String)> {
+    let english: BTreeSet<String> = english
+        .iter()
+        .filter_map(|w| lexicon::normal_word(w))
+        .collect();
+    let words_of = |set: &BTreeSet<String>| -> Vec<(String, String)> {
+        set.iter()
+            .filter_map(|l| l.split_once('\t'))
+            .filter(|(_, e)| !e.contains(' ') && !e.ends_with('-'))
+            .map(|(lang, e)| (lang.to_owned(), e.to_owned()))
+            .collect()
+    };
+    let entries = words_of(single_words);
+    let readings: BTreeSet<String> = words_of(kept)
+        .iter()
+        .filter_map(|(_, e)| lexicon::normal_word(e))
+        .collect();
+    let swearing: BTreeSet<(String, String)> = candidates
+        .iter()
+        .filter(|(_, e)| !e.contains(' '))
+        .filter_map(|(lang, e)| {
+            let word = lexicon::normal_word(e)?;
+            let forms = lexicon::inflections(lang, &word);
+            Some(
+                std::iter::once(word)
+                    .chain(forms)
+                    .map(|f| (lang.clone(), f))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .flatten()
+        .collect();
+    let mut spelled: BTreeSet<(String, String)> = BTreeSet::new();
+    for (lang, entry) in &entries {
+        let Some(word) = lexicon::normal_word(entry) else {
+            continue;
+        };
+        let respelled = lexicon::spellings(lang, &word);
+        let inflected = respelled.iter().flat_map(|r| lexicon::inflections(lang, r));
+        for form in respelled.iter().cloned().chain(inflected) {
+            let everyday_word = english.contains(&form)
+                || everyday.iter().any(|(other, words)| {
+                    words.contains(&form)
+                        && !swearing.contains(&((*other).to_owned(), form.clone()))
+                });
+            if !readings.contains(&form) && !everyday_word {
+                spelled.insert((lang.clone(), form));
+            }
+        }
+    }
+    unused_by_clean_lines(spelled, lines)
 }
 
 #[test]

@@ -9,7 +9,10 @@
 //! words the npm package `cuss` (MIT) rates sure in Spanish, French and
 //! Portuguese, but its languages' everyday words, and the inflected forms of
 //! the single words kept ([`inflections`]: `pendejos`, `sletten`, each kept on
-//! its own, listed in the file), kept only where the
+//! its own, listed in the file) and the sound-alike respellings chat writes to
+//! dodge filters of the single words ([`spellings`]: `schaisse`, `wixxa`,
+//! `kabron`, `karalho`, and their inflected forms, each kept on its own, no
+//! everyday word of any launch language), kept only where the
 //! development side of the corpus confirms them: an entry stays when at least one
 //! development line of swearing uses it and no clean one does (the list is made for
 //! search filters and also names topics — beer, drugs, identities — that chat uses
@@ -349,6 +352,90 @@ pub fn inflections(lang: &str, word: &str) -> Vec<String> {
     forms
 }
 
+/// Sound-alike respellings of `word` (an entry or an inflected form, already
+/// [`normal_word`]) in its language `lang` that chat writes to dodge filters,
+/// one kind of change at a time: `k` for a hard `c` and for `qu` (`kabron`,
+/// `konnard`), `ph` for `f`; German `x` for `chs` and `cks`, `ai` for `ei` and
+/// `a` for a final `er` (`wixer`, `wixxa`, `schaisse`, `wichsa`); Spanish `z` and `s`,
+/// `y` and `ll`, `b` and `v` for each other and a first `h` left out
+/// (`zubnormal`, `gilipoyas`, `ijo`); Portuguese `x` for `ch` and `aum` for a
+/// final `ao` (`xupa`, `cuzaum`); French `k` for `qu` and a hard `c`; Dutch `y`,
+/// `ij` and `ie` for one another (`tiefus`). A respelling may be a word of the
+/// language or of another: the lexicon's builder keeps each on its own, as it
+/// does the inflected forms ([`inflections`]).
+pub fn spellings(lang: &str, word: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let swap = |out: &mut Vec<String>, from: &str, to: &str| {
+        if word.contains(from) {
+            out.push(word.replace(from, to));
+        }
+    };
+    swap(&mut out, "f", "ph");
+    swap(&mut out, "qu", "k");
+    if matches!(lang, "es" | "pt" | "fr" | "nl") {
+        // A hard `c`: before a consonant other than `h`, `a`, `o`, `u`, or last.
+        let chars: Vec<char> = word.chars().collect();
+        let hard = |i: usize| {
+            chars[i] == 'c'
+                && chars
+                    .get(i + 1)
+                    .is_none_or(|&n| !matches!(n, 'e' | 'i' | 'h' | 'y'))
+        };
+        if (0..chars.len()).any(hard) {
+            out.push(
+                (0..chars.len())
+                    .map(|i| if hard(i) { 'k' } else { chars[i] })
+                    .collect(),
+            );
+        }
+    }
+    match lang {
+        "de" => {
+            swap(&mut out, "chs", "x");
+            swap(&mut out, "chs", "xx");
+            swap(&mut out, "cks", "x");
+            swap(&mut out, "ei", "ai");
+            swap(&mut out, "ck", "k");
+            if let Some(stem) = word.strip_suffix("er") {
+                out.push(format!("{stem}a"));
+                if stem.contains("chs") {
+                    out.push(format!("{}a", stem.replace("chs", "x")));
+                    out.push(format!("{}a", stem.replace("chs", "xx")));
+                }
+            }
+        }
+        "es" => {
+            swap(&mut out, "s", "z");
+            swap(&mut out, "z", "s");
+            swap(&mut out, "ll", "y");
+            swap(&mut out, "y", "ll");
+            swap(&mut out, "v", "b");
+            swap(&mut out, "b", "v");
+            if let Some(rest) = word.strip_prefix('h') {
+                out.push(rest.to_owned());
+            }
+        }
+        "pt" => {
+            swap(&mut out, "ch", "x");
+            swap(&mut out, "s", "z");
+            if let Some(stem) = word.strip_suffix("ao") {
+                out.push(format!("{stem}aum"));
+            }
+        }
+        "nl" => {
+            swap(&mut out, "ij", "y");
+            swap(&mut out, "ij", "ei");
+            swap(&mut out, "y", "ij");
+            swap(&mut out, "y", "ie");
+        }
+        _ => {}
+    }
+    out.retain(|w| w != word);
+    out.sort();
+    out.dedup();
+    out
+}
+
 impl Lexicon {
     /// A lexicon of `entries` (as written in the list: words or phrases).
     pub fn new<'a>(entries: impl IntoIterator<Item = &'a str>) -> Self {
@@ -674,6 +761,33 @@ mod tests {
         assert!(!has("nl", "slet", "sleten"));
         assert!(!has("nl", "hoer", "hoerren"));
         assert!(inflections("", "slet").is_empty());
+    }
+
+    #[test]
+    fn a_word_s_respellings_sound_alike_in_its_language() {
+        let has =
+            |lang: &str, word: &str, form: &str| spellings(lang, word).iter().any(|f| f == form);
+        for (lang, word, form) in [
+            ("de", "scheisse", "schaisse"),
+            ("de", "wichser", "wixer"),
+            ("de", "wichser", "wixxa"),
+            ("de", "wichser", "wichsa"),
+            ("de", "ficken", "phicken"),
+            ("es", "cabron", "kabron"),
+            ("es", "gilipollas", "gilipoyas"),
+            ("es", "huevon", "uevon"),
+            ("pt", "caralho", "karalho"),
+            ("pt", "cuzao", "cuzaum"),
+            ("fr", "connard", "konnard"),
+            ("nl", "tyfuslijer", "tyfuslyer"),
+            ("nl", "tyfus", "tiefus"),
+        ] {
+            assert!(has(lang, word, form), "{lang} {word}: {form}");
+        }
+        // A soft `c` stays (`cerdo` is no `kerdo`); no word is its own respelling.
+        assert!(!has("es", "cerdo", "kerdo"));
+        assert!(spellings("de", "arsch").is_empty());
+        assert!(!has("es", "puta", "puta"));
     }
 
     #[test]
