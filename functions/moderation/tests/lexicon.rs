@@ -361,7 +361,7 @@ fn unused_by_clean_lines(
 /// (`kabrones`), each kept on its
 /// own: no entry or form already, no word of English nor of any launch
 /// language's list — its own too: a respelling may be another everyday word
-/// (`caza` for `casa`) — unless it is a swear word there (a candidate of that
+/// of its own language — unless it is a swear word there (a candidate of that
 /// language or one of its forms), and used by no clean development line.
 fn respellings(
     single_words: &BTreeSet<String>,
