@@ -643,6 +643,7 @@ fn grammars() -> &'static Grammars {
             .chain(CLOCK)
             .chain(NOT_FOND_BEFORE)
             .chain(SELF_SUBJECTS)
+            .chain(["va"])
         {
             words.entry(word.to_owned()).or_default();
         }
@@ -1154,7 +1155,7 @@ fn vocative_after_dismissal(g: &Grammar, line: &Line<'_>, raw: &[&str], at: usiz
 const POSSESSIVE_ADDRESS: [&str; 6] = ["tu", "seu", "sua", "seus", "suas", "vos"];
 
 /// Whether the vocative at `words[at..at + len]` addresses someone: a clause
-/// of its own (`versager, deine mama…`, `ok, loser`), the end of a clause
+/// of its own (`versager, deine mama…`, `ok, loser`, `bouffon va`), the end of a clause
 /// whose two words before are no article, possessive or first person (`nice
 /// try idiot`, not `what a clown`, `the class clown`, `ich idiot`), or right
 /// after a word of address, or one word after it, in the same clause (`du
@@ -1169,7 +1170,8 @@ fn addresses(
     let word = |i: usize| line.words[i];
     let broken = |i: usize| line.ends_clause(i);
     let starts = at == 0 || broken(at - 1);
-    let ends = broken(at + len - 1);
+    // French sends off after a vocative too (`bouffon va`, `pauvre tache va`).
+    let ends = broken(at + len - 1) || line.words.get(at + len) == Some(&"va") && broken(at + len);
     let names = |i: usize| not_after.contains(word(i));
     let address = |i: usize| g.address.iter().any(|w| w == word(i));
     let ends_unnamed =
@@ -2113,6 +2115,33 @@ mod tests {
             "onde dá pra ver a volta amanhã? rtp2?",
             "hou je mond, schat",
             "tais-toi, mec 😂",
+        ]);
+    }
+
+    #[test]
+    fn silencing_for_good_a_canal_and_a_french_send_off_are_read() {
+        all_found(
+            "threat",
+            &[
+                "someone will shut you up for good",
+                "un jour quelqu'un va te faire taire pour de bon",
+                "op een dag legt iemand jou voorgoed het zwijgen op",
+                "jij eindigt nog in de gracht als je zo doorgaat",
+                "wir bringen dich für immer zum Schweigen",
+                "vas a acabar en el río",
+                "alguém vai te calar pra sempre",
+                "tu vas finir dans le canal",
+            ],
+        );
+        all_found(
+            "harassment",
+            &["@Sami_ltd bouffon va 🤡🤡", "pauvre tache va"],
+        );
+        none_found(&[
+            "the ref shut him up for a minute with that card",
+            "la pluie va finir dans le canal",
+            "ça va",
+            "allez va, on y croit",
         ]);
     }
 }
