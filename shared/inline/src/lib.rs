@@ -1013,6 +1013,43 @@ fn everyday_verb(tokens: &[&str], i: usize) -> bool {
     })
 }
 
+/// Nouns of the launch languages that rustrict reads as English hate, known by
+/// a word of their own language right before them: French `retard`, a delay
+/// (`en retard`, `du retard`, `10 min de retard`, `désolé pour le retard`), in a
+/// line with no marker of English (`le retard` is also English meme-speak).
+/// `un retard` may be the insult: `un` is none of the words.
+const EVERYDAY_NOUNS: [(&[&str], &[&str]); 1] = [(
+    &["retard", "retards"],
+    &[
+        "en", "du", "de", "d'", "le", "les", "des", "au", "aux", "sans", "avec", "pour", "mon",
+        "ton", "son", "notre", "votre", "leur", "leurs", "ce", "ces", "gros", "petit", "léger",
+        "peu", "trop", "beaucoup",
+    ],
+)];
+
+/// Whether `tokens[i]` is one of the [`EVERYDAY_NOUNS`] after one of its words.
+fn everyday_noun(tokens: &[&str], i: usize) -> bool {
+    let Some(word) = tokens
+        .get(i)
+        .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()))
+    else {
+        return false;
+    };
+    EVERYDAY_NOUNS.iter().any(|(nouns, before)| {
+        // Most words are none of the nouns: no allocation for them.
+        if !nouns.iter().any(|n| word.eq_ignore_ascii_case(n)) {
+            return false;
+        }
+        let previous = i.checked_sub(1).and_then(|j| tokens.get(j)).map(|t| {
+            t.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                .to_lowercase()
+                .replace('’', "'")
+        });
+        previous.is_some_and(|p| before.contains(&p.as_str()))
+            && marker_counts(&all_but(tokens, i))[0] == 0
+    })
+}
+
 /// Markers English chat writes too (`wat`, `dat`, `van`, `die`, `was`, `con`,
 /// `pas`, `mon`), and all of one or two letters (`op`, `al`, `ze`, `y`, `as`):
 /// none of them marks a line alone.
@@ -1769,8 +1806,10 @@ impl InlineModerator {
     }
 
     /// Whether `tokens[i]` is never read as abuse: an allowed word, one the
-    /// line writes as a name ([`named_in_context`]), a word of a host phrase
-    /// ([`in_host_phrase`]), or a French elision ([`french_elision`]).
+    /// line writes as a name ([`named_in_context`]), an everyday word of the
+    /// line's language ([`local_everyday`], [`everyday_verb`],
+    /// [`everyday_noun`]), a word of a host phrase ([`in_host_phrase`]), or a
+    /// French elision ([`french_elision`]).
     fn allowed_at(&self, tokens: &[&str], i: usize) -> bool {
         tokens.get(i).is_some_and(|w| {
             self.allowed(w)
@@ -1779,6 +1818,7 @@ impl InlineModerator {
                     && (i == 0 || i + 1 == tokens.len() || line_language(tokens) == Some("pt"))
                 || local_everyday(tokens, i)
                 || everyday_verb(tokens, i)
+                || everyday_noun(tokens, i)
                 || analyze(w) != Type::NONE && in_host_phrase(tokens, i)
                 || analyze(w) != Type::NONE && french_elision(tokens, i)
         })
@@ -2609,6 +2649,9 @@ mod tests {
             "hoe is dat geen rood",
             // A word of three letters, too short to be a host word.
             "ik hou van deze club, wat een wedstrijd",
+            // A French delay, after a word of French.
+            "le train a du retard, je vais louper le début",
+            "désolé pour le retard les gars, le stream reprend",
             "u kunt uw vragen stellen via de chat, ze worden beantwoord",
             // A verb rustrict reads as severe, with its subject.
             "je kunt vanaf de brug precies de finish zien, top plek",
@@ -2630,6 +2673,8 @@ mod tests {
         for text in [
             "you are a dirty hoe",
             "you are a dirty hou",
+            "t'es un retard",
+            "le retard face lol what a noob",
             "u kunt",
             "shut up u kunt",
             "wat kunt u r",
