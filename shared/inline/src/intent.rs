@@ -2144,4 +2144,25 @@ mod tests {
             "allez va, on y croit",
         ]);
     }
+
+    #[test]
+    fn a_sibling_seen_alone_and_a_warning_not_to_leave_alone_are_threats() {
+        all_found(
+            "threat",
+            &[
+                "je zusje zag ik gisteren uit school komen, doe haar de groeten 😉",
+                "your little sister walks home alone, doesn't she",
+                "ese portero que no salga solo del estadio hoy",
+                "o goleiro que não saia sozinho do estádio, tô avisando",
+                "qu'il sorte pas seul du stade ce soir",
+                "der soll lieber nicht allein nach Hause gehen",
+                "die moet maar niet alleen naar huis fietsen vanavond",
+            ],
+        );
+        none_found(&[
+            "my sister walks home alone from the station, it's fine",
+            "que no salga solo Messi en la foto, que salgan todos",
+            "never walk home alone at night, stay safe everyone",
+        ]);
+    }
 }
