@@ -306,17 +306,6 @@ struct RawLanguage {
     /// (Portuguese `no`, `na`, which are English `no` and Dutch `na`, after).
     #[serde(default)]
     errands: Vec<String>,
-    /// Commands that send someone off or silence them (`shut up`, `sei still`,
-    /// `dégage`), where a clause begins: the clause after the one they begin,
-    /// of a word or two the grammar does not know, names whom they send off
-    /// (`sit down, failure`; see [`vocative_after_dismissal`]).
-    #[serde(default)]
-    dismissals: Vec<String>,
-    /// Words that may follow a dismissal without insulting (`bro`, `alter`,
-    /// `mec`, `please`, `now`, `gute nacht`): kind or neutral address,
-    /// politeness, goodbyes. Read in every language's lines.
-    #[serde(default)]
-    friendly: Vec<String>,
 }
 
 /// Two parts of a threat that need no opener (`we know where … lives`): an entry
@@ -569,7 +558,6 @@ struct Grammar {
     except: List,
     vocatives: List,
     affection: List,
-    dismissals: List,
     address: Vec<String>,
     errands: Vec<String>,
     pairs: Vec<Pair>,
@@ -596,13 +584,13 @@ struct Grammars {
 fn grammars() -> &'static Grammars {
     static GRAMMARS: OnceLock<Grammars> = OnceLock::new();
     GRAMMARS.get_or_init(|| {
-        let (mut languages, not_after, friendly) = load();
+        let (mut languages, not_after) = load();
         let (mut words, mut stems) = (FxHashMap::default(), FxHashMap::default());
-        // Thirteen bits a language (eleven lists, the exceptions, the pairs'
-        // second parts): at most six languages in a u128.
+        // Twelve bits a language (ten lists, the exceptions, the pairs' second
+        // parts): at most six languages in a u128.
         languages.truncate(6);
         for (li, g) in languages.iter_mut().enumerate() {
-            let base = li * 13;
+            let base = li * 12;
             let lists = [
                 &mut g.intent,
                 &mut g.acts,
@@ -615,14 +603,13 @@ fn grammars() -> &'static Grammars {
                 &mut g.except,
                 &mut g.vocatives,
                 &mut g.affection,
-                &mut g.dismissals,
             ];
             for (k, list) in lists.into_iter().enumerate() {
                 list.bit = 1 << (base + k);
                 list.keys(&mut words, &mut stems);
             }
             for pair in &mut g.pairs {
-                pair.then.bit = 1 << (base + 12);
+                pair.then.bit = 1 << (base + 11);
                 pair.then.keys(&mut words, &mut stems);
             }
             // Read before a vocative, never first in an entry: kept as words
@@ -633,7 +620,6 @@ fn grammars() -> &'static Grammars {
         }
         for word in not_after
             .iter()
-            .chain(&friendly)
             .map(String::as_str)
             .chain(DENIALS_BETWEEN)
             .chain(NOBODY)
@@ -668,9 +654,9 @@ fn grammar_json() -> Result<Vec<u8>, String> {
         .map_err(|e| format!("cannot inflate: {e}"))
 }
 
-/// Every language's grammar, the words after which a vocative names someone
-/// and the words that follow a dismissal kindly (both all languages').
-fn load() -> (Vec<Grammar>, FxHashSet<String>, FxHashSet<String>) {
+/// Every language's grammar, and the words after which a vocative names
+/// someone (all languages').
+fn load() -> (Vec<Grammar>, FxHashSet<String>) {
     {
         let raw: HashMap<String, RawLanguage> = match grammar_json()
             .and_then(|json| serde_json::from_slice(&json).map_err(|e| e.to_string()))
@@ -685,7 +671,6 @@ fn load() -> (Vec<Grammar>, FxHashSet<String>, FxHashSet<String>) {
         let mut languages: Vec<_> = raw.into_iter().collect();
         languages.sort_by(|a, b| a.0.cmp(&b.0));
         let mut not_after = FxHashSet::default();
-        let mut friendly = FxHashSet::default();
         let grammars = languages
             .iter()
             .map(|(_, l)| {
@@ -701,9 +686,6 @@ fn load() -> (Vec<Grammar>, FxHashSet<String>, FxHashSet<String>) {
                 l.except.iter().for_each(|r| g.except.add(r, 1));
                 l.vocatives.iter().for_each(|r| g.vocatives.add(r, 1));
                 l.affection.iter().for_each(|r| g.affection.add(r, 1));
-                l.dismissals.iter().for_each(|r| g.dismissals.add(r, 1));
-                // Read as the line's words are (`gute nacht` is two).
-                friendly.extend(l.friendly.iter().flat_map(|w| tokens(w)));
                 g.address.clone_from(&l.address);
                 g.errands.clone_from(&l.errands);
                 not_after.extend(l.not_after.iter().cloned());
@@ -728,7 +710,7 @@ fn load() -> (Vec<Grammar>, FxHashSet<String>, FxHashSet<String>) {
                 g
             })
             .collect();
-        (grammars, not_after, friendly)
+        (grammars, not_after)
     }
 }
 
@@ -910,8 +892,7 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
     let mut hot = Vec::with_capacity(tokens.len());
     let mut masks = Vec::with_capacity(tokens.len());
     let words: Vec<&str> = tokens
-        .iter()
-        .copied()
+        .into_iter()
         .enumerate()
         .map(|(i, w)| {
             let word = all.words.get(w);
@@ -1061,9 +1042,6 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                     }
                 }
             }
-            if insult.is_none() && vocative_after_dismissal(g, &line, &tokens, start) {
-                insult = Some(1);
-            }
             let mut frames = Vec::new();
             g.frames.each_at(&line, start, &mut |n, _| frames.push(n));
             for n in frames {
@@ -1092,62 +1070,6 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
     };
     let insult = insult.filter(|s| *s > 1 || !fond());
     (threat, harassment, insult)
-}
-
-/// The most words a dismissal's clause may run on after it (`bájate de la
-/// bici, zopenco`).
-const DISMISSAL_CLAUSE: usize = 4;
-
-/// The most words an unknown vocative may have (`grand dadais`, `oude sok`).
-const VOCATIVE_WORDS: usize = 2;
-
-/// Whether a dismissal of `g` begins at `words[at]` and the clause after its
-/// own is a vocative: a word or two the grammar does not know, neither a number
-/// nor laughter nor a friendly word (those it knows: [`RawLanguage::friendly`]),
-/// or an insult it knows
-/// — `sit down, failure`, `klappe zu, hohlbirne`, `dégage du stream,
-/// cloporte`, `fica quieto, mané`, but not `calm down, bro`, `go to bed,
-/// sleepyhead`, `shut up, please` nor `sit down, it's a long game`. The
-/// dismissal begins its clause, or follows at most two unknown words in it (a
-/// handle: `@tina_77 setz dich hin, versagerin`). `raw` are the line's words
-/// before unknown ones were blanked.
-fn vocative_after_dismissal(g: &Grammar, line: &Line<'_>, raw: &[&str], at: usize) -> bool {
-    let mut longest = 0;
-    g.dismissals
-        .each_at(line, at, &mut |n, _| longest = longest.max(n));
-    if longest == 0 {
-        return false;
-    }
-    let unknown = |i: usize| line.words[i].is_empty();
-    let clause_start = (0..at)
-        .rev()
-        .find(|&i| line.ends_clause(i))
-        .map_or(0, |i| i + 1);
-    // Before it in its clause, only words no entry begins with (a handle, `ok`).
-    if at - clause_start > 2 || (clause_start..at).any(|i| line.masks[i] != 0) {
-        return false;
-    }
-    // The end of the dismissal's clause, a few words on at most.
-    let last = at + longest - 1;
-    let Some(end) =
-        (last..(last + 1 + DISMISSAL_CLAUSE).min(line.words.len())).find(|&i| line.ends_clause(i))
-    else {
-        return false;
-    };
-    let from = end + 1;
-    let Some(to) = (from..line.words.len()).find(|&i| line.ends_clause(i)) else {
-        return false;
-    };
-    // An insult the grammar knows is one too (`sit down, failure`).
-    let insult = |i: usize| g.insults.starts_at(line, i) || g.vocatives.starts_at(line, i);
-    to + 1 - from <= VOCATIVE_WORDS
-        && (from..=to).all(|i| {
-            insult(i)
-                || unknown(i)
-                    && raw
-                        .get(i)
-                        .is_some_and(|w| w.chars().count() > 1 && !laughter(w))
-        })
 }
 
 /// Words of address that are also possessives (`tu`, `seu`): they address
@@ -2077,44 +1999,6 @@ mod tests {
             "zeg dat in het echt tegen de trainer",
             "sag das dem Trainer ins Gesicht",
             "quero ver se o pacote chega inteiro",
-        ]);
-    }
-
-    #[test]
-    fn a_word_or_two_after_a_dismissal_is_name_calling() {
-        all_found(
-            "harassment",
-            &[
-                "@spinnerella sit down, failure",
-                "ok pipe down, toddler",
-                "klappe zu, hohlbirne",
-                "@tennis_tina setz dich hin, versagerin",
-                "bájate de la bici, zopenco",
-                "lárgate ya, pesado",
-                "dégage du stream, cloporte",
-                "ferme-la, grand dadais",
-                "fica quieto, mané",
-                "vai dormir, miúdo, amanhã há escola",
-                "oprotten uit de stream, kakkerlak",
-                "doe even normaal, oude sok",
-            ],
-        );
-        // A kind word, politeness, laughter, a number, more than two words, a
-        // dismissal inside a clause or said of oneself.
-        none_found(&[
-            "calm down, bro",
-            "shut up, please",
-            "shut up, hahaha",
-            "sit down, relax",
-            "sit down, it's a long game",
-            "shut up, 2024",
-            "ik ga slapen, welterusten",
-            "me voy a dormir, chao",
-            "Koundé a fermé la porte, énorme match",
-            "Vini lo fusiló desde fuera del área, golazo",
-            "onde dá pra ver a volta amanhã? rtp2?",
-            "hou je mond, schat",
-            "tais-toi, mec 😂",
         ]);
     }
 
