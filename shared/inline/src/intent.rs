@@ -1955,32 +1955,26 @@ mod tests {
     }
 
     #[test]
-    fn no_safe_street_a_dare_to_meet_and_a_whole_homecoming_doubted_are_threats() {
+    fn no_safe_street_and_a_dare_to_meet_are_threats() {
         all_found(
             "threat",
             &[
-                "you won't be safe anywhere after that post",
+                "you won't be safe on the streets after that post",
                 "he's not safe on the streets of this city anymore",
                 "let's see how tough you are in person",
                 "say that to my face",
-                "we'll see if he gets home in one piece",
                 "du bist nirgends mehr sicher, merk dir das",
                 "mal sehen wie mutig du bist wenn wir uns gegenüberstehen",
                 "sag mir das ins Gesicht",
-                "mal sehen ob er noch heil nach hause kommt",
-                "ya no vas a poder salir a la calle tranquilo",
+                "ya no vas a estar seguro en la calle, te lo aviso",
                 "dímelo en la cara si te atreves",
-                "a ver si sales vivo del estadio",
                 "t'es en sécurité nulle part, souviens-toi",
                 "tu feras moins le malin en face",
-                "on verra s'il rentre entier",
                 "não vais estar seguro em lugar nenhum",
                 "fala isso na minha cara",
-                "quero ver se tu sai inteiro do estádio",
                 "die spits moet niet denken dat hij nog veilig over straat kan",
                 "eens kijken hoe stoer je bent in het echt",
                 "zeg dat maar in mijn gezicht",
-                "eens kijken of hij heelhuids thuiskomt",
             ],
         );
         // Safety, certainty and parcels, and telling someone else.
@@ -1999,22 +1993,32 @@ mod tests {
             "zeg dat in het echt tegen de trainer",
             "sag das dem Trainer ins Gesicht",
             "quero ver se o pacote chega inteiro",
+            // Injuries, games, weather, cakes, driving and crypto (a review's).
+            "let's see if he can walk off on his own feet, looked bad",
+            "a ver si sale vivo de esta partida",
+            "on verra s'il sort vivant du donjon",
+            "mal sehen ob er lebend aus dem Dungeon kommt",
+            "even kijken of de taart heelhuids uit de vorm komt",
+            "see if you get the cake home in one piece",
+            "con esta lluvia no vas a poder salir a la calle",
+            "com essa chuva não vais conseguir sair na rua",
+            "tes cryptos sont en sécurité nulle part avec ce wallet",
+            "avec un bébé t'es plus jamais tranquille haha",
+            "I love how brave you are irl, respect",
+            "in this economy you're not safe anywhere lol",
         ]);
     }
 
     #[test]
-    fn silencing_for_good_a_canal_and_a_french_send_off_are_read() {
+    fn silencing_for_good_a_coffin_and_a_french_send_off_are_read() {
         all_found(
             "threat",
             &[
                 "someone will shut you up for good",
                 "un jour quelqu'un va te faire taire pour de bon",
                 "op een dag legt iemand jou voorgoed het zwijgen op",
-                "jij eindigt nog in de gracht als je zo doorgaat",
                 "wir bringen dich für immer zum Schweigen",
-                "vas a acabar en el río",
                 "alguém vai te calar pra sempre",
-                "tu vas finir dans le canal",
             ],
         );
         all_found(
@@ -2024,6 +2028,13 @@ mod tests {
         none_found(&[
             "the ref shut him up for a minute with that card",
             "la pluie va finir dans le canal",
+            // Critics silenced, a car in the ditch, a ball in the sea.
+            "die Kritiker endgültig zum Schweigen gebracht",
+            "con ese gol va a callarle la boca definitivamente a todos",
+            "als je zo rijdt eindig je in de sloot",
+            "du landest gleich im Graben, brems!",
+            "il va finir dans le fossé avec ce pneu",
+            "essa bola vai parar no mar",
             "ça va",
             "allez va, on y croit",
         ]);
