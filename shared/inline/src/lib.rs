@@ -1014,20 +1014,69 @@ fn everyday_verb(tokens: &[&str], i: usize) -> bool {
 }
 
 /// Nouns of the launch languages that rustrict reads as English hate, known by
-/// a word of their own language right before them: French `retard`, a delay
-/// (`en retard`, `du retard`, `10 min de retard`, `désolé pour le retard`), in a
-/// line with no marker of English (`le retard` is also English meme-speak).
-/// `un retard` may be the insult: `un` is none of the words.
-const EVERYDAY_NOUNS: [(&[&str], &[&str]); 1] = [(
-    &["retard", "retards"],
-    &[
-        "en", "du", "de", "d'", "le", "les", "des", "au", "aux", "sans", "avec", "pour", "mon",
-        "ton", "son", "notre", "votre", "leur", "leurs", "ce", "ces", "gros", "petit", "léger",
-        "peu", "trop", "beaucoup",
-    ],
-)];
+/// the words of their own language right before them, in a line of that
+/// language ([`line_language`]): French `retard`, a delay, after a preposition
+/// or possessive (`en retard`, `du retard`, `sans retard`, `ton retard`), after
+/// `de` that follows an amount (`10 min de retard`, `peu de retard`, not
+/// `espèce de retard`), or after `le` or `ce` that follow a preposition
+/// (`désolé pour le retard`, not `regardez le retard du chat`). `un retard`,
+/// `le retard` and `trop retard` may be the insult and stay read.
+struct EverydayNoun {
+    lang: &'static str,
+    nouns: &'static [&'static str],
+    /// Words right before the noun.
+    after: &'static [&'static str],
+    /// Words right before the noun when the word before them is an amount.
+    after_amount: &'static [&'static str],
+    amounts: &'static [&'static str],
+    /// Words right before the noun when the word before them is a preposition.
+    after_preposition: &'static [&'static str],
+    prepositions: &'static [&'static str],
+}
 
-/// Whether `tokens[i]` is one of the [`EVERYDAY_NOUNS`] after one of its words.
+const EVERYDAY_NOUNS: [EverydayNoun; 1] = [EverydayNoun {
+    lang: "fr",
+    nouns: &["retard", "retards"],
+    after: &[
+        "en", "du", "d'", "avec", "sans", "mon", "ton", "son", "notre", "votre", "leur", "leurs",
+        "aucun",
+    ],
+    after_amount: &["de", "d'"],
+    amounts: &[
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "h",
+        "heure",
+        "heures",
+        "jour",
+        "jours",
+        "s",
+        "sec",
+        "secondes",
+        "semaine",
+        "semaines",
+        "mois",
+        "an",
+        "ans",
+        "peu",
+        "beaucoup",
+        "pas",
+        "plus",
+        "moins",
+        "trop",
+        "tellement",
+        "autant",
+    ],
+    after_preposition: &["le", "ce", "les", "ces"],
+    prepositions: &[
+        "pour", "par", "malgré", "avec", "sans", "à", "a", "de", "sur",
+    ],
+}];
+
+/// Whether `tokens[i]` is one of the [`EVERYDAY_NOUNS`] where its language puts
+/// a noun, in a line of that language.
 fn everyday_noun(tokens: &[&str], i: usize) -> bool {
     let Some(word) = tokens
         .get(i)
@@ -1035,18 +1084,33 @@ fn everyday_noun(tokens: &[&str], i: usize) -> bool {
     else {
         return false;
     };
-    EVERYDAY_NOUNS.iter().any(|(nouns, before)| {
+    // A word `back` words before the noun, lower case, a typographic
+    // apostrophe read as `'` (`d’`), then trimmed of other signs.
+    let before = |back: usize| -> Option<String> {
+        let t = tokens.get(i.checked_sub(back)?)?;
+        Some(
+            t.replace('’', "'")
+                .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                .to_lowercase(),
+        )
+    };
+    EVERYDAY_NOUNS.iter().any(|noun| {
         // Most words are none of the nouns: no allocation for them.
-        if !nouns.iter().any(|n| word.eq_ignore_ascii_case(n)) {
+        if !noun.nouns.iter().any(|n| word.eq_ignore_ascii_case(n)) {
             return false;
         }
-        let previous = i.checked_sub(1).and_then(|j| tokens.get(j)).map(|t| {
-            t.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
-                .to_lowercase()
-                .replace('’', "'")
-        });
-        previous.is_some_and(|p| before.contains(&p.as_str()))
-            && marker_counts(&all_but(tokens, i))[0] == 0
+        let Some(previous) = before(1) else {
+            return false;
+        };
+        let earlier = || before(2).unwrap_or_default();
+        let placed = noun.after.contains(&previous.as_str())
+            || noun.after_amount.contains(&previous.as_str())
+                && (noun.amounts.contains(&earlier().as_str())
+                    || earlier().starts_with(|c: char| c.is_ascii_digit()))
+            || noun.after_preposition.contains(&previous.as_str())
+                && noun.prepositions.contains(&earlier().as_str());
+        let others = all_but(tokens, i);
+        placed && line_language(&others).or_else(|| sole_language(&others)) == Some(noun.lang)
     })
 }
 
@@ -2652,6 +2716,8 @@ mod tests {
             // A French delay, after a word of French.
             "le train a du retard, je vais louper le début",
             "désolé pour le retard les gars, le stream reprend",
+            "le Lyria vient de passer, 10 min de retard comme d’hab",
+            "je suis encore en retard, je rejoins le live dans deux minutes",
             "u kunt uw vragen stellen via de chat, ze worden beantwoord",
             // A verb rustrict reads as severe, with its subject.
             "je kunt vanaf de brug precies de finish zien, top plek",
@@ -2675,6 +2741,11 @@ mod tests {
             "you are a dirty hou",
             "t'es un retard",
             "le retard face lol what a noob",
+            "regardez le retard du chat",
+            "bande de retards, allez jouer ailleurs",
+            "du retard",
+            "pedazo de retard",
+            "t'es trop retard",
             "u kunt",
             "shut up u kunt",
             "wat kunt u r",
