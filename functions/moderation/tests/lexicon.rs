@@ -256,12 +256,21 @@ fn the_committed_lexicon_matches_its_sources() {
     let single_words = kept.clone();
     kept.extend(forms.iter().map(|(lang, form)| format!("{lang}\t{form}")));
     let inflected = forms.len();
+    // The gazetteer's and the name table's words: a respelling may be a name
+    // (`Kula`).
+    let mut names = BTreeSet::new();
+    for file in ["gazetteer.txt", "names.txt"] {
+        names.extend(
+            word_list(&sources.join(file))
+                .split(|c: char| !c.is_alphabetic())
+                .filter_map(lexicon::normal_word),
+        );
+    }
     let spelled = respellings(
         &single_words,
         &kept,
         &candidates,
-        &everyday,
-        &english,
+        (&everyday, &english, &names),
         &lines,
     );
     kept.extend(spelled.iter().map(|(lang, form)| format!("{lang}\t{form}")));
@@ -359,7 +368,8 @@ fn unused_by_clean_lines(
 /// The sound-alike respellings (`lexicon::spellings`: `kabron`, `wixer`,
 /// `schaisse`, `tiefus`) of the single words kept, and their inflected forms
 /// (`kabrones`), each kept on its
-/// own: no entry or form already, no word of English nor of any launch
+/// own: no entry or form already, no name of the gazetteer or the name table
+/// (`Kula`), no word of English nor of any launch
 /// language's list — its own too: a respelling may be another everyday word
 /// of its own language — unless it is a swear word there (a candidate of that
 /// language or one of its forms), and used by no clean development line.
@@ -367,8 +377,11 @@ fn respellings(
     single_words: &BTreeSet<String>,
     kept: &BTreeSet<String>,
     candidates: &[(String, String)],
-    everyday: &BTreeMap<&str, BTreeSet<String>>,
-    english: &BTreeSet<String>,
+    (everyday, english, names): (
+        &BTreeMap<&str, BTreeSet<String>>,
+        &BTreeSet<String>,
+        &BTreeSet<String>,
+    ),
     lines: &[EvalInput],
 ) -> Vec<(String, String)> {
     let english: BTreeSet<String> = english
@@ -404,13 +417,16 @@ fn respellings(
         .collect();
     let mut spelled: BTreeSet<(String, String)> = BTreeSet::new();
     for (lang, entry) in &entries {
-        let Some(word) = lexicon::normal_word(entry) else {
-            continue;
-        };
-        let respelled = lexicon::spellings(lang, &word);
+        // Respelled as written, accents kept (`ç` is no hard `c`: `desgraçada`
+        // is no `desgrakada`), then read as the lexicon reads words.
+        let respelled: Vec<String> = lexicon::spellings(lang, &entry.to_lowercase())
+            .iter()
+            .filter_map(|r| lexicon::normal_word(r))
+            .collect();
         let inflected = respelled.iter().flat_map(|r| lexicon::inflections(lang, r));
         for form in respelled.iter().cloned().chain(inflected) {
             let everyday_word = english.contains(&form)
+                || names.contains(&form)
                 || everyday.iter().any(|(other, words)| {
                     words.contains(&form)
                         && !swearing.contains(&((*other).to_owned(), form.clone()))

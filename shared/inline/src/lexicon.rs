@@ -352,8 +352,8 @@ pub fn inflections(lang: &str, word: &str) -> Vec<String> {
     forms
 }
 
-/// Sound-alike respellings of `word` (an entry or an inflected form, already
-/// [`normal_word`]) in its language `lang` that chat writes to dodge filters,
+/// Sound-alike respellings of `word` (an entry, in lower case, accents kept:
+/// `ç` is no hard `c`) in its language `lang` that chat writes to dodge filters,
 /// one kind of change at a time: `k` for a hard `c` and for `qu` (`kabron`,
 /// `konnard`), `ph` for `f`; German `x` for `chs` and `cks`, `ai` for `ei` and
 /// `a` for a final `er` (`wixer`, `wixxa`, `schaisse`, `wichsa`); Spanish `z` and `s`,
@@ -418,7 +418,7 @@ pub fn spellings(lang: &str, word: &str) -> Vec<String> {
         "pt" => {
             swap(&mut out, "ch", "x");
             swap(&mut out, "s", "z");
-            if let Some(stem) = word.strip_suffix("ao") {
+            if let Some(stem) = word.strip_suffix("ão").or_else(|| word.strip_suffix("ao")) {
                 out.push(format!("{stem}aum"));
             }
         }
@@ -778,13 +778,16 @@ mod tests {
             ("es", "huevon", "uevon"),
             ("pt", "caralho", "karalho"),
             ("pt", "cuzao", "cuzaum"),
+            ("pt", "cuzão", "cuzaum"),
             ("fr", "connard", "konnard"),
             ("nl", "tyfuslijer", "tyfuslyer"),
             ("nl", "tyfus", "tiefus"),
         ] {
             assert!(has(lang, word, form), "{lang} {word}: {form}");
         }
-        // A soft `c` stays (`cerdo` is no `kerdo`); no word is its own respelling.
+        // A soft `c` stays (`cerdo` is no `kerdo`, `desgraçada` no
+        // `desgrakada`); no word is its own respelling.
+        assert!(!has("pt", "desgraçada", "desgrakada"));
         assert!(!has("es", "cerdo", "kerdo"));
         assert!(spellings("de", "arsch").is_empty());
         assert!(!has("es", "puta", "puta"));
