@@ -1016,11 +1016,12 @@ fn everyday_verb(tokens: &[&str], i: usize) -> bool {
 /// Nouns of the launch languages that rustrict reads as English hate, known by
 /// the words of their own language right before them, in a line of that
 /// language ([`line_language`]): French `retard`, a delay, after a preposition
-/// or possessive (`en retard`, `du retard`, `sans retard`, `ton retard`), after
-/// `de` that follows an amount (`10 min de retard`, `peu de retard`, not
-/// `espèce de retard`), or after `le` or `ce` that follow a preposition
-/// (`désolé pour le retard`, not `regardez le retard du chat`). `un retard`,
-/// `le retard` and `trop retard` may be the insult and stay read.
+/// (`en retard`, `du retard`, `sans retard`), after `de` that follows an amount
+/// (`10 min de retard`, `peu de retard`, not `espèce de retard`), or after an
+/// article or possessive that follows a preposition (`désolé pour le retard`,
+/// `pour mon retard`; not `regardez le retard du chat`, `mon retard préféré`,
+/// `pour ce retard`), never before `mental`. `un retard`, `le retard` and
+/// `trop retard` may be the insult and stay read.
 struct EverydayNoun {
     lang: &'static str,
     nouns: &'static [&'static str],
@@ -1032,15 +1033,14 @@ struct EverydayNoun {
     /// Words right before the noun when the word before them is a preposition.
     after_preposition: &'static [&'static str],
     prepositions: &'static [&'static str],
+    /// Words right after the noun that make it the insult.
+    not_before: &'static [&'static str],
 }
 
 const EVERYDAY_NOUNS: [EverydayNoun; 1] = [EverydayNoun {
     lang: "fr",
     nouns: &["retard", "retards"],
-    after: &[
-        "en", "du", "d'", "avec", "sans", "mon", "ton", "son", "notre", "votre", "leur", "leurs",
-        "aucun",
-    ],
+    after: &["en", "du", "d'", "avec", "sans", "aucun"],
     after_amount: &["de", "d'"],
     amounts: &[
         "min",
@@ -1069,10 +1069,13 @@ const EVERYDAY_NOUNS: [EverydayNoun; 1] = [EverydayNoun {
         "tellement",
         "autant",
     ],
-    after_preposition: &["le", "ce", "les", "ces"],
+    after_preposition: &[
+        "le", "les", "mon", "ton", "son", "notre", "votre", "leur", "leurs",
+    ],
     prepositions: &[
         "pour", "par", "malgré", "avec", "sans", "à", "a", "de", "sur",
     ],
+    not_before: &["mental", "mentale", "mentaux"],
 }];
 
 /// Whether `tokens[i]` is one of the [`EVERYDAY_NOUNS`] where its language puts
@@ -1109,8 +1112,16 @@ fn everyday_noun(tokens: &[&str], i: usize) -> bool {
                     || earlier().starts_with(|c: char| c.is_ascii_digit()))
             || noun.after_preposition.contains(&previous.as_str())
                 && noun.prepositions.contains(&earlier().as_str());
+        // `retard mental` is the insult whatever comes before.
+        let next = tokens.get(i + 1).map(|t| {
+            t.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        });
+        let insulting = next.is_some_and(|n| noun.not_before.contains(&n.as_str()));
         let others = all_but(tokens, i);
-        placed && line_language(&others).or_else(|| sole_language(&others)) == Some(noun.lang)
+        placed
+            && !insulting
+            && line_language(&others).or_else(|| sole_language(&others)) == Some(noun.lang)
     })
 }
 
@@ -2746,6 +2757,9 @@ mod tests {
             "du retard",
             "pedazo de retard",
             "t'es trop retard",
+            "votez pas pour ce retard",
+            "mon retard préféré est de retour",
+            "t'as du retard mental mon pauvre",
             "u kunt",
             "shut up u kunt",
             "wat kunt u r",
