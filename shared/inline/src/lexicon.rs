@@ -354,7 +354,8 @@ pub fn inflections(lang: &str, word: &str) -> Vec<String> {
 
 /// Sound-alike respellings of `word` (an entry, in lower case, accents kept:
 /// `ç` is no hard `c`) in its language `lang` that chat writes to dodge filters,
-/// one kind of change at a time: `k` for a hard `c` and for `qu` (`kabron`,
+/// of five letters or more (shorter ones meet other languages' words and names:
+/// `kake`, `kulo`), one kind of change at a time: `k` for a hard `c` and for `qu` (`kabron`,
 /// `konnard`), `ph` for `f`; German `x` for `chs` and `cks`, `ai` for `ei` and
 /// `a` for a final `er` (`wixer`, `wixxa`, `schaisse`, `wichsa`); Spanish `z` and `s`,
 /// `y` and `ll`, `b` and `v` for each other and a first `h` left out
@@ -364,6 +365,8 @@ pub fn inflections(lang: &str, word: &str) -> Vec<String> {
 /// language or of another: the lexicon's builder keeps each on its own, as it
 /// does the inflected forms ([`inflections`]).
 pub fn spellings(lang: &str, word: &str) -> Vec<String> {
+    /// The fewest letters a respelling has.
+    const RESPELLING_LETTERS: usize = 5;
     let mut out: Vec<String> = Vec::new();
     let swap = |out: &mut Vec<String>, from: &str, to: &str| {
         if word.contains(from) {
@@ -395,7 +398,6 @@ pub fn spellings(lang: &str, word: &str) -> Vec<String> {
             swap(&mut out, "chs", "xx");
             swap(&mut out, "cks", "x");
             swap(&mut out, "ei", "ai");
-            swap(&mut out, "ck", "k");
             if let Some(stem) = word.strip_suffix("er") {
                 out.push(format!("{stem}a"));
                 if stem.contains("chs") {
@@ -430,7 +432,9 @@ pub fn spellings(lang: &str, word: &str) -> Vec<String> {
         }
         _ => {}
     }
-    out.retain(|w| w != word);
+    // Short respellings meet other languages' words and names too often
+    // (`kake`, `kulo`, `keca`).
+    out.retain(|w| w != word && w.chars().count() >= RESPELLING_LETTERS);
     out.sort();
     out.dedup();
     out
