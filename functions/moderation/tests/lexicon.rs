@@ -252,7 +252,14 @@ fn the_committed_lexicon_matches_its_sources() {
         .map(|(_, (lang, entry))| format!("{lang}\t{entry}"))
         .collect();
     let entries = kept.len();
-    let forms = inflected_forms(&kept, &candidates, &everyday, &english, &lines);
+    // English read as the lexicon reads words, and the swear words of every
+    // language with their forms, for the forms and the respellings alike.
+    let english: BTreeSet<String> = english
+        .iter()
+        .filter_map(|w| lexicon::normal_word(w))
+        .collect();
+    let sworn = word_forms(candidates.iter().map(|(l, e)| (l.as_str(), e.as_str())));
+    let forms = inflected_forms(&kept, &sworn, &everyday, &english, &lines);
     let single_words = kept.clone();
     kept.extend(forms.iter().map(|(lang, form)| format!("{lang}\t{form}")));
     let inflected = forms.len();
@@ -269,7 +276,7 @@ fn the_committed_lexicon_matches_its_sources() {
     let spelled = respellings(
         &single_words,
         &kept,
-        &candidates,
+        &sworn,
         (&everyday, &english, &names),
         &lines,
     );
@@ -290,6 +297,21 @@ fn the_committed_lexicon_matches_its_sources() {
     );
 }
 
+/// The single words of `pairs` (`lang`, entry; not phrases nor first parts of
+/// compounds) read as the lexicon reads words, with their inflected forms.
+fn word_forms<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeSet<(String, String)> {
+    pairs
+        .filter(|(_, entry)| !entry.contains(' ') && !entry.ends_with('-'))
+        .filter_map(|(lang, entry)| Some((lang.to_owned(), lexicon::normal_word(entry)?)))
+        .flat_map(|(lang, word)| {
+            let forms = lexicon::inflections(&lang, &word);
+            std::iter::once(word)
+                .chain(forms)
+                .map(move |form| (lang.clone(), form))
+        })
+        .collect()
+}
+
 /// The inflected forms of the kept single words (`lexicon::inflections`:
 /// `pendejos`, `sletten`, `klootzakje`), each kept on its own: no entry
 /// already, no word of English or of another launch language's list (read as
@@ -300,42 +322,25 @@ fn the_committed_lexicon_matches_its_sources() {
 /// development line.
 fn inflected_forms(
     kept: &BTreeSet<String>,
-    candidates: &[(String, String)],
+    sworn: &BTreeSet<(String, String)>,
     everyday: &BTreeMap<&str, BTreeSet<String>>,
     english: &BTreeSet<String>,
     lines: &[EvalInput],
 ) -> Vec<(String, String)> {
-    let english: BTreeSet<String> = english
-        .iter()
-        .filter_map(|w| lexicon::normal_word(w))
-        .collect();
     let entries: Vec<(&str, &str)> = kept.iter().filter_map(|l| l.split_once('\t')).collect();
     let readings: BTreeSet<String> = entries
         .iter()
         .filter_map(|(_, e)| lexicon::normal_word(e))
         .collect();
     // Single words and their forms, by language.
-    let forms_of = |pairs: &mut dyn Iterator<Item = (&str, &str)>| -> BTreeSet<(String, String)> {
-        pairs
-            .filter(|(_, entry)| !entry.contains(' ') && !entry.ends_with('-'))
-            .filter_map(|(lang, entry)| Some((lang.to_owned(), lexicon::normal_word(entry)?)))
-            .flat_map(|(lang, word)| {
-                let forms = lexicon::inflections(&lang, &word);
-                std::iter::once(word)
-                    .chain(forms)
-                    .map(move |form| (lang.clone(), form))
-            })
-            .collect()
-    };
-    let made = forms_of(&mut entries.iter().copied());
-    let swearing = forms_of(&mut candidates.iter().map(|(l, e)| (l.as_str(), e.as_str())));
+    let made = word_forms(entries.iter().copied());
     let mut forms: BTreeSet<(String, String)> = BTreeSet::new();
     for (lang, form) in &made {
         let elsewhere = english.contains(form)
             || everyday.iter().any(|(other, words)| {
                 *other != lang.as_str()
                     && words.contains(form)
-                    && !swearing.contains(&((*other).to_owned(), form.clone()))
+                    && !sworn.contains(&((*other).to_owned(), form.clone()))
             });
         if !readings.contains(form) && !elsewhere {
             forms.insert((lang.clone(), form.clone()));
@@ -376,7 +381,7 @@ fn unused_by_clean_lines(
 fn respellings(
     single_words: &BTreeSet<String>,
     kept: &BTreeSet<String>,
-    candidates: &[(String, String)],
+    sworn: &BTreeSet<(String, String)>,
     (everyday, english, names): (
         &BTreeMap<&str, BTreeSet<String>>,
         &BTreeSet<String>,
@@ -384,10 +389,6 @@ fn respellings(
     ),
     lines: &[EvalInput],
 ) -> Vec<(String, String)> {
-    let english: BTreeSet<String> = english
-        .iter()
-        .filter_map(|w| lexicon::normal_word(w))
-        .collect();
     let words_of = |set: &BTreeSet<String>| -> Vec<(String, String)> {
         set.iter()
             .filter_map(|l| l.split_once('\t'))
@@ -399,21 +400,6 @@ fn respellings(
     let readings: BTreeSet<String> = words_of(kept)
         .iter()
         .filter_map(|(_, e)| lexicon::normal_word(e))
-        .collect();
-    let swearing: BTreeSet<(String, String)> = candidates
-        .iter()
-        .filter(|(_, e)| !e.contains(' '))
-        .filter_map(|(lang, e)| {
-            let word = lexicon::normal_word(e)?;
-            let forms = lexicon::inflections(lang, &word);
-            Some(
-                std::iter::once(word)
-                    .chain(forms)
-                    .map(|f| (lang.clone(), f))
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .flatten()
         .collect();
     let mut spelled: BTreeSet<(String, String)> = BTreeSet::new();
     for (lang, entry) in &entries {
@@ -428,8 +414,7 @@ fn respellings(
             let everyday_word = english.contains(&form)
                 || names.contains(&form)
                 || everyday.iter().any(|(other, words)| {
-                    words.contains(&form)
-                        && !swearing.contains(&((*other).to_owned(), form.clone()))
+                    words.contains(&form) && !sworn.contains(&((*other).to_owned(), form.clone()))
                 });
             if !readings.contains(&form) && !everyday_word {
                 spelled.insert((lang.clone(), form));
