@@ -371,7 +371,7 @@ fn unused_by_clean_lines(
 }
 
 /// The sound-alike respellings (`lexicon::spellings`: `kabron`, `wixer`,
-/// `schaisse`, `tiefus`) of the single words kept, and their inflected forms
+/// `schaisse`, `teringlyer`) of the single words kept, and their inflected forms
 /// (`kabrones`), each kept on its
 /// own: no entry or form already, no name of the gazetteer or the name table
 /// (`Kula`), no word of English nor of any launch
