@@ -1040,8 +1040,10 @@ struct EverydayNoun {
 const EVERYDAY_NOUNS: [EverydayNoun; 1] = [EverydayNoun {
     lang: "fr",
     nouns: &["retard", "retards"],
-    after: &["en", "du", "d'", "avec", "sans", "aucun"],
-    after_amount: &["de", "d'"],
+    // `d` is `d’` with the typographic apostrophe phones write, trimmed as a
+    // sign by [`bare_is`].
+    after: &["en", "du", "d'", "d", "avec", "sans", "aucun"],
+    after_amount: &["de", "d'", "d"],
     amounts: &[
         "min",
         "mins",
@@ -1081,47 +1083,28 @@ const EVERYDAY_NOUNS: [EverydayNoun; 1] = [EverydayNoun {
 /// Whether `tokens[i]` is one of the [`EVERYDAY_NOUNS`] where its language puts
 /// a noun, in a line of that language.
 fn everyday_noun(tokens: &[&str], i: usize) -> bool {
-    let Some(word) = tokens
-        .get(i)
-        .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()))
-    else {
-        return false;
-    };
-    // A word `back` words before the noun, lower case, a typographic
-    // apostrophe read as `'` (`d’`), then trimmed of other signs.
-    let before = |back: usize| -> Option<String> {
-        let t = tokens.get(i.checked_sub(back)?)?;
-        Some(
-            t.replace('’', "'")
-                .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
-                .to_lowercase(),
-        )
-    };
     EVERYDAY_NOUNS.iter().any(|noun| {
-        // Most words are none of the nouns: no allocation for them.
-        if !noun.nouns.iter().any(|n| word.eq_ignore_ascii_case(n)) {
+        // Most words are none of the nouns: nothing more is looked at.
+        if !bare_is(tokens, i, noun.nouns) {
             return false;
         }
-        let Some(previous) = before(1) else {
+        let Some(previous) = i.checked_sub(1) else {
             return false;
         };
-        let earlier = || before(2).unwrap_or_default();
-        let placed = noun.after.contains(&previous.as_str())
-            || noun.after_amount.contains(&previous.as_str())
-                && (noun.amounts.contains(&earlier().as_str())
-                    || earlier().starts_with(|c: char| c.is_ascii_digit()))
-            || noun.after_preposition.contains(&previous.as_str())
-                && noun.prepositions.contains(&earlier().as_str());
+        let earlier = |list: &[&str]| previous > 0 && bare_is(tokens, previous - 1, list);
+        let amount = || {
+            earlier(noun.amounts)
+                || previous > 0 && tokens[previous - 1].starts_with(|c: char| c.is_ascii_digit())
+        };
+        let placed = bare_is(tokens, previous, noun.after)
+            || bare_is(tokens, previous, noun.after_amount) && amount()
+            || bare_is(tokens, previous, noun.after_preposition) && earlier(noun.prepositions);
         // `retard mental` is the insult whatever comes before.
-        let next = tokens.get(i + 1).map(|t| {
-            t.trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase()
-        });
-        let insulting = next.is_some_and(|n| noun.not_before.contains(&n.as_str()));
+        if !placed || bare_is(tokens, i + 1, noun.not_before) {
+            return false;
+        }
         let others = all_but(tokens, i);
-        placed
-            && !insulting
-            && line_language(&others).or_else(|| sole_language(&others)) == Some(noun.lang)
+        line_language(&others).or_else(|| sole_language(&others)) == Some(noun.lang)
     })
 }
 
