@@ -287,6 +287,35 @@ const MAIL_PROVIDERS: [&str; 24] = [
 ];
 static MAIL_PROVIDER_SET: WordSet = WordSet::new(&MAIL_PROVIDERS);
 
+/// Providers whose names are everyday words (`at me`, `live`, `free`, `web`,
+/// `orange`, Portuguese `sapo`, a toad), with the top-level domains their
+/// addresses have: written with the dot left out (`ana at gmx de`), one of them
+/// must follow, or "they laughed at me so hard" and "eso 🤡 me lo creo" would
+/// read as addresses.
+const WORD_PROVIDER_DOMAINS: [(&str, &[&str]); 7] = [
+    ("me", &["com"]),
+    ("live", &["com", "nl", "fr", "de", "be"]),
+    ("web", &["de"]),
+    ("free", &["fr"]),
+    ("orange", &["fr"]),
+    ("sapo", &["pt"]),
+    ("proton", &["me"]),
+];
+
+/// Whether `tld` may end an address at `provider` written with the dot left
+/// out (`becca at gmail com`): any top-level domain for a provider with a name
+/// of its own, one of its own for a provider named by an everyday word.
+fn left_out_dot_tld(provider: &str, tld: &str) -> bool {
+    let provider = provider.replace(' ', "");
+    match WORD_PROVIDER_DOMAINS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(&provider))
+    {
+        Some((_, domains)) => one_of(&tld.replace(' ', ""), domains),
+        None => is_tld(tld),
+    }
+}
+
 /// A symbol or emoji that may stand for an at or a dot: not a letter, digit,
 /// space or ASCII punctuation.
 fn is_disguise(c: char) -> bool {
@@ -618,7 +647,10 @@ fn spelled_emails(text: &str, out: &mut Vec<Pii>) {
             if is(j + 1, dot_or_symbol) && domain_label(j + 2) {
                 spelled_dot |= kind(j + 1) == Some(Part::Dot { spelled: true });
                 j += 2;
-            } else if provider_at(j) && is(j + 1, label) && is_tld(&text[span(j + 1)]) {
+            } else if provider_at(j)
+                && is(j + 1, label)
+                && left_out_dot_tld(&text[span(j)], &text[span(j + 1)])
+            {
                 // A provider and its top-level domain with the dot left out
                 // (`becca at gmail com`).
                 spelled_dot = true;
@@ -3005,6 +3037,10 @@ mod tests {
                 "lieke.vos bij gmail punt com voor",
                 "lieke.vos bij gmail punt com",
             ),
+            ("mail ana at gmx de", "ana at gmx de"),
+            ("dm me or ana at me com", "ana at me com"),
+            ("ana 📧 me com", "ana 📧 me com"),
+            ("marie at orange fr ou", "marie at orange fr"),
             (
                 "joris.m apestaart skynet punt be",
                 "joris.m apestaart skynet punt be",
@@ -3022,6 +3058,14 @@ mod tests {
             "we are at home. see you",
             "kick-off at 19.45",
             "the @ sign and @handles",
+            // Everyday words that name providers, with no dot: `me`, `live`.
+            "they laughed at me so hard",
+            "she waved at me in the crowd",
+            "look at me go",
+            "eso 🤡 me lo creo",
+            "qué torpe soy, le di a vender en vez de comprar 🤡 me lo merezco",
+            "watch them at live tv tonight",
+            "meet at free tv later",
         ] {
             assert!(
                 find(text, &crate::DEFAULT_PHONE_REGIONS).is_empty(),
