@@ -1216,10 +1216,28 @@ fn not_a_number_shape(raw: &str) -> bool {
         one_digit && raw.contains('-') && raw.split_whitespace().all(formation_or_score);
     date || years
         || odds
+        || counting(&groups)
         || formations_or_scores
         || set_scores(raw)
         || year_reference(raw)
         || slash_year(raw)
+}
+
+/// Counting up or down, four numbers or more in a row (`1 2 3 4 5 6 7 8 9
+/// 10`, `dez nove oito sete…`): each one more than the last, or each one less.
+/// No one's number is written so.
+fn counting(groups: &[&str]) -> bool {
+    let numbers: Vec<u32> = groups
+        .iter()
+        .filter(|g| g.len() <= 2)
+        .filter_map(|g| g.parse().ok())
+        .collect();
+    let step = |by: i64| {
+        numbers
+            .windows(2)
+            .all(|w| i64::from(w[1]) - i64::from(w[0]) == by)
+    };
+    numbers.len() >= 4 && numbers.len() == groups.len() && (step(1) || step(-1))
 }
 
 /// A file number and its year, or a year and its number, about a slash
@@ -3190,6 +3208,10 @@ mod tests {
             "2-1 at half time, 3-0 now, 1-1 earlier",
             "1.250.000 viewers on the stream",
             "one two three four five six seven: the countdown",
+            "1 2 3 4 5 6 7 8 9 10 coming ready or not",
+            "10 9 8 7 6 5 4 3 2 1 happy new year!!",
+            "tien negen acht zeven zes vijf vier drie twee een",
+            "dez nove oito sete seis cinco quatro três dois um",
             "version 1.12.3 of the app",
             "odds 2.50 / 3.40 / 2.90",
             "onze spits scoorde 2 keer in 11 minuten",
