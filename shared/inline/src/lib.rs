@@ -687,7 +687,9 @@ fn all_but<'a>(tokens: &[&'a str], i: usize) -> Vec<&'a str> {
 }
 
 /// `kkk` in lower case, the short laughter (`ez demais kkk`): let through at a
-/// line's start or end, and anywhere in a Portuguese line.
+/// line's start or end, anywhere in a Portuguese line, and closing a clause
+/// (`kkk,`) in a line that may be Portuguese (`de novo kkk, te vejo no
+/// clássico`: `no` is Spanish too), but not after an article (`o kkk,`).
 fn short_laughter(word: &str) -> bool {
     word.trim_matches(|c: char| !c.is_alphanumeric()) == "kkk"
 }
@@ -1873,7 +1875,12 @@ impl InlineModerator {
             self.allowed(w)
                 || named_in_context(tokens, i)
                 || short_laughter(w)
-                    && (i == 0 || i + 1 == tokens.len() || line_language(tokens) == Some("pt"))
+                    && (i == 0
+                        || i + 1 == tokens.len()
+                        || line_language(tokens) == Some("pt")
+                        || w.ends_with([',', '.', '!', '?'])
+                            && may_be_in(tokens, "pt")
+                            && !bare_is(tokens, i - 1, ARTICLES))
                 || local_everyday(tokens, i)
                 || everyday_verb(tokens, i)
                 || everyday_noun(tokens, i)
@@ -2787,12 +2794,16 @@ mod tests {
             "o leiloeiro fala rápido demais kkk não entendi nada",
             // `ta` is Brazilian `tá` without its accent, no French marker.
             "o jogo ta muito bom kkk ta demais",
+            "teu time amarelou de novo kkk, te vejo no clássico ❤️",
         ] {
             let v = check(text);
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
         }
         assert_ne!(check("join the KKK").action, Action::Allow);
         assert_ne!(check("the kkk is back in town").action, Action::Allow);
+        assert_ne!(check("no al kkk en el barrio").action, Action::Allow);
+        assert_ne!(check("the kkk, back in town").action, Action::Allow);
+        assert_ne!(check("o kkk, grupo racista").action, Action::Allow);
     }
 
     #[test]
