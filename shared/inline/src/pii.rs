@@ -909,6 +909,24 @@ const IDENTIFIER_LABELS: &[&str] = &[
     "processo",
     "proceso",
     "docket",
+    // A draw's numbers (`Lotto: 3 11 19 27 36 44`, `bingo! 7 11 23 42 68`).
+    "bingo",
+    "lotto",
+    "loto",
+    "lottery",
+    "lotería",
+    "loteria",
+    "lotaria",
+    "primitiva",
+    "euromillions",
+    "euromillones",
+    "euromilhões",
+    "euromillionen",
+    "mega-sena",
+    "megasena",
+    "quina",
+    "lotofácil",
+    "keno",
 ];
 
 /// A compound naming the number of a thing (`factuurnummer`,
@@ -1087,7 +1105,7 @@ fn labelled_identifier(text: &str, run: &Range<usize>) -> bool {
         .take(5);
     for word in words {
         let w = word
-            .trim_matches(|c: char| matches!(c, '.' | ':' | '-' | '#' | '=' | '\'' | '"'))
+            .trim_matches(|c: char| matches!(c, '.' | ':' | '-' | '#' | '=' | '\'' | '"' | '!'))
             .to_lowercase();
         let label = IDENTIFIER_LABELS.contains(&w.as_str())
             || w.rsplit_once('-')
@@ -3273,6 +3291,11 @@ mod tests {
             "Los-Nr. 0176 3382 ist die Meißner Vase oder?",
             "bonnetje 7731-0612-4498 staat nog open",
             "receipt 0161 496 0732 from the club shop",
+            "bingo! 7 11 23 42 68 on my card",
+            "Lotto: 3 11 19 27 36 44 Superzahl 5, wieder nix",
+            "la primitiva: 05 12 33 41 49 y el complementario 7, nada otra vez",
+            "mega-sena: 04 15 27 38 49 58, nada pra mim de novo",
+            "Loto : 6 13 24 35 41 chance 8, encore rien",
         ] {
             nothing_found(text);
         }
