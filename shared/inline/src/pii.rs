@@ -1232,9 +1232,15 @@ fn not_a_number_shape(raw: &str) -> bool {
     };
     let formations_or_scores =
         one_digit && raw.contains('-') && raw.split_whitespace().all(formation_or_score);
+    // Portugal's postal codes (`1500-313`, `4050-174 Porto`): four digits, a
+    // dash and three; no one's number is written so.
+    let postal_code = matches!(groups[..], [a, b] if a.len() == 4 && b.len() == 3)
+        && raw.len() == 8
+        && raw.as_bytes()[4] == b'-';
     date || years
         || odds
         || counting(&groups)
+        || postal_code
         || formations_or_scores
         || set_scores(raw)
         || year_reference(raw)
@@ -2374,7 +2380,12 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
     let postcode = |i: usize| {
         words.get(i).is_some_and(|w| {
             let code = bare(w.1);
-            (4..=5).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit())
+            let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+            (4..=5).contains(&code.len()) && digits(&code)
+                // Portugal's, with its dash (`4050-174 porto`).
+                || code
+                    .split_once('-')
+                    .is_some_and(|(a, b)| a.len() == 4 && b.len() == 3 && digits(a) && digits(b))
         })
     };
     // The end of a run of name words in letters from `start`, up to word `last`,
@@ -2606,7 +2617,7 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
 
 /// Words for a flat, a floor or a door between a house number and its postcode
 /// (`8 bus 2, 3500 hasselt`, `14 piso 3, 28012 madrid`).
-const FLAT_WORDS: [&str; 18] = [
+const FLAT_WORDS: [&str; 25] = [
     "bus",
     "bte",
     "boîte",
@@ -2625,6 +2636,15 @@ const FLAT_WORDS: [&str; 18] = [
     "dpto",
     "puerta",
     "bloco",
+    // The side of the landing, in Portugal and Spain (`3º esq`, `2º dto`,
+    // `4º izda`).
+    "esq",
+    "dto",
+    "dir",
+    "frente",
+    "izq",
+    "izda",
+    "dcha",
 ];
 static FLAT_SET: WordSet = WordSet::new(&FLAT_WORDS);
 
@@ -3296,6 +3316,7 @@ mod tests {
             "la primitiva: 05 12 33 41 49 y el complementario 7, nada otra vez",
             "mega-sena: 04 15 27 38 49 58, nada pra mim de novo",
             "Loto : 6 13 24 35 41 chance 8, encore rien",
+            "Estádio da Luz, Lisboa, 1500-313: alguém sabe se há estacionamento?",
         ] {
             nothing_found(text);
         }
@@ -3386,6 +3407,10 @@ mod tests {
             (
                 "a calle de la esperanza 14, 3ºB, 28012 madrid",
                 "calle de la esperanza 14",
+            ),
+            (
+                "moro na rua de cedofeita 214, 3º esq, 4050-174 porto",
+                "rua de cedofeita 214",
             ),
             (
                 "bitte an Ottakringer Straße 112/5, 1160 Wien",
