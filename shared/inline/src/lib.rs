@@ -1110,6 +1110,44 @@ fn everyday_noun(tokens: &[&str], i: usize) -> bool {
     })
 }
 
+/// French `retardé` (delayed), in a line of French: after `été` (`le match a
+/// été retardé`), or before the delay's length (`retardé de 2h`, `retardés
+/// d'une heure`, `retardée de quelques minutes`) or its cause (`retardé à
+/// cause de la pluie`, `en raison de`). `t'es retardé`, `il est retardé`,
+/// `espèce de retardé` and `retardé de ouf` may be the insult and stay read.
+fn delayed(tokens: &[&str], i: usize) -> bool {
+    const FORMS: [&str; 4] = ["retardé", "retardée", "retardés", "retardées"];
+    const COUNTS: [&str; 6] = ["un", "une", "quelques", "plusieurs", "deux", "trois"];
+    if !bare_is(tokens, i, &FORMS) {
+        return false;
+    }
+    let counted = |j: usize| {
+        bare_is(tokens, j, &COUNTS)
+            || tokens
+                .get(j)
+                .is_some_and(|t| t.starts_with(|c: char| c.is_ascii_digit()))
+    };
+    let elided_count = tokens.get(i + 1).is_some_and(|t| {
+        t.strip_prefix("d'")
+            .or_else(|| t.strip_prefix("d’"))
+            .is_some_and(|rest| {
+                pii::one_of(
+                    rest.trim_end_matches(|c: char| !c.is_alphanumeric()),
+                    &COUNTS,
+                )
+            })
+    });
+    let placed = i > 0 && bare_is(tokens, i - 1, &["été"])
+        || bare_is(tokens, i + 1, &["de"]) && counted(i + 2)
+        || elided_count
+        || bare_is(tokens, i + 1, &["à", "a"]) && bare_is(tokens, i + 2, &["cause"])
+        || bare_is(tokens, i + 1, &["en"]) && bare_is(tokens, i + 2, &["raison"]);
+    placed && {
+        let others = all_but(tokens, i);
+        line_language(&others).or_else(|| sole_language(&others)) == Some("fr")
+    }
+}
+
 /// Markers English chat writes too (`wat`, `dat`, `van`, `die`, `was`, `con`,
 /// `pas`, `mon`), and all of one or two letters (`op`, `al`, `ze`, `y`, `as`):
 /// none of them marks a line alone.
@@ -1868,7 +1906,7 @@ impl InlineModerator {
     /// Whether `tokens[i]` is never read as abuse: an allowed word, one the
     /// line writes as a name ([`named_in_context`]), an everyday word of the
     /// line's language ([`local_everyday`], [`everyday_verb`],
-    /// [`everyday_noun`]), a word of a host phrase ([`in_host_phrase`]), or a
+    /// [`everyday_noun`], [`delayed`]), a word of a host phrase ([`in_host_phrase`]), or a
     /// French elision ([`french_elision`]).
     fn allowed_at(&self, tokens: &[&str], i: usize) -> bool {
         tokens.get(i).is_some_and(|w| {
@@ -1884,6 +1922,7 @@ impl InlineModerator {
                 || local_everyday(tokens, i)
                 || everyday_verb(tokens, i)
                 || everyday_noun(tokens, i)
+                || delayed(tokens, i)
                 || analyze(w) != Type::NONE && in_host_phrase(tokens, i)
                 || analyze(w) != Type::NONE && french_elision(tokens, i)
         })
@@ -2719,6 +2758,11 @@ mod tests {
             "désolé pour le retard les gars, le stream reprend",
             "le Lyria vient de passer, 10 min de retard comme d’hab",
             "je suis encore en retard, je rejoins le live dans deux minutes",
+            // Delayed, by how long or why.
+            "le coup d'envoi a été retardé, la pelouse est gelée",
+            "mon vol est retardé de 2h, je regarde le match à la porte",
+            "les trains sont retardés d'une heure ce soir",
+            "le match est retardé à cause de la pluie",
             "u kunt uw vragen stellen via de chat, ze worden beantwoord",
             // A verb rustrict reads as severe, with its subject.
             "je kunt vanaf de brug precies de finish zien, top plek",
@@ -2750,6 +2794,10 @@ mod tests {
             "votez pas pour ce retard",
             "mon retard préféré est de retour",
             "t'as du retard mental mon pauvre",
+            "t'es retardé ou quoi",
+            "il est retardé celui-là",
+            "espèce de retardé",
+            "t'es retardé de ouf",
             "u kunt",
             "shut up u kunt",
             "wat kunt u r",
