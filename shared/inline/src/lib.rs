@@ -2126,7 +2126,17 @@ impl InlineModerator {
                 *p = 0.0;
             }
         }
-        let (head, p) = model.strongest(&opinion)?;
+        let (mut head, mut p) = model.strongest(&opinion)?;
+        // A line that warns of a scam is no scam: the scam head is not asked
+        // about it (looked at only when that head would speak).
+        if head.name == "scam" && scam::warns(&text.to_lowercase()) {
+            for (h, q) in model.heads.iter().zip(opinion.iter_mut()) {
+                if h.name == "scam" {
+                    *q = 0.0;
+                }
+            }
+            (head, p) = model.strongest(&opinion)?;
+        }
         let head = learned::HEADS.into_iter().find(|h| *h == head.name)?;
         Some((head, p))
     }
@@ -2979,6 +2989,25 @@ mod tests {
         ] {
             let v = rules.moderate(text, &standing);
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
+        }
+    }
+
+    #[test]
+    fn a_warning_of_a_scam_is_no_scam() {
+        for text in [
+            "don't click any links in chat promising free skins, it's a scam every single time",
+            "no hagáis clic en links que regalan skins gratis, es estafa",
+            "klik niet op links met gratis skins, dat is oplichting",
+            "não cliquem em link prometendo skin grátis, é golpe",
+        ] {
+            let v = check(text);
+            assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
+        }
+        for text in [
+            "lost crypto to a scam? we recover it, telegram @RecoverFundsPro",
+            "not a scam!! free skins at bit.ly/skinz, dm me",
+        ] {
+            assert_ne!(check(text).action, Action::Allow, "{text}");
         }
     }
 

@@ -473,6 +473,62 @@ const NEVER: [&str; 9] = [
     "never", "nunca", "jamás", "jamais", "nie", "niemals", "nooit", "jamas", "nimmer",
 ];
 
+/// Words that name a scam as one, in the launch languages: a line that says
+/// "it's a scam" (`es estafa`, `é golpe`, `das ist Betrug`, `c'est une
+/// arnaque`, `dat is oplichting`) warns of the bait it describes.
+const SCAM_NAMES: [&str; 27] = [
+    "scam",
+    "scams",
+    "scammer",
+    "scammers",
+    "phishing",
+    "estafa",
+    "estafas",
+    "estafador",
+    "estafadores",
+    "golpe",
+    "golpes",
+    "golpista",
+    "golpistas",
+    "betrug",
+    "betrüger",
+    "abzocke",
+    "arnaque",
+    "arnaques",
+    "arnaqueur",
+    "arnaqueurs",
+    "escroquerie",
+    "escroc",
+    "escrocs",
+    "oplichting",
+    "oplichter",
+    "oplichters",
+    "fraude",
+];
+
+/// Words that deny a scam a few words before its name (`not a scam`, `no
+/// scam`, `no es estafa`, `não é golpe`, `kein Betrug`, `pas une arnaque`,
+/// `geen oplichting`, `sin estafa`): a lure's reassurance, not a warning.
+const DENIALS: [&str; 20] = [
+    "not", "no", "isn't", "isnt", "ain't", "aint", "zero", "sin", "sem", "não", "nao", "kein",
+    "keine", "nicht", "ohne", "pas", "sans", "geen", "niet", "zonder",
+];
+
+/// Whether the line warns of a scam: it names one ([`SCAM_NAMES`]) with no
+/// denial in the three words before ([`DENIALS`]). `lower` is in lower case.
+pub fn warns(lower: &str) -> bool {
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().enumerate().any(|(i, w)| {
+        SCAM_NAMES.contains(w)
+            && !words[i.saturating_sub(3)..i]
+                .iter()
+                .any(|d| DENIALS.contains(d))
+    })
+}
+
 /// The writer's own profile (`my bio`, `mi perfil`, `mon profil`, `mijn profiel`).
 const OWN_PROFILE: &[&str] = &[
     "my profile",
@@ -705,15 +761,35 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
         }
     }
     let mut hit = lure_kinds(lower);
-    // A warning that secrets are never asked for asks for none.
-    if let Some(secrets) = LURES.iter().position(|(name, _)| *name == "lure.secrets") {
-        if hit[secrets]
-            && lower
-                .split(|c: char| !c.is_alphanumeric())
-                .any(|w| NEVER.contains(&w))
-        {
-            hit[secrets] = false;
+    let drop = |hit: &mut [bool; LURES.len()], names: &[&str]| {
+        for (kind, (name, _)) in LURES.iter().enumerate() {
+            if names.contains(name) {
+                hit[kind] = false;
+            }
         }
+    };
+    // A warning that secrets or logins are never asked for asks for none.
+    if lower
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| NEVER.contains(&w))
+    {
+        drop(&mut hit, &["lure.secrets", "lure.login"]);
+    }
+    // A warning of a scam describes its bait (`links promising free skins,
+    // it's a scam`); the ask of one — a contact, money, a wallet, a payment —
+    // still counts (`lost crypto to a scam? we recover it, telegram @…`).
+    if warns(lower) {
+        drop(
+            &mut hit,
+            &[
+                "lure.prize",
+                "lure.free",
+                "lure.audience",
+                "lure.urgency",
+                "lure.login",
+                "lure.secrets",
+            ],
+        );
     }
     let mut kinds = 0;
     for (kind, (name, _)) in LURES.iter().enumerate() {
@@ -899,6 +975,36 @@ mod tests {
         let lower = line.to_lowercase();
         let hosts = crate::link_hosts(&lower);
         assess(&lower, &hosts, &[]).0
+    }
+
+    #[test]
+    fn a_warning_names_the_scam_and_no_denial_before_it() {
+        for line in [
+            "don't click any links in chat promising free skins, it's a scam",
+            "no hagáis clic en links que regalan skins gratis, es estafa",
+            "klickt keine Links mit gratis Skins an, das ist Betrug",
+            "não cliquem em link prometendo skin grátis, é golpe",
+            "cliquez pas sur les liens qui promettent des skins gratuits, c'est une arnaque",
+            "klik niet op links met gratis skins, dat is oplichting",
+        ] {
+            assert!(warns(&line.to_lowercase()), "{line}");
+            assert!(score(line) < 0.5, "{line}");
+        }
+        for line in [
+            "100% legit, not a scam",
+            "no scam, real giveaway",
+            "isso não é golpe",
+            "das ist kein Betrug",
+            "c'est pas une arnaque",
+            "dit is geen oplichting",
+        ] {
+            assert!(!warns(&line.to_lowercase()), "{line}");
+        }
+        // The ask of a scam still counts beside the word.
+        assert!(score("lost crypto to a scam? we recover it, telegram @RecoverFundsPro") >= 0.5);
+        assert!(score("not a scam!! free skins at bit.ly/skinz, dm me") >= 0.5);
+        // Nor is a login asked for in a line that says it never is.
+        assert!(score("never give anyone your steam login, no real giveaway asks for that") < 0.5);
     }
 
     #[test]
