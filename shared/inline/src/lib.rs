@@ -1015,9 +1015,11 @@ fn everyday_verb(tokens: &[&str], i: usize) -> bool {
     })
 }
 
-/// Nouns of the launch languages that rustrict reads as English hate, known by
-/// the words of their own language right before them, in a line of that
-/// language ([`line_language`]): French `retard`, a delay, after a preposition
+/// Nouns of the launch languages that rustrict reads as English abuse, known
+/// by the words of their own language right before them, in a line of that
+/// language ([`line_language`]): French `prono`, a forecast, after an article,
+/// a possessive or a preposition, or opening the line (`prono du jour`), and
+/// French `retard`, a delay, after a preposition
 /// (`en retard`, `du retard`, `sans retard`), after `de` that follows an amount
 /// (`10 min de retard`, `peu de retard`, not `espèce de retard`), or after an
 /// article or possessive that follows a preposition (`désolé pour le retard`,
@@ -1037,50 +1039,73 @@ struct EverydayNoun {
     prepositions: &'static [&'static str],
     /// Words right after the noun that make it the insult.
     not_before: &'static [&'static str],
+    /// Whether the noun may also open the line (`prono du jour`).
+    first: bool,
 }
 
-const EVERYDAY_NOUNS: [EverydayNoun; 1] = [EverydayNoun {
-    lang: "fr",
-    nouns: &["retard", "retards"],
-    // `d` is `d’` with the typographic apostrophe phones write, trimmed as a
-    // sign by [`bare_is`].
-    after: &["en", "du", "d'", "d", "avec", "sans", "aucun"],
-    after_amount: &["de", "d'", "d"],
-    amounts: &[
-        "min",
-        "mins",
-        "minute",
-        "minutes",
-        "h",
-        "heure",
-        "heures",
-        "jour",
-        "jours",
-        "s",
-        "sec",
-        "secondes",
-        "semaine",
-        "semaines",
-        "mois",
-        "an",
-        "ans",
-        "peu",
-        "beaucoup",
-        "pas",
-        "plus",
-        "moins",
-        "trop",
-        "tellement",
-        "autant",
-    ],
-    after_preposition: &[
-        "le", "les", "mon", "ton", "son", "notre", "votre", "leur", "leurs",
-    ],
-    prepositions: &[
-        "pour", "par", "malgré", "avec", "sans", "à", "a", "de", "sur",
-    ],
-    not_before: &["mental", "mentale", "mentaux"],
-}];
+const EVERYDAY_NOUNS: [EverydayNoun; 2] = [
+    EverydayNoun {
+        lang: "fr",
+        nouns: &["retard", "retards"],
+        // `d` is `d’` with the typographic apostrophe phones write, trimmed as a
+        // sign by [`bare_is`].
+        after: &["en", "du", "d'", "d", "avec", "sans", "aucun"],
+        after_amount: &["de", "d'", "d"],
+        amounts: &[
+            "min",
+            "mins",
+            "minute",
+            "minutes",
+            "h",
+            "heure",
+            "heures",
+            "jour",
+            "jours",
+            "s",
+            "sec",
+            "secondes",
+            "semaine",
+            "semaines",
+            "mois",
+            "an",
+            "ans",
+            "peu",
+            "beaucoup",
+            "pas",
+            "plus",
+            "moins",
+            "trop",
+            "tellement",
+            "autant",
+        ],
+        after_preposition: &[
+            "le", "les", "mon", "ton", "son", "notre", "votre", "leur", "leurs",
+        ],
+        prepositions: &[
+            "pour", "par", "malgré", "avec", "sans", "à", "a", "de", "sur",
+        ],
+        not_before: &["mental", "mentale", "mentaux"],
+        first: false,
+    },
+    // French `prono`, a forecast (`mon prono : 2-1`, `les pronos du jour`),
+    // which rustrict reads as `porno`: after an article, a possessive or a
+    // preposition, or opening the line.
+    EverydayNoun {
+        lang: "fr",
+        nouns: &["prono", "pronos"],
+        after: &[
+            "le", "les", "mon", "ton", "son", "mes", "tes", "ses", "un", "des", "du", "au", "aux",
+            "notre", "votre", "nos", "vos", "leur", "leurs", "ce", "ces", "de", "d'", "d", "pour",
+            "en", "sur", "avec", "sans",
+        ],
+        after_amount: &[],
+        amounts: &[],
+        after_preposition: &[],
+        prepositions: &[],
+        not_before: &[],
+        first: true,
+    },
+];
 
 /// Whether `tokens[i]` is one of the [`EVERYDAY_NOUNS`] where its language puts
 /// a noun, in a line of that language.
@@ -1090,8 +1115,12 @@ fn everyday_noun(tokens: &[&str], i: usize) -> bool {
         if !bare_is(tokens, i, noun.nouns) {
             return false;
         }
+        let in_language = || {
+            let others = all_but(tokens, i);
+            line_language(&others).or_else(|| sole_language(&others)) == Some(noun.lang)
+        };
         let Some(previous) = i.checked_sub(1) else {
-            return false;
+            return noun.first && in_language();
         };
         let earlier = |list: &[&str]| previous > 0 && bare_is(tokens, previous - 1, list);
         let amount = || {
@@ -1102,11 +1131,7 @@ fn everyday_noun(tokens: &[&str], i: usize) -> bool {
             || bare_is(tokens, previous, noun.after_amount) && amount()
             || bare_is(tokens, previous, noun.after_preposition) && earlier(noun.prepositions);
         // `retard mental` is the insult whatever comes before.
-        if !placed || bare_is(tokens, i + 1, noun.not_before) {
-            return false;
-        }
-        let others = all_but(tokens, i);
-        line_language(&others).or_else(|| sole_language(&others)) == Some(noun.lang)
+        placed && !bare_is(tokens, i + 1, noun.not_before) && in_language()
     })
 }
 
@@ -2768,6 +2793,10 @@ mod tests {
             "désolé pour le retard les gars, le stream reprend",
             "le Lyria vient de passer, 10 min de retard comme d’hab",
             "je suis encore en retard, je rejoins le live dans deux minutes",
+            // A forecast.
+            "j'ai gagné le prono du bureau avec le 2-1",
+            "mon prono pour le Classique : 2-1 pour l'OM, je le sens bien",
+            "prono du jour : le PSG gagne avec plus de 2,5 buts",
             // Delayed, by how long or why.
             "le coup d'envoi a été retardé, la pelouse est gelée",
             "mon vol est retardé de 2h, je regarde le match à la porte",
@@ -2808,6 +2837,8 @@ mod tests {
             "il est retardé celui-là",
             "espèce de retardé",
             "t'es retardé de ouf",
+            "prono",
+            "watch prono free",
             "u kunt",
             "shut up u kunt",
             "wat kunt u r",
