@@ -216,6 +216,24 @@ pub fn qualifies(word: &str) -> bool {
     embedded(word) || (!word.is_ascii() && !crate::censored(word).contains('*'))
 }
 
+/// Whether `word` (lower case, letters only), read as a slur, begins with the
+/// slur and goes on with a tail of its own: two letters or more, no inflection,
+/// nothing rude itself (`fagan`, `cooney`, `fagundes`, `coonabarabran`; not
+/// `fagot`, `coons`, `niger`). Asked of names only when the set is made: a
+/// name is no insult for the slur it starts with.
+pub fn slur_name(word: &str) -> bool {
+    let Some((censored, first, last)) = masked_range(word) else {
+        return false;
+    };
+    let tail: String = censored[last + 1..].iter().collect();
+    slur(word)
+        && first <= 1
+        && tail.chars().count() >= 2
+        && !INFLECTIONS.contains(&tail.as_str())
+        && !crate::censored(&tail).contains('*')
+        && embedded(word)
+}
+
 /// Whether rustrict reads `word` as a slur: severe hate, or hate used as an
 /// insult. A real word with severe profanity or sex inside it may still be a
 /// host (`Wankdorf`, `terapeuta`, `Therapeut`, `wankel`); a slur inside one never

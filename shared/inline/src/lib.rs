@@ -2908,6 +2908,11 @@ mod tests {
             "mon oncle suit le stream depuis condom dans le gers",
             // A family name of the name tables (`names-dataset`), not of Faker's.
             "Stefan Kuntz hat mit der U21 damals echt was aufgebaut",
+            // Names that begin with a slur and go on with a tail of their own.
+            "Fagner subindo pela direita de novo, o cara não cansa",
+            "Coonan to Cooney, goal",
+            "Coonabarabran in NSW has the darkest skies",
+            "Negernbötel bei Bad Segeberg zeigt das Spiel",
         ] {
             let v = check(text);
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
@@ -2925,6 +2930,9 @@ mod tests {
             "Cheers Fuckface",
             "Hello Dickhead",
             "you belong in the kkk now",
+            "you fagot",
+            "Niger go home",
+            "coons everywhere",
             "shut up you kunt",
             "Hey Wanker",
         ] {
