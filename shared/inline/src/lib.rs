@@ -686,10 +686,18 @@ fn all_but<'a>(tokens: &[&'a str], i: usize) -> Vec<&'a str> {
         .collect()
 }
 
+/// Words besides the articles after which `kkk` is a noun, the Klan (`fã da
+/// kkk,`, `membro da kkk`, `entra pra kkk`, `join kkk`).
+const KLAN_BEFORE: [&str; 16] = [
+    "da", "do", "na", "no", "à", "ao", "pra", "para", "uma", "um", "dos", "das", "nos", "nas",
+    "of", "join",
+];
+
 /// `kkk` in lower case, the short laughter (`ez demais kkk`): let through at a
-/// line's start or end, anywhere in a Portuguese line, and closing a clause
-/// (`kkk,`) in a line that may be Portuguese (`de novo kkk, te vejo no
-/// clássico`: `no` is Spanish too), but not after an article (`o kkk,`).
+/// line's start, and at its end, anywhere in a Portuguese line or closing a
+/// clause (`kkk,`, `kkk…`) in a line that may be Portuguese (`de novo kkk, te
+/// vejo no clássico`: `no` is Spanish too) — but never after an article or one
+/// of [`KLAN_BEFORE`] (`o kkk`, `a kkk voltou`).
 fn short_laughter(word: &str) -> bool {
     word.trim_matches(|c: char| !c.is_alphanumeric()) == "kkk"
 }
@@ -1017,9 +1025,7 @@ fn everyday_verb(tokens: &[&str], i: usize) -> bool {
 
 /// Nouns of the launch languages that rustrict reads as English abuse, known
 /// by the words of their own language right before them, in a line of that
-/// language ([`line_language`]): French `prono`, a forecast, after an article,
-/// a possessive or a preposition, or opening the line (`prono du jour`), and
-/// French `retard`, a delay, after a preposition
+/// language ([`line_language`]): French `retard`, a delay, after a preposition
 /// (`en retard`, `du retard`, `sans retard`), after `de` that follows an amount
 /// (`10 min de retard`, `peu de retard`, not `espèce de retard`), or after an
 /// article or possessive that follows a preposition (`désolé pour le retard`,
@@ -1039,73 +1045,50 @@ struct EverydayNoun {
     prepositions: &'static [&'static str],
     /// Words right after the noun that make it the insult.
     not_before: &'static [&'static str],
-    /// Whether the noun may also open the line (`prono du jour`).
-    first: bool,
 }
 
-const EVERYDAY_NOUNS: [EverydayNoun; 2] = [
-    EverydayNoun {
-        lang: "fr",
-        nouns: &["retard", "retards"],
-        // `d` is `d’` with the typographic apostrophe phones write, trimmed as a
-        // sign by [`bare_is`].
-        after: &["en", "du", "d'", "d", "avec", "sans", "aucun"],
-        after_amount: &["de", "d'", "d"],
-        amounts: &[
-            "min",
-            "mins",
-            "minute",
-            "minutes",
-            "h",
-            "heure",
-            "heures",
-            "jour",
-            "jours",
-            "s",
-            "sec",
-            "secondes",
-            "semaine",
-            "semaines",
-            "mois",
-            "an",
-            "ans",
-            "peu",
-            "beaucoup",
-            "pas",
-            "plus",
-            "moins",
-            "trop",
-            "tellement",
-            "autant",
-        ],
-        after_preposition: &[
-            "le", "les", "mon", "ton", "son", "notre", "votre", "leur", "leurs",
-        ],
-        prepositions: &[
-            "pour", "par", "malgré", "avec", "sans", "à", "a", "de", "sur",
-        ],
-        not_before: &["mental", "mentale", "mentaux"],
-        first: false,
-    },
-    // French `prono`, a forecast (`mon prono : 2-1`, `les pronos du jour`),
-    // which rustrict reads as `porno`: after an article, a possessive or a
-    // preposition, or opening the line.
-    EverydayNoun {
-        lang: "fr",
-        nouns: &["prono", "pronos"],
-        after: &[
-            "le", "les", "mon", "ton", "son", "mes", "tes", "ses", "un", "des", "du", "au", "aux",
-            "notre", "votre", "nos", "vos", "leur", "leurs", "ce", "ces", "de", "d'", "d", "pour",
-            "en", "sur", "avec", "sans",
-        ],
-        after_amount: &[],
-        amounts: &[],
-        after_preposition: &[],
-        prepositions: &[],
-        not_before: &[],
-        first: true,
-    },
-];
+const EVERYDAY_NOUNS: [EverydayNoun; 1] = [EverydayNoun {
+    lang: "fr",
+    nouns: &["retard", "retards"],
+    // `d` is `d’` with the typographic apostrophe phones write, trimmed as a
+    // sign by [`bare_is`].
+    after: &["en", "du", "d'", "d", "avec", "sans", "aucun"],
+    after_amount: &["de", "d'", "d"],
+    amounts: &[
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "h",
+        "heure",
+        "heures",
+        "jour",
+        "jours",
+        "s",
+        "sec",
+        "secondes",
+        "semaine",
+        "semaines",
+        "mois",
+        "an",
+        "ans",
+        "peu",
+        "beaucoup",
+        "pas",
+        "plus",
+        "moins",
+        "trop",
+        "tellement",
+        "autant",
+    ],
+    after_preposition: &[
+        "le", "les", "mon", "ton", "son", "notre", "votre", "leur", "leurs",
+    ],
+    prepositions: &[
+        "pour", "par", "malgré", "avec", "sans", "à", "a", "de", "sur",
+    ],
+    not_before: &["mental", "mentale", "mentaux"],
+}];
 
 /// Whether `tokens[i]` is one of the [`EVERYDAY_NOUNS`] where its language puts
 /// a noun, in a line of that language.
@@ -1120,7 +1103,7 @@ fn everyday_noun(tokens: &[&str], i: usize) -> bool {
             line_language(&others).or_else(|| sole_language(&others)) == Some(noun.lang)
         };
         let Some(previous) = i.checked_sub(1) else {
-            return noun.first && in_language();
+            return false;
         };
         let earlier = |list: &[&str]| previous > 0 && bare_is(tokens, previous - 1, list);
         let amount = || {
@@ -1135,42 +1118,73 @@ fn everyday_noun(tokens: &[&str], i: usize) -> bool {
     })
 }
 
-/// French `retardé` (delayed), in a line of French: after `été` (`le match a
-/// été retardé`), or before the delay's length (`retardé de 2h`, `retardés
-/// d'une heure`, `retardée de quelques minutes`) or its cause (`retardé à
-/// cause de la pluie`, `en raison de`). `t'es retardé`, `il est retardé`,
-/// `espèce de retardé` and `retardé de ouf` may be the insult and stay read.
+/// French `retardé` (delayed) before the delay's length — a number or a count
+/// and a unit of time up to weeks (`retardé de 2h`, `retardés d'une heure`,
+/// `retardée de quinze minutes`, `retardé d'1h`) — in a line with no marker of
+/// English. A person called so is read still (`t'es retardé`, `il a toujours
+/// été retardé`, `retardé à cause de ta naissance`, `retardé de 10 ans dans sa
+/// tête`, `retardés de deux cerveaux`).
 fn delayed(tokens: &[&str], i: usize) -> bool {
     const FORMS: [&str; 4] = ["retardé", "retardée", "retardés", "retardées"];
-    const COUNTS: [&str; 6] = ["un", "une", "quelques", "plusieurs", "deux", "trois"];
+    const COUNTS: [&str; 16] = [
+        "un",
+        "une",
+        "quelques",
+        "plusieurs",
+        "deux",
+        "trois",
+        "quatre",
+        "cinq",
+        "dix",
+        "quinze",
+        "vingt",
+        "trente",
+        "quarante",
+        "environ",
+        "presque",
+        "bien",
+    ];
+    const UNITS: [&str; 14] = [
+        "h", "heure", "heures", "min", "mins", "minute", "minutes", "s", "sec", "secondes", "jour",
+        "jours", "semaine", "semaines",
+    ];
     if !bare_is(tokens, i, &FORMS) {
         return false;
     }
-    let counted = |j: usize| {
-        bare_is(tokens, j, &COUNTS)
-            || tokens
-                .get(j)
-                .is_some_and(|t| t.starts_with(|c: char| c.is_ascii_digit()))
+    // A unit glued to its number (`2h`, `20min`), or after it (`20 minutes`,
+    // `une heure`), maybe after a count (`environ 20 min`).
+    // A unit glued to its number (`2h`, `20min`), or after a count (`une
+    // heure`, `environ 20 min`). Numbers standing alone are dropped before the
+    // words are read (`de 15 min` is read as `de min`), so a unit may follow
+    // `de` itself.
+    let timed = |j: usize| {
+        let glued = tokens.get(j).is_some_and(|t| {
+            let t = t.trim_end_matches(|c: char| !c.is_alphanumeric());
+            let unit = t.trim_start_matches(|c: char| c.is_ascii_digit());
+            unit.len() < t.len() && pii::one_of(unit, &UNITS)
+        });
+        let counted = |k: usize| bare_is(tokens, k, &COUNTS) && bare_is(tokens, k + 1, &UNITS);
+        glued
+            || bare_is(tokens, j, &UNITS)
+            || counted(j)
+            || bare_is(tokens, j, &COUNTS) && counted(j + 1)
     };
-    let elided_count = tokens.get(i + 1).is_some_and(|t| {
-        t.strip_prefix("d'")
-            .or_else(|| t.strip_prefix("d’"))
-            .is_some_and(|rest| {
-                pii::one_of(
-                    rest.trim_end_matches(|c: char| !c.is_alphanumeric()),
-                    &COUNTS,
-                )
-            })
+    // `d'une heure`, `d'1h`: the elided `de` and its count in one word.
+    let elided = tokens.get(i + 1).is_some_and(|t| {
+        let rest = t.strip_prefix("d'").or_else(|| t.strip_prefix("d’"));
+        rest.is_some_and(|rest| {
+            let rest = rest.trim_end_matches(|c: char| !c.is_alphanumeric());
+            pii::one_of(rest, &COUNTS) && bare_is(tokens, i + 2, &UNITS)
+                || rest.starts_with(|c: char| c.is_ascii_digit())
+                    && rest.trim_start_matches(|c: char| c.is_ascii_digit()).len() < rest.len()
+                    && pii::one_of(
+                        rest.trim_start_matches(|c: char| c.is_ascii_digit()),
+                        &UNITS,
+                    )
+        })
     });
-    let placed = i > 0 && bare_is(tokens, i - 1, &["été"])
-        || bare_is(tokens, i + 1, &["de"]) && counted(i + 2)
-        || elided_count
-        || bare_is(tokens, i + 1, &["à", "a"]) && bare_is(tokens, i + 2, &["cause"])
-        || bare_is(tokens, i + 1, &["en"]) && bare_is(tokens, i + 2, &["raison"]);
-    placed && {
-        let others = all_but(tokens, i);
-        line_language(&others).or_else(|| sole_language(&others)) == Some("fr")
-    }
+    let placed = bare_is(tokens, i + 1, &["de"]) && timed(i + 2) || elided;
+    placed && marker_counts(&all_but(tokens, i))[0] == 0
 }
 
 /// Markers English chat writes too (`wat`, `dat`, `van`, `die`, `was`, `con`,
@@ -1939,11 +1953,12 @@ impl InlineModerator {
                 || named_in_context(tokens, i)
                 || short_laughter(w)
                     && (i == 0
-                        || i + 1 == tokens.len()
-                        || line_language(tokens) == Some("pt")
-                        || w.ends_with([',', '.', '!', '?'])
-                            && may_be_in(tokens, "pt")
-                            && !bare_is(tokens, i - 1, ARTICLES))
+                        || !bare_is(tokens, i - 1, ARTICLES)
+                            && !bare_is(tokens, i - 1, &KLAN_BEFORE)
+                            && (i + 1 == tokens.len()
+                                || line_language(tokens) == Some("pt")
+                                || w.ends_with([',', '.', '!', '?', '…'])
+                                    && may_be_in(tokens, "pt")))
                 || local_everyday(tokens, i)
                 || everyday_verb(tokens, i)
                 || everyday_noun(tokens, i)
@@ -2152,9 +2167,13 @@ impl InlineModerator {
             }
         }
         let (mut head, mut p) = model.strongest(&opinion)?;
-        // A line that warns of a scam is no scam: the scam head is not asked
-        // about it (looked at only when that head would speak).
-        if head.name == "scam" && scam::warns(&text.to_lowercase()) {
+        // A line that warns of a scam, with no link of its own, is no scam: the
+        // scam head is not asked about it (looked at only when that head would
+        // speak).
+        if head.name == "scam" && {
+            let lower = text.to_lowercase();
+            link_hosts(&lower).is_empty() && scam::warns(&lower)
+        } {
             for (h, q) in model.heads.iter().zip(opinion.iter_mut()) {
                 if h.name == "scam" {
                     *q = 0.0;
@@ -2793,15 +2812,13 @@ mod tests {
             "désolé pour le retard les gars, le stream reprend",
             "le Lyria vient de passer, 10 min de retard comme d’hab",
             "je suis encore en retard, je rejoins le live dans deux minutes",
-            // A forecast.
-            "j'ai gagné le prono du bureau avec le 2-1",
-            "mon prono pour le Classique : 2-1 pour l'OM, je le sens bien",
-            "prono du jour : le PSG gagne avec plus de 2,5 buts",
             // Delayed, by how long or why.
-            "le coup d'envoi a été retardé, la pelouse est gelée",
             "mon vol est retardé de 2h, je regarde le match à la porte",
             "les trains sont retardés d'une heure ce soir",
-            "le match est retardé à cause de la pluie",
+            "le match a été retardé de 15 min",
+            "le stream est retardé de 10 minutes",
+            "sera retardé de quinze minutes",
+            "retardé d'1h, super",
             "u kunt uw vragen stellen via de chat, ze worden beantwoord",
             // A verb rustrict reads as severe, with its subject.
             "je kunt vanaf de brug precies de finish zien, top plek",
@@ -2837,8 +2854,12 @@ mod tests {
             "il est retardé celui-là",
             "espèce de retardé",
             "t'es retardé de ouf",
-            "prono",
-            "watch prono free",
+            "t'as toujours été retardé mon pauvre",
+            "vous avez été retardés toute votre vie",
+            "les fans de l'OM sont retardés de deux cerveaux",
+            "t'es retardé à cause de ta consanguinité",
+            "il est retardé de 10 ans dans sa tête",
+            "you're so retardé de 2 min",
             "u kunt",
             "shut up u kunt",
             "wat kunt u r",
@@ -2884,6 +2905,7 @@ mod tests {
             // `ta` is Brazilian `tá` without its accent, no French marker.
             "o jogo ta muito bom kkk ta demais",
             "teu time amarelou de novo kkk, te vejo no clássico ❤️",
+            "ez demais kkk… que jogo",
         ] {
             let v = check(text);
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
@@ -2893,6 +2915,15 @@ mod tests {
         assert_ne!(check("no al kkk en el barrio").action, Action::Allow);
         assert_ne!(check("the kkk, back in town").action, Action::Allow);
         assert_ne!(check("o kkk, grupo racista").action, Action::Allow);
+        for text in [
+            "sou fã da kkk, odeio negros",
+            "entra pra kkk, irmão",
+            "apoio total à kkk, limpeza já",
+            "membro da kkk com orgulho",
+            "a kkk voltou e vai limpar tudo",
+        ] {
+            assert_ne!(check(text).action, Action::Allow, "{text}");
+        }
     }
 
     #[test]
@@ -3045,6 +3076,9 @@ mod tests {
         for text in [
             "lost crypto to a scam? we recover it, telegram @RecoverFundsPro",
             "not a scam!! free skins at bit.ly/skinz, dm me",
+            "c'est pas du tout une arnaque, skins gratuits sur skinzdrop.xyz",
+            "scammers hate this: free robux at robux-gift.xyz",
+            "avoid phishing! verify your account now at steam-verify.xyz",
         ] {
             assert_ne!(check(text).action, Action::Allow, "{text}");
         }

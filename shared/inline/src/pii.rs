@@ -294,27 +294,37 @@ static MAIL_PROVIDER_SET: WordSet = WordSet::new(&MAIL_PROVIDERS);
 /// read as addresses.
 const WORD_PROVIDER_DOMAINS: [(&str, &[&str]); 7] = [
     ("me", &["com"]),
-    ("live", &["com", "nl", "fr", "de", "be"]),
+    (
+        "live",
+        &[
+            "com", "nl", "fr", "de", "be", "co", "ca", "at", "it", "ie", "es",
+        ],
+    ),
     ("web", &["de"]),
     ("free", &["fr"]),
-    ("orange", &["fr"]),
+    ("orange", &["fr", "es"]),
     ("sapo", &["pt"]),
     ("proton", &["me"]),
 ];
 
 /// Whether `tld` may end an address at `provider` written with the dot left
 /// out (`becca at gmail com`): any top-level domain for a provider with a name
-/// of its own, one of its own for a provider named by an everyday word.
-fn left_out_dot_tld(provider: &str, tld: &str) -> bool {
+/// of its own; for a provider named by an everyday word, one of its own, and
+/// after an emoji only a mail's (`rita 📧 sapo pt`; not "ajuda 🙏 me com essa
+/// fase", "bora 🔴 live de CS").
+fn left_out_dot_tld(provider: &str, tld: &str, emoji_at: bool) -> bool {
     let provider = provider.replace(' ', "");
     match WORD_PROVIDER_DOMAINS
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(&provider))
     {
-        Some((_, domains)) => one_of(&tld.replace(' ', ""), domains),
+        Some((_, domains)) => !emoji_at && one_of(&tld.replace(' ', ""), domains),
         None => is_tld(tld),
     }
 }
+
+/// Emoji of mail, which stand for an at whatever follows (`rita 📧 sapo pt`).
+const MAIL_EMOJI: [char; 6] = ['📧', '✉', '📩', '📨', '💌', '📬'];
 
 /// A symbol or emoji that may stand for an at or a dot: not a letter, digit,
 /// space or ASCII punctuation.
@@ -630,6 +640,8 @@ fn spelled_emails(text: &str, out: &mut Vec<Pii>) {
         while first >= 2 && is(first - 1, dot) && is(first - 2, label) {
             first -= 2;
         }
+        // An emoji other than a mail's for the at (`ajuda 🙏 me com`).
+        let emoji_at = kind(i) == Some(Part::Symbol) && !text[span(i)].contains(MAIL_EMOJI);
         // The domain: label (dot label)+, the last a top-level domain.
         let mut j = i + 1;
         let (mut last, mut labels, mut spelled_dot) = (None, 0, false);
@@ -649,7 +661,7 @@ fn spelled_emails(text: &str, out: &mut Vec<Pii>) {
                 j += 2;
             } else if provider_at(j)
                 && is(j + 1, label)
-                && left_out_dot_tld(&text[span(j)], &text[span(j + 1)])
+                && left_out_dot_tld(&text[span(j)], &text[span(j + 1)], emoji_at)
             {
                 // A provider and its top-level domain with the dot left out
                 // (`becca at gmail com`).
@@ -811,7 +823,11 @@ fn phones_and_cards(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
             });
             continue;
         }
-        if is_phone(raw, &digits, regions) && !labelled_identifier(text, &run) {
+        if is_phone(raw, &digits, regions)
+            && !labelled_identifier(text, &run)
+            && !draw(text, &run)
+            && !town_postal_code(text, &run)
+        {
             out.push(Pii {
                 kind: PiiKind::Phone,
                 span: run,
@@ -909,7 +925,11 @@ const IDENTIFIER_LABELS: &[&str] = &[
     "processo",
     "proceso",
     "docket",
-    // A draw's numbers (`Lotto: 3 11 19 27 36 44`, `bingo! 7 11 23 42 68`).
+];
+
+/// Games whose draws chat reads out (`Lotto: 3 11 19 27 36 44`, `bingo! 7 11 23
+/// 42 68`, `la primitiva: 5 12 33 41 49`), lower case.
+const DRAW_GAMES: [&str; 22] = [
     "bingo",
     "lotto",
     "loto",
@@ -917,17 +937,76 @@ const IDENTIFIER_LABELS: &[&str] = &[
     "lotería",
     "loteria",
     "lotaria",
+    "loterij",
+    "staatsloterij",
+    "lottozahlen",
     "primitiva",
+    "bonoloto",
     "euromillions",
     "euromillones",
     "euromilhões",
     "euromillionen",
-    "mega-sena",
     "megasena",
+    "sena",
     "quina",
     "lotofácil",
     "keno",
+    "powerball",
 ];
+
+/// Whether the digits of `run` are a postal code of Portugal beside its town,
+/// in a line with no street word (`Estádio da Luz, Lisboa, 1500-313`, `1500-313
+/// Lisboa`): four digits, a dash and three, after a capitalised word and a
+/// comma or before a capitalised word. A street's address keeps its postcode
+/// (masked with it), and a number among lower-case words (`meu número 2134-567
+/// liga`) is a phone.
+fn town_postal_code(text: &str, run: &Range<usize>) -> bool {
+    let code = &text[run.clone()];
+    let shaped = code.len() == 8
+        && code.bytes().enumerate().all(|(k, b)| {
+            if k == 4 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return false;
+    }
+    let capitalised =
+        |w: Option<&str>| w.is_some_and(|w| w.chars().next().is_some_and(char::is_uppercase));
+    let before = text[..run.start].trim_end();
+    let after_town = before.ends_with(',')
+        && capitalised(before.trim_end_matches(',').split_whitespace().last());
+    let before_town = capitalised(text[run.end..].split_whitespace().next());
+    (after_town || before_town)
+        && !text
+            .split_whitespace()
+            .any(|w| STREET_SET.has(w.trim_matches(|c: char| matches!(c, ',' | ':' | ';'))))
+}
+
+/// Whether the digits of `run` are a draw's numbers: five to seven numbers of
+/// one or two digits, each higher than the last, the first with no leading
+/// zero (`06 12 34 56 78` is a French phone number however it rises), in a
+/// line that names a draw's game before them ([`DRAW_GAMES`]).
+fn draw(text: &str, run: &Range<usize>) -> bool {
+    let groups: Vec<&str> = text[run.clone()]
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let numbers: Vec<u32> = groups
+        .iter()
+        .filter(|g| g.len() <= 2)
+        .filter_map(|g| g.parse().ok())
+        .collect();
+    (5..=7).contains(&numbers.len())
+        && numbers.len() == groups.len()
+        && !groups[0].starts_with('0')
+        && numbers.windows(2).all(|w| w[0] < w[1])
+        && text[..run.start]
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| !w.is_empty() && one_of(w, &DRAW_GAMES))
+}
 
 /// A compound naming the number of a thing (`factuurnummer`,
 /// `Rechnungsnummer`, `klantnummer`, `bestellnr`), not of a phone
@@ -1105,7 +1184,7 @@ fn labelled_identifier(text: &str, run: &Range<usize>) -> bool {
         .take(5);
     for word in words {
         let w = word
-            .trim_matches(|c: char| matches!(c, '.' | ':' | '-' | '#' | '=' | '\'' | '"' | '!'))
+            .trim_matches(|c: char| matches!(c, '.' | ':' | '-' | '#' | '=' | '\'' | '"'))
             .to_lowercase();
         let label = IDENTIFIER_LABELS.contains(&w.as_str())
             || w.rsplit_once('-')
@@ -1232,15 +1311,9 @@ fn not_a_number_shape(raw: &str) -> bool {
     };
     let formations_or_scores =
         one_digit && raw.contains('-') && raw.split_whitespace().all(formation_or_score);
-    // Portugal's postal codes (`1500-313`, `4050-174 Porto`): four digits, a
-    // dash and three; no one's number is written so.
-    let postal_code = matches!(groups[..], [a, b] if a.len() == 4 && b.len() == 3)
-        && raw.len() == 8
-        && raw.as_bytes()[4] == b'-';
     date || years
         || odds
         || counting(&groups)
-        || postal_code
         || formations_or_scores
         || set_scores(raw)
         || year_reference(raw)
@@ -1251,9 +1324,10 @@ fn not_a_number_shape(raw: &str) -> bool {
 /// 10`, `dez nove oito sete…`): each one more than the last, or each one less.
 /// No one's number is written so.
 fn counting(groups: &[&str]) -> bool {
+    // Numbers in pairs with a leading zero are a phone's (`06 07 08 09 10`).
     let numbers: Vec<u32> = groups
         .iter()
-        .filter(|g| g.len() <= 2)
+        .filter(|g| g.len() <= 2 && !(g.len() == 2 && g.starts_with('0')))
         .filter_map(|g| g.parse().ok())
         .collect();
     let step = |by: i64| {
@@ -3094,9 +3168,13 @@ mod tests {
                 "lieke.vos bij gmail punt com",
             ),
             ("mail ana at gmx de", "ana at gmx de"),
-            ("dm me or ana at me com", "ana at me com"),
-            ("ana 📧 me com", "ana 📧 me com"),
-            ("marie at orange fr ou", "marie at orange fr"),
+            ("dm me or ana.souza at me com", "ana.souza at me com"),
+            ("mail me at tom at me com", "tom at me com"),
+            ("stuur naar sanne at live nl", "sanne at live nl"),
+            ("marie_l at orange fr ou", "marie_l at orange fr"),
+            ("rita 📧 sapo pt manda msg", "rita 📧 sapo pt"),
+            ("hit me up jess_22 at live ca", "jess_22 at live ca"),
+            ("mail: ana.souza at live com", "ana.souza at live com"),
             (
                 "joris.m apestaart skynet punt be",
                 "joris.m apestaart skynet punt be",
@@ -3122,6 +3200,9 @@ mod tests {
             "qué torpe soy, le di a vender en vez de comprar 🤡 me lo merezco",
             "watch them at live tv tonight",
             "meet at free tv later",
+            "ajuda 🙏 me com essa fase que eu travei",
+            "bora 🔴 live de CS hoje às 20h",
+            "la 👉 web de Movistar no va",
         ] {
             assert!(
                 find(text, &crate::DEFAULT_PHONE_REGIONS).is_empty(),
@@ -3313,10 +3394,12 @@ mod tests {
             "receipt 0161 496 0732 from the club shop",
             "bingo! 7 11 23 42 68 on my card",
             "Lotto: 3 11 19 27 36 44 Superzahl 5, wieder nix",
-            "la primitiva: 05 12 33 41 49 y el complementario 7, nada otra vez",
-            "mega-sena: 04 15 27 38 49 58, nada pra mim de novo",
+            "la primitiva: 5 12 33 41 49 y el complementario 7, nada otra vez",
+            "Lotto am Samstag: 3 11 19 27 36 44",
+            "my bingo card 7 11 23 42 68",
             "Loto : 6 13 24 35 41 chance 8, encore rien",
             "Estádio da Luz, Lisboa, 1500-313: alguém sabe se há estacionamento?",
+            "o correio de 1500-313 Lisboa fecha às 18h",
         ] {
             nothing_found(text);
         }
@@ -3333,6 +3416,16 @@ mod tests {
         // A thing's lot is no label for a phone ("thanks a lot").
         masked_everywhere("thanks a lot 0612345678 bel me", "0612345678", "phone");
         masked_everywhere("mijn telnr 0612345678", "0612345678", "phone");
+        // A draw's game before a number that is no draw, or a French number
+        // that rises: still a phone.
+        masked_everywhere("bingo! 07700 900123 text me", "07700 900123", "phone");
+        masked_everywhere(
+            "loto: 06 12 34 56 78 pour la cagnotte",
+            "06 12 34 56 78",
+            "phone",
+        );
+        masked_everywhere("appelle-moi au 06 07 08 09 10", "06 07 08 09 10", "phone");
+        masked_everywhere("meu número 2134-567 liga", "2134-567", "phone");
         // A label does not hide a number written internationally, nor does
         // `number` or its translations label an identifier.
         masked_everywhere("order +31 6 12345678 whatsapp", "+31 6 12345678", "phone");
