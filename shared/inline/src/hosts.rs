@@ -216,6 +216,14 @@ pub fn qualifies(word: &str) -> bool {
     embedded(word) || (!word.is_ascii() && !crate::censored(word).contains('*'))
 }
 
+/// Whether `word` is written as a name, in one piece: a capital, then lower-case
+/// letters only, punctuation round it left out.
+fn written_as_name(word: &str) -> bool {
+    let core = word.trim_matches(|c: char| !c.is_alphanumeric());
+    let mut chars = core.chars();
+    chars.next().is_some_and(char::is_uppercase) && chars.all(char::is_lowercase)
+}
+
 /// Whether `word` (lower case, letters only), read as a slur, begins with the
 /// slur and goes on with a tail of its own: two letters or more, no inflection,
 /// nothing rude itself (`fagan`, `cooney`, `fagundes`, `coonabarabran`; not
@@ -268,7 +276,9 @@ pub fn is_host_word(word: &str) -> bool {
         return false;
     };
     if in_set(HOST_WORDS, word_hash(&bare)) && may_host(&bare) {
-        return true;
+        // A name that begins with a slur passes only written as a name, in one
+        // piece (`Fagan`, `Cooney`; not `coonan`, `Coon-ey`, `COONEY`).
+        return !slur_name(&bare) || written_as_name(word);
     }
     // A word written with an accent its list spells without (`shiitakés`).
     if bare.is_ascii() {

@@ -297,7 +297,8 @@ const WORD_PROVIDER_DOMAINS: [(&str, &[&str]); 7] = [
     (
         "live",
         &[
-            "com", "nl", "fr", "de", "be", "co", "ca", "at", "it", "ie", "es",
+            "com", "nl", "fr", "de", "be", "co", "ca", "at", "it", "ie", "es", "se", "dk", "no",
+            "fi", "cl", "pt", "mx", "ar", "ch",
         ],
     ),
     ("web", &["de"]),
@@ -323,8 +324,11 @@ fn left_out_dot_tld(provider: &str, tld: &str, emoji_at: bool) -> bool {
     }
 }
 
-/// Emoji of mail, which stand for an at whatever follows (`rita 📧 sapo pt`).
-const MAIL_EMOJI: [char; 6] = ['📧', '✉', '📩', '📨', '💌', '📬'];
+/// At signs of other scripts and emoji of mail, which stand for an at whatever
+/// follows (`rita ＠ sapo pt`, `rita 📧 sapo pt`).
+const MAIL_EMOJI: [char; 11] = [
+    '＠', '﹫', '📧', '✉', '📩', '📨', '💌', '📬', '📮', '📫', '📪',
+];
 
 /// A symbol or emoji that may stand for an at or a dot: not a letter, digit,
 /// space or ASCII punctuation.
@@ -823,10 +827,7 @@ fn phones_and_cards(text: &str, regions: &[Id], out: &mut Vec<Pii>) {
             });
             continue;
         }
-        if is_phone(raw, &digits, regions)
-            && !labelled_identifier(text, &run)
-            && !draw(text, &run)
-            && !town_postal_code(text, &run)
+        if is_phone(raw, &digits, regions) && !labelled_identifier(text, &run) && !draw(text, &run)
         {
             out.push(Pii {
                 kind: PiiKind::Phone,
@@ -947,48 +948,25 @@ const DRAW_GAMES: [&str; 22] = [
     "euromilhões",
     "euromillionen",
     "megasena",
-    "sena",
+    "mega-sena",
     "quina",
     "lotofácil",
     "keno",
     "powerball",
 ];
 
-/// Whether the digits of `run` are a postal code of Portugal beside its town,
-/// in a line with no street word (`Estádio da Luz, Lisboa, 1500-313`, `1500-313
-/// Lisboa`): four digits, a dash and three, after a capitalised word and a
-/// comma or before a capitalised word. A street's address keeps its postcode
-/// (masked with it), and a number among lower-case words (`meu número 2134-567
-/// liga`) is a phone.
-fn town_postal_code(text: &str, run: &Range<usize>) -> bool {
-    let code = &text[run.clone()];
-    let shaped = code.len() == 8
-        && code.bytes().enumerate().all(|(k, b)| {
-            if k == 4 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    if !shaped {
-        return false;
-    }
-    let capitalised =
-        |w: Option<&str>| w.is_some_and(|w| w.chars().next().is_some_and(char::is_uppercase));
-    let before = text[..run.start].trim_end();
-    let after_town = before.ends_with(',')
-        && capitalised(before.trim_end_matches(',').split_whitespace().last());
-    let before_town = capitalised(text[run.end..].split_whitespace().next());
-    (after_town || before_town)
-        && !text
-            .split_whitespace()
-            .any(|w| STREET_SET.has(w.trim_matches(|c: char| matches!(c, ',' | ':' | ';'))))
-}
+/// Words that ask for a call or give a number: a line with one is no draw's.
+const CALL_WORDS: [&str; 24] = [
+    "call", "text", "phone", "mobile", "number", "ring", "llámame", "llama", "móvil", "movil",
+    "número", "numero", "liga", "ligue", "appelle", "appelez", "portable", "ruf", "anrufen",
+    "handy", "nummer", "bel", "whatsapp", "tel",
+];
 
 /// Whether the digits of `run` are a draw's numbers: five to seven numbers of
-/// one or two digits, each higher than the last, the first with no leading
-/// zero (`06 12 34 56 78` is a French phone number however it rises), in a
-/// line that names a draw's game before them ([`DRAW_GAMES`]).
+/// one or two digits, each higher than the last — the first with no leading
+/// zero in five of them (`06 12 34 56 78` is a French phone number however it
+/// rises) — after a draw's game named at most four words before them
+/// ([`DRAW_GAMES`]), in a line that asks for no call ([`CALL_WORDS`]).
 fn draw(text: &str, run: &Range<usize>) -> bool {
     let groups: Vec<&str> = text[run.clone()]
         .split(|c: char| !c.is_ascii_digit())
@@ -999,13 +977,21 @@ fn draw(text: &str, run: &Range<usize>) -> bool {
         .filter(|g| g.len() <= 2)
         .filter_map(|g| g.parse().ok())
         .collect();
+    fn words(t: &str) -> Vec<&str> {
+        t.split(|c: char| !c.is_alphanumeric() && c != '-')
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
     (5..=7).contains(&numbers.len())
         && numbers.len() == groups.len()
-        && !groups[0].starts_with('0')
+        && !(numbers.len() == 5 && groups[0].starts_with('0'))
         && numbers.windows(2).all(|w| w[0] < w[1])
-        && text[..run.start]
-            .split(|c: char| !c.is_alphanumeric())
-            .any(|w| !w.is_empty() && one_of(w, &DRAW_GAMES))
+        && words(&text[..run.start])
+            .iter()
+            .rev()
+            .take(4)
+            .any(|w| one_of(w, &DRAW_GAMES))
+        && !words(text).iter().any(|w| one_of(w, &CALL_WORDS))
 }
 
 /// A compound naming the number of a thing (`factuurnummer`,
@@ -3173,6 +3159,7 @@ mod tests {
             ("stuur naar sanne at live nl", "sanne at live nl"),
             ("marie_l at orange fr ou", "marie_l at orange fr"),
             ("rita 📧 sapo pt manda msg", "rita 📧 sapo pt"),
+            ("contacto: rita ＠ sapo pt", "rita ＠ sapo pt"),
             ("hit me up jess_22 at live ca", "jess_22 at live ca"),
             ("mail: ana.souza at live com", "ana.souza at live com"),
             (
@@ -3395,11 +3382,10 @@ mod tests {
             "bingo! 7 11 23 42 68 on my card",
             "Lotto: 3 11 19 27 36 44 Superzahl 5, wieder nix",
             "la primitiva: 5 12 33 41 49 y el complementario 7, nada otra vez",
+            "Lottozahlen vom Samstag: 03 11 19 27 36 44",
             "Lotto am Samstag: 3 11 19 27 36 44",
             "my bingo card 7 11 23 42 68",
             "Loto : 6 13 24 35 41 chance 8, encore rien",
-            "Estádio da Luz, Lisboa, 1500-313: alguém sabe se há estacionamento?",
-            "o correio de 1500-313 Lisboa fecha às 18h",
         ] {
             nothing_found(text);
         }
@@ -3425,7 +3411,11 @@ mod tests {
             "phone",
         );
         masked_everywhere("appelle-moi au 06 07 08 09 10", "06 07 08 09 10", "phone");
-        masked_everywhere("meu número 2134-567 liga", "2134-567", "phone");
+        masked_everywhere(
+            "won the lotto lol, text me 6 23 45 67 89",
+            "6 23 45 67 89",
+            "phone",
+        );
         // A label does not hide a number written internationally, nor does
         // `number` or its translations label an identifier.
         masked_everywhere("order +31 6 12345678 whatsapp", "+31 6 12345678", "phone");

@@ -523,25 +523,41 @@ const DENIALS: [&str; 30] = [
     "n", "pas", "aucun", "aucune", "jamais", "geen", "niet",
 ];
 
+/// Words after a scam's name that take the warning back (`scam? no!`, `es
+/// estafa? para nada`, `dicen que es estafa pero es real`, `c'est une arnaque ?
+/// non !`, `ist das Betrug? nein`, `stimmt nicht`).
+const RETRACTIONS: [&str; 18] = [
+    "no", "nope", "not", "nah", "nada", "não", "nao", "nein", "non", "nee", "niet", "but", "pero",
+    "mas", "mais", "aber", "maar", "stimmt",
+];
+
 /// Whether the line warns of a scam: it says something is one — a word that
 /// says what something is ([`COPULAS`]) in the four words before a scam's name
-/// ([`SCAM_NAMES`]), with no denial ([`DENIALS`]) from the word before it on
-/// (`it's a scam`, `es estafa`, `é golpe`, `das ist Betrug`, `c'est une
-/// arnaque`, `dat is oplichting`; not `not a scam`, `scam? no!`, `scammers
-/// hate this`, `anti-scam seller`, `isso não é nenhum tipo de golpe`). `lower`
-/// is in lower case.
+/// ([`SCAM_NAMES`]), with no denial ([`DENIALS`]) from the word before it on —
+/// and neither asks it (`is it a scam?`) nor takes it back in the three words
+/// after ([`RETRACTIONS`]) (`it's a scam`, `es estafa`, `é golpe`, `das ist
+/// Betrug`, `c'est une arnaque`, `dat is oplichting`; not `not a scam`, `is it
+/// a scam? NO!`, `dicen que es estafa pero es real`, `isso não é nenhum tipo de
+/// golpe`, `scammers hate this`, `anti-scam seller`). `lower` is in lower case.
 pub fn warns(lower: &str) -> bool {
-    let words: Vec<&str> = lower
+    let words: Vec<(usize, &str)> = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
+        .map(|w| (w.as_ptr() as usize - lower.as_ptr() as usize + w.len(), w))
         .collect();
-    words.iter().enumerate().any(|(i, w)| {
+    words.iter().enumerate().any(|(i, (end, w))| {
+        let asked = lower[*end..].trim_start().starts_with('?');
         SCAM_NAMES.contains(w)
+            && !asked
+            && !words[i + 1..]
+                .iter()
+                .take(3)
+                .any(|(_, r)| RETRACTIONS.contains(r))
             && (i.saturating_sub(4)..i).any(|c| {
-                COPULAS.contains(&words[c])
+                COPULAS.contains(&words[c].1)
                     && !words[c.saturating_sub(1)..i]
                         .iter()
-                        .any(|d| DENIALS.contains(d))
+                        .any(|(_, d)| DENIALS.contains(d))
             })
     })
 }
@@ -1015,6 +1031,10 @@ mod tests {
             "scammers hate this",
             "anti-scam verified seller",
             "arnaque détectée sur ton compte",
+            "is this a scam? NO!! free skins for the first 100 viewers",
+            "es estafa? para nada",
+            "dicen que es estafa pero es real",
+            "ist das Betrug? nein!",
         ] {
             assert!(!warns(&line.to_lowercase()), "{line}");
         }
