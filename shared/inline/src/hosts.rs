@@ -230,12 +230,15 @@ fn written_as_name(word: &str) -> bool {
 /// `fagot`, `coons`, `niger`). Asked of names only when the set is made: a
 /// name is no insult for the slur it starts with.
 pub fn slur_name(word: &str) -> bool {
+    // The analysis first (remembered), the censor only for a slur.
+    if !slur(word) {
+        return false;
+    }
     let Some((censored, first, last)) = masked_range(word) else {
         return false;
     };
     let tail: String = censored[last + 1..].iter().collect();
-    slur(word)
-        && first <= 1
+    first <= 1
         && tail.chars().count() >= 2
         && !INFLECTIONS.contains(&tail.as_str())
         && !crate::censored(&tail).contains('*')
@@ -278,7 +281,7 @@ pub fn is_host_word(word: &str) -> bool {
     if in_set(HOST_WORDS, word_hash(&bare)) && may_host(&bare) {
         // A name that begins with a slur passes only written as a name, in one
         // piece (`Fagan`, `Cooney`; not `coonan`, `Coon-ey`, `COONEY`).
-        return !slur_name(&bare) || written_as_name(word);
+        return written_as_name(word) || !slur_name(&bare);
     }
     // A word written with an accent its list spells without (`shiitakés`).
     if bare.is_ascii() {

@@ -812,11 +812,14 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
     // promising free skins, it's a scam`); the ask of one — a login, secrets,
     // a contact, money, a wallet, a payment — still counts (`lost crypto to a
     // scam? we recover it, telegram @…`).
-    if hosts.is_empty() && warns(lower) {
-        drop(
-            &mut hit,
-            &["lure.prize", "lure.free", "lure.audience", "lure.urgency"],
-        );
+    // (Read only when there is bait to drop: most lines have none.)
+    const BAIT: [&str; 4] = ["lure.prize", "lure.free", "lure.audience", "lure.urgency"];
+    let baited = LURES
+        .iter()
+        .zip(hit)
+        .any(|((name, _), hit)| hit && BAIT.contains(name));
+    if baited && hosts.is_empty() && warns(lower) {
+        drop(&mut hit, &BAIT);
     }
     let mut kinds = 0;
     for (kind, (name, _)) in LURES.iter().enumerate() {
