@@ -1022,8 +1022,8 @@ fn everyday_verb(tokens: &[&str], i: usize) -> bool {
     })
 }
 
-/// Nouns of the launch languages that rustrict reads as English abuse, known
-/// by the words of their own language right before them, in a line of that
+/// Nouns of the launch languages that rustrict reads as English hate, known by
+/// the words of their own language right before them, in a line of that
 /// language ([`line_language`]): French `retard`, a delay, after a preposition
 /// (`en retard`, `du retard`, `sans retard`), after `de` that follows an amount
 /// (`10 min de retard`, `peu de retard`, not `espèce de retard`), or after an
@@ -1097,10 +1097,6 @@ fn everyday_noun(tokens: &[&str], i: usize) -> bool {
         if !bare_is(tokens, i, noun.nouns) {
             return false;
         }
-        let in_language = || {
-            let others = all_but(tokens, i);
-            line_language(&others).or_else(|| sole_language(&others)) == Some(noun.lang)
-        };
         let Some(previous) = i.checked_sub(1) else {
             return false;
         };
@@ -1113,7 +1109,11 @@ fn everyday_noun(tokens: &[&str], i: usize) -> bool {
             || bare_is(tokens, previous, noun.after_amount) && amount()
             || bare_is(tokens, previous, noun.after_preposition) && earlier(noun.prepositions);
         // `retard mental` is the insult whatever comes before.
-        placed && !bare_is(tokens, i + 1, noun.not_before) && in_language()
+        if !placed || bare_is(tokens, i + 1, noun.not_before) {
+            return false;
+        }
+        let others = all_but(tokens, i);
+        line_language(&others).or_else(|| sole_language(&others)) == Some(noun.lang)
     })
 }
 

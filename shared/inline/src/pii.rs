@@ -968,6 +968,11 @@ const CALL_WORDS: [&str; 24] = [
 /// rises) — after a draw's game named at most four words before them
 /// ([`DRAW_GAMES`]), in a line that asks for no call ([`CALL_WORDS`]).
 fn draw(text: &str, run: &Range<usize>) -> bool {
+    fn words(t: &str) -> Vec<&str> {
+        t.split(|c: char| !c.is_alphanumeric() && c != '-')
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
     let groups: Vec<&str> = text[run.clone()]
         .split(|c: char| !c.is_ascii_digit())
         .filter(|g| !g.is_empty())
@@ -977,11 +982,6 @@ fn draw(text: &str, run: &Range<usize>) -> bool {
         .filter(|g| g.len() <= 2)
         .filter_map(|g| g.parse().ok())
         .collect();
-    fn words(t: &str) -> Vec<&str> {
-        t.split(|c: char| !c.is_alphanumeric() && c != '-')
-            .filter(|w| !w.is_empty())
-            .collect()
-    }
     (5..=7).contains(&numbers.len())
         && numbers.len() == groups.len()
         && !(numbers.len() == 5 && groups[0].starts_with('0'))

@@ -801,10 +801,19 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
             }
         }
     };
+    // Whether one of `names` was hit: most lines hit none, and then the line is
+    // not read again below.
+    let any_hit = |hit: &[bool; LURES.len()], names: &[&str]| {
+        LURES
+            .iter()
+            .zip(hit)
+            .any(|((name, _), hit)| *hit && names.contains(name))
+    };
     // A warning that secrets are never asked for asks for none.
-    if lower
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|w| NEVER.contains(&w))
+    if any_hit(&hit, &["lure.secrets"])
+        && lower
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| NEVER.contains(&w))
     {
         drop(&mut hit, &["lure.secrets"]);
     }
@@ -812,13 +821,8 @@ pub fn assess(lower: &str, hosts: &[&str], allowed: &[String]) -> (f32, Vec<&'st
     // promising free skins, it's a scam`); the ask of one — a login, secrets,
     // a contact, money, a wallet, a payment — still counts (`lost crypto to a
     // scam? we recover it, telegram @…`).
-    // (Read only when there is bait to drop: most lines have none.)
     const BAIT: [&str; 4] = ["lure.prize", "lure.free", "lure.audience", "lure.urgency"];
-    let baited = LURES
-        .iter()
-        .zip(hit)
-        .any(|((name, _), hit)| hit && BAIT.contains(name));
-    if baited && hosts.is_empty() && warns(lower) {
+    if any_hit(&hit, &BAIT) && hosts.is_empty() && warns(lower) {
         drop(&mut hit, &BAIT);
     }
     let mut kinds = 0;
