@@ -2070,8 +2070,15 @@ impl InlineModerator {
     }
 
     /// The learned model's strongest head over its threshold (unless the rule set
-    /// is in shadow mode for this pass).
-    fn second_opinion(&self, text: &str, skip: &[RuleSet]) -> Option<(&'static str, f32)> {
+    /// is in shadow mode for this pass). `lower` is `text` in lower case, and
+    /// `linked` whether it holds a link, as the stage found them.
+    fn second_opinion(
+        &self,
+        text: &str,
+        lower: &str,
+        linked: bool,
+        skip: &[RuleSet],
+    ) -> Option<(&'static str, f32)> {
         if skip.contains(&RuleSet::Learned) {
             return None;
         }
@@ -2096,10 +2103,7 @@ impl InlineModerator {
         // A line that warns of a scam, with no link of its own, is no scam: the
         // scam head is not asked about it (looked at only when that head would
         // speak).
-        if head.name == "scam" && {
-            let lower = text.to_lowercase();
-            link_hosts(&lower).is_empty() && scam::warns(&lower)
-        } {
+        if head.name == "scam" && !linked && scam::warns(lower) {
             for (h, q) in model.heads.iter().zip(opinion.iter_mut()) {
                 if h.name == "scam" {
                     *q = 0.0;
@@ -2246,8 +2250,8 @@ impl InlineModerator {
         }
         let (spam, scam) = spam_score(text, &lower, analysis);
         // Scams without the usual keywords: links by their look, lures together.
-        let (scam_score, scam_signals) =
-            scam::assess(&lower, &link_hosts(&lower), &config.allowed_domains);
+        let hosts = link_hosts(&lower);
+        let (scam_score, scam_signals) = scam::assess(&lower, &hosts, &config.allowed_domains);
         let scam = scam || scam_score >= 0.5;
         let spam = spam.max(scam_score);
         scores.insert("scam".to_owned(), scam_score);
@@ -2363,7 +2367,7 @@ impl InlineModerator {
         // (or with only personal data masked): held for review when a head is sure.
         let (action, reason, rule) =
             if action == Action::Allow || (action == Action::Mask && rule.is_none()) {
-                match self.second_opinion(text, skip) {
+                match self.second_opinion(text, &lower, !hosts.is_empty(), skip) {
                     Some((head, p)) => {
                         if !categories.iter().any(|c| c == head) {
                             categories.push(head.to_owned());
