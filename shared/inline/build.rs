@@ -5,6 +5,8 @@
 //!   that carries the inline stage;
 //! - the learned model's weights (`data/learned.bin`), deflated, which
 //!   `src/learned.rs` embeds: about 50 KB less;
+//! - the lexicon (`data/lexicon.txt`), deflated, which `src/lexicon.rs` embeds:
+//!   about 8 KB less;
 //! - the words rustrict acts on and its replacements for ASCII characters, read
 //!   from rustrict's own dictionary (through its `serde` feature, on the build's
 //!   copy only), deflated, which `src/across.rs` embeds, and the most words any
@@ -17,12 +19,15 @@ use std::path::PathBuf;
 fn main() {
     println!("cargo:rerun-if-changed=data/intent.json");
     println!("cargo:rerun-if-changed=data/learned.bin");
+    println!("cargo:rerun-if-changed=data/lexicon.txt");
     println!("cargo:rerun-if-changed=build.rs");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let json = std::fs::read("data/intent.json").expect("data/intent.json is readable");
     write_deflated(&out, "intent.json.deflate", &json);
     let weights = std::fs::read("data/learned.bin").expect("data/learned.bin is readable");
     write_deflated(&out, "learned.bin.deflate", &weights);
+    let lexicon = std::fs::read("data/lexicon.txt").expect("data/lexicon.txt is readable");
+    write_deflated(&out, "lexicon.txt.deflate", &lexicon);
     let (tables, false_positive_words) = rustrict_tables();
     write_deflated(&out, "rustrict-words.deflate", tables.as_bytes());
     std::fs::write(

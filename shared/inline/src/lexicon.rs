@@ -40,8 +40,12 @@ use std::ops::Range;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-/// `lang<TAB>entry` lines, entries as written in the list.
-static LEXICON: &str = include_str!("../data/lexicon.txt");
+/// `data/lexicon.txt` (`lang<TAB>entry` lines, entries as written in the list),
+/// deflated by the build script (`build.rs`).
+static DEFLATED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/lexicon.txt.deflate"));
+
+/// Largest inflated lexicon accepted (the file is about 10 KB).
+const MAX_INFLATED: usize = 1024 * 1024;
 
 /// Entries ready to match: single words, and phrases by their first word.
 #[derive(Debug, Default)]
@@ -196,9 +200,17 @@ fn pictures_inside(word: &str) -> Option<(String, String)> {
 pub fn lexicon() -> &'static Lexicon {
     static LEX: std::sync::OnceLock<Lexicon> = std::sync::OnceLock::new();
     LEX.get_or_init(|| {
+        // The file is checked by the tests; a build that cannot inflate its own
+        // lexicon has no entries (and says so).
+        let text = miniz_oxide::inflate::decompress_to_vec_with_limit(DEFLATED, MAX_INFLATED)
+            .map_err(|e| format!("cannot inflate: {e}"))
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|e| e.to_string()))
+            .unwrap_or_else(|err| {
+                tracing::error!(error = %err, "data/lexicon.txt does not load");
+                String::new()
+            });
         Lexicon::new(
-            LEXICON
-                .lines()
+            text.lines()
                 .filter_map(|l| l.split_once('\t').map(|(_, entry)| entry)),
         )
     })
