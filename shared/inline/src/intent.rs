@@ -292,6 +292,12 @@ struct RawLanguage {
     /// lieb`, `te quiero`): beside them mild name-calling is teasing.
     #[serde(default)]
     affection: Vec<String>,
+    /// Orders to go away or be quiet (`shut up`, `sei still`, `dégage`): a
+    /// word in a clause of its own beside one is a vocative, whatever the
+    /// word, unless it is friendly or a name ([`dismissed`]): `sit down,
+    /// failure`, `fica quieto, mané`.
+    #[serde(default)]
+    dismissals: Vec<String>,
     /// Words that address someone before a vocative (`you`, `du`, `toi`, `so`),
     /// with at most one word between (`you brainless sheep`).
     #[serde(default)]
@@ -558,6 +564,7 @@ struct Grammar {
     except: List,
     vocatives: List,
     affection: List,
+    dismissals: List,
     address: Vec<String>,
     errands: Vec<String>,
     pairs: Vec<Pair>,
@@ -586,11 +593,11 @@ fn grammars() -> &'static Grammars {
     GRAMMARS.get_or_init(|| {
         let (mut languages, not_after) = load();
         let (mut words, mut stems) = (FxHashMap::default(), FxHashMap::default());
-        // Twelve bits a language (ten lists, the exceptions, the pairs' second
+        // Thirteen bits a language (eleven lists, the exceptions, the pairs' second
         // parts): at most six languages in a u128.
         languages.truncate(6);
         for (li, g) in languages.iter_mut().enumerate() {
-            let base = li * 12;
+            let base = li * 13;
             let lists = [
                 &mut g.intent,
                 &mut g.acts,
@@ -603,13 +610,14 @@ fn grammars() -> &'static Grammars {
                 &mut g.except,
                 &mut g.vocatives,
                 &mut g.affection,
+                &mut g.dismissals,
             ];
             for (k, list) in lists.into_iter().enumerate() {
                 list.bit = 1 << (base + k);
                 list.keys(&mut words, &mut stems);
             }
             for pair in &mut g.pairs {
-                pair.then.bit = 1 << (base + 11);
+                pair.then.bit = 1 << (base + 12);
                 pair.then.keys(&mut words, &mut stems);
             }
             // Read before a vocative, never first in an entry: kept as words
@@ -686,6 +694,8 @@ fn load() -> (Vec<Grammar>, FxHashSet<String>) {
                 l.except.iter().for_each(|r| g.except.add(r, 1));
                 l.vocatives.iter().for_each(|r| g.vocatives.add(r, 1));
                 l.affection.iter().for_each(|r| g.affection.add(r, 1));
+                l.dismissals.iter().for_each(|r| g.dismissals.add(r, 1));
+                g.dismissals.in_one_clause = true;
                 g.address.clone_from(&l.address);
                 g.errands.clone_from(&l.errands);
                 not_after.extend(l.not_after.iter().cloned());
@@ -892,9 +902,9 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
     let mut hot = Vec::with_capacity(tokens.len());
     let mut masks = Vec::with_capacity(tokens.len());
     let words: Vec<&str> = tokens
-        .into_iter()
+        .iter()
         .enumerate()
-        .map(|(i, w)| {
+        .map(|(i, &w)| {
             let word = all.words.get(w);
             let stem = stem_key(w).and_then(|k| all.stems.get(k));
             let mask = word.copied().unwrap_or(0) | stem.copied().unwrap_or(0);
@@ -946,13 +956,18 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
             }
         });
         g.selfharm.each_in(&line, 0, n_words, &mut |at, len, s| {
-            if !(len == 1 && said_of_oneself(&line, at)) {
+            if !(excepted(g, &line, at, len) || len == 1 && said_of_oneself(&line, at)) {
                 note(Kind::Harassment, s);
             }
         });
         g.vocatives.each_in(&line, 0, n_words, &mut |at, len, s| {
             if addresses(g, &all.not_after, &line, at, len) {
                 insult = insult.max(Some(s));
+            }
+        });
+        g.dismissals.each_in(&line, 0, n_words, &mut |at, len, _| {
+            if dismissed(g, text, &line, &tokens, at, len) {
+                insult = insult.max(Some(1));
             }
         });
         g.pair_firsts
@@ -1112,6 +1127,254 @@ fn addresses(
             && !POSSESSIVE_ADDRESS.contains(&word(at - 2))
             && g.insults.starts_at(line, at - 1);
     starts && ends || ends_unnamed || addressed
+}
+
+/// Words before an order to go away in its clause that leave it an order
+/// (`ok pipe down, toddler`, `na komm, hau ab`).
+const BEFORE_ORDER: [&str; 19] = [
+    "ok", "okay", "oi", "hey", "yo", "ey", "bon", "allez", "pues", "oh", "ah", "na", "you", "u",
+    "just", "vos", "tu", "and", "so",
+];
+
+/// Words that make a clause of their own beside an order to go away without
+/// insulting (`calm down, guys`, `sit down, everyone`, `shut up, seriously?`):
+/// friendly and collective address, courtesy, adverbs of time and degree,
+/// the launch languages' (accents folded).
+const NOT_VOCATIVE: [&str; 161] = [
+    // English
+    "bro",
+    "bruh",
+    "bros",
+    "mate",
+    "mates",
+    "dude",
+    "dudes",
+    "man",
+    "guys",
+    "gals",
+    "fam",
+    "buddy",
+    "pal",
+    "sir",
+    "boss",
+    "chief",
+    "champ",
+    "king",
+    "queen",
+    "legend",
+    "love",
+    "babe",
+    "baby",
+    "honey",
+    "darling",
+    "dear",
+    "son",
+    "lad",
+    "lads",
+    "boys",
+    "girls",
+    "ladies",
+    "folks",
+    "people",
+    "everyone",
+    "everybody",
+    "all",
+    "chat",
+    "team",
+    "friend",
+    "friends",
+    "homie",
+    "fella",
+    "kid",
+    "kids",
+    "please",
+    "pls",
+    "plz",
+    "now",
+    "then",
+    "already",
+    "again",
+    "thanks",
+    "seriously",
+    "really",
+    "okay",
+    "yes",
+    "yeah",
+    "nope",
+    "sorry",
+    "omg",
+    "wow",
+    // German
+    "alter",
+    "digga",
+    "bruder",
+    "leute",
+    "jungs",
+    "kumpel",
+    "freund",
+    "schatz",
+    "junge",
+    "mann",
+    "alle",
+    "bitte",
+    "jetzt",
+    "danke",
+    "endlich",
+    "kollege",
+    "kinder",
+    "ernsthaft",
+    "echt",
+    // French
+    "mec",
+    "mecs",
+    "frere",
+    "frerot",
+    "gars",
+    "fils",
+    "poto",
+    "pote",
+    "reuf",
+    "frangin",
+    "chef",
+    "cherie",
+    "cheri",
+    "bebe",
+    "copain",
+    "tous",
+    "maintenant",
+    "stp",
+    "svp",
+    "merci",
+    "monsieur",
+    "madame",
+    "serieux",
+    // Spanish
+    "tio",
+    "tia",
+    "hermano",
+    "amigo",
+    "amiga",
+    "wey",
+    "guey",
+    "compa",
+    "chaval",
+    "chicos",
+    "chicas",
+    "gente",
+    "todos",
+    "pibe",
+    "che",
+    "porfa",
+    "gracias",
+    "jefe",
+    "primo",
+    "crack",
+    "maestro",
+    "parce",
+    "pana",
+    // Portuguese
+    "mano",
+    "cara",
+    "parca",
+    "irmao",
+    "galera",
+    "pessoal",
+    "velho",
+    "vei",
+    "filho",
+    "querido",
+    "querida",
+    "amor",
+    "chefe",
+    "malta",
+    "agora",
+    "pfv",
+    "obrigado",
+    // Dutch
+    "jongens",
+    "jongen",
+    "gast",
+    "kerel",
+    "maat",
+    "makker",
+    "vriend",
+    "schat",
+    "lieverd",
+    "allemaal",
+    "iedereen",
+    "mensen",
+    "joh",
+    "alsjeblieft",
+    "nu",
+    "toch",
+    "meid",
+];
+
+/// Whether the order to go away at `words[at..at + len]` has a vocative beside
+/// it: a word that makes a clause of its own and ends the line right after
+/// the order's clause (`sei still, dumpfbacke`, `ok pipe down, toddler 🍼`),
+/// or right before an order that begins its clause and ends the line
+/// (`sukkel, hou je mond`). The order begins
+/// its clause, after an interjection or a handle at most (`@spinnerella sit
+/// down, failure`; not `il écrase tout, incroyable`); the word is letters
+/// only, three or more, no laughter, no friendly or collective address, no
+/// word of the grammar's lists and no name (not written with a capital) — or
+/// an insult of the grammar (`sit down, failure`).
+fn dismissed(
+    g: &Grammar,
+    text: &str,
+    line: &Line<'_>,
+    raw: &[&str],
+    at: usize,
+    len: usize,
+) -> bool {
+    let mut first = at;
+    while first > 0 && !line.ends_clause(first - 1) {
+        first -= 1;
+    }
+    let handle = first == 0 && text.trim_start().starts_with('@');
+    let begins = (first..at).all(|i| BEFORE_ORDER.contains(&raw[i]) || handle && i == 0);
+    if !begins {
+        return false;
+    }
+    let alone = |i: usize| (i == 0 || line.ends_clause(i - 1)) && line.ends_clause(i);
+    let mut end = at + len - 1;
+    while !line.ends_clause(end) {
+        end += 1;
+    }
+    // The line ends with the word, or with the order after it: a line that
+    // goes on says why the word was sent off, and is about it (`go home,
+    // rain, we want the match`, `vete a casa, campeón, te lo has ganado`).
+    let last = raw.len() - 1;
+    let after = (end + 1 == last && alone(last)).then_some(last);
+    let before = (end == last && first == at && at > 0 && alone(at - 1)).then(|| at - 1);
+    [after, before]
+        .into_iter()
+        .flatten()
+        .any(|i| vocative_word(text, raw[i], line.words[i]) || g.insults.starts_at(line, i))
+}
+
+/// Whether `word` (as folded) may be a vocative beside an order to go away:
+/// see [`dismissed`]. `known` is the word as the grammar keeps it (blank when
+/// no list has it).
+fn vocative_word(text: &str, word: &str, known: &str) -> bool {
+    word.chars().count() >= 3
+        && word.chars().all(char::is_alphabetic)
+        && known.is_empty()
+        && !laughter(word)
+        && !NOT_VOCATIVE.contains(&word)
+        && !written_as_name(text, word)
+}
+
+/// Whether `word` (folded) is written with a capital in `text`, the rest in
+/// lower case (`Dave`, not `LOSER`).
+fn written_as_name(text: &str, word: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| {
+            let mut chars = w.chars();
+            chars.next().is_some_and(char::is_uppercase) && chars.all(char::is_lowercase)
+        })
+        .any(|w| folded(w) == word)
 }
 
 /// Whether the grammar's data parsed (checked by the tests).
@@ -2010,6 +2273,40 @@ mod tests {
             "allez va, on y croit",
             "le clown va",
             "perdant va, c'est pas grave",
+        ]);
+    }
+
+    #[test]
+    fn a_word_set_off_beside_an_order_to_go_away_is_name_calling() {
+        // Words no list has: the order says whom the word is for.
+        all_found(
+            "harassment",
+            &[
+                "sei still, dumpfbacke",
+                "ok pipe down, toddler",
+                "@spinnerella sit down, failure",
+                "écrase, microbe",
+                "chu tanné de te lire @MarcAndre_qc, ferme ta boîte, nono",
+                "vai-te embora, palerma",
+                "get lost, scrub 💀",
+                "druiloor, hou je mond",
+            ],
+        );
+        none_found(&[
+            // Friendly or collective address, courtesy, a name, laughter.
+            "calm down, guys",
+            "sit down, everyone, the show starts",
+            "shut up, seriously?",
+            "go home, Dave",
+            "cala a boca, galera",
+            "hau ab, hahaha",
+            // The order does not begin its clause; the word is not alone;
+            // the line goes on after the word.
+            "il écrase tout, incroyable",
+            "go home, rain 🌧️ we want the match to restart",
+            "vete a casa, campeón, te lo has ganado 🏆",
+            "sit down, relax and enjoy",
+            "shut up and take my money",
         ]);
     }
 }
