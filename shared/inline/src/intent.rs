@@ -298,6 +298,14 @@ struct RawLanguage {
     /// failure`, `fica quieto, mané`.
     #[serde(default)]
     dismissals: Vec<String>,
+    /// Words that ask to ignore, mute, report or ban someone (`mute`,
+    /// `meldet`, `signalez`), and words for the crowd asked (`everyone`,
+    /// `alle`, `galera`): together, near a handle, a call to pile on someone
+    /// ([`piled_on`]).
+    #[serde(default)]
+    shunning: Vec<String>,
+    #[serde(default)]
+    crowds: Vec<String>,
     /// Words that address someone before a vocative (`you`, `du`, `toi`, `so`),
     /// with at most one word between (`you brainless sheep`).
     #[serde(default)]
@@ -565,6 +573,8 @@ struct Grammar {
     vocatives: List,
     affection: List,
     dismissals: List,
+    shunning: List,
+    crowds: List,
     address: Vec<String>,
     errands: Vec<String>,
     pairs: Vec<Pair>,
@@ -593,11 +603,11 @@ fn grammars() -> &'static Grammars {
     GRAMMARS.get_or_init(|| {
         let (mut languages, not_after) = load();
         let (mut words, mut stems) = (FxHashMap::default(), FxHashMap::default());
-        // Thirteen bits a language (eleven lists, the exceptions, the pairs' second
+        // Fifteen bits a language (thirteen lists, the exceptions, the pairs' second
         // parts): at most six languages in a u128.
         languages.truncate(6);
         for (li, g) in languages.iter_mut().enumerate() {
-            let base = li * 13;
+            let base = li * 15;
             let lists = [
                 &mut g.intent,
                 &mut g.acts,
@@ -611,13 +621,15 @@ fn grammars() -> &'static Grammars {
                 &mut g.vocatives,
                 &mut g.affection,
                 &mut g.dismissals,
+                &mut g.shunning,
+                &mut g.crowds,
             ];
             for (k, list) in lists.into_iter().enumerate() {
                 list.bit = 1 << (base + k);
                 list.keys(&mut words, &mut stems);
             }
             for pair in &mut g.pairs {
-                pair.then.bit = 1 << (base + 12);
+                pair.then.bit = 1 << (base + 14);
                 pair.then.keys(&mut words, &mut stems);
             }
             // Read before a vocative, never first in an entry: kept as words
@@ -637,6 +649,8 @@ fn grammars() -> &'static Grammars {
             .chain(CLOCK)
             .chain(NOT_FOND_BEFORE)
             .chain(SELF_SUBJECTS)
+            .chain(STOP_ASKING)
+            .chain(THING_AFTER)
             .chain(["va"])
         {
             words.entry(word.to_owned()).or_default();
@@ -696,6 +710,8 @@ fn load() -> (Vec<Grammar>, FxHashSet<String>) {
                 l.affection.iter().for_each(|r| g.affection.add(r, 1));
                 l.dismissals.iter().for_each(|r| g.dismissals.add(r, 1));
                 g.dismissals.in_one_clause = true;
+                l.shunning.iter().for_each(|r| g.shunning.add(r, 1));
+                l.crowds.iter().for_each(|r| g.crowds.add(r, 1));
                 g.address.clone_from(&l.address);
                 g.errands.clone_from(&l.errands);
                 not_after.extend(l.not_after.iter().cloned());
@@ -965,6 +981,9 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                 insult = insult.max(Some(s));
             }
         });
+        if piled_on(g, text, &line) {
+            note(Kind::Harassment, 1);
+        }
         g.dismissals.each_in(&line, 0, n_words, &mut |at, len, _| {
             if dismissed(g, text, &line, &tokens, at, len) {
                 insult = insult.max(Some(1));
@@ -1127,6 +1146,83 @@ fn addresses(
             && !POSSESSIVE_ADDRESS.contains(&word(at - 2))
             && g.insults.starts_at(line, at - 1);
     starts && ends || ends_unnamed || addressed
+}
+
+/// Words of a line that calls to shun someone for a reason, not to pile on
+/// them (`everyone report @free_skinz, it's a scam`), as parts of words.
+const SHUN_REASONS: [&str; 18] = [
+    "spam",
+    "scam",
+    "bot",
+    "link",
+    "fake",
+    "phish",
+    "estafa",
+    "arnaque",
+    "golpe",
+    "betrug",
+    "oplicht",
+    "fraud",
+    "hack",
+    "bait",
+    "ponzi",
+    "pyramid",
+    "piramid",
+    "schneeball",
+];
+
+/// Words that ask to stop a call to shun (`stop telling people to block @x`,
+/// `dejen de pedir que bloqueen`, `parem de mandar bloquear`), read anywhere
+/// before it in the line.
+const STOP_ASKING: [&str; 11] = [
+    "stop", "quit", "dejen", "dejad", "parem", "parad", "arretez", "arrete", "hort", "stopt",
+    "ophouden",
+];
+
+/// Words right after a call to shun that make its object a thing, not a
+/// person (`everyone ignore it, scores will be fixed`).
+const THING_AFTER: [&str; 6] = ["it", "that", "this", "het", "dat", "das"];
+
+/// Most words between a crowd and a call to shun (`leute bitte alle
+/// @Kevin0815 ignorieren`).
+const PILE_ON_WITHIN: usize = 4;
+
+/// Whether the line calls a crowd to ignore, mute, report or ban someone it
+/// names by handle (`everyone mute @tokenwhale`, `meldet alle den
+/// @rennrad_rolf`, `les gars on ignore @Mika_34`): a word of shunning within
+/// [`PILE_ON_WITHIN`] words of a crowd, either first, in a line with a handle,
+/// no reason of spam or fraud ([`SHUN_REASONS`]), no denial before the
+/// shunning in its clause (`don't report @x`, `niemand hoeft @x te melden`),
+/// nothing asking to stop it ([`STOP_ASKING`]) and no thing as its object
+/// ([`THING_AFTER`]).
+fn piled_on(g: &Grammar, text: &str, line: &Line<'_>) -> bool {
+    if line.lists & g.shunning.bit == 0 || line.lists & g.crowds.bit == 0 {
+        return false;
+    }
+    let handle = text
+        .split('@')
+        .skip(1)
+        .any(|rest| rest.starts_with(char::is_alphanumeric));
+    if !handle {
+        return false;
+    }
+    let mut found = false;
+    g.shunning
+        .each_in(line, 0, line.words.len(), &mut |at, len, _| {
+            let denied = denied_before(line, at)
+                || (at.saturating_sub(3)..at).any(|i| DENIALS_BETWEEN.contains(&line.words[i]))
+                || line.words[..at].iter().any(|w| STOP_ASKING.contains(w))
+                || line
+                    .words
+                    .get(at + len)
+                    .is_some_and(|w| THING_AFTER.contains(w));
+            let mut near = at.saturating_sub(PILE_ON_WITHIN + 1)..(at + len + PILE_ON_WITHIN + 1);
+            found |= !denied && near.any(|i| g.crowds.starts_at(line, i));
+        });
+    found && {
+        let lower = text.to_lowercase();
+        !SHUN_REASONS.iter().any(|r| lower.contains(r))
+    }
 }
 
 /// Words before an order to go away in its clause that leave it an order
@@ -2307,6 +2403,26 @@ mod tests {
             "vete a casa, campeón, te lo has ganado 🏆",
             "sit down, relax and enjoy",
             "shut up and take my money",
+        ]);
+    }
+
+    #[test]
+    fn a_call_to_pile_on_someone_named_by_handle_is_harassment() {
+        all_found(
+            "harassment",
+            &[
+                "everyone mute @grandmaster_pete pls he's been whining for an hour",
+                "meldet alle den @rennrad_rolf, der soll hier raus",
+                "les gars on ignore @Mika_34, il existe pas",
+                "report @tomato_tom everyone, lets get this nobody banned tonight",
+            ],
+        );
+        none_found(&[
+            // A reason of spam or fraud, a denial, no handle, no crowd.
+            "everyone report @free_skinz_gg, it's a scam",
+            "guys don't report @kev_99, he's just joking",
+            "everyone mute the stream, the alert is so loud",
+            "mute @kev_99 if you want, i like him",
         ]);
     }
 }
