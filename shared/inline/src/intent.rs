@@ -964,7 +964,7 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                 insult = insult.max(Some(s));
             }
         });
-        if !text.contains(['?', '"', '“', '«']) {
+        if line.lists & g.putdowns.bit != 0 && !text.contains(['?', '"', '“', '«']) {
             g.putdowns.each_in(&line, 0, n_words, &mut |at, len, _| {
                 if !excepted(g, &line, at, len) {
                     note(Kind::Harassment, 1);
