@@ -37,6 +37,22 @@ use serde::Deserialize;
 
 /// How many words after an opener of intent the act and its target may be.
 const THREAT_WINDOW: usize = 7;
+/// Shooting, a game's act as often as a threat's (`ich werde dich in der
+/// nächsten Runde am B Spot mit der AWP erschießen`): never read beyond
+/// [`THREAT_WINDOW`].
+const SHOOTING: [&str; 6] = [
+    "erschies",
+    "abknall",
+    "abschies",
+    "neerschiet",
+    "doodschiet",
+    "neerknal",
+];
+/// How far the gravest act may end the opener's clause when its person is
+/// named before it: German and Dutch put the verb last, after the time and the place
+/// (`ich werde dich nach dem Spiel auf dem Parkplatz umbringen`, `jemand sollte
+/// dem Schiri nach dem Spiel die Beine brechen`).
+const CLAUSE_END_WINDOW: usize = 12;
 /// How many words after the act its target may begin (`kill you`, `hurt your
 /// whole family`, `find u`), or end with a word between (`break both your legs`).
 const TARGET_AFTER: usize = 3;
@@ -210,9 +226,9 @@ fn excepted(g: &Grammar, line: &Line<'_>, at: usize, len: usize) -> bool {
 /// ranked`, `en el 1v1`, `no xadrez`), and the articles that may stand between.
 /// Not Portuguese `na`, which is Dutch for "after" (`ik ga je vermoorden na het
 /// klaverjassen`); the games of the list are masculine in Portuguese.
-const AT_PLAY: [&str; 17] = [
+const AT_PLAY: [&str; 18] = [
     "at", "in", "on", "en", "au", "aux", "a", "al", "im", "beim", "bei", "no", "em", "op", "bij",
-    "om", "met",
+    "om", "met", "sur",
 ];
 const PLAY_ARTICLES: [&str; 13] = [
     "the", "el", "la", "le", "de", "het", "der", "die", "das", "o", "den", "dem", "een",
@@ -372,6 +388,23 @@ struct List {
     by_stem: FxHashMap<String, Vec<usize>>,
 }
 
+/// An entry with its choices spelled out: `with (that|your) face` is `with
+/// that face` and `with your face`; an empty choice makes a part optional
+/// (`(die |)kamera aus`). Groups do not nest.
+fn alternatives(raw: &str) -> Vec<String> {
+    let group = raw
+        .find('(')
+        .and_then(|open| Some((open, open + raw[open..].find(')')?)));
+    let Some((open, close)) = group else {
+        return vec![raw.to_owned()];
+    };
+    let (head, tail) = (&raw[..open], &raw[close + 1..]);
+    raw[open + 1..close]
+        .split('|')
+        .flat_map(|choice| alternatives(&format!("{head}{choice}{tail}")))
+        .collect()
+}
+
 fn stem_key(word: &str) -> Option<&str> {
     word.char_indices()
         .nth(4)
@@ -403,8 +436,15 @@ impl List {
         self.add_tagged(raw, severity.clamp(1, 3));
     }
 
-    /// Adds an entry with `tag` in place of a severity.
+    /// Adds an entry with `tag` in place of a severity, each of its
+    /// [`alternatives`] an entry of its own.
     fn add_tagged(&mut self, raw: &str, tag: u8) {
+        for raw in alternatives(raw) {
+            self.add_one(&raw, tag);
+        }
+    }
+
+    fn add_one(&mut self, raw: &str, tag: u8) {
         let raw = raw.trim();
         let (raw, at_end) = match raw.strip_suffix('$') {
             Some(rest) => (rest, true),
@@ -864,6 +904,42 @@ fn laughed_off(text: &str, threat: Finding) -> Finding {
     }
 }
 
+/// Words that name a neighbour: knowing where someone lives, or when they
+/// come home, is a neighbour's knowledge beside one (`haha ik weet waar je
+/// woont, ik ben je buurvrouw`, `sé dónde vives, vecino`).
+const NEIGHBOURS: [&str; 22] = [
+    "neighbour",
+    "neighbours",
+    "neighbor",
+    "neighbors",
+    "neighbour's",
+    "neighbor's",
+    "nachbar",
+    "nachbarn",
+    "nachbarin",
+    "buurman",
+    "buurvrouw",
+    "buren",
+    "voisin",
+    "voisine",
+    "voisins",
+    "vecino",
+    "vecina",
+    "vecinos",
+    "vizinho",
+    "vizinha",
+    "vizinhos",
+    "vizinhas",
+];
+
+/// Whether `text` names a neighbour ([`NEIGHBOURS`], `next door`): a threat
+/// short of the gravest beside one is talk between neighbours.
+fn neighbourly(text: &str) -> bool {
+    let words = tokens(text);
+    words.iter().any(|w| NEIGHBOURS.contains(&w.as_str()))
+        || words.windows(2).any(|w| w[0] == "next" && w[1] == "door")
+}
+
 /// Words after affection's that make it a wish, not affection (`i'd love you
 /// to shut up`, `te quiero fuera del canal`).
 const NOT_FOND_BEFORE: [&str; 7] = ["to", "fuera", "lejos", "muerto", "muerta", "out", "gone"];
@@ -881,7 +957,9 @@ pub fn assess(text: &str) -> Option<Finding> {
         .into_iter()
         .flatten()
         .max_by_key(|f| f.severity);
-    let threat = threat.map(|t| laughed_off(text, t));
+    let threat = threat
+        .filter(|t| t.severity == 3 || !neighbourly(text))
+        .map(|t| laughed_off(text, t));
     match (threat, harassment) {
         (Some(t), Some(h)) if h.severity > t.severity => Some(h),
         (Some(t), _) => Some(t),
@@ -1004,19 +1082,28 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                 // The person is named before the act (`te voy a matar`, `ich werde
                 // dich umbringen`) or right after it (`kill you`, `find your family`).
                 let mut acts = Vec::new();
-                g.acts.each_in(
-                    &line,
-                    start + n,
-                    start + n + THREAT_WINDOW,
-                    &mut |at, len, s| {
+                let from = start + n;
+                g.acts
+                    .each_in(&line, from, from + CLAUSE_END_WINDOW, &mut |at, len, s| {
                         acts.push((at, len, s));
-                    },
-                );
+                    });
                 for (at, len, s) in acts {
-                    if excepted(g, &line, at, len) {
+                    let after = at + len;
+                    // Beyond the window only the gravest act that ends the
+                    // opener's clause, its person before it, no shooting and
+                    // no game named on the way (`ich werde dich nach dem
+                    // Abendessen im ranked komplett umbringen`).
+                    let far = after > from + THREAT_WINDOW;
+                    let reaches = || {
+                        s == 3
+                            && line.ends_clause(after - 1)
+                            && !(start..after - 1).any(|i| line.ends_clause(i))
+                            && !SHOOTING.iter().any(|p| line.words[at].starts_with(p))
+                            && !(from..at).any(|i| in_contest(&line, i))
+                    };
+                    if far && !reaches() || excepted(g, &line, at, len) {
                         continue;
                     }
-                    let after = at + len;
                     // A mild act (`find`, `get`, `visit`) needs its person right
                     // beside it: "we will get a new striker" is transfer talk. A
                     // person right after it may be named in more than one word
@@ -1052,8 +1139,12 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                         !line.ends_clause(after - 1) && errand_at(g, &line, after);
                     let person_before = g.targets.best_in(&line, before, at).is_some()
                         && (s > 1 || !errand_after_act);
-                    if (person_inside || person_before || person_after) && !in_contest(&line, after)
-                    {
+                    let named = if far {
+                        person_before
+                    } else {
+                        person_inside || person_before || person_after
+                    };
+                    if named && !in_contest(&line, after) {
                         note(Kind::Threat, s);
                     }
                 }
@@ -1173,6 +1264,95 @@ mod tests {
             "love you, now kill yourself",
         ] {
             assert!(kind(line).is_some(), "{line}");
+        }
+    }
+
+    #[test]
+    fn an_entry_s_choices_are_spelled_out() {
+        assert_eq!(alternatives("kill you"), ["kill you"]);
+        assert_eq!(
+            alternatives("with (that|your) (face|nose)"),
+            [
+                "with that face",
+                "with that nose",
+                "with your face",
+                "with your nose"
+            ]
+        );
+        assert_eq!(alternatives("(die |)kamera"), ["die kamera", "kamera"]);
+        // An unclosed group is read as written.
+        assert_eq!(alternatives("with (that face"), ["with (that face"]);
+    }
+
+    #[test]
+    fn a_serious_act_may_end_a_long_clause_after_its_person() {
+        for line in [
+            "ich werde dich nach dem Spiel auf dem Parkplatz umbringen",
+            "jemand sollte dem Schiri nach dem Spiel auf dem Parkplatz das Genick brechen",
+            "ik ga je na de wedstrijd op de parkeerplaats vermoorden",
+        ] {
+            assert_eq!(assess(line).map(|f| f.kind), Some(Kind::Threat), "{line}");
+        }
+        for line in [
+            // Not a mild act, nor one in another clause or with its person
+            // after it.
+            "ich werde dich morgen nach dem Training am Bahnhof abholen und finden",
+            "ich werde dich nach dem Spiel anrufen, der Schiri soll ihn umbringen lassen",
+            "ik ga morgen na de wedstrijd op de parkeerplaats een film over moord zien",
+        ] {
+            assert_eq!(assess(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn tropes_are_read_in_every_language() {
+        for line in [
+            // A face unfit for the camera.
+            "mit dem Gesicht würd ich die Kamera lieber auslassen",
+            "met zo'n hoofd zou ik ook de camera uit laten",
+            "avec une tête pareille je couperais la cam",
+            "con esa cara yo apagaría la cámara",
+            "com essa cara eu desligava a câmera",
+            "with a face like that i'd keep the cam off",
+            // Back to the kitchen.
+            "vrouwen moeten niet over voetbal praten, ga lekker terug naar de keuken",
+            "mulher tem que ficar na cozinha",
+            "women should stay in the kitchen",
+            // Knowing the town, the street, the school.
+            "je sais dans quelle ville tu vis",
+            "I know what town you live in",
+            "ich weiß in welcher Stadt du wohnst",
+            "ik weet in welke straat je woont",
+            "sé en qué ciudad vives",
+            "eu sei em que cidade tu mora",
+        ] {
+            assert!(assess(line).is_some(), "{line}");
+        }
+        for line in [
+            "mit dem Kopf würde ich den Ball eher flach halten",
+            "with your head you should aim low on a header",
+            "do you know what town the final is in",
+            "you'll regret not buying at 20k",
+        ] {
+            assert_eq!(assess(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_neighbour_knows_where_one_lives() {
+        for line in [
+            "i know where you live lol, i'm literally next door, bring the tea round",
+            "haha ik weet waar je woont joh, ik ben je buurvrouw",
+            "sé dónde vives, vecino, te dejé las empanadas en la puerta",
+        ] {
+            assert_eq!(assess(line), None, "{line}");
+        }
+        // Not the gravest threats, nor without a neighbour named.
+        for line in [
+            "i know where you live, neighbour, and i'll kill you",
+            "i know where you live",
+        ] {
+            assert!(assess(line).is_some(), "{line}");
         }
     }
 
