@@ -1068,9 +1068,18 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                         .iter()
                         .any(|w| DENIALS_BETWEEN.contains(w))
                 };
+                // Nor where an exception begins right after the second (`if i
+                // were you i'd kill myself laughing`).
+                let meant = |i: usize| {
+                    let mut meant = false;
+                    pair.then.each_at(&line, i, &mut |n, _| {
+                        meant |= i + n >= line.words.len() || !g.except.starts_at(&line, i + n);
+                    });
+                    meant
+                };
                 if line
                     .hot_in(from, from + pair.within)
-                    .any(|i| pair.then.starts_at(&line, i) && !denied(i))
+                    .any(|i| !denied(i) && meant(i))
                 {
                     note(pair.kind, pair.severity);
                 }
@@ -1333,6 +1342,26 @@ mod tests {
             "with your head you should aim low on a header",
             "do you know what town the final is in",
             "you'll regret not buying at 20k",
+        ] {
+            assert_eq!(assess(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_death_wished_as_advice_is_harassment() {
+        for line in [
+            "if i were you i'd kill myself",
+            "se eu fosse você me matava. ninguém ia sentir falta",
+            "an deiner Stelle würde ich mich umbringen",
+            "à ta place je me pendrais",
+        ] {
+            assert_eq!(assess(line).map(|f| f.kind), Some(Kind::Harassment), "{line}");
+        }
+        for line in [
+            "en tu lugar me mataba estudiando para el examen",
+            "a ta place je me pendrais à son cou après ce but",
+            "if i were you i'd sell before the halving",
+            "an deiner Stelle würde ich mich beschweren",
         ] {
             assert_eq!(assess(line), None, "{line}");
         }
