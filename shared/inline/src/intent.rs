@@ -48,10 +48,10 @@ const SHOOTING: [&str; 6] = [
     "doodschiet",
     "neerknal",
 ];
-/// How far the gravest act may end the opener's clause when its person is
-/// named before it: German and Dutch put the verb last, after the time and the place
-/// (`ich werde dich nach dem Spiel auf dem Parkplatz umbringen`, `jemand sollte
-/// dem Schiri nach dem Spiel die Beine brechen`).
+/// How far the gravest act (severity 3) may end the opener's clause when its
+/// person is named before it: German and Dutch put the verb last, after the
+/// time and the place (`ich werde dich nach dem Spiel auf dem Parkplatz
+/// umbringen`, `jemand sollte dem Schiri nach dem Spiel das Genick brechen`).
 const CLAUSE_END_WINDOW: usize = 12;
 /// How many words after the act its target may begin (`kill you`, `hurt your
 /// whole family`, `find u`), or end with a word between (`break both your legs`).
