@@ -1355,7 +1355,11 @@ mod tests {
             "an deiner Stelle würde ich mich umbringen",
             "à ta place je me pendrais",
         ] {
-            assert_eq!(assess(line).map(|f| f.kind), Some(Kind::Harassment), "{line}");
+            assert_eq!(
+                assess(line).map(|f| f.kind),
+                Some(Kind::Harassment),
+                "{line}"
+            );
         }
         for line in [
             "en tu lugar me mataba estudiando para el examen",
