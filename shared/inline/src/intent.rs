@@ -891,9 +891,8 @@ pub(crate) fn laughter(word: &str) -> bool {
 /// A threat in a line that laughs is banter more often than not (`si no me
 /// traes los tacos te mato jajaja`, `te voy a matar en la próxima partida jaja
 /// gg`): held for review, never blocked.
-fn laughed_off(text: &str, threat: Finding) -> Finding {
-    let laughs =
-        tokens(text).iter().any(|w| laughter(w)) || text.contains(['\u{1F602}', '\u{1F923}']);
+fn laughed_off(text: &str, words: &[String], threat: Finding) -> Finding {
+    let laughs = words.iter().any(|w| laughter(w)) || text.contains(['\u{1F602}', '\u{1F923}']);
     if laughs {
         Finding {
             severity: threat.severity.min(2),
@@ -932,10 +931,9 @@ const NEIGHBOURS: [&str; 22] = [
     "vizinhas",
 ];
 
-/// Whether `text` names a neighbour ([`NEIGHBOURS`], `next door`): a threat
-/// short of the gravest beside one is talk between neighbours.
-fn neighbourly(text: &str) -> bool {
-    let words = tokens(text);
+/// Whether a line's `words` name a neighbour ([`NEIGHBOURS`], `next door`): a
+/// threat short of the gravest beside one is talk between neighbours.
+fn neighbourly(words: &[String]) -> bool {
     words.iter().any(|w| NEIGHBOURS.contains(&w.as_str()))
         || words.windows(2).any(|w| w[0] == "next" && w[1] == "door")
 }
@@ -957,9 +955,11 @@ pub fn assess(text: &str) -> Option<Finding> {
         .into_iter()
         .flatten()
         .max_by_key(|f| f.severity);
-    let threat = threat
-        .filter(|t| t.severity == 3 || !neighbourly(text))
-        .map(|t| laughed_off(text, t));
+    // The line's words, read again only where a threat was found.
+    let threat = threat.and_then(|t| {
+        let words = tokens(text);
+        (t.severity == 3 || !neighbourly(&words)).then(|| laughed_off(text, &words, t))
+    });
     match (threat, harassment) {
         (Some(t), Some(h)) if h.severity > t.severity => Some(h),
         (Some(t), _) => Some(t),
@@ -1073,7 +1073,7 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                 let meant = |i: usize| {
                     let mut meant = false;
                     pair.then.each_at(&line, i, &mut |n, _| {
-                        meant |= i + n >= line.words.len() || !g.except.starts_at(&line, i + n);
+                        meant |= !g.except.starts_at(&line, i + n);
                     });
                     meant
                 };
