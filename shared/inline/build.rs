@@ -7,6 +7,10 @@
 //!   `src/learned.rs` embeds: about 50 KB less;
 //! - the lexicon (`data/lexicon.txt`), deflated, which `src/lexicon.rs` embeds:
 //!   about 8 KB less;
+//! - the host-word set (`data/host_words.bin`, sorted 64-bit hashes) as the
+//!   differences between neighbours, their most significant bytes first, then
+//!   the next ones, and so on, deflated, which `src/hosts.rs` embeds: the
+//!   differences' high bytes are mostly nought, so about 44 KB less;
 //! - the words rustrict acts on and its replacements for ASCII characters, read
 //!   from rustrict's own dictionary (through its `serde` feature, on the build's
 //!   copy only), deflated, which `src/across.rs` embeds, and the most words any
@@ -20,6 +24,7 @@ fn main() {
     println!("cargo:rerun-if-changed=data/intent.json");
     println!("cargo:rerun-if-changed=data/learned.bin");
     println!("cargo:rerun-if-changed=data/lexicon.txt");
+    println!("cargo:rerun-if-changed=data/host_words.bin");
     println!("cargo:rerun-if-changed=build.rs");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let json = std::fs::read("data/intent.json").expect("data/intent.json is readable");
@@ -28,6 +33,8 @@ fn main() {
     write_deflated(&out, "learned.bin.deflate", &weights);
     let lexicon = std::fs::read("data/lexicon.txt").expect("data/lexicon.txt is readable");
     write_deflated(&out, "lexicon.txt.deflate", &lexicon);
+    let hashes = std::fs::read("data/host_words.bin").expect("data/host_words.bin is readable");
+    write_deflated(&out, "host_words.deflate", &byte_planes(&hashes));
     let (tables, false_positive_words) = rustrict_tables();
     write_deflated(&out, "rustrict-words.deflate", tables.as_bytes());
     std::fs::write(
@@ -39,6 +46,31 @@ fn main() {
         ),
     )
     .expect("the output folder is writable");
+}
+
+/// Sorted little-endian 64-bit `hashes` as the differences between neighbours
+/// (the first from nought), in eight planes: every difference's most
+/// significant byte, then every one's next byte, down to the least.
+/// `src/hosts.rs` reads it back.
+fn byte_planes(hashes: &[u8]) -> Vec<u8> {
+    assert!(
+        hashes.len().is_multiple_of(8),
+        "data/host_words.bin holds 8 bytes a word"
+    );
+    let mut previous = 0u64;
+    let differences: Vec<[u8; 8]> = hashes
+        .chunks_exact(8)
+        .map(|chunk| {
+            let hash = u64::from_le_bytes(chunk.try_into().expect("chunks of 8"));
+            assert!(hash >= previous, "data/host_words.bin is sorted");
+            let difference = hash - previous;
+            previous = hash;
+            difference.to_be_bytes()
+        })
+        .collect();
+    (0..8)
+        .flat_map(|plane| differences.iter().map(move |d| d[plane]))
+        .collect()
 }
 
 fn write_deflated(out: &std::path::Path, name: &str, bytes: &[u8]) {

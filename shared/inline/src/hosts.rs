@@ -28,8 +28,57 @@
 
 use rustrict::Type;
 
-/// The host-word set: little-endian u64 hashes, sorted, without repeats.
-static HOST_WORDS: &[u8] = include_bytes!("../data/host_words.bin");
+/// The host-word set (`data/host_words.bin`: little-endian u64 hashes, sorted,
+/// without repeats) as the build script stores it: the differences between
+/// neighbours in eight byte planes, most significant first, deflated.
+static HOST_WORDS_DEFLATED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/host_words.deflate"));
+
+/// More than the set's planes will ever inflate to (8 bytes a word).
+const MAX_HOST_WORDS_INFLATED: usize = 4 << 20;
+
+/// The host-word set, read once. A build that cannot read its own set has no
+/// host words (and says so); the tests check the set.
+fn host_words() -> &'static [u64] {
+    static SET: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        miniz_oxide::inflate::decompress_to_vec_with_limit(
+            HOST_WORDS_DEFLATED,
+            MAX_HOST_WORDS_INFLATED,
+        )
+        .map_err(|e| format!("cannot inflate: {e}"))
+        .and_then(|planes| from_byte_planes(&planes))
+        .unwrap_or_else(|err| {
+            tracing::error!(error = %err, "data/host_words.bin does not load");
+            Vec::new()
+        })
+    })
+}
+
+/// The sorted hashes back from their differences' byte planes (see the build
+/// script's `byte_planes`).
+fn from_byte_planes(planes: &[u8]) -> Result<Vec<u64>, String> {
+    if !planes.len().is_multiple_of(8) {
+        return Err(format!("{} bytes, not 8 planes", planes.len()));
+    }
+    let count = planes.len() / 8;
+    let mut hash = 0u64;
+    let mut set = Vec::with_capacity(count);
+    for i in 0..count {
+        let difference = (0..8).fold(0u64, |value, plane| {
+            value << 8 | u64::from(planes[plane * count + i])
+        });
+        hash = hash
+            .checked_add(difference)
+            .ok_or_else(|| "the hashes overflow".to_string())?;
+        set.push(hash);
+    }
+    Ok(set)
+}
+
+/// Whether `hash` is one of the host words'.
+fn is_host_word_hash(hash: u64) -> bool {
+    host_words().binary_search(&hash).is_ok()
+}
 
 /// Names that rustrict reads as a rude word whole or inflected (`Bitche`,
 /// `Condom`, `Kilian`, `Dick`), slurs and severe abuse left out: the gazetteer's,
@@ -278,7 +327,7 @@ pub fn is_host_word(word: &str) -> bool {
     let Some(bare) = letters(word) else {
         return false;
     };
-    if in_set(HOST_WORDS, word_hash(&bare)) && may_host(&bare) {
+    if is_host_word_hash(word_hash(&bare)) && may_host(&bare) {
         // A name that begins with a slur passes only written as a name, in one
         // piece (`Fagan`, `Cooney`; not `coonan`, `Coon-ey`, `COONEY`).
         return written_as_name(word) || !slur_name(&bare);
@@ -290,7 +339,7 @@ pub fn is_host_word(word: &str) -> bool {
     let mut plain = String::with_capacity(bare.len());
     bare.chars()
         .for_each(|c| crate::intent::fold(c, &mut plain));
-    plain != bare && in_set(HOST_WORDS, word_hash(&plain)) && may_host(&plain)
+    plain != bare && is_host_word_hash(word_hash(&plain)) && may_host(&plain)
 }
 
 /// Whether `word` (as written) is a compound with a host word inside it, and
@@ -337,7 +386,7 @@ pub fn is_host_compound(word: &str) -> bool {
                 continue;
             }
             let host: String = chars[start..end].iter().collect();
-            if in_set(HOST_WORDS, word_hash(&host)) && host_of(&host) {
+            if is_host_word_hash(word_hash(&host)) && host_of(&host) {
                 return true;
             }
         }
@@ -512,4 +561,36 @@ pub fn encode(words: impl IntoIterator<Item = String>) -> Vec<u8> {
     hashes.sort_unstable();
     hashes.dedup();
     hashes.iter().flat_map(|h| h.to_le_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_host_word_set_is_the_committed_file() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/host_words.bin");
+        let raw = std::fs::read(path).expect("data/host_words.bin is readable");
+        let committed: Vec<u64> = raw
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().expect("chunks of 8")))
+            .collect();
+        assert!(committed.len() > 10_000, "{}", committed.len());
+        assert_eq!(host_words(), committed.as_slice());
+        assert!(committed.iter().all(|&h| is_host_word_hash(h)));
+        assert!(!is_host_word_hash(committed[0].wrapping_add(1)));
+    }
+
+    #[test]
+    fn planes_that_are_not_eight_or_overflow_are_refused() {
+        assert!(from_byte_planes(&[0; 7]).is_err());
+        assert_eq!(from_byte_planes(&[]), Ok(Vec::new()));
+        // Two differences of u64::MAX overflow.
+        assert!(from_byte_planes(&[0xff; 16]).is_err());
+        // 1 and 2 in planes: 1, then 3.
+        let mut planes = vec![0u8; 16];
+        planes[14] = 1;
+        planes[15] = 2;
+        assert_eq!(from_byte_planes(&planes), Ok(vec![1, 3]));
+    }
 }
