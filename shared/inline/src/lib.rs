@@ -678,12 +678,7 @@ fn word_with_apostrophes(token: &str) -> &str {
 /// `tokens` without the one at `i`: the words a line's language is read from
 /// for one of its words.
 fn all_but<'a>(tokens: &[&'a str], i: usize) -> Vec<&'a str> {
-    tokens
-        .iter()
-        .enumerate()
-        .filter(|(n, _)| *n != i)
-        .map(|(_, t)| *t)
-        .collect()
+    all_but_span(tokens, i..i + 1)
 }
 
 /// Words besides the articles after which `kkk` is a noun, the Klan (`membro
@@ -1029,8 +1024,10 @@ fn everyday_verb(tokens: &[&str], i: usize) -> bool {
 /// (`10 min de retard`, `peu de retard`, not `espèce de retard`), or after an
 /// article or possessive that follows a preposition (`désolé pour le retard`,
 /// `pour mon retard`; not `regardez le retard du chat`, `mon retard préféré`,
-/// `pour ce retard`), never before `mental`. `un retard`, `le retard` and
-/// `trop retard` may be the insult and stay read.
+/// `pour ce retard`), never before `mental` nor in a line about a mind (`un QI
+/// en retard`). A line whose other words only lean to the language will do
+/// ([`leans_to`]: `soyez pas en retard`). `un retard`, `le retard` and `trop
+/// retard` may be the insult and stay read.
 struct EverydayNoun {
     lang: &'static str,
     nouns: &'static [&'static str],
@@ -1044,6 +1041,9 @@ struct EverydayNoun {
     prepositions: &'static [&'static str],
     /// Words right after the noun that make it the insult.
     not_before: &'static [&'static str],
+    /// Words of a mind: anywhere in the line, they make the noun the insult
+    /// (`un QI en retard`).
+    within_a_head: &'static [&'static str],
 }
 
 const EVERYDAY_NOUNS: [EverydayNoun; 1] = [EverydayNoun {
@@ -1086,7 +1086,15 @@ const EVERYDAY_NOUNS: [EverydayNoun; 1] = [EverydayNoun {
     prepositions: &[
         "pour", "par", "malgré", "avec", "sans", "à", "a", "de", "sur",
     ],
-    not_before: &["mental", "mentale", "mentaux"],
+    not_before: &[
+        "mental",
+        "mentale",
+        "mentaux",
+        "total",
+        "cérébral",
+        "intellectuel",
+    ],
+    within_a_head: &["qi", "cerveau", "tête", "neurone", "neurones"],
 }];
 
 /// Whether `tokens[i]` is one of the [`EVERYDAY_NOUNS`] where its language puts
@@ -1105,16 +1113,247 @@ fn everyday_noun(tokens: &[&str], i: usize) -> bool {
             earlier(noun.amounts)
                 || previous > 0 && tokens[previous - 1].starts_with(|c: char| c.is_ascii_digit())
         };
-        let placed = bare_is(tokens, previous, noun.after)
-            || bare_is(tokens, previous, noun.after_amount) && amount()
-            || bare_is(tokens, previous, noun.after_preposition) && earlier(noun.prepositions);
+        // The first word of the frame that places the noun.
+        let frame = if bare_is(tokens, previous, noun.after) {
+            previous
+        } else if bare_is(tokens, previous, noun.after_amount) && amount()
+            || bare_is(tokens, previous, noun.after_preposition) && earlier(noun.prepositions)
+        {
+            previous - 1
+        } else {
+            return false;
+        };
         // `retard mental` is the insult whatever comes before.
-        if !placed || bare_is(tokens, i + 1, noun.not_before) {
+        if bare_is(tokens, i + 1, noun.not_before)
+            || (0..tokens.len()).any(|j| bare_is(tokens, j, noun.within_a_head))
+        {
             return false;
         }
         let others = all_but(tokens, i);
         line_language(&others).or_else(|| sole_language(&others)) == Some(noun.lang)
+            || leans_to(&all_but_span(tokens, frame..i + 1), noun.lang)
     })
+}
+
+/// French `retardé`, delayed, which rustrict reads as English hate: everyday
+/// after what runs late (`vol AF 1680 retardé`, `le match est encore
+/// retardé`), or before by how long or why (`retardé de 20 min`, `retardé
+/// d'une heure`, `retardé par la pluie`, `retardé à 21h`, `retardé à cause de
+/// l'orage`), in a line with no marker of English. Said of someone it stays
+/// read: after `t'es`, `un`, `quel`… (`t'es retardé par nature`), before
+/// `comme`, with a cause that is someone's (`à cause de ta mère`), or with
+/// what runs late only named after `du` (`le mec du live est retardé`).
+#[inline(never)]
+fn everyday_participle(tokens: &[&str], i: usize) -> bool {
+    if !bare_is(tokens, i, &["retardé", "retardée", "retardés", "retardées"]) {
+        return false;
+    }
+    let said_of_someone = i
+        .checked_sub(1)
+        .is_some_and(|j| bare_is(tokens, j, PARTICIPLE_OF_SOMEONE))
+        || bare_is(tokens, i + 1, &["comme"]);
+    if said_of_someone {
+        return false;
+    }
+    // A flight's or a train's number (`1680`), or its letters (`AF`).
+    let code = |t: &str| {
+        t.chars().any(|c| c.is_ascii_digit())
+            || (2..=3).contains(&t.len()) && t.chars().all(|c| c.is_ascii_uppercase())
+    };
+    // What runs late, right before, or before a verb, an adverb or a code,
+    // named as the subject (not `du live`), in the same clause.
+    let late = (1..=4).any(|back| {
+        i.checked_sub(back).is_some_and(|j| {
+            bare_is(tokens, j, LATE_THINGS)
+                && !(j > 0 && bare_is(tokens, j - 1, &["du", "des", "de", "d'", "en"]))
+                && (j + 1..i).all(|k| bare_is(tokens, k, LATE_BRIDGE) || code(tokens[k]))
+                && tokens[j..i]
+                    .iter()
+                    .all(|t| !t.ends_with([',', '.', '!', '?', ';', ':']))
+        })
+    });
+    // By how long: a number or a count, then a unit of time (`de 20 min`,
+    // `de 2h`, `d'une heure`), not `de deux générations`.
+    let unit = |t: &str| {
+        let t = t.trim_start_matches(|c: char| c.is_ascii_digit() || c == ',' || c == '.');
+        pii::one_of(
+            t.trim_end_matches(|c: char| !c.is_alphanumeric()),
+            TIME_UNITS,
+        )
+    };
+    let count = |t: &str| {
+        t.starts_with(|c: char| c.is_ascii_digit())
+            || pii::one_of(t, &["une", "un", "deux", "trois", "quelques", "plusieurs"])
+    };
+    // `n` counts and a unit follows, in it (`20min`, `2h`) or right after it.
+    let counted = |n: &str, after: usize| {
+        n.starts_with(|c: char| c.is_ascii_digit()) && unit(n)
+            || count(n) && tokens.get(after).is_some_and(|u| unit(u))
+    };
+    let how_long = match tokens.get(i + 1).map(|t| t.replace('’', "'")) {
+        Some(next) if pii::one_of(&next, &["de"]) => {
+            tokens.get(i + 2).is_some_and(|n| counted(n, i + 3))
+        }
+        Some(next) => next.strip_prefix("d'").is_some_and(|n| counted(n, i + 2)),
+        None => false,
+    };
+    // An hour of the clock (`21h`, `21h30`, `20:45`), not `24h/24`.
+    let hour = |t: &str| {
+        let t = t.trim_end_matches(|c: char| !c.is_alphanumeric());
+        let (h, m) = t.split_once(['h', 'H', ':']).unwrap_or((t, "x"));
+        (1..=2).contains(&h.len())
+            && h.chars().all(|c| c.is_ascii_digit())
+            && m.len() <= 2
+            && m.chars().all(|c| c.is_ascii_digit())
+    };
+    // Why: something's doing (`par la pluie`) or a cause that is no one's.
+    let whose = |j: usize| bare_is(tokens, j, SOMEONES);
+    let article = |j: usize| {
+        bare_is(tokens, j, &["la", "le", "les", "un", "une", "des"])
+            || tokens.get(j).is_some_and(|t| {
+                let t = t.to_lowercase();
+                t.starts_with("l'") || t.starts_with("l’")
+            })
+    };
+    let why = bare_is(tokens, i + 1, &["par"]) && article(i + 2)
+        || bare_is(tokens, i + 1, &["à", "a"]) && tokens.get(i + 2).is_some_and(|t| hour(t))
+        || bare_is(tokens, i + 1, &["à", "a", "en"])
+            && bare_is(tokens, i + 2, &["cause", "raison"])
+            && !whose(i + 4)
+            && !whose(i + 3);
+    // The participle's accent and its frame say French; English may not.
+    (late || how_long || why) && marker_counts(tokens)[0] == 0
+}
+
+/// Words right before `retardé` that make it said of someone.
+const PARTICIPLE_OF_SOMEONE: &[&str] = &[
+    "t'es",
+    "es",
+    "êtes",
+    "un",
+    "une",
+    "des",
+    "de",
+    "d'",
+    "quel",
+    "quelle",
+    "quels",
+    "quelles",
+    "sale",
+    "ce",
+    "cette",
+    "ces",
+    "gros",
+    "grosse",
+    "espèce",
+    "vrai",
+    "vraie",
+    "complètement",
+    "totalement",
+];
+
+/// Words of a cause that is someone's (`à cause de ta mère`, `de toi`).
+const SOMEONES: &[&str] = &[
+    "ta", "ton", "tes", "sa", "son", "ses", "vos", "votre", "toi", "vous", "lui", "eux", "elle",
+    "moi",
+];
+
+/// Units of time after `retardé de`.
+const TIME_UNITS: &[&str] = &[
+    "s", "sec", "secondes", "min", "mins", "mn", "minute", "minutes", "h", "heure", "heures",
+    "jour", "jours", "semaine", "semaines", "mois",
+];
+
+/// Things that run late in French chat, before [`everyday_participle`].
+const LATE_THINGS: &[&str] = &[
+    "vol",
+    "vols",
+    "train",
+    "trains",
+    "tgv",
+    "ter",
+    "rer",
+    "bus",
+    "tram",
+    "métro",
+    "metro",
+    "avion",
+    "match",
+    "matchs",
+    "départ",
+    "envoi",
+    "d'envoi",
+    "début",
+    "l'avion",
+    "lancement",
+    "stream",
+    "live",
+    "lives",
+    "décollage",
+    "atterrissage",
+    "concert",
+    "course",
+    "colis",
+    "livraison",
+    "sortie",
+    "réunion",
+    "rdv",
+    "épisode",
+    "patch",
+    "annonce",
+    "tirage",
+    "ferry",
+    "navette",
+    "finale",
+    "tournoi",
+    "gp",
+    "billets",
+    "résultats",
+    "reprise",
+];
+
+/// Words between one of [`LATE_THINGS`] and the participle (`a encore été`).
+const LATE_BRIDGE: &[&str] = &[
+    "est",
+    "a",
+    "été",
+    "sera",
+    "sont",
+    "ont",
+    "encore",
+    "déjà",
+    "légèrement",
+    "fortement",
+    "aussi",
+    "carrément",
+    "bien",
+];
+
+/// Whether a line's words lean to `lang`: none of English's markers, and more
+/// of `lang`'s than of any other language, one at least. Weaker than
+/// [`line_language`], for words whose frame already says the language
+/// (`soyez pas en retard`); the frame's own words are left out of `tokens`.
+fn leans_to(tokens: &[&str], lang: &str) -> bool {
+    let counts = marker_counts(tokens);
+    let Some(n) = LANGUAGE_MARKERS.iter().position(|(l, _)| *l == lang) else {
+        return false;
+    };
+    counts[0] == 0
+        && counts[n] > 0
+        && counts
+            .iter()
+            .enumerate()
+            .all(|(m, c)| m == n || *c < counts[n])
+}
+
+/// `tokens` without those in `span`.
+fn all_but_span<'a>(tokens: &[&'a str], span: std::ops::Range<usize>) -> Vec<&'a str> {
+    tokens
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| !span.contains(n))
+        .map(|(_, t)| *t)
+        .collect()
 }
 
 /// Markers English chat writes too (`wat`, `dat`, `van`, `die`, `was`, `con`,
@@ -1875,7 +2114,7 @@ impl InlineModerator {
     /// Whether `tokens[i]` is never read as abuse: an allowed word, one the
     /// line writes as a name ([`named_in_context`]), an everyday word of the
     /// line's language ([`local_everyday`], [`everyday_verb`],
-    /// [`everyday_noun`]), a word of a host phrase ([`in_host_phrase`]), or a
+    /// [`everyday_noun`], [`everyday_participle`]), a word of a host phrase ([`in_host_phrase`]), or a
     /// French elision ([`french_elision`]).
     fn allowed_at(&self, tokens: &[&str], i: usize) -> bool {
         tokens.get(i).is_some_and(|w| {
@@ -1889,6 +2128,7 @@ impl InlineModerator {
                 || local_everyday(tokens, i)
                 || everyday_verb(tokens, i)
                 || everyday_noun(tokens, i)
+                || everyday_participle(tokens, i)
                 || analyze(w) != Type::NONE && in_host_phrase(tokens, i)
                 || analyze(w) != Type::NONE && french_elision(tokens, i)
         })
@@ -2742,6 +2982,17 @@ mod tests {
             "désolé pour le retard les gars, le stream reprend",
             "le Lyria vient de passer, 10 min de retard comme d’hab",
             "je suis encore en retard, je rejoins le live dans deux minutes",
+            // A frame of French alone, in a line of a single French marker.
+            "coup d'envoi à 21h pile, soyez pas en retard",
+            "il a 10 minutes de retard",
+            // Delayed: what runs late, by how long, or why.
+            "vol AF 1680 retardé, je regarde le match à la porte d'embarquement",
+            "le match a encore été retardé, la pelouse est gelée",
+            "vol retardé de deux heures",
+            "notre avion est retardé d'une heure",
+            "le concert est retardé à 22h30",
+            "le GP est retardé par la pluie, drapeau rouge",
+            "coup d'envoi retardé à cause de l'orage",
             "u kunt uw vragen stellen via de chat, ze worden beantwoord",
             // A verb rustrict reads as severe, with its subject.
             "je kunt vanaf de brug precies de finish zien, top plek",
@@ -2773,6 +3024,17 @@ mod tests {
             "votez pas pour ce retard",
             "mon retard préféré est de retour",
             "t'as du retard mental mon pauvre",
+            "il a un QI en retard ce trader",
+            // Delayed said of someone.
+            "t'es retardé ou quoi",
+            "t'es un retardé par nature",
+            "t'es retardé à 24h/24 frère",
+            "t'es retardé de deux générations",
+            "t'es retardé à cause de ta mère",
+            "gg le match, TG retardé",
+            "ce mec du live est retardé sérieux",
+            "le match est retardé comme toi",
+            "quelle sortie de retardé du gardien",
             "u kunt",
             "shut up u kunt",
             "wat kunt u r",
@@ -3137,11 +3399,7 @@ mod tests {
 
     /// With the learned model in shadow mode, the rules alone alter `text`.
     fn assert_rules_alone_alter(text: &str) {
-        let shadowed = InlineModerator::new(ModerationConfig {
-            shadow_rule_sets: vec![RuleSet::Learned],
-            ..ModerationConfig::default()
-        })
-        .moderate(text, &AuthorStanding::default());
+        let shadowed = rules_alone(text);
         assert_ne!(shadowed.action, Action::Allow, "{shadowed:?}");
     }
 
@@ -3181,6 +3439,15 @@ mod tests {
             assert_ne!(check(text).action, Action::Allow, "{text}");
         }
         assert_rules_alone_alter("the nude marble in hall 4 is a Roman copy of a Greek original");
+    }
+
+    /// The verdict of the rules alone, the learned model in shadow mode.
+    fn rules_alone(text: &str) -> Verdict {
+        InlineModerator::new(ModerationConfig {
+            shadow_rule_sets: vec![RuleSet::Learned],
+            ..ModerationConfig::default()
+        })
+        .moderate(text, &AuthorStanding::default())
     }
 
     #[test]
