@@ -385,6 +385,9 @@ struct List {
     /// Whether an entry matches only inside one clause.
     in_one_clause: bool,
     by_word: FxHashMap<String, Vec<usize>>,
+    /// Entries whose first two words are whole, by both: many entries share a
+    /// common first word (`ich`, `with`, `je`), few share two.
+    by_two: FxHashMap<String, FxHashMap<String, Vec<usize>>>,
     by_stem: FxHashMap<String, Vec<usize>>,
 }
 
@@ -475,7 +478,16 @@ impl List {
         }
         let index = self.entries.len();
         match entry.first() {
-            Some(Word::Exact(w)) => self.by_word.entry(w.clone()).or_default().push(index),
+            Some(Word::Exact(w)) => match entry.get(1) {
+                Some(Word::Exact(second)) => self
+                    .by_two
+                    .entry(w.clone())
+                    .or_default()
+                    .entry(second.clone())
+                    .or_default()
+                    .push(index),
+                _ => self.by_word.entry(w.clone()).or_default().push(index),
+            },
             Some(Word::Prefix(p)) => match stem_key(p) {
                 Some(key) => self.by_stem.entry(key.to_owned()).or_default().push(index),
                 // A beginning shorter than four letters would match too much.
@@ -510,7 +522,15 @@ impl List {
                 }
             }
         };
-        for &i in self.by_word.get(token).into_iter().flatten() {
+        let next = line.words.get(at + 1).copied().unwrap_or_default();
+        let two = self.by_two.get(token).and_then(|by_next| by_next.get(next));
+        for &i in self
+            .by_word
+            .get(token)
+            .into_iter()
+            .flatten()
+            .chain(two.into_iter().flatten())
+        {
             check(i);
         }
         let stem = stem_key(token).and_then(|k| self.by_stem.get(k));
