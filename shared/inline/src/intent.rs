@@ -1932,12 +1932,16 @@ mod tests {
                 "mon pneu a crevé hier",
                 "t'es crevé après ce match",
                 "die clip waar hij de lava in springt, ik sterf hier 😭",
+                // The idiom: stealing the show.
+                "vas-y crève l'écran mon gars",
+                "elle crève l'écran dans ce film",
             ],
         );
         read_as(
             Some("harassment"),
             &[
                 "crève",
+                "crève sale chien",
                 "@jan sterf maar",
                 "stirb endlich",
                 "bah crève, personne t'aime",
