@@ -1094,7 +1094,7 @@ const EVERYDAY_NOUNS: [EverydayNoun; 1] = [EverydayNoun {
         "cérébral",
         "intellectuel",
     ],
-    within_a_head: &["qi", "cerveau", "tête", "neurone", "neurones"],
+    within_a_head: MIND_WORDS,
 }];
 
 /// Whether `tokens[i]` is one of the [`EVERYDAY_NOUNS`] where its language puts
@@ -1139,8 +1139,9 @@ fn everyday_noun(tokens: &[&str], i: usize) -> bool {
 /// after what runs late (`vol AF 1680 retardé`, `le match est encore
 /// retardé`), or before by how long or why (`retardé de 20 min`, `retardé
 /// d'une heure`, `retardé par la pluie`, `retardé à 21h`, `retardé à cause de
-/// l'orage`), in a line with no marker of English. Said of someone it stays
-/// read: after `t'es`, `un`, `quel`… (`t'es retardé par nature`), before
+/// l'orage`), in a line with no marker of English nor word of a mind
+/// ([`MIND_WORDS`]). Said of someone it stays read: after `t'es`, `un`,
+/// `quel`… (`t'es retardé par nature`), before
 /// `comme`, with a cause that is someone's (`à cause de ta mère`), or with
 /// what runs late only named after `du` (`le mec du live est retardé`).
 #[inline(never)]
@@ -1152,7 +1153,7 @@ fn everyday_participle(tokens: &[&str], i: usize) -> bool {
         .checked_sub(1)
         .is_some_and(|j| bare_is(tokens, j, PARTICIPLE_OF_SOMEONE))
         || bare_is(tokens, i + 1, &["comme"]);
-    if said_of_someone {
+    if said_of_someone || (0..tokens.len()).any(|j| bare_is(tokens, j, MIND_WORDS)) {
         return false;
     }
     // A flight's or a train's number (`1680`), or its letters (`AF`).
@@ -1185,10 +1186,13 @@ fn everyday_participle(tokens: &[&str], i: usize) -> bool {
         t.starts_with(|c: char| c.is_ascii_digit())
             || pii::one_of(t, &["une", "un", "deux", "trois", "quelques", "plusieurs"])
     };
-    // `n` counts and a unit follows, in it (`20min`, `2h`) or right after it.
+    // `n` counts and a unit follows, in it (`20min`, `2h`) or right after it;
+    // or `n` is the unit, its number a word of digits the line's words leave
+    // out (`de 20 minutes`).
     let counted = |n: &str, after: usize| {
         n.starts_with(|c: char| c.is_ascii_digit()) && unit(n)
             || count(n) && tokens.get(after).is_some_and(|u| unit(u))
+            || unit(n)
     };
     let how_long = match tokens.get(i + 1).map(|t| t.replace('’', "'")) {
         Some(next) if pii::one_of(&next, &["de"]) => {
@@ -1224,6 +1228,10 @@ fn everyday_participle(tokens: &[&str], i: usize) -> bool {
     // The participle's accent and its frame say French; English may not.
     (late || how_long || why) && marker_counts(tokens)[0] == 0
 }
+
+/// Words of a mind: in a line with one, `retard` and `retardé` are the insult
+/// (`un QI en retard`, `retardé de 2 minutes de cerveau`).
+const MIND_WORDS: &[&str] = &["qi", "cerveau", "tête", "neurone", "neurones"];
 
 /// Words right before `retardé` that make it said of someone.
 const PARTICIPLE_OF_SOMEONE: &[&str] = &[
@@ -1327,6 +1335,139 @@ const LATE_BRIDGE: &[&str] = &[
     "aussi",
     "carrément",
     "bien",
+];
+
+/// English `cracker`, which rustrict reads as a slur: the praise of a thing of
+/// play (`a cracker of a game`, `what a cracker of a goal`), or the food and
+/// the Christmas toy right beside their word (`cream crackers`, `christmas
+/// crackers`, `cheese and crackers`), in a line with no word that aims it at
+/// someone (`you`, `white`, `dumb`). Looser praise (`what a cracker`, `an
+/// absolute cracker from 30 yards`) stays read: the same frames call people
+/// the slur (`that ref? a cracker`).
+fn everyday_cracker(tokens: &[&str], i: usize) -> bool {
+    if !bare_is(tokens, i, &["cracker", "crackers"])
+        || (0..tokens.len()).any(|j| bare_is(tokens, j, CRACKER_AIMED))
+    {
+        return false;
+    }
+    let ends_clause = |j: usize| tokens[j].ends_with([',', '.', '!', '?', ';', ':']);
+    let of_play = !ends_clause(i)
+        && bare_is(tokens, i + 1, &["of"])
+        && bare_is(tokens, i + 2, &["a", "an"])
+        && bare_is(tokens, i + 3, PLAY_WORDS);
+    // `christmas crackers`, `cheese and crackers`, `crackers with cheese`; not
+    // `merry christmas cracker`.
+    // Not a person called one (`christmas cracker ref`, `cream cracker of a
+    // striker`).
+    let of_someone = !ends_clause(i) && bare_is(tokens, i + 1, CRACKER_NOT_BEFORE);
+    let before = i > 0
+        && !of_someone
+        && !ends_clause(i - 1)
+        && (bare_is(tokens, i - 1, CRACKER_FOODS)
+            && !(i > 1 && bare_is(tokens, i - 2, &["merry", "happy"]))
+            || i > 1
+                && bare_is(tokens, i - 1, &["and", "with", "on"])
+                && !ends_clause(i - 2)
+                && bare_is(tokens, i - 2, CRACKER_FOODS));
+    let after = !ends_clause(i)
+        && bare_is(tokens, i + 1, &["and", "with", "on"])
+        && bare_is(tokens, i + 2, CRACKER_FOODS);
+    of_play || before || after
+}
+
+/// Words that aim `cracker` at someone.
+const CRACKER_AIMED: &[&str] = &[
+    "you",
+    "your",
+    "you're",
+    "youre",
+    "ur",
+    "u",
+    "ya",
+    "white",
+    "whitey",
+    "dumb",
+    "stupid",
+    "redneck",
+    "hillbilly",
+    "honky",
+    "racist",
+    "ass",
+    "trash",
+    "inbred",
+    "boy",
+    "boys",
+    "he's",
+    "she's",
+    "hes",
+    "shes",
+    "they're",
+    "him",
+    "filthy",
+    "pale",
+    "trailer",
+    "people",
+];
+
+/// Words after `cracker` that make it a person's name for someone.
+const CRACKER_NOT_BEFORE: &[&str] = &[
+    "of", "ref", "referee", "keeper", "striker", "host", "streamer", "manager", "player", "fans",
+    "guy", "lad", "mate", "fella", "people", "family", "kid",
+];
+
+/// Things of play a cracker of one is (`a cracker of a game`).
+const PLAY_WORDS: &[&str] = &[
+    "goal",
+    "game",
+    "match",
+    "strike",
+    "shot",
+    "volley",
+    "finish",
+    "header",
+    "free-kick",
+    "save",
+    "try",
+    "race",
+    "fight",
+    "final",
+    "innings",
+    "knock",
+    "frame",
+    "rally",
+    "point",
+    "lap",
+    "round",
+    "set",
+    "tiebreak",
+    "century",
+    "derby",
+    "tie",
+    "bout",
+    "contest",
+    "half",
+    "start",
+    "finale",
+    "comeback",
+];
+
+/// Words right beside crackers to eat or pull.
+const CRACKER_FOODS: &[&str] = &[
+    "cheese",
+    "christmas",
+    "xmas",
+    "cream",
+    "rice",
+    "prawn",
+    "graham",
+    "water",
+    "ritz",
+    "oat",
+    "pâté",
+    "pate",
+    "hummus",
+    "soup",
+    "dip",
 ];
 
 /// Whether a line's words lean to `lang`: none of English's markers, and more
@@ -2114,7 +2255,7 @@ impl InlineModerator {
     /// Whether `tokens[i]` is never read as abuse: an allowed word, one the
     /// line writes as a name ([`named_in_context`]), an everyday word of the
     /// line's language ([`local_everyday`], [`everyday_verb`],
-    /// [`everyday_noun`], [`everyday_participle`]), a word of a host phrase ([`in_host_phrase`]), or a
+    /// [`everyday_noun`], [`everyday_participle`], [`everyday_cracker`]), a word of a host phrase ([`in_host_phrase`]), or a
     /// French elision ([`french_elision`]).
     fn allowed_at(&self, tokens: &[&str], i: usize) -> bool {
         tokens.get(i).is_some_and(|w| {
@@ -2129,6 +2270,7 @@ impl InlineModerator {
                 || everyday_verb(tokens, i)
                 || everyday_noun(tokens, i)
                 || everyday_participle(tokens, i)
+                || everyday_cracker(tokens, i)
                 || analyze(w) != Type::NONE && in_host_phrase(tokens, i)
                 || analyze(w) != Type::NONE && french_elision(tokens, i)
         })
@@ -2993,6 +3135,12 @@ mod tests {
             "le concert est retardé à 22h30",
             "le GP est retardé par la pluie, drapeau rouge",
             "coup d'envoi retardé à cause de l'orage",
+            "le vol est retardé de 20 minutes",
+            // A cracker of a game, and crackers to eat.
+            "what a cracker of a game at Anfield tonight",
+            "a cracker of an innings from Root",
+            "cheese and crackers at half time",
+            "christmas crackers on the table for the big match",
             "u kunt uw vragen stellen via de chat, ze worden beantwoord",
             // A verb rustrict reads as severe, with its subject.
             "je kunt vanaf de brug precies de finish zien, top plek",
@@ -3035,6 +3183,15 @@ mod tests {
             "ce mec du live est retardé sérieux",
             "le match est retardé comme toi",
             "quelle sortie de retardé du gardien",
+            "il est retardé de 2 minutes de cerveau",
+            // The slur aimed at someone, whatever the frame.
+            "you dumb cracker",
+            "that cracker ref robbed us of the game",
+            "what a cracker of a person, ban him",
+            "merry christmas cracker, go back to the trailer",
+            "christmas cracker ref lmao",
+            "the cream cracker of a striker cannot finish lol",
+            "crackers and cheese, that's all those people eat",
             "u kunt",
             "shut up u kunt",
             "wat kunt u r",
