@@ -1144,6 +1144,8 @@ fn everyday_noun(tokens: &[&str], i: usize) -> bool {
 /// `quel`… (`t'es retardé par nature`), before
 /// `comme`, with a cause that is someone's (`à cause de ta mère`), or with
 /// what runs late only named after `du` (`le mec du live est retardé`).
+// Out of line: it runs for few words, and inlined it would grow each caller
+// of `allowed_at` in the bootstrap.
 #[inline(never)]
 fn everyday_participle(tokens: &[&str], i: usize) -> bool {
     if !bare_is(tokens, i, &["retardé", "retardée", "retardés", "retardées"]) {
@@ -1168,9 +1170,7 @@ fn everyday_participle(tokens: &[&str], i: usize) -> bool {
             bare_is(tokens, j, LATE_THINGS)
                 && !(j > 0 && bare_is(tokens, j - 1, &["du", "des", "de", "d'", "en"]))
                 && (j + 1..i).all(|k| bare_is(tokens, k, LATE_BRIDGE) || code(tokens[k]))
-                && tokens[j..i]
-                    .iter()
-                    .all(|t| !t.ends_with([',', '.', '!', '?', ';', ':']))
+                && tokens[j..i].iter().all(|t| !ends_a_clause(t))
         })
     });
     // By how long: a number or a count, then a unit of time (`de 20 min`,
@@ -1350,7 +1350,7 @@ fn everyday_cracker(tokens: &[&str], i: usize) -> bool {
     {
         return false;
     }
-    let ends_clause = |j: usize| tokens[j].ends_with([',', '.', '!', '?', ';', ':']);
+    let ends_clause = |j: usize| ends_a_clause(tokens[j]);
     let of_play = !ends_clause(i)
         && bare_is(tokens, i + 1, &["of"])
         && bare_is(tokens, i + 2, &["a", "an"])
@@ -1469,6 +1469,12 @@ const CRACKER_FOODS: &[&str] = &[
     "soup",
     "dip",
 ];
+
+/// Whether `token` ends a clause: a comma, a full stop, `!`, `?`, `;`, `:`
+/// or `…` at its end.
+fn ends_a_clause(token: &str) -> bool {
+    token.ends_with([',', '.', '!', '?', ';', ':', '…'])
+}
 
 /// Whether a line's words lean to `lang`: none of English's markers, and more
 /// of `lang`'s than of any other language, one at least. Weaker than
@@ -1736,7 +1742,7 @@ fn said_of_someone(tokens: &[&str], i: usize) -> bool {
     };
     // The clause: from after the last token that ends one before `i` to the
     // first that ends one from `i` on.
-    let ends = |t: &&str| t.ends_with([',', '.', '!', '?', ';', ':', '…']);
+    let ends = |t: &&str| ends_a_clause(t);
     let start = tokens[..i].iter().rposition(ends).map_or(0, |j| j + 1);
     let end = tokens[i..]
         .iter()
