@@ -1355,11 +1355,11 @@ fn everyday_cracker(tokens: &[&str], i: usize) -> bool {
         && bare_is(tokens, i + 1, &["of"])
         && bare_is(tokens, i + 2, &["a", "an"])
         && bare_is(tokens, i + 3, PLAY_WORDS);
-    // `christmas crackers`, `cheese and crackers`, `crackers with cheese`; not
-    // `merry christmas cracker`.
     // Not a person called one (`christmas cracker ref`, `cream cracker of a
     // striker`).
     let of_someone = !ends_clause(i) && bare_is(tokens, i + 1, CRACKER_NOT_BEFORE);
+    // `christmas crackers`, `cheese and crackers`, `crackers with cheese`; not
+    // `merry christmas cracker`.
     let before = i > 0
         && !of_someone
         && !ends_clause(i - 1)
@@ -3562,7 +3562,11 @@ mod tests {
 
     /// With the learned model in shadow mode, the rules alone alter `text`.
     fn assert_rules_alone_alter(text: &str) {
-        let shadowed = rules_alone(text);
+        let shadowed = InlineModerator::new(ModerationConfig {
+            shadow_rule_sets: vec![RuleSet::Learned],
+            ..ModerationConfig::default()
+        })
+        .moderate(text, &AuthorStanding::default());
         assert_ne!(shadowed.action, Action::Allow, "{shadowed:?}");
     }
 
@@ -3602,15 +3606,6 @@ mod tests {
             assert_ne!(check(text).action, Action::Allow, "{text}");
         }
         assert_rules_alone_alter("the nude marble in hall 4 is a Roman copy of a Greek original");
-    }
-
-    /// The verdict of the rules alone, the learned model in shadow mode.
-    fn rules_alone(text: &str) -> Verdict {
-        InlineModerator::new(ModerationConfig {
-            shadow_rule_sets: vec![RuleSet::Learned],
-            ..ModerationConfig::default()
-        })
-        .moderate(text, &AuthorStanding::default())
     }
 
     #[test]
