@@ -83,14 +83,45 @@ fn plain_emails(text: &str, out: &mut Vec<Pii>) {
             let tld_ok = domain.rsplit_once('.').is_some_and(|(host, tld)| {
                 !host.is_empty() && tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
             });
-            if tld_ok && at > start {
+            if at > start && tld_ok {
                 out.push(Pii {
                     kind: PiiKind::Email,
                     span: start..end,
                 });
+            } else if at > start && backwards(&text[start..at]) {
+                // Its local part, backwards, may hold what a domain may not
+                // (`moc.liamtoh@0102_ordep`).
+                let end = text[at + 1..]
+                    .char_indices()
+                    .take_while(|(_, c)| is_local_char(*c))
+                    .last()
+                    .map_or(at + 1, |(i, c)| at + 1 + i + c.len_utf8());
+                let end = at + 1 + text[at + 1..end].trim_end_matches(['.', '-']).len();
+                if end > at + 1 {
+                    out.push(Pii {
+                        kind: PiiKind::Email,
+                        span: start..end,
+                    });
+                }
             }
         }
     }
+}
+
+/// An address written backwards (`moc.liamg@88nedlog`, `golden88@gmail.com`):
+/// what stands before the `@` is its domain from the end, a mail provider's
+/// (`moc.liamg`, `ed.xmg`) — not a handle whose first word reads backwards as a
+/// top-level domain (`evil.geniuses@worlds`, `ten.hag@out`).
+fn backwards(domain: &str) -> bool {
+    let mut labels = domain.split('.');
+    let (Some(tld), Some(host)) = (labels.next(), labels.next()) else {
+        return false;
+    };
+    let reversed = |s: &str| s.chars().rev().collect::<String>();
+    let (tld, host) = (reversed(tld), reversed(host));
+    (GENERIC_TLDS.contains(&tld.as_str())
+        || tld.len() == 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+        && MAIL_PROVIDER_SET.has(&host)
 }
 
 /// The words written for `@` in an address, in the launch languages (`bei` and
@@ -259,7 +290,7 @@ enum Part {
 
 /// Mail providers people name in chat: a bare `at` before one of them is an
 /// address even with the dots written as signs (`ana at gmail.com`).
-const MAIL_PROVIDERS: [&str; 24] = [
+const MAIL_PROVIDERS: [&str; 25] = [
     "gmail",
     "googlemail",
     "yahoo",
@@ -284,6 +315,7 @@ const MAIL_PROVIDERS: [&str; 24] = [
     "kpnmail",
     "bluewin",
     "sapo",
+    "uol",
 ];
 static MAIL_PROVIDER_SET: WordSet = WordSet::new(&MAIL_PROVIDERS);
 
@@ -1253,6 +1285,10 @@ fn thousands(raw: &str) -> bool {
     let groups: Vec<&str> = raw.split(['.', ',', ' ']).collect();
     groups.len() >= 2
         && (1..=3).contains(&groups[0].len())
+        // A count is not written with a zero before its thousands, a phone's
+        // trunk prefix is (`07.700.900.812`) — though a padded figure may be
+        // (`012.500.000`), which has fewer digits than a phone number.
+        && !(groups[0].len() > 1 && groups[0].starts_with('0') && groups.concat().len() >= 10)
         && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
         && groups[1..].iter().all(|g| g.len() == 3)
         && (groups[0].len() <= 2 || groups.last().is_some_and(|g| *g == "000"))
@@ -2375,6 +2411,111 @@ fn house_number(word: &str) -> bool {
             .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
+/// The ways of a grid of numbered streets (Colombia's, and its neighbours'):
+/// `Calle`, `Carrera` (`Cra`, `Kra`), `Avenida`, `Diagonal`, `Transversal` —
+/// not the two-letter abbreviations, which name teams too (`AC 2 # 25-23`).
+const GRID_WAYS: [&str; 8] = [
+    "calle",
+    "cll",
+    "carrera",
+    "cra",
+    "kra",
+    "avenida",
+    "diagonal",
+    "transversal",
+];
+static GRID_WAY_SET: WordSet = WordSet::new(&GRID_WAYS);
+
+/// What stands for `número` before a grid address's plate (not a bare `no`).
+const GRID_MARKS: [&str; 8] = ["#", "no.", "n°", "nº", "nro", "nro.", "num.", "núm."];
+
+/// A grid address: a way and its number, then `#` (or `No.`) and the plate —
+/// the crossing street's number and the metres from it (`Carrera 7 # 45-12`,
+/// `Calle 80A sur No. 10-25 en Medellín`, `cra 15 #93-47 apto 301`). The
+/// plate's metres have two digits or three, which a score's goals do not, and
+/// the plate ends the line or its clause, or comes before a flat or a town —
+/// not before what a range counts (`Calle 13 #10-15 años`).
+fn grid_addresses(text: &str, out: &mut Vec<Pii>) {
+    // No plate (digits, a dash, digits), no grid address: most lines.
+    let dashed = text
+        .as_bytes()
+        .windows(3)
+        .any(|w| w[0].is_ascii_digit() && w[1] == b'-' && w[2].is_ascii_digit());
+    if !dashed {
+        return;
+    }
+    let words: Vec<(usize, &str)> = text
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+        .collect();
+    // The plate's length as written, clause punctuation left out.
+    let plate = |w: &str| {
+        let w = w.trim_end_matches([',', '.', ';', ':', ')', '!']);
+        let (street, metres) = w.split_once('-')?;
+        let digits = street.bytes().take_while(u8::is_ascii_digit).count();
+        let ok = (1..=3).contains(&digits)
+            && street.len() - digits <= 1
+            && street.bytes().skip(digits).all(|b| b.is_ascii_alphabetic())
+            && (2..=3).contains(&metres.len())
+            && metres.bytes().all(|b| b.is_ascii_digit());
+        ok.then_some(w.len())
+    };
+    let way_number = |w: &str| {
+        let digits = w.bytes().take_while(u8::is_ascii_digit).count();
+        (1..=3).contains(&digits)
+            && w.len() - digits <= 3
+            && w.bytes().skip(digits).all(|b| b.is_ascii_alphabetic())
+    };
+    let suffix = |w: &str| {
+        let lower = w.to_lowercase();
+        lower.len() == 1 && lower.bytes().all(|b| b.is_ascii_alphabetic())
+            || ["bis", "sur", "este", "norte", "oeste"].contains(&lower.as_str())
+    };
+    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    // After the plate at word `k`: nothing, a clause's end, a flat, or a town.
+    let ends_the_address = |k: usize| {
+        words[k].1.ends_with([',', '.', ';', ')', '!'])
+            || words.get(k + 1).is_none_or(|(_, next)| {
+                capital(next)
+                    || FLAT_SET.has(&next.to_lowercase())
+                    || matches!(*next, "en" | "de" | "em")
+                        && words.get(k + 2).is_some_and(|(_, town)| capital(town))
+            })
+    };
+    let mut i = 0;
+    while i + 2 < words.len() {
+        let (start, way) = words[i];
+        if !GRID_WAY_SET.has(way.trim_end_matches('.')) || !way_number(words[i + 1].1) {
+            i += 1;
+            continue;
+        }
+        let mut k = i + 2;
+        while k < words.len() && k < i + 4 && suffix(words[k].1) {
+            k += 1;
+        }
+        // `#` before the plate (`#45-12`), or alone or a word for it.
+        let found = match words.get(k) {
+            Some((at, w)) if w.len() > 1 && w.starts_with('#') => {
+                plate(&w[1..]).map(|n| (at + 1 + n, k))
+            }
+            Some((_, w)) if GRID_MARKS.contains(&w.to_lowercase().as_str()) => words
+                .get(k + 1)
+                .and_then(|(at, p)| plate(p).map(|n| (at + n, k + 1))),
+            _ => None,
+        };
+        match found {
+            Some((end, last)) if ends_the_address(last) => {
+                out.push(Pii {
+                    kind: PiiKind::Address,
+                    span: start..end,
+                });
+                i = last + 1;
+            }
+            _ => i += 1,
+        }
+    }
+}
+
 /// Postal addresses: a street (a street word with its name, or a one-word street
 /// name with a street ending) next to a house number, and a postcode right after
 /// when there is one (`Schillerstraße 41, 8010 Graz`, `27 Linden Grove`, `14 rue
@@ -2999,6 +3140,7 @@ pub fn find(text: &str, regions: &[Id]) -> Vec<Pii> {
     phones_and_cards(text, &regions, &mut found);
     spelled_phones(text, &regions, &mut found);
     addresses(text, &mut found);
+    grid_addresses(text, &mut found);
     recipient_names(text, &mut found);
     found.sort_by(|a, b| {
         a.span
@@ -3049,6 +3191,37 @@ mod tests {
         );
         assert!(kinds("meet at the stadium dot").is_empty());
         assert!(kinds("the @ sign and @handles").is_empty());
+        // At a provider, under its country's generic domain; a site named
+        // aloud is no address.
+        assert_eq!(
+            kinds("email: rafa-lima at uol ponto com ponto br"),
+            ["email"]
+        );
+        assert!(kinds("all the highlights at globo dot com dot br").is_empty());
+        assert!(kinds("full story at bbc dot co dot uk").is_empty());
+        // Backwards, whole; not a handle with a word that reads backwards as a
+        // top-level domain (`evil`, `ten`, `oi`).
+        for (text, address) in [
+            (
+                "read it backwards: moc.liamg@88nedlog",
+                "moc.liamg@88nedlog",
+            ),
+            ("al revés: ed.xmg@ardnas", "ed.xmg@ardnas"),
+            ("moc.liamtoh@0102_ordep", "moc.liamtoh@0102_ordep"),
+        ] {
+            let found = find(text, &[Id::US]);
+            assert_eq!(found.len(), 1, "{text}");
+            assert_eq!(&text[found[0].span.clone()], address);
+        }
+        for text in [
+            "go.team@stream tonight",
+            "ed.xyz@ardnas",
+            "evil.geniuses@worlds",
+            "ten.hag@out trending",
+            "oi.galera@todos",
+        ] {
+            assert!(kinds(text).is_empty(), "{text}");
+        }
     }
 
     fn nothing_found(text: &str) {
@@ -3459,6 +3632,32 @@ mod tests {
     }
 
     #[test]
+    fn grid_addresses_with_a_plate() {
+        for (text, address) in [
+            (
+                "Carrera 7 # 45-12, Bogotá, ahí nos vemos",
+                "Carrera 7 # 45-12",
+            ),
+            (
+                "mándalo a la Calle 80A sur No. 10-25 en Medellín",
+                "Calle 80A sur No. 10-25",
+            ),
+            ("cra 15 #93-47 apto 301", "cra 15 #93-47"),
+        ] {
+            masked_everywhere(text, address, "address");
+        }
+        for text in [
+            "AC 2 # 1-0 al descanso",
+            "AC 2 # 25-23 en el tercer set",
+            "la calle 8 estaba llena, ganamos 3-1",
+            "Calle 13 #10-15 años",
+            "Calle 13 no 12-15 canciones",
+        ] {
+            nothing_found(text);
+        }
+    }
+
+    #[test]
     fn street_addresses() {
         for (text, secret) in [
             (
@@ -3682,6 +3881,8 @@ mod tests {
             "06 12 💥 34 💥 56 💥 78 lol",
             "0️⃣6️⃣ 1️⃣2️⃣ 3️⃣4️⃣ 5️⃣6️⃣ 7️⃣8️⃣ appen",
             "mon gsm 0476/12.34.56 le soir",
+            // Dotted in threes like thousands, but after a trunk prefix.
+            "07.700.900.812 is the new one",
         ] {
             let found: Vec<&str> = find(text, &crate::DEFAULT_PHONE_REGIONS)
                 .iter()
@@ -3689,6 +3890,9 @@ mod tests {
                 .collect();
             assert_eq!(found, ["phone"], "{text}");
         }
+        // A padded figure has fewer digits than a phone number.
+        nothing_found("attendance 07.500.000");
+        nothing_found("gastaron 03.750.000 en fichajes");
         for text in ["we play 4-3-3 4-2-3-1 later", "1-1 2-2 0-0 3-1 this week"] {
             assert!(kinds(text).is_empty(), "{text}");
         }
