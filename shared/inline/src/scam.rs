@@ -62,6 +62,25 @@ const BRANDS: [&str; 24] = [
     "metamask",
 ];
 
+/// Brands scams imitate whose names are read whole only, never as near
+/// spellings: they are a letter or two from everyday words and other names
+/// (`postal`, `whatsup`, `marktplatz`). A parcel carrier's delivery notice is
+/// the commonest lure by text; the rest are banks, messengers, marketplaces
+/// and ticket sellers of the launch languages' countries. Only names that no
+/// official domain of another carries: not `dhl` (`dhlparcel.nl`), `santander`
+/// (`bancosantander.es`), `laposte` (`lapostemobile.fr`) or `facebook`
+/// (`facebookmail.com`).
+const NAMED_BRANDS: [&str; 8] = [
+    "postnl",
+    "abnamro",
+    "whatsapp",
+    "mercadolibre",
+    "mercadolivre",
+    "marktplaats",
+    "wallapop",
+    "ticketmaster",
+];
+
 /// Brands' own domains (and their subdomains): never an imitation.
 const OFFICIAL_DOMAINS: [&str; 28] = [
     "youtu.be",
@@ -883,10 +902,13 @@ fn imitated_brand(host: &str) -> Option<&'static str> {
         2
     };
     let registrable = labels.len().checked_sub(back).map(|i| labels[i])?;
-    for brand in BRANDS {
-        if registrable == brand {
-            return None;
-        }
+    if BRANDS.contains(&registrable) || NAMED_BRANDS.contains(&registrable) {
+        return None;
+    }
+    // Whole, or split by hyphens (`abn-amro-veilig.nl`).
+    let joined = registrable.replace('-', "");
+    if let Some(brand) = NAMED_BRANDS.iter().find(|b| joined.contains(*b)) {
+        return Some(brand);
     }
     let folded = fold(registrable);
     for brand in BRANDS {
@@ -1065,6 +1087,9 @@ mod tests {
             "nubamk-seguro.click",
             "paypal-sicherheit.xyz",
             "robiox-premios.top",
+            "postnl-bezorging-nl.com",
+            "abn-amro-veilig.nl",
+            "mercadolivre-ofertas.com.br",
         ] {
             assert!(imitated_brand(host).is_some(), "{host}");
         }
@@ -1074,6 +1099,14 @@ mod tests {
             "twitch.tv",
             "bbc.co.uk",
             "sky.com",
+            "postnl.nl",
+            "jouw.postnl.nl",
+            "mercadolivre.com.br",
+            "chat.whatsapp.com",
+            "postal.io",
+            "whatsup.nl",
+            "marktplatz-mittelstand.de",
+            "telegraaf.nl",
         ] {
             assert_eq!(imitated_brand(host), None, "{host}");
         }
