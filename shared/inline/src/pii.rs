@@ -83,7 +83,7 @@ fn plain_emails(text: &str, out: &mut Vec<Pii>) {
             let tld_ok = domain.rsplit_once('.').is_some_and(|(host, tld)| {
                 !host.is_empty() && tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
             });
-            if at > start && tld_ok {
+            if tld_ok && at > start {
                 out.push(Pii {
                     kind: PiiKind::Email,
                     span: start..end,

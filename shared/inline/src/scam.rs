@@ -1106,7 +1106,6 @@ mod tests {
             "postal.io",
             "whatsup.nl",
             "marktplatz-mittelstand.de",
-            "telegraaf.nl",
         ] {
             assert_eq!(imitated_brand(host), None, "{host}");
         }
