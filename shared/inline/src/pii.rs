@@ -70,15 +70,19 @@ fn plain_emails(text: &str, out: &mut Vec<Pii>) {
             .take_while(|(_, c)| is_local_char(*c))
             .last()
             .map(|(i, _)| i);
-        let end = text[at + 1..]
-            .char_indices()
-            .take_while(|(_, c)| is_domain_char(*c))
-            .last()
-            .map(|(i, c)| at + 1 + i + c.len_utf8());
-        if let (Some(start), Some(mut end)) = (start, end) {
-            while text[..end].ends_with('.') || text[..end].ends_with('-') {
-                end -= 1;
-            }
+        // Where a run of `part` characters after the `@` ends, a last `.` or
+        // `-` left out; `None` when there is none.
+        let run_end = |part: fn(char) -> bool| {
+            text[at + 1..]
+                .char_indices()
+                .take_while(|(_, c)| part(*c))
+                .last()
+                .map(|(i, c)| {
+                    let run = &text[at + 1..at + 1 + i + c.len_utf8()];
+                    at + 1 + run.trim_end_matches(['.', '-']).len()
+                })
+        };
+        if let (Some(start), Some(end)) = (start, run_end(is_domain_char)) {
             let domain = &text[at + 1..end];
             let tld_ok = domain.rsplit_once('.').is_some_and(|(host, tld)| {
                 !host.is_empty() && tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
@@ -91,13 +95,7 @@ fn plain_emails(text: &str, out: &mut Vec<Pii>) {
             } else if at > start && backwards(&text[start..at]) {
                 // Its local part, backwards, may hold what a domain may not
                 // (`moc.liamtoh@0102_ordep`).
-                let end = text[at + 1..]
-                    .char_indices()
-                    .take_while(|(_, c)| is_local_char(*c))
-                    .last()
-                    .map_or(at + 1, |(i, c)| at + 1 + i + c.len_utf8());
-                let end = at + 1 + text[at + 1..end].trim_end_matches(['.', '-']).len();
-                if end > at + 1 {
+                if let Some(end) = run_end(is_local_char).filter(|&end| end > at + 1) {
                     out.push(Pii {
                         kind: PiiKind::Email,
                         span: start..end,
@@ -2411,6 +2409,18 @@ fn house_number(word: &str) -> bool {
             .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
+/// A line's words, split at whitespace, each with the byte where it starts.
+fn words_at(text: &str) -> Vec<(usize, &str)> {
+    text.split_whitespace()
+        .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+        .collect()
+}
+
+/// Whether `word` begins with a capital.
+fn starts_upper(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase)
+}
+
 /// The ways of a grid of numbered streets (Colombia's, and its neighbours'):
 /// `Calle`, `Carrera` (`Cra`, `Kra`), `Avenida`, `Diagonal`, `Transversal` —
 /// not the two-letter abbreviations, which name teams too (`AC 2 # 25-23`).
@@ -2444,10 +2454,7 @@ fn grid_addresses(text: &str, out: &mut Vec<Pii>) {
     if !dashed {
         return;
     }
-    let words: Vec<(usize, &str)> = text
-        .split_whitespace()
-        .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
-        .collect();
+    let words = words_at(text);
     // The plate's length as written, clause punctuation left out.
     let plate = |w: &str| {
         let w = w.trim_end_matches([',', '.', ';', ':', ')', '!']);
@@ -2471,7 +2478,7 @@ fn grid_addresses(text: &str, out: &mut Vec<Pii>) {
         lower.len() == 1 && lower.bytes().all(|b| b.is_ascii_alphabetic())
             || ["bis", "sur", "este", "norte", "oeste"].contains(&lower.as_str())
     };
-    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let capital = starts_upper;
     // After the plate at word `k`: nothing, a clause's end, a flat, or a town.
     let ends_the_address = |k: usize| {
         words[k].1.ends_with([',', '.', ';', ')', '!'])
@@ -2540,15 +2547,12 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
     if !text.bytes().any(|b| b.is_ascii_digit()) || !text.split_whitespace().any(house_number) {
         return;
     }
-    let words: Vec<(usize, &str)> = text
-        .split_whitespace()
-        .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
-        .collect();
+    let words = words_at(text);
     let bare = |w: &str| -> String {
         w.trim_matches(|c: char| matches!(c, ',' | ':' | ';' | '(' | ')'))
             .to_lowercase()
     };
-    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let capital = starts_upper;
     let street_word_of = |w: &str, list: &WordSet| {
         list.has(w.trim_matches(|c: char| matches!(c, ',' | ':' | ';' | '(' | ')')))
     };
@@ -3030,10 +3034,7 @@ fn recipient_names(text: &str, out: &mut Vec<Pii>) {
     // Keizersgracht 12`: the street is the address's).
     let taken: Vec<Range<usize>> = out.iter().map(|f| f.span.clone()).collect();
     let free = |at: usize| !taken.iter().any(|t| t.contains(&at));
-    let words: Vec<(usize, &str)> = text
-        .split_whitespace()
-        .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
-        .collect();
+    let words = words_at(text);
     let span_of = |from: usize, to: usize| {
         let (at, last) = words[to];
         words[from].0..at + last.trim_end_matches([',', ';']).len()
