@@ -8,6 +8,8 @@ use std::str::FromStr;
 
 use phonenumber::country::Id;
 
+mod identity;
+
 /// What kind of personal data a span holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PiiKind {
@@ -17,8 +19,13 @@ pub enum PiiKind {
     Iban,
     Address,
     /// A person named as the holder of an account or the recipient of a
-    /// parcel, beside their IBAN or address.
+    /// parcel, beside their IBAN or address, or born on a date of birth.
     Name,
+    /// A national identity, tax, social security or passport number, or a
+    /// bank's sort code and account, after the label that names it.
+    IdNumber,
+    /// A date of birth, after the word for being born.
+    BirthDate,
 }
 
 impl PiiKind {
@@ -30,6 +37,8 @@ impl PiiKind {
             PiiKind::Iban => "iban",
             PiiKind::Address => "address",
             PiiKind::Name => "name",
+            PiiKind::IdNumber => "id_number",
+            PiiKind::BirthDate => "birth_date",
         }
     }
 
@@ -42,6 +51,8 @@ impl PiiKind {
             PiiKind::Iban => "[iban]",
             PiiKind::Address => "[address]",
             PiiKind::Name => "[name]",
+            PiiKind::IdNumber => "[id number]",
+            PiiKind::BirthDate => "[birth date]",
         }
     }
 }
@@ -3090,34 +3101,62 @@ fn recipient_names(text: &str, out: &mut Vec<Pii>) {
     }
     // Right before the address or IBAN, a comma between.
     for anchor in anchors {
-        let Some(k) = words.iter().position(|(at, _)| *at >= anchor) else {
-            continue;
-        };
-        if k == 0 || !words[k - 1].1.ends_with(',') {
-            continue;
-        }
-        let mut i = k;
-        let mut capital = false;
-        while i > 0 && i + 4 > k {
-            if i < k && words[i - 1].1.ends_with(',') {
-                break;
-            }
-            let Some(cap) = name_word(words[i - 1].1) else {
-                break;
-            };
-            capital |= cap;
-            i -= 1;
-        }
-        // Two words at least: one capitalised word before an address is as
-        // likely a town or a greeting.
-        if capital && k - i >= 2 {
-            names.push(span_of(i, k - 1));
+        if let Some(k) = words.iter().position(|(at, _)| *at >= anchor) {
+            names.extend(name_before(&words, k, true).or_else(|| {
+                // Or before a verb for living there (`mi primo Diego Fernández
+                // vive en …`, `Jan de Vries woont op …`).
+                let lower = |j: usize| words[j].1.to_lowercase();
+                let verb = k.checked_sub(1).map(|j| {
+                    match RESIDENCE_LINKS.contains(&lower(j).as_str()) {
+                        true => j.checked_sub(1),
+                        false => Some(j),
+                    }
+                })??;
+                RESIDENCE_VERBS
+                    .contains(&lower(verb).as_str())
+                    .then(|| name_before(&words, verb, false))?
+            }));
         }
     }
     out.extend(names.into_iter().map(|span| Pii {
         kind: PiiKind::Name,
         span,
     }));
+}
+
+/// Verbs for where someone lives, right before an address or a preposition
+/// and the address.
+const RESIDENCE_VERBS: [&str; 8] = [
+    "lives", "vive", "mora", "wohnt", "woont", "habite", "reside", "resides",
+];
+/// Prepositions between a [`RESIDENCE_VERBS`] verb and the address.
+const RESIDENCE_LINKS: [&str; 14] = [
+    "at", "on", "in", "en", "na", "no", "em", "am", "an", "op", "aan", "au", "à", "a",
+];
+
+/// The name right before word `k` of `words` (a line's, [`words_at`]), with a
+/// comma between when `comma` (`Sandrine Perret, 14 rue des Tanneurs`, `Lukas
+/// Brandt, geboren …`): up to four name words ([`name_word`]), one of them
+/// capitalised, two at least — one capitalised word before an address is as
+/// likely a town or a greeting.
+fn name_before(words: &[(usize, &str)], k: usize, comma: bool) -> Option<Range<usize>> {
+    if k == 0 || comma && !words.get(k - 1)?.1.ends_with(',') {
+        return None;
+    }
+    let mut i = k;
+    let mut capital = false;
+    while i > 0 && i + 4 > k {
+        if i < k && words[i - 1].1.ends_with(',') {
+            break;
+        }
+        let Some(cap) = name_word(words[i - 1].1) else {
+            break;
+        };
+        capital |= cap;
+        i -= 1;
+    }
+    let (at, last) = words[k - 1];
+    (capital && k - i >= 2).then(|| words[i].0..at + last.trim_end_matches([',', ';']).len())
 }
 
 /// Every finding, without overlaps (earlier and longer spans win). National
@@ -3128,6 +3167,9 @@ pub fn find(text: &str, regions: &[Id]) -> Vec<Pii> {
     plain_emails(text, &mut found);
     spelled_emails(text, &mut found);
     ibans(text, &mut found);
+    // Before the phones: a number its label names is an identity number, the
+    // same span as a phone's is kept as the first found.
+    identity::identities(text, &mut found);
     let hinted = region_hints(text);
     let regions: std::borrow::Cow<'_, [Id]> = if hinted.is_empty() {
         regions.into()
