@@ -1,7 +1,9 @@
 //! Personal data in chat text: emails (also written `name at domain dot com`),
 //! phone numbers (validated with libphonenumber's metadata, so scores, times,
-//! prices and years are left alone), payment card numbers (Luhn) and IBANs
-//! (mod-97). Each finding is a byte span of the original text.
+//! prices and years are left alone), payment card numbers (Luhn), IBANs
+//! (mod-97), street addresses, the names beside them, and identity numbers
+//! and dates of birth after their labels (`identity`). Each finding is a
+//! byte span of the original text.
 
 use std::ops::Range;
 use std::str::FromStr;
@@ -2383,6 +2385,15 @@ const STREET_ENDINGS: [&str; 17] = [
 ];
 /// Endings that also end everyday words (`Tabellenplatz 3`, `Parkplatz 2`):
 /// a street only with a postcode after its number (`Hauptplatz 7/2/14, 4020`).
+/// Adjectives that begin Dutch and German street names written as one word
+/// after them (`Lange Nieuwstraat`, `Oude Kerkstraat`, `Alte Bahnhofstraße`),
+/// capitalised.
+const STREET_ADJECTIVES: [&str; 24] = [
+    "Lange", "Korte", "Oude", "Nieuwe", "Grote", "Kleine", "Hoge", "Lage", "Eerste", "Tweede",
+    "Derde", "Sint", "Alte", "Neue", "Große", "Grosse", "Hohe", "Obere", "Untere", "Innere",
+    "Breite", "Hintere", "Vordere", "Sankt",
+];
+
 const WEAK_STREET_ENDINGS: [&str; 3] = ["platz", "ring", "markt"];
 
 /// The small words inside street names (`Rua da Praia`, `rue des Tanneurs`).
@@ -2685,8 +2696,10 @@ fn addresses(text: &str, out: &mut Vec<Pii>) {
             && (street_ending(i, &STREET_ENDINGS)
                 || street_ending(i, &WEAK_STREET_ENDINGS) && postcode(i + 2))
         {
-            // `Schillerstraße 41`
-            found = Some((i, i + 1));
+            // `Schillerstraße 41`, and an adjective of the name before it
+            // (`Lange Nieuwstraat 9`, `Alte Bahnhofstraße 3`).
+            let adjective = i > 0 && STREET_ADJECTIVES.contains(&words[i - 1].1);
+            found = Some((i - usize::from(adjective), i + 1));
         } else if street_word(w)
             && (capital(w)
                 || number_before(i).is_some()

@@ -486,6 +486,10 @@ mod tests {
                 ["Diego Fernández", "Larios 8"],
             ),
             (
+                "Ik ben Femke Visser, Lange Nieuwstraat 9, 3512 PE Utrecht",
+                ["Visser", "Lange"],
+            ),
+            (
                 "Jan de Vries woont op Keizersgracht 12, 1015 CS Amsterdam",
                 ["Vries", "Keizersgracht 12"],
             ),
