@@ -2,47 +2,53 @@
 //! a number a label calls a national identity, tax, social security or
 //! passport number, or a bank's sort code and the account after it (`mijn BSN
 //! is 284719305`, `DNI 12.345.678`, `my NI number is QQ 12 34 56 C`, `numéro de
-//! sécu 1 85 07 75 123 456 78`, `sort code 40-12-76 acc 31926819`), and a date
-//! after a word for being born (`geboren 14.03.1998`, `nascido em 22/07/1999`,
-//! `born on 3 May 1995`), with the name written right before the word (`Lukas
-//! Brandt, geboren …`). Without its label a number is left to the other
-//! readings (phones, cards, IBANs): most numbers in chat are scores, prices
-//! and codes.
+//! sécu 1 85 07 75 123 456 78`, `sort code 40-12-76 acc 31926819`), and a
+//! date of birth: one's own or one's child's (`I was born on 3 May 1995`, `ich
+//! bin am 14.03.1998 geboren`, `mi hija nació el …`), or after a form's label
+//! (`DOB: 14/03/1998`, `Geburtsdatum 14.03.1998`), with the name written right
+//! before it (`Lukas Brandt, DOB 14.03.1998`). A famous person's or a club's
+//! (`Messi, born 24 June 1987`, `Ajax, geboren op 18 maart 1900`) is trivia,
+//! and a birthday this year a party. Without its label a number is left to
+//! the other readings (phones, cards, IBANs): most numbers in chat are scores,
+//! prices and codes.
 
 use std::ops::Range;
 
 use super::{name_before, one_of, words_at, Pii, PiiKind, WordSet};
 
 /// Labels of identity numbers, one word, in any case.
-const ID_LABELS: [&str; 42] = [
+const ID_LABELS: [&str; 45] = [
     // English
     "ssn",
-    "nino",
     "passport",
     // German
     "steuer-id",
     "steuerid",
     "steuernummer",
-    "steuer-nr",
     "steueridentifikationsnummer",
     "personalausweis",
     "personalausweisnummer",
     "ausweisnummer",
-    "ausweis-nr",
     "ausweis",
+    "perso",
     "sozialversicherungsnummer",
     "versicherungsnummer",
-    "ahv-nummer",
     "reisepass",
     "passnummer",
+    "führerschein",
+    "führerscheinnummer",
     // Dutch
     "bsn",
     "burgerservicenummer",
     "sofinummer",
-    "sofi-nummer",
+    "sofi",
     "rijksregisternummer",
     "paspoortnummer",
     "paspoort",
+    "identiteitskaart",
+    "id-kaart",
+    "rijbewijs",
+    "rijbewijsnummer",
     // Spanish
     "dni",
     "cuil",
@@ -56,26 +62,28 @@ const ID_LABELS: [&str; 42] = [
     "contribuinte",
     "passaporte",
     "niss",
+    "cnh",
     // French
     "sécu",
     "secu",
     "passeport",
     "vitale",
     "nir",
-    "insee",
 ];
 static ID_LABEL_SET: WordSet = WordSet::new(&ID_LABELS);
 
 /// Labels that are also everyday words or other abbreviations (`nie` is
-/// German for never, `cc` a copy, `rg` good game): read only in capitals.
+/// German for never, `ni` Spanish for nor, `cc` a copy, `rg` good game):
+/// read only in capitals, and not in a line written in capitals.
 const ID_LABELS_CAPS: [&str; 10] = [
-    "NI", "NIE", "NIF", "NSS", "RG", "CC", "RUT", "AHV", "SVNR", "PPS",
+    "NI", "NINO", "NIE", "NIF", "NSS", "RG", "CC", "AHV", "SVNR", "CNI",
 ];
 
 /// Labels of more than one word, the small words between left out (`cartão
 /// de cidadão`, `numéro de sécurité sociale`).
-const ID_PHRASES: [[&str; 2]; 11] = [
+const ID_PHRASES: [[&str; 2]; 12] = [
     ["social", "security"],
+    ["steuer", "id"],
     ["national", "insurance"],
     ["tax", "id"],
     ["seguridad", "social"],
@@ -88,54 +96,106 @@ const ID_PHRASES: [[&str; 2]; 11] = [
     ["numéro", "fiscal"],
 ];
 
+/// The first words of [`ID_PHRASES`] and [`SORT_CODE`].
+static PHRASE_FIRST_SET: WordSet = WordSet::new(&[
+    "social",
+    "national",
+    "tax",
+    "seguridad",
+    "seguro",
+    "segurança",
+    "seguranca",
+    "sécurité",
+    "securite",
+    "cartão",
+    "numéro",
+    "sort",
+    "sortcode",
+    "steuer",
+]);
+
 /// A bank's sort code: its account is labelled after it (`acc`).
 const SORT_CODE: [&str; 2] = ["sort", "code"];
 
 /// Labels of a bank account, read only in a line with a sort code.
 const ACCOUNT_LABELS: [&str; 5] = ["acc", "account", "acct", "a/c", "accnt"];
 
-/// Words for being born, or for the date of it.
-const BIRTH_LABELS: [&str; 26] = [
-    "born",
-    "dob",
-    "d.o.b",
-    "birth",
-    "birthdate",
-    "birthday",
-    "geboren",
-    "geb",
-    "geburtsdatum",
-    "geburtstag",
-    "geboortedatum",
-    "verjaardag",
-    "nacido",
-    "nacida",
-    "nací",
-    "nacimiento",
-    "cumpleaños",
-    "nascido",
-    "nascida",
-    "nasci",
-    "nascimento",
-    "aniversário",
-    "né",
-    "née",
-    "naissance",
-    "anniversaire",
-];
-static BIRTH_LABEL_SET: WordSet = WordSet::new(&BIRTH_LABELS);
+/// Endings of a label's compounds and abbreviations (`Ausweis-Nr.`,
+/// `Perso-Nummer`, `paspoortnummer` is listed whole).
+const NUMBER_ENDINGS: [&str; 4] = ["-nr", "-nummer", "-number", "-no"];
 
-/// Small words between a label and what it labels (`mijn BSN is …`, `número
-/// de DNI: …`, `geboren am …`, `né le …`).
-const BETWEEN: [&str; 40] = [
+/// Small words between an identity number's label and the number (`mijn BSN
+/// is …`, `número de DNI: …`); no preposition of time (`DNI el 12-05-2025`,
+/// `Ausweis am 12.03.2025 abholen` are appointments).
+const ID_BETWEEN: [&str; 33] = [
     "number", "no", "nr", "n°", "nº", "num", "número", "numero", "numéro", "nummer", "is", "es",
     "é", "est", "ist", "my", "mijn", "mein", "meine", "mon", "ma", "meu", "minha", "mi", "o", "el",
-    "la", "le", "de", "do", "da", "the", "of", "van", "on", "am", "op", "em", "en", "was",
+    "la", "le", "de", "do", "da", "the", "van",
 ];
-static BETWEEN_SET: WordSet = WordSet::new(&BETWEEN);
+static ID_BETWEEN_SET: WordSet = WordSet::new(&ID_BETWEEN);
+
+/// Words for being born: a date after them is a date of birth only in one's
+/// own words or of one's child ([`FIRST_PERSON`]).
+const BIRTH_VERBS: [&str; 15] = [
+    "born", "geboren", "geb", "nacido", "nacida", "nací", "naci", "nació", "nacio", "nascido",
+    "nascida", "nasci", "nasceu", "né", "née",
+];
+static BIRTH_VERB_SET: WordSet = WordSet::new(&BIRTH_VERBS);
+
+/// A form's labels for a date of birth: the date after them is one (`date of
+/// birth`, `fecha de nacimiento`, `data de nascimento`, `date de naissance`).
+const BIRTH_FORMS: [&str; 11] = [
+    "dob",
+    "geb.-datum",
+    "nac",
+    "nasc",
+    "d.o.b",
+    "birthdate",
+    "geburtsdatum",
+    "geboortedatum",
+    "nacimiento",
+    "nascimento",
+    "naissance",
+];
+static BIRTH_FORM_SET: WordSet = WordSet::new(&BIRTH_FORMS);
+
+/// Words for a birthday: a date after them is a date of birth only in one's
+/// own words, and not this year's or the last few (a party's date).
+const BIRTHDAYS: [&str; 10] = [
+    "birthday",
+    "bday",
+    "geburtstag",
+    "verjaardag",
+    "cumpleaños",
+    "cumple",
+    "aniversário",
+    "aniversario",
+    "niver",
+    "anniversaire",
+];
+static BIRTHDAY_SET: WordSet = WordSet::new(&BIRTHDAYS);
+
+/// Words of one's own or one's child's birth, up to four words before the
+/// word for it (`I was born`, `ich bin … geboren`, `mi hija nació`, `my bday
+/// is`).
+const FIRST_PERSON: [&str; 43] = [
+    "i", "i'm", "im", "me", "my", "ich", "mein", "meine", "mich", "ik", "mijn", "je", "j'suis",
+    "suis", "mon", "ma", "moi", "yo", "soy", "mi", "eu", "sou", "meu", "minha", "daughter", "kid",
+    "baby", "sohn", "tochter", "kind", "zoon", "dochter", "hijo", "hija", "bebé", "filho", "filha",
+    "bebê", "fils", "fille", "bébé", "nene", "nena",
+];
+static FIRST_PERSON_SET: WordSet = WordSet::new(&FIRST_PERSON);
+
+/// Small words between a birth's word and its date (`geboren am …`, `né le
+/// …`, `nascida a …`).
+const BIRTH_BETWEEN: [&str; 22] = [
+    "on", "the", "am", "op", "le", "el", "em", "en", "a", "à", "is", "ist", "es", "é", "est",
+    "was", "de", "of", "c'est", "in", "im", "no",
+];
+static BIRTH_BETWEEN_SET: WordSet = WordSet::new(&BIRTH_BETWEEN);
 
 /// Month names of the launch languages, and their short forms.
-const MONTHS: [&str; 66] = [
+const MONTHS: [&str; 90] = [
     "january",
     "february",
     "march",
@@ -164,16 +224,21 @@ const MONTHS: [&str; 66] = [
     "jänner",
     "februar",
     "märz",
+    "maerz",
     "mai",
     "juni",
     "juli",
     "oktober",
     "dezember",
+    "mrz",
+    "okt",
+    "dez",
     "januari",
     "februari",
     "maart",
     "mei",
     "augustus",
+    "mrt",
     "enero",
     "febrero",
     "marzo",
@@ -187,6 +252,10 @@ const MONTHS: [&str; 66] = [
     "octubre",
     "noviembre",
     "diciembre",
+    "ene",
+    "abr",
+    "ago",
+    "dic",
     "janeiro",
     "fevereiro",
     "março",
@@ -197,18 +266,49 @@ const MONTHS: [&str; 66] = [
     "outubro",
     "novembro",
     "dezembro",
+    "fev",
+    "set",
+    "out",
     "janvier",
     "février",
     "mars",
     "avril",
     "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "décembre",
+    "janv",
+    "févr",
+    "fév",
+    "avr",
+    "juil",
+    "déc",
+    "sep.",
 ];
 static MONTH_SET: WordSet = WordSet::new(&MONTHS);
-/// French months not among the others'.
-const MORE_MONTHS: [&str; 5] = ["juillet", "août", "septembre", "octobre", "décembre"];
 
 /// Most words a label's number may run over (`1 85 07 75 123 456 78`).
 const RUN_WORDS: usize = 8;
+
+/// The earliest year of birth read: older dates are history (a club's
+/// founding).
+const FIRST_BIRTH_YEAR: u32 = 1920;
+
+/// The year now, from the clock (a date of birth is not in the future, and a
+/// birthday's date of the last few years is a party's).
+fn this_year() -> u32 {
+    static YEAR: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *YEAR.get_or_init(|| {
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        // Days to years (400 years have 146,097 days); this year to the day
+        // is more than a date of birth needs.
+        u32::try_from(1970 + seconds / 86_400 * 400 / 146_097).unwrap_or(u32::MAX)
+    })
+}
 
 /// A word without the punctuation around it, and whether a clause ends after
 /// it (a comma, a full stop).
@@ -218,60 +318,116 @@ fn bare(word: &str) -> (&str, bool) {
     (trimmed.trim_start_matches(['(', '[', '#']), ends)
 }
 
-/// Whether `word` names an identity number.
-fn id_label(word: &str) -> bool {
-    ID_LABEL_SET.has(word) || ID_LABELS_CAPS.contains(&word)
+/// Where `word` starts once the brackets before it are left out.
+fn bare_start(at: usize, word: &str) -> usize {
+    at + word.len() - word.trim_start_matches(['(', '[', '#']).len()
+}
+
+/// Whether `word` names an identity number; its short capitals only in a
+/// line not written in capitals (`NIE 1.000.000 ZUSCHAUER`).
+fn id_label(word: &str, shouted: bool) -> bool {
+    let stem = NUMBER_ENDINGS
+        .iter()
+        .find_map(|e| {
+            word.len()
+                .checked_sub(e.len())
+                .filter(|&n| word.is_char_boundary(n) && word[n..].eq_ignore_ascii_case(e))
+                .map(|n| &word[..n])
+        })
+        .unwrap_or(word);
+    ID_LABEL_SET.has(stem) || !shouted && ID_LABELS_CAPS.contains(&stem)
 }
 
 /// Whether `word` can be part of an identity number: digits and capitals,
-/// maybe joined by dots or dashes (`482.193.750-61`, `12345678Z`), or one or
-/// two capitals on their own (`QQ`, `C`). Not a slash: no identity number has
+/// maybe joined by dots or dashes (`482.193.750-61`, `12345678Z`), one letter
+/// in either case before or after digits (`12345678z`), or one or two
+/// capitals on their own (`QQ`, `C`). Not a slash: no identity number has
 /// one, a court's or an office's file number does (`n° RG 23/04517`).
 fn id_part(word: &str) -> bool {
-    !word.is_empty()
-        && word
+    let inner = word
+        .strip_suffix(|c: char| c.is_ascii_lowercase())
+        .or_else(|| word.strip_prefix(|c: char| c.is_ascii_lowercase()))
+        .filter(|rest| rest.len() >= 6 && rest.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or(word);
+    !inner.is_empty()
+        && inner
             .bytes()
             .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || matches!(b, b'.' | b'-'))
-        && (word.bytes().any(|b| b.is_ascii_digit())
-            || word.len() <= 2 && word.bytes().all(|b| b.is_ascii_uppercase()))
+        && (inner.bytes().any(|b| b.is_ascii_digit())
+            || inner.len() <= 2 && inner.bytes().all(|b| b.is_ascii_uppercase()))
+}
+
+/// Whether a word of a run is something else written in digits: a date
+/// (`12-05-2025`), a score (`16-14`), a span of years (`2024-2025`) or a
+/// decimal (`2045.35`).
+fn other_figure(part: &str) -> bool {
+    if numeric_date(part) {
+        return true;
+    }
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let pair = |sep: char| part.split_once(sep).filter(|(a, b)| digits(a) && digits(b));
+    pair('-').is_some_and(|(a, b)| a.len() <= 2 && b.len() <= 2 || a.len() == 4 && b.len() == 4)
+        || pair('.').is_some_and(|(_, b)| b.len() <= 2)
 }
 
 /// The identity number starting at word `from`: up to [`RUN_WORDS`] words of
 /// [`id_part`], to the end of the clause, with six digits at least and no more
-/// than twenty, and four capitals at most.
+/// than twenty, and four capitals at most; none of them another figure
+/// ([`other_figure`]), and not a round count (`1.000.000`, `16 600 000 000`).
 fn id_run(words: &[(usize, &str)], from: usize) -> Option<Range<usize>> {
-    let (mut digits, mut capitals, mut end) = (0, 0, None);
-    for &(at, word) in words.iter().skip(from).take(RUN_WORDS) {
+    let (mut digits, mut capitals, mut end, mut last) = (0, 0, None, "");
+    for (n, &(at, word)) in words.iter().skip(from).take(RUN_WORDS).enumerate() {
         let (part, clause_ends) = bare(word);
-        if !id_part(part) || part.bytes().all(|b| !b.is_ascii_alphanumeric()) {
+        // Capitals alone: two first (`QQ 12 34 56 C`), one after digits (not
+        // a word in capitals: `NI 100.000 NI NADA`).
+        let letters = part.bytes().all(|b| b.is_ascii_alphabetic());
+        if !id_part(part) || letters && n > 0 && part.len() > 1 {
             break;
         }
+        if other_figure(part) {
+            return None;
+        }
         digits += part.bytes().filter(u8::is_ascii_digit).count();
-        capitals += part.bytes().filter(u8::is_ascii_uppercase).count();
-        let start = at + word.len() - word.trim_start_matches(['(', '[', '#']).len();
-        end = Some(start + part.len());
+        capitals += part.bytes().filter(u8::is_ascii_alphabetic).count();
+        end = Some(bare_start(at, word) + part.len());
+        if !letters {
+            last = part;
+        }
         if clause_ends {
             break;
         }
     }
     let end = end?;
-    let start = words[from].0 + words[from].1.len()
-        - words[from].1.trim_start_matches(['(', '[', '#']).len();
-    ((6..=20).contains(&digits) && capitals <= 4).then_some(start..end)
+    let round = last.rsplit(['.', '-']).next() == Some("000");
+    ((6..=20).contains(&digits) && capitals <= 4 && !round)
+        .then(|| bare_start(words[from].0, words[from].1)..end)
 }
 
-/// The first word after a label that is not one of the small words between
-/// ([`BETWEEN`]), up to three of them skipped.
-fn after_label(words: &[(usize, &str)], next: usize) -> usize {
+/// The first word from `next` that is not one of `between`, up to three of
+/// them skipped.
+fn after_label(words: &[(usize, &str)], next: usize, between: &WordSet) -> usize {
     let mut k = next;
     while k < words.len() && k < next + 3 {
         let (word, _) = bare(words[k].1);
-        if !(word.is_empty() || BETWEEN_SET.has(word) || matches!(word, "-" | "=")) {
+        if !(word.is_empty() || between.has(word) || matches!(word, "-" | "=")) {
             break;
         }
         k += 1;
     }
     k
+}
+
+/// What a word labels.
+#[derive(Clone, Copy, PartialEq)]
+enum Label {
+    /// An identity number, after `usize` words.
+    Id(usize),
+    /// A date of birth (a form's label).
+    BirthForm,
+    /// A date of birth in one's own words (a word for being born).
+    BirthVerb,
+    /// A birthday's date in one's own words, of a year past.
+    Birthday,
 }
 
 /// Identity numbers after their labels, and dates of birth (with the name
@@ -280,6 +436,21 @@ pub(super) fn identities(text: &str, out: &mut Vec<Pii>) {
     // No label's number has fewer than six digits, and no date of birth fewer
     // than four (a year): most lines have fewer.
     if text.bytes().filter(u8::is_ascii_digit).count() < 4 {
+        return;
+    }
+    let shouted = text.chars().filter(|c| c.is_uppercase()).count()
+        > text.chars().filter(|c| c.is_lowercase()).count();
+    // Nor is there one without a label's word (one lookup a word).
+    let label_word = |w: &str| {
+        let (w, _) = bare(w);
+        id_label(w, shouted)
+            || PHRASE_FIRST_SET.has(w)
+            || BIRTH_VERB_SET.has(w)
+            || BIRTH_FORM_SET.has(w)
+            || BIRTHDAY_SET.has(w)
+            || w.eq_ignore_ascii_case("birth")
+    };
+    if !text.split_whitespace().any(label_word) {
         return;
     }
     let words = words_at(text);
@@ -295,71 +466,108 @@ pub(super) fn identities(text: &str, out: &mut Vec<Pii>) {
                     Some("de" | "do" | "of")
                 ) && lower.get(i + 2).is_some_and(|w| w == phrase[1]))
     };
-    let sort_code = (0..words.len()).any(|i| phrase_at(i, &SORT_CODE));
+    let sort_code = (0..words.len()).any(|i| phrase_at(i, &SORT_CODE) || lower[i] == "sortcode");
+    // One's own or one's child's, up to four words before word `i`.
+    // A line that begins with the word is one's own too (`born 14/03/98`,
+    // `nascida a 22 de julho de 1999`): chat leaves the subject out.
+    let own =
+        |i: usize| i == 0 || (i.saturating_sub(4)..i).any(|k| FIRST_PERSON_SET.has(&lower[k]));
+    let label_at = |i: usize| -> Option<Label> {
+        let (word, _) = bare(words[i].1);
+        if id_label(word, shouted)
+            || sort_code && (one_of(word, &ACCOUNT_LABELS) || lower[i] == "sortcode")
+        {
+            return Some(Label::Id(1));
+        }
+        if let Some(p) = ID_PHRASES
+            .iter()
+            .chain([&SORT_CODE])
+            .find(|p| phrase_at(i, p))
+        {
+            let len = if lower.get(i + 1).is_some_and(|w| w == p[1]) {
+                2
+            } else {
+                3
+            };
+            return Some(Label::Id(len));
+        }
+        // `date of birth`, `date de naissance`; `birth` alone is no form's
+        // (`giving birth on …`).
+        if BIRTH_FORM_SET.has(word)
+            || word.eq_ignore_ascii_case("birth") && i > 0 && lower[i - 1] == "of"
+        {
+            return Some(Label::BirthForm);
+        }
+        // `nací`, `nasci`: "I was born".
+        let mine = matches!(lower[i].as_str(), "nací" | "naci" | "nasci");
+        if BIRTH_VERB_SET.has(word) && (mine || own(i)) {
+            return Some(Label::BirthVerb);
+        }
+        (BIRTHDAY_SET.has(word) && own(i)).then_some(Label::Birthday)
+    };
     let mut i = 0;
     while i < words.len() {
-        let (word, _) = bare(words[i].1);
-        // The word after the label, and whether it is a birth's.
-        let label_end = if id_label(word)
-            || sort_code && one_of(word, &ACCOUNT_LABELS)
-            || BIRTH_LABEL_SET.has(word)
-        {
-            Some(i + 1)
-        } else {
-            ID_PHRASES
-                .iter()
-                .chain([&SORT_CODE])
-                .find(|p| phrase_at(i, p))
-                .map(|p| {
-                    i + if lower.get(i + 1).is_some_and(|w| w == p[1]) {
-                        2
-                    } else {
-                        3
-                    }
-                })
-        };
-        let Some(next) = label_end else {
+        let Some(label) = label_at(i) else {
             i += 1;
             continue;
         };
-        let birth = BIRTH_LABEL_SET.has(word);
-        let at = after_label(&words, next);
-        let found = if birth {
-            birth_date(&words, &lower, at).map(|span| (PiiKind::BirthDate, span))
-        } else {
-            id_run(&words, at).map(|span| (PiiKind::IdNumber, span))
-        };
-        match found {
-            Some((kind, span)) => {
-                if birth {
-                    if let Some(name) = name_before(&words, i, true) {
-                        out.push(Pii {
-                            kind: PiiKind::Name,
-                            span: name,
-                        });
-                    }
-                }
-                let end = span.end;
-                out.push(Pii { kind, span });
-                i = words
-                    .iter()
-                    .position(|(w, _)| *w >= end)
-                    .unwrap_or(words.len());
+        let found = match label {
+            Label::Id(len) => id_run(&words, after_label(&words, i + len, &ID_BETWEEN_SET))
+                .map(|span| (PiiKind::IdNumber, span)),
+            _ => {
+                let after = after_label(&words, i + 1, &BIRTH_BETWEEN_SET);
+                let latest = if label == Label::Birthday {
+                    this_year().saturating_sub(5)
+                } else {
+                    this_year()
+                };
+                birth_date(&words, &lower, after, latest)
+                    .or_else(|| {
+                        // The verb last (`ich bin am 14.03.1998 geboren`, `ik ben
+                        // op 12-05-1995 geboren`).
+                        (label == Label::BirthVerb)
+                            .then(|| {
+                                (i.saturating_sub(2)..i)
+                                    .find_map(|k| birth_date(&words, &lower, k, latest))
+                            })
+                            .flatten()
+                    })
+                    .map(|span| (PiiKind::BirthDate, span))
             }
-            None => i += 1,
+        };
+        let Some((kind, span)) = found else {
+            i += 1;
+            continue;
+        };
+        if kind == PiiKind::BirthDate {
+            let named = words
+                .iter()
+                .position(|(at, _)| *at >= span.start)
+                .unwrap_or(i)
+                .min(i);
+            out.extend(name_before(&words, named, true).map(|span| Pii {
+                kind: PiiKind::Name,
+                span,
+            }));
         }
+        let end = span.end;
+        out.push(Pii { kind, span });
+        i = words
+            .iter()
+            .position(|(w, _)| *w >= end)
+            .unwrap_or(words.len())
+            .max(i + 1);
     }
 }
 
 /// A day, a month and a year in digits, in one word (`14.03.1998`,
-/// `22/07/1999`, `1998-03-14`): the day and the month either way round.
-fn numeric_date(word: &str) -> bool {
-    let Some(sep) = word.bytes().find(|b| matches!(b, b'.' | b'/' | b'-')) else {
-        return false;
-    };
+/// `22/07/1999`, `1998-03-14`): the day and the month either way round; the
+/// year's value, or `None` for no such date.
+fn date_year(word: &str) -> Option<u32> {
+    let sep = word.bytes().find(|b| matches!(b, b'.' | b'/' | b'-'))?;
     let parts: Vec<&str> = word.split(sep as char).collect();
     let [a, b, c] = parts[..] else {
-        return false;
+        return None;
     };
     let number = |p: &str| {
         if !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()) {
@@ -368,43 +576,68 @@ fn numeric_date(word: &str) -> bool {
             None
         }
     };
-    let (Some(x), Some(y), Some(z)) = (number(a), number(b), number(c)) else {
-        return false;
-    };
+    let (x, y, z) = (number(a)?, number(b)?, number(c)?);
     let day_month = |d: u32, m: u32| (1..=31).contains(&d) && (1..=12).contains(&m);
     if a.len() == 4 {
-        return b.len() <= 2 && c.len() <= 2 && day_month(z, y);
+        return (b.len() <= 2 && c.len() <= 2 && day_month(z, y)).then_some(x);
     }
-    a.len() <= 2
+    (a.len() <= 2
         && b.len() <= 2
         && matches!(c.len(), 2 | 4)
-        && (day_month(x, y) || day_month(y, x))
-        && (c.len() == 2 || (1900..=2030).contains(&z))
+        && (day_month(x, y) || day_month(y, x)))
+    .then(|| full_year(z, c.len()))
 }
 
-/// Whether `word` names a month.
-fn month(word: &str) -> bool {
-    MONTH_SET.has(word) || one_of(word, &MORE_MONTHS)
-}
-
-/// The date of birth starting at word `at`: in digits, or with the month's
-/// name (`3 May 1995`, `14. März 1998`, `22 de julho de 1999`, `May 3, 1995`);
-/// a year always, or it is a birthday, no one's data.
-fn birth_date(words: &[(usize, &str)], lower: &[String], at: usize) -> Option<Range<usize>> {
-    let (first, _) = bare(words.get(at)?.1);
-    let start = words[at].0 + words[at].1.len() - words[at].1.trim_start_matches(['(', '[']).len();
-    if numeric_date(first) {
-        return Some(start..start + first.len());
+/// A year written with two digits or four (`'95`, `98`: the last century's
+/// when later than this year's two digits).
+fn full_year(year: u32, digits: usize) -> u32 {
+    if digits != 2 {
+        return year;
     }
-    let day = |w: &str| {
+    if year > this_year() % 100 {
+        1900 + year
+    } else {
+        2000 + year
+    }
+}
+
+/// Whether `word` is a date in digits ([`date_year`]).
+fn numeric_date(word: &str) -> bool {
+    date_year(word).is_some()
+}
+
+/// The date of birth starting at word `at`, of a year from
+/// [`FIRST_BIRTH_YEAR`] to `latest`: in digits, in one word or three
+/// (`14.03.1998`, `14 03 1998`), or with the month's name (`3 May 1995`, `14.
+/// März 1998`, `22 de julho de 1999`, `May 3, 1995`, `12 okt '95`).
+fn birth_date(
+    words: &[(usize, &str)],
+    lower: &[String],
+    at: usize,
+    latest: u32,
+) -> Option<Range<usize>> {
+    let (first, _) = bare(words.get(at)?.1);
+    let start = bare_start(words[at].0, words[at].1);
+    let in_range = |y: u32| (FIRST_BIRTH_YEAR..=latest).contains(&y);
+    if let Some(year) = date_year(first) {
+        return in_range(year).then_some(start..start + first.len());
+    }
+    let number = |w: &str, most: u32| {
         let digits = w
-            .trim_end_matches(['º', '°'])
+            .trim_end_matches(['º', '°', 'ª'])
             .trim_end_matches(|c: char| c.is_ascii_alphabetic());
         (1..=2).contains(&digits.len())
             && digits.bytes().all(|b| b.is_ascii_digit())
-            && digits.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
+            && digits.parse::<u32>().is_ok_and(|d| (1..=most).contains(&d))
     };
-    let year = |w: &str| w.len() == 4 && w.parse::<u32>().is_ok_and(|y| (1900..=2030).contains(&y));
+    let year = |w: &str| {
+        let w = w.strip_prefix(['\'', '’']).unwrap_or(w);
+        let digits = w.len();
+        (matches!(digits, 2 | 4) && w.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| w.parse::<u32>().ok().map(|y| full_year(y, digits)))
+            .flatten()
+            .is_some_and(in_range)
+    };
     // The next words, the small words between left out.
     let rest: Vec<usize> = (at..words.len().min(at + 6))
         .filter(|&k| !matches!(lower[k].as_str(), "de" | "del" | "of" | "the"))
@@ -414,8 +647,9 @@ fn birth_date(words: &[(usize, &str)], lower: &[String], at: usize) -> Option<Ra
         return None;
     };
     let word = |k: usize| bare(words[k].1).0;
-    let dated = day(word(a)) && month(&lower[b]) && year(word(c))
-        || month(&lower[a]) && day(word(b)) && year(word(c));
+    let month = |k: usize| MONTH_SET.has(&lower[k]) || number(word(k), 12);
+    let dated = number(word(a), 31) && month(b) && year(word(c))
+        || MONTH_SET.has(&lower[a]) && number(word(b), 31) && year(word(c));
     dated.then(|| start..words[c].0 + word(c).len())
 }
 
@@ -425,6 +659,13 @@ mod tests {
 
     fn masked(text: &str) -> String {
         mask(text, &find(text, &crate::DEFAULT_PHONE_REGIONS))
+    }
+
+    #[test]
+    fn every_phrase_starts_with_a_word_the_gate_knows() {
+        for phrase in super::ID_PHRASES.iter().chain([&super::SORT_CODE]) {
+            assert!(super::PHRASE_FIRST_SET.has(phrase[0]), "{phrase:?}");
+        }
     }
 
     #[test]
@@ -445,6 +686,10 @@ mod tests {
             ("meu pix é o CPF 482.193.750-61", "482.193.750-61"),
             ("número de la seguridad social 28 1234567840", "1234567840"),
             ("Steuer-ID: 12 345 678 901", "678 901"),
+            ("dni 12345678z para la reserva", "12345678z"),
+            ("sortcode 401276 acc 31926819", "31926819"),
+            ("Steuer ID 12345678901", "12345678901"),
+            ("Ausweis-Nr. T22000129, falls ihr das braucht", "T22000129"),
         ] {
             let out = masked(text);
             assert!(!out.contains(secret), "{text} -> {out}");
@@ -453,22 +698,29 @@ mod tests {
     }
 
     #[test]
-    fn dates_of_birth_and_the_name_before_them_are_masked() {
+    fn dates_of_birth_in_ones_own_words_or_a_forms_are_masked() {
         for (text, secrets) in [
             (
-                "Für die Verlosung: Lukas Brandt, geboren 14.03.1998",
-                ["Lukas Brandt", "14.03.1998"],
+                "Für die Verlosung: Lukas Brandt, DOB 14.03.1998",
+                &["Lukas Brandt", "14.03.1998"][..],
+            ),
+            ("ich bin am 14.03.1998 geboren, also Fisch", &["14.03.1998"]),
+            ("ik ben geboren op 02-11-2001 in Zwolle", &["02-11-2001"]),
+            ("I was born on 3 May 1995 in Leeds", &["3 May", "1995"]),
+            (
+                "nací el 14 de marzo de 1998, soy piscis",
+                &["marzo", "1998"],
             ),
             (
-                "Voor de loting: Milan de Graaf, geboren 02-11-2001",
-                ["Graaf", "02-11-2001"],
+                "mi hija nació el 3/5/2019, justo en la final",
+                &["3/5/2019"],
             ),
-            (
-                "Pro sorteio: Bruno Almeida Santos, nascido em 22/07/1999",
-                ["Almeida", "22/07/1999"],
-            ),
-            ("I was born on 3 May 1995 in Leeds", ["3 May", "1995"]),
-            ("nací el 14 de marzo de 1998, soy piscis", ["marzo", "1998"]),
+            ("date of birth: 22/07/1999", &["22/07/1999"]),
+            ("my bday is 12 okt '95 if you need it", &["okt"]),
+            ("je suis né le 20 décembre 1998 à Lyon", &["décembre"]),
+            ("Geburtsdatum 14 03 1998", &["14 03 1998"]),
+            ("born 14 Mar 98", &["14 Mar 98"]),
+            ("fecha de nac. 14-03-1998", &["14-03-1998"]),
         ] {
             let out = masked(text);
             for secret in secrets {
@@ -516,6 +768,24 @@ mod tests {
             "passport control took 40 minutes at gate 123456",
             "my account 31926819 got banned for nothing",
             "né en 1998, comme Mbappé",
+            // A famous person's or a club's date is trivia; a birthday of
+            // this year a party's date; a year span, a score, an appointment
+            // or a round count after a label no one's number.
+            "Lionel Messi, born 24 June 1987 in Rosario",
+            "Musiala geboren am 26. Februar 2003 in Stuttgart",
+            "Ajax, geboren op 18 maart 1900, 125 jaar",
+            "Welcome Back, geboren 14.03.1998 lol",
+            "it's my birthday on 14/03/2025, come hang in the stream",
+            "giving birth on 12.05.2025 if the doctor is right",
+            "GG WP, RG 16-14 16-12 what a series",
+            "NIE 1.000.000 ZUSCHAUER, NIE IM LEBEN",
+            "NI 100.000 NI NADA, ese fichaje es humo",
+            "CPF : 1 300 000 formations financées en 2023",
+            "tengo cita para renovar el DNI el 12-05-2025",
+            "Ausweis am 12.03.2025 abholen, Termin um 10:30",
+            "DNI 2019-2029, caduca en 10 años",
+            "RUT 2045.35 rejecting again",
+            "El Nino 2023-2024 was brutal for crops",
         ] {
             assert_eq!(masked(text), text);
         }
