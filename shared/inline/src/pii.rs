@@ -21,12 +21,12 @@ pub enum PiiKind {
     Iban,
     Address,
     /// A person named as the holder of an account or the recipient of a
-    /// parcel, beside their IBAN or address, or born on a date of birth.
+    /// parcel, beside their IBAN or address, or before their date of birth.
     Name,
     /// A national identity, tax, social security or passport number, or a
     /// bank's sort code and account, after the label that names it.
     IdNumber,
-    /// A date of birth, after the word for being born.
+    /// A date of birth, after a form's label or in one's own words.
     BirthDate,
 }
 
@@ -2383,8 +2383,6 @@ const STREET_ENDINGS: [&str; 17] = [
     "straße", "strasse", "str.", "weg", "gasse", "allee", "damm", "ufer", "straat", "laan",
     "plein", "gracht", "kade", "singel", "steeg", "dreef", "pad",
 ];
-/// Endings that also end everyday words (`Tabellenplatz 3`, `Parkplatz 2`):
-/// a street only with a postcode after its number (`Hauptplatz 7/2/14, 4020`).
 /// Adjectives that begin Dutch and German street names written as one word
 /// after them (`Lange Nieuwstraat`, `Oude Kerkstraat`, `Alte Bahnhofstraße`),
 /// capitalised.
@@ -2394,6 +2392,8 @@ const STREET_ADJECTIVES: [&str; 24] = [
     "Breite", "Hintere", "Vordere", "Sankt",
 ];
 
+/// Endings that also end everyday words (`Tabellenplatz 3`, `Parkplatz 2`):
+/// a street only with a postcode after its number (`Hauptplatz 7/2/14, 4020`).
 const WEAK_STREET_ENDINGS: [&str; 3] = ["platz", "ring", "markt"];
 
 /// The small words inside street names (`Rua da Praia`, `rue des Tanneurs`).
@@ -3119,12 +3119,12 @@ fn recipient_names(text: &str, out: &mut Vec<Pii>) {
                 // Or before a verb for living there (`mi primo Diego Fernández
                 // vive en …`, `Jan de Vries woont op …`).
                 let lower = |j: usize| words[j].1.to_lowercase();
-                let verb = k.checked_sub(1).map(|j| {
-                    match RESIDENCE_LINKS.contains(&lower(j).as_str()) {
-                        true => j.checked_sub(1),
-                        false => Some(j),
-                    }
-                })??;
+                let last = k.checked_sub(1)?;
+                let verb = if RESIDENCE_LINKS.contains(&lower(last).as_str()) {
+                    last.checked_sub(1)?
+                } else {
+                    last
+                };
                 RESIDENCE_VERBS
                     .contains(&lower(verb).as_str())
                     .then(|| name_before(&words, verb, false))?
@@ -3149,7 +3149,7 @@ const RESIDENCE_LINKS: [&str; 14] = [
 
 /// The name right before word `k` of `words` (a line's, [`words_at`]), with a
 /// comma between when `comma` (`Sandrine Perret, 14 rue des Tanneurs`, `Lukas
-/// Brandt, geboren …`): up to four name words ([`name_word`]), one of them
+/// Brandt, DOB …`): up to four name words ([`name_word`]), one of them
 /// capitalised, two at least — one capitalised word before an address is as
 /// likely a town or a greeting.
 fn name_before(words: &[(usize, &str)], k: usize, comma: bool) -> Option<Range<usize>> {
