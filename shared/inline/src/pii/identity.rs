@@ -14,7 +14,7 @@
 
 use std::ops::Range;
 
-use super::{ascii_lower, name_before, one_of, words_at, Pii, PiiKind, WordSet};
+use super::{name_before, one_of, words_at, Pii, PiiKind, WordSet};
 
 /// Labels of identity numbers, one word, in any case.
 const ID_LABELS: [&str; 45] = [
@@ -79,6 +79,8 @@ const ID_LABELS_CAPS: [&str; 10] = [
     "NI", "NINO", "NIE", "NIF", "NSS", "RG", "CC", "AHV", "SVNR", "CNI",
 ];
 
+static ID_CAPS_SET: WordSet = WordSet::new(&ID_LABELS_CAPS);
+
 /// Labels of more than one word, the small words between left out (`cartão
 /// de cidadão`, `numéro de sécurité sociale`).
 const ID_PHRASES: [[&str; 2]; 12] = [
@@ -113,6 +115,7 @@ const PHRASE_FIRSTS: [&str; 14] = [
     "sortcode",
     "steuer",
 ];
+static PHRASE_FIRST_SET: WordSet = WordSet::new(&PHRASE_FIRSTS);
 
 /// A bank's sort code: its account is labelled after it (`acc`).
 const SORT_CODE: [&str; 2] = ["sort", "code"];
@@ -313,21 +316,40 @@ fn this_year() -> u32 {
 /// A word without the punctuation around it, and whether a clause ends after
 /// it (a comma, a full stop).
 fn bare(word: &str) -> (&str, bool) {
-    let trimmed = word.trim_end_matches([',', ';', '.', ':', '!', '?', ')', ']']);
-    let ends = trimmed.len() < word.len() && !word.ends_with(':');
-    (trimmed.trim_start_matches(['(', '[', '#']), ends)
+    // A byte at a time (the marks are ASCII): `trim_matches` with a set of
+    // characters would grow the bootstraps by a searcher per set.
+    let bytes = word.as_bytes();
+    let mut end = bytes.len();
+    while end > 0
+        && matches!(
+            bytes[end - 1],
+            b',' | b';' | b'.' | b':' | b'!' | b'?' | b')' | b']'
+        )
+    {
+        end -= 1;
+    }
+    let ends = end < bytes.len() && !word.ends_with(':');
+    let start = opening(word).min(end);
+    (word.get(start..end).unwrap_or_default(), ends)
+}
+
+/// How many brackets open `word` (`(`, `[`, `#`).
+fn opening(word: &str) -> usize {
+    word.bytes()
+        .take_while(|b| matches!(b, b'(' | b'[' | b'#'))
+        .count()
 }
 
 /// Where `word` starts once the brackets before it are left out.
 fn bare_start(at: usize, word: &str) -> usize {
-    at + word.len() - word.trim_start_matches(['(', '[', '#']).len()
+    at + opening(word)
 }
 
 /// Whether `word` names an identity number; its short capitals only in a
 /// line not written in capitals (`NIE 1.000.000 ZUSCHAUER`).
 fn id_label(word: &str, shouted: bool) -> bool {
     let stem = stem(word);
-    ID_LABEL_SET.has(stem) || !shouted && ID_LABELS_CAPS.contains(&stem)
+    has(&ID_LABEL_SET, stem) || !shouted && ID_LABELS_CAPS.contains(&stem)
 }
 
 /// `word` without an ending of [`NUMBER_ENDINGS`].
@@ -343,26 +365,21 @@ fn stem(word: &str) -> &str {
         .unwrap_or(word)
 }
 
-/// Whether `word` may be a label's ([`label_at`]): one lookup in every list's
-/// words, in lower case, for the line's words before anything else is read.
+/// Whether `word` may be a label's ([`label_at`]), before anything else of
+/// the line is read.
 fn may_label(word: &str) -> bool {
-    static WORDS: std::sync::OnceLock<rustc_hash::FxHashSet<Box<[u8]>>> =
-        std::sync::OnceLock::new();
-    let words = WORDS.get_or_init(|| {
-        ID_LABELS
-            .iter()
-            .chain(&ID_LABELS_CAPS)
-            .chain(&PHRASE_FIRSTS)
-            .chain(&BIRTH_VERBS)
-            .chain(&BIRTH_FORMS)
-            .chain(&BIRTHDAYS)
-            .chain(&["birth"])
-            .map(|w| w.to_lowercase().into_bytes().into_boxed_slice())
-            .collect()
-    });
     let w = stem(bare(word).0);
-    ascii_lower(w, |key| words.contains(key))
-        .unwrap_or_else(|| words.contains(w.to_lowercase().as_bytes()))
+    [
+        &ID_LABEL_SET,
+        &ID_CAPS_SET,
+        &PHRASE_FIRST_SET,
+        &BIRTH_VERB_SET,
+        &BIRTH_FORM_SET,
+        &BIRTHDAY_SET,
+    ]
+    .into_iter()
+    .any(|set| has(set, w))
+        || w.eq_ignore_ascii_case("birth")
 }
 
 /// Whether `word` can be part of an identity number: digits and capitals,
@@ -371,9 +388,16 @@ fn may_label(word: &str) -> bool {
 /// capitals on their own (`QQ`, `C`). Not a slash: no identity number has
 /// one, a court's or an office's file number does (`n° RG 23/04517`).
 fn id_part(word: &str) -> bool {
-    let inner = word
-        .strip_suffix(|c: char| c.is_ascii_lowercase())
-        .or_else(|| word.strip_prefix(|c: char| c.is_ascii_lowercase()))
+    let bytes = word.as_bytes();
+    let lower_at = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_lowercase);
+    let rest = if lower_at(bytes.len().wrapping_sub(1)) {
+        word.get(..bytes.len() - 1)
+    } else if lower_at(0) {
+        word.get(1..)
+    } else {
+        None
+    };
+    let inner = rest
         .filter(|rest| rest.len() >= 6 && rest.bytes().all(|b| b.is_ascii_digit()))
         .unwrap_or(word);
     !inner.is_empty()
@@ -425,7 +449,12 @@ fn id_run(words: &[(usize, &str)], from: usize) -> Option<Range<usize>> {
         }
     }
     let end = end?;
-    let round = last.rsplit(['.', '-']).next() == Some("000");
+    let round = last == "000"
+        || last.ends_with("000")
+            && matches!(
+                last.as_bytes().get(last.len().wrapping_sub(4)),
+                Some(b'.' | b'-')
+            );
     ((6..=20).contains(&digits) && capitals <= 4 && !round)
         .then(|| bare_start(words[from].0, words[from].1)..end)
 }
@@ -457,7 +486,10 @@ fn numbers_worth_reading(text: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'/' | b'\''));
         in_a_row = if number { in_a_row + digits } else { 0 };
-        let groups = word.split(['.', '-', '/']).count();
+        let groups = 1 + word
+            .bytes()
+            .filter(|b| matches!(b, b'.' | b'-' | b'/'))
+            .count();
         if in_a_row >= 6
             || number && digits == word.len() && digits == 4
             || word.starts_with('\'') && digits == 2
@@ -467,6 +499,13 @@ fn numbers_worth_reading(text: &str) -> bool {
         }
     }
     false
+}
+
+/// `set.has(word)`, out of line: each lookup inlined would grow the
+/// bootstraps by its whole hash-set probe.
+#[inline(never)]
+fn has(set: &WordSet, word: &str) -> bool {
+    set.has(word)
 }
 
 /// What a word labels.
@@ -483,7 +522,8 @@ enum Label {
 }
 
 /// Identity numbers after their labels, and dates of birth (with the name
-/// before their word).
+/// before their word). Never inlined: one copy in the bootstraps.
+#[inline(never)]
 pub(super) fn identities(text: &str, out: &mut Vec<Pii>) {
     // No label's number has fewer than six digits, and no date of birth fewer
     // than four (a year): most lines have fewer.
@@ -516,7 +556,7 @@ pub(super) fn identities(text: &str, out: &mut Vec<Pii>) {
     // A line that begins with the word is one's own too (`born 14/03/98`,
     // `nascida a 22 de julho de 1999`): chat leaves the subject out.
     let own =
-        |i: usize| i == 0 || (i.saturating_sub(4)..i).any(|k| FIRST_PERSON_SET.has(&lower[k]));
+        |i: usize| i == 0 || (i.saturating_sub(4)..i).any(|k| has(&FIRST_PERSON_SET, &lower[k]));
     let label_at = |i: usize| -> Option<Label> {
         let (word, _) = bare(words[i].1);
         if id_label(word, shouted)
@@ -538,17 +578,17 @@ pub(super) fn identities(text: &str, out: &mut Vec<Pii>) {
         }
         // `date of birth`, `date de naissance`; `birth` alone is no form's
         // (`giving birth on …`).
-        if BIRTH_FORM_SET.has(word)
+        if has(&BIRTH_FORM_SET, word)
             || word.eq_ignore_ascii_case("birth") && i > 0 && lower[i - 1] == "of"
         {
             return Some(Label::BirthForm);
         }
         // `nací`, `nasci`: "I was born".
         let mine = matches!(lower[i].as_str(), "nací" | "naci" | "nasci");
-        if BIRTH_VERB_SET.has(word) && (mine || own(i)) {
+        if has(&BIRTH_VERB_SET, word) && (mine || own(i)) {
             return Some(Label::BirthVerb);
         }
-        (BIRTHDAY_SET.has(word) && own(i)).then_some(Label::Birthday)
+        (has(&BIRTHDAY_SET, word) && own(i)).then_some(Label::Birthday)
     };
     let mut i = 0;
     while i < words.len() {
@@ -668,15 +708,18 @@ fn birth_date(
         return in_range(year).then_some(start..start + first.len());
     }
     let number = |w: &str, most: u32| {
-        let digits = w
-            .trim_end_matches(['º', '°', 'ª'])
-            .trim_end_matches(|c: char| c.is_ascii_alphabetic());
-        (1..=2).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && digits.parse::<u32>().is_ok_and(|d| (1..=most).contains(&d))
+        // The digits, then at most an ordinal's two letters or sign (`1er`,
+        // `3rd`, `1º`).
+        let n = w.bytes().take_while(u8::is_ascii_digit).count();
+        (1..=2).contains(&n)
+            && w[n..].chars().count() <= 2
+            && w[..n].parse::<u32>().is_ok_and(|d| (1..=most).contains(&d))
     };
     let year = |w: &str| {
-        let w = w.strip_prefix(['\'', '’']).unwrap_or(w);
+        let w = w
+            .strip_prefix('\'')
+            .or_else(|| w.strip_prefix('’'))
+            .unwrap_or(w);
         let digits = w.len();
         (matches!(digits, 2 | 4) && w.bytes().all(|b| b.is_ascii_digit()))
             .then(|| w.parse::<u32>().ok().map(|y| full_year(y, digits)))
@@ -692,9 +735,9 @@ fn birth_date(
         return None;
     };
     let word = |k: usize| bare(words[k].1).0;
-    let month = |k: usize| MONTH_SET.has(&lower[k]) || number(word(k), 12);
+    let month = |k: usize| has(&MONTH_SET, &lower[k]) || number(word(k), 12);
     let dated = number(word(a), 31) && month(b) && year(word(c))
-        || MONTH_SET.has(&lower[a]) && number(word(b), 31) && year(word(c));
+        || has(&MONTH_SET, &lower[a]) && number(word(b), 31) && year(word(c));
     dated.then(|| start..words[c].0 + word(c).len())
 }
 
