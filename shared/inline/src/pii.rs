@@ -1,16 +1,13 @@
 //! Personal data in chat text: emails (also written `name at domain dot com`),
 //! phone numbers (validated with libphonenumber's metadata, so scores, times,
 //! prices and years are left alone), payment card numbers (Luhn), IBANs
-//! (mod-97), street addresses, the names beside them, and identity numbers
-//! and dates of birth after their labels (`identity`). Each finding is a
+//! (mod-97), street addresses and the names beside them. Each finding is a
 //! byte span of the original text.
 
 use std::ops::Range;
 use std::str::FromStr;
 
 use phonenumber::country::Id;
-
-mod identity;
 
 /// What kind of personal data a span holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -21,13 +18,8 @@ pub enum PiiKind {
     Iban,
     Address,
     /// A person named as the holder of an account or the recipient of a
-    /// parcel, beside their IBAN or address, or before their date of birth.
+    /// parcel, beside their IBAN or address.
     Name,
-    /// A national identity, tax, social security or passport number, or a
-    /// bank's sort code and account, after the label that names it.
-    IdNumber,
-    /// A date of birth, after a form's label or in one's own words.
-    BirthDate,
 }
 
 impl PiiKind {
@@ -39,8 +31,6 @@ impl PiiKind {
             PiiKind::Iban => "iban",
             PiiKind::Address => "address",
             PiiKind::Name => "name",
-            PiiKind::IdNumber => "id_number",
-            PiiKind::BirthDate => "birth_date",
         }
     }
 
@@ -53,8 +43,6 @@ impl PiiKind {
             PiiKind::Iban => "[iban]",
             PiiKind::Address => "[address]",
             PiiKind::Name => "[name]",
-            PiiKind::IdNumber => "[id number]",
-            PiiKind::BirthDate => "[birth date]",
         }
     }
 }
@@ -3148,8 +3136,8 @@ const RESIDENCE_LINKS: [&str; 14] = [
 ];
 
 /// The name right before word `k` of `words` (a line's, [`words_at`]), with a
-/// comma between when `comma` (`Sandrine Perret, 14 rue des Tanneurs`, `Lukas
-/// Brandt, DOB …`): up to four name words ([`name_word`]), one of them
+/// comma between when `comma` (`Sandrine Perret, 14 rue des Tanneurs`): up to
+/// four name words ([`name_word`]), one of them
 /// capitalised, two at least — one capitalised word before an address is as
 /// likely a town or a greeting.
 fn name_before(words: &[(usize, &str)], k: usize, comma: bool) -> Option<Range<usize>> {
@@ -3180,9 +3168,6 @@ pub fn find(text: &str, regions: &[Id]) -> Vec<Pii> {
     plain_emails(text, &mut found);
     spelled_emails(text, &mut found);
     ibans(text, &mut found);
-    // Before the phones: a number its label names is an identity number, the
-    // same span as a phone's is kept as the first found.
-    identity::identities(text, &mut found);
     let hinted = region_hints(text);
     let regions: std::borrow::Cow<'_, [Id]> = if hinted.is_empty() {
         regions.into()
@@ -3278,6 +3263,32 @@ mod tests {
         ] {
             assert!(kinds(text).is_empty(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_name_before_a_verb_for_living_at_an_address_is_masked() {
+        for (text, secrets) in [
+            (
+                "mi primo Diego Fernández vive en Calle Larios 8, 29005 Málaga",
+                ["Diego Fernández", "Larios 8"],
+            ),
+            (
+                "Ik ben Femke Visser, Lange Nieuwstraat 9, 3512 PE Utrecht",
+                ["Visser", "Lange"],
+            ),
+            (
+                "Jan de Vries woont op Keizersgracht 12, 1015 CS Amsterdam",
+                ["Vries", "Keizersgracht 12"],
+            ),
+        ] {
+            let out = mask(text, &find(text, &crate::DEFAULT_PHONE_REGIONS));
+            for secret in secrets {
+                assert!(!out.contains(secret), "{text} -> {out}");
+            }
+        }
+        // One word is as likely a town or a greeting.
+        let text = "Madrid vive en Calle Larios 8, 29005 Málaga";
+        assert!(mask(text, &find(text, &crate::DEFAULT_PHONE_REGIONS)).starts_with("Madrid vive"));
     }
 
     fn nothing_found(text: &str) {
