@@ -2488,15 +2488,14 @@ fn grid_addresses(text: &str, out: &mut Vec<Pii>) {
         lower.len() == 1 && lower.bytes().all(|b| b.is_ascii_alphabetic())
             || ["bis", "sur", "este", "norte", "oeste"].contains(&lower.as_str())
     };
-    let capital = starts_upper;
     // After the plate at word `k`: nothing, a clause's end, a flat, or a town.
     let ends_the_address = |k: usize| {
         words[k].1.ends_with([',', '.', ';', ')', '!'])
             || words.get(k + 1).is_none_or(|(_, next)| {
-                capital(next)
+                starts_upper(next)
                     || FLAT_SET.has(&next.to_lowercase())
                     || matches!(*next, "en" | "de" | "em")
-                        && words.get(k + 2).is_some_and(|(_, town)| capital(town))
+                        && words.get(k + 2).is_some_and(|(_, town)| starts_upper(town))
             })
     };
     let mut i = 0;
@@ -3047,10 +3046,7 @@ fn recipient_names(text: &str, out: &mut Vec<Pii>) {
     let taken: Vec<Range<usize>> = out.iter().map(|f| f.span.clone()).collect();
     let free = |at: usize| !taken.iter().any(|t| t.contains(&at));
     let words = words_at(text);
-    let span_of = |from: usize, to: usize| {
-        let (at, last) = words[to];
-        words[from].0..at + last.trim_end_matches([',', ';']).len()
-    };
+    let span_of = |from: usize, to: usize| name_span(&words, from, to);
     let mut names: Vec<Range<usize>> = Vec::new();
     // After a marker.
     let lower: Vec<String> = words.iter().map(|(_, w)| w.to_lowercase()).collect();
@@ -3106,16 +3102,13 @@ fn recipient_names(text: &str, out: &mut Vec<Pii>) {
             names.extend(name_before(&words, k, true).or_else(|| {
                 // Or before a verb for living there (`mi primo Diego Fernández
                 // vive en …`, `Jan de Vries woont op …`).
-                let lower = |j: usize| words[j].1.to_lowercase();
                 let last = k.checked_sub(1)?;
-                let verb = if RESIDENCE_LINKS.contains(&lower(last).as_str()) {
+                let verb = if one_of(words[last].1, &RESIDENCE_LINKS) {
                     last.checked_sub(1)?
                 } else {
                     last
                 };
-                RESIDENCE_VERBS
-                    .contains(&lower(verb).as_str())
-                    .then(|| name_before(&words, verb, false))?
+                one_of(words[verb].1, &RESIDENCE_VERBS).then(|| name_before(&words, verb, false))?
             }));
         }
     }
@@ -3135,11 +3128,17 @@ const RESIDENCE_LINKS: [&str; 14] = [
     "at", "on", "in", "en", "na", "no", "em", "am", "an", "op", "aan", "au", "à", "a",
 ];
 
+/// The bytes of a name from word `from` to word `to` of `words`, a comma or
+/// semicolon after it left out.
+fn name_span(words: &[(usize, &str)], from: usize, to: usize) -> Range<usize> {
+    let (at, last) = words[to];
+    words[from].0..at + last.trim_end_matches([',', ';']).len()
+}
+
 /// The name right before word `k` of `words` (a line's, [`words_at`]), with a
 /// comma between when `comma` (`Sandrine Perret, 14 rue des Tanneurs`): up to
-/// four name words ([`name_word`]), one of them
-/// capitalised, two at least — one capitalised word before an address is as
-/// likely a town or a greeting.
+/// four name words ([`name_word`]), one of them capitalised, two at least —
+/// one capitalised word before an address is as likely a town or a greeting.
 fn name_before(words: &[(usize, &str)], k: usize, comma: bool) -> Option<Range<usize>> {
     if k == 0 || comma && !words.get(k - 1)?.1.ends_with(',') {
         return None;
@@ -3156,8 +3155,7 @@ fn name_before(words: &[(usize, &str)], k: usize, comma: bool) -> Option<Range<u
         capital |= cap;
         i -= 1;
     }
-    let (at, last) = words[k - 1];
-    (capital && k - i >= 2).then(|| words[i].0..at + last.trim_end_matches([',', ';']).len())
+    (capital && k - i >= 2).then(|| name_span(words, i, k - 1))
 }
 
 /// Every finding, without overlaps (earlier and longer spans win). National
