@@ -68,7 +68,7 @@ static ALLOCATOR: devstack::Allocator = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    telemetry::init_pretty("info");
+    telemetry::init_pretty(tracing::level_filters::LevelFilter::INFO);
     let args = Args::parse();
     let env = ProcessEnv;
     let limits = match Limits::from_env(&env) {

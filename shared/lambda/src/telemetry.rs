@@ -1,27 +1,99 @@
 //! One tracing set-up for every binary.
+//!
+//! `RUST_LOG` takes a level (`info`, `debug`…) or comma-separated `target=level`
+//! directives (`warn,sideline_inline=debug`). Span and field filters are not read: they
+//! would bring a second regex engine into every bootstrap.
 
-use tracing_subscriber::EnvFilter;
+use tracing::level_filters::LevelFilter;
+use tracing_subscriber::{filter::Targets, fmt, prelude::*};
+
+/// The filter `RUST_LOG` asks for, or `default` everywhere when it is unset or does not
+/// parse (then said once, as a warning, after the subscriber is up).
+fn targets(default: LevelFilter) -> (Targets, Option<String>) {
+    targets_from(std::env::var("RUST_LOG").ok().as_deref(), default)
+}
+
+fn targets_from(value: Option<&str>, default: LevelFilter) -> (Targets, Option<String>) {
+    match value {
+        Some(value) if !value.trim().is_empty() => match value.parse::<Targets>() {
+            Ok(targets) => (targets, None),
+            Err(err) => (
+                Targets::new().with_default(default),
+                Some(format!(
+                    "RUST_LOG={value:?} ignored ({err}); logging at {default}"
+                )),
+            ),
+        },
+        _ => (Targets::new().with_default(default), None),
+    }
+}
 
 /// JSON logs for CloudWatch (one object a line, span fields included), filtered by
 /// `RUST_LOG` (default `info`). Call once, first thing in `main`.
 pub fn init_json() {
-    let _ = tracing_subscriber::fmt()
+    let (filter, problem) = targets(LevelFilter::INFO);
+    let layer = fmt::layer()
         .json()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
         .with_current_span(true)
         .with_target(false)
-        .without_time() // CloudWatch stamps every line.
-        .try_init();
+        .without_time(); // CloudWatch stamps every line.
+    if tracing_subscriber::registry()
+        .with(layer.with_filter(filter))
+        .try_init()
+        .is_ok()
+    {
+        if let Some(problem) = problem {
+            tracing::warn!("{problem}");
+        }
+    }
 }
 
-/// Human-readable logs for devstack and tools.
-pub fn init_pretty(default_filter: &str) {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)),
-        )
-        .with_target(false)
-        .try_init();
+/// Human-readable logs for devstack and tools, filtered by `RUST_LOG` (default
+/// `default_level`).
+pub fn init_pretty(default_level: LevelFilter) {
+    let (filter, problem) = targets(default_level);
+    let layer = fmt::layer().with_target(false);
+    if tracing_subscriber::registry()
+        .with(layer.with_filter(filter))
+        .try_init()
+        .is_ok()
+    {
+        if let Some(problem) = problem {
+            tracing::warn!("{problem}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing::Level;
+
+    #[test]
+    fn a_level_or_directives_are_read() {
+        let (filter, problem) = targets_from(Some("warn"), LevelFilter::INFO);
+        assert!(problem.is_none());
+        assert!(filter.would_enable("ws_message", &Level::WARN));
+        assert!(!filter.would_enable("ws_message", &Level::INFO));
+
+        let (filter, problem) = targets_from(Some("warn,sideline_inline=debug"), LevelFilter::INFO);
+        assert!(problem.is_none());
+        assert!(filter.would_enable("sideline_inline::pii", &Level::DEBUG));
+        assert!(!filter.would_enable("ws_message", &Level::INFO));
+    }
+
+    #[test]
+    fn unset_or_unreadable_falls_back_to_the_default_and_says_so() {
+        for unset in [None, Some(""), Some("  ")] {
+            let (filter, problem) = targets_from(unset, LevelFilter::INFO);
+            assert!(problem.is_none());
+            assert!(filter.would_enable("ws_message", &Level::INFO));
+            assert!(!filter.would_enable("ws_message", &Level::DEBUG));
+        }
+        let (filter, problem) = targets_from(Some("ws_message=loud"), LevelFilter::INFO);
+        let problem = problem.expect("an unreadable RUST_LOG is reported");
+        assert!(problem.contains("ws_message=loud"), "{problem}");
+        assert!(filter.would_enable("ws_message", &Level::INFO));
+        assert!(!filter.would_enable("ws_message", &Level::DEBUG));
+    }
 }

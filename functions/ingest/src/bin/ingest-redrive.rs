@@ -30,7 +30,7 @@ use sideline_ports::SystemClock;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    sideline_lambda::telemetry::init_pretty("info");
+    sideline_lambda::telemetry::init_pretty(tracing::level_filters::LevelFilter::INFO);
     let env = ProcessEnv;
     let setup = (|| {
         let config = IngestConfig::from_env(&env)?;
