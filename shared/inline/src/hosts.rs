@@ -149,10 +149,11 @@ pub fn flagged(word: &str) -> bool {
     crate::analyze(word).is(crate::harmful() & Type::MODERATE_OR_HIGHER)
 }
 
-/// `word` as rustrict censors it, with the first and last masked characters'
-/// positions; `None` when it masks nothing.
+/// `word` as rustrict censors it at the threshold the stage acts on
+/// ([`crate::located`]: mean words too, `exploser`), with the first and last
+/// masked characters' positions; `None` when it masks nothing.
 fn masked_range(word: &str) -> Option<(Vec<char>, usize, usize)> {
-    let censored: Vec<char> = crate::censored(word).chars().collect();
+    let censored: Vec<char> = crate::located(word).chars().collect();
     let first = censored.iter().position(|&c| c == '*')?;
     let last = censored.iter().rposition(|&c| c == '*')?;
     Some((censored, first, last))

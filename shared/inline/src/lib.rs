@@ -1990,6 +1990,7 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
     static ANALYSES: Memo<Type> = Memo::default();
     static CENSORED: Memo<Box<str>> = Memo::default();
+    static LOCATED: Memo<Box<str>> = Memo::default();
     static HOST_WORDS: Memo<bool> = Memo::default();
     static NAME_LIKE: Memo<bool> = Memo::default();
     static LOCAL_ANYWHERE: Memo<bool> = Memo::default();
@@ -2111,6 +2112,19 @@ fn analyze(text: &str) -> Type {
 /// `Censor::from_str(text).censor()`, remembered as [`analyze`] is.
 fn censored(text: &str) -> String {
     remembered(&CENSORED, text, || Censor::from_str(text).censor().into()).into()
+}
+
+/// rustrict's censoring of `text` at the threshold the stage acts on
+/// ([`harmful`], moderate or worse), mean words too, which [`censored`] leaves
+/// as written: where a match lies in a word (`exploser`, French, to explode,
+/// holds `loser`), remembered as [`analyze`] is.
+pub(crate) fn located(text: &str) -> String {
+    remembered(&LOCATED, text, || {
+        let mut censor = Censor::from_str(text);
+        censor.with_censor_threshold(harmful() & Type::MODERATE_OR_HIGHER);
+        censor.censor().into()
+    })
+    .into()
 }
 
 include!(concat!(env!("OUT_DIR"), "/rustrict_context.rs"));
@@ -3462,6 +3476,13 @@ mod tests {
             "Middlesex need 45 from 30 balls",
             "heading to Cockermouth for the away game",
         ]);
+        // A mean word inside a real one, which rustrict reads but does not mask
+        // (`loser` in French `exploser`, `imploser`); the mean word alone is read.
+        all_allowed(&[
+            "il va exploser le chrono sur ce contre-la-montre",
+            "la bulle va imploser, je vends tout",
+        ]);
+        assert_ne!(check("loser").action, Action::Allow);
         // Compounds of a host word, as German and Dutch write them.
         all_allowed(&[
             "wegen Kanalarbeiten ist die Zufahrt zum Stadion dicht",
