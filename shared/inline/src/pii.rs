@@ -3118,6 +3118,395 @@ fn recipient_names(text: &str, out: &mut Vec<Pii>) {
     }));
 }
 
+/// Kinds of public place whose address a line may give (`Allianz Arena,
+/// Werner-Heisenberg-Allee 25`), in the six languages; none that is a common
+/// family name too (`Park`, `Hall`, `Church`, `Field`, `Palacio`).
+const PUBLIC_PLACES: &[&str] = &[
+    "stadium",
+    "stadion",
+    "stade",
+    "estadio",
+    "estádio",
+    "stadio",
+    "arena",
+    "velodrome",
+    "vélodrome",
+    "halle",
+    "museum",
+    "musée",
+    "museo",
+    "museu",
+    "theatre",
+    "theater",
+    "théâtre",
+    "teatro",
+    "schouwburg",
+    "cinema",
+    "cinéma",
+    "kino",
+    "bioscoop",
+    "station",
+    "gare",
+    "bahnhof",
+    "hauptbahnhof",
+    "estación",
+    "estação",
+    "airport",
+    "aéroport",
+    "aeropuerto",
+    "aeroporto",
+    "flughafen",
+    "luchthaven",
+    "hotel",
+    "hôtel",
+    "restaurant",
+    "restaurante",
+    "café",
+    "kneipe",
+    "mall",
+    "église",
+    "kirche",
+    "iglesia",
+    "igreja",
+    "kerk",
+    "university",
+    "université",
+    "universität",
+    "universidad",
+    "universidade",
+    "universiteit",
+    "hospital",
+    "hôpital",
+    "krankenhaus",
+    "ziekenhuis",
+    "library",
+    "bibliothèque",
+    "bibliothek",
+    "biblioteca",
+    "bibliotheek",
+    "venue",
+    "zaal",
+    "palais",
+    "palácio",
+    "dome",
+];
+
+/// Whether `word` names a kind of public place ([`PUBLIC_PLACES`]), or a part
+/// of it between hyphens does, or it is a compound ending in one
+/// (`Weserstadion`, `Ernst-Happel-Stadion`, `GelreDome`).
+fn public_place_word(word: &str) -> bool {
+    word.trim_matches(|c: char| !c.is_alphanumeric())
+        .split('-')
+        .any(|part| {
+            one_of(part, PUBLIC_PLACES)
+                || part.chars().count() >= 8 && {
+                    let lower = part.to_lowercase();
+                    PUBLIC_PLACES
+                        .iter()
+                        .any(|kind| kind.chars().count() >= 4 && lower.ends_with(kind))
+                }
+        })
+}
+
+/// Words that make an address someone's: a person (a pronoun, a referee, a
+/// streamer), a possessive, a home or flat, living there, a parcel sent
+/// there, a visit, a leak (in the six languages; `me`, `tu`, `ma`, `te` too, though they are often something
+/// else: a line with one is read as private).
+const PRIVATE_WORDS: &[&str] = &[
+    "i",
+    "you",
+    "u",
+    "ur",
+    "he",
+    "she",
+    "him",
+    "they",
+    "them",
+    "hij",
+    "zij",
+    "ze",
+    "hem",
+    "jij",
+    "je",
+    "jullie",
+    "er",
+    "sie",
+    "ihn",
+    "ihm",
+    "du",
+    "dich",
+    "dir",
+    "euch",
+    "il",
+    "elle",
+    "lui",
+    "eux",
+    "ils",
+    "elles",
+    "toi",
+    "te",
+    "vous",
+    "él",
+    "ella",
+    "ellos",
+    "ellas",
+    "usted",
+    "ti",
+    "ele",
+    "ela",
+    "eles",
+    "elas",
+    "você",
+    "voce",
+    "vc",
+    "lhe",
+    "ref",
+    "referee",
+    "streamer",
+    "arbitre",
+    "árbitro",
+    "arbitro",
+    "schiri",
+    "schiedsrichter",
+    "scheidsrechter",
+    "scheids",
+    "my",
+    "mine",
+    "me",
+    "his",
+    "her",
+    "their",
+    "your",
+    "yours",
+    "home",
+    "house",
+    "flat",
+    "apartment",
+    "live",
+    "lives",
+    "living",
+    "send",
+    "ship",
+    "deliver",
+    "parcel",
+    "package",
+    "mijn",
+    "m'n",
+    "zijn",
+    "z'n",
+    "haar",
+    "hun",
+    "jouw",
+    "thuis",
+    "huis",
+    "woon",
+    "woont",
+    "woning",
+    "stuur",
+    "sturen",
+    "pakket",
+    "mein",
+    "meine",
+    "meinem",
+    "meinen",
+    "meiner",
+    "dein",
+    "deine",
+    "deinem",
+    "deinen",
+    "sein",
+    "seine",
+    "seinem",
+    "seinen",
+    "ihre",
+    "ihrem",
+    "ihren",
+    "zuhause",
+    "hause",
+    "haus",
+    "wohnung",
+    "wohne",
+    "wohnt",
+    "schick",
+    "schicken",
+    "paket",
+    "mon",
+    "ma",
+    "mes",
+    "ton",
+    "ta",
+    "tes",
+    "son",
+    "sa",
+    "ses",
+    "leur",
+    "chez",
+    "maison",
+    "appart",
+    "appartement",
+    "habite",
+    "domicile",
+    "envoie",
+    "envoyer",
+    "colis",
+    "mi",
+    "mis",
+    "tu",
+    "tus",
+    "su",
+    "sus",
+    "casa",
+    "piso",
+    "vivo",
+    "vive",
+    "domicilio",
+    "manda",
+    "mandar",
+    "envía",
+    "enviar",
+    "paquete",
+    "meu",
+    "minha",
+    "meus",
+    "minhas",
+    "teu",
+    "tua",
+    "seu",
+    "sua",
+    "dele",
+    "dela",
+    "apartamento",
+    "moro",
+    "mora",
+    "morada",
+    "wohn",
+    "pacote",
+    "encomenda",
+    "dox",
+    "doxx",
+    "leak",
+    "leaked",
+    "gelekt",
+    "geleakt",
+    "fuite",
+    "filtrado",
+    "filtrada",
+    "vazou",
+    "vazado",
+    "knock",
+    "klingeln",
+    "sonner",
+    "aanbellen",
+    "timbre",
+    "campainha",
+    "visit",
+    "besuchen",
+    "visite",
+    "visita",
+    "langs",
+    "apt",
+    "apto",
+    "wohnung",
+    "bude",
+];
+
+/// Words a place's name may hold in lower case (`Estádio da Luz`, `Stade de
+/// France`, `Parc des Princes`).
+const PLACE_NAME_LINKS: &[&str] = &[
+    "de", "da", "do", "das", "dos", "des", "du", "la", "le", "les", "del", "van", "von", "der",
+    "den", "het", "of", "the", "am", "an", "di",
+];
+
+/// Words that make a place a landmark near an address (`near the Station`,
+/// `Neben der Halle`), in the six languages.
+const LANDMARK_WORDS: &[&str] = &[
+    "near",
+    "behind",
+    "next",
+    "by",
+    "from",
+    "opposite",
+    "across",
+    "neben",
+    "hinter",
+    "bei",
+    "nahe",
+    "gegenüber",
+    "vom",
+    "près",
+    "derrière",
+    "côté",
+    "face",
+    "cerca",
+    "detrás",
+    "junto",
+    "frente",
+    "perto",
+    "atrás",
+    "lado",
+    "naast",
+    "achter",
+    "bij",
+    "tegenover",
+    "vlakbij",
+];
+
+/// Whether `head` is a public place's name: one to four words, written as a
+/// name (each capitalised or a [`PLACE_NAME_LINKS`] word, the first
+/// capitalised), one for the place's kind ([`public_place_word`]), none for
+/// a landmark ([`LANDMARK_WORDS`]).
+fn place_name(head: &str) -> bool {
+    let words: Vec<&str> = head
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .collect();
+    (1..=4).contains(&words.len())
+        && words.first().is_some_and(|w| starts_upper(w))
+        && words
+            .iter()
+            .all(|w| starts_upper(w) || one_of(w, PLACE_NAME_LINKS))
+        && !words.iter().any(|w| one_of(w, LANDMARK_WORDS))
+        && words.iter().any(|w| public_place_word(w))
+}
+
+/// Whether a line gives its addresses (`found`) as a public place's: each
+/// follows, after a comma, the place's name ([`place_name`]), which begins the
+/// line or follows a colon (`Allianz Arena, Werner-Heisenberg-Allee 25, 80939 München`,
+/// `Weserstadion, Franz-Böhmert-Straße 1c`); no name is found but within such a
+/// place's, and no word makes an address someone's ([`PRIVATE_WORDS`]). A
+/// place named anywhere else is a landmark (`10 min from the station`).
+fn public_place(text: &str, found: &[Pii]) -> bool {
+    let mut heads: Vec<Range<usize>> = Vec::new();
+    for address in found.iter().filter(|f| f.kind == PiiKind::Address) {
+        let Some(before) = text[..address.span.start].trim_end().strip_suffix(',') else {
+            return false;
+        };
+        let start = before.rfind(':').map_or(0, |at| at + 1);
+        let head = &text[start..before.len()];
+        if !place_name(head) {
+            return false;
+        }
+        heads.push(start..before.len());
+    }
+    let named_elsewhere = found.iter().any(|f| {
+        f.kind == PiiKind::Name
+            && !heads
+                .iter()
+                .any(|head| head.start <= f.span.start && f.span.end <= head.end)
+    });
+    !named_elsewhere
+        && !words_at(text).into_iter().any(|(_, word)| {
+            let bare = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+            // `j'habite`, `l'appart`: the word after an elision.
+            let last = bare.rsplit(['\'', '’']).next().unwrap_or(bare);
+            // `the ref's`, `Jan's`: someone's.
+            bare.ends_with("'s")
+                || bare.ends_with("’s")
+                || one_of(bare, PRIVATE_WORDS)
+                || one_of(last, PRIVATE_WORDS)
+        })
+}
+
 /// Verbs for where someone lives, right before an address or a preposition
 /// and the address.
 const RESIDENCE_VERBS: [&str; 8] = [
@@ -3181,6 +3570,9 @@ pub fn find(text: &str, regions: &[Id]) -> Vec<Pii> {
     addresses(text, &mut found);
     grid_addresses(text, &mut found);
     recipient_names(text, &mut found);
+    if found.iter().any(|f| f.kind == PiiKind::Address) && public_place(text, &found) {
+        found.retain(|f| !matches!(f.kind, PiiKind::Address | PiiKind::Name));
+    }
     found.sort_by(|a, b| {
         a.span
             .start
@@ -3218,6 +3610,33 @@ mod tests {
             .iter()
             .map(|f| f.kind.as_str())
             .collect()
+    }
+
+    #[test]
+    fn a_public_place_s_address_after_its_name_is_no_personal_data() {
+        for text in [
+            "Allianz Arena, Werner-Heisenberg-Allee 25, 80939 München, U6 bis Fröttmaning",
+            "Estadio Santiago Bernabéu, Av. de Concha Espina 1, Madrid: ¿abren la puerta 44?",
+            "for anyone driving: Weserstadion, Franz-Böhmert-Straße 1c, 28205 Bremen",
+        ] {
+            assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
+        }
+        // A landmark, a person, a home, a visit: the address is someone's.
+        for text in [
+            "Near the Station, 12 Elm Street, knock twice",
+            "Jenny Hall, 14 Oak Road, Leeds LS6 2AB",
+            "wohn neben der Halle, Am Mühlbach 5a, 35578 Wetzlar",
+            "Allianz Arena, Werner-Heisenberg-Allee 25, 80939 München, da wohnt der Schiri",
+            "the keeper sleeps at Hotel Krone, Hauptstraße 3, 35578 Wetzlar",
+            "Stade Vélodrome, 3 boulevard Michelet, 13008 Marseille, allez sonner chez lui",
+            "10 min from the stadium: 27 Wellington Road, Leeds LS6 2AB",
+        ] {
+            assert!(
+                kinds(text).contains(&"address"),
+                "{text}: {:?}",
+                kinds(text)
+            );
+        }
     }
 
     #[test]
