@@ -2290,4 +2290,67 @@ mod tests {
             "nobody asked you to be this good, messi",
         ]);
     }
+
+    #[test]
+    fn revenge_promised_protection_advised_and_harm_to_come_are_threats() {
+        all_found(
+            "threat",
+            &[
+                "if we go down tonight you'll be the first to pay",
+                "si on descend, c'est toi le premier à payer",
+                "als ze weer verliezen ben jij de eerste die het voelt",
+                "como baje el equipo, tú eres el primero que lo paga",
+                "you'd better bring a bodyguard to the next home game",
+                "nimm lieber Personenschutz mit, wenn du nach Bremen kommst",
+                "yo que tú no volvería sola del estadio esta noche",
+                "à ta place je ne rentrerais pas seul après le match",
+                "one more bad call and I'll put you in a wheelchair, ref",
+                "ik stuur je naar de eerste hulp als je dat nog eens doet",
+                "we've got your street, see you saturday",
+                "je balance ton adresse ce soir, tu verras",
+                "deine Kniescheiben sind Geschichte, warte nur",
+                "a gente te tira do estádio na porrada",
+            ],
+        );
+        none_found(&[
+            "you'll be the first to know when tickets drop",
+            "tu seras le premier à voir la vidéo demain",
+            "the president travels with bodyguards everywhere",
+            "if I were you I'd buy the dip",
+            "he ended up in hospital after that tackle, get well soon",
+            "I'll post the address of the fan meetup later",
+            "my knees are history after that 10k lol",
+        ]);
+    }
+
+    #[test]
+    fn group_blame_a_sad_life_a_body_and_a_pile_on_are_harassment() {
+        all_found(
+            "harassment",
+            &[
+                "so typical of your people, always complaining",
+                "typique de ta religion de pleurnicher comme ça",
+                "typisch für deine Herkunft, immer das Opfer",
+                "what a pathetic little life you must lead",
+                "quelle vie pathétique, tu passes tes nuits ici",
+                "que vida tan triste la de este tipo",
+                "wat een triest leventje heb jij",
+                "with that gut you're giving us fitness advice?",
+                "met die pens geef jij tips over voeding?",
+                "everyone, post a clown every time he types",
+                "galera, manda 🤡 toda vez que ela escrever",
+                "he cries like a little girl at every tackle",
+                "jankt als een meisje bij elk fluitsignaal",
+                "are you special needs? it's a candle chart",
+                "Leute wie du haben hier nichts zu suchen",
+            ],
+        );
+        none_found(&[
+            "typical of your club to score in the 90th, fair play",
+            "what a life, back to back titles",
+            "with that gut feeling I sold at the top",
+            "every time he types in caps the whole chat goes wild",
+            "she plays like a champion",
+        ]);
+    }
 }
