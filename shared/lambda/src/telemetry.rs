@@ -14,8 +14,18 @@ fn targets(default: LevelFilter) -> (Targets, Option<String>) {
 }
 
 fn targets_from(value: Option<&str>, default: LevelFilter) -> (Targets, Option<String>) {
-    match value {
-        Some(value) if !value.trim().is_empty() => match value.parse::<Targets>() {
+    // Directives trimmed, empty ones left out (`info,`, `warn, app=debug`), as
+    // `EnvFilter` read them.
+    let directives = value.map(|value| {
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    match directives {
+        Some(value) if !value.is_empty() => match value.parse::<Targets>() {
             Ok(targets) => (targets, None),
             Err(err) => (
                 Targets::new().with_default(default),
@@ -76,15 +86,23 @@ mod tests {
         assert!(filter.would_enable("ws_message", &Level::WARN));
         assert!(!filter.would_enable("ws_message", &Level::INFO));
 
-        let (filter, problem) = targets_from(Some("warn,sideline_inline=debug"), LevelFilter::INFO);
+        let (filter, problem) =
+            targets_from(Some("warn, sideline_inline=debug,"), LevelFilter::INFO);
         assert!(problem.is_none());
         assert!(filter.would_enable("sideline_inline::pii", &Level::DEBUG));
         assert!(!filter.would_enable("ws_message", &Level::INFO));
     }
 
     #[test]
+    fn a_trailing_comma_keeps_the_level() {
+        let (filter, problem) = targets_from(Some("info,"), LevelFilter::WARN);
+        assert!(problem.is_none());
+        assert!(filter.would_enable("ws_message", &Level::INFO));
+    }
+
+    #[test]
     fn unset_or_unreadable_falls_back_to_the_default_and_says_so() {
-        for unset in [None, Some(""), Some("  ")] {
+        for unset in [None, Some(""), Some("  "), Some(" , ")] {
             let (filter, problem) = targets_from(unset, LevelFilter::INFO);
             assert!(problem.is_none());
             assert!(filter.would_enable("ws_message", &Level::INFO));
