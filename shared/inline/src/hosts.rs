@@ -149,11 +149,18 @@ pub fn flagged(word: &str) -> bool {
     crate::analyze(word).is(crate::harmful() & Type::MODERATE_OR_HIGHER)
 }
 
-/// `word` as rustrict censors it at the threshold the stage acts on
-/// ([`crate::located`]: mean words too, `exploser`), with the first and last
-/// masked characters' positions; `None` when it masks nothing.
+/// `word` as rustrict censors it, or, when that masks nothing, as it censors
+/// it at the threshold the stage acts on ([`crate::located`]: a mean word,
+/// `loser` in `exploser`), with the first and last masked characters'
+/// positions; `None` when neither masks anything.
 fn masked_range(word: &str) -> Option<(Vec<char>, usize, usize)> {
-    let censored: Vec<char> = crate::located(word).chars().collect();
+    let masked = crate::censored(word);
+    let masked = if masked.contains('*') {
+        masked
+    } else {
+        crate::located(word)
+    };
+    let censored: Vec<char> = masked.chars().collect();
     let first = censored.iter().position(|&c| c == '*')?;
     let last = censored.iter().rposition(|&c| c == '*')?;
     Some((censored, first, last))
@@ -188,6 +195,12 @@ pub fn embedded(word: &str) -> bool {
     }
     if before > 0 {
         return true;
+    }
+    // A mean word that rustrict does not mask (`loser`, `moron`) is a host's
+    // only from inside it (`exploser`), never at its start (`moronic`,
+    // `jackasses`, `haters`).
+    if !crate::censored(word).contains('*') {
+        return false;
     }
     // An inflection may double the match's last letter (`shit` → `shitty`).
     let original: Vec<char> = word.chars().collect();
