@@ -3529,14 +3529,15 @@ fn place_name(head: &str) -> bool {
         && words.iter().any(|w| public_place_word(w))
 }
 
-/// Whether a line gives its addresses (`found`) as a public place's: each
-/// follows, after a comma, the place's name ([`place_name`]), which begins the
-/// line or follows a colon (`Allianz Arena, Werner-Heisenberg-Allee 25, 80939 München`,
-/// `Weserstadion, Franz-Böhmert-Straße 1c`); no name is found but within such a
-/// place's, and no word makes an address someone's ([`PRIVATE_WORDS`]). A
-/// place named anywhere else is a landmark (`10 min from the station`).
+/// [`PRIVATE_WORDS`], looked up in one hash lookup a word.
 static PRIVATE_SET: WordSet = WordSet::new(PRIVATE_WORDS);
 
+/// Whether a line gives its addresses (`found`) as a public place's: each
+/// follows, after a comma, the place's name ([`place_name`]), which begins the
+/// line or follows a colon (`Estadio Santiago Bernabéu, Av. de Concha Espina
+/// 1`, `Weserstadion, Franz-Böhmert-Straße 1c`); no name is found but within
+/// such a place's, and no word makes an address someone's ([`PRIVATE_WORDS`]).
+/// A place named anywhere else is a landmark (`10 min from the station`).
 fn public_place(text: &str, found: &[Pii]) -> bool {
     let mut heads: Vec<Range<usize>> = Vec::new();
     for address in found.iter().filter(|f| f.kind == PiiKind::Address) {

@@ -5,7 +5,7 @@
 //! would bring a second regex engine into every bootstrap.
 
 use tracing::level_filters::LevelFilter;
-use tracing_subscriber::{filter::Targets, fmt, prelude::*};
+use tracing_subscriber::{filter::Targets, fmt, prelude::*, Layer, Registry};
 
 /// The filter `RUST_LOG` asks for, or `default` everywhere when it is unset or does not
 /// parse (then said once, as a warning, after the subscriber is up).
@@ -41,28 +41,27 @@ fn targets_from(value: Option<&str>, default: LevelFilter) -> (Targets, Option<S
 /// JSON logs for CloudWatch (one object a line, span fields included), filtered by
 /// `RUST_LOG` (default `info`). Call once, first thing in `main`.
 pub fn init_json() {
-    let (filter, problem) = targets(LevelFilter::INFO);
     let layer = fmt::layer()
         .json()
         .with_current_span(true)
         .with_target(false)
         .without_time(); // CloudWatch stamps every line.
-    if tracing_subscriber::registry()
-        .with(layer.with_filter(filter))
-        .try_init()
-        .is_ok()
-    {
-        if let Some(problem) = problem {
-            tracing::warn!("{problem}");
-        }
-    }
+    install(layer, LevelFilter::INFO);
 }
 
 /// Human-readable logs for devstack and tools, filtered by `RUST_LOG` (default
 /// `default_level`).
 pub fn init_pretty(default_level: LevelFilter) {
+    install(fmt::layer().with_target(false), default_level);
+}
+
+/// `layer` as the global subscriber behind `RUST_LOG`'s filter (see
+/// [`targets`]); a value that does not parse is said once it is up.
+fn install<L>(layer: L, default_level: LevelFilter)
+where
+    L: Layer<Registry> + Send + Sync + 'static,
+{
     let (filter, problem) = targets(default_level);
-    let layer = fmt::layer().with_target(false);
     if tracing_subscriber::registry()
         .with(layer.with_filter(filter))
         .try_init()
