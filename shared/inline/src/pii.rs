@@ -3517,10 +3517,12 @@ fn place_name(head: &str) -> bool {
         .collect();
     // A lone word only as a compound (`Weserstadion`): `Station, 14 Oak Road`
     // names no place.
-    let lone_compound =
-        |w: &str| w.chars().count() >= 8 && !one_of(w, PUBLIC_PLACES) && public_place_word(w);
-    (words.len() >= 2 || words.first().is_some_and(|w| lone_compound(w)))
-        && words.len() <= 4
+    let shaped = match words.as_slice() {
+        [] => false,
+        [only] => only.chars().count() >= 8 && !one_of(only, PUBLIC_PLACES),
+        more => more.len() <= 4,
+    };
+    shaped
         && words.first().is_some_and(|w| starts_upper(w))
         && words
             .iter()
