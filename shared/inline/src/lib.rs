@@ -3425,6 +3425,9 @@ mod tests {
             "no hagáis clic en links que regalan skins gratis, es estafa",
             "klik niet op links met gratis skins, dat is oplichting",
             "não cliquem em link prometendo skin grátis, é golpe",
+            "otra vez el bot del \"iPhone gratis\", reportad y no hagáis caso",
+            "le bot \"iPhone gratuit\" est de retour, signalez et ignorez",
+            "pas op allemaal, @gratis_btc_winactie is nep, rapporteer die bot en klik niet op de link",
         ] {
             let v = check(text);
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
@@ -3435,6 +3438,8 @@ mod tests {
             "c'est pas du tout une arnaque, skins gratuits sur skinzdrop.xyz",
             "scammers hate this: free robux at robux-gift.xyz",
             "avoid phishing! verify your account now at steam-verify.xyz",
+            "report the fake bots, the real giveaway is at bit.ly/realdrop, claim now",
+            "meldet euch bei mir für gratis Skins, nur heute, schreibt mir auf Telegram",
         ] {
             assert_ne!(check(text).action, Action::Allow, "{text}");
         }

@@ -550,6 +550,95 @@ const RETRACTIONS: [&str; 18] = [
     "mas", "mais", "aber", "maar", "stimmt",
 ];
 
+/// Words that say something is fake, or a bot, where [`warns`] reads a scam's
+/// name (`it's fake`, `is nep`, `es falso`, `c'est un faux`, `ist ein Bot`;
+/// not `not a bot`, `geen bots`): in chat, what the room is warned is fake is
+/// a scam's bait.
+const FAKE_NAMES: [&str; 14] = [
+    "fake",
+    "fakes",
+    "nep",
+    "bot",
+    "bots",
+    "falso",
+    "falsa",
+    "falsos",
+    "falsas",
+    "faux",
+    "fausse",
+    "fausses",
+    "gefälscht",
+    "vals",
+];
+
+/// Words that ask the room to report, block or ignore someone, in the forms
+/// that can only be that (`reportad`, `denunciem`, `meldet`, `signalez`,
+/// `rapporteer`): a lure never asks to be reported.
+const REPORT_ASKS: [&str; 30] = [
+    "reportad",
+    "reporten",
+    "reportadlo",
+    "reportenlo",
+    "reportadla",
+    "reportenla",
+    "denunciad",
+    "denuncien",
+    "denúncienlo",
+    "denuncienlo",
+    "denunciadlo",
+    "bloquead",
+    "bloqueen",
+    "ignorad",
+    "denunciá",
+    "reportá",
+    "denunciem",
+    "reportem",
+    "bloqueiem",
+    "ignorem",
+    "meldet",
+    "blockt",
+    "ignoriert",
+    "signalez",
+    "bloquez",
+    "ignorez",
+    "rapporteer",
+    "rapporteren",
+    "blokkeer",
+    "negeer",
+];
+
+/// Words after which a word of [`REPORT_ASKS`] asks to be contacted instead
+/// (`meldet euch bei mir`).
+const CONTACT_AFTER: [&str; 4] = ["euch", "dich", "bei", "mir"];
+
+/// English words that ask to report, block or ignore someone when what they
+/// ask it of follows (`report him`, `block and ignore`, `report @bot`), and
+/// not as nouns (`match report`, `a block of tickets`).
+const REPORT_VERBS: [&str; 4] = ["report", "block", "ignore", "mute"];
+
+/// What a report's ask is of ([`REPORT_VERBS`]).
+const REPORTED: [&str; 14] = [
+    "it", "him", "her", "them", "this", "that", "the", "these", "those", "and", "pls", "please",
+    "plz", "asap",
+];
+
+/// Whether the line asks the room to report, block or ignore someone
+/// ([`REPORT_ASKS`], [`REPORT_VERBS`]), not after a denial (`don't report
+/// it`, `nicht melden`).
+fn asks_to_report(lower: &str, words: &[(usize, &str)]) -> bool {
+    words.iter().enumerate().any(|(i, (end, w))| {
+        let next = words.get(i + 1).map(|(_, n)| *n);
+        let asked = REPORT_ASKS.contains(w) && !next.is_some_and(|n| CONTACT_AFTER.contains(&n))
+            || REPORT_VERBS.contains(w)
+                && (next.is_none_or(|n| REPORTED.contains(&n))
+                    || lower[*end..].trim_start().starts_with('@'));
+        asked
+            && !words[i.saturating_sub(2)..i]
+                .iter()
+                .any(|(_, d)| DENIALS.contains(d) || matches!(*d, "don" | "t" | "dont" | "never"))
+    })
+}
+
 /// Whether the line warns of a scam: it says something is one — a word that
 /// says what something is ([`COPULAS`]) in the four words before a scam's name
 /// ([`SCAM_NAMES`]), with no denial ([`DENIALS`]) from the word before it on —
@@ -557,28 +646,31 @@ const RETRACTIONS: [&str; 18] = [
 /// after ([`RETRACTIONS`]) (`it's a scam`, `es estafa`, `é golpe`, `das ist
 /// Betrug`, `c'est une arnaque`, `dat is oplichting`; not `not a scam`, `is it
 /// a scam? NO!`, `dicen que es estafa pero es real`, `isso não é nenhum tipo de
-/// golpe`, `scammers hate this`, `anti-scam seller`). `lower` is in lower case.
+/// golpe`, `scammers hate this`, `anti-scam seller`); or says something is
+/// fake or a bot ([`FAKE_NAMES`]) the same way; or asks the room to report,
+/// block or ignore someone ([`asks_to_report`]). `lower` is in lower case.
 pub fn warns(lower: &str) -> bool {
     let words: Vec<(usize, &str)> = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| (w.as_ptr() as usize - lower.as_ptr() as usize + w.len(), w))
         .collect();
-    words.iter().enumerate().any(|(i, (end, w))| {
-        let asked = lower[*end..].trim_start().starts_with('?');
-        SCAM_NAMES.contains(w)
-            && !asked
-            && !words[i + 1..]
-                .iter()
-                .take(3)
-                .any(|(_, r)| RETRACTIONS.contains(r))
-            && (i.saturating_sub(4)..i).any(|c| {
-                COPULAS.contains(&words[c].1)
-                    && !words[c.saturating_sub(1)..i]
-                        .iter()
-                        .any(|(_, d)| DENIALS.contains(d))
-            })
-    })
+    asks_to_report(lower, &words)
+        || words.iter().enumerate().any(|(i, (end, w))| {
+            let asked = lower[*end..].trim_start().starts_with('?');
+            (SCAM_NAMES.contains(w) || FAKE_NAMES.contains(w))
+                && !asked
+                && !words[i + 1..]
+                    .iter()
+                    .take(3)
+                    .any(|(_, r)| RETRACTIONS.contains(r))
+                && (i.saturating_sub(4)..i).any(|c| {
+                    COPULAS.contains(&words[c].1)
+                        && !words[c.saturating_sub(1)..i]
+                            .iter()
+                            .any(|(_, d)| DENIALS.contains(d))
+                })
+        })
 }
 
 /// The writer's own profile (`my bio`, `mi perfil`, `mon profil`, `mijn profiel`).
@@ -1076,6 +1168,43 @@ mod tests {
             "cuidado con las estafas, el sorteo oficial es en sorteo-oficial.xyz, reclama tu premio",
         ] {
             assert!(score(line) >= 0.5, "{line}");
+        }
+    }
+
+    #[test]
+    fn asking_the_room_to_report_it_or_saying_it_is_fake_warns() {
+        for line in [
+            "the \"free iPhone\" bot is back, report and ignore",
+            "@support_giveaway_dm again, report him pls",
+            "spam bot in chat, block @freeskinz_bot",
+            "otra vez el bot del \"iPhone gratis\", reportad y no hagáis caso",
+            "hay un bot @sorteo_btc_oficial pasando links falsos, reportadlo porfa",
+            "alerta: @suporte_binance_dm NÃO é mod, denunciem",
+            "meldet bitte alle @skins_free_bot, immer derselbe Link",
+            "le bot \"iPhone gratuit\" est de retour, signalez et ignorez",
+            "pas op allemaal, @gratis_btc_winactie is nep!",
+            "die giveaway-account is een bot, blokkeer hem",
+            "that giveaway account is fake",
+            "ese sorteo es falso",
+        ] {
+            assert!(warns(&line.to_lowercase()), "{line}");
+        }
+        for line in [
+            // Asked to get in touch, not to report.
+            "meldet euch bei mir für gratis skins",
+            // Nouns, not asks.
+            "a block of 4 tickets for sale, dm me",
+            "match report: free skins for everyone at the end",
+            "report card day lol",
+            // Denied.
+            "don't report me, the giveaway is real",
+            "nicht melden, ist echt",
+            "i'm not a bot, real giveaway, dm me",
+            "echte volgers, geen bots",
+            "this bot gives free robux, works 100%",
+            "is it fake? no! free skins for the first 100",
+        ] {
+            assert!(!warns(&line.to_lowercase()), "{line}");
         }
     }
 
