@@ -550,31 +550,43 @@ const RETRACTIONS: [&str; 18] = [
     "mas", "mais", "aber", "maar", "stimmt",
 ];
 
-/// Words that say something is fake, or a bot, where [`warns`] reads a scam's
-/// name (`it's fake`, `is nep`, `es falso`, `c'est un faux`, `ist ein Bot`;
-/// not `not a bot`, `geen bots`): in chat, what the room is warned is fake is
-/// a scam's bait.
-const FAKE_NAMES: [&str; 14] = [
-    "fake",
-    "fakes",
-    "nep",
-    "bot",
-    "bots",
-    "falso",
-    "falsa",
-    "falsos",
-    "falsas",
-    "faux",
-    "fausse",
-    "fausses",
-    "gefälscht",
-    "vals",
+/// Words that say something is fake, where [`warns`] reads a scam's name
+/// (`that account is fake`, `is nep`, `ist gefälscht`; not `not fake`): in
+/// chat, what the room is told is fake is a scam's bait. Not `bot` (lures sell
+/// trading bots), nor `faux` or `falso` (also "wrong").
+const FAKE_NAMES: [&str; 4] = ["fake", "fakes", "nep", "gefälscht"];
+
+/// Words that make a line's `fake` a lure's own claim or someone else's (`all
+/// other accounts are fake, i'm the real admin`, `anyone saying this is fake
+/// is lying`): then the line warns of nothing.
+const GENUINE: [&str; 20] = [
+    "real",
+    "legit",
+    "genuine",
+    "lying",
+    "liars",
+    "echt",
+    "echte",
+    "vrai",
+    "vraie",
+    "verdadero",
+    "verdadera",
+    "verdadeiro",
+    "verdadeira",
+    "mentira",
+    "mienten",
+    "mentem",
+    "lügen",
+    "lügt",
+    "mentent",
+    "liegen",
 ];
 
-/// Words that ask the room to report, block or ignore someone, in the forms
-/// that can only be that (`reportad`, `denunciem`, `meldet`, `signalez`,
-/// `rapporteer`): a lure never asks to be reported.
-const REPORT_ASKS: [&str; 30] = [
+/// Words that ask the room to report or block someone, in forms that can
+/// only be that (`reportad`, `denunciem`, `signalez`, `rapporteer`): a lure
+/// never asks to be reported. Not the words for ignoring (`ignore the haters,
+/// real giveaway`) nor `bloquez` or `blokkeer` (also "book your place").
+const REPORT_ASKS: [&str; 20] = [
     "reportad",
     "reporten",
     "reportadlo",
@@ -588,54 +600,57 @@ const REPORT_ASKS: [&str; 30] = [
     "denunciadlo",
     "bloquead",
     "bloqueen",
-    "ignorad",
-    "denunciá",
-    "reportá",
     "denunciem",
     "reportem",
     "bloqueiem",
-    "ignorem",
-    "meldet",
-    "blockt",
-    "ignoriert",
     "signalez",
-    "bloquez",
-    "ignorez",
     "rapporteer",
     "rapporteren",
-    "blokkeer",
-    "negeer",
+    "blockt",
 ];
 
-/// Words after which a word of [`REPORT_ASKS`] asks to be contacted instead
-/// (`meldet euch bei mir`).
-const CONTACT_AFTER: [&str; 4] = ["euch", "dich", "bei", "mir"];
-
-/// English words that ask to report, block or ignore someone when what they
-/// ask it of follows (`report him`, `block and ignore`, `report @bot`), and
-/// not as nouns (`match report`, `a block of tickets`).
-const REPORT_VERBS: [&str; 4] = ["report", "block", "ignore", "mute"];
-
-/// What a report's ask is of ([`REPORT_VERBS`]).
-const REPORTED: [&str; 14] = [
-    "it", "him", "her", "them", "this", "that", "the", "these", "those", "and", "pls", "please",
-    "plz", "asap",
+/// Words after which a word of [`REPORT_ASKS`] asks to be contacted, or
+/// booked, instead (`blockt euch einen Platz`, `signalez-vous en mp`).
+const CONTACT_AFTER: [&str; 9] = [
+    "euch", "dich", "sich", "bei", "mir", "vous", "moi", "me", "je",
 ];
 
-/// Whether the line asks the room to report, block or ignore someone
-/// ([`REPORT_ASKS`], [`REPORT_VERBS`]), not after a denial (`don't report
-/// it`, `nicht melden`).
+/// Words that ask to report or block someone only when who follows (`report
+/// him`, `report and block`, `meldet ihn`, `report @bot`): English `report`,
+/// `block` and `mute` are nouns too (`match report`, `a block of tickets`),
+/// and German `meldet` is "gets in touch" (`wer sich zuerst meldet`).
+const REPORT_VERBS: [&str; 4] = ["report", "block", "mute", "meldet"];
+
+/// Who a word of [`REPORT_VERBS`] asks it of.
+const REPORTED: [&str; 20] = [
+    "it", "him", "her", "them", "the", "these", "those", "and", "pls", "please", "plz", "asap",
+    "ihn", "sie", "den", "die", "das", "diesen", "diese", "dieses",
+];
+
+/// Words before an ask that deny it (`don't report`, `ne signalez pas`).
+const ASK_DENIED_BEFORE: [&str; 5] = ["don", "dont", "never", "ne", "t"];
+
+/// Words after an ask that deny it (`signalez pas`, `rapporteer hem niet`).
+const ASK_DENIED_AFTER: [&str; 6] = ["pas", "jamais", "niet", "nicht", "nie", "not"];
+
+/// Whether the line asks the room to report or block someone
+/// ([`REPORT_ASKS`], [`REPORT_VERBS`]), with no denial in the two words
+/// before the ask or the three after it.
 fn asks_to_report(lower: &str, words: &[(usize, &str)]) -> bool {
     words.iter().enumerate().any(|(i, (end, w))| {
         let next = words.get(i + 1).map(|(_, n)| *n);
         let asked = REPORT_ASKS.contains(w) && !next.is_some_and(|n| CONTACT_AFTER.contains(&n))
             || REPORT_VERBS.contains(w)
-                && (next.is_none_or(|n| REPORTED.contains(&n))
+                && (next.is_some_and(|n| REPORTED.contains(&n))
                     || lower[*end..].trim_start().starts_with('@'));
         asked
             && !words[i.saturating_sub(2)..i]
                 .iter()
-                .any(|(_, d)| DENIALS.contains(d) || matches!(*d, "don" | "t" | "dont" | "never"))
+                .any(|(_, d)| DENIALS.contains(d) || ASK_DENIED_BEFORE.contains(d))
+            && !words[i + 1..]
+                .iter()
+                .take(3)
+                .any(|(_, d)| ASK_DENIED_AFTER.contains(d))
     })
 }
 
@@ -647,18 +662,20 @@ fn asks_to_report(lower: &str, words: &[(usize, &str)]) -> bool {
 /// Betrug`, `c'est une arnaque`, `dat is oplichting`; not `not a scam`, `is it
 /// a scam? NO!`, `dicen que es estafa pero es real`, `isso não é nenhum tipo de
 /// golpe`, `scammers hate this`, `anti-scam seller`); or says something is
-/// fake or a bot ([`FAKE_NAMES`]) the same way; or asks the room to report,
-/// block or ignore someone ([`asks_to_report`]). `lower` is in lower case.
+/// fake ([`FAKE_NAMES`]) the same way, in a line that claims nothing genuine
+/// ([`GENUINE`]); or asks the room to report or block someone
+/// ([`asks_to_report`]). `lower` is in lower case.
 pub fn warns(lower: &str) -> bool {
     let words: Vec<(usize, &str)> = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| (w.as_ptr() as usize - lower.as_ptr() as usize + w.len(), w))
         .collect();
+    let genuine = words.iter().any(|(_, w)| GENUINE.contains(w));
     asks_to_report(lower, &words)
         || words.iter().enumerate().any(|(i, (end, w))| {
             let asked = lower[*end..].trim_start().starts_with('?');
-            (SCAM_NAMES.contains(w) || FAKE_NAMES.contains(w))
+            (SCAM_NAMES.contains(w) || FAKE_NAMES.contains(w) && !genuine)
                 && !asked
                 && !words[i + 1..]
                     .iter()
@@ -1172,7 +1189,7 @@ mod tests {
     }
 
     #[test]
-    fn asking_the_room_to_report_it_or_saying_it_is_fake_warns() {
+    fn asking_the_room_to_report_someone_or_saying_it_is_fake_warns() {
         for line in [
             "the \"free iPhone\" bot is back, report and ignore",
             "@support_giveaway_dm again, report him pls",
@@ -1180,12 +1197,12 @@ mod tests {
             "otra vez el bot del \"iPhone gratis\", reportad y no hagáis caso",
             "hay un bot @sorteo_btc_oficial pasando links falsos, reportadlo porfa",
             "alerta: @suporte_binance_dm NÃO é mod, denunciem",
-            "meldet bitte alle @skins_free_bot, immer derselbe Link",
+            "@skins_free_bot postet 40 mal denselben Link, meldet ihn bitte",
             "le bot \"iPhone gratuit\" est de retour, signalez et ignorez",
             "pas op allemaal, @gratis_btc_winactie is nep!",
-            "die giveaway-account is een bot, blokkeer hem",
+            "die giveaway-account is nep, rapporteer hem",
             "that giveaway account is fake",
-            "ese sorteo es falso",
+            "dieses Gewinnspiel ist gefälscht",
         ] {
             assert!(warns(&line.to_lowercase()), "{line}");
         }
@@ -1203,6 +1220,25 @@ mod tests {
             "echte volgers, geen bots",
             "this bot gives free robux, works 100%",
             "is it fake? no! free skins for the first 100",
+            "ne signalez pas, c'est un vrai giveaway, écrivez-moi",
+            "rapporteer dit bericht niet, je hebt gewonnen!",
+            // Ignoring is a lure's word too.
+            "investment opportunity, 100x guaranteed profit, whatsapp me. not interested? just ignore",
+            "ignore the haters, real giveaway, dm me on telegram",
+            "negeer de haters, echte giveaway, stuur me een dm",
+            "report this to win, free crypto giveaway, dm me",
+            // Getting in touch, booking a place.
+            "wer sich zuerst meldet, gewinnt ein iPhone, schreibt mir auf Telegram",
+            "wer gratis skins will meldet sich per dm",
+            "places limitées, bloquez votre place maintenant",
+            "signalez-vous en mp pour recevoir vos skins",
+            "blockt euch jetzt einen Platz, nur 10 frei",
+            // A lure's own claim, or someone else's.
+            "all other accounts are fake, i'm the real admin, dm me to claim your prize",
+            "anyone saying this is fake is lying, i got paid, dm me for the airdrop",
+            "it's an ai trading bot, guaranteed profit, dm me",
+            "es un bot de trading que duplica tu btc",
+            "c'est faux, le giveaway est réel, écrivez-moi",
         ] {
             assert!(!warns(&line.to_lowercase()), "{line}");
         }
