@@ -639,14 +639,18 @@ const ASK_DENIED_AFTER: [&str; 6] = ["pas", "jamais", "niet", "nicht", "nie", "n
 fn asks_to_report(lower: &str, words: &[(usize, &str)]) -> bool {
     words.iter().enumerate().any(|(i, (end, w))| {
         let next = words.get(i + 1).map(|(_, n)| *n);
-        let asked = REPORT_ASKS.contains(w) && !next.is_some_and(|n| CONTACT_AFTER.contains(&n))
-            || REPORT_VERBS.contains(w)
+        let asked = (REPORT_ASKS.contains(w) && !next.is_some_and(|n| CONTACT_AFTER.contains(&n)))
+            || (REPORT_VERBS.contains(w)
                 && (next.is_some_and(|n| REPORTED.contains(&n))
-                    || lower[*end..].trim_start().starts_with('@'));
+                    || lower[*end..].trim_start().starts_with('@')));
+        let before = &words[i.saturating_sub(2)..=i];
         asked
-            && !words[i.saturating_sub(2)..i]
-                .iter()
-                .any(|(_, d)| DENIALS.contains(d) || ASK_DENIED_BEFORE.contains(d))
+            && !before.windows(2).any(|pair| {
+                let (d, after) = (pair[0].1, pair[1].1);
+                // Dutch `pas op` is "watch out", no denial.
+                (DENIALS.contains(&d) && !(d == "pas" && after == "op"))
+                    || ASK_DENIED_BEFORE.contains(&d)
+            })
             && !words[i + 1..]
                 .iter()
                 .take(3)
@@ -1201,6 +1205,8 @@ mod tests {
             "le bot \"iPhone gratuit\" est de retour, signalez et ignorez",
             "pas op allemaal, @gratis_btc_winactie is nep!",
             "die giveaway-account is nep, rapporteer hem",
+            "pas op, rapporteer die bot",
+            "@win_btc_nl pas op! rapporteer hem",
             "that giveaway account is fake",
             "dieses Gewinnspiel ist gefälscht",
         ] {
