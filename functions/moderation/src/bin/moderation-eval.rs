@@ -9,7 +9,10 @@
 //! `moderation-eval --corpus DIR [--half dev|test] [--shadow RULE_SET]… [--peer NAME=FILE]…` scores the
 //! evaluation set instead (`DIR/dev/*.jsonl`, `DIR/test/*.jsonl`, lines with
 //! `category` and `lang`): per half, the share of lines handled right per
-//! category and per language, and the acceptance figures. Each `--peer` adds a
+//! category and per language, and the acceptance figures. `--set FILE`
+//! (repeatable, with or without `--corpus`) scores a labelled file of the same
+//! lines the same way, on its own: a sample of a tenant's own chat, or a set
+//! kept apart from the halves. Only counts are printed, never a line. Each `--peer` adds a
 //! column scored the same way from what another filter would let the room see
 //! (FILE: `{"id","text"}` lines, `text` null for nothing), beside a column for the
 //! rules alone (the learned second opinion in shadow mode). `--shadow` puts a rule
@@ -127,7 +130,7 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-const USAGE: &str = "usage: moderation-eval [--shadow RULE_SET]... (JSON lines on stdin) | moderation-eval --corpus DIR [--half dev|test] [--shadow RULE_SET]... [--peer NAME=FILE]...";
+const USAGE: &str = "usage: moderation-eval [--shadow RULE_SET]... (JSON lines on stdin) | moderation-eval [--corpus DIR [--half dev|test]] [--set FILE]... [--shadow RULE_SET]... [--peer NAME=FILE]... (one of --corpus and --set at least)";
 
 /// What a peer let the room see, by line id.
 type Seen = HashMap<String, Option<String>>;
@@ -184,7 +187,7 @@ fn rule_set(name: &str) -> Result<RuleSet, String> {
 }
 
 fn corpus(args: &[String]) -> Result<(), String> {
-    let (mut dir, mut half, mut peers) = (None, None, Vec::new());
+    let (mut dir, mut half, mut peers, mut sets) = (None, None, Vec::new(), Vec::new());
     let mut shadow: Vec<RuleSet> = Vec::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -196,6 +199,7 @@ fn corpus(args: &[String]) -> Result<(), String> {
         match arg.as_str() {
             "--corpus" => dir = Some(PathBuf::from(value()?)),
             "--half" => half = Some(value()?),
+            "--set" => sets.push(PathBuf::from(value()?)),
             "--shadow" => shadow.push(rule_set(&value()?)?),
             "--peer" => {
                 let spec = value()?;
@@ -207,12 +211,35 @@ fn corpus(args: &[String]) -> Result<(), String> {
             other => return Err(format!("unknown argument `{other}`; {USAGE}")),
         }
     }
-    let dir = dir.ok_or_else(|| USAGE.to_owned())?;
+    if dir.is_none() && sets.is_empty() {
+        return Err(USAGE.to_owned());
+    }
+    if dir.is_none() && half.is_some() {
+        return Err(format!("--half needs --corpus; {USAGE}"));
+    }
     let halves: Vec<&str> = match half.as_deref() {
         None => vec!["dev", "test"],
         Some(h @ ("dev" | "test")) => vec![h],
         Some(other) => return Err(format!("--half must be dev or test, not `{other}`")),
     };
+    // What is scored, each on its own: the halves, then the sets, all read
+    // before anything is scored (a set that does not read is an error, and
+    // nothing is printed).
+    let mut groups: Vec<(String, Vec<EvalInput>)> = Vec::new();
+    if let Some(dir) = &dir {
+        for half in halves {
+            let lines = moderation::learning::read_dir(&dir.join(half))?;
+            groups.push((format!("{half} half"), lines));
+        }
+    }
+    for set in &sets {
+        let text = std::fs::read_to_string(set).map_err(|e| format!("{}: {e}", set.display()))?;
+        let lines = moderation::read_lines(&text).map_err(|e| format!("{}: {e}", set.display()))?;
+        if lines.is_empty() {
+            return Err(format!("{}: no lines", set.display()));
+        }
+        groups.push((set.display().to_string(), lines));
+    }
     let moderator = InlineModerator::new(ModerationConfig {
         shadow_rule_sets: shadow.clone(),
         ..ModerationConfig::default()
@@ -222,14 +249,13 @@ fn corpus(args: &[String]) -> Result<(), String> {
         shadow_rule_sets: [shadow.as_slice(), &[RuleSet::Learned]].concat(),
         ..ModerationConfig::default()
     });
-    for half in halves {
-        let lines = moderation::learning::read_dir(&dir.join(half))?;
+    for (name, lines) in &groups {
         let ours: Vec<Option<String>> = lines
             .iter()
             .map(|line| evaluate(&moderator, line).text)
             .collect();
         let card = Scorecard::new(lines.iter().zip(ours.iter().map(Option::as_deref)));
-        println!("== {half} half: {} lines ==\n{}", lines.len(), card.table());
+        println!("== {name}: {} lines ==\n{}", lines.len(), card.table());
         if peers.is_empty() {
             continue;
         }
