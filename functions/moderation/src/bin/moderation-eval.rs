@@ -12,11 +12,12 @@
 //! category and per language, and the acceptance figures. `--set FILE`
 //! (repeatable, with or without `--corpus`) scores a labelled file of the same
 //! lines the same way, on its own: a sample of a tenant's own chat, or a set
-//! kept apart from the halves. Only counts are printed, never a line. Each `--peer` adds a
-//! column scored the same way from what another filter would let the room see
-//! (FILE: `{"id","text"}` lines, `text` null for nothing), beside a column for the
-//! rules alone (the learned second opinion in shadow mode). `--shadow` puts a rule
-//! set in shadow mode, as a tenant's `shadowRuleSets` does.
+//! kept apart from the halves. Only counts are printed, never a line. Each
+//! `--peer` adds a column scored the same way from what another filter would
+//! let the room see (FILE: `{"id","text"}` lines, `text` null for nothing),
+//! beside a column for the rules alone (the learned second opinion in shadow
+//! mode). `--shadow` puts a rule set in shadow mode, as a tenant's
+//! `shadowRuleSets` does.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
