@@ -676,6 +676,14 @@ impl Default for Training {
     }
 }
 
+/// Whether a line's `labels` make it of any head marked in `sentence`.
+fn of_a_sentence_head(labels: &[bool], sentence: &[bool]) -> bool {
+    labels
+        .iter()
+        .zip(sentence)
+        .any(|(&label, &sentence)| label && sentence)
+}
+
 /// Weights before quantisation.
 #[derive(Debug, Clone)]
 pub struct Trained {
@@ -752,6 +760,12 @@ impl Trained {
 /// Trains one logistic-regression head per entry of `heads` by stochastic
 /// gradient descent (AdaGrad steps, a fixed shuffle): the same samples always give
 /// the same weights.
+///
+/// A line of one sentence head ([`SENTENCE_HEADS`]) teaches the other nothing.
+/// Threats and targeted abuse without swear words share their shape (a person
+/// and what should happen to them), and either head holding the line holds it;
+/// as each other's negatives they pushed down the lines between them, below
+/// both thresholds.
 pub fn train(heads: &[&str], samples: &[Sample], training: Training) -> Trained {
     let n_heads = heads.len();
     let mask = (1u64 << training.bits) - 1;
@@ -809,6 +823,8 @@ pub fn train(heads: &[&str], samples: &[Sample], training: Training) -> Trained 
             }
         })
         .collect();
+    // The sentence heads' lines are each other's look-alikes, not their opposites.
+    let sentence: Vec<bool> = heads.iter().map(|h| SENTENCE_HEADS.contains(h)).collect();
     let mut order: Vec<usize> = (0..samples.len()).collect();
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     for _ in 0..training.epochs {
@@ -832,6 +848,9 @@ pub fn train(heads: &[&str], samples: &[Sample], training: Training) -> Trained 
                 let score = bias[h] + score * x;
                 let p = 1.0 / (1.0 + (-score).exp());
                 let label = samples[i].labels.get(h) == Some(&true);
+                if !label && sentence[h] && of_a_sentence_head(&samples[i].labels, &sentence) {
+                    continue;
+                }
                 let y = if label { 1.0 } else { 0.0 };
                 let g = (p - y)
                     * if label {
@@ -943,6 +962,45 @@ mod tests {
             assert_eq!(shipped.opinion(text), by_feature(text), "{text}");
             assert_eq!(shipped.opinion(text), by_feature(text), "{text}");
         }
+    }
+
+    #[test]
+    fn a_sentence_heads_lines_teach_the_other_sentence_head_nothing() {
+        let sample = |text: &str, labels: [bool; 2]| Sample {
+            text: text.to_owned(),
+            labels: labels.to_vec(),
+        };
+        let mut samples = Vec::new();
+        for _ in 0..3 {
+            samples.push(sample("i will stab you", [true, false]));
+            samples.push(sample("nice goal mate", [false, false]));
+        }
+        let trained = train(&["threat", "harassment"], &samples, Training::default());
+        let mask = (1u64 << trained.bits) - 1;
+        let weight = |text: &str, head: usize| {
+            let mut sum = 0.0;
+            each_feature(text, |hash| {
+                sum += trained.weights[bucket_of(hash, mask) * 2 + head]
+            });
+            sum
+        };
+        assert!(
+            weight("stab", 0) > 0.0,
+            "the threat head learns its own line"
+        );
+        assert_eq!(
+            weight("stab", 1),
+            0.0,
+            "the harassment head learns nothing from it"
+        );
+        assert!(weight("goal", 1) < 0.0, "but still learns from clean lines");
+        // A scam head is no sentence head: another kind's lines are its negatives.
+        let trained = train(&["threat", "scam"], &samples, Training::default());
+        let mut sum = 0.0;
+        each_feature("stab", |hash| {
+            sum += trained.weights[bucket_of(hash, mask) * 2 + 1]
+        });
+        assert!(sum < 0.0);
     }
 
     #[test]
