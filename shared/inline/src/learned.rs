@@ -797,7 +797,8 @@ pub fn train(heads: &[&str], samples: &[Sample], training: Training) -> Trained 
     let mut grad_sq = vec![1e-8f64; size];
     let mut bias = vec![0f64; n_heads];
     let mut bias_sq = vec![1e-8f64; n_heads];
-    // Positives are few: each head weighs them by how rare they are.
+    // Positives are few: each head weighs them by how rare they are, against
+    // every other line (for a sentence head, also the other's lines it skips).
     let positive_weight: Vec<f64> = (0..n_heads)
         .map(|h| {
             let pos = samples
@@ -974,6 +975,7 @@ mod tests {
         for _ in 0..3 {
             samples.push(sample("i will stab you", [true, false]));
             samples.push(sample("nice goal mate", [false, false]));
+            samples.push(sample("so ugly lol", [false, true]));
         }
         let trained = train(&["threat", "harassment"], &samples, Training::default());
         let mask = (1u64 << trained.bits) - 1;
@@ -994,7 +996,12 @@ mod tests {
             "the harassment head learns nothing from it"
         );
         assert!(weight("goal", 1) < 0.0, "but still learns from clean lines");
-        // A scam head is no sentence head: another kind's lines are its negatives.
+        assert!(weight("ugly", 1) > 0.0);
+        assert_eq!(weight("ugly", 0), 0.0, "and the reverse");
+        // A scam head is no sentence head: another kind's lines are its negatives
+        // (the same lines but the harassment ones, whose second label would
+        // read as scam).
+        samples.retain(|s| !s.labels[1]);
         let trained = train(&["threat", "scam"], &samples, Training::default());
         let mut sum = 0.0;
         each_feature("stab", |hash| {
