@@ -38,8 +38,8 @@ pub const MIN_SCAM_THRESHOLD: f64 = 0.4;
 /// Folds of the cross-validation.
 pub const FOLDS: usize = 5;
 
-/// Which heads a line is positive for; `None` for clean lines, `Some(empty)` for
-/// lines of no head (personal data).
+/// Per head of [`HEADS`], whether a line is of its kind: at most one `true`,
+/// none for clean lines and for lines of no head (personal data).
 fn labels(input: &EvalInput) -> Vec<bool> {
     let kind = match (input.category.as_deref(), input.label.as_deref()) {
         (Some("profanity" | "obfuscated"), _) | (None, Some("abuse")) => Some("profanity"),
