@@ -55,6 +55,12 @@ fn is_clean(input: &EvalInput) -> bool {
     input.label() == Some("clean")
 }
 
+/// Every line of one labelled file; an error names the file.
+pub fn read_file(file: &Path) -> Result<Vec<EvalInput>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    read_lines(&text).map_err(|e| format!("{}: {e}", file.display()))
+}
+
 /// Every line of the `*.jsonl` files in `dir`, files in name order.
 pub fn read_dir(dir: &Path) -> Result<Vec<EvalInput>, String> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -66,8 +72,7 @@ pub fn read_dir(dir: &Path) -> Result<Vec<EvalInput>, String> {
     files.sort();
     let mut lines = Vec::new();
     for file in &files {
-        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-        lines.extend(read_lines(&text).map_err(|e| format!("{}: {e}", file.display()))?);
+        lines.extend(read_file(file)?);
     }
     Ok(lines)
 }
@@ -78,8 +83,7 @@ pub fn training_lines(corpus: &Path) -> Result<Vec<EvalInput>, String> {
     let mut lines = read_dir(&corpus.join("eval").join("dev"))?;
     lines.extend(read_dir(&corpus.join("train"))?);
     let older = corpus.join("labelled.jsonl");
-    let text = std::fs::read_to_string(&older).map_err(|e| format!("{}: {e}", older.display()))?;
-    lines.extend(read_lines(&text).map_err(|e| format!("{}: {e}", older.display()))?);
+    lines.extend(read_file(&older)?);
     Ok(lines)
 }
 

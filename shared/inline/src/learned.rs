@@ -841,17 +841,18 @@ pub fn train(heads: &[&str], samples: &[Sample], training: Training) -> Trained 
             let row = &rows[i];
             let x = values[i];
             let clean = !samples[i].labels.contains(&true);
+            let of_sentence = of_a_sentence_head(&samples[i].labels, &sentence);
             for h in 0..n_heads {
+                let label = samples[i].labels.get(h) == Some(&true);
+                if !label && sentence[h] && of_sentence {
+                    continue;
+                }
                 let mut score = 0.0;
                 for &b in row {
                     score += weights[b * n_heads + h];
                 }
                 let score = bias[h] + score * x;
                 let p = 1.0 / (1.0 + (-score).exp());
-                let label = samples[i].labels.get(h) == Some(&true);
-                if !label && sentence[h] && of_a_sentence_head(&samples[i].labels, &sentence) {
-                    continue;
-                }
                 let y = if label { 1.0 } else { 0.0 };
                 let g = (p - y)
                     * if label {

@@ -679,7 +679,7 @@ pub fn warns(lower: &str) -> bool {
     asks_to_report(lower, &words)
         || words.iter().enumerate().any(|(i, (end, w))| {
             let asked = lower[*end..].trim_start().starts_with('?');
-            (SCAM_NAMES.contains(w) || FAKE_NAMES.contains(w) && !genuine)
+            (SCAM_NAMES.contains(w) || (FAKE_NAMES.contains(w) && !genuine))
                 && !asked
                 && !words[i + 1..]
                     .iter()

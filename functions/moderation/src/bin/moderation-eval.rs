@@ -234,8 +234,7 @@ fn corpus(args: &[String]) -> Result<(), String> {
         }
     }
     for set in &sets {
-        let text = std::fs::read_to_string(set).map_err(|e| format!("{}: {e}", set.display()))?;
-        let lines = moderation::read_lines(&text).map_err(|e| format!("{}: {e}", set.display()))?;
+        let lines = moderation::learning::read_file(set)?;
         if lines.is_empty() {
             return Err(format!("{}: no lines", set.display()));
         }
