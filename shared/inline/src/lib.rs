@@ -427,23 +427,39 @@ fn lures_and_bait() -> &'static Phrases {
 /// rather than a flood.
 const STRETCH_MAX: usize = 30;
 
+/// What one lure or one bait scores alone: under the hold line at the default
+/// spam threshold (`0.75 × 2/3 = 0.5`).
+const LONE_SIGN: f32 = 0.45;
+
 /// Spam signals, 0–1, and whether the message is a scam (lure or bait).
 fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
     let mut score: f32 = 0.0;
-    let (mut lure, mut bait) = (false, false);
+    let (mut lure, mut app_link, mut bait) = (false, false, false);
     lures_and_bait().any(lower, |k, _, _| {
-        if k < LURES.len() {
-            lure = true;
-        } else {
-            bait = true;
+        match LURES.get(k) {
+            Some(found) => {
+                lure = true;
+                app_link |= found.ends_with('/');
+            }
+            None => bait = true,
         }
-        lure && bait
+        app_link && bait
     });
+    // One word alone holds nothing (a friend's "dm me the score", a warning of
+    // a "giveaway"): a lure or bait scores LONE_SIGN, under the hold line; the
+    // two together, or either with links, a flood or shouting, reach it. So does
+    // a lure with a way to reach the writer: a link to a messaging app (`t.me/`,
+    // `wa.me/`), a handle (`telegram @tips_vip`) or a number (`whatsapp 06…`).
     if lure {
-        score += 0.5;
+        let reachable = app_link
+            || lower
+                .split_whitespace()
+                .any(|w| w.len() > 2 && w.starts_with('@'))
+            || lower.bytes().filter(u8::is_ascii_digit).count() >= 7;
+        score += if reachable { 0.5 } else { LONE_SIGN };
     }
     if bait {
-        score += 0.5;
+        score += LONE_SIGN;
     }
     let all = split_words(lower);
     let words = all.len().max(1);
@@ -3440,6 +3456,32 @@ mod tests {
             "avoid phishing! verify your account now at steam-verify.xyz",
             "report the fake bots, the real giveaway is at bit.ly/realdrop, claim now",
             "meldet euch bei mir für gratis Skins, nur heute, schreibt mir auf Telegram",
+        ] {
+            assert_ne!(check(text).action, Action::Allow, "{text}");
+        }
+    }
+
+    #[test]
+    fn one_lure_word_alone_holds_nothing() {
+        // A contact app or a prize named in passing: talk, not a lure.
+        for text in [
+            "dm me when the second half starts, I'm cooking",
+            "she blocked me on whatsapp for spoiling the final 😂",
+            "add me on steam after the match, same name",
+            "stuur me een dm als het doelpunt valt",
+        ] {
+            let v = check(text);
+            assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
+            let spam = v.scores.get("spam").copied().unwrap_or_default();
+            assert!(spam > 0.0 && spam < 0.5, "{text}: spam {spam}");
+        }
+        // The same words with a way to reach the writer, or with bait, still
+        // hold at least.
+        for text in [
+            "dm me on telegram @vip_tips_daily for the fixed matches",
+            "whatsapp me 06 48 21 93 70 for the betting group",
+            "tips every day, join t.me/vipwinners",
+            "giveaway for my followers, dm me to enter",
         ] {
             assert_ne!(check(text).action, Action::Allow, "{text}");
         }
