@@ -209,8 +209,10 @@ const SELF_SUBJECTS: [&str; 22] = [
     "est", "t'es", "j'ai", "t'as", "a", "bin", "ist", "eu", "hij",
 ];
 
-/// Whether the one-word entry at `words[at]` follows a subject or a form of
-/// "to be" or "to have" in its clause ([`SELF_SUBJECTS`]).
+/// Whether the wish of death at `words[at]` follows a subject or a form of
+/// "to be" or "to have" in its clause ([`SELF_SUBJECTS`]): one word, or an
+/// order to die in words that also say "I am going to die" (Dutch `ik ga
+/// dood`, German `ich geh sterben`), is then said of oneself.
 fn said_of_oneself(line: &Line<'_>, at: usize) -> bool {
     at > 0 && !line.ends_clause(at - 1) && SELF_SUBJECTS.contains(&line.words[at - 1])
 }
@@ -1053,7 +1055,7 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
             }
         });
         g.selfharm.each_in(&line, 0, n_words, &mut |at, len, s| {
-            if !(excepted(g, &line, at, len) || len == 1 && said_of_oneself(&line, at)) {
+            if !(excepted(g, &line, at, len) || said_of_oneself(&line, at)) {
                 note(Kind::Harassment, s);
             }
         });
@@ -1937,6 +1939,10 @@ mod tests {
                 // The idiom: stealing the show.
                 "vas-y crève l'écran mon gars",
                 "elle crève l'écran dans ce film",
+                // Dutch `ga` is an order and "I go": `ik ga dood`, I'm dying.
+                "ik ga dood, wat een grap van die commentator",
+                "ik ga dood als we weer op penalty's verliezen",
+                "ich geh sterben, so peinlich war der elfmeter",
             ],
         );
         read_as(
@@ -1949,6 +1955,9 @@ mod tests {
                 "bah crève, personne t'aime",
                 "yo kys",
                 "k morra",
+                "ga dood, niemand wil je hier",
+                "jij, ga toch dood",
+                "geh sterben du opfer",
             ],
         );
     }
