@@ -797,15 +797,28 @@ pub fn train(heads: &[&str], samples: &[Sample], training: Training) -> Trained 
     let mut grad_sq = vec![1e-8f64; size];
     let mut bias = vec![0f64; n_heads];
     let mut bias_sq = vec![1e-8f64; n_heads];
+    // The sentence heads' lines are each other's look-alikes, not their opposites.
+    let sentence: Vec<bool> = heads.iter().map(|h| SENTENCE_HEADS.contains(h)).collect();
     // Positives are few: each head weighs them by how rare they are, against
-    // every other line (for a sentence head, also the other's lines it skips).
+    // the lines it learns from as negatives (for a sentence head, not the
+    // other's lines, which it skips).
     let positive_weight: Vec<f64> = (0..n_heads)
         .map(|h| {
             let pos = samples
                 .iter()
                 .filter(|s| s.labels.get(h) == Some(&true))
                 .count();
-            let neg = samples.len() - pos;
+            let skipped = if sentence[h] {
+                samples
+                    .iter()
+                    .filter(|s| {
+                        s.labels.get(h) != Some(&true) && of_a_sentence_head(&s.labels, &sentence)
+                    })
+                    .count()
+            } else {
+                0
+            };
+            let neg = samples.len() - pos - skipped;
             if pos == 0 {
                 1.0
             } else {
@@ -824,8 +837,6 @@ pub fn train(heads: &[&str], samples: &[Sample], training: Training) -> Trained 
             }
         })
         .collect();
-    // The sentence heads' lines are each other's look-alikes, not their opposites.
-    let sentence: Vec<bool> = heads.iter().map(|h| SENTENCE_HEADS.contains(h)).collect();
     let mut order: Vec<usize> = (0..samples.len()).collect();
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     for _ in 0..training.epochs {
