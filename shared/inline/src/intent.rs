@@ -199,9 +199,9 @@ fn denied_before(line: &Line<'_>, at: usize) -> bool {
         .any(|i| NOBODY.contains(&line.words[i]))
 }
 
-/// Subjects and forms of "to be" and "to have" after which a one-word wish of
-/// death (`sterf`, `crève`, `stirb`) is said of oneself or of a thing, no order
-/// to someone: `ik sterf hier` (I'm dying laughing), `je suis crevé` (worn
+/// Subjects and forms of "to be" and "to have" after which a wish of death
+/// (`sterf`, `crève`, `stirb`; `ga dood`, naming no person: [`said_of_oneself`])
+/// is said of oneself or of a thing, no order to someone: `ik sterf hier` (I'm dying laughing), `je suis crevé` (worn
 /// out), `mon pneu a crevé`. Not words that also greet or stand for `que`
 /// (`yo kys`, `k morra`).
 const SELF_SUBJECTS: [&str; 22] = [
@@ -210,9 +210,11 @@ const SELF_SUBJECTS: [&str; 22] = [
 ];
 
 /// Whether the wish of death at `words[at]` follows a subject or a form of
-/// "to be" or "to have" in its clause ([`SELF_SUBJECTS`]): one word, or an
-/// order to die in words that also say "I am going to die" (Dutch `ik ga
-/// dood`, German `ich geh sterben`), is then said of oneself.
+/// "to be" or "to have" in its clause ([`SELF_SUBJECTS`]). A wish of one
+/// word is then said of oneself, and so is an order of several that names no
+/// person, whose words also say "I am going to die" (Dutch `ik ga dood`,
+/// German `ich geh sterben`); not one that names its person (`ik hoop dat je
+/// dood gaat`, `ich kill dich`).
 fn said_of_oneself(line: &Line<'_>, at: usize) -> bool {
     at > 0 && !line.ends_clause(at - 1) && SELF_SUBJECTS.contains(&line.words[at - 1])
 }
@@ -1055,7 +1057,12 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
             }
         });
         g.selfharm.each_in(&line, 0, n_words, &mut |at, len, s| {
-            if !(excepted(g, &line, at, len) || said_of_oneself(&line, at)) {
+            // An order that names its person (`hoop dat je dood gaat`, `kill
+            // dich`) is said to someone whatever stands before it.
+            let names_a_person = || (at..at + len).any(|i| g.targets.starts_at(&line, i));
+            if !(excepted(g, &line, at, len)
+                || said_of_oneself(&line, at) && (len == 1 || !names_a_person()))
+            {
                 note(Kind::Harassment, s);
             }
         });
@@ -1927,7 +1934,7 @@ mod tests {
     }
 
     #[test]
-    fn a_one_word_wish_of_death_after_a_subject_is_said_of_oneself() {
+    fn a_wish_of_death_after_a_subject_is_said_of_oneself() {
         read_as(
             None,
             &[
@@ -1958,6 +1965,11 @@ mod tests {
                 "ga dood, niemand wil je hier",
                 "jij, ga toch dood",
                 "geh sterben du opfer",
+                // A subject before an order that names its person.
+                "ik hoop dat je dood gaat",
+                "ik hang je op",
+                "ich kill dich",
+                "on va te suicider",
             ],
         );
     }

@@ -3468,7 +3468,7 @@ mod tests {
             "dm me when the second half starts, I'm cooking",
             "she blocked me on whatsapp for spoiling the final 😂",
             "add me on steam after the match, same name",
-            "stuur me een dm als het doelpunt valt",
+            "hit me up on discord after the match, same name",
         ] {
             let v = check(text);
             assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
@@ -3476,7 +3476,7 @@ mod tests {
             assert!(spam > 0.0 && spam < 0.5, "{text}: spam {spam}");
         }
         // The same words with a way to reach the writer, or with bait, still
-        // hold at least.
+        // hold at least (as they did before lone words stopped holding).
         for text in [
             "dm me on telegram @vip_tips_daily for the fixed matches",
             "whatsapp me 06 48 21 93 70 for the betting group",
