@@ -201,9 +201,9 @@ fn denied_before(line: &Line<'_>, at: usize) -> bool {
 
 /// Subjects and forms of "to be" and "to have" after which a wish of death
 /// (`sterf`, `crève`, `stirb`; `ga dood`, naming no person: [`said_of_oneself`])
-/// is said of oneself or of a thing, no order to someone: `ik sterf hier` (I'm dying laughing), `je suis crevé` (worn
-/// out), `mon pneu a crevé`. Not words that also greet or stand for `que`
-/// (`yo kys`, `k morra`).
+/// is said of oneself or of a thing, no order to someone: `ik sterf hier` (I'm
+/// dying laughing), `je suis crevé` (worn out), `mon pneu a crevé`. Not words
+/// that also greet or stand for `que` (`yo kys`, `k morra`).
 const SELF_SUBJECTS: [&str; 22] = [
     "i", "ik", "ich", "je", "j'suis", "jsuis", "chuis", "chui", "jsui", "suis", "on", "il", "elle",
     "est", "t'es", "j'ai", "t'as", "a", "bin", "ist", "eu", "hij",
