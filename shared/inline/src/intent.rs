@@ -1975,6 +1975,30 @@ mod tests {
     }
 
     #[test]
+    fn the_acts_other_languages_list_are_read_in_each() {
+        // Acts that three or more languages listed and one lacked.
+        read_as(
+            Some("threat"),
+            &[
+                "ich werde dich lynchen lassen",
+                "wir werden dich enthaupten",
+                "ik ga je overrijden op de parkeerplaats",
+                "je vais te taillader le visage",
+                "vou esmagar tua cabeça",
+                "te voy a decapitar",
+            ],
+        );
+        read_as(
+            None,
+            &[
+                "die Hinrichtung im Film war hart",
+                "vamos esmagar o recorde de público hoje",
+                "ik ga overrijp fruit kopen",
+            ],
+        );
+    }
+
+    #[test]
     fn a_weapon_brought_along_and_where_a_beating_ends_are_threats() {
         read_as(
             Some("threat"),
