@@ -797,27 +797,25 @@ pub fn train(heads: &[&str], samples: &[Sample], training: Training) -> Trained 
     let mut grad_sq = vec![1e-8f64; size];
     let mut bias = vec![0f64; n_heads];
     let mut bias_sq = vec![1e-8f64; n_heads];
-    // The sentence heads' lines are each other's look-alikes, not their opposites.
+    // The sentence heads' lines are each other's look-alikes, not their opposites:
+    // head `h` skips line `i` when the line is the other sentence head's.
     let sentence: Vec<bool> = heads.iter().map(|h| SENTENCE_HEADS.contains(h)).collect();
+    let of_sentence: Vec<bool> = samples
+        .iter()
+        .map(|s| of_a_sentence_head(&s.labels, &sentence))
+        .collect();
+    let skips = |h: usize, i: usize| {
+        sentence[h] && of_sentence[i] && samples[i].labels.get(h) != Some(&true)
+    };
     // Positives are few: each head weighs them by how rare they are, against
-    // the lines it learns from as negatives (for a sentence head, not the
-    // other's lines, which it skips).
+    // the lines it learns from as negatives (not the lines it skips).
     let positive_weight: Vec<f64> = (0..n_heads)
         .map(|h| {
             let pos = samples
                 .iter()
                 .filter(|s| s.labels.get(h) == Some(&true))
                 .count();
-            let skipped = if sentence[h] {
-                samples
-                    .iter()
-                    .filter(|s| {
-                        s.labels.get(h) != Some(&true) && of_a_sentence_head(&s.labels, &sentence)
-                    })
-                    .count()
-            } else {
-                0
-            };
+            let skipped = (0..samples.len()).filter(|&i| skips(h, i)).count();
             let neg = samples.len() - pos - skipped;
             if pos == 0 {
                 1.0
@@ -852,12 +850,11 @@ pub fn train(heads: &[&str], samples: &[Sample], training: Training) -> Trained 
             let row = &rows[i];
             let x = values[i];
             let clean = !samples[i].labels.contains(&true);
-            let of_sentence = of_a_sentence_head(&samples[i].labels, &sentence);
             for h in 0..n_heads {
-                let label = samples[i].labels.get(h) == Some(&true);
-                if !label && sentence[h] && of_sentence {
+                if skips(h, i) {
                     continue;
                 }
+                let label = samples[i].labels.get(h) == Some(&true);
                 let mut score = 0.0;
                 for &b in row {
                     score += weights[b * n_heads + h];

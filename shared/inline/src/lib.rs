@@ -450,18 +450,16 @@ fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
     // two together, or either with links, a flood or shouting, reach it. So does
     // a lure with a way to reach the writer: a link to a messaging app (`t.me/`,
     // `wa.me/`), a handle (`telegram @tips_vip`) or a number (`whatsapp 06…`).
+    let all = split_words(lower);
     if lure {
         let reachable = app_link
-            || lower
-                .split_whitespace()
-                .any(|w| w.len() > 2 && w.starts_with('@'))
+            || all.iter().any(|w| w.len() > 2 && w.starts_with('@'))
             || lower.bytes().filter(u8::is_ascii_digit).count() >= 7;
         score += if reachable { 0.5 } else { LONE_SIGN };
     }
     if bait {
         score += LONE_SIGN;
     }
-    let all = split_words(lower);
     let words = all.len().max(1);
     let link_count = all
         .iter()
