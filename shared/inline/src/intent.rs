@@ -966,10 +966,164 @@ fn neighbourly(words: &[String]) -> bool {
 /// to shut up`, `te quiero fuera del canal`).
 const NOT_FOND_BEFORE: [&str; 7] = ["to", "fuera", "lejos", "muerto", "muerta", "out", "gone"];
 
+/// Verbs that report what was said or written, in the past or as an
+/// infinitive (`the guy who yelled 'go back to your country' got banned`,
+/// `c'est pas ok d'écrire "grosse vache"`, `noemde de keeper 'nutteloze
+/// clown'`): a quotation beside one is mentioned, not said to anyone. Not the
+/// imperatives that set a room on someone (`write "ugly" under every photo`,
+/// `écrivez`, `schreibt`), nor English `write`, which is one.
+const REPORTING: [&str; 66] = [
+    "said",
+    "says",
+    "saying",
+    "yelled",
+    "yelling",
+    "shouted",
+    "shouting",
+    "screamed",
+    "wrote",
+    "written",
+    "called",
+    "calling",
+    "posted",
+    "typed",
+    "chanted",
+    "chanting",
+    "tweeted",
+    "commented",
+    "dijo",
+    "dijeron",
+    "grito",
+    "gritaron",
+    "escribio",
+    "escribieron",
+    "escribir",
+    "llamo",
+    "puso",
+    "comento",
+    "decir",
+    "disse",
+    "disseram",
+    "gritou",
+    "gritaram",
+    "escreveu",
+    "escreveram",
+    "escrever",
+    "chamou",
+    "comentou",
+    "postou",
+    "dizer",
+    "gesagt",
+    "gerufen",
+    "zugerufen",
+    "geschrien",
+    "geschrieben",
+    "gebrullt",
+    "genannt",
+    "rief",
+    "schrieb",
+    "sagte",
+    "nannte",
+    "dit",
+    "crie",
+    "ecrit",
+    "ecrire",
+    "traite",
+    "hurle",
+    "dire",
+    "riep",
+    "schreef",
+    "noemde",
+    "zei",
+    "gezegd",
+    "geroepen",
+    "geschreven",
+    "zetten",
+];
+
+/// Quotation marks that open a quotation, each with the marks that may
+/// close it. Single quotes count only at a word's edges (not `t'es`).
+const QUOTES: [(char, &str); 7] = [
+    ('"', "\"\u{201d}\u{201c}"),
+    ('\u{201c}', "\u{201d}\u{201c}\""),
+    ('\u{201e}', "\u{201c}\u{201d}\""),
+    ('\u{ab}', "\u{bb}"),
+    ('\u{bb}', "\u{ab}"),
+    ('\'', "'\u{2019}"),
+    ('\u{2018}', "\u{2019}'"),
+];
+
+/// `text` with its quotations of two words or more blanked (each a clause
+/// break), when the words outside them report what was said ([`REPORTING`]):
+/// what is quoted to be condemned or told is no threat or insult of the
+/// writer's. `None` when the line quotes nothing of that kind.
+fn mentions_blanked(text: &str) -> Option<String> {
+    if !text.contains([
+        '"', '\'', '\u{201c}', '\u{201e}', '\u{ab}', '\u{bb}', '\u{2018}',
+    ]) {
+        return None;
+    }
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let letter = |k: usize| chars.get(k).is_some_and(|&(_, c)| c.is_alphanumeric());
+    let single = |c: char| c == '\'' || c == '\u{2018}' || c == '\u{2019}';
+    let mut spans = Vec::new();
+    let mut k = 0;
+    while k < chars.len() {
+        let (at, c) = chars[k];
+        let opens = QUOTES
+            .iter()
+            .find(|(open, _)| *open == c)
+            .filter(|_| !single(c) || (letter(k + 1) && (k == 0 || !letter(k - 1))));
+        let Some((_, closes)) = opens else {
+            k += 1;
+            continue;
+        };
+        let close = (k + 1..chars.len()).find(|&j| {
+            closes.contains(chars[j].1) && (!single(chars[j].1) || (!letter(j + 1) && j > k + 1))
+        });
+        let Some(j) = close else {
+            break;
+        };
+        let inner = &text[at + c.len_utf8()..chars[j].0];
+        if inner
+            .split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .count()
+            >= 2
+        {
+            spans.push((at, chars[j].0 + chars[j].1.len_utf8()));
+        }
+        k = j + 1;
+    }
+    if spans.is_empty() {
+        return None;
+    }
+    let mut outside = String::with_capacity(text.len());
+    let mut from = 0;
+    for &(start, end) in &spans {
+        outside.push_str(&text[from..start]);
+        outside.push_str(" . ");
+        from = end;
+    }
+    outside.push_str(&text[from..]);
+    tokens(&outside)
+        .iter()
+        // After an elision too (`d'écrire`).
+        .any(|w| {
+            w.rsplit('\'')
+                .next()
+                .is_some_and(|v| REPORTING.contains(&v))
+        })
+        .then_some(outside)
+}
+
 /// The most severe threat or harassment in `text`, if any (a threat where
 /// both are as severe). Laughter softens a threat, never harassment or
-/// telling someone to harm themselves; affection clears a mild insult.
+/// telling someone to harm themselves; affection clears a mild insult; a
+/// quotation the line reports is read as mentioned ([`mentions_blanked`]).
 pub fn assess(text: &str) -> Option<Finding> {
+    let unquoted = mentions_blanked(text);
+    let text = unquoted.as_deref().unwrap_or(text);
     let (threat, harassment, insult) = assess_as_written(text);
     let insult = insult.map(|severity| Finding {
         kind: Kind::Harassment,
@@ -1520,6 +1674,31 @@ mod tests {
     fn idioms_and_self_harm_are_found_anywhere() {
         assert_eq!(kind("i know where you live").map(|k| k.0), Some("threat"));
         assert_eq!(kind("just kys already"), Some(("harassment", 3)));
+    }
+
+    #[test]
+    fn a_quotation_the_line_reports_is_mentioned_not_said() {
+        for line in [
+            "the guy who yelled 'go back to your country' at the winger got banned",
+            "o cara que gritou 'volta pra tua terra' pro ponta foi banido",
+            "iemand noemde de keeper eerder 'nutteloze clown', echt niet oké",
+            "c'est pas ok d'écrire « t'es qu'une grosse vache » sous la candidate",
+        ] {
+            assert_eq!(kind(line), None, "{line}");
+        }
+        for line in [
+            // Quoted, but nothing reports it: the whole line, or a room set on
+            // someone.
+            "'go back to your country'",
+            "\"i will kill you\" and i mean it",
+            "everyone write 'go back to your country' under his post",
+            // Reported, but said outside the quotation too.
+            "he said 'nice goal', you're worthless anyway",
+        ] {
+            assert!(kind(line).is_some(), "{line}");
+        }
+        // The same words unquoted are the writer's.
+        assert!(kind("the guy who yelled go back to your country").is_some());
     }
 
     #[test]
