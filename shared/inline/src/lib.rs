@@ -2502,6 +2502,16 @@ impl InlineModerator {
         // A head speaks for the rule set of its kind: a tenant that runs toxicity
         // (or spam) in shadow mode is not held by the model's word on it either.
         let mut opinion = model.opinion(text);
+        // A quotation the line reports is mentioned, not said, as the grammar
+        // reads it: the sentence heads read the line without it.
+        if let Some(unquoted) = intent::mentions_blanked(text) {
+            let again = model.opinion(&unquoted);
+            for ((head, p), q) in model.heads.iter().zip(opinion.iter_mut()).zip(again) {
+                if learned::SENTENCE_HEADS.contains(&head.name.as_str()) {
+                    *p = q;
+                }
+            }
+        }
         for (head, p) in model.heads.iter().zip(opinion.iter_mut()) {
             let set = if head.name == "scam" {
                 RuleSet::Spam
@@ -3454,6 +3464,28 @@ mod tests {
             "avoid phishing! verify your account now at steam-verify.xyz",
             "report the fake bots, the real giveaway is at bit.ly/realdrop, claim now",
             "meldet euch bei mir für gratis Skins, nur heute, schreibt mir auf Telegram",
+        ] {
+            assert_ne!(check(text).action, Action::Allow, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_quotation_the_line_reports_is_no_abuse_of_the_writer() {
+        // Reported to be condemned: neither the grammar nor the learned
+        // model's sentence heads read the quotation as said.
+        for text in [
+            "the guy who yelled 'go back to your country' at the winger got banned for life",
+            "alguien escribio 'payaso inutil' al portero antes, que feo, el chaval tiene 19 años",
+            "alguém chamou o goleiro de 'palhaço inútil' mais cedo, que feio",
+        ] {
+            let v = check(text);
+            assert_eq!(v.action, Action::Allow, "{text}: {v:?}");
+        }
+        // Said, or a room set on someone: not delivered.
+        for text in [
+            "'go back to your country'",
+            "payaso inutil, nadie te quiere aca",
+            "everyone write 'go back to your country' under his post",
         ] {
             assert_ne!(check(text).action, Action::Allow, "{text}");
         }
