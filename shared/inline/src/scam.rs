@@ -658,6 +658,57 @@ fn asks_to_report(lower: &str, words: &[(usize, &str)]) -> bool {
     })
 }
 
+/// Private messages and apps off the platform, as a line warns the room off
+/// them (`keine Privatnachrichten beantworten`, `niet via DM kopen`, `no por
+/// DM`, `don't answer DMs`).
+const PRIVATE: [&str; 18] = [
+    "dm",
+    "dms",
+    "pm",
+    "pms",
+    "mp",
+    "mps",
+    "md",
+    "pv",
+    "inbox",
+    "whatsapp",
+    "telegram",
+    "privatnachricht",
+    "privatnachrichten",
+    "privado",
+    "privados",
+    "prive",
+    "privé",
+    "priveberichten",
+];
+
+/// Whether the line warns the room off private messages: a word of
+/// [`PRIVATE`] is in it, and every one follows a denial ([`DENIALS`],
+/// [`NEVER`], an English `n't`) in its clause, within the three words before
+/// it. Not `no` right before the word, which is Portuguese "in the" (`chama
+/// no pv`), nor `n` (`m'n privé Telegram`). `words` are the words of `lower`
+/// with where each ends.
+fn denies_contact(lower: &str, words: &[(usize, &str)]) -> bool {
+    let denies = |c: usize, i: usize| {
+        let w = words[c].1;
+        let denial = (DENIALS.contains(&w) && w != "n" && !(w == "no" && c + 1 == i))
+            || NEVER.contains(&w)
+            || (w == "t" && c > 0 && words[c - 1].1.ends_with('n'));
+        let start = words[i].0 - words[i].1.len();
+        denial && !lower[words[c].0..start].contains([',', '.', '!', '?', ';', ':'])
+    };
+    let mut named = false;
+    for (i, (_, w)) in words.iter().enumerate() {
+        if PRIVATE.contains(w) {
+            named = true;
+            if !(i.saturating_sub(3)..i).any(|c| denies(c, i)) {
+                return false;
+            }
+        }
+    }
+    named
+}
+
 /// Whether the line warns of a scam: it says something is one — a word that
 /// says what something is ([`COPULAS`]) in the four words before a scam's name
 /// ([`SCAM_NAMES`]), with no denial ([`DENIALS`]) from the word before it on —
@@ -668,7 +719,8 @@ fn asks_to_report(lower: &str, words: &[(usize, &str)]) -> bool {
 /// golpe`, `scammers hate this`, `anti-scam seller`); or says something is
 /// fake ([`FAKE_NAMES`]) the same way, in a line that claims nothing genuine
 /// ([`GENUINE`]); or asks the room to report or block someone
-/// ([`asks_to_report`]). `lower` is in lower case.
+/// ([`asks_to_report`]); or warns it off private messages
+/// ([`denies_contact`]). `lower` is in lower case.
 pub fn warns(lower: &str) -> bool {
     let words: Vec<(usize, &str)> = lower
         .split(|c: char| !c.is_alphanumeric())
@@ -677,6 +729,7 @@ pub fn warns(lower: &str) -> bool {
         .collect();
     let genuine = words.iter().any(|(_, w)| GENUINE.contains(w));
     asks_to_report(lower, &words)
+        || denies_contact(lower, &words)
         || words.iter().enumerate().any(|(i, (end, w))| {
             let asked = lower[*end..].trim_start().starts_with('?');
             (SCAM_NAMES.contains(w) || (FAKE_NAMES.contains(w) && !genuine))
@@ -1245,6 +1298,30 @@ mod tests {
             "it's an ai trading bot, guaranteed profit, dm me",
             "es un bot de trading que duplica tu btc",
             "c'est faux, le giveaway est réel, écrivez-moi",
+        ] {
+            assert!(!warns(&line.to_lowercase()), "{line}");
+        }
+    }
+
+    #[test]
+    fn warning_the_room_off_private_messages_warns() {
+        for line in [
+            "tickets only through the club shop, don't answer any DMs",
+            "Tickets nur über den offiziellen Vereinsshop, keine Privatnachrichten beantworten",
+            "kaarten alleen via de officiële site, niet via DM kopen",
+            "el sorteo se hace en su web, no por DM",
+            "c'est sur leur site, pas en MP",
+            "é pelo site deles, não por DM, nunca no whatsapp",
+        ] {
+            assert!(warns(&line.to_lowercase()), "{line}");
+        }
+        for line in [
+            // Portuguese `no` is "in the"; `m'n` is "my".
+            "chama no pv pra seguidores baratos, mil por 10 reais",
+            "m'n privé Telegram staat in m'n profiel",
+            // A denial in another clause, or of one app only.
+            "no experience needed, DM me \"INFO\"",
+            "not on telegram anymore, dm me on whatsapp",
         ] {
             assert!(!warns(&line.to_lowercase()), "{line}");
         }
