@@ -1060,10 +1060,20 @@ const QUOTES: [(char, &str); 8] = [
 /// a verb of [`REPORTING`] and no speaker of [`SPEAKERS`] among them.
 fn reports(words: &[&str]) -> bool {
     // After an elision too (`l'a traité`).
-    let bare = |w: &str| w.rsplit('\'').next().unwrap_or(w).to_owned();
+    fn bare(w: &str) -> &str {
+        w.rsplit('\'').next().unwrap_or(w)
+    }
     let speaker =
         |w: &str| SPEAKERS.contains(&w) || SPEAKERS.contains(&w.split('\'').next().unwrap_or(w));
-    words.iter().any(|w| REPORTING.contains(&bare(w).as_str())) && !words.iter().any(|w| speaker(w))
+    words.iter().any(|w| REPORTING.contains(&bare(w))) && !words.iter().any(|w| speaker(w))
+}
+
+/// The words of `part`, a stretch of a line around a quotation or inside
+/// one, apostrophes kept inside them (`l'a`, `didn’t`), as written.
+fn quoted_words(part: &str) -> impl DoubleEndedIterator<Item = &str> {
+    part.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '\u{2019}')
+        .map(|w| w.trim_matches(['\'', '\u{2019}']))
+        .filter(|w| !w.is_empty())
 }
 
 /// `text` with its quotations of two words or more blanked (each a bare
@@ -1088,14 +1098,8 @@ pub(crate) fn mentions_blanked(text: &str) -> Option<String> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let letter = |k: usize| chars.get(k).is_some_and(|&(_, c)| c.is_alphanumeric());
     let single = |c: char| matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}');
-    let words = |part: &str| -> Vec<String> {
-        part.to_lowercase()
-            .replace('\u{2019}', "'")
-            .split(|c: char| !c.is_alphanumeric() && c != '\'')
-            .map(|w| w.trim_matches('\'').to_owned())
-            .filter(|w| !w.is_empty())
-            .collect()
-    };
+    // Each word lower-cased only when looked at.
+    let lower = |w: &str| w.to_lowercase().replace('\u{2019}', "'");
     let mut spans = Vec::new();
     let mut k = 0;
     while k < chars.len() {
@@ -1119,14 +1123,16 @@ pub(crate) fn mentions_blanked(text: &str) -> Option<String> {
         let inner = &text[at + c.len_utf8()..chars[j].0];
         // Within the quotation's sentence only.
         let sentence_end = |c: char| matches!(c, '.' | '!' | '?' | ';' | '\n');
-        let before = words(text[..at].rsplit(sentence_end).next().unwrap_or_default());
-        let after = words(text[end..].split(sentence_end).next().unwrap_or_default());
-        let near: Vec<&str> = before[before.len().saturating_sub(REPORT_WINDOW)..]
-            .iter()
-            .chain(after.iter().take(REPORT_WINDOW))
-            .map(String::as_str)
+        let before = quoted_words(text[..at].rsplit(sentence_end).next().unwrap_or_default());
+        let after = quoted_words(text[end..].split(sentence_end).next().unwrap_or_default());
+        let near: Vec<String> = before
+            .rev()
+            .take(REPORT_WINDOW)
+            .chain(after.take(REPORT_WINDOW))
+            .map(lower)
             .collect();
-        if words(inner).len() >= 2 && reports(&near) {
+        let near: Vec<&str> = near.iter().map(String::as_str).collect();
+        if quoted_words(inner).nth(1).is_some() && reports(&near) {
             spans.push((at, end));
         }
         k = j + 1;
@@ -1150,7 +1156,13 @@ pub(crate) fn mentions_blanked(text: &str) -> Option<String> {
 /// telling someone to harm themselves; affection clears a mild insult; a
 /// quotation the line reports is read as mentioned ([`mentions_blanked`]).
 pub fn assess(text: &str) -> Option<Finding> {
-    let Some(unquoted) = mentions_blanked(text) else {
+    assess_unquoted(text, mentions_blanked(text).as_deref())
+}
+
+/// [`assess`] of `text`, given its [`mentions_blanked`] (found once by a
+/// caller that reads the blanked line again).
+pub(crate) fn assess_unquoted(text: &str, unquoted: Option<&str>) -> Option<Finding> {
+    let Some(unquoted) = unquoted else {
         return assess_read(text);
     };
     // The gravest quoted (death, self-harm) is never cleared by a report: a
@@ -1159,7 +1171,7 @@ pub fn assess(text: &str) -> Option<Finding> {
     if said.is_some_and(|f| f.severity == 3) {
         return said;
     }
-    assess_read(&unquoted)
+    assess_read(unquoted)
 }
 
 /// [`assess`] of `text` as it stands.

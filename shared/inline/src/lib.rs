@@ -452,9 +452,7 @@ fn spam_score(text: &str, lower: &str, analysis: Type) -> (f32, bool) {
     // `wa.me/`), a handle (`telegram @tips_vip`) or a number (`whatsapp 06…`).
     let all = split_words(lower);
     if lure {
-        let reachable = app_link
-            || all.iter().any(|w| w.len() > 2 && w.starts_with('@'))
-            || lower.bytes().filter(u8::is_ascii_digit).count() >= 7;
+        let reachable = app_link || scam::gives_contact(lower);
         score += if reachable { 0.5 } else { LONE_SIGN };
     }
     if bait {
@@ -2486,11 +2484,14 @@ impl InlineModerator {
     }
 
     /// The learned model's strongest head over its threshold (unless the rule set
-    /// is in shadow mode for this pass). `lower` is `text` in lower case, and
-    /// `linked` whether it holds a link, as the stage found them.
+    /// is in shadow mode for this pass). `unquoted` is the line with the
+    /// quotations it reports blanked ([`intent::mentions_blanked`]), `lower` is
+    /// `text` in lower case, and `linked` whether it holds a link, as the stage
+    /// found them.
     fn second_opinion(
         &self,
         text: &str,
+        unquoted: Option<&str>,
         lower: &str,
         linked: bool,
         skip: &[RuleSet],
@@ -2504,8 +2505,8 @@ impl InlineModerator {
         let mut opinion = model.opinion(text);
         // A quotation the line reports is mentioned, not said, as the grammar
         // reads it: the sentence heads read the line without it.
-        if let Some(unquoted) = intent::mentions_blanked(text) {
-            let again = model.opinion(&unquoted);
+        if let Some(unquoted) = unquoted {
+            let again = model.opinion(unquoted);
             for ((head, p), q) in model.heads.iter().zip(opinion.iter_mut()).zip(again) {
                 if learned::SENTENCE_HEADS.contains(&head.name.as_str()) {
                     *p = q;
@@ -2641,10 +2642,13 @@ impl InlineModerator {
         let analysis = self.confirmed(&numberless, &words);
         // Swearing in the launch languages rustrict does not read: masked.
         let sworn = self.lexicon_spans(&masked);
+        // A quotation the line reports, blanked once for the grammar and the
+        // learned model alike.
+        let unquoted = intent::mentions_blanked(&masked);
         let intent_found = if privileged {
             None
         } else {
-            intent::assess(&masked)
+            intent::assess_unquoted(&masked, unquoted.as_deref())
         };
         // A finding carried only by words the rules are unsure of (names, rude
         // parts inside longer words) stands only if the learned model does not
@@ -2791,25 +2795,26 @@ impl InlineModerator {
         };
         // The learned second opinion, on what the rules would deliver as written
         // (or with only personal data masked): held for review when a head is sure.
-        let (action, reason, rule) =
-            if action == Action::Allow || (action == Action::Mask && rule.is_none()) {
-                match self.second_opinion(text, &lower, !hosts.is_empty(), skip) {
-                    Some((head, p)) => {
-                        if !categories.iter().any(|c| c == head) {
-                            categories.push(head.to_owned());
-                        }
-                        scores.insert(format!("learned.{head}"), p);
-                        (
-                            Action::Hold,
-                            Some(format!("held for review (second opinion: {head}, {p:.2})")),
-                            Some(RuleSet::Learned),
-                        )
+        let (action, reason, rule) = if action == Action::Allow
+            || (action == Action::Mask && rule.is_none())
+        {
+            match self.second_opinion(text, unquoted.as_deref(), &lower, !hosts.is_empty(), skip) {
+                Some((head, p)) => {
+                    if !categories.iter().any(|c| c == head) {
+                        categories.push(head.to_owned());
                     }
-                    None => (action, reason, rule),
+                    scores.insert(format!("learned.{head}"), p);
+                    (
+                        Action::Hold,
+                        Some(format!("held for review (second opinion: {head}, {p:.2})")),
+                        Some(RuleSet::Learned),
+                    )
                 }
-            } else {
-                (action, reason, rule)
-            };
+                None => (action, reason, rule),
+            }
+        } else {
+            (action, reason, rule)
+        };
         let text = match action {
             Action::Allow => Some(text.to_owned()),
             Action::Mask if rule == Some(RuleSet::Toxicity) => censored,

@@ -694,8 +694,8 @@ const PRIVATE_ASKS: [&str; 10] = [
 /// [`PRIVATE`] is in it, every one right after a denial ([`DENIALS`],
 /// [`NEVER`]) or after one and a way ([`PRIVATE_WAYS`]), none asked for
 /// ([`PRIVATE_ASKS`]); and the line gives no other way to reach anyone (a
-/// move off the platform [`PRIVATE`] does not name, a handle, a phone
-/// number). Not `no` right before the word, which is Portuguese "in the"
+/// move off the platform [`PRIVATE`] does not name, nor
+/// [`gives_contact`]). Not `no` right before the word, which is Portuguese "in the"
 /// (`chama no pv`), nor `n` (`m'n privé Telegram`). `words` are the words of
 /// `lower`, with where each ends.
 fn denies_contact(lower: &str, words: &[(usize, &str)]) -> bool {
@@ -718,7 +718,6 @@ fn denies_contact(lower: &str, words: &[(usize, &str)]) -> bool {
             }
         }
     }
-    let digits = lower.chars().filter(char::is_ascii_digit).count();
     let elsewhere = LURES
         .iter()
         .filter(|(name, _)| *name == "lure.offplatform")
@@ -732,7 +731,15 @@ fn denies_contact(lower: &str, words: &[(usize, &str)]) -> bool {
                     words.iter().any(|(_, w)| w == entry)
                 }
         });
-    named && !elsewhere && !lower.contains('@') && digits < 7
+    named && !elsewhere && !gives_contact(lower)
+}
+
+/// Whether the line gives a way to reach someone by itself: a handle (`@`
+/// and two characters or more: `telegram @tips_vip`) or a number of seven
+/// digits or more (`whatsapp 06…`). `lower` is in lower case.
+pub(crate) fn gives_contact(lower: &str) -> bool {
+    crate::words_of(lower).any(|w| w.len() > 2 && w.starts_with('@'))
+        || lower.bytes().filter(u8::is_ascii_digit).count() >= 7
 }
 
 /// Whether the line warns of a scam: it says something is one — a word that
