@@ -1083,16 +1083,33 @@ fn quoted_words(part: &str) -> impl DoubleEndedIterator<Item = &str> {
 /// what is quoted to be condemned is no threat or insult of the writer's.
 /// `None` when the line quotes nothing of that kind.
 pub(crate) fn mentions_blanked(text: &str) -> Option<String> {
-    // A line that names someone by handle speaks to them.
-    if text.contains('@') {
-        return None;
+    // One pass over the bytes first. A line that names someone by handle
+    // speaks to them; most lines quote nothing. A single quote opens only at
+    // the line's start or after a space (an apostrophe inside a word opens
+    // nothing); `"`, `“`, `„`, `‚`, `«` and `»` anywhere.
+    let bytes = text.as_bytes();
+    let mut quoted = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        let after_space = i == 0 || bytes[i - 1] == b' ';
+        quoted |= match b {
+            b'@' => return None,
+            b'"' => true,
+            b'\'' => after_space,
+            // `«`, `»`.
+            0xC2 => matches!(bytes.get(i + 1), Some(0xAB | 0xBB)),
+            // `‘` (U+2018) as a single quote; `‚`, `“`, `„` anywhere.
+            0xE2 => {
+                bytes.get(i + 1) == Some(&0x80)
+                    && match bytes.get(i + 2) {
+                        Some(0x98) => after_space,
+                        Some(0x9A | 0x9C | 0x9E) => true,
+                        _ => false,
+                    }
+            }
+            _ => false,
+        };
     }
-    // Most lines quote nothing: an apostrophe inside a word opens nothing.
-    let opens_single =
-        text.starts_with(['\'', '\u{2018}']) || text.contains(" '") || text.contains(" \u{2018}");
-    if !opens_single
-        && !text.contains(['"', '\u{201c}', '\u{201e}', '\u{201a}', '\u{ab}', '\u{bb}'])
-    {
+    if !quoted {
         return None;
     }
     let chars: Vec<(usize, char)> = text.char_indices().collect();
@@ -1735,6 +1752,13 @@ mod tests {
             "o cara que gritou 'volta pra tua terra' pro ponta foi banido",
             "iemand noemde de keeper eerder 'nutteloze clown', echt niet oké",
             "'ga terug naar je eigen land' naar de vleugelspeler riep, terecht geschorst",
+            // Every kind of quotation mark.
+            "the guy who yelled \u{201c}go back to your country\u{201d} at the winger got banned",
+            "the guy who yelled \u{2018}go back to your country\u{2019} at the winger got banned",
+            "the guy who yelled \u{201e}go back to your country\u{201c} at the winger got banned",
+            "the guy who yelled \u{201a}go back to your country\u{2018} at the winger got banned",
+            "the guy who yelled \u{ab}go back to your country\u{bb} at the winger got banned",
+            "the guy who yelled \"go back to your country\" at the winger got banned",
         ] {
             assert_eq!(kind(line), None, "{line}");
         }
