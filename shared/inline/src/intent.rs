@@ -1090,18 +1090,18 @@ pub(crate) fn mentions_blanked(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut quoted = false;
     for (i, &b) in bytes.iter().enumerate() {
-        let after_space = i == 0 || bytes[i - 1] == b' ';
+        let after_space = || i == 0 || bytes[i - 1] == b' ';
         quoted |= match b {
             b'@' => return None,
             b'"' => true,
-            b'\'' => after_space,
+            b'\'' => after_space(),
             // `«`, `»`.
             0xC2 => matches!(bytes.get(i + 1), Some(0xAB | 0xBB)),
             // `‘` (U+2018) as a single quote; `‚`, `“`, `„` anywhere.
             0xE2 => {
                 bytes.get(i + 1) == Some(&0x80)
                     && match bytes.get(i + 2) {
-                        Some(0x98) => after_space,
+                        Some(0x98) => after_space(),
                         Some(0x9A | 0x9C | 0x9E) => true,
                         _ => false,
                     }
