@@ -2484,10 +2484,10 @@ impl InlineModerator {
     }
 
     /// The learned model's strongest head over its threshold (unless the rule set
-    /// is in shadow mode for this pass). `unquoted` is the line with the
-    /// quotations it reports blanked ([`intent::mentions_blanked`]), `lower` is
-    /// `text` in lower case, and `linked` whether it holds a link, as the stage
-    /// found them.
+    /// is in shadow mode for this pass). `unquoted` is the line as the grammar
+    /// read it (personal data masked) with the quotations it reports blanked
+    /// ([`intent::mentions_blanked`]), `lower` is `text` in lower case, and
+    /// `linked` whether it holds a link, as the stage found them.
     fn second_opinion(
         &self,
         text: &str,
