@@ -693,11 +693,12 @@ const PRIVATE_ASKS: [&str; 10] = [
 /// Whether the line warns the room off private messages: a word of
 /// [`PRIVATE`] is in it, every one right after a denial ([`DENIALS`],
 /// [`NEVER`]) or after one and a way ([`PRIVATE_WAYS`]), none asked for
-/// ([`PRIVATE_ASKS`]); and the line gives no other way to reach anyone (a
-/// move off the platform [`PRIVATE`] does not name, nor
-/// [`gives_contact`]). Not `no` right before the word, which is Portuguese "in the"
-/// (`chama no pv`), nor `n` (`m'n privé Telegram`). `words` are the words of
-/// `lower`, with where each ends.
+/// ([`PRIVATE_ASKS`]); and the line gives no other way to reach anyone: no
+/// move off the platform [`PRIVATE`] does not name, no `@` at all (a handle
+/// however it is written, `(@prize_desk)`, `ig:@x`, or an address), and a
+/// number no longer than [`gives_contact`] allows. Not `no` right before the
+/// word, which is Portuguese "in the" (`chama no pv`), nor `n` (`m'n privé
+/// Telegram`). `words` are the words of `lower`, with where each ends.
 fn denies_contact(lower: &str, words: &[(usize, &str)]) -> bool {
     let denial = |w: &str| (DENIALS.contains(&w) && w != "n" && w != "no") || NEVER.contains(&w);
     let denied = |i: usize| {
@@ -731,12 +732,12 @@ fn denies_contact(lower: &str, words: &[(usize, &str)]) -> bool {
                     words.iter().any(|(_, w)| w == entry)
                 }
         });
-    named && !elsewhere && !gives_contact(lower)
+    named && !elsewhere && !lower.contains('@') && !gives_contact(lower)
 }
 
-/// Whether the line gives a way to reach someone by itself: a handle (`@`
-/// and two characters or more: `telegram @tips_vip`) or a number of seven
-/// digits or more (`whatsapp 06…`). `lower` is in lower case.
+/// Whether the line gives a way to reach someone by itself: a word of three
+/// bytes or more beginning with `@` (`telegram @tips_vip`), or seven digits
+/// or more (`whatsapp 06…`). `lower` is in lower case.
 pub(crate) fn gives_contact(lower: &str) -> bool {
     crate::words_of(lower).any(|w| w.len() > 2 && w.starts_with('@'))
         || lower.bytes().filter(u8::is_ascii_digit).count() >= 7
@@ -1363,6 +1364,8 @@ mod tests {
             "never trust DMs, real giveaway: add me on snap xyz123",
             "no DM — whatsapp me +44 7700 900123 for tickets",
             "not before 9 pm, claim your prize, text 07700900123",
+            // A handle stuck to punctuation is a way to reach someone too.
+            "claim your prize, never via DM, only from our admin (@prize_desk)",
         ] {
             assert!(!warns(&line.to_lowercase()), "{line}");
         }
