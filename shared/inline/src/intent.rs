@@ -1058,14 +1058,15 @@ const QUOTES: [(char, &str); 8] = [
 
 /// Whether `words` (lower case, accents kept) report what someone else said:
 /// a verb of [`REPORTING`] and no speaker of [`SPEAKERS`] among them.
-fn reports(words: &[&str]) -> bool {
-    // After an elision too (`l'a traité`).
-    fn bare(w: &str) -> &str {
-        w.rsplit('\'').next().unwrap_or(w)
+fn reports(words: impl IntoIterator<Item = String>) -> bool {
+    let (mut verb, mut speaker) = (false, false);
+    for w in words {
+        // After an elision too (`l'a traité`).
+        verb |= REPORTING.contains(&w.rsplit('\'').next().unwrap_or(&w));
+        speaker |= SPEAKERS.contains(&w.as_str())
+            || SPEAKERS.contains(&w.split('\'').next().unwrap_or(&w));
     }
-    let speaker =
-        |w: &str| SPEAKERS.contains(&w) || SPEAKERS.contains(&w.split('\'').next().unwrap_or(w));
-    words.iter().any(|w| REPORTING.contains(&bare(w))) && !words.iter().any(|w| speaker(w))
+    verb && !speaker
 }
 
 /// The words of `part`, a stretch of a line around a quotation or inside
@@ -1142,14 +1143,12 @@ pub(crate) fn mentions_blanked(text: &str) -> Option<String> {
         let sentence_end = |c: char| matches!(c, '.' | '!' | '?' | ';' | '\n');
         let before = quoted_words(text[..at].rsplit(sentence_end).next().unwrap_or_default());
         let after = quoted_words(text[end..].split(sentence_end).next().unwrap_or_default());
-        let near: Vec<String> = before
+        let near = before
             .rev()
             .take(REPORT_WINDOW)
             .chain(after.take(REPORT_WINDOW))
-            .map(lower)
-            .collect();
-        let near: Vec<&str> = near.iter().map(String::as_str).collect();
-        if quoted_words(inner).nth(1).is_some() && reports(&near) {
+            .map(lower);
+        if quoted_words(inner).nth(1).is_some() && reports(near) {
             spans.push((at, end));
         }
         k = j + 1;
