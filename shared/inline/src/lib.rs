@@ -3201,6 +3201,9 @@ mod tests {
             "hoe kan die club leider blijven? werden gewoon weggespeeld",
             // One marker, and no other language's.
             "judd trump killt heute alles, 3 centuries in 4 frames",
+            // A Spanish verb's regular form, which Debian's list heads as `cumplir`.
+            "hoy cumple 30 años",
+            "mañana cumple años mi hermana",
             // A French elision is two words (`d'ici` is no `dick`).
             "c'est loin d'ici, je suis les Ducs d'Angers",
         ] {
