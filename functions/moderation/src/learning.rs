@@ -251,8 +251,10 @@ pub fn with_rules(lines: &[EvalInput], outcome: &Outcome) -> [(f64, f64, f64); 2
         }
         let out = crate::evaluate(&moderator, line);
         let rules_right = line.handled(out.text.as_deref());
+        let addressed = learned::addresses_someone(&line.text);
         let reached = outcome.heads.iter().enumerate().any(|(h, head)| {
-            outcome.out_of_fold[i][h] >= head.threshold && learned::speaks_on(head.name, &line.text)
+            let threshold = learned::threshold_on(head.name, head.threshold, addressed);
+            outcome.out_of_fold[i][h] >= threshold && learned::speaks_on(head.name, &line.text)
         });
         let held = reached && asks_model(&out);
         let category = line.category.as_deref().unwrap_or("");

@@ -217,10 +217,20 @@ impl Model {
     /// The most probable head at or above its threshold in `opinion`, with its
     /// probability.
     pub fn strongest(&self, opinion: &[f32]) -> Option<(&Head, f32)> {
+        self.strongest_at(opinion, |head| head.threshold)
+    }
+
+    /// The most probable head at or above the threshold `threshold` gives it
+    /// in `opinion`, with its probability.
+    pub fn strongest_at(
+        &self,
+        opinion: &[f32],
+        threshold: impl Fn(&Head) -> f32,
+    ) -> Option<(&Head, f32)> {
         self.heads
             .iter()
             .zip(opinion)
-            .filter(|(head, p)| **p >= head.threshold)
+            .filter(|(head, p)| **p >= threshold(head))
             .max_by(|(_, a), (_, b)| a.total_cmp(b))
             .map(|(head, p)| (head, *p))
     }
@@ -658,6 +668,116 @@ pub fn speaks_on(head: &str, text: &str) -> bool {
     !SENTENCE_HEADS.contains(&head) || text.split_whitespace().nth(1).is_some()
 }
 
+/// A sentence head's threshold on a line that speaks to someone in the second
+/// person ([`addresses_someone`]), when the head's own is higher. Threats and
+/// targeted abuse are said to their target; clean chat that speaks to someone
+/// and still sounds like either is rarer than clean chat that does not (the
+/// training lines are the exception: they were written to trap the model, so
+/// the threshold is not set on them). Set on the development side's read sets
+/// (`corpus/unseen/`, never the test half), as the lowest tenth at which what
+/// it adds holds no more than 0.3 % of their clean lines, the budget the
+/// harassment head's own threshold is set to.
+pub const ADDRESSED_THRESHOLD: f32 = 0.4;
+
+/// Words of the second person in the launch languages that are no other word
+/// in any of them, lower case: not Spanish `ya` (already), Dutch `je` (French
+/// "I"), `te` (Dutch "too"), German `du` (French "of the") or `ihr` ("her"),
+/// Portuguese `os` ("the") or `seu` ("his").
+const SECOND_PERSON: [&str; 56] = [
+    "you",
+    "u",
+    "ur",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "urself",
+    "yall",
+    "y'all",
+    "youre",
+    "youll",
+    "youve",
+    "youd",
+    "toi",
+    "vous",
+    "votre",
+    "dich",
+    "dir",
+    "dein",
+    "deine",
+    "deinen",
+    "deinem",
+    "deiner",
+    "deines",
+    "euch",
+    "euer",
+    "eure",
+    "euren",
+    "eurem",
+    "jij",
+    "jou",
+    "jouw",
+    "jullie",
+    "você",
+    "voce",
+    "vc",
+    "vcs",
+    "vocês",
+    "voces",
+    "teu",
+    "tua",
+    "teus",
+    "tuas",
+    "contigo",
+    "tu",
+    "ti",
+    "vos",
+    "tus",
+    "tuyo",
+    "tuya",
+    "tuyos",
+    "tuyas",
+    "usted",
+    "ustedes",
+    "vosotros",
+];
+
+/// Whether `text` speaks to someone in the second person: a word of
+/// [`SECOND_PERSON`], alone or before an apostrophe (`you're`), or French `t'`
+/// before a verb (`t'es`, `t'as`).
+pub fn addresses_someone(text: &str) -> bool {
+    let mut lower = String::new();
+    text.split_whitespace().any(|token| {
+        let word = token.trim_matches(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'));
+        if word.is_empty() || word.len() > 12 {
+            return false;
+        }
+        lower.clear();
+        lower.extend(word.chars().flat_map(char::to_lowercase).map(|c| match c {
+            '’' => '\'',
+            c => c,
+        }));
+        if SECOND_PERSON.contains(&lower.as_str()) {
+            return true;
+        }
+        match lower.split_once('\'') {
+            Some(("t", verb)) => !verb.is_empty(),
+            Some((head, _)) => SECOND_PERSON.contains(&head),
+            None => false,
+        }
+    })
+}
+
+/// The threshold at which `head` (with its own `threshold`) counts on a line
+/// that does or does not speak to someone ([`ADDRESSED_THRESHOLD`]).
+pub fn threshold_on(head: &str, threshold: f64, addressed: bool) -> f64 {
+    if addressed && SENTENCE_HEADS.contains(&head) {
+        threshold.min(f64::from(ADDRESSED_THRESHOLD))
+    } else {
+        threshold
+    }
+}
+
 /// The heads whose thresholds the clean lines set. The profanity and scam heads
 /// sit at their floors (`MIN_THRESHOLD` in training), where weighing clean lines
 /// more would only lower their probabilities under the floor.
@@ -892,6 +1012,48 @@ pub fn train(heads: &[&str], samples: &[Sample], training: Training) -> Trained 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_speaks_to_someone_by_a_word_of_the_second_person() {
+        for text in [
+            "gonna run you over",
+            "YOU'RE next",
+            "see u at the gate",
+            "t'es mort ce soir",
+            "t’as vu ça",
+            "je vais te retrouver, toi",
+            "ich finde dich",
+            "wir wissen wo deine Mutter wohnt",
+            "ik weet waar jij woont",
+            "vc vai ver",
+            "sei onde tu mora",
+            "a ti te busco, cabrón",
+            "Usted no sabe con quién habla",
+        ] {
+            assert!(addresses_someone(text), "{text}");
+        }
+        // Words of another person, or another word in another language.
+        for text in [
+            "don't do it",
+            "ya está, gol",
+            "je suis là",
+            "te laat voor de aftrap",
+            "du retard, encore",
+            "os jogadores chegaram",
+            "'t is mooi geweest",
+            "he will find him",
+            "",
+        ] {
+            assert!(!addresses_someone(text), "{text}");
+        }
+        assert_eq!(
+            threshold_on("threat", 0.6, true),
+            f64::from(ADDRESSED_THRESHOLD)
+        );
+        assert_eq!(threshold_on("threat", 0.6, false), 0.6);
+        assert_eq!(threshold_on("profanity", 0.6, true), 0.6);
+        assert_eq!(threshold_on("harassment", 0.3, true), 0.3);
+    }
 
     #[test]
     fn the_shipped_model_loads_with_every_head() {

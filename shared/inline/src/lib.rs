@@ -2526,7 +2526,17 @@ impl InlineModerator {
                 *p = 0.0;
             }
         }
-        let (mut head, mut p) = model.strongest(&opinion)?;
+        // A sentence head counts lower on a line that speaks to someone (looked
+        // at only when that could change what the heads say).
+        let addressed = model.heads.iter().zip(&opinion).any(|(head, &p)| {
+            p >= learned::ADDRESSED_THRESHOLD
+                && p < head.threshold
+                && learned::SENTENCE_HEADS.contains(&head.name.as_str())
+        }) && learned::addresses_someone(unquoted.unwrap_or(text));
+        let threshold = |head: &learned::Head| {
+            learned::threshold_on(&head.name, f64::from(head.threshold), addressed) as f32
+        };
+        let (mut head, mut p) = model.strongest_at(&opinion, threshold)?;
         // A line that warns of a scam, with no link of its own, is no scam: the
         // scam head is not asked about it (looked at only when that head would
         // speak).
@@ -2536,7 +2546,7 @@ impl InlineModerator {
                     *q = 0.0;
                 }
             }
-            (head, p) = model.strongest(&opinion)?;
+            (head, p) = model.strongest_at(&opinion, threshold)?;
         }
         let head = learned::HEADS.into_iter().find(|h| *h == head.name)?;
         Some((head, p))
@@ -3729,6 +3739,30 @@ mod tests {
             "echa un chorro de leche a la masa y remueve",
             "o bebê acordou pra mamar bem na hora do pênalti",
         ]);
+    }
+
+    #[test]
+    fn a_sentence_head_counts_lower_on_a_line_that_speaks_to_someone() {
+        let model = learned::model().expect("the shipped model");
+        let threat = model
+            .heads
+            .iter()
+            .find(|h| h.name == "threat")
+            .expect("a threat head");
+        // Under the threat head's own threshold, over the addressed one.
+        let text = "gonna run you over in the car park after the show";
+        let v = check(text);
+        assert_eq!(v.action, Action::Hold, "{v:?}");
+        assert_eq!(v.rule, Some(RuleSet::Learned));
+        let p = v.scores["learned.threat"];
+        assert!(
+            p >= learned::ADDRESSED_THRESHOLD && p < threat.threshold,
+            "{p} against {}",
+            threat.threshold
+        );
+        // A quotation the line reports is still mentioned, not said.
+        let reported = "he said \"gonna run you over in the car park after the show\" lol";
+        assert_eq!(check(reported).action, Action::Allow, "{reported}");
     }
 
     #[test]
