@@ -525,7 +525,8 @@ pub fn name_qualifies(bare: &str) -> bool {
 /// present, preterite, imperfect and future, the present subjunctive, the
 /// participles and the gerund. Stem changes (`cuento`) and spelling changes
 /// (`busqué`) are not made; the forms made are only kept in the set when they
-/// are host words themselves. Used when the set is built.
+/// are host words themselves. Used when the set is built, and when the local
+/// words and the lexicon's everyday words are.
 pub fn spanish_forms(word: &str) -> Vec<String> {
     let mut forms = Vec::new();
     let Some(last) = word.chars().last() else {

@@ -674,16 +674,19 @@ pub fn speaks_on(head: &str, text: &str) -> bool {
 /// and still sounds like either is rarer than clean chat that does not (the
 /// training lines are the exception: they were written to trap the model, so
 /// the threshold is not set on them). Set on the development side's read sets
-/// (`corpus/unseen/`, never the test half), as the lowest tenth at which what
-/// it adds holds no more than 0.3 % of their clean lines, the budget the
-/// harassment head's own threshold is set to.
+/// (`corpus/unseen/`: rounds 19 and 22–29, `abuse-h`, `clean-h`, `clean-d`;
+/// never the sets kept unread nor the test half), as the lowest tenth at
+/// which what it adds holds no more than 0.3 % of their clean lines, the
+/// budget the harassment head's own threshold is set to.
 pub const ADDRESSED_THRESHOLD: f32 = 0.4;
 
-/// Words of the second person in the launch languages that are no other word
-/// in any of them, lower case: not Spanish `ya` (already), Dutch `je` (French
-/// "I"), `te` (Dutch "too"), German `du` (French "of the") or `ihr` ("her"),
-/// Portuguese `os` ("the") or `seu` ("his").
-const SECOND_PERSON: [&str; 56] = [
+/// Words of the second person in the launch languages, lower case, that are
+/// seldom another word in any of them or in English chat: not Spanish `ya`
+/// (already), Dutch `je` (French "I"), `te` (Dutch "too"), German `du` (French
+/// "of the") or `ihr` ("her"), Portuguese `os` ("the") or `seu` ("his"), Dutch
+/// `vos` (a fox), Spanish `voces` (voices). Some are still, now and then (`ur`
+/// is Austrian "very", `vc` a voice chat, `TU` a university).
+const SECOND_PERSON: [&str; 60] = [
     "you",
     "u",
     "ur",
@@ -718,20 +721,20 @@ const SECOND_PERSON: [&str; 56] = [
     "jou",
     "jouw",
     "jullie",
+    "uw",
     "você",
     "voce",
     "vc",
     "vcs",
     "vocês",
-    "voces",
     "teu",
     "tua",
     "teus",
     "tuas",
     "contigo",
     "tu",
+    "tú",
     "ti",
-    "vos",
     "tus",
     "tuyo",
     "tuya",
@@ -740,31 +743,63 @@ const SECOND_PERSON: [&str; 56] = [
     "usted",
     "ustedes",
     "vosotros",
+    "vosotras",
+    "vuestro",
+    "vuestra",
+    "vuestros",
 ];
+
+/// Pronouns French writes after a hyphen (`tais-toi`, `vous-même`), the only
+/// words of [`SECOND_PERSON`] read inside a hyphenated word (`U-Bahn` is no
+/// `u`).
+const AFTER_A_HYPHEN: [&str; 3] = ["toi", "vous", "tu"];
+
+/// What French writes after `t'` that is no verb of the second person (`y a
+/// t'il`, `peut t'on`).
+const NOT_AFTER_T: [&str; 5] = ["il", "elle", "on", "ils", "elles"];
 
 /// Whether `text` speaks to someone in the second person: a word of
 /// [`SECOND_PERSON`], alone or before an apostrophe (`you're`), or French `t'`
-/// before a verb (`t'es`, `t'as`).
+/// before a verb (`t'es`, `t'étranglerai`; not `t'il`). Words are split at
+/// spaces and punctuation; a hyphen joins the parts of one word, of which only
+/// [`AFTER_A_HYPHEN`] and `t'` count, and a letter in a run of three single
+/// letters or more (`p u t a`) is spelling, not `u`.
 pub fn addresses_someone(text: &str) -> bool {
+    let apostrophe = |c: char| matches!(c, '\'' | '’' | '´' | 'ʼ');
+    let words: Vec<&str> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || apostrophe(c)))
+        .map(|w| w.trim_matches(|c: char| c == '-' || apostrophe(c)))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let single = |i: usize| words.get(i).is_some_and(|w| w.chars().nth(1).is_none());
     let mut lower = String::new();
-    text.split_whitespace().any(|token| {
-        let word = token.trim_matches(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'));
-        if word.is_empty() || word.len() > 12 {
+    words.iter().enumerate().any(|(i, word)| {
+        // Three single letters in a row or more are spelling (`u r` is not).
+        let before = (0..i).rev().take_while(|&j| single(j)).count();
+        let after = (i + 1..words.len()).take_while(|&j| single(j)).count();
+        if single(i) && before + after >= 2 {
             return false;
         }
-        lower.clear();
-        lower.extend(word.chars().flat_map(char::to_lowercase).map(|c| match c {
-            '’' => '\'',
-            c => c,
-        }));
-        if SECOND_PERSON.contains(&lower.as_str()) {
-            return true;
-        }
-        match lower.split_once('\'') {
-            Some(("t", verb)) => !verb.is_empty(),
-            Some((head, _)) => SECOND_PERSON.contains(&head),
-            None => false,
-        }
+        let hyphenated = word.contains('-');
+        word.split('-').any(|part| {
+            lower.clear();
+            lower.extend(part.chars().flat_map(char::to_lowercase).map(|c| {
+                if apostrophe(c) {
+                    '\''
+                } else {
+                    c
+                }
+            }));
+            let (head, rest) = lower.split_once('\'').unwrap_or((lower.as_str(), ""));
+            if head == "t" && !rest.is_empty() && !NOT_AFTER_T.contains(&rest) {
+                return true;
+            }
+            if hyphenated {
+                AFTER_A_HYPHEN.contains(&head)
+            } else {
+                SECOND_PERSON.contains(&lower.as_str()) || SECOND_PERSON.contains(&head)
+            }
+        })
     })
 }
 
@@ -1029,6 +1064,14 @@ mod tests {
             "sei onde tu mora",
             "a ti te busco, cabrón",
             "Usted no sabe con quién habla",
+            "¿y tú qué?",
+            "tais-toi, cervelle de moineau",
+            "va-t'en",
+            "je t'étranglerai",
+            "'you' again",
+            "you´re next",
+            "u r so slow",
+            "see you,then",
         ] {
             assert!(addresses_someone(text), "{text}");
         }
@@ -1042,6 +1085,11 @@ mod tests {
             "os jogadores chegaram",
             "'t is mooi geweest",
             "he will find him",
+            "y a t'il un match ce soir ?",
+            "peut t'on voir le replay",
+            "p u t a madre",
+            "die vos heeft de kippenren leeggeroofd",
+            "U-Bahn fährt nicht",
             "",
         ] {
             assert!(!addresses_someone(text), "{text}");
