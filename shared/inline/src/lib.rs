@@ -2484,8 +2484,9 @@ impl InlineModerator {
     }
 
     /// The learned model's strongest head over its threshold (unless the rule set
-    /// is in shadow mode for this pass): for a sentence head on a line that speaks
-    /// to someone, [`learned::ADDRESSED_THRESHOLD`] when that is lower. `unquoted` is the line as the grammar
+    /// is in shadow mode for this pass): for a sentence head on a line that
+    /// speaks to someone, [`learned::ADDRESSED_THRESHOLD`] when that is lower.
+    /// `unquoted` is the line as the grammar
     /// read it (personal data masked) with the quotations it reports blanked
     /// ([`intent::mentions_blanked`]), `lower` is `text` in lower case, and
     /// `linked` whether it holds a link, as the stage found them.
