@@ -118,7 +118,8 @@ const THREAT_SPOTS: [&str; 24] = [
     "alley",
 ];
 
-/// Whether `words[at]` begins an errand's place, time or thing ([`ERRANDS`]),
+/// Whether `words[at]` begins an errand's place, time or thing ([`ERRANDS`],
+/// or a number: `ich hol dich 7 uhr ab`, a match's score `wir schlagen euch 3:0`),
 /// not a threat's spot ([`THREAT_SPOTS`]) or a person's (`at your house`, `in
 /// je gezicht`) in the three words after it.
 fn errand_at(g: &Grammar, line: &Line<'_>, at: usize) -> bool {
@@ -126,11 +127,10 @@ fn errand_at(g: &Grammar, line: &Line<'_>, at: usize) -> bool {
     // (`hol dich um 7 ab`); alone, `um` is a particle (`bring dich um`).
     let clock =
         |w: &str| CLOCK.contains(&w) && line.words.get(at + 1).is_some_and(|n| *n == NUMBER);
-    line.words
-        .get(at)
-        .is_some_and(|&w| ERRANDS.contains(&w) || g.errands.iter().any(|e| e == w) || clock(w))
-        && !(at + 1..(at + 4).min(line.words.len()))
-            .any(|i| THREAT_SPOTS.contains(&line.words[i]) || g.targets.starts_at(line, i))
+    line.words.get(at).is_some_and(|&w| {
+        ERRANDS.contains(&w) || g.errands.iter().any(|e| e == w) || clock(w) || w == NUMBER
+    }) && !(at + 1..(at + 4).min(line.words.len()))
+        .any(|i| THREAT_SPOTS.contains(&line.words[i]) || g.targets.starts_at(line, i))
 }
 
 /// Games and quizzes: an act followed by one in its clause is a contest's
@@ -1655,6 +1655,34 @@ mod tests {
         );
         assert_eq!(tokens("Straße…"), ["strasse"]);
         assert!(tokens("  ...  ").is_empty());
+    }
+
+    #[test]
+    fn the_first_person_plural_states_intent_as_the_singular_does() {
+        // Dutch, German, French and Portuguese say what they will do in the
+        // present, `we` as `ik` does.
+        for line in [
+            "we vermoorden je",
+            "wij steken je neer na de wedstrijd",
+            "wir erwürgen dich",
+            "on te tue",
+            "nous te tuerons",
+            "a gente te mata",
+            "nosotros te rompemos la cara",
+        ] {
+            assert_eq!(assess(line).map(|f| f.kind), Some(Kind::Threat), "{line}");
+        }
+        // A score after a mild act's person is a match's, as a time or a
+        // place is an errand's.
+        for line in [
+            "wir schlagen euch 3:0",
+            "ich schlage dich 2:1 am samstag",
+            "we slaan je over deze ronde",
+            "on te retrouve au bar après le match",
+            "a gente te pega no aeroporto",
+        ] {
+            assert_eq!(assess(line), None, "{line}");
+        }
     }
 
     #[test]
