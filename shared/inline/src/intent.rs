@@ -118,8 +118,7 @@ const THREAT_SPOTS: [&str; 24] = [
     "alley",
 ];
 
-/// Whether `words[at]` begins an errand's place, time or thing ([`ERRANDS`],
-/// or a number: `ich hol dich 7 uhr ab`, a match's score `wir schlagen euch 3:0`),
+/// Whether `words[at]` begins an errand's place, time or thing ([`ERRANDS`]),
 /// not a threat's spot ([`THREAT_SPOTS`]) or a person's (`at your house`, `in
 /// je gezicht`) in the three words after it.
 fn errand_at(g: &Grammar, line: &Line<'_>, at: usize) -> bool {
@@ -127,10 +126,11 @@ fn errand_at(g: &Grammar, line: &Line<'_>, at: usize) -> bool {
     // (`hol dich um 7 ab`); alone, `um` is a particle (`bring dich um`).
     let clock =
         |w: &str| CLOCK.contains(&w) && line.words.get(at + 1).is_some_and(|n| *n == NUMBER);
-    line.words.get(at).is_some_and(|&w| {
-        ERRANDS.contains(&w) || g.errands.iter().any(|e| e == w) || clock(w) || w == NUMBER
-    }) && !(at + 1..(at + 4).min(line.words.len()))
-        .any(|i| THREAT_SPOTS.contains(&line.words[i]) || g.targets.starts_at(line, i))
+    line.words
+        .get(at)
+        .is_some_and(|&w| ERRANDS.contains(&w) || g.errands.iter().any(|e| e == w) || clock(w))
+        && !(at + 1..(at + 4).min(line.words.len()))
+            .any(|i| THREAT_SPOTS.contains(&line.words[i]) || g.targets.starts_at(line, i))
 }
 
 /// Games and quizzes: an act followed by one in its clause is a contest's
@@ -289,6 +289,13 @@ impl Kind {
 #[serde(deny_unknown_fields)]
 struct RawLanguage {
     intent: Vec<String>,
+    /// Openers that state intent only before the gravest acts (severity 3):
+    /// the plural subject alone (`we`, `wir`; in French with its person, `on
+    /// te`), whose present is also the infinitive that milder acts' entries
+    /// spell (`we vinden jullie toppers`, `wir finden euch mega`, `we schieten
+    /// hem erin`), and which reports as often as it threatens.
+    #[serde(default)]
+    grave_intent: Vec<String>,
     acts: HashMap<String, u8>,
     targets: Vec<String>,
     threats: HashMap<String, u8>,
@@ -748,6 +755,8 @@ fn load() -> (Vec<Grammar>, FxHashSet<String>) {
             .map(|(_, l)| {
                 let mut g = Grammar::default();
                 l.intent.iter().for_each(|r| g.intent.add(r, 1));
+                // An opener's value is the least severity of the acts it opens.
+                l.grave_intent.iter().for_each(|r| g.intent.add(r, 3));
                 l.acts.iter().for_each(|(r, s)| g.acts.add(r, *s));
                 g.acts.in_one_clause = true;
                 l.targets.iter().for_each(|r| g.targets.add(r, 1));
@@ -1337,8 +1346,9 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
             });
         for &start in &line.hot {
             let mut openers = Vec::new();
-            g.intent.each_at(&line, start, &mut |n, _| openers.push(n));
-            for n in openers {
+            g.intent
+                .each_at(&line, start, &mut |n, least| openers.push((n, least)));
+            for (n, least) in openers {
                 // The person is named before the act (`te voy a matar`, `ich werde
                 // dich umbringen`) or right after it (`kill you`, `find your family`).
                 let mut acts = Vec::new();
@@ -1348,6 +1358,9 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                         acts.push((at, len, s));
                     });
                 for (at, len, s) in acts {
+                    if s < least {
+                        continue;
+                    }
                     let after = at + len;
                     // Beyond the window only the gravest act that ends the
                     // opener's clause, its person before it, no shooting and
@@ -1658,28 +1671,33 @@ mod tests {
     }
 
     #[test]
-    fn the_first_person_plural_states_intent_as_the_singular_does() {
-        // Dutch, German, French and Portuguese say what they will do in the
-        // present, `we` as `ik` does.
+    fn the_plural_subject_alone_opens_only_the_gravest_threats() {
+        // Dutch, German and French say what they will do in the present, the
+        // plural as the singular (`ik sla je`): with the gravest acts, the
+        // plural subject alone (in French with its person) is an opener.
         for line in [
             "we vermoorden je",
             "wij steken je neer na de wedstrijd",
             "wir erwürgen dich",
             "on te tue",
-            "nous te tuerons",
-            "a gente te mata",
-            "nosotros te rompemos la cara",
+            "nous vous égorgerons",
         ] {
             assert_eq!(assess(line).map(|f| f.kind), Some(Kind::Threat), "{line}");
         }
-        // A score after a mild act's person is a match's, as a time or a
-        // place is an errand's.
+        // Milder acts' entries are infinitives, which the plural's present
+        // spells too (`vinden`, find or think; `finden`; `schieten`, shoot a
+        // ball), and French `on` is anyone, or the English word.
         for line in [
+            "we vinden jullie toppers",
+            "wij vinden jou de beste streamer",
+            "wir finden euch mega, danke für den stream",
+            "wir holen dich gleich ab",
+            "we schieten hem erin in de tweede helft",
             "wir schlagen euch 3:0",
-            "ich schlage dich 2:1 am samstag",
-            "we slaan je over deze ronde",
-            "on te retrouve au bar après le match",
-            "a gente te pega no aeroporto",
+            "on m'a dit qu'il voulait te tuer",
+            "on a un joueur blessé",
+            "on assassin's creed the streamer is cracked",
+            "nos acréscimos ele tinha que matar o jogo",
         ] {
             assert_eq!(assess(line), None, "{line}");
         }
