@@ -1704,6 +1704,38 @@ mod tests {
     }
 
     #[test]
+    fn threats_most_languages_say_are_read_in_each() {
+        // Not getting home in one piece, paying in blood, a bullet, teeth on
+        // the floor, a throat cut, not living through the night, "watch it":
+        // idioms three languages or more had, now in the others too.
+        all_found(
+            "threat",
+            &[
+                "esta noche no llegas a tu casa",
+                "du kommst heute nicht lebend nach hause",
+                "jullie komen zondag niet meer heelhuids het stadion uit",
+                "ihr kommt da nicht heil aus dem stadion",
+                "isso tu vai pagar com sangue",
+                "i'd put a bullet through that ref",
+                "noch ein wort und du sammelst deine zähne vom boden",
+                "ich schlitz dir die kehle auf",
+                "tu passeras pas la nuit",
+                "fica esperto, mané",
+                "te encontraré",
+            ],
+        );
+        // Going home late, a parcel, payback in a game, a plot twist, advice.
+        none_found(&[
+            "no llego a casa hasta las diez",
+            "mein paket kommt nie heil an",
+            "das zahl ich dir im rückspiel heim",
+            "je gaat het niet zien aankomen, die plot twist",
+            "fica esperto com golpe de pix",
+            "te encontré en el lobby",
+        ]);
+    }
+
+    #[test]
     fn threats_need_intent_an_act_and_a_person() {
         for line in [
             "i'm going to kill you after the match",
