@@ -289,13 +289,6 @@ impl Kind {
 #[serde(deny_unknown_fields)]
 struct RawLanguage {
     intent: Vec<String>,
-    /// Openers that state intent only before the gravest acts (severity 3):
-    /// the plural subject alone (`we`, `wir`; in French with its person, `on
-    /// te`), whose present is also the infinitive that milder acts' entries
-    /// spell (`we vinden jullie toppers`, `wir finden euch mega`, `we schieten
-    /// hem erin`), and which reports as often as it threatens.
-    #[serde(default)]
-    grave_intent: Vec<String>,
     acts: HashMap<String, u8>,
     targets: Vec<String>,
     threats: HashMap<String, u8>,
@@ -755,8 +748,6 @@ fn load() -> (Vec<Grammar>, FxHashSet<String>) {
             .map(|(_, l)| {
                 let mut g = Grammar::default();
                 l.intent.iter().for_each(|r| g.intent.add(r, 1));
-                // An opener's value is the least severity of the acts it opens.
-                l.grave_intent.iter().for_each(|r| g.intent.add(r, 3));
                 l.acts.iter().for_each(|(r, s)| g.acts.add(r, *s));
                 g.acts.in_one_clause = true;
                 l.targets.iter().for_each(|r| g.targets.add(r, 1));
@@ -1346,9 +1337,8 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
             });
         for &start in &line.hot {
             let mut openers = Vec::new();
-            g.intent
-                .each_at(&line, start, &mut |n, least| openers.push((n, least)));
-            for (n, least) in openers {
+            g.intent.each_at(&line, start, &mut |n, _| openers.push(n));
+            for n in openers {
                 // The person is named before the act (`te voy a matar`, `ich werde
                 // dich umbringen`) or right after it (`kill you`, `find your family`).
                 let mut acts = Vec::new();
@@ -1358,9 +1348,6 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                         acts.push((at, len, s));
                     });
                 for (at, len, s) in acts {
-                    if s < least {
-                        continue;
-                    }
                     let after = at + len;
                     // Beyond the window only the gravest act that ends the
                     // opener's clause, its person before it, no shooting and
@@ -1671,67 +1658,27 @@ mod tests {
     }
 
     #[test]
-    fn the_plural_subject_alone_opens_only_the_gravest_threats() {
-        // Dutch, German and French say what they will do in the present, the
-        // plural as the singular (`ik sla je`): with the gravest acts, the
-        // plural subject alone (in French with its person) is an opener.
-        for line in [
-            "we vermoorden je",
-            "wij steken je neer na de wedstrijd",
-            "wir erwürgen dich",
-            "on te tue",
-            "nous vous égorgerons",
-        ] {
-            assert_eq!(assess(line).map(|f| f.kind), Some(Kind::Threat), "{line}");
-        }
-        // Milder acts' entries are infinitives, which the plural's present
-        // spells too (`vinden`, find or think; `finden`; `schieten`, shoot a
-        // ball), and French `on` is anyone, or the English word.
-        for line in [
-            "we vinden jullie toppers",
-            "wij vinden jou de beste streamer",
-            "wir finden euch mega, danke für den stream",
-            "wir holen dich gleich ab",
-            "we schieten hem erin in de tweede helft",
-            "wir schlagen euch 3:0",
-            "on m'a dit qu'il voulait te tuer",
-            "on a un joueur blessé",
-            "on assassin's creed the streamer is cracked",
-            "nos acréscimos ele tinha que matar o jogo",
-        ] {
-            assert_eq!(assess(line), None, "{line}");
-        }
-    }
-
-    #[test]
     fn threats_most_languages_say_are_read_in_each() {
-        // Not getting home in one piece, paying in blood, a bullet, teeth on
-        // the floor, a throat cut, not living through the night, "watch it":
-        // idioms three languages or more had, now in the others too.
+        // Paying in blood, teeth knocked out or picked off the floor, a head
+        // torn off, "you'll pay for this": idioms three languages or more had,
+        // now in the others too.
         all_found(
             "threat",
             &[
-                "esta noche no llegas a tu casa",
-                "du kommst heute nicht lebend nach hause",
-                "jullie komen zondag niet meer heelhuids het stadion uit",
-                "ihr kommt da nicht heil aus dem stadion",
                 "isso tu vai pagar com sangue",
-                "i'd put a bullet through that ref",
+                "you'll be picking your teeth up off the floor",
                 "noch ein wort und du sammelst deine zähne vom boden",
-                "ich schlitz dir die kehle auf",
-                "tu passeras pas la nuit",
-                "fica esperto, mané",
-                "te encontraré",
+                "das wirst du mir büßen",
+                "me las pagarás, payaso",
+                "cuidadito conmigo",
+                "je vais t'arracher la tête",
+                "te arranco a cabeça",
             ],
         );
-        // Going home late, a parcel, payback in a game, a plot twist, advice.
+        // A villain in a film, a toothpick.
         none_found(&[
-            "no llego a casa hasta las diez",
-            "mein paket kommt nie heil an",
-            "das zahl ich dir im rückspiel heim",
-            "je gaat het niet zien aankomen, die plot twist",
-            "fica esperto com golpe de pix",
-            "te encontré en el lobby",
+            "no filme o vilão vai pagar com a vida",
+            "pick your teeth with a toothpick after the bbq",
         ]);
     }
 
