@@ -67,6 +67,116 @@ const DENIALS_BETWEEN: [&str; 20] = [
     "keine", "keinen", "nie", "pas", "jamais", "no", "nunca", "nao", "nem", "ni",
 ];
 
+/// Words that deny the act of a threat the grammar reads, before it (`je vais
+/// pas te tuer`, `ik ga je niet vermoorden`, `i will never hurt you`, `não vou
+/// te machucar`) or, in French, Dutch and German, right after it or its person
+/// (`je te tue pas`, `ik vermoord je niet`). Spanish `no` too, read only in
+/// Spanish: it is English "no" (`i will show no mercy`) and Portuguese "in the"
+/// (`eu desço no gramado pra esganar ele`). Not French `ne`, which chat also
+/// writes for German `eine` (`ich jag dir ne kugel in den kopf`).
+const DENIALS_OF_ACT: [&str; 20] = [
+    "not", "never", "won't", "wont", "niet", "geen", "nooit", "nicht", "kein", "keine", "keinen",
+    "nie", "niemals", "pas", "jamais", "nunca", "jamas", "nao", "nem", "ni",
+];
+
+/// The denials an English opener of intent may hold (`i won't`, `i'm not
+/// gonna`); not those of other openers (`ik kan niet wachten om`, "I can't
+/// wait to").
+const DENYING_OPENERS: [&str; 3] = ["won't", "wont", "not"];
+
+/// Words that deny an act after it or its person, in French, Dutch and German.
+const DENIALS_AFTER_ACT: [&str; 7] = ["pas", "niet", "nooit", "nicht", "nie", "niemals", "jamais"];
+
+/// Spanish and Portuguese pronouns that may stand between a denial and its
+/// verb (`no te voy a`, `não te vou`).
+const CLITICS: [&str; 13] = [
+    "te", "le", "lo", "la", "los", "las", "les", "os", "me", "nos", "lhe", "o", "a",
+];
+
+/// Words that may stand beside the denial between an opener and its act, other
+/// than [`CLITICS`]: the person (`ik ga je niet`, `ich werde dich nicht`), the
+/// verbs of the future after a shorter opener (`ik` … `ga`, `ich` … `werde`,
+/// `eu` … `vou`, `je` … `ne vais pas`), `ever`, `echt`.
+const BESIDE_DENIAL: [&str; 39] = [
+    "you", "u", "ya", "dich", "dir", "euch", "ihn", "ihm", "je", "jou", "jullie", "hem", "vous",
+    "lui", "ne", "vais", "va", "vas", "allons", "vont", "ga", "gaan", "zal", "zullen", "werde",
+    "werd", "wird", "werden", "will", "vou", "vai", "vamos", "voy", "a", "ever", "even", "echt",
+    "wirklich", "ooit",
+];
+
+/// Words that may stand before a denied threat, not after it: Spanish and
+/// Portuguese subjects (`eu nunca vou te machucar`; `no te voy a matar yo`
+/// says someone else will), and words that take back what is before them
+/// (`jk i won't kill you`; `i won't kill you jk`, `ik vermoord je niet,
+/// maar…`).
+const ONLY_BEFORE: [&str; 6] = ["eu", "yo", "jk", "kidding", "nah", "maar"];
+
+/// Words that say nothing of a threat around one the line denies: calming,
+/// promising, addressing, laughing (with [`laughter`]). A denied threat with
+/// only these around it is the whole line (`relax i won't kill you lol`, `no
+/// te voy a matar tranqui`, `ik vermoord je niet hoor`).
+const FILLER: [&str; 59] = [
+    "relax",
+    "chill",
+    "calm",
+    "down",
+    "ok",
+    "okay",
+    "promise",
+    "swear",
+    "i",
+    "bro",
+    "bruh",
+    "dude",
+    "man",
+    "mate",
+    "dw",
+    "worry",
+    "don't",
+    "dont",
+    "tranqui",
+    "tranquilo",
+    "tranquila",
+    "calma",
+    "hermano",
+    "amigo",
+    "te",
+    "lo",
+    "juro",
+    "prometo",
+    "wey",
+    "guey",
+    "tio",
+    "relaxa",
+    "mano",
+    "fica",
+    "irmao",
+    "t'inquiete",
+    "tinquiete",
+    "tkt",
+    "promis",
+    "mec",
+    "frere",
+    "hein",
+    "keine",
+    "sorge",
+    "alter",
+    "digga",
+    "junge",
+    "entspann",
+    "ruhig",
+    "versprochen",
+    "ehrlich",
+    "hoor",
+    "joh",
+    "gast",
+    "rustig",
+    "beloofd",
+    "maat",
+    "nou",
+    "echt",
+];
+
 /// Words that begin a place, a time or a thing after a mild act's person in one
 /// word (`find you in the lobby`, `te visitar mañana`, `hol dich morgen ab`,
 /// `get you a coffee`): the act is an errand, no threat. Articles that also
@@ -197,6 +307,79 @@ fn denied_before(line: &Line<'_>, at: usize) -> bool {
         .rev()
         .take_while(|&i| !line.ends_clause(i))
         .any(|i| NOBODY.contains(&line.words[i]))
+}
+
+/// A threat the grammar reads, to be checked for a denial ([`denied_alone`]):
+/// its opener at `words[start..from]` (none for an idiom: `start == from`),
+/// its act or idiom at `words[at..after]`.
+struct ThreatSpan {
+    start: usize,
+    from: usize,
+    at: usize,
+    after: usize,
+}
+
+/// Whether the threat read at `r` is denied and is all the line says, with
+/// only [`FILLER`] before and after it: one denial, right before a Spanish or
+/// Portuguese opener or idiom (`no te voy a matar tranqui`, `não vou te
+/// matar`), in an English opener (`i won't kill you`), between the opener and
+/// the act with only the person beside it ([`BESIDE_DENIAL`]: `je vais pas te
+/// tuer`, `i will never hurt you`), or right after a French, Dutch or German
+/// act or its person (`je te tue pas`, `ik vermoord je niet hoor`).
+///
+/// A denial anywhere else, or anything more in the line, leaves the threat as
+/// read: `i won't stop until i find you`, `i won't kill you yet`, `i won't kill
+/// you, i'll make you suffer`, `who says i won't kill you`, `i won't hurt you if
+/// you pay`.
+fn denied_alone(g: &Grammar, line: &Line<'_>, raw: &[&str], r: &ThreatSpan) -> bool {
+    let word = |i: usize| line.words[i];
+    let filler = |i: usize| {
+        raw.get(i)
+            .is_some_and(|w| FILLER.contains(w) || laughter(w))
+    };
+    let denies = |w: &str| DENIALS_OF_ACT.contains(&w) || g.denies_with_no && w == "no";
+    let mut denials = 0;
+    // Right before a Spanish or Portuguese opener or idiom, or before a
+    // pronoun right before it.
+    let mut first = r.start;
+    if g.denies_before_verb {
+        if first >= 1 && denies(word(first - 1)) {
+            first -= 1;
+            denials += 1;
+        } else if first >= 2 && CLITICS.contains(&word(first - 1)) && denies(word(first - 2)) {
+            first -= 2;
+            denials += 1;
+        }
+    }
+    if !(0..first).all(|i| filler(i) || ONLY_BEFORE.contains(&raw[i])) {
+        return false;
+    }
+    denials += (r.start..r.from)
+        .filter(|&i| DENYING_OPENERS.contains(&word(i)))
+        .count();
+    for i in r.from..r.at {
+        if denies(word(i)) {
+            denials += 1;
+        } else if !(CLITICS.contains(&word(i)) || BESIDE_DENIAL.contains(&word(i))) {
+            return false;
+        }
+    }
+    // The person after the act, then a French, Dutch or German denial.
+    let mut end = r.after;
+    let mut person = 0;
+    g.targets
+        .each_at(line, end, &mut |n, _| person = person.max(n));
+    end += person;
+    if line
+        .words
+        .get(end)
+        .is_some_and(|w| DENIALS_AFTER_ACT.contains(w))
+    {
+        denials += 1;
+        end += 1;
+    }
+    // One clause (not `no, te voy a matar`, `ich bring dich um, nicht?`).
+    denials == 1 && (end..raw.len()).all(filler) && !(first..end - 1).any(|i| line.ends_clause(i))
 }
 
 /// Subjects and forms of "to be" and "to have" after which a wish of death
@@ -632,6 +815,11 @@ struct Grammar {
     address: Vec<String>,
     errands: Vec<String>,
     pairs: Vec<Pair>,
+    /// Whether a denial right before an opener of intent denies it (Spanish
+    /// and Portuguese: [`DENIALS_BEFORE_VERB`]).
+    denies_before_verb: bool,
+    /// Whether `no` denies an act after an opener (Spanish only).
+    denies_with_no: bool,
 }
 
 #[derive(Debug, Default)]
@@ -694,6 +882,9 @@ fn grammars() -> &'static Grammars {
             .iter()
             .map(String::as_str)
             .chain(DENIALS_BETWEEN)
+            .chain(DENIALS_OF_ACT)
+            .chain(CLITICS)
+            .chain(BESIDE_DENIAL)
             .chain(NOBODY)
             .chain(ERRANDS)
             .chain(THREAT_SPOTS)
@@ -745,8 +936,12 @@ fn load() -> (Vec<Grammar>, FxHashSet<String>) {
         let mut not_after = FxHashSet::default();
         let grammars = languages
             .iter()
-            .map(|(_, l)| {
-                let mut g = Grammar::default();
+            .map(|(name, l)| {
+                let mut g = Grammar {
+                    denies_before_verb: matches!(name.as_str(), "es" | "pt"),
+                    denies_with_no: name == "es",
+                    ..Grammar::default()
+                };
                 l.intent.iter().for_each(|r| g.intent.add(r, 1));
                 l.acts.iter().for_each(|(r, s)| g.acts.add(r, *s));
                 g.acts.in_one_clause = true;
@@ -1190,9 +1385,23 @@ pub(crate) fn assess_unquoted(text: &str, unquoted: Option<&str>) -> Option<Find
     assess_read(unquoted)
 }
 
+/// Whether `text` denies a threat the grammar reads in it (`je te tue pas`,
+/// `no te voy a matar`, `i will never hurt you`) and states none: the learned
+/// model's threat head, which reads words and not their denial, is not asked
+/// about such a line.
+pub(crate) fn denies_threat(text: &str) -> bool {
+    let reading = assess_as_written(text);
+    reading.denied && reading.threat.is_none()
+}
+
 /// [`assess`] of `text` as it stands.
 fn assess_read(text: &str) -> Option<Finding> {
-    let (threat, harassment, insult) = assess_as_written(text);
+    let Reading {
+        threat,
+        harassment,
+        insult,
+        ..
+    } = assess_as_written(text);
     let insult = insult.map(|severity| Finding {
         kind: Kind::Harassment,
         severity,
@@ -1213,10 +1422,20 @@ fn assess_read(text: &str) -> Option<Finding> {
     }
 }
 
+/// What the grammar reads in a line as written.
+struct Reading {
+    threat: Option<Finding>,
+    harassment: Option<Finding>,
+    /// The most severe name-calling (mild beside affection is none).
+    insult: Option<u8>,
+    /// Whether a threat was read and denied ([`denied_alone`]).
+    denied: bool,
+}
+
 /// The most severe threat, the most severe harassment other than name-calling,
 /// and the most severe name-calling in `text` (mild name-calling beside
 /// affection is none), before laughter is read.
-fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8>) {
+fn assess_as_written(text: &str) -> Reading {
     let all = grammars();
     // Words no entry has are blanked, so that most lookups end at once;
     // numbers are kept as one mark.
@@ -1245,7 +1464,12 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
         })
         .collect();
     if hot.is_empty() {
-        return (None, None, None);
+        return Reading {
+            threat: None,
+            harassment: None,
+            insult: None,
+            denied: false,
+        };
     }
     let lists = masks.iter().fold(0, |all, mask| all | mask);
     let line = Line {
@@ -1257,6 +1481,26 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
     };
     let n_words = line.words.len();
     let (mut threat, mut harassment): (Option<Finding>, Option<Finding>) = (None, None);
+    // Whether a threat was read and denied (`je te tue pas`).
+    let mut denied = false;
+    // The line's words unblanked, for the words around a denied threat
+    // ([`denied_alone`]), split again only when one is read; none in a line
+    // with an emoji, an emoticon or a question (`i won't kill you 🔪`, `;)`,
+    // `no te voy a matar? jaja`), which may take the denial back.
+    let unblanked = std::cell::OnceCell::new();
+    let raw = || {
+        unblanked
+            .get_or_init(|| {
+                text.chars()
+                    .all(|c| {
+                        c.is_alphanumeric()
+                            || c.is_whitespace()
+                            || matches!(c, '\'' | '’' | ',' | '.' | '!' | '…')
+                    })
+                    .then(|| words_and_breaks(&folded).0)
+            })
+            .as_deref()
+    };
     // Name-calling (a vocative, an insult after a frame), kept apart: affection
     // may clear it ([`assess`]).
     let mut insult: Option<u8> = None;
@@ -1275,7 +1519,17 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                 && !in_contest(&line, at + len)
                 && !denied_before(&line, at)
             {
-                note(Kind::Threat, s);
+                let idiom = ThreatSpan {
+                    start: at,
+                    from: at,
+                    at,
+                    after: at + len,
+                };
+                if raw().is_some_and(|raw| denied_alone(g, &line, raw, &idiom)) {
+                    denied = true;
+                } else {
+                    note(Kind::Threat, s);
+                }
             }
         });
         g.selfharm.each_in(&line, 0, n_words, &mut |at, len, s| {
@@ -1314,7 +1568,7 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                 // `then` begins within `within` words; it may end beyond them. A
                 // denial between the parts denies the second ("ik hoop dat hij
                 // geen gebroken nek heeft", "hope he doesn't break his neck").
-                let denied = |i: usize| {
+                let denied_at = |i: usize| {
                     line.words[from..i]
                         .iter()
                         .any(|w| DENIALS_BETWEEN.contains(w))
@@ -1330,7 +1584,7 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                 };
                 if line
                     .hot_in(from, from + pair.within)
-                    .any(|i| !denied(i) && meant(i))
+                    .any(|i| !denied_at(i) && meant(i))
                 {
                     note(pair.kind, pair.severity);
                 }
@@ -1404,7 +1658,20 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
                     } else {
                         person_inside || person_before || person_after
                     };
-                    if named && !in_contest(&line, after) {
+                    if !named || in_contest(&line, after) {
+                        continue;
+                    }
+                    let read = ThreatSpan {
+                        start,
+                        from,
+                        at,
+                        after,
+                    };
+                    if raw().is_some_and(|raw| denied_alone(g, &line, raw, &read)) {
+                        denied = true;
+                    } else if !(start..from).any(|i| DENYING_OPENERS.contains(&line.words[i])) {
+                        // An opener that denies (`i won't`) is read only for
+                        // a denial: `i'm not gonna kill u over a game`.
                         note(Kind::Threat, s);
                     }
                 }
@@ -1436,7 +1703,12 @@ fn assess_as_written(text: &str) -> (Option<Finding>, Option<Finding>, Option<u8
             })
     };
     let insult = insult.filter(|s| *s > 1 || !fond());
-    (threat, harassment, insult)
+    Reading {
+        threat,
+        harassment,
+        insult,
+        denied,
+    }
 }
 
 /// Words of address that are also possessives (`tu`, `seu`): they address
@@ -1812,6 +2084,68 @@ mod tests {
         }
         // The same words unquoted are the writer's.
         assert!(kind("the guy who yelled go back to your country").is_some());
+    }
+
+    #[test]
+    fn a_threat_the_line_denies_is_none_and_is_marked_denied() {
+        let denied = [
+            // Between the opener and the act, in an English opener, before a
+            // Spanish or Portuguese one, after a French, Dutch or German act.
+            "je vais pas te tuer t'inquiète",
+            "je ne vais pas te tuer",
+            "ik ga je niet vermoorden",
+            "ich werde dich nicht umbringen, keine sorge",
+            "i will never hurt you",
+            "relax i won't kill you lol",
+            "no te voy a matar tranqui",
+            "nunca te voy a hacer daño",
+            "não vou te matar calma",
+            "ik vermoord je niet hoor",
+            "je te tue pas",
+        ];
+        none_found(&denied);
+        for text in denied {
+            assert!(denies_threat(text), "{text}");
+        }
+        let threats = [
+            // Anything more in the line: a time, a condition, a tag, a
+            // denial of something else.
+            "ik ga je vandaag niet vermoorden",
+            "no te voy a matar si te callas",
+            "i won't stop until you're dead",
+            "je vais te tuer pas vrai",
+            "ik kan niet wachten om je te vermoorden",
+            "wenn du nicht aufhörst bring ich dich um",
+            "if you dont stop i'll kill you",
+            // A denial in a clause of its own.
+            "no, te voy a matar",
+            "ich werde dich umbringen, nicht?",
+            // English `no`, Portuguese `no` (in the), `ne` for `eine`.
+            "i will show no mercy and kill you",
+            "eu desço no gramado pra esganar ele",
+            "ich jag dir ne kugel in den kopf",
+        ];
+        all_found("threat", &threats);
+        // An opener that denies (`i won't`) is read only for a denial that
+        // is all the line says: these the grammar reads no threat in, and
+        // denies none (the learned model is asked about them).
+        let unread = [
+            "i won't kill you yet",
+            "i won't kill you, i'll make you suffer",
+            "who says i won't kill you",
+            "i won't not kill you",
+            // Taken back, by a word or a picture.
+            "i won't kill you jk",
+            "i won't kill you 🔪",
+            "i won't kill you ;)",
+            "im not gonna kill u over a game",
+            "no voy a parar hasta matarte",
+            "i won't lie, that was a great goal",
+        ];
+        none_found(&unread);
+        for text in threats.into_iter().chain(unread) {
+            assert!(!denies_threat(text), "{text}");
+        }
     }
 
     #[test]

@@ -2549,6 +2549,17 @@ impl InlineModerator {
             }
             (head, p) = model.strongest_at(&opinion, threshold)?;
         }
+        // A line that denies the threat the grammar reads in it (`je te tue
+        // pas`, `no te voy a matar`) and states none: the threat head, which
+        // reads the words and not their denial, is not asked about it.
+        if head.name == "threat" && intent::denies_threat(unquoted.unwrap_or(text)) {
+            for (h, q) in model.heads.iter().zip(opinion.iter_mut()) {
+                if h.name == "threat" {
+                    *q = 0.0;
+                }
+            }
+            (head, p) = model.strongest_at(&opinion, threshold)?;
+        }
         let head = learned::HEADS.into_iter().find(|h| *h == head.name)?;
         Some((head, p))
     }
@@ -3740,6 +3751,42 @@ mod tests {
             "echa un chorro de leche a la masa y remueve",
             "o bebê acordou pra mamar bem na hora do pênalti",
         ]);
+    }
+
+    #[test]
+    fn the_threat_head_is_not_asked_about_a_threat_the_line_denies() {
+        let model = learned::model().expect("the shipped model");
+        let threat = model
+            .heads
+            .iter()
+            .find(|h| h.name == "threat")
+            .expect("a threat head");
+        // The head reads the words, not their denial: alone, it would hold these.
+        let denied = [
+            "i won't kill you lol",
+            "ik ga je niet vermoorden",
+            "não vou te matar calma",
+            "je vais pas te tuer t'inquiète",
+        ];
+        for text in denied {
+            let opinion = model.opinion(text);
+            let p = model
+                .heads
+                .iter()
+                .zip(opinion)
+                .find_map(|(h, p)| (h.name == "threat").then_some(p))
+                .expect("a threat score");
+            assert!(p >= threat.threshold, "{text}: {p}");
+        }
+        all_allowed(&denied);
+        // Not when the line says more: the threat put off, another beside it.
+        for text in [
+            "i won't kill you yet",
+            "i won't kill you, i'll make you suffer",
+            "je vais pas te lâcher, je vais te tuer",
+        ] {
+            assert_ne!(check(text).action, Action::Allow, "{text}");
+        }
     }
 
     #[test]
