@@ -351,7 +351,7 @@ fn denied_alone(g: &Grammar, line: &Line<'_>, raw: &[&str], r: &ThreatSpan) -> b
             denials += 1;
         }
     }
-    if !(0..first).all(|i| filler(i) || ONLY_BEFORE.contains(&raw[i])) {
+    if !(0..first).all(|i| filler(i) || raw.get(i).is_some_and(|w| ONLY_BEFORE.contains(w))) {
         return false;
     }
     denials += (r.start..r.from)
@@ -816,7 +816,7 @@ struct Grammar {
     errands: Vec<String>,
     pairs: Vec<Pair>,
     /// Whether a denial right before an opener of intent denies it (Spanish
-    /// and Portuguese: [`DENIALS_BEFORE_VERB`]).
+    /// and Portuguese: [`denied_alone`]).
     denies_before_verb: bool,
     /// Whether `no` denies an act after an opener (Spanish only).
     denies_with_no: bool,
