@@ -382,6 +382,94 @@ fn denied_alone(g: &Grammar, line: &Line<'_>, raw: &[&str], r: &ThreatSpan) -> b
     denials == 1 && (end..raw.len()).all(filler) && !(first..end - 1).any(|i| line.ends_clause(i))
 }
 
+/// Words that may stand between a denial and the insult it denies after a
+/// frame (`you're not an idiot`, `du bist echt kein`); not those of
+/// [`SOFTENERS`].
+const BEFORE_DENIED_INSULT: [&str; 14] = [
+    "a", "an", "un", "una", "um", "uma", "une", "ein", "eine", "einen", "een", "really", "echt",
+    "wirklich",
+];
+
+/// Spanish and Portuguese frames that begin with their verb, which a denial
+/// right before denies (`no eres un inútil`, `não és um burro`); not the
+/// others, after which a denial answers someone (`no, pedazo de idiota`, `não,
+/// seu burro`, `não, você é burro`).
+const VERB_FRAMES: [&str; 4] = ["eres", "sos", "sois", "es"];
+
+/// Words that only soften a denied insult (`you're not that fat bro`, `não és
+/// tão burro`, `je bent niet zo dik`), between the denial and the insult or in
+/// the frame (`es tao`, `du bist so`).
+const SOFTENERS: [&str; 8] = [
+    "so",
+    "that",
+    "such",
+    "tan",
+    "tao",
+    "zo",
+    "trop",
+    "tellement",
+];
+
+/// German and Dutch frames that ask (`bist du nicht dumm`, `ben je niet een
+/// sukkel`): a denial after them asserts the insult.
+const ASKING_FRAMES: [&str; 6] = ["bist", "biste", "seid", "ben", "was", "wat"];
+
+/// Whether the insult at `words[at..after]`, read after the frame at
+/// `words[start..from]`, is denied and is all the line says: one denial,
+/// right after the frame with only an article or `echt` between (`you're not
+/// an idiot`, `du bist kein Versager`, `je bent niet dom hoor`, `t'es pas nul
+/// mec`), or right before a Spanish or Portuguese frame that begins with its
+/// verb ([`VERB_FRAMES`]: `no eres un inútil`); only [`FILLER`] around it.
+/// Not after a frame that asks ([`ASKING_FRAMES`]) or softens
+/// ([`SOFTENERS`]), nor an insult of the
+/// gravest severity (`you're not retarded, you're special`). Anything more in
+/// the line leaves the insult as read: a limit (`du bist nicht nur dumm`),
+/// another clause (`you're not a failure, you just fail at everything`), a
+/// tag (`t'es pas nul, ou quoi`), a doubt before it (`stop acting like you're
+/// not an idiot`), a second denial.
+fn insult_denied(
+    g: &Grammar,
+    line: &Line<'_>,
+    raw: &[&str],
+    frame: (usize, usize),
+    insult: (usize, usize, u8),
+) -> bool {
+    let ((start, from), (at, after, severity)) = (frame, insult);
+    if severity >= 3
+        || ASKING_FRAMES.contains(&line.words[start])
+        || (start..from).any(|i| SOFTENERS.contains(&line.words[i]))
+    {
+        return false;
+    }
+    let word = |i: usize| line.words[i];
+    let filler = |i: usize| {
+        raw.get(i)
+            .is_some_and(|w| FILLER.contains(w) || laughter(w))
+    };
+    let denies = |w: &str| DENIALS_OF_ACT.contains(&w) || g.denies_with_no && w == "no";
+    let mut denials = 0;
+    let mut first = start;
+    if g.denies_before_verb
+        && first >= 1
+        && denies(word(first - 1))
+        && VERB_FRAMES.contains(&word(start))
+    {
+        first -= 1;
+        denials += 1;
+    }
+    for i in from..at {
+        if denies(word(i)) {
+            denials += 1;
+        } else if !BEFORE_DENIED_INSULT.contains(&word(i)) {
+            return false;
+        }
+    }
+    denials == 1
+        && !(first..after - 1).any(|i| line.ends_clause(i))
+        && (0..first).all(filler)
+        && (after..raw.len()).all(filler)
+}
+
 /// Subjects and forms of "to be" and "to have" after which a wish of death
 /// (`sterf`, `crève`, `stirb`; `ga dood`, naming no person: [`said_of_oneself`])
 /// is said of oneself or of a thing, no order to someone: `ik sterf hier` (I'm
@@ -885,6 +973,8 @@ fn grammars() -> &'static Grammars {
             .chain(DENIALS_OF_ACT)
             .chain(CLITICS)
             .chain(BESIDE_DENIAL)
+            .chain(BEFORE_DENIED_INSULT)
+            .chain(SOFTENERS)
             .chain(NOBODY)
             .chain(ERRANDS)
             .chain(THREAT_SPOTS)
@@ -1394,6 +1484,18 @@ pub(crate) fn denies_threat(text: &str) -> bool {
     reading.denied && reading.threat.is_none()
 }
 
+/// Whether `text` is nothing but an insult it denies after a frame (`du bist
+/// nicht dumm`, `je bent niet dom hoor`, `t'es pas nul mec`) and states no
+/// threat or harassment: the learned model's harassment head, which reads
+/// words and not their denial, is not asked about such a line.
+pub(crate) fn denies_insult(text: &str) -> bool {
+    let reading = assess_as_written(text);
+    reading.denied_insult
+        && reading.threat.is_none()
+        && reading.harassment.is_none()
+        && reading.insult.is_none()
+}
+
 /// [`assess`] of `text` as it stands.
 fn assess_read(text: &str) -> Option<Finding> {
     let Reading {
@@ -1430,6 +1532,8 @@ struct Reading {
     insult: Option<u8>,
     /// Whether a threat was read and denied ([`denied_alone`]).
     denied: bool,
+    /// Whether an insult after a frame was read and denied ([`insult_denied`]).
+    denied_insult: bool,
 }
 
 /// The most severe threat, the most severe harassment other than name-calling,
@@ -1469,6 +1573,7 @@ fn assess_as_written(text: &str) -> Reading {
             harassment: None,
             insult: None,
             denied: false,
+            denied_insult: false,
         };
     }
     let lists = masks.iter().fold(0, |all, mask| all | mask);
@@ -1481,8 +1586,10 @@ fn assess_as_written(text: &str) -> Reading {
     };
     let n_words = line.words.len();
     let (mut threat, mut harassment): (Option<Finding>, Option<Finding>) = (None, None);
-    // Whether a threat was read and denied (`je te tue pas`).
+    // Whether a threat was read and denied (`je te tue pas`), and an insult
+    // after a frame (`du bist nicht dumm`), each all the line says.
     let mut denied = false;
+    let mut denied_insult = false;
     // The line's words unblanked, for the words around a denied threat
     // ([`denied_alone`]), split again only when one is read; none in a line
     // with an emoji, an emoticon or a question (`i won't kill you 🔪`, `;)`,
@@ -1680,9 +1787,17 @@ fn assess_as_written(text: &str) -> Reading {
             g.frames.each_at(&line, start, &mut |n, _| frames.push(n));
             for n in frames {
                 let from = start + n;
-                if let Some(s) = g.insults.best_in(&line, from, from + INSULT_WINDOW) {
-                    insult = insult.max(Some(s));
-                }
+                g.insults
+                    .each_in(&line, from, from + INSULT_WINDOW, &mut |at, len, s| {
+                        let frame = (start, from);
+                        if raw().is_some_and(|raw| {
+                            insult_denied(g, &line, raw, frame, (at, at + len, s))
+                        }) {
+                            denied_insult = true;
+                        } else {
+                            insult = insult.max(Some(s));
+                        }
+                    });
             }
         }
     }
@@ -1708,6 +1823,7 @@ fn assess_as_written(text: &str) -> Reading {
         harassment,
         insult,
         denied,
+        denied_insult,
     }
 }
 
@@ -2145,6 +2261,41 @@ mod tests {
         none_found(&unread);
         for text in threats.into_iter().chain(unread) {
             assert!(!denies_threat(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_insult_the_line_denies_is_none() {
+        // All the line says: no harassment, and marked for the learned model.
+        let alone = [
+            "du bist nicht dumm",
+            "je bent niet dom hoor",
+            "t'es pas nul mec",
+            "you're not an idiot",
+        ];
+        none_found(&alone);
+        for text in alone {
+            assert!(denies_insult(text), "{text}");
+        }
+        // Anything more in the line: a limit, another clause, a tag, a
+        // second denial, a doubt before it, a picture, a frame that answers
+        // or asks, `that`.
+        let insults = [
+            "du bist nicht nur dumm",
+            "you're not a failure, you just fail at everything",
+            "t'es pas nul, ou quoi",
+            "you're not stupid, just ugly",
+            "you're not not stupid",
+            "stop acting like you're not an idiot",
+            "du bist nicht dumm 🙄",
+            "nao seu burro",
+            "bist du nicht dumm",
+            "you're not that fat bro",
+            "nao es tao burro",
+        ];
+        all_found("harassment", &insults);
+        for text in insults {
+            assert!(!denies_insult(text), "{text}");
         }
     }
 

@@ -2560,6 +2560,16 @@ impl InlineModerator {
             }
             (head, p) = model.strongest_at(&opinion, threshold)?;
         }
+        // So too the harassment head, on a line that is nothing but an insult
+        // it denies (`du bist nicht dumm`, `je bent niet dom hoor`).
+        if head.name == "harassment" && intent::denies_insult(unquoted.unwrap_or(text)) {
+            for (h, q) in model.heads.iter().zip(opinion.iter_mut()) {
+                if h.name == "harassment" {
+                    *q = 0.0;
+                }
+            }
+            (head, p) = model.strongest_at(&opinion, threshold)?;
+        }
         let head = learned::HEADS.into_iter().find(|h| *h == head.name)?;
         Some((head, p))
     }
@@ -3787,6 +3797,31 @@ mod tests {
         ] {
             assert_ne!(check(text).action, Action::Allow, "{text}");
         }
+    }
+
+    #[test]
+    fn the_harassment_head_is_not_asked_about_an_insult_the_line_denies() {
+        let model = learned::model().expect("the shipped model");
+        let harassment = model
+            .heads
+            .iter()
+            .find(|h| h.name == "harassment")
+            .expect("a harassment head");
+        // Alone, the head would hold it: it reads `dumm`, not `nicht`.
+        let text = "du bist nicht dumm";
+        let p = model
+            .heads
+            .iter()
+            .zip(model.opinion(text))
+            .find_map(|(h, p)| (h.name == "harassment").then_some(p))
+            .expect("a harassment score");
+        assert!(p >= harassment.threshold, "{text}: {p}");
+        all_allowed(&[text, "je bent niet dom hoor"]);
+        // Not when the line says more.
+        assert_ne!(
+            check("du bist nicht dumm, du bist einfach nur hässlich").action,
+            Action::Allow
+        );
     }
 
     #[test]
