@@ -420,13 +420,12 @@ const ASKING_FRAMES: [&str; 6] = ["bist", "biste", "seid", "ben", "was", "wat"];
 /// an idiot`, `du bist kein Versager`, `je bent niet dom hoor`, `t'es pas nul
 /// mec`), or right before a Spanish or Portuguese frame that begins with its
 /// verb ([`VERB_FRAMES`]: `no eres un inútil`); only [`FILLER`] around it.
-/// Not after a frame that asks ([`ASKING_FRAMES`]) or softens
-/// ([`SOFTENERS`]), nor an insult of the
-/// gravest severity (`you're not retarded, you're special`). Anything more in
-/// the line leaves the insult as read: a limit (`du bist nicht nur dumm`),
-/// another clause (`you're not a failure, you just fail at everything`), a
-/// tag (`t'es pas nul, ou quoi`), a doubt before it (`stop acting like you're
-/// not an idiot`), a second denial.
+/// Not after a frame that asks ([`ASKING_FRAMES`]) or softens ([`SOFTENERS`]),
+/// nor an insult of the gravest severity (`you're not retarded, you're
+/// special`). Anything more in the line leaves the insult as read: a limit
+/// (`du bist nicht nur dumm`), another clause (`you're not a failure, you just
+/// fail at everything`), a tag (`t'es pas nul, ou quoi`), a doubt before it
+/// (`stop acting like you're not an idiot`), a second denial.
 fn insult_denied(
     g: &Grammar,
     line: &Line<'_>,
@@ -1789,6 +1788,8 @@ fn assess_as_written(text: &str) -> Reading {
                 let from = start + n;
                 g.insults
                     .each_in(&line, from, from + INSULT_WINDOW, &mut |at, len, s| {
+                        // Not one the line denies and says nothing more of
+                        // (`du bist nicht dumm`).
                         let frame = (start, from);
                         if raw().is_some_and(|raw| {
                             insult_denied(g, &line, raw, frame, (at, at + len, s))

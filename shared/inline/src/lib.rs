@@ -2538,36 +2538,31 @@ impl InlineModerator {
             learned::threshold_on(&head.name, f64::from(head.threshold), addressed) as f32
         };
         let (mut head, mut p) = model.strongest_at(&opinion, threshold)?;
-        // A line that warns of a scam, with no link of its own, is no scam: the
-        // scam head is not asked about it (looked at only when that head would
-        // speak).
-        if head.name == "scam" && !linked && scam::warns(lower) {
+        // A head not asked about the line, each looked at only when it would
+        // speak.
+        let silence = |opinion: &mut [f32], name: &str| {
             for (h, q) in model.heads.iter().zip(opinion.iter_mut()) {
-                if h.name == "scam" {
+                if h.name == name {
                     *q = 0.0;
                 }
             }
+        };
+        // A line that warns of a scam, with no link of its own, is no scam.
+        if head.name == "scam" && !linked && scam::warns(lower) {
+            silence(&mut opinion, "scam");
             (head, p) = model.strongest_at(&opinion, threshold)?;
         }
         // A line that denies the threat the grammar reads in it (`je te tue
-        // pas`, `no te voy a matar`) and states none: the threat head, which
-        // reads the words and not their denial, is not asked about it.
+        // pas`, `no te voy a matar`) and states none: the threat head reads
+        // the words and not their denial.
         if head.name == "threat" && intent::denies_threat(unquoted.unwrap_or(text)) {
-            for (h, q) in model.heads.iter().zip(opinion.iter_mut()) {
-                if h.name == "threat" {
-                    *q = 0.0;
-                }
-            }
+            silence(&mut opinion, "threat");
             (head, p) = model.strongest_at(&opinion, threshold)?;
         }
         // So too the harassment head, on a line that is nothing but an insult
         // it denies (`du bist nicht dumm`, `je bent niet dom hoor`).
         if head.name == "harassment" && intent::denies_insult(unquoted.unwrap_or(text)) {
-            for (h, q) in model.heads.iter().zip(opinion.iter_mut()) {
-                if h.name == "harassment" {
-                    *q = 0.0;
-                }
-            }
+            silence(&mut opinion, "harassment");
             (head, p) = model.strongest_at(&opinion, threshold)?;
         }
         let head = learned::HEADS.into_iter().find(|h| *h == head.name)?;
@@ -3763,14 +3758,20 @@ mod tests {
         ]);
     }
 
-    #[test]
-    fn the_threat_head_is_not_asked_about_a_threat_the_line_denies() {
+    /// Asserts that the shipped model's head `name`, alone, would hold `text`.
+    fn head_would_hold(name: &str, text: &str) {
         let model = learned::model().expect("the shipped model");
-        let threat = model
+        let (head, p) = model
             .heads
             .iter()
-            .find(|h| h.name == "threat")
-            .expect("a threat head");
+            .zip(model.opinion(text))
+            .find(|(h, _)| h.name == name)
+            .expect("the head");
+        assert!(p >= head.threshold, "{name} on {text}: {p}");
+    }
+
+    #[test]
+    fn the_threat_head_is_not_asked_about_a_threat_the_line_denies() {
         // The head reads the words, not their denial: alone, it would hold these.
         let denied = [
             "i won't kill you lol",
@@ -3779,14 +3780,7 @@ mod tests {
             "je vais pas te tuer t'inquiète",
         ];
         for text in denied {
-            let opinion = model.opinion(text);
-            let p = model
-                .heads
-                .iter()
-                .zip(opinion)
-                .find_map(|(h, p)| (h.name == "threat").then_some(p))
-                .expect("a threat score");
-            assert!(p >= threat.threshold, "{text}: {p}");
+            head_would_hold("threat", text);
         }
         all_allowed(&denied);
         // Not when the line says more: the threat put off, another beside it.
@@ -3801,21 +3795,9 @@ mod tests {
 
     #[test]
     fn the_harassment_head_is_not_asked_about_an_insult_the_line_denies() {
-        let model = learned::model().expect("the shipped model");
-        let harassment = model
-            .heads
-            .iter()
-            .find(|h| h.name == "harassment")
-            .expect("a harassment head");
         // Alone, the head would hold it: it reads `dumm`, not `nicht`.
         let text = "du bist nicht dumm";
-        let p = model
-            .heads
-            .iter()
-            .zip(model.opinion(text))
-            .find_map(|(h, p)| (h.name == "harassment").then_some(p))
-            .expect("a harassment score");
-        assert!(p >= harassment.threshold, "{text}: {p}");
+        head_would_hold("harassment", text);
         all_allowed(&[text, "je bent niet dom hoor"]);
         // Not when the line says more.
         assert_ne!(
