@@ -309,6 +309,12 @@ fn denied_before(line: &Line<'_>, at: usize) -> bool {
         .any(|i| NOBODY.contains(&line.words[i]))
 }
 
+/// Whether `raw[i]` is a word of [`FILLER`] or laughter.
+fn filler_at(raw: &[&str], i: usize) -> bool {
+    raw.get(i)
+        .is_some_and(|w| FILLER.contains(w) || laughter(w))
+}
+
 /// A threat the grammar reads, to be checked for a denial ([`denied_alone`]):
 /// its opener at `words[start..from]` (none for an idiom: `start == from`),
 /// its act or idiom at `words[at..after]`.
@@ -333,11 +339,8 @@ struct ThreatSpan {
 /// you pay`.
 fn denied_alone(g: &Grammar, line: &Line<'_>, raw: &[&str], r: &ThreatSpan) -> bool {
     let word = |i: usize| line.words[i];
-    let filler = |i: usize| {
-        raw.get(i)
-            .is_some_and(|w| FILLER.contains(w) || laughter(w))
-    };
-    let denies = |w: &str| DENIALS_OF_ACT.contains(&w) || g.denies_with_no && w == "no";
+    let filler = |i: usize| filler_at(raw, i);
+    let denies = |w: &str| g.denies(w);
     let mut denials = 0;
     // Right before a Spanish or Portuguese opener or idiom, or before a
     // pronoun right before it.
@@ -441,11 +444,8 @@ fn insult_denied(
         return false;
     }
     let word = |i: usize| line.words[i];
-    let filler = |i: usize| {
-        raw.get(i)
-            .is_some_and(|w| FILLER.contains(w) || laughter(w))
-    };
-    let denies = |w: &str| DENIALS_OF_ACT.contains(&w) || g.denies_with_no && w == "no";
+    let filler = |i: usize| filler_at(raw, i);
+    let denies = |w: &str| g.denies(w);
     let mut denials = 0;
     let mut first = start;
     if g.denies_before_verb
@@ -907,6 +907,14 @@ struct Grammar {
     denies_before_verb: bool,
     /// Whether `no` denies an act after an opener (Spanish only).
     denies_with_no: bool,
+}
+
+impl Grammar {
+    /// Whether `word` denies an act or an insult in this language
+    /// ([`DENIALS_OF_ACT`]; Spanish `no`).
+    fn denies(&self, word: &str) -> bool {
+        DENIALS_OF_ACT.contains(&word) || self.denies_with_no && word == "no"
+    }
 }
 
 #[derive(Debug, Default)]
@@ -1474,25 +1482,29 @@ pub(crate) fn assess_unquoted(text: &str, unquoted: Option<&str>) -> Option<Find
     assess_read(unquoted)
 }
 
-/// Whether `text` denies a threat the grammar reads in it (`je te tue pas`,
-/// `no te voy a matar`, `i will never hurt you`) and states none: the learned
-/// model's threat head, which reads words and not their denial, is not asked
-/// about such a line.
-pub(crate) fn denies_threat(text: &str) -> bool {
-    let reading = assess_as_written(text);
-    reading.denied && reading.threat.is_none()
+/// What `text` denies, read once for the learned model's sentence heads,
+/// which read words and not their denial.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Denials {
+    /// It denies a threat the grammar reads in it (`je te tue pas`, `no te voy
+    /// a matar`, `i will never hurt you`) and states none.
+    pub threat: bool,
+    /// It is nothing but an insult it denies after a frame (`du bist nicht
+    /// dumm`, `je bent niet dom hoor`, `t'es pas nul mec`) and states no
+    /// threat or harassment.
+    pub insult: bool,
 }
 
-/// Whether `text` is nothing but an insult it denies after a frame (`du bist
-/// nicht dumm`, `je bent niet dom hoor`, `t'es pas nul mec`) and states no
-/// threat or harassment: the learned model's harassment head, which reads
-/// words and not their denial, is not asked about such a line.
-pub(crate) fn denies_insult(text: &str) -> bool {
+/// [`Denials`] of `text`.
+pub(crate) fn denials(text: &str) -> Denials {
     let reading = assess_as_written(text);
-    reading.denied_insult
-        && reading.threat.is_none()
-        && reading.harassment.is_none()
-        && reading.insult.is_none()
+    Denials {
+        threat: reading.denied && reading.threat.is_none(),
+        insult: reading.denied_insult
+            && reading.threat.is_none()
+            && reading.harassment.is_none()
+            && reading.insult.is_none(),
+    }
 }
 
 /// [`assess`] of `text` as it stands.
@@ -2222,7 +2234,7 @@ mod tests {
         ];
         none_found(&denied);
         for text in denied {
-            assert!(denies_threat(text), "{text}");
+            assert!(denials(text).threat, "{text}");
         }
         let threats = [
             // Anything more in the line: a time, a condition, a tag, a
@@ -2261,7 +2273,7 @@ mod tests {
         ];
         none_found(&unread);
         for text in threats.into_iter().chain(unread) {
-            assert!(!denies_threat(text), "{text}");
+            assert!(!denials(text).threat, "{text}");
         }
     }
 
@@ -2276,7 +2288,7 @@ mod tests {
         ];
         none_found(&alone);
         for text in alone {
-            assert!(denies_insult(text), "{text}");
+            assert!(denials(text).insult, "{text}");
         }
         // Anything more in the line: a limit, another clause, a tag, a
         // second denial, a doubt before it, a picture, a frame that answers
@@ -2296,7 +2308,7 @@ mod tests {
         ];
         all_found("harassment", &insults);
         for text in insults {
-            assert!(!denies_insult(text), "{text}");
+            assert!(!denials(text).insult, "{text}");
         }
     }
 

@@ -2554,14 +2554,17 @@ impl InlineModerator {
         }
         // A line that denies the threat the grammar reads in it (`je te tue
         // pas`, `no te voy a matar`) and states none: the threat head reads
-        // the words and not their denial.
-        if head.name == "threat" && intent::denies_threat(unquoted.unwrap_or(text)) {
+        // the words and not their denial. The grammar reads the line again
+        // once, only when a sentence head would speak.
+        let denials = std::cell::OnceCell::new();
+        let denied = || *denials.get_or_init(|| intent::denials(unquoted.unwrap_or(text)));
+        if head.name == "threat" && denied().threat {
             silence(&mut opinion, "threat");
             (head, p) = model.strongest_at(&opinion, threshold)?;
         }
         // So too the harassment head, on a line that is nothing but an insult
         // it denies (`du bist nicht dumm`, `je bent niet dom hoor`).
-        if head.name == "harassment" && intent::denies_insult(unquoted.unwrap_or(text)) {
+        if head.name == "harassment" && denied().insult {
             silence(&mut opinion, "harassment");
             (head, p) = model.strongest_at(&opinion, threshold)?;
         }
